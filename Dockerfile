@@ -1,0 +1,25 @@
+# Multi-stage build of a static paperbot binary, run as a non-root user with
+# the data directory (index and state) on a volume.
+#
+#   docker build -t paperbot .
+#   docker run -v paperbot-data:/data -v $PWD/paperbot.yaml:/etc/paperbot/paperbot.yaml:ro \
+#     -e SLACK_BOT_TOKEN -e SLACK_APP_TOKEN -p 8080:8080 paperbot
+
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/paperbot ./cmd/paperbot \
+ && mkdir -p /out/data
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/paperbot /usr/local/bin/paperbot
+COPY --from=build --chown=65532:65532 /out/data /data
+ENV PAPERBOT_DATA_DIR=/data \
+    PAPERBOT_CONFIG=/etc/paperbot/paperbot.yaml
+VOLUME ["/data"]
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/paperbot"]
+CMD ["serve"]

@@ -1,0 +1,222 @@
+// Package console is the stdin/stdout adapter: a chat in the terminal, the
+// default when no platform is configured. It reads one command per line
+// ("/papers diffusion", or just "diffusion") and prints the replies as text;
+// posts and threads (the digest) print too.
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/paperbot/paperbot/bot"
+)
+
+// Options tune the console.
+type Options struct {
+	// Command is the slash command's name without "/" (default "papers").
+	Command string
+	// Prompt, when set, is printed before each command (interactive use).
+	Prompt string
+	// Color highlights matched words with ANSI bold (for terminals).
+	Color bool
+	// User names the person at the keyboard (default "you").
+	User string
+}
+
+// Adapter is the console adapter.
+type Adapter struct {
+	in   io.Reader
+	opts Options
+
+	mu  sync.Mutex // serialises output
+	out io.Writer
+	seq int
+}
+
+var (
+	_ bot.Adapter  = (*Adapter)(nil)
+	_ bot.Threader = (*Adapter)(nil)
+)
+
+// New returns a console reading commands from in and writing to out.
+func New(in io.Reader, out io.Writer, opts Options) *Adapter {
+	if opts.Command == "" {
+		opts.Command = "papers"
+	}
+	if opts.User == "" {
+		opts.User = "you"
+	}
+	return &Adapter{in: in, out: out, opts: opts}
+}
+
+// Platform is "console".
+func (a *Adapter) Platform() string { return "console" }
+
+// Channel is the console's only channel.
+const Channel = "console"
+
+// Run reads commands until the input ends (nil) or ctx is done.
+func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(a.in)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr <- sc.Err()
+		close(lines)
+	}()
+	a.prompt()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok := <-lines:
+			if !ok {
+				return <-readErr
+			}
+			if quit := a.handleLine(ctx, h, line); quit {
+				return nil
+			}
+			a.prompt()
+		}
+	}
+}
+
+func (a *Adapter) prompt() {
+	if a.opts.Prompt != "" {
+		a.write(a.opts.Prompt)
+	}
+}
+
+// handleLine runs one line; it reports whether the user asked to quit.
+func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bool {
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return false
+	}
+	text := line
+	if strings.HasPrefix(line, "/") {
+		word, rest, _ := strings.Cut(line[1:], " ")
+		switch strings.ToLower(word) {
+		case a.opts.Command:
+			text = rest
+		case "quit", "exit", "q":
+			return true
+		case "help":
+			text = "help"
+		default:
+			a.write(fmt.Sprintf("Unknown command /%s. Commands start with /%s; try /%s help.\n", word, a.opts.Command, a.opts.Command))
+			return false
+		}
+	}
+	req := &bot.Request{
+		Platform: "console", Channel: Channel, ChannelName: "console",
+		User: a.opts.User, UserName: a.opts.User, Text: strings.TrimSpace(text),
+	}
+	rw := bot.ResponderFunc(func(_ context.Context, m bot.Message) error {
+		a.write(a.render(m))
+		return nil
+	})
+	// The core replies with the error itself; the console has nothing to add.
+	_ = h.Handle(ctx, req, rw)
+	return false
+}
+
+// Post prints a message as if posted to a channel.
+func (a *Adapter) Post(_ context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
+	a.mu.Lock()
+	a.seq++
+	id := fmt.Sprintf("%d", a.seq)
+	a.mu.Unlock()
+	where := to.Channel
+	if where == "" {
+		where = Channel
+	}
+	a.write(fmt.Sprintf("── #%s (message %s) ──\n%s", where, id, a.render(m)))
+	return bot.MessageRef{Platform: "console", Team: to.Team, Channel: to.Channel, ID: id}, nil
+}
+
+// StartThread prints a thread's first message, indented under its parent.
+func (a *Adapter) StartThread(_ context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "   ↳ thread %q on message %s\n", title, parent.ID)
+	for _, l := range strings.Split(strings.TrimRight(a.render(m), "\n"), "\n") {
+		b.WriteString("     " + l + "\n")
+	}
+	a.write(b.String())
+	return bot.ThreadRef{ID: parent.ID, Channel: parent.Channel}, nil
+}
+
+func (a *Adapter) write(s string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	io.WriteString(a.out, s)
+}
+
+// render turns a message into terminal text.
+func (a *Adapter) render(m bot.Message) string {
+	var b strings.Builder
+	line := func(s string) {
+		if s != "" {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	}
+	bold := func(s string) string {
+		if a.opts.Color {
+			return "\x1b[1m" + s + "\x1b[0m"
+		}
+		return s
+	}
+	line(bold(m.Title))
+	line(m.Intro)
+	for i, s := range m.Sections {
+		b.WriteByte('\n')
+		title := s.Title
+		if m.Kind == bot.KindResults {
+			title = fmt.Sprintf("%d. %s", i+1, title)
+		}
+		line(bold(title))
+		if s.PaperID != "" && m.Kind != bot.KindHelp {
+			line("   id: " + s.PaperID)
+		}
+		for _, f := range s.Fields {
+			line(fmt.Sprintf("   %s: %s", f.Name, strings.ReplaceAll(f.Value, "\n", "\n   ")))
+		}
+		if len(s.Summary) > 0 {
+			var sb strings.Builder
+			for _, sp := range s.Summary {
+				if sp.Match {
+					sb.WriteString(bold(sp.Text))
+				} else {
+					sb.WriteString(sp.Text)
+				}
+			}
+			line("   " + sb.String())
+		}
+		for _, l := range s.Links {
+			line(fmt.Sprintf("   %s: %s", l.Label, l.URL))
+		}
+	}
+	if m.Footer != "" {
+		if len(m.Sections) > 0 {
+			b.WriteByte('\n')
+		}
+		line(m.Footer)
+	}
+	if b.Len() == 0 {
+		line(m.Text)
+	}
+	return b.String()
+}

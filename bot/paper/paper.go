@@ -1,0 +1,329 @@
+// Package paper holds the paper record shared by every part of paperbot: the
+// canonical JSON Lines format, identifier normalisation, validation, merging
+// and the search result types the index returns to the bot core.
+//
+// It imports only the standard library so that both the core (bot) and the
+// index can depend on it.
+package paper
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Paper is one research paper in the canonical record format. Only Title is
+// required. The JSON names are the documented JSON Lines format; unknown
+// fields in input are ignored.
+type Paper struct {
+	ID         string   `json:"id,omitempty"`
+	Title      string   `json:"title"`
+	Abstract   string   `json:"abstract,omitempty"`
+	Authors    []string `json:"authors,omitempty"`
+	Categories []string `json:"categories,omitempty"`
+	// Published and Updated are dates, YYYY-MM-DD.
+	Published string `json:"published,omitempty"`
+	Updated   string `json:"updated,omitempty"`
+	URL       string `json:"url,omitempty"`
+	PDFURL    string `json:"pdf_url,omitempty"`
+	CodeURL   string `json:"code_url,omitempty"`
+	// ProjectURL is a project page (Hugging Face "projectPage").
+	ProjectURL string `json:"project_url,omitempty"`
+	// Source names where the record came from (arxiv, huggingface, trending, ...).
+	// Merged records list every source, comma-separated.
+	Source   string `json:"source,omitempty"`
+	Upvotes  int    `json:"upvotes,omitempty"`
+	Stars    int    `json:"stars,omitempty"`
+	Comments int    `json:"comments,omitempty"`
+	// Rank is the position on a trending listing (1 = top) when the record
+	// came from one; 0 when unknown.
+	Rank int `json:"rank,omitempty"`
+	// AISummary and Keywords come from Hugging Face when present.
+	AISummary string   `json:"ai_summary,omitempty"`
+	Keywords  []string `json:"ai_keywords,omitempty"`
+	// Trending is the trending score (see the README); computed, not read.
+	Trending float64 `json:"trending,omitempty"`
+}
+
+// DateLayout is the layout of Published and Updated.
+const DateLayout = "2006-01-02"
+
+// FieldError says which field of a record is wrong and why.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Maximum sizes accepted for a record's text, generous for real papers and
+// small enough that one hostile line cannot bloat the index.
+const (
+	MaxTitle    = 1000
+	MaxAbstract = 20000
+	MaxAuthors  = 2000
+)
+
+// Normalize cleans a record in place: folds whitespace (abstracts are often
+// hard-wrapped), canonicalises the id (or derives one from the title), trims
+// and de-duplicates list fields and fills the arXiv links. It then validates
+// the record and returns a *FieldError naming the first bad field.
+func (p *Paper) Normalize() error {
+	for _, f := range []struct {
+		name string
+		s    *string
+	}{{"title", &p.Title}, {"abstract", &p.Abstract}, {"ai_summary", &p.AISummary}} {
+		if err := checkText(*f.s); err != nil {
+			return &FieldError{f.name, err.Error()}
+		}
+		*f.s = FoldSpace(*f.s)
+	}
+	if p.Title == "" {
+		return &FieldError{"title", "missing or empty (title is required)"}
+	}
+	if len(p.Title) > MaxTitle {
+		return &FieldError{"title", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.Title), MaxTitle)}
+	}
+	if len(p.Abstract) > MaxAbstract {
+		return &FieldError{"abstract", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.Abstract), MaxAbstract)}
+	}
+	if err := checkText(p.ID); err != nil {
+		return &FieldError{"id", err.Error()}
+	}
+	if strings.TrimSpace(p.ID) == "" {
+		p.ID = TitleID(p.Title)
+	} else {
+		p.ID = CanonicalID(p.ID)
+		if strings.ContainsFunc(p.ID, unicode.IsSpace) || len(p.ID) > 200 {
+			return &FieldError{"id", fmt.Sprintf("%q is not an id (no spaces, at most 200 bytes)", truncate(p.ID, 40))}
+		}
+	}
+	var err error
+	if p.Authors, err = cleanList("authors", p.Authors); err != nil {
+		return err
+	}
+	if len(p.Authors) > MaxAuthors {
+		return &FieldError{"authors", fmt.Sprintf("too many (%d, at most %d)", len(p.Authors), MaxAuthors)}
+	}
+	if p.Categories, err = cleanList("categories", p.Categories); err != nil {
+		return err
+	}
+	if p.Keywords, err = cleanList("ai_keywords", p.Keywords); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		s    *string
+	}{{"published", &p.Published}, {"updated", &p.Updated}} {
+		d, err := ParseDate(*f.s)
+		if err != nil {
+			return &FieldError{f.name, err.Error()}
+		}
+		*f.s = d
+	}
+	for _, f := range []struct {
+		name string
+		s    *string
+	}{{"url", &p.URL}, {"pdf_url", &p.PDFURL}, {"code_url", &p.CodeURL}, {"project_url", &p.ProjectURL}} {
+		*f.s = strings.TrimSpace(*f.s)
+		if *f.s != "" && !strings.HasPrefix(*f.s, "https://") && !strings.HasPrefix(*f.s, "http://") {
+			return &FieldError{f.name, fmt.Sprintf("%q is not an http(s) URL", truncate(*f.s, 60))}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"upvotes", p.Upvotes}, {"stars", p.Stars}, {"comments", p.Comments}, {"rank", p.Rank}} {
+		if f.n < 0 {
+			return &FieldError{f.name, fmt.Sprintf("must not be negative (got %d)", f.n)}
+		}
+	}
+	if IsArxivID(p.ID) {
+		if p.URL == "" {
+			p.URL = AbsURL(p.ID)
+		}
+		if p.PDFURL == "" {
+			p.PDFURL = "https://arxiv.org/pdf/" + p.ID
+		}
+	}
+	p.Source = strings.TrimSpace(p.Source)
+	return nil
+}
+
+// ParseDate accepts YYYY-MM-DD, RFC 3339 timestamps and RFC 1123 dates (the
+// arXiv snapshot's versions[].created) and returns YYYY-MM-DD; "" stays "".
+func ParseDate(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	for _, layout := range []string{DateLayout, time.RFC3339, time.RFC3339Nano, time.RFC1123, time.RFC1123Z, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			if t.Year() < 1900 || t.Year() > 2200 {
+				return "", fmt.Errorf("date %q is out of range", s)
+			}
+			return t.Format(DateLayout), nil
+		}
+	}
+	return "", fmt.Errorf("%q is not a date (want YYYY-MM-DD)", truncate(s, 40))
+}
+
+func checkText(s string) error {
+	if !utf8.ValidString(s) {
+		for i, r := range s {
+			if r == utf8.RuneError {
+				return fmt.Errorf("invalid UTF-8 at byte %d", i)
+			}
+		}
+	}
+	for i, r := range s {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) {
+			return fmt.Errorf("control character %U at byte %d", r, i)
+		}
+	}
+	return nil
+}
+
+func cleanList(field string, in []string) ([]string, error) {
+	out := in[:0:0]
+	for _, s := range in {
+		if err := checkText(s); err != nil {
+			return nil, &FieldError{field, err.Error()}
+		}
+		s = FoldSpace(s)
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// FoldSpace trims s and folds every run of white space to one space.
+func FoldSpace(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r != ' ' && unicode.IsSpace(r) }) &&
+		!strings.Contains(s, "  ") && strings.TrimSpace(s) == s {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// AbsURL is the arXiv abstract page of an arXiv id.
+func AbsURL(id string) string { return "https://arxiv.org/abs/" + id }
+
+// Link is a labelled URL.
+type Link struct {
+	Label string
+	URL   string
+}
+
+// Links returns the outside pages for a paper in a stable order: abstract,
+// PDF, code, project page, Hugging Face paper page, alphaXiv.
+func (p *Paper) Links() []Link {
+	var ls []Link
+	add := func(label, u string) {
+		if u != "" {
+			ls = append(ls, Link{label, u})
+		}
+	}
+	add("Abstract", p.URL)
+	add("PDF", p.PDFURL)
+	add("Code", p.CodeURL)
+	add("Project", p.ProjectURL)
+	if IsArxivID(p.ID) {
+		if IsNewStyle(p.ID) {
+			add("Hugging Face", "https://huggingface.co/papers/"+p.ID)
+		}
+		add("alphaXiv", "https://www.alphaxiv.org/abs/"+p.ID)
+	}
+	return ls
+}
+
+// Year returns the publication year, or 0.
+func (p *Paper) Year() int {
+	if len(p.Published) < 4 {
+		return 0
+	}
+	y := 0
+	for _, c := range p.Published[:4] {
+		y = y*10 + int(c-'0')
+	}
+	return y
+}
+
+// Merge combines two records of the same paper (old already stored, new just
+// read), keeping the best of each: new non-empty text wins, lists and sources
+// are united, counters keep their maximum (a smaller count from a lagging
+// source must not erase a larger one), dates keep the earliest publication
+// and the latest update.
+func Merge(old, new Paper) Paper {
+	m := old
+	str := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	str(&m.Title, new.Title)
+	if len(new.Abstract) > 0 {
+		m.Abstract = new.Abstract
+	}
+	if len(new.Authors) > 0 {
+		m.Authors = new.Authors
+	}
+	m.Categories = union(old.Categories, new.Categories)
+	m.Keywords = union(old.Keywords, new.Keywords)
+	if new.Published != "" && (m.Published == "" || new.Published < m.Published) {
+		m.Published = new.Published
+	}
+	if new.Updated > m.Updated {
+		m.Updated = new.Updated
+	}
+	str(&m.URL, new.URL)
+	str(&m.PDFURL, new.PDFURL)
+	str(&m.CodeURL, new.CodeURL)
+	str(&m.ProjectURL, new.ProjectURL)
+	str(&m.AISummary, new.AISummary)
+	m.Source = strings.Join(union(splitSources(old.Source), splitSources(new.Source)), ",")
+	m.Upvotes = max(old.Upvotes, new.Upvotes)
+	m.Stars = max(old.Stars, new.Stars)
+	m.Comments = max(old.Comments, new.Comments)
+	if new.Rank > 0 {
+		m.Rank = new.Rank
+	}
+	return m
+}
+
+func splitSources(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+func union(a, b []string) []string {
+	if len(b) == 0 {
+		return a
+	}
+	out := slices.Clone(a)
+	for _, s := range b {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

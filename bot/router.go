@@ -1,0 +1,134 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/paperbot/paperbot/bot/fault"
+)
+
+// OptionType is the type of a command option (for platforms with typed
+// options, like Discord).
+type OptionType int
+
+// Option types.
+const (
+	OptString OptionType = iota
+	OptInteger
+)
+
+// Option describes one argument of a command. Options are read from the
+// text in order; a Rest option takes the remainder of the line.
+type Option struct {
+	Name        string
+	Description string
+	Type        OptionType
+	Required    bool
+	// Rest marks the option that takes the rest of the text (a query).
+	Rest bool
+	// Min and Max bound integer options (both 0: unbounded).
+	Min, Max int
+}
+
+// CommandSpec declares a subcommand of /papers. Help text and platform
+// command registration (Discord) are both generated from these specs.
+type CommandSpec struct {
+	// Name is the subcommand word ("show"). Lowercase, 1-32 characters.
+	Name string
+	// Aliases are other words that select this command.
+	Aliases []string
+	// Usage shows the arguments ("<id|url>").
+	Usage string
+	// Summary is a one-line description (at most 100 characters: Discord's limit).
+	Summary string
+	// Examples are full argument lines ("show 2205.13760").
+	Examples []string
+	Options  []Option
+	// Default marks the command run when the first word is not a command name
+	// (search).
+	Default bool
+	Handler Handler
+}
+
+// Router dispatches a request to the command its first word names.
+type Router struct {
+	specs []CommandSpec
+	byKey map[string]int
+	def   int
+}
+
+// NewRouter builds a router from specs. It returns an error for duplicate or
+// malformed names, so a wrong spec fails at start-up, not in a channel.
+func NewRouter(specs []CommandSpec) (*Router, error) {
+	r := &Router{specs: specs, byKey: map[string]int{}, def: -1}
+	for i, s := range specs {
+		if !validName(s.Name) {
+			return nil, fmt.Errorf("command %q: name must be 1-32 lowercase letters, digits, - or _", s.Name)
+		}
+		if len(s.Summary) == 0 || len(s.Summary) > 100 {
+			return nil, fmt.Errorf("command %q: summary must be 1-100 characters", s.Name)
+		}
+		if s.Handler == nil {
+			return nil, fmt.Errorf("command %q: no handler", s.Name)
+		}
+		for _, k := range append([]string{s.Name}, s.Aliases...) {
+			if _, dup := r.byKey[k]; dup {
+				return nil, fmt.Errorf("command %q: %q is already taken", s.Name, k)
+			}
+			r.byKey[k] = i
+		}
+		if s.Default {
+			if r.def >= 0 {
+				return nil, fmt.Errorf("commands %q and %q are both the default", specs[r.def].Name, s.Name)
+			}
+			r.def = i
+		}
+	}
+	return r, nil
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Specs returns the command specs in declaration order.
+func (r *Router) Specs() []CommandSpec { return r.specs }
+
+// Handle routes req by its first word; other text goes to the default command.
+func (r *Router) Handle(ctx context.Context, req *Request, rw Responder) error {
+	text := strings.TrimSpace(req.Text)
+	word, rest, _ := strings.Cut(text, " ")
+	idx, ok := r.byKey[strings.ToLower(word)]
+	if !ok {
+		if text == "" {
+			idx, ok = r.byKey["help"]
+		} else if r.def >= 0 {
+			idx, ok, rest = r.def, true, text
+		}
+	}
+	if !ok {
+		return fault.New(fault.Invalid, "unknown command %q; try `help`", word)
+	}
+	spec := r.specs[idx]
+	// Set in place, so outer middleware (logging, metrics) sees the command.
+	req.Command = spec.Name
+	req.Args = strings.TrimSpace(rest)
+	return spec.Handler.Handle(ctx, req, rw)
+}
+
+// Chain wraps h with middleware; the first middleware is the outermost.
+func Chain(h Handler, mw ...Middleware) Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/index"
+)
+
+// app is the wired core shared by chat and serve: configuration, logger,
+// index and bot.
+type app struct {
+	cfg *configs.Config
+	log *slog.Logger
+	ix  *index.Index
+	bot *bot.Bot
+
+	// posters are the running adapters, for unprompted posts (the digest).
+	posters []bot.Poster
+	// jobs run beside the adapters in serve (digest scheduler, source refresh).
+	jobs []func(ctx context.Context) error
+	// httpAddr is the address the HTTP server listens on (serve only).
+	httpAddr string
+	// ready, when set, is called once serve is up (tests).
+	ready func()
+
+	closers []func() error
+}
+
+// errNotYet reports a configured feature this build does not have yet.
+func errNotYet(what string) error {
+	return fmt.Errorf("%s is configured but not supported by this build yet", what)
+}
+
+// newApp opens the index (indexing the sample corpus when it is empty) and
+// builds the core.
+func newApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	ix, err := openIndex(ctx, e, cfg.Index, log, true)
+	if err != nil {
+		return nil, err
+	}
+	a.ix = ix
+	a.closers = append(a.closers, ix.Close)
+	b, err := bot.New(bot.Config{
+		Searcher:    ix,
+		Indexer:     ix,
+		Logger:      log,
+		Timeout:     cfg.Bot.Timeout,
+		PageSize:    cfg.Bot.PageSize,
+		CommandName: cfg.Bot.Command,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.bot = b
+	return a, nil
+}
+
+// Close releases everything in reverse order of opening.
+func (a *app) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

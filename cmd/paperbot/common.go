@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/index"
+)
+
+// loadConfig loads the configuration named by --config, or found on the
+// search path, or the defaults.
+func loadConfig(path string, e *env) (*configs.Config, error) {
+	return configs.Load(path, e.getenv)
+}
+
+// newLogger builds the structured logger the configuration asks for.
+func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openIndex opens (or creates) the index; when it is empty and sample is
+// set, the embedded sample corpus is indexed first.
+func openIndex(ctx context.Context, e *env, dir string, log *slog.Logger, sample bool) (*index.Index, error) {
+	if err := os.MkdirAll(parentDir(dir), 0o755); err != nil {
+		return nil, err
+	}
+	ix, err := index.Open(dir, index.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if sample {
+		n, err := ix.Count()
+		if err == nil && n == 0 {
+			papers, err := samplePapers()
+			if err != nil {
+				ix.Close()
+				return nil, fmt.Errorf("reading the sample corpus: %w", err)
+			}
+			fmt.Fprintf(e.stderr, "paperbot: indexing the sample corpus (%d papers) into %s\n", len(papers), dir)
+			if err := ix.Upsert(ctx, papers); err != nil {
+				ix.Close()
+				return nil, fmt.Errorf("indexing the sample corpus: %w", err)
+			}
+		}
+	}
+	return ix, nil
+}
+
+func parentDir(p string) string {
+	i := strings.LastIndexAny(p, `/\`)
+	if i <= 0 {
+		return "."
+	}
+	return p[:i]
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

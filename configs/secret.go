@@ -1,0 +1,102 @@
+package configs
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Secret is a credential (token, signing secret, key). In YAML it is a
+// reference: "${ENV_VAR}", "env:ENV_VAR", "file:/path" or a path starting
+// with "/" or "./", read when the configuration is loaded. An inline value
+// works too but is discouraged. A Secret never prints its value: it formats
+// and logs as [redacted].
+type Secret struct {
+	ref   string
+	value string
+}
+
+// UnmarshalYAML keeps the reference; it is resolved by resolve.
+func (s *Secret) UnmarshalYAML(b []byte) error {
+	v := strings.TrimSpace(string(b))
+	if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+		v = v[1 : len(v)-1]
+	}
+	s.ref = v
+	return nil
+}
+
+// NewSecret returns a secret holding value (for tests and flags).
+func NewSecret(value string) Secret { return Secret{value: value} }
+
+// Value returns the secret itself. Call it only where the secret is used.
+func (s Secret) Value() string { return s.value }
+
+// IsSet reports whether the secret has a value.
+func (s Secret) IsSet() bool { return s.value != "" }
+
+// String hides the value.
+func (s Secret) String() string {
+	if s.value == "" {
+		return "[unset]"
+	}
+	return "[redacted]"
+}
+
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// LogValue hides the value from log/slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText hides the value from encoders.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+var (
+	_ slog.LogValuer = Secret{}
+	_ fmt.Stringer   = Secret{}
+)
+
+// resolve reads the secret from where its reference points. field names it
+// in errors (never the value).
+func (s *Secret) resolve(field string, env func(string) string) error {
+	ref := s.ref
+	switch {
+	case ref == "":
+		return nil
+	case strings.HasPrefix(ref, "${") && strings.HasSuffix(ref, "}"):
+		return s.fromEnv(field, ref[2:len(ref)-1], env)
+	case strings.HasPrefix(ref, "env:"):
+		return s.fromEnv(field, ref[4:], env)
+	case strings.HasPrefix(ref, "file:"):
+		return s.fromFile(field, ref[5:])
+	case strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "./"):
+		return s.fromFile(field, ref)
+	default:
+		s.value = ref
+		return nil
+	}
+}
+
+func (s *Secret) fromEnv(field, name string, env func(string) string) error {
+	v := env(name)
+	if v == "" {
+		return fmt.Errorf("%s: environment variable %s is not set", field, name)
+	}
+	s.value = strings.TrimSpace(v)
+	return nil
+}
+
+func (s *Secret) fromFile(field, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%s: reading secret file: %w", field, err)
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return fmt.Errorf("%s: secret file %s is empty", field, path)
+	}
+	s.value = v
+	return nil
+}

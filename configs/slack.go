@@ -1,0 +1,45 @@
+package configs
+
+import "fmt"
+
+// Slack configures the Slack adapter. Its presence enables Slack.
+type Slack struct {
+	// Mode is "socket" (default: Socket Mode, no public URL) or "http"
+	// (signed requests to /slack/commands, /slack/interactions, /slack/events).
+	Mode string `yaml:"mode"`
+	// BotToken is the xoxb- bot token (always needed).
+	BotToken Secret `yaml:"bot_token"`
+	// AppToken is the xapp- app-level token with connections:write (socket mode).
+	AppToken Secret `yaml:"app_token"`
+	// SigningSecret verifies requests (http mode).
+	SigningSecret Secret `yaml:"signing_secret"`
+	// APIURL overrides Slack's Web API base URL (tests, proxies).
+	APIURL string `yaml:"api_url"`
+}
+
+func (s *Slack) finish(env func(string) string) error {
+	if s.Mode == "" {
+		s.Mode = "socket"
+	}
+	if s.Mode != "socket" && s.Mode != "http" {
+		return fmt.Errorf("slack.mode: %q is not socket or http", s.Mode)
+	}
+	for _, f := range []struct {
+		name string
+		s    *Secret
+	}{{"slack.bot_token", &s.BotToken}, {"slack.app_token", &s.AppToken}, {"slack.signing_secret", &s.SigningSecret}} {
+		if err := f.s.resolve(f.name, env); err != nil {
+			return err
+		}
+	}
+	if !s.BotToken.IsSet() {
+		return fmt.Errorf("slack.bot_token is required (an xoxb- token, e.g. bot_token: ${SLACK_BOT_TOKEN})")
+	}
+	if s.Mode == "socket" && !s.AppToken.IsSet() {
+		return fmt.Errorf("slack.app_token is required in socket mode (an xapp- token, e.g. app_token: ${SLACK_APP_TOKEN})")
+	}
+	if s.Mode == "http" && !s.SigningSecret.IsSet() {
+		return fmt.Errorf("slack.signing_secret is required in http mode (e.g. signing_secret: ${SLACK_SIGNING_SECRET})")
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package index
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// highlighter marks the words of a text that match the query's terms. It
+// re-analyses the stored text with the index's English analyzer, so a
+// match is exactly what the search matched (stemmed: "models" marks "model").
+type highlighter struct {
+	an    analysis.Analyzer
+	terms map[string]struct{}
+}
+
+func (ix *Index) newHighlighter(terms []termInfo, pq *parsedQuery) *highlighter {
+	h := &highlighter{an: ix.english, terms: map[string]struct{}{}}
+	for _, t := range terms {
+		h.terms[t.term] = struct{}{}
+	}
+	for _, ph := range pq.Phrases {
+		for _, tok := range ix.english.Analyze([]byte(ph)) {
+			h.terms[string(tok.Term)] = struct{}{}
+		}
+	}
+	return h
+}
+
+type match struct{ start, end int }
+
+func (h *highlighter) matches(text string) []match {
+	if len(h.terms) == 0 || text == "" {
+		return nil
+	}
+	var ms []match
+	for _, tok := range h.an.Analyze([]byte(text)) {
+		if _, ok := h.terms[string(tok.Term)]; ok {
+			ms = append(ms, match{tok.Start, tok.End})
+		}
+	}
+	return ms
+}
+
+// spans marks the matches in the whole of text.
+func (h *highlighter) spans(text string, _ bool) []paper.Span {
+	return cut(text, h.matches(text), 0, len(text))
+}
+
+// snippet returns the passage of about maxBytes bytes with the most
+// distinct matches, cut at word boundaries, with "…" where text was cut.
+func (h *highlighter) snippet(text string, maxBytes int) []paper.Span {
+	if text == "" {
+		return nil
+	}
+	ms := h.matches(text)
+	if len(text) <= maxBytes {
+		return cut(text, ms, 0, len(text))
+	}
+	start := 0
+	if len(ms) > 0 {
+		best, bestScore := 0, -1
+		for i := range ms {
+			seen := map[string]struct{}{}
+			n := 0
+			for j := i; j < len(ms) && ms[j].end <= ms[i].start+maxBytes; j++ {
+				seen[strings.ToLower(text[ms[j].start:ms[j].end])] = struct{}{}
+				n++
+			}
+			if s := len(seen)*100 + n; s > bestScore {
+				best, bestScore = i, s
+			}
+		}
+		start = ms[best].start
+		// Start at the beginning of the sentence when it is close by, else a
+		// few words before the first match.
+		if s := strings.LastIndex(text[:start], ". "); s >= 0 && start-s < maxBytes/3 {
+			start = s + 2
+		} else {
+			start = max(0, start-maxBytes/8)
+			for start > 0 && text[start-1] != ' ' {
+				start--
+			}
+		}
+	}
+	end := min(len(text), start+maxBytes)
+	if end < len(text) {
+		if sp := strings.LastIndexByte(text[start:end], ' '); sp > maxBytes/2 {
+			end = start + sp
+		}
+		for end > start && !utf8.RuneStart(text[end]) {
+			end--
+		}
+	}
+	spans := cut(text, ms, start, end)
+	if start > 0 {
+		spans = append([]paper.Span{{Text: "…"}}, spans...)
+	}
+	if end < len(text) {
+		spans = append(spans, paper.Span{Text: "…"})
+	}
+	return spans
+}
+
+// cut returns text[start:end] as spans, marking the matches inside it.
+func cut(text string, ms []match, start, end int) []paper.Span {
+	var out []paper.Span
+	pos := start
+	for _, m := range ms {
+		if m.start < start || m.end > end {
+			continue
+		}
+		if m.start > pos {
+			out = appendSpan(out, text[pos:m.start], false)
+		}
+		out = appendSpan(out, text[m.start:m.end], true)
+		pos = m.end
+	}
+	if pos < end {
+		out = appendSpan(out, text[pos:end], false)
+	}
+	return out
+}
+
+// appendSpan appends a span, merging it with the previous one when both are
+// matches separated by nothing.
+func appendSpan(out []paper.Span, s string, match bool) []paper.Span {
+	if s == "" {
+		return out
+	}
+	if n := len(out); n > 0 && out[n-1].Match == match {
+		out[n-1].Text += s
+		return out
+	}
+	return append(out, paper.Span{Text: s, Match: match})
+}

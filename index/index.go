@@ -1,0 +1,350 @@
+// Package index is paperbot's paper index: a Bleve index with an explicit
+// mapping, batch ingest that merges records by canonical id, and search in
+// the user query language (see query.go) with highlighting, typo tolerance
+// and similar-paper lookups.
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// versionKey is where the mapping version is kept (Bleve internal storage).
+var versionKey = []byte("paperbot.mapping_version")
+
+// ErrOldMapping is returned (wrapped) when an index was written by another
+// mapping version and cannot or may not be rebuilt.
+var ErrOldMapping = errors.New("index written by a different mapping version")
+
+// Options tune Open.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the clock used for trending scores (default time.Now).
+	Now func() time.Time
+	// NoRebuild refuses an index written by another mapping version instead
+	// of rebuilding it from the records it stores.
+	NoRebuild bool
+	// Bulk trades durability for speed while ingesting large files: batches
+	// are not synced to disk one by one (a crash loses the ingest, never the
+	// index's consistency). Close syncs everything.
+	Bulk bool
+	// LockTimeout is how long to wait for another process holding the index
+	// (default 2s).
+	LockTimeout time.Duration
+}
+
+// Index is a paper index in a directory.
+type Index struct {
+	bi  bleve.Index
+	dir string
+	log *slog.Logger
+	now func() time.Time
+
+	english, plain, names analysis.Analyzer
+
+	// wmu serialises writers, so that read-merge-write of a record is atomic.
+	wmu sync.Mutex
+}
+
+// Open opens the index in dir, creating it if dir does not exist or is empty.
+// An index written by another mapping version is rebuilt from its stored
+// records (or refused when Options.NoRebuild is set).
+func Open(dir string, opts Options) (*Index, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	exists, err := isIndexDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var bi bleve.Index
+	if !exists {
+		bi, err = create(dir, opts)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		bi, err = bleve.OpenUsing(dir, runtimeConfig(opts))
+		if err != nil {
+			if strings.Contains(err.Error(), "timeout") {
+				return nil, fmt.Errorf("index %s is in use by another process (is `paperbot serve` running?): %w", dir, err)
+			}
+			return nil, fmt.Errorf("opening index %s: %w (if it was written by an incompatible paperbot, move it away and ingest again)", dir, err)
+		}
+		v, err := bi.GetInternal(versionKey)
+		if err != nil {
+			bi.Close()
+			return nil, fmt.Errorf("reading index version in %s: %w", dir, err)
+		}
+		if string(v) != strconv.Itoa(MappingVersion) {
+			bi, err = migrate(bi, dir, string(v), opts)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now}
+	m := bi.Mapping()
+	for _, a := range []struct {
+		name string
+		dst  *analysis.Analyzer
+	}{{anEnglish, &ix.english}, {anPlain, &ix.plain}, {anName, &ix.names}} {
+		if *a.dst = m.AnalyzerNamed(a.name); *a.dst == nil {
+			bi.Close()
+			return nil, fmt.Errorf("index %s: analyzer %s missing from its mapping", dir, a.name)
+		}
+	}
+	return ix, nil
+}
+
+func runtimeConfig(opts Options) map[string]any {
+	return map[string]any{
+		"bolt_timeout": opts.LockTimeout.String(),
+		"unsafe_batch": opts.Bulk,
+	}
+}
+
+// isIndexDir reports whether dir holds a Bleve index; an absent or empty
+// directory is not one (and may be created), anything else is an error.
+func isIndexDir(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("index directory: %w", err)
+	}
+	if len(entries) == 0 {
+		return false, nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index_meta.json")); err != nil {
+		return false, fmt.Errorf("%s is not empty and holds no paperbot index (no index_meta.json); choose another --index directory", dir)
+	}
+	return true, nil
+}
+
+func create(dir string, opts Options) (bleve.Index, error) {
+	im, err := newMapping()
+	if err != nil {
+		return nil, fmt.Errorf("building the index mapping: %w", err)
+	}
+	bi, err := bleve.NewUsing(dir, im, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, runtimeConfig(opts))
+	if err != nil {
+		return nil, fmt.Errorf("creating index %s: %w", dir, err)
+	}
+	if err := bi.SetInternal(versionKey, []byte(strconv.Itoa(MappingVersion))); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("creating index %s: %w", dir, err)
+	}
+	return bi, nil
+}
+
+// migrate rebuilds an index written by another mapping version from the
+// records it stores, or refuses with a message that says what to do.
+func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, error) {
+	if version == "" {
+		version = "unknown"
+	}
+	refuse := func(why string) (bleve.Index, error) {
+		old.Close()
+		return nil, fmt.Errorf("%w: index %s has mapping version %s, this paperbot uses %d; %s",
+			ErrOldMapping, dir, version, MappingVersion, why)
+	}
+	if opts.NoRebuild {
+		return refuse("rebuild it (run without --no-rebuild) or ingest into a new directory")
+	}
+	n, _ := old.DocCount()
+	opts.Logger.Warn("index was written by another mapping version; rebuilding it from its stored records",
+		"dir", dir, "from_version", version, "to_version", MappingVersion, "papers", n)
+	tmp := dir + ".rebuild"
+	if err := os.RemoveAll(tmp); err != nil {
+		return refuse("could not prepare " + tmp + ": " + err.Error())
+	}
+	bulk := opts
+	bulk.Bulk = true
+	nb, err := create(tmp, bulk)
+	if err != nil {
+		return refuse(err.Error())
+	}
+	fresh := &Index{bi: nb, dir: tmp, log: opts.Logger, now: opts.Now}
+	fresh.english = nb.Mapping().AnalyzerNamed(anEnglish)
+	fresh.plain = nb.Mapping().AnalyzerNamed(anPlain)
+	fresh.names = nb.Mapping().AnalyzerNamed(anName)
+	w := fresh.NewWriter(context.Background(), WriterOptions{FreshIndex: true})
+	copied, bad := 0, 0
+	err = eachStored(old, func(raw string) error {
+		var p paper.Paper
+		if json.Unmarshal([]byte(raw), &p) != nil || p.Normalize() != nil {
+			bad++
+			return nil
+		}
+		copied++
+		return w.Add(p)
+	})
+	if err == nil {
+		err = w.Close()
+	}
+	nb.Close()
+	if err != nil {
+		os.RemoveAll(tmp)
+		return refuse("rebuilding failed (" + err.Error() + "); ingest your sources into a new directory")
+	}
+	if copied == 0 && n > 0 {
+		os.RemoveAll(tmp)
+		return refuse("it stores no records to rebuild from; ingest your sources into a new directory")
+	}
+	old.Close()
+	backup := dir + ".old"
+	os.RemoveAll(backup)
+	if err := os.Rename(dir, backup); err != nil {
+		return nil, fmt.Errorf("replacing %s with its rebuild: %w", dir, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, fmt.Errorf("replacing %s with its rebuild (the old index is in %s): %w", dir, backup, err)
+	}
+	os.RemoveAll(backup)
+	opts.Logger.Warn("index rebuilt", "dir", dir, "papers", copied, "unreadable", bad)
+	return bleve.OpenUsing(dir, runtimeConfig(opts))
+}
+
+// eachStored calls fn with every stored record of an index, in id order.
+func eachStored(bi bleve.Index, fn func(raw string) error) error {
+	const page = 1000
+	var after []string
+	for {
+		req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), page, 0, false)
+		req.Fields = []string{fSource}
+		req.SortBy([]string{"_id"})
+		if after != nil {
+			req.SearchAfter = after
+		}
+		res, err := bi.Search(req)
+		if err != nil {
+			return err
+		}
+		for _, h := range res.Hits {
+			raw, _ := h.Fields[fSource].(string)
+			if err := fn(raw); err != nil {
+				return err
+			}
+		}
+		if len(res.Hits) < page {
+			return nil
+		}
+		after = []string{res.Hits[len(res.Hits)-1].ID}
+	}
+}
+
+// Close flushes and closes the index.
+func (ix *Index) Close() error { return ix.bi.Close() }
+
+// Dir is the index directory.
+func (ix *Index) Dir() string { return ix.dir }
+
+// Count is the number of papers in the index.
+func (ix *Index) Count() (uint64, error) { return ix.bi.DocCount() }
+
+// Lookup returns the paper with a canonical id (arXiv ids and URLs are
+// normalised first), or a fault.NotFound error.
+func (ix *Index) Lookup(ctx context.Context, id string) (paper.Paper, error) {
+	id = paper.CanonicalID(id)
+	p, ok, err := ix.get(id)
+	if err != nil {
+		return paper.Paper{}, fault.Wrap(fault.Internal, err, "reading paper %s", id)
+	}
+	if !ok {
+		return paper.Paper{}, fault.New(fault.NotFound, "paper %s is not in the index", id)
+	}
+	return p, nil
+}
+
+func (ix *Index) get(id string) (paper.Paper, bool, error) {
+	if id == "" {
+		return paper.Paper{}, false, nil
+	}
+	doc, err := ix.bi.Document(id)
+	if err != nil {
+		return paper.Paper{}, false, err
+	}
+	if doc == nil {
+		return paper.Paper{}, false, nil
+	}
+	var raw []byte
+	doc.VisitFields(func(f bindex.Field) {
+		if f.Name() == fSource {
+			raw = f.Value()
+		}
+	})
+	var p paper.Paper
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return paper.Paper{}, false, fmt.Errorf("stored record of %s: %w", id, err)
+	}
+	return p, true, nil
+}
+
+// document builds the Bleve document of a normalised paper.
+func (ix *Index) document(p *paper.Paper) (*document.Document, error) {
+	src, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	doc := document.NewDocument(p.ID)
+	add := func(name, value string, opts bindex.FieldIndexingOptions, a analysis.Analyzer) {
+		if value != "" {
+			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(value), opts, a))
+		}
+	}
+	kw := ix.bi.Mapping().AnalyzerNamed(anKeyword)
+	add(fID, p.ID, optKeyword, kw)
+	text := p.Title
+	if p.Abstract != "" {
+		text += "\n" + p.Abstract
+	}
+	add(fText, text, optText, ix.english)
+	add(fTitle, p.Title, optPlain, ix.english)
+	add(fTitleRaw, p.Title, optPlain, ix.plain)
+	add(fAuthors, strings.Join(p.Authors, " ; "), optText, ix.names)
+	for _, c := range p.Categories {
+		add(fCats, c, optKeyword, kw)
+	}
+	if p.Published != "" {
+		t, err := time.Parse(paper.DateLayout, p.Published)
+		if err == nil {
+			f, err := document.NewDateTimeFieldWithIndexingOptions(fPublished, nil, t, paper.DateLayout, optSort)
+			if err != nil {
+				return nil, err
+			}
+			doc.AddField(f)
+		}
+	}
+	doc.AddField(document.NewNumericFieldWithIndexingOptions(fTrending, nil, p.Trending, optSort))
+	doc.AddField(document.NewNumericFieldWithIndexingOptions(fUpvotes, nil, float64(p.Upvotes), optSort))
+	doc.AddField(document.NewNumericFieldWithIndexingOptions(fStars, nil, float64(p.Stars), optSort))
+	doc.AddField(document.NewTextFieldWithIndexingOptions(fSource, nil, src, optStored))
+	return doc, nil
+}

@@ -1,0 +1,146 @@
+package index
+
+import (
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bindex "github.com/blevesearch/bleve_index_api"
+)
+
+// MappingVersion identifies the index layout this build writes and reads.
+// Bump it with every change to the mapping or to how documents are built;
+// Open then rebuilds (or refuses) indexes written by another version.
+const MappingVersion = 1
+
+// Field names in the index.
+const (
+	fID        = "id"
+	fText      = "text"      // title + abstract, English analysis, positions (phrases, proximity)
+	fTitle     = "title"     // title, English analysis (field weighting)
+	fTitleRaw  = "title_raw" // title, lower-cased, unstemmed (prefix, typo matching, did-you-mean)
+	fAuthors   = "authors"   // author names, folded to ASCII, positions (author:"first last")
+	fCats      = "categories"
+	fPublished = "published"
+	fTrending  = "trending"
+	fUpvotes   = "upvotes"
+	fStars     = "stars"
+	fSource    = "_src" // the whole record as JSON, stored only
+)
+
+// Analyzer names.
+const (
+	anEnglish = "paper_en"
+	anPlain   = "paper_plain"
+	anName    = "paper_name"
+	anKeyword = "paper_keyword"
+)
+
+// Per-field indexing options, used both in the mapping (for documentation
+// and for Bleve's query-time lookups) and when documents are built directly.
+const (
+	optText    = bindex.IndexField | bindex.IncludeTermVectors
+	optPlain   = bindex.IndexField
+	optKeyword = bindex.IndexField | bindex.SkipFreqNorm
+	optSort    = bindex.IndexField | bindex.DocValues
+	optStored  = bindex.StoreField
+)
+
+// newMapping returns the explicit index mapping: no dynamic fields, BM25.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := mapping.NewIndexMapping()
+	im.ScoringModel = bindex.BM25Scoring
+	im.IndexDynamic = false
+	im.StoreDynamic = false
+	im.DocValuesDynamic = false
+	im.DefaultAnalyzer = anEnglish
+
+	analyzers := map[string]map[string]any{
+		// English: possessives, lower case, stop words, Porter stemming.
+		anEnglish: {
+			"type":          custom.Name,
+			"tokenizer":     unicode.Name,
+			"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, porter.Name},
+		},
+		// Plain: lower-cased words, nothing removed or stemmed.
+		anPlain: {
+			"type":          custom.Name,
+			"tokenizer":     unicode.Name,
+			"token_filters": []string{lowercase.Name},
+		},
+		// Names: like plain, with accents folded (Müller matches Muller).
+		anName: {
+			"type":          custom.Name,
+			"char_filters":  []string{asciifolding.Name},
+			"tokenizer":     unicode.Name,
+			"token_filters": []string{lowercase.Name},
+		},
+		// Keyword: the whole value, lower-cased (ids, categories).
+		anKeyword: {
+			"type":          custom.Name,
+			"tokenizer":     single.Name,
+			"token_filters": []string{lowercase.Name},
+		},
+	}
+	for name, cfg := range analyzers {
+		if err := im.AddCustomAnalyzer(name, cfg); err != nil {
+			return nil, fmt.Errorf("analyzer %s: %w", name, err)
+		}
+	}
+
+	text := func(analyzer string, vectors bool) *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = vectors
+		f.DocValues = false
+		return f
+	}
+	keyword := func() *mapping.FieldMapping {
+		f := text(anKeyword, false)
+		f.SkipFreqNorm = true
+		return f
+	}
+	number := func() *mapping.FieldMapping {
+		f := mapping.NewNumericFieldMapping()
+		f.Store = false
+		f.IncludeInAll = false
+		f.DocValues = true
+		return f
+	}
+	stored := mapping.NewTextFieldMapping()
+	stored.Index = false
+	stored.Store = true
+	stored.IncludeInAll = false
+	stored.IncludeTermVectors = false
+	stored.DocValues = false
+	date := mapping.NewDateTimeFieldMapping()
+	date.Store = false
+	date.IncludeInAll = false
+	date.DocValues = true
+
+	doc := mapping.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(fID, keyword())
+	doc.AddFieldMappingsAt(fText, text(anEnglish, true))
+	doc.AddFieldMappingsAt(fTitle, text(anEnglish, false))
+	doc.AddFieldMappingsAt(fTitleRaw, text(anPlain, false))
+	doc.AddFieldMappingsAt(fAuthors, text(anName, true))
+	doc.AddFieldMappingsAt(fCats, keyword())
+	doc.AddFieldMappingsAt(fPublished, date)
+	doc.AddFieldMappingsAt(fTrending, number())
+	doc.AddFieldMappingsAt(fUpvotes, number())
+	doc.AddFieldMappingsAt(fStars, number())
+	doc.AddFieldMappingsAt(fSource, stored)
+	im.DefaultMapping = doc
+	if err := im.Validate(); err != nil {
+		return nil, err
+	}
+	return im, nil
+}

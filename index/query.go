@@ -1,0 +1,299 @@
+package index
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// Limits on what one query may ask for: generous for people, bounded for
+// scripts and attackers.
+const (
+	maxQueryBytes = 2000
+	maxQueryTerms = 64
+)
+
+// parsedQuery is a query in the user query language, read but not yet
+// analysed. The language never fails: what it cannot use it ignores with a
+// note that says so.
+//
+//	free words            diffusion language models
+//	"exact phrase"        "direct preference optimization"
+//	-word, -"phrase"      exclude papers containing them
+//	author:name           author:Notin, author:"Pascal Notin"
+//	cat:category          cat:cs.LG, cat:cs (any cs.* category)
+//	year:YYYY[-YYYY]      year:2024, year:2020-2023
+//	since:DATE            since:2024, since:2024-06, since:2024-06-15
+//	before:DATE           before:2020
+//	sort:ORDER            sort:relevance|recent|trending
+//	an arXiv id or URL    2205.13760, https://arxiv.org/abs/2205.13760v2
+type parsedQuery struct {
+	Words          []string // free words, in order
+	Phrases        []string
+	ExcludeWords   []string
+	ExcludePhrases []string
+	Authors        []string
+	Cats           []string
+	From, To       time.Time // publication date range; zero = open
+	Sort           paper.Sort
+	SortSet        bool
+	IDs            []string
+	Notes          []string
+
+	// filterWords are free words of a topic filter (paper.Query.Filter):
+	// required, but hardly ranked.
+	filterWords []string
+	// unknownFixed is set on a corrected query that replaced words the index
+	// has never seen.
+	unknownFixed bool
+}
+
+// hasText reports whether the query has words or phrases to rank by.
+func (q *parsedQuery) hasText() bool { return len(q.Words) > 0 || len(q.Phrases) > 0 }
+
+func (q *parsedQuery) note(format string, args ...any) {
+	n := fmt.Sprintf(format, args...)
+	for _, have := range q.Notes {
+		if have == n {
+			return
+		}
+	}
+	q.Notes = append(q.Notes, n)
+}
+
+// parseQuery reads the user query language. It never fails and never
+// panics, whatever the input.
+func parseQuery(s string) *parsedQuery {
+	q := &parsedQuery{}
+	s = sanitize(s)
+	if len(s) > maxQueryBytes {
+		cut := maxQueryBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+		q.note("The query was cut to its first %d characters.", utf8.RuneCountInString(s))
+	}
+	rs := []rune(s)
+	i := 0
+	terms := 0
+	for i < len(rs) {
+		for i < len(rs) && unicode.IsSpace(rs[i]) {
+			i++
+		}
+		if i >= len(rs) {
+			break
+		}
+		if terms >= maxQueryTerms {
+			q.note("Only the first %d words of the query were used.", maxQueryTerms)
+			break
+		}
+		terms++
+		neg := false
+		if rs[i] == '-' && i+1 < len(rs) && (rs[i+1] == '"' || isWordRune(rs[i+1])) {
+			neg = true
+			i++
+		}
+		if rs[i] == '"' {
+			phrase, next, closed := readQuoted(rs, i)
+			i = next
+			if !closed {
+				q.note("A quote was not closed; read it as closing at the end.")
+			}
+			phrase = strings.TrimSpace(phrase)
+			if phrase == "" {
+				continue
+			}
+			if neg {
+				q.ExcludePhrases = append(q.ExcludePhrases, phrase)
+			} else {
+				q.Phrases = append(q.Phrases, phrase)
+			}
+			continue
+		}
+		start := i
+		for i < len(rs) && !unicode.IsSpace(rs[i]) && rs[i] != '"' {
+			i++
+		}
+		tok := string(rs[start:i])
+		// field:value, where value may be quoted.
+		if k := strings.IndexByte(tok, ':'); k > 0 && !neg {
+			field := strings.ToLower(tok[:k])
+			if op, ok := fieldOps[field]; ok {
+				val := tok[k+1:]
+				if val == "" && i < len(rs) && rs[i] == '"' {
+					var closed bool
+					val, i, closed = readQuoted(rs, i)
+					if !closed {
+						q.note("A quote was not closed; read it as closing at the end.")
+					}
+				}
+				val = strings.TrimSpace(val)
+				if val == "" {
+					q.note("%s: needs a value (like %s); it was ignored.", field, op.example)
+					continue
+				}
+				op.apply(q, field, val)
+				continue
+			}
+		}
+		if id, ok := paper.ParseArxivID(tok); ok && !neg {
+			q.IDs = append(q.IDs, id)
+			continue
+		}
+		if neg {
+			q.ExcludeWords = append(q.ExcludeWords, tok)
+			continue
+		}
+		q.Words = append(q.Words, tok)
+	}
+	return q
+}
+
+// readQuoted reads a "quoted" string starting at rs[i] == '"'. It returns the
+// contents, the index after the closing quote, and whether it was closed.
+func readQuoted(rs []rune, i int) (string, int, bool) {
+	j := i + 1
+	for j < len(rs) && rs[j] != '"' {
+		j++
+	}
+	if j >= len(rs) {
+		return string(rs[i+1:]), len(rs), false
+	}
+	return string(rs[i+1 : j]), j + 1, true
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// sanitize makes any input safe to parse: invalid UTF-8 becomes U+FFFD and
+// is then dropped with control characters; curly quotes become straight.
+func sanitize(s string) string {
+	s = strings.ToValidUTF8(s, " ")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '“' || r == '”' || r == '„' || r == '«' || r == '»':
+			return '"'
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			return -1
+		}
+		return r
+	}, s)
+}
+
+type fieldOp struct {
+	example string
+	apply   func(q *parsedQuery, field, val string)
+}
+
+var fieldOps = map[string]fieldOp{
+	"author":   {`author:Hinton or author:"Geoffrey Hinton"`, addAuthor},
+	"authors":  {`author:Hinton`, addAuthor},
+	"au":       {`au:Hinton`, addAuthor},
+	"by":       {`by:Hinton`, addAuthor},
+	"cat":      {"cat:cs.LG", addCat},
+	"category": {"cat:cs.LG", addCat},
+	"year":     {"year:2024 or year:2020-2023", setYear},
+	"since":    {"since:2024-06", setSince},
+	"after":    {"since:2024-06", setSince},
+	"before":   {"before:2020", setBefore},
+	"until":    {"before:2020", setBefore},
+	"sort":     {"sort:recent", setSort},
+	"id":       {"id:2205.13760", addID},
+	"arxiv":    {"arxiv:2205.13760", addID},
+}
+
+func addAuthor(q *parsedQuery, _, v string) { q.Authors = append(q.Authors, v) }
+
+func addCat(q *parsedQuery, _, v string) { q.Cats = append(q.Cats, strings.ToLower(v)) }
+
+func addID(q *parsedQuery, field, v string) {
+	if id, ok := paper.ParseArxivID(v); ok {
+		q.IDs = append(q.IDs, id)
+		return
+	}
+	if field == "id" {
+		q.IDs = append(q.IDs, v)
+		return
+	}
+	q.note("%q is not an arXiv id; it was ignored.", v)
+}
+
+func setYear(q *parsedQuery, _, v string) {
+	lo, hi, ok := strings.Cut(v, "-")
+	if !ok {
+		lo, hi, ok = strings.Cut(v, "..")
+	}
+	if !ok {
+		hi = lo
+	}
+	a, errA := year(lo)
+	b, errB := year(hi)
+	if errA != nil || errB != nil || b < a {
+		q.note("year:%s is not a year or range (like year:2024 or year:2020-2023); it was ignored.", v)
+		return
+	}
+	q.From = time.Date(a, 1, 1, 0, 0, 0, 0, time.UTC)
+	q.To = time.Date(b+1, 1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+func year(s string) (int, error) {
+	y, err := strconv.Atoi(s)
+	if err != nil || y < 1900 || y > 2200 || len(s) != 4 {
+		return 0, fmt.Errorf("bad year")
+	}
+	return y, nil
+}
+
+// partialDate reads YYYY, YYYY-MM or YYYY-MM-DD and returns the first day of
+// that period and the first day after it.
+func partialDate(s string) (start, end time.Time, ok bool) {
+	for _, l := range []struct {
+		layout string
+		y, m   int
+		d      int
+	}{{"2006", 1, 0, 0}, {"2006-01", 0, 1, 0}, {"2006-01-02", 0, 0, 1}} {
+		if len(s) != len(l.layout) {
+			continue
+		}
+		t, err := time.Parse(l.layout, s)
+		if err != nil || t.Year() < 1900 || t.Year() > 2200 {
+			return time.Time{}, time.Time{}, false
+		}
+		return t, t.AddDate(l.y, l.m, l.d), true
+	}
+	return time.Time{}, time.Time{}, false
+}
+
+func setSince(q *parsedQuery, f, v string) {
+	t, _, ok := partialDate(v)
+	if !ok {
+		q.note("%s:%s is not a date (like since:2024 or since:2024-06-15); it was ignored.", f, v)
+		return
+	}
+	q.From = t
+}
+
+func setBefore(q *parsedQuery, f, v string) {
+	t, _, ok := partialDate(v)
+	if !ok {
+		q.note("%s:%s is not a date (like before:2020); it was ignored.", f, v)
+		return
+	}
+	q.To = t
+}
+
+func setSort(q *parsedQuery, _, v string) {
+	s, ok := paper.ParseSort(strings.ToLower(v))
+	if !ok {
+		q.note("sort:%s is not an order (relevance, recent or trending); it was ignored.", v)
+		return
+	}
+	q.Sort, q.SortSet = s, true
+}

@@ -1,0 +1,459 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// Ranking weights. They are chosen by principle, not fitted to one test
+// collection: a title is a short, dense summary of a paper, so a query word
+// in the title counts extra; query words that appear next to each other in
+// a paper (proximity) count extra; a phrase the user quoted is required.
+const (
+	titleBoost     = 1.0 // extra weight of a query term found in the title
+	proximityBoost = 0.5 // weight of an adjacent query-term pair found as a phrase
+	maxLimit       = 100
+)
+
+// termInfo is an analysed query term.
+type termInfo struct {
+	term   string
+	pos    int     // position in the analysed query
+	weight float64 // query term frequency
+}
+
+// Search runs a query in the user query language; it implements part of
+// bot.Searcher. Malformed input never fails: it is read as well as it can be
+// and Results.Notes says what was ignored.
+func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, error) {
+	start := time.Now()
+	pq := parseQuery(q.Text)
+	if q.Filter != "" {
+		fq := parseQuery(q.Filter)
+		pq.Authors = append(pq.Authors, fq.Authors...)
+		pq.Cats = append(pq.Cats, fq.Cats...)
+		pq.Phrases = append(pq.Phrases, fq.Phrases...)
+		pq.ExcludeWords = append(pq.ExcludeWords, fq.ExcludeWords...)
+		pq.ExcludePhrases = append(pq.ExcludePhrases, fq.ExcludePhrases...)
+		if !fq.From.IsZero() && fq.From.After(pq.From) {
+			pq.From = fq.From
+		}
+		if !fq.To.IsZero() && (pq.To.IsZero() || fq.To.Before(pq.To)) {
+			pq.To = fq.To
+		}
+		// The filter's free words must match too (a topic).
+		pq.filterWords = fq.Words
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	limit = min(limit, maxLimit)
+	offset := max(q.Offset, 0)
+
+	if len(pq.IDs) > 0 && !pq.hasText() {
+		res, err := ix.lookupIDs(ctx, pq.IDs)
+		res.Notes = pq.Notes
+		res.Took = time.Since(start)
+		return res, err
+	}
+
+	order := q.Sort
+	if order == paper.ByRelevance && pq.SortSet {
+		order = pq.Sort
+	}
+	if order == paper.ByRelevance && !pq.hasText() {
+		// Nothing to rank by relevance: the newest or hottest first.
+		order = paper.ByTrending
+		if len(pq.Authors) > 0 || len(pq.Cats) > 0 {
+			order = paper.ByRecent
+		}
+	}
+
+	res, err := ix.run(ctx, pq, order, limit, offset, q.Exclude)
+	if err != nil {
+		return paper.Results{}, err
+	}
+	// Typo tolerance: words the index has never seen are corrected from the
+	// titles' vocabulary, and the corrected query is run instead.
+	if corrected, ok := ix.correct(ctx, pq); ok {
+		cres, err := ix.run(ctx, corrected, order, limit, offset, q.Exclude)
+		if err == nil && len(cres.Hits) > 0 && (len(res.Hits) == 0 || corrected.unknownFixed) {
+			cres.DidYouMean = corrected.display()
+			cres.Fuzzy = true
+			res = cres
+		}
+	}
+	res.Notes = append(res.Notes, pq.Notes...)
+	res.Sort = order
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+func (ix *Index) lookupIDs(ctx context.Context, ids []string) (paper.Results, error) {
+	res := paper.Results{Exact: true}
+	for _, id := range ids {
+		p, ok, err := ix.get(id)
+		if err != nil {
+			return paper.Results{}, fault.Wrap(fault.Internal, err, "looking up %s", id)
+		}
+		if ok {
+			res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: 1, Title: []paper.Span{{Text: p.Title}}})
+		}
+	}
+	res.Total = uint64(len(res.Hits))
+	return res, ctx.Err()
+}
+
+// run executes a parsed query.
+func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
+	bq, terms := ix.buildQuery(pq, exclude)
+	req := bleve.NewSearchRequestOptions(bq, limit, offset, false)
+	req.Fields = []string{fSource}
+	switch order {
+	case paper.ByRecent:
+		req.SortBy([]string{"-" + fPublished, "-_score", "_id"})
+	case paper.ByTrending:
+		req.SortBy([]string{"-" + fTrending, "-" + fPublished, "_id"})
+	}
+	sr, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return paper.Results{}, fault.Wrap(fault.Transient, err, "the search took too long")
+		}
+		return paper.Results{}, fault.Wrap(fault.Internal, err, "searching")
+	}
+	res := paper.Results{Total: sr.Total, Sort: order}
+	hl := ix.newHighlighter(terms, pq)
+	for _, h := range sr.Hits {
+		p, err := decodeHit(h)
+		if err != nil {
+			ix.log.Warn("unreadable stored record", "id", h.ID, "err", err)
+			continue
+		}
+		res.Hits = append(res.Hits, paper.Hit{
+			Paper:   p,
+			Score:   h.Score,
+			Title:   hl.spans(p.Title, false),
+			Snippet: hl.snippet(p.Abstract, 280),
+		})
+	}
+	return res, nil
+}
+
+func decodeHit(h *search.DocumentMatch) (paper.Paper, error) {
+	raw, _ := h.Fields[fSource].(string)
+	var p paper.Paper
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// buildQuery turns a parsed query into a Bleve query. It returns the
+// analysed free-text terms too (for highlighting).
+func (ix *Index) buildQuery(pq *parsedQuery, exclude []string) (query.Query, []termInfo) {
+	var must, should, mustNot []query.Query
+	terms := ix.queryTerms(strings.Join(pq.Words, " "))
+	if len(terms) > 0 {
+		must = append(must, textClause(terms))
+		should = append(should, titleClause(terms)...)
+		should = append(should, proximityClauses(terms)...)
+	}
+	for _, ph := range pq.Phrases {
+		must = append(must, ix.phraseClause(ph))
+	}
+	if len(pq.filterWords) > 0 {
+		if ft := ix.queryTerms(strings.Join(pq.filterWords, " ")); len(ft) > 0 {
+			c := textClause(ft)
+			c.SetBoost(0.1) // a topic filter narrows; it should hardly rank
+			must = append(must, c)
+		}
+	}
+	for _, a := range pq.Authors {
+		if c := ix.authorClause(a); c != nil {
+			must = append(must, c)
+		} else {
+			pq.note("author:%s has no letters to search for; it was ignored.", a)
+		}
+	}
+	if len(pq.Cats) > 0 {
+		var cats []query.Query
+		for _, c := range pq.Cats {
+			tq := query.NewTermQuery(c)
+			tq.SetField(fCats)
+			cats = append(cats, tq)
+			if !strings.Contains(c, ".") {
+				pfx := query.NewPrefixQuery(c + ".")
+				pfx.SetField(fCats)
+				cats = append(cats, pfx)
+			}
+		}
+		dq := query.NewDisjunctionQuery(cats)
+		dq.SetBoost(0)
+		must = append(must, dq)
+	}
+	if !pq.From.IsZero() || !pq.To.IsZero() {
+		var from, to time.Time
+		if !pq.From.IsZero() {
+			from = pq.From
+		}
+		if !pq.To.IsZero() {
+			to = pq.To
+		}
+		yes, no := true, false
+		dr := query.NewDateRangeInclusiveQuery(from, to, &yes, &no)
+		dr.SetField(fPublished)
+		dr.SetBoost(0)
+		must = append(must, dr)
+	}
+	for _, w := range pq.ExcludeWords {
+		for _, t := range ix.queryTerms(w) {
+			tq := query.NewTermQuery(t.term)
+			tq.SetField(fText)
+			mustNot = append(mustNot, tq)
+		}
+	}
+	for _, ph := range pq.ExcludePhrases {
+		mustNot = append(mustNot, ix.phraseClause(ph))
+	}
+	if len(exclude) > 0 {
+		mustNot = append(mustNot, query.NewDocIDQuery(exclude))
+	}
+	if len(must) == 0 {
+		must = append(must, query.NewMatchAllQuery())
+	}
+	bq := query.NewBooleanQuery(must, should, mustNot)
+	return bq, terms
+}
+
+// queryTerms analyses free text with the English analyzer; repeated terms
+// add weight.
+func (ix *Index) queryTerms(s string) []termInfo {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	var out []termInfo
+	for _, tok := range ix.english.Analyze([]byte(s)) {
+		t := string(tok.Term)
+		if i := slices.IndexFunc(out, func(ti termInfo) bool { return ti.term == t }); i >= 0 {
+			out[i].weight++
+			continue
+		}
+		out = append(out, termInfo{term: t, pos: tok.Position, weight: 1})
+	}
+	return out
+}
+
+// textClause matches any of the terms in title+abstract, scored by BM25.
+func textClause(terms []termInfo) *query.DisjunctionQuery {
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		tq := query.NewTermQuery(t.term)
+		tq.SetField(fText)
+		tq.SetBoost(t.weight)
+		qs[i] = tq
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// titleClause gives extra weight to terms found in the title.
+func titleClause(terms []termInfo) []query.Query {
+	if titleBoost == 0 {
+		return nil
+	}
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		tq := query.NewTermQuery(t.term)
+		tq.SetField(fTitle)
+		tq.SetBoost(t.weight * titleBoost)
+		qs[i] = tq
+	}
+	return []query.Query{query.NewDisjunctionQuery(qs)}
+}
+
+// proximityClauses reward papers where adjacent query terms occur next to
+// each other (with the same stop-word gap), a sequential-dependence signal.
+func proximityClauses(terms []termInfo) []query.Query {
+	if proximityBoost == 0 || len(terms) < 2 {
+		return nil
+	}
+	var qs []query.Query
+	for i := 0; i+1 < len(terms); i++ {
+		a, b := terms[i], terms[i+1]
+		gap := b.pos - a.pos
+		if gap < 1 || gap > 3 {
+			continue
+		}
+		ts := make([]string, gap+1)
+		ts[0], ts[gap] = a.term, b.term
+		pq := query.NewPhraseQuery(ts, fText)
+		pq.SetBoost(proximityBoost)
+		qs = append(qs, pq)
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return []query.Query{query.NewDisjunctionQuery(qs)}
+}
+
+// phraseClause requires an exact phrase in title+abstract.
+func (ix *Index) phraseClause(ph string) query.Query {
+	mp := query.NewMatchPhraseQuery(ph)
+	mp.SetField(fText)
+	mp.Analyzer = anEnglish
+	return mp
+}
+
+// authorClause matches an author name: every word of it, in order when
+// there are several ("Pascal Notin").
+func (ix *Index) authorClause(name string) query.Query {
+	toks := ix.names.Analyze([]byte(name))
+	if len(toks) == 0 {
+		return nil
+	}
+	if len(toks) == 1 {
+		tq := query.NewTermQuery(string(toks[0].Term))
+		tq.SetField(fAuthors)
+		return tq
+	}
+	mp := query.NewMatchPhraseQuery(name)
+	mp.SetField(fAuthors)
+	mp.Analyzer = anName
+	return mp
+}
+
+// Similar returns papers like the given one: its most distinctive title and
+// abstract terms (by tf-idf) as a weighted query, the paper itself excluded.
+func (ix *Index) Similar(ctx context.Context, id string, limit int) (paper.Results, error) {
+	start := time.Now()
+	p, err := ix.Lookup(ctx, id)
+	if err != nil {
+		return paper.Results{}, err
+	}
+	if limit <= 0 {
+		limit = 10
+	}
+	limit = min(limit, maxLimit)
+	terms, err := ix.distinctiveTerms(ctx, p, 25)
+	if err != nil {
+		return paper.Results{}, err
+	}
+	if len(terms) == 0 {
+		return paper.Results{Sort: paper.ByRelevance}, nil
+	}
+	pq := &parsedQuery{}
+	bq := query.NewBooleanQuery([]query.Query{textClause(terms)}, titleClause(terms), []query.Query{query.NewDocIDQuery([]string{p.ID})})
+	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
+	req.Fields = []string{fSource}
+	sr, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return paper.Results{}, fault.Wrap(fault.Internal, err, "finding similar papers")
+	}
+	res := paper.Results{Total: sr.Total, Sort: paper.ByRelevance}
+	hl := ix.newHighlighter(terms, pq)
+	for _, h := range sr.Hits {
+		hp, err := decodeHit(h)
+		if err != nil {
+			continue
+		}
+		res.Hits = append(res.Hits, paper.Hit{Paper: hp, Score: h.Score, Title: hl.spans(hp.Title, false), Snippet: hl.snippet(hp.Abstract, 280)})
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+// distinctiveTerms picks a paper's n terms with the highest tf-idf.
+func (ix *Index) distinctiveTerms(ctx context.Context, p paper.Paper, n int) ([]termInfo, error) {
+	tf := map[string]float64{}
+	var order []string
+	for i, tok := range ix.english.Analyze([]byte(p.Title + "\n" + p.Title + "\n" + p.Abstract)) {
+		t := string(tok.Term)
+		if len(t) < 3 || isNumber(t) {
+			continue
+		}
+		if tf[t] == 0 {
+			order = append(order, t)
+		}
+		tf[t]++
+		_ = i
+	}
+	r, err := ix.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	total, _ := ix.bi.DocCount()
+	type scored struct {
+		t string
+		s float64
+	}
+	var ss []scored
+	for _, t := range order {
+		df, err := docFreq(ctx, r, fText, t)
+		if err != nil {
+			return nil, err
+		}
+		if df <= 1 && total > 1 {
+			continue // only this paper has it: it cannot find others
+		}
+		idf := math.Log(1 + (float64(total)-float64(df)+0.5)/(float64(df)+0.5))
+		ss = append(ss, scored{t, (1 + math.Log(tf[t])) * idf})
+	}
+	slices.SortStableFunc(ss, func(a, b scored) int {
+		switch {
+		case a.s > b.s:
+			return -1
+		case a.s < b.s:
+			return 1
+		}
+		return 0
+	})
+	if len(ss) > n {
+		ss = ss[:n]
+	}
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	top := ss[0].s
+	out := make([]termInfo, len(ss))
+	for i, s := range ss {
+		out[i] = termInfo{term: s.t, pos: -10 * (i + 1), weight: s.s / top}
+	}
+	return out, nil
+}
+
+func isNumber(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
+}
+
+func (ix *Index) reader() (bindex.IndexReader, error) {
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	return adv.Reader()
+}
+
+func docFreq(ctx context.Context, r bindex.IndexReader, field, term string) (uint64, error) {
+	tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return 0, err
+	}
+	defer tfr.Close()
+	return tfr.Count(), nil
+}
+

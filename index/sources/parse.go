@@ -1,0 +1,436 @@
+// Package sources reads papers from files and services: the canonical JSON
+// Lines format (which also accepts the arXiv metadata snapshot's fields), the
+// trending-page text format, and the fetchers of online sources.
+package sources
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// Format is a file format of paper records.
+type Format int
+
+// Formats.
+const (
+	// Auto detects the format from the file name and its first bytes.
+	Auto Format = iota
+	// JSONL is JSON Lines: one record per line, canonical fields or the arXiv
+	// metadata snapshot's.
+	JSONL
+	// Trending is the trending-page text format: two header lines, then a
+	// title line and an abstract line per paper, in trending order.
+	Trending
+)
+
+// ParseFormat reads a --format flag value.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(s) {
+	case "", "auto":
+		return Auto, nil
+	case "jsonl", "json", "ndjson":
+		return JSONL, nil
+	case "trending", "text", "txt":
+		return Trending, nil
+	}
+	return Auto, fmt.Errorf("unknown format %q (want auto, jsonl or trending)", s)
+}
+
+func (f Format) String() string {
+	switch f {
+	case JSONL:
+		return "jsonl"
+	case Trending:
+		return "trending"
+	}
+	return "auto"
+}
+
+// RecordError says which record of which file was rejected and why.
+type RecordError struct {
+	File  string
+	Line  int
+	Field string // "" when the whole line is wrong
+	Msg   string
+}
+
+func (e *RecordError) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Field, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// MaxLine is the longest line accepted (a record with a 20 kB abstract and
+// many authors fits easily).
+const MaxLine = 1 << 20
+
+// Handler receives what a parser reads: every good record (normalised) and
+// every rejected line. An error returned by Paper stops the parse.
+type Handler struct {
+	Paper  func(p paper.Paper) error
+	Reject func(e *RecordError)
+}
+
+// Parse reads records from r (named name in errors) and hands them to h. Bad
+// lines are rejected one by one; only a read error or an error from
+// h.Paper stops it. Gzip input is decompressed transparently.
+func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) error {
+	br := bufio.NewReaderSize(r, 256<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 256<<10)
+		name = strings.TrimSuffix(name, ".gz")
+	}
+	if f == Auto {
+		f = detect(br, name)
+	}
+	switch f {
+	case Trending:
+		return parseTrending(ctx, br, name, h)
+	default:
+		return parseJSONL(ctx, br, name, h)
+	}
+}
+
+func detect(br *bufio.Reader, name string) Format {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".jsonl", ".json", ".ndjson":
+		return JSONL
+	case ".txt":
+		return Trending
+	}
+	head, _ := br.Peek(512)
+	if b := bytes.TrimLeftFunc(head, unicode.IsSpace); len(b) > 0 && b[0] == '{' {
+		return JSONL
+	}
+	return Trending
+}
+
+// lines yields the lines of br without their line endings, with 1-based
+// numbers. A line longer than MaxLine is reported through tooLong and
+// skipped.
+func lines(ctx context.Context, br *bufio.Reader, fn func(n int, line []byte) error, tooLong func(n int)) error {
+	var long []byte
+	n := 0
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if long == nil {
+				long = make([]byte, 0, 2*len(chunk))
+			}
+			if len(long) <= MaxLine {
+				long = append(long, chunk...)
+			}
+			continue
+		}
+		if len(chunk) > 0 || long != nil {
+			n++
+			line := chunk
+			if long != nil {
+				line = append(long, chunk...)
+				long = nil
+			}
+			if n%1024 == 0 {
+				if cerr := ctx.Err(); cerr != nil {
+					return cerr
+				}
+			}
+			line = bytes.TrimRight(line, "\r\n")
+			if len(line) > MaxLine {
+				tooLong(n)
+			} else if ferr := fn(n, line); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// record is the union of the canonical format and the arXiv metadata
+// snapshot. Fields whose type differs between the two are decoded by hand.
+type record struct {
+	ID         string          `json:"id"`
+	Title      string          `json:"title"`
+	Abstract   string          `json:"abstract"`
+	Summary    string          `json:"summary"`
+	Authors    json.RawMessage `json:"authors"`
+	Categories json.RawMessage `json:"categories"`
+	Published  string          `json:"published"`
+	Updated    string          `json:"updated"`
+	URL        string          `json:"url"`
+	PDFURL     string          `json:"pdf_url"`
+	CodeURL    string          `json:"code_url"`
+	ProjectURL string          `json:"project_url"`
+	Source     string          `json:"source"`
+	Upvotes    *int            `json:"upvotes"`
+	Stars      *int            `json:"stars"`
+	Comments   *int            `json:"comments"`
+	Rank       *int            `json:"rank"`
+	AISummary  string          `json:"ai_summary"`
+	Keywords   []string        `json:"ai_keywords"`
+	// arXiv metadata snapshot
+	UpdateDate string `json:"update_date"`
+	Versions   []struct {
+		Version string `json:"version"`
+		Created string `json:"created"`
+	} `json:"versions"`
+}
+
+func parseJSONL(ctx context.Context, br *bufio.Reader, name string, h Handler) error {
+	reject := func(n int, field, msg string) {
+		if h.Reject != nil {
+			h.Reject(&RecordError{File: name, Line: n, Field: field, Msg: msg})
+		}
+	}
+	return lines(ctx, br, func(n int, line []byte) error {
+		if len(bytes.TrimSpace(line)) == 0 {
+			return nil
+		}
+		if !utf8.Valid(line) {
+			reject(n, "", fmt.Sprintf("invalid UTF-8 at byte %d", invalidAt(line)))
+			return nil
+		}
+		p, field, err := decodeRecord(line)
+		if err != nil {
+			reject(n, field, err.Error())
+			return nil
+		}
+		if err := p.Normalize(); err != nil {
+			var fe *paper.FieldError
+			if errors.As(err, &fe) {
+				reject(n, fe.Field, fe.Msg)
+			} else {
+				reject(n, "", err.Error())
+			}
+			return nil
+		}
+		return h.Paper(p)
+	}, func(n int) { reject(n, "", fmt.Sprintf("line longer than %d bytes", MaxLine)) })
+}
+
+func invalidAt(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// decodeRecord decodes one JSON line. On error it names the field at fault
+// when it can.
+func decodeRecord(line []byte) (paper.Paper, string, error) {
+	var r record
+	if err := json.Unmarshal(line, &r); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return paper.Paper{}, te.Field, fmt.Errorf("want %s, got JSON %s", te.Type, te.Value)
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return paper.Paper{}, "", fmt.Errorf("not valid JSON (at byte %d: %v)", se.Offset, err)
+		}
+		return paper.Paper{}, "", fmt.Errorf("not a JSON object: %v", err)
+	}
+	p := paper.Paper{
+		ID: r.ID, Title: r.Title, Abstract: r.Abstract,
+		Published: r.Published, Updated: r.Updated,
+		URL: r.URL, PDFURL: r.PDFURL, CodeURL: r.CodeURL, ProjectURL: r.ProjectURL,
+		Source: r.Source, AISummary: r.AISummary, Keywords: r.Keywords,
+	}
+	if p.Abstract == "" {
+		p.Abstract = r.Summary
+	}
+	for _, c := range []struct {
+		dst *int
+		src *int
+	}{{&p.Upvotes, r.Upvotes}, {&p.Stars, r.Stars}, {&p.Comments, r.Comments}, {&p.Rank, r.Rank}} {
+		if c.src != nil {
+			*c.dst = *c.src
+		}
+	}
+	var err error
+	if p.Authors, err = stringList(r.Authors, splitAuthors); err != nil {
+		return paper.Paper{}, "authors", err
+	}
+	if p.Categories, err = stringList(r.Categories, strings.Fields); err != nil {
+		return paper.Paper{}, "categories", err
+	}
+	// arXiv snapshot: first version's date is the publication date.
+	if p.Published == "" && len(r.Versions) > 0 {
+		d, err := paper.ParseDate(r.Versions[0].Created)
+		if err != nil {
+			return paper.Paper{}, "versions[0].created", err
+		}
+		p.Published = d
+	}
+	if p.Updated == "" && r.UpdateDate != "" {
+		p.Updated = r.UpdateDate
+	}
+	if p.Source == "" && len(r.Versions) > 0 {
+		p.Source = "arxiv"
+	}
+	return p, "", nil
+}
+
+// stringList decodes a JSON array of strings, or a single string split by
+// split (the arXiv snapshot's "authors" and "categories" are strings).
+func stringList(raw json.RawMessage, split func(string) []string) ([]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		return split(s), nil
+	case '[':
+		var ss []string
+		if err := json.Unmarshal(raw, &ss); err == nil {
+			return ss, nil
+		}
+		// Hugging Face style: [{"name": "..."}]
+		var objs []struct {
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &objs); err != nil {
+			return nil, errors.New("want a list of strings")
+		}
+		out := make([]string, 0, len(objs))
+		for _, o := range objs {
+			out = append(out, o.Name)
+		}
+		return out, nil
+	}
+	return nil, errors.New("want a list of strings or a string")
+}
+
+// splitAuthors splits an arXiv author string: "A. One, B. Two and C. Three".
+func splitAuthors(s string) []string {
+	s = strings.Join(strings.Fields(s), " ")
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		for _, name := range strings.Split(part, " and ") {
+			if name = strings.TrimSpace(name); name != "" {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// parseTrending reads the trending-page text format: two header lines, then
+// pairs of lines (title, abstract) in trending order. The page's first title
+// is glued to the word "Subscribe" of a button; that word is removed.
+func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler) error {
+	reject := func(n int, field, msg string) {
+		if h.Reject != nil {
+			h.Reject(&RecordError{File: name, Line: n, Field: field, Msg: msg})
+		}
+	}
+	var (
+		inPair    bool   // a title line was read; the next line is its abstract
+		badPair   bool   // the pair is already rejected
+		title     string // the pair's title
+		titleLine int
+		rank      int // trending position of the pair
+	)
+	emit := func(abstract string) error {
+		p := paper.Paper{Title: title, Abstract: abstract, Rank: rank, Source: "trending"}
+		if err := p.Normalize(); err != nil {
+			var fe *paper.FieldError
+			if errors.As(err, &fe) {
+				reject(titleLine, fe.Field, fe.Msg)
+			} else {
+				reject(titleLine, "", err.Error())
+			}
+			return nil
+		}
+		return h.Paper(p)
+	}
+	err := lines(ctx, br, func(n int, line []byte) error {
+		if n <= 2 {
+			return nil // header
+		}
+		if !inPair {
+			if len(bytes.TrimSpace(line)) == 0 {
+				return nil // blank lines between pairs
+			}
+			inPair, badPair, titleLine = true, false, n
+			rank++
+			if !utf8.Valid(line) {
+				// Keep the pairing: the next line is this title's abstract.
+				reject(n, "title", fmt.Sprintf("invalid UTF-8 at byte %d", invalidAt(line)))
+				badPair = true
+				return nil
+			}
+			title = string(line)
+			if rank == 1 {
+				title = stripButton(title)
+			}
+			return nil
+		}
+		inPair = false
+		switch {
+		case badPair:
+			return nil
+		case !utf8.Valid(line):
+			reject(n, "abstract", fmt.Sprintf("invalid UTF-8 at byte %d", invalidAt(line)))
+			return nil
+		}
+		return emit(string(line))
+	}, func(n int) {
+		reject(n, "", fmt.Sprintf("line longer than %d bytes", MaxLine))
+		if !inPair {
+			rank++
+			inPair, badPair = true, true
+		} else {
+			inPair = false
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if inPair && !badPair {
+		return emit("") // a last title without an abstract is still a paper
+	}
+	return nil
+}
+
+// stripButton removes the "Subscribe" button label glued to the first title.
+func stripButton(s string) string {
+	const label = "Subscribe"
+	if rest, ok := strings.CutPrefix(s, label); ok && rest != "" {
+		if r, _ := utf8.DecodeRuneInString(rest); unicode.IsUpper(r) || unicode.IsDigit(r) {
+			return rest
+		}
+	}
+	return s
+}
