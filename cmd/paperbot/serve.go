@@ -142,4 +142,3 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	}
 	return err
 }
-
