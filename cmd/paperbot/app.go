@@ -25,8 +25,6 @@ type app struct {
 	jobs []func(ctx context.Context) error
 	// httpAddr is the address the HTTP server listens on (serve only).
 	httpAddr string
-	// ready, when set, is called once serve is up (tests).
-	ready func()
 
 	closers []func() error
 }
@@ -46,14 +44,23 @@ func newApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger) 
 	}
 	a.ix = ix
 	a.closers = append(a.closers, ix.Close)
-	b, err := bot.New(bot.Config{
+	bc := bot.Config{
 		Searcher:    ix,
 		Indexer:     ix,
 		Logger:      log,
 		Timeout:     cfg.Bot.Timeout,
 		PageSize:    cfg.Bot.PageSize,
 		CommandName: cfg.Bot.Command,
-	})
+	}
+	// Each part fills in its share of the core's configuration and
+	// registers its background jobs.
+	for _, setup := range []func(context.Context, *app, *bot.Config) error{setupDigest, setupSources} {
+		if err := setup(ctx, a, &bc); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	b, err := bot.New(bc)
 	if err != nil {
 		a.Close()
 		return nil, err

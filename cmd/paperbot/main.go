@@ -35,6 +35,10 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+
+	// onReady, when set, is called by serve once its HTTP server listens,
+	// with the address (tests start serve on 127.0.0.1:0).
+	onReady func(addr string)
 }
 
 // command is one subcommand.
@@ -50,6 +54,8 @@ func commands() []command {
 		{"serve", "serve [--config FILE]\n\trun the configured adapters (the console when none), the digest scheduler, /healthz and /metrics", runServe},
 		{"ingest", "ingest [--index DIR] [--format auto|jsonl|trending] FILE...\n\tindex papers from files; - reads stdin", runIngest},
 		{"search", "search [--index DIR] [--limit N] [--sort relevance|recent|trending] [--json] QUERY...\n\tsearch the index", runSearch},
+		{"digest", "digest --dry-run --channel PLATFORM:CHANNEL [--config FILE]\n\tshow what the channel's next digest would post, without posting", runDigest},
+		{"register-commands", "register-commands [--guild ID] [--config FILE]\n\tregister /papers and its subcommands with Discord (guild scope is instant)", runRegisterCommands},
 		{"eval", "eval [--index DIR] --docs DOCS.jsonl --queries QUERIES.jsonl --qrels QRELS.tsv\n\tmeasure search quality (nDCG@10, MAP@100, Recall@100)", runEval},
 	}
 }

@@ -132,8 +132,8 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	for _, job := range a.jobs {
 		g.Go(func() error { return job(gctx) })
 	}
-	if a.ready != nil {
-		a.ready()
+	if e.onReady != nil {
+		e.onReady(a.httpAddr)
 	}
 	err = g.Wait()
 	if ctx.Err() != nil {
