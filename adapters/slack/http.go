@@ -1,0 +1,140 @@
+package slack
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/paperbot/paperbot/bot"
+)
+
+// HTTP routes of HTTP mode, for the Request URLs of the Slack app.
+const (
+	PathCommands     = "/slack/commands"
+	PathInteractions = "/slack/interactions"
+	PathEvents       = "/slack/events"
+)
+
+// HTTPRoutes returns the handlers of HTTP mode, keyed by ServeMux pattern,
+// which call h for each verified request. Every request is verified (signed
+// with the signing secret, timestamp within 5 minutes, body within the
+// cap) before anything runs; a failure gets 401 (413 when too large).
+func (a *Adapter) HTTPRoutes(h bot.Handler) map[string]http.Handler {
+	return map[string]http.Handler{
+		"POST " + PathCommands:     http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.serveCommand(w, r, h) }),
+		"POST " + PathInteractions: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.serveInteraction(w, r, h) }),
+		"POST " + PathEvents:       http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.serveEvent(w, r, h) }),
+	}
+}
+
+// readSigned reads a verified body, or answers the request and returns false.
+func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := a.verify.readVerified(w, r, a.opts.MaxBody)
+	if err == nil {
+		return body, true
+	}
+	reason := "bad_signature"
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		reason = "too_large"
+	case errors.Is(err, ErrMissingSignature):
+		reason = "unsigned"
+	case errors.Is(err, ErrStaleTimestamp):
+		reason = "stale"
+	case !errors.Is(err, ErrBadSignature):
+		reason = "unreadable"
+	}
+	if a.opts.Hooks.Rejected != nil {
+		a.opts.Hooks.Rejected(reason)
+	}
+	a.log.WarnContext(r.Context(), "slack request refused", "path", r.URL.Path, "reason", reason, "remote", r.RemoteAddr)
+	return nil, false
+}
+
+// ackHTTP sends the empty 200 that acknowledges a request (an empty body
+// posts nothing) and flushes it, so it is on its way before any answer.
+func ackHTTP(w http.ResponseWriter) {
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// started acknowledges a request whose work was started, or answers 503
+// when the adapter is shutting down.
+func started(w http.ResponseWriter, ok bool, ack chan struct{}) {
+	if !ok {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	ackHTTP(w)
+	close(ack)
+}
+
+func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, h bot.Handler) {
+	body, ok := a.readSigned(w, r)
+	if !ok {
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "unreadable form", http.StatusBadRequest)
+		return
+	}
+	if form.Get("ssl_check") == "1" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	cmd := slashFromForm(form)
+	if err := checkResponseURL(cmd.ResponseURL); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ack := make(chan struct{})
+	started(w, a.command(r.Context(), h, cmd, ack), ack)
+}
+
+func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, h bot.Handler) {
+	body, ok := a.readSigned(w, r)
+	if !ok {
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("payload") == "" {
+		http.Error(w, "missing payload", http.StatusBadRequest)
+		return
+	}
+	var cb slackgo.InteractionCallback
+	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+		http.Error(w, "unreadable payload", http.StatusBadRequest)
+		return
+	}
+	ack := make(chan struct{})
+	started(w, a.interaction(r.Context(), h, cb, ack), ack)
+}
+
+func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, h bot.Handler) {
+	body, ok := a.readSigned(w, r)
+	if !ok {
+		return
+	}
+	var env eventEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		http.Error(w, "unreadable event", http.StatusBadRequest)
+		return
+	}
+	if env.Type == "url_verification" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte(env.Challenge))
+		return
+	}
+	if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
+		a.log.DebugContext(r.Context(), "slack event retry", "event_id", env.EventID, "retry", n, "reason", r.Header.Get("X-Slack-Retry-Reason"))
+	}
+	ack := make(chan struct{})
+	started(w, a.event(r.Context(), h, env, ack), ack)
+}

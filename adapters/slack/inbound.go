@@ -1,0 +1,210 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/paperbot/paperbot/bot"
+)
+
+// The inbound paths shared by Socket Mode and HTTP mode. Each builds a
+// request and a responder and starts the core in the background; the caller
+// has acknowledged Slack already, or does so and then closes ack.
+
+// command handles a /papers invocation.
+func (a *Adapter) command(ctx context.Context, h bot.Handler, cmd slackgo.SlashCommand, ack <-chan struct{}) bool {
+	req := &bot.Request{
+		Platform:    "slack",
+		Team:        cmd.TeamID,
+		Channel:     cmd.ChannelID,
+		ChannelName: cmd.ChannelName,
+		User:        cmd.UserID,
+		UserName:    cmd.UserName,
+		Text:        strings.TrimSpace(cmd.Text),
+	}
+	rw := &urlResponder{a: a, url: cmd.ResponseURL, share: req.Text}
+	if req.Text == "" || len(req.Text) > maxButtonValue {
+		rw.share = ""
+	}
+	if a.opts.Hooks.Received != nil {
+		a.opts.Hooks.Received("command")
+	}
+	return a.dispatch(ctx, h, req, rw, ack)
+}
+
+// interaction handles a button press: "Share in channel" runs the request
+// again and posts the answer visibly, through the interaction's
+// response_url (so the bot needs no access to the channel).
+func (a *Adapter) interaction(ctx context.Context, h bot.Handler, cb slackgo.InteractionCallback, ack <-chan struct{}) bool {
+	if cb.Type != slackgo.InteractionTypeBlockActions || cb.ResponseURL == "" {
+		return true
+	}
+	for _, act := range cb.ActionCallback.BlockActions {
+		if act == nil || act.ActionID != ShareActionID || strings.TrimSpace(act.Value) == "" {
+			continue
+		}
+		team := cb.Team.ID
+		if team == "" {
+			team = cb.User.TeamID
+		}
+		req := &bot.Request{
+			Platform:    "slack",
+			Team:        team,
+			Channel:     cb.Channel.ID,
+			ChannelName: cb.Channel.Name,
+			User:        cb.User.ID,
+			UserName:    cb.User.Name,
+			Text:        strings.TrimSpace(act.Value),
+		}
+		rw := &urlResponder{a: a, url: cb.ResponseURL, visible: true, sharedBy: cb.User.ID}
+		if a.opts.Hooks.Received != nil {
+			a.opts.Hooks.Received("interaction")
+		}
+		return a.dispatch(ctx, h, req, rw, ack)
+	}
+	return true
+}
+
+// eventEnvelope is the outer Events API payload (HTTP body, or the payload
+// of a Socket Mode events_api envelope).
+type eventEnvelope struct {
+	Type      string          `json:"type"`
+	Challenge string          `json:"challenge"`
+	TeamID    string          `json:"team_id"`
+	EventID   string          `json:"event_id"`
+	Event     json.RawMessage `json:"event"`
+}
+
+// mentionEvent is the part of an app_mention event the adapter reads.
+type mentionEvent struct {
+	Type     string `json:"type"`
+	User     string `json:"user"`
+	BotID    string `json:"bot_id"`
+	Text     string `json:"text"`
+	TS       string `json:"ts"`
+	ThreadTS string `json:"thread_ts"`
+	Channel  string `json:"channel"`
+	Team     string `json:"team"`
+}
+
+// event handles an Events API callback: retries are dropped by event_id;
+// an app mention is answered in its thread.
+func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, ack <-chan struct{}) bool {
+	if env.Type != "event_callback" {
+		return true
+	}
+	if env.EventID != "" && a.events.Seen(env.EventID) {
+		if a.opts.Hooks.DuplicateEvent != nil {
+			a.opts.Hooks.DuplicateEvent()
+		}
+		a.log.DebugContext(ctx, "dropping a repeated event", "event_id", env.EventID)
+		return true
+	}
+	var ev mentionEvent
+	if err := json.Unmarshal(env.Event, &ev); err != nil {
+		a.log.WarnContext(ctx, "unreadable event", "event_id", env.EventID, "err", err)
+		return true
+	}
+	if ev.Type != "app_mention" || ev.BotID != "" || ev.Channel == "" || ev.TS == "" {
+		return true
+	}
+	thread := ev.ThreadTS
+	if thread == "" {
+		thread = ev.TS
+	}
+	team := firstNonEmpty(ev.Team, env.TeamID)
+	req := &bot.Request{
+		Platform: "slack",
+		Team:     team,
+		Channel:  ev.Channel,
+		Thread:   thread,
+		User:     ev.User,
+		Text:     mentionText(ev.Text),
+	}
+	rw := &threadResponder{a: a, team: team, channel: ev.Channel, thread: thread}
+	if a.opts.Hooks.Received != nil {
+		a.opts.Hooks.Received("event")
+	}
+	return a.dispatch(ctx, h, req, rw, ack)
+}
+
+// threadResponder answers an app mention with visible replies in its thread.
+type threadResponder struct {
+	a                     *Adapter
+	team, channel, thread string
+}
+
+func (r *threadResponder) Reply(ctx context.Context, m bot.Message) error {
+	_, err := r.a.postMessage(ctx, r.channel, r.thread, m)
+	return err
+}
+
+// slashFromForm reads a slash command's form fields.
+func slashFromForm(f url.Values) slackgo.SlashCommand {
+	return slackgo.SlashCommand{
+		TeamID:              f.Get("team_id"),
+		TeamDomain:          f.Get("team_domain"),
+		EnterpriseID:        f.Get("enterprise_id"),
+		IsEnterpriseInstall: f.Get("is_enterprise_install") == "true",
+		ChannelID:           f.Get("channel_id"),
+		ChannelName:         f.Get("channel_name"),
+		UserID:              f.Get("user_id"),
+		UserName:            f.Get("user_name"),
+		Command:             f.Get("command"),
+		Text:                f.Get("text"),
+		ResponseURL:         f.Get("response_url"),
+		TriggerID:           f.Get("trigger_id"),
+		APIAppID:            f.Get("api_app_id"),
+	}
+}
+
+// checkResponseURL accepts only http(s) URLs as reply targets.
+func checkResponseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("response_url %q is not an http(s) URL", truncRunes(s, 80))
+	}
+	return nil
+}
+
+// mentionText turns an app mention's text into a command line: the leading
+// mention of the bot goes, Slack's link markup becomes the link itself
+// ("<https://arxiv.org/abs/2205.13760|arxiv.org/…>" → the URL), user and
+// special mentions are dropped, channel links become "#name", and the
+// entities Slack escaped are unescaped.
+func mentionText(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:i])
+		inner := s[i+1 : i+j]
+		s = s[i+j+1:]
+		target, label, _ := strings.Cut(inner, "|")
+		switch {
+		case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "!"):
+			// a user or special mention: not part of the query
+		case strings.HasPrefix(target, "#"):
+			if label != "" {
+				b.WriteString("#" + label)
+			}
+		default:
+			b.WriteString(target)
+		}
+	}
+	out := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(b.String())
+	return strings.Join(strings.Fields(out), " ")
+}

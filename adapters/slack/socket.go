@@ -1,0 +1,110 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/paperbot/paperbot/bot"
+)
+
+// acker acknowledges Socket Mode envelopes.
+type acker interface {
+	Ack(req socketmode.Request, payload ...any) error
+}
+
+var _ acker = (*socketmode.Client)(nil)
+
+// runSocket holds the Socket Mode connection (slack-go reconnects on its
+// own) and handles its events until ctx is done.
+func (a *Adapter) runSocket(ctx context.Context, h bot.Handler) error {
+	sm := socketmode.New(a.client, socketmode.OptionLog(slogWriter{a.log}))
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- sm.RunContext(rctx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			cancel()
+			<-done
+			return nil
+		case err := <-done:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("slack socket mode: %w (check slack.app_token: an xapp- token with connections:write)", err)
+		case evt := <-sm.Events:
+			a.socketEvent(ctx, sm, h, evt)
+		}
+	}
+}
+
+// socketEvent acknowledges an envelope first, then hands it to the inbound
+// path shared with HTTP mode.
+func (a *Adapter) socketEvent(ctx context.Context, sm acker, h bot.Handler, evt socketmode.Event) {
+	ack := func() bool {
+		if evt.Request == nil {
+			return false
+		}
+		if err := sm.Ack(*evt.Request); err != nil {
+			a.log.WarnContext(ctx, "slack socket mode ack failed", "type", evt.Type, "err", err)
+		}
+		return true
+	}
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		a.log.DebugContext(ctx, "slack socket mode connecting")
+	case socketmode.EventTypeConnected:
+		a.log.InfoContext(ctx, "slack socket mode connected")
+	case socketmode.EventTypeConnectionError:
+		if e, ok := evt.Data.(*slackgo.ConnectionErrorEvent); ok {
+			a.log.WarnContext(ctx, "slack socket mode connection failed; retrying", "attempt", e.Attempt, "backoff", e.Backoff, "err", e.ErrorObj)
+		}
+	case socketmode.EventTypeInvalidAuth:
+		a.log.ErrorContext(ctx, "slack socket mode: the app token was refused")
+	case socketmode.EventTypeHello, socketmode.EventTypeDisconnect:
+		a.log.DebugContext(ctx, "slack socket mode", "event", evt.Type)
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slackgo.SlashCommand)
+		if !ok || !ack() {
+			return
+		}
+		if err := checkResponseURL(cmd.ResponseURL); err != nil {
+			a.log.WarnContext(ctx, "slack slash command without a usable response_url", "err", err)
+			return
+		}
+		a.command(ctx, h, cmd, nil)
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slackgo.InteractionCallback)
+		if !ok || !ack() {
+			return
+		}
+		a.interaction(ctx, h, cb, nil)
+	case socketmode.EventTypeEventsAPI:
+		if !ack() {
+			return
+		}
+		var env eventEnvelope
+		if err := json.Unmarshal(evt.Request.Payload, &env); err != nil {
+			a.log.WarnContext(ctx, "unreadable slack event", "err", err)
+			return
+		}
+		a.event(ctx, h, env, nil)
+	case socketmode.EventTypeErrorBadMessage:
+		// slack-go could not parse the envelope (an event type it does not
+		// know): acknowledge it anyway so Slack does not send it again.
+		if e, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
+			var req socketmode.Request
+			if json.Unmarshal(e.Message, &req) == nil && req.EnvelopeID != "" {
+				_ = sm.Ack(req)
+			}
+			a.log.WarnContext(ctx, "unreadable slack socket mode message", "err", e.Cause)
+		}
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+		a.log.WarnContext(ctx, "slack socket mode error", "event", evt.Type, "data", fmt.Sprint(evt.Data))
+	}
+}
