@@ -513,7 +513,7 @@ func joinNonEmpty(sep string, ss ...string) string {
 
 // validID reports whether s looks like a Slack user id (safe inside <@…>).
 func validID(s string) bool {
-	if len(s) < 3 || len(s) > 21 || !strings.ContainsRune("UWB", rune(s[0])) {
+	if len(s) < 2 || len(s) > 21 || !strings.ContainsRune("UWB", rune(s[0])) {
 		return false
 	}
 	for _, r := range s[1:] {

@@ -1,0 +1,354 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// fakeSearcher knows two papers.
+type fakeSearcher struct{}
+
+func (fakeSearcher) Search(_ context.Context, q paper.Query) (paper.Results, error) {
+	if strings.Contains(q.Text, "nothing") {
+		return paper.Results{}, nil
+	}
+	return paper.Results{Hits: []paper.Hit{{Paper: samplePaper()}, {Paper: otherPaper()}}, Total: 2}, nil
+}
+
+func (fakeSearcher) Lookup(_ context.Context, id string) (paper.Paper, error) {
+	if id == samplePaper().ID {
+		return samplePaper(), nil
+	}
+	return paper.Paper{}, fault.New(fault.NotFound, "no paper %s", id)
+}
+
+func (fakeSearcher) Similar(context.Context, string, int) (paper.Results, error) {
+	return paper.Results{}, nil
+}
+
+func newCore(t *testing.T) *bot.Bot {
+	t.Helper()
+	b, err := bot.New(bot.Config{Searcher: fakeSearcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// responseSink is a fake response_url: it records the JSON bodies posted.
+type responseSink struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	got  []map[string]any
+	recv chan map[string]any
+}
+
+func newResponseSink(t *testing.T) *responseSink {
+	s := &responseSink{recv: make(chan map[string]any, 16)}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil || r.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+			http.Error(w, "bad json", http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.got = append(s.got, m)
+		s.mu.Unlock()
+		s.recv <- m
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *responseSink) next(t *testing.T) map[string]any {
+	t.Helper()
+	select {
+	case m := <-s.recv:
+		return m
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reply arrived at the response_url")
+		return nil
+	}
+}
+
+func commandForm(text, responseURL string) string {
+	return url.Values{
+		"team_id": {"T1"}, "channel_id": {"C1"}, "channel_name": {"ml-papers"},
+		"user_id": {"U1"}, "user_name": {"ada"}, "command": {"/papers"}, "text": {text},
+		"response_url": {responseURL}, "trigger_id": {"1.2.3"}, "api_app_id": {"A1"},
+	}.Encode()
+}
+
+func startHTTP(t *testing.T, a *Adapter, h bot.Handler) *httptest.Server {
+	mux := http.NewServeMux()
+	for p, rh := range a.HTTPRoutes(h) {
+		mux.Handle(p, rh)
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// A signed /papers gets an empty 200 (which posts nothing) and the answer
+// arrives at the response_url: ephemeral Block Kit with a Share button.
+func TestHTTPCommandAnswersThroughResponseURL(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	a := newTestAdapter(t, api, clock)
+	sink := newResponseSink(t)
+	srv := startHTTP(t, a, newCore(t))
+
+	resp := signedPost(t, srv.URL+PathCommands, testSecret, clock.Now(), "application/x-www-form-urlencoded", commandForm("protein fitness", sink.srv.URL))
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(body) != 0 {
+		t.Fatalf("ack = %d %q, want an empty 200", resp.StatusCode, body)
+	}
+	m := sink.next(t)
+	if m["response_type"] != "ephemeral" || m["replace_original"] != false {
+		t.Errorf("response_type=%v replace_original=%v, want ephemeral, false", m["response_type"], m["replace_original"])
+	}
+	if s, _ := m["text"].(string); !strings.Contains(s, "Tranception") {
+		t.Errorf("text = %q", s)
+	}
+	js, _ := json.Marshal(m["blocks"])
+	if !strings.Contains(string(js), `"value":"protein fitness"`) || !strings.Contains(string(js), ShareActionID) {
+		t.Errorf("no Share button with the query in %s", js)
+	}
+	if m["unfurl_links"] != false || m["unfurl_media"] != false {
+		t.Errorf("unfurl_links=%v unfurl_media=%v", m["unfurl_links"], m["unfurl_media"])
+	}
+	a.work.Wait()
+}
+
+// A bad or stale signature gets 401 and runs nothing; ssl_check gets 200.
+func TestHTTPSignatureFailures(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	a := newTestAdapter(t, api, clock)
+	var calls atomic.Int32
+	srv := startHTTP(t, a, countingHandler(&calls))
+	form := commandForm("x", "http://127.0.0.1:1/never")
+
+	for _, tt := range []struct {
+		name   string
+		secret string
+		at     time.Time
+		path   string
+		body   string
+		want   int
+	}{
+		{"wrong secret", "another-secret", clock.Now(), PathCommands, form, http.StatusUnauthorized},
+		{"stale", testSecret, clock.Now().Add(-301 * time.Second), PathCommands, form, http.StatusUnauthorized},
+		{"from the future", testSecret, clock.Now().Add(301 * time.Second), PathCommands, form, http.StatusUnauthorized},
+		{"events, wrong secret", "another-secret", clock.Now(), PathEvents, `{"type":"url_verification","challenge":"c"}`, http.StatusUnauthorized},
+		{"interactions, wrong secret", "another-secret", clock.Now(), PathInteractions, "payload=%7B%7D", http.StatusUnauthorized},
+		{"ssl_check", testSecret, clock.Now(), PathCommands, "ssl_check=1&token=x", http.StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := signedPost(t, srv.URL+tt.path, tt.secret, tt.at, "application/x-www-form-urlencoded", tt.body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+	a.work.Wait()
+	if n := calls.Load(); n != 0 {
+		t.Errorf("handler ran %d times", n)
+	}
+}
+
+// The Events API: url_verification is echoed; an app mention is answered
+// in its thread; a retried event (same event_id) is answered once.
+func TestHTTPEvents(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	a := newTestAdapter(t, api, clock)
+	var mu sync.Mutex
+	var reqs []bot.Request
+	core := newCore(t)
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request, rw bot.Responder) error {
+		mu.Lock()
+		reqs = append(reqs, *req)
+		mu.Unlock()
+		return core.Handle(ctx, req, rw)
+	})
+	srv := startHTTP(t, a, h)
+
+	resp := signedPost(t, srv.URL+PathEvents, testSecret, clock.Now(), "application/json", `{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+		t.Fatalf("url_verification: %d %q", resp.StatusCode, b)
+	}
+
+	event := `{"token":"x","team_id":"T1","api_app_id":"A1","type":"event_callback","event_id":"Ev1","event_time":1,
+		"event":{"type":"app_mention","user":"U1","text":"<@UBOT> show <https://arxiv.org/abs/2205.13760v2|arxiv.org/abs/2205.13760v2>","ts":"1700000100.000200","channel":"C7","event_ts":"1700000100.000200"}}`
+	for range 3 { // the event and two retries
+		resp := signedPost(t, srv.URL+PathEvents, testSecret, clock.Now(), "application/json", event)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("event: status %d", resp.StatusCode)
+		}
+	}
+	a.work.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reqs) != 1 {
+		t.Fatalf("handler ran %d times, want once", len(reqs))
+	}
+	if got := reqs[0]; got.Text != "show https://arxiv.org/abs/2205.13760v2" || got.Thread != "1700000100.000200" || got.Channel != "C7" || got.Team != "T1" {
+		t.Errorf("request = %+v", got)
+	}
+	posted := api.Posted()
+	if len(posted) != 1 || posted[0].ThreadTS != "1700000100.000200" || posted[0].Channel != "C7" || !strings.Contains(posted[0].Text, "Tranception") {
+		t.Errorf("posted %+v, want one reply in the mention's thread", posted)
+	}
+}
+
+// "Share in channel" runs the request again and posts it visibly through
+// the interaction's response_url, saying who shared it.
+func TestHTTPShareInChannel(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	a := newTestAdapter(t, api, clock)
+	sink := newResponseSink(t)
+	srv := startHTTP(t, a, newCore(t))
+
+	payload := map[string]any{
+		"type":         "block_actions",
+		"team":         map[string]any{"id": "T1"},
+		"user":         map[string]any{"id": "U1", "name": "ada"},
+		"channel":      map[string]any{"id": "C1", "name": "ml-papers"},
+		"response_url": sink.srv.URL,
+		"container":    map[string]any{"type": "message", "is_ephemeral": true},
+		"actions":      []any{map[string]any{"type": "button", "action_id": ShareActionID, "block_id": "paperbot_actions", "value": "show 2205.13760"}},
+	}
+	js, _ := json.Marshal(payload)
+	resp := signedPost(t, srv.URL+PathInteractions, testSecret, clock.Now(), "application/x-www-form-urlencoded", url.Values{"payload": {string(js)}}.Encode())
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	m := sink.next(t)
+	if m["response_type"] != "in_channel" {
+		t.Errorf("response_type = %v, want in_channel", m["response_type"])
+	}
+	blocks, _ := json.Marshal(m["blocks"])
+	if !strings.Contains(string(blocks), `Shared by \u003c@U1\u003e`) {
+		t.Errorf("no 'Shared by' line in %s", blocks)
+	}
+	if strings.Contains(string(blocks), ShareActionID) {
+		t.Error("a shared message still has the Share button")
+	}
+
+	// Sharing something that fails answers the sharer alone.
+	payload["actions"] = []any{map[string]any{"type": "button", "block_id": "paperbot_actions", "action_id": ShareActionID, "value": "show 9999.99999"}}
+	js, _ = json.Marshal(payload)
+	resp = signedPost(t, srv.URL+PathInteractions, testSecret, clock.Now(), "application/x-www-form-urlencoded", url.Values{"payload": {string(js)}}.Encode())
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if m := sink.next(t); m["response_type"] != "ephemeral" {
+		t.Errorf("error reply response_type = %v, want ephemeral", m["response_type"])
+	}
+	a.work.Wait()
+}
+
+// A response_url takes at most five replies; a longer answer is cut.
+func TestResponseURLUses(t *testing.T) {
+	api := newFakeSlack(t)
+	a := newTestAdapter(t, api, newFakeClock(time.Now()))
+	sink := newResponseSink(t)
+	rw := &urlResponder{a: a, url: sink.srv.URL}
+	p := samplePaper()
+	p.Abstract = strings.Repeat("word ", 20000)
+	ctx := context.Background()
+	for range 3 {
+		if err := rw.Reply(ctx, bot.PaperMessage(p, nil)); err != nil && !strings.Contains(err.Error(), "used up") {
+			t.Fatal(err)
+		}
+	}
+	sink.mu.Lock()
+	n := len(sink.got)
+	sink.mu.Unlock()
+	if n != maxResponseURLUses {
+		t.Errorf("response_url used %d times, want %d", n, maxResponseURLUses)
+	}
+}
+
+// A 429 from the response_url is waited out, then the reply goes through.
+func TestResponseURLRateLimited(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	a := newTestAdapter(t, api, clock)
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	rw := &urlResponder{a: a, url: srv.URL}
+	if err := rw.Reply(context.Background(), bot.Notice("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if hits.Load() != 2 || len(clock.Sleeps()) != 1 || clock.Sleeps()[0] != 3*time.Second {
+		t.Errorf("hits %d, waits %v; want 2 hits and one 3s wait", hits.Load(), clock.Sleeps())
+	}
+}
+
+func TestMentionText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"<@UBOT> diffusion models", "diffusion models"},
+		{"<@UBOT|paperbot>   show   <https://arxiv.org/abs/2205.13760>", "show https://arxiv.org/abs/2205.13760"},
+		{"<@UBOT> <https://huggingface.co/papers/2205.13760|huggingface.co/papers/2205.13760>", "https://huggingface.co/papers/2205.13760"},
+		{"hey <@UBOT> what about author:Notin &amp; &lt;proteins&gt;", "hey what about author:Notin & <proteins>"},
+		{"<!here> <@UBOT> trending in <#C42|ml-papers>", "trending in #ml-papers"},
+		{"<@UBOT>", ""},
+		{"unclosed <bracket", "unclosed <bracket"},
+	}
+	for _, tt := range tests {
+		if got := mentionText(tt.in); got != tt.want {
+			t.Errorf("mentionText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSeenSetBounded(t *testing.T) {
+	clock := newFakeClock(t0)
+	s := newSeenSet(clock, time.Hour, 100)
+	if s.Seen("a") || !s.Seen("a") {
+		t.Fatal("second sighting not reported")
+	}
+	for i := range 1000 {
+		s.Seen("e" + string(rune(i)))
+	}
+	if n := s.Len(); n > 100 {
+		t.Errorf("remembers %d ids, want at most 100", n)
+	}
+	clock.Advance(2 * time.Hour)
+	s.Seen("b")
+	if n := s.Len(); n != 1 {
+		t.Errorf("after the TTL, remembers %d ids, want 1", n)
+	}
+}
