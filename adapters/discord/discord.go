@@ -1,0 +1,300 @@
+// Package discord connects paperbot to Discord: the /papers slash command
+// over the gateway or the signed HTTP interactions endpoint, replies as
+// embeds rendered from the core's neutral Message, command registration
+// generated from the core's specs, and posting with threads for the digest.
+//
+// Every interaction is acknowledged at once (a deferred response, type 5,
+// ephemeral unless the user asked for public), then the core runs and its
+// replies edit the deferred message and send follow-ups. Nothing an
+// interaction carries can panic the adapter: types are switched on, and a
+// recover guards the edge.
+package discord
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/paperbot/paperbot/bot"
+)
+
+// Mode is how interactions reach the bot.
+type Mode string
+
+// Modes.
+const (
+	// Gateway receives interactions over Discord's websocket: no public URL.
+	Gateway Mode = "gateway"
+	// HTTP receives them on the signed interactions endpoint.
+	HTTP Mode = "http"
+)
+
+// Options configure the adapter.
+type Options struct {
+	Mode Mode
+	// Token is the bot token (without "Bot ").
+	Token string
+	// PublicKey verifies the interactions endpoint (HTTP mode).
+	PublicKey ed25519.PublicKey
+	// Command is the slash command's name (default "papers").
+	Command string
+	// Specs are the core's command specs: interactions are turned back into
+	// the text lines they describe.
+	Specs []bot.CommandSpec
+	// Public makes replies visible to the channel by default (default:
+	// ephemeral, only the person who asked sees them).
+	Public bool
+	// SignatureWindow bounds the age of a signed request (default 5m).
+	SignatureWindow time.Duration
+	// ThreadArchive is the auto-archive duration of started threads, in
+	// minutes: 60, 1440, 4320 or 10080 (default 1440).
+	ThreadArchive int
+	// MaxRateLimitWait is the longest rate-limit wait accepted before giving
+	// up with a transient error (default 60s).
+	MaxRateLimitWait time.Duration
+	// APIURL replaces https://discord.com for every REST call (tests, proxies).
+	APIURL string
+	// HTTPClient, when set, is the client used for REST calls (its Transport
+	// is wrapped when APIURL is set).
+	HTTPClient *http.Client
+
+	Logger *slog.Logger
+	// Now and Sleep are the clock (tests inject fakes).
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Adapter is the Discord adapter. It implements bot.Adapter and
+// bot.Threader.
+type Adapter struct {
+	opts    Options
+	session *discordgo.Session
+	rest    *restClient
+	verify  *Verifier
+	log     *slog.Logger
+
+	mu       sync.Mutex
+	handler  bot.Handler // set while Run runs
+	closed   bool
+	inflight sync.WaitGroup
+}
+
+var (
+	_ bot.Adapter  = (*Adapter)(nil)
+	_ bot.Threader = (*Adapter)(nil)
+	_ http.Handler = (*Adapter)(nil)
+)
+
+// New builds the adapter. It does not connect: Run does.
+func New(opts Options) (*Adapter, error) {
+	if opts.Mode == "" {
+		opts.Mode = Gateway
+	}
+	if opts.Mode != Gateway && opts.Mode != HTTP {
+		return nil, fmt.Errorf("discord: mode %q is not gateway or http", opts.Mode)
+	}
+	if opts.Token == "" {
+		return nil, errors.New("discord: a bot token is required")
+	}
+	if opts.Mode == HTTP && len(opts.PublicKey) != ed25519.PublicKeySize {
+		return nil, errors.New("discord: http mode needs the application's public key")
+	}
+	if opts.Command == "" {
+		opts.Command = "papers"
+	}
+	switch opts.ThreadArchive {
+	case 0:
+		opts.ThreadArchive = 1440
+	case 60, 1440, 4320, 10080:
+	default:
+		return nil, fmt.Errorf("discord: thread archive %d minutes is not one of 60, 1440, 4320, 10080", opts.ThreadArchive)
+	}
+	if opts.MaxRateLimitWait <= 0 {
+		opts.MaxRateLimitWait = time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepCtx
+	}
+
+	s, err := discordgo.New("Bot " + opts.Token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	// A slash-command bot needs no intents at all (none privileged), no
+	// state cache, and no discordgo retries: a retried message POST whose
+	// outcome was unknown can post twice, and its 429 sleeps have no cap.
+	s.Identify.Intents = discordgo.IntentsNone
+	s.StateEnabled = false
+	s.MaxRestRetries = 0
+	s.ShouldRetryOnRateLimit = false
+	s.SyncEvents = true
+	s.LogLevel = discordgo.LogError
+	if opts.HTTPClient != nil {
+		s.Client = opts.HTTPClient
+	}
+	if opts.APIURL != "" {
+		u, err := url.Parse(opts.APIURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("discord: api_url %q is not an http(s) URL", opts.APIURL)
+		}
+		c := *s.Client
+		c.Transport = &RewriteTransport{Base: u, Next: c.Transport}
+		s.Client = &c
+	}
+
+	a := &Adapter{opts: opts, session: s, log: opts.Logger}
+	a.rest = &restClient{
+		client:  s.Client,
+		base:    DefaultAPIBase,
+		token:   s.Token,
+		agent:   "DiscordBot (https://github.com/paperbot/paperbot, 1) paperbot",
+		now:     opts.Now,
+		sleep:   opts.Sleep,
+		maxWait: opts.MaxRateLimitWait,
+		log:     opts.Logger,
+		buckets: map[string]*bucket{},
+	}
+	if opts.Mode == HTTP {
+		a.verify = NewVerifier(opts.PublicKey, opts.SignatureWindow, opts.Now)
+	}
+	return a, nil
+}
+
+// Platform is "discord".
+func (a *Adapter) Platform() string { return "discord" }
+
+// Session is the discordgo session (its Client carries every REST call).
+func (a *Adapter) Session() *discordgo.Session { return a.session }
+
+// SetSpecs sets the command specs used to read interactions (they come
+// from the core, which may be built after the adapter).
+func (a *Adapter) SetSpecs(specs []bot.CommandSpec) {
+	a.mu.Lock()
+	a.opts.Specs = specs
+	a.mu.Unlock()
+}
+
+func (a *Adapter) specs() []bot.CommandSpec {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.opts.Specs
+}
+
+// Run serves interactions until ctx is done, then waits for the replies in
+// flight. In gateway mode it holds the websocket (reconnecting on its own);
+// in HTTP mode the endpoint (ServeHTTP) is mounted on the caller's server
+// and Run only enables it.
+func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return errors.New("discord: adapter already ran")
+	}
+	a.handler = h
+	a.mu.Unlock()
+	defer a.drain()
+
+	if a.opts.Mode == HTTP {
+		<-ctx.Done()
+		return nil
+	}
+	remove := a.session.AddHandler(func(_ *discordgo.Session, e *discordgo.Event) {
+		if e.Type != "INTERACTION_CREATE" {
+			return
+		}
+		raw := append([]byte(nil), e.RawData...)
+		a.spawn(ctx, func(ctx context.Context) { a.gatewayInteraction(ctx, raw) })
+	})
+	defer remove()
+	if err := a.open(ctx); err != nil {
+		return err
+	}
+	a.log.InfoContext(ctx, "discord gateway connected")
+	<-ctx.Done()
+	if err := a.session.Close(); err != nil {
+		a.log.WarnContext(ctx, "closing the discord gateway", "err", err)
+	}
+	return nil
+}
+
+// open connects to the gateway, retrying with backoff until ctx ends; a
+// rejected token is fatal.
+func (a *Adapter) open(ctx context.Context) error {
+	backoff := time.Second
+	for {
+		err := a.session.Open()
+		if err == nil {
+			return nil
+		}
+		var re *discordgo.RESTError
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized ||
+			errors.Is(err, discordgo.ErrUnauthorized) {
+			return fmt.Errorf("discord: the bot token was rejected: %w", err)
+		}
+		a.log.WarnContext(ctx, "connecting to the discord gateway", "err", err, "retry_in", backoff)
+		if err := a.opts.Sleep(ctx, backoff); err != nil {
+			return nil
+		}
+		backoff = min(2*backoff, time.Minute)
+	}
+}
+
+// drain stops new interactions and waits for those in flight.
+func (a *Adapter) drain() {
+	a.mu.Lock()
+	a.closed = true
+	a.handler = nil
+	a.mu.Unlock()
+	a.inflight.Wait()
+}
+
+// spawn runs f in a tracked goroutine, detached from ctx's cancellation (a
+// SIGTERM must not cut a reply; the core's Timeout bounds the work). It
+// reports false when the adapter is shutting down.
+func (a *Adapter) spawn(ctx context.Context, f func(ctx context.Context)) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed || a.handler == nil {
+		return false
+	}
+	a.inflight.Add(1)
+	go func() {
+		defer a.inflight.Done()
+		defer a.recoverLog(ctx, "interaction")
+		f(context.WithoutCancel(ctx))
+	}()
+	return true
+}
+
+func (a *Adapter) currentHandler() bot.Handler {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.handler
+}
+
+// JumpURL links to a message: https://discord.com/channels/{guild}/{channel}/{message}
+// ("@me" for DMs; without message it links to the channel or thread).
+func JumpURL(guild, channel, message string) string {
+	if guild == "" {
+		guild = "@me"
+	}
+	u := "https://discord.com/channels/" + guild + "/" + channel
+	if message != "" {
+		u += "/" + message
+	}
+	return u
+}

@@ -1,0 +1,256 @@
+// Package discordtest is a fake Discord REST API for tests: an httptest
+// server that records every request, creates messages and threads the way
+// Discord does (ids, error 160004 for a second thread on a message), and
+// lets a test answer any request itself (a 429, a 500).
+//
+// Point a client at it with Server.URL as the adapter's API URL (the
+// adapter rewrites discord.com to it) or with Server.Client().
+package discordtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Request is one recorded request.
+type Request struct {
+	Method string
+	// Path is the path without the /api/vN prefix ("/channels/1/messages").
+	Path   string
+	Query  url.Values
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the request's body into v.
+func (r Request) JSON(v any) error { return json.Unmarshal(r.Body, v) }
+
+// Response is a canned answer.
+type Response struct {
+	Status int
+	Header http.Header
+	// Body is encoded as JSON unless it is a []byte.
+	Body any
+}
+
+// Message is a message the fake created.
+type Message struct {
+	ID        string
+	ChannelID string
+	Body      json.RawMessage
+}
+
+// Server is the fake API.
+type Server struct {
+	*httptest.Server
+
+	mu        sync.Mutex
+	requests  []Request
+	messages  []Message
+	threads   map[string]string // message id -> thread name
+	intercept func(r Request) *Response
+	seq       int
+	changed   chan struct{} // closed and replaced on every request
+}
+
+// New starts a fake API, closed when the test ends.
+func New(t testing.TB) *Server {
+	s := &Server{threads: map[string]string{}, changed: make(chan struct{}), seq: 1000}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /channels/{c}/messages", s.createMessage)
+	mux.HandleFunc("POST /channels/{c}/messages/{m}/threads", s.startThread)
+	mux.HandleFunc("PATCH /webhooks/{app}/{token}/messages/{msg}", s.editWebhook)
+	mux.HandleFunc("POST /webhooks/{app}/{token}", s.followup)
+	mux.HandleFunc("POST /interactions/{id}/{token}/callback", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("PUT /applications/{app}/commands", s.overwrite)
+	mux.HandleFunc("PUT /applications/{app}/guilds/{g}/commands", s.overwrite)
+	mux.HandleFunc("GET /applications/@me", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"id": "100000000000000001", "name": "paperbot"})
+	})
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		path := r.URL.Path
+		for _, v := range []string{"/api/v10", "/api/v9"} {
+			if p, ok := strings.CutPrefix(path, v); ok {
+				path = p
+				break
+			}
+		}
+		req := Request{Method: r.Method, Path: path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body}
+		s.mu.Lock()
+		s.requests = append(s.requests, req)
+		icpt := s.intercept
+		s.mu.Unlock()
+		defer s.notify()
+		if icpt != nil {
+			if resp := icpt(req); resp != nil {
+				for k, vs := range resp.Header {
+					w.Header()[k] = vs
+				}
+				if b, ok := resp.Body.([]byte); ok {
+					w.WriteHeader(resp.Status)
+					w.Write(b)
+					return
+				}
+				writeJSON(w, resp.Status, resp.Body)
+				return
+			}
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = path
+		r2.Body = io.NopCloser(strings.NewReader(string(body)))
+		mux.ServeHTTP(w, r2)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Intercept answers requests with f first; f returns nil to let the fake
+// answer as usual.
+func (s *Server) Intercept(f func(r Request) *Response) {
+	s.mu.Lock()
+	s.intercept = f
+	s.mu.Unlock()
+}
+
+// Requests returns every request so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Messages returns the messages created so far (channel posts; not
+// interaction edits or follow-ups).
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
+}
+
+// WaitFor blocks until a request matching match has arrived, or ctx ends.
+func (s *Server) WaitFor(ctx context.Context, match func(Request) bool) (Request, error) {
+	for {
+		s.mu.Lock()
+		for _, r := range s.requests {
+			if match(r) {
+				s.mu.Unlock()
+				return r, nil
+			}
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Request{}, fmt.Errorf("discordtest: no matching request: %w", ctx.Err())
+		}
+	}
+}
+
+// Client is an HTTP client whose requests to discord.com reach the fake.
+func (s *Server) Client() *http.Client {
+	u, _ := url.Parse(s.URL)
+	return &http.Client{Transport: &rewrite{base: u}}
+}
+
+type rewrite struct{ base *url.URL }
+
+func (t *rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h := r.URL.Hostname(); h == "discord.com" || h == "discordapp.com" {
+		r = r.Clone(r.Context())
+		r.URL.Scheme, r.URL.Host, r.Host = t.base.Scheme, t.base.Host, t.base.Host
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (s *Server) notify() {
+	s.mu.Lock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+}
+
+func (s *Server) nextID() string {
+	s.seq++
+	return fmt.Sprintf("9%017d", s.seq)
+}
+
+func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if !json.Valid(body) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 50109, "message": "The request body contains invalid JSON."})
+		return
+	}
+	s.mu.Lock()
+	m := Message{ID: s.nextID(), ChannelID: r.PathValue("c"), Body: body}
+	s.messages = append(s.messages, m)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"id": m.ID, "channel_id": m.ChannelID, "type": 0})
+}
+
+func (s *Server) startThread(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	msg := r.PathValue("m")
+	s.mu.Lock()
+	_, exists := s.threads[msg]
+	if !exists {
+		s.threads[msg] = body.Name
+	}
+	s.mu.Unlock()
+	if exists {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 160004, "message": "A thread has already been created for this message"})
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": msg, "type": 11, "name": body.Name, "parent_id": r.PathValue("c")})
+}
+
+func (s *Server) editWebhook(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	id := s.nextID()
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "type": 20})
+}
+
+func (s *Server) followup(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	id := s.nextID()
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "type": 0})
+}
+
+func (s *Server) overwrite(w http.ResponseWriter, r *http.Request) {
+	var cmds []map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&cmds); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 50035, "message": "Invalid Form Body"})
+		return
+	}
+	s.mu.Lock()
+	for _, c := range cmds {
+		c["id"] = s.nextID()
+		c["application_id"] = r.PathValue("app")
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, cmds)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if v != nil {
+		_ = json.NewEncoder(w).Encode(v)
+	}
+}

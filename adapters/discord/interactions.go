@@ -1,0 +1,305 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/paperbot/paperbot/bot"
+)
+
+// Interaction types (Discord's numbers).
+const (
+	typePing         = 1
+	typeCommand      = 2
+	typeComponent    = 3
+	typeAutocomplete = 4
+	typeModalSubmit  = 5
+)
+
+// Interaction callback types.
+const (
+	respPong         = 1
+	respMessage      = 4
+	respDeferred     = 5
+	respAutocomplete = 8
+)
+
+// maxBody caps an interaction request's body.
+const maxBody = 1 << 20
+
+// interaction is the part of Discord's interaction object the adapter
+// reads. It is decoded here rather than with discordgo, whose
+// ApplicationCommandData() panics on button clicks and which drops the
+// channel's name.
+type interaction struct {
+	ID            string `json:"id"`
+	ApplicationID string `json:"application_id"`
+	Type          int    `json:"type"`
+	Token         string `json:"token"`
+	GuildID       string `json:"guild_id"`
+	ChannelID     string `json:"channel_id"`
+	Channel       *struct {
+		Name string `json:"name"`
+	} `json:"channel"`
+	Member *struct {
+		User *user `json:"user"`
+	} `json:"member"`
+	User *user           `json:"user"`
+	Data json.RawMessage `json:"data"`
+}
+
+type user struct {
+	ID         string `json:"id"`
+	Username   string `json:"username"`
+	GlobalName string `json:"global_name"`
+}
+
+func (in *interaction) user() user {
+	if in.Member != nil && in.Member.User != nil {
+		return *in.Member.User
+	}
+	if in.User != nil {
+		return *in.User
+	}
+	return user{}
+}
+
+// response is an interaction callback.
+type response struct {
+	Type int `json:"type"`
+	Data any `json:"data,omitempty"`
+}
+
+// job is the work that follows an acknowledgement.
+type job func(ctx context.Context)
+
+// ServeHTTP is the interactions endpoint (POST /discord/interactions): it
+// verifies the signature and freshness (401 and nothing runs on failure),
+// answers PING, and acknowledges everything else at once before the core
+// runs in the background.
+func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if a.verify == nil {
+		http.Error(w, "the interactions endpoint is not enabled (discord.mode is not http)", http.StatusNotFound)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err := a.verify.Verify(r.Header.Get("X-Signature-Ed25519"), r.Header.Get("X-Signature-Timestamp"), body); err != nil {
+		a.log.InfoContext(r.Context(), "discord interaction rejected", "reason", err, "remote", r.RemoteAddr)
+		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		return
+	}
+	var in interaction
+	if err := json.Unmarshal(body, &in); err != nil {
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	if in.Type != typePing && a.currentHandler() == nil {
+		http.Error(w, "starting or shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	resp, work := a.plan(r.Context(), &in)
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(resp); err != nil {
+		return
+	}
+	if work == nil {
+		return
+	}
+	// Send the acknowledgement before the work starts, so Discord has it
+	// before the first edit of @original arrives.
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	if !a.spawn(r.Context(), work) {
+		a.log.WarnContext(r.Context(), "discord interaction acknowledged during shutdown; not run", "id", in.ID)
+	}
+}
+
+// gatewayInteraction handles an INTERACTION_CREATE from the gateway: the
+// acknowledgement goes through the callback endpoint, then the work runs.
+func (a *Adapter) gatewayInteraction(ctx context.Context, raw []byte) {
+	var in interaction
+	if err := json.Unmarshal(raw, &in); err != nil {
+		a.log.WarnContext(ctx, "malformed discord interaction", "err", err)
+		return
+	}
+	resp, work := a.plan(ctx, &in)
+	path := "/interactions/" + in.ID + "/" + in.Token + "/callback"
+	if err := a.rest.do(ctx, "POST", path, "POST /interactions/"+in.ID, resp, nil); err != nil {
+		a.log.WarnContext(ctx, "acknowledging a discord interaction", "id", in.ID, "err", err)
+		return
+	}
+	if work != nil {
+		work(ctx)
+	}
+}
+
+// plan decides the immediate answer to an interaction and the work that
+// follows it. It never panics: whatever goes wrong becomes a polite
+// ephemeral answer.
+func (a *Adapter) plan(ctx context.Context, in *interaction) (resp response, work job) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.ErrorContext(ctx, "discord interaction panicked", "type", in.Type, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			resp, work = politely("Sorry, something went wrong on my side. It has been logged."), nil
+		}
+	}()
+	switch in.Type {
+	case typePing:
+		return response{Type: respPong}, nil
+	case typeCommand:
+		var d commandData
+		if err := json.Unmarshal(in.Data, &d); err != nil {
+			return politely("I could not read that command."), nil
+		}
+		if d.Name != a.opts.Command {
+			return politely(fmt.Sprintf("I only know /%s. My commands may have changed: try /%s help.", a.opts.Command, a.opts.Command)), nil
+		}
+		line, public := commandLine(d, a.specs())
+		return a.deferred(in, line, public || a.opts.Public)
+	case typeComponent:
+		var d commandData
+		_ = json.Unmarshal(in.Data, &d)
+		if line, ok := strings.CutPrefix(d.CustomID, buttonPrefix); ok && line != "" {
+			return a.deferred(in, line, a.opts.Public)
+		}
+		return politely("That button is no longer active. Try /" + a.opts.Command + " again."), nil
+	case typeAutocomplete:
+		return response{Type: respAutocomplete, Data: map[string]any{"choices": []any{}}}, nil
+	case typeModalSubmit:
+		return politely("I do not use forms; try /" + a.opts.Command + " help."), nil
+	}
+	return politely("I do not know what to do with that."), nil
+}
+
+// politely is an immediate ephemeral answer.
+func politely(text string) response {
+	return response{Type: respMessage, Data: payload{Content: escape(text), AllowedMentions: noMentions(), Flags: flagEphemeral}}
+}
+
+// deferred acknowledges with "thinking…" (ephemeral unless public: the
+// choice is made now and holds for the edit) and returns the work that runs
+// the core on line.
+func (a *Adapter) deferred(in *interaction, line string, public bool) (response, job) {
+	ack := response{Type: respDeferred}
+	if !public {
+		ack.Data = map[string]int{"flags": flagEphemeral}
+	}
+	u := in.user()
+	name := u.GlobalName
+	if name == "" {
+		name = u.Username
+	}
+	req := &bot.Request{
+		Platform: "discord", Team: in.GuildID, Channel: in.ChannelID,
+		User: u.ID, UserName: name, Text: line,
+	}
+	if in.Channel != nil {
+		req.ChannelName = in.Channel.Name
+	}
+	appID, token, id := in.ApplicationID, in.Token, in.ID
+	return ack, func(ctx context.Context) {
+		h := a.currentHandler()
+		rw := &replier{a: a, appID: appID, token: token, id: id, ephemeral: !public}
+		if h == nil {
+			_ = rw.Reply(ctx, bot.Notice("I am restarting; please try again in a moment."))
+			return
+		}
+		err := h.Handle(ctx, req, rw)
+		if err != nil {
+			a.log.DebugContext(ctx, "discord command finished with an error", "err", err)
+		}
+		if !rw.replied() {
+			if err := rw.Reply(ctx, bot.Notice("Done.")); err != nil {
+				a.log.WarnContext(ctx, "closing a discord interaction", "err", err)
+			}
+		}
+	}
+}
+
+// replier answers one interaction: the first message edits the deferred
+// response (@original), the rest are follow-ups.
+type replier struct {
+	a         *Adapter
+	appID     string
+	token     string // secret for 15 minutes: never in a route name or log
+	id        string // the interaction's id, for route names
+	ephemeral bool
+
+	mu     sync.Mutex
+	edited bool
+}
+
+var _ bot.Responder = (*replier)(nil)
+
+func (r *replier) replied() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.edited
+}
+
+// Reply sends m, split as Discord's limits require.
+func (r *replier) Reply(ctx context.Context, m bot.Message) error {
+	// Ephemerality was chosen when the interaction was acknowledged.
+	m.Ephemeral = r.ephemeral
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range render(m) {
+		if !r.edited {
+			if err := r.editOriginal(ctx, p); err != nil {
+				return err
+			}
+			r.edited = true
+			continue
+		}
+		path := "/webhooks/" + r.appID + "/" + r.token + "?wait=true"
+		if err := r.a.rest.do(ctx, "POST", path, "POST /webhooks/"+r.appID+"/interaction-"+r.id, p, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// editOriginal edits the deferred response. Discord may not have processed
+// the acknowledgement yet when a fast answer arrives (Unknown Webhook): an
+// edit is idempotent, so it is tried again shortly.
+func (r *replier) editOriginal(ctx context.Context, p payload) error {
+	path := "/webhooks/" + r.appID + "/" + r.token + "/messages/@original"
+	p.Flags &^= flagEphemeral // set at defer time; an edit cannot change it
+	var err error
+	for i, wait := 0, 250*time.Millisecond; i < 4; i, wait = i+1, wait*2 {
+		err = r.a.rest.do(ctx, "PATCH", path, "PATCH /webhooks/"+r.appID+"/interaction-"+r.id+"/messages/@original", p, nil)
+		if err == nil || apiCode(err) != codeUnknownWebhook {
+			return err
+		}
+		if serr := r.a.opts.Sleep(ctx, wait); serr != nil {
+			return errors.Join(err, serr)
+		}
+	}
+	return err
+}
+
+// recoverLog keeps a panic in the adapter's own goroutines from crashing the
+// process; the stack goes to the log.
+func (a *Adapter) recoverLog(ctx context.Context, what string) {
+	if p := recover(); p != nil {
+		a.log.ErrorContext(ctx, "discord "+what+" panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}
+}

@@ -1,0 +1,115 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/fault"
+)
+
+// maxThreadName is Discord's limit on a thread's name.
+const maxThreadName = 100
+
+// message is the part of Discord's message object the adapter reads.
+type message struct {
+	ID        string `json:"id"`
+	ChannelID string `json:"channel_id"`
+}
+
+// Post sends m to a channel (or, with to.Thread, into that thread: Discord
+// threads are channels). A message too long for one Discord message is sent
+// as several; the reference is the first one's. When a later part fails,
+// the first part's reference is returned with the error, so the caller
+// knows something was posted.
+func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
+	channel := to.Channel
+	if to.Thread != "" {
+		channel = to.Thread
+	}
+	if channel == "" {
+		return bot.MessageRef{}, fault.New(fault.Invalid, "no Discord channel to post to")
+	}
+	m.Ephemeral = false // channel posts are for everyone
+	var first bot.MessageRef
+	for i, p := range render(m) {
+		ref, err := a.create(ctx, to.Team, channel, p)
+		if err != nil {
+			if i == 0 {
+				return bot.MessageRef{}, err
+			}
+			return first, err
+		}
+		if i == 0 {
+			first = ref
+		}
+	}
+	return first, nil
+}
+
+// create posts one message. It is never retried when its outcome is
+// unknown (only 429s, which Discord did not process, are sent again).
+func (a *Adapter) create(ctx context.Context, guild, channel string, p payload) (bot.MessageRef, error) {
+	var msg message
+	path := "/channels/" + channel + "/messages"
+	if err := a.rest.do(ctx, "POST", path, "POST "+path, p, &msg); err != nil {
+		return bot.MessageRef{}, err
+	}
+	if msg.ChannelID == "" {
+		msg.ChannelID = channel
+	}
+	return bot.MessageRef{
+		Platform: "discord", Team: guild, Channel: msg.ChannelID, ID: msg.ID,
+		URL: JumpURL(guild, msg.ChannelID, msg.ID),
+	}, nil
+}
+
+// StartThread starts a public thread from a posted message, named after
+// title (cut to 100 characters), and posts m as its first message. A thread
+// that already exists for the message (error 160004, e.g. a retry after a
+// crash) is used as it is. Discord's thread id is the parent message's id.
+func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
+	if parent.Channel == "" || parent.ID == "" {
+		return bot.ThreadRef{}, fault.New(fault.Invalid, "no Discord message to start a thread on")
+	}
+	name := threadName(title)
+	body := map[string]any{"name": name, "auto_archive_duration": a.opts.ThreadArchive}
+	var ch struct {
+		ID string `json:"id"`
+	}
+	path := "/channels/" + parent.Channel + "/messages/" + parent.ID + "/threads"
+	err := a.rest.do(ctx, "POST", path, "POST /channels/"+parent.Channel+"/threads", body, &ch)
+	switch {
+	case err == nil:
+	case apiCode(err) == codeThreadAlreadyCreated:
+		a.log.InfoContext(ctx, "discord thread already exists; using it", "channel", parent.Channel, "message", parent.ID)
+		ch.ID = parent.ID
+	default:
+		return bot.ThreadRef{}, err
+	}
+	if ch.ID == "" {
+		ch.ID = parent.ID
+	}
+	th := bot.ThreadRef{ID: ch.ID, Channel: ch.ID, URL: JumpURL(parent.Team, ch.ID, "")}
+	if isEmpty(m) {
+		return th, nil
+	}
+	if _, err := a.Post(ctx, bot.Destination{Platform: "discord", Team: parent.Team, Channel: parent.Channel, Thread: ch.ID}, m); err != nil {
+		return th, errors.Join(errors.New("discord: thread started, but its first message failed"), err)
+	}
+	return th, nil
+}
+
+func isEmpty(m bot.Message) bool {
+	return m.Text == "" && m.Title == "" && m.Intro == "" && len(m.Sections) == 0 && m.Footer == ""
+}
+
+// threadName makes a valid thread name: one line, 1-100 characters.
+func threadName(title string) string {
+	name := strings.Join(strings.Fields(title), " ")
+	if name == "" {
+		name = "Discussion"
+	}
+	return cut(name, maxThreadName)
+}
