@@ -1,6 +1,10 @@
 package configs
 
-import "fmt"
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
 
 // Slack configures the Slack adapter. Its presence enables Slack.
 type Slack struct {
@@ -40,6 +44,19 @@ func (s *Slack) finish(env func(string) string) error {
 	}
 	if s.Mode == "http" && !s.SigningSecret.IsSet() {
 		return fmt.Errorf("slack.signing_secret is required in http mode (e.g. signing_secret: ${SLACK_SIGNING_SECRET})")
+	}
+	// Swapped tokens are a common slip; say so without printing them.
+	if strings.HasPrefix(s.BotToken.Value(), "xapp-") {
+		return fmt.Errorf("slack.bot_token holds an app-level token (xapp-); it needs the Bot User OAuth Token (xoxb-)")
+	}
+	if strings.HasPrefix(s.AppToken.Value(), "xoxb-") {
+		return fmt.Errorf("slack.app_token holds a bot token (xoxb-); it needs an app-level token (xapp-) with connections:write")
+	}
+	if s.APIURL != "" {
+		u, err := url.Parse(s.APIURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("slack.api_url: %q is not an http(s) URL", s.APIURL)
+		}
 	}
 	return nil
 }

@@ -219,4 +219,3 @@ func newTestAdapter(t *testing.T, api *fakeSlack, clock *fakeClock) *Adapter {
 }
 
 const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
-

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// slackLogBuffer is a bytes.Buffer safe for a logger and a test to share.
+type slackLogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *slackLogBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *slackLogBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startSlackServe runs `paperbot serve --config path` (the serve command of
+// run, with an env whose onReady hook reports the HTTP address) until ctx
+// ends. It returns the address and a channel with serve's result.
+func startSlackServe(t *testing.T, ctx context.Context, cfgPath string, getenv func(string) string, stderr io.Writer) (string, <-chan error) {
+	t.Helper()
+	ready := make(chan string, 1)
+	e := &env{getenv: getenv, stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr, onReady: func(addr string) { ready <- addr }}
+	var serveCmd *command
+	for _, c := range commands() {
+		if c.name == "serve" {
+			serveCmd = &c
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- serveCmd.run(ctx, e, []string{"--config", cfgPath}) }()
+	select {
+	case addr := <-ready:
+		return addr, done
+	case err := <-done:
+		t.Fatalf("serve ended before it was ready: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not get ready within 60s")
+	}
+	return "", nil
+}
+
+func slackSign(secret string, ts int64, body string) (string, string) {
+	tss := strconv.FormatInt(ts, 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", tss, body)
+	return tss, "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Over real loopback HTTP against `paperbot serve` in Slack HTTP mode: a
+// signed /papers gets its 200 before the answer is sent, and within 3 s;
+// the answer arrives at the response_url; bad or stale signatures get 401
+// and run nothing; ssl_check gets 200; no secret reaches the log.
+func TestServeSlackHTTP(t *testing.T) {
+	const (
+		botToken = "xoxb-111-222-serve-test-token"
+		secret   = "serve-test-signing-secret-0123456789"
+	)
+	// The fake Web API: auth.test only (answers go to response_url).
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/auth.test") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"ok":true,"team":"Test","user_id":"UBOT","team_id":"T1"}`))
+	}))
+	defer api.Close()
+
+	// The response_url holds each answer until the test has seen the ack:
+	// if the adapter answered before acknowledging, the ack would never
+	// come (the client's 3 s timeout fails the test).
+	ackSeen := make(chan struct{})
+	answers := make(chan map[string]any, 8)
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-ackSeen
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		answers <- m
+		w.Write([]byte("ok"))
+	}))
+	defer sink.Close()
+
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`data_dir: %s
+http:
+  addr: 127.0.0.1:0
+slack:
+  mode: http
+  bot_token: ${SLACK_BOT_TOKEN}
+  signing_secret: ${SLACK_SIGNING_SECRET}
+  api_url: %s/api/
+`, filepath.Join(dir, "data"), api.URL)
+	cfgPath := filepath.Join(dir, "paperbot.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"SLACK_BOT_TOKEN": botToken, "SLACK_SIGNING_SECRET": secret}
+	getenv := func(k string) string { return vars[k] }
+	var logs slackLogBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, done := startSlackServe(t, ctx, cfgPath, getenv, &logs)
+	base := "http://" + addr
+
+	client := &http.Client{Timeout: 3 * time.Second}
+	post := func(body string, ts int64, sig string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, base+"/slack/commands", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if sig != "" {
+			req.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(ts, 10))
+			req.Header.Set("X-Slack-Signature", sig)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("POST /slack/commands: %v (no acknowledgement within 3 s)", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	form := url.Values{
+		"team_id": {"T1"}, "channel_id": {"C1"}, "channel_name": {"ml-papers"}, "user_id": {"U1"},
+		"user_name": {"ada"}, "command": {"/papers"}, "text": {"security risk assessment"},
+		"response_url": {sink.URL + "/commands/T1/1/abc"}, "trigger_id": {"1.2.3"}, "api_app_id": {"A1"},
+	}.Encode()
+
+	// Bad and stale signatures first: 401, and nothing runs.
+	now := time.Now().Unix()
+	_, good := slackSign(secret, now, form)
+	_, wrong := slackSign("another-secret", now, form)
+	_, stale := slackSign(secret, now-301, form)
+	for _, c := range []struct {
+		name string
+		ts   int64
+		sig  string
+	}{{"wrong secret", now, wrong}, {"stale", now - 301, stale}, {"unsigned", 0, ""}, {"lolno", now, "v0=lolno"}} {
+		if resp := post(form, c.ts, c.sig); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: status %d, want 401", c.name, resp.StatusCode)
+		}
+	}
+	// ssl_check gets 200 and nothing else.
+	ssl := "ssl_check=1&token=x"
+	_, sslSig := slackSign(secret, now, ssl)
+	if resp := post(ssl, now, sslSig); resp.StatusCode != http.StatusOK {
+		t.Errorf("ssl_check: status %d, want 200", resp.StatusCode)
+	}
+
+	// The signed command: 200 first (within the client's 3 s), then the answer.
+	resp := post(form, now, good)
+	if resp.StatusCode != http.StatusOK || resp.ContentLength > 0 {
+		t.Fatalf("signed command: status %d length %d, want an empty 200", resp.StatusCode, resp.ContentLength)
+	}
+	close(ackSeen)
+	var answer map[string]any
+	select {
+	case answer = <-answers:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no answer at the response_url")
+	}
+	if answer["response_type"] != "ephemeral" {
+		t.Errorf("response_type = %v, want ephemeral", answer["response_type"])
+	}
+	if txt, _ := answer["text"].(string); !strings.Contains(txt, "Security") {
+		t.Errorf("answer text = %q, want the sample's security paper", txt)
+	}
+	if blocks, _ := answer["blocks"].([]any); len(blocks) == 0 {
+		t.Error("answer has no blocks")
+	}
+
+	// The metrics saw one command and four refusals.
+	mresp, err := client.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, want := range []string{
+		`paperbot_slack_rejected_requests_total{reason="bad_signature"} 2`,
+		`paperbot_slack_rejected_requests_total{reason="stale"} 1`,
+		`paperbot_slack_rejected_requests_total{reason="unsigned"} 1`,
+		`paperbot_slack_requests_total{kind="command"} 1`,
+	} {
+		if !strings.Contains(string(metricsText), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	// serve waited for replies in flight: nothing else was answered.
+	if n := len(answers); n != 0 {
+		t.Errorf("%d more answers arrived; the refused requests ran", n)
+	}
+	out := logs.String()
+	for _, s := range []string{botToken, secret} {
+		if strings.Contains(out, s) {
+			t.Errorf("a secret appears in the log:\n%s", out)
+		}
+	}
+}
