@@ -81,6 +81,9 @@ type Adapter struct {
 	verify  *Verifier
 	log     *slog.Logger
 
+	// started is closed when Run has set the handler (or has ended).
+	started chan struct{}
+
 	mu       sync.Mutex
 	handler  bot.Handler // set while Run runs
 	closed   bool
@@ -156,7 +159,7 @@ func New(opts Options) (*Adapter, error) {
 		s.Client = &c
 	}
 
-	a := &Adapter{opts: opts, session: s, log: opts.Logger}
+	a := &Adapter{opts: opts, session: s, log: opts.Logger, started: make(chan struct{})}
 	a.rest = &restClient{
 		client:  s.Client,
 		base:    DefaultAPIBase,
@@ -200,12 +203,13 @@ func (a *Adapter) specs() []bot.CommandSpec {
 // and Run only enables it.
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.mu.Lock()
-	if a.closed {
+	if a.closed || a.handler != nil {
 		a.mu.Unlock()
-		return errors.New("discord: adapter already ran")
+		return errors.New("discord: Run called twice")
 	}
 	a.handler = h
 	a.mu.Unlock()
+	close(a.started)
 	defer a.drain()
 
 	if a.opts.Mode == HTTP {
@@ -284,6 +288,23 @@ func (a *Adapter) currentHandler() bot.Handler {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.handler
+}
+
+// awaitHandler returns the handler, waiting a little for Run to start (the
+// HTTP server may take requests before the adapter runs). nil means the
+// adapter is not running.
+func (a *Adapter) awaitHandler(ctx context.Context) bot.Handler {
+	if h := a.currentHandler(); h != nil {
+		return h
+	}
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	select {
+	case <-a.started:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return a.currentHandler()
 }
 
 // JumpURL links to a message: https://discord.com/channels/{guild}/{channel}/{message}

@@ -110,7 +110,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
-	if in.Type != typePing && a.currentHandler() == nil {
+	if in.Type != typePing && a.awaitHandler(r.Context()) == nil {
 		http.Error(w, "starting or shutting down", http.StatusServiceUnavailable)
 		return
 	}

@@ -35,6 +35,9 @@ func (r Request) JSON(v any) error { return json.Unmarshal(r.Body, v) }
 
 // Response is a canned answer.
 type Response struct {
+	// Abort drops the connection without an answer (the client cannot know
+	// whether the request was processed).
+	Abort  bool
 	Status int
 	Header http.Header
 	// Body is encoded as JSON unless it is a []byte.
@@ -94,6 +97,9 @@ func New(t testing.TB) *Server {
 		defer s.notify()
 		if icpt != nil {
 			if resp := icpt(req); resp != nil {
+				if resp.Abort {
+					panic(http.ErrAbortHandler)
+				}
 				for k, vs := range resp.Header {
 					w.Header()[k] = vs
 				}

@@ -1,0 +1,398 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paperbot/paperbot/adapters/discord/discordtest"
+	"github.com/paperbot/paperbot/bot"
+)
+
+// recordingHandler records the requests the core would get and answers each
+// with reply (or runs fn when set).
+type recordingHandler struct {
+	mu    sync.Mutex
+	reqs  []bot.Request
+	reply bot.Message
+	fn    func(ctx context.Context, req *bot.Request, rw bot.Responder) error
+}
+
+func (h *recordingHandler) Handle(ctx context.Context, req *bot.Request, rw bot.Responder) error {
+	h.mu.Lock()
+	h.reqs = append(h.reqs, *req)
+	fn := h.fn
+	h.mu.Unlock()
+	if fn != nil {
+		return fn(ctx, req, rw)
+	}
+	return rw.Reply(ctx, h.reply)
+}
+
+func (h *recordingHandler) Requests() []bot.Request {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]bot.Request(nil), h.reqs...)
+}
+
+// httpFixture runs the adapter in HTTP mode behind a real loopback server.
+type httpFixture struct {
+	t      *testing.T
+	fake   *discordtest.Server
+	a      *Adapter
+	h      *recordingHandler
+	srv    *httptest.Server
+	priv   ed25519.PrivateKey
+	clock  *fakeClock
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func newHTTPFixture(t *testing.T, h *recordingHandler) *httpFixture {
+	t.Helper()
+	f := &httpFixture{t: t, fake: discordtest.New(t), h: h, priv: testKey(t), clock: newFakeClock(), done: make(chan error, 1)}
+	key, _ := ParsePublicKey(vectorKey)
+	f.a = newTestAdapter(t, f.fake, Options{Mode: HTTP, PublicKey: key, Now: f.clock.Now, Sleep: f.clock.Sleep})
+	f.srv = httptest.NewServer(f.a)
+	t.Cleanup(f.srv.Close)
+	var ctx context.Context
+	ctx, f.cancel = context.WithCancel(context.Background())
+	go func() { f.done <- f.a.Run(ctx, h) }()
+	<-f.a.started
+	t.Cleanup(f.stop)
+	return f
+}
+
+func (f *httpFixture) stop() {
+	if f.cancel != nil {
+		f.cancel()
+		<-f.done
+		f.cancel = nil
+	}
+}
+
+// post sends body signed now (or with the given headers when sign is false).
+func (f *httpFixture) post(body string, sign bool, hdr map[string]string) (int, string) {
+	f.t.Helper()
+	req, _ := http.NewRequest("POST", f.srv.URL, strings.NewReader(body))
+	if sign {
+		ts := strconv.FormatInt(f.clock.Now().Unix(), 10)
+		req.Header.Set("X-Signature-Timestamp", ts)
+		req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(f.priv, []byte(ts+body))))
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(b))
+}
+
+// waitFor waits for a request at the fake API (bounded by a generous
+// deadline so a bug fails rather than hangs).
+func (f *httpFixture) waitFor(method, pathPrefix string) discordtest.Request {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := f.fake.WaitFor(ctx, func(r discordtest.Request) bool {
+		return r.Method == method && strings.HasPrefix(r.Path, pathPrefix)
+	})
+	if err != nil {
+		f.t.Fatalf("waiting for %s %s: %v", method, pathPrefix, err)
+	}
+	return r
+}
+
+func commandJSON(sub string, opts ...string) string {
+	var o []map[string]any
+	for i := 0; i+1 < len(opts); i += 2 {
+		if opts[i+1] == "true" {
+			o = append(o, map[string]any{"name": opts[i], "type": optBoolean, "value": true})
+			continue
+		}
+		o = append(o, map[string]any{"name": opts[i], "type": optString, "value": opts[i+1]})
+	}
+	in := map[string]any{
+		"id": "300", "application_id": "100", "type": typeCommand, "token": "tok-en", "version": 1,
+		"guild_id": "111", "channel_id": "222", "channel": map[string]any{"id": "222", "name": "ml-papers", "type": 0},
+		"member": map[string]any{"user": map[string]any{"id": "333", "username": "ada", "global_name": "Ada L."}},
+		"data": map[string]any{"id": "1", "name": "papers", "type": 1,
+			"options": []any{map[string]any{"name": sub, "type": optSubcommand, "options": o}}},
+	}
+	b, _ := json.Marshal(in)
+	return string(b)
+}
+
+func TestHTTPPing(t *testing.T) {
+	f := newHTTPFixture(t, &recordingHandler{})
+	code, body := f.post(`{"type":1}`, true, nil)
+	if code != 200 || body != `{"type":1}` {
+		t.Fatalf("PING: %d %s", code, body)
+	}
+}
+
+func TestHTTPCommand(t *testing.T) {
+	h := &recordingHandler{reply: bot.PaperMessage(samplePapers()[0], nil)}
+	f := newHTTPFixture(t, h)
+	code, body := f.post(commandJSON("show", "paper", "2205.13760"), true, nil)
+	if code != 200 || body != `{"type":5,"data":{"flags":64}}` {
+		t.Fatalf("command: %d %s, want a deferred ephemeral response", code, body)
+	}
+	edit := f.waitFor("PATCH", "/webhooks/100/tok-en/messages/@original")
+	var p payload
+	if err := edit.JSON(&p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Embeds) != 1 || !strings.HasPrefix(p.Embeds[0].Title, "Tranception") || p.AllowedMentions.Parse == nil {
+		t.Errorf("edit = %s", edit.Body)
+	}
+	f.stop()
+	reqs := h.Requests()
+	want := bot.Request{Platform: "discord", Team: "111", Channel: "222", ChannelName: "ml-papers", User: "333", UserName: "Ada L.", Text: "show 2205.13760"}
+	if len(reqs) != 1 || reqs[0] != want {
+		t.Errorf("core got %+v, want %+v", reqs, want)
+	}
+}
+
+func TestHTTPCommandPublicAndFollowups(t *testing.T) {
+	var sections []bot.Section
+	for range 12 {
+		sections = append(sections, bot.PaperSection(samplePapers()[1], nil, false))
+	}
+	h := &recordingHandler{reply: bot.Message{Kind: bot.KindResults, Title: "Many", Sections: sections, Ephemeral: true}}
+	f := newHTTPFixture(t, h)
+	code, body := f.post(commandJSON("search", "query", "preference", "public", "true"), true, nil)
+	if code != 200 || body != `{"type":5}` {
+		t.Fatalf("public command: %d %s", code, body)
+	}
+	f.waitFor("PATCH", "/webhooks/100/tok-en/messages/@original")
+	f.stop() // waits for the reply to finish
+	var edits, follows int
+	for _, r := range f.fake.Requests() {
+		var p payload
+		_ = r.JSON(&p)
+		switch {
+		case r.Method == "PATCH":
+			edits++
+		case r.Method == "POST" && r.Path == "/webhooks/100/tok-en":
+			follows++
+			if r.Query.Get("wait") != "true" {
+				t.Errorf("follow-up without wait=true")
+			}
+		default:
+			continue
+		}
+		if p.Flags&flagEphemeral != 0 {
+			t.Errorf("public answer sent ephemeral: %s", r.Body)
+		}
+		if len(p.Embeds) > maxEmbeds {
+			t.Errorf("%d embeds in one message", len(p.Embeds))
+		}
+	}
+	if edits != 1 || follows != 1 {
+		t.Errorf("%d edits and %d follow-ups, want 1 and 1 (12 embeds split 10+2)", edits, follows)
+	}
+	if got := h.Requests()[0].Text; got != "search preference" {
+		t.Errorf("core got %q", got)
+	}
+}
+
+// TestHTTPRejects: a bad, missing or stale signature gets 401 and nothing
+// runs: no core call, no request to Discord.
+func TestHTTPRejects(t *testing.T) {
+	h := &recordingHandler{reply: bot.Notice("hi")}
+	f := newHTTPFixture(t, h)
+	body := commandJSON("help")
+	ts := strconv.FormatInt(f.clock.Now().Unix(), 10)
+	good := hex.EncodeToString(ed25519.Sign(f.priv, []byte(ts+body)))
+	other := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
+	old := strconv.FormatInt(f.clock.Now().Add(-10*time.Minute).Unix(), 10)
+	for _, tt := range []struct {
+		name string
+		hdr  map[string]string
+	}{
+		{"no headers", nil},
+		{"no signature", map[string]string{"X-Signature-Timestamp": ts}},
+		{"wrong key", map[string]string{"X-Signature-Timestamp": ts, "X-Signature-Ed25519": hex.EncodeToString(ed25519.Sign(other, []byte(ts+body)))}},
+		{"signature of another body", map[string]string{"X-Signature-Timestamp": ts, "X-Signature-Ed25519": hex.EncodeToString(ed25519.Sign(f.priv, []byte(ts+`{"type":1}`)))}},
+		{"other timestamp", map[string]string{"X-Signature-Timestamp": old, "X-Signature-Ed25519": good}},
+		{"stale but validly signed", map[string]string{"X-Signature-Timestamp": old, "X-Signature-Ed25519": hex.EncodeToString(ed25519.Sign(f.priv, []byte(old+body)))}},
+	} {
+		code, _ := f.post(body, false, tt.hdr)
+		if code != http.StatusUnauthorized {
+			t.Errorf("%s: status %d, want 401", tt.name, code)
+		}
+	}
+	f.stop()
+	if n := len(h.Requests()); n != 0 {
+		t.Errorf("the core ran %d times", n)
+	}
+	if n := len(f.fake.Requests()); n != 0 {
+		t.Errorf("%d requests reached Discord", n)
+	}
+}
+
+// TestHTTPOtherInteractions: buttons and other interaction types never
+// panic; they are handled or politely refused.
+func TestHTTPOtherInteractions(t *testing.T) {
+	h := &recordingHandler{reply: bot.Notice("similar papers…")}
+	f := newHTTPFixture(t, h)
+	base := `"id":"301","application_id":"100","token":"tok","guild_id":"111","channel_id":"222","member":{"user":{"id":"333","username":"ada"}}`
+	tests := []struct {
+		name, body, want string
+	}{
+		{"our button", `{"type":3,` + base + `,"message":{"id":"9"},"data":{"custom_id":"pb:similar 2205.13760","component_type":2}}`, `{"type":5,"data":{"flags":64}}`},
+		{"a foreign button", `{"type":3,` + base + `,"data":{"custom_id":"something-else","component_type":2}}`, `"type":4`},
+		{"a button with garbage data", `{"type":3,` + base + `,"data":"garbage"}`, `"type":4`},
+		{"a button without data", `{"type":3,` + base + `}`, `"type":4`},
+		{"a select menu", `{"type":3,` + base + `,"data":{"custom_id":"x","component_type":3,"values":["a"]}}`, `"type":4`},
+		{"autocomplete", `{"type":4,` + base + `,"data":{"name":"papers","options":[{"name":"search","type":1,"options":[{"name":"query","type":3,"value":"dif","focused":true}]}]}}`, `{"type":8,"data":{"choices":[]}}`},
+		{"a modal", `{"type":5,` + base + `,"data":{"custom_id":"m","components":[]}}`, `"type":4`},
+		{"an unknown type", `{"type":42,` + base + `}`, `"type":4`},
+		{"another command", `{"type":2,` + base + `,"data":{"name":"other","type":1}}`, `"type":4`},
+		{"a command with garbage data", `{"type":2,` + base + `,"data":[1,2]}`, `"type":4`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := f.post(tt.body, true, nil)
+			if code != 200 || !strings.Contains(body, tt.want) {
+				t.Errorf("%d %s, want %s", code, body, tt.want)
+			}
+			if strings.Contains(body, `"type":4`) && !strings.Contains(body, `"flags":64`) {
+				t.Errorf("refusal is not ephemeral: %s", body)
+			}
+		})
+	}
+	f.waitFor("PATCH", "/webhooks/100/tok/messages/@original")
+	f.stop()
+	if reqs := h.Requests(); len(reqs) != 1 || reqs[0].Text != "similar 2205.13760" {
+		t.Errorf("core got %+v, want one similar request from the button", reqs)
+	}
+	code, body := f.post(`not json`, true, nil)
+	if code != http.StatusBadRequest {
+		t.Errorf("malformed JSON: %d %s", code, body)
+	}
+}
+
+// TestHandlerPanic: a panic below the adapter does not crash the process.
+func TestHandlerPanic(t *testing.T) {
+	h := &recordingHandler{fn: func(context.Context, *bot.Request, bot.Responder) error { panic("boom") }}
+	f := newHTTPFixture(t, h)
+	code, _ := f.post(commandJSON("help"), true, nil)
+	if code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	f.stop() // returns: the panicking goroutine was recovered and counted done
+	if len(h.Requests()) != 1 {
+		t.Fatal("handler did not run")
+	}
+}
+
+// TestShutdownWaitsForReplies: Run returns only after the reply in flight
+// is sent, and that reply's context is not cancelled by the shutdown.
+func TestShutdownWaitsForReplies(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{})
+	h := &recordingHandler{fn: func(ctx context.Context, req *bot.Request, rw bot.Responder) error {
+		close(entered)
+		<-release
+		return rw.Reply(ctx, bot.Notice("late but complete"))
+	}}
+	f := newHTTPFixture(t, h)
+	if code, _ := f.post(commandJSON("help"), true, nil); code != 200 {
+		t.Fatal(code)
+	}
+	<-entered
+	f.cancel()
+	select {
+	case <-f.done:
+		t.Fatal("Run returned with a reply in flight")
+	default:
+	}
+	close(release)
+	if err := <-f.done; err != nil {
+		t.Fatal(err)
+	}
+	f.cancel = nil
+	var patched bool
+	for _, r := range f.fake.Requests() {
+		patched = patched || r.Method == "PATCH" && strings.Contains(string(r.Body), "late but complete")
+	}
+	if !patched {
+		t.Error("the reply in flight was not sent before Run returned")
+	}
+	// After shutdown, new interactions are refused (Discord shows an error).
+	if code, _ := f.post(commandJSON("help"), true, nil); code != http.StatusServiceUnavailable {
+		t.Errorf("after shutdown: %d, want 503", code)
+	}
+}
+
+// TestEditRetriesUnknownWebhook: an edit that reaches Discord before the
+// acknowledgement (Unknown Webhook) is tried again.
+func TestEditRetriesUnknownWebhook(t *testing.T) {
+	h := &recordingHandler{reply: bot.Notice("ok")}
+	f := newHTTPFixture(t, h)
+	var mu sync.Mutex
+	n := 0
+	f.fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == "PATCH" {
+			n++
+			if n == 1 {
+				return &discordtest.Response{Status: 404, Body: map[string]any{"code": 10015, "message": "Unknown Webhook"}}
+			}
+		}
+		return nil
+	})
+	f.post(commandJSON("help"), true, nil)
+	f.stop()
+	if n != 2 {
+		t.Errorf("%d PATCH attempts, want 2", n)
+	}
+	if s := f.clock.Sleeps(); len(s) != 1 || s[0] != 250*time.Millisecond {
+		t.Errorf("sleeps = %v", s)
+	}
+}
+
+// TestGatewayInteraction: over the gateway the acknowledgement goes to the
+// callback endpoint, then the answer edits @original.
+func TestGatewayInteraction(t *testing.T) {
+	fake := discordtest.New(t)
+	a := newTestAdapter(t, fake, Options{})
+	h := &recordingHandler{reply: bot.Notice("hello")}
+	a.mu.Lock()
+	a.handler = h
+	a.mu.Unlock()
+	a.gatewayInteraction(context.Background(), []byte(commandJSON("trending", "topic", "diffusion")))
+	reqs := fake.Requests()
+	if len(reqs) != 2 || reqs[0].Path != "/interactions/300/tok-en/callback" || reqs[1].Method != "PATCH" {
+		t.Fatalf("requests = %+v", reqs)
+	}
+	if string(reqs[0].Body) != `{"type":5,"data":{"flags":64}}` {
+		t.Errorf("callback = %s", reqs[0].Body)
+	}
+	if got := h.Requests(); len(got) != 1 || got[0].Text != "trending diffusion" {
+		t.Errorf("core got %+v", got)
+	}
+	// A button click over the gateway does not panic either.
+	a.gatewayInteraction(context.Background(), []byte(`{"type":3,"id":"1","token":"t","data":{"custom_id":"zzz"}}`))
+	last := fake.Requests()[2]
+	if !strings.Contains(string(last.Body), `"type":4`) {
+		t.Errorf("button answer = %s", last.Body)
+	}
+}
