@@ -1,9 +1,272 @@
 package configs
 
-// SourcesConf configures where papers come from and how often.
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// SourcesConf configures where papers come from and how often they are
+// refreshed (see docs/sources.md). Without huggingface: or arxiv: sections
+// paperbot reads no online source.
 type SourcesConf struct {
-	// Files are JSON Lines or trending-format files ingested at start-up.
+	// Files are JSON Lines or trending-format files ingested when serve
+	// starts (use `paperbot ingest` for large snapshots).
 	Files []string `yaml:"files"`
+	// UserAgent is sent to every source (default "paperbot/VERSION
+	// (+https://github.com/paperbot/paperbot)"). arXiv asks for a contact:
+	// add a mailto: address.
+	UserAgent string `yaml:"user_agent"`
+	// Retries is how many times a throttled (429, 503, "Rate exceeded.")
+	// or failed request is retried (default 3; -1 never).
+	Retries int `yaml:"retries"`
+	// MaxRetryWait is the longest Retry-After honoured (default 5m); a
+	// longer one fails the refresh until its next time.
+	MaxRetryWait time.Duration `yaml:"max_retry_wait"`
+	// RequestTimeout bounds one HTTP request (default 60s).
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+
+	HuggingFace *HuggingFaceSource `yaml:"huggingface"`
+	Arxiv       *ArxivSource       `yaml:"arxiv"`
+	Rescore     RescoreConf        `yaml:"rescore"`
 }
 
-func (s *SourcesConf) finish(env func(string) string) error { return nil }
+// HuggingFaceSource configures the Hugging Face daily papers. Its presence
+// enables it (unless enabled: false).
+type HuggingFaceSource struct {
+	Enabled *bool `yaml:"enabled"`
+	// BaseURL is the API's base (default https://huggingface.co).
+	BaseURL string `yaml:"base_url"`
+	// Every is the refresh interval (default 3h, at least 10m): a day's
+	// list fills in gradually.
+	Every time.Duration `yaml:"every"`
+	// Days is how many recent days are read on each refresh, today
+	// included (default 2, at most 14): upvotes keep growing for days.
+	Days int `yaml:"days"`
+	// MinInterval spaces requests to Hugging Face (default 1s).
+	MinInterval time.Duration `yaml:"min_interval"`
+}
+
+// ArxivSource configures arXiv: the listing feeds of some categories,
+// refreshed after each announcement (Sunday to Thursday, 20:00 US
+// Eastern), and the query API that fetches unknown papers for
+// `/papers show`. Its presence enables it (unless enabled: false).
+type ArxivSource struct {
+	Enabled *bool `yaml:"enabled"`
+	// Categories are the listing feeds read (cs.LG, cs.CL, hep-th...).
+	// Empty: no feed, only the API for /papers show.
+	Categories []string `yaml:"categories"`
+	// IncludeCross also keeps cross-lists (papers from other categories
+	// listed in these). Replacements are never kept.
+	IncludeCross bool `yaml:"include_cross"`
+	// FetchMissing lets `/papers show ID` fetch a paper that is not in the
+	// index from the arXiv API and index it (default true).
+	FetchMissing *bool `yaml:"fetch_missing"`
+	// FeedURL is the base of the listing feeds (default https://rss.arxiv.org/atom).
+	FeedURL string `yaml:"feed_url"`
+	// APIURL is the query API (default https://export.arxiv.org/api/query).
+	APIURL string `yaml:"api_url"`
+	// Delay is how long after the 20:00 US Eastern announcement the feeds
+	// are first read (default 30m).
+	Delay time.Duration `yaml:"delay"`
+	// Recheck is the wait between reads while the feeds still show the
+	// previous announcement (default 1h); Window ends the rechecks,
+	// counted from the announcement (default 6h).
+	Recheck time.Duration `yaml:"recheck"`
+	Window  time.Duration `yaml:"window"`
+	// MinInterval spaces requests to arXiv (default and minimum 3s, as
+	// arXiv asks).
+	MinInterval time.Duration `yaml:"min_interval"`
+	// Timezone of the announcements (default America/New_York).
+	Timezone string `yaml:"timezone"`
+}
+
+// RescoreConf configures the periodic re-scoring of recent papers: the
+// trending score decays with age and counts the team's replies, so the
+// stored scores of recent papers are recomputed.
+type RescoreConf struct {
+	// Every is the interval (default 1h).
+	Every time.Duration `yaml:"every"`
+	// Days is how far back papers are re-scored, by publication date
+	// (default 14).
+	Days int `yaml:"days"`
+	// Disabled turns re-scoring off.
+	Disabled bool `yaml:"disabled"`
+}
+
+// On reports whether the Hugging Face source is configured and enabled.
+func (h *HuggingFaceSource) On() bool { return h != nil && (h.Enabled == nil || *h.Enabled) }
+
+// On reports whether the arXiv source is configured and enabled.
+func (a *ArxivSource) On() bool { return a != nil && (a.Enabled == nil || *a.Enabled) }
+
+// Fetch reports whether /papers show may fetch unknown papers from arXiv.
+func (a *ArxivSource) Fetch() bool { return a.On() && (a.FetchMissing == nil || *a.FetchMissing) }
+
+var sourceCategoryRe = regexp.MustCompile(`^[a-z-]+(\.[A-Za-z-]+)?$`)
+
+func (s *SourcesConf) finish(env func(string) string) error {
+	for i, f := range s.Files {
+		if strings.TrimSpace(f) == "" {
+			return fmt.Errorf("sources.files[%d]: empty file name", i)
+		}
+	}
+	if strings.ContainsAny(s.UserAgent, "\r\n") {
+		return fmt.Errorf("sources.user_agent: must be one line")
+	}
+	if s.Retries < -1 {
+		return fmt.Errorf("sources.retries: %d is not -1 (never) or a count", s.Retries)
+	}
+	if err := sourcesNonNegative("sources.max_retry_wait", s.MaxRetryWait); err != nil {
+		return err
+	}
+	if err := sourcesNonNegative("sources.request_timeout", s.RequestTimeout); err != nil {
+		return err
+	}
+	if s.RequestTimeout == 0 {
+		s.RequestTimeout = 60 * time.Second
+	}
+	if s.MaxRetryWait == 0 {
+		s.MaxRetryWait = 5 * time.Minute
+	}
+	if h := s.HuggingFace; h != nil {
+		if err := h.finish(); err != nil {
+			return err
+		}
+	}
+	if a := s.Arxiv; a != nil {
+		if err := a.finish(); err != nil {
+			return err
+		}
+	}
+	r := &s.Rescore
+	if err := sourcesNonNegative("sources.rescore.every", r.Every); err != nil {
+		return err
+	}
+	if r.Every == 0 {
+		r.Every = time.Hour
+	}
+	if r.Every < time.Minute {
+		return fmt.Errorf("sources.rescore.every: %s is too often (at least 1m)", r.Every)
+	}
+	if r.Days < 0 || r.Days > 365 {
+		return fmt.Errorf("sources.rescore.days: %d is not between 1 and 365", r.Days)
+	}
+	if r.Days == 0 {
+		r.Days = 14
+	}
+	return nil
+}
+
+func (h *HuggingFaceSource) finish() error {
+	if h.BaseURL == "" {
+		h.BaseURL = "https://huggingface.co"
+	}
+	if err := sourcesHTTPURL("sources.huggingface.base_url", h.BaseURL); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"every", h.Every}, {"min_interval", h.MinInterval}} {
+		if err := sourcesNonNegative("sources.huggingface."+d.name, d.v); err != nil {
+			return err
+		}
+	}
+	if h.Every == 0 {
+		h.Every = 3 * time.Hour
+	}
+	if h.Every < 10*time.Minute {
+		return fmt.Errorf("sources.huggingface.every: %s is too often (at least 10m)", h.Every)
+	}
+	if h.Days < 0 || h.Days > 14 {
+		return fmt.Errorf("sources.huggingface.days: %d is not between 1 and 14", h.Days)
+	}
+	if h.Days == 0 {
+		h.Days = 2
+	}
+	if h.MinInterval == 0 {
+		h.MinInterval = time.Second
+	}
+	return nil
+}
+
+func (a *ArxivSource) finish() error {
+	seen := map[string]bool{}
+	for i, c := range a.Categories {
+		c = strings.TrimSpace(c)
+		if !sourceCategoryRe.MatchString(c) {
+			return fmt.Errorf("sources.arxiv.categories[%d]: %q is not an arXiv category (like cs.LG, hep-th or math.AG)", i, c)
+		}
+		if seen[c] {
+			return fmt.Errorf("sources.arxiv.categories[%d]: %s is listed twice", i, c)
+		}
+		seen[c] = true
+		a.Categories[i] = c
+	}
+	if a.FeedURL == "" {
+		a.FeedURL = "https://rss.arxiv.org/atom"
+	}
+	if a.APIURL == "" {
+		a.APIURL = "https://export.arxiv.org/api/query"
+	}
+	if err := sourcesHTTPURL("sources.arxiv.feed_url", a.FeedURL); err != nil {
+		return err
+	}
+	if err := sourcesHTTPURL("sources.arxiv.api_url", a.APIURL); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"delay", a.Delay}, {"recheck", a.Recheck}, {"window", a.Window}, {"min_interval", a.MinInterval}} {
+		if err := sourcesNonNegative("sources.arxiv."+d.name, d.v); err != nil {
+			return err
+		}
+	}
+	if a.Delay == 0 {
+		a.Delay = 30 * time.Minute
+	}
+	if a.Recheck == 0 {
+		a.Recheck = time.Hour
+	}
+	if a.Recheck < 5*time.Minute {
+		return fmt.Errorf("sources.arxiv.recheck: %s is too often (at least 5m)", a.Recheck)
+	}
+	if a.Window == 0 {
+		a.Window = 6 * time.Hour
+	}
+	if a.Window > 20*time.Hour {
+		return fmt.Errorf("sources.arxiv.window: %s is longer than the gap between announcements (at most 20h)", a.Window)
+	}
+	if a.MinInterval == 0 {
+		a.MinInterval = 3 * time.Second
+	}
+	if a.MinInterval < 3*time.Second {
+		return fmt.Errorf("sources.arxiv.min_interval: %s is shorter than the 3s arXiv asks for", a.MinInterval)
+	}
+	if a.Timezone == "" {
+		a.Timezone = "America/New_York"
+	}
+	if _, err := time.LoadLocation(a.Timezone); err != nil {
+		return fmt.Errorf("sources.arxiv.timezone: %v", err)
+	}
+	return nil
+}
+
+func sourcesNonNegative(name string, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("%s: %s must not be negative", name, d)
+	}
+	return nil
+}
+
+func sourcesHTTPURL(name, s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s: %q is not an http(s) URL", name, s)
+	}
+	return nil
+}

@@ -38,6 +38,10 @@ type Paper struct {
 	Upvotes  int    `json:"upvotes,omitempty"`
 	Stars    int    `json:"stars,omitempty"`
 	Comments int    `json:"comments,omitempty"`
+	// Replies is the team's own engagement: replies in the paper's
+	// discussion threads in the team's channels (from the bot's store, set
+	// by the refresh). It feeds the trending score.
+	Replies int `json:"replies,omitempty"`
 	// Rank is the position on a trending listing (1 = top) when the record
 	// came from one; 0 when unknown.
 	Rank int `json:"rank,omitempty"`
@@ -136,7 +140,7 @@ func (p *Paper) Normalize() error {
 	for _, f := range []struct {
 		name string
 		n    int
-	}{{"upvotes", p.Upvotes}, {"stars", p.Stars}, {"comments", p.Comments}, {"rank", p.Rank}} {
+	}{{"upvotes", p.Upvotes}, {"stars", p.Stars}, {"comments", p.Comments}, {"replies", p.Replies}, {"rank", p.Rank}} {
 		if f.n < 0 {
 			return &FieldError{f.name, fmt.Sprintf("must not be negative (got %d)", f.n)}
 		}
@@ -267,10 +271,11 @@ func (p *Paper) Year() int {
 }
 
 // Merge combines two records of the same paper (old already stored, new just
-// read), keeping the best of each: new non-empty text wins, lists and sources
-// are united, counters keep their maximum (a smaller count from a lagging
-// source must not erase a larger one), dates keep the earliest publication
-// and the latest update.
+// read), keeping the best of each: new non-empty text wins (except a
+// truncated abstract or a shortened author list, which never replaces the
+// full one), lists and sources are united, counters keep their maximum (a
+// smaller count from a lagging source must not erase a larger one), dates
+// keep the earliest publication and the latest update.
 func Merge(old, new Paper) Paper {
 	m := old
 	str := func(dst *string, v string) {
@@ -279,10 +284,10 @@ func Merge(old, new Paper) Paper {
 		}
 	}
 	str(&m.Title, new.Title)
-	if len(new.Abstract) > 0 {
+	if len(new.Abstract) > 0 && !truncationOf(new.Abstract, old.Abstract) {
 		m.Abstract = new.Abstract
 	}
-	if len(new.Authors) > 0 {
+	if len(new.Authors) > 0 && !subsetOf(new.Authors, old.Authors) {
 		m.Authors = new.Authors
 	}
 	m.Categories = union(old.Categories, new.Categories)
@@ -302,10 +307,35 @@ func Merge(old, new Paper) Paper {
 	m.Upvotes = max(old.Upvotes, new.Upvotes)
 	m.Stars = max(old.Stars, new.Stars)
 	m.Comments = max(old.Comments, new.Comments)
+	m.Replies = max(old.Replies, new.Replies)
 	if new.Rank > 0 {
 		m.Rank = new.Rank
 	}
 	return m
+}
+
+// truncationOf reports whether s is a cut-off copy of a longer full text
+// (listing pages cut abstracts mid-word, sometimes adding an ellipsis).
+func truncationOf(s, full string) bool {
+	if len(s) >= len(full) {
+		return false
+	}
+	s = strings.TrimRight(strings.TrimSuffix(strings.TrimSuffix(s, "…"), "..."), " ")
+	return strings.HasPrefix(full, s)
+}
+
+// subsetOf reports whether the shorter list names only people of the
+// longer one (a source that lists the first authors only).
+func subsetOf(short, full []string) bool {
+	if len(short) >= len(full) {
+		return false
+	}
+	for _, a := range short {
+		if !slices.Contains(full, a) {
+			return false
+		}
+	}
+	return true
 }
 
 func splitSources(s string) []string {

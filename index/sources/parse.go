@@ -14,6 +14,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -186,10 +187,12 @@ type record struct {
 	Source     string          `json:"source"`
 	Upvotes    *int            `json:"upvotes"`
 	Stars      *int            `json:"stars"`
-	Comments   *int            `json:"comments"`
-	Rank       *int            `json:"rank"`
-	AISummary  string          `json:"ai_summary"`
-	Keywords   []string        `json:"ai_keywords"`
+	// Comments is a count in the canonical format and a free-text note
+	// ("37 pages, 15 figures") in the arXiv snapshot.
+	Comments  json.RawMessage `json:"comments"`
+	Rank      *int            `json:"rank"`
+	AISummary string          `json:"ai_summary"`
+	Keywords  []string        `json:"ai_keywords"`
 	// arXiv metadata snapshot
 	UpdateDate string `json:"update_date"`
 	Versions   []struct {
@@ -268,33 +271,88 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 	for _, c := range []struct {
 		dst *int
 		src *int
-	}{{&p.Upvotes, r.Upvotes}, {&p.Stars, r.Stars}, {&p.Comments, r.Comments}, {&p.Rank, r.Rank}} {
+	}{{&p.Upvotes, r.Upvotes}, {&p.Stars, r.Stars}, {&p.Rank, r.Rank}} {
 		if c.src != nil {
 			*c.dst = *c.src
 		}
 	}
+	if c := bytes.TrimSpace(r.Comments); len(c) > 0 && c[0] != '"' && string(c) != "null" {
+		if err := json.Unmarshal(c, &p.Comments); err != nil {
+			return paper.Paper{}, "comments", errors.New("want a count (or the snapshot's text note)")
+		}
+	}
+	snapshot := len(r.Versions) > 0
 	var err error
-	if p.Authors, err = stringList(r.Authors, splitAuthors); err != nil {
+	split := splitAuthors
+	if snapshot {
+		split = splitSnapshotAuthors
+	}
+	if p.Authors, err = stringList(r.Authors, split); err != nil {
 		return paper.Paper{}, "authors", err
 	}
 	if p.Categories, err = stringList(r.Categories, strings.Fields); err != nil {
 		return paper.Paper{}, "categories", err
 	}
 	// arXiv snapshot: first version's date is the publication date.
-	if p.Published == "" && len(r.Versions) > 0 {
-		d, err := paper.ParseDate(r.Versions[0].Created)
+	if p.Published == "" && snapshot {
+		first := 0
+		for i, v := range r.Versions {
+			if v.Version == "v1" {
+				first = i
+			}
+		}
+		d, err := snapshotDate(r.Versions[first].Created)
 		if err != nil {
-			return paper.Paper{}, "versions[0].created", err
+			return paper.Paper{}, fmt.Sprintf("versions[%d].created", first), err
 		}
 		p.Published = d
 	}
 	if p.Updated == "" && r.UpdateDate != "" {
 		p.Updated = r.UpdateDate
 	}
-	if p.Source == "" && len(r.Versions) > 0 {
-		p.Source = "arxiv"
+	if p.Source == "" && snapshot {
+		p.Source = SourceArxiv
+	}
+	// Records from arXiv carry its LaTeX: make accents readable.
+	if snapshot || p.Source == SourceArxiv {
+		p.Title = Readable(p.Title)
+		p.Abstract = Readable(p.Abstract)
+		for i, a := range p.Authors {
+			p.Authors[i] = Readable(a)
+		}
 	}
 	return p, "", nil
+}
+
+// snapshotDate reads versions[].created: RFC 1123 with a one- or two-digit
+// day ("Mon, 2 Apr 2007 19:18:42 GMT"), or any date paper.ParseDate reads.
+func snapshotDate(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"Mon, 2 Jan 2006 15:04:05 MST", "Mon, 2 Jan 2006 15:04:05 -0700"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return paper.ParseDate(t.UTC().Format(time.RFC3339))
+		}
+	}
+	return paper.ParseDate(s)
+}
+
+// splitSnapshotAuthors splits the snapshot's author string, dropping the
+// affiliations it may carry in parentheses:
+// "A. One (1), B. Two (2) ((1) MIT, (2) Caltech)".
+func splitSnapshotAuthors(s string) []string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return splitAuthors(b.String())
 }
 
 // stringList decodes a JSON array of strings, or a single string split by

@@ -1,0 +1,275 @@
+package sources_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/index/sources"
+	"github.com/paperbot/paperbot/index/sources/sourcestest"
+)
+
+func newHF(t *testing.T, h http.HandlerFunc) (*sources.HuggingFace, *server, *sourcestest.Clock) {
+	t.Helper()
+	clock := sourcestest.NewClock(t0, time.Time{})
+	srv := newServer(t, clock, h)
+	return &sources.HuggingFace{BaseURL: srv.URL, Client: newClient(sources.SourceHuggingFace, clock, time.Second, nil)}, srv, clock
+}
+
+func TestHuggingFaceNormalDay(t *testing.T) {
+	hf, srv, _ := newHF(t, serveFile(t, "huggingface/daily-normal.json", "application/json"))
+	papers, skipped, err := hf.Daily(context.Background(), time.Date(2025, 2, 4, 23, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(skipped) != 0 {
+		t.Errorf("skipped %v", skipped)
+	}
+	reqs := srv.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1", len(reqs))
+	}
+	if r := reqs[0]; r.Path != "/api/daily_papers" || r.Query != "date=2025-02-04&limit=100" {
+		t.Errorf("request %s?%s, want /api/daily_papers?date=2025-02-04&limit=100", r.Path, r.Query)
+	}
+	if ua := reqs[0].Header.Get("User-Agent"); ua != "paperbot-test/1.0 (mailto:team@example.org)" {
+		t.Errorf("User-Agent %q", ua)
+	}
+	if len(papers) != 3 {
+		t.Fatalf("%d papers, want 3", len(papers))
+	}
+
+	// Every field of a full record, LaTeX kept and wrapping folded.
+	want := paper.Paper{
+		ID:         "2502.01234",
+		Title:      `$\pi_0$: A Vision-Language-Action Flow Model for General Robot Control`,
+		Abstract:   "Robot learning holds tremendous promise to unlock the full potential of flexible, general, and dexterous robot systems. We propose a novel flow matching architecture built on top of a pre-trained vision-language model (VLM) to inherit Internet-scale semantic knowledge.",
+		Authors:    []string{"Kevin Black", "Noah Brown", "Danny Driess"},
+		Published:  "2025-02-03",
+		URL:        "https://arxiv.org/abs/2502.01234",
+		PDFURL:     "https://arxiv.org/pdf/2502.01234",
+		CodeURL:    "https://github.com/Physical-Intelligence/openpi",
+		ProjectURL: "https://www.physicalintelligence.company/blog/pi0",
+		Source:     "huggingface",
+		Upvotes:    120,
+		Stars:      400,
+		Comments:   4,
+		AISummary:  "A flow-matching VLA model controls many robots.",
+		Keywords:   []string{"flow matching", "vision-language-action", "robot control"},
+	}
+	if got := papers[0]; !equalPaper(got, want) {
+		t.Errorf("full record:\n got %+v\nwant %+v", got, want)
+	}
+
+	// Optional fields absent in the response stay absent in the record.
+	sparse := papers[1]
+	if sparse.ID != "2502.01777" || sparse.Upvotes != 30 {
+		t.Errorf("second paper %s with %d upvotes", sparse.ID, sparse.Upvotes)
+	}
+	raw, _ := json.Marshal(sparse)
+	for _, k := range []string{"code_url", "stars", "project_url", "ai_summary", "ai_keywords", "comments"} {
+		if strings.Contains(string(raw), `"`+k+`"`) {
+			t.Errorf("absent field %s present in %s", k, raw)
+		}
+	}
+
+	// "owner/repo" becomes a GitHub URL; white space is folded.
+	third := papers[2]
+	if third.CodeURL != "https://github.com/openai/reward-scaling" {
+		t.Errorf("code URL %q", third.CodeURL)
+	}
+	if third.Title != "Scaling Laws for Reward Models" {
+		t.Errorf("title %q", third.Title)
+	}
+	if third.Abstract != "Reward models are scaled from 10M to 10B parameters. Their accuracy follows a power law." {
+		t.Errorf("abstract %q", third.Abstract)
+	}
+	if !slices.Equal(third.Authors, []string{"Jürgen Weiß", "Zoë Ng"}) {
+		t.Errorf("authors %q", third.Authors)
+	}
+}
+
+func TestHuggingFaceEmptyDay(t *testing.T) {
+	hf, _, _ := newHF(t, serveFile(t, "huggingface/daily-empty.json", "application/json"))
+	papers, skipped, err := hf.Daily(context.Background(), t0)
+	if err != nil || len(papers) != 0 || len(skipped) != 0 {
+		t.Fatalf("empty day: %d papers, %v skipped, err %v", len(papers), skipped, err)
+	}
+}
+
+// A day's list fills in gradually: read in the morning and again in the
+// evening, the second read has more papers and larger counts, and an
+// unusable envelope is skipped without losing the rest.
+func TestHuggingFacePartialDay(t *testing.T) {
+	hf, _, _ := newHF(t, sequence(
+		serveFile(t, "huggingface/daily-partial-morning.json", "application/json"),
+		serveFile(t, "huggingface/daily-partial-evening.json", "application/json"),
+	))
+	ctx := context.Background()
+	day := time.Date(2025, 2, 6, 0, 0, 0, 0, time.UTC)
+	morning, skipped, err := hf.Daily(ctx, day)
+	if err != nil || len(skipped) != 0 {
+		t.Fatal(err, skipped)
+	}
+	if len(morning) != 1 || morning[0].Upvotes != 3 || morning[0].CodeURL != "" {
+		t.Fatalf("morning: %+v", morning)
+	}
+	evening, skipped, err := hf.Daily(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evening) != 2 {
+		t.Fatalf("evening: %d papers, want 2", len(evening))
+	}
+	if len(skipped) != 1 || !strings.Contains(skipped[0].Error(), "without an id") {
+		t.Errorf("skipped %v, want the envelope without an id", skipped)
+	}
+	merged := paper.Merge(morning[0], evening[0])
+	if merged.Upvotes != 41 || merged.Stars != 16 || merged.Comments != 2 || merged.CodeURL != "https://github.com/meichen/ttsv" {
+		t.Errorf("merged morning and evening: %+v", merged)
+	}
+}
+
+func TestHuggingFaceMalformed(t *testing.T) {
+	for _, name := range []string{"daily-malformed.json", "daily-not-array.json"} {
+		t.Run(name, func(t *testing.T) {
+			hf, _, _ := newHF(t, serveFile(t, "huggingface/"+name, "application/json"))
+			_, _, err := hf.Daily(context.Background(), t0)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !fault.Is(err, fault.Transient) || !strings.Contains(err.Error(), "Hugging Face") {
+				t.Errorf("error %v (kind %v), want a transient error naming Hugging Face", err, fault.KindOf(err))
+			}
+			if name == "daily-malformed.json" && !strings.Contains(err.Error(), "at byte") {
+				t.Errorf("error %v does not say where", err)
+			}
+		})
+	}
+}
+
+func TestHuggingFaceRetries(t *testing.T) {
+	ok := serveFile(t, "huggingface/daily-normal.json", "application/json")
+	cases := []struct {
+		name      string
+		responses []http.HandlerFunc
+		wantErr   fault.Kind // -1: success
+		wantReqs  int
+		wantSleep []time.Duration // back-off waits (the pacer's too)
+	}{
+		{
+			name:      "429 with Retry-After seconds",
+			responses: []http.HandlerFunc{status(429, "slow down", "Retry-After", "120"), ok},
+			wantErr:   -1, wantReqs: 2,
+			wantSleep: []time.Duration{120 * time.Second},
+		},
+		{
+			name:      "503 with a Retry-After date",
+			responses: []http.HandlerFunc{status(503, "", "Retry-After", t0.Add(90*time.Second).Format(http.TimeFormat)), ok},
+			wantErr:   -1, wantReqs: 2,
+			wantSleep: []time.Duration{90 * time.Second},
+		},
+		{
+			name:      "503 without Retry-After backs off 5s then 10s",
+			responses: []http.HandlerFunc{status(503, ""), status(503, ""), ok},
+			wantErr:   -1, wantReqs: 3,
+			wantSleep: []time.Duration{5 * time.Second, 10 * time.Second},
+		},
+		{
+			name:      "Retry-After beyond the longest wait fails at once",
+			responses: []http.HandlerFunc{status(429, "", "Retry-After", "3600")},
+			wantErr:   fault.Transient, wantReqs: 1,
+		},
+		{
+			name:      "always 500: gives up after 3 retries",
+			responses: []http.HandlerFunc{status(500, "oops")},
+			wantErr:   fault.Transient, wantReqs: 4,
+			wantSleep: []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second},
+		},
+		{
+			name:      "404 is not retried",
+			responses: []http.HandlerFunc{status(404, "not found")},
+			wantErr:   fault.NotFound, wantReqs: 1,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			clock := sourcestest.NewClock(t0, time.Time{})
+			srv := newServer(t, clock, sequence(c.responses...))
+			cl := newClient(sources.SourceHuggingFace, clock, 0, nil)
+			hf := &sources.HuggingFace{BaseURL: srv.URL, Client: cl}
+			papers, _, err := hf.Daily(context.Background(), t0)
+			if c.wantErr < 0 {
+				if err != nil || len(papers) != 3 {
+					t.Fatalf("%d papers, err %v", len(papers), err)
+				}
+			} else if err == nil || fault.KindOf(err) != c.wantErr {
+				t.Fatalf("err %v (kind %v), want kind %v", err, fault.KindOf(err), c.wantErr)
+			}
+			if n := len(srv.requests()); n != c.wantReqs {
+				t.Errorf("%d requests, want %d", n, c.wantReqs)
+			}
+			if got := clock.Sleeps(); !slices.Equal(got, c.wantSleep) {
+				t.Errorf("waited %v, want %v", got, c.wantSleep)
+			}
+			// The retries happened at the fake times the waits say.
+			reqs := srv.requests()
+			at := t0
+			for i, r := range reqs {
+				if i > 0 && i-1 < len(c.wantSleep) {
+					at = at.Add(c.wantSleep[i-1])
+				}
+				if !r.At.Equal(at) {
+					t.Errorf("request %d at %s, want %s", i, r.At, at)
+				}
+			}
+		})
+	}
+}
+
+func TestHuggingFacePaging(t *testing.T) {
+	page := func(ids ...string) http.HandlerFunc {
+		var envs []map[string]any
+		for _, id := range ids {
+			envs = append(envs, map[string]any{"paper": map[string]any{"id": id, "title": "Paper " + id, "upvotes": 1}})
+		}
+		b, _ := json.Marshal(envs)
+		return func(w http.ResponseWriter, r *http.Request) { w.Write(b) }
+	}
+	hf, srv, clock := newHF(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("p") {
+		case "":
+			page("2502.00001", "2502.00002")(w, r)
+		case "1":
+			page("2502.00003")(w, r)
+		default:
+			t.Errorf("unexpected page %s", r.URL.RawQuery)
+		}
+	})
+	hf.PageSize = 2
+	papers, _, err := hf.Daily(context.Background(), t0)
+	if err != nil || len(papers) != 3 {
+		t.Fatalf("%d papers, err %v", len(papers), err)
+	}
+	reqs := srv.requests()
+	if len(reqs) != 2 || reqs[1].Query != "date=2025-02-04&limit=2&p=1" {
+		t.Errorf("requests %+v", reqs)
+	}
+	// The client's pacer spaces requests to Hugging Face by 1s.
+	if d := reqs[1].At.Sub(reqs[0].At); d != time.Second {
+		t.Errorf("pages %s apart, want 1s (clock slept %v)", d, clock.Sleeps())
+	}
+}
+
+// equalPaper compares records ignoring the computed trending score.
+func equalPaper(a, b paper.Paper) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}

@@ -1,0 +1,362 @@
+package sources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// Sink receives fetched papers: the index, whose Upsert merges records by
+// canonical id.
+type Sink interface {
+	Upsert(ctx context.Context, papers []paper.Paper) error
+}
+
+// Job is one refresh task on a schedule.
+type Job struct {
+	// Name identifies the job in logs ("arxiv", "huggingface", "rescore").
+	Name string
+	// Source is the service the job reads, logged with every error.
+	Source string
+	// AtStart runs the job once as soon as the refresher starts (then on
+	// its schedule).
+	AtStart bool
+	// Next returns when the job runs next: strictly after now. A job
+	// without Next runs once, at start (set AtStart).
+	Next func(now time.Time) time.Time
+	// Run does the work and returns how many papers it wrote.
+	Run func(ctx context.Context) (int, error)
+	// Timeout bounds one run (default 10m).
+	Timeout time.Duration
+}
+
+// Refresher runs jobs on their schedules, one at a time, until its context
+// ends. A failing or panicking job is logged with its source and runs
+// again at its next time: refresh errors are never fatal.
+type Refresher struct {
+	Jobs  []Job
+	Clock Clock
+	Log   *slog.Logger
+}
+
+// Run runs the jobs until ctx is done; it returns nil then.
+func (r *Refresher) Run(ctx context.Context) error {
+	if len(r.Jobs) == 0 {
+		return nil
+	}
+	clock := r.Clock
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	log := r.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := clock.Now()
+	due := make([]time.Time, len(r.Jobs)) // zero: never again
+	for i, j := range r.Jobs {
+		if j.AtStart {
+			due[i] = now
+		} else {
+			due[i] = next(j, now)
+		}
+		log.Info("refresh scheduled", "job", j.Name, "source", j.Source, "next", due[i])
+	}
+	for {
+		i := -1
+		for k := range due {
+			if !due[k].IsZero() && (i < 0 || due[k].Before(due[i])) {
+				i = k
+			}
+		}
+		if i < 0 {
+			<-ctx.Done() // nothing left to run
+			return nil
+		}
+		if err := clock.Sleep(ctx, due[i].Sub(clock.Now())); err != nil {
+			return nil
+		}
+		j := r.Jobs[i]
+		start := clock.Now()
+		n, err := runJob(ctx, j)
+		if ctx.Err() != nil {
+			return nil
+		}
+		due[i] = next(j, clock.Now())
+		if err != nil {
+			log.Error("refresh failed", "job", j.Name, "source", j.Source, "err", err, "next", due[i])
+			continue
+		}
+		log.Info("refreshed", "job", j.Name, "source", j.Source, "papers", n,
+			"took", clock.Now().Sub(start).Round(time.Millisecond), "next", due[i])
+	}
+}
+
+// next is the job's next time, never in the past (a schedule that returns
+// one would otherwise spin); zero for a one-shot job.
+func next(j Job, now time.Time) time.Time {
+	if j.Next == nil {
+		return time.Time{}
+	}
+	t := j.Next(now)
+	if !t.After(now) {
+		t = now.Add(time.Minute)
+	}
+	return t
+}
+
+// runJob runs one job with its timeout, turning a panic into an error.
+func runJob(ctx context.Context, j Job) (n int, err error) {
+	timeout := j.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+		}
+	}()
+	return j.Run(ctx)
+}
+
+// Every is a schedule that runs every d.
+func Every(d time.Duration) func(time.Time) time.Time {
+	return func(now time.Time) time.Time { return now.Add(d) }
+}
+
+// ArxivSchedule places refreshes after arXiv's announcements: Sunday to
+// Thursday at 20:00 US Eastern time. The listing feeds are rebuilt some
+// time after an announcement (arXiv documents midnight Eastern), so the
+// first check comes Delay after the announcement and, while the feeds
+// still show the previous day, rechecks follow every Recheck until Window
+// after the announcement. Conditional GET makes a recheck of an unchanged
+// feed cost one 304.
+type ArxivSchedule struct {
+	// Loc is US Eastern time (America/New_York).
+	Loc *time.Location
+	// Delay after the announcement of the first check (default 30m).
+	Delay time.Duration
+	// Recheck is the wait between checks while the feeds are stale (default 1h).
+	Recheck time.Duration
+	// Window ends the rechecks, counted from the announcement (default 6h).
+	Window time.Duration
+}
+
+// AnnouncementHour is the hour (US Eastern) of arXiv's announcements.
+const AnnouncementHour = 20
+
+func (s ArxivSchedule) defaults() ArxivSchedule {
+	if s.Loc == nil {
+		s.Loc = time.UTC
+	}
+	if s.Delay <= 0 {
+		s.Delay = 30 * time.Minute
+	}
+	if s.Recheck <= 0 {
+		s.Recheck = time.Hour
+	}
+	if s.Window <= 0 {
+		s.Window = 6 * time.Hour
+	}
+	return s
+}
+
+// IsAnnouncementDay reports whether arXiv announces on weekday d (Sunday
+// to Thursday).
+func IsAnnouncementDay(d time.Weekday) bool { return d != time.Friday && d != time.Saturday }
+
+// Previous is the latest announcement at or before t.
+func (s ArxivSchedule) Previous(t time.Time) time.Time {
+	s = s.defaults()
+	lt := t.In(s.Loc)
+	for i := 0; i < 8; i++ {
+		d := lt.AddDate(0, 0, -i)
+		a := time.Date(d.Year(), d.Month(), d.Day(), AnnouncementHour, 0, 0, 0, s.Loc)
+		if IsAnnouncementDay(a.Weekday()) && !a.After(t) {
+			return a
+		}
+	}
+	panic("unreachable: an announcement every week")
+}
+
+// NextAnnouncement is the first announcement strictly after t.
+func (s ArxivSchedule) NextAnnouncement(t time.Time) time.Time {
+	s = s.defaults()
+	lt := t.In(s.Loc)
+	for i := 0; i < 8; i++ {
+		d := lt.AddDate(0, 0, i)
+		a := time.Date(d.Year(), d.Month(), d.Day(), AnnouncementHour, 0, 0, 0, s.Loc)
+		if IsAnnouncementDay(a.Weekday()) && a.After(t) {
+			return a
+		}
+	}
+	panic("unreachable: an announcement every week")
+}
+
+// ArxivFeedJob refreshes the listing feeds of some categories after each
+// announcement, writing new papers to a sink. Its Next and Run must not be
+// called concurrently (the Refresher runs one job at a time).
+type ArxivFeedJob struct {
+	Feed       *ArxivFeed
+	Categories []string
+	Sink       Sink
+	Schedule   ArxivSchedule
+	Clock      Clock
+	Log        *slog.Logger
+
+	// seen is, per category, the latest announcement its feed was seen
+	// to include.
+	seen map[string]time.Time
+}
+
+// Job returns the refresher job.
+func (j *ArxivFeedJob) Job() Job {
+	return Job{Name: "arxiv", Source: SourceArxiv, AtStart: true, Next: j.Next, Run: j.Run}
+}
+
+// done reports whether every category's feed includes announcement a.
+func (j *ArxivFeedJob) done(a time.Time) bool {
+	for _, c := range j.Categories {
+		if j.seen[c].Before(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// Next is the time of the next check after now. While the latest
+// announcement's feeds have not been seen, the checks come at Delay,
+// Delay+Recheck, ... after it, within its Window; then Delay after the
+// next announcement.
+func (j *ArxivFeedJob) Next(now time.Time) time.Time {
+	s := j.Schedule.defaults()
+	a := s.Previous(now.Add(-s.Delay))
+	if !j.done(a) {
+		for t := a.Add(s.Delay); t.Before(a.Add(s.Window)); t = t.Add(s.Recheck) {
+			if t.After(now) {
+				return t
+			}
+		}
+	}
+	return s.NextAnnouncement(now.Add(-s.Delay)).Add(s.Delay)
+}
+
+// Run reads every category's feed (spaced by the arXiv pacer) and writes
+// the new papers. A failing category does not stop the others.
+func (j *ArxivFeedJob) Run(ctx context.Context) (int, error) {
+	clock := j.Clock
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	log := j.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if j.seen == nil {
+		j.seen = map[string]time.Time{}
+	}
+	a := j.Schedule.Previous(clock.Now())
+	written := 0
+	var errs []error
+	for _, c := range j.Categories {
+		res, err := j.Feed.Fetch(ctx, c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("category %s: %w", c, err))
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		for _, e := range res.Skipped {
+			log.Warn("skipped a feed entry", "source", SourceArxiv, "category", c, "err", e)
+		}
+		if res.NotModified {
+			log.Debug("feed not modified", "source", SourceArxiv, "category", c)
+			continue
+		}
+		// A feed rebuilt after the announcement includes it; one without
+		// a date is taken as current.
+		if res.Updated.IsZero() || !res.Updated.Before(a) {
+			j.seen[c] = a
+		}
+		if len(res.Papers) > 0 {
+			if err := j.Sink.Upsert(ctx, res.Papers); err != nil {
+				errs = append(errs, fmt.Errorf("category %s: writing %d papers: %w", c, len(res.Papers), err))
+				continue
+			}
+		}
+		written += len(res.Papers)
+		log.Debug("feed read", "source", SourceArxiv, "category", c, "papers", len(res.Papers),
+			"types", res.Types, "updated", res.Updated)
+	}
+	return written, errors.Join(errs...)
+}
+
+// HuggingFaceJob refreshes the daily papers of the last Days days (today
+// in UTC included) every Every: a day's list fills in gradually and its
+// upvotes keep growing for days.
+type HuggingFaceJob struct {
+	HF    *HuggingFace
+	Days  int
+	Every time.Duration
+	Sink  Sink
+	Clock Clock
+	Log   *slog.Logger
+}
+
+// Job returns the refresher job.
+func (j *HuggingFaceJob) Job() Job {
+	every := j.Every
+	if every <= 0 {
+		every = 3 * time.Hour
+	}
+	return Job{Name: "huggingface", Source: SourceHuggingFace, AtStart: true, Next: Every(every), Run: j.Run}
+}
+
+// Run reads the days' lists and writes their papers. A failing day does
+// not stop the others.
+func (j *HuggingFaceJob) Run(ctx context.Context) (int, error) {
+	clock := j.Clock
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	log := j.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	days := max(j.Days, 1)
+	today := clock.Now().UTC()
+	written := 0
+	var errs []error
+	for d := range days {
+		day := today.AddDate(0, 0, -d)
+		date := day.Format(paper.DateLayout)
+		papers, skipped, err := j.HF.Daily(ctx, day)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", date, err))
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		for _, e := range skipped {
+			log.Warn("skipped a daily paper", "source", SourceHuggingFace, "date", date, "err", e)
+		}
+		if len(papers) == 0 {
+			continue
+		}
+		if err := j.Sink.Upsert(ctx, papers); err != nil {
+			errs = append(errs, fmt.Errorf("%s: writing %d papers: %w", date, len(papers), err))
+			continue
+		}
+		written += len(papers)
+	}
+	return written, errors.Join(errs...)
+}

@@ -1,0 +1,267 @@
+package sources
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Readable makes the LaTeX that arXiv metadata carries in titles, authors
+// and abstracts readable without losing anything: text accents become the
+// letters they stand for (Schr\"odinger → Schrödinger, {\'E}cole → École,
+// \v{S}ablica → Šablica), font commands keep their text (\emph{word} →
+// word), and \& \% \# \_ lose their backslash. Mathematics ($...$, \(...\)) is kept exactly as written, since
+// $\alpha$-stable is as readable as any rendering a chat client could do.
+func Readable(s string) string {
+	if !strings.ContainsAny(s, `\{`) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for len(s) > 0 {
+		i := mathStart(s)
+		if i < 0 {
+			b.WriteString(textAccents(s))
+			break
+		}
+		b.WriteString(textAccents(s[:i]))
+		s = s[i:]
+		end := mathEnd(s)
+		b.WriteString(s[:end])
+		s = s[end:]
+	}
+	return b.String()
+}
+
+// mathStart is the index of the next $ or \( that is not escaped, or -1.
+func mathStart(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			if i+1 < len(s) && s[i+1] == '(' {
+				return i
+			}
+			i++ // skip the escaped character (\$ is a dollar sign)
+		case '$':
+			return i
+		}
+	}
+	return -1
+}
+
+// mathEnd is the length of the math span at the start of s (to the end of
+// s when it is not closed).
+func mathEnd(s string) int {
+	open, close := "$", "$"
+	switch {
+	case strings.HasPrefix(s, "$$"):
+		open, close = "$$", "$$"
+	case strings.HasPrefix(s, `\(`):
+		open, close = `\(`, `\)`
+	}
+	for i := len(open); i < len(s); i++ {
+		if s[i] == '\\' {
+			if strings.HasPrefix(s[i:], close) {
+				return i + len(close)
+			}
+			i++
+			continue
+		}
+		if strings.HasPrefix(s[i:], close) {
+			return i + len(close)
+		}
+	}
+	return len(s)
+}
+
+// accents maps an accent command's character to the precomposed letters
+// it makes, as pairs (base, accented).
+var accents = map[byte]string{
+	'\'': "aácćeégǵiíkḱlĺmḿnńoópṕrŕsśuúwẃyýzźAÁCĆEÉGǴIÍKḰLĹMḾNŃOÓPṔRŔSŚUÚWẂYÝZŹ",
+	'`':  "aàeèiìnǹoòuùwẁyỳAÀEÈIÌNǸOÒUÙWẀYỲ",
+	'^':  "aâcĉeêgĝhĥiîjĵoôsŝuûwŵyŷzẑAÂCĈEÊGĜHĤIÎJĴOÔSŜUÛWŴYŶZẐ",
+	'"':  "aäeëhḧiïoötẗuüwẅxẍyÿAÄEËHḦIÏOÖUÜWẄXẌYŸ",
+	'~':  "aãeẽiĩnñoõuũvṽyỹAÃEẼIĨNÑOÕUŨVṼYỸ",
+	'=':  "aāeēgḡiīoōuūyȳAĀEĒGḠIĪOŌUŪYȲ",
+	'.':  "aȧbḃcċdḋeėfḟgġhḣmṁnṅoȯpṗrṙsṡtṫwẇxẋyẏzżAȦBḂCĊDḊEĖFḞGĠHḢIİMṀNṄOȮPṖRṘSṠTṪWẆXẊYẎZŻ",
+	'c':  "cçdḑeȩgģhḩkķlļnņrŗsştţCÇDḐEȨGĢHḨKĶLĻNŅRŖSŞTŢ",
+	'v':  "aǎcčdďeěgǧhȟiǐjǰkǩlľnňoǒrřsštťuǔzžAǍCČDĎEĚGǦHȞIǏKǨLĽNŇOǑRŘSŠTŤUǓZŽ",
+	'H':  "oőuűOŐUŰ",
+	'u':  "aăeĕgğiĭoŏuŭAĂEĔGĞIĬOŎUŬ",
+	'k':  "aąeęiįoǫuųAĄEĘIĮOǪUŲ",
+	'r':  "aåuůwẘyẙAÅUŮ",
+}
+
+// letters are the letter commands of LaTeX text mode.
+var letters = map[string]string{
+	"ss": "ß", "o": "ø", "O": "Ø", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ",
+	"oe": "œ", "OE": "Œ", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ",
+}
+
+// accented returns base with accent, or "" when there is no such letter.
+func accented(accent byte, base rune) string {
+	pairs, ok := accents[accent]
+	if !ok {
+		return ""
+	}
+	for len(pairs) > 0 {
+		b, n := utf8.DecodeRuneInString(pairs)
+		a, m := utf8.DecodeRuneInString(pairs[n:])
+		if b == base {
+			return string(a)
+		}
+		pairs = pairs[n+m:]
+	}
+	return ""
+}
+
+// textAccents converts the accent and letter commands of a text-mode span.
+func textAccents(s string) string {
+	if !strings.ContainsAny(s, `\{`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		// {\'e} and {\ss}: a group holding one converted letter.
+		if s[i] == '{' {
+			if out, n := command(s[i+1:]); n > 0 && i+1+n < len(s) && s[i+1+n] == '}' {
+				b.WriteString(out)
+				i += n + 2
+				continue
+			}
+		}
+		if s[i] == '\\' {
+			if inner, n := styled(s[i:]); n > 0 {
+				b.WriteString(textAccents(inner))
+				i += n
+				continue
+			}
+			if out, n := command(s[i:]); n > 0 {
+				b.WriteString(out)
+				i += n
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// styles are the font commands whose argument is kept as plain text.
+var styles = []string{`\emph{`, `\textit{`, `\textbf{`, `\texttt{`, `\textsc{`, `\textrm{`, `\textsf{`, `\textsl{`, `\underline{`}
+
+// styled reads a font command at the start of s (\emph{word}) and returns
+// its argument and the bytes used; n is 0 when there is none or its braces
+// do not close.
+func styled(s string) (string, int) {
+	for _, st := range styles {
+		if !strings.HasPrefix(s, st) {
+			continue
+		}
+		depth := 1
+		for i := len(st); i < len(s); i++ {
+			switch s[i] {
+			case '\\':
+				i++
+			case '{':
+				depth++
+			case '}':
+				depth--
+				if depth == 0 {
+					return s[len(st):i], i + 1
+				}
+			}
+		}
+		return "", 0
+	}
+	return "", 0
+}
+
+// command converts the accent, letter or escape command at the start of s
+// (which starts with a backslash) and returns the text and the bytes used;
+// n is 0 when s does not start with a command it knows.
+func command(s string) (string, int) {
+	if len(s) < 2 || s[0] != '\\' {
+		return "", 0
+	}
+	c := s[1]
+	switch c {
+	case '&', '%', '#', '_':
+		return string(c), 2
+	}
+	if _, ok := accents[c]; ok {
+		// \'e, \' e, \'{e}, \'{\i}; letter accents need a space or a
+		// group (\c c, \c{c}): \cite is another command.
+		pos := 2
+		spaces := func() {
+			for pos < len(s) && s[pos] == ' ' {
+				pos++
+			}
+		}
+		if isASCIILetter(c) && (pos >= len(s) || s[pos] != ' ' && s[pos] != '{') {
+			return "", 0
+		}
+		spaces()
+		braced := pos < len(s) && s[pos] == '{'
+		if braced {
+			pos++
+			spaces()
+		}
+		base, n := baseLetter(s[pos:])
+		if n == 0 {
+			return "", 0
+		}
+		pos += n
+		if braced {
+			spaces()
+			if pos >= len(s) || s[pos] != '}' {
+				return "", 0
+			}
+			pos++
+		}
+		if out := accented(c, base); out != "" {
+			return out, pos
+		}
+		return "", 0
+	}
+	// Letter commands end at a non-letter; "\ss{}" and "\o " swallow the
+	// empty group or one space that ends them.
+	j := 1
+	for j < len(s) && isASCIILetter(s[j]) {
+		j++
+	}
+	out, ok := letters[s[1:j]]
+	if !ok {
+		return "", 0
+	}
+	switch {
+	case strings.HasPrefix(s[j:], "{}"):
+		j += 2
+	case strings.HasPrefix(s[j:], " ") && j+1 < len(s) && isLetterStart(s[j+1:]):
+		j++
+	}
+	return out, j
+}
+
+// baseLetter reads the letter an accent applies to: a letter, or \i / \j
+// (the dotless letters LaTeX accents i and j with).
+func baseLetter(s string) (rune, int) {
+	if strings.HasPrefix(s, `\i`) && (len(s) == 2 || !isASCIILetter(s[2])) {
+		return 'i', 2
+	}
+	if strings.HasPrefix(s, `\j`) && (len(s) == 2 || !isASCIILetter(s[2])) {
+		return 'j', 2
+	}
+	if len(s) > 0 && isASCIILetter(s[0]) {
+		return rune(s[0]), 1
+	}
+	return 0, 0
+}
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func isLetterStart(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsLetter(r)
+}
