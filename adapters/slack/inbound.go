@@ -25,7 +25,9 @@ func (a *Adapter) command(ctx context.Context, h bot.Handler, cmd slackgo.SlashC
 		ChannelName: cmd.ChannelName,
 		User:        cmd.UserID,
 		UserName:    cmd.UserName,
-		Text:        strings.TrimSpace(cmd.Text),
+		// Slack escapes &, < and > in the text, and wraps links in <…>
+		// when the command escapes its text.
+		Text: mentionText(cmd.Text),
 	}
 	rw := &urlResponder{a: a, url: cmd.ResponseURL, share: req.Text}
 	if req.Text == "" || len(req.Text) > maxButtonValue {

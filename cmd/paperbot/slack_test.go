@@ -14,11 +14,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/goccy/go-yaml"
 )
 
 // slackLogBuffer is a bytes.Buffer safe for a logger and a test to share.
@@ -228,5 +231,60 @@ slack:
 		if strings.Contains(out, s) {
 			t.Errorf("a secret appears in the log:\n%s", out)
 		}
+	}
+}
+
+// The app manifest creates what the adapter needs: /papers, the bot
+// scopes, the app_mention event, interactivity and Socket Mode.
+func TestSlackAppManifest(t *testing.T) {
+	data, err := os.ReadFile("../../configs/slack-app-manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Display struct {
+			Name            string `yaml:"name"`
+			Description     string `yaml:"description"`
+			LongDescription string `yaml:"long_description"`
+		} `yaml:"display_information"`
+		Features struct {
+			BotUser struct {
+				DisplayName string `yaml:"display_name"`
+			} `yaml:"bot_user"`
+			SlashCommands []struct {
+				Command string `yaml:"command"`
+			} `yaml:"slash_commands"`
+		} `yaml:"features"`
+		OAuth struct {
+			Scopes struct {
+				Bot []string `yaml:"bot"`
+			} `yaml:"scopes"`
+		} `yaml:"oauth_config"`
+		Settings struct {
+			Events struct {
+				BotEvents []string `yaml:"bot_events"`
+			} `yaml:"event_subscriptions"`
+			Interactivity struct {
+				IsEnabled bool `yaml:"is_enabled"`
+			} `yaml:"interactivity"`
+			SocketMode bool `yaml:"socket_mode_enabled"`
+		} `yaml:"settings"`
+	}
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Display.Name == "" || len(m.Display.Description) > 140 || len(m.Display.LongDescription) < 175 || m.Features.BotUser.DisplayName == "" {
+		t.Errorf("display information out of Slack's bounds: %+v", m.Display)
+	}
+	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/papers" {
+		t.Errorf("slash commands = %+v, want /papers", m.Features.SlashCommands)
+	}
+	for _, s := range []string{"commands", "chat:write", "app_mentions:read", "channels:history", "groups:history"} {
+		if !slices.Contains(m.OAuth.Scopes.Bot, s) {
+			t.Errorf("bot scopes lack %s", s)
+		}
+	}
+	if !slices.Contains(m.Settings.Events.BotEvents, "app_mention") || !m.Settings.Interactivity.IsEnabled || !m.Settings.SocketMode {
+		t.Errorf("settings = %+v, want app_mention, interactivity and Socket Mode", m.Settings)
 	}
 }
