@@ -18,6 +18,11 @@ import (
 
 // command handles a /papers invocation.
 func (a *Adapter) command(ctx context.Context, h bot.Handler, cmd slackgo.SlashCommand, ack <-chan struct{}) bool {
+	if cmd.Command != "" && !strings.EqualFold(cmd.Command, "/"+a.opts.Command) {
+		// The app may define more commands; they all reach the core, which
+		// reads the text the same way.
+		a.log.DebugContext(ctx, "slash command under another name", "command", cmd.Command, "configured", "/"+a.opts.Command)
+	}
 	req := &bot.Request{
 		Platform:    "slack",
 		Team:        cmd.TeamID,
