@@ -352,3 +352,49 @@ func TestSeenSetBounded(t *testing.T) {
 		t.Errorf("after the TTL, remembers %d ids, want 1", n)
 	}
 }
+
+// On shutdown Run stops taking requests but first finishes the replies in
+// flight; their context is not cancelled by the shutdown.
+func TestRunWaitsForRepliesInFlight(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	a := newTestAdapter(t, api, clock)
+	sink := newResponseSink(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	var handlerCtxErr error
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request, rw bot.Responder) error {
+		close(started)
+		<-release
+		handlerCtxErr = ctx.Err()
+		return rw.Reply(ctx, bot.Notice("done: "+req.Text))
+	})
+	srv := startHTTP(t, a, h)
+	ctx, cancel := context.WithCancel(context.Background())
+	runErr := make(chan error, 1)
+	go func() { runErr <- a.Run(ctx, h) }()
+
+	resp := signedPost(t, srv.URL+PathCommands, testSecret, clock.Now(), "application/x-www-form-urlencoded", commandForm("slow one", sink.srv.URL))
+	resp.Body.Close()
+	<-started
+	cancel()
+	close(release)
+	if err := <-runErr; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	// Run returned only after the reply was delivered.
+	sink.mu.Lock()
+	n := len(sink.got)
+	sink.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d replies delivered when Run returned, want 1", n)
+	}
+	if handlerCtxErr != nil {
+		t.Errorf("the handler's context ended with the shutdown: %v", handlerCtxErr)
+	}
+	// After Run, new requests are refused rather than dropped silently.
+	resp = signedPost(t, srv.URL+PathCommands, testSecret, clock.Now(), "application/x-www-form-urlencoded", commandForm("late", sink.srv.URL))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("after shutdown: status %d, want 503", resp.StatusCode)
+	}
+}

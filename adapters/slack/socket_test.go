@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -188,5 +189,37 @@ func TestSocketModeEventsDeduplicated(t *testing.T) {
 	slices.Sort(texts)
 	if !slices.Equal(texts, []string{"diffusion", "trending"}) {
 		t.Errorf("the core saw %q, want each event once", texts)
+	}
+}
+
+// A refused token stops Run with an error that names the setting to fix.
+func TestRunRefusedTokens(t *testing.T) {
+	tests := []struct {
+		name, path, want string
+	}{
+		{"bot token", "/auth.test", "slack.bot_token"},
+		{"app token", "/apps.connections.open", "slack.app_token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := slacktest.NewTestServer(func(c slacktest.Customize) {
+				c.Handle(tt.path, func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					w.Write([]byte(`{"ok":false,"error":"invalid_auth"}`))
+				})
+			})
+			srv.Start()
+			defer srv.Stop()
+			a, err := New(Options{BotToken: configs.NewSecret("xoxb-x"), AppToken: configs.NewSecret("xapp-x"), APIURL: srv.GetAPIURL()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err = a.Run(ctx, bot.HandlerFunc(func(context.Context, *bot.Request, bot.Responder) error { return nil }))
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "xoxb-x") || strings.Contains(err.Error(), "xapp-x") {
+				t.Errorf("Run = %v, want an error naming %s (and no token)", err, tt.want)
+			}
+		})
 	}
 }
