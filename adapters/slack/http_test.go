@@ -398,3 +398,21 @@ func TestRunWaitsForRepliesInFlight(t *testing.T) {
 		t.Errorf("after shutdown: status %d, want 503", resp.StatusCode)
 	}
 }
+
+// A reply after the response_url's 30 minutes is not attempted.
+func TestResponseURLExpires(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	a := newTestAdapter(t, api, clock)
+	sink := newResponseSink(t)
+	rw := &urlResponder{a: a, url: sink.srv.URL, expires: clock.Now().Add(responseURLLife)}
+	clock.Advance(responseURLLife + time.Second)
+	if err := rw.Reply(context.Background(), bot.Notice("late")); !fault.Is(err, fault.Transient) {
+		t.Errorf("Reply = %v, want a transient error", err)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.got) != 0 {
+		t.Errorf("an expired response_url was used")
+	}
+}

@@ -34,7 +34,7 @@ func (a *Adapter) command(ctx context.Context, h bot.Handler, cmd slackgo.SlashC
 		// when the command escapes its text.
 		Text: mentionText(cmd.Text),
 	}
-	rw := &urlResponder{a: a, url: cmd.ResponseURL, share: req.Text}
+	rw := &urlResponder{a: a, url: cmd.ResponseURL, share: req.Text, expires: a.opts.Clock.Now().Add(responseURLLife)}
 	if req.Text == "" || len(req.Text) > maxButtonValue {
 		rw.share = ""
 	}
@@ -68,7 +68,7 @@ func (a *Adapter) interaction(ctx context.Context, h bot.Handler, cb slackgo.Int
 			UserName:    cb.User.Name,
 			Text:        strings.TrimSpace(act.Value),
 		}
-		rw := &urlResponder{a: a, url: cb.ResponseURL, visible: true, sharedBy: cb.User.ID}
+		rw := &urlResponder{a: a, url: cb.ResponseURL, visible: true, sharedBy: cb.User.ID, expires: a.opts.Clock.Now().Add(responseURLLife)}
 		if a.opts.Hooks.Received != nil {
 			a.opts.Hooks.Received("interaction")
 		}

@@ -18,9 +18,12 @@ import (
 	"github.com/paperbot/paperbot/bot/fault"
 )
 
-// maxResponseURLUses is how often Slack accepts a response_url (within 30
-// minutes of the request).
-const maxResponseURLUses = 5
+// maxResponseURLUses is how often Slack accepts a response_url, within
+// responseURLLife of the request.
+const (
+	maxResponseURLUses = 5
+	responseURLLife    = 30 * time.Minute
+)
 
 // maxRateLimitRetries bounds how often one call waits out a 429.
 const maxRateLimitRetries = 5
@@ -46,6 +49,8 @@ type urlResponder struct {
 	// who shared.
 	visible  bool
 	sharedBy string
+	// expires is when Slack stops accepting the response_url.
+	expires time.Time
 
 	mu   sync.Mutex
 	uses int
@@ -58,6 +63,9 @@ var _ bot.Responder = (*urlResponder)(nil)
 func (r *urlResponder) Reply(ctx context.Context, m bot.Message) error {
 	if err := checkResponseURL(r.url); err != nil {
 		return fault.Wrap(fault.Internal, err, "")
+	}
+	if !r.expires.IsZero() && r.a.opts.Clock.Now().After(r.expires) {
+		return fault.New(fault.Transient, "slack: the reply came after the request's response_url expired (%s)", responseURLLife)
 	}
 	respType := "ephemeral"
 	opts := renderOptions{Share: r.share}
