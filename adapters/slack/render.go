@@ -464,9 +464,9 @@ func safeURL(u string) bool {
 // splitText cuts text into pieces of at most n characters, at line or word
 // boundaries where possible, never inside an entity.
 func splitText(s string, n int) []string {
+	r := []rune(s)
 	var out []string
-	for runes(s) > n {
-		r := []rune(s)
+	for len(r) > n {
 		cut := n
 		for i := n; i > n/2; i-- {
 			if r[i] == '\n' || r[i] == ' ' {
@@ -474,18 +474,26 @@ func splitText(s string, n int) []string {
 				break
 			}
 		}
-		piece := string(r[:cut])
-		if i := strings.LastIndexByte(piece, '&'); i >= 0 && !strings.Contains(piece[i:], ";") {
-			piece = piece[:i]
+		// Do not cut "&amp;" in two.
+		for i := cut - 1; i >= 0 && i >= cut-5; i-- {
+			if r[i] == ';' {
+				break
+			}
+			if r[i] == '&' {
+				if i > 0 {
+					cut = i
+				}
+				break
+			}
 		}
-		if strings.TrimSpace(piece) == "" {
-			piece = string(r[:cut])
+		out = append(out, strings.TrimRight(string(r[:cut]), " \n"))
+		r = r[cut:]
+		for len(r) > 0 && (r[0] == ' ' || r[0] == '\n') {
+			r = r[1:]
 		}
-		out = append(out, strings.TrimRight(piece, " \n"))
-		s = strings.TrimLeft(s[len(piece):], " \n")
 	}
-	if s != "" || len(out) == 0 {
-		out = append(out, s)
+	if len(r) > 0 || len(out) == 0 {
+		out = append(out, string(r))
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -346,3 +347,46 @@ func collectTexts(v any, out *[]string) {
 }
 
 func isString(v any) bool { _, ok := v.(string); return ok }
+
+func BenchmarkRenderResults(b *testing.B) {
+	m := goldenMessages()["results"]
+	for b.Loop() {
+		render(m.m, m.opt)
+	}
+}
+
+func BenchmarkRenderLongPaper(b *testing.B) {
+	p := samplePaper()
+	p.Abstract = strings.Repeat("A long abstract sentence about proteins & <things>. ", 400)
+	m := bot.PaperMessage(p, nil)
+	for b.Loop() {
+		render(m, renderOptions{})
+	}
+}
+
+func TestSplitText(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want []string
+	}{
+		{"", 10, []string{""}},
+		{"short", 10, []string{"short"}},
+		{"one two three four", 9, []string{"one two", "three", "four"}},
+		{"abcdefghijkl", 5, []string{"abcde", "fghij", "kl"}},
+		{"aaaa &amp; bb", 7, []string{"aaaa", "&amp;", "bb"}},
+		{"xxxxxx&amp;yy", 8, []string{"xxxxxx", "&amp;yy"}},
+		{"line one\nline two", 12, []string{"line one", "line two"}},
+	}
+	for _, tt := range tests {
+		got := splitText(tt.in, tt.n)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("splitText(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+		for _, p := range got {
+			if utf8.RuneCountInString(p) > tt.n {
+				t.Errorf("piece %q longer than %d", p, tt.n)
+			}
+		}
+	}
+}

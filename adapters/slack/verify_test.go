@@ -167,3 +167,14 @@ func signedPost(t *testing.T, url, secret string, now time.Time, contentType, bo
 	}
 	return resp
 }
+
+func BenchmarkVerify(b *testing.B) {
+	v := NewVerifier(configs.NewSecret(exampleSecret), newFakeClock(time.Unix(1531420618, 0)))
+	h := exampleHeaders(exampleTimestamp, exampleSignature)
+	body := []byte(exampleBody)
+	for b.Loop() {
+		if err := v.Verify(h, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
