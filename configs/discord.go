@@ -1,21 +1,43 @@
 package configs
 
-import "fmt"
+import (
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
 
 // Discord configures the Discord adapter. Its presence enables Discord.
+// docs/discord.md walks through every key.
 type Discord struct {
 	// Mode is "gateway" (default: no public URL) or "http" (the signed
 	// interactions endpoint /discord/interactions).
 	Mode string `yaml:"mode"`
 	// Token is the bot token.
 	Token Secret `yaml:"token"`
-	// ApplicationID is the application's id (for command registration).
+	// ApplicationID is the application's id (for command registration;
+	// looked up with the token when empty).
 	ApplicationID string `yaml:"application_id"`
 	// PublicKey is the application's Ed25519 public key, hex (http mode).
 	PublicKey string `yaml:"public_key"`
 	// GuildID registers commands in one guild (instant; for development).
 	GuildID string `yaml:"guild_id"`
-	// APIURL overrides Discord's API base URL (tests, proxies).
+	// Public makes answers visible to the whole channel by default. By
+	// default they are ephemeral (only the person who asked sees them);
+	// anyone can still pass public:True on a command.
+	Public bool `yaml:"public"`
+	// SignatureWindow is how old a signed interaction may be (http mode;
+	// default 5m).
+	SignatureWindow time.Duration `yaml:"signature_window"`
+	// ThreadArchive is how long a digest thread stays open without
+	// activity: 1h, 24h, 72h or 168h (default 24h).
+	ThreadArchive time.Duration `yaml:"thread_archive"`
+	// MaxRateLimitWait is the longest rate-limit wait accepted before a post
+	// fails as "try later" (default 60s).
+	MaxRateLimitWait time.Duration `yaml:"max_rate_limit_wait"`
+	// APIURL overrides Discord's API base URL (tests, proxies): it replaces
+	// https://discord.com in every REST call.
 	APIURL string `yaml:"api_url"`
 }
 
@@ -32,8 +54,60 @@ func (d *Discord) finish(env func(string) string) error {
 	if !d.Token.IsSet() {
 		return fmt.Errorf("discord.token is required (e.g. token: ${DISCORD_BOT_TOKEN})")
 	}
+	if strings.HasPrefix(d.Token.Value(), "Bot ") {
+		d.Token = NewSecret(strings.TrimPrefix(d.Token.Value(), "Bot "))
+	}
 	if d.Mode == "http" && d.PublicKey == "" {
 		return fmt.Errorf("discord.public_key is required in http mode (the application's public key, hex)")
 	}
+	if d.PublicKey != "" {
+		d.PublicKey = strings.TrimSpace(d.PublicKey)
+		if b, err := hex.DecodeString(d.PublicKey); err != nil || len(b) != 32 {
+			return fmt.Errorf("discord.public_key: must be 64 hex digits (General Information → Public Key in the Developer Portal)")
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"discord.application_id", d.ApplicationID}, {"discord.guild_id", d.GuildID}} {
+		if f.v != "" && !isSnowflake(f.v) {
+			return fmt.Errorf("%s: %q is not a Discord id (a number like 1234567890123456789)", f.name, f.v)
+		}
+	}
+	if d.SignatureWindow == 0 {
+		d.SignatureWindow = 5 * time.Minute
+	}
+	if d.SignatureWindow < 0 || d.SignatureWindow > time.Hour {
+		return fmt.Errorf("discord.signature_window: %s is not between 1s and 1h", d.SignatureWindow)
+	}
+	if d.ThreadArchive == 0 {
+		d.ThreadArchive = 24 * time.Hour
+	}
+	switch d.ThreadArchive {
+	case time.Hour, 24 * time.Hour, 72 * time.Hour, 168 * time.Hour:
+	default:
+		return fmt.Errorf("discord.thread_archive: %s is not one of 1h, 24h, 72h, 168h (Discord's choices)", d.ThreadArchive)
+	}
+	if d.MaxRateLimitWait == 0 {
+		d.MaxRateLimitWait = time.Minute
+	}
+	if d.MaxRateLimitWait < 0 {
+		return fmt.Errorf("discord.max_rate_limit_wait: %s is negative", d.MaxRateLimitWait)
+	}
+	if d.APIURL != "" {
+		u, err := url.Parse(d.APIURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("discord.api_url: %q is not an http(s) URL", d.APIURL)
+		}
+	}
 	return nil
+}
+
+func isSnowflake(s string) bool {
+	if len(s) < 1 || len(s) > 20 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -1,11 +1,62 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
 
-// discordPlatform builds the Discord adapter when Discord is configured.
+	"github.com/paperbot/paperbot/adapters/discord"
+	"github.com/paperbot/paperbot/configs"
+)
+
+// discordRoute is where the HTTP interactions endpoint is mounted.
+const discordRoute = "POST /discord/interactions"
+
+// discordPlatform builds the Discord adapter when Discord is configured:
+// the gateway by default, or the signed interactions endpoint on serve's
+// server (discord.mode: http).
 func discordPlatform(ctx context.Context, d platformDeps) (*platform, error) {
-	if d.app.cfg.Disc == nil {
+	dc := d.app.cfg.Disc
+	if dc == nil {
 		return nil, nil
 	}
-	return nil, errNotYet("discord")
+	if dc.Mode == string(discord.HTTP) && d.app.cfg.HTTP.Addr == "off" {
+		return nil, fmt.Errorf("discord.mode is http, but http.addr is off: Discord needs the HTTP server to reach /discord/interactions")
+	}
+	a, err := newDiscordAdapter(d.app.cfg, d.log)
+	if err != nil {
+		return nil, err
+	}
+	a.SetSpecs(d.app.bot.Commands())
+	p := &platform{adapter: a}
+	if dc.Mode == string(discord.HTTP) {
+		p.routes = map[string]http.Handler{discordRoute: a}
+	}
+	return p, nil
+}
+
+// newDiscordAdapter builds the adapter from the configuration.
+func newDiscordAdapter(cfg *configs.Config, log *slog.Logger) (*discord.Adapter, error) {
+	dc := cfg.Disc
+	opts := discord.Options{
+		Mode:             discord.Mode(dc.Mode),
+		Token:            dc.Token.Value(),
+		Command:          cfg.Bot.Command,
+		Public:           dc.Public,
+		SignatureWindow:  dc.SignatureWindow,
+		ThreadArchive:    int(dc.ThreadArchive / time.Minute),
+		MaxRateLimitWait: dc.MaxRateLimitWait,
+		APIURL:           dc.APIURL,
+		Logger:           log.With("platform", "discord"),
+	}
+	if dc.PublicKey != "" {
+		key, err := discord.ParsePublicKey(dc.PublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("discord.public_key: %w", err)
+		}
+		opts.PublicKey = key
+	}
+	return discord.New(opts)
 }
