@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 
 	"github.com/paperbot/paperbot/bot"
 )
@@ -145,7 +146,9 @@ func New(opts Options) (*Adapter, error) {
 	s.MaxRestRetries = 0
 	s.ShouldRetryOnRateLimit = false
 	s.SyncEvents = true
-	s.LogLevel = discordgo.LogError
+	// discordgo logs with the standard logger; the adapter logs gateway
+	// connects and disconnects itself, with slog.
+	s.LogLevel = -1
 	if opts.HTTPClient != nil {
 		s.Client = opts.HTTPClient
 	}
@@ -224,6 +227,14 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		a.spawn(ctx, func(ctx context.Context) { a.gatewayInteraction(ctx, raw) })
 	})
 	defer remove()
+	defer a.session.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		if ctx.Err() == nil {
+			a.log.WarnContext(ctx, "discord gateway disconnected; reconnecting")
+		}
+	})()
+	defer a.session.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+		a.log.InfoContext(ctx, "discord gateway resumed")
+	})()
 	if err := a.open(ctx); err != nil {
 		return err
 	}
@@ -245,9 +256,14 @@ func (a *Adapter) open(ctx context.Context) error {
 			return nil
 		}
 		var re *discordgo.RESTError
-		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized ||
-			errors.Is(err, discordgo.ErrUnauthorized) {
-			return fmt.Errorf("discord: the bot token was rejected: %w", err)
+		var ce *websocket.CloseError
+		switch {
+		case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized,
+			errors.Is(err, discordgo.ErrUnauthorized),
+			errors.As(err, &ce) && ce.Code == 4004:
+			return fmt.Errorf("discord: the bot token was rejected (reset it under Bot → Reset Token): %w", err)
+		case errors.As(err, &ce) && (ce.Code == 4013 || ce.Code == 4014):
+			return fmt.Errorf("discord: the gateway refused the intents: %w", err)
 		}
 		a.log.WarnContext(ctx, "connecting to the discord gateway", "err", err, "retry_in", backoff)
 		if err := a.opts.Sleep(ctx, backoff); err != nil {

@@ -396,3 +396,65 @@ func TestGatewayInteraction(t *testing.T) {
 		t.Errorf("button answer = %s", last.Body)
 	}
 }
+
+// TestGatewayMode: Run in gateway mode connects to the (fake) gateway with
+// no intents at all, and an INTERACTION_CREATE from it is acknowledged
+// through the callback endpoint and answered by editing @original.
+func TestGatewayMode(t *testing.T) {
+	fake := discordtest.New(t)
+	h := &recordingHandler{reply: bot.Notice("from the gateway")}
+	a := newTestAdapter(t, fake, Options{Mode: Gateway})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, h) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := fake.WaitIdentified(wctx); err != nil {
+		t.Fatal(err)
+	}
+	var ident struct {
+		Token   string `json:"token"`
+		Intents int    `json:"intents"`
+	}
+	if err := json.Unmarshal(fake.Identify(), &ident); err != nil {
+		t.Fatal(err)
+	}
+	if ident.Intents != 0 || ident.Token != "Bot test-token" {
+		t.Errorf("identify: intents %d, token %q; want no intents", ident.Intents, ident.Token)
+	}
+	if err := fake.Dispatch("INTERACTION_CREATE", json.RawMessage(commandJSON("show", "paper", "2205.13760"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fake.WaitFor(wctx, func(r discordtest.Request) bool { return r.Method == "PATCH" }); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, r := range fake.Requests() {
+		paths = append(paths, r.Method+" "+r.Path)
+	}
+	got := strings.Join(paths, "\n")
+	if !strings.Contains(got, "POST /interactions/300/tok-en/callback\nPATCH /webhooks/100/tok-en/messages/@original") {
+		t.Errorf("requests:\n%s", got)
+	}
+	if reqs := h.Requests(); len(reqs) != 1 || reqs[0].Text != "show 2205.13760" {
+		t.Errorf("core got %+v", reqs)
+	}
+}
+
+// TestGatewayBadToken: a token the gateway rejects ends Run with an error
+// that says so, instead of reconnecting forever.
+func TestGatewayBadToken(t *testing.T) {
+	fake := discordtest.New(t)
+	fake.CloseOnIdentify(4004)
+	a := newTestAdapter(t, fake, Options{Mode: Gateway})
+	err := a.Run(context.Background(), &recordingHandler{})
+	if err == nil || !strings.Contains(err.Error(), "token was rejected") {
+		t.Fatalf("Run = %v, want a rejected-token error", err)
+	}
+}
