@@ -2,6 +2,9 @@ package discord
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -48,12 +51,15 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (
 	return first, nil
 }
 
-// create posts one message. It is never retried when its outcome is
-// unknown (only 429s, which Discord did not process, are sent again).
+// create posts one message. The message carries an enforced nonce derived
+// from its channel and content, so when its outcome is unknown (a dropped
+// connection, a 5xx) it can be sent again: Discord returns the message it
+// already created instead of posting twice.
 func (a *Adapter) create(ctx context.Context, guild, channel string, p payload) (bot.MessageRef, error) {
 	var msg message
 	path := "/channels/" + channel + "/messages"
-	if err := a.rest.do(ctx, "POST", path, "POST "+path, p, &msg); err != nil {
+	p.Nonce, p.EnforceNonce = nonceFor(channel, p), true
+	if err := a.rest.send(ctx, "POST", path, "POST "+path, p, &msg, true); err != nil {
 		return bot.MessageRef{}, err
 	}
 	if msg.ChannelID == "" {
@@ -99,6 +105,15 @@ func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title 
 		return th, errors.Join(errors.New("discord: thread started, but its first message failed"), err)
 	}
 	return th, nil
+}
+
+// nonceFor is a message's nonce: 25 hex digits of a hash of its channel
+// and content (Discord allows 25 characters).
+func nonceFor(channel string, p payload) string {
+	p.Nonce, p.EnforceNonce = "", false
+	b, _ := json.Marshal(p)
+	h := sha256.Sum256(append([]byte(channel+"\x00"), b...))
+	return hex.EncodeToString(h[:])[:25]
 }
 
 func isEmpty(m bot.Message) bool {

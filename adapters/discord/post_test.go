@@ -284,32 +284,109 @@ func TestPostRateLimits(t *testing.T) {
 	})
 }
 
-// TestPostUnknownOutcome: a message POST that fails after it may have
-// reached Discord (5xx, dropped connection) is never sent again.
+// TestPostUnknownOutcome: a message POST whose outcome is unknown (a 5xx, a
+// dropped connection, even one dropped after Discord created the message)
+// is sent again only with the same enforced nonce, so Discord returns the
+// message it made instead of posting twice. A thread start has no nonce and
+// is never sent again.
 func TestPostUnknownOutcome(t *testing.T) {
 	post, _ := digestMessages()
+	to := bot.Destination{Team: "1", Channel: "2"}
 	for _, tt := range []struct {
-		name string
-		resp discordtest.Response
+		name         string
+		first        discordtest.Response
+		always       bool
+		wantMessages int
+		wantRequests int
 	}{
-		{"500", discordtest.Response{Status: 500, Body: map[string]any{"message": "oops"}}},
-		{"502", discordtest.Response{Status: 502, Body: []byte("bad gateway")}},
-		{"dropped connection", discordtest.Response{Abort: true}},
+		{"dropped after Discord created it", discordtest.Response{AbortAfter: true}, false, 1, 2},
+		{"dropped before", discordtest.Response{Abort: true}, false, 1, 2},
+		{"502 once", discordtest.Response{Status: 502, Body: []byte("bad gateway")}, false, 1, 2},
+		{"500 every time", discordtest.Response{Status: 500, Body: map[string]any{"message": "oops"}}, true, 0, maxAttempts},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := discordtest.New(t)
 			clock := newFakeClock()
 			a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
-			fake.Intercept(func(discordtest.Request) *discordtest.Response { r := tt.resp; return &r })
-			_, err := a.Post(context.Background(), bot.Destination{Team: "1", Channel: "2"}, post)
-			if !fault.Is(err, fault.Transient) {
+			var mu sync.Mutex
+			n := 0
+			fake.Intercept(func(discordtest.Request) *discordtest.Response {
+				mu.Lock()
+				defer mu.Unlock()
+				n++
+				if n == 1 || tt.always {
+					r := tt.first
+					return &r
+				}
+				return nil
+			})
+			ref, err := a.Post(context.Background(), to, post)
+			msgs := fake.Messages()
+			if len(msgs) != tt.wantMessages {
+				t.Fatalf("%d messages created, want %d", len(msgs), tt.wantMessages)
+			}
+			if tt.wantMessages == 1 && (err != nil || ref.ID != msgs[0].ID) {
+				t.Errorf("Post = %+v, %v; want the one message %s", ref, err, msgs[0].ID)
+			}
+			if tt.wantMessages == 0 && !fault.Is(err, fault.Transient) {
 				t.Errorf("err = %v, want transient", err)
 			}
-			if n := len(fake.Requests()); n != 1 {
-				t.Errorf("%d requests, want exactly 1: a POST with an unknown outcome is not retried", n)
+			reqs := fake.Requests()
+			if len(reqs) != tt.wantRequests {
+				t.Fatalf("%d requests, want %d", len(reqs), tt.wantRequests)
+			}
+			var nonces []string
+			for _, r := range reqs {
+				var p payload
+				if err := r.JSON(&p); err != nil {
+					t.Fatal(err)
+				}
+				if !p.EnforceNonce || p.Nonce == "" || len(p.Nonce) > 25 {
+					t.Errorf("POST without an enforced nonce of at most 25 characters: %q %v", p.Nonce, p.EnforceNonce)
+				}
+				nonces = append(nonces, p.Nonce)
+			}
+			for _, nc := range nonces[1:] {
+				if nc != nonces[0] {
+					t.Errorf("retry with another nonce: %v", nonces)
+				}
 			}
 		})
 	}
+
+	t.Run("thread start is not retried", func(t *testing.T) {
+		fake := discordtest.New(t)
+		a := newTestAdapter(t, fake, Options{})
+		ref, err := a.Post(context.Background(), to, post)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+			if strings.HasSuffix(r.Path, "/threads") {
+				return &discordtest.Response{AbortAfter: true}
+			}
+			return nil
+		})
+		if _, err := a.StartThread(context.Background(), ref, "t", bot.Message{}); !fault.Is(err, fault.Transient) {
+			t.Errorf("err = %v, want transient", err)
+		}
+		var starts int
+		for _, r := range fake.Requests() {
+			if strings.HasSuffix(r.Path, "/threads") {
+				starts++
+			}
+		}
+		if starts != 1 {
+			t.Errorf("%d thread starts, want 1", starts)
+		}
+	})
+
+	t.Run("different messages get different nonces", func(t *testing.T) {
+		p1, p2 := payload{Content: "a"}, payload{Content: "b"}
+		if nonceFor("1", p1) == nonceFor("1", p2) || nonceFor("1", p1) == nonceFor("2", p1) {
+			t.Error("nonce collision")
+		}
+	})
 }
 
 // TestPostErrors: Discord's refusals become errors a user can act on.

@@ -53,6 +53,11 @@ type payload struct {
 	// titled "@everyone") pings no one.
 	AllowedMentions allowedMentions `json:"allowed_mentions"`
 	Flags           int             `json:"flags,omitempty"`
+	// Nonce with EnforceNonce makes a channel post idempotent: Discord
+	// returns the message already created with the same nonce (in the last
+	// few minutes) instead of creating another.
+	Nonce        string `json:"nonce,omitempty"`
+	EnforceNonce bool   `json:"enforce_nonce,omitempty"`
 }
 
 type allowedMentions struct {

@@ -66,7 +66,8 @@ func (e *APIError) Error() string {
 // Rules: a 429 means Discord did not process the request, so it is waited
 // out (retry_after, capped by maxWait) and sent again; a request whose
 // outcome is unknown (transport error, 5xx) is retried only when it is
-// idempotent (GET, PUT, PATCH, DELETE), never a POST. Requests on one route
+// idempotent (GET, PUT, PATCH, DELETE) or carries an enforced nonce (a
+// message POST, which Discord then deduplicates); never another POST. Requests on one route
 // (one channel's messages, one interaction's webhook) are serialised and
 // paced by the X-RateLimit headers of the previous answer.
 type restClient struct {
@@ -92,8 +93,8 @@ type bucket struct {
 	reset     time.Time
 }
 
-// maxAttempts bounds the tries of one request (429s and idempotent retries).
-const maxAttempts = 5
+// maxAttempts bounds the tries of one request (429s and safe retries).
+const maxAttempts = 4
 
 func (c *restClient) acquire(route string) *bucket {
 	c.mu.Lock()
@@ -165,8 +166,16 @@ func idempotent(method string) bool {
 }
 
 // do sends one request. route names the rate-limit bucket; body (when not
-// nil) is sent as JSON; out (when not nil) receives the JSON answer.
+// nil) is sent as JSON; out (when not nil) receives the JSON answer. A
+// request whose outcome is unknown is retried only when it is idempotent.
 func (c *restClient) do(ctx context.Context, method, path, route string, body, out any) error {
+	return c.send(ctx, method, path, route, body, out, idempotent(method))
+}
+
+// send is do with the caller deciding whether a request with an unknown
+// outcome may be sent again (safe): true for idempotent methods and for a
+// message POST that carries an enforced nonce, which Discord deduplicates.
+func (c *restClient) send(ctx context.Context, method, path, route string, body, out any, safe bool) error {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -175,7 +184,7 @@ func (c *restClient) do(ctx context.Context, method, path, route string, body, o
 		}
 	}
 	for attempt := 1; ; attempt++ {
-		again, backoff, err := c.once(ctx, method, path, route, payload, out)
+		again, backoff, err := c.once(ctx, method, path, route, payload, out, safe)
 		if err == nil {
 			return nil
 		}
@@ -193,7 +202,7 @@ func (c *restClient) do(ctx context.Context, method, path, route string, body, o
 
 // once makes one attempt. again asks do to try again after backoff (a 429
 // is waited out by the route's bucket at the start of the next attempt).
-func (c *restClient) once(ctx context.Context, method, path, route string, payload []byte, out any) (again bool, backoff time.Duration, err error) {
+func (c *restClient) once(ctx context.Context, method, path, route string, payload []byte, out any, safe bool) (again bool, backoff time.Duration, err error) {
 	b := c.acquire(route)
 	defer func() { c.release(route, b) }()
 	if d := c.wait(b); d > 0 {
@@ -229,7 +238,7 @@ func (c *restClient) once(ctx context.Context, method, path, route string, paylo
 		}
 		// The request may or may not have reached Discord.
 		err = fault.Wrap(fault.Transient, err, "I could not reach Discord")
-		return idempotent(method), time.Second, err
+		return safe, time.Second, err
 	}
 	defer resp.Body.Close()
 	c.update(b, resp.Header)
@@ -288,7 +297,7 @@ func (c *restClient) once(ctx context.Context, method, path, route string, paylo
 		}
 		if resp.StatusCode >= 500 {
 			err := fault.Wrap(fault.Transient, apiErr, "Discord is having trouble")
-			return idempotent(method), time.Second, err
+			return safe, time.Second, err
 		}
 		return false, 0, classify(apiErr)
 	}

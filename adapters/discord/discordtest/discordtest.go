@@ -39,18 +39,23 @@ func (r Request) JSON(v any) error { return json.Unmarshal(r.Body, v) }
 type Response struct {
 	// Abort drops the connection without an answer (the client cannot know
 	// whether the request was processed).
-	Abort  bool
+	Abort bool
+	// AbortAfter processes the request as usual, then drops the connection
+	// instead of answering (the request took effect; the client cannot know).
+	AbortAfter bool
 	Status int
 	Header http.Header
 	// Body is encoded as JSON unless it is a []byte.
 	Body any
 }
 
-// Message is a message the fake created.
+// Message is a message the fake created. Like Discord, the fake returns
+// the existing message for a POST with the same enforced nonce.
 type Message struct {
 	ID        string
 	ChannelID string
 	Body      json.RawMessage
+	nonce     string
 }
 
 // Server is the fake API.
@@ -118,6 +123,12 @@ func New(t testing.TB) *Server {
 		if icpt != nil {
 			if resp := icpt(req); resp != nil {
 				if resp.Abort {
+					panic(http.ErrAbortHandler)
+				}
+				if resp.AbortAfter {
+					r.URL.Path = path
+					r.Body = io.NopCloser(strings.NewReader(string(body)))
+					mux.ServeHTTP(httptest.NewRecorder(), r)
 					panic(http.ErrAbortHandler)
 				}
 				for k, vs := range resp.Header {
@@ -217,8 +228,26 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 50109, "message": "The request body contains invalid JSON."})
 		return
 	}
+	var opts struct {
+		Nonce        string `json:"nonce"`
+		EnforceNonce bool   `json:"enforce_nonce"`
+	}
+	_ = json.Unmarshal(body, &opts)
+	if len(opts.Nonce) > 25 {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 50035, "message": "Invalid Form Body (nonce)"})
+		return
+	}
 	s.mu.Lock()
-	m := Message{ID: s.nextID(), ChannelID: r.PathValue("c"), Body: body}
+	if opts.EnforceNonce && opts.Nonce != "" {
+		for _, m := range s.messages {
+			if m.ChannelID == r.PathValue("c") && m.nonce == opts.Nonce {
+				s.mu.Unlock()
+				writeJSON(w, http.StatusOK, map[string]any{"id": m.ID, "channel_id": m.ChannelID, "type": 0, "nonce": m.nonce})
+				return
+			}
+		}
+	}
+	m := Message{ID: s.nextID(), ChannelID: r.PathValue("c"), Body: body, nonce: opts.Nonce}
 	s.messages = append(s.messages, m)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"id": m.ID, "channel_id": m.ChannelID, "type": 0})
