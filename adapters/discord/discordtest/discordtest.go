@@ -43,8 +43,8 @@ type Response struct {
 	// AbortAfter processes the request as usual, then drops the connection
 	// instead of answering (the request took effect; the client cannot know).
 	AbortAfter bool
-	Status int
-	Header http.Header
+	Status     int
+	Header     http.Header
 	// Body is encoded as JSON unless it is a []byte.
 	Body any
 }
