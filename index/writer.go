@@ -32,6 +32,9 @@ type Writer struct {
 	seen    map[string]struct{} // ids flushed in this run (fresh index only)
 	written int
 	err     error
+	// persisted reports the persistence of the last batch written (in
+	// Bulk mode a batch returns before it is on disk; Close waits).
+	persisted chan error
 }
 
 // NewWriter starts a batch writer.
@@ -88,6 +91,8 @@ func (w *Writer) Flush() error {
 	defer ix.wmu.Unlock()
 	now := ix.now()
 	b := ix.bi.NewBatch()
+	persisted := make(chan error, 1)
+	b.SetPersistedCallback(func(err error) { persisted <- err })
 	for _, id := range w.order {
 		p := w.pending[id]
 		_, again := w.seen[id]
@@ -119,6 +124,7 @@ func (w *Writer) Flush() error {
 		w.err = fmt.Errorf("writing a batch of %d papers: %w", len(w.order), err)
 		return w.err
 	}
+	w.persisted = persisted
 	w.written += len(w.order)
 	clear(w.pending)
 	w.order = w.order[:0]
@@ -128,8 +134,27 @@ func (w *Writer) Flush() error {
 	return nil
 }
 
-// Close flushes what is queued.
-func (w *Writer) Close() error { return w.Flush() }
+// Close flushes what is queued and waits until it is on disk (in Bulk
+// mode the index would otherwise drop the last batches when it closes).
+func (w *Writer) Close() error {
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if w.persisted == nil {
+		return nil
+	}
+	select {
+	case err := <-w.persisted:
+		w.persisted = nil
+		if err != nil {
+			w.err = fmt.Errorf("persisting the last batch: %w", err)
+			return w.err
+		}
+		return nil
+	case <-w.ctx.Done():
+		return w.ctx.Err()
+	}
+}
 
 // Upsert adds or updates papers (normalising them first); it implements
 // bot.Indexer.
