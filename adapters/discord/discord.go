@@ -67,10 +67,25 @@ type Options struct {
 	// is wrapped when APIURL is set).
 	HTTPClient *http.Client
 
+	// Hooks report the adapter's work (metrics); any may be nil.
+	Hooks Hooks
+
 	Logger *slog.Logger
 	// Now and Sleep are the clock (tests inject fakes).
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Hooks are called as the adapter works, for metrics.
+type Hooks struct {
+	// Rejected: an HTTP interaction refused (no_signature, bad_signature,
+	// stale, too_large, malformed).
+	Rejected func(reason string)
+	// Interaction: an interaction accepted (ping, command, component,
+	// autocomplete, modal, other).
+	Interaction func(kind string)
+	// RateLimited: a 429 from Discord, and the wait it asked for.
+	RateLimited func(wait time.Duration)
 }
 
 // Adapter is the Discord adapter. It implements bot.Adapter and
@@ -173,6 +188,7 @@ func New(opts Options) (*Adapter, error) {
 		maxWait: opts.MaxRateLimitWait,
 		log:     opts.Logger,
 		buckets: map[string]*bucket{},
+		limited: opts.Hooks.RateLimited,
 	}
 	if opts.Mode == HTTP {
 		a.verify = NewVerifier(opts.PublicKey, opts.SignatureWindow, opts.Now)

@@ -97,16 +97,26 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
+		a.hookRejected("too_large")
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
 	if err := a.verify.Verify(r.Header.Get("X-Signature-Ed25519"), r.Header.Get("X-Signature-Timestamp"), body); err != nil {
 		a.log.InfoContext(r.Context(), "discord interaction rejected", "reason", err, "remote", r.RemoteAddr)
+		switch {
+		case errors.Is(err, ErrNoSignature):
+			a.hookRejected("no_signature")
+		case errors.Is(err, ErrStale):
+			a.hookRejected("stale")
+		default:
+			a.hookRejected("bad_signature")
+		}
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
 	var in interaction
 	if err := json.Unmarshal(body, &in); err != nil {
+		a.hookRejected("malformed")
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
@@ -155,6 +165,9 @@ func (a *Adapter) gatewayInteraction(ctx context.Context, raw []byte) {
 // follows it. It never panics: whatever goes wrong becomes a polite
 // ephemeral answer.
 func (a *Adapter) plan(ctx context.Context, in *interaction) (resp response, work job) {
+	if a.opts.Hooks.Interaction != nil {
+		a.opts.Hooks.Interaction(interactionKind(in.Type))
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			a.log.ErrorContext(ctx, "discord interaction panicked", "type", in.Type, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -187,6 +200,28 @@ func (a *Adapter) plan(ctx context.Context, in *interaction) (resp response, wor
 		return politely("I do not use forms; try /" + a.opts.Command + " help."), nil
 	}
 	return politely("I do not know what to do with that."), nil
+}
+
+func interactionKind(t int) string {
+	switch t {
+	case typePing:
+		return "ping"
+	case typeCommand:
+		return "command"
+	case typeComponent:
+		return "component"
+	case typeAutocomplete:
+		return "autocomplete"
+	case typeModalSubmit:
+		return "modal"
+	}
+	return "other"
+}
+
+func (a *Adapter) hookRejected(reason string) {
+	if a.opts.Hooks.Rejected != nil {
+		a.opts.Hooks.Rejected(reason)
+	}
 }
 
 // politely is an immediate ephemeral answer.

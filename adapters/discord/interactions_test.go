@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -60,9 +61,14 @@ type httpFixture struct {
 
 func newHTTPFixture(t *testing.T, h *recordingHandler) *httpFixture {
 	t.Helper()
+	return newHTTPFixtureHooks(t, h, Hooks{})
+}
+
+func newHTTPFixtureHooks(t *testing.T, h *recordingHandler, hooks Hooks) *httpFixture {
+	t.Helper()
 	f := &httpFixture{t: t, fake: discordtest.New(t), h: h, priv: testKey(t), clock: newFakeClock(), done: make(chan error, 1)}
 	key, _ := ParsePublicKey(vectorKey)
-	f.a = newTestAdapter(t, f.fake, Options{Mode: HTTP, PublicKey: key, Now: f.clock.Now, Sleep: f.clock.Sleep})
+	f.a = newTestAdapter(t, f.fake, Options{Mode: HTTP, PublicKey: key, Now: f.clock.Now, Sleep: f.clock.Sleep, Hooks: hooks})
 	f.srv = httptest.NewServer(f.a)
 	t.Cleanup(f.srv.Close)
 	var ctx context.Context
@@ -215,7 +221,9 @@ func TestHTTPCommandPublicAndFollowups(t *testing.T) {
 // runs: no core call, no request to Discord.
 func TestHTTPRejects(t *testing.T) {
 	h := &recordingHandler{reply: bot.Notice("hi")}
-	f := newHTTPFixture(t, h)
+	var mu sync.Mutex
+	reasons := map[string]int{}
+	f := newHTTPFixtureHooks(t, h, Hooks{Rejected: func(r string) { mu.Lock(); reasons[r]++; mu.Unlock() }})
 	body := commandJSON("help")
 	ts := strconv.FormatInt(f.clock.Now().Unix(), 10)
 	good := hex.EncodeToString(ed25519.Sign(f.priv, []byte(ts+body)))
@@ -241,6 +249,11 @@ func TestHTTPRejects(t *testing.T) {
 	if n := len(h.Requests()); n != 0 {
 		t.Errorf("the core ran %d times", n)
 	}
+	mu.Lock()
+	if want := (map[string]int{"no_signature": 2, "bad_signature": 3, "stale": 1}); fmt.Sprint(reasons) != fmt.Sprint(want) {
+		t.Errorf("rejections counted %v, want %v", reasons, want)
+	}
+	mu.Unlock()
 	if n := len(f.fake.Requests()); n != 0 {
 		t.Errorf("%d requests reached Discord", n)
 	}

@@ -175,7 +175,8 @@ func TestStartThreadExists(t *testing.T) {
 func TestPost429(t *testing.T) {
 	fake := discordtest.New(t)
 	clock := newFakeClock()
-	a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+	var waits []time.Duration
+	a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep, Hooks: Hooks{RateLimited: func(d time.Duration) { waits = append(waits, d) }}})
 	var mu sync.Mutex
 	limited := 0
 	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
@@ -202,6 +203,9 @@ func TestPost429(t *testing.T) {
 	}
 	if s := clock.Sleeps(); len(s) != 1 || s[0] != 1500*time.Millisecond {
 		t.Errorf("sleeps = %v, want [1.5s] (retry_after)", s)
+	}
+	if len(waits) != 1 || waits[0] != 1500*time.Millisecond {
+		t.Errorf("rate-limit hook saw %v", waits)
 	}
 }
 

@@ -79,6 +79,7 @@ type restClient struct {
 	sleep   func(ctx context.Context, d time.Duration) error
 	maxWait time.Duration
 	log     *slog.Logger
+	limited func(wait time.Duration) // hook; may be nil
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -277,6 +278,9 @@ func (c *restClient) once(ctx context.Context, method, path, route string, paylo
 				c.global = t
 			}
 			c.mu.Unlock()
+		}
+		if c.limited != nil {
+			c.limited(d)
 		}
 		apiErr := &APIError{Method: method, Route: route, Status: resp.StatusCode, Message: rl.Message, RetryAfter: d}
 		err := fault.Wrap(fault.Transient, apiErr, "Discord is rate limiting me")

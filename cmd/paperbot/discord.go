@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/paperbot/paperbot/adapters/discord"
 	"github.com/paperbot/paperbot/configs"
 )
@@ -25,7 +27,7 @@ func discordPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	if dc.Mode == string(discord.HTTP) && d.app.cfg.HTTP.Addr == "off" {
 		return nil, fmt.Errorf("discord.mode is http, but http.addr is off: Discord needs the HTTP server to reach /discord/interactions")
 	}
-	a, err := newDiscordAdapter(d.app.cfg, d.log)
+	a, err := newDiscordAdapter(d.app.cfg, d.log, discordHooks(d.metrics))
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +40,7 @@ func discordPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 }
 
 // newDiscordAdapter builds the adapter from the configuration.
-func newDiscordAdapter(cfg *configs.Config, log *slog.Logger) (*discord.Adapter, error) {
+func newDiscordAdapter(cfg *configs.Config, log *slog.Logger, hooks discord.Hooks) (*discord.Adapter, error) {
 	dc := cfg.Disc
 	opts := discord.Options{
 		Mode:             discord.Mode(dc.Mode),
@@ -50,6 +52,7 @@ func newDiscordAdapter(cfg *configs.Config, log *slog.Logger) (*discord.Adapter,
 		MaxRateLimitWait: dc.MaxRateLimitWait,
 		APIURL:           dc.APIURL,
 		Logger:           log.With("platform", "discord"),
+		Hooks:            hooks,
 	}
 	if dc.PublicKey != "" {
 		key, err := discord.ParsePublicKey(dc.PublicKey)
@@ -59,4 +62,36 @@ func newDiscordAdapter(cfg *configs.Config, log *slog.Logger) (*discord.Adapter,
 		opts.PublicKey = key
 	}
 	return discord.New(opts)
+}
+
+// discordHooks counts the adapter's work in Prometheus metrics.
+func discordHooks(m *metrics) discord.Hooks {
+	if m == nil {
+		return discord.Hooks{}
+	}
+	rejected := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "paperbot_discord_rejected_requests_total",
+		Help: "Discord interaction requests refused, by reason (no_signature, bad_signature, stale, too_large, malformed).",
+	}, []string{"reason"})
+	interactions := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "paperbot_discord_interactions_total",
+		Help: "Discord interactions received, by kind (ping, command, component, autocomplete, modal, other).",
+	}, []string{"kind"})
+	limited := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "paperbot_discord_rate_limited_total",
+		Help: "429 answers from Discord's API.",
+	})
+	limitedWait := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "paperbot_discord_rate_limited_wait_seconds_total",
+		Help: "Time Discord asked to wait (retry_after) in its 429 answers.",
+	})
+	m.Register(rejected, interactions, limited, limitedWait)
+	return discord.Hooks{
+		Rejected:    func(reason string) { rejected.WithLabelValues(reason).Inc() },
+		Interaction: func(kind string) { interactions.WithLabelValues(kind).Inc() },
+		RateLimited: func(wait time.Duration) {
+			limited.Inc()
+			limitedWait.Add(wait.Seconds())
+		},
+	}
 }

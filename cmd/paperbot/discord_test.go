@@ -196,6 +196,23 @@ func TestServeDiscordHTTP(t *testing.T) {
 		t.Errorf("Authorization = %q", got)
 	}
 
+	// The metrics count the refusal and the interactions.
+	mresp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, want := range []string{
+		`paperbot_discord_rejected_requests_total{reason="bad_signature"} 1`,
+		`paperbot_discord_interactions_total{kind="command"} 1`,
+		`paperbot_discord_interactions_total{kind="ping"} 1`,
+	} {
+		if !strings.Contains(string(metricsText), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)
