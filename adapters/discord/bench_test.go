@@ -53,7 +53,9 @@ func BenchmarkAck(b *testing.B) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, bot.HandlerFunc(func(context.Context, *bot.Request, bot.Responder) error { return nil })) }()
+	go func() {
+		done <- a.Run(ctx, bot.HandlerFunc(func(context.Context, *bot.Request, bot.Responder) error { return nil }))
+	}()
 	<-a.started
 	body := commandJSON("help")
 	for b.Loop() {
