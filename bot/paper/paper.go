@@ -317,11 +317,8 @@ func Merge(old, new Paper) Paper {
 // truncationOf reports whether s is a cut-off copy of a longer full text
 // (listing pages cut abstracts mid-word, sometimes adding an ellipsis).
 func truncationOf(s, full string) bool {
-	if len(s) >= len(full) {
-		return false
-	}
 	s = strings.TrimRight(strings.TrimSuffix(strings.TrimSuffix(s, "…"), "..."), " ")
-	return strings.HasPrefix(full, s)
+	return len(s) < len(full) && strings.HasPrefix(full, s)
 }
 
 // subsetOf reports whether the shorter list names only people of the

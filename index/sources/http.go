@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paperbot/paperbot/bot/fault"
@@ -94,6 +95,8 @@ type Client struct {
 	MaxBody int64
 	// Log receives a warning for each retry.
 	Log *slog.Logger
+
+	setup sync.Once // fills in the defaults; a Client must not be copied
 }
 
 // response is a fetched document.
@@ -131,7 +134,9 @@ var ErrRateExceeded = errors.New("rate exceeded")
 // rateExceededBody is what arXiv sends instead of a feed when throttling.
 const rateExceededBody = "Rate exceeded."
 
-func (c *Client) defaults() {
+func (c *Client) defaults() { c.setup.Do(c.setDefaults) }
+
+func (c *Client) setDefaults() {
 	if c.HTTP == nil {
 		c.HTTP = NewHTTPClient(60 * time.Second)
 	}

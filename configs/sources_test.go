@@ -1,0 +1,84 @@
+package configs
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func noEnv(string) string { return "" }
+
+func TestSourcesExampleParses(t *testing.T) {
+	c, err := Parse([]byte(Example), "paperbot.example.yaml", func(k string) string { return "x-" + k })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Src
+	if !s.HuggingFace.On() || s.HuggingFace.Every != 3*time.Hour || s.HuggingFace.Days != 2 {
+		t.Errorf("huggingface %+v", s.HuggingFace)
+	}
+	if !s.Arxiv.On() || !s.Arxiv.Fetch() || !slices.Equal(s.Arxiv.Categories, []string{"cs.LG", "cs.CL"}) || s.Arxiv.MinInterval != 3*time.Second {
+		t.Errorf("arxiv %+v", s.Arxiv)
+	}
+	if s.Rescore.Every != time.Hour || s.Rescore.Days != 14 {
+		t.Errorf("rescore %+v", s.Rescore)
+	}
+}
+
+func TestSourcesDefaults(t *testing.T) {
+	c, err := Parse([]byte("sources:\n  huggingface: {}\n  arxiv: {}\n"), "t.yaml", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, a := c.Src.HuggingFace, c.Src.Arxiv
+	if !h.On() || h.BaseURL != "https://huggingface.co" || h.Every != 3*time.Hour || h.Days != 2 || h.MinInterval != time.Second {
+		t.Errorf("huggingface defaults %+v", h)
+	}
+	if !a.On() || !a.Fetch() || len(a.Categories) != 0 || a.FeedURL != "https://rss.arxiv.org/atom" ||
+		a.APIURL != "https://export.arxiv.org/api/query" || a.Delay != 30*time.Minute || a.Recheck != time.Hour ||
+		a.Window != 6*time.Hour || a.MinInterval != 3*time.Second || a.Timezone != "America/New_York" {
+		t.Errorf("arxiv defaults %+v", a)
+	}
+	if c.Src.RequestTimeout != time.Minute || c.Src.MaxRetryWait != 5*time.Minute {
+		t.Errorf("client defaults %+v", c.Src)
+	}
+
+	// No section: nothing online.
+	c, err = Parse(nil, "empty.yaml", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Src.HuggingFace.On() || c.Src.Arxiv.On() || c.Src.Arxiv.Fetch() {
+		t.Error("sources on without configuration")
+	}
+	// enabled: false keeps the section but turns it off.
+	c, err = Parse([]byte("sources:\n  arxiv:\n    enabled: false\n    categories: [cs.LG]\n"), "t.yaml", noEnv)
+	if err != nil || c.Src.Arxiv.On() || c.Src.Arxiv.Fetch() {
+		t.Errorf("enabled: false: %v %+v", err, c.Src.Arxiv)
+	}
+}
+
+func TestSourcesInvalid(t *testing.T) {
+	cases := []struct{ yaml, want string }{
+		{"sources:\n  arxiv:\n    categories: [cs.LG, \"cs LG\"]\n", `sources.arxiv.categories[1]: "cs LG" is not an arXiv category`},
+		{"sources:\n  arxiv:\n    categories: [cs.LG, cs.LG]\n", "sources.arxiv.categories[1]: cs.LG is listed twice"},
+		{"sources:\n  arxiv:\n    min_interval: 1s\n", "sources.arxiv.min_interval: 1s is shorter than the 3s arXiv asks for"},
+		{"sources:\n  arxiv:\n    api_url: ftp://example.org\n", `sources.arxiv.api_url: "ftp://example.org" is not an http(s) URL`},
+		{"sources:\n  arxiv:\n    timezone: Mars/Olympus\n", "sources.arxiv.timezone:"},
+		{"sources:\n  arxiv:\n    window: 30h\n", "sources.arxiv.window: 30h0m0s is longer"},
+		{"sources:\n  huggingface:\n    every: 1m\n", "sources.huggingface.every: 1m0s is too often"},
+		{"sources:\n  huggingface:\n    days: 30\n", "sources.huggingface.days: 30 is not between 1 and 14"},
+		{"sources:\n  huggingface:\n    evry: 1h\n", "evry"},
+		{"sources:\n  retries: -2\n", "sources.retries"},
+		{"sources:\n  user_agent: \"a\\nb\"\n", "sources.user_agent: must be one line"},
+		{"sources:\n  rescore:\n    every: 10s\n", "sources.rescore.every: 10s is too often"},
+		{"sources:\n  files: [\"\"]\n", "sources.files[0]: empty file name"},
+	}
+	for _, c := range cases {
+		_, err := Parse([]byte(c.yaml), "t.yaml", noEnv)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}

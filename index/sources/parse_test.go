@@ -1,0 +1,135 @@
+package sources_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/index/sources"
+)
+
+// parseAll parses input and returns the records and the rejects.
+func parseAll(t *testing.T, input []byte, name string, f sources.Format) ([]paper.Paper, []*sources.RecordError) {
+	t.Helper()
+	var ps []paper.Paper
+	var rej []*sources.RecordError
+	err := sources.Parse(context.Background(), bytes.NewReader(input), name, f, sources.Handler{
+		Paper:  func(p paper.Paper) error { ps = append(ps, p); return nil },
+		Reject: func(e *sources.RecordError) { rej = append(rej, e) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps, rej
+}
+
+// The arXiv metadata snapshot's own format: authors and categories as
+// strings, versions[].created in RFC 1123 (with a one-digit day), a text
+// "comments" note, update_date, hard-wrapped text and LaTeX accents.
+func TestParseSnapshot(t *testing.T) {
+	ps, rej := parseAll(t, fixture(t, "snapshot.jsonl"), "snapshot.jsonl", sources.Auto)
+	if len(rej) != 0 {
+		t.Fatalf("rejected: %v", rej)
+	}
+	if len(ps) != 5 {
+		t.Fatalf("%d records, want 5", len(ps))
+	}
+	want := paper.Paper{
+		ID:         "0704.0001",
+		Title:      "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies",
+		Abstract:   "A fully differential calculation in perturbative quantum chromodynamics is presented for the production of massive photon pairs at hadron colliders.",
+		Authors:    []string{"C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"},
+		Categories: []string{"hep-ph"},
+		Published:  "2007-04-02",
+		Updated:    "2008-11-13",
+		URL:        "https://arxiv.org/abs/0704.0001",
+		PDFURL:     "https://arxiv.org/pdf/0704.0001",
+		Source:     "arxiv",
+	}
+	if !equalPaper(ps[0], want) {
+		t.Errorf("record:\n got %+v\nwant %+v", ps[0], want)
+	}
+	if p := ps[1]; p.ID != "hep-th/9711200" || p.Published != "1997-11-27" {
+		t.Errorf("old-style record %s published %s", p.ID, p.Published)
+	}
+	if p := ps[2]; !slices.Equal(p.Categories, []string{"cs.CL", "cs.LG"}) || len(p.Authors) != 8 || p.Authors[5] != "Aidan N. Gomez" {
+		t.Errorf("categories %v, authors %q", p.Categories, p.Authors)
+	}
+	if p := ps[4]; !slices.Equal(p.Authors, []string{"A. Author", "B. Author"}) {
+		t.Errorf("authors with affiliations: %q", p.Authors)
+	}
+}
+
+func TestParseJSONLines(t *testing.T) {
+	input := strings.Join([]string{
+		`{"id":"arXiv:2401.12345v2","title":"Versioned","comments":3,"upvotes":5}`,
+		`{"id":"2401.12345v1","title":"Versioned again","stars":9}`,
+		`{"id":"x1","title":"Bad comments","comments":{"n":1}}`,
+		`{"title":"No id, derived from the title"}`,
+		`not json`,
+		`{"id":"x2","title":"T","published":"someday"}`,
+		``,
+		`{"id":"https://huggingface.co/papers/2502.01234","title":"From a URL","source":"arxiv","authors":["Schr\\\"odinger, E."]}`,
+	}, "\n")
+	ps, rej := parseAll(t, []byte(input), "papers.jsonl", sources.JSONL)
+	if got := ids(ps); !slices.Equal(got, []string{"2401.12345", "2401.12345", paper.TitleID("No id, derived from the title"), "2502.01234"}) {
+		t.Errorf("ids %v", got)
+	}
+	if ps[0].Comments != 3 || ps[0].Upvotes != 5 {
+		t.Errorf("counts %+v", ps[0])
+	}
+	if got := ps[3].Authors; !slices.Equal(got, []string{"Schrödinger, E."}) {
+		t.Errorf("arXiv record authors %q", got)
+	}
+	var where []string
+	for _, e := range rej {
+		where = append(where, e.Error())
+	}
+	wantRej := []string{
+		"papers.jsonl:3: comments: want a count (or the snapshot's text note)",
+		"papers.jsonl:5: not valid JSON",
+		"papers.jsonl:6: published:",
+	}
+	if len(where) != len(wantRej) {
+		t.Fatalf("rejects %q", where)
+	}
+	for i, w := range wantRej {
+		if !strings.HasPrefix(where[i], w) {
+			t.Errorf("reject %q, want it to start %q", where[i], w)
+		}
+	}
+}
+
+func TestParseTrendingAndGzip(t *testing.T) {
+	text := "Get trending papers in your email inbox once a day!\nGet trending papers in your email inbox!\n" +
+		"SubscribeFirst Paper Title\nFirst abstract.\nSecond Paper\nSecond abstract, cut off mid-wo\n"
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(text))
+	zw.Close()
+	ps, rej := parseAll(t, gz.Bytes(), "trending.txt.gz", sources.Auto)
+	if len(rej) != 0 || len(ps) != 2 {
+		t.Fatalf("%d papers, rejects %v", len(ps), rej)
+	}
+	if ps[0].Title != "First Paper Title" || ps[0].Rank != 1 || ps[1].Rank != 2 || ps[1].Source != "trending" {
+		t.Errorf("papers %+v", ps)
+	}
+}
+
+// The sample corpus parses without a reject (it is what a fresh install
+// shows).
+func TestParseSampleCorpus(t *testing.T) {
+	b, err := os.ReadFile("../../configs/sample/trending-papers.txt")
+	if err != nil {
+		t.Skip("sample corpus not found:", err)
+	}
+	ps, rej := parseAll(t, b, "trending-papers.txt", sources.Trending)
+	if len(rej) != 0 || len(ps) != 194 {
+		t.Errorf("%d papers, %d rejects", len(ps), len(rej))
+	}
+}

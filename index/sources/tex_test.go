@@ -1,0 +1,45 @@
+package sources_test
+
+import (
+	"testing"
+
+	"github.com/paperbot/paperbot/index/sources"
+)
+
+func TestReadable(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`Schr\"odinger bridges`, "Schrödinger bridges"},
+		{`{\'E}cole Normale Sup{\'e}rieure`, "École Normale Supérieure"},
+		{`C. Bal\'azs and J. Garc\'{\i}a`, "C. Balázs and J. García"},
+		{`Fran\c{c}ois, \v{S}ablica, Erd\H{o}s, Ko\c c`, "François, Šablica, Erdős, Koç"},
+		{`Stra\ss e, \o{}stergaard, \AA ngstr\"om, {\l}ukasz`, "Straße, østergaard, Ångström, łukasz"},
+		{`Attention \& Memory: 50\% fewer \#params`, "Attention & Memory: 50% fewer #params"},
+		{`\emph{Transformers} are \textbf{graph} networks`, "Transformers are graph networks"},
+		// Mathematics is kept as written, accents and all.
+		{`$\hat{x}$ and $\"o$ stay; so does $$\alpha_{\'e}$$`, `$\hat{x}$ and $\"o$ stay; so does $$\alpha_{\'e}$$`},
+		{`The \(\mathcal{O}(n)\) bound for G\"odel`, `The \(\mathcal{O}(n)\) bound for Gödel`},
+		{`costs \$5 for M\"uller`, `costs \$5 for Müller`},
+		// Other commands are left alone.
+		{`\cite{x} and \cfoo and \'1`, `\cite{x} and \cfoo and \'1`},
+		{`unbalanced \emph{oops`, `unbalanced \emph{oops`},
+		{"plain title", "plain title"},
+		{`$unclosed \"o`, `$unclosed \"o`},
+	}
+	for _, c := range cases {
+		if got := sources.Readable(c.in); got != c.want {
+			t.Errorf("Readable(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+func FuzzReadable(f *testing.F) {
+	for _, s := range []string{`Schr\"odinger`, `{\'E}`, `$x$ \v{S}`, `\emph{a}`, `\'{\i}`, `\c`, `{\`, `\\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := sources.Readable(s)
+		if len(out) > 2*len(s)+8 {
+			t.Errorf("Readable(%q) grew to %d bytes", s, len(out))
+		}
+	})
+}
