@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/index"
+)
+
+// Query paths.
+const (
+	pathSearch  = "search"  // the engine's search call
+	pathHandler = "handler" // paperbot's whole /papers handler: search, reply card, rendering
+)
+
+// latency summarises samples, in milliseconds.
+type latency struct {
+	N    int     `json:"n"`
+	P50  float64 `json:"p50_ms"`
+	P95  float64 `json:"p95_ms"`
+	P99  float64 `json:"p99_ms"`
+	Max  float64 `json:"max_ms"`
+	Mean float64 `json:"mean_ms"`
+}
+
+// summarize computes nearest-rank percentiles.
+func summarize(ds []time.Duration) latency {
+	if len(ds) == 0 {
+		return latency{}
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	pct := func(p float64) float64 {
+		i := int(math.Ceil(p/100*float64(len(s)))) - 1
+		return ms(s[max(0, min(i, len(s)-1))])
+	}
+	var sum time.Duration
+	for _, d := range s {
+		sum += d
+	}
+	return latency{N: len(s), P50: pct(50), P95: pct(95), P99: pct(99), Max: ms(s[len(s)-1]), Mean: ms(sum) / float64(len(s))}
+}
+
+// slowQuery is one of the slowest queries of a run.
+type slowQuery struct {
+	Class string  `json:"class"`
+	Query string  `json:"query"`
+	Ms    float64 `json:"median_ms"` // median over the rounds
+	MaxMs float64 `json:"max_ms"`
+	Hits  int     `json:"hits"`
+}
+
+// pathResult is the latency of one query path over the whole mix.
+type pathResult struct {
+	Path     string             `json:"path"`
+	Queries  int                `json:"queries"`
+	Rounds   int                `json:"rounds"`
+	All      latency            `json:"all"`
+	ByClass  map[string]latency `json:"by_class"`
+	Slowest  []slowQuery        `json:"slowest"`
+	ZeroHits int                `json:"zero_hit_queries"`
+	// ErrorReplies counts replies of kind error (a paper id that is not
+	// in the index, for instance): answers, not failures.
+	ErrorReplies int    `json:"error_replies,omitempty"`
+	Errors       int    `json:"errors"`
+	FirstErr     string `json:"first_error,omitempty"`
+}
+
+// queryOut is what a query child reports.
+type queryOut struct {
+	Engine      string       `json:"engine"`
+	Papers      uint64       `json:"papers"`
+	OpenSeconds float64      `json:"open_seconds"`
+	Paths       []pathResult `json:"paths"`
+	// Memory after opening, and after serving the whole mix on every path.
+	MemOpen   procMem `json:"mem_after_open"`
+	MemServed procMem `json:"mem_after_queries"`
+	HeapLive  uint64  `json:"heap_live_bytes"`
+	// PeakRSS is the process's peak resident memory (VmHWM).
+	PeakRSS int64 `json:"peak_rss_bytes"`
+}
+
+// searchFunc runs one query and returns how many hits it got.
+type searchFunc func(ctx context.Context, q string) (int, error)
+
+// measure runs the mix once in file order (warm-up), then rounds times in
+// a different seeded order each round, timing every query.
+func measure(ctx context.Context, path string, qs []Query, rounds int, run searchFunc) pathResult {
+	res := pathResult{Path: path, Queries: len(qs), Rounds: rounds, ByClass: map[string]latency{}}
+	hits := make([]int, len(qs))
+	for i, q := range qs {
+		n, err := run(ctx, q.Text)
+		hits[i] = n
+		if err != nil {
+			res.Errors++
+			if res.FirstErr == "" {
+				res.FirstErr = fmt.Sprintf("%q: %v", q.Text, err)
+			}
+		}
+	}
+	for _, h := range hits {
+		if h == 0 {
+			res.ZeroHits++
+		}
+	}
+	per := make([][]time.Duration, len(qs))
+	var all []time.Duration
+	byClass := map[string][]time.Duration{}
+	for r := range rounds {
+		order := rand.New(rand.NewPCG(uint64(r)+1, 99)).Perm(len(qs))
+		for _, i := range order {
+			start := time.Now()
+			_, err := run(ctx, qs[i].Text)
+			d := time.Since(start)
+			if err != nil {
+				res.Errors++
+				if res.FirstErr == "" {
+					res.FirstErr = fmt.Sprintf("%q: %v", qs[i].Text, err)
+				}
+			}
+			per[i] = append(per[i], d)
+			all = append(all, d)
+			byClass[qs[i].Class] = append(byClass[qs[i].Class], d)
+		}
+	}
+	res.All = summarize(all)
+	for c, ds := range byClass {
+		res.ByClass[c] = summarize(ds)
+	}
+	var slow []slowQuery
+	for i, ds := range per {
+		s := summarize(ds)
+		slow = append(slow, slowQuery{Class: qs[i].Class, Query: qs[i].Text, Ms: s.P50, MaxMs: s.Max, Hits: hits[i]})
+	}
+	slices.SortFunc(slow, func(a, b slowQuery) int { return -cmpFloat(a.MaxMs, b.MaxMs) })
+	res.Slowest = slow[:min(5, len(slow))]
+	return res
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// childQuery measures one engine's query latency on an index and prints a
+// queryOut.
+func childQuery(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("query", flag.ContinueOnError)
+	engine := fs.String("engine", enginePaperbot, "paperbot or fts5")
+	ixPath := fs.String("index", "", "index directory or database file")
+	queriesPath := fs.String("queries", "", "query mix file")
+	rounds := fs.Int("rounds", 3, "timed passes over the mix")
+	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of the timed passes here")
+	memprof := fs.String("memprofile", "", "write a heap profile here at the end")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	qs, err := loadQueries(*queriesPath)
+	if err != nil {
+		return err
+	}
+	out := queryOut{Engine: *engine}
+	start := time.Now()
+	var paths []struct {
+		name string
+		run  searchFunc
+	}
+	var h *handlerPath
+	switch *engine {
+	case enginePaperbot:
+		ix, err := index.Open(*ixPath, index.Options{NoRebuild: true})
+		if err != nil {
+			return err
+		}
+		defer ix.Close()
+		out.Papers, _ = ix.Count()
+		b, err := bot.New(bot.Config{Searcher: ix})
+		if err != nil {
+			return err
+		}
+		h = newHandlerPath(b)
+		paths = append(paths, struct {
+			name string
+			run  searchFunc
+		}{pathSearch, func(ctx context.Context, q string) (int, error) {
+			res, err := ix.Search(ctx, paper.Query{Text: q, Limit: 10})
+			return len(res.Hits), err
+		}}, struct {
+			name string
+			run  searchFunc
+		}{pathHandler, h.run})
+	case engineFTS5:
+		db, err := openFTS(ctx, *ixPath, false)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM papers").Scan(&out.Papers); err != nil {
+			return err
+		}
+		s, err := newFTSSearcher(ctx, db, 10)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		paths = append(paths, struct {
+			name string
+			run  searchFunc
+		}{pathSearch, s.Search})
+	default:
+		return fmt.Errorf("query: unknown engine %q", *engine)
+	}
+	out.OpenSeconds = time.Since(start).Seconds()
+	out.MemOpen = readProcMem()
+	stopProf, err := startCPUProfile(*cpuprof)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		pr := measure(ctx, p.name, qs, *rounds, p.run)
+		if p.name == pathHandler && h != nil {
+			pr.ErrorReplies = h.errorReplies
+		}
+		out.Paths = append(out.Paths, pr)
+	}
+	stopProf()
+	out.MemServed = readProcMem()
+	out.PeakRSS = out.MemServed.HWM
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	out.HeapLive = ms.HeapAlloc
+	if *memprof != "" {
+		if err := writeHeapProfile(*memprof); err != nil {
+			return err
+		}
+	}
+	return writeResult(stdout, out)
+}
+
+// handlerPath sends a query through the whole /papers handler, as a chat
+// adapter does, and renders the reply (plain text, as the console adapter
+// does, and JSON, as an HTTP adapter sends it).
+type handlerPath struct {
+	b            *bot.Bot
+	commands     map[string]bool
+	errorReplies int
+}
+
+func newHandlerPath(b *bot.Bot) *handlerPath {
+	h := &handlerPath{b: b, commands: map[string]bool{}}
+	for _, c := range b.Commands() {
+		if c.Default {
+			continue
+		}
+		h.commands[c.Name] = true
+		for _, a := range c.Aliases {
+			h.commands[a] = true
+		}
+	}
+	return h
+}
+
+func (h *handlerPath) run(ctx context.Context, q string) (int, error) {
+	text := q
+	// A query whose first word names a subcommand is sent as `search ...`,
+	// as a user would.
+	if w, _, _ := strings.Cut(q, " "); h.commands[strings.ToLower(w)] {
+		text = "search " + q
+	}
+	var hits int
+	rw := bot.ResponderFunc(func(ctx context.Context, m bot.Message) error {
+		if _, err := json.Marshal(m); err != nil {
+			return err
+		}
+		_ = m.PlainText("*")
+		if m.Kind == bot.KindError {
+			h.errorReplies++
+			return nil
+		}
+		hits += len(m.Sections)
+		return nil
+	})
+	err := h.b.Handle(ctx, &bot.Request{Platform: "bench", Channel: "CBENCH", User: "UBENCH", Text: text}, rw)
+	return hits, err
+}

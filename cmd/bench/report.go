@@ -1,0 +1,457 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Report is everything one run measured. It is written as JSON and as
+// Markdown (which is also what the terminal shows).
+type Report struct {
+	Started  time.Time      `json:"started"`
+	Seconds  float64        `json:"seconds"`
+	Host     hostInfo       `json:"host"`
+	Config   runConfig      `json:"config"`
+	Corpora  []corpusReport `json:"corpora"`
+	Chat     *chatReport    `json:"chat,omitempty"`
+	Fanout   *fanoutReport  `json:"fanout,omitempty"`
+	Targets  []targetCheck  `json:"targets"`
+	Warnings []string       `json:"warnings,omitempty"`
+}
+
+type hostInfo struct {
+	CPUs          int    `json:"cpus"`
+	MemTotalBytes int64  `json:"mem_total_bytes"`
+	GoVersion     string `json:"go_version"`
+	SQLite        string `json:"sqlite_version"`
+	Commit        string `json:"commit,omitempty"`
+}
+
+// runConfig is what the run was asked to do (for reproduction).
+type runConfig struct {
+	Corpora     []string `json:"corpora"`
+	Limit       int      `json:"limit"`
+	Sections    []string `json:"sections"`
+	Rounds      int      `json:"rounds"`
+	Queries     string   `json:"queries"`
+	QueryCount  int      `json:"query_count"`
+	Batch       int      `json:"batch"`
+	Experiments []string `json:"experiments,omitempty"`
+	Command     string   `json:"command"`
+}
+
+// ingestResult is one engine's ingest of one corpus.
+type ingestResult struct {
+	ingestOut
+	Usage        usage   `json:"usage"`
+	PapersPerSec float64 `json:"papers_per_second"`
+	// PapersPerCPUSec is papers per second of CPU time (user + system):
+	// steadier than wall time on a shared machine.
+	PapersPerCPUSec float64 `json:"papers_per_cpu_second"`
+	Experiment      string  `json:"experiment,omitempty"`
+}
+
+// queryResult is one engine's query run on one corpus.
+type queryResult struct {
+	queryOut
+	Usage usage `json:"usage"`
+}
+
+type corpusReport struct {
+	Name        string         `json:"name"`
+	Papers      int            `json:"papers"`
+	Ingest      []ingestResult `json:"ingest,omitempty"`
+	Experiments []ingestResult `json:"experiments,omitempty"`
+	Queries     []queryResult  `json:"queries,omitempty"`
+}
+
+func (c *corpusReport) ingest(engine string) *ingestResult {
+	for i := range c.Ingest {
+		if c.Ingest[i].Engine == engine {
+			return &c.Ingest[i]
+		}
+	}
+	return nil
+}
+
+func (c *corpusReport) query(engine, path string) (*queryResult, *pathResult) {
+	for i := range c.Queries {
+		q := &c.Queries[i]
+		if q.Engine != engine {
+			continue
+		}
+		for j := range q.Paths {
+			if q.Paths[j].Path == path {
+				return q, &q.Paths[j]
+			}
+		}
+	}
+	return nil, nil
+}
+
+// targetCheck is one target of issue 7 and whether this run met it.
+type targetCheck struct {
+	Target string `json:"target"`
+	Goal   string `json:"goal"`
+	Value  string `json:"value"`
+	// Met is nil when the run did not measure it.
+	Met  *bool  `json:"met"`
+	Note string `json:"note,omitempty"`
+}
+
+func met(b bool) *bool { return &b }
+
+// evaluateTargets checks the issue's targets against the measurements. The
+// ingest target is checked on every corpus; query and memory targets on
+// the largest corpus measured (the 1M corpus in a full run).
+func (r *Report) evaluateTargets() {
+	var t []targetCheck
+	for _, c := range r.Corpora {
+		pb, fts := c.ingest(enginePaperbot), c.ingest(engineFTS5)
+		if pb == nil || fts == nil || fts.PapersPerSec == 0 {
+			continue
+		}
+		ratio := pb.PapersPerSec / fts.PapersPerSec
+		t = append(t, targetCheck{
+			Target: fmt.Sprintf("ingest throughput, %s papers", count(c.Papers)),
+			Goal:   "≥ 0.5× FTS5 papers/s",
+			Value:  fmt.Sprintf("%.2f× (%s vs %s papers/s)", ratio, count(int(pb.PapersPerSec)), count(int(fts.PapersPerSec))),
+			Met:    met(ratio >= 0.5),
+			Note:   shortfall(ratio, 0.5, true),
+		})
+	}
+	var big *corpusReport
+	for i := range r.Corpora {
+		c := &r.Corpora[i]
+		if _, p := c.query(enginePaperbot, pathSearch); p != nil && (big == nil || c.Papers > big.Papers) {
+			big = c
+		}
+	}
+	if big != nil {
+		qr, pb := big.query(enginePaperbot, pathSearch)
+		_, hd := big.query(enginePaperbot, pathHandler)
+		_, fts := big.query(engineFTS5, pathSearch)
+		scope := ""
+		if big.Papers < 1_000_000 {
+			scope = fmt.Sprintf(" (measured on %s papers; the target is for 1M)", count(big.Papers))
+		}
+		t = append(t, targetCheck{
+			Target: "query p99, whole mix" + scope,
+			Goal:   "< 100 ms",
+			Value:  fmt.Sprintf("%s search, %s through /papers", msStr(pb.All.P99), msStrPtr(hd, func(p *pathResult) float64 { return p.All.P99 })),
+			Met:    met(pb.All.P99 < 100 && (hd == nil || hd.All.P99 < 100)),
+			Note:   shortfall(max(pb.All.P99, valueOr(hd, func(p *pathResult) float64 { return p.All.P99 })), 100, false),
+		})
+		if fts != nil {
+			ratio := fts.All.P99 / pb.All.P99
+			t = append(t, targetCheck{
+				Target: "query p99 vs FTS5" + scope,
+				Goal:   "≥ 10× lower",
+				Value:  fmt.Sprintf("%.1f× lower (%s vs %s)", ratio, msStr(pb.All.P99), msStr(fts.All.P99)),
+				Met:    met(ratio >= 10),
+				Note:   shortfall(ratio, 10, true),
+			})
+		}
+		worst := max(pb.All.Max, valueOr(hd, func(p *pathResult) float64 { return p.All.Max }))
+		t = append(t, targetCheck{
+			Target: "slowest single query" + scope,
+			Goal:   "≤ 1 s",
+			Value:  msStr(worst),
+			Met:    met(worst <= 1000),
+			Note:   shortfall(worst, 1000, false),
+		})
+		rss := qr.PeakRSS
+		t = append(t, targetCheck{
+			Target: "serving memory (peak RSS of the query process)" + scope,
+			Goal:   "< 1 GiB",
+			Value:  fmt.Sprintf("%s peak, %s after the mix (%s anonymous, %s mapped files)", bytesStr(rss), bytesStr(qr.MemServed.RSS), bytesStr(qr.MemServed.RSSAnon), bytesStr(qr.MemServed.RSSFile)),
+			Met:    met(rss < 1<<30),
+			Note:   shortfall(float64(rss), 1<<30, false),
+		})
+	}
+	if r.Chat != nil {
+		t = append(t, r.Chat.targets()...)
+	}
+	if r.Fanout != nil {
+		t = append(t, r.Fanout.targets()...)
+	}
+	r.Targets = t
+}
+
+func valueOr(p *pathResult, f func(*pathResult) float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return f(p)
+}
+
+func msStrPtr(p *pathResult, f func(*pathResult) float64) string {
+	if p == nil {
+		return "n/a"
+	}
+	return msStr(f(p))
+}
+
+// shortfall says by how much a value misses its goal ("" when met).
+func shortfall(v, goal float64, atLeast bool) string {
+	if atLeast && v < goal {
+		return fmt.Sprintf("missed: %.0f%% below the goal (needs %.2f× more)", 100*(1-v/goal), goal/v)
+	}
+	if !atLeast && v >= goal {
+		return fmt.Sprintf("missed: %.0f%% over the goal", 100*(v/goal-1))
+	}
+	return ""
+}
+
+// ---- formatting
+
+func count(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func bytesStr(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func msStr(ms float64) string {
+	switch {
+	case ms >= 1000:
+		return fmt.Sprintf("%.2f s", ms/1000)
+	case ms >= 100:
+		return fmt.Sprintf("%.0f ms", ms)
+	case ms >= 10:
+		return fmt.Sprintf("%.1f ms", ms)
+	}
+	return fmt.Sprintf("%.2f ms", ms)
+}
+
+// ratio formats a/b as "1.23×" ("–" when undefined).
+func ratio(a, b float64) string {
+	if b == 0 || math.IsNaN(a/b) || math.IsInf(a/b, 0) {
+		return "–"
+	}
+	r := a / b
+	if r >= 10 {
+		return fmt.Sprintf("%.0f×", r)
+	}
+	return fmt.Sprintf("%.2f×", r)
+}
+
+// ---- Markdown
+
+func (r *Report) writeJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// writeMarkdown writes the tables: ingest, queries (all and per class),
+// chat load, fan-out, targets. Every figure of paperbot stands beside its
+// FTS5 peer's and their ratio, all from this run.
+func (r *Report) writeMarkdown(w io.Writer) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("Run %s on %d CPUs, %s RAM, %s, SQLite %s%s; %s.\n\n", r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Host.CPUs, bytesStr(r.Host.MemTotalBytes), r.Host.GoVersion, r.Host.SQLite,
+		func() string {
+			if r.Host.Commit != "" {
+				return ", commit " + r.Host.Commit
+			}
+			return ""
+		}(), (time.Duration(r.Seconds) * time.Second).String())
+	p("Command: `%s`\n\n", r.Config.Command)
+	for _, c := range r.Corpora {
+		r.writeCorpus(w, c)
+	}
+	if r.Chat != nil {
+		r.Chat.writeMarkdown(w)
+	}
+	if r.Fanout != nil {
+		r.Fanout.writeMarkdown(w)
+	}
+	if len(r.Targets) > 0 {
+		p("### Targets\n\n| target | goal | this run | met |\n|---|---|---|---|\n")
+		for _, t := range r.Targets {
+			status := "not measured"
+			if t.Met != nil {
+				status = "**yes**"
+				if !*t.Met {
+					status = "**no** — " + t.Note
+				}
+			}
+			p("| %s | %s | %s | %s |\n", t.Target, t.Goal, t.Value, status)
+		}
+		p("\n")
+	}
+	for _, warn := range r.Warnings {
+		p("> Warning: %s\n\n", warn)
+	}
+}
+
+func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	if len(c.Ingest) > 0 {
+		p("### Ingest: %s corpus, %s papers\n\n", c.Name, count(c.Papers))
+		fts := c.ingest(engineFTS5)
+		p("| engine | papers/s | vs FTS5 | papers per CPU-s | vs FTS5 | wall | index on disk | vs FTS5 | peak RSS | vs FTS5 |\n")
+		p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		rows := append(slices.Clone(c.Ingest), c.Experiments...)
+		for _, in := range rows {
+			name := engineLabel(in.Engine)
+			if in.Experiment != "" {
+				name = "experiment: " + in.Experiment
+			}
+			vs := func(a, b float64) string {
+				if fts == nil || in.Engine == engineFTS5 {
+					return ""
+				}
+				return ratio(a, b)
+			}
+			var fp, fc, fb, fr float64
+			if fts != nil {
+				fp, fc, fb, fr = fts.PapersPerSec, fts.PapersPerCPUSec, float64(fts.IndexBytes), float64(fts.PeakRSS)
+			}
+			size, sizeVs := bytesStr(in.IndexBytes), vs(float64(in.IndexBytes), fb)
+			if in.Engine == engineParse {
+				size, sizeVs = "–", ""
+			}
+			p("| %s | %s | %s | %s | %s | %.1f s | %s | %s | %s | %s |\n", name,
+				count(int(in.PapersPerSec)), vs(in.PapersPerSec, fp),
+				count(int(in.PapersPerCPUSec)), vs(in.PapersPerCPUSec, fc),
+				in.Seconds, size, sizeVs,
+				bytesStr(in.PeakRSS), vs(float64(in.PeakRSS), fr))
+		}
+		p("\n")
+	}
+	if len(c.Queries) == 0 {
+		return
+	}
+	var nq, rounds int
+	for _, q := range c.Queries {
+		for _, pr := range q.Paths {
+			nq, rounds = pr.Queries, pr.Rounds
+		}
+	}
+	p("### Queries: %s corpus, %s papers (%d queries × %d rounds after a warm-up pass)\n\n", c.Name, count(c.Papers), nq, rounds)
+	_, fts := c.query(engineFTS5, pathSearch)
+	p("| engine / path | p50 | p95 | p99 | max | FTS5 p50 / this | FTS5 p99 / this | no hits | peak RSS | RSS after (anon + files) |\n")
+	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, q := range c.Queries {
+		for _, pr := range q.Paths {
+			vs50, vs99 := "", ""
+			if fts != nil && !(q.Engine == engineFTS5 && pr.Path == pathSearch) {
+				vs50, vs99 = ratio(fts.All.P50, pr.All.P50), ratio(fts.All.P99, pr.All.P99)
+			}
+			errs := ""
+			if pr.Errors > 0 {
+				errs = fmt.Sprintf(" (%d errors)", pr.Errors)
+			}
+			p("| %s | %s | %s | %s | %s | %s | %s | %d%s | %s | %s (%s + %s) |\n", pathLabel(q.Engine, pr.Path),
+				msStr(pr.All.P50), msStr(pr.All.P95), msStr(pr.All.P99), msStr(pr.All.Max), vs50, vs99,
+				pr.ZeroHits, errs, bytesStr(q.PeakRSS), bytesStr(q.MemServed.RSS), bytesStr(q.MemServed.RSSAnon), bytesStr(q.MemServed.RSSFile))
+		}
+	}
+	p("\n")
+	// Per class: p50 / p99 of each path.
+	type col struct {
+		label string
+		pr    *pathResult
+	}
+	var cols []col
+	for i := range c.Queries {
+		q := &c.Queries[i]
+		for j := range q.Paths {
+			cols = append(cols, col{pathLabel(q.Engine, q.Paths[j].Path), &q.Paths[j]})
+		}
+	}
+	p("p50 / p99 by query class:\n\n| class |")
+	for _, cl := range cols {
+		p(" %s |", cl.label)
+	}
+	if fts != nil {
+		p(" FTS5 p99 / paperbot search p99 |")
+	}
+	p("\n|---|")
+	for range cols {
+		p("--:|")
+	}
+	if fts != nil {
+		p("--:|")
+	}
+	p("\n")
+	_, pbs := c.query(enginePaperbot, pathSearch)
+	for _, class := range queryClasses {
+		p("| %s |", class)
+		for _, cl := range cols {
+			l := cl.pr.ByClass[class]
+			p(" %s / %s |", msStr(l.P50), msStr(l.P99))
+		}
+		if fts != nil && pbs != nil {
+			p(" %s |", ratio(fts.ByClass[class].P99, pbs.ByClass[class].P99))
+		}
+		p("\n")
+	}
+	p("\n")
+	for _, q := range c.Queries {
+		for _, pr := range q.Paths {
+			if len(pr.Slowest) == 0 {
+				continue
+			}
+			p("Slowest queries, %s: ", pathLabel(q.Engine, pr.Path))
+			var parts []string
+			for _, s := range pr.Slowest[:min(3, len(pr.Slowest))] {
+				parts = append(parts, fmt.Sprintf("`%s` (%s, max %s)", strings.ReplaceAll(s.Query, "`", "'"), s.Class, msStr(s.MaxMs)))
+			}
+			p("%s.\n\n", strings.Join(parts, ", "))
+		}
+	}
+}
+
+func engineLabel(e string) string {
+	switch e {
+	case enginePaperbot:
+		return "paperbot (Bleve)"
+	case engineFTS5:
+		return "SQLite FTS5"
+	case engineParse:
+		return "parse only (floor)"
+	}
+	return e
+}
+
+func pathLabel(engine, path string) string {
+	switch {
+	case engine == enginePaperbot && path == pathSearch:
+		return "paperbot Search"
+	case engine == enginePaperbot && path == pathHandler:
+		return "paperbot /papers handler"
+	case engine == engineFTS5:
+		return "SQLite FTS5"
+	}
+	return engine + " " + path
+}

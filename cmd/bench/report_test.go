@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSummarize(t *testing.T) {
+	var ds []time.Duration
+	for i := 1; i <= 200; i++ {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	// Shuffled input must not matter.
+	ds[0], ds[199] = ds[199], ds[0]
+	got := summarize(ds)
+	want := latency{N: 200, P50: 100, P95: 190, P99: 198, Max: 200, Mean: 100.5}
+	if got != want {
+		t.Errorf("summarize = %+v, want %+v", got, want)
+	}
+	if got := summarize(nil); got != (latency{}) {
+		t.Errorf("summarize(nil) = %+v", got)
+	}
+	if got := summarize([]time.Duration{3 * time.Millisecond}); got.P50 != 3 || got.P99 != 3 {
+		t.Errorf("one sample: %+v", got)
+	}
+}
+
+// TestMeasure checks the warm-up, the rounds and the bookkeeping with a
+// fake engine.
+func TestMeasure(t *testing.T) {
+	qs := []Query{{"words1", "a"}, {"words1", "b"}, {"id", "c"}, {"typo", "boom"}}
+	calls := map[string]int{}
+	run := func(_ context.Context, q string) (int, error) {
+		calls[q]++
+		switch q {
+		case "c":
+			return 0, nil
+		case "boom":
+			return 0, errors.New("engine failed")
+		}
+		return 3, nil
+	}
+	res := measure(context.Background(), pathSearch, qs, 3, run)
+	for _, q := range qs {
+		if calls[q.Text] != 4 {
+			t.Errorf("%q ran %d times, want 4 (warm-up + 3 rounds)", q.Text, calls[q.Text])
+		}
+	}
+	if res.All.N != 12 || res.ByClass["words1"].N != 6 || res.ByClass["id"].N != 3 {
+		t.Errorf("samples: all %d, words1 %d, id %d", res.All.N, res.ByClass["words1"].N, res.ByClass["id"].N)
+	}
+	if res.ZeroHits != 2 {
+		t.Errorf("zero hits = %d, want 2", res.ZeroHits)
+	}
+	if res.Errors != 4 || !strings.Contains(res.FirstErr, "engine failed") {
+		t.Errorf("errors = %d (%q), want 4", res.Errors, res.FirstErr)
+	}
+	if len(res.Slowest) != 4 {
+		t.Errorf("slowest = %d entries", len(res.Slowest))
+	}
+}
+
+func TestShortfall(t *testing.T) {
+	tests := []struct {
+		v, goal float64
+		atLeast bool
+		want    string
+	}{
+		{0.3, 0.5, true, "missed: 40% below the goal (needs 1.67× more)"},
+		{0.6, 0.5, true, ""},
+		{150, 100, false, "missed: 50% over the goal"},
+		{99, 100, false, ""},
+	}
+	for _, tt := range tests {
+		if got := shortfall(tt.v, tt.goal, tt.atLeast); got != tt.want {
+			t.Errorf("shortfall(%v, %v, %v) = %q, want %q", tt.v, tt.goal, tt.atLeast, got, tt.want)
+		}
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	if got := count(1234567); got != "1,234,567" {
+		t.Errorf("count = %q", got)
+	}
+	if got := count(999); got != "999" {
+		t.Errorf("count = %q", got)
+	}
+	if got := bytesStr(3 << 30); got != "3.00 GiB" {
+		t.Errorf("bytesStr = %q", got)
+	}
+	if got := msStr(0.1234); got != "0.12 ms" {
+		t.Errorf("msStr = %q", got)
+	}
+	if got := msStr(1500); got != "1.50 s" {
+		t.Errorf("msStr = %q", got)
+	}
+	if got := ratio(1, 0); got != "–" {
+		t.Errorf("ratio(1, 0) = %q", got)
+	}
+	if got := ratio(45, 3); got != "15×" {
+		t.Errorf("ratio(45, 3) = %q", got)
+	}
+}
+
+// sampleReport is a report with fixed figures.
+func sampleReport() *Report {
+	lat := func(p50, p99, mx float64) latency {
+		return latency{N: 800, P50: p50, P95: p99 / 2, P99: p99, Max: mx, Mean: p50}
+	}
+	byClass := func(l latency) map[string]latency {
+		m := map[string]latency{}
+		for _, c := range queryClasses {
+			m[c] = l
+		}
+		return m
+	}
+	r := &Report{
+		Started: time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC),
+		Seconds: 1234,
+		Host:    hostInfo{CPUs: 2, MemTotalBytes: 24 << 30, GoVersion: "go1.26", SQLite: "3.50.0", Commit: "abc1234"},
+		Config:  runConfig{Command: "go run -tags sqlite_fts5 ./cmd/bench"},
+		Corpora: []corpusReport{{
+			Name: "1m", Papers: 1_000_000,
+			Ingest: []ingestResult{
+				{ingestOut: ingestOut{Engine: engineParse, Papers: 1_000_000, Seconds: 80, PeakRSS: 60 << 20}, PapersPerSec: 12500, PapersPerCPUSec: 12000},
+				{ingestOut: ingestOut{Engine: engineFTS5, Papers: 1_000_000, Seconds: 100, IndexBytes: 2 << 30, PeakRSS: 100 << 20}, PapersPerSec: 10000, PapersPerCPUSec: 9000},
+				{ingestOut: ingestOut{Engine: enginePaperbot, Papers: 1_000_000, Seconds: 250, IndexBytes: 3 << 30, PeakRSS: 900 << 20}, PapersPerSec: 4000, PapersPerCPUSec: 2500},
+			},
+			Experiments: []ingestResult{{ingestOut: ingestOut{Engine: "batch500", Papers: 1_000_000, Seconds: 300, IndexBytes: 3 << 30, PeakRSS: 500 << 20}, PapersPerSec: 3333, PapersPerCPUSec: 2000, Experiment: "batch500: paperbot, 500 papers per batch"}},
+			Queries: []queryResult{
+				{queryOut: queryOut{Engine: enginePaperbot, PeakRSS: 1500 << 20, MemServed: procMem{RSS: 1400 << 20, RSSAnon: 400 << 20, RSSFile: 1000 << 20}, Paths: []pathResult{
+					{Path: pathSearch, Queries: 400, Rounds: 2, All: lat(5, 120, 1500), ByClass: byClass(lat(5, 120, 1500)), Slowest: []slowQuery{{Class: "title", Query: "a `slow` title", Ms: 900, MaxMs: 1500}}},
+					{Path: pathHandler, Queries: 400, Rounds: 2, All: lat(6, 90, 800), ByClass: byClass(lat(6, 90, 800)), ErrorReplies: 3},
+				}}},
+				{queryOut: queryOut{Engine: engineFTS5, PeakRSS: 200 << 20, MemServed: procMem{RSS: 150 << 20}, Paths: []pathResult{
+					{Path: pathSearch, Queries: 400, Rounds: 2, All: lat(20, 600, 2000), ByClass: byClass(lat(20, 600, 2000)), ZeroHits: 40},
+				}}},
+			},
+		}},
+	}
+	r.evaluateTargets()
+	return r
+}
+
+func TestTargets(t *testing.T) {
+	r := sampleReport()
+	got := map[string]targetCheck{}
+	for _, tc := range r.Targets {
+		got[tc.Target] = tc
+	}
+	check := func(name string, wantMet bool, wantInValue string) {
+		t.Helper()
+		tc, ok := got[name]
+		if !ok {
+			t.Fatalf("no target %q among %v", name, r.Targets)
+		}
+		if tc.Met == nil || *tc.Met != wantMet {
+			t.Errorf("%s: met = %v, want %v (%+v)", name, tc.Met, wantMet, tc)
+		}
+		if !strings.Contains(tc.Value, wantInValue) {
+			t.Errorf("%s: value %q lacks %q", name, tc.Value, wantInValue)
+		}
+		if !wantMet && !strings.HasPrefix(tc.Note, "missed: ") {
+			t.Errorf("%s: a miss without a shortfall note: %q", name, tc.Note)
+		}
+	}
+	check("ingest throughput, 1,000,000 papers", false, "0.40×")
+	check("query p99, whole mix", false, "120 ms search, 90.0 ms through /papers")
+	check("query p99 vs FTS5", false, "5.0× lower")
+	check("slowest single query", false, "1.50 s")
+	check("serving memory (peak RSS of the query process)", false, "1.46 GiB peak")
+}
+
+// TestMarkdownGolden compares the Markdown rendering of a fixed report
+// with testdata/report.golden.md (go test -update rewrites it).
+func TestMarkdownGolden(t *testing.T) {
+	var b bytes.Buffer
+	sampleReport().writeMarkdown(&b)
+	golden := filepath.Join("testdata", "report.golden.md")
+	if *update {
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Errorf("Markdown differs from %s (go test -update rewrites it):\n%s", golden, b.String())
+	}
+}
