@@ -47,6 +47,10 @@ type HuggingFaceSource struct {
 	Days int `yaml:"days"`
 	// MinInterval spaces requests to Hugging Face (default 1s).
 	MinInterval time.Duration `yaml:"min_interval"`
+	// ArxivDetails completes each new paper from the arXiv API (its
+	// categories and full author list; Hugging Face gives no categories)
+	// when the arxiv source is enabled too (default true).
+	ArxivDetails *bool `yaml:"arxiv_details"`
 }
 
 // ArxivSource configures arXiv: the listing feeds of some categories,
@@ -101,6 +105,11 @@ func (h *HuggingFaceSource) On() bool { return h != nil && (h.Enabled == nil || 
 
 // On reports whether the arXiv source is configured and enabled.
 func (a *ArxivSource) On() bool { return a != nil && (a.Enabled == nil || *a.Enabled) }
+
+// Details reports whether Hugging Face papers are completed from arXiv.
+func (h *HuggingFaceSource) Details() bool {
+	return h.On() && (h.ArxivDetails == nil || *h.ArxivDetails)
+}
 
 // Fetch reports whether /papers show may fetch unknown papers from arXiv.
 func (a *ArxivSource) Fetch() bool { return a.On() && (a.FetchMissing == nil || *a.FetchMissing) }

@@ -32,7 +32,7 @@ func TestSourcesDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, a := c.Src.HuggingFace, c.Src.Arxiv
-	if !h.On() || h.BaseURL != "https://huggingface.co" || h.Every != 3*time.Hour || h.Days != 2 || h.MinInterval != time.Second {
+	if !h.On() || !h.Details() || h.BaseURL != "https://huggingface.co" || h.Every != 3*time.Hour || h.Days != 2 || h.MinInterval != time.Second {
 		t.Errorf("huggingface defaults %+v", h)
 	}
 	if !a.On() || !a.Fetch() || len(a.Categories) != 0 || a.FeedURL != "https://rss.arxiv.org/atom" ||

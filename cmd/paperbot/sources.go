@@ -43,6 +43,7 @@ func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
 // canonical id) and finding recent papers to re-score.
 type sourceIndex interface {
 	sources.Sink
+	sources.Lookuper
 	Search(ctx context.Context, q paper.Query) (paper.Results, error)
 }
 
@@ -87,9 +88,20 @@ func newSources(d sourceDeps) (*configuredSources, error) {
 	if len(cfg.Files) > 0 {
 		out.jobs = append(out.jobs, filesJob(cfg.Files, d))
 	}
+	// One arXiv client for the feeds, the API and the Hugging Face
+	// details: one pacer for everything sent to arXiv.
+	var arxivAPI *sources.ArxivAPI
+	var arxivClient *sources.Client
+	if a := cfg.Arxiv; a.On() {
+		arxivClient = client(sources.SourceArxiv, a.MinInterval)
+		arxivAPI = &sources.ArxivAPI{BaseURL: a.APIURL, Client: arxivClient}
+	}
 	if h := cfg.HuggingFace; h.On() {
 		hf := &sources.HuggingFace{BaseURL: h.BaseURL, Client: client(sources.SourceHuggingFace, h.MinInterval)}
 		job := &sources.HuggingFaceJob{HF: hf, Days: h.Days, Every: h.Every, Sink: d.index, Clock: d.clock, Log: d.log}
+		if h.Details() && arxivAPI != nil {
+			job.Details, job.Index = arxivAPI, d.index
+		}
 		out.jobs = append(out.jobs, job.Job())
 	}
 	if a := cfg.Arxiv; a.On() {
@@ -97,13 +109,12 @@ func newSources(d sourceDeps) (*configuredSources, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sources.arxiv.timezone: %w", err)
 		}
-		c := client(sources.SourceArxiv, a.MinInterval)
 		if a.Fetch() {
-			out.fetcher = &sources.ArxivAPI{BaseURL: a.APIURL, Client: c}
+			out.fetcher = arxivAPI
 		}
 		if len(a.Categories) > 0 {
 			job := &sources.ArxivFeedJob{
-				Feed:       &sources.ArxivFeed{BaseURL: a.FeedURL, Client: c, IncludeCross: a.IncludeCross},
+				Feed:       &sources.ArxivFeed{BaseURL: a.FeedURL, Client: arxivClient, IncludeCross: a.IncludeCross},
 				Categories: a.Categories,
 				Sink:       d.index,
 				Schedule:   sources.ArxivSchedule{Loc: loc, Delay: a.Delay, Recheck: a.Recheck, Window: a.Window},

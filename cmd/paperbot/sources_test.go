@@ -79,11 +79,22 @@ const srcDaily = `[{"paper":{"id":"2502.01234","authors":[{"name":"Kevin Black"}
 "upvotes":120,"githubRepo":"https://github.com/Physical-Intelligence/openpi","githubStars":400},"numComments":4},
 {"paper":{"id":"2502.07777","authors":[{"name":"Ana Lima"}],"publishedAt":"2025-02-04T10:00:00.000Z","title":"Another Paper","summary":"Text.","upvotes":12},"numComments":0}]`
 
-// srcServer is a fake Hugging Face and arXiv, recording requests.
+// srcDetails is the arXiv API's record of the second daily paper.
+const srcDetails = `<feed xmlns="http://www.w3.org/2005/Atom"><entry>
+  <id>http://arxiv.org/abs/2502.07777v1</id><published>2025-02-04T10:00:00Z</published><updated>2025-02-04T10:00:00Z</updated>
+  <title>Another Paper</title><summary>Text.</summary>
+  <author><name>Ana Lima</name></author><author><name>Li Wei</name></author>
+  <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="cs.CL"/><category term="cs.CL"/>
+</entry></feed>`
+
+// srcServer is a fake Hugging Face and arXiv, recording requests (with
+// the time of clock, when set).
 type srcServer struct {
 	*httptest.Server
-	mu   sync.Mutex
-	reqs []*http.Request
+	clock func() time.Time
+	mu    sync.Mutex
+	reqs  []*http.Request
+	at    []time.Time
 }
 
 func newSrcServer(t *testing.T) *srcServer {
@@ -91,10 +102,15 @@ func newSrcServer(t *testing.T) *srcServer {
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.reqs = append(s.reqs, r.Clone(context.Background()))
+		if s.clock != nil {
+			s.at = append(s.at, s.clock())
+		}
 		s.mu.Unlock()
 		switch {
 		case r.URL.Path == "/api/query" && r.URL.Query().Get("id_list") == "2401.12345":
 			io.WriteString(w, srcAPIEntry)
+		case r.URL.Path == "/api/query" && strings.Contains(r.URL.Query().Get("id_list"), "2502.07777"):
+			io.WriteString(w, srcDetails)
 		case r.URL.Path == "/api/query":
 			io.WriteString(w, `<feed xmlns="http://www.w3.org/2005/Atom"></feed>`)
 		case strings.HasPrefix(r.URL.Path, "/atom/"):
@@ -216,6 +232,7 @@ func TestSourceJobsWriteTheIndex(t *testing.T) {
 	// Wednesday 5 February 2025, 12:00 UTC, for one day.
 	start := time.Date(2025, 2, 5, 12, 0, 0, 0, time.UTC)
 	clock := sourcestest.NewClock(start, start.Add(24*time.Hour))
+	srv.clock = clock.Now
 	ix, err := index.Open(t.TempDir(), index.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -265,6 +282,35 @@ func TestSourceJobsWriteTheIndex(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "job=rescore") {
 		t.Errorf("re-scoring did not run:\n%s", logs.String())
+	}
+	// Hugging Face's papers were completed from the arXiv API, once.
+	other, err := ix.Lookup(ctx, "2502.07777")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(other.Categories) != 1 || other.Categories[0] != "cs.CL" || len(other.Authors) != 2 {
+		t.Errorf("Hugging Face paper not completed from arXiv: %+v", other)
+	}
+	var arxivAt []time.Time
+	details := 0
+	srv.mu.Lock()
+	for i, r := range srv.reqs {
+		if r.URL.Path == "/api/query" {
+			details++
+		}
+		if r.URL.Path == "/api/query" || strings.HasPrefix(r.URL.Path, "/atom/") {
+			arxivAt = append(arxivAt, srv.at[i])
+		}
+	}
+	srv.mu.Unlock()
+	if details != 1 {
+		t.Errorf("%d arXiv API requests for details, want 1 (the next runs find the papers complete)", details)
+	}
+	// Feeds and API share one pacer: 3 s apart.
+	for i := 1; i < len(arxivAt); i++ {
+		if d := arxivAt[i].Sub(arxivAt[i-1]); d < 3*time.Second {
+			t.Errorf("arXiv requests %s apart", d)
+		}
 	}
 }
 

@@ -309,6 +309,52 @@ type HuggingFaceJob struct {
 	Sink  Sink
 	Clock Clock
 	Log   *slog.Logger
+
+	// Details and Index, when both set, complete the papers Hugging Face
+	// lists from the arXiv API (categories, the full author list), once per
+	// paper: Hugging Face gives no categories, so without this a cat:
+	// filter would never find them.
+	Details IDFetcher
+	Index   Lookuper
+}
+
+// IDFetcher fetches papers by canonical id (the arXiv API).
+type IDFetcher interface {
+	FetchIDs(ctx context.Context, ids []string) ([]paper.Paper, error)
+}
+
+// Lookuper finds an indexed paper by canonical id.
+type Lookuper interface {
+	Lookup(ctx context.Context, id string) (paper.Paper, error)
+}
+
+var _ IDFetcher = (*ArxivAPI)(nil)
+
+// details returns the arXiv records of the papers not yet indexed with
+// categories. A failure only loses the details (logged).
+func (j *HuggingFaceJob) details(ctx context.Context, papers []paper.Paper, log *slog.Logger) []paper.Paper {
+	if j.Details == nil || j.Index == nil {
+		return nil
+	}
+	var missing []string
+	for _, p := range papers {
+		if !paper.IsArxivID(p.ID) {
+			continue
+		}
+		if q, err := j.Index.Lookup(ctx, p.ID); err == nil && len(q.Categories) > 0 {
+			continue
+		}
+		missing = append(missing, p.ID)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	extra, err := j.Details.FetchIDs(ctx, missing)
+	if err != nil {
+		log.Warn("could not complete Hugging Face papers from arXiv", "source", SourceArxiv, "papers", len(missing), "err", err)
+		return nil
+	}
+	return extra
 }
 
 // Job returns the refresher job.
@@ -352,11 +398,14 @@ func (j *HuggingFaceJob) Run(ctx context.Context) (int, error) {
 		if len(papers) == 0 {
 			continue
 		}
+		n := len(papers)
+		// The arXiv records of the same papers merge into them.
+		papers = append(papers, j.details(ctx, papers, log)...)
 		if err := j.Sink.Upsert(ctx, papers); err != nil {
-			errs = append(errs, fmt.Errorf("%s: writing %d papers: %w", date, len(papers), err))
+			errs = append(errs, fmt.Errorf("%s: writing %d papers: %w", date, n, err))
 			continue
 		}
-		written += len(papers)
+		written += n
 	}
 	return written, errors.Join(errs...)
 }

@@ -6,13 +6,17 @@ import (
 	"unicode/utf8"
 )
 
-// Readable makes the LaTeX that arXiv metadata carries in titles, authors
-// and abstracts readable without losing anything: text accents become the
-// letters they stand for (Schr\"odinger → Schrödinger, {\'E}cole → École,
+// Readable makes the text of arXiv metadata readable without losing
+// anything. It first repairs two damages found in real records: UTF-8
+// that was decoded as Latin-1 ("elementsâ\u0080\u0099" → "elements’") and a
+// DEL character where a \" accent was lost ("Teichm\x7fuller" →
+// "Teichmüller"); other control characters are dropped. Then the LaTeX:
+// text accents become the letters they stand for (Schr\"odinger → Schrödinger, {\'E}cole → École,
 // \v{S}ablica → Šablica), font commands keep their text (\emph{word} →
 // word), and \& \% \# \_ lose their backslash. Mathematics ($...$, \(...\)) is kept exactly as written, since
 // $\alpha$-stable is as readable as any rendering a chat client could do.
 func Readable(s string) string {
+	s = repair(s)
 	if !strings.ContainsAny(s, `\{`) {
 		return s
 	}
@@ -264,4 +268,72 @@ func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <
 func isLetterStart(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
 	return unicode.IsLetter(r)
+}
+
+// repair undoes mojibake and removes control characters (see Readable).
+func repair(s string) string {
+	if !strings.ContainsFunc(s, isBadControl) {
+		return s
+	}
+	// C1 controls (U+0080-U+009F) never occur in real text; next to other
+	// Latin-1 letters they are UTF-8 bytes read as Latin-1.
+	if strings.ContainsFunc(s, func(r rune) bool { return r >= 0x80 && r <= 0x9f }) {
+		s = fixMojibake(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case r == 0x7f:
+			// A lost \" before a letter: Teichm<DEL>uller.
+			if i < len(s) {
+				if out := accented('"', rune(s[i])); out != "" && s[i] < utf8.RuneSelf {
+					b.WriteString(out)
+					i++
+				}
+			}
+		case isBadControl(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isBadControl reports control characters other than white space.
+func isBadControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
+}
+
+// fixMojibake re-reads runs of Latin-1 characters (U+0080-U+00FF) as the
+// UTF-8 bytes they were, where that gives valid UTF-8.
+func fixMojibake(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	var run []byte
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		if utf8.Valid(run) {
+			b.Write(run)
+		} else {
+			for _, c := range run {
+				b.WriteRune(rune(c))
+			}
+		}
+		run = run[:0]
+	}
+	for _, r := range s {
+		if r >= 0x80 && r <= 0xff {
+			run = append(run, byte(r))
+			continue
+		}
+		flush()
+		b.WriteRune(r)
+	}
+	flush()
+	return b.String()
 }

@@ -24,6 +24,12 @@ func TestReadable(t *testing.T) {
 		{`unbalanced \emph{oops`, `unbalanced \emph{oops`},
 		{"plain title", "plain title"},
 		{`$unclosed \"o`, `$unclosed \"o`},
+		// Damage found in real arXiv records.
+		{"the orbit map to Teichm\x7fuller space", "the orbit map to Teichmüller space"},
+		{"Cenap \x7fÖzel", "Cenap Özel"},
+		{"a solution in C\u00e2\u0088\u009e space", "a solution in C∞ space"},
+		{"the chemical elements\u00e2\u0080\u0099 origins\u00e2\u0080\u0094including", "the chemical elements’ origins—including"},
+		{"caf\u00e9 \u0085 and a bell\x07", "café  and a bell"},
 	}
 	for _, c := range cases {
 		if got := sources.Readable(c.in); got != c.want {
