@@ -60,6 +60,7 @@ type Index struct {
 	now func() time.Time
 
 	english, plain, names analysis.Analyzer
+	rank                  rankParams
 
 	// wmu serialises writers, so that read-merge-write of a record is atomic.
 	wmu sync.Mutex
@@ -108,7 +109,7 @@ func Open(dir string, opts Options) (*Index, error) {
 			}
 		}
 	}
-	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now}
+	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank}
 	m := bi.Mapping()
 	for _, a := range []struct {
 		name string

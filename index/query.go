@@ -48,6 +48,8 @@ type parsedQuery struct {
 	// filterWords are free words of a topic filter (paper.Query.Filter):
 	// required, but hardly ranked.
 	filterWords []string
+	// weighted, when set, replaces the analysed free words (an expanded query).
+	weighted []termInfo
 	// unknownFixed is set on a corrected query that replaced words the index
 	// has never seen.
 	unknownFixed bool

@@ -18,15 +18,25 @@ import (
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
-// Ranking weights. They are chosen by principle, not fitted to one test
-// collection: a title is a short, dense summary of a paper, so a query word
-// in the title counts extra; query words that appear next to each other in
-// a paper (proximity) count extra; a phrase the user quoted is required.
-const (
-	titleBoost     = 1.0 // extra weight of a query term found in the title
-	proximityBoost = 0.5 // weight of an adjacent query-term pair found as a phrase
-	maxLimit       = 100
-)
+// rankParams are the ranking's knobs. The defaults follow the literature
+// rather than one test collection: a title is a short, dense summary of a
+// paper, so a query word in the title counts extra (half again); pseudo-
+// relevance feedback uses RM3's customary 10 papers, 20 terms and an even
+// mix of original and expansion terms.
+type rankParams struct {
+	titleBoost float64 // extra weight of a query term found in the title
+	fbDocs     int     // pseudo-relevance feedback: top papers read (0: off)
+	fbTerms    int     // terms taken from them
+	fbMinTerms int     // feedback only for queries of at least this many terms
+	origWeight float64 // share of the original query in the expanded one
+	// fbTemperature sharpens how much each feedback paper counts, relative
+	// to the best one's score: weight = exp((score-best)/(t*best)).
+	fbTemperature float64
+}
+
+var defaultRank = rankParams{titleBoost: 0.5, fbDocs: 10, fbTerms: 20, fbMinTerms: 3, origWeight: 0.5, fbTemperature: 0.2}
+
+const maxLimit = 100
 
 // termInfo is an analysed query term.
 type termInfo struct {
@@ -83,23 +93,74 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 		}
 	}
 
-	res, err := ix.run(ctx, pq, order, limit, offset, q.Exclude)
+	// Typo tolerance: words the index has never seen are replaced by the
+	// closest title words. A short query is mostly its key words, so it is
+	// corrected outright; a longer one only when it finds too little, else
+	// the correction is just offered.
+	corrected, fixable := ix.correct(ctx, pq)
+	if fixable && len(pq.Words) <= shortQueryWords {
+		res, err := ix.ranked(ctx, corrected, order, limit, offset, q.Exclude)
+		if err != nil {
+			return paper.Results{}, err
+		}
+		if len(res.Hits) > 0 {
+			res.DidYouMean, res.Fuzzy = corrected.display(), true
+			return ix.finish(res, pq, order, start), nil
+		}
+	}
+	res, err := ix.ranked(ctx, pq, order, limit, offset, q.Exclude)
 	if err != nil {
 		return paper.Results{}, err
 	}
-	// Typo tolerance: words the index has never seen are corrected from the
-	// titles' vocabulary, and the corrected query is run instead.
-	if corrected, ok := ix.correct(ctx, pq); ok {
-		cres, err := ix.run(ctx, corrected, order, limit, offset, q.Exclude)
-		if err == nil && len(cres.Hits) > 0 && (len(res.Hits) == 0 || corrected.unknownFixed) {
-			cres.DidYouMean = corrected.display()
-			cres.Fuzzy = true
-			res = cres
+	if fixable {
+		if res.Total < uint64(limit) {
+			if cres, err := ix.ranked(ctx, corrected, order, limit, offset, q.Exclude); err == nil && cres.Total > res.Total {
+				cres.DidYouMean, cres.Fuzzy = corrected.display(), true
+				return ix.finish(cres, pq, order, start), nil
+			}
 		}
+		res.DidYouMean = corrected.display()
 	}
+	return ix.finish(res, pq, order, start), nil
+}
+
+// shortQueryWords is the most words a query may have to be corrected
+// outright when it has misspelt words.
+const shortQueryWords = 3
+
+func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, start time.Time) paper.Results {
 	res.Notes = append(res.Notes, pq.Notes...)
 	res.Sort = order
 	res.Took = time.Since(start)
+	return res
+}
+
+// ranked runs a query and, when it ranks by relevance and describes a topic
+// in several words, runs it again expanded with pseudo-relevance feedback.
+func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
+	terms := ix.queryTerms(strings.Join(pq.Words, " "))
+	fb := order == paper.ByRelevance && ix.rank.fbDocs > 0 && len(terms) >= ix.rank.fbMinTerms
+	n := limit
+	if fb {
+		n = max(limit+offset, ix.rank.fbDocs)
+	}
+	res, err := ix.run(ctx, pq, order, n, 0, exclude)
+	if err != nil {
+		return paper.Results{}, err
+	}
+	if fb {
+		if exp := ix.expand(ctx, terms, res.Hits); exp != nil {
+			epq := *pq
+			epq.weighted = exp
+			return ix.run(ctx, &epq, order, limit, offset, exclude)
+		}
+	}
+	// Page the first pass as asked.
+	if offset >= len(res.Hits) {
+		res.Hits = nil
+	} else {
+		res.Hits = res.Hits[offset:min(len(res.Hits), offset+limit)]
+	}
 	return res, nil
 }
 
@@ -167,11 +228,13 @@ func decodeHit(h *search.DocumentMatch) (paper.Paper, error) {
 // analysed free-text terms too (for highlighting).
 func (ix *Index) buildQuery(pq *parsedQuery, exclude []string) (query.Query, []termInfo) {
 	var must, should, mustNot []query.Query
-	terms := ix.queryTerms(strings.Join(pq.Words, " "))
+	terms := pq.weighted
+	if terms == nil {
+		terms = ix.queryTerms(strings.Join(pq.Words, " "))
+	}
 	if len(terms) > 0 {
 		must = append(must, textClause(terms))
-		should = append(should, titleClause(terms)...)
-		should = append(should, proximityClauses(terms)...)
+		should = append(should, ix.rank.titleClause(terms)...)
 	}
 	for _, ph := range pq.Phrases {
 		must = append(must, ix.phraseClause(ph))
@@ -271,41 +334,16 @@ func textClause(terms []termInfo) *query.DisjunctionQuery {
 }
 
 // titleClause gives extra weight to terms found in the title.
-func titleClause(terms []termInfo) []query.Query {
-	if titleBoost == 0 {
+func (rp rankParams) titleClause(terms []termInfo) []query.Query {
+	if rp.titleBoost == 0 {
 		return nil
 	}
 	qs := make([]query.Query, len(terms))
 	for i, t := range terms {
 		tq := query.NewTermQuery(t.term)
 		tq.SetField(fTitle)
-		tq.SetBoost(t.weight * titleBoost)
+		tq.SetBoost(t.weight * rp.titleBoost)
 		qs[i] = tq
-	}
-	return []query.Query{query.NewDisjunctionQuery(qs)}
-}
-
-// proximityClauses reward papers where adjacent query terms occur next to
-// each other (with the same stop-word gap), a sequential-dependence signal.
-func proximityClauses(terms []termInfo) []query.Query {
-	if proximityBoost == 0 || len(terms) < 2 {
-		return nil
-	}
-	var qs []query.Query
-	for i := 0; i+1 < len(terms); i++ {
-		a, b := terms[i], terms[i+1]
-		gap := b.pos - a.pos
-		if gap < 1 || gap > 3 {
-			continue
-		}
-		ts := make([]string, gap+1)
-		ts[0], ts[gap] = a.term, b.term
-		pq := query.NewPhraseQuery(ts, fText)
-		pq.SetBoost(proximityBoost)
-		qs = append(qs, pq)
-	}
-	if len(qs) == 0 {
-		return nil
 	}
 	return []query.Query{query.NewDisjunctionQuery(qs)}
 }
@@ -356,7 +394,7 @@ func (ix *Index) Similar(ctx context.Context, id string, limit int) (paper.Resul
 		return paper.Results{Sort: paper.ByRelevance}, nil
 	}
 	pq := &parsedQuery{}
-	bq := query.NewBooleanQuery([]query.Query{textClause(terms)}, titleClause(terms), []query.Query{query.NewDocIDQuery([]string{p.ID})})
+	bq := query.NewBooleanQuery([]query.Query{textClause(terms)}, ix.rank.titleClause(terms), []query.Query{query.NewDocIDQuery([]string{p.ID})})
 	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
 	req.Fields = []string{fSource}
 	sr, err := ix.bi.SearchInContext(ctx, req)
@@ -456,3 +494,4 @@ func docFreq(ctx context.Context, r bindex.IndexReader, field, term string) (uin
 	defer tfr.Close()
 	return tfr.Count(), nil
 }
+
