@@ -494,4 +494,3 @@ func docFreq(ctx context.Context, r bindex.IndexReader, field, term string) (uin
 	defer tfr.Close()
 	return tfr.Count(), nil
 }
-
