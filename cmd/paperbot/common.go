@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/sample"
 	"github.com/paperbot/paperbot/index"
 )
 
@@ -34,7 +35,7 @@ func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
 
 // openIndex opens (or creates) the index; when it is empty and sample is
 // set, the embedded sample corpus is indexed first.
-func openIndex(ctx context.Context, e *env, dir string, log *slog.Logger, sample bool) (*index.Index, error) {
+func openIndex(ctx context.Context, e *env, dir string, log *slog.Logger, withSample bool) (*index.Index, error) {
 	if err := os.MkdirAll(parentDir(dir), 0o755); err != nil {
 		return nil, err
 	}
@@ -42,10 +43,10 @@ func openIndex(ctx context.Context, e *env, dir string, log *slog.Logger, sample
 	if err != nil {
 		return nil, err
 	}
-	if sample {
+	if withSample {
 		n, err := ix.Count()
 		if err == nil && n == 0 {
-			papers, err := samplePapers()
+			papers, err := sample.Papers()
 			if err != nil {
 				ix.Close()
 				return nil, fmt.Errorf("reading the sample corpus: %w", err)

@@ -1,4 +1,8 @@
-package main
+// Package sample is paperbot's built-in sample corpus: the 194 papers of a
+// trending-papers page (configs/sample/trending-papers.txt), joined with the
+// arXiv ids, authors and code links verified for them
+// (configs/sample/arxiv-ids.tsv). The console chat indexes it on first start.
+package sample
 
 import (
 	"context"
@@ -10,10 +14,11 @@ import (
 	"github.com/paperbot/paperbot/index/sources"
 )
 
-// samplePapers reads the embedded sample corpus and joins the verified arXiv
-// ids, authors and code links to it by title.
-func samplePapers() ([]paper.Paper, error) {
-	extra, err := sampleIDs(configs.SampleIDs)
+// Papers reads the embedded sample corpus and joins the verified arXiv ids,
+// authors and code links to it by title. Papers without a verified id keep
+// the id derived from their title.
+func Papers() ([]paper.Paper, error) {
+	extra, err := readIDs(configs.SampleIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -45,9 +50,9 @@ func samplePapers() ([]paper.Paper, error) {
 	return papers, nil
 }
 
-// sampleIDs reads sample/arxiv-ids.tsv: arxiv_id, title, authors ("; "),
+// readIDs reads sample/arxiv-ids.tsv: arxiv_id, title, authors ("; "),
 // code_url, evidence_url.
-func sampleIDs(tsv string) (map[string]paper.Paper, error) {
+func readIDs(tsv string) (map[string]paper.Paper, error) {
 	out := map[string]paper.Paper{}
 	for i, line := range strings.Split(strings.TrimRight(tsv, "\n"), "\n") {
 		if i == 0 || line == "" {
