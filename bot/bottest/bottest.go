@@ -4,9 +4,11 @@ package bottest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/paperbot/paperbot/bot"
 )
@@ -63,6 +65,18 @@ type Call struct {
 	Message bot.Message
 	Ref     bot.MessageRef
 	Thread  bot.ThreadRef
+	// Key is the call's idempotency key (bot.PostKey), if any.
+	Key string
+	// At is when the call was recorded (Platform.Clock, else time.Now).
+	At time.Time
+}
+
+// Channel is the channel the call went to (a thread's parent channel).
+func (c Call) Channel() string {
+	if c.Op == "thread" {
+		return c.Parent.Channel
+	}
+	return c.To.Channel
 }
 
 // Platform is a fake chat platform implementing bot.Poster and bot.Threader.
@@ -77,15 +91,65 @@ type Platform struct {
 	// call although it happened (the outcome looks unknown to the caller).
 	After func(c Call) error
 
+	// Clock stamps calls (default: time.Now, which testing/synctest fakes).
+	Clock bot.Clock
+	// PerChannel, when set, paces calls like a real adapter: calls to one
+	// channel (thread starts count for the parent's channel) are spaced
+	// at least this far apart; a caller waits for its slot (use
+	// testing/synctest to wait in fake time). Channels do not wait for
+	// each other.
+	PerChannel time.Duration
+	// NoFind, when set, makes the platform unable to look up earlier
+	// posts: FindPost and FindThread fail (a platform without history).
+	NoFind bool
+
 	mu    sync.Mutex
 	calls []Call
 	seq   int
+	slots map[string]time.Time
 }
 
 var (
-	_ bot.Poster   = (*Platform)(nil)
-	_ bot.Threader = (*Platform)(nil)
+	_ bot.Poster       = (*Platform)(nil)
+	_ bot.Threader     = (*Platform)(nil)
+	_ bot.PostFinder   = (*Platform)(nil)
+	_ bot.ThreadFinder = (*Platform)(nil)
 )
+
+func (p *Platform) now() time.Time {
+	if p.Clock != nil {
+		return p.Clock.Now()
+	}
+	return time.Now()
+}
+
+// pace waits for the channel's next slot when PerChannel is set.
+func (p *Platform) pace(ctx context.Context, channel string) error {
+	if p.PerChannel <= 0 {
+		return nil
+	}
+	p.mu.Lock()
+	if p.slots == nil {
+		p.slots = map[string]time.Time{}
+	}
+	now := p.now()
+	slot := p.slots[channel]
+	if slot.Before(now) {
+		slot = now
+	}
+	p.slots[channel] = slot.Add(p.PerChannel)
+	p.mu.Unlock()
+	if wait := slot.Sub(now); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
 
 func (p *Platform) platform() string {
 	if p.Name == "" {
@@ -95,14 +159,18 @@ func (p *Platform) platform() string {
 }
 
 // Post records a message and returns its reference.
-func (p *Platform) Post(_ context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
-	c := Call{Op: "post", To: to, Message: m}
+func (p *Platform) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
+	c := Call{Op: "post", To: to, Message: m, Key: bot.PostKey(ctx)}
 	if p.Before != nil {
 		if err := p.Before(c); err != nil {
 			return bot.MessageRef{}, err
 		}
 	}
+	if err := p.pace(ctx, to.Channel); err != nil {
+		return bot.MessageRef{}, err
+	}
 	p.mu.Lock()
+	c.At = p.now()
 	p.seq++
 	c.Ref = bot.MessageRef{Platform: p.platform(), Team: to.Team, Channel: to.Channel, ID: fmt.Sprintf("m%d", p.seq)}
 	c.Ref.URL = "https://chat.example/" + to.Channel + "/" + c.Ref.ID
@@ -117,14 +185,18 @@ func (p *Platform) Post(_ context.Context, to bot.Destination, m bot.Message) (b
 }
 
 // StartThread records a thread started on parent with a first message.
-func (p *Platform) StartThread(_ context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
-	c := Call{Op: "thread", Parent: parent, Title: title, Message: m}
+func (p *Platform) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
+	c := Call{Op: "thread", Parent: parent, Title: title, Message: m, Key: bot.PostKey(ctx)}
 	if p.Before != nil {
 		if err := p.Before(c); err != nil {
 			return bot.ThreadRef{}, err
 		}
 	}
+	if err := p.pace(ctx, parent.Channel); err != nil {
+		return bot.ThreadRef{}, err
+	}
 	p.mu.Lock()
+	c.At = p.now()
 	p.seq++
 	c.Thread = bot.ThreadRef{ID: parent.ID, Channel: parent.Channel, URL: parent.URL + "/thread"}
 	p.calls = append(p.calls, c)
@@ -142,4 +214,51 @@ func (p *Platform) Calls() []Call {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]Call(nil), p.calls...)
+}
+
+// ErrNoFind is returned by FindPost and FindThread when NoFind is set.
+var ErrNoFind = errors.New("bottest: this platform cannot look up earlier posts")
+
+// FindPost finds a recorded post with the key (a bot.PostFinder).
+func (p *Platform) FindPost(_ context.Context, to bot.Destination, key string, since time.Time) (bot.MessageRef, bool, error) {
+	if p.NoFind {
+		return bot.MessageRef{}, false, ErrNoFind
+	}
+	for _, c := range p.Calls() {
+		if c.Op == "post" && key != "" && c.Key == key && c.To.Channel == to.Channel && c.To.Thread == to.Thread && !c.At.Before(since) {
+			return c.Ref, true, nil
+		}
+	}
+	return bot.MessageRef{}, false, nil
+}
+
+// FindThread finds a recorded thread started with the key (a bot.ThreadFinder).
+func (p *Platform) FindThread(_ context.Context, parent bot.MessageRef, key string, since time.Time) (bot.ThreadRef, bool, error) {
+	if p.NoFind {
+		return bot.ThreadRef{}, false, ErrNoFind
+	}
+	for _, c := range p.Calls() {
+		if c.Op == "thread" && key != "" && c.Key == key && c.Parent.ID == parent.ID && !c.At.Before(since) {
+			return c.Thread, true, nil
+		}
+	}
+	return bot.ThreadRef{}, false, nil
+}
+
+// CallsTo returns the calls made to one channel, in order.
+func (p *Platform) CallsTo(channel string) []Call {
+	var out []Call
+	for _, c := range p.Calls() {
+		if c.Channel() == channel {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Reset forgets the recorded calls.
+func (p *Platform) Reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = nil
 }

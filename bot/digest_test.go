@@ -1,0 +1,577 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/index"
+	"github.com/paperbot/paperbot/index/sources"
+)
+
+// fault is one place a digest run fails.
+type faultPoint struct {
+	name string
+	// op and n select the platform call: the n-th (1-based) "post" or
+	// "thread" call; n == 0 with op "plan" fails right after the plan
+	// was saved.
+	op string
+	n  int
+	// before fails before the call reaches the platform (nothing
+	// happens); otherwise after it happened (the outcome looks unknown).
+	before bool
+}
+
+// A day of 3 papers is 4 posts (header, 3 papers) and 3 threads.
+var faultPoints = func() []faultPoint {
+	fs := []faultPoint{{name: "after planning", op: "plan"}}
+	fs = append(fs, faultPoint{name: "before posting the header", op: "post", n: 1, before: true})
+	fs = append(fs, faultPoint{name: "after posting the header", op: "post", n: 1})
+	for k := 1; k <= 3; k++ {
+		fs = append(fs,
+			faultPoint{name: fmt.Sprintf("before posting paper %d", k), op: "post", n: k + 1, before: true},
+			faultPoint{name: fmt.Sprintf("after posting paper %d", k), op: "post", n: k + 1},
+			faultPoint{name: fmt.Sprintf("before starting thread %d", k), op: "thread", n: k, before: true},
+			faultPoint{name: fmt.Sprintf("after starting thread %d", k), op: "thread", n: k},
+		)
+	}
+	return fs
+}()
+
+// inject arms the fault on the env's platform: it fires once, returning
+// an error (and, when crash is set, killing the process state first).
+func inject(e *env, f faultPoint, crash bool) {
+	if f.op == "plan" {
+		if crash {
+			e.st.crashAfterSave = 1
+		} else {
+			// An error right after planning: the first post fails before
+			// reaching the platform.
+			f = faultPoint{op: "post", n: 1, before: true}
+		}
+	}
+	counts := map[string]int{}
+	fired := false
+	hook := func(before bool) func(c bottest.Call) error {
+		return func(c bottest.Call) error {
+			if before {
+				counts[c.Op]++
+			}
+			if fired || f.before != before || c.Op != f.op || counts[c.Op] != f.n {
+				return nil
+			}
+			fired = true
+			if crash {
+				e.st.crash()
+			}
+			return errors.New("injected failure")
+		}
+	}
+	e.plat.Before, e.plat.After = hook(true), hook(false)
+}
+
+// A run that fails at any step, by an error or by a crash (the process
+// state dropped and the bbolt file reopened), is completed by the next
+// run: every paper posted once and threaded once, nothing duplicated.
+func TestDigestFaultInjection(t *testing.T) {
+	due := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
+	for _, mode := range []string{"error", "crash"} {
+		for _, f := range faultPoints {
+			t.Run(mode+"/"+f.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					clock := &fakeClock{t: due.Add(-time.Hour)}
+					e := newEnv(t, manyPapers(20), clock)
+					e.subscribe(bot.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now()})
+					inject(e, f, mode == "crash")
+					clock.Set(due.Add(time.Minute))
+
+					err := e.d.RunDue(t.Context())
+					if err == nil {
+						t.Fatal("the first run did not fail")
+					}
+					if mode == "crash" {
+						if !errors.Is(err, errCrashed) {
+							t.Fatalf("first run: %v, want the crash", err)
+						}
+						e.restart()
+					}
+					for i := 0; ; i++ {
+						clock.Set(clock.Now().Add(time.Minute))
+						if err = e.d.RunDue(t.Context()); err == nil {
+							break
+						}
+						if i == 3 {
+							t.Fatalf("run %d: %v", i+2, err)
+						}
+					}
+					day := e.day("C1", "2025-05-05")
+					if day.Status != bot.DayDone {
+						t.Fatalf("day %s: %s", day.Status, day.Note)
+					}
+					var want []string
+					for _, p := range day.Papers {
+						want = append(want, p.Paper.ID)
+						if !p.Post.IsDone() || !p.Thread.IsDone() {
+							t.Errorf("%s: post %+v thread %+v", p.Paper.ID, p.Post, p.Thread)
+						}
+					}
+					if len(want) != 3 {
+						t.Fatalf("planned %d papers, want 3", len(want))
+					}
+					checkExactlyOnce(t, e.plat.Calls(), want)
+
+					disc, err := e.db.DiscussionsOf(t.Context(), want...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, id := range want {
+						if len(disc[id]) != 1 || disc[id][0].ChannelName != "ml-papers" || disc[id][0].URL == "" {
+							t.Errorf("discussions of %s: %+v", id, disc[id])
+						}
+					}
+					// Nothing more on later runs the same day.
+					n := len(e.plat.Calls())
+					if err := e.d.RunDue(t.Context()); err != nil || len(e.plat.Calls()) != n {
+						t.Errorf("a later run: err %v, %d more calls", err, len(e.plat.Calls())-n)
+					}
+				})
+			})
+		}
+	}
+}
+
+// On a platform that cannot look up earlier posts (no PostFinder, or
+// lookups that keep failing), a step whose outcome is unknown is given up
+// rather than repeated: never a duplicate, every other paper still posted
+// and threaded, and the uncertain paper never offered again.
+func TestDigestUnknownOutcomeWithoutLookup(t *testing.T) {
+	due := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
+	for _, mode := range []string{"error", "crash", "lookup fails"} {
+		for _, f := range faultPoints {
+			t.Run(mode+"/"+f.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					clock := &fakeClock{t: due.Add(-time.Hour)}
+					e := newEnv(t, manyPapers(20), clock)
+					if mode == "lookup fails" {
+						e.plat.NoFind = true
+					} else {
+						e.poster = noLookup{e.plat}
+					}
+					e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now()})
+					inject(e, f, mode == "crash")
+					clock.Set(due.Add(time.Minute))
+					if err := e.d.RunDue(t.Context()); err == nil {
+						t.Fatal("the first run did not fail")
+					}
+					if mode == "crash" {
+						e.restart()
+					}
+					for range 6 {
+						clock.Set(clock.Now().Add(time.Minute))
+						_ = e.d.RunDue(t.Context())
+					}
+					day := e.day("C1", "2025-05-05")
+					if day.Status != bot.DayDone {
+						t.Fatalf("day %s: %s", day.Status, day.Note)
+					}
+					calls := e.plat.Calls()
+					if h := headers(calls); len(h) > 1 {
+						t.Errorf("%d headers", len(h))
+					}
+					ids := posted(calls)
+					if len(slices.Compact(slices.Sorted(slices.Values(ids)))) != len(ids) {
+						t.Errorf("a paper was posted twice: %v", ids)
+					}
+					threads := map[string]int{}
+					for _, c := range calls {
+						if c.Op == "thread" {
+							threads[c.Parent.ID]++
+							if threads[c.Parent.ID] > 1 {
+								t.Errorf("two threads on message %s", c.Parent.ID)
+							}
+						}
+					}
+					lost := 0
+					for _, p := range day.Papers {
+						switch {
+						case p.Post.Unknown:
+							lost++
+						case !p.Post.IsDone():
+							t.Errorf("%s was not posted: %+v", p.Paper.ID, p.Post)
+						case !p.Thread.IsDone() && !p.Thread.Unknown:
+							t.Errorf("%s has no thread: %+v", p.Paper.ID, p.Thread)
+						}
+					}
+					if lost > 1 {
+						t.Errorf("%d papers given up, want at most the one that failed", lost)
+					}
+					// The uncertain paper is never planned again in the channel.
+					sent, err := e.db.Sent(t.Context(), "fake", "C1")
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, p := range day.Papers {
+						if !slices.Contains(sent, p.Paper.ID) {
+							t.Errorf("%s is not in the channel's sent set", p.Paper.ID)
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+// A platform that refuses a post (a fault.Invalid error: the bot is not
+// in the channel) did not post it: the next run posts it, with no
+// lookup needed. After MaxAttempts refusals the paper is given up and may
+// come back another day.
+func TestDigestRefusedPostIsRetried(t *testing.T) {
+	due := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: due.Add(-time.Hour)}
+	e := newEnv(t, manyPapers(20), clock)
+	e.plat.NoFind = true
+	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now()})
+	refusals := 2
+	e.plat.Before = func(c bottest.Call) error {
+		if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper && refusals > 0 {
+			refusals--
+			return fault.New(fault.Invalid, "paperbot is not a member of the channel")
+		}
+		return nil
+	}
+	clock.Set(due)
+	for range 2 {
+		if err := e.d.RunDue(t.Context()); !fault.Is(err, fault.Invalid) {
+			t.Fatalf("run: %v, want the refusal", err)
+		}
+	}
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	day := e.day("C1", "2025-05-05")
+	checkExactlyOnce(t, e.plat.Calls(), []string{day.Papers[0].Paper.ID, day.Papers[1].Paper.ID})
+	if a := day.Papers[0].Post.Attempts; a != 3 {
+		t.Errorf("first paper took %d attempts, want 3", a)
+	}
+
+	// Always refused: given up after MaxAttempts, and not in the sent set.
+	e2 := newEnv(t, manyPapers(20), clock)
+	e2.subscribe(bot.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 1, Since: due.Add(-time.Hour)})
+	e2.plat.Before = func(c bottest.Call) error {
+		if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper {
+			return fault.New(fault.Invalid, "not allowed")
+		}
+		return nil
+	}
+	for range 10 {
+		_ = e2.d.RunDue(t.Context())
+	}
+	d2 := e2.day("C2", "2025-05-05")
+	if d2.Status != bot.DayDone || !strings.HasPrefix(d2.Papers[0].Post.Skipped, "gave up after 5 attempts") {
+		t.Errorf("day %s, paper step %+v", d2.Status, d2.Papers[0].Post)
+	}
+	if sent, _ := e2.db.Sent(t.Context(), "fake", "C2"); len(sent) != 0 {
+		t.Errorf("sent set %v: a paper never posted must stay eligible", sent)
+	}
+}
+
+// The tests over the sample corpus share one real Bleve index (they only
+// read it).
+func TestDigestOverSampleCorpus(t *testing.T) {
+	ix := sampleIndex(t)
+	t.Run("a week", func(t *testing.T) { testWeekOverSampleCorpus(t, ix) })
+	t.Run("discussion links", func(t *testing.T) { testDiscussionLinksInShowAndSearch(t, ix) })
+	t.Run("malformed topic", func(t *testing.T) { testSubscribeRefusesAMalformedTopic(t, ix) })
+}
+
+// sampleIndex indexes the sample corpus (the trending-page capture with
+// its verified arXiv ids) into a real Bleve index.
+func sampleIndex(t *testing.T) *index.Index {
+	t.Helper()
+	ids := map[string][]string{}
+	for i, line := range strings.Split(strings.TrimSpace(configs.SampleIDs), "\n") {
+		f := strings.Split(line, "\t")
+		if i == 0 || len(f) < 3 {
+			continue
+		}
+		ids[strings.ToLower(paper.FoldSpace(f[1]))] = append([]string{f[0]}, strings.Split(f[2], "; ")...)
+	}
+	var papers []paper.Paper
+	err := sources.Parse(t.Context(), strings.NewReader(configs.SampleTrending), "trending-papers.txt", sources.Trending, sources.Handler{
+		Paper: func(p paper.Paper) error {
+			if x, ok := ids[strings.ToLower(p.Title)]; ok {
+				p.ID, p.Authors, p.URL, p.PDFURL = x[0], x[1:], "", ""
+				if err := p.Normalize(); err != nil {
+					return err
+				}
+			}
+			papers = append(papers, p)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 5, 5, 0, 0, 0, 0, time.UTC)
+	ix, err := index.Open(t.TempDir(), index.Options{Logger: discard, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	if err := ix.Upsert(t.Context(), papers); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := ix.Count(); n < 100 {
+		t.Fatalf("sample index has %d papers", n)
+	}
+	return ix
+}
+
+// A week of daily digests over the sample corpus: never a paper twice in
+// one channel, the preview before each run lists exactly what the run
+// then posts, in order, labels follow the trending window, and a channel
+// whose topic runs dry posts nothing at all.
+func testWeekOverSampleCorpus(t *testing.T, ix *index.Index) {
+	berlin := mustZone(t, "Europe/Berlin")
+	clock := &fakeClock{t: time.Date(2025, 5, 4, 12, 0, 0, 0, berlin)}
+	e := newEnv(t, ix, clock)
+	subs := []bot.Subscription{
+		{Channel: "all", ChannelName: "papers", Time: "09:00", Zone: "Europe/Berlin", Top: 5},
+		{Channel: "lm", ChannelName: "llm", Time: "09:00", Zone: "Europe/Berlin", Top: 3, Topic: "language model"},
+		{Channel: "protein", ChannelName: "bio", Time: "09:00", Zone: "Europe/Berlin", Top: 4, Topic: "protein"},
+	}
+	for _, s := range subs {
+		s.Since = clock.Now()
+		e.subscribe(s)
+	}
+	everPosted := map[string]map[string]string{}
+	emptyDays := map[string]int{}
+	for day := range 7 {
+		date := time.Date(2025, 5, 5+day, 9, 0, 0, 0, berlin)
+		clock.Set(date.Add(-time.Hour))
+		previews := map[string][]string{}
+		for _, s := range subs {
+			pv, err := e.d.Preview(t.Context(), "fake", s.Channel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pv.Date != date.Format(time.DateOnly) || !pv.Due.Equal(date) {
+				t.Errorf("%s day %d: preview of %s %s, want %s", s.Channel, day, pv.Date, pv.Due, date)
+			}
+			for _, p := range pv.Day.Papers {
+				previews[s.Channel] = append(previews[s.Channel], p.Paper.ID+" "+p.Label())
+			}
+		}
+		e.plat.Reset()
+		clock.Set(date)
+		if err := e.d.RunDue(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range subs {
+			calls := e.plat.CallsTo(s.Channel)
+			var got []string
+			for _, c := range calls {
+				if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper {
+					// "1 of 3 · new" → the label.
+					_, label, _ := strings.Cut(c.Message.Intro, " · ")
+					got = append(got, c.Message.Sections[0].PaperID+" "+label)
+				}
+			}
+			if !slices.Equal(got, previews[s.Channel]) {
+				t.Errorf("%s day %d: posted\n%v\npreview said\n%v", s.Channel, day, got, previews[s.Channel])
+			}
+			if len(got) == 0 {
+				emptyDays[s.Channel]++
+				if len(calls) != 0 {
+					t.Errorf("%s day %d: nothing new, yet %d calls (a header?)", s.Channel, day, len(calls))
+				}
+				if d := e.day(s.Channel, date.Format(time.DateOnly)); d.Status != bot.DayEmpty {
+					t.Errorf("%s day %d: status %s, want empty", s.Channel, day, d.Status)
+				}
+				continue
+			}
+			if len(got) > s.Top {
+				t.Errorf("%s: %d papers, top is %d", s.Channel, len(got), s.Top)
+			}
+			if everPosted[s.Channel] == nil {
+				everPosted[s.Channel] = map[string]string{}
+			}
+			for _, g := range got {
+				id := strings.Fields(g)[0]
+				if prev, ok := everPosted[s.Channel][id]; ok {
+					t.Errorf("%s: paper %s posted on day %d and again on %s", s.Channel, id, day, prev)
+				}
+				everPosted[s.Channel][id] = fmt.Sprint(day)
+			}
+			// The papers ranked Top+1..2×Top yesterday are "still trending" today.
+			if day == 1 && s.Channel == "all" {
+				for _, g := range got {
+					if !strings.HasSuffix(g, "still trending, day 2") {
+						t.Errorf("all, day 2: %q, want still trending, day 2", g)
+					}
+				}
+			}
+			if day == 0 {
+				for _, g := range got {
+					if !strings.HasSuffix(g, " new") {
+						t.Errorf("%s, day 1: %q, want new", s.Channel, g)
+					}
+				}
+			}
+		}
+	}
+	if n := len(everPosted["all"]); n != 35 {
+		t.Errorf("all: %d papers in a week, want 35", n)
+	}
+	if emptyDays["protein"] == 0 {
+		t.Errorf("the protein channel never ran dry; the test wants an empty day (posted %d papers)", len(everPosted["protein"]))
+	}
+	t.Logf("a week: %d papers to #papers, %d to #llm, %d to #bio (%d empty days)",
+		len(everPosted["all"]), len(everPosted["lm"]), len(everPosted["protein"]), emptyDays["protein"])
+}
+
+// Papers posted by the digest show their threads in /papers show and in
+// search results.
+func testDiscussionLinksInShowAndSearch(t *testing.T, ix *index.Index) {
+	clock := &fakeClock{t: time.Date(2025, 5, 5, 8, 0, 0, 0, time.UTC)}
+	e := newEnv(t, ix, clock)
+	e.subscribe(bot.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "UTC", Top: 2, Topic: "protein", Since: clock.Now()})
+	clock.Set(clock.Now().Add(time.Hour))
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	day := e.day("C1", "2025-05-05")
+	b, err := bot.New(bot.Config{Searcher: ix, Discussions: e.db, Digest: e.d, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := day.Papers[0].Paper
+	thread := day.Papers[0].Thread.Thread.URL
+	for _, text := range []string{"show " + p.ID, "protein"} {
+		var rec bottest.Recorder
+		if err := b.Handle(t.Context(), &bot.Request{Platform: "fake", Channel: "C9", Text: text}, &rec); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, s := range rec.Last().Sections {
+			if s.PaperID != p.ID {
+				continue
+			}
+			for _, l := range s.Links {
+				if l.Label == "Discussed in #ml-papers" && l.URL == thread {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%q: no link to the thread %s in\n%s", text, thread, rec.Text())
+		}
+	}
+}
+
+// A store failure while recording a step stops the run (nothing is
+// posted without its record), and the day completes later.
+func TestDigestStopsWhenTheLedgerFails(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
+	e := newEnv(t, manyPapers(10), clock)
+	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
+	e.st.crashAfterSave = 3 // plan, header claim, header posted; the paper's claim fails
+	if err := e.d.RunDue(t.Context()); !errors.Is(err, errCrashed) {
+		t.Fatalf("run: %v", err)
+	}
+	if n := len(posted(e.plat.Calls())); n != 0 {
+		t.Fatalf("%d papers posted although their claim was not recorded", n)
+	}
+	e.restart()
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	d := e.day("C1", "2025-05-05")
+	checkExactlyOnce(t, e.plat.Calls(), []string{d.Papers[0].Paper.ID, d.Papers[1].Paper.ID})
+}
+
+// Unsubscribing in the middle of a day stops new messages; threads of
+// papers already out are still started.
+func TestDigestUnsubscribeMidDay(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
+	e := newEnv(t, manyPapers(10), clock)
+	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now().Add(-time.Hour), Source: bot.SourceChat})
+	e.plat.After = func(c bottest.Call) error {
+		if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper {
+			e.plat.After = nil
+			return errors.New("timeout")
+		}
+		return nil
+	}
+	if err := e.d.RunDue(t.Context()); err == nil {
+		t.Fatal("want the injected failure")
+	}
+	if _, err := e.d.Unsubscribe(t.Context(), "fake", "C1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	d := e.day("C1", "2025-05-05")
+	if got := posted(e.plat.Calls()); len(got) != 1 {
+		t.Errorf("posted %v, want only the first paper", got)
+	}
+	if !d.Papers[0].Thread.IsDone() || d.Papers[1].Post.Skipped == "" || d.Status != bot.DayDone {
+		t.Errorf("day %s: first thread %+v, second post %+v", d.Status, d.Papers[0].Thread, d.Papers[1].Post)
+	}
+}
+
+// Messages: the header and paper messages carry what the issue asks for.
+func TestDigestMessages(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
+	f := manyPapers(10)
+	f.papers[0].AISummary = "A short summary from Hugging Face."
+	f.papers[0].Upvotes = 120
+	e := newEnv(t, f, clock)
+	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Topic: "diffusion", Since: clock.Now().Add(-time.Hour)})
+	if err := e.d.RunDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.plat.Calls()
+	h := calls[0].Message
+	if h.Kind != bot.KindDigestHeader || h.Title != "Trending papers on “diffusion” · Monday 5 May" || !strings.Contains(h.Intro, "2 papers") || h.Text == "" {
+		t.Errorf("header %+v", h)
+	}
+	m := calls[1].Message
+	s := m.Sections[0]
+	if m.Kind != bot.KindDigestPaper || m.Intro != "1 of 2 · new" || s.Title != "Paper 1 on diffusion" ||
+		s.Summary[0].Text != "A short summary from Hugging Face." || m.Text == "" {
+		t.Errorf("paper message %+v", m)
+	}
+	var fields, links []string
+	for _, f := range s.Fields {
+		fields = append(fields, f.Name+": "+f.Value)
+	}
+	for _, l := range s.Links {
+		links = append(links, l.Label)
+	}
+	if !slices.Equal(fields, []string{"Authors: Ada Lovelace, Alan Turing", "Stats: ▲ 120 upvotes"}) {
+		t.Errorf("fields %v", fields)
+	}
+	if !slices.Equal(links, []string{"Abstract", "Hugging Face", "alphaXiv"}) {
+		t.Errorf("links %v", links)
+	}
+	long := calls[3].Message.Sections[0].Summary[0].Text
+	if n := len([]rune(long)); n > 221 || !strings.HasSuffix(long, "…") {
+		t.Errorf("summary of %d runes: %q", n, long)
+	}
+	th := calls[2]
+	if th.Op != "thread" || th.Title != "Paper 1 on diffusion" || th.Message.Kind != bot.KindThreadIntro || th.Parent.ID != calls[1].Ref.ID {
+		t.Errorf("thread call %+v", th)
+	}
+}

@@ -1,0 +1,295 @@
+package bot
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paperbot/paperbot/bot/fault"
+)
+
+// Weekdays is a set of days of the week (bit i is time.Weekday(i)). The
+// empty set means every day.
+type Weekdays uint8
+
+// Common sets.
+const (
+	EveryDay Weekdays = 0
+	WorkWeek Weekdays = 1<<time.Monday | 1<<time.Tuesday | 1<<time.Wednesday | 1<<time.Thursday | 1<<time.Friday
+	Weekend  Weekdays = 1<<time.Saturday | 1<<time.Sunday
+	allDays  Weekdays = WorkWeek | Weekend
+)
+
+// Has reports whether d is in the set (every day is in the empty set).
+func (w Weekdays) Has(d time.Weekday) bool { return w == EveryDay || w == allDays || w&(1<<d) != 0 }
+
+var dayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// String is "every day", "weekdays", "weekends" or a list like "mon,wed,fri".
+func (w Weekdays) String() string {
+	switch w {
+	case EveryDay, allDays:
+		return "every day"
+	case WorkWeek:
+		return "weekdays"
+	case Weekend:
+		return "weekends"
+	}
+	var parts []string
+	for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
+		if w&(1<<d) != 0 {
+			parts = append(parts, dayNames[d])
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParseDays reads a set of days: "daily" (or "every day", "all", ""),
+// "weekdays", "weekends", day names and ranges separated by commas or
+// spaces ("mon-fri", "mon,wed,fri", "tue thu", "monday"). Ranges wrap
+// ("fri-mon").
+func ParseDays(s string) (Weekdays, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch s {
+	case "", "daily", "every day", "everyday", "all", "*":
+		return EveryDay, nil
+	case "weekdays", "workdays":
+		return WorkWeek, nil
+	case "weekends", "weekend":
+		return Weekend, nil
+	}
+	var w Weekdays
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		from, to, isRange := strings.Cut(part, "-")
+		a, ok := parseDay(from)
+		if !ok {
+			return 0, fmt.Errorf("%q is not a day of the week (use mon, tue, ... or a range like mon-fri)", from)
+		}
+		if !isRange {
+			w |= 1 << a
+			continue
+		}
+		b, ok := parseDay(to)
+		if !ok {
+			return 0, fmt.Errorf("%q is not a day of the week (use mon, tue, ... or a range like mon-fri)", to)
+		}
+		for d := a; ; d = (d + 1) % 7 {
+			w |= 1 << d
+			if d == b {
+				break
+			}
+		}
+	}
+	if w == allDays {
+		return EveryDay, nil
+	}
+	return w, nil
+}
+
+func parseDay(s string) (time.Weekday, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 {
+		return 0, false
+	}
+	for i, n := range dayNames {
+		full := strings.ToLower(time.Weekday(i).String())
+		if strings.HasPrefix(full, s) && (len(s) >= 3 || s == n[:2]) {
+			return time.Weekday(i), true
+		}
+	}
+	return 0, false
+}
+
+// ParseClock reads a time of day: "09:00", "9:30", "18:05", "9" (09:00),
+// "9am", "6:30pm", "noon", "midnight". It returns the canonical "HH:MM".
+func ParseClock(s string) (string, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	switch t {
+	case "noon":
+		return "12:00", nil
+	case "midnight":
+		return "00:00", nil
+	}
+	suffix := ""
+	for _, x := range []string{"am", "pm", "a.m.", "p.m."} {
+		if strings.HasSuffix(t, x) {
+			suffix = x[:1]
+			t = strings.TrimSpace(strings.TrimSuffix(t, x))
+			break
+		}
+	}
+	hs, ms, hasMin := strings.Cut(t, ":")
+	if !hasMin {
+		hs, ms, hasMin = strings.Cut(t, ".")
+	}
+
+	h, err := strconv.Atoi(hs)
+	if err != nil || len(hs) > 2 || strings.ContainsAny(hs, "+-") {
+		return "", fmt.Errorf("%q is not a time of day (use HH:MM, like 09:00 or 17:30)", s)
+	}
+	m := 0
+	if hasMin {
+		m, err = strconv.Atoi(ms)
+		if err != nil || len(ms) != 2 || strings.ContainsAny(ms, "+-") {
+			return "", fmt.Errorf("%q is not a time of day: minutes must be two digits (like 09:05)", s)
+		}
+	}
+	switch suffix {
+	case "a", "p":
+		if h < 1 || h > 12 {
+			return "", fmt.Errorf("%q is not a time of day: with am/pm the hour is 1-12", s)
+		}
+		h %= 12
+		if suffix == "p" {
+			h += 12
+		}
+	default:
+		if h > 23 {
+			return "", fmt.Errorf("%q is not a time of day: the hour must be 00-23", s)
+		}
+	}
+	if m > 59 {
+		return "", fmt.Errorf("%q is not a time of day: the minutes must be 00-59", s)
+	}
+	return fmt.Sprintf("%02d:%02d", h, m), nil
+}
+
+// LoadZone loads an IANA time zone, with an error that says what to write.
+// Binaries embed the zone database (time/tzdata), so this does not depend
+// on the host.
+func LoadZone(name string) (*time.Location, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, fmt.Errorf("no time zone given (use an IANA name like Europe/Berlin or America/New_York)")
+	}
+	if strings.EqualFold(name, "utc") || strings.EqualFold(name, "gmt") {
+		return time.UTC, nil
+	}
+	if strings.EqualFold(name, "local") {
+		return nil, fmt.Errorf("%q is not allowed: name the zone (like Europe/Berlin) so the schedule does not depend on the server", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		// Zone names are case-sensitive; accept "europe/berlin" too.
+		if loc, err2 := time.LoadLocation(zoneCase(name)); err2 == nil {
+			return loc, nil
+		}
+		return nil, fmt.Errorf("%q is not a known time zone (use an IANA name like Europe/Berlin or America/New_York)", name)
+	}
+	return loc, nil
+}
+
+// zoneCase capitalises each word of a zone name: "america/new_york" →
+// "America/New_York".
+func zoneCase(name string) string {
+	b := []byte(strings.ToLower(name))
+	for i := range b {
+		if (i == 0 || strings.IndexByte("/_-", b[i-1]) >= 0) && b[i] >= 'a' && b[i] <= 'z' {
+			b[i] -= 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// Validate checks a subscription and says which part is wrong.
+func (s Subscription) Validate(maxTop int) error {
+	if s.Platform == "" || s.Channel == "" {
+		return fault.New(fault.Invalid, "a digest needs a platform and a channel")
+	}
+	if c, err := ParseClock(s.Time); err != nil {
+		return fault.New(fault.Invalid, "time: %s", err.Error())
+	} else if c != s.Time {
+		return fault.New(fault.Invalid, "time: %q must be written HH:MM (%s)", s.Time, c)
+	}
+	if _, err := LoadZone(s.Zone); err != nil {
+		return fault.New(fault.Invalid, "time zone: %s", err.Error())
+	}
+	if s.Top < 1 || s.Top > maxTop {
+		return fault.New(fault.Invalid, "top: %d papers is not between 1 and %d", s.Top, maxTop)
+	}
+	return nil
+}
+
+// occurrence is one due time of a subscription.
+type occurrence struct {
+	// Date is the local date, YYYY-MM-DD.
+	Date string
+	Due  time.Time
+}
+
+// clock returns the hour and minute of a validated "HH:MM".
+func clockOf(s string) (h, m int) {
+	if len(s) != 5 {
+		return 0, 0
+	}
+	h, _ = strconv.Atoi(s[:2])
+	m, _ = strconv.Atoi(s[3:])
+	return h, m
+}
+
+// dueOn is the due time on the local date y-m-d, computed with time.Date
+// in the zone: across a DST change the wall-clock time stays the same. A
+// time that does not exist that day (skipped by a spring-forward change)
+// is normalised by time.Date to the same instant an hour later on the
+// wall clock; a time that occurs twice (fall back) is posted once, since
+// the ledger is keyed by date.
+func dueOn(y int, mo time.Month, d int, hh, mm int, loc *time.Location) occurrence {
+	// Take the date from noon, which exists on every day in every zone.
+	day := time.Date(y, mo, d, 12, 0, 0, 0, loc)
+	return occurrence{
+		Date: day.Format(time.DateOnly),
+		Due:  time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, loc),
+	}
+}
+
+// latest returns the latest occurrence due at or before now on an allowed
+// day (looking back at most a week).
+func latest(s Subscription, loc *time.Location, now time.Time) (occurrence, bool) {
+	hh, mm := clockOf(s.Time)
+	local := now.In(loc)
+	for i := 0; i <= 7; i++ {
+		o := dueOn(local.Year(), local.Month(), local.Day()-i, hh, mm, loc)
+		if o.Due.After(now) || !s.Days.Has(o.weekday()) {
+			continue
+		}
+		return o, true
+	}
+	return occurrence{}, false
+}
+
+// next returns the first occurrence due strictly after now.
+func next(s Subscription, loc *time.Location, now time.Time) (occurrence, bool) {
+	hh, mm := clockOf(s.Time)
+	local := now.In(loc)
+	for i := 0; i <= 8; i++ {
+		o := dueOn(local.Year(), local.Month(), local.Day()+i, hh, mm, loc)
+		if !o.Due.After(now) || !s.Days.Has(o.weekday()) {
+			continue
+		}
+		return o, true
+	}
+	return occurrence{}, false
+}
+
+// weekday is the day of the week of the local date.
+func (o occurrence) weekday() time.Weekday {
+	t, _ := time.Parse(time.DateOnly, o.Date)
+	return t.Weekday()
+}
+
+// daysBetween is the number of calendar days from date a to date b (both
+// YYYY-MM-DD); 0 when either does not parse.
+func daysBetween(a, b string) int {
+	ta, err1 := time.Parse(time.DateOnly, a)
+	tb, err2 := time.Parse(time.DateOnly, b)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(tb.Sub(ta).Hours()/24 + 0.5)
+}
+
+// describeSchedule is "every day at 09:00 Europe/Berlin".
+func describeSchedule(s Subscription) string {
+	return s.Days.String() + " at " + s.Time + " " + s.Zone
+}

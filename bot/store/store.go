@@ -1,0 +1,461 @@
+// Package store keeps paperbot's durable state in one bbolt file: the
+// digest subscriptions, the post ledger and the paper-to-thread links. It
+// implements the interfaces the core declares (bot.DigestStore, which
+// includes bot.Discussions); the core never imports it.
+//
+// Every write is one bbolt transaction, synced to disk before it returns.
+// Layout (bucket: key → value, values JSON):
+//
+//	meta:          "version" → schema version
+//	subscriptions: platform \0 channel → bot.Subscription
+//	days:          platform \0 channel \0 date → bot.DigestDay
+//	open:          platform \0 channel \0 date → "" (days with status open)
+//	sent:          platform \0 channel \0 paper → date of the day that (maybe) posted it
+//	seen:          platform \0 channel \0 paper → first date in the channel's trending window
+//	discussions:   paper \0 platform \0 channel \0 thread → bot.Discussion
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/fault"
+)
+
+// schemaVersion is the layout this code reads and writes.
+const schemaVersion = 1
+
+var (
+	bMeta          = []byte("meta")
+	bSubscriptions = []byte("subscriptions")
+	bDays          = []byte("days")
+	bOpen          = []byte("open")
+	bSent          = []byte("sent")
+	bSeen          = []byte("seen")
+	bDiscussions   = []byte("discussions")
+	allBuckets     = [][]byte{bMeta, bSubscriptions, bDays, bOpen, bSent, bSeen, bDiscussions}
+)
+
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens the file shared, for inspection while nothing writes
+	// (`paperbot digest --dry-run`). A running bot holds the file
+	// exclusively, so a read-only open then fails with ErrLocked.
+	ReadOnly bool
+	// LockTimeout is how long to wait for another process holding the
+	// file (default 2s).
+	LockTimeout time.Duration
+	// NoSync skips fsync on commit: for tests and benchmarks only (a
+	// crash of the machine may lose the last writes).
+	NoSync bool
+}
+
+// ErrLocked is returned by Open when another process holds the file.
+var ErrLocked = errors.New("the state file is in use by another paperbot process")
+
+// DB is the state store.
+type DB struct {
+	db   *bolt.DB
+	path string
+}
+
+var (
+	_ bot.DigestStore = (*DB)(nil)
+	_ bot.Discussions = (*DB)(nil)
+)
+
+// Open opens (or creates) the state file at path.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("state %s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	s := &DB{db: db, path: path}
+	if opts.ReadOnly {
+		err = db.View(func(tx *bolt.Tx) error { return checkVersion(tx) })
+	} else {
+		err = db.Update(func(tx *bolt.Tx) error {
+			for _, b := range allBuckets {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			if v := tx.Bucket(bMeta).Get([]byte("version")); v == nil {
+				return tx.Bucket(bMeta).Put([]byte("version"), []byte(strconv.Itoa(schemaVersion)))
+			}
+			return checkVersion(tx)
+		})
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func checkVersion(tx *bolt.Tx) error {
+	m := tx.Bucket(bMeta)
+	if m == nil {
+		return nil // an empty file opened read-only
+	}
+	v, err := strconv.Atoi(string(m.Get([]byte("version"))))
+	if err != nil {
+		return fmt.Errorf("unreadable schema version %q", m.Get([]byte("version")))
+	}
+	if v > schemaVersion {
+		return fmt.Errorf("written by a newer paperbot (schema %d; this one knows %d)", v, schemaVersion)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (s *DB) Close() error { return s.db.Close() }
+
+// Path is the file's path.
+func (s *DB) Path() string { return s.path }
+
+func key(parts ...string) []byte {
+	var b bytes.Buffer
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(p)
+	}
+	return b.Bytes()
+}
+
+// prefix is key(parts...) + "\0": every key under parts.
+func prefix(parts ...string) []byte { return append(key(parts...), 0) }
+
+func wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return fault.Wrap(fault.Internal, fmt.Errorf("state: %s: %w", what, err), "")
+}
+
+func (s *DB) view(ctx context.Context, what string, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return wrap(s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bDays) == nil {
+			return errEmpty
+		}
+		return fn(tx)
+	}), what)
+}
+
+// errEmpty: a read-only open of a file that was never written.
+var errEmpty = errors.New("no state yet")
+
+func (s *DB) update(ctx context.Context, what string, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return wrap(s.db.Update(fn), what)
+}
+
+// empty turns errEmpty into "nothing found".
+func empty(err error) error {
+	if errors.Is(err, errEmpty) {
+		return nil
+	}
+	return err
+}
+
+// Subscriptions returns every subscription.
+func (s *DB) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
+	var out []bot.Subscription
+	err := s.view(ctx, "reading subscriptions", func(tx *bolt.Tx) error {
+		return tx.Bucket(bSubscriptions).ForEach(func(k, v []byte) error {
+			var sub bot.Subscription
+			if err := json.Unmarshal(v, &sub); err != nil {
+				return fmt.Errorf("subscription %q: %w", k, err)
+			}
+			out = append(out, sub)
+			return nil
+		})
+	})
+	return out, empty(err)
+}
+
+// Subscription returns a channel's subscription.
+func (s *DB) Subscription(ctx context.Context, platform, channel string) (bot.Subscription, bool, error) {
+	var sub bot.Subscription
+	var ok bool
+	err := s.view(ctx, "reading a subscription", func(tx *bolt.Tx) error {
+		v := tx.Bucket(bSubscriptions).Get(key(platform, channel))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &sub)
+	})
+	return sub, ok, empty(err)
+}
+
+// PutSubscription creates or replaces a channel's subscription.
+func (s *DB) PutSubscription(ctx context.Context, sub bot.Subscription) error {
+	if sub.Platform == "" || sub.Channel == "" {
+		return fault.New(fault.Invalid, "a subscription needs a platform and a channel")
+	}
+	v, err := json.Marshal(sub)
+	if err != nil {
+		return wrap(err, "encoding a subscription")
+	}
+	return s.update(ctx, "saving a subscription", func(tx *bolt.Tx) error {
+		return tx.Bucket(bSubscriptions).Put(key(sub.Platform, sub.Channel), v)
+	})
+}
+
+// DeleteSubscription removes a channel's subscription. The ledger and the
+// channel's sent papers are kept: subscribing again never repeats a paper.
+func (s *DB) DeleteSubscription(ctx context.Context, platform, channel string) (bool, error) {
+	var had bool
+	err := s.update(ctx, "deleting a subscription", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bSubscriptions)
+		k := key(platform, channel)
+		had = b.Get(k) != nil
+		return b.Delete(k)
+	})
+	return had, err
+}
+
+// Day returns one channel's day.
+func (s *DB) Day(ctx context.Context, platform, channel, date string) (bot.DigestDay, bool, error) {
+	var d bot.DigestDay
+	var ok bool
+	err := s.view(ctx, "reading the ledger", func(tx *bolt.Tx) error {
+		v := tx.Bucket(bDays).Get(key(platform, channel, date))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &d)
+	})
+	return d, ok, empty(err)
+}
+
+// LastDay returns the channel's most recent day.
+func (s *DB) LastDay(ctx context.Context, platform, channel string) (bot.DigestDay, bool, error) {
+	var d bot.DigestDay
+	var ok bool
+	err := s.view(ctx, "reading the ledger", func(tx *bolt.Tx) error {
+		p := prefix(platform, channel)
+		c := tx.Bucket(bDays).Cursor()
+		// Keys under p sort by date; step back from just past them.
+		end := append(slices.Clone(p[:len(p)-1]), 1)
+		var k, v []byte
+		if k, _ = c.Seek(end); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		if k == nil || !bytes.HasPrefix(k, p) {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &d)
+	})
+	return d, ok, empty(err)
+}
+
+// Days returns a channel's days, oldest first.
+func (s *DB) Days(ctx context.Context, platform, channel string) ([]bot.DigestDay, error) {
+	var out []bot.DigestDay
+	err := s.view(ctx, "reading the ledger", func(tx *bolt.Tx) error {
+		p := prefix(platform, channel)
+		c := tx.Bucket(bDays).Cursor()
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			var d bot.DigestDay
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("day %q: %w", k, err)
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, empty(err)
+}
+
+// OpenDays returns every day still being posted.
+func (s *DB) OpenDays(ctx context.Context) ([]bot.DigestDay, error) {
+	var out []bot.DigestDay
+	err := s.view(ctx, "reading the ledger", func(tx *bolt.Tx) error {
+		days := tx.Bucket(bDays)
+		return tx.Bucket(bOpen).ForEach(func(k, _ []byte) error {
+			v := days.Get(k)
+			if v == nil {
+				return nil
+			}
+			var d bot.DigestDay
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("day %q: %w", k, err)
+			}
+			out = append(out, d)
+			return nil
+		})
+	})
+	return out, empty(err)
+}
+
+// SaveDay writes a day and, in the same transaction, the channel's sent
+// papers, the first-seen dates of its trending window and its
+// discussions. Concurrent calls (many channels posting at once) share
+// one transaction and one fsync (bbolt's Batch); each call returns only
+// once its day is on disk.
+func (s *DB) SaveDay(ctx context.Context, d bot.DigestDay) error {
+	if d.Platform == "" || d.Channel == "" || d.Date == "" {
+		return fault.New(fault.Invalid, "a digest day needs a platform, a channel and a date")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	v, err := json.Marshal(d)
+	if err != nil {
+		return wrap(err, "encoding a digest day")
+	}
+	sent, unsent := d.SentPapers()
+	discussions := d.Discussions()
+	dk := key(d.Platform, d.Channel, d.Date)
+	date := []byte(d.Date)
+	return wrap(s.db.Batch(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bDays).Put(dk, v); err != nil {
+			return err
+		}
+		open := tx.Bucket(bOpen)
+		if d.Status == bot.DayOpen {
+			if err := open.Put(dk, nil); err != nil {
+				return err
+			}
+		} else if err := open.Delete(dk); err != nil {
+			return err
+		}
+		sb := tx.Bucket(bSent)
+		for _, id := range sent {
+			k := key(d.Platform, d.Channel, id)
+			if sb.Get(k) == nil {
+				if err := sb.Put(k, date); err != nil {
+					return err
+				}
+			}
+		}
+		for _, id := range unsent {
+			k := key(d.Platform, d.Channel, id)
+			if bytes.Equal(sb.Get(k), date) {
+				if err := sb.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+		seen := tx.Bucket(bSeen)
+		for _, id := range d.Window {
+			k := key(d.Platform, d.Channel, id)
+			if seen.Get(k) == nil {
+				if err := seen.Put(k, date); err != nil {
+					return err
+				}
+			}
+		}
+		db := tx.Bucket(bDiscussions)
+		for _, x := range discussions {
+			k := key(x.PaperID, x.Platform, x.Channel, x.ThreadID)
+			if old := db.Get(k); old != nil {
+				var prev bot.Discussion
+				if json.Unmarshal(old, &prev) == nil {
+					x.Replies = max(x.Replies, prev.Replies)
+					if !prev.Started.IsZero() {
+						x.Started = prev.Started
+					}
+				}
+			}
+			v, err := json.Marshal(x)
+			if err != nil {
+				return err
+			}
+			if err := db.Put(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}), "saving the digest of "+d.Channel+" on "+d.Date)
+}
+
+// Sent returns the papers that may have been posted to a channel.
+func (s *DB) Sent(ctx context.Context, platform, channel string) ([]string, error) {
+	var out []string
+	err := s.view(ctx, "reading sent papers", func(tx *bolt.Tx) error {
+		p := prefix(platform, channel)
+		c := tx.Bucket(bSent).Cursor()
+		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+			out = append(out, string(k[len(p):]))
+		}
+		return nil
+	})
+	return out, empty(err)
+}
+
+// FirstSeen returns the first date each paper was in the channel's
+// trending window.
+func (s *DB) FirstSeen(ctx context.Context, platform, channel string, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.view(ctx, "reading trending history", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bSeen)
+		for _, id := range ids {
+			if v := b.Get(key(platform, channel, id)); v != nil {
+				out[id] = string(v)
+			}
+		}
+		return nil
+	})
+	return out, empty(err)
+}
+
+// DiscussionsOf returns the remembered threads of each paper, oldest first.
+func (s *DB) DiscussionsOf(ctx context.Context, paperIDs ...string) (map[string][]bot.Discussion, error) {
+	out := map[string][]bot.Discussion{}
+	err := s.view(ctx, "reading discussions", func(tx *bolt.Tx) error {
+		c := tx.Bucket(bDiscussions).Cursor()
+		for _, id := range paperIDs {
+			if id == "" || out[id] != nil {
+				continue
+			}
+			p := prefix(id)
+			for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+				var d bot.Discussion
+				if err := json.Unmarshal(v, &d); err != nil {
+					return fmt.Errorf("discussion %q: %w", k, err)
+				}
+				out[id] = append(out[id], d)
+			}
+			slices.SortStableFunc(out[id], func(a, b bot.Discussion) int { return a.Started.Compare(b.Started) })
+		}
+		return nil
+	})
+	return out, empty(err)
+}
