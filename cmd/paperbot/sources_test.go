@@ -380,7 +380,7 @@ func TestFilesJob(t *testing.T) {
 
 // The bulk import of the shared 250,000-paper arXiv sample, streamed
 // through `xz -dc` into `paperbot ingest -`, indexes every record. The
-// default run imports the first 5,000 lines (a few seconds); set
+// default run imports the first 2,000 lines (seconds); set
 // PAPERBOT_BULK=1 for all of them (minutes). Skips without the dataset or
 // xz.
 func TestBulkImport(t *testing.T) {
@@ -395,7 +395,7 @@ func TestBulkImport(t *testing.T) {
 	if err != nil {
 		t.Skip("xz not installed")
 	}
-	limit := 5000
+	limit := 2000
 	if os.Getenv("PAPERBOT_BULK") != "" {
 		limit = 0
 	} else if testing.Short() {

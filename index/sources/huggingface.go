@@ -181,7 +181,11 @@ func (e *hfEnvelope) toPaper(date string) (paper.Paper, error) {
 	p.CodeURL = repoURL(p.CodeURL)
 	p.ProjectURL = webURL(p.ProjectURL)
 	setStr(&p.AISummary, hp.AISummary)
-	p.Title = Readable(p.Title)
+	// Hugging Face copies arXiv's text, LaTeX and all.
+	p.Title, p.Abstract, p.AISummary = Readable(p.Title), Readable(p.Abstract), Readable(p.AISummary)
+	for i, a := range p.Authors {
+		p.Authors[i] = Readable(a)
+	}
 	if err := p.Normalize(); err != nil {
 		return paper.Paper{}, fmt.Errorf("paper %s: %w", hp.ID, err)
 	}
