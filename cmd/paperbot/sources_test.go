@@ -471,3 +471,72 @@ func (l *lineCounter) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// signalWriter collects a log and closes seen once it contains want.
+type signalWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if w.seen != nil && strings.Contains(w.buf.String(), w.want) {
+		close(w.seen)
+		w.seen = nil
+	}
+	return len(p), nil
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// `paperbot serve` runs the refresh: the Hugging Face job reads the daily
+// list at start-up and writes through the index; serve stops cleanly.
+func TestServeRunsRefresh(t *testing.T) {
+	srv := newSrcServer(t)
+	cfg := writeSourcesConfig(t, fmt.Sprintf(`http:
+  addr: 127.0.0.1:0
+sources:
+  huggingface:
+    base_url: %s
+    days: 1
+`, srv.URL))
+	logs := &signalWriter{want: "msg=refreshed job=huggingface source=huggingface papers=2", seen: make(chan struct{})}
+	seen := logs.seen
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs}
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, e, []string{"--config", cfg}) }()
+	select {
+	case <-seen:
+	case err := <-done:
+		t.Fatalf("serve ended: %v\n%s", err, logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no refresh within 60s:\n%s", logs.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	c, err := configs.Load(cfg, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Open(c.Index, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	p, err := ix.Lookup(context.Background(), "2502.01234")
+	if err != nil || p.Upvotes != 120 {
+		t.Errorf("paper from the refresh: %+v, %v", p, err)
+	}
+}
