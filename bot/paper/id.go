@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // arXiv identifiers, see https://info.arxiv.org/help/arxiv_identifier.html
@@ -18,9 +19,10 @@ var (
 )
 
 // ParseArxivID returns the canonical (version-free) arXiv id in s, which may be
-// a bare id ("2509.04664v2", "arXiv:hep-th/9901001"), or an arXiv abs/pdf/html,
-// ar5iv, Hugging Face papers, alphaXiv or arXiv DOI URL. ok is false when s is
-// not recognisably an arXiv paper.
+// a bare id ("2509.04664v2", "arXiv:hep-th/9901001"), an arXiv abs/pdf/html,
+// ar5iv, Hugging Face papers or alphaXiv URL, or an arXiv DOI (bare, with
+// "doi:" or as a doi.org URL). ok is false when s is not recognisably an
+// arXiv paper.
 func ParseArxivID(s string) (id string, ok bool) {
 	s = strings.TrimSpace(s)
 	s = strings.Trim(s, "<>") // Slack wraps links in <...>
@@ -29,6 +31,9 @@ func ParseArxivID(s string) (id string, ok bool) {
 	}
 	if s == "" || len(s) > 300 {
 		return "", false
+	}
+	if id, ok, isDOI := idFromDOI(s); isDOI {
+		return id, ok
 	}
 	if looksLikeURL(s) {
 		return idFromURL(s)
@@ -43,8 +48,9 @@ func canonicalArxivID(s string) (string, bool) {
 	if m := newIDRe.FindStringSubmatch(s); m != nil {
 		num := m[3]
 		// YYMM.NNNNN only exists from 1501 on; 4-digit numbers before that.
+		// New-style ids began in April 2007 (0704).
 		yymm := m[1] + m[2]
-		if (yymm >= "1501") != (len(num) == 5) {
+		if yymm < "0704" || (yymm >= "1501") != (len(num) == 5) {
 			return "", false
 		}
 		return yymm + "." + num, true
@@ -66,7 +72,7 @@ func idFromURL(raw string) (string, bool) {
 		raw = "https://" + raw
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", false
 	}
 	host := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
@@ -94,15 +100,27 @@ func idFromURL(raw string) (string, bool) {
 			return canonicalArxivID(strings.TrimSuffix(rest, ".pdf"))
 		}
 	case host == "doi.org" || host == "dx.doi.org":
-		// 10.48550/arXiv.2509.04664
-		if parts[0] == "10.48550" {
-			r := parts[1]
-			if len(r) > 6 && strings.EqualFold(r[:6], "arxiv.") {
-				return canonicalArxivID(r[6:])
-			}
+		// https://doi.org/10.48550/arXiv.2509.04664
+		if id, ok, isDOI := idFromDOI(path); isDOI {
+			return id, ok
 		}
 	}
 	return "", false
+}
+
+// idFromDOI reads arXiv's DOIs, "10.48550/arXiv.2509.04664" or
+// "10.48550/arXiv.hep-th/9901001", with an optional "doi:" prefix. isDOI is
+// false when s is not an arXiv DOI at all.
+func idFromDOI(s string) (id string, ok, isDOI bool) {
+	if len(s) > 4 && strings.EqualFold(s[:4], "doi:") {
+		s = strings.TrimSpace(s[4:])
+	}
+	const prefix = "10.48550/arxiv."
+	if len(s) <= len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return "", false, false
+	}
+	id, ok = canonicalArxivID(s[len(prefix):])
+	return id, ok, true
 }
 
 // IsArxivID reports whether id is a canonical arXiv id.
@@ -132,8 +150,11 @@ func TitleID(title string) string {
 	return "t-" + hex.EncodeToString(sum[:5])
 }
 
+// isAlnum reports whether r belongs to a word of a title: letters, digits
+// and combining marks of any script. Punctuation and symbols of any script
+// (typographic quotes, dashes, ellipses) separate words, like ASCII ones.
 func isAlnum(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 0x80 && r != 0xa0
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
 }
 
 // CanonicalID normalises a record id: arXiv ids and URLs lose their version

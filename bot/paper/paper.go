@@ -8,6 +8,7 @@ package paper
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -67,8 +68,14 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 // small enough that one hostile line cannot bloat the index.
 const (
 	MaxTitle    = 1000
-	MaxAbstract = 20000
+	MaxAbstract = 20000 // also ai_summary
 	MaxAuthors  = 2000
+	// MaxListItems bounds categories and ai_keywords.
+	MaxListItems = 500
+	// MaxItem bounds one author, category or keyword, and source.
+	MaxItem = 1000
+	// MaxURL bounds url, pdf_url, code_url and project_url.
+	MaxURL = 2048
 )
 
 // Normalize cleans a record in place: folds whitespace (abstracts are often
@@ -105,18 +112,22 @@ func (p *Paper) Normalize() error {
 			return &FieldError{"id", fmt.Sprintf("%q is not an id (no spaces, at most 200 bytes)", truncate(p.ID, 40))}
 		}
 	}
-	var err error
-	if p.Authors, err = cleanList("authors", p.Authors); err != nil {
-		return err
+	if len(p.AISummary) > MaxAbstract {
+		return &FieldError{"ai_summary", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.AISummary), MaxAbstract)}
 	}
-	if len(p.Authors) > MaxAuthors {
-		return &FieldError{"authors", fmt.Sprintf("too many (%d, at most %d)", len(p.Authors), MaxAuthors)}
-	}
-	if p.Categories, err = cleanList("categories", p.Categories); err != nil {
-		return err
-	}
-	if p.Keywords, err = cleanList("ai_keywords", p.Keywords); err != nil {
-		return err
+	for _, f := range []struct {
+		name string
+		list *[]string
+		max  int
+	}{{"authors", &p.Authors, MaxAuthors}, {"categories", &p.Categories, MaxListItems}, {"ai_keywords", &p.Keywords, MaxListItems}} {
+		l, err := cleanList(f.name, *f.list)
+		if err != nil {
+			return err
+		}
+		if len(l) > f.max {
+			return &FieldError{f.name, fmt.Sprintf("too many (%d, at most %d)", len(l), f.max)}
+		}
+		*f.list = l
 	}
 	for _, f := range []struct {
 		name string
@@ -133,8 +144,8 @@ func (p *Paper) Normalize() error {
 		s    *string
 	}{{"url", &p.URL}, {"pdf_url", &p.PDFURL}, {"code_url", &p.CodeURL}, {"project_url", &p.ProjectURL}} {
 		*f.s = strings.TrimSpace(*f.s)
-		if *f.s != "" && !strings.HasPrefix(*f.s, "https://") && !strings.HasPrefix(*f.s, "http://") {
-			return &FieldError{f.name, fmt.Sprintf("%q is not an http(s) URL", truncate(*f.s, 60))}
+		if err := checkURL(*f.s); err != nil {
+			return &FieldError{f.name, err.Error()}
 		}
 	}
 	for _, f := range []struct {
@@ -153,9 +164,41 @@ func (p *Paper) Normalize() error {
 			p.PDFURL = "https://arxiv.org/pdf/" + p.ID
 		}
 	}
+	if err := checkText(p.Source); err != nil {
+		return &FieldError{"source", err.Error()}
+	}
 	p.Source = strings.TrimSpace(p.Source)
+	if len(p.Source) > MaxItem {
+		return &FieldError{"source", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.Source), MaxItem)}
+	}
 	return nil
 }
+
+// checkURL accepts "" and absolute http(s) URLs of one line.
+func checkURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	if err := checkText(s); err != nil {
+		return err
+	}
+	if len(s) > MaxURL {
+		return fmt.Errorf("too long (%d bytes, at most %d)", len(s), MaxURL)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		strings.ContainsFunc(s, unicode.IsSpace) {
+		return fmt.Errorf("%q is not an http(s) URL", truncate(s, 60))
+	}
+	return nil
+}
+
+// RFC 1123 with a one- or two-digit day: the arXiv snapshot writes
+// "Mon, 2 Apr 2007 19:18:42 GMT", which time.RFC1123 ("02") refuses.
+const (
+	rfc1123  = "Mon, 2 Jan 2006 15:04:05 MST"
+	rfc1123Z = "Mon, 2 Jan 2006 15:04:05 -0700"
+)
 
 // ParseDate accepts YYYY-MM-DD, RFC 3339 timestamps and RFC 1123 dates (the
 // arXiv snapshot's versions[].created) and returns YYYY-MM-DD; "" stays "".
@@ -164,7 +207,7 @@ func ParseDate(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	for _, layout := range []string{DateLayout, time.RFC3339, time.RFC3339Nano, time.RFC1123, time.RFC1123Z, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+	for _, layout := range []string{DateLayout, time.RFC3339, time.RFC3339Nano, rfc1123, rfc1123Z, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			if t.Year() < 1900 || t.Year() > 2200 {
 				return "", fmt.Errorf("date %q is out of range", s)
@@ -177,10 +220,12 @@ func ParseDate(s string) (string, error) {
 
 func checkText(s string) error {
 	if !utf8.ValidString(s) {
-		for i, r := range s {
-			if r == utf8.RuneError {
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size <= 1 {
 				return fmt.Errorf("invalid UTF-8 at byte %d", i)
 			}
+			i += size
 		}
 	}
 	for i, r := range s {
@@ -198,6 +243,9 @@ func cleanList(field string, in []string) ([]string, error) {
 			return nil, &FieldError{field, err.Error()}
 		}
 		s = FoldSpace(s)
+		if len(s) > MaxItem {
+			return nil, &FieldError{field, fmt.Sprintf("%q is too long (%d bytes, at most %d)", truncate(s, 40), len(s), MaxItem)}
+		}
 		if s != "" && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
@@ -336,10 +384,13 @@ func subsetOf(short, full []string) bool {
 }
 
 func splitSources(s string) []string {
-	if s == "" {
-		return nil
+	var out []string
+	for _, src := range strings.Split(s, ",") {
+		if src = strings.TrimSpace(src); src != "" {
+			out = append(out, src)
+		}
 	}
-	return strings.Split(s, ",")
+	return out
 }
 
 func union(a, b []string) []string {

@@ -1,0 +1,281 @@
+package paper
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestParseArxivID(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string // "" when the input is not an arXiv paper
+	}{
+		// Old style (to March 2007): archive[.SUBJ]/YYMMNNN.
+		{"hep-th/9901001", "hep-th/9901001"},
+		{"hep-th/9901001v3", "hep-th/9901001"},
+		{"math.GT/0309136", "math/0309136"},
+		{"math.GT/0309136v2", "math/0309136"},
+		{"cs.AI/0101001", "cs/0101001"},
+		{"cond-mat/0001001", "cond-mat/0001001"},
+		{"quant-ph/0201082", "quant-ph/0201082"},
+		{"arXiv:hep-th/9901001", "hep-th/9901001"},
+		{"hep-th/9913001", ""}, // month 13
+		{"hep-th/9900001", ""}, // month 00
+		{"hep-th/990100", ""},  // six digits
+		{"hep-th/99010011", ""},
+		{"hep-th/9901001v", ""},
+		{"/9901001", ""},
+
+		// New style: YYMM.NNNN (0704-1412) and YYMM.NNNNN (1501 on).
+		{"2509.04664", "2509.04664"},
+		{"2509.04664v2", "2509.04664"},
+		{"2509.04664v12", "2509.04664"},
+		{"0704.0001", "0704.0001"},
+		{"0704.0001v1", "0704.0001"},
+		{"1412.9999", "1412.9999"},
+		{"1501.00001", "1501.00001"},
+		{"2205.13760", "2205.13760"},
+		{"1412.00001", ""}, // five digits before 2015
+		{"1501.0001", ""},  // four digits from 2015 on
+		{"0703.0001", ""},  // new style began in April 2007
+		{"0001.0001", ""},
+		{"2513.04664", ""}, // month 13
+		{"2500.04664", ""}, // month 00
+		{"2509.046640", ""},
+		{"2509.0466", ""},
+		{"2509-04664", ""},
+		{"2509.04664v", ""},
+		{"2509.04664x", ""},
+		{"2509.04664 v2", ""},
+
+		// The arXiv: prefix, in any case, and surrounding space.
+		{"arXiv:2509.04664", "2509.04664"},
+		{"arxiv:2509.04664v2", "2509.04664"},
+		{"ARXIV:2509.04664", "2509.04664"},
+		{"  2509.04664v2\n", "2509.04664"},
+		{"arXiv:", ""},
+		{"arXiv: 2509.04664", ""},
+
+		// arXiv URLs: abs, pdf (with and without .pdf), html, format,
+		// export and browse mirrors, ar5iv; with versions, queries,
+		// fragments and trailing slashes; without a scheme.
+		{"https://arxiv.org/abs/2509.04664", "2509.04664"},
+		{"https://arxiv.org/abs/2509.04664v2", "2509.04664"},
+		{"http://arxiv.org/abs/2509.04664v2", "2509.04664"},
+		{"https://www.arxiv.org/abs/2509.04664", "2509.04664"},
+		{"arxiv.org/abs/2509.04664", "2509.04664"},
+		{"https://arxiv.org/abs/2509.04664/", "2509.04664"},
+		{"https://arxiv.org/abs/2509.04664?context=cs.LG", "2509.04664"},
+		{"https://arxiv.org/abs/2509.04664#comments", "2509.04664"},
+		{"https://ARXIV.ORG/abs/2509.04664", "2509.04664"},
+		{"https://arxiv.org/pdf/2509.04664", "2509.04664"},
+		{"https://arxiv.org/pdf/2509.04664v2", "2509.04664"},
+		{"https://arxiv.org/pdf/2509.04664.pdf", "2509.04664"},
+		{"https://arxiv.org/pdf/2509.04664v2.pdf", "2509.04664"},
+		{"https://arxiv.org/html/2509.04664v2", "2509.04664"},
+		{"https://arxiv.org/html/2509.04664v2#S3", "2509.04664"},
+		{"https://arxiv.org/format/2509.04664", "2509.04664"},
+		{"https://export.arxiv.org/abs/2509.04664", "2509.04664"},
+		{"https://browse.arxiv.org/abs/2509.04664v1", "2509.04664"},
+		{"https://ar5iv.labs.arxiv.org/html/2205.13760", "2205.13760"},
+		{"https://ar5iv.org/abs/2205.13760", "2205.13760"},
+		{"https://arxiv.org/abs/hep-th/9901001", "hep-th/9901001"},
+		{"https://arxiv.org/abs/hep-th/9901001v3", "hep-th/9901001"},
+		{"https://arxiv.org/pdf/hep-th/9901001v1.pdf", "hep-th/9901001"},
+		{"https://arxiv.org/abs/math.GT/0309136", "math/0309136"},
+		{"https://arxiv.org/abs/0704.0001", "0704.0001"},
+		{"https://arxiv.org/list/cs.LG/recent", ""},
+		{"https://arxiv.org/abs/", ""},
+		{"https://arxiv.org/", ""},
+		{"https://arxiv.org/abs/2513.04664", ""},
+		{"https://arxiv.org/search/2509.04664", ""},
+
+		// Hugging Face paper pages.
+		{"https://huggingface.co/papers/2509.04664", "2509.04664"},
+		{"https://huggingface.co/papers/2509.04664v2", "2509.04664"},
+		{"https://huggingface.co/papers/2509.04664#community", "2509.04664"},
+		{"huggingface.co/papers/2205.13760", "2205.13760"},
+		{"https://hf.co/papers/2509.04664", "2509.04664"},
+		{"https://huggingface.co/papers", ""},
+		{"https://huggingface.co/papers?date=2025-09-05", ""},
+		{"https://huggingface.co/models/2509.04664", ""},
+
+		// alphaXiv.
+		{"https://alphaxiv.org/abs/2509.04664", "2509.04664"},
+		{"https://www.alphaxiv.org/abs/2509.04664v2", "2509.04664"},
+		{"https://www.alphaxiv.org/overview/2509.04664", "2509.04664"},
+		{"https://www.alphaxiv.org/overview/2509.04664v2", "2509.04664"},
+		{"https://www.alphaxiv.org/pdf/2509.04664v2.pdf", "2509.04664"},
+		{"https://www.alphaxiv.org/explore", ""},
+
+		// arXiv DOIs, as URLs and bare.
+		{"https://doi.org/10.48550/arXiv.2509.04664", "2509.04664"},
+		{"https://dx.doi.org/10.48550/arXiv.2509.04664", "2509.04664"},
+		{"https://doi.org/10.48550/ARXIV.2509.04664", "2509.04664"},
+		{"https://doi.org/10.48550/arXiv.hep-th/9901001", "hep-th/9901001"},
+		{"10.48550/arXiv.2509.04664", "2509.04664"},
+		{"doi:10.48550/arXiv.2509.04664", "2509.04664"},
+		{"DOI:10.48550/arxiv.2205.13760", "2205.13760"},
+		{"10.48550/arXiv.hep-th/9901001", "hep-th/9901001"},
+		{"https://doi.org/10.1038/nature14539", ""},
+		{"10.1038/nature14539", ""},
+
+		// Slack wraps links: <url> and <url|label>.
+		{"<https://arxiv.org/abs/2509.04664v2>", "2509.04664"},
+		{"<https://arxiv.org/abs/2509.04664v2|arxiv.org/abs/2509.04664v2>", "2509.04664"},
+		{"<https://huggingface.co/papers/2509.04664|Paper page>", "2509.04664"},
+		{"<https://example.com/2509.04664|2509.04664>", ""},
+
+		// Garbage.
+		{"", ""},
+		{"   ", ""},
+		{"<>", ""},
+		{"|", ""},
+		{"tranception", ""},
+		{"protein fitness 2509.04664", ""},
+		{"https://example.com/abs/2509.04664", ""},
+		{"https://evil.example/arxiv.org/abs/2509.04664", ""},
+		{"https://arxiv.org.evil.example/abs/2509.04664", ""},
+		{"ftp://arxiv.org/abs/2509.04664", ""},
+		{"https://arxiv.org/abs/" + strings.Repeat("1", 400), ""},
+		{strings.Repeat("2509.04664", 50), ""},
+		{"2509.04664\x00", ""},
+		{"\xff\xfe2509.04664", ""},
+		{"https://[::1/abs/2509.04664", ""},
+		{"%zz", ""},
+	}
+	for _, c := range cases {
+		got, ok := ParseArxivID(c.in)
+		if ok != (c.want != "") || got != c.want {
+			t.Errorf("ParseArxivID(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.want != "")
+		}
+	}
+}
+
+func TestCanonicalID(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"2509.04664v2", "2509.04664"},
+		{"https://huggingface.co/papers/2509.04664", "2509.04664"},
+		{"arXiv:math.GT/0309136v1", "math/0309136"},
+		{" t-0123456789 ", "t-0123456789"}, // other ids are kept, trimmed
+		{"openreview:XyZ123", "openreview:XyZ123"},
+		{"", ""},
+	}
+	for _, c := range cases {
+		if got := CanonicalID(c.in); got != c.want {
+			t.Errorf("CanonicalID(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestIsArxivID(t *testing.T) {
+	cases := []struct {
+		in       string
+		arxiv    bool
+		newStyle bool
+	}{
+		{"2509.04664", true, true},
+		{"0704.0001", true, true},
+		{"hep-th/9901001", true, false},
+		{"math/0309136", true, false},
+		{"2509.04664v2", false, true},     // not canonical: has a version
+		{"math.GT/0309136", false, false}, // not canonical: has a subject class
+		{"arXiv:2509.04664", false, false},
+		{"https://arxiv.org/abs/2509.04664", false, false},
+		{"t-0123456789", false, false},
+		{"", false, false},
+	}
+	for _, c := range cases {
+		if got := IsArxivID(c.in); got != c.arxiv {
+			t.Errorf("IsArxivID(%q) = %v, want %v", c.in, got, c.arxiv)
+		}
+		if c.arxiv {
+			if got := IsNewStyle(c.in); got != c.newStyle {
+				t.Errorf("IsNewStyle(%q) = %v, want %v", c.in, got, c.newStyle)
+			}
+		}
+	}
+}
+
+// Every canonical id parses back to itself.
+func TestParseArxivIDIdempotent(t *testing.T) {
+	for _, in := range []string{
+		"hep-th/9901001v3", "math.GT/0309136", "2509.04664v2", "0704.0001",
+		"https://arxiv.org/pdf/2509.04664v2.pdf", "https://www.alphaxiv.org/overview/2509.04664",
+		"10.48550/arXiv.2509.04664",
+	} {
+		id, ok := ParseArxivID(in)
+		if !ok {
+			t.Fatalf("ParseArxivID(%q) failed", in)
+		}
+		again, ok := ParseArxivID(id)
+		if !ok || again != id || !IsArxivID(id) {
+			t.Errorf("%q -> %q -> %q, %v (IsArxivID %v)", in, id, again, ok, IsArxivID(id))
+		}
+	}
+}
+
+var titleIDRe = regexp.MustCompile(`^t-[0-9a-f]{10}$`)
+
+func TestTitleID(t *testing.T) {
+	base := TitleID("Attention Is All You Need")
+	if !titleIDRe.MatchString(base) {
+		t.Fatalf("TitleID = %q, want t- and 10 hex digits", base)
+	}
+	if again := TitleID("Attention Is All You Need"); again != base {
+		t.Fatalf("not deterministic: %q then %q", base, again)
+	}
+	// A fixed value: ids are stored in indexes, so the function must not
+	// change from one release to the next without a migration.
+	if base != "t-4a1c934d3d" {
+		t.Errorf("TitleID changed: %q", base)
+	}
+	same := []string{
+		"attention is all you need",
+		"ATTENTION IS ALL YOU NEED",
+		"  Attention   is\tall\nyou need  ",
+		"Attention is all you need.",
+		"Attention, is all: you need!",
+		"Attention is all-you-need",
+		"“Attention is all you need”",
+		"Attention — is all you need…",
+		"Attention\u00a0is all you need",
+		"(Attention) [is] {all} <you> need?",
+	}
+	for _, s := range same {
+		if got := TitleID(s); got != base {
+			t.Errorf("TitleID(%q) = %q, want %q (same title)", s, got, base)
+		}
+	}
+	// Typographic and ASCII apostrophes, and Unicode case, are the same.
+	if a, b := TitleID("Don't Stop Pretraining"), TitleID("Don’t stop pretraining"); a != b {
+		t.Errorf("apostrophes differ: %q vs %q", a, b)
+	}
+	if a, b := TitleID("ÜBER Straße"), TitleID("über straße"); a != b {
+		t.Errorf("unicode case differs: %q vs %q", a, b)
+	}
+	different := []string{
+		"Attention Is Not All You Need",
+		"Attention Is All You Need 2",
+		"AttentionIsAllYouNeed",
+		"Über attention",
+		"注意力就是你所需要的",
+		"",
+	}
+	seen := map[string]string{base: "Attention Is All You Need"}
+	for _, s := range different {
+		id := TitleID(s)
+		if !titleIDRe.MatchString(id) {
+			t.Errorf("TitleID(%q) = %q: bad form", s, id)
+		}
+		if prev, dup := seen[id]; dup {
+			t.Errorf("TitleID(%q) = TitleID(%q) = %q", s, prev, id)
+		}
+		seen[id] = s
+	}
+	// A derived id is not mistaken for an arXiv id and survives CanonicalID.
+	if IsArxivID(base) || CanonicalID(base) != base {
+		t.Errorf("derived id %q is not stable", base)
+	}
+}
