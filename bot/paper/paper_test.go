@@ -15,7 +15,7 @@ func TestNormalize(t *testing.T) {
 		Title: "  Tranception:\n  protein fitness prediction\twith autoregressive transformers ",
 		// Hard-wrapped as in the arXiv snapshot.
 		Abstract: "The ability to accurately model the fitness landscape\nof protein sequences is critical\r\n  to a wide range of applications.\n",
-		Authors:   []string{" Pascal Notin ", "Mafalda\nDias", "", "Pascal Notin", "Yarin Gal"},
+		Authors:  []string{" Pascal Notin ", "Mafalda\nDias", "", "Pascal Notin", "Yarin Gal"},
 		// Duplicates and blanks go; order stays.
 		Categories: []string{"cs.LG", " q-bio.BM", "cs.LG", "  "},
 		Keywords:   []string{"protein", "protein"},
@@ -265,7 +265,7 @@ func TestMerge(t *testing.T) {
 	hf := Paper{
 		ID: "2509.04664", Title: "A Paper",
 		Abstract:  "The full abstract of the paper, with…", // truncated by a listing
-		Authors:   []string{"A. One"},                    // first author only
+		Authors:   []string{"A. One"},                      // first author only
 		Published: "2025-09-05", Updated: "2025-09-04",
 		CodeURL: "https://github.com/x/y", ProjectURL: "https://x.github.io/y",
 		AISummary: "A summary.", Keywords: []string{"llm"},
