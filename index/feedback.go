@@ -18,6 +18,9 @@ import (
 // heat conduction in composite slabs have been solved" thereby gains the
 // vocabulary of the papers that answer it. It returns nil when there is
 // nothing to expand from.
+// fbCandidates times the number of expansion terms are weighed by rarity.
+const fbCandidates = 5
+
 func (ix *Index) expand(ctx context.Context, terms []termInfo, hits []paper.Hit) []termInfo {
 	rp := ix.rank
 	n := min(rp.fbDocs, len(hits))
@@ -57,20 +60,28 @@ func (ix *Index) expand(ctx context.Context, terms []termInfo, hits []paper.Hit)
 		term string
 		w    float64
 	}
-	ranked := make([]scored, 0, len(rel))
-	for t, w := range rel {
-		df, err := docFreq(ctx, r, fText, t)
-		if err != nil {
-			return nil
-		}
-		ranked = append(ranked, scored{t, w * math.Log(float64(docs+1)/float64(df+1))})
-	}
-	slices.SortFunc(ranked, func(a, b scored) int {
+	byWeight := func(a, b scored) int {
 		if c := cmp.Compare(b.w, a.w); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.term, b.term)
-	})
+	}
+	ranked := make([]scored, 0, len(rel))
+	for t, w := range rel {
+		ranked = append(ranked, scored{t, w})
+	}
+	// Looking up a term's document frequency costs a dictionary seek, so
+	// only the likeliest candidates are weighed by rarity.
+	slices.SortFunc(ranked, byWeight)
+	ranked = ranked[:min(len(ranked), fbCandidates*rp.fbTerms)]
+	for i, s := range ranked {
+		df, err := docFreq(ctx, r, fText, s.term)
+		if err != nil {
+			return nil
+		}
+		ranked[i].w *= math.Log(float64(docs+1) / float64(df+1))
+	}
+	slices.SortFunc(ranked, byWeight)
 	ranked = ranked[:min(len(ranked), rp.fbTerms)]
 	var fbSum, qSum float64
 	for _, s := range ranked {

@@ -32,8 +32,16 @@ func (ix *Index) newHighlighter(terms []termInfo, pq *parsedQuery) *highlighter 
 
 type match struct{ start, end int }
 
+// snippetBytes is the length of a snippet, about two lines in a chat.
+const snippetBytes = 280
+
+// plainSnippet is the beginning of text, cut at a word boundary.
+func plainSnippet(text string, maxBytes int) []paper.Span {
+	return (&highlighter{}).snippet(text, maxBytes)
+}
+
 func (h *highlighter) matches(text string) []match {
-	if len(h.terms) == 0 || text == "" {
+	if len(h.terms) == 0 || text == "" || h.an == nil {
 		return nil
 	}
 	var ms []match

@@ -129,6 +129,7 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 const shortQueryWords = 3
 
 func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, start time.Time) paper.Results {
+	ix.highlight(&res, pq)
 	res.Notes = append(res.Notes, pq.Notes...)
 	res.Sort = order
 	res.Took = time.Since(start)
@@ -139,29 +140,18 @@ func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, st
 // in several words, runs it again expanded with pseudo-relevance feedback.
 func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
 	terms := ix.queryTerms(strings.Join(pq.Words, " "))
-	fb := order == paper.ByRelevance && ix.rank.fbDocs > 0 && len(terms) >= ix.rank.fbMinTerms
-	n := limit
-	if fb {
-		n = max(limit+offset, ix.rank.fbDocs)
-	}
-	res, err := ix.run(ctx, pq, order, n, 0, exclude)
-	if err != nil {
-		return paper.Results{}, err
-	}
-	if fb {
-		if exp := ix.expand(ctx, terms, res.Hits); exp != nil {
+	if order == paper.ByRelevance && ix.rank.fbDocs > 0 && len(terms) >= ix.rank.fbMinTerms {
+		first, err := ix.run(ctx, pq, order, ix.rank.fbDocs, 0, exclude)
+		if err != nil {
+			return paper.Results{}, err
+		}
+		if exp := ix.expand(ctx, terms, first.Hits); exp != nil {
 			epq := *pq
 			epq.weighted = exp
 			return ix.run(ctx, &epq, order, limit, offset, exclude)
 		}
 	}
-	// Page the first pass as asked.
-	if offset >= len(res.Hits) {
-		res.Hits = nil
-	} else {
-		res.Hits = res.Hits[offset:min(len(res.Hits), offset+limit)]
-	}
-	return res, nil
+	return ix.run(ctx, pq, order, limit, offset, exclude)
 }
 
 func (ix *Index) lookupIDs(ctx context.Context, ids []string) (paper.Results, error) {
@@ -181,7 +171,7 @@ func (ix *Index) lookupIDs(ctx context.Context, ids []string) (paper.Results, er
 
 // run executes a parsed query.
 func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
-	bq, terms := ix.buildQuery(pq, exclude)
+	bq, _ := ix.buildQuery(pq, exclude)
 	req := bleve.NewSearchRequestOptions(bq, limit, offset, false)
 	req.Fields = []string{fSource}
 	switch order {
@@ -198,21 +188,34 @@ func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, lim
 		return paper.Results{}, fault.Wrap(fault.Internal, err, "searching")
 	}
 	res := paper.Results{Total: sr.Total, Sort: order}
-	hl := ix.newHighlighter(terms, pq)
 	for _, h := range sr.Hits {
 		p, err := decodeHit(h)
 		if err != nil {
 			ix.log.Warn("unreadable stored record", "id", h.ID, "err", err)
 			continue
 		}
-		res.Hits = append(res.Hits, paper.Hit{
-			Paper:   p,
-			Score:   h.Score,
-			Title:   hl.spans(p.Title, false),
-			Snippet: hl.snippet(p.Abstract, 280),
-		})
+		res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: h.Score})
 	}
 	return res, nil
+}
+
+// maxHighlighted bounds how many hits get highlighted snippets (more than a
+// chat shows); the rest get the abstract's beginning.
+const maxHighlighted = 20
+
+// highlight marks the query's words in the hits' titles and snippets.
+func (ix *Index) highlight(res *paper.Results, pq *parsedQuery) {
+	hl := ix.newHighlighter(ix.queryTerms(strings.Join(pq.Words, " ")), pq)
+	for i := range res.Hits {
+		h := &res.Hits[i]
+		if i >= maxHighlighted {
+			h.Title = []paper.Span{{Text: h.Paper.Title}}
+			h.Snippet = plainSnippet(h.Paper.Abstract, snippetBytes)
+			continue
+		}
+		h.Title = hl.spans(h.Paper.Title, false)
+		h.Snippet = hl.snippet(h.Paper.Abstract, snippetBytes)
+	}
 }
 
 func decodeHit(h *search.DocumentMatch) (paper.Paper, error) {
@@ -408,7 +411,7 @@ func (ix *Index) Similar(ctx context.Context, id string, limit int) (paper.Resul
 		if err != nil {
 			continue
 		}
-		res.Hits = append(res.Hits, paper.Hit{Paper: hp, Score: h.Score, Title: hl.spans(hp.Title, false), Snippet: hl.snippet(hp.Abstract, 280)})
+		res.Hits = append(res.Hits, paper.Hit{Paper: hp, Score: h.Score, Title: hl.spans(hp.Title, false), Snippet: hl.snippet(hp.Abstract, snippetBytes)})
 	}
 	res.Took = time.Since(start)
 	return res, nil

@@ -1,0 +1,173 @@
+package index_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/index"
+)
+
+func openT(t *testing.T, dir string, opts index.Options) *index.Index {
+	t.Helper()
+	ix, err := index.Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func count(t *testing.T, ix *index.Index) uint64 {
+	t.Helper()
+	n, err := ix.Count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Re-ingesting a paper updates it: one record, merged fields.
+func TestUpsertMergesByCanonicalID(t *testing.T) {
+	ctx := context.Background()
+	ix := openT(t, filepath.Join(t.TempDir(), "ix"), index.Options{})
+	defer ix.Close()
+	err := ix.Upsert(ctx, []paper.Paper{
+		{ID: "2205.13760v1", Title: "Tranception", Abstract: "first abstract", Upvotes: 10, Source: "huggingface", Categories: []string{"cs.LG"}},
+		{ID: "t-older", Title: "Another paper"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ix.Upsert(ctx, []paper.Paper{
+		{ID: "https://arxiv.org/abs/2205.13760v2", Title: "Tranception: protein fitness prediction", Upvotes: 4, Stars: 300, Source: "arxiv", Categories: []string{"q-bio.QM"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, ix); n != 2 {
+		t.Fatalf("%d papers after re-ingest, want 2", n)
+	}
+	p, err := ix.Lookup(ctx, "2205.13760")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Title != "Tranception: protein fitness prediction" || p.Abstract != "first abstract" ||
+		p.Upvotes != 10 || p.Stars != 300 || p.Source != "huggingface,arxiv" ||
+		strings.Join(p.Categories, " ") != "cs.LG q-bio.QM" {
+		t.Errorf("merged record %+v", p)
+	}
+	// Searches see the new title, once.
+	res, err := ix.Search(ctx, paper.Query{Text: "protein fitness"})
+	if err != nil || len(res.Hits) != 1 {
+		t.Errorf("search after update: %v %v", res.Hits, err)
+	}
+}
+
+// Duplicates within one run merge too, also across batches of a fresh index.
+func TestWriterMergesDuplicatesAcrossBatches(t *testing.T) {
+	ctx := context.Background()
+	ix := openT(t, t.TempDir(), index.Options{Bulk: true})
+	w := ix.NewWriter(ctx, index.WriterOptions{BatchSize: 2})
+	for _, p := range []paper.Paper{
+		{ID: "1", Title: "one", Upvotes: 1}, {ID: "2", Title: "two"}, {ID: "3", Title: "three"},
+		{ID: "1", Title: "one again", Upvotes: 5}, {ID: "3", Title: "three", Stars: 7},
+	} {
+		if err := p.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, ix); n != 3 {
+		t.Errorf("%d papers, want 3", n)
+	}
+	p, _ := ix.Lookup(ctx, "1")
+	q, _ := ix.Lookup(ctx, "3")
+	if p.Title != "one again" || p.Upvotes != 5 || q.Stars != 7 {
+		t.Errorf("merged: %+v %+v", p, q)
+	}
+	// What was written is on disk when the writer closes, even in bulk mode.
+	ix.Close()
+	ix = openT(t, ix.Dir(), index.Options{})
+	defer ix.Close()
+	if n := count(t, ix); n != 3 {
+		t.Errorf("%d papers after reopening, want 3", n)
+	}
+}
+
+// setVersion rewrites the mapping version an index claims, as an older
+// paperbot would have left it.
+func setVersion(t *testing.T, dir, v string) {
+	t.Helper()
+	bi, err := bleve.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bi.SetInternal([]byte("paperbot.mapping_version"), []byte(v)); err != nil {
+		t.Fatal(err)
+	}
+	bi.Close()
+}
+
+func TestOldMappingIsRebuiltFromStoredRecords(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "ix")
+	ix := openT(t, dir, index.Options{})
+	papers := []paper.Paper{{ID: "2205.13760", Title: "Tranception", Abstract: "protein fitness"}, {Title: "No id, derived one"}}
+	if err := ix.Upsert(ctx, papers); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	setVersion(t, dir, "0")
+
+	// Refused when asked not to rebuild, with a message that says what to do.
+	_, err := index.Open(dir, index.Options{NoRebuild: true})
+	if !errors.Is(err, index.ErrOldMapping) || !strings.Contains(err.Error(), "mapping version 0") {
+		t.Fatalf("NoRebuild: %v", err)
+	}
+	// Rebuilt otherwise, losing nothing.
+	ix = openT(t, dir, index.Options{})
+	defer ix.Close()
+	if n := count(t, ix); n != 2 {
+		t.Fatalf("%d papers after rebuild, want 2", n)
+	}
+	res, err := ix.Search(ctx, paper.Query{Text: "protein"})
+	if err != nil || len(res.Hits) != 1 || res.Hits[0].Paper.ID != "2205.13760" {
+		t.Errorf("search after rebuild: %v %v", res.Hits, err)
+	}
+	if _, err := os.Stat(dir + ".rebuild"); !os.IsNotExist(err) {
+		t.Errorf("rebuild directory left behind: %v", err)
+	}
+}
+
+func TestOpenRefusesAForeignDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := index.Open(dir, index.Options{})
+	if err == nil || !strings.Contains(err.Error(), "holds no paperbot index") {
+		t.Errorf("Open of a foreign directory: %v", err)
+	}
+}
+
+func TestOpenReportsAnIndexInUse(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ix")
+	ix := openT(t, dir, index.Options{})
+	defer ix.Close()
+	_, err := index.Open(dir, index.Options{LockTimeout: 50 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Errorf("second Open: %v", err)
+	}
+}

@@ -1,0 +1,139 @@
+package index
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+func TestParseQuery(t *testing.T) {
+	d := func(s string) time.Time {
+		t, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	tests := []struct {
+		in   string
+		want parsedQuery
+	}{
+		{"diffusion language models", parsedQuery{Words: []string{"diffusion", "language", "models"}}},
+		{`"direct preference" optimization`, parsedQuery{Words: []string{"optimization"}, Phrases: []string{"direct preference"}}},
+		{`“curly quotes”`, parsedQuery{Phrases: []string{"curly quotes"}}},
+		{`diffusion -survey -"language model"`, parsedQuery{Words: []string{"diffusion"}, ExcludeWords: []string{"survey"}, ExcludePhrases: []string{"language model"}}},
+		{"author:Notin protein", parsedQuery{Words: []string{"protein"}, Authors: []string{"Notin"}}},
+		{`author:"Pascal Notin"`, parsedQuery{Authors: []string{"Pascal Notin"}}},
+		{"cat:cs.LG AUTHOR:Gal", parsedQuery{Cats: []string{"cs.lg"}, Authors: []string{"Gal"}}},
+		{"year:2023", parsedQuery{From: d("2023-01-01"), To: d("2024-01-01")}},
+		{"year:2020-2022", parsedQuery{From: d("2020-01-01"), To: d("2023-01-01")}},
+		{"since:2024-06 before:2025", parsedQuery{From: d("2024-06-01"), To: d("2025-01-01")}},
+		{"sort:recent llm", parsedQuery{Words: []string{"llm"}, Sort: paper.ByRecent, SortSet: true}},
+		{"2205.13760", parsedQuery{IDs: []string{"2205.13760"}}},
+		{"https://arxiv.org/abs/2205.13760v2", parsedQuery{IDs: []string{"2205.13760"}}},
+		{"https://huggingface.co/papers/2509.04664", parsedQuery{IDs: []string{"2509.04664"}}},
+		{"hep-th/9901001v1", parsedQuery{IDs: []string{"hep-th/9901001"}}},
+		// A field the language does not know is just words.
+		{"ratio: 3", parsedQuery{Words: []string{"ratio:", "3"}}},
+		// A lone dash is a word, not an exclusion.
+		{"a - b", parsedQuery{Words: []string{"a", "-", "b"}}},
+	}
+	for _, tt := range tests {
+		got := parseQuery(tt.in)
+		got.Notes = nil
+		if !reflect.DeepEqual(*got, tt.want) {
+			t.Errorf("parseQuery(%q)\n got  %+v\n want %+v", tt.in, *got, tt.want)
+		}
+	}
+}
+
+func TestParseQueryNotes(t *testing.T) {
+	tests := []struct {
+		in       string
+		wantNote string
+	}{
+		{`author:`, "author: needs a value"},
+		{`"unclosed phrase`, "quote was not closed"},
+		{`year:20x4`, "year:20x4 is not a year"},
+		{`year:2025-2020`, "is not a year or range"},
+		{`since:yesterday`, "is not a date"},
+		{`sort:popular`, "is not an order"},
+		{`arxiv:notanid`, "is not an arXiv id"},
+		{strings.Repeat("word ", 100), "first 64 words"},
+		{strings.Repeat("x", 10000), "cut to its first 2000 characters"},
+	}
+	for _, tt := range tests {
+		q := parseQuery(tt.in)
+		if !strings.Contains(strings.Join(q.Notes, " | "), tt.wantNote) {
+			t.Errorf("parseQuery(%.40q) notes %q, want one containing %q", tt.in, q.Notes, tt.wantNote)
+		}
+	}
+}
+
+func TestParseQueryUnclosedPhraseKeepsText(t *testing.T) {
+	q := parseQuery(`"inference-time retrieval`)
+	if len(q.Phrases) != 1 || q.Phrases[0] != "inference-time retrieval" {
+		t.Errorf("phrases %q", q.Phrases)
+	}
+	if q := parseQuery(`"`); len(q.Phrases)+len(q.Words) != 0 {
+		t.Errorf("a lone quote gave %+v", q)
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	in := "ok\x00\x07 \xff\xfe tab\there\n"
+	got := sanitize(in)
+	if !utf8.ValidString(got) || strings.ContainsAny(got, "\x00\x07\t\n") {
+		t.Errorf("sanitize(%q) = %q", in, got)
+	}
+	if !strings.Contains(got, "ok") || !strings.Contains(got, "tab here") {
+		t.Errorf("sanitize lost text: %q", got)
+	}
+}
+
+func TestOSADistance(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		d    int
+	}{
+		{"tranceptoin", "tranception", 1},
+		{"difusion", "diffusion", 1},
+		{"kitten", "sitting", 3},
+		{"", "abc", 3},
+		{"same", "same", 0},
+	} {
+		if got := osaDistance(tt.a, tt.b); got != tt.d {
+			t.Errorf("osaDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.d)
+		}
+	}
+}
+
+// FuzzParseQuery: any input is read without panicking, within bounds, into
+// valid UTF-8.
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{
+		"", `"`, `-"`, "-", "author:", `author:"`, "cat:", "year:", "year:-", "since:2024-13",
+		"https://arxiv.org/abs/2205.13760v2", "\xff\xfe", "a\x00b", strings.Repeat(`"a" `, 50),
+		"sort:recent sort:trending", `-"x" -y author:"Pascal Notin" cat:cs year:2020..2021`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q := parseQuery(s)
+		n := len(q.Words) + len(q.Phrases) + len(q.ExcludeWords) + len(q.ExcludePhrases) + len(q.Authors) + len(q.Cats) + len(q.IDs)
+		if n > maxQueryTerms+10 {
+			t.Fatalf("%d parts from %d bytes", n, len(s))
+		}
+		for _, part := range [][]string{q.Words, q.Phrases, q.ExcludeWords, q.ExcludePhrases, q.Authors, q.Cats} {
+			for _, w := range part {
+				if !utf8.ValidString(w) || strings.TrimSpace(w) == "" {
+					t.Fatalf("bad part %q of %q", w, s)
+				}
+			}
+		}
+	})
+}

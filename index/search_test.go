@@ -1,0 +1,299 @@
+package index_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/configs/sample"
+	"github.com/paperbot/paperbot/index"
+)
+
+const tranception = "2205.13760"
+
+var (
+	sampleOnce sync.Once
+	sampleIx   *index.Index
+	sampleErr  error
+)
+
+// sampleIndex is a real index of the sample corpus, built once per test
+// binary in a temporary directory.
+func sampleIndex(t *testing.T) *index.Index {
+	t.Helper()
+	sampleOnce.Do(func() {
+		dir, err := tempDir()
+		if err != nil {
+			sampleErr = err
+			return
+		}
+		ix, err := index.Open(dir, index.Options{})
+		if err != nil {
+			sampleErr = err
+			return
+		}
+		papers, err := sample.Papers()
+		if err != nil {
+			sampleErr = err
+			return
+		}
+		sampleErr = ix.Upsert(context.Background(), papers)
+		sampleIx = ix
+	})
+	if sampleErr != nil {
+		t.Fatal(sampleErr)
+	}
+	return sampleIx
+}
+
+func search(t *testing.T, ix *index.Index, q string) paper.Results {
+	t.Helper()
+	res, err := ix.Search(context.Background(), paper.Query{Text: q, Limit: 10})
+	if err != nil {
+		t.Fatalf("Search(%q): %v", q, err)
+	}
+	return res
+}
+
+func ids(res paper.Results) []string {
+	out := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		out[i] = h.Paper.ID
+	}
+	return out
+}
+
+// The lookups a user makes for one paper find it first.
+func TestSearchFindsTheIntendedPaperFirst(t *testing.T) {
+	ix := sampleIndex(t)
+	tests := []struct {
+		name, query, want string
+	}{
+		{"one word", "tranception", tranception},
+		{"typo", "tranceptoin", tranception},
+		{"typo among words", "tranceptoin protein", tranception},
+		{"partial title", "protein fitness prediction with autoregressive transformers", tranception},
+		{"full title", "Tranception: protein fitness prediction with autoregressive transformers and inference-time retrieval", tranception},
+		{"arXiv abs URL", "https://arxiv.org/abs/2205.13760v2", tranception},
+		{"arXiv pdf URL", "https://arxiv.org/pdf/2205.13760v1.pdf", tranception},
+		{"Hugging Face URL", "https://huggingface.co/papers/2205.13760", tranception},
+		{"alphaXiv URL", "https://www.alphaxiv.org/abs/2205.13760", tranception},
+		{"bare id", "2205.13760", tranception},
+		{"phrase", `"inference-time retrieval"`, tranception},
+		{"author", "author:Notin", tranception},
+		{"author full name", `author:"Pascal Notin" protein`, tranception},
+		{"another paper, partial title", "nonequilibrium thermodynamics unsupervised", "1503.03585"},
+		{"another typo", "difusion langauge models", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := search(t, ix, tt.query)
+			if len(res.Hits) == 0 {
+				t.Fatalf("%q found nothing", tt.query)
+			}
+			if tt.want != "" && res.Hits[0].Paper.ID != tt.want {
+				t.Errorf("%q: first hit %s %q, want %s", tt.query, res.Hits[0].Paper.ID, res.Hits[0].Paper.Title, tt.want)
+			}
+		})
+	}
+}
+
+func TestSearchTypoSaysDidYouMean(t *testing.T) {
+	ix := sampleIndex(t)
+	res := search(t, ix, "tranceptoin")
+	if !res.Fuzzy || res.DidYouMean != "tranception" {
+		t.Errorf("Fuzzy=%v DidYouMean=%q, want true and %q", res.Fuzzy, res.DidYouMean, "tranception")
+	}
+	res = search(t, ix, "difusion langauge models")
+	if res.DidYouMean != "diffusion language models" {
+		t.Errorf("DidYouMean=%q", res.DidYouMean)
+	}
+	// Correctly spelt words are left alone.
+	if res := search(t, ix, "diffusion models"); res.DidYouMean != "" || res.Fuzzy {
+		t.Errorf("a correct query got DidYouMean=%q Fuzzy=%v", res.DidYouMean, res.Fuzzy)
+	}
+}
+
+func TestSearchExactLookup(t *testing.T) {
+	ix := sampleIndex(t)
+	res := search(t, ix, "https://arxiv.org/abs/2205.13760v2")
+	if !res.Exact || len(res.Hits) != 1 {
+		t.Fatalf("Exact=%v hits=%v", res.Exact, ids(res))
+	}
+	res = search(t, ix, "2401.99999")
+	if !res.Exact || len(res.Hits) != 0 {
+		t.Errorf("an id not in the index: Exact=%v hits=%v", res.Exact, ids(res))
+	}
+}
+
+func TestSearchHighlights(t *testing.T) {
+	ix := sampleIndex(t)
+	res := search(t, ix, "autoregressive transformers")
+	if len(res.Hits) == 0 {
+		t.Fatal("no hits")
+	}
+	var marked []string
+	for _, h := range res.Hits[:1] {
+		for _, s := range append(h.Title, h.Snippet...) {
+			if s.Match {
+				marked = append(marked, strings.ToLower(s.Text))
+			}
+		}
+		if paper.PlainText(h.Title) != h.Paper.Title {
+			t.Errorf("title spans %q do not rebuild the title %q", paper.PlainText(h.Title), h.Paper.Title)
+		}
+		snip := paper.PlainText(h.Snippet)
+		if len(snip) > 300*2 || !strings.Contains(h.Paper.Abstract, strings.Trim(snip, "…")) {
+			t.Errorf("snippet %q is not a passage of the abstract", snip)
+		}
+	}
+	joined := strings.Join(marked, " ")
+	if !strings.Contains(joined, "autoregressive") || !strings.Contains(joined, "transformer") {
+		t.Errorf("marked %q, want both query words (stemmed matches count)", marked)
+	}
+}
+
+func TestSearchFiltersAndExclusions(t *testing.T) {
+	ix := sampleIndex(t)
+	all := search(t, ix, "likelihood")
+	if all.Total < 5 {
+		t.Fatalf("likelihood: only %d papers", all.Total)
+	}
+	without := search(t, ix, "likelihood -diffusion")
+	if without.Total >= all.Total {
+		t.Errorf("-diffusion removed nothing (%d vs %d)", without.Total, all.Total)
+	}
+	for _, h := range without.Hits {
+		if strings.Contains(strings.ToLower(h.Paper.Title+h.Paper.Abstract), "diffusion") {
+			t.Errorf("%s mentions diffusion", h.Paper.ID)
+		}
+	}
+	y := search(t, ix, "likelihood year:2023")
+	for _, h := range y.Hits {
+		if !strings.HasPrefix(h.Paper.Published, "2023") {
+			t.Errorf("year:2023 returned %s published %q", h.Paper.ID, h.Paper.Published)
+		}
+	}
+	if y.Total == 0 || y.Total >= all.Total {
+		t.Errorf("year:2023 kept %d of %d", y.Total, all.Total)
+	}
+	recent := search(t, ix, "likelihood sort:recent")
+	for i := 1; i < len(recent.Hits); i++ {
+		if recent.Hits[i-1].Paper.Published < recent.Hits[i].Paper.Published {
+			t.Errorf("sort:recent out of order at %d: %s < %s", i, recent.Hits[i-1].Paper.Published, recent.Hits[i].Paper.Published)
+		}
+	}
+	if recent.Sort != paper.ByRecent {
+		t.Errorf("Sort = %v", recent.Sort)
+	}
+}
+
+func TestSearchTrendingOrder(t *testing.T) {
+	ix := sampleIndex(t)
+	res, err := ix.Search(context.Background(), paper.Query{Sort: paper.ByTrending, Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) != 5 || res.Total != 194 {
+		t.Fatalf("trending: %d hits of %d", len(res.Hits), res.Total)
+	}
+	for i := 1; i < len(res.Hits); i++ {
+		if res.Hits[i-1].Paper.Trending < res.Hits[i].Paper.Trending {
+			t.Errorf("trending out of order at %d", i)
+		}
+	}
+}
+
+func TestSearchPaging(t *testing.T) {
+	ix := sampleIndex(t)
+	ctx := context.Background()
+	first, err := ix.Search(ctx, paper.Query{Text: "language models", Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := ix.Search(ctx, paper.Query{Text: "language models", Limit: 5, Offset: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := ix.Search(ctx, paper.Query{Text: "language models", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(append(ids(first), ids(second)...), " "), strings.Join(ids(both), " "); got != want {
+		t.Errorf("pages %s\nwant  %s", got, want)
+	}
+	ex, err := ix.Search(ctx, paper.Query{Text: "language models", Limit: 5, Exclude: ids(first)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids(ex) {
+		for _, x := range ids(first) {
+			if id == x {
+				t.Errorf("excluded %s returned", id)
+			}
+		}
+	}
+}
+
+// Hostile input gets an answer, never a panic or an error.
+func TestSearchHostileInput(t *testing.T) {
+	ix := sampleIndex(t)
+	for _, q := range []string{
+		strings.Repeat("a", 10000),
+		strings.Repeat("protein ", 2000),
+		`"`, `""`, `-`, `--`, `-"`, `author:`, `author:""`, `cat:`, `year:`, `sort:`,
+		"\x00\x01\x02", "\xff\xfe\xfd", "prot\x00ein", `\`, `*`, `?`, `+foo^2~3`, `title:(a OR b)`,
+		"AND OR NOT", "((((", "author:\"unclosed",
+	} {
+		res, err := ix.Search(context.Background(), paper.Query{Text: q, Limit: 5})
+		if err != nil {
+			t.Errorf("Search(%.30q): %v", q, err)
+		}
+		_ = res
+	}
+	res := search(t, ix, "author:")
+	if len(res.Notes) == 0 {
+		t.Errorf("author: with nothing after it gave no note")
+	}
+	res = search(t, ix, strings.Repeat("x", 10000))
+	if len(res.Notes) == 0 {
+		t.Errorf("a 10,000-character query gave no note")
+	}
+}
+
+func TestSimilar(t *testing.T) {
+	ix := sampleIndex(t)
+	res, err := ix.Similar(context.Background(), tranception, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 {
+		t.Fatal("nothing similar to Tranception")
+	}
+	for _, h := range res.Hits {
+		if h.Paper.ID == tranception {
+			t.Errorf("Similar returned the paper itself")
+		}
+	}
+	// The paper about smoothed protein fitness landscapes is the obvious neighbour.
+	if top := res.Hits[0].Paper.Title; !strings.Contains(strings.ToLower(top), "protein") {
+		t.Errorf("most similar to Tranception: %q", top)
+	}
+	if _, err := ix.Similar(context.Background(), "2401.99999", 5); !fault.Is(err, fault.NotFound) {
+		t.Errorf("Similar of an unknown id: %v, want NotFound", err)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	ix := sampleIndex(t)
+	p, err := ix.Lookup(context.Background(), "arXiv:2205.13760v3")
+	if err != nil || p.ID != tranception {
+		t.Fatalf("Lookup: %+v, %v", p.ID, err)
+	}
+	if _, err := ix.Lookup(context.Background(), "2401.99999"); !fault.Is(err, fault.NotFound) {
+		t.Errorf("Lookup of an unknown id: %v, want NotFound", err)
+	}
+}
