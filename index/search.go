@@ -194,7 +194,11 @@ func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, lim
 			ix.log.Warn("unreadable stored record", "id", h.ID, "err", err)
 			continue
 		}
-		res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: h.Score})
+		score := h.Score
+		if math.IsNaN(score) || math.IsInf(score, 0) {
+			score = 0 // filters alone (dates, categories) do not score
+		}
+		res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: score})
 	}
 	return res, nil
 }

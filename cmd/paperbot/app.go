@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/paperbot/paperbot/bot"
@@ -27,11 +26,6 @@ type app struct {
 	httpAddr string
 
 	closers []func() error
-}
-
-// errNotYet reports a configured feature this build does not have yet.
-func errNotYet(what string) error {
-	return fmt.Errorf("%s is configured but not supported by this build yet", what)
 }
 
 // newApp opens the index (indexing the sample corpus when it is empty) and
