@@ -100,10 +100,7 @@ func (b *Bot) subscribe(ctx context.Context, req *Request, rw Responder) error {
 		return err
 	}
 	s := res.Sub
-	topic := "all papers"
-	if s.Topic != "" {
-		topic = "“" + s.Topic + "”"
-	}
+	topic := topicLabel(s.Topic)
 	lines := []string{fmt.Sprintf("Daily digest set for %s: %s, the top %d trending papers on %s not posted here before, each with its own thread.",
 		s.Where(), describeSchedule(s), s.Top, topic)}
 	if res.Replaced {

@@ -151,6 +151,8 @@ type env struct {
 	plat *bottest.Platform
 	// poster, when set, is what the digest posts through (a wrapper of plat).
 	poster bot.Poster
+	// down, when set, makes the platform not running (Poster returns nil).
+	down   atomic.Bool
 	search bot.Searcher
 	clock  bot.Clock
 	log    *slog.Logger
@@ -189,7 +191,7 @@ func (e *env) start() {
 	cfg.Searcher, cfg.Store, cfg.Clock, cfg.Logger = e.search, e.st, e.clock, e.log
 	cfg.Poster = func(platform string) bot.Poster {
 		switch {
-		case platform != "fake":
+		case platform != "fake" || e.down.Load():
 			return nil
 		case e.poster != nil:
 			return e.poster

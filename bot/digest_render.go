@@ -21,7 +21,7 @@ func trendLabel(day int) string {
 func dayTitle(day DigestDay) string {
 	title := "Trending papers"
 	if day.Topic != "" {
-		title += " on “" + truncateRunes(day.Topic, 60) + "”"
+		title += " on " + quoteTopic(truncateRunes(day.Topic, 60))
 	}
 	if t, err := time.Parse(time.DateOnly, day.Date); err == nil {
 		title += " · " + t.Format("Monday 2 January")
@@ -112,10 +112,7 @@ func PreviewMessage(pv DigestPreview) Message {
 		m.Sections = append(m.Sections, sec)
 		ids = append(ids, p.Paper.Title)
 	}
-	topic := "all papers"
-	if pv.Sub.Topic != "" {
-		topic = "“" + pv.Sub.Topic + "”"
-	}
+	topic := topicLabel(pv.Sub.Topic)
 	switch {
 	case len(day.Papers) == 0 && pv.Resuming:
 		m.Intro = "Nothing is left to post today."
@@ -143,13 +140,26 @@ func capitalize(s string) string {
 
 // subscriptionLine describes a subscription in one line.
 func subscriptionLine(s Subscription) string {
-	topic := "all papers"
-	if s.Topic != "" {
-		topic = "“" + s.Topic + "”"
-	}
+	topic := topicLabel(s.Topic)
 	line := fmt.Sprintf("%s: %s, top %d on %s", s.Where(), describeSchedule(s), s.Top, topic)
 	if s.Source == SourceConfig {
 		line += " (from the configuration file)"
 	}
 	return line
+}
+
+// quoteTopic puts a topic in quotes, unless it has its own ("a phrase").
+func quoteTopic(s string) string {
+	if strings.ContainsAny(s, `"“”`) {
+		return s
+	}
+	return "“" + s + "”"
+}
+
+// topicLabel is "all papers" or the quoted topic.
+func topicLabel(topic string) string {
+	if topic == "" {
+		return "all papers"
+	}
+	return quoteTopic(topic)
 }

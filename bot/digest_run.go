@@ -303,7 +303,22 @@ func (d *Digest) resume(ctx context.Context, day DigestDay) error {
 	log := d.log.With("platform", day.Platform, "channel", day.Channel, "date", day.Date)
 	poster := d.cfg.Poster(day.Platform)
 	if poster == nil {
-		return fmt.Errorf("platform %q is not running; the digest of %s on %s waits for it", day.Platform, day.Channel, day.Date)
+		if d.cfg.Clock.Now().Sub(day.Due) <= d.cfg.Grace {
+			return fmt.Errorf("platform %q is not running; the digest of %s on %s waits for it", day.Platform, day.Channel, day.Date)
+		}
+		// Too late to wait: close the day. Steps that may have happened
+		// stay as they are (their papers are never offered again).
+		why := fmt.Sprintf("platform %q is not running", day.Platform)
+		for _, s := range append([]*Step{&day.Header}, paperSteps(day.Papers)...) {
+			if s.Pending() && !s.Uncertain() {
+				s.Skipped = why
+			} else if s.Uncertain() {
+				s.Unknown = true
+			}
+		}
+		day.Status, day.FinishedAt, day.Note = DayDone, d.cfg.Clock.Now(), why
+		log.ErrorContext(ctx, "digest closed unfinished", "reason", why)
+		return d.save(ctx, &day)
 	}
 	_, subscribed, err := d.cfg.Store.Subscription(ctx, day.Platform, day.Channel)
 	if err != nil {
@@ -545,4 +560,13 @@ func (r *run) thread(ctx context.Context, p *DigestPaper) error {
 		return errors.Join(err, serr)
 	}
 	return err
+}
+
+// paperSteps lists the steps of the papers: each post, then its thread.
+func paperSteps(ps []DigestPaper) []*Step {
+	var out []*Step
+	for i := range ps {
+		out = append(out, &ps[i].Post, &ps[i].Thread)
+	}
+	return out
 }

@@ -68,12 +68,12 @@ func (d *Digest) checkTopic(ctx context.Context, topic string) (paper.Results, e
 	res, err := d.cfg.Searcher.Search(ctx, paper.Query{Text: topic, Sort: paper.ByTrending, Limit: 1})
 	if err != nil {
 		if msg := fault.UserMessage(err); msg != "" && fault.Is(err, fault.Invalid) {
-			return res, fault.Wrap(fault.Invalid, err, "topic “%s”: %s", truncateRunes(topic, 80), msg)
+			return res, fault.Wrap(fault.Invalid, err, "topic %s: %s", quoteTopic(truncateRunes(topic, 80)), msg)
 		}
 		return res, err
 	}
 	if len(res.Notes) > 0 {
-		return res, fault.New(fault.Invalid, "topic “%s”: %s", truncateRunes(topic, 80), strings.Join(res.Notes, " "))
+		return res, fault.New(fault.Invalid, "topic %s: %s", quoteTopic(truncateRunes(topic, 80)), strings.Join(res.Notes, " "))
 	}
 	return res, nil
 }
@@ -244,6 +244,9 @@ func (d *Digest) SyncConfig(ctx context.Context, subs []Subscription) error {
 		if err := s.Validate(d.cfg.MaxTop); err != nil {
 			return fmt.Errorf("digest subscription %d (%s:%s): %s", i+1, s.Platform, s.Channel, fault.UserMessage(err))
 		}
+		if _, err := d.checkTopic(ctx, s.Topic); err != nil {
+			return fmt.Errorf("digest subscription %d (%s:%s): %s", i+1, s.Platform, s.Channel, orError(fault.UserMessage(err), err))
+		}
 		key := s.Platform + "\x00" + s.Channel
 		if want[key] {
 			return fmt.Errorf("digest subscription %d: channel %s:%s is listed twice", i+1, s.Platform, s.Channel)
@@ -281,4 +284,11 @@ func (d *Digest) SyncConfig(ctx context.Context, subs []Subscription) error {
 	}
 	d.notify()
 	return nil
+}
+
+func orError(msg string, err error) string {
+	if msg != "" {
+		return msg
+	}
+	return err.Error()
 }

@@ -13,10 +13,8 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/fault"
-	"github.com/paperbot/paperbot/bot/paper"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/sample"
 	"github.com/paperbot/paperbot/index"
-	"github.com/paperbot/paperbot/index/sources"
 )
 
 // fault is one place a digest run fails.
@@ -294,31 +292,11 @@ func TestDigestOverSampleCorpus(t *testing.T) {
 	t.Run("malformed topic", func(t *testing.T) { testSubscribeRefusesAMalformedTopic(t, ix) })
 }
 
-// sampleIndex indexes the sample corpus (the trending-page capture with
-// its verified arXiv ids) into a real Bleve index.
+// sampleIndex indexes the sample corpus (configs/sample: the trending-page
+// capture with its verified arXiv ids) into a real Bleve index.
 func sampleIndex(t *testing.T) *index.Index {
 	t.Helper()
-	ids := map[string][]string{}
-	for i, line := range strings.Split(strings.TrimSpace(configs.SampleIDs), "\n") {
-		f := strings.Split(line, "\t")
-		if i == 0 || len(f) < 3 {
-			continue
-		}
-		ids[strings.ToLower(paper.FoldSpace(f[1]))] = append([]string{f[0]}, strings.Split(f[2], "; ")...)
-	}
-	var papers []paper.Paper
-	err := sources.Parse(t.Context(), strings.NewReader(configs.SampleTrending), "trending-papers.txt", sources.Trending, sources.Handler{
-		Paper: func(p paper.Paper) error {
-			if x, ok := ids[strings.ToLower(p.Title)]; ok {
-				p.ID, p.Authors, p.URL, p.PDFURL = x[0], x[1:], "", ""
-				if err := p.Normalize(); err != nil {
-					return err
-				}
-			}
-			papers = append(papers, p)
-			return nil
-		},
-	})
+	papers, err := sample.Papers()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -573,5 +551,58 @@ func TestDigestMessages(t *testing.T) {
 	th := calls[2]
 	if th.Op != "thread" || th.Title != "Paper 1 on diffusion" || th.Message.Kind != bot.KindThreadIntro || th.Parent.ID != calls[1].Ref.ID {
 		t.Errorf("thread call %+v", th)
+	}
+}
+
+// A platform that is not running: a due day is recorded as skipped; a day
+// cut short waits for it within the grace window, then is closed.
+func TestDigestPlatformNotRunning(t *testing.T) {
+	due := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: due}
+	e := newEnv(t, manyPapers(10), clock)
+	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: due.Add(-time.Hour)})
+	e.subscribe(bot.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Since: due.Add(-time.Hour)})
+	// C1 starts and is cut short by its platform going away.
+	e.plat.After = func(c bottest.Call) error {
+		if c.Op == "post" && c.To.Channel == "C1" && c.Message.Kind == bot.KindDigestPaper {
+			e.down.Store(true)
+			return errors.New("connection lost")
+		}
+		return nil
+	}
+	e.plat.Before = func(c bottest.Call) error {
+		if c.To.Channel == "C2" || c.Parent.Channel == "C2" {
+			return errors.New("C2 waits for C1")
+		}
+		return nil
+	}
+	if err := e.d.RunDue(t.Context()); err == nil {
+		t.Fatal("first run: want the lost connection")
+	}
+	e.plat.After, e.plat.Before = nil, nil
+	clock.Set(due.Add(time.Hour))
+	if err := e.d.RunDue(t.Context()); err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Errorf("within grace: %v, want a wait for the platform", err)
+	}
+	if d := e.day("C1", "2025-05-05"); d.Status != bot.DayOpen {
+		t.Errorf("C1 is %s within grace, want open", d.Status)
+	}
+	clock.Set(due.Add(7 * time.Hour))
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	d := e.day("C1", "2025-05-05")
+	if d.Status != bot.DayDone || !d.Papers[0].Post.Unknown || d.Papers[1].Post.Skipped == "" || !strings.Contains(d.Note, "not running") {
+		t.Errorf("C1 after grace: %s %q, papers %+v", d.Status, d.Note, d.Papers)
+	}
+	// The next day nothing is planned while it is down: recorded as skipped.
+	clock.Set(due.Add(24 * time.Hour))
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []string{"C1", "C2"} {
+		if d := e.day(ch, "2025-05-06"); d.Status != bot.DaySkipped || !strings.Contains(d.Note, "not running") {
+			t.Errorf("%s next day: %s %q", ch, d.Status, d.Note)
+		}
 	}
 }

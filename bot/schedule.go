@@ -231,9 +231,9 @@ func clockOf(s string) (h, m int) {
 // dueOn is the due time on the local date y-m-d, computed with time.Date
 // in the zone: across a DST change the wall-clock time stays the same. A
 // time that does not exist that day (skipped by a spring-forward change)
-// is normalised by time.Date to the same instant an hour later on the
-// wall clock; a time that occurs twice (fall back) is posted once, since
-// the ledger is keyed by date.
+// is normalised by time.Date an hour later on the wall clock (02:30 →
+// 03:30); a time that occurs twice (fall back) is its second occurrence,
+// and is posted once: the ledger is keyed by date.
 func dueOn(y int, mo time.Month, d int, hh, mm int, loc *time.Location) occurrence {
 	// Take the date from noon, which exists on every day in every zone.
 	day := time.Date(y, mo, d, 12, 0, 0, 0, loc)

@@ -404,3 +404,34 @@ func TestFakePlatformPaces(t *testing.T) {
 		}
 	})
 }
+
+// A time that does not exist on the spring-forward day (02:30 in Berlin)
+// is posted an hour later on the wall clock; a time that occurs twice on
+// the fall-back day is posted once, at its second occurrence.
+func TestSchedulerTimeSkippedOrRepeatedByDST(t *testing.T) {
+	for _, tc := range []struct {
+		from, to string
+		want     []string // UTC times of the digests
+	}{
+		{"2025-03-29", "2025-03-31", []string{"03-29 01:30", "03-30 01:30", "03-31 00:30"}},
+		{"2025-10-25", "2025-10-27", []string{"10-25 00:30", "10-26 01:30", "10-27 01:30"}},
+	} {
+		t.Run(tc.from, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				berlin := mustZone(t, "Europe/Berlin")
+				start := at(t, berlin, tc.from+" 00:00")
+				time.Sleep(time.Until(start))
+				e := newEnv(t, manyPapers(50), bot.SystemClock{})
+				e.subscribe(bot.Subscription{Channel: "C1", Time: "02:30", Zone: "Europe/Berlin", Top: 1, Since: start})
+				runScheduler(t, e.d, at(t, berlin, tc.to+" 23:00"))
+				var got []string
+				for _, h := range headers(e.plat.Calls()) {
+					got = append(got, h.At.UTC().Format("01-02 15:04"))
+				}
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("digests at %v UTC, want %v", got, tc.want)
+				}
+			})
+		})
+	}
+}

@@ -2,15 +2,247 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/store"
+	"github.com/paperbot/paperbot/configs"
 )
 
 // setupDigest opens the state store and prepares the daily digest: it fills
-// in the core's Discussions and Digest and adds the scheduler to a.jobs.
-func setupDigest(ctx context.Context, a *app, bc *bot.Config) error { return nil }
+// in the core's Discussions and Digest, makes the stored subscriptions
+// match the configuration file's and adds the scheduler to a.jobs.
+func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
+	db, err := store.Open(a.cfg.State, store.Options{})
+	if err != nil {
+		if errors.Is(err, store.ErrLocked) {
+			return fmt.Errorf("%w: is paperbot already running with data_dir %s?", err, a.cfg.DataDir)
+		}
+		return err
+	}
+	a.closers = append(a.closers, db.Close)
+	d, err := newDigest(a.cfg, db, bc.Searcher, a.posterFor, a.log)
+	if err != nil {
+		return err
+	}
+	if err := d.SyncConfig(ctx, configSubscriptions(a.cfg)); err != nil {
+		return fmt.Errorf("%s: %w", configName(a.cfg), err)
+	}
+	bc.Discussions = db
+	bc.Digest = d
+	a.jobs = append(a.jobs, func(ctx context.Context) error {
+		// The adapters are known by now (serve fills a.posters first).
+		subs, err := db.Subscriptions(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range subs {
+			if a.posterFor(s.Platform) == nil {
+				a.log.Warn("digest subscription for a platform that is not running; its digests are skipped",
+					"platform", s.Platform, "channel", s.Channel, "source", s.Source)
+			}
+		}
+		return d.Run(ctx)
+	})
+	return nil
+}
 
-// runDigest is `paperbot digest`.
+// posterFor returns the running adapter of a platform, or nil. It reads
+// a.posters when called (the digest calls it when it posts).
+func (a *app) posterFor(platform string) bot.Poster {
+	for _, p := range a.posters {
+		if ad, ok := p.(interface{ Platform() string }); ok && ad.Platform() == platform {
+			return p
+		}
+	}
+	return nil
+}
+
+func configName(cfg *configs.Config) string {
+	if cfg.Path == "" {
+		return "config"
+	}
+	return cfg.Path
+}
+
+// newDigest builds the digest from the configuration.
+func newDigest(cfg *configs.Config, db bot.DigestStore, search bot.Searcher, poster func(string) bot.Poster, log *slog.Logger) (*bot.Digest, error) {
+	return bot.NewDigest(bot.DigestConfig{
+		Searcher:    search,
+		Store:       db,
+		Poster:      poster,
+		Logger:      log,
+		Grace:       cfg.Dig.Grace,
+		DefaultTime: cfg.Dig.DefaultTime,
+		DefaultZone: cfg.Dig.DefaultTimezone,
+		DefaultTop:  cfg.Dig.DefaultTop,
+		MaxTop:      configs.MaxTop,
+		CommandName: cfg.Bot.Command,
+	})
+}
+
+// configSubscriptions converts the configuration file's subscriptions,
+// with the defaults filled in (the configuration validated them).
+func configSubscriptions(cfg *configs.Config) []bot.Subscription {
+	var out []bot.Subscription
+	for _, c := range cfg.Dig.Subscriptions {
+		days, _ := bot.ParseDays(c.Days)
+		s := bot.Subscription{
+			Platform: c.Platform, Team: c.Team, Channel: c.Channel, ChannelName: c.ChannelName,
+			Time: c.Time, Zone: c.Timezone, Days: days, Top: c.Top, Topic: c.Topic,
+			Source: bot.SourceConfig,
+		}
+		if s.Time == "" {
+			s.Time = cfg.Dig.DefaultTime
+		}
+		if s.Zone == "" {
+			s.Zone = cfg.Dig.DefaultTimezone
+		}
+		if s.Top == 0 {
+			s.Top = cfg.Dig.DefaultTop
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// runDigest is `paperbot digest --dry-run --channel PLATFORM:CHANNEL`: it
+// prints exactly what the channel's next digest would post, in order,
+// without posting or recording anything.
 func runDigest(ctx context.Context, e *env, args []string) error {
-	return errNotYet("digest")
+	fs := newFlags(e, "digest")
+	cfgPath := fs.String("config", "", "configuration file")
+	indexDir := fs.String("index", "", "index directory (default <data_dir>/index)")
+	dryRun := fs.Bool("dry-run", false, "show the next digest without posting (required)")
+	channel := fs.String("channel", "", "the channel, PLATFORM:CHANNEL (slack:C0123ABCDEF, discord:123…, or PLATFORM:#name)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if !*dryRun {
+		return usageError{"only --dry-run is supported: `paperbot serve` posts the digests"}
+	}
+	platform, ch, ok := strings.Cut(*channel, ":")
+	if !ok || platform == "" || ch == "" {
+		return usageError{fmt.Sprintf("--channel %q: want PLATFORM:CHANNEL, like slack:C0123ABCDEF or discord:#ml-papers", *channel)}
+	}
+	platform = strings.ToLower(platform)
+	cfg, err := loadConfig(*cfgPath, e)
+	if err != nil {
+		return err
+	}
+	if *indexDir != "" {
+		cfg.Index = *indexDir
+	}
+	if cfg.Log.Level == "info" {
+		cfg.Log.Level = "warn"
+	}
+	log := newLogger(cfg, e.stderr)
+	ix, err := openIndex(ctx, e, cfg.Index, log, true)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	db, closeDB, err := openStateReadOnly(cfg.State)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	d, err := newDigest(cfg, db, ix, nil, log)
+	if err != nil {
+		return err
+	}
+	sub, err := findSubscription(ctx, cfg, db, platform, ch)
+	if err != nil {
+		return err
+	}
+	pv, err := d.PreviewOf(ctx, sub)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(e.stdout, bot.PreviewMessage(pv).PlainText(""))
+	return nil
+}
+
+// openStateReadOnly opens the state file for reading. A missing file is
+// an empty state (nothing was ever posted); it is not created.
+func openStateReadOnly(path string) (*store.DB, func(), error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		dir, err := os.MkdirTemp("", "paperbot-dry-run-")
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := store.Open(filepath.Join(dir, "state.db"), store.Options{NoSync: true})
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
+		return db, func() { db.Close(); os.RemoveAll(dir) }, nil
+	}
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, nil, fmt.Errorf("%w: a running paperbot holds it; ask it in the channel with /papers digest preview, or stop it first", err)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, func() { db.Close() }, nil
+}
+
+// findSubscription finds the channel's subscription by id or #name: in the
+// configuration file first (it wins, as serve would make it), then among
+// those made from chat.
+func findSubscription(ctx context.Context, cfg *configs.Config, db bot.SubscriptionStore, platform, ch string) (bot.Subscription, error) {
+	match := func(s bot.Subscription) bool {
+		if s.Platform != platform {
+			return false
+		}
+		name := strings.TrimPrefix(ch, "#")
+		return s.Channel == ch || (s.ChannelName != "" && strings.TrimPrefix(s.ChannelName, "#") == name)
+	}
+	stored, err := db.Subscriptions(ctx)
+	if err != nil {
+		return bot.Subscription{}, err
+	}
+	for _, s := range configSubscriptions(cfg) {
+		if !match(s) {
+			continue
+		}
+		// As serve would store it: an unchanged schedule keeps its start.
+		for _, old := range stored {
+			if old.Platform == s.Platform && old.Channel == s.Channel && old.SameSchedule(s) {
+				s.Since = old.Since
+			}
+		}
+		if s.Since.IsZero() {
+			s.Since = bot.SystemClock{}.Now()
+		}
+		return s, nil
+	}
+	for _, s := range stored {
+		if match(s) && s.Source != bot.SourceConfig {
+			return s, nil
+		}
+	}
+	var known []string
+	for _, s := range configSubscriptions(cfg) {
+		known = append(known, s.Platform+":"+s.Channel)
+	}
+	for _, s := range stored {
+		if s.Source != bot.SourceConfig {
+			known = append(known, s.Platform+":"+s.Channel)
+		}
+	}
+	if len(known) == 0 {
+		return bot.Subscription{}, fmt.Errorf("no channel is subscribed (digest.subscriptions in %s, or /papers subscribe in a channel)", configName(cfg))
+	}
+	return bot.Subscription{}, fmt.Errorf("%s:%s is not subscribed; subscribed channels: %s", platform, ch, strings.Join(known, ", "))
 }

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/store"
+)
+
+// writeDigestConfig writes a configuration with its own data directory.
+func writeDigestConfig(t *testing.T, body string) (path, dataDir string) {
+	t.Helper()
+	dir := t.TempDir()
+	dataDir = filepath.Join(dir, "data")
+	path = filepath.Join(dir, "paperbot.yaml")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf("data_dir: %s\n%s", dataDir, body)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, dataDir
+}
+
+func runCmd(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(t.Context(), args, func(string) string { return "" }, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+const digestConfig = `digest:
+  subscriptions:
+    - platform: console
+      channel: console
+      channel_name: papers
+      time: "09:00"
+      timezone: Europe/Berlin
+      top: 3
+      topic: '"language model"'
+`
+
+var absLink = regexp.MustCompile(`(?m)^\s*Abstract: https://arxiv.org/abs/(\S+)$`)
+
+// previewIDs reads the papers of a preview (plain text, or as the console
+// shows it), in order.
+func previewIDs(text string) []string {
+	var ids []string
+	for _, m := range absLink.FindAllStringSubmatch(text, -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
+// `paperbot digest --dry-run` prints what the channel's next digest posts;
+// `/papers digest preview` in chat says the same; errors say what is wrong.
+func TestDigestDryRun(t *testing.T) {
+	cfg, _ := writeDigestConfig(t, digestConfig)
+	out, errOut, code := runCmd(t, "", "digest", "--dry-run", "--channel", "console:#papers", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Next digest for #papers · ") || !strings.Contains(out, "Preview only: nothing was posted. Every day at 09:00 Europe/Berlin, top 3.") {
+		t.Errorf("dry run:\n%s", out)
+	}
+	ids := previewIDs(out)
+	if len(ids) != 3 {
+		t.Fatalf("dry run shows %d papers, want 3:\n%s", len(ids), out)
+	}
+	// By channel id too, and the chat preview (on the same state) agrees.
+	out2, _, code := runCmd(t, "", "digest", "--dry-run", "--channel", "console:console", "--config", cfg)
+	if code != 0 || !slices.Equal(previewIDs(out2), ids) {
+		t.Errorf("by id: exit %d, ids %v, want %v", code, previewIDs(out2), ids)
+	}
+	chat, errOut, code := runCmd(t, "/papers digest preview\n", "chat", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("chat exit %d: %s", code, errOut)
+	}
+	if got := previewIDs(chat); !slices.Equal(got, ids) {
+		t.Errorf("chat preview %v, dry run %v\n%s", got, ids, chat)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"digest", "--channel", "console:console"}, 2, "only --dry-run is supported"},
+		{[]string{"digest", "--dry-run"}, 2, `--channel "": want PLATFORM:CHANNEL`},
+		{[]string{"digest", "--dry-run", "--channel", "C1"}, 2, `--channel "C1": want PLATFORM:CHANNEL`},
+		{[]string{"digest", "--dry-run", "--channel", "slack:C9"}, 1, "slack:C9 is not subscribed; subscribed channels: console:console"},
+	} {
+		_, errOut, code := runCmd(t, "", append(tc.args, "--config", cfg)...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q; want %d, %q", tc.args, code, errOut, tc.code, tc.want)
+		}
+	}
+}
+
+// A bad subscription in the configuration file stops start-up with a
+// message that names it.
+func TestDigestConfigErrors(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"digest:\n  subscriptions:\n    - {platform: console, channel: C1, timezone: Europe/Berln}\n", `digest.subscriptions[0].timezone: "Europe/Berln" is not a known IANA time zone`},
+		{"digest:\n  subscriptions:\n    - {platform: console, channel: C1, topic: 'protein year:abc'}\n", "year:abc is not a year"},
+	} {
+		cfg, _ := writeDigestConfig(t, tc.body)
+		_, errOut, code := runCmd(t, "/papers help\n", "chat", "--config", cfg)
+		if code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("exit %d, %q; want %q", code, errOut, tc.want)
+		}
+	}
+}
+
+// fakeAdapter is a running adapter as serve lists it: a poster with a
+// platform name.
+type fakeAdapter struct{ p *bottest.Platform }
+
+func (f fakeAdapter) Platform() string { return f.p.Name }
+
+func (f fakeAdapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
+	return f.p.Post(ctx, to, m)
+}
+
+func (f fakeAdapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
+	return f.p.StartThread(ctx, parent, title, m)
+}
+
+// setupDigest wires the digest: the chat commands work on the state file,
+// config subscriptions are stored, and the scheduler job posts through the
+// adapter serve registered for the subscription's platform (found when
+// the job runs, after newApp).
+func TestSetupDigestWiring(t *testing.T) {
+	cfg, dataDir := writeDigestConfig(t, digestConfig)
+	// A chat subscription from an earlier run, due a few minutes ago.
+	due := time.Now().UTC().Add(-5 * time.Minute)
+	db, err := store.Open(filepath.Join(dataDir, "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.PutSubscription(t.Context(), bot.Subscription{
+		Platform: "fake", Channel: "F1", ChannelName: "fake-papers", Time: due.Format("15:04"), Zone: "UTC",
+		Top: 2, Source: bot.SourceChat, Since: due.Add(-48 * time.Hour),
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c, err := loadConfig(cfg, &env{getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	a, err := newApp(t.Context(), e, c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+
+	var rec bottest.Recorder
+	if err := a.bot.Handle(t.Context(), &bot.Request{Platform: "console", Text: "subscriptions"}, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.Text(), "#papers: every day at 09:00 Europe/Berlin, top 3 on \"language model\" (from the configuration file)") {
+		t.Errorf("subscriptions:\n%s", rec.Text())
+	}
+
+	// serve registers the adapters before it starts the jobs.
+	done := make(chan struct{})
+	plat := &bottest.Platform{Name: "fake"}
+	n := 0
+	plat.After = func(c bottest.Call) error {
+		if n++; n == 5 { // header, 2 papers, 2 threads
+			close(done)
+		}
+		return nil
+	}
+	a.posters = append(a.posters, fakeAdapter{plat})
+	ctx, cancel := context.WithCancel(t.Context())
+	jobDone := make(chan error, 1)
+	go func() { jobDone <- a.jobs[0](ctx) }()
+	select {
+	case <-done:
+	case err := <-jobDone:
+		t.Fatalf("the digest job ended: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no digest posted within 60s; calls: %d", len(plat.Calls()))
+	}
+	cancel()
+	if err := <-jobDone; err != nil {
+		t.Fatal(err)
+	}
+	calls := plat.Calls()
+	if len(calls) != 5 || calls[0].Message.Kind != bot.KindDigestHeader || calls[2].Op != "thread" {
+		t.Fatalf("calls %+v", calls)
+	}
+	// The thread is remembered: /papers show links to it.
+	id := calls[1].Message.Sections[0].PaperID
+	rec = bottest.Recorder{}
+	if err := a.bot.Handle(t.Context(), &bot.Request{Platform: "console", Text: "show " + id}, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.Text(), "Discussed in #fake-papers") {
+		t.Errorf("show %s:\n%s", id, rec.Text())
+	}
+}

@@ -1,0 +1,82 @@
+package configs
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDigestExampleAndDefaults(t *testing.T) {
+	c, err := Parse([]byte(Example), "paperbot.example.yaml", func(k string) string { return "x-" + k })
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.Dig
+	if d.Grace != 6*time.Hour || d.DefaultTime != "09:00" || d.DefaultTimezone != "UTC" || d.DefaultTop != 5 || len(d.Subscriptions) != 0 {
+		t.Errorf("example digest %+v", d)
+	}
+	c, err = Parse(nil, "empty.yaml", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Dig.Grace != 6*time.Hour || c.Dig.DefaultTop != 5 {
+		t.Errorf("defaults %+v", c.Dig)
+	}
+}
+
+func TestDigestSubscriptions(t *testing.T) {
+	c, err := Parse([]byte(`
+digest:
+  grace: 2h
+  subscriptions:
+    - platform: Slack
+      team: T1
+      channel: C1
+      channel_name: "#ml-papers"
+      time: "08:30"
+      timezone: Europe/Berlin
+      days: mon-fri
+      top: 3
+      topic: diffusion
+    - platform: discord
+      guild: "123"
+      channel: "456"
+`), "t.yaml", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Dig.Subscriptions
+	if len(s) != 2 || s[0].Platform != "slack" || s[0].ChannelName != "ml-papers" || s[0].Days != "mon-fri" || s[0].Top != 3 ||
+		s[1].Team != "123" || s[1].Guild != "" || s[1].Time != "" {
+		t.Errorf("subscriptions %+v", s)
+	}
+	if c.Dig.Grace != 2*time.Hour {
+		t.Errorf("grace %s", c.Dig.Grace)
+	}
+}
+
+func TestDigestConfigErrorsSayWhere(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"digest: {default_time: '9am'}", `digest.default_time: "9am" is not a time of day`},
+		{"digest: {default_timezone: Mars/Base}", `digest.default_timezone: "Mars/Base" is not a known IANA time zone`},
+		{"digest: {default_top: 11}", "digest.default_top: 11 is not between 1 and 10"},
+		{"digest: {grace: -1h}", "digest.grace: -1h0m0s is negative"},
+		{"digest: {subscriptions: [{channel: C1}]}", "digest.subscriptions[0].platform: missing"},
+		{"digest: {subscriptions: [{platform: teams, channel: C1}]}", `digest.subscriptions[0].platform: "teams" is not slack, discord or console`},
+		{"digest: {subscriptions: [{platform: slack}]}", "digest.subscriptions[0].channel: missing"},
+		{"digest: {subscriptions: [{platform: slack, channel: '#general'}]}", `digest.subscriptions[0].channel: "#general" is a name`},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, time: '25:00'}]}", `digest.subscriptions[0].time: "25:00" is not a time of day`},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, timezone: Europe/Berln}]}", `digest.subscriptions[0].timezone: "Europe/Berln" is not a known IANA time zone`},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, timezone: Local}]}", `digest.subscriptions[0].timezone: "Local" is not allowed`},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, days: mon-fry}]}", `digest.subscriptions[0].days: "mon-fry" is not a set of days`},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, top: 20}]}", "digest.subscriptions[0].top: 20 is not between 1 and 10"},
+		{"digest: {subscriptions: [{platform: discord, team: a, guild: b, channel: C1}]}", "digest.subscriptions[0].team:"},
+		{"digest: {subscriptions: [{platform: slack, channel: C1}, {platform: slack, channel: C1}]}", "digest.subscriptions[1]: channel slack:C1 is already subscribed by digest.subscriptions[0]"},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, hour: 9}]}", "hour"},
+	} {
+		_, err := Parse([]byte(tc.yaml), "t.yaml", noEnv)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s:\n got %v\nwant %q", tc.yaml, err, tc.want)
+		}
+	}
+}
