@@ -283,6 +283,8 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 				return a, err
 			}
 			a.time = c
+		case (low == "tz" || low == "timezone") && nextTok == "":
+			return a, fmt.Errorf("%s needs a time zone after it, like %s Europe/Berlin", low, low)
 		case (low == "tz" || low == "zone" || low == "timezone") && nextTok != "", leading && looksZone(t.text):
 			v := t.text
 			if !looksZone(t.text) || low == "tz" || low == "zone" || low == "timezone" {

@@ -92,6 +92,7 @@ func TestSubscribeSaysWhichPartIsWrong(t *testing.T) {
 		{"subscribe top 0", "top 0 is not a number of papers"},
 		{"subscribe at 9:00 at 10:00", "the time is given twice"},
 		{"subscribe days mon-fri days sat", "the days are given twice"},
+		{"subscribe diffusion tz", "tz needs a time zone after it, like tz Europe/Berlin"},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			c := newChat(t, manyPapers(10))
