@@ -55,6 +55,14 @@ type parsedQuery struct {
 	unknownFixed bool
 }
 
+// empty reports whether nothing usable was read: no words, phrases,
+// filters, ids or sort order.
+func (q *parsedQuery) empty() bool {
+	return !q.hasText() && len(q.Authors) == 0 && len(q.Cats) == 0 && len(q.IDs) == 0 &&
+		len(q.ExcludeWords) == 0 && len(q.ExcludePhrases) == 0 &&
+		q.From.IsZero() && q.To.IsZero() && !q.SortSet
+}
+
 // hasText reports whether the query has words or phrases to rank by.
 func (q *parsedQuery) hasText() bool { return len(q.Words) > 0 || len(q.Phrases) > 0 }
 

@@ -51,6 +51,13 @@ type termInfo struct {
 func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, error) {
 	start := time.Now()
 	pq := parseQuery(q.Text)
+	if strings.TrimSpace(q.Text) != "" && pq.empty() {
+		msg := "there is nothing to search for in that query"
+		if len(pq.Notes) > 0 {
+			msg += ": " + strings.Join(pq.Notes, " ")
+		}
+		return paper.Results{}, fault.New(fault.Invalid, "%s", msg)
+	}
 	if q.Filter != "" {
 		fq := parseQuery(q.Filter)
 		pq.Authors = append(pq.Authors, fq.Authors...)
@@ -171,7 +178,7 @@ func (ix *Index) lookupIDs(ctx context.Context, ids []string) (paper.Results, er
 
 // run executes a parsed query.
 func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
-	bq, _ := ix.buildQuery(pq, exclude)
+	bq := ix.buildQuery(pq, order, exclude)
 	req := bleve.NewSearchRequestOptions(bq, limit, offset, false)
 	req.Fields = []string{fSource}
 	switch order {
@@ -233,23 +240,32 @@ func decodeHit(h *search.DocumentMatch) (paper.Paper, error) {
 
 // buildQuery turns a parsed query into a Bleve query. It returns the
 // analysed free-text terms too (for highlighting).
-func (ix *Index) buildQuery(pq *parsedQuery, exclude []string) (query.Query, []termInfo) {
+func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string) query.Query {
 	var must, should, mustNot []query.Query
 	terms := pq.weighted
 	if terms == nil {
 		terms = ix.queryTerms(strings.Join(pq.Words, " "))
 	}
-	if len(terms) > 0 {
+	switch {
+	case len(terms) == 0:
+	case order == paper.ByRelevance:
+		// Any of the words may match; more and rarer ones rank higher.
 		must = append(must, textClause(terms))
 		should = append(should, ix.rank.titleClause(terms)...)
+	default:
+		// Sorted by date or trending, nothing ranks the papers that match
+		// only some of the words below those that match all: every word
+		// must match ("diffusion models" is not everything about models).
+		must = append(must, allTerms(terms))
 	}
 	for _, ph := range pq.Phrases {
 		must = append(must, ix.phraseClause(ph))
 	}
 	if len(pq.filterWords) > 0 {
+		// A topic filter narrows: all its words must match, and it does not rank.
 		if ft := ix.queryTerms(strings.Join(pq.filterWords, " ")); len(ft) > 0 {
-			c := textClause(ft)
-			c.SetBoost(0.1) // a topic filter narrows; it should hardly rank
+			c := allTerms(ft)
+			c.SetBoost(0)
 			must = append(must, c)
 		}
 	}
@@ -306,8 +322,18 @@ func (ix *Index) buildQuery(pq *parsedQuery, exclude []string) (query.Query, []t
 	if len(must) == 0 {
 		must = append(must, query.NewMatchAllQuery())
 	}
-	bq := query.NewBooleanQuery(must, should, mustNot)
-	return bq, terms
+	return query.NewBooleanQuery(must, should, mustNot)
+}
+
+// allTerms requires every term in title+abstract.
+func allTerms(terms []termInfo) *query.ConjunctionQuery {
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		tq := query.NewTermQuery(t.term)
+		tq.SetField(fText)
+		qs[i] = tq
+	}
+	return query.NewConjunctionQuery(qs)
 }
 
 // queryTerms analyses free text with the English analyzer; repeated terms

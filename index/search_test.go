@@ -248,15 +248,21 @@ func TestSearchHostileInput(t *testing.T) {
 		"\x00\x01\x02", "\xff\xfe\xfd", "prot\x00ein", `\`, `*`, `?`, `+foo^2~3`, `title:(a OR b)`,
 		"AND OR NOT", "((((", "author:\"unclosed",
 	} {
-		res, err := ix.Search(context.Background(), paper.Query{Text: q, Limit: 5})
-		if err != nil {
+		_, err := ix.Search(context.Background(), paper.Query{Text: q, Limit: 5})
+		if err != nil && !fault.Is(err, fault.Invalid) {
 			t.Errorf("Search(%.30q): %v", q, err)
 		}
-		_ = res
 	}
-	res := search(t, ix, "author:")
-	if len(res.Notes) == 0 {
-		t.Errorf("author: with nothing after it gave no note")
+	// A query with nothing usable in it is refused with the reason.
+	for q, why := range map[string]string{"author:": "author: needs a value", `"`: "nothing to search for", "\x00": "nothing to search for"} {
+		_, err := ix.Search(context.Background(), paper.Query{Text: q})
+		if !fault.Is(err, fault.Invalid) || !strings.Contains(fault.UserMessage(err), why) {
+			t.Errorf("Search(%q) = %v, want an invalid-input error saying %q", q, err, why)
+		}
+	}
+	res := search(t, ix, "protein author:")
+	if len(res.Notes) == 0 || len(res.Hits) == 0 {
+		t.Errorf("protein author: gave %d hits and notes %q", len(res.Hits), res.Notes)
 	}
 	res = search(t, ix, strings.Repeat("x", 10000))
 	if len(res.Notes) == 0 {
@@ -295,5 +301,38 @@ func TestLookup(t *testing.T) {
 	}
 	if _, err := ix.Lookup(context.Background(), "2401.99999"); !fault.Is(err, fault.NotFound) {
 		t.Errorf("Lookup of an unknown id: %v, want NotFound", err)
+	}
+}
+
+// Sorted by trending or date, a multi-word topic needs all its words; a
+// Filter (a digest topic) always does.
+func TestTopicWordsAllMatchWhenNotRankedByRelevance(t *testing.T) {
+	ix := sampleIndex(t)
+	ctx := context.Background()
+	contains := func(p paper.Paper, w string) bool {
+		return strings.Contains(strings.ToLower(p.Title+" "+p.Abstract), w)
+	}
+	for _, q := range []paper.Query{
+		{Text: "protein fitness", Sort: paper.ByTrending, Limit: 50},
+		{Text: "protein fitness sort:recent", Limit: 50},
+		{Filter: "protein fitness", Sort: paper.ByTrending, Limit: 50},
+	} {
+		res, err := ix.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) == 0 {
+			t.Errorf("%+v found nothing", q)
+		}
+		for _, h := range res.Hits {
+			if !contains(h.Paper, "protein") || !contains(h.Paper, "fitness") {
+				t.Errorf("%+v returned %q, which lacks a topic word", q, h.Paper.Title)
+			}
+		}
+	}
+	// Ranked by relevance, papers with only some of the words still come (after).
+	res := search(t, ix, "protein fitness")
+	if res.Total <= 2 {
+		t.Errorf("relevance search for two words found only %d papers", res.Total)
 	}
 }
