@@ -9,10 +9,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // Config is the whole configuration file. Every section is optional; an
@@ -91,6 +95,11 @@ func SearchPath(env func(string) string) []string {
 // Secrets are resolved from the environment and files.
 func Load(path string, env func(string) string) (*Config, error) {
 	if path == "" {
+		// A file named by PAPERBOT_CONFIG must exist, like one named by
+		// --config: a typo in it must not silently run the defaults.
+		path = env("PAPERBOT_CONFIG")
+	}
+	if path == "" {
 		for _, p := range SearchPath(env) {
 			if _, err := os.Stat(p); err == nil {
 				path = p
@@ -117,12 +126,22 @@ func Load(path string, env func(string) string) (*Config, error) {
 }
 
 // Parse decodes a configuration strictly and resolves its secrets; name is
-// used in error messages.
+// used in error messages. A decoding error reads "name:line:column: key:
+// message"; it never quotes the file's lines, which may hold a secret.
 func Parse(data []byte, name string, env func(string) string) (*Config, error) {
 	c := &Config{}
 	if len(strings.TrimSpace(string(data))) > 0 {
+		file, err := parser.ParseBytes(data, 0)
+		if err != nil {
+			return nil, yamlError(name, nil, err)
+		}
+		for _, doc := range file.Docs {
+			if err := checkValues(doc.Body, reflect.TypeFor[Config]()); err != nil {
+				return nil, fmt.Errorf("%s:%w", name, err)
+			}
+		}
 		if err := yaml.UnmarshalWithOptions(data, c, yaml.DisallowUnknownField()); err != nil {
-			return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+			return nil, yamlError(name, file, err)
 		}
 	}
 	c.Path = name
@@ -217,4 +236,169 @@ func (c *Config) Platforms() []string {
 		ps = append(ps, "discord")
 	}
 	return ps
+}
+
+// yamlError turns a YAML error into "name:line:column: key: message". The
+// decoder's own format quotes the lines around the mistake, which may hold
+// an inline secret, so only the position and the key are kept.
+func yamlError(name string, file *ast.File, err error) error {
+	var ye yaml.Error
+	if !errors.As(err, &ye) || ye.GetToken() == nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	tk := ye.GetToken()
+	msg := ye.GetMessage()
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msg = fmt.Sprintf("want %s, got %s", describeType(te.DstType), describeType(te.SrcType))
+	}
+	key := ""
+	if p := pathAt(file, tk.Position); p != "" {
+		key = p + ": "
+	}
+	return fmt.Errorf("%s:%d:%d: %s%s", name, tk.Position.Line, tk.Position.Column, key, msg)
+}
+
+// pathAt returns the key path ("bot.page_size") of the node at pos.
+func pathAt(file *ast.File, pos *token.Position) string {
+	if file == nil || pos == nil {
+		return ""
+	}
+	var path string
+	for _, doc := range file.Docs {
+		ast.Walk(visitFunc(func(n ast.Node) bool {
+			if path != "" {
+				return false
+			}
+			if p := n.GetToken().Position; p.Line == pos.Line && p.Column == pos.Column {
+				if _, ok := n.(*ast.MappingValueNode); !ok {
+					path = strings.TrimPrefix(strings.TrimPrefix(n.GetPath(), "$"), ".")
+				}
+			}
+			return true
+		}), doc)
+	}
+	return path
+}
+
+type visitFunc func(ast.Node) bool
+
+func (f visitFunc) Visit(n ast.Node) ast.Visitor {
+	if n == nil || !f(n) {
+		return nil
+	}
+	return f
+}
+
+// describeType names a Go type the way a YAML author thinks of it.
+func describeType(t reflect.Type) string {
+	if t == nil {
+		return "nothing"
+	}
+	if t == reflect.TypeFor[time.Duration]() {
+		return "a duration (like 30s, 5m, 1h30m)"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping (key: value lines)"
+	case reflect.Pointer:
+		return describeType(t.Elem())
+	}
+	return t.String()
+}
+
+// checkValues walks a document beside the type it decodes into and reports,
+// with line and key, the mistakes the decoder reports without a position: a
+// duration that does not parse ("soon") and a secret that is not a string.
+func checkValues(n ast.Node, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if tag, ok := n.(*ast.TagNode); ok {
+		n = tag.Value
+	}
+	if n == nil {
+		return nil
+	}
+	switch t {
+	case reflect.TypeFor[time.Duration]():
+		if s, ok := n.(*ast.StringNode); ok {
+			if _, err := time.ParseDuration(s.Value); err != nil {
+				// The value is not quoted: it may be a secret pasted
+				// under the wrong key.
+				return nodeError(n, "not a duration (like 30s, 5m, 1h30m)")
+			}
+		}
+		return nil
+	case reflect.TypeFor[Secret]():
+		switch n.(type) {
+		case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode:
+			return nodeError(n, "want a string: ${ENV_VAR}, env:ENV_VAR, file:/path or a path")
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var pairs []*ast.MappingValueNode
+		switch m := n.(type) {
+		case *ast.MappingNode:
+			pairs = m.Values
+		case *ast.MappingValueNode:
+			pairs = []*ast.MappingValueNode{m}
+		}
+		for _, kv := range pairs {
+			if kv.Key == nil {
+				continue
+			}
+			if f, ok := fieldByYAMLName(t, kv.Key.GetToken().Value); ok {
+				if err := checkValues(kv.Value, f.Type); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Slice:
+		if seq, ok := n.(*ast.SequenceNode); ok {
+			for _, v := range seq.Values {
+				if err := checkValues(v, t.Elem()); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func fieldByYAMLName(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if tag == name && tag != "-" {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+func nodeError(n ast.Node, msg string) error {
+	path := strings.TrimPrefix(strings.TrimPrefix(n.GetPath(), "$"), ".")
+	pos := n.GetToken().Position
+	// A block mapping's token is its first ":"; point at its first key.
+	if m, ok := n.(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
+		n = m.Values[0]
+	}
+	if kv, ok := n.(*ast.MappingValueNode); ok && kv.Key != nil {
+		pos = kv.Key.GetToken().Position
+	}
+	return fmt.Errorf("%d:%d: %s: %s", pos.Line, pos.Column, path, msg)
 }

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -17,13 +18,14 @@ type Secret struct {
 	value string
 }
 
-// UnmarshalYAML keeps the reference; it is resolved by resolve.
-func (s *Secret) UnmarshalYAML(b []byte) error {
-	v := strings.TrimSpace(string(b))
-	if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
-		v = v[1 : len(v)-1]
+// UnmarshalYAML keeps the reference, a YAML string (plain, quoted or a
+// block scalar, with its escapes decoded); it is resolved by resolve.
+func (s *Secret) UnmarshalYAML(unmarshal func(any) error) error {
+	var ref string
+	if err := unmarshal(&ref); err != nil {
+		return err
 	}
-	s.ref = v
+	s.ref = strings.TrimSpace(ref)
 	return nil
 }
 
@@ -47,6 +49,16 @@ func (s Secret) String() string {
 // GoString hides the value from %#v.
 func (s Secret) GoString() string { return s.String() }
 
+// Format hides the value from every fmt verb: without it, verbs that do not
+// call String (%d, %t, %p...) print the struct's fields.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", s.String())
+		return
+	}
+	io.WriteString(f, s.String())
+}
+
 // LogValue hides the value from log/slog.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
@@ -56,6 +68,7 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 var (
 	_ slog.LogValuer = Secret{}
 	_ fmt.Stringer   = Secret{}
+	_ fmt.Formatter  = Secret{}
 )
 
 // resolve reads the secret from where its reference points. field names it

@@ -1,0 +1,507 @@
+package configs
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// cfgEnv is a getenv over a map.
+func cfgEnv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// An unknown or mistyped key is an error that names the file, line,
+// column and key path, whatever the depth.
+func TestParseStrict(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		want string
+	}{
+		{"unknown top-level key", "dat_dir: ./d\n", "t.yaml:1:1: dat_dir: unknown field \"dat_dir\""},
+		{"unknown nested key", "log:\n  level: info\nbot:\n  page_sise: 3\n", "t.yaml:4:3: bot.page_sise: unknown field \"page_sise\""},
+		{"unknown key in a flow mapping", "http: {addr: \":80\", adr: \":81\"}\n", "t.yaml:1:21: http.adr: unknown field"},
+		{"unknown key in another section", "sources:\n  arxiv:\n    categorys: [cs.LG]\n", "t.yaml:3:5: sources.arxiv.categorys: unknown field"},
+		{"string for a number", "bot:\n  page_size: five\n", "t.yaml:2:14: bot.page_size: want a whole number, got a string"},
+		{"number for a duration", "http:\n  read_timeout: 10\n", "t.yaml:2:17: http.read_timeout: want a duration (like 30s, 5m, 1h30m), got a whole number"},
+		{"unparsable duration", "http:\n  read_timeout: soon\n", "t.yaml:2:17: http.read_timeout: not a duration (like 30s, 5m, 1h30m)"},
+		{"unparsable duration in a flow mapping", "bot: {timeout: 3 seconds}\n", "t.yaml:1:16: bot.timeout: not a duration"},
+		{"unparsable nested duration", "sources:\n  huggingface:\n    every: daily\n", "t.yaml:3:12: sources.huggingface.every: not a duration"},
+		{"list for a string", "data_dir: [a, b]\n", "t.yaml:1:11: data_dir: want a string, got a list"},
+		{"scalar for a section", "bot: 3\n", "t.yaml:1:6: bot:"},
+		{"list for a section", "log:\n  - level\n", "t.yaml:2:3: log:"},
+		{"top level is a list", "- data_dir: x\n", "t.yaml:1:1:"},
+		{"duplicate key", "log:\n  level: debug\nlog:\n  level: info\n", "t.yaml:3:1: mapping key \"log\" already defined"},
+		{"mapping for a secret", "slack:\n  bot_token:\n    env: SLACK_BOT_TOKEN\n", "t.yaml:3:5: slack.bot_token: want a string: ${ENV_VAR}, env:ENV_VAR, file:/path or a path"},
+		{"list for a secret", "discord:\n  token: [a, b]\n", "t.yaml:2:10: discord.token: want a string"},
+		{"syntax error", "bot:\n  page_size: [1, 2\n", "t.yaml:"},
+		{"tab indentation", "bot:\n\tpage_size: 1\n", "t.yaml:2:"},
+	}
+	for _, c := range cases {
+		_, err := Parse([]byte(c.yaml), "t.yaml", cfgEnv(nil))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v\nwant it to contain %q", c.name, err, c.want)
+			continue
+		}
+		// One line, no quoted source.
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error spans lines: %q", c.name, err)
+		}
+	}
+}
+
+// Errors never quote the file: an inline secret next to (or in) a mistake
+// stays out of the message.
+func TestParseErrorsHideInlineSecrets(t *testing.T) {
+	const secret = "xoxb-0000-INLINE-SECRET"
+	cases := []string{
+		"slack:\n  bot_token: " + secret + "\n  app_tokn: x\n",
+		"slack:\n  bot_tokn: " + secret + "\n",
+		"slack:\n  bot_token: " + secret + "\n  mode: [socket]\n",
+		"slack:\n  bot_token: \"" + secret + "\"\n  app_token: x\nhttp:\n  read_timeout: " + secret + "\n",
+		"slack:\n  bot_token: " + secret + "\n  app_token: [" + secret + "\n",
+		"discord:\n  token:\n    value: " + secret + "\n",
+		"slack:\n  bot_token: " + secret + "\n  bot_token: " + secret + "\n",
+	}
+	for _, y := range cases {
+		_, err := Parse([]byte(y), "t.yaml", cfgEnv(nil))
+		if err == nil {
+			t.Errorf("%q: no error", y)
+			continue
+		}
+		if strings.Contains(err.Error(), "INLINE-SECRET") {
+			t.Errorf("error quotes the secret: %v", err)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	for _, y := range []string{"", "\n\n", "# only a comment\n", "{}\n"} {
+		c, err := Parse([]byte(y), "paperbot.yaml", cfgEnv(nil))
+		if err != nil {
+			t.Fatalf("%q: %v", y, err)
+		}
+		want := HTTPConfig{Addr: ":8080", ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second, IdleTimeout: time.Minute, ShutdownTimeout: 25 * time.Second}
+		if c.DataDir != "data" || c.Index != filepath.Join("data", "index") || c.State != filepath.Join("data", "state.db") ||
+			c.Log != (LogConfig{Level: "info", Format: "text"}) || c.HTTP != want ||
+			c.Bot.Command != "papers" || c.Bot.PageSize != 0 || c.Bot.Timeout != 0 || c.Path != "paperbot.yaml" {
+			t.Errorf("%q: defaults %+v", y, c)
+		}
+		if c.Slack != nil || c.Disc != nil || len(c.Platforms()) != 0 {
+			t.Errorf("%q: platforms %v without configuration", y, c.Platforms())
+		}
+	}
+
+	// PAPERBOT_DATA_DIR moves the data directory and what is in it; the
+	// file's data_dir, index and state win over it.
+	c, err := Parse(nil, "x", cfgEnv(map[string]string{"PAPERBOT_DATA_DIR": "/var/lib/paperbot"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "/var/lib/paperbot" || c.Index != "/var/lib/paperbot/index" || c.State != "/var/lib/paperbot/state.db" {
+		t.Errorf("PAPERBOT_DATA_DIR: %q %q %q", c.DataDir, c.Index, c.State)
+	}
+	c, err = Parse([]byte("data_dir: /srv/pb\nstate: /tmp/s.db\n"), "x", cfgEnv(map[string]string{"PAPERBOT_DATA_DIR": "/var/lib/paperbot"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "/srv/pb" || c.Index != "/srv/pb/index" || c.State != "/tmp/s.db" {
+		t.Errorf("data_dir over env: %q %q %q", c.DataDir, c.Index, c.State)
+	}
+
+	// Values given are kept; "/papers" loses its slash.
+	c, err = Parse([]byte(`
+log: {level: debug, format: json}
+http: {addr: "127.0.0.1:9000", read_timeout: 1s, write_timeout: 2s, idle_timeout: 3s, shutdown_timeout: 4s}
+bot: {command: /arxiv, page_size: 10, timeout: 5s}
+`), "x", cfgEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Log != (LogConfig{"debug", "json"}) ||
+		c.HTTP != (HTTPConfig{"127.0.0.1:9000", time.Second, 2 * time.Second, 3 * time.Second, 4 * time.Second}) ||
+		c.Bot != (BotConfig{"arxiv", 10, 5 * time.Second}) {
+		t.Errorf("values not kept: %+v %+v %+v", c.Log, c.HTTP, c.Bot)
+	}
+}
+
+func TestInvalidValues(t *testing.T) {
+	cases := []struct{ yaml, want string }{
+		{"log:\n  level: loud\n", `t.yaml: log.level: "loud" is not one of debug, info, warn, error`},
+		{"log:\n  format: xml\n", `t.yaml: log.format: "xml" is not text or json`},
+		{"bot:\n  page_size: 11\n", "t.yaml: bot.page_size: 11 is not between 1 and 10"},
+		{"bot:\n  page_size: -1\n", "t.yaml: bot.page_size: -1 is not between 1 and 10"},
+	}
+	for _, c := range cases {
+		_, err := Parse([]byte(c.yaml), "t.yaml", cfgEnv(nil))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%q: error %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}
+
+func TestSearchPath(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want []string
+	}{
+		{nil, []string{"paperbot.yaml", "/etc/paperbot/paperbot.yaml"}},
+		{map[string]string{"HOME": "/home/u"}, []string{"paperbot.yaml", "/home/u/.config/paperbot/paperbot.yaml", "/etc/paperbot/paperbot.yaml"}},
+		// XDG_CONFIG_HOME replaces ~/.config.
+		{map[string]string{"HOME": "/home/u", "XDG_CONFIG_HOME": "/xdg"}, []string{"paperbot.yaml", "/xdg/paperbot/paperbot.yaml", "/etc/paperbot/paperbot.yaml"}},
+		{map[string]string{"PAPERBOT_CONFIG": "/run/pb.yaml", "HOME": "/home/u"}, []string{"/run/pb.yaml", "paperbot.yaml", "/home/u/.config/paperbot/paperbot.yaml", "/etc/paperbot/paperbot.yaml"}},
+	}
+	for _, c := range cases {
+		if got := SearchPath(cfgEnv(c.env)); !slices.Equal(got, c.want) {
+			t.Errorf("SearchPath(%v) = %q, want %q", c.env, got, c.want)
+		}
+	}
+}
+
+// Load takes the first file of the search path that exists.
+func TestLoadSearchOrder(t *testing.T) {
+	if _, err := os.Stat("/etc/paperbot/paperbot.yaml"); err == nil {
+		t.Skip("this machine has /etc/paperbot/paperbot.yaml")
+	}
+	root := t.TempDir()
+	write := func(rel, body string) string {
+		t.Helper()
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	home := filepath.Join(root, "home")
+	xdg := filepath.Join(root, "xdg")
+	cwd := filepath.Join(root, "cwd")
+	if err := os.MkdirAll(cwd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(cwd)
+	env := map[string]string{"HOME": home}
+	load := func(explicit string) (*Config, error) { return Load(explicit, cfgEnv(env)) }
+
+	// Nothing anywhere: the defaults.
+	c, err := load("")
+	if err != nil || c.Path != "" || c.Bot.Command != "papers" {
+		t.Fatalf("no file: %v %+v", err, c)
+	}
+	// Each file names its place in its bot.command.
+	homeFile := write("home/.config/paperbot/paperbot.yaml", "bot: {command: home}\n")
+	xdgFile := write("xdg/paperbot/paperbot.yaml", "bot: {command: xdg}\n")
+	steps := []struct {
+		setup func()
+		want  string
+		path  string
+	}{
+		{func() {}, "home", homeFile},
+		{func() { env["XDG_CONFIG_HOME"] = xdg }, "xdg", xdgFile},
+		{func() { write("cwd/paperbot.yaml", "bot: {command: cwd}\n") }, "cwd", "paperbot.yaml"},
+		{func() { env["PAPERBOT_CONFIG"] = write("env.yaml", "bot: {command: env}\n") }, "env", filepath.Join(root, "env.yaml")},
+	}
+	for _, s := range steps {
+		s.setup()
+		c, err := load("")
+		if err != nil {
+			t.Fatalf("%s: %v", s.want, err)
+		}
+		if c.Bot.Command != s.want || c.Path != s.path {
+			t.Errorf("loaded %q from %q, want %q from %q", c.Bot.Command, c.Path, s.want, s.path)
+		}
+	}
+	// --config wins over everything.
+	c, err = load(write("flag.yaml", "bot: {command: flag}\n"))
+	if err != nil || c.Bot.Command != "flag" {
+		t.Errorf("--config: %v %+v", err, c)
+	}
+	// A file named by --config or PAPERBOT_CONFIG must exist.
+	missing := filepath.Join(root, "nope.yaml")
+	if _, err := load(missing); err == nil || !strings.Contains(err.Error(), "config file "+missing+" does not exist") {
+		t.Errorf("missing --config: %v", err)
+	}
+	env["PAPERBOT_CONFIG"] = missing
+	if _, err := load(""); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing PAPERBOT_CONFIG: %v", err)
+	}
+	// A file that cannot be read is an error, not a reason to skip it.
+	if _, err := load(root); err == nil || !strings.Contains(err.Error(), "reading config") {
+		t.Errorf("directory as config: %v", err)
+	}
+	// Errors name the file.
+	bad := write("bad.yaml", "bot:\n  comand: x\n")
+	if _, err := load(bad); err == nil || !strings.HasPrefix(err.Error(), bad+":2:3: bot.comand: unknown field") {
+		t.Errorf("bad file: %v", err)
+	}
+}
+
+// secretHolder decodes a Secret the way every section does.
+type secretHolder struct {
+	Token Secret `yaml:"token"`
+}
+
+func decodeSecret(t *testing.T, y string, env map[string]string) (Secret, error) {
+	t.Helper()
+	var h secretHolder
+	if err := yaml.UnmarshalWithOptions([]byte(y), &h, yaml.DisallowUnknownField()); err != nil {
+		t.Fatalf("decoding %q: %v", y, err)
+	}
+	err := h.Token.resolve("x.token", cfgEnv(env))
+	return h.Token, err
+}
+
+func TestSecretReferences(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	file := filepath.Join(dir, "token")
+	if err := os.WriteFile(file, []byte("  file-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("rel-token", []byte("relative-secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TOKEN": " env-secret\n", "OTHER": "other"}
+	cases := []struct{ yaml, want string }{
+		{"token: ${TOKEN}", "env-secret"},
+		{`token: "${TOKEN}"`, "env-secret"},
+		{"token: '${TOKEN}'", "env-secret"},
+		{"token: ${TOKEN} # from the environment", "env-secret"},
+		{"token: env:OTHER", "other"},
+		{"token: file:" + file, "file-secret"},
+		{"token: " + file, "file-secret"},
+		{"token: ./rel-token", "relative-secret"},
+		{"token: file:rel-token", "relative-secret"},
+		// Inline values work (discouraged), with YAML's quoting and escapes.
+		{"token: xoxb-inline", "xoxb-inline"},
+		{`token: "in\u0041line"`, "inAline"},
+		{"token: 'it''s'", "it's"},
+		{"token: |\n  block-secret\n", "block-secret"},
+		{"token: 12345", "12345"},
+		{"token:", ""},
+		{`token: ""`, ""},
+	}
+	for _, c := range cases {
+		s, err := decodeSecret(t, c.yaml, env)
+		if err != nil || s.Value() != c.want || s.IsSet() != (c.want != "") {
+			t.Errorf("%q: value %q set %v err %v; want %q", c.yaml, s.Value(), s.IsSet(), err, c.want)
+		}
+	}
+}
+
+func TestSecretErrors(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte(" \n\t\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secretFile := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secretFile, []byte("file-secret-value"), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ yaml, want string }{
+		{"token: ${MISSING}", "x.token: environment variable MISSING is not set"},
+		{"token: env:MISSING", "x.token: environment variable MISSING is not set"},
+		{"token: ${EMPTY}", "x.token: environment variable EMPTY is not set"},
+		{"token: file:" + empty, "x.token: secret file " + empty + " is empty"},
+		{"token: " + empty, "x.token: secret file " + empty + " is empty"},
+		{"token: file:" + filepath.Join(dir, "missing"), "x.token: reading secret file: open " + filepath.Join(dir, "missing")},
+	}
+	env := map[string]string{"EMPTY": "", "SET": "env-secret-value"}
+	for _, c := range cases {
+		_, err := decodeSecret(t, c.yaml, env)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.yaml, err, c.want)
+		}
+	}
+	// An unreadable file: the error names the field and the path, never
+	// what the file holds (root reads it anyway).
+	_, err := decodeSecret(t, "token: "+secretFile, env)
+	if err != nil && (!strings.HasPrefix(err.Error(), "x.token: reading secret file") || strings.Contains(err.Error(), "file-secret-value")) {
+		t.Errorf("unreadable file: %v", err)
+	}
+	if err != nil && !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("unreadable file: %v does not wrap the cause", err)
+	}
+
+	// Through Parse, the error names the file and the key.
+	_, err = Parse([]byte("slack:\n  bot_token: ${SLACK_BOT_TOKEN}\n  app_token: ${SLACK_APP_TOKEN}\n"), "pb.yaml",
+		cfgEnv(map[string]string{"SLACK_APP_TOKEN": "xapp-1-secret-value"}))
+	if err == nil || err.Error() != "pb.yaml: slack.bot_token: environment variable SLACK_BOT_TOKEN is not set" {
+		t.Errorf("Parse: %v", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "secret-value") {
+		t.Errorf("Parse error quotes a secret: %v", err)
+	}
+}
+
+// A Secret never shows its value: not through fmt (any verb, alone or in
+// a struct), slog (text and JSON), encoding/json or YAML.
+func TestSecretRedacted(t *testing.T) {
+	const value = "xoxb-SUPER-SECRET"
+	s := NewSecret(value)
+	if s.Value() != value || !s.IsSet() {
+		t.Fatalf("Value() = %q", s.Value())
+	}
+	slack := &Slack{Mode: "socket", BotToken: s, AppToken: NewSecret("xapp-" + value)}
+	cfg := &Config{Slack: slack}
+	check := func(how, out string) {
+		t.Helper()
+		if strings.Contains(out, "SUPER-SECRET") {
+			t.Errorf("%s shows the secret: %s", how, out)
+		}
+		if !strings.Contains(out, "[redacted]") {
+			t.Errorf("%s does not say [redacted]: %s", how, out)
+		}
+	}
+	for _, verb := range []string{"%v", "%s", "%+v", "%#v", "%q", "%x", "%X", "%d", "%t", "%10s", "%-20v", "%.3s"} {
+		check("Sprintf("+verb+")", fmt.Sprintf(verb, s))
+		check("Sprintf("+verb+") of a struct", fmt.Sprintf(verb, *slack))
+		check("Sprintf("+verb+") of a pointer", fmt.Sprintf(verb, slack))
+	}
+	check("Sprint", fmt.Sprint(s, slack))
+	check("Sprintln", fmt.Sprintln(s))
+	check("Errorf", fmt.Errorf("token %v", s).Error())
+	check("String", s.String())
+
+	for _, h := range []struct {
+		name string
+		new  func(*bytes.Buffer) slog.Handler
+	}{
+		{"text", func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, nil) }},
+		{"json", func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) }},
+	} {
+		var buf bytes.Buffer
+		log := slog.New(h.new(&buf))
+		log.Info("secret", "token", s, "slack", slack, "cfg", cfg, slog.Any("any", s), slog.Group("g", "token", s))
+		log.With("token", s).Info("with")
+		check("slog "+h.name, buf.String())
+	}
+
+	for _, v := range []any{s, slack, cfg, map[string]Secret{"t": s}} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("json.Marshal", string(b))
+		y, err := yaml.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("yaml.Marshal", string(y))
+	}
+
+	// An unset secret says so.
+	if got := fmt.Sprint(Secret{}); got != "[unset]" {
+		t.Errorf("unset secret prints %q", got)
+	}
+}
+
+// The example configuration parses strictly, with every section present,
+// when its environment variables are set; its secrets are all references.
+func TestExample(t *testing.T) {
+	refs := regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`).FindAllStringSubmatch(Example, -1)
+	if len(refs) == 0 {
+		t.Fatal("the example references no environment variable")
+	}
+	env := map[string]string{}
+	for _, m := range refs {
+		// Plausible values, so that checks on token prefixes pass.
+		switch {
+		case strings.Contains(m[1], "APP_TOKEN"):
+			env[m[1]] = "xapp-1-test"
+		case strings.Contains(m[1], "SLACK_BOT"):
+			env[m[1]] = "xoxb-test"
+		default:
+			env[m[1]] = "test-" + strings.ToLower(m[1])
+		}
+	}
+	c, err := Parse([]byte(Example), "paperbot.example.yaml", cfgEnv(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Every section of Config (every key that holds a mapping) is written
+	// out in the example.
+	file, err := parser.ParseBytes([]byte(Example), parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := map[string]bool{}
+	if m, ok := file.Docs[0].Body.(*ast.MappingNode); ok {
+		for _, kv := range m.Values {
+			top[kv.Key.GetToken().Value] = true
+		}
+	}
+	ct := reflect.TypeFor[Config]()
+	for i := range ct.NumField() {
+		f := ct.Field(i)
+		key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if key == "-" || key == "" || ft.Kind() != reflect.Struct {
+			continue
+		}
+		if !top[key] {
+			t.Errorf("the example has no %s: section", key)
+		}
+	}
+	if c.Slack == nil || c.Disc == nil || !slices.Equal(c.Platforms(), []string{"slack", "discord"}) {
+		t.Errorf("example platforms %v", c.Platforms())
+	}
+
+	// Its secrets are references, never inline values.
+	var walk func(path string, v reflect.Value)
+	walk = func(path string, v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(path, v.Elem())
+			}
+		case reflect.Struct:
+			if v.Type() == reflect.TypeFor[Secret]() {
+				s := v.Interface().(Secret)
+				if s.ref != "" && !strings.HasPrefix(s.ref, "${") && !strings.HasPrefix(s.ref, "env:") &&
+					!strings.HasPrefix(s.ref, "file:") && !strings.HasPrefix(s.ref, "/") {
+					t.Errorf("%s is an inline secret in the example", path)
+				}
+				return
+			}
+			for i := range v.NumField() {
+				walk(path+"."+v.Type().Field(i).Name, v.Field(i))
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i))
+			}
+		}
+	}
+	walk("Config", reflect.ValueOf(c))
+
+	// Without its environment, the example fails on a secret it needs,
+	// naming the key and the variable.
+	_, err = Parse([]byte(Example), "paperbot.example.yaml", cfgEnv(nil))
+	if err == nil || !strings.Contains(err.Error(), "environment variable") || !strings.Contains(err.Error(), "_token") && !strings.Contains(err.Error(), ".token") {
+		t.Errorf("example without its environment: %v", err)
+	}
+}
