@@ -191,10 +191,10 @@ func (a *Adapter) render(m bot.Message) string {
 		if s.PaperID != "" && m.Kind != bot.KindHelp {
 			line("   id: " + s.PaperID)
 		}
-		for _, f := range s.Fields {
-			line(fmt.Sprintf("   %s: %s", f.Name, strings.ReplaceAll(f.Value, "\n", "\n   ")))
-		}
-		if len(s.Summary) > 0 {
+		summary := func() {
+			if len(s.Summary) == 0 {
+				return
+			}
 			var sb strings.Builder
 			for _, sp := range s.Summary {
 				if sp.Match {
@@ -204,6 +204,15 @@ func (a *Adapter) render(m bot.Message) string {
 				}
 			}
 			line("   " + sb.String())
+		}
+		if m.Kind == bot.KindHelp {
+			summary() // what a command does, then its examples
+		}
+		for _, f := range s.Fields {
+			line(fmt.Sprintf("   %s: %s", f.Name, strings.ReplaceAll(f.Value, "\n", "\n   ")))
+		}
+		if m.Kind != bot.KindHelp {
+			summary() // a paper's metadata, then its abstract
 		}
 		for _, l := range s.Links {
 			line(fmt.Sprintf("   %s: %s", l.Label, l.URL))
