@@ -1,0 +1,379 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// recordHandler notes the request it was given.
+type recordHandler struct{ got *bot.Request }
+
+func (h *recordHandler) Handle(_ context.Context, req *bot.Request, _ bot.Responder) error {
+	r := *req
+	h.got = &r
+	return nil
+}
+
+func TestRouterDispatch(t *testing.T) {
+	search, show, help := &recordHandler{}, &recordHandler{}, &recordHandler{}
+	r, err := bot.NewRouter([]bot.CommandSpec{
+		{Name: "search", Default: true, Summary: "search", Handler: search},
+		{Name: "show", Aliases: []string{"paper"}, Summary: "show", Handler: show},
+		{Name: "help", Summary: "help", Handler: help},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text    string
+		h       *recordHandler
+		command string
+		args    string
+	}{
+		{"diffusion models", search, "search", "diffusion models"},
+		{"search  diffusion", search, "search", "diffusion"},
+		{"show 2205.13760", show, "show", "2205.13760"},
+		{"SHOW 2205.13760", show, "show", "2205.13760"},
+		{"paper 2205.13760", show, "show", "2205.13760"},
+		{"   ", help, "help", ""},
+		{"", help, "help", ""},
+		{"shows of hands", search, "search", "shows of hands"},
+	}
+	for _, tt := range tests {
+		search.got, show.got, help.got = nil, nil, nil
+		req := &bot.Request{Text: tt.text}
+		if err := r.Handle(context.Background(), req, &bottest.Recorder{}); err != nil {
+			t.Fatalf("%q: %v", tt.text, err)
+		}
+		if tt.h.got == nil || tt.h.got.Command != tt.command || tt.h.got.Args != tt.args {
+			t.Errorf("%q: got %+v, want command %q args %q", tt.text, tt.h.got, tt.command, tt.args)
+		}
+		// Outer middleware sees what was routed.
+		if req.Command != tt.command {
+			t.Errorf("%q: request's Command = %q after routing", tt.text, req.Command)
+		}
+	}
+}
+
+func TestRouterRejectsBadSpecs(t *testing.T) {
+	h := &recordHandler{}
+	for name, specs := range map[string][]bot.CommandSpec{
+		"duplicate":      {{Name: "a", Summary: "x", Handler: h}, {Name: "b", Aliases: []string{"a"}, Summary: "x", Handler: h}},
+		"uppercase":      {{Name: "Show", Summary: "x", Handler: h}},
+		"too long":       {{Name: strings.Repeat("a", 33), Summary: "x", Handler: h}},
+		"no summary":     {{Name: "a", Handler: h}},
+		"long summary":   {{Name: "a", Summary: strings.Repeat("x", 101), Handler: h}},
+		"no handler":     {{Name: "a", Summary: "x"}},
+		"two defaults":   {{Name: "a", Summary: "x", Handler: h, Default: true}, {Name: "b", Summary: "x", Handler: h, Default: true}},
+		"space in alias": {{Name: "a", Summary: "x", Handler: h}, {Name: "a b", Summary: "x", Handler: h}},
+	} {
+		if _, err := bot.NewRouter(specs); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// coreSearcher is a Searcher whose answers a test sets.
+type coreSearcher struct {
+	results paper.Results
+	err     error
+	papers  map[string]paper.Paper
+	queries []paper.Query
+	block   bool // wait for the context to end
+}
+
+func (s *coreSearcher) Search(ctx context.Context, q paper.Query) (paper.Results, error) {
+	s.queries = append(s.queries, q)
+	if s.block {
+		<-ctx.Done()
+		return paper.Results{}, ctx.Err()
+	}
+	return s.results, s.err
+}
+
+func (s *coreSearcher) Lookup(_ context.Context, id string) (paper.Paper, error) {
+	if p, ok := s.papers[id]; ok {
+		return p, nil
+	}
+	return paper.Paper{}, fault.New(fault.NotFound, "paper %s is not in the index", id)
+}
+
+func (s *coreSearcher) Similar(_ context.Context, id string, limit int) (paper.Results, error) {
+	return s.results, s.err
+}
+
+type panicSearcher struct{ coreSearcher }
+
+func (panicSearcher) Search(context.Context, paper.Query) (paper.Results, error) {
+	panic("index exploded: secret=hunter2")
+}
+
+func newBot(t *testing.T, cfg bot.Config) *bot.Bot {
+	t.Helper()
+	b, err := bot.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func ask(t *testing.T, b *bot.Bot, text string) (bot.Message, error) {
+	t.Helper()
+	rec := &bottest.Recorder{}
+	err := b.Handle(context.Background(), &bot.Request{Platform: "test", Channel: "C1", Text: text}, rec)
+	if n := len(rec.Replies()); n != 1 {
+		t.Fatalf("%q: %d replies, want 1", text, n)
+	}
+	return rec.Last(), err
+}
+
+// A panic becomes an apology in the channel; the stack goes to the log.
+func TestPanicIsRecoveredAndLogged(t *testing.T) {
+	var logs bytes.Buffer
+	b := newBot(t, bot.Config{Searcher: &panicSearcher{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	m, err := ask(t, b, "anything")
+	if fault.KindOf(err) != fault.Internal {
+		t.Errorf("err = %v, want an internal error", err)
+	}
+	if m.Kind != bot.KindError || !strings.Contains(m.Text, "something went wrong") {
+		t.Errorf("reply %+v", m)
+	}
+	if strings.Contains(m.Text, "hunter2") || strings.Contains(m.Text, "goroutine") || strings.Contains(m.Text, ".go:") {
+		t.Errorf("the reply leaks internals: %q", m.Text)
+	}
+	if !strings.Contains(logs.String(), "handler panicked") || !strings.Contains(logs.String(), "core_test.go") {
+		t.Errorf("the log lacks the panic and its stack:\n%s", logs.String())
+	}
+}
+
+// A handler that overruns its time gets a clear reply, on a fake clock.
+func TestTimeoutReply(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBot(t, bot.Config{Searcher: &coreSearcher{block: true}, Timeout: 5 * time.Second})
+		start := time.Now()
+		m, err := ask(t, b, "slow query")
+		if fault.KindOf(err) != fault.Transient {
+			t.Errorf("err = %v, want transient", err)
+		}
+		if !strings.Contains(m.Text, "took too long") {
+			t.Errorf("reply %q", m.Text)
+		}
+		if d := time.Since(start); d != 5*time.Second {
+			t.Errorf("gave up after %v, want the 5s timeout", d)
+		}
+	})
+}
+
+func TestErrorMessages(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fault.New(fault.Invalid, "year:abc is not a year"), "year:abc is not a year"},
+		{fault.New(fault.NotFound, "paper 1 is not in the index"), "paper 1 is not in the index"},
+		{fault.Wrap(fault.Transient, errors.New("429"), "arXiv is rate limiting us"), "arXiv is rate limiting us. Please try again in a minute."},
+		{errors.New("open /var/lib/x: permission denied"), "something went wrong on my side"},
+		{fault.Wrap(fault.Internal, errors.New("disk"), "reading index"), "something went wrong on my side"},
+	}
+	for _, tt := range tests {
+		m := bot.ErrorMessage(tt.err)
+		if !strings.Contains(m.Text, tt.want) || !m.Ephemeral || m.Kind != bot.KindError {
+			t.Errorf("ErrorMessage(%v) = %+v, want text containing %q", tt.err, m, tt.want)
+		}
+		if strings.Contains(m.Text, "permission denied") || strings.Contains(m.Text, "disk") {
+			t.Errorf("internal detail leaked: %q", m.Text)
+		}
+	}
+}
+
+func TestSearchCommand(t *testing.T) {
+	p := paper.Paper{ID: "2205.13760", Title: "Tranception", Abstract: "protein fitness", URL: "https://arxiv.org/abs/2205.13760", Authors: []string{"A", "B", "C", "D"}, Published: "2022-05-25"}
+	s := &coreSearcher{results: paper.Results{
+		Hits:       []paper.Hit{{Paper: p, Snippet: []paper.Span{{Text: "protein", Match: true}, {Text: " fitness"}}}},
+		Total:      7,
+		DidYouMean: "tranception",
+		Fuzzy:      true,
+	}}
+	disc := discussions{"2205.13760": {{PaperID: "2205.13760", ChannelName: "ml-papers", URL: "https://chat/t/1", Replies: 12}}}
+	b := newBot(t, bot.Config{Searcher: s, Discussions: disc, PageSize: 3})
+	m, err := ask(t, b, "tranceptoin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.queries[0]; got.Text != "tranceptoin" || got.Limit != 3 {
+		t.Errorf("query %+v", got)
+	}
+	if m.Kind != bot.KindResults || !m.Ephemeral || m.Text == "" {
+		t.Errorf("message %+v", m)
+	}
+	if !strings.Contains(m.Intro, "Did you mean: tranception?") {
+		t.Errorf("intro %q", m.Intro)
+	}
+	if len(m.Sections) != 1 {
+		t.Fatalf("%d sections", len(m.Sections))
+	}
+	sec := m.Sections[0]
+	if sec.PaperID != p.ID || !sec.Summary[0].Match || sec.URL != p.URL {
+		t.Errorf("section %+v", sec)
+	}
+	var authors, links string
+	for _, f := range sec.Fields {
+		if f.Name == "Authors" {
+			authors = f.Value
+		}
+	}
+	for _, l := range sec.Links {
+		links += l.Label + "=" + l.URL + " "
+	}
+	if authors != "A, B, C et al." {
+		t.Errorf("authors %q", authors)
+	}
+	for _, want := range []string{"Abstract=", "Hugging Face=https://huggingface.co/papers/2205.13760", "alphaXiv=", "Discussed in #ml-papers (12 replies)=https://chat/t/1"} {
+		if !strings.Contains(links, want) {
+			t.Errorf("links %q lack %q", links, want)
+		}
+	}
+	if !strings.Contains(m.Footer, "1 of 7") {
+		t.Errorf("footer %q", m.Footer)
+	}
+}
+
+type discussions map[string][]bot.Discussion
+
+func (d discussions) DiscussionsOf(_ context.Context, ids ...string) (map[string][]bot.Discussion, error) {
+	out := map[string][]bot.Discussion{}
+	for _, id := range ids {
+		out[id] = d[id]
+	}
+	return out, nil
+}
+
+type fetcher struct {
+	p     paper.Paper
+	calls int
+}
+
+func (f *fetcher) Fetch(_ context.Context, id string) (paper.Paper, error) {
+	f.calls++
+	if id != f.p.ID {
+		return paper.Paper{}, fault.New(fault.NotFound, "arXiv has no paper %s", id)
+	}
+	return f.p, nil
+}
+
+type indexer struct{ got []paper.Paper }
+
+func (i *indexer) Upsert(_ context.Context, ps []paper.Paper) error {
+	i.got = append(i.got, ps...)
+	return nil
+}
+
+func TestShowCommand(t *testing.T) {
+	known := paper.Paper{ID: "2205.13760", Title: "Tranception", Abstract: "full abstract"}
+	remote := paper.Paper{ID: "2401.00001", Title: "Fetched from arXiv"}
+	f, ix := &fetcher{p: remote}, &indexer{}
+	b := newBot(t, bot.Config{Searcher: &coreSearcher{papers: map[string]paper.Paper{known.ID: known}}, Fetcher: f, Indexer: ix})
+
+	m, err := ask(t, b, "show https://arxiv.org/abs/2205.13760v2")
+	if err != nil || m.Kind != bot.KindPaper || m.Sections[0].PaperID != known.ID || paper.PlainText(m.Sections[0].Summary) != "full abstract" {
+		t.Errorf("show known: %+v %v", m, err)
+	}
+	m, err = ask(t, b, "show 2401.00001")
+	if err != nil || m.Sections[0].Title != remote.Title || len(ix.got) != 1 {
+		t.Errorf("show fetched: %+v %v, indexed %v", m, err, ix.got)
+	}
+	m, err = ask(t, b, "show 2401.00002")
+	if !fault.Is(err, fault.NotFound) || !strings.Contains(m.Text, "2401.00002") {
+		t.Errorf("show missing: %+v %v", m, err)
+	}
+	m, err = ask(t, b, "show")
+	if !fault.Is(err, fault.Invalid) || !strings.Contains(m.Text, "Usage") {
+		t.Errorf("show without an id: %+v %v", m, err)
+	}
+	m, err = ask(t, b, "show not an id at all")
+	if !fault.Is(err, fault.Invalid) || !strings.Contains(m.Text, "not an arXiv id") {
+		t.Errorf("show garbage: %+v %v", m, err)
+	}
+}
+
+func TestSearchWithAnIDShowsThePaper(t *testing.T) {
+	known := paper.Paper{ID: "2205.13760", Title: "Tranception"}
+	s := &coreSearcher{results: paper.Results{Exact: true, Hits: []paper.Hit{{Paper: known}}}, papers: map[string]paper.Paper{known.ID: known}}
+	b := newBot(t, bot.Config{Searcher: s})
+	m, err := ask(t, b, "https://huggingface.co/papers/2205.13760")
+	if err != nil || m.Kind != bot.KindPaper {
+		t.Errorf("%+v %v", m, err)
+	}
+}
+
+func TestSimilarAndTrendingCommands(t *testing.T) {
+	known := paper.Paper{ID: "2205.13760", Title: "Tranception"}
+	other := paper.Paper{ID: "2307.00494", Title: "Smoothed fitness landscapes"}
+	s := &coreSearcher{results: paper.Results{Hits: []paper.Hit{{Paper: other}}, Total: 1}, papers: map[string]paper.Paper{known.ID: known}}
+	b := newBot(t, bot.Config{Searcher: s})
+	m, err := ask(t, b, "similar 2205.13760")
+	if err != nil || !strings.Contains(m.Title, "Tranception") || m.Sections[0].PaperID != other.ID {
+		t.Errorf("similar: %+v %v", m, err)
+	}
+	if _, err := ask(t, b, "similar"); !fault.Is(err, fault.Invalid) {
+		t.Errorf("similar without an id: %v", err)
+	}
+	if _, err := ask(t, b, "similar 9901.00001"); !fault.Is(err, fault.NotFound) {
+		t.Errorf("similar of an unknown paper: %v", err)
+	}
+	m, err = ask(t, b, "trending diffusion")
+	if err != nil || m.Title != "Trending papers on “diffusion”" {
+		t.Errorf("trending: %+v %v", m, err)
+	}
+	if q := s.queries[len(s.queries)-1]; q.Sort != paper.ByTrending || q.Text != "diffusion" {
+		t.Errorf("trending asked %+v", q)
+	}
+	s.results = paper.Results{}
+	m, _ = ask(t, b, "nothing matches this")
+	if !strings.Contains(m.Intro, "No papers found") {
+		t.Errorf("empty results: %+v", m)
+	}
+}
+
+func TestHelpListsEveryCommand(t *testing.T) {
+	b := newBot(t, bot.Config{Searcher: &coreSearcher{}})
+	m, err := ask(t, b, "help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Kind != bot.KindHelp || !m.Ephemeral {
+		t.Errorf("kind %v ephemeral %v", m.Kind, m.Ephemeral)
+	}
+	for _, spec := range b.Commands() {
+		if !strings.Contains(m.Text, spec.Summary) {
+			t.Errorf("help text lacks %s: %q", spec.Name, spec.Summary)
+		}
+	}
+	// The empty command is help too.
+	if m2, _ := ask(t, b, ""); m2.Kind != bot.KindHelp {
+		t.Errorf("empty command gave %v", m2.Kind)
+	}
+}
+
+func TestShorten(t *testing.T) {
+	if got := bot.Shorten("one two three four", 9); got != "one two…" {
+		t.Errorf("Shorten = %q", got)
+	}
+	if got := bot.Shorten("short", 9); got != "short" {
+		t.Errorf("Shorten = %q", got)
+	}
+	if got := bot.Shorten(strings.Repeat("é", 20), 5); got != strings.Repeat("é", 5)+"…" {
+		t.Errorf("Shorten cut inside a rune: %q", got)
+	}
+}
