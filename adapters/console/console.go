@@ -11,6 +11,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/paperbot/paperbot/bot"
 )
@@ -44,6 +45,7 @@ var (
 
 // New returns a console reading commands from in and writing to out.
 func New(in io.Reader, out io.Writer, opts Options) *Adapter {
+	opts.Command = strings.ToLower(strings.TrimPrefix(opts.Command, "/"))
 	if opts.Command == "" {
 		opts.Command = "papers"
 	}
@@ -59,7 +61,9 @@ func (a *Adapter) Platform() string { return "console" }
 // Channel is the console's only channel.
 const Channel = "console"
 
-// Run reads commands until the input ends (nil) or ctx is done.
+// Run reads commands until the input ends (nil) or ctx is done (nil, once
+// the command in progress has replied: handlers run with
+// context.WithoutCancel, bounded by the core's timeout).
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	lines := make(chan string)
 	readErr := make(chan error, 1)
@@ -83,9 +87,12 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			return nil
 		case line, ok := <-lines:
 			if !ok {
-				return <-readErr
+				if err := <-readErr; err != nil {
+					return fmt.Errorf("console: reading commands: %w", err)
+				}
+				return nil
 			}
-			if quit := a.handleLine(ctx, h, line); quit {
+			if quit := a.handleLine(ctx, h, line); quit || ctx.Err() != nil {
 				return nil
 			}
 			a.prompt()
@@ -107,7 +114,10 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bo
 	}
 	text := line
 	if strings.HasPrefix(line, "/") {
-		word, rest, _ := strings.Cut(line[1:], " ")
+		word, rest := line[1:], ""
+		if i := strings.IndexFunc(word, unicode.IsSpace); i >= 0 {
+			word, rest = word[:i], word[i+1:]
+		}
 		switch strings.ToLower(word) {
 		case a.opts.Command:
 			text = rest
@@ -128,8 +138,9 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bo
 		a.write(a.render(m))
 		return nil
 	})
-	// The core replies with the error itself; the console has nothing to add.
-	_ = h.Handle(ctx, req, rw)
+	// The core replies with the error itself; the console has nothing to
+	// add. A shutdown does not cut the reply in progress.
+	_ = h.Handle(context.WithoutCancel(ctx), req, rw)
 	return false
 }
 
@@ -182,7 +193,9 @@ func (a *Adapter) render(m bot.Message) string {
 	line(bold(m.Title))
 	line(m.Intro)
 	for i, s := range m.Sections {
-		b.WriteByte('\n')
+		if b.Len() > 0 {
+			b.WriteByte('\n') // a blank line between sections, none at the top
+		}
 		title := s.Title
 		if m.Kind == bot.KindResults {
 			title = fmt.Sprintf("%d. %s", i+1, title)
