@@ -30,6 +30,9 @@ type usage struct {
 	UserSeconds float64 `json:"user_cpu_seconds"`
 	SysSeconds  float64 `json:"sys_cpu_seconds"`
 	WallSeconds float64 `json:"wall_seconds"`
+	// Load1 is the host's 1-minute load average when the child ended: on
+	// a shared machine, what else was running.
+	Load1 float64 `json:"loadavg_1m"`
 }
 
 // CPUSeconds is user plus system time.
@@ -69,6 +72,7 @@ func runChild(ctx context.Context, kind string, args []string, out any) (usage, 
 			UserSeconds: time.Duration(ru.Utime.Nano()).Seconds(),
 			SysSeconds:  time.Duration(ru.Stime.Nano()).Seconds(),
 			WallSeconds: wall.Seconds(),
+			Load1:       loadAvg(),
 		}
 	}
 	if err != nil {
@@ -103,12 +107,17 @@ type procMem struct {
 }
 
 func readProcMem() procMem {
-	var m procMem
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		return m
+		return procMem{}
 	}
-	for _, line := range strings.Split(string(b), "\n") {
+	return parseProcStatus(string(b))
+}
+
+// parseProcStatus reads the memory lines of a /proc/PID/status file.
+func parseProcStatus(status string) procMem {
+	var m procMem
+	for _, line := range strings.Split(status, "\n") {
 		k, v, ok := strings.Cut(line, ":")
 		if !ok {
 			continue

@@ -13,7 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -247,8 +247,7 @@ func ingestVariant(ctx context.Context, v variant, corpus, dir string, limit int
 		b, err := bleve.NewBuilder(dir, x.m, map[string]any{
 			"batchSize":       batch,
 			"mergeMax":        10,
-			"buildPathPrefix": os.TempDir(),
-			"internal":        map[string][]byte{xVersionKey: version},
+			"buildPathPrefix": filepath.Dir(dir),
 		})
 		if err != nil {
 			return 0, 0, err
@@ -258,6 +257,19 @@ func ingestVariant(ctx context.Context, v variant, corpus, dir string, limit int
 			return b.Index(p.ID, x.builderData(&p))
 		})
 		if cerr := b.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return n, rej, err
+		}
+		// The builder keeps only the mapping in the index's internal
+		// storage: the version key is set afterwards.
+		bi, err := bleve.Open(dir)
+		if err != nil {
+			return n, rej, err
+		}
+		err = bi.SetInternal([]byte(xVersionKey), version)
+		if cerr := bi.Close(); err == nil {
 			err = cerr
 		}
 		return n, rej, err

@@ -2,20 +2,191 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	slackadapter "github.com/paperbot/paperbot/adapters/slack"
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/store"
+	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/index"
 )
+
+// The fan-out section: the real digest (bot.Digest with its bbolt ledger
+// in bot/store) posts to N channels at once through the real Slack adapter
+// (which paces each channel) against a loopback Slack that enforces one
+// message per second per channel (a faster message gets a 429 with
+// Retry-After). The digest searches the largest corpus's paperbot index.
 
 type fanoutOptions struct {
 	channels, papers int
+	// interval is the per-channel rate the fake enforces and the adapter
+	// paces to (default one message a second, Slack's; tests shorten it).
+	interval time.Duration
 }
 
-type fanoutReport struct{}
+// slackChannelInterval is Slack's per-channel rate: about one message a
+// second.
+const slackChannelInterval = time.Second
 
-func (c *fanoutReport) targets() []targetCheck { return nil }
+type fanoutReport struct {
+	Corpus     string `json:"corpus"`
+	Papers     int    `json:"papers_in_index"`
+	Channels   int    `json:"channels"`
+	PerChannel int    `json:"papers_per_channel"`
+	// Seconds is the time the whole digest took (RunDue).
+	Seconds float64 `json:"seconds"`
+	// Messages is how many messages the fake accepted; Expected is what
+	// a complete digest posts (a header, then a message and a thread
+	// reply per paper, in every channel).
+	Messages int `json:"messages"`
+	Expected int `json:"expected"`
+	// MessagesPerChannel is the most any channel got.
+	MessagesPerChannel int `json:"messages_per_channel"`
+	// BoundSeconds is the per-channel rate-limit bound: a channel's
+	// messages at one per second.
+	BoundSeconds float64 `json:"bound_seconds"`
+	// RateLimited counts posts the fake refused with a 429 (sent faster
+	// than one per second per channel).
+	RateLimited int `json:"rate_limited"`
+	// FirstPost and LastPost summarise, over channels, when the first and
+	// the last message arrived (ms after the start).
+	FirstPost latency `json:"first_post"`
+	LastPost  latency `json:"last_post"`
+	Incomplete int    `json:"incomplete_channels"`
+	Error      string `json:"error,omitempty"`
+	CPUSeconds float64 `json:"cpu_seconds"`
+}
 
-func (c *fanoutReport) writeMarkdown(w io.Writer) {}
+func (f *fanoutReport) targets() []targetCheck {
+	if f.BoundSeconds == 0 {
+		return nil
+	}
+	r := f.Seconds / f.BoundSeconds
+	return []targetCheck{{
+		Target: fmt.Sprintf("fan-out: %s channels × %d papers", count(f.Channels), f.PerChannel),
+		Goal:   "< 2× the per-channel rate-limit bound",
+		Value:  fmt.Sprintf("%.1f s = %.2f× the bound (%d messages a channel at 1/s = %.0f s); %d of %d messages, %d refused with 429", f.Seconds, r, f.MessagesPerChannel, f.BoundSeconds, f.Messages, f.Expected, f.RateLimited),
+		Met:    met(r < 2 && f.Messages == f.Expected && f.Error == ""),
+		Note:   shortfall(r, 2, false),
+	}}
+}
+
+func (f *fanoutReport) writeMarkdown(w io.Writer) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("### Fan-out: a digest to %s channels × %d papers (index: %s corpus, %s papers)\n\n", count(f.Channels), f.PerChannel, f.Corpus, count(f.Papers))
+	p("| took | bound (1 msg/s/channel) | took / bound | messages | refused (429) | first post p50 / p99 / max | last post p50 / p99 / max | incomplete channels | CPU s |\n")
+	p("|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("| %.1f s | %.0f s | %s | %d of %d | %d | %s / %s / %s | %s / %s / %s | %d | %.1f |\n\n", f.Seconds, f.BoundSeconds, ratio(f.Seconds, f.BoundSeconds), f.Messages, f.Expected, f.RateLimited,
+		msStr(f.FirstPost.P50), msStr(f.FirstPost.P99), msStr(f.FirstPost.Max), msStr(f.LastPost.P50), msStr(f.LastPost.P99), msStr(f.LastPost.Max), f.Incomplete, f.CPUSeconds)
+	if f.Error != "" {
+		p("The digest reported: %s\n\n", truncate(f.Error, 500))
+	}
+}
 
 func (b *bench) runFanout(ctx context.Context) (*fanoutReport, error) {
-	return nil, errors.New("not built yet")
+	name, ixDir, papers, err := b.chatCorpus()
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(b.o.work, "fanout")
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	ix, err := index.Open(ixDir, index.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer ix.Close()
+	st, err := store.Open(filepath.Join(dir, "state.db"), store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	fake, err := startFakeSlack()
+	if err != nil {
+		return nil, err
+	}
+	defer fake.srv.Close()
+	interval := b.o.fanout.interval
+	if interval <= 0 {
+		interval = slackChannelInterval
+	}
+	fake.enforce = interval
+	a, err := slackadapter.New(slackadapter.Options{
+		Mode: slackadapter.ModeHTTP, BotToken: configs.NewSecret("xoxb-bench-not-a-token"), SigningSecret: configs.NewSecret("unused"),
+		APIURL: fake.url + "/api/", Logger: slog.New(slog.DiscardHandler),
+		PostInterval: interval, // the adapter's default; set for tests that shorten it
+	})
+	if err != nil {
+		return nil, err
+	}
+	d, err := bot.NewDigest(bot.DigestConfig{
+		Searcher: ix, Store: st,
+		Poster: func(platform string) bot.Poster {
+			if platform == "slack" {
+				return a
+			}
+			return nil
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	due := now.Add(-time.Minute)
+	for i := range b.o.fanout.channels {
+		sub := bot.Subscription{
+			Platform: "slack", Team: "TBENCH", Channel: fmt.Sprintf("CFAN%05d", i), ChannelName: fmt.Sprintf("papers-%d", i),
+			Time: due.Format("15:04"), Zone: "UTC", Top: b.o.fanout.papers, Source: bot.SourceChat, By: "UBENCH",
+			Since: now.Add(-2 * time.Hour),
+		}
+		if err := st.PutSubscription(ctx, sub); err != nil {
+			return nil, err
+		}
+	}
+	rep := &fanoutReport{Corpus: name, Papers: papers, Channels: b.o.fanout.channels, PerChannel: b.o.fanout.papers,
+		Expected: b.o.fanout.channels * (1 + 2*b.o.fanout.papers)}
+	b.logf("fan-out: a digest to %d channels × %d papers", rep.Channels, rep.PerChannel)
+	stopProf := func() {}
+	if b.o.profileDir != "" {
+		if stopProf, err = startCPUProfile(filepath.Join(b.o.profileDir, "fanout.cpu.pprof")); err != nil {
+			return nil, err
+		}
+	}
+	cpu0 := procCPU(os.Getpid())
+	start := time.Now()
+	fake.resetPosts(start)
+	if err := d.RunDue(ctx); err != nil {
+		rep.Error = err.Error()
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	rep.CPUSeconds = procCPU(os.Getpid()) - cpu0
+	stopProf()
+	posts, limited := fake.postStats()
+	rep.RateLimited = limited
+	var first, last []time.Duration
+	for _, ts := range posts {
+		rep.Messages += len(ts)
+		rep.MessagesPerChannel = max(rep.MessagesPerChannel, len(ts))
+		first = append(first, slices.Min(ts))
+		last = append(last, slices.Max(ts))
+		if len(ts) < 1+2*b.o.fanout.papers {
+			rep.Incomplete++
+		}
+	}
+	rep.Incomplete += rep.Channels - len(posts)
+	rep.FirstPost, rep.LastPost = summarize(first), summarize(last)
+	rep.BoundSeconds = float64(rep.MessagesPerChannel) * interval.Seconds()
+	b.logf("  %.1f s for %d messages (bound %.0f s), %d refused", rep.Seconds, rep.Messages, rep.BoundSeconds, rep.RateLimited)
+	return rep, nil
 }

@@ -59,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return childIngest(ctx, args[2:], stdout)
 			case "query":
 				return childQuery(ctx, args[2:], stdout)
+			case "serve":
+				return childServe(ctx, args[2:], stdout)
 			}
 			return fmt.Errorf("child: unknown kind %q", args[1])
 		case "gen-queries":
@@ -128,6 +130,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	chatRate := fs.Int("chat-rate", 200, "chat: slash commands per second")
 	chatSeconds := fs.Int("chat-seconds", 20, "chat: how long the load lasts")
 	chatBin := fs.String("paperbot", "", "chat: a built paperbot binary (default: go build ./cmd/paperbot into WORK)")
+	chatLimit := fs.Int("chat-experiment-limit", 0, "chat: also measure the labelled experiment server that works on at most N commands at once (0: off)")
 	fanChannels := fs.Int("fanout-channels", 1000, "fan-out: channels")
 	fanPapers := fs.Int("fanout-papers", 5, "fan-out: papers per channel")
 	if err := fs.Parse(args); err != nil {
@@ -141,7 +144,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		queries: *queries, work: *work, dataset: *dataset, batch: *batch, mdPath: *mdPath, jsonPath: *jsonPath,
 		profileDir:  *profileDir,
 		experiments: splitList(*experiments),
-		chat:        chatOptions{rate: *chatRate, duration: time.Duration(*chatSeconds) * time.Second, binary: *chatBin},
+		chat:        chatOptions{rate: *chatRate, duration: time.Duration(*chatSeconds) * time.Second, binary: *chatBin, expLimit: *chatLimit},
 		fanout:      fanoutOptions{channels: *fanChannels, papers: *fanPapers},
 	}
 	if *quick {
@@ -375,12 +378,16 @@ func (b *bench) corpus(ctx context.Context, name, path string) (corpusReport, er
 		for _, name2 := range b.o.experiments {
 			exp, _ := experimentByName(name2)
 			res, err := ingestOne(name2)
+			os.RemoveAll(b.indexPath(name, name2))
 			if err != nil {
-				return cr, fmt.Errorf("experiment %s: %w", name2, err)
+				// An experiment that fails is reported, not fatal.
+				warn := fmt.Sprintf("experiment %s on %s failed: %v", name2, b.tag(name), err)
+				b.logf("WARNING: %s", warn)
+				b.rep.Warnings = append(b.rep.Warnings, warn)
+				continue
 			}
 			res.Experiment = name2 + ": " + exp.about
 			cr.Experiments = append(cr.Experiments, res)
-			os.RemoveAll(b.indexPath(name, name2))
 		}
 	}
 	if !b.o.has(sectionQuery) {

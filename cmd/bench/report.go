@@ -318,8 +318,8 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 	if len(c.Ingest) > 0 {
 		p("### Ingest: %s corpus, %s papers\n\n", c.Name, count(c.Papers))
 		fts := c.ingest(engineFTS5)
-		p("| engine | papers/s | vs FTS5 | papers per CPU-s | vs FTS5 | wall | index on disk | vs FTS5 | peak RSS | vs FTS5 |\n")
-		p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		p("| engine | papers/s | vs FTS5 | papers per CPU-s | vs FTS5 | wall | index on disk | vs FTS5 | peak RSS | vs FTS5 | host load |\n")
+		p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		rows := append(slices.Clone(c.Ingest), c.Experiments...)
 		for _, in := range rows {
 			name := engineLabel(in.Engine)
@@ -340,11 +340,11 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 			if in.Engine == engineParse {
 				size, sizeVs = "–", ""
 			}
-			p("| %s | %s | %s | %s | %s | %.1f s | %s | %s | %s | %s |\n", name,
+			p("| %s | %s | %s | %s | %s | %.1f s | %s | %s | %s | %s | %.1f |\n", name,
 				count(int(in.PapersPerSec)), vs(in.PapersPerSec, fp),
 				count(int(in.PapersPerCPUSec)), vs(in.PapersPerCPUSec, fc),
 				in.Seconds, size, sizeVs,
-				bytesStr(in.PeakRSS), vs(float64(in.PeakRSS), fr))
+				bytesStr(in.PeakRSS), vs(float64(in.PeakRSS), fr), in.Usage.Load1)
 		}
 		p("\n")
 	}
@@ -359,8 +359,8 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 	}
 	p("### Queries: %s corpus, %s papers (%d queries × %d rounds after a warm-up pass)\n\n", c.Name, count(c.Papers), nq, rounds)
 	_, fts := c.query(engineFTS5, pathSearch)
-	p("| engine / path | p50 | p95 | p99 | max | FTS5 p50 / this | FTS5 p99 / this | no hits | peak RSS | RSS after (anon + files) |\n")
-	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("| engine / path | p50 | p95 | p99 | max | FTS5 p50 / this | FTS5 p99 / this | no hits | peak RSS | RSS after (anon + files) | host load |\n")
+	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, q := range c.Queries {
 		for _, pr := range q.Paths {
 			vs50, vs99 := "", ""
@@ -371,9 +371,9 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 			if pr.Errors > 0 {
 				errs = fmt.Sprintf(" (%d errors)", pr.Errors)
 			}
-			p("| %s | %s | %s | %s | %s | %s | %s | %d%s | %s | %s (%s + %s) |\n", pathLabel(q.Engine, pr.Path),
+			p("| %s | %s | %s | %s | %s | %s | %s | %d%s | %s | %s (%s + %s) | %.1f |\n", pathLabel(q.Engine, pr.Path),
 				msStr(pr.All.P50), msStr(pr.All.P95), msStr(pr.All.P99), msStr(pr.All.Max), vs50, vs99,
-				pr.ZeroHits, errs, bytesStr(q.PeakRSS), bytesStr(q.MemServed.RSS), bytesStr(q.MemServed.RSSAnon), bytesStr(q.MemServed.RSSFile))
+				pr.ZeroHits, errs, bytesStr(q.PeakRSS), bytesStr(q.MemServed.RSS), bytesStr(q.MemServed.RSSAnon), bytesStr(q.MemServed.RSSFile), q.Usage.Load1)
 		}
 	}
 	p("\n")
