@@ -56,10 +56,10 @@ type fanoutReport struct {
 	RateLimited int `json:"rate_limited"`
 	// FirstPost and LastPost summarise, over channels, when the first and
 	// the last message arrived (ms after the start).
-	FirstPost latency `json:"first_post"`
-	LastPost  latency `json:"last_post"`
-	Incomplete int    `json:"incomplete_channels"`
-	Error      string `json:"error,omitempty"`
+	FirstPost  latency `json:"first_post"`
+	LastPost   latency `json:"last_post"`
+	Incomplete int     `json:"incomplete_channels"`
+	Error      string  `json:"error,omitempty"`
 	CPUSeconds float64 `json:"cpu_seconds"`
 }
 
