@@ -99,6 +99,10 @@ func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) e
 		br = bufio.NewReaderSize(zr, 256<<10)
 		name = strings.TrimSuffix(name, ".gz")
 	}
+	// A UTF-8 byte order mark (Windows tools write one) is not content.
+	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
 	if f == Auto {
 		f = detect(br, name)
 	}

@@ -1,0 +1,321 @@
+package sources_test
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/index/sources"
+)
+
+// Fuzz targets for the ingest formats, through sources.Parse:
+//
+//	go test -run XXX -fuzz FuzzParseJSONL -fuzztime 60s ./index/sources/
+//	go test -run XXX -fuzz FuzzParseTrending -fuzztime 60s ./index/sources/
+//
+// Whatever the input, the parser does not panic, and every line is either
+// a paper that passes paper.Normalize unchanged or a rejection that names a
+// line of the input and says why in a short, readable message.
+
+// hostileJSONL are seeds for JSON Lines: broken syntax, wrong types,
+// control characters, invalid UTF-8, huge lines and numbers.
+var hostileJSONL = []string{
+	`{"id":"2205.13760v2","title":"Tranception","abstract":"Protein\n  fitness.","authors":["Pascal Notin"],"categories":["cs.LG"],"published":"2022-05-27","upvotes":3}`,
+	`{"title":"No id"}` + "\n" + `{"title":"Second","url":"https://example.org/x"}`,
+	`{"id":"0704.0001","authors":"C. Bal\\'azs, E. L. Berger and C.-P. Yuan (MSU)","title":"Calc","categories":"hep-ph hep-th","comments":"37 pages","versions":[{"version":"v1","created":"Mon, 2 Apr 2007 19:18:42 GMT"}],"update_date":"2008-11-13"}`,
+	`{"title":"HF","authors":[{"name":"A"},{"name":"B"}],"ai_keywords":["x"],"ai_summary":"s"}`,
+	"{", "}", "{{}}", "[]", "null", `"just a string"`, "42", "{}", `{"title":""}`, `{"title":null}`,
+	`{"title":5}`, `{"title":["a"]}`, `{"title":{"a":1}}`, `{"title":"t","authors":{"a":1}}`, `{"title":"t","authors":[1,2]}`,
+	`{"title":"t","authors":[{"name":5}]}`, `{"title":"t","categories":7}`, `{"title":"t","upvotes":"many"}`,
+	`{"title":"t","upvotes":-1}`, `{"title":"t","upvotes":1e400}`, `{"title":"t","stars":99999999999999999999}`,
+	`{"title":"t","stars":1.5}`, `{"title":"t","comments":{"n":1}}`, `{"title":"t","comments":"37 pages"}`,
+	`{"title":"t","rank":true}`, `{"title":"t","versions":"v1"}`, `{"title":"t","versions":[]}`,
+	`{"title":"t","versions":[{"created":"yesterday"}]}`, `{"title":"t","versions":[{"version":"v2","created":""}]}`,
+	`{"title":"t","published":"2024-02-30"}`, `{"title":"t","published":"Mon, 2 Apr 2007 19:18:42 GMT"}`,
+	`{"title":"t","url":"javascript:alert(1)"}`, `{"title":"t","url":"https://a.example/\u0000"}`,
+	`{"title":"a\u0000b"}`, `{"title":"a\u001b[2Jb"}`, `{"title":"\ud800"}`, `{"title":"\u202eevil"}`,
+	`{"title":"t","id":"has space"}`, `{"title":"t","id":"arXiv:hep-th/9901001v3"}`, `{"title":"t","id":"https://huggingface.co/papers/2509.04664"}`,
+	"{\"title\":\"a\xffb\"}", "\xff\xfe{\"title\":\"t\"}", "{\"title\":\"t\"}\x00", "\x00\x00\x00",
+	"\ufeff{\"title\":\"BOM\"}", "{\"title\":\"crlf\"}\r\n{\"title\":\"two\"}\r\n", "\r\r\r", "\n\n\n",
+	"{\"title\":\"t\",\"source\":\"arxiv\",\"title\":\"dup\"}", `{"title":"t","unknown":{"deep":[1,2,{"x":null}]}}`,
+	strings.Repeat("[", 10000) + strings.Repeat("]", 10000),
+	`{"title":"` + strings.Repeat("x", 2000) + `"}`,
+	`{"title":"t","abstract":"` + strings.Repeat("long abstract ", 2000) + `"}`,
+	`{"title":"t","authors":[` + strings.Repeat(`"a",`, 3000) + `"b"]}`,
+	"\x1f\x8b\x08\x00\x00\x00\x00\x00", // a gzip header and nothing else
+}
+
+// hostileTrending are seeds for the trending-page text format.
+var hostileTrending = []string{
+	"Trending Papers\nheader two\nSubscribeTranception: protein fitness\nWe present Tranception.\nSecond title\nSecond abstract.\n",
+	"", "only one header line", "h1\nh2\n", "h1\nh2\ntitle without an abstract",
+	"h1\nh2\n\n\nT1\nA1\n\n\nT2\nA2\n", "h1\r\nh2\r\nT\r\nA\r\n",
+	"h1\nh2\n\xff\xfe\nabstract of a bad title\nGood\nAbstract.\n",
+	"h1\nh2\nTitle\n\xc3\x28 bad abstract\nNext\nAbs\n",
+	"h1\nh2\nA\x00title\nabs\n", "h1\nh2\nTitle\nabs\x1b[31m\n", "h1\nh2\n\x7f\n\x7f\n",
+	"h1\nh2\nSubscribe\nabs\n", "h1\nh2\nSubscribeword\nabs\n", "h1\nh2\n   \n\t\n",
+	"h1\nh2\n" + strings.Repeat("t", 2000) + "\nabs\n",
+	"h1\nh2\n{\"title\":\"json in a text file\"}\n}\n",
+	"\ufeffh1\nh2\nT\nA\n",
+	"\x1f\x8b",
+}
+
+func FuzzParseJSONL(f *testing.F) {
+	for _, s := range hostileJSONL {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{"", "\n"} {
+		f.Add([]byte(strings.Join(hostileJSONL, "\n") + s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkParse(t, data, "in.jsonl", sources.JSONL)
+	})
+}
+
+func FuzzParseTrending(f *testing.F) {
+	for _, s := range hostileTrending {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkParse(t, data, "in.txt", sources.Trending)
+	})
+}
+
+// checkParse parses data and checks what came out against the input.
+func checkParse(t *testing.T, data []byte, name string, format sources.Format) {
+	var (
+		papers  []paper.Paper
+		rejects []*sources.RecordError
+	)
+	err := sources.Parse(context.Background(), bytes.NewReader(data), name, format, sources.Handler{
+		Paper:  func(p paper.Paper) error { papers = append(papers, p); return nil },
+		Reject: func(e *sources.RecordError) { rejects = append(rejects, e) },
+	})
+	gzipped := len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b
+	if err != nil {
+		// Only a read error stops a parse; a bytes.Reader has none, but
+		// a broken gzip stream is one.
+		if !gzipped {
+			t.Fatalf("Parse: %v", err)
+		}
+		return
+	}
+	if gzipped {
+		return // the lines are those of the decompressed stream
+	}
+
+	lines := splitLines(data)
+	for _, p := range papers {
+		checkPaper(t, p)
+		if format == sources.Trending && (p.Source != "trending" || p.Rank < 1) {
+			t.Errorf("trending record with source %q rank %d", p.Source, p.Rank)
+		}
+	}
+	// Trending ranks follow the page's order.
+	if format == sources.Trending {
+		for i := 1; i < len(papers); i++ {
+			if papers[i].Rank <= papers[i-1].Rank {
+				t.Errorf("ranks out of order: %d after %d", papers[i].Rank, papers[i-1].Rank)
+			}
+		}
+	}
+	last := 0
+	for _, e := range rejects {
+		if e.File != name {
+			t.Errorf("rejection names file %q, want %q", e.File, name)
+		}
+		if e.Line < 1 || e.Line > len(lines) {
+			t.Errorf("rejection at line %d of a %d-line input: %v", e.Line, len(lines), e)
+		}
+		if format == sources.Trending && e.Line <= 2 {
+			t.Errorf("rejection of header line %d: %v", e.Line, e)
+		}
+		if e.Line < last {
+			t.Errorf("rejections out of order: line %d after %d", e.Line, last)
+		}
+		last = e.Line
+		msg := e.Error()
+		if e.Msg == "" || !utf8.ValidString(msg) || len(msg) > 500 || strings.ContainsFunc(msg, isBadRune) {
+			t.Errorf("unclear rejection (%d bytes): %q", len(msg), msg)
+		}
+	}
+
+	// Every line of JSON Lines gives one outcome (blank lines none); in the
+	// trending format a title line and its abstract line give one.
+	outcomes := len(papers) + len(rejects)
+	nonBlank := 0
+	for i, l := range lines {
+		if len(l) > sources.MaxLine || len(bytes.TrimSpace(l)) > 0 && (format == sources.JSONL || i >= 2) {
+			nonBlank++
+		}
+	}
+	switch format {
+	case sources.JSONL:
+		if outcomes != nonBlank {
+			t.Errorf("%d papers and %d rejections from %d non-blank lines", len(papers), len(rejects), nonBlank)
+		}
+	case sources.Trending:
+		if outcomes > nonBlank || nonBlank > 0 && outcomes == 0 {
+			t.Errorf("%d papers and %d rejections from %d non-blank lines after the header", len(papers), len(rejects), nonBlank)
+		}
+	}
+}
+
+// checkPaper: a parsed record is already normal, readable text.
+func checkPaper(t *testing.T, p paper.Paper) {
+	t.Helper()
+	again := p
+	again.Authors = slices.Clone(p.Authors)
+	again.Categories = slices.Clone(p.Categories)
+	again.Keywords = slices.Clone(p.Keywords)
+	if err := again.Normalize(); err != nil {
+		t.Errorf("parsed record fails Normalize: %v\n%+v", err, p)
+		return
+	}
+	if !reflect.DeepEqual(again, p) {
+		t.Errorf("Normalize changes a parsed record:\n got %+v\nwant %+v", again, p)
+	}
+	if p.Title == "" || p.ID == "" {
+		t.Errorf("record without title or id: %+v", p)
+	}
+	v := reflect.ValueOf(p)
+	for i := range v.NumField() {
+		var ss []string
+		switch f := v.Field(i).Interface().(type) {
+		case string:
+			ss = []string{f}
+		case []string:
+			ss = f
+		}
+		for _, s := range ss {
+			if !utf8.ValidString(s) || strings.ContainsFunc(s, isBadRune) {
+				t.Errorf("field %s holds %q", v.Type().Field(i).Name, s)
+			}
+		}
+	}
+}
+
+// isBadRune: control characters other than white space have no place in
+// text shown to people (or in a terminal).
+func isBadRune(r rune) bool {
+	return unicode.IsControl(r) && !unicode.IsSpace(r)
+}
+
+// splitLines splits data the way a line reader does: on "\n", with a last
+// line without one.
+func splitLines(data []byte) [][]byte {
+	if len(data) == 0 {
+		return nil
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	for i, l := range lines {
+		lines[i] = bytes.TrimRight(l, "\r")
+	}
+	return lines
+}
+
+// The seeds themselves, as a plain test: each outcome is the expected one.
+func TestHostileSeeds(t *testing.T) {
+	for _, s := range hostileJSONL {
+		checkParse(t, []byte(s), "in.jsonl", sources.JSONL)
+	}
+	for _, s := range hostileTrending {
+		checkParse(t, []byte(s), "in.txt", sources.Trending)
+	}
+	// A few exact outcomes.
+	cases := []struct {
+		in     string
+		papers int
+		reject string // the first rejection, "" for none
+	}{
+		{`{"title":5}`, 0, "in.jsonl:1: title: want string, got JSON number"},
+		{`{"title":"t","upvotes":-1}`, 0, "in.jsonl:1: upvotes: must not be negative (got -1)"},
+		{`{"title":"t","upvotes":"many"}`, 0, "in.jsonl:1: upvotes: want int, got JSON string"},
+		{"{\"title\":\"ok\"}\n{\n{\"title\":\"a\\u0000b\"}\n", 1, "in.jsonl:2: not valid JSON"},
+		{"{\"title\":\"a\xffb\"}", 0, "in.jsonl:1: invalid UTF-8 at byte 11"},
+		{`{"title":"t","url":"javascript:alert(1)"}`, 0, `in.jsonl:1: url: "javascript:alert(1)" is not an http(s) URL`},
+	}
+	for _, c := range cases {
+		var n int
+		var rej []string
+		err := sources.Parse(context.Background(), strings.NewReader(c.in), "in.jsonl", sources.JSONL, sources.Handler{
+			Paper:  func(paper.Paper) error { n++; return nil },
+			Reject: func(e *sources.RecordError) { rej = append(rej, e.Error()) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := ""
+		if len(rej) > 0 {
+			first = rej[0]
+		}
+		if n != c.papers || !strings.HasPrefix(first, c.reject) || (c.reject == "") != (first == "") {
+			t.Errorf("%q: %d papers, rejections %q; want %d papers, first rejection %q", c.in, n, rej, c.papers, c.reject)
+		}
+	}
+}
+
+// A line longer than MaxLine is rejected by number, and the lines around it
+// are still read.
+func TestHugeLines(t *testing.T) {
+	huge := strings.Repeat("x", sources.MaxLine+10)
+	for _, c := range []struct {
+		name, in string
+		format   sources.Format
+		papers   int
+		line     int
+	}{
+		{"jsonl", "{\"title\":\"a\"}\n{\"title\":\"" + huge + "\"}\n{\"title\":\"c\"}\n", sources.JSONL, 2, 2},
+		{"trending title", "h1\nh2\n" + huge + "\nits abstract\nT2\nA2\n", sources.Trending, 1, 3},
+		{"trending abstract", "h1\nh2\nT1\n" + huge + "\nT2\nA2\n", sources.Trending, 1, 4},
+	} {
+		checkParse(t, []byte(c.in), "in", c.format)
+		var ps []paper.Paper
+		var rej []*sources.RecordError
+		err := sources.Parse(context.Background(), strings.NewReader(c.in), "in", c.format, sources.Handler{
+			Paper:  func(p paper.Paper) error { ps = append(ps, p); return nil },
+			Reject: func(e *sources.RecordError) { rej = append(rej, e) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) != c.papers || len(rej) != 1 || rej[0].Line != c.line || !strings.Contains(rej[0].Msg, "longer than") {
+			t.Errorf("%s: %d papers, rejections %v", c.name, len(ps), rej)
+		}
+	}
+}
+
+// A byte order mark at the start of a file (Windows editors write one) is
+// not part of the first record, and does not hide JSON Lines from format
+// detection.
+func TestByteOrderMark(t *testing.T) {
+	for _, c := range []struct {
+		in     string
+		name   string
+		format sources.Format
+		title  string
+	}{
+		{"\ufeff{\"title\":\"First\"}\n", "in.jsonl", sources.JSONL, "First"},
+		{"\ufeff{\"title\":\"First\"}\n", "stdin", sources.Auto, "First"},
+		{"\ufeffTrending\nheader\nFirst\nIts abstract.\n", "in.txt", sources.Trending, "First"},
+	} {
+		var ps []paper.Paper
+		var rej []*sources.RecordError
+		err := sources.Parse(context.Background(), strings.NewReader(c.in), c.name, c.format, sources.Handler{
+			Paper:  func(p paper.Paper) error { ps = append(ps, p); return nil },
+			Reject: func(e *sources.RecordError) { rej = append(rej, e) },
+		})
+		if err != nil || len(rej) != 0 || len(ps) != 1 || ps[0].Title != c.title {
+			t.Errorf("%q as %s: %v, papers %+v, rejections %v", c.in, c.name, err, ps, rej)
+		}
+	}
+}
