@@ -28,6 +28,9 @@ type fanoutOptions struct {
 	// interval is the per-channel rate the fake enforces and the adapter
 	// paces to (default one message a second, Slack's; tests shorten it).
 	interval time.Duration
+	// timeout stops a digest that takes longer (0: none); what was posted
+	// by then is reported.
+	timeout time.Duration
 }
 
 // slackChannelInterval is Slack's per-channel rate: about one message a
@@ -166,8 +169,17 @@ func (b *bench) runFanout(ctx context.Context) (*fanoutReport, error) {
 	cpu0 := procCPU(os.Getpid())
 	start := time.Now()
 	fake.resetPosts(start)
-	if err := d.RunDue(ctx); err != nil {
-		rep.Error = err.Error()
+	rctx := ctx
+	if b.o.fanout.timeout > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, b.o.fanout.timeout)
+		defer cancel()
+	}
+	if err := d.RunDue(rctx); err != nil {
+		rep.Error = truncate(err.Error(), 300)
+	}
+	if rctx.Err() != nil && ctx.Err() == nil {
+		rep.Error = fmt.Sprintf("stopped after %s (--fanout-timeout); %s", b.o.fanout.timeout, rep.Error)
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	rep.CPUSeconds = procCPU(os.Getpid()) - cpu0

@@ -113,7 +113,7 @@ func splitList(s string) []string {
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	quick := fs.Bool("quick", false, "a quick run: the first 20,000 papers of the 250k corpus, ingest and queries, 2 rounds")
+	quick := fs.Bool("quick", false, "a quick run: the first 20,000 papers of the 250k corpus, ingest and queries, 1 round")
 	corpora := fs.String("corpus", "250k,1m", "corpora to measure: 250k (the arXiv sample), 1m (derived from it)")
 	limit := fs.Int("limit", 0, "use only the first N papers of each corpus (0: all)")
 	sections := fs.String("sections", strings.Join(allSections, ","), "sections to run: "+strings.Join(allSections, ","))
@@ -133,6 +133,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	chatLimit := fs.Int("chat-experiment-limit", 0, "chat: also measure the labelled experiment server that works on at most N commands at once (0: off)")
 	fanChannels := fs.Int("fanout-channels", 1000, "fan-out: channels")
 	fanPapers := fs.Int("fanout-papers", 5, "fan-out: papers per channel")
+	fanTimeout := fs.Duration("fanout-timeout", 15*time.Minute, "fan-out: stop the digest after this long and report what was posted")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -145,7 +146,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		profileDir:  *profileDir,
 		experiments: splitList(*experiments),
 		chat:        chatOptions{rate: *chatRate, duration: time.Duration(*chatSeconds) * time.Second, binary: *chatBin, expLimit: *chatLimit},
-		fanout:      fanoutOptions{channels: *fanChannels, papers: *fanPapers},
+		fanout:      fanoutOptions{channels: *fanChannels, papers: *fanPapers, timeout: *fanTimeout},
 	}
 	if *quick {
 		set := map[string]bool{}
@@ -160,7 +161,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			o.sections = []string{sectionIngest, sectionQuery}
 		}
 		if !set["rounds"] {
-			o.rounds = 2
+			o.rounds = 1
 		}
 	}
 	if slices.Equal(o.experiments, []string{"all"}) {
