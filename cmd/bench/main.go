@@ -266,6 +266,16 @@ func (b *bench) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if b.o.has(sectionChat) {
+		// Built now, from the same tree as this binary, so that the served
+		// index is read by the code that wrote it (and a broken build fails
+		// the run before the long sections, not after).
+		bin, err := b.paperbotBinary(ctx)
+		if err != nil {
+			return err
+		}
+		b.o.chat.binary = bin
+	}
 	for _, name := range b.o.corpora {
 		if !b.o.has(sectionIngest) && !b.o.has(sectionQuery) {
 			break
