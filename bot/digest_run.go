@@ -426,7 +426,7 @@ func (r *run) post(ctx context.Context, s *Step, to Destination, m Message, stop
 			return r.d.save(ctx, r.day)
 		}
 		sctx, cancel := r.stepContext(ctx, s.Key)
-		ref, found, err := finder.FindPost(sctx, to, s.Key, s.Claimed.Add(-time.Minute))
+		ref, found, err := finder.FindPost(WithPostMessage(sctx, m), to, s.Key, s.Claimed.Add(-time.Minute))
 		cancel()
 		switch {
 		case err != nil:

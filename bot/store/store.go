@@ -459,3 +459,59 @@ func (s *DB) DiscussionsOf(ctx context.Context, paperIDs ...string) (map[string]
 	})
 	return out, empty(err)
 }
+
+var _ bot.ReplyStore = (*DB)(nil)
+
+// RecentDiscussions returns the discussions started at or after since,
+// on every platform, oldest first. It reads the whole discussions bucket:
+// a few discussions a day per channel stay small for years.
+func (s *DB) RecentDiscussions(ctx context.Context, since time.Time) ([]bot.Discussion, error) {
+	var out []bot.Discussion
+	err := s.view(ctx, "reading discussions", func(tx *bolt.Tx) error {
+		return tx.Bucket(bDiscussions).ForEach(func(k, v []byte) error {
+			var d bot.Discussion
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("discussion %q: %w", k, err)
+			}
+			if !d.Started.Before(since) {
+				out = append(out, d)
+			}
+			return nil
+		})
+	})
+	slices.SortStableFunc(out, func(a, b bot.Discussion) int { return a.Started.Compare(b.Started) })
+	return out, empty(err)
+}
+
+// SetReplies records a discussion's current reply count (it may go down:
+// replies can be deleted). It reports false, storing nothing, when the
+// discussion (paper, platform, channel, thread) is not known.
+func (s *DB) SetReplies(ctx context.Context, d bot.Discussion, replies int) (bool, error) {
+	if replies < 0 {
+		return false, fault.New(fault.Invalid, "a reply count cannot be negative (%d)", replies)
+	}
+	var ok bool
+	err := s.update(ctx, "recording a reply count", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bDiscussions)
+		k := key(d.PaperID, d.Platform, d.Channel, d.ThreadID)
+		v := b.Get(k)
+		if v == nil {
+			return nil
+		}
+		var cur bot.Discussion
+		if err := json.Unmarshal(v, &cur); err != nil {
+			return fmt.Errorf("discussion %q: %w", k, err)
+		}
+		ok = true
+		if cur.Replies == replies {
+			return nil
+		}
+		cur.Replies = replies
+		nv, err := json.Marshal(cur)
+		if err != nil {
+			return err
+		}
+		return b.Put(k, nv)
+	})
+	return ok, err
+}
