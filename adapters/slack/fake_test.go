@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -26,11 +27,23 @@ type fakeSlack struct {
 	seq      int
 	// script, when not empty, decides each chat.postMessage in turn:
 	// "429:N" rate limits with Retry-After N, "500" fails after posting
-	// (outcome unknown), "500-lost" fails without posting, "err:CODE"
+	// (outcome unknown), "500-lost" fails without posting, "drop" posts
+	// and then drops the connection without an answer, "err:CODE"
 	// answers ok:false.
 	script []string
+	// afterPost, when set, runs (under f.mu) after each message is stored.
+	afterPost func(m fakeMessage)
+	// historyFails makes that many conversations.history/replies calls
+	// fail with historyStatus (a 500, or a 429 with Retry-After: 3)
+	// before they work again.
+	historyFails  int
+	historyStatus int
+	// reads counts conversations.history/replies calls.
+	reads int
 	// hooks run on each request path (tests block or observe).
 	onRequest func(path string)
+	// now stamps messages (their ts); nil: a fixed 1700000000.
+	now func() time.Time
 }
 
 type fakeMessage struct {
@@ -40,6 +53,7 @@ type fakeMessage struct {
 	Text     string
 	Blocks   string
 	Key      string
+	User     string // a person's message (Reply); "" for the bot's
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
@@ -54,22 +68,85 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 		ch, ts := r.Form.Get("channel"), r.Form.Get("message_ts")
 		writeJSON(w, map[string]any{"ok": true, "channel": ch, "permalink": fmt.Sprintf("https://test.slack.com/archives/%s/p%s", ch, ts)})
 	})
+	// history answers conversations.history (ts empty) and
+	// conversations.replies like Slack: newest first (replies: the parent
+	// first, with its reply_count, then the replies oldest first), after
+	// oldest, in pages of limit with a cursor.
 	history := func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		ch, thread := r.Form.Get("channel"), r.Form.Get("ts")
 		f.mu.Lock()
+		f.reads++
+		if f.historyFails > 0 {
+			f.historyFails--
+			status := f.historyStatus
+			f.mu.Unlock()
+			if status == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "3")
+			}
+			http.Error(w, "history broke", status)
+			return
+		}
+		oldest, _ := strconv.ParseFloat(r.Form.Get("oldest"), 64)
 		var msgs []map[string]any
-		for _, m := range f.posted {
-			if m.Channel != ch || (thread != "" && m.ThreadTS != thread) || (thread == "" && m.ThreadTS != "") {
+		entry := func(m fakeMessage) map[string]any {
+			e := map[string]any{"type": "message", "ts": m.TS, "text": m.Text}
+			if m.User != "" {
+				e["user"] = m.User
+			} else {
+				e["bot_id"] = "B1"
+				e["metadata"] = map[string]any{"event_type": metadataType, "event_payload": map[string]any{"key": m.Key}}
+			}
+			if m.ThreadTS != "" {
+				e["thread_ts"] = m.ThreadTS
+			}
+			return e
+		}
+		if thread != "" {
+			replies, parent := 0, false
+			for _, m := range f.posted {
+				if m.Channel == ch && m.ThreadTS == thread {
+					replies++
+				}
+				parent = parent || (m.Channel == ch && m.TS == thread)
+			}
+			if replies == 0 && !parent {
+				f.mu.Unlock()
+				writeJSON(w, map[string]any{"ok": false, "error": "thread_not_found"})
+				return
+			}
+			for _, m := range f.posted {
+				if m.Channel == ch && m.TS == thread && m.ThreadTS == "" {
+					e := entry(m)
+					e["thread_ts"], e["reply_count"] = m.TS, replies
+					msgs = append(msgs, e)
+				}
+			}
+		}
+		for i := range f.posted {
+			m := f.posted[i]
+			if thread == "" {
+				m = f.posted[len(f.posted)-1-i] // newest first
+			}
+			ts, _ := strconv.ParseFloat(m.TS, 64)
+			if m.Channel != ch || (thread != "" && m.ThreadTS != thread) || (thread == "" && m.ThreadTS != "") || (oldest > 0 && ts <= oldest) {
 				continue
 			}
-			msgs = append(msgs, map[string]any{
-				"type": "message", "ts": m.TS, "text": m.Text, "bot_id": "B1",
-				"metadata": map[string]any{"event_type": metadataType, "event_payload": map[string]any{"key": m.Key}},
-			})
+			msgs = append(msgs, entry(m))
 		}
 		f.mu.Unlock()
-		writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
+		from, _ := strconv.Atoi(r.Form.Get("cursor"))
+		limit, _ := strconv.Atoi(r.Form.Get("limit"))
+		if limit <= 0 {
+			limit = 100
+		}
+		msgs = msgs[min(from, len(msgs)):]
+		more := len(msgs) > limit
+		next := ""
+		if more {
+			msgs, next = msgs[:limit], strconv.Itoa(from+limit)
+		}
+		writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": more, "response_metadata": map[string]any{"next_cursor": next}})
 	}
 	mux.HandleFunc("/api/conversations.history", history)
 	mux.HandleFunc("/api/conversations.replies", history)
@@ -108,7 +185,7 @@ func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 	case len(step) > 4 && step[:4] == "err:":
 		writeJSON(w, map[string]any{"ok": false, "error": step[4:]})
 		return
-	case step != "" && step != "500":
+	case step != "" && step != "500" && step != "drop":
 		if _, err := fmt.Sscanf(step, "429:%d", &n); err == nil {
 			w.Header().Set("Retry-After", fmt.Sprint(n))
 			w.WriteHeader(http.StatusTooManyRequests)
@@ -121,21 +198,59 @@ func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 		} `json:"event_payload"`
 	}
 	_ = json.Unmarshal([]byte(r.Form.Get("metadata")), &meta)
-	f.seq++
 	m := fakeMessage{
 		Channel:  r.Form.Get("channel"),
-		TS:       fmt.Sprintf("1700000000.%06d", f.seq),
+		TS:       f.nextTS(),
 		ThreadTS: r.Form.Get("thread_ts"),
 		Text:     r.Form.Get("text"),
 		Blocks:   r.Form.Get("blocks"),
 		Key:      meta.EventPayload.Key,
 	}
 	f.posted = append(f.posted, m)
+	if f.afterPost != nil {
+		f.afterPost(m)
+	}
+	if step == "drop" {
+		panic(http.ErrAbortHandler)
+	}
 	if step == "500" {
 		http.Error(w, "posted, then broke", http.StatusInternalServerError)
 		return
 	}
 	writeJSON(w, map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "message": map[string]any{"text": m.Text}})
+}
+
+// nextTS is a new message's ts: the clock's second, and a sequence number
+// that keeps every ts unique and increasing. Callers hold f.mu.
+func (f *fakeSlack) nextTS() string {
+	f.seq++
+	sec := int64(1700000000)
+	if f.now != nil {
+		sec = f.now().Unix()
+	}
+	return fmt.Sprintf("%d.%06d", sec, f.seq)
+}
+
+// Reply adds a person's reply to a thread, as if typed in Slack.
+func (f *fakeSlack) Reply(channel, thread, user, text string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.posted = append(f.posted, fakeMessage{Channel: channel, TS: f.nextTS(), ThreadTS: thread, Text: text, User: user})
+}
+
+// FailHistory makes the next n history reads fail with status (500, or
+// 429 with Retry-After: 3).
+func (f *fakeSlack) FailHistory(n, status int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.historyFails, f.historyStatus = n, status
+}
+
+// Reads is how many history reads were made.
+func (f *fakeSlack) Reads() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reads
 }
 
 func (f *fakeSlack) Posted() []fakeMessage {
@@ -203,6 +318,9 @@ func (c *fakeClock) Sleeps() []time.Duration {
 // newTestAdapter builds an HTTP-mode adapter against the fake Web API.
 func newTestAdapter(t *testing.T, api *fakeSlack, clock *fakeClock) *Adapter {
 	t.Helper()
+	api.mu.Lock()
+	api.now = clock.Now // messages are stamped on the adapter's clock
+	api.mu.Unlock()
 	a, err := New(Options{
 		Mode:          ModeHTTP,
 		BotToken:      configs.NewSecret("xoxb-test"),

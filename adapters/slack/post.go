@@ -18,8 +18,14 @@ import (
 
 // metadataType marks the messages paperbot posts; each carries a unique key
 // in its metadata, so a post whose outcome is unknown can be found in the
-// channel's history instead of being posted twice.
+// channel's history instead of being posted twice. The key is the caller's
+// idempotency key (bot.PostKey: the digest's, stable across restarts) when
+// there is one, else a random one.
 const metadataType = "paperbot_post"
+
+// maxHistoryPages bounds a history search for a post (200 messages a page):
+// past that the search gives up with an error rather than say "not posted".
+const maxHistoryPages = 10
 
 // Post posts m to a channel (or a thread, when to.Thread is set) and
 // returns its reference with a permalink.
@@ -61,11 +67,21 @@ func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title 
 // postMessage renders m and posts it; a message too long for one Slack
 // message is posted as several, and the first one's ts is returned. Once
 // the first is posted, a failure of a later part is logged, not returned:
-// returning it would make the caller post the whole message again.
+// returning it would make the caller post the whole message again. The
+// first part carries the call's key (bot.PostKey), so FindPost and
+// FindThread find it; later parts carry that key with ".2", ".3"...
 func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot.Message) (string, error) {
 	var first string
+	base := bot.PostKey(ctx)
 	for i, msg := range render(m, renderOptions{}) {
-		ts, err := a.postOne(ctx, channel, thread, msg)
+		key := newKey()
+		if base != "" {
+			key = base
+			if i > 0 {
+				key = fmt.Sprintf("%s.%d", base, i+1)
+			}
+		}
+		ts, err := a.postOne(ctx, channel, thread, msg, key)
 		if err != nil {
 			if i == 0 {
 				return "", err
@@ -85,8 +101,7 @@ func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot
 // outcome is unknown (a 5xx, a broken connection, a timeout) the channel's
 // recent history is checked for the message before it is posted again, and
 // it is posted again at most once.
-func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rendered) (string, error) {
-	key := newKey()
+func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rendered, key string) (string, error) {
 	since := a.opts.Clock.Now().Add(-time.Minute)
 	opts := []slackgo.MsgOption{
 		slackgo.MsgOptionText(msg.Text, false), // escaped by render
@@ -208,7 +223,9 @@ func postError(channel string, err error) error {
 
 // findPosted looks for a message carrying key among the channel's (or the
 // thread's) messages since the post was first tried. It returns "" when
-// the message is not there.
+// the message is not there. Slack lists the newest messages first, so the
+// whole window is read, page by page (at most maxHistoryPages); a window
+// too long to read is an error, never "not there".
 func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, since time.Time) (string, error) {
 	if ctx.Err() != nil {
 		// The caller gave up; the check still gets a moment of its own.
@@ -217,30 +234,71 @@ func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, s
 		defer cancel()
 	}
 	oldest := slackTS(since)
-	var msgs []slackgo.Message
-	if thread == "" {
-		res, err := a.api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
-			ChannelID: channel, Oldest: oldest, Limit: 100, IncludeAllMetadata: true,
-		})
-		if err != nil {
-			return "", fmt.Errorf("conversations.history: %w", err)
+	cursor := ""
+	for range maxHistoryPages {
+		var (
+			msgs []slackgo.Message
+			more bool
+		)
+		if thread == "" {
+			method := "conversations.history"
+			var res *slackgo.GetConversationHistoryResponse
+			err := a.read(ctx, method, func() error {
+				var err error
+				res, err = a.api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
+					ChannelID: channel, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
+				})
+				return err
+			})
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", method, err)
+			}
+			msgs, more, cursor = res.Messages, res.HasMore, res.ResponseMetaData.NextCursor
+		} else {
+			method := "conversations.replies"
+			err := a.read(ctx, method, func() error {
+				var err error
+				msgs, more, cursor, err = a.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+					ChannelID: channel, Timestamp: thread, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
+				})
+				return err
+			})
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", method, err)
+			}
 		}
-		msgs = res.Messages
-	} else {
-		replies, _, _, err := a.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
-			ChannelID: channel, Timestamp: thread, Oldest: oldest, Limit: 200, IncludeAllMetadata: true,
-		})
-		if err != nil {
-			return "", fmt.Errorf("conversations.replies: %w", err)
+		for _, m := range msgs {
+			if m.Metadata.EventType == metadataType && fmt.Sprint(m.Metadata.EventPayload["key"]) == key {
+				return m.Timestamp, nil
+			}
 		}
-		msgs = replies
+		if !more || cursor == "" {
+			return "", nil
+		}
 	}
-	for _, m := range msgs {
-		if m.Metadata.EventType == metadataType && fmt.Sprint(m.Metadata.EventPayload["key"]) == key {
-			return m.Timestamp, nil
+	return "", fmt.Errorf("more than %d pages of messages since %s: cannot tell whether it was posted", maxHistoryPages, since.UTC().Format(time.RFC3339))
+}
+
+// read makes one Web API read (call), waiting out 429s (at most
+// maxRateLimitRetries): a read can always be made again.
+func (a *Adapter) read(ctx context.Context, method string, call func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := call()
+		if err == nil || outcomeOf(err) != outcomeRateLimited || attempt == maxRateLimitRetries {
+			return err
+		}
+		wait := time.Second
+		if rl, ok := errors.AsType[*slackgo.RateLimitedError](err); ok && rl.RetryAfter > 0 {
+			wait = rl.RetryAfter
+		}
+		if a.opts.Hooks.RateLimited != nil {
+			a.opts.Hooks.RateLimited(method, wait)
+		}
+		a.log.InfoContext(ctx, "slack rate limit; waiting", "method", method, "retry_after", wait)
+		if serr := a.opts.Sleep(ctx, wait); serr != nil {
+			return errors.Join(err, serr)
 		}
 	}
-	return "", nil
 }
 
 // permalink returns a message's permalink, or "" (logged) when Slack does

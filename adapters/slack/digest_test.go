@@ -1,0 +1,268 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/bot/store"
+)
+
+// The daily digest run by the core (bot.Digest, its ledger in a real bbolt
+// file) through this adapter against the fake Web API, with the answer to
+// one post lost in each way it can be: the digest settles it with
+// FindPost/FindThread (the message carries the digest's key) and completes
+// the day with every paper posted and threaded exactly once.
+
+// digestPapers is a tiny index: papers by trending score.
+type digestPapers []paper.Paper
+
+func (ps digestPapers) Search(_ context.Context, q paper.Query) (paper.Results, error) {
+	var res paper.Results
+	for _, p := range ps {
+		if slices.Contains(q.Exclude, p.ID) {
+			continue
+		}
+		res.Total++
+		if q.Limit <= 0 || len(res.Hits) < q.Limit {
+			res.Hits = append(res.Hits, paper.Hit{Paper: p})
+		}
+	}
+	res.Sort = paper.ByTrending
+	return res, nil
+}
+
+func (ps digestPapers) Lookup(_ context.Context, id string) (paper.Paper, error) {
+	for _, p := range ps {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return paper.Paper{}, fault.New(fault.NotFound, "no paper %s", id)
+}
+
+func (digestPapers) Similar(context.Context, string, int) (paper.Results, error) {
+	return paper.Results{}, nil
+}
+
+func somePapers(n int) digestPapers {
+	var ps digestPapers
+	for i := range n {
+		ps = append(ps, paper.Paper{
+			ID:       fmt.Sprintf("2506.%05d", i+1),
+			Title:    fmt.Sprintf("Paper %d on protein language models", i+1),
+			Abstract: "An abstract long enough for a two-line summary. " + "More words. More words. More words.",
+			Authors:  []string{"Ada Lovelace", "Alan Turing"},
+			URL:      fmt.Sprintf("https://arxiv.org/abs/2506.%05d", i+1),
+			Trending: float64(100 - i),
+		})
+	}
+	return ps
+}
+
+var errCrashed = errors.New("crashed: the process is gone")
+
+// crashStore is the real store; once crashed, writes fail as if the
+// process had died at that moment (what was committed stays).
+type crashStore struct {
+	*store.DB
+	crashed atomic.Bool
+}
+
+func (s *crashStore) SaveDay(ctx context.Context, d bot.DigestDay) error {
+	if s.crashed.Load() {
+		return errCrashed
+	}
+	return s.DB.SaveDay(ctx, d)
+}
+
+// digestEnv is a bot process: state file, adapter, digest. restart drops
+// all of it but the file and the fake Slack.
+type digestEnv struct {
+	t     *testing.T
+	api   *fakeSlack
+	clock *fakeClock
+	path  string
+	st    *crashStore
+	a     *Adapter
+	d     *bot.Digest
+}
+
+func newDigestEnv(t *testing.T, api *fakeSlack, clock *fakeClock) *digestEnv {
+	e := &digestEnv{t: t, api: api, clock: clock, path: filepath.Join(t.TempDir(), "state.db")}
+	e.start()
+	t.Cleanup(func() { e.st.Close() })
+	return e
+}
+
+func (e *digestEnv) start() {
+	e.t.Helper()
+	db, err := store.Open(e.path, store.Options{NoSync: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.st = &crashStore{DB: db}
+	e.a = newTestAdapter(e.t, e.api, e.clock)
+	e.d, err = bot.NewDigest(bot.DigestConfig{
+		Searcher: somePapers(8),
+		Store:    e.st,
+		Poster: func(p string) bot.Poster {
+			if p == "slack" {
+				return e.a
+			}
+			return nil
+		},
+		Clock:  e.clock,
+		Logger: slog.New(slog.NewTextHandler(e.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *digestEnv) restart() {
+	e.t.Helper()
+	if err := e.st.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.start()
+}
+
+func TestDigestSettlesUnknownOutcomes(t *testing.T) {
+	due := time.Date(2025, 6, 3, 9, 0, 0, 0, time.UTC)
+	// Slack's chat.postMessage calls of the day, in order: the header (1),
+	// paper 1 (2), its thread reply (3), paper 2 (4), its reply (5)...
+	for _, tc := range []struct {
+		name  string
+		call  int    // which post fails
+		step  string // how (fakeSlack script)
+		crash bool   // the process dies after Slack stored it
+	}{
+		{name: "paper 2 stored, then a 500", call: 4, step: "500"},
+		{name: "paper 2 stored, then the connection dropped", call: 4, step: "drop"},
+		{name: "paper 2 not stored, then a 500", call: 4, step: "500-lost"},
+		{name: "thread 2 stored, then a 500", call: 5, step: "500"},
+		{name: "thread 2 stored, then the connection dropped", call: 5, step: "drop"},
+		{name: "crash after Slack stored paper 2", call: 4, crash: true},
+		{name: "crash after Slack stored thread 2", call: 5, crash: true},
+		{name: "crash after Slack stored the header", call: 1, crash: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newFakeSlack(t)
+			clock := newFakeClock(due.Add(-time.Hour))
+			e := newDigestEnv(t, api, clock)
+			sub := bot.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers",
+				Time: "09:00", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: clock.Now()}
+			if err := e.st.PutSubscription(t.Context(), sub); err != nil {
+				t.Fatal(err)
+			}
+			if tc.crash {
+				api.afterPost = func(fakeMessage) {
+					if len(api.posted) == tc.call {
+						e.st.crashed.Store(true)
+					}
+				}
+			} else {
+				script := make([]string, tc.call)
+				script[tc.call-1] = tc.step
+				api.Script(script...)
+				// The adapter's own history check fails too, so the
+				// outcome stays unknown and the digest must settle it.
+				api.FailHistory(1, http.StatusInternalServerError)
+			}
+
+			clock.Advance(time.Hour + time.Minute)
+			if err := e.d.RunDue(t.Context()); err == nil {
+				t.Fatal("the first run did not fail")
+			}
+			if tc.crash {
+				e.restart()
+			}
+			for i := 0; ; i++ {
+				clock.Advance(time.Minute)
+				err := e.d.RunDue(t.Context())
+				if err == nil {
+					break
+				}
+				if i == 3 {
+					t.Fatalf("run %d: %v", i+2, err)
+				}
+			}
+			if api.Reads() == 0 {
+				t.Error("no history was read: the unknown outcome was not looked up")
+			}
+			checkDigestDay(t, e.st.DB, api.Posted(), "C1", "2025-06-03", 3)
+		})
+	}
+}
+
+// checkDigestDay asserts that the channel's day is done, with one header,
+// one message per paper and one thread reply under each, all in the
+// ledger and none twice.
+func checkDigestDay(t *testing.T, db *store.DB, posted []fakeMessage, channel, date string, papers int) {
+	t.Helper()
+	day, ok, err := db.Day(t.Context(), "slack", channel, date)
+	if err != nil || !ok {
+		t.Fatalf("day: %v %v", ok, err)
+	}
+	if day.Status != bot.DayDone || len(day.Papers) != papers {
+		t.Fatalf("day %s with %d papers (%s), want done with %d", day.Status, len(day.Papers), day.Note, papers)
+	}
+	top := map[string]fakeMessage{}
+	replies := map[string][]fakeMessage{}
+	keys := map[string]bool{}
+	for _, m := range posted {
+		if m.Channel != channel {
+			continue
+		}
+		if keys[m.Key] {
+			t.Errorf("key %s posted twice", m.Key)
+		}
+		keys[m.Key] = true
+		if m.ThreadTS == "" {
+			top[m.TS] = m
+		} else {
+			replies[m.ThreadTS] = append(replies[m.ThreadTS], m)
+		}
+	}
+	if len(top) != papers+1 {
+		t.Errorf("%d messages in the channel, want a header and %d papers", len(top), papers)
+	}
+	if _, ok := top[day.Header.Message.ID]; !ok || !day.Header.IsDone() {
+		t.Errorf("header %+v is not a message in the channel", day.Header)
+	}
+	ids := []string{}
+	for _, p := range day.Papers {
+		ids = append(ids, p.Paper.ID)
+		if !p.Post.IsDone() || p.Post.Unknown || !p.Thread.IsDone() || p.Thread.Unknown {
+			t.Errorf("%s: post %+v, thread %+v; want both done", p.Paper.ID, p.Post, p.Thread)
+			continue
+		}
+		m, ok := top[p.Post.Message.ID]
+		if !ok || m.Key != p.Post.Key {
+			t.Errorf("%s: ledger message %s is not in the channel with key %s", p.Paper.ID, p.Post.Message.ID, p.Post.Key)
+		}
+		if r := replies[m.TS]; len(r) != 1 || r[0].Key != p.Thread.Key || p.Thread.Thread.ID != m.TS {
+			t.Errorf("%s: %d thread replies (%+v), want exactly one with the thread's key", p.Paper.ID, len(r), r)
+		}
+	}
+	disc, err := db.DiscussionsOf(t.Context(), ids...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if len(disc[id]) != 1 || disc[id][0].URL == "" {
+			t.Errorf("%s: discussions %+v, want one with a link", id, disc[id])
+		}
+	}
+}
