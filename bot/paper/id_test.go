@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParseArxivID(t *testing.T) {
@@ -278,4 +279,64 @@ func TestTitleID(t *testing.T) {
 	if IsArxivID(base) || CanonicalID(base) != base {
 		t.Errorf("derived id %q is not stable", base)
 	}
+}
+
+// FuzzParseArxivID: any input is read without panicking, and what it
+// returns is a canonical id that parses back to itself.
+//
+//	go test -run XXX -fuzz FuzzParseArxivID -fuzztime 60s ./bot/paper/
+func FuzzParseArxivID(f *testing.F) {
+	for _, s := range []string{
+		"hep-th/9901001v3", "math.GT/0309136", "2509.04664v2", "0704.0001", "arXiv:1501.00001",
+		"https://arxiv.org/pdf/2509.04664v2.pdf", "<https://huggingface.co/papers/2509.04664|x>",
+		"https://www.alphaxiv.org/overview/2509.04664", "doi:10.48550/arXiv.hep-th/9901001",
+		"https://doi.org/10.48550/arXiv.2509.04664", "", "<|>", "\xff", "https://[::1/", "a.org/",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, ok := ParseArxivID(s)
+		if !ok {
+			if id != "" {
+				t.Fatalf("ParseArxivID(%q) = %q, false", s, id)
+			}
+			return
+		}
+		if !IsArxivID(id) {
+			t.Fatalf("ParseArxivID(%q) = %q, not canonical", s, id)
+		}
+		if again, ok := ParseArxivID(id); !ok || again != id {
+			t.Fatalf("ParseArxivID(%q) = %q, which parses to %q, %v", s, id, again, ok)
+		}
+		if CanonicalID(s) != id {
+			t.Fatalf("CanonicalID(%q) = %q, want %q", s, CanonicalID(s), id)
+		}
+	})
+}
+
+// FuzzTitleID: the id never depends on case, spacing or punctuation around
+// the words.
+func FuzzTitleID(f *testing.F) {
+	for _, s := range []string{"Attention Is All You Need", "Don’t stop", "ÜBER straße", "", "a—b", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id := TitleID(s)
+		if !titleIDRe.MatchString(id) {
+			t.Fatalf("TitleID(%q) = %q", s, id)
+		}
+		if !utf8.ValidString(s) {
+			return
+		}
+		same := []string{"  " + s + " ", s + ".", "(" + s + ")", strings.ToLower(s)}
+		// Upper case only where it maps back (not ß, or the dotless i).
+		if lowerOfUpper, lower := strings.ToLower(strings.ToUpper(s)), strings.ToLower(s); lowerOfUpper == lower {
+			same = append(same, strings.ToUpper(s))
+		}
+		for _, v := range same {
+			if got := TitleID(v); got != id {
+				t.Fatalf("TitleID(%q) = %q, TitleID(%q) = %q", s, id, v, got)
+			}
+		}
+	})
 }
