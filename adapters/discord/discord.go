@@ -100,6 +100,9 @@ type Adapter struct {
 	// started is closed when Run has set the handler (or has ended).
 	started chan struct{}
 
+	// self is the bot's user id, read once by the digest's lookups.
+	self selfID
+
 	mu       sync.Mutex
 	handler  bot.Handler // set while Run runs
 	closed   bool

@@ -25,7 +25,8 @@ type message struct {
 // threads are channels). A message too long for one Discord message is sent
 // as several; the reference is the first one's. When a later part fails,
 // the first part's reference is returned with the error, so the caller
-// knows something was posted.
+// knows something was posted. The first part's nonce is the call's
+// idempotency key (bot.PostKey) when there is one.
 func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
 	channel := to.Channel
 	if to.Thread != "" {
@@ -36,8 +37,13 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (
 	}
 	m.Ephemeral = false // channel posts are for everyone
 	var first bot.MessageRef
+	key := bot.PostKey(ctx)
 	for i, p := range render(m) {
-		ref, err := a.create(ctx, to.Team, channel, p)
+		nonce := nonceFor(channel, p)
+		if i == 0 && key != "" {
+			nonce = keyNonce(key)
+		}
+		ref, err := a.create(ctx, to.Team, channel, p, nonce)
 		if err != nil {
 			if i == 0 {
 				return bot.MessageRef{}, err
@@ -51,14 +57,16 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (
 	return first, nil
 }
 
-// create posts one message. The message carries an enforced nonce derived
-// from its channel and content, so when its outcome is unknown (a dropped
-// connection, a 5xx) it can be sent again: Discord returns the message it
-// already created instead of posting twice.
-func (a *Adapter) create(ctx context.Context, guild, channel string, p payload) (bot.MessageRef, error) {
+// create posts one message. The message carries an enforced nonce (the
+// caller's key, or one derived from its channel and content), so when its
+// outcome is unknown (a dropped connection, a 5xx) it can be sent again:
+// Discord returns the message it already created (within a few minutes)
+// instead of posting twice. Later than that, the digest looks the message
+// up (FindPost).
+func (a *Adapter) create(ctx context.Context, guild, channel string, p payload, nonce string) (bot.MessageRef, error) {
 	var msg message
 	path := "/channels/" + channel + "/messages"
-	p.Nonce, p.EnforceNonce = nonceFor(channel, p), true
+	p.Nonce, p.EnforceNonce = nonce, true
 	if err := a.rest.send(ctx, "POST", path, "POST "+path, p, &msg, true); err != nil {
 		return bot.MessageRef{}, err
 	}
@@ -75,6 +83,8 @@ func (a *Adapter) create(ctx context.Context, guild, channel string, p payload) 
 // title (cut to 100 characters), and posts m as its first message. A thread
 // that already exists for the message (error 160004, e.g. a retry after a
 // crash) is used as it is. Discord's thread id is the parent message's id.
+// When the start's outcome is unknown (a dropped connection, a 5xx), the
+// thread is looked up and, if it was made, m is posted in it.
 func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
 	if parent.Channel == "" || parent.ID == "" {
 		return bot.ThreadRef{}, fault.New(fault.Invalid, "no Discord message to start a thread on")
@@ -91,6 +101,15 @@ func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title 
 	case apiCode(err) == codeThreadAlreadyCreated:
 		a.log.InfoContext(ctx, "discord thread already exists; using it", "channel", parent.Channel, "message", parent.ID)
 		ch.ID = parent.ID
+	case fault.Is(err, fault.Transient) && ctx.Err() == nil:
+		// The outcome is unknown (the POST is never sent again): look.
+		// A thread that was made gets its first message now.
+		th, _, found, ferr := a.threadOn(ctx, parent)
+		if ferr != nil || !found {
+			return bot.ThreadRef{}, err
+		}
+		a.log.InfoContext(ctx, "discord thread found after an unknown outcome", "channel", parent.Channel, "message", parent.ID, "err", err)
+		ch.ID = th.ID
 	default:
 		return bot.ThreadRef{}, err
 	}
@@ -115,6 +134,20 @@ func nonceFor(channel string, p payload) string {
 	h := sha256.Sum256(append([]byte(channel+"\x00"), b...))
 	return hex.EncodeToString(h[:])[:25]
 }
+
+// keyNonce is the nonce of a message posted with an idempotency key: the
+// key itself (the digest's are 24 characters), or, for a key longer than
+// Discord's 25 characters, 25 hex digits of its hash.
+func keyNonce(key string) string {
+	if len(key) <= maxNonce {
+		return key
+	}
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])[:maxNonce]
+}
+
+// maxNonce is the longest nonce Discord takes.
+const maxNonce = 25
 
 func isEmpty(m bot.Message) bool {
 	return m.Text == "" && m.Title == "" && m.Intro == "" && len(m.Sections) == 0 && m.Footer == ""

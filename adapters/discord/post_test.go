@@ -358,32 +358,59 @@ func TestPostUnknownOutcome(t *testing.T) {
 		})
 	}
 
-	t.Run("thread start is not retried", func(t *testing.T) {
-		fake := discordtest.New(t)
-		a := newTestAdapter(t, fake, Options{})
-		ref, err := a.Post(context.Background(), to, post)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fake.Intercept(func(r discordtest.Request) *discordtest.Response {
-			if strings.HasSuffix(r.Path, "/threads") {
-				return &discordtest.Response{AbortAfter: true}
+	// A thread start is never sent again; when its outcome is unknown the
+	// thread is looked up: made, it gets its first message; not made, the
+	// error says so (the digest tries again later).
+	for _, tc := range []struct {
+		name    string
+		resp    discordtest.Response
+		made    bool
+		wantErr bool
+	}{
+		{"thread start dropped after Discord made it", discordtest.Response{AbortAfter: true}, true, false},
+		{"thread start dropped before", discordtest.Response{Abort: true}, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := discordtest.New(t)
+			a := newTestAdapter(t, fake, Options{})
+			ref, err := a.Post(context.Background(), to, post)
+			if err != nil {
+				t.Fatal(err)
 			}
-			return nil
+			fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+				if strings.HasSuffix(r.Path, "/threads") {
+					resp := tc.resp
+					return &resp
+				}
+				return nil
+			})
+			_, intro := digestMessages()
+			th, err := a.StartThread(context.Background(), ref, "t", intro)
+			if tc.wantErr != (err != nil) || (err != nil && !fault.Is(err, fault.Transient)) {
+				t.Errorf("err = %v, want an error: %v (transient)", err, tc.wantErr)
+			}
+			var starts, inThread int
+			for _, r := range fake.Requests() {
+				if strings.HasSuffix(r.Path, "/threads") {
+					starts++
+				}
+			}
+			for _, m := range fake.Messages() {
+				if m.ChannelID == ref.ID {
+					inThread++
+				}
+			}
+			if starts != 1 {
+				t.Errorf("%d thread starts, want 1", starts)
+			}
+			if tc.made && (th.ID != ref.ID || inThread != 1) {
+				t.Errorf("thread %+v with %d messages, want %s with its first message", th, inThread, ref.ID)
+			}
+			if !tc.made && inThread != 0 {
+				t.Errorf("%d messages in a thread that was not made", inThread)
+			}
 		})
-		if _, err := a.StartThread(context.Background(), ref, "t", bot.Message{}); !fault.Is(err, fault.Transient) {
-			t.Errorf("err = %v, want transient", err)
-		}
-		var starts int
-		for _, r := range fake.Requests() {
-			if strings.HasSuffix(r.Path, "/threads") {
-				starts++
-			}
-		}
-		if starts != 1 {
-			t.Errorf("%d thread starts, want 1", starts)
-		}
-	})
+	}
 
 	t.Run("different messages get different nonces", func(t *testing.T) {
 		p1, p2 := payload{Content: "a"}, payload{Content: "b"}

@@ -3,6 +3,13 @@
 // Discord does (ids, error 160004 for a second thread on a message), and
 // lets a test answer any request itself (a 429, a 500).
 //
+// It also answers the reads the digest makes: GET /users/@me, GET
+// /channels/{id} (a thread with its message_count, or a text channel with
+// its last_message_id; 404 for a message without a thread) and GET
+// /channels/{id}/messages (after, before, limit; newest first, and, like
+// Discord, without the nonce the message was created with). Message ids
+// are snowflakes of the fake's clock (SetClock), so "after" works on time.
+//
 // Point a client at it with Server.URL as the adapter's API URL (the
 // adapter rewrites discord.com to it) or with Server.Client().
 package discordtest
@@ -12,12 +19,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -49,13 +59,20 @@ type Response struct {
 	Body any
 }
 
+// BotUserID is the bot's user id (GET /users/@me, the gateway's READY):
+// the author of the messages the bot creates.
+const BotUserID = "100000000000000001"
+
 // Message is a message the fake created. Like Discord, the fake returns
 // the existing message for a POST with the same enforced nonce.
 type Message struct {
 	ID        string
 	ChannelID string
-	Body      json.RawMessage
-	nonce     string
+	// AuthorID is BotUserID for the bot's messages (POSTs), a person's id
+	// for messages added with AddMessage.
+	AuthorID string
+	Body     json.RawMessage
+	nonce    string
 }
 
 // Server is the fake API.
@@ -68,6 +85,8 @@ type Server struct {
 	threads   map[string]string // message id -> thread name
 	intercept func(r Request) *Response
 	seq       int
+	lastID    uint64
+	now       func() time.Time
 	changed   chan struct{} // closed and replaced on every request
 
 	// The fake gateway.
@@ -105,6 +124,11 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("GET /applications/@me", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"id": "100000000000000001", "name": "paperbot"})
 	})
+	mux.HandleFunc("GET /users/@me", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"id": BotUserID, "username": "paperbot", "bot": true})
+	})
+	mux.HandleFunc("GET /channels/{c}", s.getChannel)
+	mux.HandleFunc("GET /channels/{c}/messages", s.listMessages)
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		path := r.URL.Path
@@ -174,6 +198,13 @@ func (s *Server) Messages() []Message {
 	return append([]Message(nil), s.messages...)
 }
 
+// Threads returns the threads started so far: message id → thread name.
+func (s *Server) Threads() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.threads)
+}
+
 // WaitFor blocks until a request matching match has arrived, or ctx ends.
 func (s *Server) WaitFor(ctx context.Context, match func(Request) bool) (Request, error) {
 	for {
@@ -217,9 +248,149 @@ func (s *Server) notify() {
 	s.mu.Unlock()
 }
 
+// SetClock sets the clock message ids are made from (default time.Now).
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	s.now = now
+	s.mu.Unlock()
+}
+
+// discordEpoch is the first millisecond of 2015, where snowflakes start.
+const discordEpoch = 1420070400000
+
+// nextID is a new snowflake: the clock's millisecond and a sequence,
+// always greater than the last one. Callers hold s.mu.
 func (s *Server) nextID() string {
 	s.seq++
-	return fmt.Sprintf("9%017d", s.seq)
+	now := time.Now
+	if s.now != nil {
+		now = s.now
+	}
+	ms := max(now().UnixMilli()-discordEpoch, 0)
+	id := max(uint64(ms)<<22|uint64(s.seq&0xfff), s.lastID+1)
+	s.lastID = id
+	return strconv.FormatUint(id, 10)
+}
+
+// AddMessage adds a message by someone else (author) to a channel or
+// thread, as if typed in Discord.
+func (s *Server) AddMessage(channel, author, content string) Message {
+	body, _ := json.Marshal(map[string]any{"content": content})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := Message{ID: s.nextID(), ChannelID: channel, AuthorID: author, Body: body}
+	s.messages = append(s.messages, m)
+	return m
+}
+
+// messageJSON is a stored message as Discord returns it when fetched:
+// what it was created with, with its id, channel and author, and without
+// the nonce (Discord returns a nonce only to the create call).
+func messageJSON(m Message) map[string]any {
+	out := map[string]any{}
+	_ = json.Unmarshal(m.Body, &out)
+	delete(out, "nonce")
+	delete(out, "enforce_nonce")
+	delete(out, "allowed_mentions")
+	out["id"], out["channel_id"], out["type"] = m.ID, m.ChannelID, 0
+	out["author"] = map[string]any{"id": m.AuthorID, "username": "someone", "bot": m.AuthorID == BotUserID}
+	return out
+}
+
+func snowflake(id string) uint64 {
+	n, _ := strconv.ParseUint(id, 10, 64)
+	return n
+}
+
+// getChannel answers GET /channels/{id}: a thread (its id is the message
+// it was started from) with message_count (the messages in it, not the
+// starter message, as Discord counts), a message without a thread is 404
+// Unknown Channel, any other id is a text channel.
+func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("c")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, count := "", 0
+	for _, m := range s.messages {
+		if m.ChannelID == id {
+			last = m.ID
+			count++
+		}
+	}
+	if name, ok := s.threads[id]; ok {
+		parent := ""
+		for _, m := range s.messages {
+			if m.ID == id {
+				parent = m.ChannelID
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"id": id, "type": 11, "name": name, "parent_id": parent,
+			"message_count": count, "total_message_sent": count, "last_message_id": nullable(last)})
+		return
+	}
+	for _, m := range s.messages {
+		if m.ID == id {
+			writeJSON(w, http.StatusNotFound, map[string]any{"code": 10003, "message": "Unknown Channel"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "type": 0, "name": "papers", "last_message_id": nullable(last)})
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// listMessages answers GET /channels/{id}/messages: the limit (default 50,
+// at most 100) messages right after "after", or right before "before"
+// (default: the latest), newest first.
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("c")
+	q := r.URL.Query()
+	limit := 50
+	if l, err := strconv.Atoi(q.Get("limit")); err == nil {
+		limit = l
+	}
+	if limit < 1 || limit > 100 {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 50035, "message": "Invalid Form Body (limit)"})
+		return
+	}
+	s.mu.Lock()
+	var in []Message // oldest first
+	for _, m := range s.messages {
+		if m.ChannelID == id {
+			in = append(in, m)
+		}
+	}
+	s.mu.Unlock()
+	var page []Message
+	switch {
+	case q.Get("after") != "":
+		after := snowflake(q.Get("after"))
+		for _, m := range in {
+			if snowflake(m.ID) > after && len(page) < limit {
+				page = append(page, m)
+			}
+		}
+	default:
+		before := uint64(1<<64 - 1)
+		if b := q.Get("before"); b != "" {
+			before = snowflake(b)
+		}
+		for i := len(in) - 1; i >= 0 && len(page) < limit; i-- {
+			if snowflake(in[i].ID) < before {
+				page = append([]Message{in[i]}, page...)
+			}
+		}
+	}
+	out := []map[string]any{}
+	for i := len(page) - 1; i >= 0; i-- {
+		out = append(out, messageJSON(page[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
@@ -247,7 +418,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	m := Message{ID: s.nextID(), ChannelID: r.PathValue("c"), Body: body, nonce: opts.Nonce}
+	m := Message{ID: s.nextID(), ChannelID: r.PathValue("c"), AuthorID: BotUserID, Body: body, nonce: opts.Nonce}
 	s.messages = append(s.messages, m)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"id": m.ID, "channel_id": m.ChannelID, "type": 0})
@@ -362,7 +533,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			seq := s.gwSeq
 			s.mu.Unlock()
 			_ = send(map[string]any{"op": 0, "t": "READY", "s": seq, "d": map[string]any{
-				"v": 10, "session_id": "fake-session", "user": map[string]any{"id": "100000000000000001", "username": "paperbot", "bot": true},
+				"v": 10, "session_id": "fake-session", "user": map[string]any{"id": BotUserID, "username": "paperbot", "bot": true},
 				"guilds": []any{}, "application": map[string]any{"id": "100000000000000001"},
 			}})
 			s.notify()

@@ -1,0 +1,335 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paperbot/paperbot/adapters/discord/discordtest"
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/bot/store"
+)
+
+// The daily digest run by the core (bot.Digest, its ledger in a real bbolt
+// file) through this adapter against the fake Discord API, with one step's
+// answer lost in each way it can be: the digest settles it with FindPost
+// (the message recognised by its content: Discord keeps no nonce) and
+// FindThread, and completes the day with every paper posted and threaded
+// exactly once.
+
+// digestPapers is a tiny index: papers by trending score.
+type digestPapers []paper.Paper
+
+func (ps digestPapers) Search(_ context.Context, q paper.Query) (paper.Results, error) {
+	var res paper.Results
+	for _, p := range ps {
+		if slices.Contains(q.Exclude, p.ID) {
+			continue
+		}
+		res.Total++
+		if q.Limit <= 0 || len(res.Hits) < q.Limit {
+			res.Hits = append(res.Hits, paper.Hit{Paper: p})
+		}
+	}
+	res.Sort = paper.ByTrending
+	return res, nil
+}
+
+func (ps digestPapers) Lookup(_ context.Context, id string) (paper.Paper, error) {
+	for _, p := range ps {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return paper.Paper{}, fault.New(fault.NotFound, "no paper %s", id)
+}
+
+func (digestPapers) Similar(context.Context, string, int) (paper.Results, error) {
+	return paper.Results{}, nil
+}
+
+func somePapers(n int) digestPapers {
+	var ps digestPapers
+	for i := range n {
+		ps = append(ps, paper.Paper{
+			ID:       fmt.Sprintf("2506.%05d", i+1),
+			Title:    fmt.Sprintf("Paper %d on protein language models", i+1),
+			Abstract: "An abstract long enough for a two-line summary. More words. More words. More words.",
+			Authors:  []string{"Ada Lovelace", "Alan Turing"},
+			URL:      fmt.Sprintf("https://arxiv.org/abs/2506.%05d", i+1),
+			Trending: float64(100 - i),
+		})
+	}
+	return ps
+}
+
+var errCrashed = errors.New("crashed: the process is gone")
+
+// crashStore is the real store; once crashed, writes fail as if the
+// process had died at that moment (what was committed stays).
+type crashStore struct {
+	*store.DB
+	crashed atomic.Bool
+}
+
+func (s *crashStore) SaveDay(ctx context.Context, d bot.DigestDay) error {
+	if s.crashed.Load() {
+		return errCrashed
+	}
+	return s.DB.SaveDay(ctx, d)
+}
+
+// digestEnv is a bot process: state file, adapter, digest. restart drops
+// all of it but the file and the fake Discord.
+type digestEnv struct {
+	t     *testing.T
+	fake  *discordtest.Server
+	clock *fakeClock
+	path  string
+	st    *crashStore
+	a     *Adapter
+	d     *bot.Digest
+}
+
+func newDigestEnv(t *testing.T, fake *discordtest.Server, clock *fakeClock) *digestEnv {
+	e := &digestEnv{t: t, fake: fake, clock: clock, path: filepath.Join(t.TempDir(), "state.db")}
+	fake.SetClock(clock.Now)
+	e.start()
+	t.Cleanup(func() { e.st.Close() })
+	return e
+}
+
+func (e *digestEnv) start() {
+	e.t.Helper()
+	db, err := store.Open(e.path, store.Options{NoSync: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.st = &crashStore{DB: db}
+	e.a = newTestAdapter(e.t, e.fake, Options{Now: e.clock.Now, Sleep: e.clock.Sleep})
+	e.d, err = bot.NewDigest(bot.DigestConfig{
+		Searcher: somePapers(8),
+		Store:    e.st,
+		Poster: func(p string) bot.Poster {
+			if p == "discord" {
+				return e.a
+			}
+			return nil
+		},
+		Clock:  clockFunc(e.clock.Now),
+		Logger: slog.New(slog.NewTextHandler(e.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *digestEnv) restart() {
+	e.t.Helper()
+	if err := e.st.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.start()
+}
+
+type clockFunc func() time.Time
+
+func (f clockFunc) Now() time.Time { return f() }
+
+// dayFaults watches the digest's requests to the fake: which message
+// POST to the channel (by nonce: the first of each, in order) or which
+// thread start a request is.
+type dayFaults struct {
+	mu      sync.Mutex
+	channel string
+	posts   []string // nonces of the channel's messages, in order
+	starts  int
+	armed   bool
+}
+
+func (f *dayFaults) postIndex(r discordtest.Request) int {
+	var p struct {
+		Nonce string `json:"nonce"`
+	}
+	_ = json.Unmarshal(r.Body, &p)
+	i := slices.Index(f.posts, p.Nonce)
+	if i < 0 {
+		f.posts = append(f.posts, p.Nonce)
+		i = len(f.posts) - 1
+	}
+	return i + 1
+}
+
+func TestDigestSettlesUnknownOutcomes(t *testing.T) {
+	due := time.Unix(1700000000, 0).UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9 * time.Hour)
+	const channel = "222"
+	lost := &discordtest.Response{AbortAfter: true}
+	for _, tc := range []struct {
+		name string
+		// fault answers a request while armed (nil: as usual); post is
+		// the index of a message POST to the channel (1 the header, 2
+		// paper 1, 3 paper 2...), start that of a thread start.
+		fault func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response
+		crash bool
+	}{
+		{"paper 2 created, every answer lost", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+			if post == 3 {
+				return lost
+			}
+			return nil
+		}, false},
+		{"paper 2 not created, every attempt a 500", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+			if post == 3 {
+				return &discordtest.Response{Status: http.StatusInternalServerError, Body: map[string]any{"message": "oops"}}
+			}
+			return nil
+		}, false},
+		{"thread 2 created, the answer and the check lost", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+			if start == 2 || (r.Method == "GET" && strings.HasPrefix(r.Path, "/channels/")) {
+				return lost
+			}
+			return nil
+		}, false},
+		{"crash after Discord created the header", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+			if post == 1 {
+				e.st.crashed.Store(true)
+			}
+			return nil
+		}, true},
+		{"crash after Discord created paper 2", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+			if post == 3 {
+				e.st.crashed.Store(true)
+			}
+			return nil
+		}, true},
+		{"crash after thread 2 and its first message", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+			if start == 2 {
+				e.st.crashed.Store(true)
+			}
+			return nil
+		}, true},
+		{"crash between thread 2's start and its first message", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+			if start == 2 {
+				e.st.crashed.Store(true)
+			}
+			if e.st.crashed.Load() && r.Method == "POST" && post == 0 && start == 0 {
+				return &discordtest.Response{Abort: true} // the first message never leaves
+			}
+			return nil
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := discordtest.New(t)
+			clock := &fakeClock{now: due.Add(-time.Hour)}
+			e := newDigestEnv(t, fake, clock)
+			sub := bot.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
+				Time: "09:00", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: clock.Now()}
+			if err := e.st.PutSubscription(t.Context(), sub); err != nil {
+				t.Fatal(err)
+			}
+			f := &dayFaults{channel: channel, armed: true}
+			fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+				f.mu.Lock()
+				defer f.mu.Unlock()
+				post, start := 0, 0
+				switch {
+				case r.Method == "POST" && r.Path == "/channels/"+channel+"/messages":
+					post = f.postIndex(r)
+				case r.Method == "POST" && strings.HasSuffix(r.Path, "/threads"):
+					f.starts++
+					start = f.starts
+				}
+				if !f.armed {
+					return nil
+				}
+				return tc.fault(f, e, r, post, start)
+			})
+
+			clock.Sleep(t.Context(), time.Hour+time.Minute)
+			if err := e.d.RunDue(t.Context()); err == nil {
+				t.Fatal("the first run did not fail")
+			}
+			f.mu.Lock()
+			f.armed = false
+			f.mu.Unlock()
+			if tc.crash {
+				e.restart()
+			}
+			for i := 0; ; i++ {
+				clock.Sleep(t.Context(), time.Minute)
+				err := e.d.RunDue(t.Context())
+				if err == nil {
+					break
+				}
+				if i == 3 {
+					t.Fatalf("run %d: %v", i+2, err)
+				}
+			}
+			checkDigestDay(t, e.st.DB, fake, channel, 3)
+		})
+	}
+}
+
+// checkDigestDay asserts that the channel's day is done: one header, one
+// message per paper, each with one thread holding paperbot's one first
+// message, as the ledger says, nothing twice.
+func checkDigestDay(t *testing.T, db *store.DB, fake *discordtest.Server, channel string, papers int) {
+	t.Helper()
+	days, err := db.Days(t.Context(), "discord", channel)
+	if err != nil || len(days) != 1 {
+		t.Fatalf("days: %d %v", len(days), err)
+	}
+	day := days[0]
+	if day.Status != bot.DayDone || len(day.Papers) != papers {
+		t.Fatalf("day %s with %d papers (%s), want done with %d", day.Status, len(day.Papers), day.Note, papers)
+	}
+	inChannel := map[string]bool{}
+	perChannel := map[string]int{}
+	for _, m := range fake.Messages() {
+		if m.AuthorID != discordtest.BotUserID {
+			continue
+		}
+		perChannel[m.ChannelID]++
+		if m.ChannelID == channel {
+			inChannel[m.ID] = true
+		}
+	}
+	if len(inChannel) != papers+1 {
+		t.Errorf("%d messages in the channel, want a header and %d papers", len(inChannel), papers)
+	}
+	if !day.Header.IsDone() || !inChannel[day.Header.Message.ID] {
+		t.Errorf("header %+v is not a message in the channel", day.Header)
+	}
+	threads := fake.Threads()
+	if len(threads) != papers {
+		t.Errorf("%d threads, want %d", len(threads), papers)
+	}
+	for _, p := range day.Papers {
+		if !p.Post.IsDone() || p.Post.Unknown || !p.Thread.IsDone() || p.Thread.Unknown {
+			t.Errorf("%s: post %+v, thread %+v; want both done", p.Paper.ID, p.Post, p.Thread)
+			continue
+		}
+		id := p.Post.Message.ID
+		if !inChannel[id] {
+			t.Errorf("%s: ledger message %s is not in the channel", p.Paper.ID, id)
+		}
+		if _, ok := threads[id]; !ok || p.Thread.Thread.ID != id {
+			t.Errorf("%s: no thread on its message %s (ledger thread %s)", p.Paper.ID, id, p.Thread.Thread.ID)
+		}
+		if n := perChannel[id]; n != 1 {
+			t.Errorf("%s: %d messages by paperbot in its thread, want its one first message", p.Paper.ID, n)
+		}
+	}
+}
