@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/store"
@@ -17,7 +18,8 @@ import (
 
 // setupDigest opens the state store and prepares the daily digest: it fills
 // in the core's Discussions and Digest, makes the stored subscriptions
-// match the configuration file's and adds the scheduler to a.jobs.
+// match the configuration file's and adds the scheduler and the hourly
+// refresh of the discussions' reply counts to a.jobs.
 func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 	db, err := store.Open(a.cfg.State, store.Options{})
 	if err != nil {
@@ -50,7 +52,34 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 		}
 		return d.Run(ctx)
 	})
+	// The team's engagement: the reply counts of recent discussion
+	// threads, from the platforms that can count them (Slack, Discord).
+	// They show in discussion links, and the sources' re-score folds them
+	// into the trending score.
+	rr, err := newReplyRefresh(a.cfg, db, a.posterFor, bot.SystemClock{}, a.log)
+	if err != nil {
+		return err
+	}
+	a.jobs = append(a.jobs, rr.Run)
 	return nil
+}
+
+// newReplyRefresh refreshes, every hour, the reply counts of the
+// discussions started in the last sources.rescore.days days (default 14):
+// the papers the re-score looks at.
+func newReplyRefresh(cfg *configs.Config, db bot.ReplyStore, poster func(string) bot.Poster, clock bot.Clock, log *slog.Logger) (*bot.ReplyRefresh, error) {
+	days := cfg.Src.Rescore.Days
+	if days <= 0 {
+		days = 14
+	}
+	return bot.NewReplyRefresh(bot.ReplyRefreshConfig{
+		Store:  db,
+		Poster: poster,
+		Clock:  clock,
+		Logger: log.With("job", "replies"),
+		Window: time.Duration(days) * 24 * time.Hour,
+		Every:  time.Hour,
+	})
 }
 
 // posterFor returns the running adapter of a platform, or nil. It reads
