@@ -122,18 +122,21 @@ func (e *digestEnv) start() {
 	e.d, err = bot.NewDigest(bot.DigestConfig{
 		Searcher: somePapers(8),
 		Store:    e.st,
-		Poster: func(p string) bot.Poster {
-			if p == "discord" {
-				return e.a
-			}
-			return nil
-		},
-		Clock:  clockFunc(e.clock.Now),
-		Logger: slog.New(slog.NewTextHandler(e.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Poster:   e.poster,
+		Clock:    clockFunc(e.clock.Now),
+		Logger:   slog.New(slog.NewTextHandler(e.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// poster is the running adapter of a platform.
+func (e *digestEnv) poster(platform string) bot.Poster {
+	if platform == "discord" {
+		return e.a
+	}
+	return nil
 }
 
 func (e *digestEnv) restart() {
@@ -331,5 +334,51 @@ func checkDigestDay(t *testing.T, db *store.DB, fake *discordtest.Server, channe
 		if n := perChannel[id]; n != 1 {
 			t.Errorf("%s: %d messages by paperbot in its thread, want its one first message", p.Paper.ID, n)
 		}
+	}
+}
+
+// After the digest, people write in a paper's thread: the reply refresh,
+// through this adapter, counts them (message_count, less paperbot's first
+// message) into the discussion that /papers show links to.
+func TestDigestThreadRepliesCounted(t *testing.T) {
+	due := time.Unix(1700000000, 0).UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9 * time.Hour)
+	fake := discordtest.New(t)
+	clock := &fakeClock{now: due.Add(-time.Hour)}
+	e := newDigestEnv(t, fake, clock)
+	sub := bot.Subscription{Platform: "discord", Team: "111", Channel: "222", ChannelName: "ml-papers",
+		Time: "09:00", Zone: "UTC", Top: 2, Source: bot.SourceConfig, Since: clock.Now()}
+	if err := e.st.PutSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	clock.Sleep(t.Context(), time.Hour)
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	days, err := e.st.Days(t.Context(), "discord", "222")
+	if err != nil || len(days) != 1 || len(days[0].Papers) != 2 {
+		t.Fatalf("days %+v: %v", days, err)
+	}
+	first, second := days[0].Papers[0], days[0].Papers[1]
+	for range 5 {
+		fake.AddMessage(first.Thread.Thread.ID, "555", "interesting")
+	}
+	clock.Sleep(t.Context(), time.Hour)
+	r, err := bot.NewReplyRefresh(bot.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: clockFunc(clock.Now), Sleep: clock.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Refresh(t.Context())
+	if err != nil || st.Counted != 2 || st.Changed != 1 {
+		t.Fatalf("refresh %+v, %v; want 2 counted, 1 changed", st, err)
+	}
+	disc, err := e.st.DiscussionsOf(t.Context(), first.Paper.ID, second.Paper.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := disc[first.Paper.ID][0].Replies; n != 5 {
+		t.Errorf("%s: %d replies, want 5", first.Paper.ID, n)
+	}
+	if n := disc[second.Paper.ID][0].Replies; n != 0 {
+		t.Errorf("%s: %d replies, want 0", second.Paper.ID, n)
 	}
 }

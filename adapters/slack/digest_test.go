@@ -116,18 +116,21 @@ func (e *digestEnv) start() {
 	e.d, err = bot.NewDigest(bot.DigestConfig{
 		Searcher: somePapers(8),
 		Store:    e.st,
-		Poster: func(p string) bot.Poster {
-			if p == "slack" {
-				return e.a
-			}
-			return nil
-		},
-		Clock:  e.clock,
-		Logger: slog.New(slog.NewTextHandler(e.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Poster:   e.poster,
+		Clock:    e.clock,
+		Logger:   slog.New(slog.NewTextHandler(e.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// poster is the running adapter of a platform.
+func (e *digestEnv) poster(platform string) bot.Poster {
+	if platform == "slack" {
+		return e.a
+	}
+	return nil
 }
 
 func (e *digestEnv) restart() {
@@ -264,5 +267,51 @@ func checkDigestDay(t *testing.T, db *store.DB, posted []fakeMessage, channel, d
 		if len(disc[id]) != 1 || disc[id][0].URL == "" {
 			t.Errorf("%s: discussions %+v, want one with a link", id, disc[id])
 		}
+	}
+}
+
+// After the digest, people reply in a paper's thread: the reply refresh,
+// through this adapter, counts them (not paperbot's opening reply) into
+// the discussion that /papers show links to.
+func TestDigestThreadRepliesCounted(t *testing.T) {
+	due := time.Date(2025, 6, 3, 9, 0, 0, 0, time.UTC)
+	api := newFakeSlack(t)
+	clock := newFakeClock(due.Add(-time.Hour))
+	e := newDigestEnv(t, api, clock)
+	sub := bot.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers",
+		Time: "09:00", Zone: "UTC", Top: 2, Source: bot.SourceConfig, Since: clock.Now()}
+	if err := e.st.PutSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	day, _, err := e.st.Day(t.Context(), "slack", "C1", "2025-06-03")
+	if err != nil || len(day.Papers) != 2 {
+		t.Fatalf("day %+v: %v", day, err)
+	}
+	first, second := day.Papers[0], day.Papers[1]
+	for _, u := range []string{"U1", "U2", "U1", "U3"} {
+		api.Reply("C1", first.Thread.Thread.ID, u, "interesting")
+	}
+	clock.Advance(time.Hour)
+	r, err := bot.NewReplyRefresh(bot.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: e.clock, Sleep: e.clock.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Refresh(t.Context())
+	if err != nil || st.Counted != 2 || st.Changed != 1 {
+		t.Fatalf("refresh %+v, %v; want 2 counted, 1 changed", st, err)
+	}
+	disc, err := e.st.DiscussionsOf(t.Context(), first.Paper.ID, second.Paper.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := disc[first.Paper.ID][0].Replies; n != 4 {
+		t.Errorf("%s: %d replies, want 4", first.Paper.ID, n)
+	}
+	if n := disc[second.Paper.ID][0].Replies; n != 0 {
+		t.Errorf("%s: %d replies, want 0", second.Paper.ID, n)
 	}
 }
