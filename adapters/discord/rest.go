@@ -311,7 +311,7 @@ func (c *restClient) once(ctx context.Context, method, path, route string, paylo
 func classify(e *APIError) error {
 	switch {
 	case e.Code == codeMissingAccess || e.Code == codeMissingPermissions || e.Status == http.StatusForbidden:
-		return fault.Wrap(fault.Invalid, e, "I am missing a permission in that channel (I need View Channel, Send Messages, Embed Links, Create Public Threads and Send Messages in Threads)")
+		return fault.Wrap(fault.Invalid, e, "I am missing a permission in that channel (I need View Channel, Send Messages, Embed Links, Read Message History, Create Public Threads and Send Messages in Threads)")
 	case e.Status == http.StatusNotFound:
 		return fault.Wrap(fault.NotFound, e, "Discord does not know that channel or message")
 	case e.Status == http.StatusUnauthorized:
