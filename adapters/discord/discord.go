@@ -89,7 +89,8 @@ type Hooks struct {
 }
 
 // Adapter is the Discord adapter. It implements bot.Adapter and
-// bot.Threader.
+// bot.Threader, and the digest's optional bot.PostFinder, bot.ThreadFinder
+// and bot.ReplyCounter (lookup.go).
 type Adapter struct {
 	opts    Options
 	session *discordgo.Session

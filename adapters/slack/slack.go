@@ -91,7 +91,9 @@ type webAPI interface {
 
 var _ webAPI = (*slackgo.Client)(nil)
 
-// Adapter is the Slack adapter. It implements bot.Adapter and bot.Threader.
+// Adapter is the Slack adapter. It implements bot.Adapter and bot.Threader,
+// and the digest's optional bot.PostFinder, bot.ThreadFinder and
+// bot.ReplyCounter (lookup.go).
 type Adapter struct {
 	opts   Options
 	log    *slog.Logger
