@@ -236,6 +236,9 @@ func (r *ReplyRefresh) refreshPlatform(ctx context.Context, platform string, cou
 		}
 		ok, err := r.cfg.Store.SetReplies(ctx, d, n)
 		switch {
+		case err != nil && ctx.Err() != nil:
+			st.Skipped += len(list) - i
+			return st
 		case err != nil:
 			st.Failed++
 			log.WarnContext(ctx, "recording a discussion's reply count", "replies", n, "err", err)
