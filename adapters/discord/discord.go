@@ -306,18 +306,34 @@ func (a *Adapter) drain() {
 // SIGTERM must not cut a reply; the core's Timeout bounds the work). It
 // reports false when the adapter is shutting down.
 func (a *Adapter) spawn(ctx context.Context, f func(ctx context.Context)) bool {
+	if !a.reserve() {
+		return false
+	}
+	a.start(ctx, f)
+	return true
+}
+
+// reserve counts an interaction in flight before it is acknowledged, so a
+// shutdown that begins after the acknowledgement still waits for its work.
+// It reports false when the adapter is shutting down.
+func (a *Adapter) reserve() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed || a.handler == nil {
 		return false
 	}
 	a.inflight.Add(1)
+	return true
+}
+
+// start runs f for a reserved interaction, in its own goroutine, detached
+// from ctx's cancellation.
+func (a *Adapter) start(ctx context.Context, f func(ctx context.Context)) {
 	go func() {
 		defer a.inflight.Done()
 		defer a.recoverLog(ctx, "interaction")
 		f(context.WithoutCancel(ctx))
 	}()
-	return true
 }
 
 func (a *Adapter) currentHandler() bot.Handler {

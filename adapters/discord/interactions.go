@@ -125,8 +125,18 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp, work := a.plan(r.Context(), &in)
+	// The work is counted in flight before Discord hears "deferred": a
+	// shutdown starting now waits for the answer instead of leaving the
+	// user with a reply that never comes.
+	if work != nil && !a.reserve() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if err := json.NewEncoder(w).Encode(resp); err != nil {
+		if work != nil {
+			a.inflight.Done()
+		}
 		return
 	}
 	if work == nil {
@@ -137,9 +147,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()
 	}
-	if !a.spawn(r.Context(), work) {
-		a.log.WarnContext(r.Context(), "discord interaction acknowledged during shutdown; not run", "id", in.ID)
-	}
+	a.start(r.Context(), work)
 }
 
 // gatewayInteraction handles an INTERACTION_CREATE from the gateway: the
@@ -250,8 +258,10 @@ func (a *Adapter) deferred(in *interaction, line string, public bool) (response,
 		req.ChannelName = in.Channel.Name
 	}
 	appID, token, id := in.ApplicationID, in.Token, in.ID
+	// The handler is taken now: a shutdown that begins once the interaction
+	// is acknowledged still lets it answer.
+	h := a.currentHandler()
 	return ack, func(ctx context.Context) {
-		h := a.currentHandler()
 		rw := &replier{a: a, appID: appID, token: token, id: id, ephemeral: !public}
 		if h == nil {
 			_ = rw.Reply(ctx, bot.Notice("I am restarting; please try again in a moment."))
