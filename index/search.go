@@ -147,18 +147,40 @@ func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, st
 // in several words, runs it again expanded with pseudo-relevance feedback.
 func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
 	terms := ix.queryTerms(strings.Join(pq.Words, " "))
-	if order == paper.ByRelevance && ix.rank.fbDocs > 0 && len(terms) >= ix.rank.fbMinTerms {
-		first, err := ix.run(ctx, pq, order, ix.rank.fbDocs, 0, exclude)
-		if err != nil {
-			return paper.Results{}, err
-		}
-		if exp := ix.expand(ctx, terms, first.Hits); exp != nil {
-			epq := *pq
-			epq.weighted = exp
-			return ix.run(ctx, &epq, order, limit, offset, exclude)
+	if order != paper.ByRelevance || ix.rank.fbDocs == 0 || len(terms) < ix.rank.fbMinTerms {
+		return ix.run(ctx, pq, order, limit, offset, exclude)
+	}
+	first, err := ix.run(ctx, pq, order, max(ix.rank.fbDocs, limit+offset), 0, exclude)
+	if err != nil {
+		return paper.Results{}, err
+	}
+	// A pasted title asks for one known paper, not a topic: when the best
+	// match's title holds every query term, the first pass is the answer.
+	var exp []termInfo
+	if len(first.Hits) == 0 || !ix.titleHolds(first.Hits[0].Paper.Title, terms) {
+		exp = ix.expand(ctx, terms, first.Hits)
+	}
+	if exp == nil {
+		first.Hits = first.Hits[min(offset, len(first.Hits)):min(offset+limit, len(first.Hits))]
+		return first, nil
+	}
+	epq := *pq
+	epq.weighted = exp
+	return ix.run(ctx, &epq, order, limit, offset, exclude)
+}
+
+// titleHolds reports whether a title contains every one of the terms.
+func (ix *Index) titleHolds(title string, terms []termInfo) bool {
+	have := map[string]bool{}
+	for _, tok := range ix.english.Analyze([]byte(title)) {
+		have[string(tok.Term)] = true
+	}
+	for _, t := range terms {
+		if !have[t.term] {
+			return false
 		}
 	}
-	return ix.run(ctx, pq, order, limit, offset, exclude)
+	return true
 }
 
 func (ix *Index) lookupIDs(ctx context.Context, ids []string) (paper.Results, error) {

@@ -33,7 +33,7 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) (*parsedQuery, bo
 		if ix.known(ctx, r, lw) {
 			continue
 		}
-		if s, ok := ix.suggest(r, lw); ok {
+		if s, ok := ix.suggest(ctx, r, lw); ok {
 			words[i] = s
 			fixed = true
 		}
@@ -73,8 +73,11 @@ func (ix *Index) known(ctx context.Context, r bindex.IndexReader, w string) bool
 	return err != nil || n > 0
 }
 
-// suggest finds the best replacement of an unknown word among title words.
-func (ix *Index) suggest(r bindex.IndexReader, w string) (string, bool) {
+// suggest finds the best replacement of an unknown word among title words:
+// the fewest edits, then the most papers. Like most spelling correctors it
+// trusts the first letter, which also keeps the search of a large
+// dictionary fast.
+func (ix *Index) suggest(ctx context.Context, r bindex.IndexReader, w string) (string, bool) {
 	fz, ok := r.(bindex.IndexReaderFuzzy)
 	if !ok {
 		return "", false
@@ -83,29 +86,49 @@ func (ix *Index) suggest(r bindex.IndexReader, w string) (string, bool) {
 	if utf8.RuneCountInString(w) >= 6 {
 		maxDist = 2
 	}
-	best, bestDist, bestCount := "", maxDist+1, uint64(0)
-	if d, err := fz.FieldDictFuzzy(fTitleRaw, w, maxDist, ""); err == nil {
+	_, size := utf8.DecodeRuneInString(w)
+	var best []string
+	bestDist := maxDist + 1
+	if d, err := fz.FieldDictFuzzy(fTitleRaw, w, maxDist, w[:size]); err == nil {
 		for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
-			dist := osaDistance(w, e.Term)
-			if dist < bestDist || dist == bestDist && e.Count > bestCount {
-				best, bestDist, bestCount = e.Term, dist, e.Count
+			switch dist := osaDistance(w, e.Term); {
+			case dist < bestDist:
+				best, bestDist = []string{e.Term}, dist
+			case dist == bestDist:
+				best = append(best, e.Term)
 			}
 		}
 		d.Close()
 	}
-	if best != "" {
-		return best, true
-	}
-	// A word being typed: complete it to the most common title word it starts.
-	if d, err := r.FieldDictPrefix(fTitleRaw, []byte(w)); err == nil {
-		for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
-			if e.Count > bestCount {
-				best, bestCount = e.Term, e.Count
+	if len(best) == 0 {
+		// A word being typed: complete it to the most common title word it
+		// starts (the dictionary gives counts here).
+		if d, err := r.FieldDictPrefix(fTitleRaw, []byte(w)); err == nil {
+			var bestCount uint64
+			for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
+				if e.Count > bestCount {
+					best, bestCount = []string{e.Term}, e.Count
+				}
 			}
+			d.Close()
 		}
-		d.Close()
+		return firstOr(best)
 	}
-	return best, best != ""
+	// The fuzzy dictionary gives no counts: look them up for the closest.
+	pick, pickCount := "", uint64(0)
+	for _, t := range best {
+		if n, err := docFreq(ctx, r, fTitleRaw, t); err == nil && (n > pickCount || n == pickCount && t < pick) {
+			pick, pickCount = t, n
+		}
+	}
+	return pick, pick != ""
+}
+
+func firstOr(ss []string) (string, bool) {
+	if len(ss) == 0 {
+		return "", false
+	}
+	return ss[0], true
 }
 
 // osaDistance is the optimal-string-alignment edit distance: insertions,
