@@ -44,6 +44,9 @@ type chatOptions struct {
 // slackRequestLimit is Slack's deadline for acknowledging a command.
 const slackRequestLimit = 3 * time.Second
 
+// replyWait is how long a phase waits for the replies to its commands.
+const replyWait = 60 * time.Second
+
 // maxInflight bounds the generator: a request that would exceed it is not
 // sent and counted as dropped.
 const maxInflight = 2000
@@ -65,8 +68,11 @@ type chatPhase struct {
 	Over3s int `json:"acks_at_or_over_3s"`
 	// Reply is the time from the scheduled send to the answer arriving at
 	// the response_url.
-	Reply        latency `json:"reply"`
-	Replies      int     `json:"replies"`
+	Reply   latency `json:"reply"`
+	Replies int     `json:"replies"`
+	// ReplyWait is how long the phase waited for replies after its last
+	// acknowledgement; replies later than that are not counted.
+	ReplyWait    float64 `json:"reply_wait_seconds"`
 	MaxSendLagMs float64 `json:"max_send_lag_ms"`
 	Load1        float64 `json:"loadavg_1m_after"`
 	// CPU seconds used during the phase by the server, by the concurrent
@@ -139,12 +145,16 @@ func (c *chatReport) targets() []targetCheck {
 func (c *chatReport) writeMarkdown(w io.Writer) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("### Chat load: signed Slack slash commands (%s corpus, %s papers)\n\n", c.Corpus, count(c.Papers))
-	p("| server | phase | rate | sent | acked | acks/s | ack p50 | ack p95 | ack p99 | ack max | ≥ 3 s | reply p50 | reply p99 | failed / dropped | CPU s: server / ingest / generator | host load |\n")
-	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("| server | phase | rate | sent | acked | acks/s | ack p50 | ack p95 | ack p99 | ack max | ≥ 3 s | replies (in the wait) | reply p50 | reply p99 | failed / dropped | CPU s: server / ingest / generator | host load |\n")
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, s := range c.Servers {
 		for _, ph := range s.Phases {
-			p("| %s | %s | %d/s | %d | %d | %.0f | %s | %s | %s | %s | %d | %s | %s | %d / %d | %.1f / %.1f / %.1f | %.1f |\n", s.Label, ph.Name, ph.Rate, ph.Sent, ph.Acked, ph.AcksPerSec,
-				msStr(ph.Ack.P50), msStr(ph.Ack.P95), msStr(ph.Ack.P99), msStr(ph.Ack.Max), ph.Over3s, msStr(ph.Reply.P50), msStr(ph.Reply.P99), ph.Failed, ph.Dropped,
+			r50, r99 := "–", "–"
+			if ph.Reply.N > 0 {
+				r50, r99 = msStr(ph.Reply.P50), msStr(ph.Reply.P99)
+			}
+			p("| %s | %s | %d/s | %d | %d | %.0f | %s | %s | %s | %s | %d | %d (%.0f s) | %s | %s | %d / %d | %.1f / %.1f / %.1f | %.1f |\n", s.Label, ph.Name, ph.Rate, ph.Sent, ph.Acked, ph.AcksPerSec,
+				msStr(ph.Ack.P50), msStr(ph.Ack.P95), msStr(ph.Ack.P99), msStr(ph.Ack.Max), ph.Over3s, ph.Replies, ph.ReplyWait, r50, r99, ph.Failed, ph.Dropped,
 				ph.ServeCPU, ph.IngestCPU, ph.GenCPU, ph.Load1)
 		}
 	}
@@ -152,7 +162,7 @@ func (c *chatReport) writeMarkdown(w io.Writer) {
 	for _, s := range c.Servers {
 		idle, busy := s.phase("idle"), s.phase("during ingest")
 		if idle != nil && busy != nil {
-			p("%s: during the ingest, ack p99 is %s the idle figure and reply p99 %s; peak RSS %s.", s.Label, ratio(busy.Ack.P99, idle.Ack.P99), ratio(busy.Reply.P99, idle.Reply.P99), bytesStr(s.ServePeakRSS))
+			p("%s: during the ingest, ack p99 is %s the idle figure; peak RSS %s.", s.Label, ratio(busy.Ack.P99, idle.Ack.P99), bytesStr(s.ServePeakRSS))
 			if busy.Note != "" {
 				p(" Note: %s.", busy.Note)
 			}
@@ -394,7 +404,8 @@ func (g *loadGen) phase(ctx context.Context, name string, rate int, d time.Durat
 		res.IngestCPU = procCPU(g.otherPid) - otherCPU0
 	}
 	res.GenCPU = procCPU(os.Getpid()) - genCPU0
-	deadline := time.Now().Add(30 * time.Second)
+	res.ReplyWait = replyWait.Seconds()
+	deadline := time.Now().Add(replyWait)
 	for g.fake.replyCount(ids) < res.Acked && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(100 * time.Millisecond)
 	}
