@@ -194,12 +194,16 @@ func childQuery(ctx context.Context, args []string, stdout io.Writer) error {
 	rounds := fs.Int("rounds", 3, "timed passes over the mix")
 	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of the timed passes here")
 	memprof := fs.String("memprofile", "", "write a heap profile here at the end")
+	freeWords := fs.Bool("free-words-only", false, "measure only the queries made of free words (for the query experiments)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	qs, err := loadQueries(*queriesPath)
 	if err != nil {
 		return err
+	}
+	if *freeWords {
+		qs = slices.DeleteFunc(qs, func(q Query) bool { return !freeWordQuery(q.Text) })
 	}
 	out := queryOut{Engine: *engine}
 	start := time.Now()
@@ -250,7 +254,20 @@ func childQuery(ctx context.Context, args []string, stdout io.Writer) error {
 			run  searchFunc
 		}{pathSearch, s.Search})
 	default:
-		return fmt.Errorf("query: unknown engine %q", *engine)
+		if _, ok := queryExperiments[*engine]; !ok {
+			return fmt.Errorf("query: unknown engine %q", *engine)
+		}
+		s, err := newExpSearcher(*ixPath, *engine)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		n, _ := s.bi.DocCount()
+		out.Papers = n
+		paths = append(paths, struct {
+			name string
+			run  searchFunc
+		}{pathSearch, s.Search})
 	}
 	out.OpenSeconds = time.Since(start).Seconds()
 	out.MemOpen = readProcMem()

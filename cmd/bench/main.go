@@ -94,6 +94,7 @@ type options struct {
 	jsonPath    string
 	profileDir  string
 	experiments []string
+	queryExps   []string
 	chat        chatOptions
 	fanout      fanoutOptions
 }
@@ -126,6 +127,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mdPath := fs.String("md", "", "write the Markdown report here (default WORK/results.md)")
 	jsonPath := fs.String("json", "", "write the JSON report here (default WORK/results.json)")
 	profileDir := fs.String("profile", "", "write CPU and heap profiles of every child process into this directory")
+	queryExps := fs.String("query-experiments", "", "query strategies measured on the free-word queries beside paperbot's Search: exp-or,exp-and-first or all")
 	experiments := fs.String("experiments", "", "labelled index experiments to run beside the ingest: "+strings.Join(experimentNames(), ",")+" or all")
 	chatRate := fs.Int("chat-rate", 200, "chat: slash commands per second")
 	chatSeconds := fs.Int("chat-seconds", 20, "chat: how long the load lasts")
@@ -145,6 +147,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		queries: *queries, work: *work, dataset: *dataset, batch: *batch, mdPath: *mdPath, jsonPath: *jsonPath,
 		profileDir:  *profileDir,
 		experiments: splitList(*experiments),
+		queryExps:   splitList(*queryExps),
 		chat:        chatOptions{rate: *chatRate, duration: time.Duration(*chatSeconds) * time.Second, binary: *chatBin, expLimit: *chatLimit},
 		fanout:      fanoutOptions{channels: *fanChannels, papers: *fanPapers, timeout: *fanTimeout},
 	}
@@ -170,6 +173,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, e := range o.experiments {
 		if _, ok := experimentByName(e); !ok {
 			return fmt.Errorf("--experiments: unknown experiment %q (want %s)", e, strings.Join(experimentNames(), ", "))
+		}
+	}
+	if slices.Equal(o.queryExps, []string{"all"}) {
+		o.queryExps = []string{"exp-or", "exp-and-first"}
+	}
+	for _, e := range o.queryExps {
+		if _, ok := queryExperiments[e]; !ok {
+			return fmt.Errorf("--query-experiments: unknown experiment %q (want exp-or, exp-and-first)", e)
 		}
 	}
 	for _, s := range o.sections {
@@ -435,6 +446,24 @@ func (b *bench) corpus(ctx context.Context, name, path string) (corpusReport, er
 			}
 		}
 		cr.Queries = append(cr.Queries, res)
+	}
+	if len(b.o.queryExps) > 0 && slices.Contains(engines, enginePaperbot) {
+		for _, e := range append([]string{enginePaperbot}, b.o.queryExps...) {
+			b.logf("query experiments %s: %s", b.tag(name), e)
+			args := []string{"--engine", e, "--index", b.indexPath(name, enginePaperbot), "--queries", b.o.queries, "--rounds", strconv.Itoa(b.o.rounds), "--free-words-only"}
+			var res queryResult
+			u, err := runChild(ctx, "query", args, &res.queryOut)
+			if err != nil {
+				return cr, err
+			}
+			res.Usage = u
+			for _, pr := range res.Paths {
+				if pr.Path == pathSearch {
+					b.logf("  p50 %s p95 %s p99 %s max %s", msStr(pr.All.P50), msStr(pr.All.P95), msStr(pr.All.P99), msStr(pr.All.Max))
+				}
+			}
+			cr.QueryExperiments = append(cr.QueryExperiments, res)
+		}
 	}
 	return cr, nil
 }

@@ -165,12 +165,32 @@ func TestRunEndToEnd(t *testing.T) {
 	// A second run of the query section reuses the indexes.
 	stderr.Reset()
 	err = run(context.Background(), []string{"--corpus", "250k", "--dataset", corpus, "--queries", mix, "--work", work,
-		"--sections", "query", "--engines", engines, "--rounds", "1", "--md", md, "--json", js}, &stdout, &stderr)
+		"--sections", "query", "--engines", engines, "--rounds", "1", "--query-experiments", "all", "--md", md, "--json", js}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("query-only run: %v\n%s", err, stderr.String())
 	}
 	if strings.Contains(stderr.String(), "building it") {
 		t.Errorf("query-only run rebuilt an index:\n%s", stderr.String())
+	}
+	rep = Report{}
+	if b, err = os.ReadFile(js); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	qe := rep.Corpora[0].QueryExperiments
+	if len(qe) != 3 {
+		t.Fatalf("%d query experiment results, want paperbot and two experiments", len(qe))
+	}
+	for _, q := range qe {
+		// The tiny mix has 4 free-word queries: words1, words2, typo, title.
+		if len(q.Paths) == 0 || q.Paths[0].Queries != 4 || q.Paths[0].Errors != 0 {
+			t.Errorf("%s: %+v, want the 4 free-word queries without errors", q.Engine, q.Paths)
+		}
+	}
+	if q := qe[1]; q.Paths[0].ZeroHits != 1 {
+		t.Errorf("%s: %d queries without hits, want 1 (the typo)", q.Engine, q.Paths[0].ZeroHits)
 	}
 }
 

@@ -168,3 +168,21 @@ func TestMixIsCurrent(t *testing.T) {
 		t.Error("testdata/queries.tsv differs from what gen-queries draws; run `go run -tags sqlite_fts5 ./cmd/bench gen-queries`")
 	}
 }
+
+func TestFreeWordQuery(t *testing.T) {
+	for q, want := range map[string]bool{
+		"diffusion language models":          true,
+		"tranceptoin":                        true,
+		`"quantum hall effect"`:              false,
+		"author:Shelah":                      false,
+		"cat:cs.LG transformers":             false,
+		"1706.03762":                         false,
+		"https://arxiv.org/abs/1706.03762v2": false,
+		"diffusion -survey":                  false,
+		"Attention is all you need":          true,
+	} {
+		if got := freeWordQuery(q); got != want {
+			t.Errorf("freeWordQuery(%q) = %v, want %v", q, got, want)
+		}
+	}
+}

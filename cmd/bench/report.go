@@ -69,6 +69,9 @@ type corpusReport struct {
 	Ingest      []ingestResult `json:"ingest,omitempty"`
 	Experiments []ingestResult `json:"experiments,omitempty"`
 	Queries     []queryResult  `json:"queries,omitempty"`
+	// QueryExperiments are the query experiments, on the free-word
+	// classes only, beside paperbot's Search on the same queries.
+	QueryExperiments []queryResult `json:"query_experiments,omitempty"`
 }
 
 func (c *corpusReport) ingest(engine string) *ingestResult {
@@ -353,6 +356,7 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 		}
 		p("\n")
 	}
+	defer r.writeQueryExperiments(w, c)
 	if len(c.Queries) == 0 {
 		return
 	}
@@ -436,6 +440,32 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 			p("%s.\n\n", strings.Join(parts, ", "))
 		}
 	}
+}
+
+func (r *Report) writeQueryExperiments(w io.Writer, c corpusReport) {
+	if len(c.QueryExperiments) == 0 {
+		return
+	}
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("### Query experiments: %s corpus, free-word queries only (words, typos, titles)\n\n", c.Name)
+	p("| engine | queries | p50 | p95 | p99 | max | CPU p99 | p99 by class: words1 / words2 / words3 / words45 / typo / title |\n|---|--:|--:|--:|--:|--:|--:|---|\n")
+	for _, q := range c.QueryExperiments {
+		for _, pr := range q.Paths {
+			if pr.Path != pathSearch {
+				continue
+			}
+			label := pathLabel(q.Engine, pr.Path)
+			if about, ok := queryExperiments[q.Engine]; ok {
+				label = "experiment " + q.Engine + ": " + about
+			}
+			var cls []string
+			for _, k := range []string{"words1", "words2", "words3", "words45", "typo", "title"} {
+				cls = append(cls, msStr(pr.ByClass[k].P99))
+			}
+			p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", label, pr.Queries, msStr(pr.All.P50), msStr(pr.All.P95), msStr(pr.All.P99), msStr(pr.All.Max), msStr(pr.CPU.P99), strings.Join(cls, " / "))
+		}
+	}
+	p("\n")
 }
 
 func engineLabel(e string) string {

@@ -1,0 +1,115 @@
+package main
+
+// EXPERIMENTS, not the product: query strategies run directly on a
+// paperbot index with Bleve, for the free-word classes of the mix (words,
+// typos, titles; queries with phrases, fields or ids are skipped), to
+// measure what a change to index/search.go would buy before making it:
+//
+//	exp-or        paperbot's query without pseudo-relevance feedback: the
+//	              words OR-ed over title+abstract (BM25) plus the title
+//	              boost, top 10 with the stored record.
+//	exp-and-first every word required first (a conjunction: the rarest word
+//	              drives it); the OR query only when that finds fewer than
+//	              10 papers.
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// queryExperiments are the engines the query child accepts besides
+// paperbot and fts5.
+var queryExperiments = map[string]string{
+	"exp-or":        "paperbot's query without pseudo-relevance feedback (OR of the words, BM25, title boost)",
+	"exp-and-first": "all words required first, the OR query only when that finds fewer than 10",
+}
+
+// freeWordQuery reports whether a query of the mix is only free words.
+func freeWordQuery(q string) bool {
+	for _, tok := range splitQuery(q) {
+		if strings.ContainsAny(tok, `":`) || strings.HasPrefix(tok, "-") {
+			return false
+		}
+		if _, ok := paper.ParseArxivID(tok); ok {
+			return false
+		}
+	}
+	return true
+}
+
+type expSearcher struct {
+	bi       bleve.Index
+	english  analysis.Analyzer
+	andFirst bool
+}
+
+func newExpSearcher(dir, engine string) (*expSearcher, error) {
+	bi, err := bleve.OpenUsing(dir, map[string]any{"read_only": true})
+	if err != nil {
+		return nil, err
+	}
+	return &expSearcher{bi: bi, english: bi.Mapping().AnalyzerNamed(xEnglish), andFirst: engine == "exp-and-first"}, nil
+}
+
+func (s *expSearcher) terms(q string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range s.english.Analyze([]byte(q)) {
+		if w := string(t.Term); !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func (s *expSearcher) Search(ctx context.Context, q string) (int, error) {
+	ts := s.terms(q)
+	if len(ts) == 0 {
+		return 0, nil
+	}
+	term := func(field, t string, boost float64) query.Query {
+		tq := query.NewTermQuery(t)
+		tq.SetField(field)
+		tq.SetBoost(boost)
+		return tq
+	}
+	var text, title []query.Query
+	for _, t := range ts {
+		text = append(text, term(xText, t, 1))
+		title = append(title, term(xTitle, t, 0.5))
+	}
+	run := func(must query.Query) (int, error) {
+		bq := query.NewBooleanQuery([]query.Query{must}, []query.Query{query.NewDisjunctionQuery(title)}, nil)
+		req := bleve.NewSearchRequestOptions(bq, 10, 0, false)
+		req.Fields = []string{xSource}
+		res, err := s.bi.SearchInContext(ctx, req)
+		if err != nil {
+			return 0, err
+		}
+		for _, h := range res.Hits {
+			raw, _ := h.Fields[xSource].(string)
+			var p paper.Paper
+			if err := json.Unmarshal([]byte(raw), &p); err != nil {
+				return 0, err
+			}
+		}
+		return len(res.Hits), nil
+	}
+	if s.andFirst && len(ts) > 1 {
+		n, err := run(query.NewConjunctionQuery(text))
+		if err != nil || n >= 10 {
+			return n, err
+		}
+	}
+	return run(query.NewDisjunctionQuery(text))
+}
+
+func (s *expSearcher) Close() error { return s.bi.Close() }
