@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -191,6 +192,18 @@ type fakeSlack struct {
 	last    map[string]time.Time
 	limited int
 	ts      int
+	// msgs are the accepted messages per channel (history for the
+	// adapter's check after an unknown outcome); keys counts each
+	// message's idempotency key, to find duplicates.
+	msgs map[string][]fakeMsg
+	keys map[string]int
+}
+
+type fakeMsg struct {
+	TS       string          `json:"ts"`
+	ThreadTS string          `json:"thread_ts,omitempty"`
+	Type     string          `json:"type"`
+	Metadata json.RawMessage `json:"metadata,omitempty"`
 }
 
 // rateTolerance forgives the jitter between the adapter's pacer and the
@@ -202,7 +215,8 @@ func startFakeSlack() (*fakeSlack, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fakeSlack{url: "http://" + ln.Addr().String(), replies: map[int]time.Time{}, posts: map[string][]time.Duration{}, last: map[string]time.Time{}}
+	f := &fakeSlack{url: "http://" + ln.Addr().String(), replies: map[int]time.Time{}, posts: map[string][]time.Duration{}, last: map[string]time.Time{},
+		msgs: map[string][]fakeMsg{}, keys: map[string]int{}}
 	mux := http.NewServeMux()
 	jsonOK := func(w http.ResponseWriter, body string) {
 		w.Header().Set("Content-Type", "application/json")
@@ -228,6 +242,18 @@ func startFakeSlack() (*fakeSlack, error) {
 		f.posts[ch] = append(f.posts[ch], now.Sub(f.start))
 		f.ts++
 		ts := fmt.Sprintf("1700000000.%06d", f.ts)
+		m := fakeMsg{TS: ts, ThreadTS: r.FormValue("thread_ts"), Type: "message"}
+		if md := r.FormValue("metadata"); md != "" && json.Valid([]byte(md)) {
+			m.Metadata = json.RawMessage(md)
+			var k struct {
+				Payload map[string]any `json:"event_payload"`
+			}
+			json.Unmarshal(m.Metadata, &k)
+			if key := fmt.Sprint(k.Payload["key"]); k.Payload != nil {
+				f.keys[key]++
+			}
+		}
+		f.msgs[ch] = append(f.msgs[ch], m)
 		f.mu.Unlock()
 		jsonOK(w, fmt.Sprintf(`{"ok":true,"channel":%q,"ts":%q}`, ch, ts))
 	})
@@ -235,6 +261,22 @@ func startFakeSlack() (*fakeSlack, error) {
 		ch, ts := r.FormValue("channel"), r.FormValue("message_ts")
 		jsonOK(w, fmt.Sprintf(`{"ok":true,"channel":%q,"permalink":"https://bench.slack.com/archives/%s/p%s"}`, ch, ch, strings.ReplaceAll(ts, ".", "")))
 	})
+	// History for the adapter's check after an unknown outcome.
+	history := func(w http.ResponseWriter, r *http.Request, thread string) {
+		f.mu.Lock()
+		var out []fakeMsg
+		for _, m := range f.msgs[r.FormValue("channel")] {
+			if (thread == "" && m.ThreadTS == "") || (thread != "" && (m.ThreadTS == thread || m.TS == thread)) {
+				out = append(out, m)
+			}
+		}
+		f.mu.Unlock()
+		b, _ := json.Marshal(map[string]any{"ok": true, "messages": out, "has_more": false})
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+	}
+	mux.HandleFunc("/api/conversations.history", func(w http.ResponseWriter, r *http.Request) { history(w, r, "") })
+	mux.HandleFunc("/api/conversations.replies", func(w http.ResponseWriter, r *http.Request) { history(w, r, r.FormValue("ts")) })
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		jsonOK(w, `{"ok":true}`)
 	})
@@ -266,6 +308,19 @@ func (f *fakeSlack) resetPosts(start time.Time) {
 	f.posts = map[string][]time.Duration{}
 	f.last = map[string]time.Time{}
 	f.limited = 0
+	f.msgs = map[string][]fakeMsg{}
+	f.keys = map[string]int{}
+}
+
+// duplicates counts messages posted again under a key already posted.
+func (f *fakeSlack) duplicates() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.keys {
+		n += c - 1
+	}
+	return n
 }
 
 func (f *fakeSlack) replyAt(id int) (time.Time, bool) {

@@ -205,10 +205,57 @@ func TestFanout(t *testing.T) {
 	if rep.Papers != n || rep.Expected != want || rep.Messages != want || rep.MessagesPerChannel != 5 || rep.Incomplete != 0 {
 		t.Errorf("report %+v: want %d messages, 5 in each of 4 channels", rep, want)
 	}
+	if rep.Duplicates != 0 {
+		t.Errorf("%d duplicate posts", rep.Duplicates)
+	}
 	if rep.BoundSeconds != 0.5 {
 		t.Errorf("bound %v s, want 0.5 (5 messages at 100 ms)", rep.BoundSeconds)
 	}
 	if tc := rep.targets(); len(tc) != 1 || tc[0].Met == nil {
 		t.Errorf("targets = %+v", tc)
+	}
+}
+
+// TestFakeSlackHistory checks what the adapter's recovery after an
+// unknown outcome reads: posted messages with their metadata, by channel
+// and thread; and that a key posted twice counts as a duplicate.
+func TestFakeSlackHistory(t *testing.T) {
+	f, err := startFakeSlack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.srv.Close()
+	f.resetPosts(time.Now())
+	post := func(v url.Values) {
+		resp, err := http.PostForm(f.url+"/api/chat.postMessage", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	md := `{"event_type":"paperbot_post","event_payload":{"key":"k1"}}`
+	post(url.Values{"channel": {"C1"}, "metadata": {md}})
+	post(url.Values{"channel": {"C1"}, "thread_ts": {"1700000000.000001"}, "metadata": {`{"event_type":"paperbot_post","event_payload":{"key":"k2"}}`}})
+	get := func(method string, v url.Values) string {
+		resp, err := http.PostForm(f.url+"/api/"+method, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if h := get("conversations.history", url.Values{"channel": {"C1"}}); !strings.Contains(h, `"key":"k1"`) || strings.Contains(h, "k2") {
+		t.Errorf("history = %s: want the top-level message only", h)
+	}
+	if h := get("conversations.replies", url.Values{"channel": {"C1"}, "ts": {"1700000000.000001"}}); !strings.Contains(h, "k2") {
+		t.Errorf("replies = %s: want the thread reply", h)
+	}
+	if f.duplicates() != 0 {
+		t.Errorf("duplicates before a repost: %d", f.duplicates())
+	}
+	post(url.Values{"channel": {"C2"}, "metadata": {md}})
+	if f.duplicates() != 1 {
+		t.Errorf("duplicates after a repost: %d, want 1", f.duplicates())
 	}
 }
