@@ -32,6 +32,7 @@ func experiments() []experiment {
 		variantExperiment("nostored", "no stored JSON record", variant{noStored: true}),
 		variantExperiment("gogc200", "GOGC=200 during the ingest", variant{gogc: 200}),
 		variantExperiment("builder", "Bleve's offline builder (bleve.NewBuilder), merged once at the end", variant{builder: true}),
+		variantExperiment("lean", "inflight2 + sortonly + GOGC=200, 2,000 papers per batch (less memory than combined)", variant{inflight: 2, sortOnlyNumbers: true, gogc: 200}),
 		variantExperiment("combined", "inflight2 + sortonly + GOGC=200 + 5,000 papers per batch", variant{inflight: 2, sortOnlyNumbers: true, gogc: 200, batch: 5000}),
 	}
 }
