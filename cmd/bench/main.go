@@ -127,7 +127,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mdPath := fs.String("md", "", "write the Markdown report here (default WORK/results.md)")
 	jsonPath := fs.String("json", "", "write the JSON report here (default WORK/results.json)")
 	profileDir := fs.String("profile", "", "write CPU and heap profiles of every child process into this directory")
-	queryExps := fs.String("query-experiments", "", "query strategies measured on the free-word queries beside paperbot's Search: exp-or,exp-and-first or all")
+	queryExps := fs.String("query-experiments", "", "query strategies measured on the free-word queries beside paperbot's Search: exp-or, exp-and-first, exp-rare or all")
 	experiments := fs.String("experiments", "", "labelled index experiments to run beside the ingest: "+strings.Join(experimentNames(), ",")+" or all")
 	chatRate := fs.Int("chat-rate", 200, "chat: slash commands per second")
 	chatSeconds := fs.Int("chat-seconds", 20, "chat: how long the load lasts")
@@ -176,11 +176,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if slices.Equal(o.queryExps, []string{"all"}) {
-		o.queryExps = []string{"exp-or", "exp-and-first"}
+		o.queryExps = []string{"exp-or", "exp-and-first", "exp-rare"}
 	}
 	for _, e := range o.queryExps {
 		if _, ok := queryExperiments[e]; !ok {
-			return fmt.Errorf("--query-experiments: unknown experiment %q (want exp-or, exp-and-first)", e)
+			return fmt.Errorf("--query-experiments: unknown experiment %q (want exp-or, exp-and-first or exp-rare)", e)
 		}
 	}
 	for _, s := range o.sections {

@@ -180,8 +180,8 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	qe := rep.Corpora[0].QueryExperiments
-	if len(qe) != 3 {
-		t.Fatalf("%d query experiment results, want paperbot and two experiments", len(qe))
+	if len(qe) != 4 {
+		t.Fatalf("%d query experiment results, want paperbot and three experiments", len(qe))
 	}
 	for _, q := range qe {
 		// The tiny mix has 4 free-word queries: words1, words2, typo, title.

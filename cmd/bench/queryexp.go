@@ -11,15 +11,22 @@ package main
 //	exp-and-first every word required first (a conjunction: the rarest word
 //	              drives it); the OR query only when that finds fewer than
 //	              10 papers.
+//	exp-rare      candidates from the rare words only: the must clause ORs
+//	              the words found in at most 2% of papers (at least the two
+//	              rarest); every word still scores as a should clause, which
+//	              Bleve only advances to the candidates.
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -29,6 +36,7 @@ import (
 var queryExperiments = map[string]string{
 	"exp-or":        "paperbot's query without pseudo-relevance feedback (OR of the words, BM25, title boost)",
 	"exp-and-first": "all words required first, the OR query only when that finds fewer than 10",
+	"exp-rare":      "candidates from the rare words (in ≤ 2% of papers, at least the two rarest); every word scores",
 }
 
 // freeWordQuery reports whether a query of the mix is only free words.
@@ -48,6 +56,9 @@ type expSearcher struct {
 	bi       bleve.Index
 	english  analysis.Analyzer
 	andFirst bool
+	rare     bool
+	reader   bindex.IndexReader
+	docs     uint64
 }
 
 func newExpSearcher(dir, engine string) (*expSearcher, error) {
@@ -55,7 +66,30 @@ func newExpSearcher(dir, engine string) (*expSearcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &expSearcher{bi: bi, english: bi.Mapping().AnalyzerNamed(xEnglish), andFirst: engine == "exp-and-first"}, nil
+	s := &expSearcher{bi: bi, english: bi.Mapping().AnalyzerNamed(xEnglish), andFirst: engine == "exp-and-first", rare: engine == "exp-rare"}
+	if s.rare {
+		adv, err := bi.Advanced()
+		if err != nil {
+			bi.Close()
+			return nil, err
+		}
+		if s.reader, err = adv.Reader(); err != nil {
+			bi.Close()
+			return nil, err
+		}
+		s.docs, _ = bi.DocCount()
+	}
+	return s, nil
+}
+
+// docFreq is how many papers contain a term in title+abstract.
+func (s *expSearcher) docFreq(ctx context.Context, t string) uint64 {
+	r, err := s.reader.TermFieldReader(ctx, []byte(t), xText, false, false, false)
+	if err != nil {
+		return 0
+	}
+	defer r.Close()
+	return r.Count()
 }
 
 func (s *expSearcher) terms(q string) []string {
@@ -103,6 +137,25 @@ func (s *expSearcher) Search(ctx context.Context, q string) (int, error) {
 		}
 		return len(res.Hits), nil
 	}
+	if s.rare && len(ts) > 2 {
+		type tf struct {
+			q  query.Query
+			df uint64
+		}
+		var byDF []tf
+		for i, t := range ts {
+			byDF = append(byDF, tf{text[i], s.docFreq(ctx, t)})
+		}
+		slices.SortFunc(byDF, func(a, b tf) int { return cmp.Compare(a.df, b.df) })
+		var must []query.Query
+		for i, x := range byDF {
+			if i < 2 || float64(x.df) <= 0.02*float64(s.docs) {
+				must = append(must, x.q)
+			}
+		}
+		title = append(title, text...) // every word scores; Bleve advances should clauses to the candidates
+		return run(query.NewDisjunctionQuery(must))
+	}
 	if s.andFirst && len(ts) > 1 {
 		n, err := run(query.NewConjunctionQuery(text))
 		if err != nil || n >= 10 {
@@ -112,4 +165,9 @@ func (s *expSearcher) Search(ctx context.Context, q string) (int, error) {
 	return run(query.NewDisjunctionQuery(text))
 }
 
-func (s *expSearcher) Close() error { return s.bi.Close() }
+func (s *expSearcher) Close() error {
+	if s.reader != nil {
+		s.reader.Close()
+	}
+	return s.bi.Close()
+}
