@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -29,6 +30,15 @@ type Config struct {
 	// Timeout bounds one command (default 20s; adapters have acknowledged
 	// already, so this is about not hanging, not about the 3-second rule).
 	Timeout time.Duration
+	// MaxConcurrent bounds how many commands are worked on at once (default
+	// twice the CPUs); the others wait, already acknowledged, so a burst of
+	// commands cannot starve the acknowledgements of CPU.
+	MaxConcurrent int
+	// MaxWaiting bounds how many commands may wait for a turn (default
+	// 1000); beyond it, and after MaxWait (default 60s) of waiting, a
+	// command is answered "busy, try again".
+	MaxWaiting int
+	MaxWait    time.Duration
 	// PageSize is how many results a search shows (default 5, at most 10).
 	PageSize int
 	// CommandName is the slash command's name, for help text (default "papers").
@@ -56,6 +66,15 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 20 * time.Second
 	}
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = 2 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxWaiting <= 0 {
+		cfg.MaxWaiting = 1000
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = time.Minute
+	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 5
 	}
@@ -69,7 +88,8 @@ func New(cfg Config) (*Bot, error) {
 		return nil, err
 	}
 	b.router = r
-	b.h = Chain(r, Logging(cfg.Logger), ErrorReplies(), Recover(cfg.Logger), Timeout(cfg.Timeout))
+	b.h = Chain(r, Logging(cfg.Logger), ErrorReplies(), Recover(cfg.Logger),
+		Limit(cfg.MaxConcurrent, cfg.MaxWaiting, cfg.MaxWait), Timeout(cfg.Timeout))
 	return b, nil
 }
 

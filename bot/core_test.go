@@ -377,3 +377,69 @@ func TestShorten(t *testing.T) {
 		t.Errorf("Shorten cut inside a rune: %q", got)
 	}
 }
+
+// blockingSearcher holds every search until released.
+type blockingSearcher struct {
+	coreSearcher
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s *blockingSearcher) Search(ctx context.Context, q paper.Query) (paper.Results, error) {
+	s.started <- struct{}{}
+	<-s.release
+	return paper.Results{}, nil
+}
+
+// At most MaxConcurrent commands run at once; MaxWaiting more wait; the
+// rest are told the bot is busy, at once.
+func TestConcurrencyLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &blockingSearcher{started: make(chan struct{}, 10), release: make(chan struct{})}
+		b := newBot(t, bot.Config{Searcher: s, MaxConcurrent: 2, MaxWaiting: 1, MaxWait: time.Minute, Timeout: time.Hour})
+		recs := make([]*bottest.Recorder, 4)
+		errs := make([]error, 4)
+		for i := range recs {
+			recs[i] = &bottest.Recorder{}
+			go func() {
+				errs[i] = b.Handle(context.Background(), &bot.Request{Text: "q"}, recs[i])
+			}()
+			synctest.Wait()
+		}
+		if len(s.started) != 2 {
+			t.Fatalf("%d searches running, want 2", len(s.started))
+		}
+		// The fourth found two running and one waiting: busy, at once.
+		if !fault.Is(errs[3], fault.Transient) || !strings.Contains(recs[3].Last().Text, "a lot of commands") {
+			t.Errorf("fourth command: %v %q", errs[3], recs[3].Last().Text)
+		}
+		close(s.release)
+		synctest.Wait()
+		for i := range 3 {
+			if errs[i] != nil {
+				t.Errorf("command %d: %v", i, errs[i])
+			}
+		}
+		if len(s.started) != 3 {
+			t.Errorf("%d searches ran, want 3 (the waiting one got its turn)", len(s.started))
+		}
+	})
+}
+
+// A command that waits longer than MaxWait is told the bot is busy.
+func TestConcurrencyLimitMaxWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &blockingSearcher{started: make(chan struct{}, 10), release: make(chan struct{})}
+		b := newBot(t, bot.Config{Searcher: s, MaxConcurrent: 1, MaxWait: 30 * time.Second, Timeout: time.Hour})
+		go b.Handle(context.Background(), &bot.Request{Text: "q"}, &bottest.Recorder{})
+		synctest.Wait()
+		start := time.Now()
+		rec := &bottest.Recorder{}
+		err := b.Handle(context.Background(), &bot.Request{Text: "q"}, rec)
+		if !fault.Is(err, fault.Transient) || time.Since(start) != 30*time.Second {
+			t.Errorf("after %v: %v", time.Since(start), err)
+		}
+		close(s.release)
+		synctest.Wait()
+	})
+}

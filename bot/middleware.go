@@ -44,6 +44,46 @@ func Timeout(d time.Duration) Middleware {
 	}
 }
 
+// Limit lets at most n commands run at once. The others wait for a turn
+// (the platform was acknowledged already), at most maxWaiting of them and
+// each for at most maxWait; beyond that a command is refused at once with a
+// Transient "busy" error, rather than queued for minutes.
+func Limit(n, maxWaiting int, maxWait time.Duration) Middleware {
+	turns := make(chan struct{}, n)
+	waiting := make(chan struct{}, maxWaiting)
+	busy := func(err error) error {
+		return fault.Wrap(fault.Transient, err, "I am answering a lot of commands right now")
+	}
+	return func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, req *Request, rw Responder) error {
+			select {
+			case turns <- struct{}{}:
+			default:
+				select {
+				case waiting <- struct{}{}:
+				default:
+					return busy(errors.New("too many commands waiting"))
+				}
+				t := time.NewTimer(maxWait)
+				select {
+				case turns <- struct{}{}:
+					t.Stop()
+					<-waiting
+				case <-t.C:
+					<-waiting
+					return busy(fmt.Errorf("waited %s for a turn", maxWait))
+				case <-ctx.Done():
+					t.Stop()
+					<-waiting
+					return busy(ctx.Err())
+				}
+			}
+			defer func() { <-turns }()
+			return next.Handle(ctx, req, rw)
+		})
+	}
+}
+
 // Logging logs each request with its duration and outcome.
 func Logging(log *slog.Logger) Middleware {
 	return func(next Handler) Handler {
