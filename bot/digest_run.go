@@ -61,6 +61,9 @@ type Digest struct {
 	// changed wakes the scheduler after a subscription changed.
 	changed chan struct{}
 
+	// selections shares the day's trending searches among channels.
+	selections *selections
+
 	mu    sync.Mutex
 	zones map[string]*time.Location
 }
@@ -116,7 +119,7 @@ func NewDigest(cfg DigestConfig) (*Digest, error) {
 	if cfg.CommandName == "" {
 		cfg.CommandName = "papers"
 	}
-	return &Digest{cfg: cfg, log: cfg.Logger, changed: make(chan struct{}, 1), zones: map[string]*time.Location{}}, nil
+	return &Digest{cfg: cfg, log: cfg.Logger, changed: make(chan struct{}, 1), zones: map[string]*time.Location{}, selections: newSelections()}, nil
 }
 
 // zone loads (and caches) a subscription's zone.
@@ -184,7 +187,7 @@ func (d *Digest) plan(ctx context.Context, sub Subscription, o occurrence, now t
 		return DigestDay{}, err
 	}
 	window := 2 * sub.Top
-	res, err := d.cfg.Searcher.Search(ctx, paper.Query{Text: sub.Topic, Sort: paper.ByTrending, Exclude: sent, Limit: window})
+	res, err := d.selections.trending(ctx, d.cfg.Searcher, sub.Topic, sent, window, now)
 	if err != nil {
 		return DigestDay{}, fmt.Errorf("selecting papers for %s on %q: %w", sub.Where(), sub.Topic, err)
 	}

@@ -48,6 +48,9 @@ type parsedQuery struct {
 	// filterWords are free words of a topic filter (paper.Query.Filter):
 	// required, but hardly ranked.
 	filterWords []string
+	// trendingOnly keeps papers with a trending score above zero (a
+	// trending listing: /papers trending, the digest).
+	trendingOnly bool
 	// weighted, when set, replaces the analysed free words (an expanded query).
 	weighted []termInfo
 	// unknownFixed is set on a corrected query that replaced words the index

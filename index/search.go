@@ -74,6 +74,11 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 		// The filter's free words must match too (a topic).
 		pq.filterWords = fq.Words
 	}
+	// Asked for a trending listing (not just sorted by trending with
+	// sort:trending), papers with no trending signal at all are not part
+	// of it: this keeps "what is trending" from being every paper, and
+	// keeps the listing cheap on a large index.
+	pq.trendingOnly = q.Sort == paper.ByTrending
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 10
@@ -327,6 +332,13 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string)
 		dr.SetField(fPublished)
 		dr.SetBoost(0)
 		must = append(must, dr)
+	}
+	if pq.trendingOnly {
+		zero, no := 0.0, false
+		nr := query.NewNumericRangeInclusiveQuery(&zero, nil, &no, nil)
+		nr.SetField(fTrending)
+		nr.SetBoost(0)
+		must = append(must, nr)
 	}
 	for _, w := range pq.ExcludeWords {
 		for _, t := range ix.queryTerms(w) {

@@ -336,3 +336,28 @@ func TestTopicWordsAllMatchWhenNotRankedByRelevance(t *testing.T) {
 		t.Errorf("relevance search for two words found only %d papers", res.Total)
 	}
 }
+
+// A trending listing leaves out papers with no trending signal at all;
+// sort:trending in a query only orders.
+func TestTrendingListingNeedsASignal(t *testing.T) {
+	ctx := context.Background()
+	ix, err := index.Open(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.Upsert(ctx, []paper.Paper{
+		{ID: "2401.00001", Title: "Hot diffusion paper", Upvotes: 50, Published: "2099-01-01"},
+		{ID: "2401.00002", Title: "Quiet diffusion paper"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(ctx, paper.Query{Text: "diffusion", Sort: paper.ByTrending})
+	if err != nil || len(res.Hits) != 1 || res.Hits[0].Paper.ID != "2401.00001" {
+		t.Errorf("listing: %v %v", ids(res), err)
+	}
+	res, err = ix.Search(ctx, paper.Query{Text: "diffusion sort:trending"})
+	if err != nil || len(res.Hits) != 2 || res.Hits[0].Paper.ID != "2401.00001" {
+		t.Errorf("sort:trending: %v %v", ids(res), err)
+	}
+}
