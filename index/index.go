@@ -62,8 +62,14 @@ type Index struct {
 	english, plain, names analysis.Analyzer
 	rank                  rankParams
 
-	// wmu serialises writers, so that read-merge-write of a record is atomic.
-	wmu sync.Mutex
+	// wmu serialises writers' assembly of batches, so that read-merge-write
+	// of a record is atomic; freshClaimed is set once a writer treated the
+	// empty index as fresh.
+	wmu          sync.Mutex
+	freshClaimed bool
+	// writing marks the ids of batches being written in the background.
+	writingMu sync.Mutex
+	writing   map[string]chan struct{}
 }
 
 // Open opens the index in dir, creating it if dir does not exist or is empty.

@@ -171,3 +171,36 @@ func TestOpenReportsAnIndexInUse(t *testing.T) {
 		t.Errorf("second Open: %v", err)
 	}
 }
+
+// Two writers started together on an empty index still merge the papers
+// they share: only one of them may skip the lookups of a fresh index.
+func TestConcurrentWritersOnAnEmptyIndexMerge(t *testing.T) {
+	ctx := context.Background()
+	ix := openT(t, t.TempDir(), index.Options{})
+	defer ix.Close()
+	a := ix.NewWriter(ctx, index.WriterOptions{BatchSize: 1})
+	b := ix.NewWriter(ctx, index.WriterOptions{BatchSize: 1})
+	pa := paper.Paper{ID: "2401.00001", Title: "Shared", Upvotes: 9}
+	pb := paper.Paper{ID: "2401.00001", Title: "Shared", Stars: 40}
+	for _, p := range []*paper.Paper{&pa, &pb} {
+		if err := p.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Add(pa); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Add(pb); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ix.Lookup(ctx, "2401.00001")
+	if err != nil || p.Upvotes != 9 || p.Stars != 40 {
+		t.Errorf("merged %+v %v", p, err)
+	}
+}

@@ -3,6 +3,9 @@ package index
 import (
 	"context"
 	"fmt"
+	"slices"
+
+	"github.com/blevesearch/bleve/v2"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -21,8 +24,10 @@ type WriterOptions struct {
 
 // Writer adds papers to the index in batches. A paper already in the index
 // (or earlier in the same run) is merged with the stored record by
-// canonical id, never duplicated. A Writer is not safe for concurrent use;
-// several writers may run at once (their flushes are serialised).
+// canonical id, never duplicated. While one batch is written to the index
+// in the background, the next is read and assembled (two batches in
+// flight). A Writer is not safe for concurrent use; several writers may
+// run at once.
 type Writer struct {
 	ix      *Index
 	ctx     context.Context
@@ -32,6 +37,10 @@ type Writer struct {
 	seen    map[string]struct{} // ids flushed in this run (fresh index only)
 	written int
 	err     error
+	// inflight delivers the outcome of the batch being written in the
+	// background, of inflightN papers; nil when there is none.
+	inflight  chan error
+	inflightN int
 	// persisted reports the persistence of the last batch written (in
 	// Bulk mode a batch returns before it is on disk; Close waits).
 	persisted chan error
@@ -43,9 +52,14 @@ func (ix *Index) NewWriter(ctx context.Context, opts WriterOptions) *Writer {
 		opts.BatchSize = 2000
 	}
 	if !opts.FreshIndex {
-		if n, err := ix.Count(); err == nil && n == 0 {
+		// Only one writer may treat an empty index as fresh: a second one
+		// started at the same time must look its papers up.
+		ix.wmu.Lock()
+		if n, err := ix.Count(); err == nil && n == 0 && !ix.freshClaimed {
 			opts.FreshIndex = true
+			ix.freshClaimed = true
 		}
+		ix.wmu.Unlock()
 	}
 	w := &Writer{ix: ix, ctx: ctx, opts: opts, pending: make(map[string]paper.Paper, opts.BatchSize)}
 	if opts.FreshIndex {
@@ -74,7 +88,9 @@ func (w *Writer) Add(p paper.Paper) error {
 // Written is the number of papers written so far.
 func (w *Writer) Written() int { return w.written }
 
-// Flush writes the queued papers.
+// Flush hands the queued papers to the index. It returns once they are
+// assembled into a batch and the batch before it is written; the new
+// batch is written in the background (Close waits for it).
 func (w *Writer) Flush() error {
 	if w.err != nil {
 		return w.err
@@ -86,21 +102,39 @@ func (w *Writer) Flush() error {
 		w.err = err
 		return err
 	}
+	b, ids, err := w.assemble()
+	if err != nil {
+		w.err = err
+		return err
+	}
+	if err := w.wait(); err != nil {
+		return err
+	}
+	persisted := make(chan error, 1)
+	b.SetPersistedCallback(func(err error) { persisted <- err })
+	w.persisted = persisted
+	w.inflight, w.inflightN = w.ix.writeInBackground(b, ids), len(ids)
+	clear(w.pending)
+	w.order = w.order[:0]
+	return nil
+}
+
+// assemble merges the queued papers with what the index holds and builds
+// their documents.
+func (w *Writer) assemble() (*bleve.Batch, []string, error) {
 	ix := w.ix
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
 	now := ix.now()
 	b := ix.bi.NewBatch()
-	persisted := make(chan error, 1)
-	b.SetPersistedCallback(func(err error) { persisted <- err })
 	for _, id := range w.order {
 		p := w.pending[id]
 		_, again := w.seen[id]
 		if w.seen == nil || again {
+			ix.awaitWrite(id) // a batch in flight may hold it
 			old, ok, err := ix.get(id)
 			if err != nil {
-				w.err = fmt.Errorf("reading %s to merge it: %w", id, err)
-				return w.err
+				return nil, nil, fmt.Errorf("reading %s to merge it: %w", id, err)
 			}
 			if ok {
 				p = paper.Merge(old, p)
@@ -109,35 +143,45 @@ func (w *Writer) Flush() error {
 		p.Trending = paper.TrendingScore(p, now)
 		doc, err := ix.document(&p)
 		if err != nil {
-			w.err = fmt.Errorf("paper %s: %w", id, err)
-			return w.err
+			return nil, nil, fmt.Errorf("paper %s: %w", id, err)
 		}
 		if err := b.IndexAdvanced(doc); err != nil {
-			w.err = fmt.Errorf("paper %s: %w", id, err)
-			return w.err
+			return nil, nil, fmt.Errorf("paper %s: %w", id, err)
 		}
 		if w.seen != nil {
 			w.seen[id] = struct{}{}
 		}
 	}
-	if err := ix.bi.Batch(b); err != nil {
-		w.err = fmt.Errorf("writing a batch of %d papers: %w", len(w.order), err)
+	return b, slices.Clone(w.order), nil
+}
+
+// wait waits for the batch in flight, if any.
+func (w *Writer) wait() error {
+	if w.inflight == nil {
+		return nil
+	}
+	err := <-w.inflight
+	n := w.inflightN
+	w.inflight, w.inflightN = nil, 0
+	if err != nil {
+		w.err = fmt.Errorf("writing a batch of %d papers: %w", n, err)
 		return w.err
 	}
-	w.persisted = persisted
-	w.written += len(w.order)
-	clear(w.pending)
-	w.order = w.order[:0]
+	w.written += n
 	if w.opts.OnFlush != nil {
 		w.opts.OnFlush(w.written)
 	}
 	return nil
 }
 
-// Close flushes what is queued and waits until it is on disk (in Bulk
-// mode the index would otherwise drop the last batches when it closes).
+// Close flushes what is queued, waits for the batches in flight and then
+// until the last is on disk (in Bulk mode the index would otherwise drop
+// the last batches when it closes).
 func (w *Writer) Close() error {
 	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := w.wait(); err != nil {
 		return err
 	}
 	if w.persisted == nil {
@@ -153,6 +197,45 @@ func (w *Writer) Close() error {
 		return nil
 	case <-w.ctx.Done():
 		return w.ctx.Err()
+	}
+}
+
+// writeInBackground writes a batch on its own goroutine and delivers the
+// outcome. Until it is written, its ids are marked as in flight, so that
+// any writer merging one of them waits for it (awaitWrite).
+func (ix *Index) writeInBackground(b *bleve.Batch, ids []string) chan error {
+	done := make(chan struct{})
+	ix.writingMu.Lock()
+	if ix.writing == nil {
+		ix.writing = map[string]chan struct{}{}
+	}
+	for _, id := range ids {
+		ix.writing[id] = done
+	}
+	ix.writingMu.Unlock()
+	out := make(chan error, 1)
+	go func() {
+		err := ix.bi.Batch(b)
+		ix.writingMu.Lock()
+		for _, id := range ids {
+			if ix.writing[id] == done {
+				delete(ix.writing, id)
+			}
+		}
+		ix.writingMu.Unlock()
+		close(done)
+		out <- err
+	}()
+	return out
+}
+
+// awaitWrite waits until a batch in flight that holds id is written.
+func (ix *Index) awaitWrite(id string) {
+	ix.writingMu.Lock()
+	done := ix.writing[id]
+	ix.writingMu.Unlock()
+	if done != nil {
+		<-done
 	}
 }
 
