@@ -77,6 +77,14 @@ func TestRouterRejectsBadSpecs(t *testing.T) {
 		"no handler":     {{Name: "a", Summary: "x"}},
 		"two defaults":   {{Name: "a", Summary: "x", Handler: h, Default: true}, {Name: "b", Summary: "x", Handler: h, Default: true}},
 		"space in alias": {{Name: "a", Summary: "x", Handler: h}, {Name: "a b", Summary: "x", Handler: h}},
+		"keyword not in usage": {{Name: "a", Usage: "[topic] [at HH:MM]", Summary: "x", Handler: h,
+			Options: []bot.Option{{Name: "at", Keyword: "at"}, {Name: "tz", Keyword: "tz"}}}},
+		"keyword on the rest": {{Name: "a", Usage: "[q QUERY]", Summary: "x", Handler: h,
+			Options: []bot.Option{{Name: "q", Keyword: "q", Rest: true}}}},
+		"keyword twice": {{Name: "a", Usage: "[at T]", Summary: "x", Handler: h,
+			Options: []bot.Option{{Name: "at", Keyword: "at"}, {Name: "when", Keyword: "at"}}}},
+		"keyword not a word": {{Name: "a", Usage: "[At T]", Summary: "x", Handler: h,
+			Options: []bot.Option{{Name: "at", Keyword: "At"}}}},
 	} {
 		if _, err := bot.NewRouter(specs); err == nil {
 			t.Errorf("%s: accepted", name)

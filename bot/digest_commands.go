@@ -46,10 +46,10 @@ func (b *Bot) digestSpecs() []CommandSpec {
 				`subscribe cat:cs.CL "language model" at 8:30 tz America/New_York days mon-fri`,
 			},
 			Options: []Option{
-				{Name: "at", Description: "Local time of day, HH:MM (default 09:00)"},
-				{Name: "tz", Description: "IANA time zone, like Europe/Berlin or America/New_York (default UTC)"},
-				{Name: "top", Description: "How many papers a day at most", Type: OptInteger, Min: 1, Max: 10},
-				{Name: "days", Description: "Days of the week: daily, weekdays, mon-fri, mon,wed,fri (default daily)"},
+				{Name: "at", Keyword: "at", Description: "Local time of day, HH:MM (default 09:00)"},
+				{Name: "tz", Keyword: "tz", Description: "IANA time zone, like Europe/Berlin or America/New_York (default UTC)"},
+				{Name: "top", Keyword: "top", Description: "How many papers a day at most", Type: OptInteger, Min: 1, Max: 10},
+				{Name: "days", Keyword: "days", Description: "Days of the week: daily, weekdays, mon-fri, mon,wed,fri (default daily)"},
 				{Name: "topic", Description: "Only papers matching this query (words, \"phrases\", cat:, author:)", Rest: true},
 			},
 			Handler: HandlerFunc(b.subscribe),
@@ -239,9 +239,9 @@ func tokens(s string) []token {
 }
 
 // parseSubscribe reads `[topic] [at HH:MM] [tz Area/City] [top N] [days D]`.
-// The keyword forms may come anywhere; bare values (09:00, Europe/Berlin,
-// 5, mon-fri: what Discord's typed options send) are read before the
-// topic starts. Everything else is the topic query.
+// The keyword forms may come anywhere (Discord's typed options arrive in
+// them: Option.Keyword); bare values (09:00, Europe/Berlin, 5, mon-fri)
+// are read before the topic starts. Everything else is the topic query.
 func parseSubscribe(s string) (subscribeArgs, error) {
 	var a subscribeArgs
 	var topic []string

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/paperbot/paperbot/bot/fault"
@@ -27,6 +28,13 @@ type Option struct {
 	Required    bool
 	// Rest marks the option that takes the rest of the text (a query).
 	Rest bool
+	// Keyword is the word that names the option's value in the text
+	// grammar ("at" in "subscribe at 09:00"): platforms with typed options
+	// (Discord) send the value as "keyword value", so the handler never has
+	// to guess an option by the shape of its value. The value is then one
+	// word (white space inside it is dropped). Empty: the value stands alone.
+	// The command's Usage must show the keyword.
+	Keyword string
 	// Min and Max bound integer options (both 0: unbounded).
 	Min, Max int
 }
@@ -72,6 +80,9 @@ func NewRouter(specs []CommandSpec) (*Router, error) {
 		if s.Handler == nil {
 			return nil, fmt.Errorf("command %q: no handler", s.Name)
 		}
+		if err := checkKeywords(s); err != nil {
+			return nil, err
+		}
 		for _, k := range append([]string{s.Name}, s.Aliases...) {
 			if _, dup := r.byKey[k]; dup {
 				return nil, fmt.Errorf("command %q: %q is already taken", s.Name, k)
@@ -86,6 +97,30 @@ func NewRouter(specs []CommandSpec) (*Router, error) {
 		}
 	}
 	return r, nil
+}
+
+// checkKeywords checks a spec's option keywords: words, not on the Rest
+// option, each used once and shown in the usage (help text).
+func checkKeywords(s CommandSpec) error {
+	usage := strings.Fields(strings.NewReplacer("[", " ", "]", " ", "<", " ", ">", " ", "|", " ").Replace(s.Usage))
+	seen := map[string]bool{}
+	for _, o := range s.Options {
+		if o.Keyword == "" {
+			continue
+		}
+		switch {
+		case !validName(o.Keyword):
+			return fmt.Errorf("command %q, option %q: keyword %q must be 1-32 lowercase letters, digits, - or _", s.Name, o.Name, o.Keyword)
+		case o.Rest:
+			return fmt.Errorf("command %q, option %q: the rest of the line takes no keyword", s.Name, o.Name)
+		case seen[o.Keyword]:
+			return fmt.Errorf("command %q, option %q: keyword %q is already taken", s.Name, o.Name, o.Keyword)
+		case !slices.Contains(usage, o.Keyword):
+			return fmt.Errorf("command %q, option %q: usage %q does not show keyword %q", s.Name, o.Name, s.Usage, o.Keyword)
+		}
+		seen[o.Keyword] = true
+	}
+	return nil
 }
 
 func validName(s string) bool {

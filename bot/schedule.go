@@ -171,25 +171,30 @@ func LoadZone(name string) (*time.Location, error) {
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		// Zone names are case-sensitive; accept "europe/berlin" too.
-		if loc, err2 := time.LoadLocation(zoneCase(name)); err2 == nil {
-			return loc, nil
+		// Zone names are case-sensitive; accept "europe/berlin" too, as the
+		// database spells it (America/Port-au-Prince, Etc/GMT+5).
+		if canon, ok := zoneName(name); ok {
+			if loc, err2 := time.LoadLocation(canon); err2 == nil {
+				return loc, nil
+			}
 		}
 		return nil, fmt.Errorf("%q is not a known time zone (use an IANA name like Europe/Berlin or America/New_York)", name)
 	}
 	return loc, nil
 }
 
-// zoneCase capitalises each word of a zone name: "america/new_york" →
-// "America/New_York".
-func zoneCase(name string) string {
-	b := []byte(strings.ToLower(name))
-	for i := range b {
-		if (i == 0 || strings.IndexByte("/_-", b[i-1]) >= 0) && b[i] >= 'a' && b[i] <= 'z' {
-			b[i] -= 'a' - 'A'
+//go:generate go run ./internal/zonegen -o zonenames.go
+
+// zoneName finds a zone of the database by its name in any case:
+// "america/new_york" → "America/New_York".
+func zoneName(name string) (string, bool) {
+	for z := range strings.Lines(zoneNames) {
+		z = strings.TrimSuffix(z, "\n")
+		if z != "" && strings.EqualFold(z, name) {
+			return z, true
 		}
 	}
-	return string(b)
+	return "", false
 }
 
 // Validate checks a subscription and says which part is wrong.

@@ -435,3 +435,22 @@ func TestSchedulerTimeSkippedOrRepeatedByDST(t *testing.T) {
 		})
 	}
 }
+
+// Every zone of the database is found in lower case, as the database
+// spells it (not by capitalising words: America/Port-au-Prince,
+// Etc/GMT+5, Antarctica/DumontDUrville).
+func TestLoadZoneAnyCase(t *testing.T) {
+	for _, name := range []string{"America/Port-au-Prince", "Etc/GMT+5", "Antarctica/DumontDUrville", "Europe/Isle_of_Man", "America/North_Dakota/New_Salem", "Europe/Berlin"} {
+		for _, in := range []string{name, strings.ToLower(name), strings.ToUpper(name), " " + strings.ToLower(name) + " "} {
+			loc, err := bot.LoadZone(in)
+			if err != nil || loc.String() != name {
+				t.Errorf("LoadZone(%q) = %v, %v; want %s", in, loc, err, name)
+			}
+		}
+	}
+	for _, bad := range []string{"Mars/Olympus", "europe", "europe/", "berlin", "Local", "local"} {
+		if loc, err := bot.LoadZone(bad); err == nil {
+			t.Errorf("LoadZone(%q) = %v, want an error", bad, loc)
+		}
+	}
+}

@@ -184,8 +184,9 @@ type dataOption struct {
 
 // commandLine turns a /papers interaction back into the text line the core's
 // Router reads ("show 2205.13760"): the subcommand's name, then its options
-// in the order the spec declares them, the rest option last. public reports
-// the "public" flag.
+// in the order the spec declares them, each after its keyword when the spec
+// gives one ("subscribe at 9 tz Europe/Berlin"), the rest option last.
+// public reports the "public" flag.
 func commandLine(d commandData, specs []bot.CommandSpec) (line string, public bool) {
 	opts := d.Options
 	var words []string
@@ -227,9 +228,15 @@ func commandLine(d commandData, specs []bot.CommandSpec) (line string, public bo
 		if !ok || v == "" {
 			continue
 		}
-		if o.Rest {
+		switch {
+		case o.Rest:
 			rest = append(rest, v)
-		} else {
+		case o.Keyword != "":
+			// Named as the text grammar names it ("at 9", "tz
+			// Europe/Berlin"): the core reads the option it is, not one
+			// its value looks like. The value is one word there.
+			words = append(words, o.Keyword, strings.Join(strings.Fields(v), ""))
+		default:
 			words = append(words, v)
 		}
 	}

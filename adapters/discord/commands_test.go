@@ -8,6 +8,7 @@ import (
 
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -170,4 +171,111 @@ func TestCommandLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// subscribeRecorder is the digest as the core's subscribe handler sees it:
+// it keeps the subscription it is asked for.
+type subscribeRecorder struct{ got []bot.Subscription }
+
+func (r *subscribeRecorder) Subscribe(_ context.Context, s bot.Subscription) (bot.SubscribeResult, error) {
+	r.got = append(r.got, s)
+	if s.Time == "" {
+		s.Time = "09:00"
+	}
+	if s.Zone == "" {
+		s.Zone = "UTC"
+	}
+	if s.Top == 0 {
+		s.Top = 5
+	}
+	return bot.SubscribeResult{Sub: s, Matching: 1}, nil
+}
+func (r *subscribeRecorder) Unsubscribe(context.Context, string, string) (bot.Subscription, error) {
+	return bot.Subscription{}, fault.New(fault.NotFound, "none")
+}
+func (r *subscribeRecorder) Subscriptions(context.Context, string, string) ([]bot.Subscription, error) {
+	return nil, nil
+}
+func (r *subscribeRecorder) Status(context.Context, string, string) (bot.DigestStatus, error) {
+	return bot.DigestStatus{}, fault.New(fault.NotFound, "none")
+}
+func (r *subscribeRecorder) Preview(context.Context, string, string) (bot.DigestPreview, error) {
+	return bot.DigestPreview{}, fault.New(fault.NotFound, "none")
+}
+
+// Each typed option of /papers subscribe reaches the core as the option it
+// is: the interaction's line, through the core's router, to the
+// subscription the digest is asked for. A value is never taken for another
+// option because of its shape (at:9 is not top 9, days:sat is not a topic).
+func TestSubscribeOptionsReachTheCore(t *testing.T) {
+	str := func(name, v string) dataOption {
+		raw, _ := json.Marshal(v)
+		return dataOption{Name: name, Type: optString, Value: raw}
+	}
+	integer := func(name string, v int) dataOption {
+		raw, _ := json.Marshal(v)
+		return dataOption{Name: name, Type: optInteger, Value: raw}
+	}
+	tests := []struct {
+		name    string
+		options []dataOption
+		want    bot.Subscription // Time, Zone, Top, Days, Topic
+		wantErr string
+	}{
+		{"at 9 is the time, not top 9", []dataOption{str("at", "9")}, bot.Subscription{Time: "09:00"}, ""},
+		{"at 17 is the time", []dataOption{str("at", "17")}, bot.Subscription{Time: "17:00"}, ""},
+		{"at with a space before am", []dataOption{str("at", "9 am")}, bot.Subscription{Time: "09:00"}, ""},
+		{"at 8:30", []dataOption{str("at", "8:30")}, bot.Subscription{Time: "08:30"}, ""},
+		{"an impossible time is an error", []dataOption{str("at", "25:00")}, bot.Subscription{}, "time"},
+		{"tz in lower case", []dataOption{str("tz", "europe/berlin")}, bot.Subscription{Zone: "Europe/Berlin"}, ""},
+		{"tz spelt as the database spells it", []dataOption{str("tz", "america/port-au-prince")}, bot.Subscription{Zone: "America/Port-au-Prince"}, ""},
+		{"tz UTC", []dataOption{str("tz", "utc")}, bot.Subscription{Zone: "UTC"}, ""},
+		{"an unknown zone is an error", []dataOption{str("tz", "Mars/Olympus")}, bot.Subscription{}, "not a known time zone"},
+		{"top", []dataOption{integer("top", 3)}, bot.Subscription{Top: 3}, ""},
+		{"days sat is days, not a topic", []dataOption{str("days", "sat")}, bot.Subscription{Days: mustDays(t, "sat")}, ""},
+		{"days with spaces", []dataOption{str("days", "mon, wed")}, bot.Subscription{Days: mustDays(t, "mon,wed")}, ""},
+		{"days mon-fri", []dataOption{str("days", "mon-fri")}, bot.Subscription{Days: mustDays(t, "mon-fri")}, ""},
+		{"topic alone", []dataOption{str("topic", "protein design")}, bot.Subscription{Topic: "protein design"}, ""},
+		{"a topic that looks like a day stays the topic", []dataOption{str("topic", "sat solvers")}, bot.Subscription{Topic: "sat solvers"}, ""},
+		{"everything, in any order", []dataOption{
+			str("topic", "diffusion models"), str("days", "weekdays"), integer("top", 2), str("tz", "america/new_york"), str("at", "7"),
+		}, bot.Subscription{Time: "07:00", Zone: "America/New_York", Top: 2, Days: mustDays(t, "weekdays"), Topic: "diffusion models"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dig := &subscribeRecorder{}
+			core, err := bot.New(bot.Config{Searcher: nullSearcher{}, Digest: dig})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sub := dataOption{Name: "subscribe", Type: optSubcommand, Options: tt.options}
+			line, _ := commandLine(commandData{Name: "papers", Options: []dataOption{sub}}, core.Commands())
+			rec := &bottest.Recorder{}
+			req := &bot.Request{Platform: "discord", Team: "G1", Channel: "C1", User: "U1", Text: line}
+			_ = core.Handle(t.Context(), req, rec)
+			if tt.wantErr != "" {
+				if len(dig.got) != 0 || !strings.Contains(rec.Text(), tt.wantErr) {
+					t.Fatalf("line %q: subscribed %+v, replied %q; want an error about %q", line, dig.got, rec.Text(), tt.wantErr)
+				}
+				return
+			}
+			if len(dig.got) != 1 {
+				t.Fatalf("line %q: no subscription; replied %q", line, rec.Text())
+			}
+			g := dig.got[0]
+			got := bot.Subscription{Time: g.Time, Zone: g.Zone, Top: g.Top, Days: g.Days, Topic: g.Topic}
+			if got != tt.want {
+				t.Errorf("line %q: subscription %+v, want %+v", line, got, tt.want)
+			}
+		})
+	}
+}
+
+func mustDays(t *testing.T, s string) bot.Weekdays {
+	t.Helper()
+	d, err := bot.ParseDays(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
