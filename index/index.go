@@ -350,8 +350,6 @@ func (ix *Index) document(p *paper.Paper) (*document.Document, error) {
 		}
 	}
 	doc.AddField(document.NewNumericFieldWithIndexingOptions(fTrending, nil, p.Trending, optSort))
-	doc.AddField(document.NewNumericFieldWithIndexingOptions(fUpvotes, nil, float64(p.Upvotes), optSort))
-	doc.AddField(document.NewNumericFieldWithIndexingOptions(fStars, nil, float64(p.Stars), optSort))
 	doc.AddField(document.NewTextFieldWithIndexingOptions(fSource, nil, src, optStored))
 	return doc, nil
 }

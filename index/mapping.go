@@ -17,7 +17,11 @@ import (
 // MappingVersion identifies the index layout this build writes and reads.
 // Bump it with every change to the mapping or to how documents are built;
 // Open then rebuilds (or refuses) indexes written by another version.
-const MappingVersion = 1
+//
+//	1: the first
+//	2: upvotes and stars no longer indexed (they are only ever read from the
+//	   stored record; their numeric terms cost ingest time for nothing)
+const MappingVersion = 2
 
 // Field names in the index.
 const (
@@ -29,8 +33,6 @@ const (
 	fCats      = "categories"
 	fPublished = "published"
 	fTrending  = "trending"
-	fUpvotes   = "upvotes"
-	fStars     = "stars"
 	fSource    = "_src" // the whole record as JSON, stored only
 )
 
@@ -135,8 +137,6 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fCats, keyword())
 	doc.AddFieldMappingsAt(fPublished, date)
 	doc.AddFieldMappingsAt(fTrending, number())
-	doc.AddFieldMappingsAt(fUpvotes, number())
-	doc.AddFieldMappingsAt(fStars, number())
 	doc.AddFieldMappingsAt(fSource, stored)
 	im.DefaultMapping = doc
 	if err := im.Validate(); err != nil {

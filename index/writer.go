@@ -37,13 +37,23 @@ type Writer struct {
 	seen    map[string]struct{} // ids flushed in this run (fresh index only)
 	written int
 	err     error
-	// inflight delivers the outcome of the batch being written in the
-	// background, of inflightN papers; nil when there is none.
-	inflight  chan error
-	inflightN int
-	// persisted reports the persistence of the last batch written (in
-	// Bulk mode a batch returns before it is on disk; Close waits).
-	persisted chan error
+	// inflight are the batches being written in the background, oldest
+	// first.
+	inflight []flight
+	// persisted report when each batch written is on disk (in Bulk mode a
+	// batch returns before that; Close waits for them all).
+	persisted []chan error
+}
+
+// maxInflight is how many batches are written at once. Bleve builds a
+// batch's segment on the goroutine that writes it, so two writes keep two
+// cores busy (measured: about 40% more papers/s than one at a time).
+const maxInflight = 2
+
+// flight is a batch being written.
+type flight struct {
+	done chan error // the write's outcome
+	n    int        // papers in it
 }
 
 // NewWriter starts a batch writer.
@@ -107,13 +117,15 @@ func (w *Writer) Flush() error {
 		w.err = err
 		return err
 	}
-	if err := w.wait(); err != nil {
-		return err
+	for len(w.inflight) >= maxInflight {
+		if err := w.waitOldest(); err != nil {
+			return err
+		}
 	}
 	persisted := make(chan error, 1)
 	b.SetPersistedCallback(func(err error) { persisted <- err })
-	w.persisted = persisted
-	w.inflight, w.inflightN = w.ix.writeInBackground(b, ids), len(ids)
+	w.persisted = append(w.persisted, persisted)
+	w.inflight = append(w.inflight, flight{done: w.ix.writeInBackground(b, ids), n: len(ids)})
 	clear(w.pending)
 	w.order = w.order[:0]
 	return nil
@@ -155,49 +167,48 @@ func (w *Writer) assemble() (*bleve.Batch, []string, error) {
 	return b, slices.Clone(w.order), nil
 }
 
-// wait waits for the batch in flight, if any.
-func (w *Writer) wait() error {
-	if w.inflight == nil {
-		return nil
-	}
-	err := <-w.inflight
-	n := w.inflightN
-	w.inflight, w.inflightN = nil, 0
+// waitOldest waits for the oldest batch in flight to be written.
+func (w *Writer) waitOldest() error {
+	f := w.inflight[0]
+	err := <-f.done
 	if err != nil {
-		w.err = fmt.Errorf("writing a batch of %d papers: %w", n, err)
+		w.err = fmt.Errorf("writing a batch of %d papers: %w", f.n, err)
 		return w.err
 	}
-	w.written += n
+	w.written += f.n
 	if w.opts.OnFlush != nil {
 		w.opts.OnFlush(w.written)
 	}
+	w.inflight = w.inflight[1:]
 	return nil
 }
 
 // Close flushes what is queued, waits for the batches in flight and then
-// until the last is on disk (in Bulk mode the index would otherwise drop
-// the last batches when it closes).
+// until they are on disk (in Bulk mode the index would otherwise drop the
+// last batches when it closes).
 func (w *Writer) Close() error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if err := w.wait(); err != nil {
-		return err
-	}
-	if w.persisted == nil {
-		return nil
-	}
-	select {
-	case err := <-w.persisted:
-		w.persisted = nil
-		if err != nil {
-			w.err = fmt.Errorf("persisting the last batch: %w", err)
-			return w.err
+	for len(w.inflight) > 0 {
+		if err := w.waitOldest(); err != nil {
+			return err
 		}
-		return nil
-	case <-w.ctx.Done():
-		return w.ctx.Err()
 	}
+	// Every batch's persistence: written at once, they may land out of order.
+	for len(w.persisted) > 0 {
+		select {
+		case err := <-w.persisted[0]:
+			if err != nil {
+				w.err = fmt.Errorf("persisting a batch: %w", err)
+				return w.err
+			}
+			w.persisted = w.persisted[1:]
+		case <-w.ctx.Done():
+			return w.ctx.Err()
+		}
+	}
+	return nil
 }
 
 // writeInBackground writes a batch on its own goroutine and delivers the

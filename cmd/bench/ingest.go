@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
@@ -167,6 +168,8 @@ func countIndexed(ctx context.Context, engine, path string) (int, error) {
 }
 
 func ingestPaperbot(ctx context.Context, corpus, dir string, limit int, wo index.WriterOptions) (int, int, error) {
+	// As `paperbot ingest` does (cmd/paperbot/ingest.go).
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	ix, err := index.Open(dir, index.Options{Bulk: true})
 	if err != nil {
 		return 0, 0, err
