@@ -155,10 +155,29 @@ type Discussion struct {
 	Started  time.Time
 }
 
+// Scope is whose discussions a requester may see: those started on the
+// same platform, in the same Slack workspace or Discord guild. A thread
+// elsewhere is none of the requester's business (its link does not open
+// for them, and its channel's name may be private); the console sees only
+// the console's threads.
+type Scope struct {
+	Platform string
+	// Team is the Slack team id or Discord guild id ("" for the console
+	// and Discord DMs).
+	Team string
+}
+
+// Scope is the scope of the person who made the request.
+func (r *Request) Scope() Scope { return Scope{Platform: r.Platform, Team: r.Team} }
+
+// Sees reports whether a requester in scope s may see discussion d.
+func (s Scope) Sees(d Discussion) bool { return d.Platform == s.Platform && d.Team == s.Team }
+
 // Discussions remembers the threads started for papers.
 type Discussions interface {
-	// DiscussionsOf returns the known threads about each of the given papers.
-	DiscussionsOf(ctx context.Context, paperIDs ...string) (map[string][]Discussion, error)
+	// DiscussionsOf returns the known threads about each of the given
+	// papers that a requester in scope may see (Scope.Sees).
+	DiscussionsOf(ctx context.Context, scope Scope, paperIDs ...string) (map[string][]Discussion, error)
 }
 
 // Clock tells the time. Tests inject a fake one.

@@ -157,15 +157,15 @@ func (b *Bot) search(ctx context.Context, req *Request, rw Responder) error {
 		return err
 	}
 	if res.Exact && len(res.Hits) == 1 {
-		return b.replyPaper(ctx, rw, res.Hits[0].Paper)
+		return b.replyPaper(ctx, req, rw, res.Hits[0].Paper)
 	}
 	if res.Exact && len(res.Hits) == 0 {
 		// An id or URL that is not indexed: try to fetch it.
 		if id, ok := paper.ParseArxivID(req.Args); ok {
-			return b.showID(ctx, rw, id)
+			return b.showID(ctx, req, rw, id)
 		}
 	}
-	disc := b.discussions(ctx, res.Hits)
+	disc := b.discussions(ctx, req, res.Hits)
 	return rw.Reply(ctx, ResultsMessage(fmt.Sprintf("Papers matching “%s”", truncateRunes(req.Args, 80)), res, disc, b.cfg.CommandName))
 }
 
@@ -180,10 +180,10 @@ func (b *Bot) show(ctx context.Context, req *Request, rw Responder) error {
 			return fault.New(fault.Invalid, "%q is not an arXiv id or URL (like 2205.13760 or https://arxiv.org/abs/2205.13760)", truncateRunes(req.Args, 60))
 		}
 	}
-	return b.showID(ctx, rw, id)
+	return b.showID(ctx, req, rw, id)
 }
 
-func (b *Bot) showID(ctx context.Context, rw Responder, id string) error {
+func (b *Bot) showID(ctx context.Context, req *Request, rw Responder, id string) error {
 	p, err := b.cfg.Searcher.Lookup(ctx, id)
 	if fault.Is(err, fault.NotFound) && b.cfg.Fetcher != nil && b.cfg.Indexer != nil && paper.IsArxivID(id) {
 		p, err = b.cfg.Fetcher.Fetch(ctx, id)
@@ -199,11 +199,11 @@ func (b *Bot) showID(ctx context.Context, rw Responder, id string) error {
 		}
 		return err
 	}
-	return b.replyPaper(ctx, rw, p)
+	return b.replyPaper(ctx, req, rw, p)
 }
 
-func (b *Bot) replyPaper(ctx context.Context, rw Responder, p paper.Paper) error {
-	disc := b.discussions(ctx, []paper.Hit{{Paper: p}})
+func (b *Bot) replyPaper(ctx context.Context, req *Request, rw Responder, p paper.Paper) error {
+	disc := b.discussions(ctx, req, []paper.Hit{{Paper: p}})
 	return rw.Reply(ctx, PaperMessage(p, disc[p.ID]))
 }
 
@@ -223,7 +223,7 @@ func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
 	if err != nil {
 		return err
 	}
-	disc := b.discussions(ctx, res.Hits)
+	disc := b.discussions(ctx, req, res.Hits)
 	return rw.Reply(ctx, ResultsMessage("Papers similar to “"+truncateRunes(p.Title, 120)+"”", res, disc, b.cfg.CommandName))
 }
 
@@ -236,7 +236,7 @@ func (b *Bot) trending(ctx context.Context, req *Request, rw Responder) error {
 	if req.Args != "" {
 		title += " on “" + truncateRunes(req.Args, 80) + "”"
 	}
-	disc := b.discussions(ctx, res.Hits)
+	disc := b.discussions(ctx, req, res.Hits)
 	return rw.Reply(ctx, ResultsMessage(title, res, disc, b.cfg.CommandName))
 }
 
@@ -244,8 +244,9 @@ func (b *Bot) help(ctx context.Context, req *Request, rw Responder) error {
 	return rw.Reply(ctx, HelpMessage(b.cfg.CommandName, b.router.Specs()))
 }
 
-// discussions looks up remembered threads; a failure only loses the links.
-func (b *Bot) discussions(ctx context.Context, hits []paper.Hit) map[string][]Discussion {
+// discussions looks up the remembered threads the requester may see (their
+// platform and workspace or guild); a failure only loses the links.
+func (b *Bot) discussions(ctx context.Context, req *Request, hits []paper.Hit) map[string][]Discussion {
 	if b.cfg.Discussions == nil || len(hits) == 0 {
 		return nil
 	}
@@ -253,7 +254,7 @@ func (b *Bot) discussions(ctx context.Context, hits []paper.Hit) map[string][]Di
 	for i, h := range hits {
 		ids[i] = h.Paper.ID
 	}
-	d, err := b.cfg.Discussions.DiscussionsOf(ctx, ids...)
+	d, err := b.cfg.Discussions.DiscussionsOf(ctx, req.Scope(), ids...)
 	if err != nil {
 		b.cfg.Logger.WarnContext(ctx, "looking up discussions", "err", err)
 		return nil

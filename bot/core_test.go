@@ -213,7 +213,7 @@ func TestSearchCommand(t *testing.T) {
 		DidYouMean: "tranception",
 		Fuzzy:      true,
 	}}
-	disc := discussions{"2205.13760": {{PaperID: "2205.13760", ChannelName: "ml-papers", URL: "https://chat/t/1", Replies: 12}}}
+	disc := discussions{"2205.13760": {{PaperID: "2205.13760", Platform: "test", ChannelName: "ml-papers", URL: "https://chat/t/1", Replies: 12}}}
 	b := newBot(t, bot.Config{Searcher: s, Discussions: disc, PageSize: 3})
 	m, err := ask(t, b, "tranceptoin")
 	if err != nil {
@@ -259,12 +259,82 @@ func TestSearchCommand(t *testing.T) {
 
 type discussions map[string][]bot.Discussion
 
-func (d discussions) DiscussionsOf(_ context.Context, ids ...string) (map[string][]bot.Discussion, error) {
+func (d discussions) DiscussionsOf(_ context.Context, scope bot.Scope, ids ...string) (map[string][]bot.Discussion, error) {
 	out := map[string][]bot.Discussion{}
 	for _, id := range ids {
-		out[id] = d[id]
+		for _, x := range d[id] {
+			if scope.Sees(x) {
+				out[id] = append(out[id], x)
+			}
+		}
 	}
 	return out, nil
+}
+
+// scopeRecorder keeps the scopes discussions are asked for in.
+type scopeRecorder struct {
+	discussions
+	scopes []bot.Scope
+}
+
+func (r *scopeRecorder) DiscussionsOf(ctx context.Context, scope bot.Scope, ids ...string) (map[string][]bot.Discussion, error) {
+	r.scopes = append(r.scopes, scope)
+	return r.discussions.DiscussionsOf(ctx, scope, ids...)
+}
+
+// Every command that shows papers asks for the discussions the requester
+// may see: a Slack workspace's thread (its permalink, its private
+// channel's name) is not shown on Discord, in another workspace or in the
+// console, and the console sees the console's threads.
+func TestDiscussionsInTheRequestersScope(t *testing.T) {
+	p := paper.Paper{ID: "2205.13760", Title: "Tranception", URL: "https://arxiv.org/abs/2205.13760"}
+	s := &coreSearcher{results: paper.Results{Hits: []paper.Hit{{Paper: p}}, Total: 1}, papers: map[string]paper.Paper{p.ID: p}}
+	rec := &scopeRecorder{discussions: discussions{p.ID: {
+		{PaperID: p.ID, Platform: "slack", Team: "T1", ChannelName: "secret-slack", URL: "https://t1.slack.com/archives/C1/p1"},
+		{PaperID: p.ID, Platform: "discord", Team: "G1", ChannelName: "papers-g1", URL: "https://discord.com/channels/G1/1"},
+		{PaperID: p.ID, Platform: "discord", Team: "G2", ChannelName: "secret-g2", URL: "https://discord.com/channels/G2/2"},
+		{PaperID: p.ID, Platform: "console", ChannelName: "console", URL: "console:1"},
+	}}}
+	b := newBot(t, bot.Config{Searcher: s, Discussions: rec})
+	requesters := []struct {
+		scope bot.Scope
+		sees  string
+	}{
+		{bot.Scope{Platform: "discord", Team: "G1"}, "papers-g1"},
+		{bot.Scope{Platform: "slack", Team: "T1"}, "secret-slack"},
+		{bot.Scope{Platform: "slack", Team: "T9"}, ""},
+		{bot.Scope{Platform: "discord"}, ""}, // a DM
+		{bot.Scope{Platform: "console"}, "#console"},
+	}
+	for _, who := range requesters {
+		for _, cmd := range []string{"show 2205.13760", "2205.13760", "tranception", "similar 2205.13760", "trending"} {
+			rec.scopes = nil
+			out := &bottest.Recorder{}
+			req := &bot.Request{Platform: who.scope.Platform, Team: who.scope.Team, Channel: "C1", Text: cmd}
+			if err := b.Handle(t.Context(), req, out); err != nil {
+				t.Fatalf("%+v %q: %v", who.scope, cmd, err)
+			}
+			if len(rec.scopes) == 0 || rec.scopes[0] != who.scope {
+				t.Errorf("%+v %q: discussions asked in scopes %+v", who.scope, cmd, rec.scopes)
+			}
+			var shown []string
+			for _, m := range out.Replies() {
+				for _, sec := range m.Sections {
+					for _, l := range sec.Links {
+						if strings.HasPrefix(l.Label, "Discussed in") {
+							shown = append(shown, l.Label+" "+l.URL)
+						}
+					}
+				}
+			}
+			switch {
+			case who.sees == "" && len(shown) > 0:
+				t.Errorf("%+v %q: shown %q, want no discussion", who.scope, cmd, shown)
+			case who.sees != "" && (len(shown) != 1 || !strings.Contains(shown[0], who.sees)):
+				t.Errorf("%+v %q: shown %q, want only %s", who.scope, cmd, shown, who.sees)
+			}
+		}
+	}
 }
 
 type fetcher struct {

@@ -128,7 +128,7 @@ func TestDigestFaultInjection(t *testing.T) {
 					}
 					checkExactlyOnce(t, e.plat.Calls(), want)
 
-					disc, err := e.db.DiscussionsOf(t.Context(), want...)
+					disc, err := e.db.AllDiscussionsOf(t.Context(), want...)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -85,7 +85,7 @@ func openStore(t *testing.T) *store.DB {
 
 func replies(t *testing.T, db *store.DB, id string) int {
 	t.Helper()
-	ds, err := db.DiscussionsOf(t.Context(), id)
+	ds, err := db.AllDiscussionsOf(t.Context(), id)
 	if err != nil || len(ds[id]) != 1 {
 		t.Fatalf("discussions of %s: %+v %v", id, ds, err)
 	}

@@ -30,7 +30,9 @@ type Subscription struct {
 	// Platform is slack, discord or console.
 	Platform string `yaml:"platform"`
 	// Team is the Slack team id (T…); Guild is the Discord server id
-	// (either name may be used). Optional: used for links and listings.
+	// (either name may be used). Optional, but a discussion link shows
+	// only in its own workspace or guild: without it, this channel's
+	// "Discussed in" links show nowhere.
 	Team  string `yaml:"team"`
 	Guild string `yaml:"guild"`
 	// Channel is the channel id to post to (Slack C…, a Discord channel

@@ -371,7 +371,7 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 	if err != nil || st.Counted != 2 || st.Changed != 1 {
 		t.Fatalf("refresh %+v, %v; want 2 counted, 1 changed", st, err)
 	}
-	disc, err := e.st.DiscussionsOf(t.Context(), first.Paper.ID, second.Paper.ID)
+	disc, err := e.st.AllDiscussionsOf(t.Context(), first.Paper.ID, second.Paper.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

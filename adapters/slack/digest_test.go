@@ -259,7 +259,7 @@ func checkDigestDay(t *testing.T, db *store.DB, posted []fakeMessage, channel, d
 			t.Errorf("%s: %d thread replies (%+v), want exactly one with the thread's key", p.Paper.ID, len(r), r)
 		}
 	}
-	disc, err := db.DiscussionsOf(t.Context(), ids...)
+	disc, err := db.AllDiscussionsOf(t.Context(), ids...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 	if err != nil || st.Counted != 2 || st.Changed != 1 {
 		t.Fatalf("refresh %+v, %v; want 2 counted, 1 changed", st, err)
 	}
-	disc, err := e.st.DiscussionsOf(t.Context(), first.Paper.ID, second.Paper.ID)
+	disc, err := e.st.AllDiscussionsOf(t.Context(), first.Paper.ID, second.Paper.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

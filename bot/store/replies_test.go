@@ -57,7 +57,7 @@ func TestReplyCounts(t *testing.T) {
 	}
 	db.Close()
 	db = open(t, path)
-	got, err := db.DiscussionsOf(ctx, "b")
+	got, err := db.AllDiscussionsOf(ctx, "b")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +72,11 @@ func TestReplyCounts(t *testing.T) {
 	if ok, err := db.SetReplies(ctx, b, 3); !ok || err != nil {
 		t.Fatalf("SetReplies down: %v %v", ok, err)
 	}
-	if got, _ := db.DiscussionsOf(ctx, "b"); got["b"][0].Replies != 3 {
+	if got, _ := db.AllDiscussionsOf(ctx, "b"); got["b"][0].Replies != 3 {
 		t.Errorf("replies %d, want 3", got["b"][0].Replies)
 	}
 	// Only that thread changed.
-	if got, _ := db.DiscussionsOf(ctx, "c", "a"); got["c"][0].Replies != 0 || got["a"][0].Replies != 0 {
+	if got, _ := db.AllDiscussionsOf(ctx, "c", "a"); got["c"][0].Replies != 0 || got["a"][0].Replies != 0 {
 		t.Errorf("other discussions changed: %+v", got)
 	}
 

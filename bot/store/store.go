@@ -436,22 +436,39 @@ func (s *DB) FirstSeen(ctx context.Context, platform, channel string, ids []stri
 	return out, empty(err)
 }
 
-// DiscussionsOf returns the remembered threads of each paper, oldest first.
-func (s *DB) DiscussionsOf(ctx context.Context, paperIDs ...string) (map[string][]bot.Discussion, error) {
+// DiscussionsOf returns the remembered threads of each paper that a
+// requester in scope may see (started on the same platform, in the same
+// workspace or guild), oldest first.
+func (s *DB) DiscussionsOf(ctx context.Context, scope bot.Scope, paperIDs ...string) (map[string][]bot.Discussion, error) {
+	return s.discussionsOf(ctx, scope.Sees, paperIDs)
+}
+
+// AllDiscussionsOf returns the remembered threads of each paper on every
+// platform, oldest first: for the team's engagement in the trending score,
+// never for showing to a requester (DiscussionsOf).
+func (s *DB) AllDiscussionsOf(ctx context.Context, paperIDs ...string) (map[string][]bot.Discussion, error) {
+	return s.discussionsOf(ctx, func(bot.Discussion) bool { return true }, paperIDs)
+}
+
+func (s *DB) discussionsOf(ctx context.Context, keep func(bot.Discussion) bool, paperIDs []string) (map[string][]bot.Discussion, error) {
 	out := map[string][]bot.Discussion{}
+	done := map[string]bool{}
 	err := s.view(ctx, "reading discussions", func(tx *bolt.Tx) error {
 		c := tx.Bucket(bDiscussions).Cursor()
 		for _, id := range paperIDs {
-			if id == "" || out[id] != nil {
+			if id == "" || done[id] {
 				continue
 			}
+			done[id] = true
 			p := prefix(id)
 			for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
 				var d bot.Discussion
 				if err := json.Unmarshal(v, &d); err != nil {
 					return fmt.Errorf("discussion %q: %w", k, err)
 				}
-				out[id] = append(out[id], d)
+				if keep(d) {
+					out[id] = append(out[id], d)
+				}
 			}
 			slices.SortStableFunc(out[id], func(a, b bot.Discussion) int { return a.Started.Compare(b.Started) })
 		}

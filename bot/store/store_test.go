@@ -153,7 +153,7 @@ func TestLedger(t *testing.T) {
 	}
 
 	// Discussions: one per started thread, with the channel's name.
-	disc, err := db.DiscussionsOf(ctx, "a", "b", "nope")
+	disc, err := db.DiscussionsOf(ctx, bot.Scope{Platform: "slack", Team: "T1"}, "a", "b", "nope")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,5 +235,46 @@ func TestNotADatabase(t *testing.T) {
 	}
 	if _, err := store.Open(path, store.Options{}); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("open of a text file: %v", err)
+	}
+}
+
+// A requester sees the discussions of their own platform and workspace or
+// guild only: a Slack workspace's thread (its permalink, its channel's
+// name) is not shown on Discord, in another workspace or in the console.
+func TestDiscussionsStayInTheirScope(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "state.db"))
+	ctx := t.Context()
+	t0 := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
+	scope := func(platform, team string) bot.Scope { return bot.Scope{Platform: platform, Team: team} }
+	where := []bot.Scope{scope("slack", "T1"), scope("slack", "T2"), scope("discord", "G1"), scope("discord", "G2"), scope("console", "")}
+	for i, sc := range where {
+		d := day("2025-05-05", bot.DayDone, threaded("a", t0.Add(time.Duration(i)*time.Minute)))
+		d.Platform, d.Team, d.Channel, d.ChannelName = sc.Platform, sc.Team, "C-"+sc.Platform+sc.Team, "private-"+sc.Platform+sc.Team
+		if err := db.SaveDay(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sc := range append(where, scope("slack", ""), scope("discord", ""), scope("slack", "T3"), scope("", "")) {
+		got, err := db.DiscussionsOf(ctx, sc, "a", "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		if slices.Contains(where, sc) {
+			want = 1
+		}
+		if len(got["a"]) != want {
+			t.Errorf("%+v sees %+v, want %d discussion", sc, got["a"], want)
+			continue
+		}
+		for _, d := range got["a"] {
+			if d.Platform != sc.Platform || d.Team != sc.Team || d.ChannelName != "private-"+sc.Platform+sc.Team {
+				t.Errorf("%+v sees %+v", sc, d)
+			}
+		}
+	}
+	all, err := db.AllDiscussionsOf(ctx, "a")
+	if err != nil || len(all["a"]) != len(where) {
+		t.Errorf("all discussions: %d, %v; want %d", len(all["a"]), err, len(where))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
 )
@@ -17,6 +18,9 @@ type app struct {
 	log *slog.Logger
 	ix  *index.Index
 	bot *bot.Bot
+	// state is the state store (subscriptions, the post ledger,
+	// discussions), opened by setupDigest.
+	state *store.DB
 
 	// posters are the running adapters, for unprompted posts (the digest).
 	posters []bot.Poster

@@ -36,6 +36,7 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 	if err := d.SyncConfig(ctx, configSubscriptions(a.cfg)); err != nil {
 		return fmt.Errorf("%s: %w", configName(a.cfg), err)
 	}
+	a.state = db
 	bc.Discussions = db
 	bc.Digest = d
 	a.jobs = append(a.jobs, func(ctx context.Context) error {

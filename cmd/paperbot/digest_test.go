@@ -204,13 +204,21 @@ func TestSetupDigestWiring(t *testing.T) {
 	if len(calls) != 5 || calls[0].Message.Kind != bot.KindDigestHeader || calls[2].Op != "thread" {
 		t.Fatalf("calls %+v", calls)
 	}
-	// The thread is remembered: /papers show links to it.
+	// The thread is remembered: /papers show on its platform links to it.
 	id := calls[1].Message.Sections[0].PaperID
 	rec = bottest.Recorder{}
-	if err := a.bot.Handle(t.Context(), &bot.Request{Platform: "console", Text: "show " + id}, &rec); err != nil {
+	if err := a.bot.Handle(t.Context(), &bot.Request{Platform: "fake", Text: "show " + id}, &rec); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(rec.Text(), "Discussed in #fake-papers") {
 		t.Errorf("show %s:\n%s", id, rec.Text())
+	}
+	// The console does not see another platform's thread.
+	rec = bottest.Recorder{}
+	if err := a.bot.Handle(t.Context(), &bot.Request{Platform: "console", Text: "show " + id}, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(rec.Text(), "Discussed in") {
+		t.Errorf("console show %s:\n%s", id, rec.Text())
 	}
 }

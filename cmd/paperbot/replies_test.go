@@ -159,7 +159,7 @@ func TestThreadRepliesRaiseTrending(t *testing.T) {
 		t.Errorf("%s: replies %d, trending %v; want 3 and %v", beta, p.Replies, p.Trending, want)
 	}
 	var rec bottest.Recorder
-	if err := b.Handle(ctx, &bot.Request{Platform: "console", Text: "show " + beta}, &rec); err != nil {
+	if err := b.Handle(ctx, &bot.Request{Platform: "fake", Text: "show " + beta}, &rec); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(rec.Text(), "Discussed in #ml-papers (3 replies)") {
@@ -235,7 +235,7 @@ func TestServeRefreshesReplies(t *testing.T) {
 	wg.Wait()
 
 	var rec bottest.Recorder
-	if err := a.bot.Handle(t.Context(), &bot.Request{Platform: "console", Text: "show " + id}, &rec); err != nil {
+	if err := a.bot.Handle(t.Context(), &bot.Request{Platform: "fake", Text: "show " + id}, &rec); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(rec.Text(), "Discussed in #ml-papers (12 replies)") {

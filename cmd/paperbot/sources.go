@@ -19,13 +19,16 @@ import (
 // setupSources prepares the configured paper sources: the arXiv fetcher for
 // `show` of unknown ids (bc.Fetcher) and the refresh jobs (a.jobs).
 func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
-	s, err := newSources(sourceDeps{
-		cfg:         &a.cfg.Src,
-		index:       a.ix,
-		discussions: bc.Discussions, // set by setupDigest, which runs first
-		clock:       sources.SystemClock{},
-		log:         a.log,
-	})
+	deps := sourceDeps{
+		cfg:   &a.cfg.Src,
+		index: a.ix,
+		clock: sources.SystemClock{},
+		log:   a.log,
+	}
+	if a.state != nil { // opened by setupDigest, which runs first
+		deps.discussions = a.state
+	}
+	s, err := newSources(deps)
 	if err != nil {
 		return err
 	}
@@ -52,9 +55,15 @@ type sourceIndex interface {
 type sourceDeps struct {
 	cfg         *configs.SourcesConf
 	index       sourceIndex
-	discussions bot.Discussions // nil: no team engagement in the score
+	discussions engagement // nil: no team engagement in the score
 	clock       sources.Clock
 	log         *slog.Logger
+}
+
+// engagement is the team's discussions of papers on every platform, as
+// the trending score counts them (the state store).
+type engagement interface {
+	AllDiscussionsOf(ctx context.Context, paperIDs ...string) (map[string][]bot.Discussion, error)
 }
 
 // configuredSources are the fetcher and jobs built from the configuration.
@@ -263,7 +272,7 @@ func rescore(ctx context.Context, d sourceDeps, days int) (int, error) {
 			for i, p := range chunk {
 				ids[i] = p.ID
 			}
-			disc, err := d.discussions.DiscussionsOf(ctx, ids...)
+			disc, err := d.discussions.AllDiscussionsOf(ctx, ids...)
 			if err != nil {
 				d.log.Warn("reading discussions for the trending score", "source", "index", "err", err)
 				break

@@ -201,7 +201,7 @@ func TestShowWithoutSourcesStaysOffline(t *testing.T) {
 // fakeDiscussions is the digest store as the score sees it.
 type fakeDiscussions map[string]int
 
-func (f fakeDiscussions) DiscussionsOf(ctx context.Context, ids ...string) (map[string][]bot.Discussion, error) {
+func (f fakeDiscussions) AllDiscussionsOf(ctx context.Context, ids ...string) (map[string][]bot.Discussion, error) {
 	out := map[string][]bot.Discussion{}
 	for _, id := range ids {
 		if n, ok := f[id]; ok {
