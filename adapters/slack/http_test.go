@@ -3,7 +3,9 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +18,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/configs"
 )
 
 // fakeSearcher knows two papers.
@@ -415,4 +418,96 @@ func TestResponseURLExpires(t *testing.T) {
 	if len(sink.got) != 0 {
 		t.Errorf("an expired response_url was used")
 	}
+}
+
+// syncBuffer is a log sink that goroutines share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.WriteString(string(p))
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A response_url lets whoever holds it post into the channel for 30
+// minutes: when it cannot be reached, neither the error nor any log (the
+// adapter's, the core's Logging middleware) quotes it, and a malformed one
+// is refused without being echoed.
+func TestResponseURLNeverLogged(t *testing.T) {
+	const secretPath = "/commands/T1/1234/SECRET-CAPABILITY-TOKEN"
+	// A server that is gone: the HTTP client fails with a *url.Error,
+	// which quotes the whole URL.
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	responseURL := gone.URL + secretPath
+
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	a, err := New(Options{
+		Mode: ModeHTTP, BotToken: configs.NewSecret("xoxb-test"), SigningSecret: configs.NewSecret(testSecret),
+		APIURL: api.URL(), Clock: clock, Sleep: clock.Sleep, Logger: log,
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := bot.New(bot.Config{Searcher: fakeSearcher{}, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaks := func(what, s string) {
+		t.Helper()
+		if strings.Contains(s, "SECRET-CAPABILITY-TOKEN") || strings.Contains(s, "/commands/T1/") {
+			t.Errorf("%s quotes the response_url:\n%s", what, s)
+		}
+	}
+
+	// Directly: the error a reply returns.
+	rw := &urlResponder{a: a, url: responseURL}
+	err = rw.Reply(t.Context(), bot.Notice("hello"))
+	if err == nil || fault.KindOf(err) != fault.Transient || !strings.Contains(err.Error(), "connect") {
+		t.Fatalf("reply to a gone response_url: %v, want a transient error that says why", err)
+	}
+	leaks("the error", err.Error()+" "+fmt.Sprintf("%+v", err))
+
+	// Through the endpoint and the core, with its logging.
+	srv := startHTTP(t, a, core)
+	resp := signedPost(t, srv.URL+PathCommands, testSecret, clock.Now(), "application/x-www-form-urlencoded", commandForm("protein fitness", responseURL))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("ack %d", resp.StatusCode)
+	}
+	a.work.Wait()
+	if !strings.Contains(logs.String(), "connect") {
+		t.Fatalf("the failed reply is not logged:\n%s", logs.String())
+	}
+	leaks("the log", logs.String())
+
+	// A response_url that is not http(s): 400, not echoed, and not logged.
+	for _, bad := range []string{"ftp://hooks.slack.com" + secretPath, "hooks.slack.com" + secretPath, "http://%zz" + secretPath} {
+		resp = signedPost(t, srv.URL+PathCommands, testSecret, clock.Now(), "application/x-www-form-urlencoded", commandForm("x", bad))
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "not an http(s) URL") {
+			t.Errorf("response_url %q: %d %q, want 400", bad, resp.StatusCode, body)
+		}
+		leaks("the refusal", string(body))
+		if err := checkResponseURL(bad); err == nil {
+			t.Errorf("checkResponseURL(%q) accepted it", bad)
+		} else {
+			leaks("checkResponseURL", err.Error())
+		}
+	}
+	leaks("the log", logs.String())
 }

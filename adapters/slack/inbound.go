@@ -3,7 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"net/url"
 	"strings"
 
@@ -170,11 +170,15 @@ func slashFromForm(f url.Values) slackgo.SlashCommand {
 	}
 }
 
-// checkResponseURL accepts only http(s) URLs as reply targets.
+// checkResponseURL accepts only http(s) URLs as reply targets. The error
+// does not quote the URL: it is a capability to post into the channel.
 func checkResponseURL(s string) error {
+	if s == "" {
+		return errors.New("no response_url")
+	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("response_url %q is not an http(s) URL", truncRunes(s, 80))
+		return errors.New("the response_url is not an http(s) URL")
 	}
 	return nil
 }

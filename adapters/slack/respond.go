@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,12 +115,12 @@ func (a *Adapter) postResponse(ctx context.Context, u string, p responsePayload)
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 		if err != nil {
-			return fault.Wrap(fault.Internal, err, "")
+			return fault.Wrap(fault.Internal, withoutURL(err), "")
 		}
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		resp, err := a.http.Do(req)
 		if err != nil {
-			return fault.Wrap(fault.Transient, fmt.Errorf("slack response_url: %w", err), "Slack did not take the reply")
+			return fault.Wrap(fault.Transient, withoutURL(err), "Slack did not take the reply")
 		}
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 		resp.Body.Close()
@@ -140,6 +142,17 @@ func (a *Adapter) postResponse(ctx context.Context, u string, p responsePayload)
 				"Slack refused the reply")
 		}
 	}
+}
+
+// withoutURL names the response_url instead of quoting it: the URL lets
+// whoever holds it post into the channel for 30 minutes, so it must not
+// reach an error, and from there a log. A *url.Error (what the HTTP client
+// returns) quotes the URL, and so does a parse error.
+func withoutURL(err error) error {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return fmt.Errorf("slack response_url: %s: %w", ue.Op, ue.Err)
+	}
+	return fmt.Errorf("slack response_url: %T", err)
 }
 
 // retryAfter reads a Retry-After header in seconds (1 s when missing or
