@@ -12,6 +12,7 @@ import (
 
 	slackadapter "github.com/paperbot/paperbot/adapters/slack"
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
@@ -128,6 +129,12 @@ func (b *bench) runFanout(ctx context.Context) (*fanoutReport, error) {
 		return nil, err
 	}
 	defer ix.Close()
+	// The corpus has no trending signal (no upvotes; old dates), and a
+	// digest posts only papers that trend: give it today's Hugging Face
+	// list, a hundred of its papers with upvotes, as a refresh would.
+	if err := seedTrending(ctx, ix, 100); err != nil {
+		return nil, err
+	}
 	st, err := store.Open(filepath.Join(dir, "state.db"), store.Options{})
 	if err != nil {
 		return nil, err
@@ -222,4 +229,24 @@ func (b *bench) runFanout(ctx context.Context) (*fanoutReport, error) {
 	rep.BoundSeconds = float64(1+2*b.o.fanout.papers) * interval.Seconds()
 	b.logf("  %.1f s for %d messages (bound %.0f s), %d refused", rep.Seconds, rep.Messages, rep.BoundSeconds, rep.RateLimited)
 	return rep, nil
+}
+
+// seedTrending adds n of today's papers with upvotes, as the Hugging Face
+// refresh does every day (copies of existing papers under new ids).
+func seedTrending(ctx context.Context, ix *index.Index, n int) error {
+	res, err := ix.Search(ctx, paper.Query{Sort: paper.ByRecent, Limit: n})
+	if err != nil {
+		return err
+	}
+	today := time.Now().UTC().Format(paper.DateLayout)
+	var day []paper.Paper
+	for i, h := range res.Hits {
+		p := h.Paper
+		p.ID = fmt.Sprintf("today-%04d", i)
+		p.URL, p.PDFURL = "", ""
+		p.Upvotes = 10 * (n - i)
+		p.Published = today
+		day = append(day, p)
+	}
+	return ix.Upsert(ctx, day)
 }
