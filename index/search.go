@@ -51,7 +51,7 @@ type termInfo struct {
 func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, error) {
 	start := time.Now()
 	pq := parseQuery(q.Text)
-	if strings.TrimSpace(q.Text) != "" && pq.empty() {
+	if strings.TrimSpace(q.Text) != "" && (pq.empty() || ix.onlyNoise(pq)) {
 		msg := "there is nothing to search for in that query"
 		if len(pq.Notes) > 0 {
 			msg += ": " + strings.Join(pq.Notes, " ")
@@ -134,6 +134,14 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 		res.DidYouMean = corrected.display()
 	}
 	return ix.finish(res, pq, order, start), nil
+}
+
+// onlyNoise reports whether a query is nothing but words that analyse to
+// no term (symbols, stop words) with nothing else to go by.
+func (ix *Index) onlyNoise(pq *parsedQuery) bool {
+	return len(pq.Phrases) == 0 && len(pq.Authors) == 0 && len(pq.Cats) == 0 && len(pq.IDs) == 0 &&
+		len(pq.ExcludeWords) == 0 && len(pq.ExcludePhrases) == 0 && pq.From.IsZero() && pq.To.IsZero() &&
+		!pq.SortSet && len(ix.queryTerms(strings.Join(pq.Words, " "))) == 0
 }
 
 // shortQueryWords is the most words a query may have to be corrected

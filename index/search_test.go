@@ -254,7 +254,7 @@ func TestSearchHostileInput(t *testing.T) {
 		}
 	}
 	// A query with nothing usable in it is refused with the reason.
-	for q, why := range map[string]string{"author:": "author: needs a value", `"`: "nothing to search for", "\x00": "nothing to search for"} {
+	for q, why := range map[string]string{"author:": "author: needs a value", `"`: "nothing to search for", "\x00": "nothing to search for", "*": "nothing to search for", "-": "nothing to search for", "the of and": "nothing to search for"} {
 		_, err := ix.Search(context.Background(), paper.Query{Text: q})
 		if !fault.Is(err, fault.Invalid) || !strings.Contains(fault.UserMessage(err), why) {
 			t.Errorf("Search(%q) = %v, want an invalid-input error saying %q", q, err, why)
