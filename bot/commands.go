@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
@@ -107,7 +108,7 @@ func (b *Bot) CommandName() string { return b.cfg.CommandName }
 func (b *Bot) specs() []CommandSpec {
 	specs := []CommandSpec{
 		{
-			Name: "search", Default: true, Aliases: []string{"find", "s"},
+			Name: "search", Default: true,
 			Usage:    "<query>",
 			Summary:  "Search papers: words, \"phrases\", -exclude, author:, cat:, year:, since:, sort:",
 			Examples: []string{"diffusion language models", `"direct preference optimization" -survey`, "author:Notin protein", "cat:cs.LG since:2024 sort:recent"},
@@ -115,7 +116,7 @@ func (b *Bot) specs() []CommandSpec {
 			Handler:  HandlerFunc(b.search),
 		},
 		{
-			Name: "show", Aliases: []string{"paper", "get"},
+			Name:     "show",
 			Usage:    "<arXiv id or URL>",
 			Summary:  "Show one paper with its abstract, links and discussions",
 			Examples: []string{"show 2205.13760", "show https://arxiv.org/abs/2205.13760v2"},
@@ -123,7 +124,7 @@ func (b *Bot) specs() []CommandSpec {
 			Handler:  HandlerFunc(b.show),
 		},
 		{
-			Name: "similar", Aliases: []string{"like", "related"},
+			Name:     "similar",
 			Usage:    "<arXiv id or URL>",
 			Summary:  "Papers similar to the given one",
 			Examples: []string{"similar 2205.13760"},
@@ -131,7 +132,7 @@ func (b *Bot) specs() []CommandSpec {
 			Handler:  HandlerFunc(b.similar),
 		},
 		{
-			Name: "trending", Aliases: []string{"hot", "top"},
+			Name:     "trending",
 			Usage:    "[topic]",
 			Summary:  "The papers trending now, optionally on a topic",
 			Examples: []string{"trending", "trending diffusion"},
@@ -141,7 +142,7 @@ func (b *Bot) specs() []CommandSpec {
 	}
 	specs = append(specs, b.digestSpecs()...)
 	specs = append(specs, CommandSpec{
-		Name: "help", Aliases: []string{"?", "commands"},
+		Name: "help", Aliases: []string{"?"},
 		Summary: "How to use this command",
 		Handler: HandlerFunc(b.help),
 	})
@@ -152,7 +153,12 @@ func (b *Bot) search(ctx context.Context, req *Request, rw Responder) error {
 	if req.Args == "" {
 		return fault.New(fault.Invalid, "what should I search for? Try `/%s diffusion models` or `/%s help`", b.cfg.CommandName, b.cfg.CommandName)
 	}
-	res, err := b.cfg.Searcher.Search(ctx, paper.Query{Text: req.Args, Limit: b.cfg.PageSize})
+	return b.searchFor(ctx, req, rw, req.Args)
+}
+
+// searchFor answers with the papers matching text.
+func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text string) error {
+	res, err := b.cfg.Searcher.Search(ctx, paper.Query{Text: text, Limit: b.cfg.PageSize})
 	if err != nil {
 		return err
 	}
@@ -161,26 +167,77 @@ func (b *Bot) search(ctx context.Context, req *Request, rw Responder) error {
 	}
 	if res.Exact && len(res.Hits) == 0 {
 		// An id or URL that is not indexed: try to fetch it.
-		if id, ok := paper.ParseArxivID(req.Args); ok {
+		if id, ok := paper.ParseArxivID(text); ok {
 			return b.showID(ctx, req, rw, id)
 		}
 	}
 	disc := b.discussions(ctx, req, res.Hits)
-	return rw.Reply(ctx, ResultsMessage(fmt.Sprintf("Papers matching “%s”", truncateRunes(req.Args, 80)), res, disc, b.cfg.CommandName))
+	return rw.Reply(ctx, ResultsMessage(fmt.Sprintf("Papers matching “%s”", truncateRunes(text, 80)), res, disc, b.cfg.CommandName))
+}
+
+// errQuery is lookupArg's answer for an argument that is words, not a
+// paper: the user typed a query that starts with a command word.
+var errQuery = errors.New("not a paper id")
+
+// lookupArg finds the paper that the argument of show or similar names,
+// when it is not an arXiv id or URL: the id of an indexed paper (one word).
+// Words that name no paper, and do not look like an id or a link, are a
+// query (errQuery): "/papers show me diffusion papers" is a search.
+func (b *Bot) lookupArg(ctx context.Context, arg string) (paper.Paper, error) {
+	arg = strings.TrimSpace(arg)
+	if strings.ContainsFunc(arg, unicode.IsSpace) {
+		return paper.Paper{}, errQuery
+	}
+	p, err := b.cfg.Searcher.Lookup(ctx, paper.CanonicalID(arg))
+	if fault.Is(err, fault.NotFound) {
+		if !looksLikeID(arg) {
+			return paper.Paper{}, errQuery
+		}
+		return paper.Paper{}, fault.Wrap(fault.NotFound, err, "paper %s is not in the index", truncateRunes(arg, 60))
+	}
+	return p, err
+}
+
+// looksLikeID reports whether one word is meant as a paper's id or link
+// (a link, an arXiv-style number, an arxiv: or doi: id, a title id), so
+// that not finding it is worth saying rather than searching for it.
+func looksLikeID(s string) bool {
+	l := strings.ToLower(s)
+	if strings.Contains(l, "://") || strings.HasPrefix(l, "www.") || strings.HasPrefix(l, "arxiv:") || strings.HasPrefix(l, "doi:") {
+		return true
+	}
+	digits, dot := 0, false
+	for i, c := range l {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && i == 4 && digits == 4:
+			dot = true
+		default:
+			if !dot {
+				return strings.HasPrefix(l, "t-") && len(l) == 12 // paper.TitleID
+			}
+			return false
+		}
+	}
+	return dot
 }
 
 func (b *Bot) show(ctx context.Context, req *Request, rw Responder) error {
 	if req.Args == "" {
 		return fault.New(fault.Invalid, "which paper? Usage: `/%s show <arXiv id or URL>`", b.cfg.CommandName)
 	}
-	id, ok := paper.ParseArxivID(req.Args)
-	if !ok {
-		id = paper.CanonicalID(req.Args)
-		if strings.ContainsAny(id, " \t") {
-			return fault.New(fault.Invalid, "%q is not an arXiv id or URL (like 2205.13760 or https://arxiv.org/abs/2205.13760)", truncateRunes(req.Args, 60))
-		}
+	if id, ok := paper.ParseArxivID(req.Args); ok {
+		return b.showID(ctx, req, rw, id)
 	}
-	return b.showID(ctx, req, rw, id)
+	p, err := b.lookupArg(ctx, req.Args)
+	if errors.Is(err, errQuery) {
+		return b.searchFor(ctx, req, rw, strings.TrimSpace(req.Text))
+	}
+	if err != nil {
+		return err
+	}
+	return b.replyPaper(ctx, req, rw, p)
 }
 
 func (b *Bot) showID(ctx context.Context, req *Request, rw Responder, id string) error {
@@ -211,12 +268,20 @@ func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
 	if req.Args == "" {
 		return fault.New(fault.Invalid, "similar to which paper? Usage: `/%s similar <arXiv id or URL>`", b.cfg.CommandName)
 	}
-	id := paper.CanonicalID(req.Args)
-	p, err := b.cfg.Searcher.Lookup(ctx, id)
-	if err != nil {
+	var p paper.Paper
+	var err error
+	if id, ok := paper.ParseArxivID(req.Args); ok {
+		p, err = b.cfg.Searcher.Lookup(ctx, id)
 		if fault.Is(err, fault.NotFound) {
-			return fault.Wrap(fault.NotFound, err, "paper %s is not in the index", truncateRunes(id, 60))
+			err = fault.Wrap(fault.NotFound, err, "paper %s is not in the index", id)
 		}
+	} else {
+		p, err = b.lookupArg(ctx, req.Args)
+		if errors.Is(err, errQuery) {
+			return b.searchFor(ctx, req, rw, strings.TrimSpace(req.Text))
+		}
+	}
+	if err != nil {
 		return err
 	}
 	res, err := b.cfg.Searcher.Similar(ctx, p.ID, b.cfg.PageSize)

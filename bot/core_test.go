@@ -379,9 +379,83 @@ func TestShowCommand(t *testing.T) {
 	if !fault.Is(err, fault.Invalid) || !strings.Contains(m.Text, "Usage") {
 		t.Errorf("show without an id: %+v %v", m, err)
 	}
+	// Words after show are a query, not a mistake.
 	m, err = ask(t, b, "show not an id at all")
-	if !fault.Is(err, fault.Invalid) || !strings.Contains(m.Text, "not an arXiv id") {
-		t.Errorf("show garbage: %+v %v", m, err)
+	if err != nil || m.Kind != bot.KindResults || m.Title != "Papers matching “show not an id at all”" {
+		t.Errorf("show with words: %+v %v", m, err)
+	}
+}
+
+// noDigest declares the digest's commands; they are never run here.
+type noDigest struct{ bot.DigestService }
+
+// A query that starts with an ordinary word is a query: no alias takes
+// "related", "top", "find", "get", "like", "hot", "sub"… for a command,
+// and show and similar search when their argument is words rather than
+// an id or a link (a one-word argument that names an indexed paper, or
+// looks like an id or a link, is still looked up).
+func TestCommandWordsStartingAQuery(t *testing.T) {
+	known := paper.Paper{ID: "2205.13760", Title: "Tranception"}
+	custom := paper.Paper{ID: "acl-2023-long-1", Title: "A paper with its own id"}
+	hit := paper.Paper{ID: "2307.00494", Title: "Smoothed fitness landscapes"}
+	s := &coreSearcher{results: paper.Results{Hits: []paper.Hit{{Paper: hit}}, Total: 1}, papers: map[string]paper.Paper{known.ID: known, custom.ID: custom}}
+	b := newBot(t, bot.Config{Searcher: s, Digest: noDigest{}})
+	tests := []struct {
+		text string
+		// query is the search run ("" for none); kind the reply's kind;
+		// notFound an error that names the argument.
+		query    string
+		kind     bot.Kind
+		notFound bool
+	}{
+		{"related work on retrieval", "related work on retrieval", bot.KindResults, false},
+		{"top quarks", "top quarks", bot.KindResults, false},
+		{"hot dense matter", "hot dense matter", bot.KindResults, false},
+		{"find diffusion", "find diffusion", bot.KindResults, false},
+		{"s matrices", "s matrices", bot.KindResults, false},
+		{"get real", "get real", bot.KindResults, false},
+		{"like a human", "like a human", bot.KindResults, false},
+		{"paper folding", "paper folding", bot.KindResults, false},
+		{"sub quadratic attention", "sub quadratic attention", bot.KindResults, false},
+		{"subs and dubs", "subs and dubs", bot.KindResults, false},
+		{"commands in natural language", "commands in natural language", bot.KindResults, false},
+		{"show me diffusion papers", "show me diffusion papers", bot.KindResults, false},
+		{"SHOW ME diffusion", "SHOW ME diffusion", bot.KindResults, false},
+		{"show diffusion", "show diffusion", bot.KindResults, false},
+		{"similar to protein fitness", "similar to protein fitness", bot.KindResults, false},
+		{"similar transformers", "similar transformers", bot.KindResults, false},
+		// Ids and links are looked up, and not finding them is said.
+		{"show 2205.13760", "", bot.KindPaper, false},
+		{"show acl-2023-long-1", "", bot.KindPaper, false},
+		{"show 2401.99999", "", bot.KindError, true},
+		{"show t-0123456789", "", bot.KindError, true},
+		{"show https://openreview.net/forum?id=abc", "", bot.KindError, true},
+		{"similar 2401.99999", "", bot.KindError, true},
+		{"similar arXiv:2205.13760", "", bot.KindResults, false},
+		{"similar acl-2023-long-1", "", bot.KindResults, false},
+		{"?", "", bot.KindHelp, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			s.queries = nil
+			m, err := ask(t, b, tt.text)
+			if tt.notFound != fault.Is(err, fault.NotFound) || (!tt.notFound && err != nil) {
+				t.Fatalf("%q: error %v (reply %q)", tt.text, err, m.Text)
+			}
+			if m.Kind != tt.kind {
+				t.Errorf("%q: a %v reply %q, want %v", tt.text, m.Kind, m.Text, tt.kind)
+			}
+			var searched string
+			for _, q := range s.queries {
+				if q.Sort == paper.ByTrending {
+					t.Errorf("%q: ran trending", tt.text)
+				}
+				searched = q.Text
+			}
+			if searched != tt.query {
+				t.Errorf("%q: searched %q, want %q", tt.text, searched, tt.query)
+			}
+		})
 	}
 }
 

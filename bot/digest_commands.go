@@ -37,7 +37,7 @@ func (b *Bot) digestSpecs() []CommandSpec {
 	}
 	return []CommandSpec{
 		{
-			Name: "subscribe", Aliases: []string{"sub"},
+			Name:    "subscribe",
 			Usage:   "[topic] [at HH:MM] [tz Area/City] [top N] [days mon-fri]",
 			Summary: "Post the top trending papers here every day, on an optional topic, at a local time",
 			Examples: []string{
@@ -61,7 +61,7 @@ func (b *Bot) digestSpecs() []CommandSpec {
 			Handler:  HandlerFunc(b.unsubscribe),
 		},
 		{
-			Name: "subscriptions", Aliases: []string{"subs"},
+			Name:     "subscriptions",
 			Summary:  "List the channels here that get the daily digest, with their schedules",
 			Examples: []string{"subscriptions"},
 			Handler:  HandlerFunc(b.subscriptions),

@@ -44,9 +44,9 @@ func TestSubscribeParsesEveryPart(t *testing.T) {
 		{"subscribe", "09:00", "UTC", "every day", "5", ""},
 		{"subscribe diffusion models at 9:30 tz Europe/Berlin top 3", "09:30", "Europe/Berlin", "every day", "3", "diffusion models"},
 		{`subscribe cat:cs.CL "language model" at 8:30pm tz America/New_York days mon-fri`, "20:30", "America/New_York", "weekdays", "5", `cat:cs.CL "language model"`},
-		// Discord's typed options arrive as bare values before the topic.
+		// Bare values before the topic.
 		{"subscribe 07:15 Asia/Tokyo 4 mon,wed,fri robot learning", "07:15", "Asia/Tokyo", "mon,wed,fri", "4", "robot learning"},
-		{"sub attention at scale", "09:00", "UTC", "every day", "5", "attention at scale"},
+		{"subscribe attention at scale", "09:00", "UTC", "every day", "5", "attention at scale"},
 		{`subscribe "meet at 9:00" weekdays`, "09:00", "UTC", "weekdays", "5", `"meet at 9:00"`},
 		{"subscribe on weekends protein design", "09:00", "UTC", "weekends", "5", "protein design"},
 		{"subscribe gpt 4 at noon", "12:00", "UTC", "every day", "5", "gpt 4"},
