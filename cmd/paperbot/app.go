@@ -24,8 +24,12 @@ type app struct {
 
 	// posters are the running adapters, for unprompted posts (the digest).
 	posters []bot.Poster
-	// jobs run beside the adapters in serve (digest scheduler, source refresh).
+	// jobs run beside the adapters, in serve and chat (digest scheduler,
+	// reply counts, source refresh).
 	jobs []func(ctx context.Context) error
+	// only, when set, are the platforms this process posts to (the chat:
+	// console); nil is every configured one (serve).
+	only []string
 	// httpAddr is the address the HTTP server listens on (serve only).
 	httpAddr string
 
@@ -35,7 +39,13 @@ type app struct {
 // newApp opens the index (indexing the sample corpus when it is empty) and
 // builds the core.
 func newApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger) (*app, error) {
-	a := &app{cfg: cfg, log: log}
+	return buildApp(ctx, e, cfg, log, nil)
+}
+
+// buildApp is newApp for a process that posts to the only platforms
+// (nil: every configured one).
+func buildApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger, only []string) (*app, error) {
+	a := &app{cfg: cfg, log: log, only: only}
 	ix, err := openIndex(ctx, e, cfg.Index, log, true)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/paperbot/paperbot/adapters/console"
 	"github.com/paperbot/paperbot/configs"
@@ -47,13 +48,16 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	return chat(ctx, e, cfg)
 }
 
-// chat runs the console adapter on stdin and stdout.
+// chat runs the console adapter on stdin and stdout, with the background
+// jobs while it runs: the console channel's digest posts in the chat at
+// its time (the other platforms' digests are left to serve), and the
+// sources refresh. The jobs stop when the chat ends.
 func chat(ctx context.Context, e *env, cfg *configs.Config) error {
 	if cfg.Log.Level == "info" {
 		cfg.Log.Level = "warn" // keep the conversation readable
 	}
 	log := newLogger(cfg, e.stderr)
-	a, err := newApp(ctx, e, cfg, log)
+	a, err := buildApp(ctx, e, cfg, log, []string{"console"})
 	if err != nil {
 		return err
 	}
@@ -64,5 +68,20 @@ func chat(ctx context.Context, e *env, cfg *configs.Config) error {
 		opts.Prompt = "paperbot> "
 		fmt.Fprintf(e.stdout, "paperbot console: %d papers in %s.\nType /%s help for commands, /quit to leave.\n", n, cfg.Index, cfg.Bot.Command)
 	}
-	return console.New(e.stdin, e.stdout, opts).Run(ctx, a.bot)
+	con := console.New(e.stdin, e.stdout, opts)
+	a.posters = append(a.posters, con)
+
+	jctx, stop := context.WithCancel(ctx)
+	var jobs sync.WaitGroup
+	for _, job := range a.jobs {
+		jobs.Go(func() {
+			if err := job(jctx); err != nil && jctx.Err() == nil {
+				log.Error("background job failed", "err", err)
+			}
+		})
+	}
+	err = con.Run(ctx, a.bot)
+	stop()
+	jobs.Wait()
+	return err
 }

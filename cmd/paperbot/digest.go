@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,12 +37,22 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 	if err := d.SyncConfig(ctx, configSubscriptions(a.cfg)); err != nil {
 		return fmt.Errorf("%s: %w", configName(a.cfg), err)
 	}
+	var ds bot.DigestStore = db
+	if a.only != nil {
+		// The console chat posts the console's digests and leaves the
+		// other platforms' alone (neither posted nor recorded as skipped:
+		// serve does that when it runs).
+		ds = platformView{DB: db, platforms: a.only}
+		if d, err = newDigest(a.cfg, ds, bc.Searcher, a.posterFor, a.log); err != nil {
+			return err
+		}
+	}
 	a.state = db
 	bc.Discussions = db
 	bc.Digest = d
 	a.jobs = append(a.jobs, func(ctx context.Context) error {
-		// The adapters are known by now (serve fills a.posters first).
-		subs, err := db.Subscriptions(ctx)
+		// The adapters are known by now (serve and chat fill a.posters first).
+		subs, err := ds.Subscriptions(ctx)
 		if err != nil {
 			return err
 		}
@@ -63,6 +74,28 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 	}
 	a.jobs = append(a.jobs, rr.Run)
 	return nil
+}
+
+// platformView is the state as a digest that serves only some platforms
+// sees it: the other platforms' subscriptions and unfinished days are not
+// there, so that digest neither posts them nor records them as skipped.
+type platformView struct {
+	*store.DB
+	platforms []string
+}
+
+var _ bot.DigestStore = platformView{}
+
+// Subscriptions are the subscriptions of the view's platforms.
+func (v platformView) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
+	subs, err := v.DB.Subscriptions(ctx)
+	return slices.DeleteFunc(subs, func(s bot.Subscription) bool { return !slices.Contains(v.platforms, s.Platform) }), err
+}
+
+// OpenDays are the unfinished days of the view's platforms.
+func (v platformView) OpenDays(ctx context.Context) ([]bot.DigestDay, error) {
+	days, err := v.DB.OpenDays(ctx)
+	return slices.DeleteFunc(days, func(d bot.DigestDay) bool { return !slices.Contains(v.platforms, d.Platform) }), err
 }
 
 // newReplyRefresh refreshes, every hour, the reply counts of the

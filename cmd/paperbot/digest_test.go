@@ -222,3 +222,76 @@ func TestSetupDigestWiring(t *testing.T) {
 		t.Errorf("console show %s:\n%s", id, rec.Text())
 	}
 }
+
+// The console chat runs the digest while it is open: a console
+// subscription that is due posts its digest into the chat (header, papers,
+// threads) while the chat still answers, a Slack subscription due at the
+// same time is left to serve (nothing posted, nothing recorded), and the
+// chat ends with its input, jobs and all. A second chat posts nothing
+// again.
+func TestChatPostsTheConsoleDigest(t *testing.T) {
+	cfg, dataDir := writeDigestConfig(t, "")
+	due := time.Now().UTC().Add(-5 * time.Minute)
+	date := due.Format(time.DateOnly)
+	db, err := store.Open(filepath.Join(dataDir, "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []bot.Subscription{
+		{Platform: "console", Channel: "console", ChannelName: "papers"},
+		{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers"},
+	} {
+		s.Time, s.Zone, s.Top, s.Source, s.Since = due.Format("15:04"), "UTC", 2, bot.SourceChat, due.Add(-48*time.Hour)
+		if err := db.PutSubscription(t.Context(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	in, typing := io.Pipe()
+	out := newCLIOutput()
+	var errOut bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		code := run(t.Context(), []string{"chat", "--config", cfg}, func(string) string { return "" }, in, out, &errOut)
+		done <- fmt.Errorf("exit %d", code)
+	}()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	// Header, two papers, each with its thread.
+	out.waitFor(t, ctx, "── #console (message 3) ──", done)
+	out.waitFor(t, ctx, " on message 3\n", done)
+	fmt.Fprintln(typing, "/papers digest")
+	out.waitFor(t, ctx, "Daily digest of #papers", done)
+	typing.Close()
+	select {
+	case err := <-done:
+		if err.Error() != "exit 0" {
+			t.Fatalf("chat: %v\nstderr: %s", err, errOut.String())
+		}
+	case <-ctx.Done():
+		t.Fatal("the chat did not end with its input")
+	}
+	if n := strings.Count(out.String(), "↳ thread"); n != 2 {
+		t.Errorf("%d threads, want 2:\n%s", n, out.String())
+	}
+
+	db, err = store.Open(filepath.Join(dataDir, "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day, ok, err := db.Day(t.Context(), "console", "console", date)
+	if err != nil || !ok || day.Status != bot.DayDone {
+		t.Errorf("console day %s: %+v %v %v, want done", date, day.Status, ok, err)
+	}
+	if day, ok, err := db.Day(t.Context(), "slack", "C1", date); ok || err != nil {
+		t.Errorf("chat recorded the Slack digest of %s: %+v %v (%s)", date, day.Status, err, day.Note)
+	}
+	db.Close()
+
+	// Again: the day is done, nothing is posted twice.
+	stdout, stderr, code := runCmd(t, "", "chat", "--config", cfg)
+	if code != 0 || strings.Contains(stdout, "── #console") {
+		t.Errorf("second chat: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+}
