@@ -32,6 +32,7 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "chat")
 	cfgPath := fs.String("config", "", "configuration file")
 	indexDir := fs.String("index", "", "index directory (default <data_dir>/index)")
+	statePath := fs.String("state", "", "state file: subscriptions, the digest ledger, discussions (default <data_dir>/state.db)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +45,9 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	}
 	if *indexDir != "" {
 		cfg.Index = *indexDir
+	}
+	if *statePath != "" {
+		cfg.State = *statePath
 	}
 	return chat(ctx, e, cfg)
 }

@@ -182,6 +182,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "digest")
 	cfgPath := fs.String("config", "", "configuration file")
 	indexDir := fs.String("index", "", "index directory (default <data_dir>/index)")
+	statePath := fs.String("state", "", "state file: subscriptions, the digest ledger (default <data_dir>/state.db)")
 	dryRun := fs.Bool("dry-run", false, "show the next digest without posting (required)")
 	channel := fs.String("channel", "", "the channel, PLATFORM:CHANNEL (slack:C0123ABCDEF, discord:123…, or PLATFORM:#name)")
 	if err := parseFlags(fs, args); err != nil {
@@ -204,6 +205,9 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	}
 	if *indexDir != "" {
 		cfg.Index = *indexDir
+	}
+	if *statePath != "" {
+		cfg.State = *statePath
 	}
 	if cfg.Log.Level == "info" {
 		cfg.Log.Level = "warn"

@@ -295,3 +295,31 @@ func TestChatPostsTheConsoleDigest(t *testing.T) {
 		t.Errorf("second chat: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 }
+
+// digest --dry-run --state reads the state file the flag names.
+func TestDigestDryRunState(t *testing.T) {
+	cfg, dataDir := writeDigestConfig(t, "")
+	state := filepath.Join(t.TempDir(), "elsewhere.db")
+	db, err := store.Open(state, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.PutSubscription(t.Context(), bot.Subscription{
+		Platform: "slack", Channel: "C9", ChannelName: "elsewhere", Time: "09:00", Zone: "UTC", Top: 2,
+		Source: bot.SourceChat, Since: time.Now().Add(-time.Hour),
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCmd(t, "", "digest", "--dry-run", "--channel", "slack:#elsewhere", "--config", cfg); code == 0 || !strings.Contains(errOut, "no channel is subscribed") {
+		t.Errorf("without --state: exit %d, %s", code, errOut)
+	}
+	out, errOut, code := runCmd(t, "", "digest", "--dry-run", "--channel", "slack:#elsewhere", "--config", cfg, "--state", state)
+	if code != 0 || !strings.Contains(out, "elsewhere") {
+		t.Errorf("with --state: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "state.db")); err == nil {
+		t.Error("the dry run created the data directory's state")
+	}
+}

@@ -50,11 +50,11 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"chat", "chat [--config FILE] [--index DIR]\n\tconsole chat on stdin/stdout (the default when no platform is configured)", runChat},
+		{"chat", "chat [--config FILE] [--index DIR] [--state FILE]\n\tconsole chat on stdin/stdout (the default when no platform is configured)", runChat},
 		{"serve", "serve [--config FILE]\n\trun the configured adapters (the console when none), the digest scheduler, /healthz and /metrics", runServe},
 		{"ingest", "ingest [--index DIR] [--format auto|jsonl|trending] FILE...\n\tindex papers from files; - reads stdin", runIngest},
 		{"search", "search [--index DIR] [--limit N] [--sort relevance|recent|trending] [--json] QUERY...\n\tsearch the index", runSearch},
-		{"digest", "digest --dry-run --channel PLATFORM:CHANNEL [--config FILE]\n\tshow what the channel's next digest would post, without posting", runDigest},
+		{"digest", "digest --dry-run --channel PLATFORM:CHANNEL [--config FILE] [--index DIR] [--state FILE]\n\tshow what the channel's next digest would post, without posting", runDigest},
 		{"register-commands", "register-commands [--guild ID] [--config FILE]\n\tregister /papers and its subcommands with Discord (guild scope is instant)", runRegisterCommands},
 		{"eval", "eval [--index DIR] --docs DOCS.jsonl --queries QUERIES.jsonl --qrels QRELS.tsv\n\tmeasure search quality (nDCG@10, MAP@100, Recall@100)", runEval},
 	}

@@ -72,19 +72,35 @@ func TestDefaultRunAnswersFromTheSample(t *testing.T) {
 	}
 }
 
-// `paperbot chat --index DIR` and an empty stdin: the console ends with the
-// input.
+// `paperbot chat --index DIR --state FILE` and an empty stdin: the console
+// ends with the input; the index and the state are where the flags say,
+// and nothing is written to the data directory.
 func TestChatCommand(t *testing.T) {
+	env := cliDataEnv(t)
 	dir := filepath.Join(t.TempDir(), "ix")
-	stdout, stderr, code := cliRun(t, nil, "/papers show 2205.13760\n/quit\n/papers never\n", "chat", "--index", dir)
+	state := filepath.Join(t.TempDir(), "chat-state.db")
+	stdout, stderr, code := cliRun(t, env, "/papers show 2205.13760\n/quit\n/papers never\n", "chat", "--index", dir, "--state", state)
 	if code != 0 || !strings.Contains(stdout, "id: 2205.13760") || strings.Contains(stdout, "never") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	if _, err := os.Stat(dir); err != nil {
 		t.Errorf("--index ignored: %v", err)
 	}
-	if _, _, code := cliRun(t, nil, "", "chat", "--index", dir); code != 0 {
+	if _, err := os.Stat(state); err != nil {
+		t.Errorf("--state ignored: %v", err)
+	}
+	if _, err := os.Stat(env["PAPERBOT_DATA_DIR"]); err == nil {
+		t.Errorf("chat with --index and --state wrote into the data directory %s", env["PAPERBOT_DATA_DIR"])
+	}
+	if _, _, code := cliRun(t, env, "", "chat", "--index", dir, "--state", state); code != 0 {
 		t.Errorf("empty input: exit %d", code)
+	}
+	// Without --state, the state is the data directory's.
+	if _, stderr, code := cliRun(t, env, "", "chat", "--index", dir); code != 0 {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(env["PAPERBOT_DATA_DIR"], "state.db")); err != nil {
+		t.Errorf("no state in the data directory: %v", err)
 	}
 }
 
