@@ -342,14 +342,20 @@ func (a *Adapter) currentHandler() bot.Handler {
 	return a.handler
 }
 
-// awaitHandler returns the handler, waiting a little for Run to start (the
-// HTTP server may take requests before the adapter runs). nil means the
-// adapter is not running.
+// startWait is how long an interaction that arrives before Run has started
+// waits for it. Discord wants the acknowledgement within 3 seconds, the
+// network's share included: past startWait the answer is 503, which
+// Discord shows the user as a failure, rather than an answer it ignores.
+const startWait = time.Second
+
+// awaitHandler returns the handler, waiting a little (startWait) for Run to
+// start: the HTTP server may take requests before the adapter runs. nil
+// means the adapter is not running.
 func (a *Adapter) awaitHandler(ctx context.Context) bot.Handler {
 	if h := a.currentHandler(); h != nil {
 		return h
 	}
-	t := time.NewTimer(5 * time.Second)
+	t := time.NewTimer(startWait)
 	defer t.Stop()
 	select {
 	case <-a.started:

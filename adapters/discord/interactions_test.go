@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
@@ -470,4 +471,35 @@ func TestGatewayBadToken(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "token was rejected") {
 		t.Fatalf("Run = %v, want a rejected-token error", err)
 	}
+}
+
+// An interaction that arrives before Run has started waits at most a
+// second for it, then gets 503: Discord's 3-second deadline leaves no room
+// for a longer wait. A PING does not wait.
+func TestHTTPBeforeRunAnswersInTime(t *testing.T) {
+	priv := testKey(t)
+	key, _ := ParsePublicKey(vectorKey)
+	synctest.Test(t, func(t *testing.T) {
+		a, err := New(Options{Mode: HTTP, Token: "test-token", PublicKey: key, APIURL: "http://127.0.0.1:1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		post := func(body string) (int, time.Duration) {
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			r := httptest.NewRequest("POST", "/discord/interactions", strings.NewReader(body))
+			r.Header.Set("X-Signature-Timestamp", ts)
+			r.Header.Set("X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(priv, []byte(ts+body))))
+			w := httptest.NewRecorder()
+			start := time.Now()
+			a.ServeHTTP(w, r)
+			return w.Code, time.Since(start)
+		}
+		if code, took := post(`{"type":1}`); code != http.StatusOK || took != 0 {
+			t.Errorf("PING before Run: %d after %v, want 200 at once", code, took)
+		}
+		code, took := post(commandJSON("help"))
+		if code != http.StatusServiceUnavailable || took > time.Second {
+			t.Errorf("command before Run: %d after %v, want 503 within 1s (Discord's deadline is 3s)", code, took)
+		}
+	})
 }
