@@ -186,8 +186,9 @@ type dataOption struct {
 // Router reads ("show 2205.13760"): the subcommand's name, then its options
 // in the order the spec declares them, each after its keyword when the spec
 // gives one ("subscribe at 9 tz Europe/Berlin"), the rest option last.
-// public reports the "public" flag.
-func commandLine(d commandData, specs []bot.CommandSpec) (line string, public bool) {
+// public reports the "public" flag, and chosen whether the user set it (true
+// or false) rather than leaving it to the server's default.
+func commandLine(d commandData, specs []bot.CommandSpec) (line string, public, chosen bool) {
 	opts := d.Options
 	var words []string
 	// Flatten a subcommand group ("group sub").
@@ -199,7 +200,7 @@ func commandLine(d commandData, specs []bot.CommandSpec) (line string, public bo
 	var order []string
 	for _, o := range opts {
 		if o.Name == PublicOption && o.Type == optBoolean {
-			public = string(bytes.TrimSpace(o.Value)) == "true"
+			public, chosen = string(bytes.TrimSpace(o.Value)) == "true", true
 			continue
 		}
 		values[o.Name] = optionValue(o.Value)
@@ -220,7 +221,7 @@ func commandLine(d commandData, specs []bot.CommandSpec) (line string, public bo
 		for _, n := range order {
 			words = append(words, values[n])
 		}
-		return strings.TrimSpace(strings.Join(words, " ")), public
+		return strings.TrimSpace(strings.Join(words, " ")), public, chosen
 	}
 	var rest []string
 	for _, o := range spec.Options {
@@ -241,7 +242,7 @@ func commandLine(d commandData, specs []bot.CommandSpec) (line string, public bo
 		}
 	}
 	words = append(words, rest...)
-	return strings.TrimSpace(strings.Join(words, " ")), public
+	return strings.TrimSpace(strings.Join(words, " ")), public, chosen
 }
 
 // optionValue formats an option's JSON value as text.

@@ -165,7 +165,7 @@ func TestCommandLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, public := commandLine(commandData{Name: "papers", Options: tt.options}, specs)
+			got, public, _ := commandLine(commandData{Name: "papers", Options: tt.options}, specs)
 			if got != tt.want || public != tt.wantPublic {
 				t.Errorf("commandLine = %q, %v; want %q, %v", got, public, tt.want, tt.wantPublic)
 			}
@@ -249,7 +249,7 @@ func TestSubscribeOptionsReachTheCore(t *testing.T) {
 				t.Fatal(err)
 			}
 			sub := dataOption{Name: "subscribe", Type: optSubcommand, Options: tt.options}
-			line, _ := commandLine(commandData{Name: "papers", Options: []dataOption{sub}}, core.Commands())
+			line, _, _ := commandLine(commandData{Name: "papers", Options: []dataOption{sub}}, core.Commands())
 			rec := &bottest.Recorder{}
 			req := &bot.Request{Platform: "discord", Team: "G1", Channel: "C1", User: "U1", Text: line}
 			_ = core.Handle(t.Context(), req, rec)

@@ -193,8 +193,11 @@ func (a *Adapter) plan(ctx context.Context, in *interaction) (resp response, wor
 		if d.Name != a.opts.Command {
 			return politely(fmt.Sprintf("I only know /%s. My commands may have changed: try /%s help.", a.opts.Command, a.opts.Command)), nil
 		}
-		line, public := commandLine(d, a.specs())
-		return a.deferred(in, line, public || a.opts.Public)
+		line, public, chosen := commandLine(d, a.specs())
+		if !chosen {
+			public = a.opts.Public // the server's default; the user's choice wins
+		}
+		return a.deferred(in, line, public)
 	case typeComponent:
 		var d commandData
 		_ = json.Unmarshal(in.Data, &d)
@@ -302,6 +305,9 @@ func (r *replier) replied() bool {
 
 // Reply sends m, split as Discord's limits require.
 func (r *replier) Reply(ctx context.Context, m bot.Message) error {
+	if m.Kind == bot.KindError && !r.ephemeral {
+		return r.privately(ctx, m)
+	}
 	// Ephemerality was chosen when the interaction was acknowledged.
 	m.Ephemeral = r.ephemeral
 	r.mu.Lock()
@@ -317,6 +323,42 @@ func (r *replier) Reply(ctx context.Context, m bot.Message) error {
 		path := "/webhooks/" + r.appID + "/" + r.token + "?wait=true"
 		if err := r.a.rest.do(ctx, "POST", path, "POST /webhooks/"+r.appID+"/interaction-"+r.id, p, nil); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// privateNote resolves a public deferred response whose answer is an
+// error; it is deleted once the error has been sent.
+const privateNote = "Only the person who asked can see this answer."
+
+// privately sends an error only to the person who asked, on an interaction
+// acknowledged publicly. The first message after a deferred response takes
+// the deferral's visibility, so a deferral not yet answered is first
+// resolved with a short note, the error goes as an ephemeral follow-up,
+// and the note is deleted: nothing of the error reaches the channel.
+func (r *replier) privately(ctx context.Context, m bot.Message) error {
+	m.Ephemeral = true
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	note := !r.edited
+	if note {
+		if err := r.editOriginal(ctx, payload{Content: privateNote, AllowedMentions: noMentions()}); err != nil {
+			return err
+		}
+		r.edited = true
+	}
+	for _, p := range render(m) {
+		p.Flags |= flagEphemeral
+		path := "/webhooks/" + r.appID + "/" + r.token + "?wait=true"
+		if err := r.a.rest.do(ctx, "POST", path, "POST /webhooks/"+r.appID+"/interaction-"+r.id, p, nil); err != nil {
+			return err
+		}
+	}
+	if note {
+		path := "/webhooks/" + r.appID + "/" + r.token + "/messages/@original"
+		if err := r.a.rest.do(ctx, "DELETE", path, "DELETE /webhooks/"+r.appID+"/interaction-"+r.id+"/messages/@original", nil, nil); err != nil {
+			r.a.log.WarnContext(ctx, "deleting the note of a private error reply", "id", r.id, "err", err)
 		}
 	}
 	return nil

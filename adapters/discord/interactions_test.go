@@ -19,6 +19,7 @@ import (
 
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/fault"
 )
 
 // recordingHandler records the requests the core would get and answers each
@@ -67,9 +68,17 @@ func newHTTPFixture(t *testing.T, h *recordingHandler) *httpFixture {
 
 func newHTTPFixtureHooks(t *testing.T, h *recordingHandler, hooks Hooks) *httpFixture {
 	t.Helper()
+	return newHTTPFixtureOpts(t, h, Options{Hooks: hooks})
+}
+
+// newHTTPFixtureOpts is newHTTPFixture with options (mode, key and clock
+// are the fixture's).
+func newHTTPFixtureOpts(t *testing.T, h *recordingHandler, opts Options) *httpFixture {
+	t.Helper()
 	f := &httpFixture{t: t, fake: discordtest.New(t), h: h, priv: testKey(t), clock: newFakeClock(), done: make(chan error, 1)}
 	key, _ := ParsePublicKey(vectorKey)
-	f.a = newTestAdapter(t, f.fake, Options{Mode: HTTP, PublicKey: key, Now: f.clock.Now, Sleep: f.clock.Sleep, Hooks: hooks})
+	opts.Mode, opts.PublicKey, opts.Now, opts.Sleep = HTTP, key, f.clock.Now, f.clock.Sleep
+	f.a = newTestAdapter(t, f.fake, opts)
 	f.srv = httptest.NewServer(f.a)
 	t.Cleanup(f.srv.Close)
 	var ctx context.Context
@@ -127,8 +136,8 @@ func (f *httpFixture) waitFor(method, pathPrefix string) discordtest.Request {
 func commandJSON(sub string, opts ...string) string {
 	var o []map[string]any
 	for i := 0; i+1 < len(opts); i += 2 {
-		if opts[i+1] == "true" {
-			o = append(o, map[string]any{"name": opts[i], "type": optBoolean, "value": true})
+		if opts[i+1] == "true" || opts[i+1] == "false" {
+			o = append(o, map[string]any{"name": opts[i], "type": optBoolean, "value": opts[i+1] == "true"})
 			continue
 		}
 		o = append(o, map[string]any{"name": opts[i], "type": optString, "value": opts[i+1]})
@@ -502,4 +511,84 @@ func TestHTTPBeforeRunAnswersInTime(t *testing.T) {
 			t.Errorf("command before Run: %d after %v, want 503 within 1s (Discord's deadline is 3s)", code, took)
 		}
 	})
+}
+
+// The user's public option wins over the server's default (discord.public)
+// both ways; without it, the default holds.
+func TestPublicChoice(t *testing.T) {
+	const ephemeral, public = `{"type":5,"data":{"flags":64}}`, `{"type":5}`
+	for _, tt := range []struct {
+		serverPublic bool
+		opts         []string
+		want         string
+	}{
+		{true, []string{"public", "false"}, ephemeral},
+		{true, nil, public},
+		{true, []string{"public", "true"}, public},
+		{false, []string{"public", "true"}, public},
+		{false, []string{"public", "false"}, ephemeral},
+		{false, nil, ephemeral},
+	} {
+		f := newHTTPFixtureOpts(t, &recordingHandler{reply: bot.Notice("hi")}, Options{Public: tt.serverPublic})
+		if code, body := f.post(commandJSON("help", tt.opts...), true, nil); code != 200 || body != tt.want {
+			t.Errorf("discord.public %v, options %v: %d %s, want %s", tt.serverPublic, tt.opts, code, body, tt.want)
+		}
+		f.stop()
+	}
+}
+
+// An error answer to a public interaction reaches only the person who
+// asked: the deferral is resolved with a short note, the error goes as an
+// ephemeral follow-up, and the note is deleted. Nothing of the error is in
+// a public message. After a public answer, a later error is an ephemeral
+// follow-up.
+func TestPublicErrorsStayPrivate(t *testing.T) {
+	const secret = "paper 2401.99999 is not in the index"
+	errReply := bot.ErrorMessage(fault.New(fault.NotFound, secret))
+	for _, tt := range []struct {
+		name    string
+		replies []bot.Message
+		want    []string // method and path of the webhook calls
+	}{
+		{"error first", []bot.Message{errReply}, []string{"PATCH @original", "POST followup", "DELETE @original"}},
+		{"error after an answer", []bot.Message{bot.Notice("first part"), errReply}, []string{"PATCH @original", "POST followup"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &recordingHandler{fn: func(ctx context.Context, _ *bot.Request, rw bot.Responder) error {
+				for _, m := range tt.replies {
+					if err := rw.Reply(ctx, m); err != nil {
+						return err
+					}
+				}
+				return nil
+			}}
+			f := newHTTPFixtureOpts(t, h, Options{Public: true})
+			if code, body := f.post(commandJSON("show", "paper", "2401.99999"), true, nil); code != 200 || body != `{"type":5}` {
+				t.Fatalf("%d %s, want a public deferral", code, body)
+			}
+			f.stop()
+			var calls []string
+			for _, r := range f.fake.Requests() {
+				if !strings.HasPrefix(r.Path, "/webhooks/") {
+					continue
+				}
+				call := r.Method + " followup"
+				if strings.HasSuffix(r.Path, "/messages/@original") {
+					call = r.Method + " @original"
+				}
+				calls = append(calls, call)
+				var p payload
+				_ = r.JSON(&p)
+				if strings.Contains(string(r.Body), secret) && (r.Method != "POST" || p.Flags&flagEphemeral == 0) {
+					t.Errorf("the error is in a public message: %s %s %s", r.Method, r.Path, r.Body)
+				}
+				if r.Method == "POST" && !strings.Contains(string(r.Body), secret) {
+					t.Errorf("follow-up without the error: %s", r.Body)
+				}
+			}
+			if strings.Join(calls, ", ") != strings.Join(tt.want, ", ") {
+				t.Errorf("webhook calls %v, want %v", calls, tt.want)
+			}
+		})
+	}
 }

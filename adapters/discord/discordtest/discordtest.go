@@ -113,6 +113,9 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("POST /channels/{c}/messages/{m}/threads", s.startThread)
 	mux.HandleFunc("PATCH /webhooks/{app}/{token}/messages/{msg}", s.editWebhook)
 	mux.HandleFunc("POST /webhooks/{app}/{token}", s.followup)
+	mux.HandleFunc("DELETE /webhooks/{app}/{token}/messages/{msg}", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("POST /interactions/{id}/{token}/callback", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})
