@@ -413,6 +413,30 @@ func TestSecretRedacted(t *testing.T) {
 	if got := fmt.Sprint(Secret{}); got != "[unset]" {
 		t.Errorf("unset secret prints %q", got)
 	}
+
+	// In an unexported field fmt cannot call the Secret's methods: it
+	// prints the fields, and finds an address, not the value (an adapter
+	// keeps its options, tokens included, in unexported fields).
+	type holder struct {
+		token Secret
+		opts  struct{ key Secret }
+	}
+	h := holder{token: s}
+	h.opts.key = s
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x"} {
+		if out := fmt.Sprintf(verb, h); strings.Contains(out, "SUPER-SECRET") || strings.Contains(strings.ToLower(out), fmt.Sprintf("%x", "SUPER-SECRET")) {
+			t.Errorf("Sprintf(%s) of unexported fields shows the secret: %s", verb, out)
+		}
+	}
+	// A secret read from its reference keeps working after a copy.
+	var y struct{ T Secret }
+	if err := yaml.Unmarshal([]byte("t: inline-value"), &y); err != nil {
+		t.Fatal(err)
+	}
+	c := y.T
+	if err := y.T.resolve("t", func(string) string { return "" }); err != nil || y.T.Value() != "inline-value" || c.Value() != "" {
+		t.Errorf("resolved %q (copy before: %q), %v", y.T.Value(), c.Value(), err)
+	}
 }
 
 // The example configuration parses strictly, with every section present,
@@ -480,9 +504,9 @@ func TestExample(t *testing.T) {
 			}
 		case reflect.Struct:
 			if v.Type() == reflect.TypeFor[Secret]() {
-				s := v.Interface().(Secret)
-				if s.ref != "" && !strings.HasPrefix(s.ref, "${") && !strings.HasPrefix(s.ref, "env:") &&
-					!strings.HasPrefix(s.ref, "file:") && !strings.HasPrefix(s.ref, "/") {
+				ref := v.Interface().(Secret).ref()
+				if ref != "" && !strings.HasPrefix(ref, "${") && !strings.HasPrefix(ref, "env:") &&
+					!strings.HasPrefix(ref, "file:") && !strings.HasPrefix(ref, "/") {
 					t.Errorf("%s is an inline secret in the example", path)
 				}
 				return

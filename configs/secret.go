@@ -12,11 +12,32 @@ import (
 // reference: "${ENV_VAR}", "env:ENV_VAR", "file:/path" or a path starting
 // with "/" or "./", read when the configuration is loaded. An inline value
 // works too but is discouraged. A Secret never prints its value: it formats
-// and logs as [redacted].
+// and logs as [redacted]. The value is kept by a function, so that even a
+// struct that keeps a Secret in an unexported field (where fmt cannot call
+// its methods, and prints the fields, pointers dereferenced) prints an
+// address, not the value.
 type Secret struct {
+	get func() secret
+}
+
+type secret struct {
 	ref   string
 	value string
 }
+
+func newSecret(ref, value string) Secret {
+	s := secret{ref: ref, value: value}
+	return Secret{get: func() secret { return s }}
+}
+
+func (s Secret) load() secret {
+	if s.get == nil {
+		return secret{}
+	}
+	return s.get()
+}
+
+func (s Secret) ref() string { return s.load().ref }
 
 // UnmarshalYAML keeps the reference, a YAML string (plain, quoted or a
 // block scalar, with its escapes decoded); it is resolved by resolve.
@@ -25,22 +46,22 @@ func (s *Secret) UnmarshalYAML(unmarshal func(any) error) error {
 	if err := unmarshal(&ref); err != nil {
 		return err
 	}
-	s.ref = strings.TrimSpace(ref)
+	*s = newSecret(strings.TrimSpace(ref), "")
 	return nil
 }
 
 // NewSecret returns a secret holding value (for tests and flags).
-func NewSecret(value string) Secret { return Secret{value: value} }
+func NewSecret(value string) Secret { return newSecret("", value) }
 
 // Value returns the secret itself. Call it only where the secret is used.
-func (s Secret) Value() string { return s.value }
+func (s Secret) Value() string { return s.load().value }
 
 // IsSet reports whether the secret has a value.
-func (s Secret) IsSet() bool { return s.value != "" }
+func (s Secret) IsSet() bool { return s.Value() != "" }
 
 // String hides the value.
 func (s Secret) String() string {
-	if s.value == "" {
+	if !s.IsSet() {
 		return "[unset]"
 	}
 	return "[redacted]"
@@ -74,7 +95,7 @@ var (
 // resolve reads the secret from where its reference points. field names it
 // in errors (never the value).
 func (s *Secret) resolve(field string, env func(string) string) error {
-	ref := s.ref
+	ref := s.ref()
 	switch {
 	case ref == "":
 		return nil
@@ -87,9 +108,14 @@ func (s *Secret) resolve(field string, env func(string) string) error {
 	case strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "./"):
 		return s.fromFile(field, ref)
 	default:
-		s.value = ref
+		s.set(ref)
 		return nil
 	}
+}
+
+// set gives the secret its value (a new one: copies made before keep theirs).
+func (s *Secret) set(value string) {
+	*s = newSecret(s.ref(), value)
 }
 
 func (s *Secret) fromEnv(field, name string, env func(string) string) error {
@@ -97,7 +123,7 @@ func (s *Secret) fromEnv(field, name string, env func(string) string) error {
 	if v == "" {
 		return fmt.Errorf("%s: environment variable %s is not set", field, name)
 	}
-	s.value = strings.TrimSpace(v)
+	s.set(strings.TrimSpace(v))
 	return nil
 }
 
@@ -110,6 +136,6 @@ func (s *Secret) fromFile(field, path string) error {
 	if v == "" {
 		return fmt.Errorf("%s: secret file %s is empty", field, path)
 	}
-	s.value = v
+	s.set(v)
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/configs"
 )
 
 // Mode is how interactions reach the bot.
@@ -41,8 +42,9 @@ const (
 // Options configure the adapter.
 type Options struct {
 	Mode Mode
-	// Token is the bot token (without "Bot ").
-	Token string
+	// Token is the bot token (without "Bot "). A Secret: it prints as
+	// [redacted] in logs and errors.
+	Token configs.Secret
 	// PublicKey verifies the interactions endpoint (HTTP mode).
 	PublicKey ed25519.PublicKey
 	// Command is the slash command's name (default "papers").
@@ -124,7 +126,7 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Mode != Gateway && opts.Mode != HTTP {
 		return nil, fmt.Errorf("discord: mode %q is not gateway or http", opts.Mode)
 	}
-	if opts.Token == "" {
+	if !opts.Token.IsSet() {
 		return nil, errors.New("discord: a bot token is required")
 	}
 	if opts.Mode == HTTP && len(opts.PublicKey) != ed25519.PublicKeySize {
@@ -153,7 +155,7 @@ func New(opts Options) (*Adapter, error) {
 		opts.Sleep = sleepCtx
 	}
 
-	s, err := discordgo.New("Bot " + opts.Token)
+	s, err := discordgo.New("Bot " + opts.Token.Value())
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
@@ -185,7 +187,7 @@ func New(opts Options) (*Adapter, error) {
 	a.rest = &restClient{
 		client:  s.Client,
 		base:    DefaultAPIBase,
-		token:   s.Token,
+		token:   configs.NewSecret(s.Token),
 		agent:   "DiscordBot (https://github.com/paperbot/paperbot, 1) paperbot",
 		now:     opts.Now,
 		sleep:   opts.Sleep,

@@ -20,6 +20,7 @@ import (
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/configs"
 )
 
 // recordingHandler records the requests the core would get and answers each
@@ -489,7 +490,7 @@ func TestHTTPBeforeRunAnswersInTime(t *testing.T) {
 	priv := testKey(t)
 	key, _ := ParsePublicKey(vectorKey)
 	synctest.Test(t, func(t *testing.T) {
-		a, err := New(Options{Mode: HTTP, Token: "test-token", PublicKey: key, APIURL: "http://127.0.0.1:1"})
+		a, err := New(Options{Mode: HTTP, Token: configs.NewSecret("test-token"), PublicKey: key, APIURL: "http://127.0.0.1:1"})
 		if err != nil {
 			t.Fatal(err)
 		}

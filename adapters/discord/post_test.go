@@ -12,6 +12,7 @@ import (
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/configs"
 )
 
 // fakeClock is the adapter's clock in tests: Sleep records the wait and
@@ -51,8 +52,8 @@ func (c *fakeClock) Sleeps() []time.Duration {
 // (in opts.Now/Sleep unless set) and the core's specs.
 func newTestAdapter(t *testing.T, fake *discordtest.Server, opts Options) *Adapter {
 	t.Helper()
-	if opts.Token == "" {
-		opts.Token = "test-token"
+	if !opts.Token.IsSet() {
+		opts.Token = configs.NewSecret("test-token")
 	}
 	opts.APIURL = fake.URL
 	if opts.Now == nil {

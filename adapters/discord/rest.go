@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/configs"
 )
 
 // DefaultAPIBase is Discord's REST API base URL (API v10).
@@ -73,7 +74,7 @@ func (e *APIError) Error() string {
 type restClient struct {
 	client  *http.Client
 	base    string
-	token   string // "Bot ..."
+	token   configs.Secret // "Bot ..."
 	agent   string
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error
@@ -222,7 +223,7 @@ func (c *restClient) once(ctx context.Context, method, path, route string, paylo
 	if err != nil {
 		return false, 0, fault.Wrap(fault.Internal, err, "")
 	}
-	req.Header.Set("Authorization", c.token)
+	req.Header.Set("Authorization", c.token.Value())
 	req.Header.Set("User-Agent", c.agent)
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")

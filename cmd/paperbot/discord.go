@@ -44,7 +44,7 @@ func newDiscordAdapter(cfg *configs.Config, log *slog.Logger, hooks discord.Hook
 	dc := cfg.Disc
 	opts := discord.Options{
 		Mode:             discord.Mode(dc.Mode),
-		Token:            dc.Token.Value(),
+		Token:            dc.Token,
 		Command:          cfg.Bot.Command,
 		Public:           dc.Public,
 		SignatureWindow:  dc.SignatureWindow,
