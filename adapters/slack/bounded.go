@@ -56,6 +56,14 @@ func (s *seenSet) Seen(id string) bool {
 	return false
 }
 
+// Forget drops id, recorded by Seen for work that was then refused, so
+// that its retry is taken.
+func (s *seenSet) Forget(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.at, id)
+}
+
 // Len is the number of remembered ids.
 func (s *seenSet) Len() int {
 	s.mu.Lock()

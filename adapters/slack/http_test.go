@@ -511,3 +511,34 @@ func TestResponseURLNeverLogged(t *testing.T) {
 	}
 	leaks("the log", logs.String())
 }
+
+// An event refused while shutting down (503) is not remembered as seen:
+// Slack's retry of it gets 503 too (and is retried again, by the next
+// process), not a 200 that drops it as a duplicate of work never done.
+func TestRefusedEventIsNotSeen(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	a := newTestAdapter(t, api, clock)
+	var dups atomic.Int32
+	a.opts.Hooks.DuplicateEvent = func() { dups.Add(1) }
+	ran := make(chan struct{}, 4)
+	h := bot.HandlerFunc(func(context.Context, *bot.Request, bot.Responder) error { ran <- struct{}{}; return nil })
+	srv := startHTTP(t, a, h)
+	event := `{"team_id":"T1","type":"event_callback","event_id":"Ev9",
+		"event":{"type":"app_mention","user":"U1","text":"<@UBOT> diffusion","ts":"1700000100.000200","channel":"C7"}}`
+
+	a.work.CloseAndWait() // shutting down
+	for i := range 2 {
+		resp := signedPost(t, srv.URL+PathEvents, testSecret, clock.Now(), "application/json", event)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("delivery %d while shutting down: %d, want 503", i+1, resp.StatusCode)
+		}
+	}
+	if n := dups.Load(); n != 0 || a.events.Len() != 0 {
+		t.Errorf("%d duplicates counted, %d events remembered; want none", n, a.events.Len())
+	}
+	if len(ran) != 0 {
+		t.Error("the handler ran while shutting down")
+	}
+}

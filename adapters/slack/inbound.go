@@ -100,8 +100,10 @@ type mentionEvent struct {
 }
 
 // event handles an Events API callback: retries are dropped by event_id;
-// an app mention is answered in its thread.
-func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, ack <-chan struct{}) bool {
+// an app mention is answered in its thread. An event counts as seen only
+// once its work is accepted: one refused while shutting down (503) is
+// forgotten, so Slack's retry is not dropped as a duplicate.
+func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, ack <-chan struct{}) (accepted bool) {
 	if env.Type != "event_callback" {
 		return true
 	}
@@ -137,7 +139,13 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 	if a.opts.Hooks.Received != nil {
 		a.opts.Hooks.Received("event")
 	}
-	return a.dispatch(ctx, h, req, rw, ack)
+	if !a.dispatch(ctx, h, req, rw, ack) {
+		if env.EventID != "" {
+			a.events.Forget(env.EventID)
+		}
+		return false
+	}
+	return true
 }
 
 // threadResponder answers an app mention with visible replies in its thread.
