@@ -121,7 +121,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		name string
 		dst  *analysis.Analyzer
 	}{{anEnglish, &ix.english}, {anPlain, &ix.plain}, {anName, &ix.names}} {
-		if *a.dst = m.AnalyzerNamed(a.name); *a.dst == nil {
+		if *a.dst = withWordTokenizer(m.AnalyzerNamed(a.name)); *a.dst == nil {
 			bi.Close()
 			return nil, fmt.Errorf("index %s: analyzer %s missing from its mapping", dir, a.name)
 		}
@@ -199,9 +199,9 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 		return refuse(err.Error())
 	}
 	fresh := &Index{bi: nb, dir: tmp, log: opts.Logger, now: opts.Now}
-	fresh.english = nb.Mapping().AnalyzerNamed(anEnglish)
-	fresh.plain = nb.Mapping().AnalyzerNamed(anPlain)
-	fresh.names = nb.Mapping().AnalyzerNamed(anName)
+	fresh.english = withWordTokenizer(nb.Mapping().AnalyzerNamed(anEnglish))
+	fresh.plain = withWordTokenizer(nb.Mapping().AnalyzerNamed(anPlain))
+	fresh.names = withWordTokenizer(nb.Mapping().AnalyzerNamed(anName))
 	w := fresh.NewWriter(context.Background(), WriterOptions{FreshIndex: true})
 	copied, bad := 0, 0
 	err = eachStored(old, func(raw string) error {

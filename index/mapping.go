@@ -21,7 +21,8 @@ import (
 //	1: the first
 //	2: upvotes and stars no longer indexed (they are only ever read from the
 //	   stored record; their numeric terms cost ingest time for nothing)
-const MappingVersion = 2
+//	3: words split by the index's own tokenizer (tokenize.go)
+const MappingVersion = 3
 
 // Field names in the index.
 const (
@@ -36,7 +37,10 @@ const (
 	fSource    = "_src" // the whole record as JSON, stored only
 )
 
-// Analyzer names.
+// Analyzer names. The index analyses documents and queries with these
+// analyzers' token filters behind its own word tokenizer (tokenize.go);
+// the mapping names Bleve's Unicode tokenizer, the closest registered one,
+// for tools that read it.
 const (
 	anEnglish = "paper_en"
 	anPlain   = "paper_plain"

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
@@ -294,7 +295,11 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string)
 		must = append(must, allTerms(terms))
 	}
 	for _, ph := range pq.Phrases {
-		must = append(must, ix.phraseClause(ph))
+		if c := ix.phraseClause(ph); c != nil {
+			must = append(must, c)
+		} else {
+			pq.note("\"%s\" has no words to search for; it was ignored.", ph)
+		}
 	}
 	if len(pq.filterWords) > 0 {
 		// A topic filter narrows: all its words must match, and it does not rank.
@@ -356,7 +361,9 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string)
 		}
 	}
 	for _, ph := range pq.ExcludePhrases {
-		mustNot = append(mustNot, ix.phraseClause(ph))
+		if c := ix.phraseClause(ph); c != nil {
+			mustNot = append(mustNot, c)
+		}
 	}
 	if len(exclude) > 0 {
 		mustNot = append(mustNot, query.NewDocIDQuery(exclude))
@@ -425,28 +432,33 @@ func (rp rankParams) titleClause(terms []termInfo) []query.Query {
 
 // phraseClause requires an exact phrase in title+abstract.
 func (ix *Index) phraseClause(ph string) query.Query {
-	mp := query.NewMatchPhraseQuery(ph)
-	mp.SetField(fText)
-	mp.Analyzer = anEnglish
-	return mp
+	return phraseOf(ix.english.Analyze([]byte(ph)), fText)
 }
 
 // authorClause matches an author name: every word of it, in order when
 // there are several ("Pascal Notin").
 func (ix *Index) authorClause(name string) query.Query {
-	toks := ix.names.Analyze([]byte(name))
-	if len(toks) == 0 {
+	return phraseOf(ix.names.Analyze([]byte(name)), fAuthors)
+}
+
+// phraseOf matches analysed tokens as a phrase in a field, keeping the gaps
+// that removed stop words left ("heat conduction in composite slabs").
+// nil when there are no tokens.
+func phraseOf(toks analysis.TokenStream, field string) query.Query {
+	switch len(toks) {
+	case 0:
 		return nil
-	}
-	if len(toks) == 1 {
+	case 1:
 		tq := query.NewTermQuery(string(toks[0].Term))
-		tq.SetField(fAuthors)
+		tq.SetField(field)
 		return tq
 	}
-	mp := query.NewMatchPhraseQuery(name)
-	mp.SetField(fAuthors)
-	mp.Analyzer = anName
-	return mp
+	first := toks[0].Position
+	terms := make([]string, toks[len(toks)-1].Position-first+1)
+	for _, t := range toks {
+		terms[t.Position-first] = string(t.Term)
+	}
+	return query.NewPhraseQuery(terms, field)
 }
 
 // Similar returns papers like the given one: its most distinctive title and
