@@ -70,23 +70,23 @@ func render(m bot.Message, opt renderOptions) []rendered {
 	var body []unit
 
 	if m.Title != "" {
-		head.add(slackgo.NewHeaderBlock(plain(escapeTrunc(m.Title, maxHeaderText))), runes(m.Title))
+		head.add(slackgo.NewHeaderBlock(plain(escapeTruncMode(m.Title, maxHeaderText, escEntities))), runes(m.Title))
 	}
 	switch m.Kind {
 	case bot.KindError:
 		intro := firstNonEmpty(m.Intro, m.Text)
-		for _, t := range splitText(":warning: "+escape(intro), maxSectionText) {
+		for _, t := range splitText(":warning: "+escapeProse(intro), maxSectionText) {
 			head.add(section(t), runes(t))
 		}
 	case bot.KindNotice, bot.KindThreadIntro:
 		if m.Intro != "" {
-			for _, t := range splitText(escape(m.Intro), maxSectionText) {
+			for _, t := range splitText(escapeProse(m.Intro), maxSectionText) {
 				head.add(section(t), runes(t))
 			}
 		}
 	default:
 		if m.Intro != "" {
-			t := escapeTrunc(m.Intro, maxContextText)
+			t := escapeTruncMode(m.Intro, maxContextText, escProse)
 			head.add(contextBlock(t), runes(t))
 		}
 	}
@@ -101,7 +101,7 @@ func render(m bot.Message, opt renderOptions) []rendered {
 	}
 
 	if m.Footer != "" {
-		t := escapeTrunc(m.Footer, maxContextText)
+		t := escapeTruncMode(m.Footer, maxContextText, escProse)
 		tail.add(contextBlock(t), runes(t))
 	}
 	if opt.SharedBy != "" && validID(opt.SharedBy) {
@@ -114,7 +114,7 @@ func render(m bot.Message, opt renderOptions) []rendered {
 	}
 
 	if len(head.blocks) == 0 && len(body) == 0 && len(tail.blocks) == 0 {
-		t := escape(firstNonEmpty(m.Text, " "))
+		t := escapeProse(firstNonEmpty(m.Text, " "))
 		for _, p := range splitText(t, maxSectionText) {
 			head.add(section(p), runes(p))
 		}
@@ -127,7 +127,7 @@ func renderSection(u *unit, kind bot.Kind, s bot.Section) {
 	var title string
 	switch {
 	case kind == bot.KindHelp && s.Title != "":
-		title = "`" + escapeTrunc(s.Title, 500) + "`"
+		title = "`" + escapeTruncMode(s.Title, 500, escEntities) + "`"
 	case s.Title != "" && safeURL(s.URL):
 		title = "*" + link(s.URL, truncRunes(s.Title, 500)) + "*"
 	case s.Title != "":
@@ -356,6 +356,7 @@ func fallback(m bot.Message) string {
 	if m.Kind == bot.KindError {
 		t = "⚠ " + t
 	}
+	// Paper data (titles) is in it: nothing formats.
 	return escapeTrunc(strings.TrimSpace(firstNonEmpty(t, "paperbot")), maxFallbackText)
 }
 
@@ -377,22 +378,70 @@ func contextBlock(s string) *slackgo.ContextBlock {
 	return slackgo.NewContextBlock("", mrkdwn(s))
 }
 
-// escape replaces the three characters Slack's formatting gives meaning to.
-// Everything from outside (titles, abstracts, names, queries) goes through
-// it: a title "<!channel>" then prints literally and pings no one.
-func escape(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
+// How much of Slack's markup a text from outside is kept from. Slack has
+// no escape for the formatting characters: a zero-width space on each side
+// of one (zw) keeps it from opening or closing bold (*), italics (_),
+// strikethrough (~) or code (`), while it still shows, and copies, as
+// itself.
+type escMode int
+
+const (
+	// escEntities escapes only &, < and >: for plain_text, URLs and
+	// code spans, where nothing else has a meaning.
+	escEntities escMode = iota
+	// escProse is for the core's own sentences (notices, errors, intros,
+	// footers) with the user's words in them: *, _ and ~ never format,
+	// and a pair of backticks stays the code span the core wrote
+	// ("try `/papers help`").
+	escProse
+	// escData is for paper data (titles, abstracts, authors, link
+	// labels): no formatting character formats, backticks included.
+	escData
+)
+
+const zw = "\u200b"
+
+// escape makes paper data safe in mrkdwn (escData). Everything from outside
+// goes through escape or escapeProse: a title "<!channel>" prints literally
+// and pings no one, and a title "*_Attention_* is ~all~ you `need`"
+// prints as written.
+func escape(s string) string { return escapeMode(s, escData) }
+
+// escapeProse makes a sentence of the core's safe in mrkdwn (escProse).
+func escapeProse(s string) string { return escapeMode(s, escProse) }
+
+func escapeMode(s string, mode escMode) string {
+	if !strings.ContainsAny(s, "&<>*_~`") {
 		return s
+	}
+	if mode == escProse && strings.Contains(s, "`") && strings.Count(s, "`")%2 == 0 {
+		// Paired backticks are the core's code spans: kept, with only
+		// the entities escaped inside.
+		var b strings.Builder
+		for i, part := range strings.Split(s, "`") {
+			if i > 0 {
+				b.WriteByte('`')
+			}
+			if i%2 == 1 {
+				b.WriteString(escapeMode(part, escEntities))
+			} else {
+				b.WriteString(escapeMode(part, escData))
+			}
+		}
+		return b.String()
+	}
+	if mode == escProse {
+		mode = escData // an unpaired backtick is not code
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
 	for _, r := range s {
-		b.WriteString(escapeRune(r))
+		b.WriteString(escapeRune(r, mode))
 	}
 	return b.String()
 }
 
-func escapeRune(r rune) string {
+func escapeRune(r rune, mode escMode) string {
 	switch r {
 	case '&':
 		return "&amp;"
@@ -400,42 +449,67 @@ func escapeRune(r rune) string {
 		return "&lt;"
 	case '>':
 		return "&gt;"
+	case '*', '_', '~', '`':
+		if mode != escEntities {
+			return zw + string(r) + zw
+		}
 	}
 	return string(r)
 }
 
-// escapeTrunc escapes s and cuts it so the escaped text has at most n
-// characters (ending in "…" when cut), never inside an entity.
-func escapeTrunc(s string, n int) string {
-	e := escape(s)
+// escapeTrunc escapes paper data and cuts it so the escaped text has at
+// most n characters (ending in "…" when cut), never inside an entity or
+// an escaped formatting character.
+func escapeTrunc(s string, n int) string { return escapeTruncMode(s, n, escData) }
+
+func escapeTruncMode(s string, n int, mode escMode) string {
+	e := escapeMode(s, mode)
 	if runes(e) <= n {
 		return e
 	}
-	var b strings.Builder
-	used := 0
-	for _, r := range s {
-		p := escapeRune(r)
-		if used+utf8.RuneCountInString(p)+1 > n {
-			break
-		}
-		b.WriteString(p)
-		used += utf8.RuneCountInString(p)
-	}
-	return strings.TrimRight(b.String(), " ") + "…"
+	return strings.TrimRight(cutEscaped(e, n-1), " ") + "…"
 }
 
 // truncRunesEsc cuts already escaped text to n characters without
-// splitting an entity.
+// splitting an entity or an escaped formatting character.
 func truncRunesEsc(s string, n int) string {
 	if runes(s) <= n {
 		return s
 	}
-	r := []rune(s)[:n-1]
-	cut := string(r)
-	if i := strings.LastIndexByte(cut, '&'); i >= 0 && !strings.Contains(cut[i:], ";") {
-		cut = cut[:i]
+	return cutEscaped(s, n-1) + "…"
+}
+
+// cutEscaped returns at most the first n characters of escaped text,
+// fewer when the cut would split an entity ("&amp;") or a formatting
+// character from its zero-width spaces.
+func cutEscaped(s string, n int) string {
+	used := 0
+	for i := 0; i < len(s); {
+		size := escapedUnit(s[i:])
+		c := runes(s[i : i+size])
+		if used+c > n {
+			return s[:i]
+		}
+		used += c
+		i += size
 	}
-	return cut + "…"
+	return s
+}
+
+// escapedUnit is the length in bytes of the unit escaped text starts
+// with: an entity, a formatting character between zero-width spaces, or
+// one character.
+func escapedUnit(s string) int {
+	if rest, ok := strings.CutPrefix(s, zw); ok && len(rest) > len(zw) && strings.IndexByte("*_~`", rest[0]) >= 0 && strings.HasPrefix(rest[1:], zw) {
+		return 2*len(zw) + 1
+	}
+	if s[0] == '&' {
+		if j := strings.IndexByte(s, ';'); j > 0 && j <= 4 {
+			return j + 1
+		}
+	}
+	_, size := utf8.DecodeRuneInString(s)
+	return size
 }
 
 // truncRunes cuts raw text to n characters.
@@ -449,7 +523,7 @@ func truncRunes(s string, n int) string {
 // link formats <url|label>: the URL is escaped and may not contain "|";
 // the label is escaped.
 func link(u, label string) string {
-	u = strings.ReplaceAll(escape(u), "|", "%7C")
+	u = strings.ReplaceAll(escapeMode(u, escEntities), "|", "%7C")
 	return "<" + u + "|" + escape(label) + ">"
 }
 
@@ -472,6 +546,15 @@ func splitText(s string, n int) []string {
 			if r[i] == '\n' || r[i] == ' ' {
 				cut = i
 				break
+			}
+		}
+		// Do not cut a formatting character from its zero-width spaces.
+		if z := []rune(zw)[0]; cut >= 2 && cut+1 <= len(r) {
+			switch {
+			case r[cut-1] == z && cut+1 < len(r) && strings.ContainsRune("*_~`", r[cut]) && r[cut+1] == z:
+				cut--
+			case strings.ContainsRune("*_~`", r[cut-1]) && r[cut-2] == z && cut < len(r) && r[cut] == z:
+				cut -= 2
 			}
 		}
 		// Do not cut "&amp;" in two.

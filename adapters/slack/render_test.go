@@ -71,11 +71,12 @@ func goldenMessages() map[string]struct {
 	digestPaper := bot.Message{Kind: bot.KindDigestPaper, Text: p.Title, Sections: []bot.Section{dp}}
 	evil := paper.Paper{
 		ID:       "2501.00001",
-		Title:    "<!channel> & <https://evil|click>",
-		Abstract: "See <@U123> and <!here> & <#C42|general>.",
-		Authors:  []string{"Eve <eve@evil>"},
+		Title:    "<!channel> & <https://evil|click> *Bold* claims: _all_ you ~need~ is `attention`",
+		Abstract: "See <@U123> and <!here> & <#C42|general>. Use *args and snake_case_names ~10x faster.",
+		Authors:  []string{"Eve <eve@evil>", "_Mallory_"},
 		URL:      "https://arxiv.org/abs/2501.00001",
 	}
+	evilDisc := []bot.Discussion{{PaperID: evil.ID, ChannelName: "ml_papers_daily", URL: "https://example.slack.com/archives/C1/p1?thread_ts=1_2~3", Replies: 2}}
 	return map[string]struct {
 		m   bot.Message
 		opt renderOptions
@@ -84,7 +85,7 @@ func goldenMessages() map[string]struct {
 		"paper":         {card, renderOptions{Share: "show 2205.13760"}},
 		"digest_header": {header, renderOptions{}},
 		"digest_paper":  {digestPaper, renderOptions{}},
-		"escaping":      {bot.PaperMessage(evil, nil), renderOptions{}},
+		"escaping":      {bot.PaperMessage(evil, evilDisc), renderOptions{}},
 		"error":         {bot.ErrorMessage(errString("boom")), renderOptions{}},
 		"help":          {bot.HelpMessage("papers", []bot.CommandSpec{{Name: "show", Usage: "<arXiv id or URL>", Summary: "Show one paper", Examples: []string{"show 2205.13760"}}}), renderOptions{}},
 	}
@@ -106,7 +107,9 @@ func TestRenderGolden(t *testing.T) {
 			if err := enc.Encode(msgs); err != nil {
 				t.Fatal(err)
 			}
-			got := buf.Bytes()
+			// Zero-width spaces are invisible: the golden file shows them
+			// as the JSON escape that means the same.
+			got := bytes.ReplaceAll(buf.Bytes(), []byte("\u200b"), []byte(`\u200b`))
 			path := filepath.Join("testdata", name+".golden.json")
 			if *update {
 				if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -159,10 +162,33 @@ func TestRenderEscapes(t *testing.T) {
 			t.Errorf("rendered text lacks %q:\n%s", want, all)
 		}
 	}
+	// Formatting characters from outside never format: each stands
+	// between zero-width spaces (shown and copied as itself), in the
+	// title, the abstract, the authors and the channel's name; the URL
+	// keeps its characters as they are.
+	z := func(c string) string { return "\u200b" + c + "\u200b" }
+	for _, want := range []string{
+		z("*") + "Bold" + z("*") + " claims: " + z("_") + "all" + z("_") + " you " + z("~") + "need" + z("~") + " is " + z("`") + "attention" + z("`"),
+		"Use " + z("*") + "args and snake" + z("_") + "case" + z("_") + "names " + z("~") + "10x",
+		z("_") + "Mallory" + z("_"),
+		"#ml" + z("_") + "papers" + z("_") + "daily",
+		"<https://example.slack.com/archives/C1/p1?thread_ts=1_2~3|",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("rendered text lacks %q:\n%s", want, all)
+		}
+	}
+	for _, tx := range texts {
+		for i, c := range tx {
+			if strings.ContainsRune("_~`", c) && !(strings.HasSuffix(tx[:i], "\u200b") && strings.HasPrefix(tx[i+1:], "\u200b")) && !strings.Contains(tx, "thread_ts=1_2~3") {
+				t.Errorf("%q formats at %q", c, tx[i:])
+			}
+		}
+	}
 	// The only markup left is ours: the title link to the paper and the links line.
 	for _, tx := range texts {
 		for i := 0; i < len(tx); i++ {
-			if tx[i] == '<' && !strings.HasPrefix(tx[i:], "<https://arxiv.org/") && !strings.HasPrefix(tx[i:], "<https://www.alphaxiv.org/") && !strings.HasPrefix(tx[i:], "<https://huggingface.co/") {
+			if tx[i] == '<' && !strings.HasPrefix(tx[i:], "<https://arxiv.org/") && !strings.HasPrefix(tx[i:], "<https://www.alphaxiv.org/") && !strings.HasPrefix(tx[i:], "<https://huggingface.co/") && !strings.HasPrefix(tx[i:], "<https://example.slack.com/archives/C1/p1?") {
 				t.Errorf("unexpected markup at %q", tx[i:])
 			}
 		}
@@ -201,6 +227,10 @@ func TestEscapeTrunc(t *testing.T) {
 		{"a & b", 6, "a…"},
 		{"<<<<", 9, "&lt;&lt;…"},
 		{"plain text", 5, "plai…"},
+		{"a*b", 20, "a\u200b*\u200bb"},
+		{"a*b", 4, "a…"},                 // not "a\u200b*…"
+		{"ab_cd", 6, "ab\u200b_\u200b…"}, // the whole escaped character, or none of it
+		{"ab_cd", 5, "ab…"},
 	}
 	for _, tt := range tests {
 		if got := escapeTrunc(tt.in, tt.n); got != tt.want {
@@ -208,6 +238,29 @@ func TestEscapeTrunc(t *testing.T) {
 		}
 		if got := escapeTrunc(tt.in, tt.n); utf8.RuneCountInString(got) > tt.n {
 			t.Errorf("escapeTrunc(%q, %d) = %q is too long", tt.in, tt.n, got)
+		}
+	}
+}
+
+// The core's sentences keep the code spans they write (try `help`), while
+// the formatting characters of the words in them never format.
+func TestEscapeProse(t *testing.T) {
+	z := func(c string) string { return "\u200b" + c + "\u200b" }
+	for _, tt := range []struct{ in, want string }{
+		{"unknown command \"*x*\"; try `help`", "unknown command \"" + z("*") + "x" + z("*") + "\"; try `help`"},
+		{"Usage: `/papers show <arXiv id or URL>`", "Usage: `/papers show &lt;arXiv id or URL&gt;`"},
+		{"one ` backtick", "one " + z("`") + " backtick"},
+		{"topic snake_case", "topic snake" + z("_") + "case"},
+	} {
+		if got := escapeProse(tt.in); got != tt.want {
+			t.Errorf("escapeProse(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// A long text is split between characters, never inside an escaped one.
+	long := strings.Repeat("_", 5000)
+	for _, p := range splitText(escape(long), maxSectionText) {
+		if !strings.HasPrefix(p, "\u200b_") || !strings.HasSuffix(p, "_\u200b") {
+			t.Errorf("piece of %d runes cut inside an escaped character: %q…%q", runes(p), p[:8], p[len(p)-8:])
 		}
 	}
 }
