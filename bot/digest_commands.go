@@ -283,9 +283,18 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 				return a, err
 			}
 			a.time = c
+		case leading && low == "at" && nextTok != "":
+			// "at" opening the line names the time (Discord's typed
+			// option arrives so); a topic that starts with "at" is quoted.
+			return a, fmt.Errorf("time %q is not a time of day: write it like 09:00, 9:30am or noon (quote a topic that starts with \"at\")", nextTok)
+		case leading && low == "days" && nextTok != "" && !looksDays(nextTok):
+			if _, err := ParseDays(nextTok); err != nil {
+				return a, fmt.Errorf("days %s", err.Error())
+			}
+			return a, fmt.Errorf("days %q: write the days like daily, weekdays, mon-fri or mon,wed,fri", nextTok)
 		case (low == "tz" || low == "timezone") && nextTok == "":
 			return a, fmt.Errorf("%s needs a time zone after it, like %s Europe/Berlin", low, low)
-		case (low == "tz" || low == "zone" || low == "timezone") && nextTok != "", leading && looksZone(t.text):
+		case (low == "tz" || low == "timezone") && nextTok != "", low == "zone" && looksZone(nextTok), leading && looksZone(t.text):
 			v := t.text
 			if !looksZone(t.text) || low == "tz" || low == "zone" || low == "timezone" {
 				v, i = nextTok, i+1

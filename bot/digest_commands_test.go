@@ -47,6 +47,9 @@ func TestSubscribeParsesEveryPart(t *testing.T) {
 		// Bare values before the topic.
 		{"subscribe 07:15 Asia/Tokyo 4 mon,wed,fri robot learning", "07:15", "Asia/Tokyo", "mon,wed,fri", "4", "robot learning"},
 		{"subscribe attention at scale", "09:00", "UTC", "every day", "5", "attention at scale"},
+		{`subscribe "at scale" transformers`, "09:00", "UTC", "every day", "5", `"at scale" transformers`},
+		{"subscribe comfort zone detection top 2", "09:00", "UTC", "every day", "2", "comfort zone detection"},
+		{"subscribe top quark days mon", "09:00", "UTC", "mon", "5", "top quark"},
 		{`subscribe "meet at 9:00" weekdays`, "09:00", "UTC", "weekdays", "5", `"meet at 9:00"`},
 		{"subscribe on weekends protein design", "09:00", "UTC", "weekends", "5", "protein design"},
 		{"subscribe gpt 4 at noon", "12:00", "UTC", "every day", "5", "gpt 4"},
@@ -93,6 +96,11 @@ func TestSubscribeSaysWhichPartIsWrong(t *testing.T) {
 		{"subscribe at 9:00 at 10:00", "the time is given twice"},
 		{"subscribe days mon-fri days sat", "the days are given twice"},
 		{"subscribe diffusion tz", "tz needs a time zone after it, like tz Europe/Berlin"},
+		// Discord's typed options arrive first, as keyword forms: a wrong
+		// value is an error, never the start of the topic.
+		{"subscribe at tomorrow diffusion", `time "tomorrow" is not a time of day: write it like 09:00`},
+		{"subscribe days someday diffusion", `days "someday" is not a day of the week`},
+		{"subscribe zone Europe/Berln", `tz "Europe/Berln" is not a known time zone`},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			c := newChat(t, manyPapers(10))
