@@ -180,8 +180,14 @@ func (d DigestDay) Discussions() []Discussion {
 		if !t.IsDone() || (t.Thread.ID == "" && t.Thread.URL == "") {
 			continue
 		}
+		team := d.Team
+		if team == "" {
+			// A subscription configured without its workspace or guild:
+			// the adapter said where it posted.
+			team = p.Post.Message.Team
+		}
 		out = append(out, Discussion{
-			PaperID: p.Paper.ID, Platform: d.Platform, Team: d.Team,
+			PaperID: p.Paper.ID, Platform: d.Platform, Team: team,
 			Channel: d.Channel, ChannelName: d.ChannelName,
 			ThreadID: t.Thread.ID, URL: t.Thread.URL, Started: t.Done,
 		})

@@ -509,6 +509,34 @@ func TestDigestUnsubscribeMidDay(t *testing.T) {
 	}
 }
 
+// A subscription configured without its workspace: the discussions are
+// kept under the workspace the platform posted in, so "discussed in"
+// links show there (and nowhere else).
+func TestDigestDiscussionsTakeThePostsWorkspace(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
+	e := newEnv(t, manyPapers(10), clock)
+	e.plat.Team = "T9"
+	e.subscribe(bot.Subscription{Channel: "C1", ChannelName: "ml", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ids := posted(e.plat.Calls())
+	if len(ids) != 2 {
+		t.Fatalf("posted %v, want 2 papers", ids)
+	}
+	for scope, want := range map[bot.Scope]int{{Platform: "fake", Team: "T9"}: 1, {Platform: "fake", Team: "T1"}: 0, {Platform: "fake"}: 0} {
+		disc, err := e.db.DiscussionsOf(t.Context(), scope, ids...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			if len(disc[id]) != want {
+				t.Errorf("scope %+v: discussions of %s = %+v, want %d", scope, id, disc[id], want)
+			}
+		}
+	}
+}
+
 // Messages: the header and paper messages carry what the issue asks for.
 func TestDigestMessages(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}

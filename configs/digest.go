@@ -30,9 +30,9 @@ type Subscription struct {
 	// Platform is slack, discord or console.
 	Platform string `yaml:"platform"`
 	// Team is the Slack team id (T…); Guild is the Discord server id
-	// (either name may be used). Optional, but a discussion link shows
-	// only in its own workspace or guild: without it, this channel's
-	// "Discussed in" links show nowhere.
+	// (either name may be used). Optional: a discussion link shows only
+	// in its own workspace or guild, and without it the adapter finds it
+	// (Slack: the bot token's workspace; Discord: the channel's server).
 	Team  string `yaml:"team"`
 	Guild string `yaml:"guild"`
 	// Channel is the channel id to post to (Slack C…, a Discord channel

@@ -105,6 +105,11 @@ type Adapter struct {
 
 	// self is the bot's user id, read once by the digest's lookups.
 	self selfID
+	// guilds caches the server of each channel posted to without one.
+	guilds struct {
+		mu sync.Mutex
+		of map[string]string
+	}
 
 	mu       sync.Mutex
 	handler  bot.Handler // set while Run runs

@@ -59,6 +59,7 @@ type selfID struct {
 type channelInfo struct {
 	ID            string `json:"id"`
 	Type          int    `json:"type"`
+	GuildID       string `json:"guild_id"`
 	ParentID      string `json:"parent_id"`
 	LastMessageID string `json:"last_message_id"`
 	// MessageCount is a thread's number of messages, not counting the
@@ -152,6 +153,31 @@ func (a *Adapter) botUserID(ctx context.Context) (string, error) {
 	}
 	a.self.id = me.ID
 	return me.ID, nil
+}
+
+// guildOf returns the id of the server a channel belongs to, asking
+// Discord once per channel: a digest subscription configured without its
+// guild still gets working jump URLs and "discussed in" links. It returns
+// "" (and logs) when Discord cannot say; the post goes ahead.
+func (a *Adapter) guildOf(ctx context.Context, channel string) string {
+	a.guilds.mu.Lock()
+	g, ok := a.guilds.of[channel]
+	a.guilds.mu.Unlock()
+	if ok {
+		return g
+	}
+	ch, err := a.channel(ctx, channel)
+	if err != nil {
+		a.log.WarnContext(ctx, "discord: could not read the channel's server id; its jump links will not open", "channel", channel, "err", err)
+		return ""
+	}
+	a.guilds.mu.Lock()
+	if a.guilds.of == nil {
+		a.guilds.of = map[string]string{}
+	}
+	a.guilds.of[channel] = ch.GuildID
+	a.guilds.mu.Unlock()
+	return ch.GuildID
 }
 
 // channel reads a channel (or thread).

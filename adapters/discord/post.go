@@ -36,6 +36,9 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (
 		return bot.MessageRef{}, fault.New(fault.Invalid, "no Discord channel to post to")
 	}
 	m.Ephemeral = false // channel posts are for everyone
+	if to.Team == "" && to.Thread == "" {
+		to.Team = a.guildOf(ctx, channel)
+	}
 	var first bot.MessageRef
 	key := bot.PostKey(ctx)
 	for i, p := range render(m) {

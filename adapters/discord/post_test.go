@@ -460,3 +460,44 @@ func TestPostSplits(t *testing.T) {
 		t.Fatalf("%d messages, first %v; want several, the first returned", len(msgs), ref)
 	}
 }
+
+// TestPostFindsTheGuild: a post to a channel named without its server (a
+// digest subscription configured with no guild) asks Discord once for the
+// channel's server, so the jump URLs and the thread's link open.
+func TestPostFindsTheGuild(t *testing.T) {
+	fake := discordtest.New(t)
+	fake.SetGuild("111")
+	a := newTestAdapter(t, fake, Options{})
+	ctx := context.Background()
+	post, intro := digestMessages()
+	var refs []bot.MessageRef
+	for range 2 {
+		ref, err := a.Post(ctx, bot.Destination{Platform: "discord", Channel: "222"}, post)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, ref)
+	}
+	ref := refs[0]
+	if ref.Team != "111" || ref.URL != "https://discord.com/channels/111/222/"+ref.ID {
+		t.Fatalf("ref = %+v, want guild 111 in it and its URL", ref)
+	}
+	th, err := a.StartThread(ctx, ref, "A paper", intro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if th.URL != "https://discord.com/channels/111/"+ref.ID {
+		t.Errorf("thread URL = %q", th.URL)
+	}
+	var got []string
+	for _, r := range fake.Requests() {
+		got = append(got, r.Method+" "+r.Path)
+	}
+	want := []string{
+		"GET /channels/222", "POST /channels/222/messages", "POST /channels/222/messages",
+		"POST /channels/222/messages/" + ref.ID + "/threads", "POST /channels/" + ref.ID + "/messages",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

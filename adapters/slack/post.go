@@ -37,6 +37,9 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (
 	if err != nil {
 		return bot.MessageRef{}, err
 	}
+	if to.Team == "" {
+		to.Team = a.teamID(ctx)
+	}
 	return bot.MessageRef{
 		Platform: "slack",
 		Team:     to.Team,

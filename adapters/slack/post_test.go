@@ -98,6 +98,9 @@ func TestStartThread(t *testing.T) {
 	if posted[1].ThreadTS != parent.ID || posted[1].Channel != "C9" {
 		t.Errorf("reply thread_ts=%q channel=%q, want %q in C9", posted[1].ThreadTS, posted[1].Channel, parent.ID)
 	}
+	if parent.Team != "T1" {
+		t.Errorf("parent = %+v, want the workspace's team (auth.test) when the destination names none", parent)
+	}
 	if th.ID != parent.ID || th.Channel != "C9" {
 		t.Errorf("thread = %+v, want id %s", th, parent.ID)
 	}

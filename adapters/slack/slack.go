@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -104,6 +105,13 @@ type Adapter struct {
 	events *seenSet
 	pace   *pacer
 	work   inflight
+
+	// team is the workspace's team id from auth.test, for posts to a
+	// channel named without one (a digest configured with no team).
+	team struct {
+		mu sync.Mutex
+		id string
+	}
 }
 
 var (
@@ -222,8 +230,33 @@ func (a *Adapter) checkAuth(ctx context.Context) error {
 		a.log.WarnContext(ctx, "slack auth.test failed; continuing", "err", err)
 		return nil
 	}
+	a.setTeam(res.TeamID)
 	a.log.InfoContext(ctx, "slack connected", "team", res.Team, "bot_user", res.UserID, "mode", a.opts.Mode)
 	return nil
+}
+
+func (a *Adapter) setTeam(id string) {
+	a.team.mu.Lock()
+	a.team.id = id
+	a.team.mu.Unlock()
+}
+
+// teamID returns the workspace's team id, asking auth.test when start-up
+// could not; "" (logged) when Slack does not answer: the post goes ahead.
+func (a *Adapter) teamID(ctx context.Context) string {
+	a.team.mu.Lock()
+	id := a.team.id
+	a.team.mu.Unlock()
+	if id != "" {
+		return id
+	}
+	res, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		a.log.WarnContext(ctx, "slack auth.test failed; the post is not tied to its workspace", "err", err)
+		return ""
+	}
+	a.setTeam(res.TeamID)
+	return res.TeamID
 }
 
 // dispatch runs the core for one request in the background, after the

@@ -3,6 +3,7 @@
 package bottest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,6 +103,9 @@ type Platform struct {
 	// NoFind, when set, makes the platform unable to look up earlier
 	// posts: FindPost and FindThread fail (a platform without history).
 	NoFind bool
+	// Team, when set, is the workspace the platform posts in when a
+	// destination names none (as the Slack and Discord adapters find it).
+	Team string
 
 	mu    sync.Mutex
 	calls []Call
@@ -172,7 +176,7 @@ func (p *Platform) Post(ctx context.Context, to bot.Destination, m bot.Message) 
 	p.mu.Lock()
 	c.At = p.now()
 	p.seq++
-	c.Ref = bot.MessageRef{Platform: p.platform(), Team: to.Team, Channel: to.Channel, ID: fmt.Sprintf("m%d", p.seq)}
+	c.Ref = bot.MessageRef{Platform: p.platform(), Team: cmp.Or(to.Team, p.Team), Channel: to.Channel, ID: fmt.Sprintf("m%d", p.seq)}
 	c.Ref.URL = "https://chat.example/" + to.Channel + "/" + c.Ref.ID
 	p.calls = append(p.calls, c)
 	p.mu.Unlock()

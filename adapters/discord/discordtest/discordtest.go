@@ -95,6 +95,15 @@ type Server struct {
 	gwSeq    int64
 	identify json.RawMessage
 	closeOn  int // close code sent in answer to identify (0: READY)
+
+	guild string // the guild_id of channels (SetGuild)
+}
+
+// SetGuild makes the channels the fake reads out belong to guild.
+func (s *Server) SetGuild(guild string) {
+	s.mu.Lock()
+	s.guild = guild
+	s.mu.Unlock()
 }
 
 // CloseOnIdentify makes the gateway answer an identify by closing with code
@@ -337,7 +346,11 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "type": 0, "name": "papers", "last_message_id": nullable(last)})
+	ch := map[string]any{"id": id, "type": 0, "name": "papers", "last_message_id": nullable(last)}
+	if s.guild != "" {
+		ch["guild_id"] = s.guild
+	}
+	writeJSON(w, http.StatusOK, ch)
 }
 
 func nullable(s string) any {
