@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/paperbot/paperbot/bot"
 )
 
@@ -72,9 +70,13 @@ func (s *seenSet) Len() int {
 }
 
 // pacer paces posts per channel (Slack allows about one message per second
-// per channel, thread replies included) with one token-bucket limiter per
-// channel. It keeps at most max limiters: a limiter idle for longer than
-// its interval is full again, so forgetting it changes nothing.
+// per channel, thread replies included). A post may start one interval
+// after the previous one to the channel started and, when the caller says
+// it ended (Done), one interval after it ended: Slack counts a message when
+// it arrives, which is at the latest when its answer comes back, so a slow
+// request (a busy host, a far network) never lets the next one arrive
+// early and be refused. It keeps at most max channels: one idle for longer
+// than the interval may post at once, so forgetting it changes nothing.
 type pacer struct {
 	clock bot.Clock
 	sleep func(context.Context, time.Duration) error
@@ -82,59 +84,58 @@ type pacer struct {
 	max   int
 
 	mu   sync.Mutex
-	lims map[string]*paceEntry
-}
-
-type paceEntry struct {
-	lim  *rate.Limiter
-	last time.Time
+	next map[string]time.Time // the earliest a channel's next post may start
 }
 
 func newPacer(clock bot.Clock, sleep func(context.Context, time.Duration) error, every time.Duration, max int) *pacer {
-	return &pacer{clock: clock, sleep: sleep, every: every, max: max, lims: map[string]*paceEntry{}}
+	return &pacer{clock: clock, sleep: sleep, every: every, max: max, next: map[string]time.Time{}}
 }
 
-// Wait blocks until a message may be posted to channel.
+// Wait blocks until a message may be posted to channel and takes the slot.
 func (p *pacer) Wait(ctx context.Context, channel string) error {
 	now := p.clock.Now()
 	p.mu.Lock()
-	e := p.lims[channel]
-	if e == nil {
-		if len(p.lims) >= p.max {
-			p.sweep(now)
-		}
-		e = &paceEntry{lim: rate.NewLimiter(rate.Every(p.every), 1)}
-		p.lims[channel] = e
+	slot, ok := p.next[channel]
+	if !ok && len(p.next) >= p.max {
+		p.sweep(now)
 	}
-	r := e.lim.ReserveN(now, 1)
-	delay := r.DelayFrom(now)
-	e.last = now.Add(delay)
+	if slot.Before(now) {
+		slot = now
+	}
+	p.next[channel] = slot.Add(p.every)
 	p.mu.Unlock()
+	delay := slot.Sub(now)
 	if delay <= 0 {
 		return nil
 	}
-	if err := p.sleep(ctx, delay); err != nil {
-		r.CancelAt(p.clock.Now())
-		return err
-	}
-	return nil
+	return p.sleep(ctx, delay)
 }
 
-// sweep forgets limiters idle for longer than their interval. Called with
-// p.mu held.
+// Done records that a post to channel (its request and answer) ended: the
+// next one waits a full interval from now.
+func (p *pacer) Done(channel string) {
+	now := p.clock.Now()
+	p.mu.Lock()
+	if n := now.Add(p.every); n.After(p.next[channel]) {
+		p.next[channel] = n
+	}
+	p.mu.Unlock()
+}
+
+// sweep forgets channels that may post at once. Called with p.mu held.
 func (p *pacer) sweep(now time.Time) {
-	for ch, e := range p.lims {
-		if now.Sub(e.last) > p.every {
-			delete(p.lims, ch)
+	for ch, next := range p.next {
+		if !next.After(now) {
+			delete(p.next, ch)
 		}
 	}
 }
 
-// Len is the number of limiters kept.
+// Len is the number of channels kept.
 func (p *pacer) Len() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.lims)
+	return len(p.next)
 }
 
 // sleepCtx waits for d or until ctx is done.

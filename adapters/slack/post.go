@@ -122,6 +122,7 @@ func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rende
 			return "", fault.Wrap(fault.Transient, err, "gave up waiting to post")
 		}
 		_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+		a.pace.Done(channel)
 		if err == nil {
 			a.posted("ok")
 			return ts, nil

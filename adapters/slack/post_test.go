@@ -136,6 +136,29 @@ func TestPostPacingPerChannel(t *testing.T) {
 	}
 }
 
+// A post whose request was slow (a busy host) arrived late: the next one
+// to the channel waits a full second from its answer, so Slack never sees
+// two within a second.
+func TestPostPacingCountsFromTheAnswer(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(t0)
+	a := newTestAdapter(t, api, clock)
+	api.onRequest = func(path string) {
+		if strings.HasSuffix(path, "chat.postMessage") {
+			clock.Advance(400 * time.Millisecond)
+		}
+	}
+	ctx := context.Background()
+	for range 2 {
+		if _, err := a.Post(ctx, bot.Destination{Channel: "C1"}, bot.Notice("hi")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := clock.Sleeps(), []time.Duration{time.Second}; !slices.Equal(got, want) {
+		t.Errorf("waits = %v, want %v (a second from the first post's answer)", got, want)
+	}
+}
+
 func TestPacerForgetsIdleChannels(t *testing.T) {
 	clock := newFakeClock(t0)
 	p := newPacer(clock, clock.Sleep, time.Second, 100)
