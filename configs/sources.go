@@ -13,7 +13,8 @@ import (
 // paperbot reads no online source.
 type SourcesConf struct {
 	// Files are JSON Lines or trending-format files ingested when serve
-	// starts (use `paperbot ingest` for large snapshots).
+	// starts, unless ingested cleanly before and unchanged since (use
+	// `paperbot ingest` for one-off snapshots).
 	Files []string `yaml:"files"`
 	// UserAgent is sent to every source (default "paperbot/VERSION
 	// (+https://github.com/paperbot/paperbot)"). arXiv asks for a contact:

@@ -267,6 +267,27 @@ func eachStored(bi bleve.Index, fn func(raw string) error) error {
 	}
 }
 
+// Note returns a value remembered with SetNote ("" when none). Notes live
+// in the index, so they go when the index is rebuilt or replaced.
+func (ix *Index) Note(key string) (string, error) {
+	v, err := ix.bi.GetInternal([]byte(notePrefix + key))
+	if err != nil {
+		return "", fmt.Errorf("reading note %q from the index: %w", key, err)
+	}
+	return string(v), nil
+}
+
+// SetNote remembers a small value in the index under key.
+func (ix *Index) SetNote(key, value string) error {
+	if err := ix.bi.SetInternal([]byte(notePrefix+key), []byte(value)); err != nil {
+		return fmt.Errorf("writing note %q to the index: %w", key, err)
+	}
+	return nil
+}
+
+// notePrefix keeps notes apart from the index's own internal keys.
+const notePrefix = "paperbot.note."
+
 // Close flushes and closes the index.
 func (ix *Index) Close() error { return ix.bi.Close() }
 

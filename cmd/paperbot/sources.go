@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -158,12 +159,34 @@ func filesJob(files []string, d sourceDeps) sources.Job {
 	}
 }
 
+// fileNotes is what remembers which files were ingested, as they were
+// then (the index: the memory goes with it when the index is rebuilt).
+type fileNotes interface {
+	Note(key string) (string, error)
+	SetNote(key, value string) error
+}
+
+// ingestFile indexes one configured file. A file ingested before without
+// a rejected line, and unchanged since (same size and modification time),
+// is not read again: a restart does not re-index a large file. A file
+// with rejected lines is read (and its rejects logged) on every start
+// until it is fixed.
 func ingestFile(ctx context.Context, d sourceDeps, name string) (int, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return 0, fmt.Errorf("sources.files: %w", err)
 	}
 	defer f.Close()
+	notes, _ := d.index.(fileNotes)
+	key, stamp := "", ""
+	if st, err := f.Stat(); err == nil && notes != nil {
+		abs, _ := filepath.Abs(name)
+		key, stamp = "file:"+abs, fmt.Sprintf("%d %d", st.Size(), st.ModTime().UnixNano())
+		if old, err := notes.Note(key); err == nil && old == stamp {
+			d.log.Info("file unchanged since it was ingested; not read again", "source", "files", "file", name)
+			return 0, nil
+		}
+	}
 	const batch = 500
 	var (
 		papers   []paper.Paper
@@ -204,6 +227,11 @@ func ingestFile(ctx context.Context, d sourceDeps, name string) (int, error) {
 	}
 	if err != nil {
 		return written, fmt.Errorf("sources.files: %s: %w", name, err)
+	}
+	if key != "" && rejected == 0 {
+		if err := notes.SetNote(key, stamp); err != nil {
+			d.log.Warn("could not remember the ingested file; it is read again on the next start", "source", "files", "file", name, "err", err)
+		}
 	}
 	return written, nil
 }

@@ -378,6 +378,36 @@ func TestFilesJob(t *testing.T) {
 	}
 }
 
+// A configured file ingested cleanly is not read again on the next start
+// while it is unchanged; a changed one is; one with rejected lines is read
+// (and its rejects logged) every time.
+func TestFilesJobSkipsUnchangedFiles(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.jsonl"), filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(good, []byte(`{"id":"2502.00010","title":"Curated"}`+"\n"), 0o600)
+	os.WriteFile(bad, []byte(`{"id":"2502.00011","title":"Kept"}`+"\n"+`{"title":""}`+"\n"), 0o600)
+	ix, err := index.Open(filepath.Join(dir, "index"), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ctx := context.Background()
+	job := filesJob([]string{good, bad}, sourceDeps{index: ix, log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for i, want := range []int{2, 1} {
+		if n, err := job.Run(ctx); n != want || err != nil {
+			t.Fatalf("start %d: wrote %d, err %v; want %d", i+1, n, err, want)
+		}
+	}
+	// Changed (a second record, so a new size and modification time).
+	os.WriteFile(good, []byte(`{"id":"2502.00010","title":"Curated"}`+"\n"+`{"id":"2502.00012","title":"Added"}`+"\n"), 0o600)
+	if n, err := job.Run(ctx); n != 3 || err != nil {
+		t.Fatalf("after the change: wrote %d, err %v; want 3", n, err)
+	}
+	if _, err := ix.Lookup(ctx, "2502.00012"); err != nil {
+		t.Error(err)
+	}
+}
+
 // The bulk import of the shared 250,000-paper arXiv sample, streamed
 // through `xz -dc` into `paperbot ingest -`, indexes every record. The
 // default run imports the first 2,000 lines (seconds); set
