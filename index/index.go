@@ -101,6 +101,11 @@ func Open(dir string, opts Options) (*Index, error) {
 			if strings.Contains(err.Error(), "timeout") {
 				return nil, fmt.Errorf("index %s is in use by another process (is `paperbot serve` running?): %w", dir, err)
 			}
+			if strings.Contains(err.Error(), "error parsing mapping JSON") {
+				// A paperbot older than atomic creation was stopped while
+				// creating it: there is nothing in it to keep.
+				return nil, fmt.Errorf("index %s was left unfinished when it was being created (the process was stopped before it was written); delete the directory and ingest again", dir)
+			}
 			return nil, fmt.Errorf("opening index %s: %w (if it was written by an incompatible paperbot, move it away and ingest again)", dir, err)
 		}
 		v, err := bi.GetInternal(versionKey)
@@ -155,18 +160,52 @@ func isIndexDir(dir string) (bool, error) {
 	return true, nil
 }
 
+// create makes a new, empty index in dir. It is built in a sibling
+// directory, closed (so that its mapping and version are on disk) and
+// renamed into place: a process stopped half-way leaves no index that
+// looks complete but cannot be opened.
 func create(dir string, opts Options) (bleve.Index, error) {
 	im, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("building the index mapping: %w", err)
 	}
-	bi, err := bleve.NewUsing(dir, im, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, runtimeConfig(opts))
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("creating index %s: %w", dir, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".creating-")
 	if err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
 	}
-	if err := bi.SetInternal(versionKey, []byte(strconv.Itoa(MappingVersion))); err != nil {
-		bi.Close()
+	defer os.RemoveAll(tmp) // gone once renamed; removed if anything failed
+	// Bleve wants to make the directory itself.
+	if err := os.Remove(tmp); err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
+	}
+	bi, err := bleve.NewUsing(tmp, im, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, runtimeConfig(opts))
+	if err != nil {
+		return nil, fmt.Errorf("creating index %s: %w", dir, err)
+	}
+	err = bi.SetInternal(versionKey, []byte(strconv.Itoa(MappingVersion)))
+	if cerr := bi.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		// dir is absent or an empty directory (os.Remove removes nothing
+		// else), which os.Rename will not replace.
+		if rerr := os.Remove(dir); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = rerr
+		}
+	}
+	if err == nil {
+		err = os.Rename(tmp, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating index %s: %w", dir, err)
+	}
+	bi, err = bleve.OpenUsing(dir, runtimeConfig(opts))
+	if err != nil {
+		return nil, fmt.Errorf("opening the new index %s: %w", dir, err)
 	}
 	return bi, nil
 }

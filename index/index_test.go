@@ -204,3 +204,40 @@ func TestConcurrentWritersOnAnEmptyIndexMerge(t *testing.T) {
 		t.Errorf("merged %+v %v", p, err)
 	}
 }
+
+// Creating an index leaves, next to the index, nothing behind; an index
+// directory that a stopped older paperbot left unfinished (its meta file
+// written, its store empty) is refused with what to do.
+func TestCreateIsAtomicAndUnfinishedIsExplained(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "ix")
+	ix := openT(t, dir, index.Options{})
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 1 || entries[0].Name() != "ix" {
+		t.Errorf("beside the index: %v", entries)
+	}
+	if ix, err := index.Open(dir, index.Options{}); err != nil {
+		t.Fatalf("reopen: %v", err)
+	} else {
+		ix.Close()
+	}
+
+	broken := filepath.Join(parent, "broken")
+	meta, err := os.ReadFile(filepath.Join(dir, "index_meta.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(broken, "store"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(broken, "index_meta.json"), meta, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = index.Open(broken, index.Options{})
+	if err == nil || !strings.Contains(err.Error(), "left unfinished") {
+		t.Errorf("Open of an unfinished index: %v", err)
+	}
+}
