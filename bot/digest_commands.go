@@ -283,6 +283,12 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 				return a, err
 			}
 			a.time = c
+		case (low == "at" || low == "days") && nextTok == "" && i == len(toks)-1:
+			what := "a time of day after it, like at 09:00"
+			if low == "days" {
+				what = "days of the week after it, like days mon-fri"
+			}
+			return a, fmt.Errorf("%s needs %s", low, what)
 		case leading && low == "at" && nextTok != "":
 			// "at" opening the line names the time (Discord's typed
 			// option arrives so); a topic that starts with "at" is quoted.
@@ -307,7 +313,7 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 				return a, err
 			}
 			a.zone = loc.String()
-		case low == "top" && isNumber(nextTok), leading && isNumber(t.text) && len(t.text) <= 2:
+		case low == "top" && isNumber(strings.TrimPrefix(nextTok, "-")), leading && isNumber(t.text) && len(t.text) <= 2:
 			v := t.text
 			if low == "top" {
 				v, i = nextTok, i+1
@@ -324,6 +330,13 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 			v := t.text
 			if low == "days" || low == "on" {
 				v, i = nextTok, i+1
+			}
+			// "days tue thu": the days may be separate words.
+			for low == "days" || low == "on" {
+				if i+1 >= len(toks) || toks[i+1].quoted || !oneDaySpec(toks[i+1].text) {
+					break
+				}
+				v, i = v+","+toks[i+1].text, i+1
 			}
 			w, err := ParseDays(v)
 			if err != nil {
@@ -388,6 +401,20 @@ func isDayWord(s string) bool {
 		return true
 	}
 	return false
+}
+
+// oneDaySpec reports whether s is one day or a range of days ("tue",
+// "mon-fri"), as a further word of a "days" list.
+func oneDaySpec(s string) bool {
+	from, to, isRange := strings.Cut(strings.ToLower(s), "-")
+	if _, ok := parseDay(from); !ok {
+		return false
+	}
+	if isRange {
+		_, ok := parseDay(to)
+		return ok
+	}
+	return true
 }
 
 // looksDays reports whether s reads as days of the week (after "days"

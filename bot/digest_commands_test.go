@@ -50,6 +50,8 @@ func TestSubscribeParsesEveryPart(t *testing.T) {
 		{`subscribe "at scale" transformers`, "09:00", "UTC", "every day", "5", `"at scale" transformers`},
 		{"subscribe comfort zone detection top 2", "09:00", "UTC", "every day", "2", "comfort zone detection"},
 		{"subscribe top quark days mon", "09:00", "UTC", "mon", "5", "top quark"},
+		{"subscribe at noon days tue thu", "12:00", "UTC", "tue,thu", "5", ""},
+		{"subscribe diffusion days mon wed-fri top 2", "09:00", "UTC", "mon,wed,thu,fri", "2", "diffusion"},
 		{`subscribe "meet at 9:00" weekdays`, "09:00", "UTC", "weekdays", "5", `"meet at 9:00"`},
 		{"subscribe on weekends protein design", "09:00", "UTC", "weekends", "5", "protein design"},
 		{"subscribe gpt 4 at noon", "12:00", "UTC", "every day", "5", "gpt 4"},
@@ -101,6 +103,9 @@ func TestSubscribeSaysWhichPartIsWrong(t *testing.T) {
 		{"subscribe at tomorrow diffusion", `time "tomorrow" is not a time of day: write it like 09:00`},
 		{"subscribe days someday diffusion", `days "someday" is not a day of the week`},
 		{"subscribe zone Europe/Berln", `tz "Europe/Berln" is not a known time zone`},
+		{"subscribe top -1", "top -1 is not a number of papers"},
+		{"subscribe at", "at needs a time of day after it"},
+		{"subscribe diffusion days", "days needs days of the week after it"},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			c := newChat(t, manyPapers(10))
@@ -121,7 +126,7 @@ func TestSubscribeSaysWhichPartIsWrong(t *testing.T) {
 func testSubscribeRefusesAMalformedTopic(t *testing.T, ix bot.Searcher) {
 	c := newChat(t, ix)
 	reply, err := c.say("T1", "C1", "subscribe protein year:abc")
-	if err == nil || !strings.Contains(reply, "topic “protein year:abc”") || !strings.Contains(reply, "year:abc is not a year") {
+	if err == nil || !strings.Contains(reply, "topic “protein year:abc”") || !strings.Contains(reply, "year:abc is not a year") || strings.Contains(reply, "ignored") {
 		t.Fatalf("err %v, reply %q", err, reply)
 	}
 	reply, err = c.say("T1", "C1", "subscribe zzqxv")

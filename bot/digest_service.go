@@ -73,7 +73,10 @@ func (d *Digest) checkTopic(ctx context.Context, topic string) (paper.Results, e
 		return res, err
 	}
 	if len(res.Notes) > 0 {
-		return res, fault.New(fault.Invalid, "topic %s: %s", quoteTopic(truncateRunes(topic, 80)), strings.Join(res.Notes, " "))
+		// A search goes ahead without what it could not use; a topic with
+		// such a part is refused instead, so nothing "was ignored".
+		msg := strings.ReplaceAll(strings.Join(res.Notes, " "), "; it was ignored.", ".")
+		return res, fault.New(fault.Invalid, "topic %s: %s", quoteTopic(truncateRunes(topic, 80)), msg)
 	}
 	return res, nil
 }

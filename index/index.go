@@ -182,7 +182,11 @@ func create(dir string, opts Options) (bleve.Index, error) {
 	if err := os.Remove(tmp); err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
 	}
-	bi, err := bleve.NewUsing(tmp, im, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, runtimeConfig(opts))
+	// Never Bulk here: Bulk writes do not wait to be persisted, and the
+	// mapping and version written now must be on disk when it closes.
+	safe := opts
+	safe.Bulk = false
+	bi, err := bleve.NewUsing(tmp, im, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, runtimeConfig(safe))
 	if err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
 	}
