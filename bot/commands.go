@@ -252,6 +252,9 @@ func (b *Bot) showID(ctx context.Context, req *Request, rw Responder, id string)
 	}
 	if err != nil {
 		if fault.Is(err, fault.NotFound) {
+			if b.cfg.Fetcher == nil && paper.IsArxivID(id) {
+				return fault.Wrap(fault.NotFound, err, "paper %s is not in the index, and this paperbot does not fetch papers from arXiv (its configuration has no sources.arxiv section)", id)
+			}
 			return fault.Wrap(fault.NotFound, err, "paper %s is not in the index", id)
 		}
 		return err

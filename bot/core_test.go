@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -594,4 +595,28 @@ func TestConcurrencyLimitMaxWait(t *testing.T) {
 		close(s.release)
 		synctest.Wait()
 	})
+}
+
+// A discussion with no link (the console's threads) is still named on the
+// paper's card; one with a link is a link.
+func TestPaperCardNamesDiscussions(t *testing.T) {
+	p := paper.Paper{ID: "2205.13760", Title: "Tranception"}
+	m := bot.PaperMessage(p, []bot.Discussion{
+		{PaperID: p.ID, Platform: "console", ChannelName: "console", ThreadID: "m3"},
+		{PaperID: p.ID, Platform: "slack", ChannelName: "ml-papers", URL: "https://x.slack.com/archives/C1/p1"},
+	})
+	s := m.Sections[0]
+	var fields, links []string
+	for _, f := range s.Fields {
+		fields = append(fields, f.Name+": "+f.Value)
+	}
+	for _, l := range s.Links {
+		links = append(links, l.Label)
+	}
+	if !slices.Contains(fields, "Discussion: Discussed in #console") {
+		t.Errorf("fields %q do not name the console thread", fields)
+	}
+	if !slices.Contains(links, "Discussed in #ml-papers") {
+		t.Errorf("links %q do not link the Slack thread", links)
+	}
 }

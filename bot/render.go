@@ -23,7 +23,7 @@ func ResultsMessage(title string, res paper.Results, disc map[string][]Discussio
 	notes = append(notes, res.Notes...)
 	m.Intro = strings.Join(notes, " ")
 	if len(res.Hits) == 0 {
-		m.Intro = strings.TrimSpace(m.Intro + " No papers found. Try fewer words, or `/" + command + " help`.")
+		m.Intro = strings.TrimSpace(m.Intro + " No papers found. Try fewer words or filters, or `/" + command + " help`.")
 		m.Text = title + ": no papers found."
 		return m
 	}
@@ -111,6 +111,8 @@ func paperSection(p paper.Paper, snippet []Span, disc []Discussion, full bool) S
 	}
 	for _, d := range disc {
 		if d.URL == "" {
+			// A thread with no link to it (the console's) is still named.
+			s.Fields = append(s.Fields, Field{Name: "Discussion", Value: DiscussionLabel(d)})
 			continue
 		}
 		s.Links = append(s.Links, Link{Label: DiscussionLabel(d), URL: d.URL})

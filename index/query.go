@@ -159,6 +159,11 @@ func parseQuery(s string) *parsedQuery {
 			q.IDs = append(q.IDs, id)
 			continue
 		}
+		if paper.IsTitleID(strings.ToLower(tok)) && !neg {
+			// An id the bot itself shows for a paper without an arXiv id.
+			q.IDs = append(q.IDs, strings.ToLower(tok))
+			continue
+		}
 		if neg {
 			q.ExcludeWords = append(q.ExcludeWords, tok)
 			continue

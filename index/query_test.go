@@ -34,6 +34,7 @@ func TestParseQuery(t *testing.T) {
 		{"since:2024-06 before:2025", parsedQuery{From: d("2024-06-01"), To: d("2025-01-01")}},
 		{"sort:recent llm", parsedQuery{Words: []string{"llm"}, Sort: paper.ByRecent, SortSet: true}},
 		{"2205.13760", parsedQuery{IDs: []string{"2205.13760"}}},
+		{"t-8645f35ed2", parsedQuery{IDs: []string{"t-8645f35ed2"}}},
 		{"https://arxiv.org/abs/2205.13760v2", parsedQuery{IDs: []string{"2205.13760"}}},
 		{"https://huggingface.co/papers/2509.04664", parsedQuery{IDs: []string{"2509.04664"}}},
 		{"hep-th/9901001v1", parsedQuery{IDs: []string{"hep-th/9901001"}}},

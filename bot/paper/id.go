@@ -150,6 +150,20 @@ func TitleID(title string) string {
 	return "t-" + hex.EncodeToString(sum[:5])
 }
 
+// IsTitleID reports whether s is an id made by TitleID ("t-" and ten
+// lower-case hex digits).
+func IsTitleID(s string) bool {
+	if len(s) != 12 || !strings.HasPrefix(s, "t-") {
+		return false
+	}
+	for _, c := range s[2:] {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // isAlnum reports whether r belongs to a word of a title: letters, digits
 // and combining marks of any script. Punctuation and symbols of any script
 // (typographic quotes, dashes, ellipses) separate words, like ASCII ones.
