@@ -130,8 +130,10 @@ func Load(path string, env func(string) string) (*Config, error) {
 // message"; it never quotes the file's lines, which may hold a secret.
 func Parse(data []byte, name string, env func(string) string) (*Config, error) {
 	c := &Config{}
+	var file *ast.File
 	if len(strings.TrimSpace(string(data))) > 0 {
-		file, err := parser.ParseBytes(data, 0)
+		var err error
+		file, err = parser.ParseBytes(data, 0)
 		if err != nil {
 			return nil, yamlError(name, nil, err)
 		}
@@ -146,9 +148,32 @@ func Parse(data []byte, name string, env func(string) string) (*Config, error) {
 	}
 	c.Path = name
 	if err := c.finish(env); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s%s: %w", name, positionOf(file, err), err)
 	}
 	return c, nil
+}
+
+// positionOf finds where the key a validation error starts with
+// ("bot.page_size: 50 is not ...") is in the file: ":line:column", or ""
+// when the error names no key or the key is not in the file (a default).
+func positionOf(file *ast.File, err error) string {
+	if file == nil {
+		return ""
+	}
+	key, _, ok := strings.Cut(err.Error(), ": ")
+	if !ok || key == "" || strings.ContainsAny(key, " \"'") {
+		return ""
+	}
+	p, perr := yaml.PathString("$." + key)
+	if perr != nil {
+		return ""
+	}
+	n, ferr := p.FilterFile(file)
+	if ferr != nil || n == nil || n.GetToken() == nil {
+		return ""
+	}
+	pos := n.GetToken().Position
+	return fmt.Sprintf(":%d:%d", pos.Line, pos.Column)
 }
 
 // finish applies defaults, resolves secrets and validates.

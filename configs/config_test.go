@@ -143,11 +143,12 @@ bot: {command: /arxiv, page_size: 10, timeout: 5s}
 
 func TestInvalidValues(t *testing.T) {
 	cases := []struct{ yaml, want string }{
-		{"log:\n  level: loud\n", `t.yaml: log.level: "loud" is not one of debug, info, warn, error`},
-		{"log:\n  format: xml\n", `t.yaml: log.format: "xml" is not text or json`},
-		{"bot:\n  page_size: 11\n", "t.yaml: bot.page_size: 11 is not between 1 and 10"},
-		{"bot:\n  page_size: -1\n", "t.yaml: bot.page_size: -1 is not between 1 and 10"},
+		{"log:\n  level: loud\n", `t.yaml:2:10: log.level: "loud" is not one of debug, info, warn, error`},
+		{"log:\n  format: xml\n", `t.yaml:2:11: log.format: "xml" is not text or json`},
+		{"bot:\n  page_size: 11\n", "t.yaml:2:14: bot.page_size: 11 is not between 1 and 10"},
+		{"bot:\n  page_size: -1\n", "t.yaml:2:14: bot.page_size: -1 is not between 1 and 10"},
 	}
+	// A value out of range is placed like a bad key: file:line:column.
 	for _, c := range cases {
 		_, err := Parse([]byte(c.yaml), "t.yaml", cfgEnv(nil))
 		if err == nil || err.Error() != c.want {
@@ -345,7 +346,7 @@ func TestSecretErrors(t *testing.T) {
 	// Through Parse, the error names the file and the key.
 	_, err = Parse([]byte("slack:\n  bot_token: ${SLACK_BOT_TOKEN}\n  app_token: ${SLACK_APP_TOKEN}\n"), "pb.yaml",
 		cfgEnv(map[string]string{"SLACK_APP_TOKEN": "xapp-1-secret-value"}))
-	if err == nil || err.Error() != "pb.yaml: slack.bot_token: environment variable SLACK_BOT_TOKEN is not set" {
+	if err == nil || err.Error() != "pb.yaml:2:14: slack.bot_token: environment variable SLACK_BOT_TOKEN is not set" {
 		t.Errorf("Parse: %v", err)
 	}
 	if err != nil && strings.Contains(err.Error(), "secret-value") {
