@@ -55,7 +55,9 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 	if strings.TrimSpace(q.Text) != "" && (pq.empty() || ix.onlyNoise(pq)) {
 		msg := "there is nothing to search for in that query"
 		if len(pq.Notes) > 0 {
-			msg += ": " + strings.Join(pq.Notes, " ")
+			msg += ". " + strings.Join(pq.Notes, " ")
+		} else {
+			msg += " (very common words such as “the” or “of”, and symbols, are not searched)"
 		}
 		return paper.Results{}, fault.New(fault.Invalid, "%s", msg)
 	}
