@@ -170,6 +170,7 @@ func (w *Writer) assemble() (*bleve.Batch, []string, error) {
 // waitOldest waits for the oldest batch in flight to be written.
 func (w *Writer) waitOldest() error {
 	f := w.inflight[0]
+	w.inflight = w.inflight[1:]
 	err := <-f.done
 	if err != nil {
 		w.err = fmt.Errorf("writing a batch of %d papers: %w", f.n, err)
@@ -179,7 +180,6 @@ func (w *Writer) waitOldest() error {
 	if w.opts.OnFlush != nil {
 		w.opts.OnFlush(w.written)
 	}
-	w.inflight = w.inflight[1:]
 	return nil
 }
 
@@ -187,13 +187,18 @@ func (w *Writer) waitOldest() error {
 // until they are on disk (in Bulk mode the index would otherwise drop the
 // last batches when it closes).
 func (w *Writer) Close() error {
-	if err := w.Flush(); err != nil {
-		return err
+	err := w.Flush()
+	for err == nil && len(w.inflight) > 0 {
+		err = w.waitOldest()
 	}
-	for len(w.inflight) > 0 {
-		if err := w.waitOldest(); err != nil {
-			return err
+	if err != nil {
+		// Whatever failed, no batch is still being written when Close
+		// returns: the index may be closed next.
+		for _, f := range w.inflight {
+			<-f.done
 		}
+		w.inflight = nil
+		return err
 	}
 	// Every batch's persistence: written at once, they may land out of order.
 	for len(w.persisted) > 0 {

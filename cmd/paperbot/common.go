@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -59,6 +62,35 @@ func openIndex(ctx context.Context, e *env, dir string, log *slog.Logger, withSa
 		}
 	}
 	return ix, nil
+}
+
+// hasIndex reports whether dir holds an index (Bleve's index_meta.json).
+// An absent or empty directory holds none (index.Open would create one
+// there); anything else is an error.
+func hasIndex(dir string) (bool, error) {
+	_, err := os.Stat(filepath.Join(dir, "index_meta.json"))
+	switch {
+	case err == nil:
+		return true, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, fmt.Errorf("index %s: %w", dir, err)
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return false, fmt.Errorf("%s is not empty and holds no paperbot index (no index_meta.json); choose another --index directory", dir)
+	}
+	return false, nil
+}
+
+// requireIndex fails, creating nothing, unless dir holds an index: the
+// commands that only read the index (search, eval without --docs) call it
+// before index.Open, which would create an empty one and answer every
+// query with nothing.
+func requireIndex(dir string) error {
+	ok, err := hasIndex(dir)
+	if err == nil && !ok {
+		err = fmt.Errorf(`no index at %s: run "paperbot ingest FILE" (or start the chat once, which indexes the sample corpus)`, dir)
+	}
+	return err
 }
 
 func parentDir(p string) string {

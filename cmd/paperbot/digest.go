@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/index"
 )
 
 // setupDigest opens the state store and prepares the daily digest: it fills
@@ -194,6 +196,9 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	if !*dryRun {
 		return usageError{"only --dry-run is supported: `paperbot serve` posts the digests"}
 	}
+	if *channel == "" {
+		return usageError{"--channel is required (PLATFORM:CHANNEL, e.g. slack:C0123ABCD)"}
+	}
 	platform, ch, ok := strings.Cut(*channel, ":")
 	if !ok || platform == "" || ch == "" {
 		return usageError{fmt.Sprintf("--channel %q: want PLATFORM:CHANNEL, like slack:C0123ABCDEF or discord:#ml-papers", *channel)}
@@ -213,11 +218,11 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		cfg.Log.Level = "warn"
 	}
 	log := newLogger(cfg, e.stderr)
-	ix, err := openIndex(ctx, e, cfg.Index, log, true)
+	ix, closeIndex, err := openIndexForPreview(ctx, e, cfg.Index, log)
 	if err != nil {
 		return err
 	}
-	defer ix.Close()
+	defer closeIndex()
 	db, closeDB, err := openStateReadOnly(cfg.State)
 	if err != nil {
 		return err
@@ -237,6 +242,40 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprint(e.stdout, bot.PreviewMessage(pv).PlainText(""))
 	return nil
+}
+
+// openIndexForPreview opens the index for the dry run. Without an index
+// (or with an empty one) the preview is made from what serve and the chat
+// index there when they first start, the sample corpus, in a temporary
+// index: like the state, the index is neither created nor written.
+func openIndexForPreview(ctx context.Context, e *env, dir string, log *slog.Logger) (*index.Index, func(), error) {
+	ok, err := hasIndex(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok {
+		ix, err := index.Open(dir, index.Options{Logger: log})
+		if err != nil {
+			return nil, nil, err
+		}
+		if n, err := ix.Count(); err != nil || n > 0 {
+			return ix, func() { ix.Close() }, nil
+		}
+		ix.Close()
+	}
+	tmp, err := os.MkdirTemp("", "paperbot-dry-run-")
+	if err != nil {
+		return nil, nil, err
+	}
+	quiet := *e
+	quiet.stderr = io.Discard // not "indexing the sample corpus into" the temporary directory
+	ix, err := openIndex(ctx, &quiet, filepath.Join(tmp, "index"), log, true)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, nil, err
+	}
+	fmt.Fprintf(e.stderr, "paperbot: no papers in %s yet: previewing from the sample corpus, which paperbot indexes there when it first starts\n", dir)
+	return ix, func() { ix.Close(); os.RemoveAll(tmp) }, nil
 }
 
 // openStateReadOnly opens the state file for reading. A missing file is

@@ -95,7 +95,7 @@ func TestDigestDryRun(t *testing.T) {
 		want string
 	}{
 		{[]string{"digest", "--channel", "console:console"}, 2, "only --dry-run is supported"},
-		{[]string{"digest", "--dry-run"}, 2, `--channel "": want PLATFORM:CHANNEL`},
+		{[]string{"digest", "--dry-run"}, 2, "paperbot digest: --channel is required (PLATFORM:CHANNEL, e.g. slack:C0123ABCD)"},
 		{[]string{"digest", "--dry-run", "--channel", "C1"}, 2, `--channel "C1": want PLATFORM:CHANNEL`},
 		{[]string{"digest", "--dry-run", "--channel", "slack:C9"}, 1, "slack:C9 is not subscribed; subscribed channels: console:console"},
 	} {

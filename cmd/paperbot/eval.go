@@ -38,6 +38,12 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		return usageError{"need --collection DIR, or --docs, --queries and --qrels"}
 	}
 	idx := *indexDir
+	if idx != "" && *docs == "" {
+		// Nothing to index: the queries run on the index as it is.
+		if err := requireIndex(idx); err != nil {
+			return err
+		}
+	}
 	if idx == "" {
 		tmp, err := os.MkdirTemp("", "paperbot-eval-")
 		if err != nil {

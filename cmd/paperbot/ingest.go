@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime/debug"
 	"time"
@@ -36,12 +38,21 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if len(files) == 0 {
 		return usageError{"which files? Usage: paperbot ingest [--index DIR] FILE... (- reads stdin)"}
 	}
+	if flagAfterArgs(fs, args) != "" {
+		return usageError{"flags go before the files: paperbot ingest [--index DIR] [--format auto|jsonl|trending] FILE..."}
+	}
 	cfg, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}
 	if *indexDir != "" {
 		cfg.Index = *indexDir
+	}
+	// Every file must be readable before the index is opened (or created).
+	for _, name := range files {
+		if err := checkReadable(name); err != nil {
+			return fmt.Errorf("%w; nothing was indexed", err)
+		}
 	}
 	log := newLogger(cfg, e.stderr)
 	// Bulk indexing allocates a great deal of short-lived garbage: collect
@@ -56,63 +67,25 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ix.Close()
+	w := ix.NewWriter(ctx, index.WriterOptions{BatchSize: *batch})
+	// Whatever happens, the batches in flight are written before the index
+	// closes (deferred calls run last first; Close again is a no-op).
+	defer w.Close()
 
 	start := time.Now()
-	read, rejected := 0, 0
-	var bar *progressbar.ProgressBar
-	w := ix.NewWriter(ctx, index.WriterOptions{BatchSize: *batch})
+	read, rejected, empty := 0, 0, 0
 	for _, name := range files {
-		var r io.Reader
-		size := int64(-1)
-		if name == "-" {
-			r, name = e.stdin, "stdin"
-		} else {
-			f, err := os.Open(name)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-				size = st.Size()
-			}
-			r = f
-		}
-		if !*quiet && isTerminal(e.stderr) {
-			bar = progressbar.NewOptions64(size,
-				progressbar.OptionSetWriter(e.stderr),
-				progressbar.OptionSetDescription(name),
-				progressbar.OptionShowBytes(true),
-				progressbar.OptionThrottle(100*time.Millisecond),
-				progressbar.OptionSetPredictTime(true),
-				progressbar.OptionClearOnFinish(),
-			)
-			pr := progressbar.NewReader(r, bar)
-			r = &pr
-		}
-		err := sources.Parse(ctx, r, name, format, sources.Handler{
-			Paper: func(p paper.Paper) error {
-				read++
-				return w.Add(p)
-			},
-			Reject: func(re *sources.RecordError) {
-				rejected++
-				if rejected <= maxReportedRejects {
-					if bar != nil {
-						bar.Clear()
-					}
-					fmt.Fprintf(e.stderr, "rejected %s\n", re)
-				}
-			},
-		})
-		if bar != nil {
-			bar.Finish()
-		}
+		n, r, err := ingestOne(ctx, e, w, name, format, *quiet, rejected)
+		read, rejected = read+n, rejected+r
 		if err != nil {
 			// What was read so far is kept.
 			if ferr := w.Close(); ferr == nil {
 				fmt.Fprintf(e.stdout, "%d indexed, %d rejected (stopped early)\n", w.Written(), rejected)
 			}
-			return fmt.Errorf("%s: %w", name, err)
+			return err
+		}
+		if n == 0 && r == 0 {
+			empty++
 		}
 	}
 	if err := w.Close(); err != nil {
@@ -123,10 +96,104 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	total, _ := ix.Count()
 	fmt.Fprintf(e.stdout, "%d indexed, %d rejected\n", read, rejected)
-	log.Info("ingest finished", "indexed", read, "rejected", rejected, "papers_in_index", total,
+	// The summary line says it; the details are for debugging.
+	log.Debug("ingest finished", "indexed", read, "rejected", rejected, "papers_in_index", total,
 		"index", cfg.Index, "duration", time.Since(start).Round(time.Millisecond))
-	if rejected > 0 {
+	if rejected > 0 || empty > 0 {
 		return exitError{1}
 	}
 	return nil
+}
+
+// checkReadable fails unless name ("-" is stdin) can be opened for reading
+// and is not a directory.
+func checkReadable(name string) error {
+	if name == "-" {
+		return nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return fmt.Errorf("cannot read %s: it is a directory", name)
+	}
+	return nil
+}
+
+// ingestOne reads one file ("-" is stdin) into w. It reports each rejected
+// line (up to maxReportedRejects in all, counting the rejectedBefore of
+// earlier files) and a file that holds no papers at all.
+func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format sources.Format, quiet bool, rejectedBefore int) (read, rejected int, err error) {
+	var r io.Reader
+	size := int64(-1)
+	if name == "-" {
+		r, name = e.stdin, "stdin"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
+		r = f
+	}
+	var bar *progressbar.ProgressBar
+	if !quiet && isTerminal(e.stderr) {
+		bar = progressbar.NewOptions64(size,
+			progressbar.OptionSetWriter(e.stderr),
+			progressbar.OptionSetDescription(name),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+		)
+		pr := progressbar.NewReader(r, bar)
+		r = &pr
+	}
+	readAs := ""
+	err = sources.Parse(ctx, r, name, format, sources.Handler{
+		Format: func(f sources.Format, how string) { readAs = describeFormat(f, how) },
+		Paper: func(p paper.Paper) error {
+			read++
+			return w.Add(p)
+		},
+		Reject: func(re *sources.RecordError) {
+			rejected++
+			if rejectedBefore+rejected <= maxReportedRejects {
+				if bar != nil {
+					bar.Clear()
+				}
+				fmt.Fprintf(e.stderr, "rejected %s\n", re)
+			}
+		},
+	})
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return read, rejected, fmt.Errorf("%s: %w", name, err)
+	}
+	if read == 0 && rejected == 0 {
+		fmt.Fprintf(e.stderr, "paperbot: %s: no papers found in it (%s)\n", name, readAs)
+	}
+	return read, rejected, nil
+}
+
+// describeFormat says how a file in which nothing was found was read.
+func describeFormat(f sources.Format, how string) string {
+	if how == "" {
+		how = "--format"
+	}
+	if f == sources.JSONL {
+		return "read as JSON Lines, by " + how + ": one JSON object per line"
+	}
+	return "read as trending-page text, by " + how + ": two header lines, then a title line and an abstract line per paper"
 }

@@ -1,13 +1,13 @@
 // Command paperbot brings research papers into Slack and Discord.
 //
-//	paperbot                      console chat (on the sample corpus when the index is empty),
-//	                              or serve when a platform is configured
-//	paperbot serve                run every configured adapter, the digest and the HTTP server
-//	paperbot ingest FILE...       add papers from JSON Lines or trending-format files (- = stdin)
-//	paperbot search QUERY...      search from scripts (--json)
-//	paperbot digest --dry-run     show the next digest of a channel
-//	paperbot register-commands    register /papers with Discord
-//	paperbot eval                 measure search quality on a test collection
+//	paperbot                        console chat (on the sample corpus when the index is empty),
+//	                                or serve when a platform is configured
+//	paperbot serve                  run every configured adapter, the digest and the HTTP server
+//	paperbot ingest FILE...         add papers from JSON Lines or trending-format files (- = stdin)
+//	paperbot search QUERY...        search from scripts (--json)
+//	paperbot digest --dry-run       show the next digest of a channel
+//	paperbot register-commands      register /papers with Discord
+//	paperbot eval --collection DIR  measure search quality on a test collection
 package main
 
 import (
@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // IANA zones for digest schedules, even on minimal images
 )
@@ -56,7 +57,7 @@ func commands() []command {
 		{"search", "search [--index DIR] [--limit N] [--sort relevance|recent|trending] [--json] QUERY...\n\tsearch the index", runSearch},
 		{"digest", "digest --dry-run --channel PLATFORM:CHANNEL [--config FILE] [--index DIR] [--state FILE]\n\tshow what the channel's next digest would post, without posting", runDigest},
 		{"register-commands", "register-commands [--guild ID] [--config FILE]\n\tregister /papers and its subcommands with Discord (guild scope is instant)", runRegisterCommands},
-		{"eval", "eval [--index DIR] --docs DOCS.jsonl --queries QUERIES.jsonl --qrels QRELS.tsv\n\tmeasure search quality (nDCG@10, MAP@100, Recall@100)", runEval},
+		{"eval", "eval --collection DIR | --docs DOCS.jsonl --queries QUERIES.jsonl --qrels QRELS.tsv [--index DIR]\n\tmeasure search quality (nDCG@10, MAP@100, Recall@100) on a test collection (a directory with docs.jsonl, queries.jsonl and qrels.tsv)", runEval},
 	}
 }
 
@@ -73,6 +74,11 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	name := ""
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		// paperbot -h is paperbot help, not the default command's flags.
+		printUsage(stdout)
+		return 0
+	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
 	}
@@ -80,7 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch name {
 	case "":
 		cmd = &command{name: "", run: runDefault}
-	case "help", "-h", "--help":
+	case "help":
 		printUsage(stdout)
 		return 0
 	case "version":
@@ -108,7 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "paperbot %s: %s\n", cmd.name, ue.msg)
+		fmt.Fprintf(stderr, "%s: %s\n", progName(cmd.name), ue.msg)
 		return 2
 	case errors.As(err, &ee):
 		return ee.code
@@ -118,30 +124,101 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 }
 
+// progName is how messages name a command: "paperbot search", or
+// "paperbot" for the default command.
+func progName(cmd string) string {
+	if cmd == "" {
+		return "paperbot"
+	}
+	return "paperbot " + cmd
+}
+
+// isHelpFlag reports whether arg asks for help the way the flag package
+// understands it.
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: paperbot [command] [flags]")
-	fmt.Fprintln(w, "\nWith no command: a console chat on the sample corpus, or serve when Slack or Discord is configured.")
+	fmt.Fprintln(w, "\nWith no command (paperbot [--config FILE]): a console chat on the sample corpus, or serve when Slack or Discord is configured.")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %s\n", c.usage)
 	}
+	fmt.Fprintln(w, "  help\n\tthis overview")
+	fmt.Fprintln(w, "  version\n\tprint the version")
 	fmt.Fprintln(w, "\nRun paperbot COMMAND -h for a command's flags.")
 }
 
-// newFlags returns a flag set that reports errors instead of exiting.
+// newFlags returns a flag set that reports errors instead of exiting. Its
+// -h prints the command's usage line and its flags (the default command's
+// prints the overview, as paperbot help does).
 func newFlags(e *env, name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("paperbot "+name, flag.ContinueOnError)
+	fs := flag.NewFlagSet(progName(name), flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	if name == "" {
+		fs.Usage = func() { printUsage(e.stdout) }
+		return fs
+	}
+	fs.Usage = func() {
+		for _, c := range commands() {
+			if c.name == name {
+				fmt.Fprintf(fs.Output(), "Usage: paperbot %s\n\nFlags:\n", c.usage)
+			}
+		}
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
-// parseFlags parses args, turning flag errors into usage errors.
+// parseFlags parses args, turning flag errors into usage errors. A flag
+// error is reported once (by run), with a hint where to find the flags.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	// The flag package would print the error and the usage too.
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if err == nil {
+		return nil
 	}
-	return nil
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	hint := fmt.Sprintf("Run %q for its flags.", fs.Name()+" -h")
+	if fs.Name() == "paperbot" {
+		hint = `Run "paperbot help" for the commands and their flags.`
+	}
+	return usageError{err.Error() + "\n" + hint}
+}
+
+// flagAfterArgs returns the first of args left after the flags that names
+// one of fs's flags (--json, -limit, --limit=5...): Go's flag package stops
+// at the first argument that is not a flag, so a flag written after it
+// would silently become an argument. Other words that start with a dash
+// (-survey, an exclusion in a query) are not flags. After an explicit --,
+// everything is an argument.
+func flagAfterArgs(fs *flag.FlagSet, args []string) string {
+	rest := fs.Args()
+	if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+		return ""
+	}
+	for _, a := range rest {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if name != "" && fs.Lookup(name) != nil {
+			return a
+		}
+	}
+	return ""
 }

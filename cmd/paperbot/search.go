@@ -34,6 +34,9 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if flagAfterArgs(fs, args) != "" {
+		return usageError{"flags go before the query: paperbot search [--index DIR] [--limit N] [--json] QUERY..."}
+	}
 	if *limit < 1 || *limit > 100 {
 		return usageError{fmt.Sprintf("--limit %d is not between 1 and 100", *limit)}
 	}
@@ -51,6 +54,9 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	}
 	if *indexDir != "" {
 		cfg.Index = *indexDir
+	}
+	if err := requireIndex(cfg.Index); err != nil {
+		return err
 	}
 	ix, err := index.Open(cfg.Index, index.Options{Logger: newLogger(cfg, e.stderr)})
 	if err != nil {

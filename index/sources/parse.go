@@ -83,6 +83,10 @@ const MaxLine = 1 << 20
 type Handler struct {
 	Paper  func(p paper.Paper) error
 	Reject func(e *RecordError)
+	// Format, when set, is told the format the input is read as and how
+	// it was chosen ("its .txt name", "its content"; "" when the caller
+	// named the format).
+	Format func(f Format, how string)
 }
 
 // Parse reads records from r (named name in errors) and hands them to h. Bad
@@ -103,8 +107,12 @@ func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) e
 	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
 		br.Discard(3)
 	}
+	how := ""
 	if f == Auto {
-		f = detect(br, name)
+		f, how = detect(br, name)
+	}
+	if h.Format != nil {
+		h.Format(f, how)
 	}
 	switch f {
 	case Trending:
@@ -114,18 +122,20 @@ func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) e
 	}
 }
 
-func detect(br *bufio.Reader, name string) Format {
-	switch strings.ToLower(filepath.Ext(name)) {
+// detect chooses the format of an input by its name, else its content,
+// and says which.
+func detect(br *bufio.Reader, name string) (Format, string) {
+	switch ext := strings.ToLower(filepath.Ext(name)); ext {
 	case ".jsonl", ".json", ".ndjson":
-		return JSONL
+		return JSONL, "its " + ext + " name"
 	case ".txt":
-		return Trending
+		return Trending, "its " + ext + " name"
 	}
 	head, _ := br.Peek(512)
 	if b := bytes.TrimLeftFunc(head, unicode.IsSpace); len(b) > 0 && b[0] == '{' {
-		return JSONL
+		return JSONL, "its content"
 	}
-	return Trending
+	return Trending, "its content"
 }
 
 // lines yields the lines of br without their line endings, with 1-based

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"compress/gzip"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// cliNotExist fails the test when path exists.
+func cliNotExist(t *testing.T, path, what string) {
+	t.Helper()
+	if _, err := os.Stat(path); err == nil {
+		t.Errorf("%s created %s", what, path)
+	}
+}
+
+// The commands that only read the index refuse to run without one, and
+// create nothing: search (with --index or the data directory's), eval on
+// an --index without --docs. The digest dry run previews from the sample
+// corpus, as serve would index it, without creating the index.
+func TestReadOnlyCommandsNeedAnIndex(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nonexistent", "idx")
+	env := cliDataEnv(t)
+	dataIndex := filepath.Join(env["PAPERBOT_DATA_DIR"], "index")
+	want := func(ix string) string {
+		return "paperbot: no index at " + ix + `: run "paperbot ingest FILE" (or start the chat once, which indexes the sample corpus)` + "\n"
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		ix   string
+	}{
+		{nil, []string{"search", "--index", missing, "diffusion"}, missing},
+		{nil, []string{"search", "--index", missing, "--json", "diffusion"}, missing},
+		{env, []string{"search", "diffusion"}, dataIndex},
+		{nil, []string{"eval", "--index", missing, "--queries", "q.jsonl", "--qrels", "r.tsv"}, missing},
+	} {
+		stdout, stderr, code := cliRun(t, c.env, "", c.args...)
+		if code != 1 || stdout != "" || stderr != want(c.ix) {
+			t.Errorf("paperbot %q: exit %d, stdout %q, stderr %q; want 1 and %q", c.args, code, stdout, stderr, want(c.ix))
+		}
+	}
+	cliNotExist(t, filepath.Dir(missing), "search without an index")
+	cliNotExist(t, env["PAPERBOT_DATA_DIR"], "search without an index")
+
+	// An empty directory is no index either; a directory of other files
+	// is not one, and is left alone.
+	empty := filepath.Join(dir, "empty")
+	other := filepath.Join(dir, "other")
+	for _, d := range []string{empty, other} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cliWrite(t, other, "notes.txt", "mine\n")
+	if _, stderr, code := cliRun(t, nil, "", "search", "--index", empty, "x"); code != 1 || stderr != want(empty) {
+		t.Errorf("empty directory: exit %d, %q", code, stderr)
+	}
+	if _, stderr, code := cliRun(t, nil, "", "search", "--index", other, "x"); code != 1 || !strings.Contains(stderr, other+" is not empty and holds no paperbot index") {
+		t.Errorf("directory of other files: exit %d, %q", code, stderr)
+	}
+	for _, d := range []string{empty, other} {
+		if entries, _ := os.ReadDir(d); len(entries) != map[string]int{empty: 0, other: 1}[d] {
+			t.Errorf("search wrote into %s: %v", d, entries)
+		}
+	}
+
+	// The digest dry run on a new data directory creates nothing there.
+	cfg, dataDir := writeDigestConfig(t, digestConfig)
+	stdout, stderr, code := cliRun(t, nil, "", "digest", "--dry-run", "--channel", "console:console", "--config", cfg)
+	if code != 0 || len(previewIDs(stdout)) != 3 || !strings.Contains(stderr, "previewing from the sample corpus") {
+		t.Errorf("dry run without an index: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	cliNotExist(t, dataDir, "digest --dry-run")
+}
+
+// ingest checks that it can read every file before it opens (or creates)
+// the index.
+func TestIngestChecksFilesFirst(t *testing.T) {
+	dir := t.TempDir()
+	ix := filepath.Join(dir, "data", "index")
+	good := cliWrite(t, dir, "good.jsonl", `{"id":"2401.00001","title":"One"}`+"\n")
+	missing := filepath.Join(dir, "missing.jsonl")
+	for _, c := range []struct {
+		files []string
+		want  string
+	}{
+		{[]string{good, missing}, "paperbot: cannot read " + missing + ": no such file or directory; nothing was indexed\n"},
+		{[]string{missing, "-"}, "paperbot: cannot read " + missing + ": no such file or directory; nothing was indexed\n"},
+		{[]string{good, dir}, "paperbot: cannot read " + dir + ": it is a directory; nothing was indexed\n"},
+	} {
+		stdout, stderr, code := cliRun(t, nil, "", append([]string{"ingest", "--index", ix}, c.files...)...)
+		if code != 1 || stdout != "" || stderr != c.want {
+			t.Errorf("ingest %q: exit %d, stdout %q, stderr %q; want 1 and %q", c.files, code, stdout, stderr, c.want)
+		}
+	}
+	cliNotExist(t, filepath.Dir(ix), "ingest of a missing file")
+
+	// A file that fails half-way (a truncated gzip) keeps what was read
+	// and leaves an index the next ingest opens and adds to.
+	var b strings.Builder
+	for i := range 50 {
+		fmt.Fprintf(&b, `{"id":"2402.%05d","title":"Paper %d"}`+"\n", i+1, i)
+	}
+	gz := filepath.Join(dir, "cut.jsonl.gz")
+	f, err := os.Create(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	zw.Write([]byte(b.String()))
+	zw.Close()
+	f.Close()
+	body, _ := os.ReadFile(gz)
+	os.WriteFile(gz, body[:len(body)-12], 0o600)
+	stdout, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, "--batch", "1", good, gz)
+	if code != 1 || !strings.Contains(stdout, "(stopped early)") || !strings.Contains(stderr, gz) {
+		t.Errorf("truncated file: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if stdout, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, good); code != 0 || stdout != "1 indexed, 0 rejected\n" {
+		t.Errorf("ingest after a failed one: exit %d, %q, %q", code, stdout, stderr)
+	}
+	if n := cliCount(t, ix); n < 1 {
+		t.Errorf("%d papers", n)
+	}
+}
+
+// A file in which nothing is found (no paper, no rejected line) is
+// reported, with the format it was read as, and the exit status is 1.
+// The summary line is the only other output (no log line).
+func TestIngestFileWithoutPapers(t *testing.T) {
+	dir := t.TempDir()
+	ix := filepath.Join(dir, "index")
+	junk := cliWrite(t, dir, "g.txt", "junk one\njunk two\n")
+	empty := cliWrite(t, dir, "empty.jsonl", "")
+	page := cliWrite(t, dir, "page", "junk one\njunk two\n")
+	good := cliWrite(t, dir, "good.jsonl", `{"id":"2401.00001","title":"One"}`+"\n")
+	for _, c := range []struct {
+		args   []string
+		stdout string
+		stderr string
+	}{
+		{[]string{junk}, "0 indexed, 0 rejected\n",
+			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: two header lines, then a title line and an abstract line per paper)\n"},
+		{[]string{empty}, "0 indexed, 0 rejected\n",
+			"paperbot: " + empty + ": no papers found in it (read as JSON Lines, by its .jsonl name: one JSON object per line)\n"},
+		{[]string{"--format", "trending", empty}, "0 indexed, 0 rejected\n",
+			"paperbot: " + empty + ": no papers found in it (read as trending-page text, by --format: two header lines, then a title line and an abstract line per paper)\n"},
+		{[]string{page}, "0 indexed, 0 rejected\n",
+			"paperbot: " + page + ": no papers found in it (read as trending-page text, by its content: two header lines, then a title line and an abstract line per paper)\n"},
+		{[]string{good, junk}, "1 indexed, 0 rejected\n",
+			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: two header lines, then a title line and an abstract line per paper)\n"},
+		{[]string{"-"}, "0 indexed, 0 rejected\n",
+			"paperbot: stdin: no papers found in it (read as trending-page text, by its content: two header lines, then a title line and an abstract line per paper)\n"},
+	} {
+		stdout, stderr, code := cliRun(t, nil, "", append([]string{"ingest", "--index", ix}, c.args...)...)
+		if code != 1 || stdout != c.stdout || stderr != c.stderr {
+			t.Errorf("ingest %q: exit %d\nstdout %q\nstderr %q\nwant 1,\n       %q\n       %q", c.args, code, stdout, stderr, c.stdout, c.stderr)
+		}
+	}
+	if stdout, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, good); code != 0 || stdout != "1 indexed, 0 rejected\n" || stderr != "" {
+		t.Errorf("good file: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// Flags written after the query (or the files) are refused: Go's flag
+// package would take them as words. Words that only look like flags
+// (-survey, an exclusion) are words, and -- ends the flags.
+func TestFlagsAfterArguments(t *testing.T) {
+	dir := t.TempDir()
+	ix := filepath.Join(dir, "index")
+	file := cliWrite(t, dir, "p.jsonl", `{"id":"2401.00001","title":"Diffusion models of glaciers"}`+"\n"+
+		`{"id":"2401.00002","title":"A survey of diffusion"}`+"\n")
+	if _, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, file); code != 0 {
+		t.Fatalf("ingest: %s", stderr)
+	}
+	const searchMsg = "paperbot search: flags go before the query: paperbot search [--index DIR] [--limit N] [--json] QUERY...\n"
+	for _, args := range [][]string{
+		{"diffusion", "--json", "--limit", "1"},
+		{"diffusion", "-json"},
+		{"diffusion", "--limit=1"},
+		{"diffusion", "-sort", "recent"},
+		{"diffusion", "--index", ix},
+	} {
+		stdout, stderr, code := cliRun(t, nil, "", append([]string{"search", "--index", ix}, args...)...)
+		if code != 2 || stdout != "" || stderr != searchMsg {
+			t.Errorf("search %q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+	if hits := cliSearchJSON(t, ix, "diffusion", "-survey"); len(hits) != 1 || hits[0].ID != "2401.00001" {
+		t.Errorf("diffusion -survey: %+v", hits)
+	}
+	if _, stderr, code := cliRun(t, nil, "", "search", "--index", ix, "--", "diffusion", "--json"); code != 0 {
+		t.Errorf("after --: exit %d, %s", code, stderr)
+	}
+	stdout, stderr, code := cliRun(t, nil, "", "ingest", file, "--index", ix)
+	if code != 2 || stdout != "" || !strings.Contains(stderr, "paperbot ingest: flags go before the files") {
+		t.Errorf("ingest FILE --index: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// paperbot -h is paperbot help; a bad flag is reported once, with a hint;
+// the overview's flags are the commands' flags.
+func TestHelpAndFlagErrors(t *testing.T) {
+	env := cliDataEnv(t)
+	help, _, _ := cliRun(t, env, "", "help")
+	for _, arg := range []string{"--help", "-h", "-help"} {
+		stdout, stderr, code := cliRun(t, env, "", arg)
+		if code != 0 || stdout != help || stderr != "" {
+			t.Errorf("paperbot %s: exit %d, stdout %q, stderr %q", arg, code, stdout, stderr)
+		}
+	}
+	if stdout, _, code := cliRun(t, env, "", "--config", filepath.Join(t.TempDir(), "x.yaml"), "-h"); code != 0 || stdout != help {
+		t.Errorf("paperbot --config X -h: exit %d, %q", code, stdout)
+	}
+	cliNotExist(t, env["PAPERBOT_DATA_DIR"], "help")
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus"}, "paperbot: flag provided but not defined: -bogus\nRun \"paperbot help\" for the commands and their flags.\n"},
+		{[]string{"search", "--bogus", "x"}, "paperbot search: flag provided but not defined: -bogus\nRun \"paperbot search -h\" for its flags.\n"},
+	} {
+		stdout, stderr, code := cliRun(t, env, "", c.args...)
+		if code != 2 || stdout != "" || stderr != c.want {
+			t.Errorf("paperbot %q: exit %d, stdout %q, stderr %q; want %q", c.args, code, stdout, stderr, c.want)
+		}
+	}
+
+	// Every --flag in a command's usage line is one of its flags, and
+	// eval's names --collection (as README.md runs it).
+	flagLine := regexp.MustCompile(`(?m)^  -([a-z-]+)`)
+	usageFlag := regexp.MustCompile(`--([a-z-]+)`)
+	for _, c := range commands() {
+		_, stderr, code := cliRun(t, env, "", c.name, "-h")
+		if code != 0 || !strings.HasPrefix(stderr, "Usage: paperbot "+c.usage+"\n") {
+			t.Errorf("%s -h: exit %d, %q", c.name, code, stderr)
+		}
+		var defined []string
+		for _, m := range flagLine.FindAllStringSubmatch(stderr, -1) {
+			defined = append(defined, m[1])
+		}
+		for _, m := range usageFlag.FindAllStringSubmatch(c.usage, -1) {
+			if !slices.Contains(defined, m[1]) {
+				t.Errorf("paperbot help shows %s --%s, which it does not accept (flags: %v)", c.name, m[1], defined)
+			}
+		}
+	}
+	if !strings.Contains(help, "  eval --collection DIR") {
+		t.Errorf("help does not show eval --collection DIR:\n%s", help)
+	}
+}
