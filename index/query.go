@@ -159,6 +159,12 @@ func parseQuery(s string) *parsedQuery {
 			q.IDs = append(q.IDs, id)
 			continue
 		}
+		if l := strings.ToLower(tok); strings.Contains(l, "://") || strings.HasPrefix(l, "www.") {
+			// Not a paper link (those are ids above): its words are a
+			// web address, not a topic.
+			q.note("%s is not a link to a paper on arXiv, Hugging Face or alphaXiv; it was ignored.", shortTok(tok))
+			continue
+		}
 		if paper.IsTitleID(strings.ToLower(tok)) && !neg {
 			// An id the bot itself shows for a paper without an arXiv id.
 			q.IDs = append(q.IDs, strings.ToLower(tok))
@@ -184,6 +190,14 @@ func readQuoted(rs []rune, i int) (string, int, bool) {
 		return string(rs[i+1:]), len(rs), false
 	}
 	return string(rs[i+1 : j]), j + 1, true
+}
+
+// shortTok is a token as a note quotes it: at most 80 characters.
+func shortTok(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		return string(r[:79]) + "…"
+	}
+	return s
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

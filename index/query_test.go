@@ -64,6 +64,7 @@ func TestParseQueryNotes(t *testing.T) {
 		{`since:yesterday`, "is not a date"},
 		{`sort:popular`, "is not an order"},
 		{`arxiv:notanid`, "is not an arXiv id"},
+		{`https://example.com/foo`, "https://example.com/foo is not a link to a paper"},
 		{strings.Repeat("word ", 100), "first 64 words"},
 		{strings.Repeat("x", 10000), "cut to its first 2000 characters"},
 	}

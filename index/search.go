@@ -99,6 +99,9 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 	order := q.Sort
 	if order == paper.ByRelevance && pq.SortSet {
 		order = pq.Sort
+	} else if pq.SortSet && pq.Sort != order {
+		// The command fixes the order (trending lists by trending score).
+		pq.note("sort:%s does not apply here: this list is in %s order.", pq.Sort, order)
 	}
 	if order == paper.ByRelevance && !pq.hasText() {
 		// Nothing to rank by relevance: the newest or hottest first.

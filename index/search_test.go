@@ -205,6 +205,11 @@ func TestSearchTrendingOrder(t *testing.T) {
 			t.Errorf("trending out of order at %d", i)
 		}
 	}
+	// A sort: the list cannot follow is said, not dropped silently.
+	res, err = ix.Search(context.Background(), paper.Query{Text: "protein sort:recent", Sort: paper.ByTrending, Limit: 5})
+	if err != nil || !strings.Contains(strings.Join(res.Notes, " "), "sort:recent does not apply here") {
+		t.Errorf("trending with sort:recent: err %v, notes %q", err, res.Notes)
+	}
 }
 
 func TestSearchPaging(t *testing.T) {
