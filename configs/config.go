@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ type Config struct {
 
 	// Path is the file the configuration was read from ("" for defaults).
 	Path string `yaml:"-"`
+	// Warnings are what works but should change (a secret written in the
+	// file); serve and the chat log them at start-up.
+	Warnings []string `yaml:"-"`
 }
 
 // LogConfig configures structured logging.
@@ -150,6 +154,19 @@ func Parse(data []byte, name string, env func(string) string) (*Config, error) {
 	if err := c.finish(env); err != nil {
 		return nil, fmt.Errorf("%s%s: %w", name, positionOf(file, err), err)
 	}
+	secrets := map[string]Secret{}
+	if c.Slack != nil {
+		secrets["slack.bot_token"], secrets["slack.app_token"], secrets["slack.signing_secret"] = c.Slack.BotToken, c.Slack.AppToken, c.Slack.SigningSecret
+	}
+	if c.Disc != nil {
+		secrets["discord.token"] = c.Disc.Token
+	}
+	for key, s := range secrets {
+		if s.Inline() {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s%s: %s is written in the file; anyone who can read the file has it: use ${ENV_VAR} or file:/path", name, positionOf(file, errors.New(key+": ")), key))
+		}
+	}
+	slices.Sort(c.Warnings)
 	return c, nil
 }
 

@@ -530,3 +530,17 @@ func TestExample(t *testing.T) {
 		t.Errorf("example without its environment: %v", err)
 	}
 }
+
+// A secret written in the file works, with a warning that names the key
+// and its line (never the value); references give none.
+func TestInlineSecretWarns(t *testing.T) {
+	c, err := Parse([]byte("slack:\n  bot_token: xoxb-inline-value\n  app_token: ${SLACK_APP_TOKEN}\n"), "pb.yaml",
+		cfgEnv(map[string]string{"SLACK_APP_TOKEN": "xapp-1-secret-value"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 1 || !strings.HasPrefix(c.Warnings[0], "pb.yaml:2:14: slack.bot_token is written in the file") ||
+		strings.Contains(c.Warnings[0], "inline-value") {
+		t.Errorf("warnings %q", c.Warnings)
+	}
+}

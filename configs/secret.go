@@ -59,6 +59,14 @@ func (s Secret) Value() string { return s.load().value }
 // IsSet reports whether the secret has a value.
 func (s Secret) IsSet() bool { return s.Value() != "" }
 
+// Inline reports whether the value was written in the file itself rather
+// than referenced (environment variable or file).
+func (s Secret) Inline() bool {
+	ref := s.ref()
+	return ref != "" && !strings.HasPrefix(ref, "${") && !strings.HasPrefix(ref, "env:") &&
+		!strings.HasPrefix(ref, "file:") && !strings.HasPrefix(ref, "/") && !strings.HasPrefix(ref, "./")
+}
+
 // String hides the value.
 func (s Secret) String() string {
 	if !s.IsSet() {

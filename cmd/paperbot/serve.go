@@ -51,6 +51,9 @@ type platformDeps struct {
 // gracefully: the server and the adapters finish in-flight replies.
 func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	log := newLogger(cfg, e.stderr)
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
 	a, err := newApp(ctx, e, cfg, log)
 	if err != nil {
 		return err
