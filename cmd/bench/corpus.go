@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/paperbot/paperbot/bot/paper"
@@ -164,8 +167,19 @@ func corpusFile(ctx context.Context, work, dataset, name string, logf func(strin
 		return "", err
 	}
 	path := filepath.Join(dir, "arxiv-"+name+".jsonl")
+	key := corpusKey(dataset)
 	if _, err := os.Stat(path); err == nil {
-		return path, nil
+		if old, _ := os.ReadFile(path + ".key"); string(old) == key {
+			return path, nil
+		}
+		// Made from another dataset or by another parser (records it
+		// rejected then may be read now): made again, and every index
+		// built from it with it.
+		logf("the %s corpus in %s was made from another dataset or by another parser: making it again, and its indexes", name, dir)
+		stale, _ := filepath.Glob(filepath.Join(work, name+"*", "*.done"))
+		for _, f := range stale {
+			os.Remove(f)
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
@@ -191,7 +205,36 @@ func corpusFile(ctx context.Context, work, dataset, name string, logf func(strin
 		os.Remove(tmp)
 		return "", err
 	}
-	return path, os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path+".key", []byte(key), 0o644)
+}
+
+// corpusKey identifies what a corpus is made from: the dataset (its path,
+// size and modification time) and the parser that reads it (a hash of the
+// source of index/sources and bot/paper, when the repository is at hand).
+func corpusKey(dataset string) string {
+	h := sha256.New()
+	if st, err := os.Stat(dataset); err == nil {
+		fmt.Fprintf(h, "%s %d %d\n", dataset, st.Size(), st.ModTime().UnixNano())
+	}
+	if root, err := repoRoot(); err == nil {
+		for _, pkg := range []string{"index/sources", "bot/paper"} {
+			files, _ := filepath.Glob(filepath.Join(root, pkg, "*.go"))
+			slices.Sort(files)
+			for _, f := range files {
+				if strings.HasSuffix(f, "_test.go") {
+					continue
+				}
+				if b, err := os.ReadFile(f); err == nil {
+					fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(b))
+					h.Write(b)
+				}
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // writeCorpus streams base and then derived records up to total into a

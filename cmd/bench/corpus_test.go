@@ -111,6 +111,21 @@ func TestCorpusFile(t *testing.T) {
 	if !st1.ModTime().Equal(st2.ModTime()) {
 		t.Error("the corpus was written again")
 	}
+	// A corpus made from another dataset (or by another parser) is made
+	// again, and the indexes built from it are no longer finished.
+	done := filepath.Join(work, corpus250k, "paperbot.done")
+	os.MkdirAll(filepath.Dir(done), 0o755)
+	os.WriteFile(done, []byte("6"), 0o644)
+	os.WriteFile(p250+".key", []byte("another parser"), 0o644)
+	if _, err := corpusFile(ctx, work, dataset, corpus250k, logf); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := os.ReadFile(p250 + ".key"); string(k) != corpusKey(dataset) {
+		t.Errorf("key after remaking: %q", k)
+	}
+	if _, err := os.Stat(done); !os.IsNotExist(err) {
+		t.Error("an index of the old corpus is still marked finished")
+	}
 	if _, err := corpusFile(ctx, work, dataset, "2m", logf); err == nil {
 		t.Error("an unknown corpus was accepted")
 	}
