@@ -48,6 +48,9 @@ type DigestConfig struct {
 	MaxParallel int
 	// CommandName is the slash command, for messages (default "papers").
 	CommandName string
+	// Finished, when set, is told of each channel's day once it ends:
+	// done, empty or skipped (for metrics).
+	Finished func(day DigestDay)
 }
 
 // Digest is the daily trending digest: it plans each subscribed channel's
@@ -294,6 +297,11 @@ func (d *Digest) runDue(ctx context.Context, sub Subscription, o occurrence) err
 func (d *Digest) save(ctx context.Context, day *DigestDay) error {
 	if err := d.cfg.Store.SaveDay(context.WithoutCancel(ctx), *day); err != nil {
 		return fmt.Errorf("recording the digest of %s on %s: %w", day.Channel, day.Date, err)
+	}
+	if day.Status != DayOpen && d.cfg.Finished != nil {
+		// A day is saved with its final status once: later runs find it
+		// closed in the ledger and leave it.
+		d.cfg.Finished(*day)
 	}
 	return nil
 }

@@ -537,6 +537,27 @@ func TestDigestDiscussionsTakeThePostsWorkspace(t *testing.T) {
 	}
 }
 
+// Finished hears of each channel's day once, when it ends.
+func TestDigestFinishedHook(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
+	e := newEnv(t, manyPapers(10), clock)
+	var got []string
+	e.cfg.Finished = func(d bot.DigestDay) { got = append(got, d.Channel+" "+string(d.Status)+" "+d.Note) }
+	e.restart() // with the hook
+	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(bot.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Topic: "zzqxv", Since: clock.Now().Add(-time.Hour)})
+	for range 2 { // the second run finds both days closed
+		if err := e.d.RunDue(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(got)
+	want := []string{"C1 done 2 of 2 papers posted, 2 threads", "C2 empty nothing new to post"}
+	if !slices.Equal(got, want) {
+		t.Errorf("finished %q, want %q", got, want)
+	}
+}
+
 // Messages: the header and paper messages carry what the issue asks for.
 func TestDigestMessages(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}

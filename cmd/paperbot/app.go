@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
@@ -34,6 +36,9 @@ type app struct {
 	httpAddr string
 
 	closers []func() error
+	// collectors are the metrics of the digest and the sources, which
+	// serve registers with the rest.
+	collectors []prometheus.Collector
 }
 
 // newApp opens the index (indexing the sample corpus when it is empty) and

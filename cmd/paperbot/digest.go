@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
@@ -32,7 +34,8 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 		return err
 	}
 	a.closers = append(a.closers, db.Close)
-	d, err := newDigest(a.cfg, db, bc.Searcher, a.posterFor, a.log)
+	finished := digestMetrics(a)
+	d, err := newDigest(a.cfg, db, bc.Searcher, a.posterFor, a.log, finished)
 	if err != nil {
 		return err
 	}
@@ -45,7 +48,7 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 		// other platforms' alone (neither posted nor recorded as skipped:
 		// serve does that when it runs).
 		ds = platformView{DB: db, platforms: a.only}
-		if d, err = newDigest(a.cfg, ds, bc.Searcher, a.posterFor, a.log); err != nil {
+		if d, err = newDigest(a.cfg, ds, bc.Searcher, a.posterFor, a.log, finished); err != nil {
 			return err
 		}
 	}
@@ -137,7 +140,7 @@ func configName(cfg *configs.Config) string {
 }
 
 // newDigest builds the digest from the configuration.
-func newDigest(cfg *configs.Config, db bot.DigestStore, search bot.Searcher, poster func(string) bot.Poster, log *slog.Logger) (*bot.Digest, error) {
+func newDigest(cfg *configs.Config, db bot.DigestStore, search bot.Searcher, poster func(string) bot.Poster, log *slog.Logger, finished func(bot.DigestDay)) (*bot.Digest, error) {
 	return bot.NewDigest(bot.DigestConfig{
 		Searcher:    search,
 		Store:       db,
@@ -149,7 +152,32 @@ func newDigest(cfg *configs.Config, db bot.DigestStore, search bot.Searcher, pos
 		DefaultTop:  cfg.Dig.DefaultTop,
 		MaxTop:      configs.MaxTop,
 		CommandName: cfg.Bot.Command,
+		Finished:    finished,
 	})
+}
+
+// digestMetrics makes the digest's metrics (registered by serve) and
+// returns the hook that counts each channel's finished day.
+func digestMetrics(a *app) func(bot.DigestDay) {
+	days := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "paperbot_digest_days_total",
+		Help: "Channels' digest days that ended, by platform and status (done, empty, skipped).",
+	}, []string{"platform", "status"})
+	papers := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "paperbot_digest_papers_total",
+		Help: "Papers of finished digest days, by platform and outcome (posted, not_posted).",
+	}, []string{"platform", "outcome"})
+	a.collectors = append(a.collectors, days, papers)
+	return func(day bot.DigestDay) {
+		days.WithLabelValues(day.Platform, string(day.Status)).Inc()
+		for _, p := range day.Papers {
+			outcome := "posted"
+			if !p.Post.IsDone() {
+				outcome = "not_posted"
+			}
+			papers.WithLabelValues(day.Platform, outcome).Inc()
+		}
+	}
 }
 
 // configSubscriptions converts the configuration file's subscriptions,
@@ -228,7 +256,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeDB()
-	d, err := newDigest(cfg, db, ix, nil, log)
+	d, err := newDigest(cfg, db, ix, nil, log, nil)
 	if err != nil {
 		return err
 	}

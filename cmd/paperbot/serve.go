@@ -60,6 +60,7 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	}
 	defer a.Close()
 	m := newMetrics(a)
+	m.Register(a.collectors...)
 	deps := platformDeps{app: a, handler: m.middleware(a.bot), metrics: m, log: log}
 
 	var platforms []platform

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/configs"
@@ -37,6 +39,7 @@ func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
 		bc.Fetcher = s.fetcher
 	}
 	if len(s.jobs) > 0 {
+		a.collectors = append(a.collectors, countJobs(s.jobs)...)
 		r := &sources.Refresher{Jobs: s.jobs, Clock: sources.SystemClock{}, Log: a.log}
 		a.jobs = append(a.jobs, r.Run)
 	}
@@ -328,4 +331,37 @@ func rescore(ctx context.Context, d sourceDeps, days int) (int, error) {
 		return 0, fmt.Errorf("writing %d re-scored papers: %w", len(changed), err)
 	}
 	return len(changed), nil
+}
+
+// countJobs wraps each refresh job so that its runs are counted, and
+// returns the metrics (registered by serve).
+func countJobs(jobs []sources.Job) []prometheus.Collector {
+	runs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "paperbot_source_runs_total",
+		Help: "Source refresh runs, by job and outcome (ok, error).",
+	}, []string{"job", "outcome"})
+	written := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "paperbot_source_papers_total",
+		Help: "Papers written by source refresh runs, by job.",
+	}, []string{"job"})
+	last := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "paperbot_source_last_success_timestamp_seconds",
+		Help: "When each source refresh job last succeeded (Unix time).",
+	}, []string{"job"})
+	for i := range jobs {
+		j := &jobs[i]
+		run := j.Run
+		j.Run = func(ctx context.Context) (int, error) {
+			n, err := run(ctx)
+			written.WithLabelValues(j.Name).Add(float64(n))
+			if err != nil {
+				runs.WithLabelValues(j.Name, "error").Inc()
+			} else {
+				runs.WithLabelValues(j.Name, "ok").Inc()
+				last.WithLabelValues(j.Name).SetToCurrentTime()
+			}
+			return n, err
+		}
+	}
+	return []prometheus.Collector{runs, written, last}
 }
