@@ -49,7 +49,8 @@ type DigestConfig struct {
 	// CommandName is the slash command, for messages (default "papers").
 	CommandName string
 	// Finished, when set, is told of each channel's day once it ends:
-	// done, empty or skipped (for metrics).
+	// done, empty or skipped (for metrics). Channels post in parallel, so
+	// it is called concurrently.
 	Finished func(day DigestDay)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -541,8 +542,15 @@ func TestDigestDiscussionsTakeThePostsWorkspace(t *testing.T) {
 func TestDigestFinishedHook(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
 	e := newEnv(t, manyPapers(10), clock)
-	var got []string
-	e.cfg.Finished = func(d bot.DigestDay) { got = append(got, d.Channel+" "+string(d.Status)+" "+d.Note) }
+	var (
+		mu  sync.Mutex
+		got []string
+	)
+	e.cfg.Finished = func(d bot.DigestDay) { // channels finish in parallel
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, d.Channel+" "+string(d.Status)+" "+d.Note)
+	}
 	e.restart() // with the hook
 	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
 	e.subscribe(bot.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Topic: "zzqxv", Since: clock.Now().Add(-time.Hour)})
