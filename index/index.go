@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -70,6 +71,13 @@ type Index struct {
 	// writing marks the ids of batches being written in the background.
 	writingMu sync.Mutex
 	writing   map[string]chan struct{}
+
+	// bounds holds the measured score bounds of free-word search (fast.go).
+	bounds bounds
+	// columns holds segments' sort values for listings (sorted.go).
+	columns columnCache
+	// fastRuns counts queries answered by topWords.
+	fastRuns atomic.Int64
 }
 
 // Open opens the index in dir, creating it if dir does not exist or is empty.

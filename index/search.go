@@ -217,8 +217,32 @@ func (ix *Index) lookupIDs(ctx context.Context, ids []string) (paper.Results, er
 	return res, ctx.Err()
 }
 
+// searchErr classifies a search failure.
+func searchErr(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fault.Wrap(fault.Transient, err, "the search took too long")
+	}
+	return fault.Wrap(fault.Internal, err, "searching")
+}
+
 // run executes a parsed query.
 func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
+	if ctx.Value(bleveOnlyKey{}) == nil && fastEligible(pq, order) {
+		terms := pq.weighted
+		if terms == nil {
+			terms = ix.queryTerms(strings.Join(pq.Words, " "))
+		}
+		if len(terms) > 0 {
+			if res, ok, err := ix.runWords(ctx, terms, limit, offset, exclude); ok {
+				return res, err
+			}
+		}
+	}
+	if ctx.Value(bleveOnlyKey{}) == nil && listingEligible(pq, order) {
+		if res, ok, err := ix.runListing(ctx, pq, order, limit, offset, exclude); ok {
+			return res, err
+		}
+	}
 	bq := ix.buildQuery(pq, order, exclude)
 	req := bleve.NewSearchRequestOptions(bq, limit, offset, false)
 	req.Fields = []string{fSource}
@@ -230,10 +254,7 @@ func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, lim
 	}
 	sr, err := ix.bi.SearchInContext(ctx, req)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return paper.Results{}, fault.Wrap(fault.Transient, err, "the search took too long")
-		}
-		return paper.Results{}, fault.Wrap(fault.Internal, err, "searching")
+		return paper.Results{}, searchErr(err)
 	}
 	res := paper.Results{Total: sr.Total, Sort: order}
 	for _, h := range sr.Hits {

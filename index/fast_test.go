@@ -1,0 +1,155 @@
+package index_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/configs/sample"
+	"github.com/paperbot/paperbot/index"
+)
+
+// sameAnswer fails unless the free-word fast path and Bleve's own searchers
+// give the same papers in the same order with the same scores and total.
+func sameAnswer(t *testing.T, ix *index.Index, q paper.Query) {
+	t.Helper()
+	ctx := context.Background()
+	fast, ferr := ix.Search(ctx, q)
+	slow, serr := ix.Search(index.BleveOnly(ctx), q)
+	if (ferr == nil) != (serr == nil) {
+		t.Fatalf("%q: fast err %v, Bleve err %v", q.Text, ferr, serr)
+	}
+	if ferr != nil {
+		return
+	}
+	if fast.Total != slow.Total || fast.DidYouMean != slow.DidYouMean {
+		t.Errorf("%q: fast total %d (did you mean %q), Bleve %d (%q)", q.Text, fast.Total, fast.DidYouMean, slow.Total, slow.DidYouMean)
+	}
+	if len(fast.Hits) != len(slow.Hits) {
+		t.Fatalf("%q: fast %d hits, Bleve %d", q.Text, len(fast.Hits), len(slow.Hits))
+	}
+	for i := range fast.Hits {
+		f, s := fast.Hits[i], slow.Hits[i]
+		if f.Paper.ID != s.Paper.ID || math.Abs(f.Score-s.Score) > 1e-9*math.Max(1, math.Abs(s.Score)) {
+			t.Errorf("%q: hit %d fast %s %.12g, Bleve %s %.12g", q.Text, i, f.Paper.ID, f.Score, s.Paper.ID, s.Score)
+		}
+	}
+}
+
+// sampleQueries are user-style queries made from the sample's titles and
+// abstracts: one to five words, whole titles, a misspelling.
+func sampleQueries(t *testing.T) []string {
+	papers, err := sample.Papers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs []string
+	for i, p := range papers {
+		title := strings.Fields(p.Title)
+		abs := strings.Fields(p.Abstract)
+		n := 1 + i%5
+		qs = append(qs, strings.Join(title[:min(n, len(title))], " "))
+		if len(abs) > 20 {
+			qs = append(qs, strings.Join(abs[10:10+n], " "))
+		}
+		if i%4 == 0 {
+			qs = append(qs, p.Title)
+		}
+	}
+	return append(qs, "langauge models", "difusion", "protein language model fitness prediction retrieval")
+}
+
+func TestFastWordsMatchBleve(t *testing.T) {
+	ix := sampleIndex(t)
+	qs := sampleQueries(t)
+	before := index.FastRuns(ix)
+	// Twice: first with no bounds known, then with every word's measured.
+	for round := range 2 {
+		for _, q := range qs {
+			t.Run(fmt.Sprintf("%d/%s", round, q), func(t *testing.T) {
+				sameAnswer(t, ix, paper.Query{Text: q, Limit: 10})
+				sameAnswer(t, ix, paper.Query{Text: q, Limit: 7, Offset: 5})
+				sameAnswer(t, ix, paper.Query{Text: q, Limit: 10, Exclude: []string{tranception, "2310.06825"}})
+			})
+		}
+	}
+	if n := index.FastRuns(ix) - before; n < int64(len(qs)) {
+		t.Errorf("the fast path answered %d queries of %d", n, 6*len(qs))
+	}
+}
+
+// listingIndex is a real index of synthetic papers with categories, dates
+// and trending scores that tie often (whole days, a few score values), in
+// several segments, some records replaced.
+func listingIndex(t *testing.T) *index.Index {
+	t.Helper()
+	ix, err := index.Open(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	cats := []string{"cs.CL", "cs.LG", "math.GR", "astro-ph", "cs.CR"}
+	var batch []paper.Paper
+	for i := range 900 {
+		p := paper.Paper{
+			ID:         fmt.Sprintf("2401.%05d", i),
+			Title:      fmt.Sprintf("Paper %d on groups and language models", i),
+			Abstract:   "An abstract about models.",
+			Categories: []string{cats[i%len(cats)], cats[(i/7)%len(cats)]},
+			Upvotes:    (i % 6) * 3,
+		}
+		if i%11 != 0 {
+			p.Published = fmt.Sprintf("2024-%02d-%02d", 1+i%3, 1+i%5)
+		}
+		batch = append(batch, p)
+		if len(batch) == 150 {
+			if err := ix.Upsert(context.Background(), batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = nil
+		}
+	}
+	// Replace some: their old versions are deleted in older segments.
+	var again []paper.Paper
+	for i := 0; i < 900; i += 13 {
+		again = append(again, paper.Paper{ID: fmt.Sprintf("2401.%05d", i), Title: "Replaced", Categories: []string{"cs.CL"}, Published: "2024-03-09", Upvotes: 6})
+	}
+	if err := ix.Upsert(context.Background(), again); err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func TestListingsMatchBleve(t *testing.T) {
+	ix := listingIndex(t)
+	qs := []paper.Query{
+		{Text: "cat:cs.CL", Limit: 10},
+		{Text: "cat:math.GR", Limit: 25, Offset: 10},
+		{Text: "cat:cs.LG since:2024-02", Limit: 10},
+		{Text: "cat:cs.CR before:2024-02-03", Limit: 10},
+		{Text: "cat:cs.CL year:2024", Limit: 100},
+		{Text: "cat:nosuch.XX", Limit: 10},
+		{Text: "cat:cs.CL", Limit: 10, Exclude: []string{"2401.00005", "2401.00000"}},
+		{Text: "cat:cs.CL", Sort: paper.ByTrending, Limit: 10},
+		{Text: "", Sort: paper.ByTrending, Limit: 10},
+		{Text: "", Sort: paper.ByTrending, Limit: 30, Offset: 7},
+		{Text: "since:2024-03", Sort: paper.ByTrending, Limit: 10},
+		{Text: "cat:cs.LG sort:recent", Limit: 10},
+	}
+	before := index.FastRuns(ix)
+	for _, q := range qs {
+		t.Run(q.Text, func(t *testing.T) {
+			sameAnswer(t, ix, q)
+			res, _ := ix.Search(context.Background(), q)
+			if q.Text != "cat:nosuch.XX" && len(res.Hits) == 0 {
+				t.Errorf("no hits: the comparison shows nothing")
+			}
+		})
+	}
+	if n := index.FastRuns(ix) - before; n < int64(len(qs)) {
+		t.Errorf("listings answered %d queries of %d", n, len(qs))
+	}
+}

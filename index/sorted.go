@@ -1,0 +1,359 @@
+package index
+
+import (
+	"cmp"
+	"container/heap"
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/numeric"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// Listings — a category's newest papers (`cat:cs.CL`), what is trending —
+// are sorted by a stored value, not ranked. Bleve's collector reads each
+// match's sort values from compressed doc values, decompressing a chunk per
+// match, which on a large category costs tens of milliseconds. listing keeps
+// each segment's publication dates and trending scores as two columns in
+// memory (16 bytes a paper, read once per segment: segments never change)
+// and picks the top of the matches from them, in exactly Bleve's order:
+// the sort value, then the paper id.
+
+// columns are one segment's sort values by local document number.
+type columns struct {
+	published []int64 // Unix nanoseconds; hasDate says whether set
+	hasDate   *roaring.Bitmap
+	trending  []float64
+}
+
+// columnCache holds columns by scorch segment id.
+type columnCache struct {
+	mu sync.Mutex
+	m  map[uint64]*columns
+}
+
+func (cc *columnCache) get(s *scorch.SegmentSnapshot) (*columns, error) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if c, ok := cc.m[s.Id()]; ok {
+		return c, nil
+	}
+	c, err := readColumns(s.Segment())
+	if err != nil {
+		return nil, err
+	}
+	if cc.m == nil {
+		cc.m = map[uint64]*columns{}
+	}
+	cc.m[s.Id()] = c
+	return c, nil
+}
+
+// forget drops the columns of segments no longer in the index.
+func (cc *columnCache) forget(live []*scorch.SegmentSnapshot) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if len(cc.m) <= len(live) {
+		return
+	}
+	keep := map[uint64]bool{}
+	for _, s := range live {
+		keep[s.Id()] = true
+	}
+	for id := range cc.m {
+		if !keep[id] {
+			delete(cc.m, id)
+		}
+	}
+}
+
+func readColumns(seg segment.Segment) (*columns, error) {
+	dv, ok := seg.(segment.DocValueVisitable)
+	if !ok {
+		return nil, errNoColumns
+	}
+	n := seg.Count()
+	c := &columns{published: make([]int64, n), trending: make([]float64, n), hasDate: roaring.New()}
+	fields := []string{fPublished, fTrending}
+	var state segment.DocVisitState
+	var err error
+	for d := range n {
+		state, err = dv.VisitDocValues(d, fields, func(field string, term []byte) {
+			pc := numeric.PrefixCoded(term)
+			if shift, err := pc.Shift(); err != nil || shift != 0 {
+				return
+			}
+			v, err := pc.Int64()
+			if err != nil {
+				return
+			}
+			switch field {
+			case fPublished:
+				c.published[d] = v
+				c.hasDate.Add(uint32(d))
+			case fTrending:
+				c.trending[d] = numeric.Int64ToFloat64(v)
+			}
+		}, state)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+type indexError string
+
+func (e indexError) Error() string { return string(e) }
+
+const errNoColumns = indexError("segment has no doc values")
+
+// listingEligible reports whether a parsed query is a listing listing can
+// answer exactly: no words, phrases or authors; at most one category, and
+// that one exact (with a dot: a bare archive also matches its
+// subcategories, which Bleve scores apart).
+func listingEligible(pq *parsedQuery, order paper.Sort) bool {
+	if order != paper.ByRecent && order != paper.ByTrending {
+		return false
+	}
+	if len(pq.Words) > 0 || pq.weighted != nil || len(pq.Phrases) > 0 || len(pq.filterWords) > 0 ||
+		len(pq.Authors) > 0 || len(pq.ExcludeWords) > 0 || len(pq.ExcludePhrases) > 0 || len(pq.Cats) > 1 {
+		return false
+	}
+	if len(pq.Cats) == 1 && !strings.Contains(pq.Cats[0], ".") {
+		return false
+	}
+	return len(pq.Cats) == 1 || pq.trendingOnly
+}
+
+// listed is a candidate of a listing.
+type listed struct {
+	k1, k2 float64 // sort values, larger first
+	seg    int
+	local  uint64
+	id     string // loaded only when the sort values tie
+}
+
+// runListing answers a listing from the columns. ok is false when it
+// cannot (the caller then asks Bleve).
+func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (res paper.Results, ok bool, err error) {
+	r, err := ix.reader()
+	if err != nil {
+		return paper.Results{}, false, nil
+	}
+	defer r.Close()
+	snap, isScorch := r.(*scorch.IndexSnapshot)
+	if !isScorch {
+		return paper.Results{}, false, nil
+	}
+	segs := snap.Segments()
+	ix.columns.forget(segs)
+	var from, to int64 = math.MinInt64, math.MaxInt64
+	if !pq.From.IsZero() {
+		from = pq.From.UnixNano()
+	}
+	if !pq.To.IsZero() {
+		to = pq.To.UnixNano()
+	}
+	type segDocs struct {
+		cols *columns
+		docs *roaring.Bitmap
+	}
+	matched := make([]segDocs, len(segs))
+	var total uint64
+	for si, s := range segs {
+		if err := ctx.Err(); err != nil {
+			return paper.Results{}, true, searchErr(err)
+		}
+		cols, err := ix.columns.get(s)
+		if err == errNoColumns {
+			return paper.Results{}, false, nil
+		}
+		if err != nil {
+			return paper.Results{}, true, searchErr(err)
+		}
+		docs := roaring.New()
+		if len(pq.Cats) == 1 {
+			d, err := s.Segment().Dictionary(fCats)
+			if err != nil {
+				return paper.Results{}, true, searchErr(err)
+			}
+			pl, err := d.PostingsList([]byte(pq.Cats[0]), nil, nil)
+			if err != nil {
+				return paper.Results{}, true, searchErr(err)
+			}
+			o, canOr := pl.(interface{ OrInto(*roaring.Bitmap) })
+			if !canOr {
+				return paper.Results{}, false, nil
+			}
+			o.OrInto(docs)
+		} else {
+			docs.AddRange(0, s.Segment().Count())
+		}
+		if del := s.Deleted(); del != nil {
+			docs.AndNot(del)
+		}
+		if len(exclude) > 0 {
+			if bm, err := s.DocNumbers(exclude); err == nil {
+				docs.AndNot(bm)
+			}
+		}
+		if from != math.MinInt64 || to != math.MaxInt64 || pq.trendingOnly {
+			keep := roaring.New()
+			it := docs.Iterator()
+			for it.HasNext() {
+				d := it.Next()
+				if from != math.MinInt64 || to != math.MaxInt64 {
+					if pub := cols.published[d]; !cols.hasDate.Contains(d) || pub < from || pub >= to {
+						continue
+					}
+				}
+				if pq.trendingOnly && !(cols.trending[d] > 0) {
+					continue
+				}
+				keep.Add(d)
+			}
+			docs = keep
+		}
+		total += docs.GetCardinality()
+		matched[si] = segDocs{cols, docs}
+	}
+	keys := func(cols *columns, d uint32) (float64, float64) {
+		// Bleve sorts a paper with no date after every dated one. (A
+		// float64 keeps Unix nanoseconds to within a microsecond: dates
+		// are whole days.)
+		p := math.Inf(-1)
+		if cols.hasDate.Contains(d) {
+			p = float64(cols.published[d])
+		}
+		if order == paper.ByTrending {
+			return cols.trending[d], p
+		}
+		return p, 0
+	}
+	k := limit + offset
+	// The k-th best sort values, then every match at or above them.
+	cut := &keyHeap{}
+	for _, m := range matched {
+		if m.docs == nil {
+			continue
+		}
+		it := m.docs.Iterator()
+		for it.HasNext() {
+			k1, k2 := keys(m.cols, it.Next())
+			if cut.Len() < k {
+				heap.Push(cut, [2]float64{k1, k2})
+			} else if top := (*cut)[0]; k1 > top[0] || (k1 == top[0] && k2 > top[1]) {
+				(*cut)[0] = [2]float64{k1, k2}
+				heap.Fix(cut, 0)
+			}
+		}
+	}
+	var cands []listed
+	if cut.Len() > 0 {
+		low := (*cut)[0]
+		for si, m := range matched {
+			if m.docs == nil {
+				continue
+			}
+			it := m.docs.Iterator()
+			for it.HasNext() {
+				d := it.Next()
+				k1, k2 := keys(m.cols, d)
+				if k1 > low[0] || (k1 == low[0] && k2 >= low[1]) {
+					cands = append(cands, listed{k1: k1, k2: k2, seg: si, local: uint64(d)})
+				}
+			}
+		}
+	}
+	top, err := topListed(cands, k, func(c *listed) error {
+		id, err := segs[c.seg].DocID(c.local)
+		c.id = string(id)
+		return err
+	})
+	if err != nil {
+		return paper.Results{}, true, searchErr(err)
+	}
+	ix.fastRuns.Add(1)
+	res = paper.Results{Total: total, Sort: order}
+	for _, c := range top[min(offset, len(top)):] {
+		p, err := storedPaper(segs[c.seg], c.local)
+		if err != nil {
+			ix.log.Warn("unreadable stored record", "id", c.id, "err", err)
+			continue
+		}
+		res.Hits = append(res.Hits, paper.Hit{Paper: p})
+	}
+	return res, true, nil
+}
+
+// keyHeap keeps the k best pairs of sort values, the least on top.
+type keyHeap [][2]float64
+
+func (h keyHeap) Len() int { return len(h) }
+func (h keyHeap) Less(i, j int) bool {
+	return h[i][0] < h[j][0] || (h[i][0] == h[j][0] && h[i][1] < h[j][1])
+}
+func (h keyHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *keyHeap) Push(x any)   { *h = append(*h, x.([2]float64)) }
+func (h *keyHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// topListed returns the k first candidates in (k1, k2) descending, id
+// ascending order. Ids are loaded (by load) only for candidates that tie
+// at the cut.
+func topListed(cands []listed, k int, load func(*listed) error) ([]listed, error) {
+	byKeys := func(a, b listed) int {
+		if c := cmp.Compare(b.k1, a.k1); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.k2, a.k2)
+	}
+	slices.SortFunc(cands, byKeys)
+	if len(cands) > k {
+		// Keep everything tied with the k-th: the ids decide among them.
+		end := k
+		for end < len(cands) && byKeys(cands[end], cands[k-1]) == 0 {
+			end++
+		}
+		cands = cands[:end]
+	}
+	// Within runs of equal keys, order by id.
+	for i := 0; i < len(cands); {
+		j := i + 1
+		for j < len(cands) && byKeys(cands[i], cands[j]) == 0 {
+			j++
+		}
+		if j-i > 1 {
+			for x := i; x < j; x++ {
+				if err := load(&cands[x]); err != nil {
+					return nil, err
+				}
+			}
+			slices.SortFunc(cands[i:j], func(a, b listed) int { return strings.Compare(a.id, b.id) })
+		}
+		i = j
+	}
+	if len(cands) > k {
+		cands = cands[:k]
+	}
+	for x := range cands {
+		if cands[x].id == "" {
+			if err := load(&cands[x]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return cands, nil
+}
