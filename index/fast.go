@@ -1,13 +1,17 @@
 package index
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -207,18 +211,141 @@ func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []w
 		return nil, 0, true, nil
 	}
 
-	// Index-wide statistics, as Bleve's term searchers compute them.
-	avgs := map[string]float64{}
 	var groupSize [2]int
+	for _, c := range clauses {
+		groupSize[c.group]++
+	}
+	stats, err := ix.clauseStats(snap, segs, docTotal, clauses)
+	if err != nil || stats == nil {
+		return nil, 0, true, err
+	}
+
+	excluded := map[int]*roaring.Bitmap{}
+	if len(exclude) > 0 {
+		for i, s := range segs {
+			if bm, err := s.DocNumbers(exclude); err == nil && !bm.IsEmpty() {
+				excluded[i] = bm
+			}
+		}
+	}
+
+	hits, total, err = searchSegments(ctx, segs, k, func(si int, offset uint64, h *hitHeap, shared *sharedFloor) (uint64, error) {
+		return ix.topWordsInSegment(ctx, segs[si], si, offset, stats, groupSize, k, excluded[si], h, shared)
+	})
+	return hits, total, true, err
+}
+
+// searchSegments runs search over every segment in parallel (largest
+// first), each worker keeping its own k best in a heap; a worker's k-th best
+// score is a floor for every worker, shared so that all of them prune with
+// the best known. It returns the k best hits and the sum of the counts.
+func searchSegments(ctx context.Context, segs []*scorch.SegmentSnapshot, k int,
+	search func(si int, offset uint64, h *hitHeap, shared *sharedFloor) (uint64, error)) ([]fastHit, uint64, error) {
+	type job struct {
+		si     int
+		offset uint64
+	}
+	var jobs []job
+	var offset uint64
+	for si, s := range segs {
+		jobs = append(jobs, job{si, offset})
+		offset += s.Segment().Count()
+	}
+	slices.SortStableFunc(jobs, func(a, b job) int {
+		return cmp.Compare(segs[b.si].Count(), segs[a.si].Count())
+	})
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(jobs)))
+	var (
+		next   atomic.Int64
+		shared sharedFloor
+		count  atomic.Uint64
+		wg     sync.WaitGroup
+		errs   = make([]error, workers)
+		heaps  = make([]*hitHeap, workers)
+	)
+	for w := range workers {
+		heaps[w] = &hitHeap{}
+		wg.Go(func() {
+			for {
+				j := int(next.Add(1)) - 1
+				if j >= len(jobs) || ctx.Err() != nil {
+					return
+				}
+				n, err := search(jobs[j].si, jobs[j].offset, heaps[w], &shared)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				count.Add(n)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	var hits []fastHit
+	for _, h := range heaps {
+		hits = append(hits, *h...)
+	}
+	slices.SortFunc(hits, func(a, b fastHit) int {
+		switch {
+		case worse(b, a):
+			return -1
+		case worse(a, b):
+			return 1
+		}
+		return 0
+	})
+	return hits[:min(k, len(hits))], count.Load(), nil
+}
+
+// offer adds a hit to a worker's k best and shares its k-th best score.
+func offer(h *hitHeap, k int, hit fastHit, shared *sharedFloor) {
+	if h.Len() < k {
+		heap.Push(h, hit)
+	} else if worse((*h)[0], hit) {
+		(*h)[0] = hit
+		heap.Fix(h, 0)
+	} else {
+		return
+	}
+	if h.Len() == k {
+		shared.raise((*h)[0].score)
+	}
+}
+
+// sharedFloor is the best k-th score any worker has: no paper scoring
+// below it can be in the answer.
+type sharedFloor struct{ bits atomic.Uint64 }
+
+func (f *sharedFloor) load() float64 { return math.Float64frombits(f.bits.Load()) }
+
+func (f *sharedFloor) raise(v float64) {
+	for {
+		old := f.bits.Load()
+		if math.Float64frombits(old) >= v || f.bits.CompareAndSwap(old, math.Float64bits(v)) {
+			return
+		}
+	}
+}
+
+// clauseStats computes the clauses' index-wide scoring constants as
+// Bleve's term searchers do, with the query norm of a query made of
+// exactly these terms. nil when no clause can score.
+func (ix *Index) clauseStats(snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapshot, docTotal uint64, clauses []wordClause) ([]*clauseStats, error) {
+	avgs := map[string]float64{}
 	stats := make([]*clauseStats, len(clauses))
 	var sumSq float64
 	for i, c := range clauses {
-		groupSize[c.group]++
 		avg, seen := avgs[c.field]
 		if !seen {
 			card, err := snap.FieldCardinality(c.field)
 			if err != nil {
-				return nil, 0, true, err
+				return nil, err
 			}
 			avg = math.Ceil(float64(card) / float64(docTotal))
 			avgs[c.field] = avg
@@ -227,11 +354,11 @@ func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []w
 		for _, s := range segs {
 			d, err := s.Segment().Dictionary(c.field)
 			if err != nil {
-				return nil, 0, true, err
+				return nil, err
 			}
 			pl, err := d.PostingsList(c.term, s.Deleted(), nil)
 			if err != nil {
-				return nil, 0, true, err
+				return nil, err
 			}
 			docTerm += pl.Count()
 		}
@@ -245,44 +372,19 @@ func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []w
 		stats[i] = &clauseStats{wordClause: c, weight: c.boost * idf * idf, avg: avg}
 	}
 	if sumSq == 0 {
-		return nil, 0, true, nil
+		return nil, nil
 	}
 	queryNorm := 1 / math.Sqrt(sumSq)
 	for _, s := range stats {
 		s.weight *= queryNorm
 	}
-
-	excluded := map[int]*roaring.Bitmap{}
-	if len(exclude) > 0 {
-		for i, s := range segs {
-			if bm, err := s.DocNumbers(exclude); err == nil && !bm.IsEmpty() {
-				excluded[i] = bm
-			}
-		}
-	}
-
-	h := &hitHeap{}
-	var offset uint64
-	for si, s := range segs {
-		segOffset := offset
-		offset += s.Segment().Count()
-		n, err := ix.topWordsInSegment(ctx, s, si, segOffset, stats, groupSize, k, excluded[si], h)
-		if err != nil {
-			return nil, 0, true, err
-		}
-		total += n
-	}
-	hits = make([]fastHit, h.Len())
-	for i := len(hits) - 1; i >= 0; i-- {
-		hits[i] = heap.Pop(h).(fastHit)
-	}
-	return hits, total, true, nil
+	return stats, nil
 }
 
 // topWordsInSegment runs MaxScore over one segment, adding to h; it returns
 // how many live, not excluded papers of the segment match a text clause.
 func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, segOffset uint64,
-	stats []*clauseStats, groupSize [2]int, k int, excluded *roaring.Bitmap, h *hitHeap) (uint64, error) {
+	stats []*clauseStats, groupSize [2]int, k int, excluded *roaring.Bitmap, h *hitHeap, shared *sharedFloor) (uint64, error) {
 	deleted := s.Deleted()
 	matching := roaring.New()
 	var cursors []*cursor
@@ -347,17 +449,22 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		}
 		return (*h)[0].score
 	}
+	// A paper whose score can be at most ub cannot make the answer when
+	// beaten(ub): this worker or another has k strictly better ones. (An
+	// equal score can still win: segments are not searched in document
+	// order, and the lower document number goes first.)
+	theta, floor := threshold(), shared.load()
+	beaten := func(ub float64) bool { return ub < theta || ub < floor }
 	// essential is the index of the first cursor that must be walked: the
-	// ones before it can never lift a paper over the threshold alone.
-	essentialFrom := func(theta float64) int {
+	// ones before it can never lift a paper into the answer alone.
+	essentialFrom := func() int {
 		p := 0
-		for p < len(cursors) && prefix[p] <= theta {
+		for p < len(cursors) && beaten(prefix[p]) {
 			p++
 		}
 		return p
 	}
-	theta := threshold()
-	first := essentialFrom(theta)
+	first := essentialFrom()
 	var sum, count [2]float64
 	steps := 0
 	for first < len(cursors) {
@@ -368,9 +475,13 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		if d == noDoc {
 			break
 		}
-		if steps++; steps&0xfff == 0 {
+		if steps++; steps&0x3ff == 0 {
 			if err := ctx.Err(); err != nil {
 				return 0, err
+			}
+			if f := shared.load(); f > floor {
+				floor = f
+				first = essentialFrom()
 			}
 		}
 		sum, count = [2]float64{}, [2]float64{}
@@ -396,7 +507,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		}
 		pruned := false
 		for i := first - 1; i >= 0; i-- {
-			if ub <= theta {
+			if beaten(ub) {
 				pruned = true
 				break
 			}
@@ -414,7 +525,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 				count[c.c.group]++
 			}
 		}
-		if pruned || ub <= theta {
+		if pruned || beaten(ub) {
 			continue
 		}
 		score := 0.0
@@ -434,7 +545,11 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		}
 		if nt := threshold(); nt != theta {
 			theta = nt
-			first = essentialFrom(theta)
+			if h.Len() == k {
+				shared.raise(theta)
+			}
+			floor = max(floor, shared.load())
+			first = essentialFrom()
 		}
 	}
 	// Remember the maxima of clauses whose postings were read whole.

@@ -153,3 +153,34 @@ func TestListingsMatchBleve(t *testing.T) {
 		t.Errorf("listings answered %d queries of %d", n, len(qs))
 	}
 }
+
+func TestPhrasesMatchBleve(t *testing.T) {
+	ix := sampleIndex(t)
+	papers, err := sample.Papers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := []string{`"language model"`, `"protein fitness"`, `"state of the art"`, `"model"`, `"no such phrase anywhere"`, `"model model"`}
+	for i, p := range papers {
+		w := strings.Fields(p.Abstract)
+		if len(w) > 30 {
+			n := 2 + i%3
+			qs = append(qs, `"`+strings.Join(w[20:20+n], " ")+`"`)
+		}
+	}
+	before := index.FastRuns(ix)
+	for _, q := range qs {
+		t.Run(q, func(t *testing.T) {
+			sameAnswer(t, ix, paper.Query{Text: q, Limit: 10})
+			sameAnswer(t, ix, paper.Query{Text: q, Limit: 5, Offset: 3})
+			sameAnswer(t, ix, paper.Query{Text: q, Limit: 10, Exclude: []string{tranception}})
+		})
+	}
+	if n := index.FastRuns(ix) - before; n < int64(len(qs)) {
+		t.Errorf("the phrase path answered %d queries of %d", n, 3*len(qs))
+	}
+	// Sanity: the comparison compares something.
+	if res := search(t, ix, `"language model"`); len(res.Hits) == 0 {
+		t.Error(`"language model" found nothing`)
+	}
+}

@@ -238,6 +238,11 @@ func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, lim
 			}
 		}
 	}
+	if ctx.Value(bleveOnlyKey{}) == nil && phraseEligible(pq, order) {
+		if res, ok, err := ix.runPhrase(ctx, pq.Phrases[0], limit, offset, exclude); ok {
+			return res, err
+		}
+	}
 	if ctx.Value(bleveOnlyKey{}) == nil && listingEligible(pq, order) {
 		if res, ok, err := ix.runListing(ctx, pq, order, limit, offset, exclude); ok {
 			return res, err

@@ -1,0 +1,191 @@
+package index
+
+import (
+	"context"
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// A query that is one quoted phrase ("dynamic model") ranks the papers
+// holding the phrase by BM25 over its words. Bleve's phrase searcher walks
+// its words' postings together, decoding the positions of every paper
+// holding any of them in turn; runPhrase intersects the words' postings
+// bitmaps first, reads positions only for papers holding every word, and
+// searches the segments in parallel — with Bleve's scores, order and total.
+
+// phraseEligible reports whether a parsed query is one phrase ranked by
+// relevance and nothing else.
+func phraseEligible(pq *parsedQuery, order paper.Sort) bool {
+	return order == paper.ByRelevance && !pq.trendingOnly && len(pq.Phrases) == 1 &&
+		len(pq.Words) == 0 && pq.weighted == nil && len(pq.filterWords) == 0 && len(pq.Authors) == 0 &&
+		len(pq.Cats) == 0 && pq.From.IsZero() && pq.To.IsZero() &&
+		len(pq.ExcludeWords) == 0 && len(pq.ExcludePhrases) == 0
+}
+
+// phraseTerm is a word of a phrase at its offset from the first word
+// (removed stop words leave gaps).
+type phraseTerm struct {
+	stats  *clauseStats
+	offset uint64
+}
+
+// runPhrase answers a one-phrase query. ok is false when it cannot (the
+// caller then asks Bleve).
+func (ix *Index) runPhrase(ctx context.Context, ph string, limit, offset int, exclude []string) (res paper.Results, ok bool, err error) {
+	toks := ix.english.Analyze([]byte(ph))
+	if len(toks) == 0 {
+		return paper.Results{}, false, nil
+	}
+	r, err := ix.reader()
+	if err != nil {
+		return paper.Results{}, false, nil
+	}
+	defer r.Close()
+	snap, isScorch := r.(*scorch.IndexSnapshot)
+	if !isScorch {
+		return paper.Results{}, false, nil
+	}
+	segs := snap.Segments()
+	docTotal, err := snap.DocCount()
+	if err != nil {
+		return paper.Results{}, true, searchErr(err)
+	}
+	// The phrase's distinct words with their offsets, scored like Bleve's
+	// term searchers inside its phrase searcher (one per word occurrence).
+	var terms []phraseTerm
+	var clauses []wordClause
+	first := toks[0].Position
+	for _, t := range toks {
+		clauses = append(clauses, wordClause{field: fText, term: t.Term, boost: 1})
+		terms = append(terms, phraseTerm{offset: uint64(t.Position - first)})
+	}
+	stats, err := ix.clauseStats(snap, segs, docTotal, clauses)
+	if err != nil {
+		return paper.Results{}, true, searchErr(err)
+	}
+	if stats == nil {
+		return paper.Results{Sort: paper.ByRelevance}, true, nil
+	}
+	for i := range terms {
+		terms[i].stats = stats[i]
+	}
+	k := limit + offset
+	hits, total, err := searchSegments(ctx, segs, k, func(si int, segOffset uint64, h *hitHeap, shared *sharedFloor) (uint64, error) {
+		return phraseInSegment(ctx, segs[si], si, segOffset, terms, k, exclude, h, shared)
+	})
+	if err != nil {
+		return paper.Results{}, true, searchErr(err)
+	}
+	ix.fastRuns.Add(1)
+	res = paper.Results{Total: total, Sort: paper.ByRelevance}
+	for _, fh := range hits[min(offset, len(hits)):] {
+		p, err := storedPaper(segs[fh.seg], fh.local)
+		if err != nil {
+			ix.log.Warn("unreadable stored record", "doc", fh.global, "err", err)
+			continue
+		}
+		res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: fh.score})
+	}
+	return res, true, nil
+}
+
+// phraseInSegment finds and scores the papers of one segment holding the
+// phrase; it returns how many there are.
+func phraseInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, segOffset uint64,
+	terms []phraseTerm, k int, exclude []string, h *hitHeap, shared *sharedFloor) (uint64, error) {
+	var cand *roaring.Bitmap
+	its := make([]segment.PostingsIterator, len(terms))
+	for i, t := range terms {
+		d, err := s.Segment().Dictionary(fText)
+		if err != nil {
+			return 0, err
+		}
+		pl, err := d.PostingsList(t.stats.term, s.Deleted(), nil)
+		if err != nil {
+			return 0, err
+		}
+		o, canOr := pl.(interface{ OrInto(*roaring.Bitmap) })
+		if !canOr {
+			return 0, errNoBitmaps
+		}
+		bm := roaring.New()
+		o.OrInto(bm)
+		if cand == nil {
+			cand = bm
+		} else {
+			cand.And(bm)
+		}
+		if cand.IsEmpty() {
+			return 0, nil
+		}
+		its[i] = pl.Iterator(true, true, true, nil)
+	}
+	if del := s.Deleted(); del != nil {
+		cand.AndNot(del)
+	}
+	if len(exclude) > 0 {
+		if bm, err := s.DocNumbers(exclude); err == nil {
+			cand.AndNot(bm)
+		}
+	}
+	var total uint64
+	positions := make([][]uint64, len(terms))
+	it := cand.Iterator()
+	steps := 0
+	for it.HasNext() {
+		d := uint64(it.Next())
+		if steps++; steps&0x3ff == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+		score := 0.0
+		for i, t := range terms {
+			p, err := its[i].Advance(d)
+			if err != nil {
+				return 0, err
+			}
+			if p == nil || p.Number() != d {
+				return 0, errPostingsDisagree
+			}
+			score += t.stats.weight * sat(p.Frequency(), p.Norm(), t.stats.avg)
+			positions[i] = positions[i][:0]
+			for _, l := range p.Locations() {
+				positions[i] = append(positions[i], l.Pos())
+			}
+			slices.Sort(positions[i])
+		}
+		if !phraseAt(positions, terms) {
+			continue
+		}
+		total++
+		offer(h, k, fastHit{score: score, global: segOffset + d, seg: si, local: d}, shared)
+	}
+	return total, nil
+}
+
+// phraseAt reports whether the words occur at their offsets from a common
+// start.
+func phraseAt(positions [][]uint64, terms []phraseTerm) bool {
+	for _, start := range positions[0] {
+		start -= terms[0].offset
+		found := true
+		for i := 1; i < len(terms) && found; i++ {
+			_, found = slices.BinarySearch(positions[i], start+terms[i].offset)
+		}
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	errNoBitmaps        = indexError("segment postings have no bitmaps")
+	errPostingsDisagree = indexError("a word's postings lack a paper its bitmap holds")
+)
