@@ -10,3 +10,10 @@ func BleveOnly(ctx context.Context) context.Context {
 
 // FastRuns is how many queries the free-word fast path answered.
 func FastRuns(ix *Index) int64 { return ix.fastRuns.Load() }
+
+// ColumnSegments is how many segments' listing columns are in memory.
+func ColumnSegments(ix *Index) int {
+	ix.columns.mu.Lock()
+	defer ix.columns.mu.Unlock()
+	return len(ix.columns.m)
+}

@@ -125,6 +125,15 @@ func listingIndex(t *testing.T) *index.Index {
 
 func TestListingsMatchBleve(t *testing.T) {
 	ix := listingIndex(t)
+	if index.ColumnSegments(ix) != 0 {
+		t.Fatal("columns read before any listing")
+	}
+	if err := ix.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if index.ColumnSegments(ix) == 0 {
+		t.Fatal("Warm read no columns")
+	}
 	qs := []paper.Query{
 		{Text: "cat:cs.CL", Limit: 10},
 		{Text: "cat:math.GR", Limit: 25, Offset: 10},

@@ -357,3 +357,27 @@ func topListed(cands []listed, k int, load func(*listed) error) ([]listed, error
 	}
 	return cands, nil
 }
+
+// Warm reads what the first queries would otherwise read on the way: the
+// listing columns of every segment. A server calls it in the background
+// once the index is open.
+func (ix *Index) Warm(ctx context.Context) error {
+	r, err := ix.reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil
+	}
+	for _, s := range snap.Segments() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := ix.columns.get(s); err != nil && err != errNoColumns {
+			return err
+		}
+	}
+	return nil
+}

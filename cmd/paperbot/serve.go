@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -136,6 +137,17 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	for _, job := range a.jobs {
 		g.Go(func() error { return job(gctx) })
 	}
+	g.Go(func() error {
+		// The first listing (a category's newest, what is trending) would
+		// read every paper's date and trending score; read them now.
+		start := time.Now()
+		if err := a.ix.Warm(gctx); err != nil && gctx.Err() == nil {
+			log.Warn("warming the index", "err", err)
+		} else if err == nil {
+			log.Debug("index warm", "took", time.Since(start))
+		}
+		return nil
+	})
 	if e.onReady != nil {
 		e.onReady(a.httpAddr)
 	}
