@@ -76,6 +76,8 @@ type Index struct {
 	bounds bounds
 	// columns holds segments' sort values for listings (sorted.go).
 	columns columnCache
+	// advise marks segment mappings for random access (advise.go).
+	advise advisor
 	// fastRuns counts queries answered by topWords.
 	fastRuns atomic.Int64
 }
@@ -129,6 +131,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		}
 	}
 	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank}
+	ix.advise.dir = realDir(dir)
 	m := bi.Mapping()
 	for _, a := range []struct {
 		name string
@@ -341,6 +344,19 @@ const notePrefix = "paperbot.note."
 
 // Close flushes and closes the index.
 func (ix *Index) Close() error { return ix.bi.Close() }
+
+// realDir is dir as /proc/self/maps names files in it: absolute, links
+// resolved.
+func realDir(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	return abs
+}
 
 // Dir is the index directory.
 func (ix *Index) Dir() string { return ix.dir }

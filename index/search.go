@@ -11,6 +11,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
@@ -601,7 +602,13 @@ func (ix *Index) reader() (bindex.IndexReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return adv.Reader()
+	r, err := adv.Reader()
+	if err == nil {
+		if snap, ok := r.(*scorch.IndexSnapshot); ok {
+			ix.adviseSegments(snap)
+		}
+	}
+	return r, err
 }
 
 func docFreq(ctx context.Context, r bindex.IndexReader, field, term string) (uint64, error) {

@@ -431,6 +431,15 @@ func (b *bench) corpus(ctx context.Context, name, path string) (corpusReport, er
 	}
 	for _, e := range engines {
 		b.logf("queries %s: %s", b.tag(name), engineLabel(e))
+		// Each engine's serving process starts cold, as after a deploy:
+		// its files are dropped from the page cache, so its resident set
+		// is what the mix reads (the warm-up pass reads it back), not what
+		// the ingest left cached.
+		if n, err := dropFromPageCache(b.indexPath(name, e)); err != nil {
+			b.logf("  could not drop %s from the page cache: %v", b.indexPath(name, e), err)
+		} else {
+			b.logf("  dropped %s of index files from the page cache", bytesStr(n))
+		}
 		args := []string{"--engine", e, "--index", b.indexPath(name, e), "--queries", b.o.queries, "--rounds", strconv.Itoa(b.o.rounds)}
 		args = append(args, b.profileArgs(fmt.Sprintf("query-%s-%s", b.tag(name), e))...)
 		var res queryResult
