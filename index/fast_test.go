@@ -97,6 +97,7 @@ func listingIndex(t *testing.T) *index.Index {
 		p := paper.Paper{
 			ID:         fmt.Sprintf("2401.%05d", i),
 			Title:      fmt.Sprintf("Paper %d on groups and language models", i),
+			Authors:    []string{[]string{"Ada Singh", "Bo Singh Singh", "Chen Li", "Dora Müller"}[i%4], []string{"Eve Singh", "Li Wei"}[i%2]},
 			Abstract:   "An abstract about models.",
 			Categories: []string{cats[i%len(cats)], cats[(i/7)%len(cats)]},
 			Upvotes:    (i % 6) * 3,
@@ -147,6 +148,10 @@ func TestListingsMatchBleve(t *testing.T) {
 		{Text: "", Sort: paper.ByTrending, Limit: 30, Offset: 7},
 		{Text: "since:2024-03", Sort: paper.ByTrending, Limit: 10},
 		{Text: "cat:cs.LG sort:recent", Limit: 10},
+		{Text: "author:Singh", Limit: 10},
+		{Text: "author:singh", Limit: 20, Offset: 15},
+		{Text: "author:Muller", Limit: 10, Exclude: []string{"2401.00003"}},
+		{Text: "author:Singh", Sort: paper.ByTrending, Limit: 10},
 	}
 	before := index.FastRuns(ix)
 	for _, q := range qs {

@@ -116,26 +116,31 @@ func (e indexError) Error() string { return string(e) }
 const errNoColumns = indexError("segment has no doc values")
 
 // listingEligible reports whether a parsed query is a listing listing can
-// answer exactly: no words, phrases or authors; at most one category, and
-// that one exact (with a dot: a bare archive also matches its
-// subcategories, which Bleve scores apart).
+// answer exactly: no words or phrases; one exact category (with a dot: a
+// bare archive also matches its subcategories, which Bleve scores apart)
+// or one author (see runListing), or neither for a trending listing.
 func listingEligible(pq *parsedQuery, order paper.Sort) bool {
 	if order != paper.ByRecent && order != paper.ByTrending {
 		return false
 	}
 	if len(pq.Words) > 0 || pq.weighted != nil || len(pq.Phrases) > 0 || len(pq.filterWords) > 0 ||
-		len(pq.Authors) > 0 || len(pq.ExcludeWords) > 0 || len(pq.ExcludePhrases) > 0 || len(pq.Cats) > 1 {
+		len(pq.ExcludeWords) > 0 || len(pq.ExcludePhrases) > 0 || len(pq.Cats)+len(pq.Authors) > 1 {
 		return false
 	}
-	if len(pq.Cats) == 1 && !strings.Contains(pq.Cats[0], ".") {
-		return false
+	switch {
+	case len(pq.Cats) == 1:
+		return strings.Contains(pq.Cats[0], ".")
+	case len(pq.Authors) == 1:
+		// Alone (a date filter would add its own clauses to the score).
+		return pq.From.IsZero() && pq.To.IsZero()
 	}
-	return len(pq.Cats) == 1 || pq.trendingOnly
+	return pq.trendingOnly
 }
 
 // listed is a candidate of a listing.
 type listed struct {
 	k1, k2 float64 // sort values, larger first
+	score  float64 // relevance (an author's BM25; 0 for a category)
 	seg    int
 	local  uint64
 	id     string // loaded only when the sort values tie
@@ -162,9 +167,35 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 	if !pq.To.IsZero() {
 		to = pq.To.UnixNano()
 	}
+	// An author of one word ("author:Singh") is one term of the authors
+	// field, and its BM25 score orders papers of the same day, as in
+	// Bleve; a name of several words is a phrase (Bleve answers those).
+	var author *clauseStats
+	if len(pq.Authors) == 1 {
+		toks := ix.names.Analyze([]byte(pq.Authors[0]))
+		if len(toks) != 1 {
+			return paper.Results{}, false, nil
+		}
+		docTotal, err := snap.DocCount()
+		if err != nil {
+			return paper.Results{}, true, searchErr(err)
+		}
+		if docTotal == 0 {
+			return paper.Results{Sort: order}, true, nil
+		}
+		stats, err := ix.clauseStats(snap, segs, docTotal, []wordClause{{field: fAuthors, term: toks[0].Term, boost: 1}})
+		if err != nil {
+			return paper.Results{}, true, searchErr(err)
+		}
+		if stats == nil {
+			return paper.Results{Sort: order}, true, nil
+		}
+		author = stats[0]
+	}
 	type segDocs struct {
-		cols *columns
-		docs *roaring.Bitmap
+		cols   *columns
+		docs   *roaring.Bitmap
+		scores map[uint32]float64 // the author's score, by document
 	}
 	matched := make([]segDocs, len(segs))
 	var total uint64
@@ -180,7 +211,31 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 			return paper.Results{}, true, searchErr(err)
 		}
 		docs := roaring.New()
-		if len(pq.Cats) == 1 {
+		var scores map[uint32]float64
+		switch {
+		case author != nil:
+			d, err := s.Segment().Dictionary(fAuthors)
+			if err != nil {
+				return paper.Results{}, true, searchErr(err)
+			}
+			pl, err := d.PostingsList(author.term, s.Deleted(), nil)
+			if err != nil {
+				return paper.Results{}, true, searchErr(err)
+			}
+			scores = map[uint32]float64{}
+			it := pl.Iterator(true, true, false, nil)
+			for {
+				p, err := it.Next()
+				if err != nil {
+					return paper.Results{}, true, searchErr(err)
+				}
+				if p == nil {
+					break
+				}
+				docs.Add(uint32(p.Number()))
+				scores[uint32(p.Number())] = author.weight * sat(p.Frequency(), p.Norm(), author.avg)
+			}
+		case len(pq.Cats) == 1:
 			d, err := s.Segment().Dictionary(fCats)
 			if err != nil {
 				return paper.Results{}, true, searchErr(err)
@@ -194,7 +249,7 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 				return paper.Results{}, false, nil
 			}
 			o.OrInto(docs)
-		} else {
+		default:
 			docs.AddRange(0, s.Segment().Count())
 		}
 		if del := s.Deleted(); del != nil {
@@ -223,9 +278,10 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 			docs = keep
 		}
 		total += docs.GetCardinality()
-		matched[si] = segDocs{cols, docs}
+		matched[si] = segDocs{cols, docs, scores}
 	}
-	keys := func(cols *columns, d uint32) (float64, float64) {
+	keys := func(m segDocs, d uint32) (float64, float64) {
+		cols := m.cols
 		// Bleve sorts a paper with no date after every dated one. (A
 		// float64 keeps Unix nanoseconds to within a microsecond: dates
 		// are whole days.)
@@ -236,7 +292,9 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 		if order == paper.ByTrending {
 			return cols.trending[d], p
 		}
-		return p, 0
+		// Newest first, then the better score (an author's; a category
+		// scores every paper alike).
+		return p, m.scores[d]
 	}
 	k := limit + offset
 	// The k-th best sort values, then every match at or above them.
@@ -247,7 +305,7 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 		}
 		it := m.docs.Iterator()
 		for it.HasNext() {
-			k1, k2 := keys(m.cols, it.Next())
+			k1, k2 := keys(m, it.Next())
 			if cut.Len() < k {
 				heap.Push(cut, [2]float64{k1, k2})
 			} else if top := (*cut)[0]; k1 > top[0] || (k1 == top[0] && k2 > top[1]) {
@@ -266,9 +324,9 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 			it := m.docs.Iterator()
 			for it.HasNext() {
 				d := it.Next()
-				k1, k2 := keys(m.cols, d)
+				k1, k2 := keys(m, d)
 				if k1 > low[0] || (k1 == low[0] && k2 >= low[1]) {
-					cands = append(cands, listed{k1: k1, k2: k2, seg: si, local: uint64(d)})
+					cands = append(cands, listed{k1: k1, k2: k2, score: m.scores[d], seg: si, local: uint64(d)})
 				}
 			}
 		}
@@ -289,7 +347,7 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 			ix.log.Warn("unreadable stored record", "id", c.id, "err", err)
 			continue
 		}
-		res.Hits = append(res.Hits, paper.Hit{Paper: p})
+		res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: c.score})
 	}
 	return res, true, nil
 }
