@@ -198,3 +198,37 @@ func TestPhrasesMatchBleve(t *testing.T) {
 		t.Error(`"language model" found nothing`)
 	}
 }
+
+func TestSimilarMatchesBleve(t *testing.T) {
+	ix := sampleIndex(t)
+	papers, err := sample.Papers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	before := index.FastRuns(ix)
+	n := 0
+	for i := 0; i < len(papers); i += 9 {
+		fast, ferr := ix.Similar(ctx, papers[i].ID, 10)
+		slow, serr := ix.Similar(index.BleveOnly(ctx), papers[i].ID, 10)
+		if ferr != nil || serr != nil {
+			t.Fatalf("%s: fast err %v, Bleve err %v", papers[i].ID, ferr, serr)
+		}
+		if fast.Total != slow.Total || len(fast.Hits) != len(slow.Hits) {
+			t.Fatalf("%s: fast %d of %d, Bleve %d of %d", papers[i].ID, len(fast.Hits), fast.Total, len(slow.Hits), slow.Total)
+		}
+		for j := range fast.Hits {
+			f, s := fast.Hits[j], slow.Hits[j]
+			if f.Paper.ID != s.Paper.ID || math.Abs(f.Score-s.Score) > 1e-9*math.Max(1, s.Score) || f.Paper.ID == papers[i].ID {
+				t.Errorf("%s: hit %d fast %s %.12g, Bleve %s %.12g", papers[i].ID, j, f.Paper.ID, f.Score, s.Paper.ID, s.Score)
+			}
+			if len(f.Snippet) == 0 {
+				t.Errorf("%s: hit %d has no snippet", papers[i].ID, j)
+			}
+		}
+		n++
+	}
+	if got := index.FastRuns(ix) - before; got < int64(n) {
+		t.Errorf("the fast path answered %d of %d", got, n)
+	}
+}

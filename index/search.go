@@ -513,6 +513,22 @@ func (ix *Index) Similar(ctx context.Context, id string, limit int) (paper.Resul
 		return paper.Results{Sort: paper.ByRelevance}, nil
 	}
 	pq := &parsedQuery{}
+	hl := ix.newHighlighter(terms, pq)
+	// The paper's terms as a free-word query (the fast path, fast.go),
+	// the paper itself left out.
+	if ctx.Value(bleveOnlyKey{}) == nil {
+		if res, ok, err := ix.runWords(ctx, terms, limit, 0, []string{p.ID}); ok {
+			if err != nil {
+				return paper.Results{}, err
+			}
+			for i := range res.Hits {
+				h := &res.Hits[i]
+				h.Title, h.Snippet = hl.spans(h.Paper.Title, false), hl.snippet(h.Paper.Abstract, snippetBytes)
+			}
+			res.Took = time.Since(start)
+			return res, nil
+		}
+	}
 	bq := query.NewBooleanQuery([]query.Query{textClause(terms)}, ix.rank.titleClause(terms), []query.Query{query.NewDocIDQuery([]string{p.ID})})
 	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
 	req.Fields = []string{fSource}
@@ -521,7 +537,6 @@ func (ix *Index) Similar(ctx context.Context, id string, limit int) (paper.Resul
 		return paper.Results{}, fault.Wrap(fault.Internal, err, "finding similar papers")
 	}
 	res := paper.Results{Total: sr.Total, Sort: paper.ByRelevance}
-	hl := ix.newHighlighter(terms, pq)
 	for _, h := range sr.Hits {
 		hp, err := decodeHit(h)
 		if err != nil {
