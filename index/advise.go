@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // Bleve maps every segment file into memory and reads it through page
@@ -32,9 +33,12 @@ func (ix *Index) adviseSegments(snap *scorch.IndexSnapshot) {
 	if a.failed || a.dir == "" {
 		return
 	}
+	// Only segments written to files are mapped. A segment keeps its id
+	// when it is persisted, so one first seen in memory counts as seen
+	// only once it is a file.
 	fresh := false
 	for _, s := range snap.Segments() {
-		if !a.seen[s.Id()] {
+		if _, file := s.Segment().(segment.PersistedSegment); file && !a.seen[s.Id()] {
 			fresh = true
 			break
 		}
@@ -50,7 +54,15 @@ func (ix *Index) adviseSegments(snap *scorch.IndexSnapshot) {
 	if a.seen == nil {
 		a.seen = map[uint64]bool{}
 	}
+	live := map[uint64]bool{}
 	for _, s := range snap.Segments() {
-		a.seen[s.Id()] = true
+		if _, file := s.Segment().(segment.PersistedSegment); file {
+			a.seen[s.Id()] = true
+			live[s.Id()] = true
+		}
+	}
+	// Forget segments merged away, so that seen does not grow forever.
+	if len(a.seen) > 2*len(live)+16 {
+		a.seen = live
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -70,23 +69,38 @@ type boundKey struct {
 // past maxBounds entries (a few MB): words are re-measured on next use.
 type bounds struct {
 	mu sync.RWMutex
-	m  map[boundKey]float64
+	m  map[boundKey]bound
+}
+
+// bound is a measured maximum and how many of the segment's papers were
+// deleted when it was measured. A segment's deletions only grow, so the
+// maximum holds for any snapshot with at least as many; a query still on an
+// older snapshot, where a paper deleted since is live, must not use it.
+type bound struct {
+	max     float64
+	deleted uint64
 }
 
 const maxBounds = 200_000
 
-func (b *bounds) get(k boundKey) (float64, bool) {
+func (b *bounds) get(k boundKey, deleted uint64) (float64, bool) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	v, ok := b.m[k]
-	return v, ok
+	if !ok || deleted < v.deleted {
+		return 0, false
+	}
+	return v.max, true
 }
 
-func (b *bounds) put(k boundKey, v float64) {
+func (b *bounds) put(k boundKey, v bound) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.m == nil || len(b.m) >= maxBounds {
-		b.m = make(map[boundKey]float64)
+		b.m = make(map[boundKey]bound)
+	}
+	if old, ok := b.m[k]; ok && old.deleted > v.deleted {
+		return // a bound from a newer snapshot is tighter
 	}
 	b.m[k] = v
 }
@@ -131,8 +145,25 @@ type cursor struct {
 // clauseStats are a clause's index-wide scoring constants.
 type clauseStats struct {
 	wordClause
-	weight float64 // queryNorm · boost · idf² (Bleve's BM25 term weight)
-	avg    float64 // the field's BM25 average length
+	weight  float64 // queryNorm · boost · idf² (Bleve's BM25 term weight)
+	avg     float64 // the field's BM25 average length
+	idf     float64
+	qw      float64 // Bleve's queryWeight: boost·idf·queryNorm
+	docTerm uint64
+	idx     int // position in Bleve's summation order (all clauses)
+}
+
+// bleveScore is a clause's score for a posting, computed with Bleve's own
+// operations in Bleve's order (scorer_term.go).
+func (st *clauseStats) bleveScore(freq uint64, norm float64) float64 {
+	tf := math.Sqrt(float64(freq))
+	fieldLength := 1 / (norm * norm)
+	score := st.idf * (tf * search.BM25_k1) /
+		(tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/st.avg)))
+	if st.qw != 1.0 {
+		score = score * st.qw
+	}
+	return score
 }
 
 const noDoc = math.MaxUint64
@@ -216,22 +247,32 @@ func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []w
 		groupSize[c.group]++
 	}
 	stats, err := ix.clauseStats(snap, segs, docTotal, clauses)
-	if err != nil || stats == nil {
+	if errors.Is(err, errFallback) {
+		return nil, 0, false, nil
+	}
+	if err != nil {
 		return nil, 0, true, err
 	}
 
 	excluded := map[int]*roaring.Bitmap{}
 	if len(exclude) > 0 {
 		for i, s := range segs {
-			if bm, err := s.DocNumbers(exclude); err == nil && !bm.IsEmpty() {
+			bm, err := s.DocNumbers(exclude)
+			if err != nil {
+				return nil, 0, false, nil
+			}
+			if !bm.IsEmpty() {
 				excluded[i] = bm
 			}
 		}
 	}
 
-	hits, total, err = searchSegments(ctx, segs, k, func(si int, offset uint64, h *hitHeap, shared *sharedFloor) (uint64, error) {
+	hits, total, err = searchSegments(ctx, segs, k, func(ctx context.Context, si int, offset uint64, h *hitHeap, shared *sharedFloor) (uint64, error) {
 		return ix.topWordsInSegment(ctx, segs[si], si, offset, stats, groupSize, k, excluded[si], h, shared)
 	})
+	if errors.Is(err, errFallback) {
+		return nil, 0, false, nil
+	}
 	return hits, total, true, err
 }
 
@@ -240,7 +281,10 @@ func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []w
 // score is a floor for every worker, shared so that all of them prune with
 // the best known. It returns the k best hits and the sum of the counts.
 func searchSegments(ctx context.Context, segs []*scorch.SegmentSnapshot, k int,
-	search func(si int, offset uint64, h *hitHeap, shared *sharedFloor) (uint64, error)) ([]fastHit, uint64, error) {
+	search func(ctx context.Context, si int, offset uint64, h *hitHeap, shared *sharedFloor) (uint64, error)) ([]fastHit, uint64, error) {
+	// A worker's error stops the others.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	type job struct {
 		si     int
 		offset uint64
@@ -271,9 +315,10 @@ func searchSegments(ctx context.Context, segs []*scorch.SegmentSnapshot, k int,
 				if j >= len(jobs) || ctx.Err() != nil {
 					return
 				}
-				n, err := search(jobs[j].si, jobs[j].offset, heaps[w], &shared)
+				n, err := search(ctx, jobs[j].si, jobs[j].offset, heaps[w], &shared)
 				if err != nil {
 					errs[w] = err
+					cancel(err)
 					return
 				}
 				count.Add(n)
@@ -335,7 +380,7 @@ func (f *sharedFloor) raise(v float64) {
 
 // clauseStats computes the clauses' index-wide scoring constants as
 // Bleve's term searchers do, with the query norm of a query made of
-// exactly these terms. nil when no clause can score.
+// exactly these terms; errFallback when it would not score as Bleve does.
 func (ix *Index) clauseStats(snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapshot, docTotal uint64, clauses []wordClause) ([]*clauseStats, error) {
 	avgs := map[string]float64{}
 	stats := make([]*clauseStats, len(clauses))
@@ -364,19 +409,37 @@ func (ix *Index) clauseStats(snap *scorch.IndexSnapshot, segs []*scorch.SegmentS
 		}
 		idf := math.Log(1 + (float64(docTotal)-float64(docTerm)+0.5)/(float64(docTerm)+0.5))
 		if avg <= 0 {
-			// Bleve falls back to tf-idf on a field with no terms; such a
-			// field matches nothing anyway.
-			idf = 0
+			// Bleve scores a field with no terms by tf-idf instead.
+			return nil, errFallback
 		}
-		sumSq += (c.boost * idf) * (c.boost * idf)
-		stats[i] = &clauseStats{wordClause: c, weight: c.boost * idf * idf, avg: avg}
+		stats[i] = &clauseStats{wordClause: c, weight: c.boost * idf * idf, avg: avg, idf: idf, docTerm: docTerm}
 	}
+	// Bleve's order: each group's searchers sorted by doc count (stable for
+	// up to 12), groups in clause order.
+	order := make([]*clauseStats, len(stats))
+	copy(order, stats)
+	slices.SortStableFunc(order, func(a, b *clauseStats) int {
+		if a.group != b.group {
+			return cmp.Compare(a.group, b.group)
+		}
+		return cmp.Compare(a.docTerm, b.docTerm)
+	})
+	var gsum [2]float64
+	for i, st := range order {
+		st.idx = i
+		w := st.boost * st.idf
+		gsum[st.group] += w * w
+	}
+	sumSq = 0
+	sumSq += gsum[0]
+	sumSq += gsum[1]
 	if sumSq == 0 {
-		return nil, nil
+		return nil, errFallback // Bleve's scores are NaN then
 	}
-	queryNorm := 1 / math.Sqrt(sumSq)
+	queryNorm := 1.0 / math.Sqrt(sumSq)
 	for _, s := range stats {
 		s.weight *= queryNorm
+		s.qw = s.boost * s.idf * queryNorm
 	}
 	return stats, nil
 }
@@ -386,6 +449,14 @@ func (ix *Index) clauseStats(snap *scorch.IndexSnapshot, segs []*scorch.SegmentS
 func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, segOffset uint64,
 	stats []*clauseStats, groupSize [2]int, k int, excluded *roaring.Bitmap, h *hitHeap, shared *sharedFloor) (uint64, error) {
 	deleted := s.Deleted()
+	var deletedCount uint64
+	if deleted != nil {
+		deletedCount = deleted.GetCardinality()
+	}
+	byIdx := make([]*clauseStats, len(stats))
+	for _, st := range stats {
+		byIdx[st.idx] = st
+	}
 	matching := roaring.New()
 	var cursors []*cursor
 	for _, st := range stats {
@@ -404,11 +475,11 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 			if o, ok := pl.(interface{ OrInto(*roaring.Bitmap) }); ok {
 				o.OrInto(matching)
 			} else {
-				return 0, fmt.Errorf("segment postings cannot be counted")
+				return 0, errFallback
 			}
 		}
 		c := &cursor{it: pl.Iterator(true, true, false, nil), c: st, bound: math.Inf(1), whole: true}
-		if m, ok := ix.bounds.get(boundKey{s.Id(), st.field, string(st.term), st.avg}); ok {
+		if m, ok := ix.bounds.get(boundKey{s.Id(), st.field, string(st.term), st.avg}, deletedCount); ok {
 			c.bound = st.weight * m
 		}
 		if err := c.next(); err != nil {
@@ -454,7 +525,12 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 	// equal score can still win: segments are not searched in document
 	// order, and the lower document number goes first.)
 	theta, floor := threshold(), shared.load()
-	beaten := func(ub float64) bool { return ub < theta || ub < floor }
+	// Bounds are float sums taken in another order than the score's, so
+	// a bound is inflated by a part in a billion before it is compared.
+	beaten := func(ub float64) bool {
+		ub *= 1 + 1e-9
+		return ub < theta || ub < floor
+	}
 	// essential is the index of the first cursor that must be walked: the
 	// ones before it can never lift a paper into the answer alone.
 	essentialFrom := func() int {
@@ -466,6 +542,9 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 	}
 	first := essentialFrom()
 	var sum, count [2]float64
+	vals := make([]float64, len(stats))
+	got := make([]bool, len(stats))
+	var touched []int
 	steps := 0
 	for first < len(cursors) {
 		d := uint64(noDoc)
@@ -485,12 +564,18 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 			}
 		}
 		sum, count = [2]float64{}, [2]float64{}
+		for _, i := range touched {
+			got[i] = false
+		}
+		touched = touched[:0]
 		for _, c := range cursors[first:] {
 			if c.doc == d {
 				sf := sat(c.freq, c.norm, c.c.avg)
 				c.maxSat = max(c.maxSat, sf)
 				sum[c.c.group] += c.c.weight * sf
 				count[c.c.group]++
+				vals[c.c.idx], got[c.c.idx] = c.c.bleveScore(c.freq, c.norm), true
+				touched = append(touched, c.c.idx)
 				if err := c.next(); err != nil {
 					return 0, err
 				}
@@ -523,15 +608,26 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 				ub += v
 				sum[c.c.group] += v
 				count[c.c.group]++
+				vals[c.c.idx], got[c.c.idx] = c.c.bleveScore(c.freq, c.norm), true
+				touched = append(touched, c.c.idx)
 			}
 		}
 		if pruned || beaten(ub) {
 			continue
 		}
+		var gs [2]float64
+		var gn [2]int
+		for i := 0; i < len(vals); i++ {
+			if got[i] {
+				g := byIdx[i].group
+				gs[g] += vals[i]
+				gn[g]++
+			}
+		}
 		score := 0.0
 		for g := range 2 {
-			if count[g] > 0 {
-				score += sum[g] * count[g] / float64(groupSize[g])
+			if gn[g] > 0 {
+				score += gs[g] * (float64(gn[g]) / float64(groupSize[g]))
 			}
 		}
 		hit := fastHit{score: score, global: segOffset + d, seg: si, local: d}
@@ -555,7 +651,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 	// Remember the maxima of clauses whose postings were read whole.
 	for _, c := range cursors {
 		if c.whole && c.doc == noDoc && math.IsInf(c.bound, 1) {
-			ix.bounds.put(boundKey{s.Id(), c.c.field, string(c.c.term), c.c.avg}, c.maxSat)
+			ix.bounds.put(boundKey{s.Id(), c.c.field, string(c.c.term), c.c.avg}, bound{c.maxSat, deletedCount})
 		}
 	}
 	return total, nil

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -65,19 +66,22 @@ func (ix *Index) runPhrase(ctx context.Context, ph string, limit, offset int, ex
 		terms = append(terms, phraseTerm{offset: uint64(t.Position - first)})
 	}
 	stats, err := ix.clauseStats(snap, segs, docTotal, clauses)
+	if errors.Is(err, errFallback) {
+		return paper.Results{}, false, nil
+	}
 	if err != nil {
 		return paper.Results{}, true, searchErr(err)
-	}
-	if stats == nil {
-		return paper.Results{Sort: paper.ByRelevance}, true, nil
 	}
 	for i := range terms {
 		terms[i].stats = stats[i]
 	}
 	k := limit + offset
-	hits, total, err := searchSegments(ctx, segs, k, func(si int, segOffset uint64, h *hitHeap, shared *sharedFloor) (uint64, error) {
+	hits, total, err := searchSegments(ctx, segs, k, func(ctx context.Context, si int, segOffset uint64, h *hitHeap, shared *sharedFloor) (uint64, error) {
 		return phraseInSegment(ctx, segs[si], si, segOffset, terms, k, exclude, h, shared)
 	})
+	if errors.Is(err, errFallback) {
+		return paper.Results{}, false, nil
+	}
 	if err != nil {
 		return paper.Results{}, true, searchErr(err)
 	}
@@ -111,7 +115,7 @@ func phraseInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, seg
 		}
 		o, canOr := pl.(interface{ OrInto(*roaring.Bitmap) })
 		if !canOr {
-			return 0, errNoBitmaps
+			return 0, errFallback
 		}
 		bm := roaring.New()
 		o.OrInto(bm)
@@ -129,9 +133,11 @@ func phraseInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, seg
 		cand.AndNot(del)
 	}
 	if len(exclude) > 0 {
-		if bm, err := s.DocNumbers(exclude); err == nil {
-			cand.AndNot(bm)
+		bm, err := s.DocNumbers(exclude)
+		if err != nil {
+			return 0, errFallback
 		}
+		cand.AndNot(bm)
 	}
 	var total uint64
 	positions := make([][]uint64, len(terms))
@@ -151,9 +157,9 @@ func phraseInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, seg
 				return 0, err
 			}
 			if p == nil || p.Number() != d {
-				return 0, errPostingsDisagree
+				return 0, errFallback
 			}
-			score += t.stats.weight * sat(p.Frequency(), p.Norm(), t.stats.avg)
+			score += t.stats.bleveScore(p.Frequency(), p.Norm())
 			positions[i] = positions[i][:0]
 			for _, l := range p.Locations() {
 				positions[i] = append(positions[i], l.Pos())
@@ -185,7 +191,7 @@ func phraseAt(positions [][]uint64, terms []phraseTerm) bool {
 	return false
 }
 
-const (
-	errNoBitmaps        = indexError("segment postings have no bitmaps")
-	errPostingsDisagree = indexError("a word's postings lack a paper its bitmap holds")
-)
+// errFallback says the fast path cannot answer a query exactly (an
+// unexpected segment format, a field Bleve scores otherwise); Bleve's own
+// searchers answer it instead.
+const errFallback = indexError("not answerable outside Bleve's searchers")

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -41,16 +42,25 @@ type columnCache struct {
 
 func (cc *columnCache) get(s *scorch.SegmentSnapshot) (*columns, error) {
 	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if c, ok := cc.m[s.Id()]; ok {
+	c, ok := cc.m[s.Id()]
+	cc.mu.Unlock()
+	if ok {
 		return c, nil
 	}
+	// Read outside the lock: a large segment takes a while, and listings
+	// of segments already read need not wait for it. (Two first listings
+	// at once may both read it; the columns are the same.)
 	c, err := readColumns(s.Segment())
 	if err != nil {
 		return nil, err
 	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
 	if cc.m == nil {
 		cc.m = map[uint64]*columns{}
+	}
+	if have, ok := cc.m[s.Id()]; ok {
+		return have, nil
 	}
 	cc.m[s.Id()] = c
 	return c, nil
@@ -184,11 +194,11 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 			return paper.Results{Sort: order}, true, nil
 		}
 		stats, err := ix.clauseStats(snap, segs, docTotal, []wordClause{{field: fAuthors, term: toks[0].Term, boost: 1}})
+		if errors.Is(err, errFallback) {
+			return paper.Results{}, false, nil
+		}
 		if err != nil {
 			return paper.Results{}, true, searchErr(err)
-		}
-		if stats == nil {
-			return paper.Results{Sort: order}, true, nil
 		}
 		author = stats[0]
 	}
@@ -233,7 +243,7 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 					break
 				}
 				docs.Add(uint32(p.Number()))
-				scores[uint32(p.Number())] = author.weight * sat(p.Frequency(), p.Norm(), author.avg)
+				scores[uint32(p.Number())] = author.bleveScore(p.Frequency(), p.Norm())
 			}
 		case len(pq.Cats) == 1:
 			d, err := s.Segment().Dictionary(fCats)
@@ -256,9 +266,11 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 			docs.AndNot(del)
 		}
 		if len(exclude) > 0 {
-			if bm, err := s.DocNumbers(exclude); err == nil {
-				docs.AndNot(bm)
+			bm, err := s.DocNumbers(exclude)
+			if err != nil {
+				return paper.Results{}, false, nil
 			}
+			docs.AndNot(bm)
 		}
 		if from != math.MinInt64 || to != math.MaxInt64 || pq.trendingOnly {
 			keep := roaring.New()
