@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // BleveOnly returns a context whose searches run on Bleve's own searchers
@@ -35,4 +36,22 @@ func Epoch(ix *Index) uint64 {
 	}
 	v, _ := s.StatsMap()["CurRootEpoch"].(uint64)
 	return v
+}
+
+// SearchSnapshotFiles takes the snapshot a search would read now (through
+// the same path, advising its segments) and lists its segment files; the
+// snapshot, and so its mappings, is held until release is called.
+func SearchSnapshotFiles(ix *Index) (files []string, release func(), err error) {
+	r, err := ix.reader()
+	if err != nil {
+		return nil, nil, err
+	}
+	if snap, ok := r.(*scorch.IndexSnapshot); ok {
+		for _, s := range snap.Segments() {
+			if p, ok := s.Segment().(segment.PersistedSegment); ok {
+				files = append(files, p.Path())
+			}
+		}
+	}
+	return files, func() { r.Close() }, nil
 }
