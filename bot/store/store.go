@@ -69,6 +69,8 @@ var ErrLocked = errors.New("the state file is in use by another paperbot process
 type DB struct {
 	db   *bolt.DB
 	path string
+	// papers wakes WaitPapers (shared.go).
+	papers signal
 }
 
 var (
@@ -345,6 +347,9 @@ func (s *DB) SaveDay(ctx context.Context, d bot.DigestDay) error {
 	dk := key(d.Platform, d.Channel, d.Date)
 	date := []byte(d.Date)
 	return wrap(s.db.Batch(func(tx *bolt.Tx) error {
+		if err := checkFence(ctx, tx); err != nil {
+			return err
+		}
 		if err := tx.Bucket(bDays).Put(dk, v); err != nil {
 			return err
 		}
