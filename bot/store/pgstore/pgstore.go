@@ -349,10 +349,10 @@ func kindOf(err error) fault.Kind {
 	if errors.As(err, &pe) {
 		switch {
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
-			strings.HasPrefix(pe.Code, "53"),                  // insufficient resources (too many connections, disk full)
-			pe.Code == "40001", pe.Code == "40P01",            // serialization failure, deadlock
-			pe.Code == "55P03",                                // lock not available
-			pe.Code == "57014",                                // query canceled (statement_timeout)
+			strings.HasPrefix(pe.Code, "53"),       // insufficient resources (too many connections, disk full)
+			pe.Code == "40001", pe.Code == "40P01", // serialization failure, deadlock
+			pe.Code == "55P03",                                         // lock not available
+			pe.Code == "57014",                                         // query canceled (statement_timeout)
 			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03": // shutting down, starting up
 			return fault.Transient
 		case strings.HasPrefix(pe.Code, "22"), strings.HasPrefix(pe.Code, "23"): // data exception, integrity
