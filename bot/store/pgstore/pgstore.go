@@ -69,6 +69,10 @@ import (
 	"github.com/paperbot/paperbot/bot/fault"
 )
 
+// SchemaVersion is the schema this code reads and writes: the version of
+// the last file in migrations/.
+const SchemaVersion = 1
+
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
@@ -206,10 +210,16 @@ func Redact(raw string) string {
 		// url.String escapes the brackets of the redacted password.
 		return strings.ReplaceAll(u.String(), "%5Bredacted%5D", "[redacted]")
 	}
+	if strings.Contains(raw, "://") { // a URL that does not parse
+		return urlPassword.ReplaceAllString(raw, "$1:[redacted]@")
+	}
 	return kwPassword.ReplaceAllString(raw, "password=[redacted]")
 }
 
-var kwPassword = regexp.MustCompile(`password\s*=\s*('(?:[^'\\]|\\.)*'|\S*)`)
+var (
+	kwPassword  = regexp.MustCompile(`password\s*=\s*('(?:[^'\\]|\\.)*'|\S*)`)
+	urlPassword = regexp.MustCompile(`(://[^:@/]*):[^@]*@`)
+)
 
 // migration is one file of migrations/.
 type migration struct {
@@ -245,6 +255,9 @@ func migrations() ([]migration, error) {
 		if m.version != i+1 {
 			return nil, fmt.Errorf("pgstore: migration %04d_%s.sql: want version %d (versions run 1, 2, 3... without gaps)", m.version, m.name, i+1)
 		}
+	}
+	if len(ms) != SchemaVersion {
+		return nil, fmt.Errorf("pgstore: %d migrations, but SchemaVersion is %d", len(ms), SchemaVersion)
 	}
 	return ms, nil
 }
