@@ -544,3 +544,57 @@ func testPaperFollower(t *testing.T, b Backend) {
 		t.Fatalf("the follower reads %+v %v", ch, err)
 	}
 }
+
+// Writers at once and a follower: the follower, reading the feed from its
+// cursor and waiting when it is at the end, sees every paper, each change
+// after the last it read (no change shows up behind the cursor).
+func testPaperFeedConcurrentWriters(t *testing.T, b Backend) {
+	open := b.New(t)
+	db := open(t)
+	follower := db
+	if b.Shared {
+		follower = open(t)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	const writers, batches, per = 4, 20, 3
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range batches {
+				var ps []paper.Paper
+				for j := range per {
+					ps = append(ps, paper.Paper{ID: fmt.Sprintf("2501.%d%02d%d", w, i, j), Title: fmt.Sprintf("Paper %d %d %d", w, i, j)})
+				}
+				if err := db.UpsertPapers(ctx, ps); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	seen := map[string]bool{}
+	var after int64
+	for len(seen) < writers*batches*per {
+		ch, err := follower.PaperChanges(ctx, after, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range ch {
+			if c.Seq <= after {
+				t.Fatalf("change %d after the cursor %d", c.Seq, after)
+			}
+			after = c.Seq
+			seen[c.Paper.ID] = true
+		}
+		if len(ch) == 0 {
+			if _, err := follower.WaitPapers(ctx, after); err != nil {
+				t.Fatalf("waiting with %d of %d papers seen: %v", len(seen), writers*batches*per, err)
+			}
+		}
+	}
+	wg.Wait()
+	if rest, _ := follower.PaperChanges(ctx, after, 50); len(rest) != 0 {
+		t.Errorf("%d changes after the follower had every paper", len(rest))
+	}
+}

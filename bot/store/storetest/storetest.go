@@ -72,6 +72,7 @@ func Run(t *testing.T, b Backend) {
 		{"Papers", testPapers},
 		{"PaperFeed", testPaperFeed},
 		{"WaitPapers", testWaitPapers},
+		{"PaperFeedConcurrentWriters", testPaperFeedConcurrentWriters},
 	}
 	if b.Shared {
 		tests = append(tests, []struct {
