@@ -18,12 +18,17 @@ import (
 // The behaviour every backend shares is in the conformance suite; the
 // tests here are bbolt's own (the file, its lock, its schema version).
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Backend{
-		New: func(t *testing.T) func(t *testing.T) storetest.Store {
+	storetest.Run(t, backend())
+}
+
+// backend is this store under the suite.
+func backend() storetest.Backend {
+	return storetest.Backend{
+		New: func(t testing.TB) func(t testing.TB) storetest.Store {
 			path := filepath.Join(t.TempDir(), "state.db")
-			return func(t *testing.T) storetest.Store { return open(t, path) }
+			return func(t testing.TB) storetest.Store { return open(t, path) }
 		},
-	})
+	}
 }
 
 // Open makes the file's parent directories.
@@ -38,7 +43,7 @@ func TestOpenMakesDirectories(t *testing.T) {
 	}
 }
 
-func open(t *testing.T, path string) *store.DB {
+func open(t testing.TB, path string) *store.DB {
 	t.Helper()
 	db, err := store.Open(path, store.Options{})
 	if err != nil {
@@ -101,4 +106,8 @@ func TestNotADatabase(t *testing.T) {
 	if _, err := store.Open(path, store.Options{}); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("open of a text file: %v", err)
 	}
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, backend())
 }

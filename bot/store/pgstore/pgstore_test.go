@@ -18,7 +18,7 @@ import (
 	"github.com/paperbot/paperbot/bot/store/storetest"
 )
 
-func open(t *testing.T, url string, opts pgstore.Options) *pgstore.Store {
+func open(t testing.TB, url string, opts pgstore.Options) *pgstore.Store {
 	t.Helper()
 	s, err := pgstore.Open(t.Context(), url, opts)
 	if err != nil {
@@ -30,13 +30,18 @@ func open(t *testing.T, url string, opts pgstore.Options) *pgstore.Store {
 
 func TestConformance(t *testing.T) {
 	pgtest.Server(t)
-	storetest.Run(t, storetest.Backend{
-		New: func(t *testing.T) func(t *testing.T) storetest.Store {
+	storetest.Run(t, backend())
+}
+
+// backend is this store under the suite.
+func backend() storetest.Backend {
+	return storetest.Backend{
+		New: func(t testing.TB) func(t testing.TB) storetest.Store {
 			url := pgtest.URL(t)
-			return func(t *testing.T) storetest.Store { return open(t, url, pgstore.Options{}) }
+			return func(t testing.TB) storetest.Store { return open(t, url, pgstore.Options{}) }
 		},
 		Shared: true,
-	})
+	}
 }
 
 // Three replicas starting at once on an empty database migrate it once:
@@ -199,4 +204,9 @@ func TestFollowerWokenByOneNotification(t *testing.T) {
 	if err != nil || len(ch) != 1 || ch[0].Paper.Title != "Seen elsewhere" {
 		t.Errorf("the follower reads %+v %v", ch, err)
 	}
+}
+
+func BenchmarkStore(b *testing.B) {
+	pgtest.Server(b)
+	storetest.Bench(b, backend())
 }

@@ -45,7 +45,7 @@ type Backend struct {
 	// that opens it. Open may be called again once the store it returned
 	// was closed (a restart); with Shared, also while it is open (another
 	// replica). Each store it opens is closed when the test ends.
-	New func(t *testing.T) (open func(t *testing.T) Store)
+	New func(t testing.TB) (open func(t testing.TB) Store)
 	// Shared is set for a backend whose state several processes share
 	// (PostgreSQL): leases then exclude each other and expire, and the
 	// suite runs the tests of two stores on one state.
@@ -94,7 +94,7 @@ func Run(t *testing.T, b Backend) {
 }
 
 // one opens a new state once.
-func one(t *testing.T, b Backend) Store {
+func one(t testing.TB, b Backend) Store {
 	t.Helper()
 	return b.New(t)(t)
 }
