@@ -50,6 +50,11 @@ type leaseRecord struct {
 	Held bool `json:"held"`
 }
 
+// heldAs reports whether the lease is held by l's holder with l's token.
+func (r leaseRecord) heldAs(l bot.Lease) bool {
+	return r.Held && r.Holder == l.Holder && r.Token == l.Token
+}
+
 func readLease(b *bolt.Bucket, name string) (leaseRecord, error) {
 	var r leaseRecord
 	if b == nil {
@@ -119,7 +124,7 @@ func (s *DB) RenewLease(ctx context.Context, l bot.Lease, ttl time.Duration) (bo
 		if err != nil {
 			return err
 		}
-		if !r.Held || r.Holder != l.Holder || r.Token != l.Token {
+		if !r.heldAs(l) {
 			return records.Lost(l)
 		}
 		return nil
@@ -136,7 +141,7 @@ func (s *DB) RenewLease(ctx context.Context, l bot.Lease, ttl time.Duration) (bo
 func (s *DB) ReleaseLease(ctx context.Context, l bot.Lease) error {
 	return s.update(ctx, "releasing lease "+l.Name, func(tx *bolt.Tx) error {
 		r, err := readLease(tx.Bucket(bLeases), l.Name)
-		if err != nil || !r.Held || r.Holder != l.Holder || r.Token != l.Token {
+		if err != nil || !r.heldAs(l) {
 			return err
 		}
 		r.Held = false
@@ -155,7 +160,7 @@ func checkFence(ctx context.Context, tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	if !r.Held || r.Holder != l.Holder || r.Token != l.Token {
+	if !r.heldAs(l) {
 		return records.Fenced(l)
 	}
 	return nil

@@ -32,6 +32,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/store/internal/records"
 )
 
 // schemaVersion is the layout this code reads and writes.
@@ -390,16 +391,7 @@ func (s *DB) SaveDay(ctx context.Context, d bot.DigestDay) error {
 		db := tx.Bucket(bDiscussions)
 		for _, x := range discussions {
 			k := key(x.PaperID, x.Platform, x.Channel, x.ThreadID)
-			if old := db.Get(k); old != nil {
-				var prev bot.Discussion
-				if json.Unmarshal(old, &prev) == nil {
-					x.Replies = max(x.Replies, prev.Replies)
-					if !prev.Started.IsZero() {
-						x.Started = prev.Started
-					}
-				}
-			}
-			v, err := json.Marshal(x)
+			_, v, err := records.MergeDiscussion(x, db.Get(k))
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
-	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/store/pgstore"
 	"github.com/paperbot/paperbot/bot/store/pgstore/pgtest"
 )
@@ -60,30 +58,7 @@ func TestStateInPostgres(t *testing.T) {
 		t.Fatalf("the state is a %T, want PostgreSQL", a.state)
 	}
 
-	done := make(chan struct{})
-	plat := &bottest.Platform{Name: "fake"}
-	n := 0
-	plat.After = func(bottest.Call) error {
-		if n++; n == 5 { // header, 2 papers, 2 threads
-			close(done)
-		}
-		return nil
-	}
-	a.posters = append(a.posters, fakeAdapter{plat})
-	jobCtx, cancel := context.WithCancel(ctx)
-	jobDone := make(chan error, 1)
-	go func() { jobDone <- a.jobs[0](jobCtx) }()
-	select {
-	case <-done:
-	case err := <-jobDone:
-		t.Fatalf("the digest job ended: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("no digest posted within 60s; calls: %d", len(plat.Calls()))
-	}
-	cancel()
-	if err := <-jobDone; err != nil {
-		t.Fatal(err)
-	}
+	postDigest(t, a, 5) // header, 2 papers, 2 threads
 	a.Close()
 
 	// Everything is in the database.

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/store/internal/records"
 )
 
 // rowsOf decodes every row's one JSON column.
@@ -30,13 +32,7 @@ func rowsOf[T any](rows pgx.Rows, what string) ([]T, error) {
 
 // one decodes the first row's JSON column; ok is false when there is none.
 func one[T any](ctx context.Context, s *Store, what, sql string, args ...any) (T, bool, error) {
-	var out []T
-	err := s.read(ctx, what, func() error {
-		rows, _ := s.pool.Query(ctx, sql, args...)
-		var err error
-		out, err = rowsOf[T](rows, what)
-		return err
-	})
+	out, err := all[T](ctx, s, what, sql, args...)
 	if err != nil || len(out) == 0 {
 		var zero T
 		return zero, false, err
@@ -173,20 +169,10 @@ func saveDiscussions(ctx context.Context, tx pgx.Tx, ds []bot.Discussion) error 
 		var old []byte
 		err := tx.QueryRow(ctx, `SELECT record FROM discussions WHERE paper_id = $1 AND platform = $2 AND channel = $3 AND thread_id = $4 FOR UPDATE`,
 			x.PaperID, x.Platform, x.Channel, x.ThreadID).Scan(&old)
-		switch {
-		case err == pgx.ErrNoRows:
-		case err != nil:
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
-		default:
-			var prev bot.Discussion
-			if json.Unmarshal(old, &prev) == nil {
-				x.Replies = max(x.Replies, prev.Replies)
-				if !prev.Started.IsZero() {
-					x.Started = prev.Started
-				}
-			}
 		}
-		v, err := json.Marshal(x)
+		x, v, err := records.MergeDiscussion(x, old)
 		if err != nil {
 			return err
 		}

@@ -68,6 +68,24 @@ func MergePaper(stored *paper.Paper, p paper.Paper) (merged paper.Paper, record 
 	return merged, record, stored == nil || !bytes.Equal(before, record), nil
 }
 
+// MergeDiscussion returns the record to store for a discussion a digest
+// day started, given the one stored under its key (nil when none): a
+// thread already known keeps its start time and the larger reply count
+// (SetReplies may have counted replies since).
+func MergeDiscussion(x bot.Discussion, stored []byte) (bot.Discussion, []byte, error) {
+	if stored != nil {
+		var prev bot.Discussion
+		if json.Unmarshal(stored, &prev) == nil {
+			x.Replies = max(x.Replies, prev.Replies)
+			if !prev.Started.IsZero() {
+				x.Started = prev.Started
+			}
+		}
+	}
+	v, err := json.Marshal(x)
+	return x, v, err
+}
+
 // CheckLease checks an acquisition's or renewal's arguments.
 func CheckLease(name, holder string, ttl time.Duration) error {
 	switch {

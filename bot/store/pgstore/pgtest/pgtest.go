@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -84,6 +85,29 @@ func Exec(t testing.TB, raw, sql string, args ...any) {
 
 func exec(t testing.TB, raw, sql string, args ...any) {
 	t.Helper()
+	withConn(t, raw, func(ctx context.Context, conn *pgx.Conn) error {
+		if _, err := conn.Exec(ctx, sql, args...); err != nil {
+			return fmt.Errorf("%s: %w", sql, err)
+		}
+		return nil
+	})
+}
+
+// QueryRow runs one query on the server and scans its one row into dest.
+func QueryRow(t testing.TB, raw, sql string, dest ...any) {
+	t.Helper()
+	withConn(t, raw, func(ctx context.Context, conn *pgx.Conn) error {
+		if err := conn.QueryRow(ctx, sql).Scan(dest...); err != nil {
+			return fmt.Errorf("%s: %w", sql, err)
+		}
+		return nil
+	})
+}
+
+// withConn runs fn on a connection of its own, failing the test (with the
+// statement's error) when anything fails.
+func withConn(t testing.TB, raw string, fn func(ctx context.Context, conn *pgx.Conn) error) {
+	t.Helper()
 	// Not the test's context: cleanups run after it is cancelled.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -92,22 +116,7 @@ func exec(t testing.TB, raw, sql string, args ...any) {
 		t.Fatalf("connecting to the test server (%s): %v", Env, err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
-// QueryRow runs one query on the server and scans its one row into dest.
-func QueryRow(t testing.TB, raw, sql string, dest ...any) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, raw)
-	if err != nil {
-		t.Fatalf("connecting to the test server (%s): %v", Env, err)
-	}
-	defer conn.Close(ctx)
-	if err := conn.QueryRow(ctx, sql).Scan(dest...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
+	if err := fn(ctx, conn); err != nil {
+		t.Fatal(err)
 	}
 }
