@@ -43,7 +43,7 @@ func one[T any](ctx context.Context, s *Store, what, sql string, args ...any) (T
 // all decodes every row's JSON column.
 func all[T any](ctx context.Context, s *Store, what, sql string, args ...any) ([]T, error) {
 	var out []T
-	err := s.read(ctx, what, func() error {
+	err := s.do(ctx, what, func() error {
 		rows, _ := s.pool.Query(ctx, sql, args...)
 		var err error
 		out, err = rowsOf[T](rows, what)
@@ -73,8 +73,8 @@ func (s *Store) PutSubscription(ctx context.Context, sub bot.Subscription) error
 	if err != nil {
 		return wrap(err, "encoding a subscription")
 	}
-	return s.tx(ctx, "saving a subscription", func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO subscriptions (platform, channel, record) VALUES ($1, $2, $3)
+	return s.do(ctx, "saving a subscription", func() error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO subscriptions (platform, channel, record) VALUES ($1, $2, $3)
 ON CONFLICT (platform, channel) DO UPDATE SET record = excluded.record`, sub.Platform, sub.Channel, v)
 		return err
 	})
@@ -84,8 +84,8 @@ ON CONFLICT (platform, channel) DO UPDATE SET record = excluded.record`, sub.Pla
 // channel's sent papers are kept: subscribing again never repeats a paper.
 func (s *Store) DeleteSubscription(ctx context.Context, platform, channel string) (bool, error) {
 	var had bool
-	err := s.tx(ctx, "deleting a subscription", func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "DELETE FROM subscriptions WHERE platform = $1 AND channel = $2", platform, channel)
+	err := s.do(ctx, "deleting a subscription", func() error {
+		tag, err := s.pool.Exec(ctx, "DELETE FROM subscriptions WHERE platform = $1 AND channel = $2", platform, channel)
 		had = tag.RowsAffected() > 0
 		return err
 	})
@@ -188,7 +188,7 @@ ON CONFLICT (paper_id, platform, channel, thread_id) DO UPDATE SET started = exc
 // Sent returns the papers that may have been posted to a channel.
 func (s *Store) Sent(ctx context.Context, platform, channel string) ([]string, error) {
 	var out []string
-	err := s.read(ctx, "reading sent papers", func() error {
+	err := s.do(ctx, "reading sent papers", func() error {
 		rows, _ := s.pool.Query(ctx, "SELECT paper_id FROM digest_sent WHERE platform = $1 AND channel = $2 ORDER BY paper_id", platform, channel)
 		var err error
 		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
@@ -201,7 +201,7 @@ func (s *Store) Sent(ctx context.Context, platform, channel string) ([]string, e
 // trending window.
 func (s *Store) FirstSeen(ctx context.Context, platform, channel string, ids []string) (map[string]string, error) {
 	out := map[string]string{}
-	err := s.read(ctx, "reading trending history", func() error {
+	err := s.do(ctx, "reading trending history", func() error {
 		rows, _ := s.pool.Query(ctx, "SELECT paper_id, date FROM digest_seen WHERE platform = $1 AND channel = $2 AND paper_id = ANY($3::text[])", platform, channel, ids)
 		var id, date string
 		_, err := pgx.ForEachRow(rows, []any{&id, &date}, func() error {
@@ -266,8 +266,8 @@ func (s *Store) SetReplies(ctx context.Context, d bot.Discussion, replies int) (
 		return false, fault.New(fault.Invalid, "a reply count cannot be negative (%d)", replies)
 	}
 	var ok bool
-	err := s.tx(ctx, "recording a reply count", func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE discussions SET record = jsonb_set(record, '{Replies}', to_jsonb($5::integer))
+	err := s.do(ctx, "recording a reply count", func() error {
+		tag, err := s.pool.Exec(ctx, `UPDATE discussions SET record = jsonb_set(record, '{Replies}', to_jsonb($5::integer))
 WHERE paper_id = $1 AND platform = $2 AND channel = $3 AND thread_id = $4`, d.PaperID, d.Platform, d.Channel, d.ThreadID, replies)
 		ok = tag.RowsAffected() > 0
 		return err

@@ -37,10 +37,11 @@
 // Errors carry the core's fault kinds: a lost connection, a server
 // shutting down, a timeout, a deadlock or a serialization failure is
 // fault.Transient (the operation may be tried again); bad data is
-// fault.Invalid; the rest is fault.Internal. A statement that never
-// reached the server (a dead pooled connection) is retried once, and a
-// transaction that ended in a deadlock or serialization failure up to
-// three times.
+// fault.Invalid; the rest is fault.Internal. A statement or a
+// transaction that never reached the server (a dead pooled connection) or
+// ended in a deadlock or a serialization failure runs again, three times
+// at most. Writes of one statement run outside an explicit transaction
+// (they commit by themselves, in one round trip).
 package pgstore
 
 import (
@@ -396,30 +397,24 @@ func retryable(err error) bool {
 	return pgconn.SafeToRetry(err)
 }
 
-// tx runs fn in a transaction, committed before it returns, and runs it
-// again (three times at most) when that is safe.
-func (s *Store) tx(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
+// do runs fn, which does the work of one statement or transaction, and
+// runs it again (three times at most) when that is safe: it never reached
+// the server, or the server rolled it back for a deadlock or a
+// serialization failure.
+func (s *Store) do(ctx context.Context, what string, fn func() error) error {
 	var err error
 	for range 3 {
 		if err = ctx.Err(); err != nil {
 			return err
 		}
-		err = pgx.BeginFunc(ctx, s.pool, fn)
-		if err == nil || !retryable(err) {
+		if err = fn(); err == nil || !retryable(err) {
 			break
 		}
 	}
 	return wrap(err, what)
 }
 
-// read runs a query's work, again once when it never reached the server.
-func (s *Store) read(ctx context.Context, what string, fn func() error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	err := fn()
-	if err != nil && pgconn.SafeToRetry(err) && ctx.Err() == nil {
-		err = fn()
-	}
-	return wrap(err, what)
+// tx runs fn in a transaction, committed before it returns (see do).
+func (s *Store) tx(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
+	return s.do(ctx, what, func() error { return pgx.BeginFunc(ctx, s.pool, fn) })
 }

@@ -28,10 +28,10 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.
 	}
 	l := bot.Lease{Name: name, Holder: holder}
 	var ok bool
-	err := s.tx(ctx, "acquiring lease "+name, func(tx pgx.Tx) error {
+	err := s.do(ctx, "acquiring lease "+name, func() error {
 		// The holder's own unexpired lease keeps its token; any other
 		// acquisition makes a new one.
-		err := tx.QueryRow(ctx, `INSERT INTO leases AS l (name, holder, token, expires_at)
+		err := s.pool.QueryRow(ctx, `INSERT INTO leases AS l (name, holder, token, expires_at)
 VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 microsecond')
 ON CONFLICT (name) DO UPDATE SET
 	holder = excluded.holder,
@@ -58,8 +58,8 @@ func (s *Store) RenewLease(ctx context.Context, l bot.Lease, ttl time.Duration) 
 	if err := records.CheckLease(l.Name, l.Holder, ttl); err != nil {
 		return l, err
 	}
-	err := s.tx(ctx, "renewing lease "+l.Name, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE leases SET expires_at = clock_timestamp() + $4 * interval '1 microsecond'
+	err := s.do(ctx, "renewing lease "+l.Name, func() error {
+		tag, err := s.pool.Exec(ctx, `UPDATE leases SET expires_at = clock_timestamp() + $4 * interval '1 microsecond'
 WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > clock_timestamp()`, l.Name, l.Holder, l.Token, micros(ttl))
 		if err == nil && tag.RowsAffected() == 0 {
 			return records.Lost(l)
@@ -76,8 +76,8 @@ WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > clock_timestamp(
 // ReleaseLease ends a lease at once; its token is kept for the next holder
 // to exceed.
 func (s *Store) ReleaseLease(ctx context.Context, l bot.Lease) error {
-	return s.tx(ctx, "releasing lease "+l.Name, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE leases SET expires_at = clock_timestamp()
+	return s.do(ctx, "releasing lease "+l.Name, func() error {
+		_, err := s.pool.Exec(ctx, `UPDATE leases SET expires_at = clock_timestamp()
 WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > clock_timestamp()`, l.Name, l.Holder, l.Token)
 		return err
 	})
@@ -112,8 +112,8 @@ func (s *Store) SeenWithin(ctx context.Context, key string, ttl time.Duration) (
 		return false, err
 	}
 	var fresh bool
-	err := s.tx(ctx, "recording a seen key", func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO seen_keys AS k (key, expires_at) VALUES ($1, clock_timestamp() + $2 * interval '1 microsecond')
+	err := s.do(ctx, "recording a seen key", func() error {
+		err := s.pool.QueryRow(ctx, `INSERT INTO seen_keys AS k (key, expires_at) VALUES ($1, clock_timestamp() + $2 * interval '1 microsecond')
 ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE k.expires_at <= clock_timestamp()
 RETURNING true`, key, micros(ttl)).Scan(&fresh)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -136,8 +136,8 @@ RETURNING true`, key, micros(ttl)).Scan(&fresh)
 
 // ForgetSeen drops a seen key.
 func (s *Store) ForgetSeen(ctx context.Context, key string) error {
-	return s.tx(ctx, "forgetting a seen key", func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "DELETE FROM seen_keys WHERE key = $1", key)
+	return s.do(ctx, "forgetting a seen key", func() error {
+		_, err := s.pool.Exec(ctx, "DELETE FROM seen_keys WHERE key = $1", key)
 		return err
 	})
 }
@@ -146,7 +146,7 @@ func (s *Store) ForgetSeen(ctx context.Context, key string) error {
 func (s *Store) Cursor(ctx context.Context, name string) ([]byte, bool, error) {
 	var v []byte
 	var ok bool
-	err := s.read(ctx, "reading cursor "+name, func() error {
+	err := s.do(ctx, "reading cursor "+name, func() error {
 		err := s.pool.QueryRow(ctx, "SELECT value FROM cursors WHERE name = $1", name).Scan(&v)
 		ok = err == nil
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -273,7 +273,7 @@ func (s *Store) PaperChanges(ctx context.Context, after int64, limit int) ([]pap
 		return nil, nil
 	}
 	var out []paper.Change
-	err := s.read(ctx, "reading paper changes", func() error {
+	err := s.do(ctx, "reading paper changes", func() error {
 		rows, _ := s.pool.Query(ctx, "SELECT seq, record, updated_at FROM papers WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
 		var err error
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (paper.Change, error) {
