@@ -294,7 +294,9 @@ func (s *Store) PaperChanges(ctx context.Context, after int64, limit int) ([]pap
 
 // WaitPapers returns the feed's last sequence number once it is past
 // after: at once, or when a notification says a writer (on any replica)
-// committed papers. It listens before it looks, so no write is missed.
+// committed papers. It listens before it looks, so no write is missed. It
+// holds one of the pool's connections while it waits (a follower that
+// waits all the time wants pool_max_conns one larger).
 func (s *Store) WaitPapers(ctx context.Context, after int64) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
