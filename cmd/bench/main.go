@@ -115,7 +115,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "a quick run: the first 20,000 papers of the 250k corpus, ingest and queries, 1 round")
-	corpora := fs.String("corpus", "250k,1m", "corpora to measure: 250k (the arXiv sample), 1m (derived from it)")
+	corpora := fs.String("corpus", "250k,1m", "corpora to measure: 250k (the arXiv sample), 1m or 3m (derived from it)")
 	limit := fs.Int("limit", 0, "use only the first N papers of each corpus (0: all)")
 	sections := fs.String("sections", strings.Join(allSections, ","), "sections to run: "+strings.Join(allSections, ","))
 	engines := fs.String("engines", enginePaperbot+","+engineFTS5, "engines to measure: paperbot, fts5 (the peer figures need both)")
@@ -194,8 +194,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	for _, c := range o.corpora {
-		if c != corpus250k && c != corpus1M {
-			return fmt.Errorf("--corpus: unknown corpus %q (want %s or %s)", c, corpus250k, corpus1M)
+		if _, ok := corpusSizes[c]; !ok {
+			return fmt.Errorf("--corpus: unknown corpus %q (want %s)", c, strings.Join(corpusNames(), ", "))
 		}
 	}
 	if o.rounds < 1 {

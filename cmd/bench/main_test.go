@@ -202,6 +202,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"--corpus", "2m"}, `unknown corpus "2m"`},
 		{[]string{"--sections", "ingest,bogus"}, `unknown section "bogus"`},
 		{[]string{"--engines", "lucene"}, `unknown engine "lucene"`},
+		{[]string{"--corpus", "3m,5m"}, `unknown corpus "5m"`},
 		{[]string{"--experiments", "nope"}, `unknown experiment "nope"`},
 		{[]string{"--rounds", "0"}, "--rounds must be at least 1"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
