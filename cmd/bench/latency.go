@@ -82,6 +82,9 @@ type pathResult struct {
 	ErrorReplies int    `json:"error_replies,omitempty"`
 	Errors       int    `json:"errors"`
 	FirstErr     string `json:"first_error,omitempty"`
+	// NotExpressed lists the queries of the mix this engine cannot run
+	// (class, query, why): left out of every figure above.
+	NotExpressed []string `json:"not_expressed,omitempty"`
 }
 
 // queryOut is what a query child reports.
@@ -96,6 +99,8 @@ type queryOut struct {
 	HeapLive  uint64  `json:"heap_live_bytes"`
 	// PeakRSS is the process's peak resident memory (VmHWM).
 	PeakRSS int64 `json:"peak_rss_bytes"`
+	// Version names the engine's version and settings (Lucene's).
+	Version string `json:"version,omitempty"`
 }
 
 // searchFunc runs one query and returns how many hits it got.
