@@ -27,11 +27,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.lucene.analysis.Analyzer;
@@ -54,6 +54,7 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.PrefixQuery;
@@ -186,9 +187,6 @@ public final class LuceneBench {
     }
   }
 
-  /** Field names shown in a reply besides the highlighted title and abstract. */
-  static final Set<String> SHOWN = Set.of("id", "authors", "categories", "published", "updated", "url", "pdf_url", "code_url", "project_url");
-
   /**
    * A paper record as a document. Indexed as paperbot indexes it: the id as a
    * term; title + abstract as one English-analysed field ("text", what words and
@@ -241,15 +239,33 @@ public final class LuceneBench {
     final QueryBuilder text = new QueryBuilder(english);
     final QueryBuilder names;
     final UnifiedHighlighter highlighter;
+    /** The stored fields of the hits being answered, read once for the reply and the highlighter. */
+    final Map<Integer, Document> hits = new HashMap<>();
     static final Sort NEWEST = new Sort(new SortField("published", SortField.Type.LONG, true), SortField.FIELD_SCORE);
 
     Searcher(IndexSearcher searcher) throws IOException {
       this.searcher = searcher;
       this.names = new QueryBuilder(names());
-      // Highlights the stored title and abstract by analysing them again
-      // (no offsets or term vectors are indexed), with the query's terms
-      // whatever field they were searched in.
-      this.highlighter = new UnifiedHighlighter(searcher, english);
+      // Lucene's unified highlighter with its defaults: it highlights the
+      // stored title and abstract by analysing them again (no offsets or
+      // term vectors are indexed), here with the query's terms whatever
+      // field they were searched in. It is given the hits' stored fields,
+      // read once for the whole reply, as Elasticsearch's fetch phase does,
+      // rather than reading them a second time.
+      this.highlighter = new UnifiedHighlighter(searcher, english) {
+        @Override
+        protected List<CharSequence[]> loadFieldValues(String[] fields, DocIdSetIterator docs, int cacheCharsThreshold) throws IOException {
+          List<CharSequence[]> out = new ArrayList<>();
+          for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+            CharSequence[] values = new CharSequence[fields.length];
+            for (int i = 0; i < fields.length; i++) {
+              values[i] = string(hits.get(doc).get(fields[i]));
+            }
+            out.add(values);
+          }
+          return out;
+        }
+      };
       this.highlighter.setFieldMatcher(field -> true);
     }
 
@@ -316,8 +332,11 @@ public final class LuceneBench {
       }
       Query query = b.build();
       TopDocs top = Boolean.TRUE.equals(q.get("recent")) ? searcher.search(query, 10, NEWEST, true) : searcher.search(query, 10);
+      hits.clear();
       for (ScoreDoc sd : top.scoreDocs) {
-        found.add(searcher.doc(sd.doc, SHOWN).get("id"));
+        Document doc = searcher.doc(sd.doc);
+        hits.put(sd.doc, doc);
+        found.add(doc.get("id"));
       }
       highlighter.highlightFields(new String[] {"title", "abstract"}, query, top, new int[] {1, 1});
       return found;
