@@ -415,7 +415,7 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 		}
 		p("| engine | %s | %s | wall | %s | %s | host load |\n", vsHead("papers/s"), vsHead("papers per CPU-s"), vsHead("index on disk"), vsHead("peak RSS"))
 		if luc != nil {
-			p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+			p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		} else {
 			p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		}
@@ -521,28 +521,26 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 			cols = append(cols, col{pathLabel(q.Engine, q.Paths[j].Path), &q.Paths[j]})
 		}
 	}
+	// The ratio columns need paperbot's search and the peer.
+	_, pbs := c.query(enginePaperbot, pathSearch)
+	var peers []*pathResult
 	p("p50 / p99 by query class:\n\n| class |")
 	for _, cl := range cols {
 		p(" %s |", cl.label)
 	}
-	if fts != nil {
+	if fts != nil && pbs != nil {
 		p(" FTS5 p99 / paperbot search p99 |")
+		peers = append(peers, fts)
 	}
-	if luc != nil {
+	if luc != nil && pbs != nil {
 		p(" Lucene p99 / paperbot search p99 |")
+		peers = append(peers, luc)
 	}
 	p("\n|---|")
-	for range cols {
-		p("--:|")
-	}
-	if fts != nil {
-		p("--:|")
-	}
-	if luc != nil {
+	for range len(cols) + len(peers) {
 		p("--:|")
 	}
 	p("\n")
-	_, pbs := c.query(enginePaperbot, pathSearch)
 	// vsClass is the ratio of a peer's p99 to paperbot's in a class; empty
 	// when either did not run it.
 	vsClass := func(peer *pathResult, class string) string {
@@ -562,11 +560,8 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 				p(" |")
 			}
 		}
-		if fts != nil && pbs != nil {
-			p(" %s |", vsClass(fts, class))
-		}
-		if luc != nil && pbs != nil {
-			p(" %s |", vsClass(luc, class))
+		for _, peer := range peers {
+			p(" %s |", vsClass(peer, class))
 		}
 		p("\n")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -227,6 +228,41 @@ func TestLuceneTargets(t *testing.T) {
 	for _, tc := range sampleReport().Targets {
 		if strings.Contains(tc.Target, "Lucene") {
 			t.Errorf("a Lucene target without Lucene: %+v", tc)
+		}
+	}
+}
+
+// TestMarkdownTablesWellFormed renders reports of every combination of
+// engines and checks that each table row has as many cells as its header.
+func TestMarkdownTablesWellFormed(t *testing.T) {
+	for _, keep := range [][]string{
+		{enginePaperbot, engineFTS5, engineLucene},
+		{enginePaperbot, engineLucene},
+		{enginePaperbot, engineFTS5},
+		{enginePaperbot},
+		{engineFTS5, engineLucene},
+		{engineLucene},
+		{engineFTS5},
+	} {
+		r := sampleReportWithLucene()
+		c := &r.Corpora[0]
+		c.Ingest = slices.DeleteFunc(c.Ingest, func(in ingestResult) bool { return in.Engine != engineParse && !slices.Contains(keep, in.Engine) })
+		c.Queries = slices.DeleteFunc(c.Queries, func(q queryResult) bool { return !slices.Contains(keep, q.Engine) })
+		r.evaluateTargets()
+		var b bytes.Buffer
+		r.writeMarkdown(&b)
+		cells := -1
+		for i, line := range strings.Split(b.String(), "\n") {
+			if !strings.HasPrefix(line, "|") {
+				cells = -1
+				continue
+			}
+			n := strings.Count(line, "|")
+			if cells < 0 {
+				cells = n
+			} else if n != cells {
+				t.Errorf("engines %v, line %d: %d cells, the header has %d:\n%s", keep, i+1, n-1, cells-1, line)
+			}
 		}
 	}
 }
