@@ -6,7 +6,7 @@
 // digest fan-out to 1,000 rate-limited channels. It prints a Markdown table
 // and writes it, with the raw figures as JSON.
 //
-//	go run -tags sqlite_fts5 ./cmd/bench --quick            # 20k papers, under a minute
+//	go run -tags sqlite_fts5 ./cmd/bench --quick            # 20k papers, about a minute
 //	go run -tags sqlite_fts5 ./cmd/bench                    # 250k and 1M papers, every section
 //	go run -tags sqlite_fts5 ./cmd/bench gen-queries        # redraw testdata/queries.tsv
 //
