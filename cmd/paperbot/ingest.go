@@ -73,21 +73,23 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	defer w.Close()
 
 	start := time.Now()
-	read, rejected, empty := 0, 0, 0
+	var tally ingestTally
+	empty := 0
 	for _, name := range files {
-		n, r, err := ingestOne(ctx, e, w, name, format, *quiet, rejected)
-		read, rejected = read+n, rejected+r
+		before := tally
+		err := ingestOne(ctx, e, w, name, format, *quiet, &tally)
 		if err != nil {
 			// What was read so far is kept.
 			if ferr := w.Close(); ferr == nil {
-				fmt.Fprintf(e.stdout, "%d indexed, %d rejected (stopped early)\n", w.Written(), rejected)
+				fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s (stopped early)\n", w.Written(), tally.rejected, tally.cleanedNote())
 			}
 			return err
 		}
-		if n == 0 && r == 0 {
+		if tally.read == before.read && tally.rejected == before.rejected {
 			empty++
 		}
 	}
+	read, rejected := tally.read, tally.rejected
 	if err := w.Close(); err != nil {
 		return err
 	}
@@ -95,7 +97,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "... and %d more rejected lines\n", rejected-maxReportedRejects)
 	}
 	total, _ := ix.Count()
-	fmt.Fprintf(e.stdout, "%d indexed, %d rejected\n", read, rejected)
+	fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s\n", read, rejected, tally.cleanedNote())
 	// The summary line says it; the details are for debugging.
 	log.Debug("ingest finished", "indexed", read, "rejected", rejected, "papers_in_index", total,
 		"index", cfg.Index, "duration", time.Since(start).Round(time.Millisecond))
@@ -126,10 +128,32 @@ func checkReadable(name string) error {
 	return nil
 }
 
-// ingestOne reads one file ("-" is stdin) into w. It reports each rejected
-// line (up to maxReportedRejects in all, counting the rejectedBefore of
-// earlier files) and a file that holds no papers at all.
-func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format sources.Format, quiet bool, rejectedBefore int) (read, rejected int, err error) {
+// ingestTally counts what an ingest read.
+type ingestTally struct {
+	read, rejected int
+	// cleaned is the number of fields of kept papers from which control
+	// characters were removed.
+	cleaned int
+}
+
+// cleanedNote is the summary's mention of cleaned fields ("" for none).
+func (t ingestTally) cleanedNote() string {
+	switch t.cleaned {
+	case 0:
+		return ""
+	case 1:
+		return ", 1 field cleaned of control characters"
+	}
+	return fmt.Sprintf(", %d fields cleaned of control characters", t.cleaned)
+}
+
+// ingestOne reads one file ("-" is stdin) into w, counting into t. It
+// reports each rejected line (up to maxReportedRejects in all, counting
+// those of earlier files) and a file that holds no papers at all.
+func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format sources.Format, quiet bool, t *ingestTally) (err error) {
+	read, rejected := 0, 0
+	defer func() { t.read, t.rejected = t.read+read, t.rejected+rejected }()
+	rejectedBefore := t.rejected
 	var r io.Reader
 	size := int64(-1)
 	if name == "-" {
@@ -137,7 +161,7 @@ func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return 0, 0, err
+			return err
 		}
 		defer f.Close()
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
@@ -165,6 +189,7 @@ func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format
 			read++
 			return w.Add(p)
 		},
+		Cleaned: func(*sources.RecordError) { t.cleaned++ },
 		Reject: func(re *sources.RecordError) {
 			rejected++
 			if rejectedBefore+rejected <= maxReportedRejects {
@@ -179,12 +204,12 @@ func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format
 		bar.Finish()
 	}
 	if err != nil {
-		return read, rejected, fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	if read == 0 && rejected == 0 {
 		fmt.Fprintf(e.stderr, "paperbot: %s: no papers found in it (%s)\n", name, readAs)
 	}
-	return read, rejected, nil
+	return nil
 }
 
 // describeFormat says how a file in which nothing was found was read.

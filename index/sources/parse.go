@@ -83,6 +83,9 @@ const MaxLine = 1 << 20
 type Handler struct {
 	Paper  func(p paper.Paper) error
 	Reject func(e *RecordError)
+	// Cleaned, when set, is told of each field of a kept record from
+	// which control characters were removed (Msg names them).
+	Cleaned func(e *RecordError)
 	// Format, when set, is told the format the input is read as and how
 	// it was chosen ("its .txt name", "its content"; "" when the caller
 	// named the format).
@@ -229,7 +232,7 @@ func parseJSONL(ctx context.Context, br *bufio.Reader, name string, h Handler) e
 			reject(n, "", fmt.Sprintf("invalid UTF-8 at byte %d", invalidAt(line)))
 			return nil
 		}
-		p, field, err := decodeRecord(line)
+		p, notes, field, err := decodeRecord(line)
 		if err != nil {
 			reject(n, field, err.Error())
 			return nil
@@ -243,6 +246,7 @@ func parseJSONL(ctx context.Context, br *bufio.Reader, name string, h Handler) e
 			}
 			return nil
 		}
+		h.cleaned(name, n, notes)
 		return h.Paper(p)
 	}, func(n int) { reject(n, "", fmt.Sprintf("line longer than %d bytes", MaxLine)) })
 }
@@ -258,20 +262,31 @@ func invalidAt(b []byte) int {
 	return len(b)
 }
 
-// decodeRecord decodes one JSON line. On error it names the field at fault
+// cleaned reports the notes of a kept record.
+func (h Handler) cleaned(name string, n int, notes []fieldNote) {
+	if h.Cleaned == nil {
+		return
+	}
+	for _, c := range notes {
+		h.Cleaned(&RecordError{File: name, Line: n, Field: c.field, Msg: c.msg})
+	}
+}
+
+// decodeRecord decodes one JSON line, with control characters removed from
+// its text fields (notes says which). On error it names the field at fault
 // when it can.
-func decodeRecord(line []byte) (paper.Paper, string, error) {
+func decodeRecord(line []byte) (paper.Paper, []fieldNote, string, error) {
 	var r record
 	if err := json.Unmarshal(line, &r); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return paper.Paper{}, te.Field, fmt.Errorf("want %s, got JSON %s", te.Type, te.Value)
+			return paper.Paper{}, nil, te.Field, fmt.Errorf("want %s, got JSON %s", te.Type, te.Value)
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return paper.Paper{}, "", fmt.Errorf("not valid JSON (at byte %d: %v)", se.Offset, err)
+			return paper.Paper{}, nil, "", fmt.Errorf("not valid JSON (at byte %d: %v)", se.Offset, err)
 		}
-		return paper.Paper{}, "", fmt.Errorf("not a JSON object: %v", err)
+		return paper.Paper{}, nil, "", fmt.Errorf("not a JSON object: %v", err)
 	}
 	p := paper.Paper{
 		ID: r.ID, Title: r.Title, Abstract: r.Abstract,
@@ -292,7 +307,7 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 	}
 	if c := bytes.TrimSpace(r.Comments); len(c) > 0 && c[0] != '"' && string(c) != "null" {
 		if err := json.Unmarshal(c, &p.Comments); err != nil {
-			return paper.Paper{}, "comments", errors.New("want a count (or the snapshot's text note)")
+			return paper.Paper{}, nil, "comments", errors.New("want a count (or the snapshot's text note)")
 		}
 	}
 	snapshot := len(r.Versions) > 0
@@ -302,10 +317,10 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 		split = splitSnapshotAuthors
 	}
 	if p.Authors, err = stringList(r.Authors, split); err != nil {
-		return paper.Paper{}, "authors", err
+		return paper.Paper{}, nil, "authors", err
 	}
 	if p.Categories, err = stringList(r.Categories, strings.Fields); err != nil {
-		return paper.Paper{}, "categories", err
+		return paper.Paper{}, nil, "categories", err
 	}
 	// arXiv snapshot: first version's date is the publication date.
 	if p.Published == "" && snapshot {
@@ -317,7 +332,7 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 		}
 		d, err := snapshotDate(r.Versions[first].Created)
 		if err != nil {
-			return paper.Paper{}, fmt.Sprintf("versions[%d].created", first), err
+			return paper.Paper{}, nil, fmt.Sprintf("versions[%d].created", first), err
 		}
 		p.Published = d
 	}
@@ -327,7 +342,9 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 	if p.Source == "" && snapshot {
 		p.Source = SourceArxiv
 	}
-	// Records from arXiv carry its LaTeX: make accents readable.
+	notes := controlNotes(&p)
+	// Records from arXiv carry its LaTeX: make accents readable (this
+	// repairs a DEL where a \" was lost, so it comes before the cleaning).
 	if snapshot || p.Source == SourceArxiv {
 		p.Title = Readable(p.Title)
 		p.Abstract = Readable(p.Abstract)
@@ -335,7 +352,8 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 			p.Authors[i] = Readable(a)
 		}
 	}
-	return p, "", nil
+	cleanControls(&p)
+	return p, notes, "", nil
 }
 
 // snapshotDate reads versions[].created: RFC 1123 with a one- or two-digit
@@ -436,6 +454,8 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 	)
 	emit := func(abstract string) error {
 		p := paper.Paper{Title: title, Abstract: abstract, Rank: rank, Source: "trending"}
+		notes := controlNotes(&p)
+		cleanControls(&p)
 		if err := p.Normalize(); err != nil {
 			var fe *paper.FieldError
 			if errors.As(err, &fe) {
@@ -445,6 +465,7 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 			}
 			return nil
 		}
+		h.cleaned(name, titleLine, notes)
 		return h.Paper(p)
 	}
 	err := lines(ctx, br, func(n int, line []byte) error {
