@@ -107,8 +107,8 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// checkReadable fails unless name ("-" is stdin) can be opened for reading
-// and is not a directory.
+// checkReadable fails unless name ("-" is stdin) can be opened for reading,
+// is not a directory and holds text (plain or compressed).
 func checkReadable(name string) error {
 	if name == "-" {
 		return nil
@@ -124,6 +124,11 @@ func checkReadable(name string) error {
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return fmt.Errorf("cannot read %s: it is a directory", name)
+	}
+	// Binary data (or a compressed stream that does not decompress) is
+	// refused before anything changes.
+	if err := sources.Sniff(f); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }

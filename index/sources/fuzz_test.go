@@ -3,6 +3,7 @@ package sources_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -97,16 +98,23 @@ func checkParse(t *testing.T, data []byte, name string, format sources.Format) {
 		Paper:  func(p paper.Paper) error { papers = append(papers, p); return nil },
 		Reject: func(e *sources.RecordError) { rejects = append(rejects, e) },
 	})
-	gzipped := len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b
+	compressed := isCompressed(data)
+	if errors.Is(err, sources.ErrBinary) {
+		// Binary input is refused whole, before any record is read.
+		if len(papers) > 0 || len(rejects) > 0 {
+			t.Fatalf("binary input refused (%v) after %d papers and %d rejections", err, len(papers), len(rejects))
+		}
+		return
+	}
 	if err != nil {
 		// Only a read error stops a parse; a bytes.Reader has none, but
-		// a broken gzip stream is one.
-		if !gzipped {
+		// a broken compressed stream is one.
+		if !compressed {
 			t.Fatalf("Parse: %v", err)
 		}
 		return
 	}
-	if gzipped {
+	if compressed {
 		return // the lines are those of the decompressed stream
 	}
 
@@ -199,6 +207,17 @@ func checkPaper(t *testing.T, p paper.Paper) {
 			}
 		}
 	}
+}
+
+// isCompressed reports input that starts with the magic of gzip, xz or
+// zstd.
+func isCompressed(data []byte) bool {
+	for _, magic := range []string{"\x1f\x8b", "\xfd7zXZ\x00", "\x28\xb5\x2f\xfd"} {
+		if bytes.HasPrefix(data, []byte(magic)) {
+			return true
+		}
+	}
+	return false
 }
 
 // isBadRune: control characters other than white space have no place in

@@ -6,7 +6,6 @@ package sources
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -94,18 +93,15 @@ type Handler struct {
 
 // Parse reads records from r (named name in errors) and hands them to h. Bad
 // lines are rejected one by one; only a read error or an error from
-// h.Paper stops it. Gzip input is decompressed transparently.
+// h.Paper stops it. Input compressed with gzip, xz or zstd is decompressed,
+// whatever its name; other binary input is refused (an error wrapping
+// ErrBinary) before anything is read from it.
 func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) error {
-	br := bufio.NewReaderSize(r, 256<<10)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 256<<10)
-		name = strings.TrimSuffix(name, ".gz")
+	br, name, done, err := decompress(bufio.NewReaderSize(r, 256<<10), name)
+	if err != nil {
+		return err
 	}
+	defer done()
 	// A UTF-8 byte order mark (Windows tools write one) is not content.
 	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
 		br.Discard(3)
