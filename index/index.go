@@ -80,12 +80,14 @@ type Index struct {
 	advise advisor
 	// fastRuns counts queries answered by topWords.
 	fastRuns atomic.Int64
+	// async is the first failure of Bleve's background writes.
+	async *asyncErrors
 }
 
 // Open opens the index in dir, creating it if dir does not exist or is empty.
 // An index written by another mapping version is rebuilt from its stored
 // records (or refused when Options.NoRebuild is set).
-func Open(dir string, opts Options) (*Index, error) {
+func Open(dir string, opts Options) (_ *Index, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -99,6 +101,13 @@ func Open(dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Registered before Bleve starts its background writers.
+	async := watchAsync(dir, func(err error) { opts.Logger.Warn("index: background clean-up failed", "dir", dir, "err", err) })
+	defer func() {
+		if err != nil {
+			async.stop()
+		}
+	}()
 	var bi bleve.Index
 	if !exists {
 		bi, err = create(dir, opts)
@@ -130,7 +139,7 @@ func Open(dir string, opts Options) (*Index, error) {
 			}
 		}
 	}
-	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank}
+	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank, async: async}
 	ix.advise.dir = realDir(dir)
 	m := bi.Mapping()
 	for _, a := range []struct {
@@ -149,6 +158,8 @@ func runtimeConfig(opts Options) map[string]any {
 	return map[string]any{
 		"bolt_timeout": opts.LockTimeout.String(),
 		"unsafe_batch": opts.Bulk,
+		// Failed background writes are reported (async.go).
+		"asyncErrorCallbackName": asyncCallbackName,
 	}
 }
 
@@ -252,7 +263,8 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 	if err != nil {
 		return refuse(err.Error())
 	}
-	fresh := &Index{bi: nb, dir: tmp, log: opts.Logger, now: opts.Now}
+	fresh := &Index{bi: nb, dir: tmp, log: opts.Logger, now: opts.Now, async: watchAsync(tmp, nil)}
+	defer fresh.async.stop()
 	fresh.english = withWordTokenizer(nb.Mapping().AnalyzerNamed(anEnglish))
 	fresh.plain = withWordTokenizer(nb.Mapping().AnalyzerNamed(anPlain))
 	fresh.names = withWordTokenizer(nb.Mapping().AnalyzerNamed(anName))
@@ -343,7 +355,11 @@ func (ix *Index) SetNote(key, value string) error {
 const notePrefix = "paperbot.note."
 
 // Close flushes and closes the index.
-func (ix *Index) Close() error { return ix.bi.Close() }
+func (ix *Index) Close() error {
+	err := ix.bi.Close()
+	ix.async.stop()
+	return err
+}
 
 // realDir is dir as /proc/self/maps names files in it: absolute, links
 // resolved.

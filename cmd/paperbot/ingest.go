@@ -20,12 +20,17 @@ import (
 // maxReportedRejects bounds how many rejected lines are printed one by one.
 const maxReportedRejects = 100
 
+// maxBatch bounds --batch: memory grows with the batch size (about
+// 100 kB per paper in flight, three batches at a time), and past a few
+// thousand papers a larger batch is no faster.
+const maxBatch = 20000
+
 func runIngest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "ingest")
 	cfgPath := fs.String("config", "", "configuration file")
 	indexDir := fs.String("index", "", "index directory (default <data_dir>/index)")
 	formatName := fs.String("format", "auto", "input format: auto, jsonl or trending")
-	batch := fs.Int("batch", 2000, "papers per index batch")
+	batch := fs.Int("batch", 2000, fmt.Sprintf("papers per index batch (1 to %d; memory grows with it)", maxBatch))
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -33,6 +38,9 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	format, err := sources.ParseFormat(*formatName)
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	if *batch < 1 || *batch > maxBatch {
+		return usageError{fmt.Sprintf("--batch %d is out of range: give 1 to %d papers per batch (default 2000; memory grows with it)", *batch, maxBatch)}
 	}
 	files := fs.Args()
 	if len(files) == 0 {
@@ -75,23 +83,32 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	start := time.Now()
 	var tally ingestTally
 	empty := 0
+	var readErr error
 	for _, name := range files {
 		before := tally
-		err := ingestOne(ctx, e, w, name, format, *quiet, &tally)
-		if err != nil {
-			// What was read so far is kept.
-			if ferr := w.Close(); ferr == nil {
-				fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s (stopped early)\n", w.Written(), tally.rejected, tally.cleanedNote())
-			}
-			return err
+		if readErr = ingestOne(ctx, e, w, name, format, *quiet, &tally); readErr != nil {
+			break
 		}
 		if tally.read == before.read && tally.rejected == before.rejected {
 			empty++
 		}
 	}
+	// What was read is written, even after an interrupt or a bad file.
+	writeErr := w.Close()
 	read, rejected := tally.read, tally.rejected
-	if err := w.Close(); err != nil {
-		return err
+	switch {
+	case writeErr != nil:
+		// A full disk: the papers persisted before it are in the index,
+		// which opens as it was after them.
+		fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s (stopped early)\n", w.Persisted(), rejected, tally.cleanedNote())
+		return fmt.Errorf("%w\n%d papers were indexed before it; the index is consistent. Free some space and ingest again (papers ingested again are updated, never duplicated)", writeErr, w.Persisted())
+	case errors.Is(readErr, context.Canceled) && ctx.Err() != nil:
+		fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s (interrupted)\n", w.Persisted(), rejected, tally.cleanedNote())
+		return fmt.Errorf("interrupted: %d papers were indexed, the rest was not read (ingest again to finish: papers ingested again are updated, never duplicated)", w.Persisted())
+	case readErr != nil:
+		// What was read so far is kept.
+		fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s (stopped early)\n", w.Persisted(), rejected, tally.cleanedNote())
+		return readErr
 	}
 	if rejected > maxReportedRejects {
 		fmt.Fprintf(e.stderr, "... and %d more rejected lines\n", rejected-maxReportedRejects)
