@@ -115,12 +115,21 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 			return nil, err
 		}
 	} else {
-		bi, err = bleve.OpenUsing(dir, runtimeConfig(opts))
+		// The newest snapshot's segments must all be there and whole:
+		// Bleve would fall back silently on an older snapshot, or panic.
+		written, err := checkLatest(dir)
 		if err != nil {
+			return nil, err
+		}
+		bi, err = openRecovered(dir, func() (bleve.Index, error) { return bleve.OpenUsing(dir, runtimeConfig(opts)) })
+		if err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return nil, err
+			}
 			if strings.Contains(err.Error(), "timeout") {
 				return nil, fmt.Errorf("index %s is in use by another process (is `paperbot serve` running?): %w", dir, err)
 			}
-			if strings.Contains(err.Error(), "error parsing mapping JSON") {
+			if strings.Contains(err.Error(), "error parsing mapping JSON") && !written {
 				// A paperbot older than atomic creation was stopped while
 				// creating it: there is nothing in it to keep.
 				return nil, fmt.Errorf("index %s was left unfinished when it was being created (the process was stopped before it was written); delete the directory and ingest again", dir)

@@ -47,27 +47,33 @@ func checkFile(path string) error {
 // "invalid page" panics, or a fault reading its memory map) into an
 // ErrDamaged error.
 func openBolt(path string, opts *bolt.Options, update bool, init func(tx *bolt.Tx) error) (db *bolt.DB, err error) {
+	err = recoverDamage(path, func() error {
+		var err error
+		if db, err = bolt.Open(path, 0o600, opts); err != nil {
+			return err
+		}
+		if update {
+			err = db.Update(init)
+		} else {
+			err = db.View(init)
+		}
+		return err
+	})
+	if err != nil && db != nil {
+		db.Close()
+		db = nil
+	}
+	return db, err
+}
+
+// recoverDamage runs fn, turning a panic of bbolt's on a damaged file into
+// an ErrDamaged error.
+func recoverDamage(path string, fn func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			if db != nil {
-				db.Close()
-			}
-			db, err = nil, damaged(path, fmt.Sprint(r))
+			err = damaged(path, fmt.Sprint(r))
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, opts)
-	if err != nil {
-		return nil, err
-	}
-	if update {
-		err = db.Update(init)
-	} else {
-		err = db.View(init)
-	}
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return fn()
 }
