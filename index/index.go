@@ -51,7 +51,16 @@ type Options struct {
 	// LockTimeout is how long to wait for another process holding the index
 	// (default 2s).
 	LockTimeout time.Duration
+	// OnRebuild, when set, is told the progress of a rebuild on open (an
+	// index written by another mapping version): papers copied so far, of
+	// total.
+	OnRebuild func(done, total int)
 }
+
+// ErrNewerMapping is returned (wrapped) by Open for an index written by a
+// newer paperbot: rebuilding it down would lose what the newer version
+// indexes.
+var ErrNewerMapping = errors.New("index written by a newer paperbot")
 
 // Index is a paper index in a directory.
 type Index struct {
@@ -141,6 +150,11 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 			bi.Close()
 			return nil, fmt.Errorf("reading index version in %s: %w", dir, err)
 		}
+		if n, err := strconv.Atoi(string(v)); err == nil && n > MappingVersion {
+			bi.Close()
+			return nil, fmt.Errorf("%w: index %s has mapping version %d, this paperbot uses %d and would rebuild it down, losing what the newer version indexes. "+
+				"Run the newer paperbot, or give this one an index of its own (--index DIR, or data_dir) and ingest your sources into it", ErrNewerMapping, dir, n, MappingVersion)
+		}
 		if string(v) != strconv.Itoa(MappingVersion) {
 			bi, err = migrate(bi, dir, string(v), opts)
 			if err != nil {
@@ -204,11 +218,19 @@ func create(dir string, opts Options) (bleve.Index, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
 	}
+	removeAbandoned(parent, filepath.Base(dir), opts.Logger)
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".creating-")
 	if err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
 	}
 	defer os.RemoveAll(tmp) // gone once renamed; removed if anything failed
+	// Held while the index is built: another process that finds tmp knows
+	// it is not abandoned (removeAbandoned).
+	unlock, err := lockCreating(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("creating index %s: %w", dir, err)
+	}
+	defer unlock()
 	// Bleve wants to make the directory itself.
 	if err := os.Remove(tmp); err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
@@ -277,7 +299,13 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 	fresh.english = withWordTokenizer(nb.Mapping().AnalyzerNamed(anEnglish))
 	fresh.plain = withWordTokenizer(nb.Mapping().AnalyzerNamed(anPlain))
 	fresh.names = withWordTokenizer(nb.Mapping().AnalyzerNamed(anName))
-	w := fresh.NewWriter(context.Background(), WriterOptions{FreshIndex: true})
+	progress := func(int) {}
+	if opts.OnRebuild != nil {
+		total := int(n)
+		opts.OnRebuild(0, total)
+		progress = func(done int) { opts.OnRebuild(done, total) }
+	}
+	w := fresh.NewWriter(context.Background(), WriterOptions{FreshIndex: true, OnFlush: progress})
 	copied, bad := 0, 0
 	err = eachStored(old, func(raw string) error {
 		var p paper.Paper

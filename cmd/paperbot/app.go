@@ -73,6 +73,10 @@ func buildApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger
 			return nil, err
 		}
 	}
+	if a.state != nil {
+		// `paperbot backup` reaches the state through this process.
+		a.jobs = append(a.jobs, adminJob(a))
+	}
 	b, err := bot.New(bc)
 	if err != nil {
 		a.Close()

@@ -70,7 +70,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err := os.MkdirAll(parentDir(cfg.Index), 0o755); err != nil {
 		return err
 	}
-	ix, err := index.Open(cfg.Index, index.Options{Logger: log, Bulk: true})
+	ix, err := index.Open(cfg.Index, index.Options{Logger: log, Bulk: true, OnRebuild: rebuildProgress(e, log)})
 	if err != nil {
 		return err
 	}
