@@ -303,10 +303,14 @@ func (ix *Index) awaitWrite(id string) {
 func (ix *Index) Upsert(ctx context.Context, papers []paper.Paper) error {
 	w := ix.NewWriter(ctx, WriterOptions{})
 	for _, p := range papers {
-		if err := p.Normalize(); err != nil {
-			return fmt.Errorf("paper %q: %w", p.ID, err)
+		err := p.Normalize()
+		if err != nil {
+			err = fmt.Errorf("paper %q: %w", p.ID, err)
+		} else {
+			err = w.Add(p)
 		}
-		if err := w.Add(p); err != nil {
+		if err != nil {
+			w.Close() // what was added is written; no batch is left being written
 			return err
 		}
 	}
