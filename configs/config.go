@@ -28,7 +28,8 @@ type Config struct {
 	DataDir string `yaml:"data_dir"`
 	// Index is the index directory (default <data_dir>/index).
 	Index string `yaml:"index"`
-	// State is the bbolt state file (default <data_dir>/state.db).
+	// State is the bbolt state file (default <data_dir>/state.db); ""
+	// when the state is in PostgreSQL (StateURL; see state.go).
 	State string      `yaml:"state"`
 	Log   LogConfig   `yaml:"log"`
 	HTTP  HTTPConfig  `yaml:"http"`
@@ -38,6 +39,8 @@ type Config struct {
 	Dig   Digest      `yaml:"digest"`
 	Src   SourcesConf `yaml:"sources"`
 
+	// StateURL is the state's PostgreSQL URL when `state:` is one.
+	StateURL Secret `yaml:"-"`
 	// Path is the file the configuration was read from ("" for defaults).
 	Path string `yaml:"-"`
 	// Warnings are what works but should change (a secret written in the
@@ -145,6 +148,9 @@ func Parse(data []byte, name string, env func(string) string) (*Config, error) {
 			if err := checkValues(doc.Body, reflect.TypeFor[Config]()); err != nil {
 				return nil, fmt.Errorf("%s:%w", name, err)
 			}
+			if err := checkState(doc.Body); err != nil {
+				return nil, fmt.Errorf("%s:%w", name, err)
+			}
 		}
 		if err := yaml.UnmarshalWithOptions(data, c, yaml.DisallowUnknownField()); err != nil {
 			return nil, yamlError(name, file, err)
@@ -165,6 +171,9 @@ func Parse(data []byte, name string, env func(string) string) (*Config, error) {
 		if s.Inline() {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s%s: %s is written in the file; anyone who can read the file has it: use ${ENV_VAR} or file:/path", name, positionOf(file, errors.New(key+": ")), key))
 		}
+	}
+	if w := c.stateWarning(); w != "" {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s%s: %s", name, positionOf(file, errors.New("state: ")), w))
 	}
 	slices.Sort(c.Warnings)
 	return c, nil
@@ -204,7 +213,10 @@ func (c *Config) finish(env func(string) string) error {
 	if c.Index == "" {
 		c.Index = filepath.Join(c.DataDir, "index")
 	}
-	if c.State == "" {
+	if err := c.SetState(c.State, env); err != nil {
+		return err
+	}
+	if c.State == "" && !c.StateIsPostgres() {
 		c.State = filepath.Join(c.DataDir, "state.db")
 	}
 	if c.Log.Level == "" {

@@ -22,7 +22,7 @@ type app struct {
 	bot *bot.Bot
 	// state is the state store (subscriptions, the post ledger,
 	// discussions), opened by setupDigest.
-	state *store.DB
+	state stateStore
 
 	// posters are the running adapters, for unprompted posts (the digest).
 	posters []bot.Poster
@@ -73,9 +73,9 @@ func buildApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger
 			return nil, err
 		}
 	}
-	if a.state != nil {
-		// `paperbot backup` reaches the state through this process.
-		a.jobs = append(a.jobs, adminJob(a))
+	if db, ok := a.state.(*store.DB); ok {
+		// `paperbot backup` reaches the state file through this process.
+		a.jobs = append(a.jobs, adminJob(a, db))
 	}
 	b, err := bot.New(bc)
 	if err != nil {

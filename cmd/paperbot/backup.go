@@ -34,9 +34,9 @@ const adminPath = "/backup"
 // adminJob serves backups of the state on its admin socket until ctx ends.
 // Failing to listen is logged, not fatal: the bot runs on, and backup
 // says it cannot reach it.
-func adminJob(a *app) func(ctx context.Context) error {
+func adminJob(a *app, db *store.DB) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		path := adminSocket(a.state.Path())
+		path := adminSocket(db.Path())
 		ln, err := listenAdmin(path)
 		if err != nil {
 			a.log.Warn("admin socket: `paperbot backup` cannot reach this process", "path", path, "err", err)
@@ -45,7 +45,7 @@ func adminJob(a *app) func(ctx context.Context) error {
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET "+adminPath, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/octet-stream")
-			n, err := a.state.WriteBackup(r.Context(), w, func(size int64) {
+			n, err := db.WriteBackup(r.Context(), w, func(size int64) {
 				w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 			})
 			if err != nil {
@@ -111,7 +111,12 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *statePath != "" {
-		cfg.State = *statePath
+		if err := cfg.SetState(*statePath, e.getenv); err != nil {
+			return usageError{"--state: " + err.Error()}
+		}
+	}
+	if cfg.StateIsPostgres() {
+		return errors.New("the state is in PostgreSQL: back it up with PostgreSQL's own tools (pg_dump), see docs/deploy.md")
 	}
 	if _, err := os.Stat(cfg.State); err != nil {
 		return fmt.Errorf("no state to back up at %s: %w", cfg.State, err)

@@ -35,7 +35,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		cfg.Index = *indexDir
 	}
 	if *statePath != "" {
-		cfg.State = *statePath
+		if err := cfg.SetState(*statePath, e.getenv); err != nil {
+			return usageError{"--state: " + err.Error()}
+		}
 	}
 	sound := true
 	report := func(r checkReport) {
@@ -44,7 +46,11 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 			sound = false
 		}
 	}
-	report(checkStateFile(ctx, cfg.State))
+	if cfg.StateIsPostgres() {
+		fmt.Fprintln(e.stdout, "state: in PostgreSQL, not checked here (PostgreSQL checks its own data; see docs/deploy.md)")
+	} else {
+		report(checkStateFile(ctx, cfg.State))
+	}
 	if *statePath == "" || *indexDir != "" {
 		report(checkIndexDir(ctx, cfg.Index))
 	}
@@ -156,8 +162,8 @@ func dataCheckJob(a *app, gauge *prometheus.GaugeVec, log *slog.Logger) func(ctx
 	return func(ctx context.Context) error {
 		start := time.Now()
 		var reports []checkReport
-		if a.state != nil {
-			reports = append(reports, stateReport(ctx, a.state, checkReport{part: "state", path: a.state.Path()}))
+		if db, ok := a.state.(*store.DB); ok { // a PostgreSQL state is PostgreSQL's to check
+			reports = append(reports, stateReport(ctx, db, checkReport{part: "state", path: db.Path()}))
 		}
 		reports = append(reports, indexReport(ctx, a.ix, checkReport{part: "index", path: a.ix.Dir()}))
 		for _, r := range reports {
