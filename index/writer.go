@@ -174,11 +174,31 @@ func (w *Writer) waitPersisted() error {
 		}
 	case <-w.ix.async.done():
 		w.err = w.ix.async.Err()
+		w.countPersisted()
 		return w.err
 	}
 	w.unpersisted = w.unpersisted[1:]
 	w.durable += f.n
 	return nil
+}
+
+// countPersisted counts the batches whose persistence was reported by the
+// time the background writes failed (in any order), so that Persisted
+// says what is on disk.
+func (w *Writer) countPersisted() {
+	kept := w.unpersisted[:0]
+	for _, f := range w.unpersisted {
+		select {
+		case err := <-f.done:
+			if err == nil {
+				w.durable += f.n
+				continue
+			}
+		default:
+		}
+		kept = append(kept, f)
+	}
+	w.unpersisted = kept
 }
 
 // assemble merges the queued papers with what the index holds and builds

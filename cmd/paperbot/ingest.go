@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -78,7 +79,9 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer ix.Close()
+	closeIndex := sync.OnceValue(ix.Close)
+	defer closeIndex()
+	held, _ := ix.Count()
 	w := ix.NewWriter(ctx, index.WriterOptions{BatchSize: *batch})
 	// Whatever happens, the batches in flight are written before the index
 	// closes (deferred calls run last first; Close again is a no-op).
@@ -102,10 +105,19 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	read, rejected := tally.read, tally.rejected
 	switch {
 	case writeErr != nil:
-		// A full disk: the papers persisted before it are in the index,
-		// which opens as it was after them.
-		fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s (stopped early)\n", w.Persisted(), rejected, tally.cleanedNote())
-		return fmt.Errorf("%w\n%d papers were indexed before it; the index is consistent. Free some space and ingest again (papers ingested again are updated, never duplicated)", writeErr, w.Persisted())
+		// A full disk: what was persisted before it is in the index, which
+		// opens as it was then. Opened again, it says how much that is
+		// (more than the writer was told of: Bleve persists batches
+		// together, and reports none of a set when its last one fails).
+		closeIndex()
+		now, err := countIndex(cfg.Index)
+		if err != nil {
+			return fmt.Errorf("%w\nthe index does not open again: %w", writeErr, err)
+		}
+		// Of this run, at least the new papers are there.
+		indexed := max(w.Persisted(), int(now)-int(held))
+		fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s (stopped early)\n", indexed, rejected, tally.cleanedNote())
+		return fmt.Errorf("%w\nthe index is consistent and holds %d papers (%d before this ingest); free some space and ingest again (papers ingested again are updated, never duplicated)", writeErr, now, held)
 	case errors.Is(readErr, context.Canceled) && ctx.Err() != nil:
 		fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s (interrupted)\n", w.Persisted(), rejected, tally.cleanedNote())
 		return fmt.Errorf("interrupted: %d papers were indexed, the rest was not read (ingest again to finish: papers ingested again are updated, never duplicated)", w.Persisted())
@@ -126,6 +138,17 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return exitError{1}
 	}
 	return nil
+}
+
+// countIndex opens the index at dir (read, never rebuilt) and counts its
+// papers.
+func countIndex(dir string) (uint64, error) {
+	ix, err := index.Open(dir, index.Options{NoRebuild: true})
+	if err != nil {
+		return 0, err
+	}
+	defer ix.Close()
+	return ix.Count()
 }
 
 // ingestMemoryLimit is the soft memory limit of an ingest with batches of
