@@ -7,7 +7,7 @@
 //	paperbot search QUERY...        search from scripts (--json)
 //	paperbot digest --dry-run       show the next digest of a channel
 //	paperbot register-commands      register /papers with Discord
-//	paperbot eval --collection DIR  measure search quality on a test collection
+//	paperbot eval                   measure search quality on the test collections
 package main
 
 import (
@@ -57,7 +57,7 @@ func commands() []command {
 		{"search", "search [--index DIR] [--limit N] [--sort relevance|recent|trending] [--json] QUERY...\n\tsearch the index", runSearch},
 		{"digest", "digest --dry-run --channel PLATFORM:CHANNEL [--config FILE] [--index DIR] [--state FILE]\n\tshow what the channel's next digest would post, without posting", runDigest},
 		{"register-commands", "register-commands [--guild ID] [--config FILE]\n\tregister /papers and its subcommands with Discord (guild scope is instant)", runRegisterCommands},
-		{"eval", "eval --collection DIR | --docs DOCS.jsonl --queries QUERIES.jsonl --qrels QRELS.tsv [--index DIR]\n\tmeasure search quality (nDCG@10, MAP@100, Recall@100) on a test collection (a directory with docs.jsonl, queries.jsonl and qrels.tsv)", runEval},
+		{"eval", "eval [--datasets DIR | --collection DIR] [--cache DIR] [--per-query FILE] | --queries Q.jsonl --qrels R.tsv (--docs D.jsonl | --index DIR)\n\tmeasure search quality (nDCG@10, MAP@100, MRR, queries with no results) on every test collection under ../shared/datasets, or one", runEval},
 	}
 }
 
