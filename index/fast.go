@@ -388,7 +388,7 @@ func (ix *Index) clauseStats(snap *scorch.IndexSnapshot, segs []*scorch.SegmentS
 	for i, c := range clauses {
 		avg, seen := avgs[c.field]
 		if !seen {
-			card, err := snap.FieldCardinality(c.field)
+			card, err := ix.fieldCardinality(snap, c.field, docTotal)
 			if err != nil {
 				return nil, err
 			}

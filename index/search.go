@@ -250,6 +250,10 @@ func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, lim
 		}
 	}
 	bq := ix.buildQuery(pq, order, exclude)
+	ctx, err := ix.statsContext(ctx)
+	if err != nil {
+		return paper.Results{}, searchErr(err)
+	}
 	req := bleve.NewSearchRequestOptions(bq, limit, offset, false)
 	req.Fields = []string{fSource}
 	switch order {
@@ -530,6 +534,10 @@ func (ix *Index) Similar(ctx context.Context, id string, limit int) (paper.Resul
 		}
 	}
 	bq := query.NewBooleanQuery([]query.Query{textClause(terms)}, ix.rank.titleClause(terms), []query.Query{query.NewDocIDQuery([]string{p.ID})})
+	ctx, err = ix.statsContext(ctx)
+	if err != nil {
+		return paper.Results{}, searchErr(err)
+	}
 	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
 	req.Fields = []string{fSource}
 	sr, err := ix.bi.SearchInContext(ctx, req)
