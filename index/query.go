@@ -114,10 +114,14 @@ func parseQuery(s string) *parsedQuery {
 		}
 		if rs[i] == '"' {
 			phrase, next, closed := readQuoted(rs, i)
-			i = next
 			if !closed {
-				q.note("A quote was not closed; read it as closing at the end.")
+				// A stray quote (an inch mark, a quote pasted half) is
+				// not a phrase: what follows it is read as words.
+				q.note("A quote was not closed; the words after it were searched as words, not as a phrase.")
+				i++
+				continue
 			}
+			i = next
 			phrase = strings.TrimSpace(phrase)
 			if phrase == "" {
 				continue
