@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,7 +62,11 @@ func TestAblation(t *testing.T) {
 	}
 	ctx := context.Background()
 	var lines []string
+	only := os.Getenv("PAPERBOT_ABLATION_ONLY") // a comma-separated list of collections
 	for _, c := range colls {
+		if only != "" && !slices.Contains(strings.Split(only, ","), c.Name) {
+			continue
+		}
 		ix, err := evaluate.OpenIndex(ctx, cache, c, os.Stderr)
 		if err != nil {
 			t.Fatal(err)

@@ -71,6 +71,14 @@ func SetRank(ix *Index, name string, v float64) {
 		p.fbTerms = int(v)
 	case "origWeight":
 		p.origWeight = v
+	case "exact":
+		p.exactBonus = v
+	case "prefix":
+		p.prefixBonus = v
+	case "pairs":
+		p.pairBonus = v
+	case "fbMinTerms":
+		p.fbMinTerms = int(v)
 	default:
 		panic("no ranking parameter " + name)
 	}

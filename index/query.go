@@ -56,6 +56,8 @@ type parsedQuery struct {
 	// unknownFixed is set on a corrected query that replaced words the index
 	// has never seen.
 	unknownFixed bool
+	// anyWords relaxes a sorted listing's words: any of them may match.
+	anyWords bool
 }
 
 // empty reports whether nothing usable was read: no words, phrases,

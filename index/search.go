@@ -34,9 +34,12 @@ type rankParams struct {
 	// fbTemperature sharpens how much each feedback paper counts, relative
 	// to the best one's score: weight = exp((score-best)/(t*best)).
 	fbTemperature float64
+	// Title bonuses (rerank.go), as shares of the best first-pass score.
+	exactBonus, prefixBonus, pairBonus float64
 }
 
-var defaultRank = rankParams{titleBoost: 0.5, fbDocs: 10, fbTerms: 20, fbMinTerms: 3, origWeight: 0.5, fbTemperature: 0.2}
+var defaultRank = rankParams{titleBoost: 0.5, fbDocs: 10, fbTerms: 20, fbMinTerms: 3, origWeight: 0.5, fbTemperature: 0.2,
+	exactBonus: 0.5, prefixBonus: 0.3, pairBonus: 0.3}
 
 const maxLimit = 100
 
@@ -112,35 +115,55 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 		}
 	}
 
-	// Typo tolerance: words the index has never seen are replaced by the
-	// closest title words. A short query is mostly its key words, so it is
-	// corrected outright; a longer one only when it finds too little, else
-	// the correction is just offered.
-	corrected, fixable := ix.correct(ctx, pq)
-	if fixable && len(pq.Words) <= shortQueryWords {
-		res, err := ix.ranked(ctx, corrected, order, limit, offset, q.Exclude)
-		if err != nil {
-			return paper.Results{}, err
-		}
-		if len(res.Hits) > 0 {
-			res.DidYouMean, res.Fuzzy = corrected.display(), true
-			return ix.finish(res, pq, order, start), nil
-		}
-	}
-	res, err := ix.ranked(ctx, pq, order, limit, offset, q.Exclude)
+	// Typo tolerance (typo.go): misspelt words are searched corrected.
+	corr := ix.correct(ctx, pq)
+	run := corr.q
+	res, err := ix.ranked(ctx, run, order, limit, offset, q.Exclude)
 	if err != nil {
 		return paper.Results{}, err
 	}
-	if fixable {
-		if res.Total < uint64(limit) {
-			if cres, err := ix.ranked(ctx, corrected, order, limit, offset, q.Exclude); err == nil && cres.Total > res.Total {
-				cres.DidYouMean, cres.Fuzzy = corrected.display(), true
-				return ix.finish(cres, pq, order, start), nil
+	// No empty answer while words match: a phrase, or all the words a
+	// sorted listing requires, that match nothing are relaxed (a phrase to
+	// its words, all words to any), and the answer says so.
+	if len(res.Hits) == 0 && offset == 0 {
+		if rq, what := relax(run, order); rq != nil {
+			rres, err := ix.ranked(ctx, rq, order, limit, offset, q.Exclude)
+			if err != nil {
+				return paper.Results{}, err
+			}
+			if len(rres.Hits) > 0 {
+				rq.note("No exact match for %s; closest papers:", what)
+				res, run = rres, rq
 			}
 		}
-		res.DidYouMean = corrected.display()
 	}
-	return ix.finish(res, pq, order, start), nil
+	if corr.shown != "" {
+		res.DidYouMean, res.Fuzzy = corr.shown, corr.replaced
+	}
+	return ix.finish(res, run, order, start), nil
+}
+
+// relax returns a looser form of a query that found nothing, and what was
+// given up, or nil when there is nothing to relax. Filters are never
+// relaxed: they say what the user wants to see.
+func relax(pq *parsedQuery, order paper.Sort) (*parsedQuery, string) {
+	rq := *pq
+	rq.Notes = append([]string(nil), pq.Notes...)
+	switch {
+	case len(pq.Phrases) > 0:
+		rq.Words = append([]string(nil), pq.Words...)
+		quoted := make([]string, len(pq.Phrases))
+		for i, ph := range pq.Phrases {
+			rq.Words = append(rq.Words, strings.Fields(ph)...)
+			quoted[i] = `"` + ph + `"`
+		}
+		rq.Phrases = nil
+		return &rq, strings.Join(quoted, " ")
+	case order != paper.ByRelevance && len(pq.Words) > 1 && !pq.anyWords:
+		rq.anyWords = true
+		return &rq, "all of " + `"` + strings.Join(pq.Words, " ") + `"`
+	}
+	return nil, ""
 }
 
 // onlyNoise reports whether a query is nothing but words that analyse to
@@ -151,10 +174,6 @@ func (ix *Index) onlyNoise(pq *parsedQuery) bool {
 		!pq.SortSet && len(ix.queryTerms(strings.Join(pq.Words, " "))) == 0
 }
 
-// shortQueryWords is the most words a query may have to be corrected
-// outright when it has misspelt words.
-const shortQueryWords = 3
-
 func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, start time.Time) paper.Results {
 	ix.highlight(&res, pq)
 	res.Notes = append(res.Notes, pq.Notes...)
@@ -163,30 +182,46 @@ func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, st
 	return res
 }
 
-// ranked runs a query and, when it ranks by relevance and describes a topic
-// in several words, runs it again expanded with pseudo-relevance feedback.
+// ranked runs a query and, when it ranks by relevance, reorders its best
+// papers by their titles (rerank.go) and, when it describes a topic in
+// several words, runs it again expanded with pseudo-relevance feedback.
 func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
 	terms := ix.queryTerms(strings.Join(pq.Words, " "))
-	if order != paper.ByRelevance || ix.rank.fbDocs == 0 || len(terms) < ix.rank.fbMinTerms {
+	words := append([]string(nil), pq.Words...)
+	for _, ph := range pq.Phrases {
+		words = append(words, strings.Fields(ph)...)
+	}
+	rerank := order == paper.ByRelevance && len(words) > 0
+	feedback := order == paper.ByRelevance && ix.rank.fbDocs > 0 && len(terms) >= ix.rank.fbMinTerms
+	if !rerank && !feedback {
 		return ix.run(ctx, pq, order, limit, offset, exclude)
 	}
-	first, err := ix.run(ctx, pq, order, max(ix.rank.fbDocs, limit+offset), 0, exclude)
+	depth := limit + offset
+	if rerank {
+		depth = max(depth, rerankDepth)
+	}
+	first, err := ix.run(ctx, pq, order, max(ix.rank.fbDocs, depth), 0, exclude)
 	if err != nil {
 		return paper.Results{}, err
 	}
+	tq := ix.newTitleQuery(words)
+	ix.rerank(tq, first.Hits)
 	// A pasted title asks for one known paper, not a topic: when the best
 	// match's title holds every query term, the first pass is the answer.
 	var exp []termInfo
-	if len(first.Hits) == 0 || !ix.titleHolds(first.Hits[0].Paper.Title, terms) {
+	if feedback && (len(first.Hits) == 0 || !ix.titleHolds(first.Hits[0].Paper.Title, terms)) {
 		exp = ix.expand(ctx, terms, first.Hits)
 	}
-	if exp == nil {
-		first.Hits = first.Hits[min(offset, len(first.Hits)):min(offset+limit, len(first.Hits))]
-		return first, nil
+	if exp != nil {
+		epq := *pq
+		epq.weighted = exp
+		if first, err = ix.run(ctx, &epq, order, depth, 0, exclude); err != nil {
+			return paper.Results{}, err
+		}
+		ix.rerank(tq, first.Hits)
 	}
-	epq := *pq
-	epq.weighted = exp
-	return ix.run(ctx, &epq, order, limit, offset, exclude)
+	first.Hits = first.Hits[min(offset, len(first.Hits)):min(offset+limit, len(first.Hits))]
+	return first, nil
 }
 
 // titleHolds reports whether a title contains every one of the terms.
@@ -324,6 +359,8 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string)
 		// Any of the words may match; more and rarer ones rank higher.
 		must = append(must, textClause(terms))
 		should = append(should, ix.rank.titleClause(terms)...)
+	case pq.anyWords:
+		must = append(must, textClause(terms))
 	default:
 		// Sorted by date or trending, nothing ranks the papers that match
 		// only some of the words below those that match all: every word
@@ -347,6 +384,11 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string)
 	}
 	for _, a := range pq.Authors {
 		if c := ix.authorClause(a); c != nil {
+			if len(terms) > 0 || len(pq.Phrases) > 0 {
+				// Filters filter: with words to rank by, an author
+				// narrows the papers and the words rank them.
+				c.(query.BoostableQuery).SetBoost(0)
+			}
 			must = append(must, c)
 		} else {
 			pq.note("author:%s has no letters to search for; it was ignored.", a)
