@@ -71,6 +71,8 @@ func SetRank(ix *Index, name string, v float64) {
 		p.fbTerms = int(v)
 	case "origWeight":
 		p.origWeight = v
+	case "names":
+		p.nameWeight = v
 	case "exact":
 		p.exactBonus = v
 	case "prefix":

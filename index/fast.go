@@ -120,11 +120,13 @@ func fastEligible(pq *parsedQuery, order paper.Sort) bool {
 func (rp rankParams) wordClauses(terms []termInfo) []wordClause {
 	var out []wordClause
 	for _, t := range terms {
-		out = append(out, wordClause{field: fText, term: []byte(t.term), boost: t.weight, group: 0})
+		out = append(out, wordClause{field: cmp.Or(t.field, fText), term: []byte(t.term), boost: t.weight, group: 0})
 	}
 	if rp.titleBoost != 0 {
 		for _, t := range terms {
-			out = append(out, wordClause{field: fTitle, term: []byte(t.term), boost: t.weight * rp.titleBoost, group: 1})
+			if t.field == "" {
+				out = append(out, wordClause{field: fTitle, term: []byte(t.term), boost: t.weight * rp.titleBoost, group: 1})
+			}
 		}
 	}
 	return out

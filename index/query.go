@@ -58,6 +58,8 @@ type parsedQuery struct {
 	unknownFixed bool
 	// anyWords relaxes a sorted listing's words: any of them may match.
 	anyWords bool
+	// names are the words typed as names, searched in author names too.
+	names []termInfo
 }
 
 // empty reports whether nothing usable was read: no words, phrases,

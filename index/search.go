@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -34,12 +37,14 @@ type rankParams struct {
 	// fbTemperature sharpens how much each feedback paper counts, relative
 	// to the best one's score: weight = exp((score-best)/(t*best)).
 	fbTemperature float64
+	// nameWeight is the weight of a name in author names (nameTerms).
+	nameWeight float64
 	// Title bonuses (rerank.go), as shares of the best first-pass score.
 	exactBonus, prefixBonus, pairBonus float64
 }
 
 var defaultRank = rankParams{titleBoost: 0.5, fbDocs: 10, fbTerms: 20, fbMinTerms: 3, origWeight: 0.5, fbTemperature: 0.2,
-	exactBonus: 0.5, prefixBonus: 0.3, pairBonus: 0.3}
+	nameWeight: 1, exactBonus: 0.5, prefixBonus: 0.3, pairBonus: 0.3}
 
 const maxLimit = 100
 
@@ -48,6 +53,7 @@ type termInfo struct {
 	term   string
 	pos    int     // position in the analysed query
 	weight float64 // query term frequency
+	field  string  // "" for title and abstract (fText); fAuthors for a name
 }
 
 // Search runs a query in the user query language; it implements part of
@@ -118,6 +124,7 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 	// Typo tolerance (typo.go): misspelt words are searched corrected.
 	corr := ix.correct(ctx, pq)
 	run := corr.q
+	run.names = ix.nameTerms(pq.Words)
 	res, err := ix.ranked(ctx, run, order, limit, offset, q.Exclude)
 	if err != nil {
 		return paper.Results{}, err
@@ -264,10 +271,7 @@ func searchErr(err error) error {
 // run executes a parsed query.
 func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
 	if ctx.Value(bleveOnlyKey{}) == nil && fastEligible(pq, order) {
-		terms := pq.weighted
-		if terms == nil {
-			terms = ix.queryTerms(strings.Join(pq.Words, " "))
-		}
+		terms := ix.rankTerms(pq)
 		if len(terms) > 0 {
 			if res, ok, err := ix.runWords(ctx, terms, limit, offset, exclude); ok {
 				return res, err
@@ -349,10 +353,7 @@ func decodeHit(h *search.DocumentMatch) (paper.Paper, error) {
 // analysed free-text terms too (for highlighting).
 func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string) query.Query {
 	var must, should, mustNot []query.Query
-	terms := pq.weighted
-	if terms == nil {
-		terms = ix.queryTerms(strings.Join(pq.Words, " "))
-	}
+	terms := ix.rankTerms(pq)
 	switch {
 	case len(terms) == 0:
 	case order == paper.ByRelevance:
@@ -481,12 +482,48 @@ func (ix *Index) queryTerms(s string) []termInfo {
 	return out
 }
 
-// textClause matches any of the terms in title+abstract, scored by BM25.
+// rankTerms are the terms a query ranks by: its words' (or their expansion
+// by feedback) in titles and abstracts, and the names it mentions in
+// author names.
+func (ix *Index) rankTerms(pq *parsedQuery) []termInfo {
+	terms := pq.weighted
+	if terms == nil {
+		terms = ix.queryTerms(strings.Join(pq.Words, " "))
+	}
+	if len(pq.names) == 0 || len(terms) == 0 {
+		return terms
+	}
+	return append(terms[:len(terms):len(terms)], pq.names...)
+}
+
+// nameTerms are the words of a request typed as names — capitalised, and
+// not the first word ("articles by Gerard Salton", "written by Prieve or
+// Udo Pooch") — as author-name terms, weighted by rank.nameWeight.
+func (ix *Index) nameTerms(words []string) []termInfo {
+	var out []termInfo
+	for i, w := range words {
+		r, _ := utf8.DecodeRuneInString(w)
+		if i == 0 || !unicode.IsUpper(r) || strings.ContainsAny(w, "'’") || len(ix.english.Analyze([]byte(w))) == 0 {
+			continue
+		}
+		for _, t := range ix.names.Analyze([]byte(w)) {
+			term := string(t.Term)
+			if utf8.RuneCountInString(term) < 2 || slices.ContainsFunc(out, func(o termInfo) bool { return o.term == term }) {
+				continue
+			}
+			out = append(out, termInfo{term: term, pos: -100 - len(out), weight: ix.rank.nameWeight, field: fAuthors})
+		}
+	}
+	return out
+}
+
+// textClause matches any of the terms in title+abstract (or, for names,
+// in author names), scored by BM25.
 func textClause(terms []termInfo) *query.DisjunctionQuery {
 	qs := make([]query.Query, len(terms))
 	for i, t := range terms {
 		tq := query.NewTermQuery(t.term)
-		tq.SetField(fText)
+		tq.SetField(cmp.Or(t.field, fText))
 		tq.SetBoost(t.weight)
 		qs[i] = tq
 	}
@@ -498,12 +535,15 @@ func (rp rankParams) titleClause(terms []termInfo) []query.Query {
 	if rp.titleBoost == 0 {
 		return nil
 	}
-	qs := make([]query.Query, len(terms))
-	for i, t := range terms {
+	var qs []query.Query
+	for _, t := range terms {
+		if t.field != "" {
+			continue
+		}
 		tq := query.NewTermQuery(t.term)
 		tq.SetField(fTitle)
 		tq.SetBoost(t.weight * rp.titleBoost)
-		qs[i] = tq
+		qs = append(qs, tq)
 	}
 	return []query.Query{query.NewDisjunctionQuery(qs)}
 }
