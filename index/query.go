@@ -60,6 +60,9 @@ type parsedQuery struct {
 	anyWords bool
 	// names are the words typed as names, searched in author names too.
 	names []termInfo
+	// scaled weights analysed terms (a misspelling searched beside its
+	// correction counts for its share of their frequencies).
+	scaled map[string]float64
 }
 
 // empty reports whether nothing usable was read: no words, phrases,

@@ -101,17 +101,24 @@ func (ix *Index) titleFeatures(tq *titleQuery, title string) (exact, prefix, pai
 	return exact, prefix, pairs
 }
 
-// rerank reorders the first rerankDepth hits by their titles' features.
-func (ix *Index) rerank(tq *titleQuery, hits []paper.Hit) {
+// rerank reorders the first rerankDepth hits by their titles' features. It
+// reports whether the best paper's title is the query or starts with it:
+// a lookup of one known paper, which feedback would only lead astray.
+func (ix *Index) rerank(tq *titleQuery, hits []paper.Hit) (titleMatch bool) {
 	rp := ix.rank
-	if len(hits) < 2 || rp.exactBonus+rp.prefixBonus+rp.pairBonus == 0 || len(tq.plain) == 0 {
-		return
+	if len(hits) == 0 || rp.exactBonus+rp.prefixBonus+rp.pairBonus == 0 || len(tq.plain) == 0 {
+		return false
 	}
 	n := min(len(hits), rerankDepth)
 	best := hits[0].Score
+	matched := make(map[string]bool, n)
 	for i := range hits[:n] {
 		e, p, pr := ix.titleFeatures(tq, hits[i].Paper.Title)
 		hits[i].Score += best * (rp.exactBonus*e + rp.prefixBonus*p + rp.pairBonus*pr)
+		if (e > 0 && rp.exactBonus > 0) || (p > 0 && rp.prefixBonus > 0) {
+			matched[hits[i].Paper.ID] = true
+		}
 	}
 	slices.SortStableFunc(hits[:n], func(a, b paper.Hit) int { return cmp.Compare(b.Score, a.Score) })
+	return matched[hits[0].Paper.ID]
 }

@@ -25,10 +25,11 @@ type correction struct {
 // no title, abstract or author name holds it, or when a close spelling is
 // far more common (rareRatio times) in titles and abstracts — a misspelling
 // that some paper made too ("grpah"). Then, being unsure, both the word and
-// its correction are searched. Every misspelt word of a query is
+// its correction are searched, each weighted by its share of their
+// frequencies. Every misspelt word of a query is
 // corrected, in phrases too; names and acronyms typed with capitals inside
 // (GraphRNN, TCOLL) are left as typed.
-const rareRatio = 50
+const rareRatio = 20
 
 // correct returns the query with its misspelt words corrected.
 func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
@@ -42,6 +43,7 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 	}
 	defer r.Close()
 	changed := false
+	scaled := map[string]float64{}
 	fix := func(w string) (replace string, extra string) {
 		lw := strings.ToLower(strings.Trim(w, ".,;:!?()[]{}'\""))
 		if utf8.RuneCountInString(lw) < 4 || strings.IndexFunc(lw, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 || capsInside(w) {
@@ -58,6 +60,13 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		case df == 0:
 			return s, ""
 		case sdf >= rareRatio*df:
+			share := float64(df) / float64(df+sdf)
+			for _, t := range ix.english.Analyze([]byte(lw)) {
+				scaled[string(t.Term)] = share
+			}
+			for _, t := range ix.english.Analyze([]byte(s)) {
+				scaled[string(t.Term)] = 1 - share
+			}
 			return "", s
 		}
 		return "", ""
@@ -98,6 +107,9 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		return out
 	}
 	c.unknownFixed = out.replaced
+	if len(scaled) > 0 {
+		c.scaled = scaled
+	}
 	out.q, out.shown = &c, strings.Join(shown, " ")
 	return out
 }
