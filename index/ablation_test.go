@@ -37,14 +37,7 @@ func TestAblation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := os.Getenv("PAPERBOT_EVAL_CACHE")
-	if cache == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(base, "paperbot", "eval")
-	}
+	cache := evalCache(t)
 	type config struct {
 		label string
 		set   [][2]string

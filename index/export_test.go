@@ -73,6 +73,10 @@ func SetRank(ix *Index, name string, v float64) {
 		p.origWeight = v
 	case "names":
 		p.nameWeight = v
+	case "acronyms":
+		p.acronyms = v != 0
+	case "depth":
+		p.rerankDepth = int(v)
 	case "exact":
 		p.exactBonus = v
 	case "prefix":

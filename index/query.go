@@ -58,6 +58,9 @@ type parsedQuery struct {
 	unknownFixed bool
 	// anyWords relaxes a sorted listing's words: any of them may match.
 	anyWords bool
+	// expansion holds the expansions of acronyms (acronym.go): searched,
+	// but not part of what the title is compared with.
+	expansion []string
 	// names are the words typed as names, searched in author names too.
 	names []termInfo
 	// scaled weights analysed terms (a misspelling searched beside its

@@ -50,6 +50,12 @@ func relevanceIndex(t *testing.T) *index.Index {
 	for i, f := range fill {
 		papers = append(papers, paper.Paper{ID: fmt.Sprintf("fill-%d", i), Title: f, Abstract: f + ". " + strings.Repeat("Further results on networks, graphs, structure and images. ", 1+i%3)})
 	}
+	papers = append(papers,
+		paper.Paper{ID: "oqec", Title: "Unified and generalized approach to quantum error correction", Abstract: "A framework for operator quantum error correction that unifies subsystem codes."},
+		paper.Paper{ID: "oqec-use", Title: "Codes in practice", Abstract: "We use operator quantum error correction (OQEC); OQEC codes, OQEC bounds and OQEC decoders."},
+		paper.Paper{ID: "maml-use", Title: "Few-shot learning revisited", Abstract: "Model-Agnostic Meta-Learning (MAML) is compared: MAML, first-order MAML and MAML++."},
+		paper.Paper{ID: "maml-use2", Title: "Meta-learning benchmarks", Abstract: "Baselines include model-agnostic meta-learning (MAML) and MAML variants."},
+	)
 	for i := range 30 {
 		papers = append(papers, paper.Paper{ID: fmt.Sprintf("graph-%d", i), Title: fmt.Sprintf("Graph problem %d", i), Abstract: "Networks and graphs: attention to detail."})
 	}
@@ -87,6 +93,8 @@ func TestIssue12Failures(t *testing.T) {
 		{"a name opening a title", "GraphRNN", "graphrnn", "", "-"},
 		{"a name with symbols opening a title", "XNOR-Net++", "xnor", "", "-"},
 		{"a name with inner capitals", "srsLTE", "srslte", "", "-"},
+		{"an acronym finds the paper that defines it", "MAML", "maml", "MAML was also searched as model-agnostic meta-learning.", "-"},
+		{"an acronym of a physics method", "OQEC", "oqec", "also searched as operator quantum error correction", "-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 // Title-aware ranking. A pasted or half-typed title asks for one paper: its
 // words are in many papers, but in that order only at the start of its
 // title. Like Lucene's edismax pf/pf2 (phrase boosts on the title field),
-// the best papers of the word search (rerankDepth of them) get a bonus for
+// the best papers of the word search (rank.rerankDepth of them) get a bonus for
 //
 //   - the title being the query (exact),
 //   - the title starting with the query (prefix; the last word may be half
@@ -22,9 +22,6 @@ import (
 // The bonus is a share of the best first-pass score, so it means the same
 // for any query, and it is computed from the titles alone (word order
 // needs no index). It only reorders: the papers are those the words found.
-
-// rerankDepth is how many of the best papers are reordered.
-const rerankDepth = 50
 
 // titleQuery is a query's words as rerank compares them with titles.
 type titleQuery struct {
@@ -40,11 +37,16 @@ type termPair struct {
 	weight float64
 }
 
-func (ix *Index) newTitleQuery(words []string) *titleQuery {
+// newTitleQuery prepares the query's words; the expansions of its acronyms
+// (extra) count in pairs only.
+func (ix *Index) newTitleQuery(words, extra []string) *titleQuery {
 	text := strings.Join(words, " ")
 	tq := &titleQuery{}
 	for _, t := range ix.plain.Analyze([]byte(text)) {
 		tq.plain = append(tq.plain, string(t.Term))
+	}
+	if len(extra) > 0 {
+		text += " " + strings.Join(extra, " ")
 	}
 	for _, t := range ix.english.Analyze([]byte(text)) {
 		tq.stems = append(tq.stems, termInfo{term: string(t.Term), pos: t.Position, weight: 1})
@@ -101,7 +103,7 @@ func (ix *Index) titleFeatures(tq *titleQuery, title string) (exact, prefix, pai
 	return exact, prefix, pairs
 }
 
-// rerank reorders the first rerankDepth hits by their titles' features. It
+// rerank reorders the first rank.rerankDepth hits by their titles' features. It
 // reports whether the best paper's title is the query or starts with it:
 // a lookup of one known paper, which feedback would only lead astray.
 func (ix *Index) rerank(tq *titleQuery, hits []paper.Hit) (titleMatch bool) {
@@ -109,7 +111,7 @@ func (ix *Index) rerank(tq *titleQuery, hits []paper.Hit) (titleMatch bool) {
 	if len(hits) == 0 || rp.exactBonus+rp.prefixBonus+rp.pairBonus == 0 || len(tq.plain) == 0 {
 		return false
 	}
-	n := min(len(hits), rerankDepth)
+	n := min(len(hits), rp.rerankDepth)
 	best := hits[0].Score
 	matched := make(map[string]bool, n)
 	for i := range hits[:n] {

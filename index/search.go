@@ -43,12 +43,16 @@ type rankParams struct {
 	fbTemperature float64
 	// nameWeight is the weight of a name in author names (nameTerms).
 	nameWeight float64
-	// Title bonuses (rerank.go), as shares of the best first-pass score.
+	// Title bonuses (rerank.go), as shares of the best first-pass score,
+	// given to the rerankDepth best papers.
 	exactBonus, prefixBonus, pairBonus float64
+	rerankDepth                        int
+	// acronyms searches acronyms with their expansions (acronym.go).
+	acronyms bool
 }
 
 var defaultRank = rankParams{titleBoost: 0.5, fbDocs: 10, fbTerms: 30, fbMinTerms: 3, origWeight: 0.5, fbTemperature: 0.2,
-	nameWeight: 1, exactBonus: 0.5, prefixBonus: 1, pairBonus: 0.3}
+	nameWeight: 1, exactBonus: 0.5, prefixBonus: 1, pairBonus: 0.3, rerankDepth: 50, acronyms: true}
 
 const maxLimit = 100
 
@@ -128,6 +132,15 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 	// Typo tolerance (typo.go): misspelt words are searched corrected.
 	corr := ix.correct(ctx, pq)
 	run := corr.q
+	// Acronyms are searched with their expansions (acronym.go).
+	if ix.rank.acronyms {
+		if extra, notes := ix.expandAcronyms(ctx, run.Words); len(extra) > 0 {
+			c := *run
+			c.expansion = extra
+			c.Notes = append(append([]string(nil), run.Notes...), notes...)
+			run = &c
+		}
+	}
 	run.names = ix.nameTerms(pq.Words)
 	res, err := ix.ranked(ctx, run, order, limit, offset, q.Exclude)
 	if err != nil {
@@ -209,13 +222,13 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, order paper.Sort, 
 	}
 	depth := limit + offset
 	if rerank {
-		depth = max(depth, rerankDepth)
+		depth = max(depth, ix.rank.rerankDepth)
 	}
 	first, err := ix.run(ctx, pq, order, max(ix.rank.fbDocs, depth), 0, exclude)
 	if err != nil {
 		return paper.Results{}, err
 	}
-	tq := ix.newTitleQuery(words)
+	tq := ix.newTitleQuery(words, pq.expansion)
 	titleMatch := ix.rerank(tq, first.Hits)
 	// A pasted or half-typed title asks for one known paper, not a topic:
 	// when the best match's title is the query, starts with it or holds
@@ -504,7 +517,7 @@ func (ix *Index) rankTerms(pq *parsedQuery) []termInfo {
 // wordTerms are the analysed free words of a query, a misspelling searched
 // beside its correction weighted by its share of their frequencies.
 func (ix *Index) wordTerms(pq *parsedQuery) []termInfo {
-	terms := ix.queryTerms(strings.Join(pq.Words, " "))
+	terms := ix.queryTerms(strings.Join(append(pq.Words[:len(pq.Words):len(pq.Words)], pq.expansion...), " "))
 	for i, t := range terms {
 		if f, ok := pq.scaled[t.term]; ok {
 			terms[i].weight *= f

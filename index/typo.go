@@ -31,6 +31,11 @@ type correction struct {
 // (GraphRNN, TCOLL) are left as typed.
 const rareRatio = 20
 
+// rareDF is the most papers a word may be in and still be taken for a
+// misspelling (looking for close spellings of every word would cost a
+// fuzzy search of the title dictionary per word).
+const rareDF = 5
+
 // correct returns the query with its misspelt words corrected.
 func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 	out := correction{q: pq}
@@ -50,8 +55,8 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 			return "", "" // short words, numbers, symbols and names are not spelling mistakes we can fix
 		}
 		df, known := ix.frequency(ctx, r, lw)
-		if known && df == 0 {
-			return "", "" // a stop word
+		if known && (df == 0 || df > rareDF) {
+			return "", "" // a stop word, or a word too common to be a mistake
 		}
 		s, sdf, ok := ix.suggest(ctx, r, lw)
 		switch {
@@ -123,15 +128,6 @@ func capsInside(w string) bool {
 		}
 	}
 	return false
-}
-
-// display renders a corrected query's words for "Did you mean".
-func (q *parsedQuery) display() string {
-	parts := append([]string(nil), q.Words...)
-	for _, p := range q.Phrases {
-		parts = append(parts, `"`+p+`"`)
-	}
-	return strings.Join(parts, " ")
 }
 
 // frequency is how many papers hold a word in their titles and abstracts
@@ -228,13 +224,6 @@ func (ix *Index) suggest(ctx context.Context, r bindex.IndexReader, w string) (s
 		}
 	}
 	return s, df, s != ""
-}
-
-func firstOr(ss []string) (string, bool) {
-	if len(ss) == 0 {
-		return "", false
-	}
-	return ss[0], true
 }
 
 // osaDistance is the optimal-string-alignment edit distance: insertions,

@@ -182,22 +182,18 @@ func Run(ctx context.Context, s Searcher, c *Collection) (Report, error) {
 // index's mapping version changed since it was built. Collections with
 // the same documents share one. Progress and skipped records go to log.
 func OpenIndex(ctx context.Context, cache string, c *Collection, log io.Writer) (*index.Index, error) {
-	key, err := fileKey(c.Docs)
+	base, dir, err := cacheDir(cache, c)
 	if err != nil {
 		return nil, err
 	}
-	// Named after the file and its directory (cranfield-docs,
-	// arxiv-arxiv-250k.jsonl): collections with the same documents share it.
-	base := filepath.Base(filepath.Dir(c.Docs)) + "-" + strings.TrimSuffix(filepath.Base(c.Docs), filepath.Ext(c.Docs))
-	name := fmt.Sprintf("%s-%s-v%d", base, key, index.MappingVersion)
-	dir := filepath.Join(cache, name)
 	done := filepath.Join(dir, "built")
-	if exists(done) {
-		ix, err := index.Open(filepath.Join(dir, "index"), index.Options{NoRebuild: true})
-		if err == nil {
+	ix, err := CachedIndex(cache, c)
+	if ix != nil || err != nil {
+		if err != nil {
+			fmt.Fprintf(log, "eval: the cached index %s cannot be used (%v); building it again\n", dir, err)
+		} else {
 			return ix, nil
 		}
-		fmt.Fprintf(log, "eval: the cached index %s cannot be used (%v); building it again\n", dir, err)
 	}
 	// Indexes of other versions of these documents, or of other mapping
 	// versions, are stale.
@@ -211,7 +207,7 @@ func OpenIndex(ctx context.Context, cache string, c *Collection, log io.Writer) 
 	}
 	fmt.Fprintf(log, "eval: indexing %s into %s (kept for later runs)\n", c.Docs, dir)
 	start := time.Now()
-	ix, err := BuildIndex(ctx, filepath.Join(dir, "index"), c.Docs, log)
+	ix, err = BuildIndex(ctx, filepath.Join(dir, "index"), c.Docs, log)
 	if err != nil {
 		return nil, err
 	}
@@ -222,6 +218,29 @@ func OpenIndex(ctx context.Context, cache string, c *Collection, log io.Writer) 
 		return nil, fmt.Errorf("eval cache: %w", err)
 	}
 	return ix, nil
+}
+
+// CachedIndex opens the collection's index in cache when one was built
+// for these documents and this mapping version; nil when there is none.
+func CachedIndex(cache string, c *Collection) (*index.Index, error) {
+	_, dir, err := cacheDir(cache, c)
+	if err != nil || !exists(filepath.Join(dir, "built")) {
+		return nil, err
+	}
+	return index.Open(filepath.Join(dir, "index"), index.Options{NoRebuild: true})
+}
+
+// cacheDir names a collection's index in the cache: after its documents'
+// file and directory (cranfield-docs, arxiv-arxiv-250k.jsonl), a digest of
+// their contents and the mapping version. Collections with the same
+// documents share it.
+func cacheDir(cache string, c *Collection) (base, dir string, err error) {
+	key, err := fileKey(c.Docs)
+	if err != nil {
+		return "", "", err
+	}
+	base = filepath.Base(filepath.Dir(c.Docs)) + "-" + strings.TrimSuffix(filepath.Base(c.Docs), filepath.Ext(c.Docs))
+	return base, filepath.Join(cache, fmt.Sprintf("%s-%s-v%d", base, key, index.MappingVersion)), nil
 }
 
 // BuildIndex indexes a file of documents into a new index in dir. Records
