@@ -28,6 +28,17 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("eval takes flags only, not %q", fs.Arg(0))}
 	}
+	cacheDir := *cache
+	if cacheDir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return fmt.Errorf("no cache directory (%v): name one with --cache", err)
+		}
+		cacheDir = filepath.Join(base, "paperbot", "eval")
+	}
+	if err := evaluate.CheckCache(cacheDir); err != nil {
+		return usageError{err.Error()}
+	}
 	var colls []*evaluate.Collection
 	switch {
 	case *indexDir != "":
@@ -63,17 +74,6 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		if colls, err = evaluate.Discover(root, sharedDocsPath(*sharedDocs, root)); err != nil {
 			return err
 		}
-	}
-	cacheDir := *cache
-	if cacheDir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return fmt.Errorf("no cache directory (%v): name one with --cache", err)
-		}
-		cacheDir = filepath.Join(base, "paperbot", "eval")
-	}
-	if err := evaluate.CheckCache(cacheDir); err != nil {
-		return usageError{err.Error()}
 	}
 	var out *json.Encoder
 	if *perQuery != "" {
