@@ -65,23 +65,41 @@ func (ix *Index) acronymExpansion(ctx context.Context, acr string) string {
 	if !ok || err != nil {
 		return ""
 	}
+	// Each paper votes once for each expansion it gives: one paper that
+	// repeats its own acronym does not outvote the papers that cite one.
+	// Ties go to the expansion whose words more of these papers use.
 	counts := map[string]int{}
 	for _, h := range res.Hits {
+		seen := map[string]bool{}
 		for _, text := range []string{h.Paper.Title, h.Paper.Abstract} {
 			for _, e := range expansionsIn(text, acr) {
-				counts[e]++
+				if !seen[e] {
+					seen[e] = true
+					counts[e]++
+				}
 			}
 		}
 	}
-	best, bestN := "", 0
 	keys := make([]string, 0, len(counts))
 	for k := range counts {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	uses := func(e string) int {
+		n := 0
+		for _, h := range res.Hits {
+			text := strings.ReplaceAll(strings.ToLower(h.Paper.Title+" "+h.Paper.Abstract), "-", " ")
+			if strings.Contains(text, strings.ReplaceAll(e, "-", " ")) {
+				n++
+			}
+		}
+		return n
+	}
+	best, bestN, bestUses := "", 0, 0
 	for _, k := range keys {
-		if counts[k] > bestN {
-			best, bestN = k, counts[k]
+		switch u := uses(k); {
+		case counts[k] > bestN, counts[k] == bestN && u > bestUses:
+			best, bestN, bestUses = k, counts[k], u
 		}
 	}
 	return best
@@ -124,8 +142,16 @@ func expansionsIn(text, acr string) []string {
 var smallWords = map[string]bool{"of": true, "for": true, "the": true, "and": true, "in": true, "on": true, "to": true, "a": true, "with": true}
 
 // matchInitials takes words from the end of before while their initials
-// spell letters backwards, and returns them when all letters are spelt.
+// spell letters backwards, and returns them when all letters are spelt. One
+// last word may stand outside ("meta learning algorithm (MAML)").
 func matchInitials(before []string, letters []rune) string {
+	if e := spell(before, letters); e != "" || len(before) < 2 {
+		return e
+	}
+	return spell(before[:len(before)-1], letters)
+}
+
+func spell(before []string, letters []rune) string {
 	li := len(letters) - 1
 	start := len(before)
 	for wi := len(before) - 1; wi >= 0 && li >= 0 && len(before)-wi <= len(letters)+3; wi-- {

@@ -58,6 +58,10 @@ type parsedQuery struct {
 	unknownFixed bool
 	// anyWords relaxes a sorted listing's words: any of them may match.
 	anyWords bool
+	// titleWords, when set, are the words titles are compared with (a
+	// corrected query's corrections, without the misspellings searched
+	// beside them).
+	titleWords []string
 	// expansion holds the expansions of acronyms (acronym.go): searched,
 	// but not part of what the title is compared with.
 	expansion []string

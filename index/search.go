@@ -212,6 +212,9 @@ func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, st
 func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
 	terms := ix.wordTerms(pq)
 	words := append([]string(nil), pq.Words...)
+	if pq.titleWords != nil {
+		words = append([]string(nil), pq.titleWords...)
+	}
 	for _, ph := range pq.Phrases {
 		words = append(words, strings.Fields(ph)...)
 	}

@@ -36,6 +36,7 @@ func TestAcronymExpansions(t *testing.T) {
 		{"a theory of error (MAML) unrelated", "MAML", ""},
 		{"no parenthesis MAML here", "MAML", ""},
 		{"Generative adversarial networks (GANs) are...", "GAN", "generative adversarial networks"},
+		{"the recently proposed model-agnostic meta learning algorithm (MAML) adapts", "MAML", "model-agnostic meta learning"},
 	} {
 		got := expansionsIn(tt.text, tt.acr)
 		if tt.want == "" {

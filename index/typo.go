@@ -64,7 +64,9 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 			return "", ""
 		case df == 0:
 			return s, ""
-		case sdf >= rareRatio*df:
+		case sdf >= rareRatio*df && utf8.RuneCountInString(lw) >= 5:
+			// (A word of four letters has too many real neighbours for
+			// rarity alone to call it a mistake: maml is not mail.)
 			share := float64(df) / float64(df+sdf)
 			for _, t := range ix.english.Analyze([]byte(lw)) {
 				scaled[string(t.Term)] = share
@@ -79,6 +81,7 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 	c := *pq
 	c.Words = nil
 	shown := make([]string, 0, len(pq.Words))
+	extras := 0
 	for _, w := range pq.Words {
 		rep, extra := fix(w)
 		switch {
@@ -90,6 +93,7 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 			c.Words = append(c.Words, w, extra)
 			shown = append(shown, extra)
 			changed = true
+			extras++
 		default:
 			c.Words = append(c.Words, w)
 			shown = append(shown, w)
@@ -112,6 +116,8 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		return out
 	}
 	c.unknownFixed = out.replaced
+	// Titles are compared with the corrected words alone.
+	c.titleWords = shown[:len(c.Words)-extras]
 	if len(scaled) > 0 {
 		c.scaled = scaled
 	}
