@@ -85,6 +85,8 @@ type Index struct {
 	bounds bounds
 	// columns holds segments' sort values for listings (sorted.go).
 	columns columnCache
+	// lengths holds segments' summed field lengths (lengths.go).
+	lengths lengthCache
 	// advise marks segment mappings for random access (advise.go).
 	advise advisor
 	// fastRuns counts queries answered by topWords.
@@ -491,6 +493,7 @@ func (ix *Index) document(p *paper.Paper) (*document.Document, error) {
 		}
 	}
 	doc.AddField(document.NewNumericFieldWithIndexingOptions(fTrending, nil, p.Trending, optSort))
+	addLengths(doc)
 	doc.AddField(document.NewTextFieldWithIndexingOptions(fSource, nil, src, optStored))
 	return doc, nil
 }

@@ -256,7 +256,7 @@ func TestHelpAndFlagErrors(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(help, "  eval --collection DIR") {
+	if !strings.Contains(help, "  eval [--datasets DIR | --collection DIR]") {
 		t.Errorf("help does not show eval --collection DIR:\n%s", help)
 	}
 }
