@@ -104,9 +104,9 @@ func ingest(b *testing.B, dir string, papers []paper.Paper, batch int) *index.In
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := ix.NewWriter(ctx, index.WriterOptions{BatchSize: batch})
+	w := ix.NewWriter(index.WriterOptions{BatchSize: batch})
 	for _, p := range papers {
-		if err := w.Add(p); err != nil {
+		if err := w.Add(ctx, p); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -307,7 +307,7 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 		opts.OnRebuild(0, total)
 		progress = func(done int) { opts.OnRebuild(done, total) }
 	}
-	w := fresh.NewWriter(context.Background(), WriterOptions{FreshIndex: true, OnFlush: progress})
+	w := fresh.NewWriter(WriterOptions{FreshIndex: true, OnFlush: progress})
 	copied, bad := 0, 0
 	err = eachStored(old, func(raw string) error {
 		var p paper.Paper
@@ -316,7 +316,8 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 			return nil
 		}
 		copied++
-		return w.Add(p)
+		// Open takes no context: a rebuild runs to its end.
+		return w.Add(context.Background(), p)
 	})
 	if err == nil {
 		err = w.Close()

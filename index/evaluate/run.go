@@ -270,10 +270,10 @@ func BuildIndex(ctx context.Context, dir, docs string, log io.Writer) (*index.In
 		}
 		r, name = xr, strings.TrimSuffix(name, ".xz")
 	}
-	w := ix.NewWriter(ctx, index.WriterOptions{})
+	w := ix.NewWriter(index.WriterOptions{})
 	rejected := 0
 	err = sources.Parse(ctx, r, name, sources.JSONL, sources.Handler{
-		Paper: w.Add,
+		Paper: func(p paper.Paper) error { return w.Add(ctx, p) },
 		Reject: func(re *sources.RecordError) {
 			if rejected++; rejected <= 10 {
 				fmt.Fprintln(log, "eval: skipped", re.Error())
