@@ -100,7 +100,7 @@ func benchPapers(b *testing.B) []paper.Paper {
 func ingest(b *testing.B, dir string, papers []paper.Paper, batch int) *index.Index {
 	b.Helper()
 	ctx := context.Background()
-	ix, err := index.Open(dir, index.Options{Bulk: true})
+	ix, err := open(dir, index.Options{Bulk: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -113,7 +113,7 @@ func TestDamagedSegments(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.damage(filepath.Join(dir, "store", seg))
-		ix, err := index.Open(dir, index.Options{})
+		ix, err := open(dir, index.Options{})
 		if c.atOpen != "" {
 			if err == nil {
 				ix.Close()

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -55,6 +54,10 @@ type Options struct {
 	// index written by another mapping version): papers copied so far, of
 	// total.
 	OnRebuild func(done, total int)
+	// DisableFastPath answers every query with Bleve's own searchers,
+	// never with the fast evaluators of door.go (which give the same
+	// answers, faster): a switch for when one is suspected of a fault.
+	DisableFastPath bool
 }
 
 // ErrNewerMapping is returned (wrapped) by Open for an index written by a
@@ -89,8 +92,10 @@ type Index struct {
 	lengths lengthCache
 	// advise marks segment mappings for random access (advise.go).
 	advise advisor
-	// fastRuns counts queries answered by topWords.
-	fastRuns atomic.Int64
+	// fastPath lets the fast evaluators answer (door.go).
+	fastPath bool
+	// answers counts the queries each evaluator answered.
+	answers answerCounts
 	// async is the first failure of Bleve's background writes.
 	async *asyncErrors
 }
@@ -164,7 +169,7 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 			}
 		}
 	}
-	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank, async: async}
+	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank, async: async, fastPath: !opts.DisableFastPath}
 	ix.advise.dir = realDir(dir)
 	m := bi.Mapping()
 	for _, a := range []struct {

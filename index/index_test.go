@@ -17,7 +17,7 @@ import (
 
 func openT(t *testing.T, dir string, opts index.Options) *index.Index {
 	t.Helper()
-	ix, err := index.Open(dir, opts)
+	ix, err := open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestOldMappingIsRebuiltFromStoredRecords(t *testing.T) {
 	setVersion(t, dir, "0")
 
 	// Refused when asked not to rebuild, with a message that says what to do.
-	_, err := index.Open(dir, index.Options{NoRebuild: true})
+	_, err := open(dir, index.Options{NoRebuild: true})
 	if !errors.Is(err, index.ErrOldMapping) || !strings.Contains(err.Error(), "mapping version 0") {
 		t.Fatalf("NoRebuild: %v", err)
 	}
@@ -156,7 +156,7 @@ func TestOpenRefusesAForeignDirectory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := index.Open(dir, index.Options{})
+	_, err := open(dir, index.Options{})
 	if err == nil || !strings.Contains(err.Error(), "holds no paperbot index") {
 		t.Errorf("Open of a foreign directory: %v", err)
 	}
@@ -166,7 +166,7 @@ func TestOpenReportsAnIndexInUse(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ix")
 	ix := openT(t, dir, index.Options{})
 	defer ix.Close()
-	_, err := index.Open(dir, index.Options{LockTimeout: 50 * time.Millisecond})
+	_, err := open(dir, index.Options{LockTimeout: 50 * time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
 		t.Errorf("second Open: %v", err)
 	}
@@ -219,7 +219,7 @@ func TestCreateIsAtomicAndUnfinishedIsExplained(t *testing.T) {
 	if len(entries) != 1 || entries[0].Name() != "ix" {
 		t.Errorf("beside the index: %v", entries)
 	}
-	if ix, err := index.Open(dir, index.Options{}); err != nil {
+	if ix, err := open(dir, index.Options{}); err != nil {
 		t.Fatalf("reopen: %v", err)
 	} else {
 		ix.Close()
@@ -236,7 +236,7 @@ func TestCreateIsAtomicAndUnfinishedIsExplained(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(broken, "index_meta.json"), meta, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = index.Open(broken, index.Options{})
+	_, err = open(broken, index.Options{})
 	if err == nil || !strings.Contains(err.Error(), "left unfinished") {
 		t.Errorf("Open of an unfinished index: %v", err)
 	}

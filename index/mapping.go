@@ -40,6 +40,9 @@ const (
 	// fLengths (lengths.go) holds the analysed lengths of text, title and authors.
 )
 
+// indexedFields are the fields the mapping indexes (queries may name any).
+var indexedFields = [...]string{fID, fText, fTitle, fTitleRaw, fAuthors, fCats, fPublished, fTrending, fLengths}
+
 // Analyzer names. The index analyses documents and queries with these
 // analyzers' token filters behind its own word tokenizer (tokenize.go);
 // the mapping names Bleve's Unicode tokenizer, the closest registered one,
