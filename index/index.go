@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 
@@ -29,7 +27,7 @@ import (
 )
 
 // versionKey is where the mapping version is kept (Bleve internal storage).
-var versionKey = []byte("paperbot.mapping_version")
+var versionKey = []byte(MappingVersionKey)
 
 // ErrOldMapping is returned (wrapped) when an index was written by another
 // mapping version and cannot or may not be rebuilt.
@@ -72,8 +70,8 @@ type Index struct {
 	log *slog.Logger
 	now func() time.Time
 
-	english, plain, names analysis.Analyzer
-	rank                  rankParams
+	analyzers
+	rank rankParams
 
 	// wmu serialises writers' assembly of batches, so that read-merge-write
 	// of a record is atomic; freshClaimed is set once a writer treated the
@@ -171,15 +169,9 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 	}
 	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank, async: async, fastPath: !opts.DisableFastPath}
 	ix.advise.dir = realDir(dir)
-	m := bi.Mapping()
-	for _, a := range []struct {
-		name string
-		dst  *analysis.Analyzer
-	}{{anEnglish, &ix.english}, {anPlain, &ix.plain}, {anName, &ix.names}} {
-		if *a.dst = withWordTokenizer(m.AnalyzerNamed(a.name)); *a.dst == nil {
-			bi.Close()
-			return nil, fmt.Errorf("index %s: analyzer %s missing from its mapping", dir, a.name)
-		}
+	if ix.analyzers, err = analyzersOf(bi.Mapping()); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
 	return ix, nil
 }
@@ -217,7 +209,7 @@ func isIndexDir(dir string) (bool, error) {
 // renamed into place: a process stopped half-way leaves no index that
 // looks complete but cannot be opened.
 func create(dir string, opts Options) (bleve.Index, error) {
-	im, err := newMapping()
+	im, err := NewMapping(MappingOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("building the index mapping: %w", err)
 	}
@@ -250,7 +242,7 @@ func create(dir string, opts Options) (bleve.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
 	}
-	err = bi.SetInternal(versionKey, []byte(strconv.Itoa(MappingVersion)))
+	err = bi.SetInternal(versionKey, MappingVersionValue())
 	if cerr := bi.Close(); err == nil {
 		err = cerr
 	}
@@ -303,9 +295,10 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 	}
 	fresh := &Index{bi: nb, dir: tmp, log: opts.Logger, now: opts.Now, async: watchAsync(tmp, nil)}
 	defer fresh.async.stop()
-	fresh.english = withWordTokenizer(nb.Mapping().AnalyzerNamed(anEnglish))
-	fresh.plain = withWordTokenizer(nb.Mapping().AnalyzerNamed(anPlain))
-	fresh.names = withWordTokenizer(nb.Mapping().AnalyzerNamed(anName))
+	if fresh.analyzers, err = analyzersOf(nb.Mapping()); err != nil {
+		nb.Close()
+		return refuse(err.Error())
+	}
 	progress := func(int) {}
 	if opts.OnRebuild != nil {
 		total := int(n)
@@ -461,45 +454,4 @@ func (ix *Index) get(id string) (paper.Paper, bool, error) {
 		return paper.Paper{}, false, fmt.Errorf("stored record of %s: %w", id, err)
 	}
 	return p, true, nil
-}
-
-// document builds the Bleve document of a normalised paper.
-func (ix *Index) document(p *paper.Paper) (*document.Document, error) {
-	src, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	doc := document.NewDocument(p.ID)
-	add := func(name, value string, opts bindex.FieldIndexingOptions, a analysis.Analyzer) {
-		if value != "" {
-			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(value), opts, a))
-		}
-	}
-	kw := ix.bi.Mapping().AnalyzerNamed(anKeyword)
-	add(fID, p.ID, optKeyword, kw)
-	text := p.Title
-	if p.Abstract != "" {
-		text += "\n" + p.Abstract
-	}
-	add(fText, text, optText, ix.english)
-	add(fTitle, p.Title, optPlain, ix.english)
-	add(fTitleRaw, p.Title, optPlain, ix.plain)
-	add(fAuthors, strings.Join(p.Authors, " ; "), optText, ix.names)
-	for _, c := range p.Categories {
-		add(fCats, c, optKeyword, kw)
-	}
-	if p.Published != "" {
-		t, err := time.Parse(paper.DateLayout, p.Published)
-		if err == nil {
-			f, err := document.NewDateTimeFieldWithIndexingOptions(fPublished, nil, t, paper.DateLayout, optSort)
-			if err != nil {
-				return nil, err
-			}
-			doc.AddField(f)
-		}
-	}
-	doc.AddField(document.NewNumericFieldWithIndexingOptions(fTrending, nil, p.Trending, optSort))
-	addLengths(doc)
-	doc.AddField(document.NewTextFieldWithIndexingOptions(fSource, nil, src, optStored))
-	return doc, nil
 }
