@@ -134,7 +134,7 @@ type clauseStats struct {
 // bleveScore is a clause's score for a posting, computed with Bleve's own
 // operations in Bleve's order (scorer_term.go).
 func (st *clauseStats) bleveScore(freq uint64, norm float64) float64 {
-	tf := math.Sqrt(float64(freq))
+	tf := tfFactor(freq)
 	fieldLength := 1 / (norm * norm)
 	score := st.idf * (tf * search.BM25_k1) /
 		(tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/st.avg)))
@@ -169,10 +169,15 @@ func (c *cursor) set(p segment.Posting, err error) error {
 	return nil
 }
 
-// sat is Bleve's BM25 term-frequency factor (search/scorer/scorer_term.go:
-// tf = √freq, length from the stored norm 1/√length).
+// tfFactor is the frequency BM25 saturates: the frequency itself (bm25.go;
+// Bleve's searchers see it squared and take the square root).
+func tfFactor(freq uint64) float64 { return math.Sqrt(float64(freq * freq)) }
+
+// sat is the BM25 term-frequency factor as Bleve computes it
+// (search/scorer/scorer_term.go, length from the stored norm 1/√length),
+// of the frequency tfFactor gives.
 func sat(freq uint64, norm, avg float64) float64 {
-	tf := math.Sqrt(float64(freq))
+	tf := tfFactor(freq)
 	length := 1 / (norm * norm)
 	return tf * search.BM25_k1 / (tf + search.BM25_k1*(1-search.BM25_b+search.BM25_b*length/avg))
 }
