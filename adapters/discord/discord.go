@@ -25,6 +25,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/replay"
 	"github.com/paperbot/paperbot/configs"
 )
 
@@ -57,6 +58,10 @@ type Options struct {
 	Public bool
 	// SignatureWindow bounds the age of a signed request (default 5m).
 	SignatureWindow time.Duration
+	// Replay remembers the signed interactions accepted in HTTP mode, so
+	// that one sent again within SignatureWindow is refused (default: a
+	// replay.Memory of this process).
+	Replay replay.Guard
 	// ThreadArchive is the auto-archive duration of started threads, in
 	// minutes: 60, 1440, 4320 or 10080 (default 1440).
 	ThreadArchive int
@@ -81,7 +86,8 @@ type Options struct {
 // Hooks are called as the adapter works, for metrics.
 type Hooks struct {
 	// Rejected: an HTTP interaction refused (no_signature, bad_signature,
-	// stale, too_large, malformed).
+	// stale, too_large, malformed, replayed: received before,
+	// replay_unchecked: the Replay guard failed).
 	Rejected func(reason string)
 	// Interaction: an interaction accepted (ping, command, component,
 	// autocomplete, modal, other).
@@ -158,6 +164,9 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleepCtx
+	}
+	if opts.Replay == nil {
+		opts.Replay = replay.NewMemory(opts.Now, 0)
 	}
 
 	s, err := discordgo.New("Bot " + opts.Token.Value())
