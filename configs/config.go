@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -32,6 +33,7 @@ type Config struct {
 	State string      `yaml:"state"`
 	Log   LogConfig   `yaml:"log"`
 	HTTP  HTTPConfig  `yaml:"http"`
+	Metr  Metrics     `yaml:"metrics"`
 	Bot   BotConfig   `yaml:"bot"`
 	Slack *Slack      `yaml:"slack"`
 	Disc  *Discord    `yaml:"discord"`
@@ -60,11 +62,19 @@ type HTTPConfig struct {
 	// only when no platform needs it: set "off" to disable explicitly).
 	Addr string `yaml:"addr"`
 	// ReadTimeout, WriteTimeout and IdleTimeout bound connections.
-	ReadTimeout  time.Duration `yaml:"read_timeout"`
-	WriteTimeout time.Duration `yaml:"write_timeout"`
-	IdleTimeout  time.Duration `yaml:"idle_timeout"`
+	ReadTimeout  time.Duration `yaml:"read_timeout" range:"1s,10m"`
+	WriteTimeout time.Duration `yaml:"write_timeout" range:"1s,10m"`
+	IdleTimeout  time.Duration `yaml:"idle_timeout" range:"1s,1h"`
 	// ShutdownTimeout is how long in-flight replies get on SIGTERM (default 25s).
-	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" range:"1s,10m"`
+}
+
+// Metrics configures where Prometheus reads /metrics.
+type Metrics struct {
+	// Addr, when set, serves /metrics on a listener of its own (such as
+	// 127.0.0.1:9090, reachable only from the host or a private network)
+	// and no longer on http.addr, which faces the platforms.
+	Addr string `yaml:"addr"`
 }
 
 // BotConfig tunes the command handlers.
@@ -74,7 +84,7 @@ type BotConfig struct {
 	// PageSize is how many results a search shows (default 5, at most 10).
 	PageSize int `yaml:"page_size"`
 	// Timeout bounds one command's work (default 20s).
-	Timeout time.Duration `yaml:"timeout"`
+	Timeout time.Duration `yaml:"timeout" range:"1s,10m"`
 }
 
 // SearchPath lists where Load looks for a configuration when none is named,
@@ -195,6 +205,9 @@ func positionOf(file *ast.File, err error) string {
 
 // finish applies defaults, resolves secrets and validates.
 func (c *Config) finish(env func(string) string) error {
+	if err := checkDurations(reflect.ValueOf(c), ""); err != nil {
+		return err
+	}
 	if c.DataDir == "" {
 		c.DataDir = env("PAPERBOT_DATA_DIR")
 	}
@@ -237,6 +250,19 @@ func (c *Config) finish(env func(string) string) error {
 	if h.ShutdownTimeout == 0 {
 		h.ShutdownTimeout = 25 * time.Second
 	}
+	if h.Addr != "off" {
+		if err := checkListenAddr(h.Addr); err != nil {
+			return fmt.Errorf("http.addr: %w, or \"off\"", err)
+		}
+	}
+	if a := c.Metr.Addr; a != "" {
+		if err := checkListenAddr(a); err != nil {
+			return fmt.Errorf("metrics.addr: %w", err)
+		}
+		if a == h.Addr && !strings.HasSuffix(a, ":0") {
+			return fmt.Errorf("metrics.addr: %q is http.addr; give the metrics a listener of their own (like 127.0.0.1:9090) or leave metrics.addr out", a)
+		}
+	}
 	if c.Bot.Command == "" {
 		c.Bot.Command = "papers"
 	}
@@ -248,6 +274,18 @@ func (c *Config) finish(env func(string) string) error {
 		if err := s.finish(env); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkListenAddr checks a listen address: host:port or :port.
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" || strings.ContainsAny(host, "/ ") {
+		return fmt.Errorf("%q is not a listen address (like :8080 or 127.0.0.1:9090)", addr)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("%q: port %q is not a number from 0 to 65535", addr, port)
 	}
 	return nil
 }

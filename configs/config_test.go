@@ -147,6 +147,10 @@ func TestInvalidValues(t *testing.T) {
 		{"log:\n  format: xml\n", `t.yaml:2:11: log.format: "xml" is not text or json`},
 		{"bot:\n  page_size: 11\n", "t.yaml:2:14: bot.page_size: 11 is not between 1 and 10"},
 		{"bot:\n  page_size: -1\n", "t.yaml:2:14: bot.page_size: -1 is not between 1 and 10"},
+		{"http:\n  read_timeout: -1s\n", "t.yaml:2:17: http.read_timeout: -1s is not between 1s and 10m"},
+		{"metrics:\n  addr: localhost\n", `t.yaml:2:9: metrics.addr: "localhost" is not a listen address (like :8080 or 127.0.0.1:9090)`},
+		{"metrics:\n  addr: \":8080\"\n", `t.yaml:2:9: metrics.addr: ":8080" is http.addr; give the metrics a listener of their own (like 127.0.0.1:9090) or leave metrics.addr out`},
+		{"http:\n  addr: \"8080\"\n", `t.yaml:2:9: http.addr: "8080" is not a listen address (like :8080 or 127.0.0.1:9090), or "off"`},
 	}
 	// A value out of range is placed like a bad key: file:line:column.
 	for _, c := range cases {
@@ -542,5 +546,62 @@ func TestInlineSecretWarns(t *testing.T) {
 	if len(c.Warnings) != 1 || !strings.HasPrefix(c.Warnings[0], "pb.yaml:2:14: slack.bot_token is written in the file") ||
 		strings.Contains(c.Warnings[0], "inline-value") {
 		t.Errorf("warnings %q", c.Warnings)
+	}
+}
+
+// Every duration in the configuration is range checked: a negative one (a
+// negative read_timeout would turn off the guard against slow clients) or
+// an absurd one is refused with the file, line, column and key. A new
+// duration field without a range tag fails this test.
+func TestEveryDurationRangeChecked(t *testing.T) {
+	var paths []string
+	var walk func(tp reflect.Type, path string)
+	walk = func(tp reflect.Type, path string) {
+		for tp.Kind() == reflect.Pointer || tp.Kind() == reflect.Slice {
+			tp = tp.Elem()
+		}
+		if tp.Kind() != reflect.Struct {
+			return
+		}
+		for i := range tp.NumField() {
+			f := tp.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			key := strings.TrimPrefix(path+"."+name, ".")
+			if f.Type == reflect.TypeFor[time.Duration]() {
+				if _, _, err := durationRange(f); err != nil {
+					t.Errorf("%s: %v", key, err)
+				}
+				paths = append(paths, key)
+				continue
+			}
+			walk(f.Type, key)
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	if len(paths) < 18 {
+		t.Fatalf("found %d durations: %v", len(paths), paths)
+	}
+	env := cfgEnv(map[string]string{"T": "secret-token"})
+	for _, p := range paths {
+		for _, v := range []string{"-1s", "100000h"} {
+			// sources.arxiv.delay: -1s as nested flow mappings on one line.
+			parts := strings.Split(p, ".")
+			y := parts[len(parts)-1] + ": " + v
+			for i := len(parts) - 2; i >= 0; i-- {
+				y = parts[i] + ": {" + y + "}"
+			}
+			_, err := Parse([]byte(y+"\n"), "t.yaml", env)
+			want := regexp.MustCompile(`^t\.yaml:1:\d+: ` + regexp.QuoteMeta(p+": "+v+" is not between ") + `\S+ and \S+$`)
+			if err == nil || !want.MatchString(err.Error()) {
+				t.Errorf("%s: error %v, want %s", y, err, want)
+			}
+		}
+	}
+	// Values in range and left out (the defaults) are taken.
+	if _, err := Parse([]byte("http: {read_timeout: 1s, write_timeout: 10m}\ndigest: {grace: 24h}\n"), "t.yaml", env); err != nil {
+		t.Error(err)
 	}
 }

@@ -40,6 +40,9 @@ type env struct {
 	// onReady, when set, is called by serve once its HTTP server listens,
 	// with the address (tests start serve on 127.0.0.1:0).
 	onReady func(addr string)
+	// onMetrics, when set, is called by serve once its metrics listener
+	// (metrics.addr) listens, with the address, before onReady.
+	onMetrics func(addr string)
 }
 
 // command is one subcommand.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -88,7 +87,9 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /metrics", m.handler())
+	if cfg.Metr.Addr == "" {
+		mux.Handle("GET /metrics", m.handler())
+	}
 	for _, p := range platforms {
 		for path, h := range p.routes {
 			mux.Handle(path, h)
@@ -96,34 +97,33 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 		a.posters = append(a.posters, p.adapter)
 	}
 
-	g, gctx := errgroup.WithContext(ctx)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	g, gctx := errgroup.WithContext(runCtx)
+	// failed stops what started before a listener failed.
+	failed := func(err error) error {
+		stop()
+		return errors.Join(err, g.Wait())
+	}
 	if cfg.HTTP.Addr != "off" {
-		ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+		addr, err := listen(g, gctx, log, "http.addr", cfg.HTTP.Addr, cfg.HTTP, mux)
 		if err != nil {
-			return fmt.Errorf("http.addr: %w", err)
+			return failed(err)
 		}
-		srv := &http.Server{
-			Handler:           mux,
-			ReadTimeout:       cfg.HTTP.ReadTimeout,
-			ReadHeaderTimeout: cfg.HTTP.ReadTimeout,
-			WriteTimeout:      cfg.HTTP.WriteTimeout,
-			IdleTimeout:       cfg.HTTP.IdleTimeout,
-			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(gctx) },
+		log.Info("serving http", "addr", addr, "metrics", cfg.Metr.Addr == "")
+		a.httpAddr = addr
+	}
+	if cfg.Metr.Addr != "" {
+		mm := http.NewServeMux()
+		mm.Handle("GET /metrics", m.handler())
+		addr, err := listen(g, gctx, log, "metrics.addr", cfg.Metr.Addr, cfg.HTTP, mm)
+		if err != nil {
+			return failed(err)
 		}
-		log.Info("serving http", "addr", ln.Addr().String())
-		a.httpAddr = ln.Addr().String()
-		g.Go(func() error {
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		})
-		g.Go(func() error {
-			<-gctx.Done()
-			sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
-			defer cancel()
-			return srv.Shutdown(sctx)
-		})
+		log.Info("serving metrics", "addr", addr)
+		if e.onMetrics != nil {
+			e.onMetrics(addr)
+		}
 	}
 	for _, p := range platforms {
 		g.Go(func() error {
