@@ -172,7 +172,7 @@ func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text st
 		}
 	}
 	disc := b.discussions(ctx, req, res.Hits)
-	return rw.Reply(ctx, ResultsMessage(fmt.Sprintf("Papers matching “%s”", truncateRunes(text, 80)), res, disc, b.cfg.CommandName))
+	return rw.Reply(ctx, ResultsMessage(fmt.Sprintf("Papers matching “%s”", Literal(truncateRunes(text, 80))), res, disc, b.cfg.CommandName))
 }
 
 // errQuery is lookupArg's answer for an argument that is words, not a
@@ -193,7 +193,7 @@ func (b *Bot) lookupArg(ctx context.Context, arg string) (paper.Paper, error) {
 		if !looksLikeID(arg) {
 			return paper.Paper{}, errQuery
 		}
-		return paper.Paper{}, fault.Wrap(fault.NotFound, err, "paper %s is not in the index", truncateRunes(arg, 60))
+		return paper.Paper{}, fault.Wrap(fault.NotFound, err, "paper %s is not in the index", Literal(truncateRunes(arg, 60)))
 	}
 	return p, err
 }
@@ -292,7 +292,7 @@ func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
 		return err
 	}
 	disc := b.discussions(ctx, req, res.Hits)
-	return rw.Reply(ctx, ResultsMessage("Papers similar to “"+truncateRunes(p.Title, 120)+"”", res, disc, b.cfg.CommandName))
+	return rw.Reply(ctx, ResultsMessage("Papers similar to “"+Literal(truncateRunes(p.Title, 120))+"”", res, disc, b.cfg.CommandName))
 }
 
 func (b *Bot) trending(ctx context.Context, req *Request, rw Responder) error {
@@ -302,7 +302,7 @@ func (b *Bot) trending(ctx context.Context, req *Request, rw Responder) error {
 	}
 	title := "Trending papers"
 	if req.Args != "" {
-		title += " on “" + truncateRunes(req.Args, 80) + "”"
+		title += " on “" + Literal(truncateRunes(req.Args, 80)) + "”"
 	}
 	disc := b.discussions(ctx, req, res.Hits)
 	return rw.Reply(ctx, ResultsMessage(title, res, disc, b.cfg.CommandName))

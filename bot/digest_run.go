@@ -550,7 +550,7 @@ func (r *run) thread(ctx context.Context, p *DigestPaper) error {
 		return err
 	}
 	sctx, cancel := r.stepContext(ctx, s.Key)
-	th, err := threader.StartThread(sctx, parent, p.Paper.Title, threadIntro(p.Paper))
+	th, err := threader.StartThread(sctx, parent, p.Paper.Title, ThreadIntro(p.Paper))
 	cancel()
 	switch {
 	case err == nil || th.ID != "":
