@@ -103,11 +103,36 @@ func SearchPath(env func(string) string) []string {
 	return append(paths, "/etc/paperbot/paperbot.yaml")
 }
 
+// Env reads the environment the way os.LookupEnv does: it tells an empty
+// variable from one that is not set.
+type Env func(name string) (value string, ok bool)
+
+func (e Env) get(name string) string {
+	v, _ := e(name)
+	return v
+}
+
+// Getenv adapts a getenv-style function (os.Getenv, a map in tests), which
+// cannot tell an empty variable from a missing one: both read as not set.
+func Getenv(getenv func(string) string) Env {
+	return func(name string) (string, bool) {
+		v := getenv(name)
+		return v, v != ""
+	}
+}
+
 // Load reads the configuration at path, or the first file of SearchPath
 // when path is "" (defaults when there is none). Decoding is strict: an
 // unknown or mistyped key is an error naming the key, line and column.
 // Secrets are resolved from the environment and files.
-func Load(path string, env func(string) string) (*Config, error) {
+func Load(path string, getenv func(string) string) (*Config, error) {
+	return LoadEnv(path, Getenv(getenv))
+}
+
+// LoadEnv is Load reading the environment with lookup (os.LookupEnv), so
+// that an empty variable is reported as empty rather than as not set.
+func LoadEnv(path string, lookup Env) (*Config, error) {
+	env := lookup.get
 	if path == "" {
 		// A file named by PAPERBOT_CONFIG must exist, like one named by
 		// --config: a typo in it must not silently run the defaults.
@@ -123,7 +148,7 @@ func Load(path string, env func(string) string) (*Config, error) {
 	}
 	if path == "" {
 		c := &Config{}
-		return c, c.finish(env)
+		return c, c.finish(lookup)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -132,7 +157,7 @@ func Load(path string, env func(string) string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
-	c, err := Parse(data, path, env)
+	c, err := ParseEnv(data, path, lookup)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +167,12 @@ func Load(path string, env func(string) string) (*Config, error) {
 // Parse decodes a configuration strictly and resolves its secrets; name is
 // used in error messages. A decoding error reads "name:line:column: key:
 // message"; it never quotes the file's lines, which may hold a secret.
-func Parse(data []byte, name string, env func(string) string) (*Config, error) {
+func Parse(data []byte, name string, getenv func(string) string) (*Config, error) {
+	return ParseEnv(data, name, Getenv(getenv))
+}
+
+// ParseEnv is Parse reading the environment with lookup (os.LookupEnv).
+func ParseEnv(data []byte, name string, env Env) (*Config, error) {
 	c := &Config{}
 	var file *ast.File
 	if len(strings.TrimSpace(string(data))) > 0 {
@@ -204,12 +234,12 @@ func positionOf(file *ast.File, err error) string {
 }
 
 // finish applies defaults, resolves secrets and validates.
-func (c *Config) finish(env func(string) string) error {
+func (c *Config) finish(env Env) error {
 	if err := checkDurations(reflect.ValueOf(c), ""); err != nil {
 		return err
 	}
 	if c.DataDir == "" {
-		c.DataDir = env("PAPERBOT_DATA_DIR")
+		c.DataDir = env.get("PAPERBOT_DATA_DIR")
 	}
 	if c.DataDir == "" {
 		c.DataDir = "data"
@@ -292,7 +322,7 @@ func checkListenAddr(addr string) error {
 
 // section is a part of the configuration that checks itself.
 type section interface {
-	finish(env func(string) string) error
+	finish(env Env) error
 }
 
 func (c *Config) sections() []section {

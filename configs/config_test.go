@@ -270,8 +270,16 @@ func decodeSecret(t *testing.T, y string, env map[string]string) (Secret, error)
 	if err := yaml.UnmarshalWithOptions([]byte(y), &h, yaml.DisallowUnknownField()); err != nil {
 		t.Fatalf("decoding %q: %v", y, err)
 	}
-	err := h.Token.resolve("x.token", cfgEnv(env))
+	err := h.Token.resolve("x.token", mapEnv(env))
 	return h.Token, err
+}
+
+// mapEnv is an environment over a map: a key in the map is set, even to "".
+func mapEnv(m map[string]string) Env {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
 }
 
 func TestSecretReferences(t *testing.T) {
@@ -290,6 +298,8 @@ func TestSecretReferences(t *testing.T) {
 		{`token: "${TOKEN}"`, "env-secret"},
 		{"token: '${TOKEN}'", "env-secret"},
 		{"token: ${TOKEN} # from the environment", "env-secret"},
+		{"token: $TOKEN", "env-secret"},
+		{`token: "$TOKEN"`, "env-secret"},
 		{"token: env:OTHER", "other"},
 		{"token: file:" + file, "file-secret"},
 		{"token: " + file, "file-secret"},
@@ -325,7 +335,9 @@ func TestSecretErrors(t *testing.T) {
 	cases := []struct{ yaml, want string }{
 		{"token: ${MISSING}", "x.token: environment variable MISSING is not set"},
 		{"token: env:MISSING", "x.token: environment variable MISSING is not set"},
-		{"token: ${EMPTY}", "x.token: environment variable EMPTY is not set"},
+		{"token: ${EMPTY}", "x.token: environment variable EMPTY is set but empty"},
+		{"token: $EMPTY", "x.token: environment variable EMPTY is set but empty"},
+		{"token: $MISSING", "x.token: environment variable MISSING is not set"},
 		{"token: file:" + empty, "x.token: secret file " + empty + " is empty"},
 		{"token: " + empty, "x.token: secret file " + empty + " is empty"},
 		{"token: file:" + filepath.Join(dir, "missing"), "x.token: reading secret file: open " + filepath.Join(dir, "missing")},
@@ -439,7 +451,7 @@ func TestSecretRedacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := y.T
-	if err := y.T.resolve("t", func(string) string { return "" }); err != nil || y.T.Value() != "inline-value" || c.Value() != "" {
+	if err := y.T.resolve("t", mapEnv(nil)); err != nil || y.T.Value() != "inline-value" || c.Value() != "" {
 		t.Errorf("resolved %q (copy before: %q), %v", y.T.Value(), c.Value(), err)
 	}
 }

@@ -54,7 +54,7 @@ type Subscription struct {
 	Topic string `yaml:"topic"`
 }
 
-func (d *Digest) finish(env func(string) string) error {
+func (d *Digest) finish(env Env) error {
 	if d.Grace == 0 {
 		d.Grace = 6 * time.Hour
 	}

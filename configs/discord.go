@@ -41,7 +41,7 @@ type Discord struct {
 	APIURL string `yaml:"api_url"`
 }
 
-func (d *Discord) finish(env func(string) string) error {
+func (d *Discord) finish(env Env) error {
 	if d.Mode == "" {
 		d.Mode = "gateway"
 	}

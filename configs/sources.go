@@ -117,7 +117,7 @@ func (a *ArxivSource) Fetch() bool { return a.On() && (a.FetchMissing == nil || 
 
 var sourceCategoryRe = regexp.MustCompile(`^[a-z-]+(\.[A-Za-z-]+)?$`)
 
-func (s *SourcesConf) finish(env func(string) string) error {
+func (s *SourcesConf) finish(env Env) error {
 	for i, f := range s.Files {
 		if strings.TrimSpace(f) == "" {
 			return fmt.Errorf("sources.files[%d]: empty file name", i)
