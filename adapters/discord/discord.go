@@ -272,6 +272,11 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		a.log.InfoContext(ctx, "discord gateway resumed")
 	})()
 	if err := a.open(ctx); err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// Shut down while waiting to retry: nothing to close.
+			a.log.WarnContext(ctx, "discord gateway never connected; stopped", "err", context.Cause(ctx))
+			return nil
+		}
 		return err
 	}
 	a.log.InfoContext(ctx, "discord gateway connected")
@@ -282,8 +287,8 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	return nil
 }
 
-// open connects to the gateway, retrying with backoff until ctx ends; a
-// rejected token is fatal.
+// open connects to the gateway, retrying with backoff; a rejected token is
+// fatal. When ctx ends before it connects it returns ctx's error.
 func (a *Adapter) open(ctx context.Context) error {
 	backoff := time.Second
 	for {
@@ -302,8 +307,11 @@ func (a *Adapter) open(ctx context.Context) error {
 			return fmt.Errorf("discord: the gateway refused the intents: %w", err)
 		}
 		a.log.WarnContext(ctx, "connecting to the discord gateway", "err", err, "retry_in", backoff)
-		if err := a.opts.Sleep(ctx, backoff); err != nil {
-			return nil
+		if serr := a.opts.Sleep(ctx, backoff); serr != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return serr
 		}
 		backoff = min(2*backoff, time.Minute)
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -643,5 +644,39 @@ func TestHTTPReplayRefused(t *testing.T) {
 	defer mu.Unlock()
 	if want := []string{"replayed", "replay_unchecked"}; fmt.Sprint(rejected) != fmt.Sprint(want) {
 		t.Errorf("rejected %v, want %v", rejected, want)
+	}
+}
+
+// A gateway that cannot be reached is retried until shutdown; then Run
+// ends without claiming "discord gateway connected" (the line the docs
+// tell users to look for), and says it never connected.
+func TestGatewayNeverConnected(t *testing.T) {
+	fake := discordtest.New(t)
+	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+		if strings.HasPrefix(r.Path, "/gateway") {
+			return &discordtest.Response{Status: http.StatusServiceUnavailable, Body: map[string]any{"message": "down"}}
+		}
+		return nil
+	})
+	var logs bytes.Buffer
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	retries := 0
+	a := newTestAdapter(t, fake, Options{Mode: Gateway, Now: time.Now,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			if retries++; retries == 3 {
+				cancel() // SIGTERM while waiting to retry
+			}
+			return ctx.Err()
+		}})
+	if err := a.Run(ctx, &recordingHandler{}); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if strings.Contains(logs.String(), "discord gateway connected") {
+		t.Errorf("logged a connection that never happened:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "discord gateway never connected") {
+		t.Errorf("no word that it never connected:\n%s", logs.String())
 	}
 }
