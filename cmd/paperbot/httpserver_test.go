@@ -159,3 +159,39 @@ func TestServeMetricsAddrInUse(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
+
+// `paperbot serve` without a platform chats on stdin; when the input ends
+// (a pipe closed, /quit), serve stops by itself, cleanly, after answering
+// what it read, and its HTTP server with it.
+func TestServeConsoleStopsAtEndOfInput(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "paperbot.yaml")
+	if err := os.WriteFile(cfg, []byte("data_dir: "+filepath.Join(dir, "data")+"\nhttp: {addr: 127.0.0.1:0}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, input := range []string{"/papers tranception\n", "/papers tranception\n/quit\n/papers never read\n"} {
+		stdout, stderr := newCLIOutput(), newCLIOutput()
+		var addr string
+		e := &env{getenv: cliEnv(nil), stdin: strings.NewReader(input), stdout: stdout, stderr: stderr,
+			onReady: func(a string) { addr = a }}
+		done := make(chan error, 1)
+		go func() { done <- runServe(t.Context(), e, []string{"--config", cfg}) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%q: serve: %v", input, err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%q: serve still running a minute after its input ended:\n%s", input, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), "id: 2205.13760") {
+			t.Errorf("%q: the command was not answered:\n%s", input, stdout.String())
+		}
+		if !strings.Contains(stderr.String(), `msg="shut down" reason="the console's input ended"`) {
+			t.Errorf("%q: no shutdown logged:\n%s", input, stderr.String())
+		}
+		if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			t.Errorf("%q: still serving http after serve returned", input)
+		}
+	}
+}

@@ -73,8 +73,9 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 			platforms = append(platforms, *p)
 		}
 	}
-	if len(platforms) == 0 {
-		log.Info("no chat platform configured; running the console on stdin/stdout")
+	consoleMode := len(platforms) == 0
+	if consoleMode {
+		log.Info("no chat platform configured; running the console on stdin/stdout (serve stops when its input ends)")
 		platforms = append(platforms, platform{adapter: console.New(e.stdin, e.stdout, console.Options{Command: cfg.Bot.Command})})
 	}
 
@@ -97,12 +98,12 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 		a.posters = append(a.posters, p.adapter)
 	}
 
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	g, gctx := errgroup.WithContext(runCtx)
 	// failed stops what started before a listener failed.
 	failed := func(err error) error {
-		stop()
+		stop(err)
 		return errors.Join(err, g.Wait())
 	}
 	if cfg.HTTP.Addr != "off" {
@@ -131,6 +132,10 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 			if err := p.adapter.Run(gctx, deps.handler); err != nil && gctx.Err() == nil {
 				return fmt.Errorf("%s adapter: %w", p.adapter.Platform(), err)
 			}
+			if consoleMode && gctx.Err() == nil {
+				// The input ended (or /quit): nobody is left to chat with.
+				stop(errConsoleEnded)
+			}
 			return nil
 		})
 	}
@@ -152,9 +157,15 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 		e.onReady(a.httpAddr)
 	}
 	err = g.Wait()
-	if ctx.Err() != nil {
-		log.Info("shut down", "reason", context.Cause(ctx))
+	// Jobs cut short by the stop may say so (context canceled): that is
+	// the stop, not a failure.
+	if runCtx.Err() != nil && (err == nil || ctx.Err() != nil || errors.Is(err, context.Canceled)) {
+		log.Info("shut down", "reason", context.Cause(runCtx))
 		return nil
 	}
 	return err
 }
+
+// errConsoleEnded is why serve stops in console mode at the end of its
+// input.
+var errConsoleEnded = errors.New("the console's input ended")
