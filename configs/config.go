@@ -42,10 +42,18 @@ type Config struct {
 
 	// Path is the file the configuration was read from ("" for defaults).
 	Path string `yaml:"-"`
+	// DataDirFrom says where DataDir came from: "the configuration file",
+	// "$PAPERBOT_DATA_DIR" or "the default".
+	DataDirFrom string `yaml:"-"`
 	// Warnings are what works but should change (a secret written in the
 	// file); serve and the chat log them at start-up.
 	Warnings []string `yaml:"-"`
+	// warnAt are warnings about a key, placed in the file by Parse.
+	warnAt []warning
 }
+
+// warning is a warning about a key of the file.
+type warning struct{ key, msg string }
 
 // LogConfig configures structured logging.
 type LogConfig struct {
@@ -206,6 +214,9 @@ func ParseEnv(data []byte, name string, env Env) (*Config, error) {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s%s: %s is written in the file; anyone who can read the file has it: use ${ENV_VAR} or file:/path", name, positionOf(file, errors.New(key+": ")), key))
 		}
 	}
+	for _, w := range c.warnAt {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s%s: %s", name, positionOf(file, errors.New(w.key+": ")), w.msg))
+	}
 	slices.Sort(c.Warnings)
 	return c, nil
 }
@@ -238,11 +249,21 @@ func (c *Config) finish(env Env) error {
 	if err := checkDurations(reflect.ValueOf(c), ""); err != nil {
 		return err
 	}
-	if c.DataDir == "" {
-		c.DataDir = env.get("PAPERBOT_DATA_DIR")
-	}
-	if c.DataDir == "" {
-		c.DataDir = "data"
+	fromEnv := env.get("PAPERBOT_DATA_DIR")
+	switch {
+	case c.DataDir != "":
+		c.DataDirFrom = "the configuration file"
+		if fromEnv != "" && filepath.Clean(fromEnv) != filepath.Clean(c.DataDir) {
+			// A copied example in a container: the state would land
+			// outside the volume the image keeps it on.
+			c.warnAt = append(c.warnAt, warning{key: "data_dir", msg: fmt.Sprintf(
+				"data_dir: %s overrides $PAPERBOT_DATA_DIR (%s): the index and the state (subscriptions, the digest ledger) go to %[1]s, not %[2]s; leave data_dir out to use %[2]s",
+				c.DataDir, fromEnv)})
+		}
+	case fromEnv != "":
+		c.DataDir, c.DataDirFrom = fromEnv, "$PAPERBOT_DATA_DIR"
+	default:
+		c.DataDir, c.DataDirFrom = "data", "the default"
 	}
 	if c.Index == "" {
 		c.Index = filepath.Join(c.DataDir, "index")

@@ -617,3 +617,36 @@ func TestEveryDurationRangeChecked(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The example leaves data_dir out, so that a copy of it used in the Docker
+// image keeps the state on the /data volume (the image sets
+// PAPERBOT_DATA_DIR=/data); a data_dir in the file still wins over the
+// variable, with a warning that says where the data goes, and the
+// configuration says where its data directory came from.
+func TestDataDirFromTheImage(t *testing.T) {
+	docker := map[string]string{"PAPERBOT_DATA_DIR": "/data", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DISCORD_BOT_TOKEN": "d"}
+	c, err := Parse([]byte(Example), "/etc/paperbot/paperbot.yaml", cfgEnv(docker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "/data" || c.State != "/data/state.db" || c.Index != "/data/index" || c.DataDirFrom != "$PAPERBOT_DATA_DIR" {
+		t.Errorf("the example in the image: data in %q (from %s), state %q, index %q; want /data", c.DataDir, c.DataDirFrom, c.State, c.Index)
+	}
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "data_dir") {
+			t.Errorf("warning about data_dir for the example: %s", w)
+		}
+	}
+
+	c, err = Parse([]byte("data_dir: ./data\n"), "/etc/paperbot/paperbot.yaml", cfgEnv(docker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "/etc/paperbot/paperbot.yaml:1:11: data_dir: ./data overrides $PAPERBOT_DATA_DIR (/data): the index and the state (subscriptions, the digest ledger) go to ./data, not /data; leave data_dir out to use /data"
+	if c.DataDir != "./data" || c.DataDirFrom != "the configuration file" || !slices.Contains(c.Warnings, want) {
+		t.Errorf("data_dir over the variable: %q from %s, warnings %q", c.DataDir, c.DataDirFrom, c.Warnings)
+	}
+	if c, _ := Parse(nil, "x", cfgEnv(nil)); c.DataDir != "data" || c.DataDirFrom != "the default" {
+		t.Errorf("default: %q from %s", c.DataDir, c.DataDirFrom)
+	}
+}

@@ -7,11 +7,20 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/paperbot/paperbot/configs"
 )
+
+// absPath is path made absolute for the log (as it is when it cannot be).
+func absPath(path string) string {
+	if p, err := filepath.Abs(path); err == nil {
+		return p
+	}
+	return path
+}
 
 // maxHeaderBytes bounds a request's headers (Go's default is 1 MB). Slack's
 // and Discord's requests carry a few hundred bytes of headers; 64 KiB

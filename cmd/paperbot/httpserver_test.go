@@ -195,3 +195,21 @@ func TestServeConsoleStopsAtEndOfInput(t *testing.T) {
 		}
 	}
 }
+
+// serve says where its data lives, as absolute paths, and where that came
+// from: a Docker user sees at once whether the state is on the volume.
+func TestServeLogsWhereItsDataLives(t *testing.T) {
+	s := startServe(t, "http: {addr: 127.0.0.1:0}\n", blockingStdin(t))
+	var line string
+	for l := range strings.Lines(s.stderr.String()) {
+		if strings.Contains(l, "msg=data ") {
+			line = l
+		}
+	}
+	_, dir, _ := strings.Cut(line, " dir=")
+	dir, _, _ = strings.Cut(dir, " ")
+	if line == "" || !filepath.IsAbs(dir) || !strings.Contains(line, `from="the configuration file"`) ||
+		!strings.Contains(line, "state="+filepath.Join(dir, "state.db")) || !strings.Contains(line, "index="+filepath.Join(dir, "index")) {
+		t.Errorf("data log line %q", line)
+	}
+}

@@ -54,6 +54,7 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
+	log.Info("data", "dir", absPath(cfg.DataDir), "from", cfg.DataDirFrom, "state", absPath(cfg.State), "index", absPath(cfg.Index))
 	a, err := newApp(ctx, e, cfg, log)
 	if err != nil {
 		return err
