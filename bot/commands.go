@@ -111,7 +111,7 @@ func (b *Bot) specs() []CommandSpec {
 			Name: "search", Default: true,
 			Usage:    "<query>",
 			Summary:  "Search papers: words, \"phrases\", -exclude, author:, cat:, year:, since:, sort:",
-			Examples: []string{"diffusion language models", `"direct preference optimization" -survey`, "author:Notin protein", "cat:cs.LG since:2024 sort:recent"},
+			Examples: []string{"diffusion language models", `"direct preference optimization" -survey`, "author:Notin protein", "diffusion since:2024 sort:recent"},
 			Options:  []Option{{Name: "query", Description: "Words, phrases, author:, cat:, year:, an arXiv id or URL", Required: true, Rest: true}},
 			Handler:  HandlerFunc(b.search),
 		},
@@ -397,7 +397,7 @@ func HelpMessage(command string, specs []CommandSpec) Message {
 		m.Sections = append(m.Sections, sec)
 		fallback.WriteString(usage + " — " + s.Summary + "\n")
 	}
-	m.Footer = "Queries: free words, \"exact phrases\", -exclude, author:name, cat:cs.LG, year:2024, since:2023-06, sort:recent|trending, or paste an arXiv / Hugging Face / alphaXiv link."
+	m.Footer = "Queries: free words, \"exact phrases\", -exclude, author:name, cat:cs.LG (papers from sources that give categories), year:2024, since:2023-06, sort:recent|trending, or paste an arXiv / Hugging Face / alphaXiv link."
 	m.Text = fallback.String()
 	return m
 }
