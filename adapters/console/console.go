@@ -78,9 +78,13 @@ type line struct {
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	lines := make(chan line)
 	readErr := make(chan error, 1)
+	// The reader stops with Run (a /quit leaves it a line to hand over);
+	// one blocked reading the input stops when the input ends.
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
 	go func() {
 		defer close(lines)
-		readErr <- readLines(ctx, a.in, lines)
+		readErr <- readLines(rctx, a.in, lines)
 	}()
 	a.prompt()
 	for {
