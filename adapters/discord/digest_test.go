@@ -17,6 +17,7 @@ import (
 
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
@@ -392,9 +393,9 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 func TestDigestNoDuplicateUnderClockSkew(t *testing.T) {
 	due := time.Unix(1700000000, 0).UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9 * time.Hour)
 	const channel = "222"
-	for _, skew := range clockSkews {
+	for _, skew := range bottest.ClockSkews() {
 		for _, post := range []int{1, 3} { // the header, paper 2
-			t.Run(fmt.Sprintf("host %s, crash after post %d", skewName(skew), post), func(t *testing.T) {
+			t.Run(fmt.Sprintf("host %s, crash after post %d", bottest.SkewName(skew), post), func(t *testing.T) {
 				fake := discordtest.New(t)
 				clock := &fakeClock{now: due.Add(-time.Hour)}
 				e := newDigestEnv(t, fake, clock)
@@ -426,21 +427,6 @@ func TestDigestNoDuplicateUnderClockSkew(t *testing.T) {
 			})
 		}
 	}
-}
-
-// clockSkews are how far the host's clock runs ahead of the platform's
-// (negative: behind), up to the 5 minutes the signature windows accept.
-var clockSkews = []time.Duration{0, 30 * time.Second, 90 * time.Second, 3 * time.Minute, 5 * time.Minute,
-	-30 * time.Second, -90 * time.Second, -3 * time.Minute, -5 * time.Minute}
-
-func skewName(d time.Duration) string {
-	switch {
-	case d > 0:
-		return d.String() + " ahead"
-	case d < 0:
-		return (-d).String() + " behind"
-	}
-	return "in step"
 }
 
 // The fake forgets a nonce after NonceWindow, as Discord does: the same

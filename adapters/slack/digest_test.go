@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
@@ -324,9 +325,9 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 // nothing posted twice.
 func TestDigestNoDuplicateUnderClockSkew(t *testing.T) {
 	due := time.Date(2025, 6, 3, 9, 0, 0, 0, time.UTC)
-	for _, skew := range clockSkews {
+	for _, skew := range bottest.ClockSkews() {
 		for _, call := range []int{1, 4, 5} { // the header, paper 2, thread 2
-			t.Run(fmt.Sprintf("host %s, crash after post %d", skewName(skew), call), func(t *testing.T) {
+			t.Run(fmt.Sprintf("host %s, crash after post %d", bottest.SkewName(skew), call), func(t *testing.T) {
 				api := newFakeSlack(t)
 				clock := newFakeClock(due.Add(-time.Hour))
 				e := newDigestEnv(t, api, clock)
@@ -356,19 +357,4 @@ func TestDigestNoDuplicateUnderClockSkew(t *testing.T) {
 			})
 		}
 	}
-}
-
-// clockSkews are how far the host's clock runs ahead of the platform's
-// (negative: behind), up to the 5 minutes the signature windows accept.
-var clockSkews = []time.Duration{0, 30 * time.Second, 90 * time.Second, 3 * time.Minute, 5 * time.Minute,
-	-30 * time.Second, -90 * time.Second, -3 * time.Minute, -5 * time.Minute}
-
-func skewName(d time.Duration) string {
-	switch {
-	case d > 0:
-		return d.String() + " ahead"
-	case d < 0:
-		return (-d).String() + " behind"
-	}
-	return "in step"
 }
