@@ -29,7 +29,8 @@ type Config struct {
 	DataDir string `yaml:"data_dir"`
 	// Index is the index directory (default <data_dir>/index).
 	Index string `yaml:"index"`
-	// State is the bbolt state file (default <data_dir>/state.db).
+	// State is the bbolt state file (default <data_dir>/state.db); ""
+	// when the state is in PostgreSQL (StateURL; see state.go).
 	State string      `yaml:"state"`
 	Log   LogConfig   `yaml:"log"`
 	HTTP  HTTPConfig  `yaml:"http"`
@@ -40,6 +41,8 @@ type Config struct {
 	Dig   Digest      `yaml:"digest"`
 	Src   SourcesConf `yaml:"sources"`
 
+	// StateURL is the state's PostgreSQL URL when `state:` is one.
+	StateURL Secret `yaml:"-"`
 	// Path is the file the configuration was read from ("" for defaults).
 	Path string `yaml:"-"`
 	// DataDirFrom says where DataDir came from: "the configuration file",
@@ -193,6 +196,9 @@ func ParseEnv(data []byte, name string, env Env) (*Config, error) {
 			if err := checkValues(doc.Body, reflect.TypeFor[Config]()); err != nil {
 				return nil, fmt.Errorf("%s:%w", name, err)
 			}
+			if err := checkState(doc.Body); err != nil {
+				return nil, fmt.Errorf("%s:%w", name, err)
+			}
 		}
 		if err := yaml.UnmarshalWithOptions(data, c, yaml.DisallowUnknownField()); err != nil {
 			return nil, yamlError(name, file, err)
@@ -216,6 +222,9 @@ func ParseEnv(data []byte, name string, env Env) (*Config, error) {
 	}
 	for _, w := range c.warnAt {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%s%s: %s", name, positionOf(file, errors.New(w.key+": ")), w.msg))
+	}
+	if w := c.stateWarning(); w != "" {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s%s: %s", name, positionOf(file, errors.New("state: ")), w))
 	}
 	slices.Sort(c.Warnings)
 	return c, nil
@@ -268,7 +277,10 @@ func (c *Config) finish(env Env) error {
 	if c.Index == "" {
 		c.Index = filepath.Join(c.DataDir, "index")
 	}
-	if c.State == "" {
+	if err := c.setState(c.State, env); err != nil {
+		return err
+	}
+	if c.State == "" && !c.StateIsPostgres() {
 		c.State = filepath.Join(c.DataDir, "state.db")
 	}
 	if c.Log.Level == "" {

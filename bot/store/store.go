@@ -32,6 +32,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/store/internal/records"
 )
 
 // schemaVersion is the layout this code reads and writes.
@@ -69,6 +70,8 @@ var ErrLocked = errors.New("the state file is in use by another paperbot process
 type DB struct {
 	db   *bolt.DB
 	path string
+	// papers wakes WaitPapers (shared.go).
+	papers signal
 }
 
 var (
@@ -345,6 +348,9 @@ func (s *DB) SaveDay(ctx context.Context, d bot.DigestDay) error {
 	dk := key(d.Platform, d.Channel, d.Date)
 	date := []byte(d.Date)
 	return wrap(s.db.Batch(func(tx *bolt.Tx) error {
+		if err := checkFence(ctx, tx); err != nil {
+			return err
+		}
 		if err := tx.Bucket(bDays).Put(dk, v); err != nil {
 			return err
 		}
@@ -385,16 +391,7 @@ func (s *DB) SaveDay(ctx context.Context, d bot.DigestDay) error {
 		db := tx.Bucket(bDiscussions)
 		for _, x := range discussions {
 			k := key(x.PaperID, x.Platform, x.Channel, x.ThreadID)
-			if old := db.Get(k); old != nil {
-				var prev bot.Discussion
-				if json.Unmarshal(old, &prev) == nil {
-					x.Replies = max(x.Replies, prev.Replies)
-					if !prev.Started.IsZero() {
-						x.Started = prev.Started
-					}
-				}
-			}
-			v, err := json.Marshal(x)
+			_, v, err := records.MergeDiscussion(x, db.Get(k))
 			if err != nil {
 				return err
 			}

@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paperbot/paperbot/bot"
-	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
 )
@@ -22,7 +21,7 @@ type app struct {
 	bot *bot.Bot
 	// state is the state store (subscriptions, the post ledger,
 	// discussions), opened by setupDigest.
-	state *store.DB
+	state stateStore
 
 	// posters are the running adapters, for unprompted posts (the digest).
 	posters []bot.Poster

@@ -32,7 +32,7 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "chat")
 	cfgPath := fs.String("config", "", "configuration file")
 	indexDir := fs.String("index", "", "index directory (default <data_dir>/index)")
-	statePath := fs.String("state", "", "state file: subscriptions, the digest ledger, discussions (default <data_dir>/state.db)")
+	statePath := fs.String("state", "", "state: subscriptions, the digest ledger, discussions; a file (default <data_dir>/state.db) or a postgres:// URL")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,7 +47,9 @@ func runChat(ctx context.Context, e *env, args []string) error {
 		cfg.Index = *indexDir
 	}
 	if *statePath != "" {
-		cfg.State = *statePath
+		if err := cfg.SetState(*statePath, e.getenv); err != nil {
+			return usageError{"--" + err.Error()}
+		}
 	}
 	return chat(ctx, e, cfg)
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paperbot/paperbot/bot"
-	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
 )
@@ -26,11 +23,8 @@ import (
 // match the configuration file's and adds the scheduler and the hourly
 // refresh of the discussions' reply counts to a.jobs.
 func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
-	db, err := store.Open(a.cfg.State, store.Options{})
+	db, err := openState(ctx, a.cfg, a.log)
 	if err != nil {
-		if errors.Is(err, store.ErrLocked) {
-			return fmt.Errorf("%w: is paperbot already running with data_dir %s?", err, a.cfg.DataDir)
-		}
 		return err
 	}
 	a.closers = append(a.closers, db.Close)
@@ -47,7 +41,7 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 		// The console chat posts the console's digests and leaves the
 		// other platforms' alone (neither posted nor recorded as skipped:
 		// serve does that when it runs).
-		ds = platformView{DB: db, platforms: a.only}
+		ds = platformView{stateStore: db, platforms: a.only}
 		if d, err = newDigest(a.cfg, ds, bc.Searcher, a.posterFor, a.log, finished); err != nil {
 			return err
 		}
@@ -85,7 +79,7 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 // sees it: the other platforms' subscriptions and unfinished days are not
 // there, so that digest neither posts them nor records them as skipped.
 type platformView struct {
-	*store.DB
+	stateStore
 	platforms []string
 }
 
@@ -93,13 +87,13 @@ var _ bot.DigestStore = platformView{}
 
 // Subscriptions are the subscriptions of the view's platforms.
 func (v platformView) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
-	subs, err := v.DB.Subscriptions(ctx)
+	subs, err := v.stateStore.Subscriptions(ctx)
 	return slices.DeleteFunc(subs, func(s bot.Subscription) bool { return !slices.Contains(v.platforms, s.Platform) }), err
 }
 
 // OpenDays are the unfinished days of the view's platforms.
 func (v platformView) OpenDays(ctx context.Context) ([]bot.DigestDay, error) {
-	days, err := v.DB.OpenDays(ctx)
+	days, err := v.stateStore.OpenDays(ctx)
 	return slices.DeleteFunc(days, func(d bot.DigestDay) bool { return !slices.Contains(v.platforms, d.Platform) }), err
 }
 
@@ -212,7 +206,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "digest")
 	cfgPath := fs.String("config", "", "configuration file")
 	indexDir := fs.String("index", "", "index directory (default <data_dir>/index)")
-	statePath := fs.String("state", "", "state file: subscriptions, the digest ledger (default <data_dir>/state.db)")
+	statePath := fs.String("state", "", "state: subscriptions, the digest ledger; a file (default <data_dir>/state.db) or a postgres:// URL")
 	dryRun := fs.Bool("dry-run", false, "show the next digest without posting (required)")
 	channel := fs.String("channel", "", "the channel, PLATFORM:CHANNEL (slack:C0123ABCDEF, discord:123…, or PLATFORM:#name)")
 	if err := parseFlags(fs, args); err != nil {
@@ -240,7 +234,9 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		cfg.Index = *indexDir
 	}
 	if *statePath != "" {
-		cfg.State = *statePath
+		if err := cfg.SetState(*statePath, e.getenv); err != nil {
+			return usageError{"--" + err.Error()}
+		}
 	}
 	if cfg.Log.Level == "info" {
 		cfg.Log.Level = "warn"
@@ -251,7 +247,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeIndex()
-	db, closeDB, err := openStateReadOnly(cfg.State)
+	db, closeDB, err := openStateReadOnly(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -304,31 +300,6 @@ func openIndexForPreview(ctx context.Context, e *env, dir string, log *slog.Logg
 	}
 	fmt.Fprintf(e.stderr, "paperbot: no papers in %s yet: previewing from the sample corpus, which paperbot indexes there when it first starts\n", dir)
 	return ix, func() { ix.Close(); os.RemoveAll(tmp) }, nil
-}
-
-// openStateReadOnly opens the state file for reading. A missing file is
-// an empty state (nothing was ever posted); it is not created.
-func openStateReadOnly(path string) (*store.DB, func(), error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		dir, err := os.MkdirTemp("", "paperbot-dry-run-")
-		if err != nil {
-			return nil, nil, err
-		}
-		db, err := store.Open(filepath.Join(dir, "state.db"), store.Options{NoSync: true})
-		if err != nil {
-			os.RemoveAll(dir)
-			return nil, nil, err
-		}
-		return db, func() { db.Close(); os.RemoveAll(dir) }, nil
-	}
-	db, err := store.Open(path, store.Options{ReadOnly: true})
-	if errors.Is(err, store.ErrLocked) {
-		return nil, nil, fmt.Errorf("%w: a running paperbot holds it; ask it in the channel with /papers digest preview, or stop it first", err)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return db, func() { db.Close() }, nil
 }
 
 // findSubscription finds the channel's subscription by id or #name: in the

@@ -175,31 +175,7 @@ func TestSetupDigestWiring(t *testing.T) {
 		t.Errorf("subscriptions:\n%s", rec.Text())
 	}
 
-	// serve registers the adapters before it starts the jobs.
-	done := make(chan struct{})
-	plat := &bottest.Platform{Name: "fake"}
-	n := 0
-	plat.After = func(c bottest.Call) error {
-		if n++; n == 5 { // header, 2 papers, 2 threads
-			close(done)
-		}
-		return nil
-	}
-	a.posters = append(a.posters, fakeAdapter{plat})
-	ctx, cancel := context.WithCancel(t.Context())
-	jobDone := make(chan error, 1)
-	go func() { jobDone <- a.jobs[0](ctx) }()
-	select {
-	case <-done:
-	case err := <-jobDone:
-		t.Fatalf("the digest job ended: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("no digest posted within 60s; calls: %d", len(plat.Calls()))
-	}
-	cancel()
-	if err := <-jobDone; err != nil {
-		t.Fatal(err)
-	}
+	plat := postDigest(t, a, 5) // header, 2 papers, 2 threads
 	calls := plat.Calls()
 	if len(calls) != 5 || calls[0].Message.Kind != bot.KindDigestHeader || calls[2].Op != "thread" {
 		t.Fatalf("calls %+v", calls)
@@ -221,6 +197,38 @@ func TestSetupDigestWiring(t *testing.T) {
 	if strings.Contains(rec.Text(), "Discussed in") {
 		t.Errorf("console show %s:\n%s", id, rec.Text())
 	}
+}
+
+// postDigest runs the app's digest job (the first job) with a fake
+// platform "fake" until that platform saw calls calls, then stops it.
+func postDigest(t *testing.T, a *app, calls int) *bottest.Platform {
+	t.Helper()
+	// serve registers the adapters before it starts the jobs.
+	done := make(chan struct{})
+	plat := &bottest.Platform{Name: "fake"}
+	n := 0
+	plat.After = func(c bottest.Call) error {
+		if n++; n == calls {
+			close(done)
+		}
+		return nil
+	}
+	a.posters = append(a.posters, fakeAdapter{plat})
+	ctx, cancel := context.WithCancel(t.Context())
+	jobDone := make(chan error, 1)
+	go func() { jobDone <- a.jobs[0](ctx) }()
+	select {
+	case <-done:
+	case err := <-jobDone:
+		t.Fatalf("the digest job ended: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no digest posted within 60s; calls: %d", len(plat.Calls()))
+	}
+	cancel()
+	if err := <-jobDone; err != nil {
+		t.Fatal(err)
+	}
+	return plat
 }
 
 // The console chat runs the digest while it is open: a console
