@@ -650,3 +650,11 @@ func TestDataDirFromTheImage(t *testing.T) {
 		t.Errorf("default: %q from %s", c.DataDir, c.DataDirFrom)
 	}
 }
+
+// "$NAME" without braces is a variable for state: too, as for the secrets.
+func TestStateBareVariable(t *testing.T) {
+	c, err := Parse([]byte("state: $PAPERBOT_STATE_URL\n"), "t.yaml", cfgEnv(map[string]string{"PAPERBOT_STATE_URL": "postgres://db/pb"}))
+	if err != nil || !c.StateIsPostgres() || c.StateURL.Value() != "postgres://db/pb" || c.State != "" {
+		t.Errorf("state %q, url set %v, %v", c.State, c.StateIsPostgres(), err)
+	}
+}

@@ -41,7 +41,7 @@ func resolveState(ref string, env Env) (path string, u Secret, err error) {
 	var v string
 	switch {
 	case strings.HasPrefix(ref, "${") && strings.HasSuffix(ref, "}"),
-		strings.HasPrefix(ref, "env:"), strings.HasPrefix(ref, "file:"):
+		strings.HasPrefix(ref, "env:"), strings.HasPrefix(ref, "file:"), bareVariable(ref):
 		if err := s.resolve("state", env); err != nil {
 			return "", Secret{}, err
 		}
