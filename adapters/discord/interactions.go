@@ -128,7 +128,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if in.Type != typePing {
 		// A captured interaction sent again within the window verifies
 		// again: take each one once. (A PING changes nothing.)
-		err := replay.Check(r.Context(), a.opts.Replay, "discord", r.Header.Get("X-Signature-Timestamp"), r.Header.Get("X-Signature-Ed25519"), a.verify.window)
+		err := replay.Check(r.Context(), a.opts.Replay, "discord", r.Header.Get("X-Signature-Timestamp"), r.Header.Get("X-Signature-Ed25519"), a.verify.window, a.opts.Now())
 		switch {
 		case errors.Is(err, replay.ErrReplayed):
 			a.log.InfoContext(r.Context(), "discord interaction rejected", "reason", err, "remote", r.RemoteAddr)

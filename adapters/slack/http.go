@@ -45,7 +45,7 @@ func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request, once bool) 
 	case err == nil && !once:
 		return body, true
 	case err == nil:
-		err = replay.Check(r.Context(), a.opts.Replay, "slack", r.Header.Get(headerTimestamp), r.Header.Get(headerSignature), MaxSkew)
+		err = replay.Check(r.Context(), a.opts.Replay, "slack", r.Header.Get(headerTimestamp), r.Header.Get(headerSignature), MaxSkew, a.opts.Clock.Now())
 		switch {
 		case err == nil:
 			return body, true
