@@ -1,7 +1,10 @@
 package index
 
 import (
+	"encoding/json"
+
 	"context"
+	"github.com/paperbot/paperbot/bot/paper"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -55,3 +58,60 @@ func SearchSnapshotFiles(ix *Index) (files []string, release func(), err error) 
 	}
 	return files, func() { r.Close() }, nil
 }
+
+// SetRank sets one ranking parameter by name (ablation runs).
+func SetRank(ix *Index, name string, v float64) {
+	p := &ix.rank
+	switch name {
+	case "titleBoost":
+		p.titleBoost = v
+	case "fbDocs":
+		p.fbDocs = int(v)
+	case "fbTerms":
+		p.fbTerms = int(v)
+	case "origWeight":
+		p.origWeight = v
+	case "names":
+		p.nameWeight = v
+	case "acronyms":
+		p.acronyms = v != 0
+	case "depth":
+		p.rerankDepth = int(v)
+	case "exact":
+		p.exactBonus = v
+	case "prefix":
+		p.prefixBonus = v
+	case "pairs":
+		p.pairBonus = v
+	case "fbMinTerms":
+		p.fbMinTerms = int(v)
+	default:
+		panic("no ranking parameter " + name)
+	}
+}
+
+// AnalyzedLen is how many terms the English analysis makes of s.
+func AnalyzedLen(ix *Index, s string) int { return len(ix.english.Analyze([]byte(s))) }
+
+// MeanLengths are the mean analysed lengths of the text and title fields.
+func MeanLengths(ix *Index) (text, title float64, err error) {
+	n := 0
+	err = eachStored(ix.bi, func(raw string) error {
+		var p paper.Paper
+		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+			return err
+		}
+		n++
+		text += float64(len(ix.english.Analyze([]byte(p.Title + "\n" + p.Abstract))))
+		title += float64(len(ix.english.Analyze([]byte(p.Title))))
+		return nil
+	})
+	if n > 0 {
+		text /= float64(n)
+		title /= float64(n)
+	}
+	return text, title, err
+}
+
+// ResetRank restores the default ranking parameters.
+func ResetRank(ix *Index) { ix.rank = defaultRank }

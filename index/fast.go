@@ -120,11 +120,13 @@ func fastEligible(pq *parsedQuery, order paper.Sort) bool {
 func (rp rankParams) wordClauses(terms []termInfo) []wordClause {
 	var out []wordClause
 	for _, t := range terms {
-		out = append(out, wordClause{field: fText, term: []byte(t.term), boost: t.weight, group: 0})
+		out = append(out, wordClause{field: cmp.Or(t.field, fText), term: []byte(t.term), boost: t.weight, group: 0})
 	}
 	if rp.titleBoost != 0 {
 		for _, t := range terms {
-			out = append(out, wordClause{field: fTitle, term: []byte(t.term), boost: t.weight * rp.titleBoost, group: 1})
+			if t.field == "" {
+				out = append(out, wordClause{field: fTitle, term: []byte(t.term), boost: t.weight * rp.titleBoost, group: 1})
+			}
 		}
 	}
 	return out
@@ -388,7 +390,7 @@ func (ix *Index) clauseStats(snap *scorch.IndexSnapshot, segs []*scorch.SegmentS
 	for i, c := range clauses {
 		avg, seen := avgs[c.field]
 		if !seen {
-			card, err := snap.FieldCardinality(c.field)
+			card, err := ix.fieldCardinality(snap, c.field, docTotal)
 			if err != nil {
 				return nil, err
 			}

@@ -51,7 +51,16 @@ type Options struct {
 	// LockTimeout is how long to wait for another process holding the index
 	// (default 2s).
 	LockTimeout time.Duration
+	// OnRebuild, when set, is told the progress of a rebuild on open (an
+	// index written by another mapping version): papers copied so far, of
+	// total.
+	OnRebuild func(done, total int)
 }
+
+// ErrNewerMapping is returned (wrapped) by Open for an index written by a
+// newer paperbot: rebuilding it down would lose what the newer version
+// indexes.
+var ErrNewerMapping = errors.New("index written by a newer paperbot")
 
 // Index is a paper index in a directory.
 type Index struct {
@@ -76,16 +85,20 @@ type Index struct {
 	bounds bounds
 	// columns holds segments' sort values for listings (sorted.go).
 	columns columnCache
+	// lengths holds segments' summed field lengths (lengths.go).
+	lengths lengthCache
 	// advise marks segment mappings for random access (advise.go).
 	advise advisor
 	// fastRuns counts queries answered by topWords.
 	fastRuns atomic.Int64
+	// async is the first failure of Bleve's background writes.
+	async *asyncErrors
 }
 
 // Open opens the index in dir, creating it if dir does not exist or is empty.
 // An index written by another mapping version is rebuilt from its stored
 // records (or refused when Options.NoRebuild is set).
-func Open(dir string, opts Options) (*Index, error) {
+func Open(dir string, opts Options) (_ *Index, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -99,6 +112,13 @@ func Open(dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Registered before Bleve starts its background writers.
+	async := watchAsync(dir, func(err error) { opts.Logger.Warn("index: background clean-up failed", "dir", dir, "err", err) })
+	defer func() {
+		if err != nil {
+			async.stop()
+		}
+	}()
 	var bi bleve.Index
 	if !exists {
 		bi, err = create(dir, opts)
@@ -106,12 +126,21 @@ func Open(dir string, opts Options) (*Index, error) {
 			return nil, err
 		}
 	} else {
-		bi, err = bleve.OpenUsing(dir, runtimeConfig(opts))
+		// The newest snapshot's segments must all be there and whole:
+		// Bleve would fall back silently on an older snapshot, or panic.
+		written, err := checkLatest(dir)
 		if err != nil {
+			return nil, err
+		}
+		bi, err = openRecovered(dir, func() (bleve.Index, error) { return bleve.OpenUsing(dir, runtimeConfig(opts)) })
+		if err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return nil, err
+			}
 			if strings.Contains(err.Error(), "timeout") {
 				return nil, fmt.Errorf("index %s is in use by another process (is `paperbot serve` running?): %w", dir, err)
 			}
-			if strings.Contains(err.Error(), "error parsing mapping JSON") {
+			if strings.Contains(err.Error(), "error parsing mapping JSON") && !written {
 				// A paperbot older than atomic creation was stopped while
 				// creating it: there is nothing in it to keep.
 				return nil, fmt.Errorf("index %s was left unfinished when it was being created (the process was stopped before it was written); delete the directory and ingest again", dir)
@@ -123,6 +152,11 @@ func Open(dir string, opts Options) (*Index, error) {
 			bi.Close()
 			return nil, fmt.Errorf("reading index version in %s: %w", dir, err)
 		}
+		if n, err := strconv.Atoi(string(v)); err == nil && n > MappingVersion {
+			bi.Close()
+			return nil, fmt.Errorf("%w: index %s has mapping version %d, this paperbot uses %d and would rebuild it down, losing what the newer version indexes. "+
+				"Run the newer paperbot, or give this one an index of its own (--index DIR, or data_dir) and ingest your sources into it", ErrNewerMapping, dir, n, MappingVersion)
+		}
 		if string(v) != strconv.Itoa(MappingVersion) {
 			bi, err = migrate(bi, dir, string(v), opts)
 			if err != nil {
@@ -130,7 +164,7 @@ func Open(dir string, opts Options) (*Index, error) {
 			}
 		}
 	}
-	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank}
+	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank, async: async}
 	ix.advise.dir = realDir(dir)
 	m := bi.Mapping()
 	for _, a := range []struct {
@@ -149,6 +183,8 @@ func runtimeConfig(opts Options) map[string]any {
 	return map[string]any{
 		"bolt_timeout": opts.LockTimeout.String(),
 		"unsafe_batch": opts.Bulk,
+		// Failed background writes are reported (async.go).
+		"asyncErrorCallbackName": asyncCallbackName,
 	}
 }
 
@@ -184,11 +220,19 @@ func create(dir string, opts Options) (bleve.Index, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
 	}
+	removeAbandoned(parent, filepath.Base(dir), opts.Logger)
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".creating-")
 	if err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
 	}
 	defer os.RemoveAll(tmp) // gone once renamed; removed if anything failed
+	// Held while the index is built: another process that finds tmp knows
+	// it is not abandoned (removeAbandoned).
+	unlock, err := lockCreating(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("creating index %s: %w", dir, err)
+	}
+	defer unlock()
 	// Bleve wants to make the directory itself.
 	if err := os.Remove(tmp); err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
@@ -252,11 +296,18 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 	if err != nil {
 		return refuse(err.Error())
 	}
-	fresh := &Index{bi: nb, dir: tmp, log: opts.Logger, now: opts.Now}
+	fresh := &Index{bi: nb, dir: tmp, log: opts.Logger, now: opts.Now, async: watchAsync(tmp, nil)}
+	defer fresh.async.stop()
 	fresh.english = withWordTokenizer(nb.Mapping().AnalyzerNamed(anEnglish))
 	fresh.plain = withWordTokenizer(nb.Mapping().AnalyzerNamed(anPlain))
 	fresh.names = withWordTokenizer(nb.Mapping().AnalyzerNamed(anName))
-	w := fresh.NewWriter(context.Background(), WriterOptions{FreshIndex: true})
+	progress := func(int) {}
+	if opts.OnRebuild != nil {
+		total := int(n)
+		opts.OnRebuild(0, total)
+		progress = func(done int) { opts.OnRebuild(done, total) }
+	}
+	w := fresh.NewWriter(context.Background(), WriterOptions{FreshIndex: true, OnFlush: progress})
 	copied, bad := 0, 0
 	err = eachStored(old, func(raw string) error {
 		var p paper.Paper
@@ -343,7 +394,11 @@ func (ix *Index) SetNote(key, value string) error {
 const notePrefix = "paperbot.note."
 
 // Close flushes and closes the index.
-func (ix *Index) Close() error { return ix.bi.Close() }
+func (ix *Index) Close() error {
+	err := ix.bi.Close()
+	ix.async.stop()
+	return err
+}
 
 // realDir is dir as /proc/self/maps names files in it: absolute, links
 // resolved.
@@ -438,6 +493,7 @@ func (ix *Index) document(p *paper.Paper) (*document.Document, error) {
 		}
 	}
 	doc.AddField(document.NewNumericFieldWithIndexingOptions(fTrending, nil, p.Trending, optSort))
+	addLengths(doc)
 	doc.AddField(document.NewTextFieldWithIndexingOptions(fSource, nil, src, optStored))
 	return doc, nil
 }

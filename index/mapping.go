@@ -22,7 +22,9 @@ import (
 //	2: upvotes and stars no longer indexed (they are only ever read from the
 //	   stored record; their numeric terms cost ingest time for nothing)
 //	3: words split by the index's own tokenizer (tokenize.go)
-const MappingVersion = 3
+//	4: analysed field lengths kept for BM25 (lengths.go); British spellings
+//	   written as American ones before stemming (spelling.go)
+const MappingVersion = 4
 
 // Field names in the index.
 const (
@@ -35,6 +37,7 @@ const (
 	fPublished = "published"
 	fTrending  = "trending"
 	fSource    = "_src" // the whole record as JSON, stored only
+	// fLengths (lengths.go) holds the analysed lengths of text, title and authors.
 )
 
 // Analyzer names. The index analyses documents and queries with these
@@ -141,6 +144,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fCats, keyword())
 	doc.AddFieldMappingsAt(fPublished, date)
 	doc.AddFieldMappingsAt(fTrending, number())
+	doc.AddFieldMappingsAt(fLengths, keyword())
 	doc.AddFieldMappingsAt(fSource, stored)
 	im.DefaultMapping = doc
 	if err := im.Validate(); err != nil {

@@ -56,6 +56,20 @@ type parsedQuery struct {
 	// unknownFixed is set on a corrected query that replaced words the index
 	// has never seen.
 	unknownFixed bool
+	// anyWords relaxes a sorted listing's words: any of them may match.
+	anyWords bool
+	// titleWords, when set, are the words titles are compared with (a
+	// corrected query's corrections, without the misspellings searched
+	// beside them).
+	titleWords []string
+	// expansion holds the expansions of acronyms (acronym.go): searched,
+	// but not part of what the title is compared with.
+	expansion []string
+	// names are the words typed as names, searched in author names too.
+	names []termInfo
+	// scaled weights analysed terms (a misspelling searched beside its
+	// correction counts for its share of their frequencies).
+	scaled map[string]float64
 }
 
 // empty reports whether nothing usable was read: no words, phrases,
@@ -114,10 +128,14 @@ func parseQuery(s string) *parsedQuery {
 		}
 		if rs[i] == '"' {
 			phrase, next, closed := readQuoted(rs, i)
-			i = next
 			if !closed {
-				q.note("A quote was not closed; read it as closing at the end.")
+				// A stray quote (an inch mark, a quote pasted half) is
+				// not a phrase: what follows it is read as words.
+				q.note("A quote was not closed; the words after it were searched as words, not as a phrase.")
+				i++
+				continue
 			}
+			i = next
 			phrase = strings.TrimSpace(phrase)
 			if phrase == "" {
 				continue

@@ -76,13 +76,25 @@ func TestParseQueryNotes(t *testing.T) {
 	}
 }
 
-func TestParseQueryUnclosedPhraseKeepsText(t *testing.T) {
+// An unclosed quote is not a phrase: a stray or half-pasted quote would
+// otherwise turn the rest of a long request into one phrase that matches
+// nothing. Its words are searched as words, and the answer says so.
+func TestParseQueryUnclosedQuoteIsWords(t *testing.T) {
 	q := parseQuery(`"inference-time retrieval`)
-	if len(q.Phrases) != 1 || q.Phrases[0] != "inference-time retrieval" {
-		t.Errorf("phrases %q", q.Phrases)
+	if len(q.Phrases) != 0 || !reflect.DeepEqual(q.Words, []string{"inference-time", "retrieval"}) {
+		t.Errorf("phrases %q words %q", q.Phrases, q.Words)
+	}
+	if !strings.Contains(strings.Join(q.Notes, " "), "searched as words") {
+		t.Errorf("notes %q", q.Notes)
 	}
 	if q := parseQuery(`"`); len(q.Phrases)+len(q.Words) != 0 {
 		t.Errorf("a lone quote gave %+v", q)
+	}
+	// Apostrophes are not quotes.
+	for _, s := range []string{"I'd like papers on singular value decomposition", "I’d like papers", "don't want the entire literature"} {
+		if q := parseQuery(s); len(q.Phrases) != 0 || len(q.Notes) != 0 {
+			t.Errorf("%q: phrases %q notes %q", s, q.Phrases, q.Notes)
+		}
 	}
 }
 

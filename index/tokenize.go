@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
 )
 
 // wordTokenizer splits text into words: runs of letters, digits and
@@ -92,7 +93,11 @@ func (wordTokenizer) Tokenize(input []byte) analysis.TokenStream {
 }
 
 // withWordTokenizer returns a copy of a Bleve analyzer that splits words
-// with wordTokenizer, keeping its token filters.
+// with wordTokenizer, keeping its token filters; an analyzer that stems
+// English also writes American spellings just before stemming
+// (spelling.go). The mapping names the registered parts only (Bleve's
+// Unicode tokenizer, its filters), for tools that read it; these two are
+// the index's own, applied by the index to papers and queries alike.
 func withWordTokenizer(a analysis.Analyzer) analysis.Analyzer {
 	da, ok := a.(*analysis.DefaultAnalyzer)
 	if !ok {
@@ -100,5 +105,12 @@ func withWordTokenizer(a analysis.Analyzer) analysis.Analyzer {
 	}
 	c := *da
 	c.Tokenizer = wordTokenizer{}
+	c.TokenFilters = nil
+	for _, f := range da.TokenFilters {
+		if _, stems := f.(*porter.PorterStemmer); stems {
+			c.TokenFilters = append(c.TokenFilters, americanFilter{})
+		}
+		c.TokenFilters = append(c.TokenFilters, f)
+	}
 	return &c
 }

@@ -2,103 +2,213 @@ package index
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/blevesearch/bleve/v2/analysis"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
-// correct proposes a corrected query when some of its free words appear
-// nowhere in the index: each such word is replaced by the closest title
-// word (by edit distance, ties to the more common word), or completed when
-// it is the start of one. ok is false when nothing needed or could be fixed.
-func (ix *Index) correct(ctx context.Context, pq *parsedQuery) (*parsedQuery, bool) {
-	if len(pq.Words) == 0 {
-		return nil, false
+// correction is what correct made of a query.
+type correction struct {
+	q *parsedQuery // the query to run
+	// shown is the corrected query as "Did you mean" shows it ("" when
+	// nothing was corrected); replaced is set when a word the index has
+	// never seen was replaced (the results are for the correction).
+	shown    string
+	replaced bool
+}
+
+// Typo correction never breaks a right word: a word is corrected only when
+// no title, abstract or author name holds it, or when a close spelling is
+// far more common (rareRatio times) in titles and abstracts — a misspelling
+// that some paper made too ("grpah"). Then, being unsure, both the word and
+// its correction are searched, each weighted by its share of their
+// frequencies. Every misspelt word of a query is
+// corrected, in phrases too; names and acronyms typed with capitals inside
+// (GraphRNN, TCOLL) are left as typed.
+const rareRatio = 20
+
+// rareDF is the most papers a word may be in and still be taken for a
+// misspelling (looking for close spellings of every word would cost a
+// fuzzy search of the title dictionary per word).
+const rareDF = 5
+
+// correct returns the query with its misspelt words corrected.
+func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
+	out := correction{q: pq}
+	if len(pq.Words) == 0 && len(pq.Phrases) == 0 {
+		return out
 	}
 	r, err := ix.reader()
 	if err != nil {
-		return nil, false
+		return out
 	}
 	defer r.Close()
-	words := make([]string, len(pq.Words))
-	copy(words, pq.Words)
-	fixed := false
-	for i, w := range pq.Words {
-		lw := strings.ToLower(strings.Trim(w, ".,;:!?()[]{}'"))
-		if utf8.RuneCountInString(lw) < 4 || strings.IndexFunc(lw, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 {
-			continue // short words, numbers and symbols are not spelling mistakes we can fix
+	changed := false
+	scaled := map[string]float64{}
+	fix := func(w string) (replace string, extra string) {
+		lw := strings.ToLower(strings.Trim(w, ".,;:!?()[]{}'\""))
+		if utf8.RuneCountInString(lw) < 4 || strings.IndexFunc(lw, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 || capsInside(w) {
+			return "", "" // short words, numbers, symbols and names are not spelling mistakes we can fix
 		}
-		if ix.known(ctx, r, lw) {
-			continue
+		df, known := ix.frequency(ctx, r, lw)
+		if known && (df == 0 || df > rareDF) {
+			return "", "" // a stop word, or a word too common to be a mistake
 		}
-		if s, ok := ix.suggest(ctx, r, lw); ok {
-			words[i] = s
-			fixed = true
+		s, sdf, ok := ix.suggest(ctx, r, lw)
+		switch {
+		case !ok || s == lw:
+			return "", ""
+		case df == 0:
+			return s, ""
+		case sdf >= rareRatio*df && utf8.RuneCountInString(lw) >= 5:
+			// (A word of four letters has too many real neighbours for
+			// rarity alone to call it a mistake: maml is not mail.)
+			share := float64(df) / float64(df+sdf)
+			for _, t := range ix.english.Analyze([]byte(lw)) {
+				scaled[string(t.Term)] = share
+			}
+			for _, t := range ix.english.Analyze([]byte(s)) {
+				scaled[string(t.Term)] = 1 - share
+			}
+			return "", s
 		}
-	}
-	if !fixed {
-		return nil, false
+		return "", ""
 	}
 	c := *pq
-	c.Words = words
-	c.Notes = nil
-	c.unknownFixed = true
-	return &c, true
+	c.Words = nil
+	shown := make([]string, 0, len(pq.Words))
+	extras := 0
+	for _, w := range pq.Words {
+		rep, extra := fix(w)
+		switch {
+		case rep != "":
+			c.Words = append(c.Words, rep)
+			shown = append(shown, rep)
+			out.replaced, changed = true, true
+		case extra != "":
+			c.Words = append(c.Words, w, extra)
+			shown = append(shown, extra)
+			changed = true
+			extras++
+		default:
+			c.Words = append(c.Words, w)
+			shown = append(shown, w)
+		}
+	}
+	c.Phrases = nil
+	for _, ph := range pq.Phrases {
+		words := strings.Fields(ph)
+		for i, w := range words {
+			if rep, _ := fix(w); rep != "" {
+				words[i] = rep
+				out.replaced, changed = true, true
+			}
+		}
+		fixed := strings.Join(words, " ")
+		c.Phrases = append(c.Phrases, fixed)
+		shown = append(shown, `"`+fixed+`"`)
+	}
+	if !changed {
+		return out
+	}
+	c.unknownFixed = out.replaced
+	// Titles are compared with the corrected words alone.
+	c.titleWords = shown[:len(c.Words)-extras]
+	if len(scaled) > 0 {
+		c.scaled = scaled
+	}
+	out.q, out.shown = &c, strings.Join(shown, " ")
+	return out
 }
 
-// display renders a corrected query's words for "Did you mean".
-func (q *parsedQuery) display() string {
-	parts := append([]string(nil), q.Words...)
-	for _, p := range q.Phrases {
-		parts = append(parts, `"`+p+`"`)
-	}
-	return strings.Join(parts, " ")
-}
-
-// known reports whether the index has seen a word, as a stemmed term in
-// titles and abstracts or as a title word.
-func (ix *Index) known(ctx context.Context, r bindex.IndexReader, w string) bool {
-	toks := ix.english.Analyze([]byte(w))
-	if len(toks) == 0 {
-		return true // a stop word
-	}
-	for _, t := range toks {
-		if n, err := docFreq(ctx, r, fText, string(t.Term)); err != nil || n > 0 {
+// capsInside reports whether a word has a capital after its first letter
+// (GraphRNN, TCOLL, srsLTE): a name, not a misspelling.
+func capsInside(w string) bool {
+	for i, r := range w {
+		if i > 0 && unicode.IsUpper(r) {
 			return true
 		}
 	}
-	n, err := docFreq(ctx, r, fTitleRaw, w)
-	return err != nil || n > 0
+	return false
 }
 
-// suggest finds the best replacement of an unknown word among title words:
-// the fewest edits, then the most papers. Like most spelling correctors it
-// trusts the first letter, which also keeps the search of a large
-// dictionary fast.
-func (ix *Index) suggest(ctx context.Context, r bindex.IndexReader, w string) (string, bool) {
-	fz, ok := r.(bindex.IndexReaderFuzzy)
-	if !ok {
-		return "", false
+// frequency is how many papers hold a word in their titles and abstracts
+// (as its stemmed term); known is set when the index has it anywhere: there,
+// as a title word or in an author name.
+func (ix *Index) frequency(ctx context.Context, r bindex.IndexReader, w string) (df uint64, known bool) {
+	toks := ix.english.Analyze([]byte(w))
+	if len(toks) == 0 {
+		return 0, true // a stop word
+	}
+	for _, t := range toks {
+		n, err := docFreq(ctx, r, fText, string(t.Term))
+		if err != nil {
+			return 0, true
+		}
+		df = max(df, n)
+	}
+	if df > 0 {
+		return df, true
+	}
+	for _, f := range []struct {
+		field string
+		an    analysis.Analyzer
+	}{{fTitleRaw, ix.plain}, {fAuthors, ix.names}} {
+		for _, t := range f.an.Analyze([]byte(w)) {
+			if n, err := docFreq(ctx, r, f.field, string(t.Term)); err != nil || n > 0 {
+				return max(n, 1), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// suggest finds the best replacement of a word among title words: the
+// fewest edits (transposed letters count one), then the most papers; df is
+// its number of papers (title and abstract). Like most spelling correctors
+// it trusts the first letter, which keeps the search of a large dictionary
+// fast — unless the first two letters are the ones swapped ("qeuation").
+// A word with no close spelling that starts a title word is completed.
+func (ix *Index) suggest(ctx context.Context, r bindex.IndexReader, w string) (s string, df uint64, ok bool) {
+	fz, isFuzzy := r.(bindex.IndexReaderFuzzy)
+	if !isFuzzy {
+		return "", 0, false
 	}
 	maxDist := 1
 	if utf8.RuneCountInString(w) >= 6 {
 		maxDist = 2
 	}
-	_, size := utf8.DecodeRuneInString(w)
 	var best []string
 	bestDist := maxDist + 1
-	if d, err := fz.FieldDictFuzzy(fTitleRaw, w, maxDist, w[:size]); err == nil {
+	look := func(probe string) {
+		_, size := utf8.DecodeRuneInString(probe)
+		// Levenshtein distance 2 holds a transposition (one OSA edit).
+		d, err := fz.FieldDictFuzzy(fTitleRaw, probe, 2, probe[:size])
+		if err != nil {
+			return
+		}
+		defer d.Close()
 		for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
+			if e.Term == w {
+				continue
+			}
 			switch dist := osaDistance(w, e.Term); {
+			case dist > maxDist:
 			case dist < bestDist:
 				best, bestDist = []string{e.Term}, dist
-			case dist == bestDist:
+			case dist == bestDist && !slices.Contains(best, e.Term):
 				best = append(best, e.Term)
 			}
 		}
-		d.Close()
+	}
+	look(w)
+	if rs := []rune(w); len(rs) > 2 && rs[0] != rs[1] {
+		rs[0], rs[1] = rs[1], rs[0]
+		look(string(rs))
 	}
 	if len(best) == 0 {
 		// A word being typed: complete it to the most common title word it
@@ -112,23 +222,14 @@ func (ix *Index) suggest(ctx context.Context, r bindex.IndexReader, w string) (s
 			}
 			d.Close()
 		}
-		return firstOr(best)
 	}
-	// The fuzzy dictionary gives no counts: look them up for the closest.
-	pick, pickCount := "", uint64(0)
 	for _, t := range best {
-		if n, err := docFreq(ctx, r, fTitleRaw, t); err == nil && (n > pickCount || n == pickCount && t < pick) {
-			pick, pickCount = t, n
+		n, _ := ix.frequency(ctx, r, t)
+		if n > df || n == df && (s == "" || t < s) {
+			s, df = t, n
 		}
 	}
-	return pick, pick != ""
-}
-
-func firstOr(ss []string) (string, bool) {
-	if len(ss) == 0 {
-		return "", false
-	}
-	return ss[0], true
+	return s, df, s != ""
 }
 
 // osaDistance is the optimal-string-alignment edit distance: insertions,

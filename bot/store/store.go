@@ -89,18 +89,13 @@ func Open(path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("state: %w", err)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType})
-	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("state %s: %w", path, ErrLocked)
-		}
-		return nil, fmt.Errorf("state %s: %w", path, err)
+	if err := checkFile(path); err != nil {
+		return nil, err
 	}
-	s := &DB{db: db, path: path}
-	if opts.ReadOnly {
-		err = db.View(func(tx *bolt.Tx) error { return checkVersion(tx) })
-	} else {
-		err = db.Update(func(tx *bolt.Tx) error {
+	bopts := &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType}
+	init := checkVersion
+	if !opts.ReadOnly {
+		init = func(tx *bolt.Tx) error {
 			for _, b := range allBuckets {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 					return err
@@ -110,12 +105,22 @@ func Open(path string, opts Options) (*DB, error) {
 				return tx.Bucket(bMeta).Put([]byte("version"), []byte(strconv.Itoa(schemaVersion)))
 			}
 			return checkVersion(tx)
-		})
+		}
 	}
+	db, err := openBolt(path, bopts, !opts.ReadOnly, init)
 	if err != nil {
-		db.Close()
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("state %s: %w", path, ErrLocked)
+		}
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
+		if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrVersionMismatch) {
+			return nil, damaged(path, err.Error())
+		}
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
+	s := &DB{db: db, path: path}
 	return s, nil
 }
 

@@ -46,7 +46,14 @@ func runChild(ctx context.Context, kind string, args []string, out any) (usage, 
 	if err != nil {
 		return usage{}, err
 	}
-	cmd := exec.CommandContext(ctx, exe, append([]string{childCommand, kind}, args...)...)
+	return runProcess(exec.CommandContext(ctx, exe, append([]string{childCommand, kind}, args...)...), kind, out)
+}
+
+// runProcess runs a child process that prints its result as JSON on stdout
+// (this binary as a child, or another engine's program, like the Lucene
+// one), decodes that into out and returns its resource usage. The child's
+// stderr is passed through, prefixed with kind.
+func runProcess(cmd *exec.Cmd, kind string, out any) (usage, error) {
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	pr, pw := io.Pipe()
@@ -61,7 +68,7 @@ func runChild(ctx context.Context, kind string, args []string, out any) (usage, 
 		io.Copy(io.Discard, pr)
 	}()
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	wall := time.Since(start)
 	pw.Close()
 	<-done
@@ -76,7 +83,7 @@ func runChild(ctx context.Context, kind string, args []string, out any) (usage, 
 		}
 	}
 	if err != nil {
-		return u, fmt.Errorf("%s %s: %w", kind, strings.Join(args, " "), err)
+		return u, fmt.Errorf("%s %s: %w", kind, strings.Join(cmd.Args[1:], " "), err)
 	}
 	if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
 		return u, fmt.Errorf("%s: reading its result: %w (output %q)", kind, err, truncate(stdout.String(), 200))

@@ -25,7 +25,17 @@ import (
 const (
 	corpus250k = "250k"
 	corpus1M   = "1m"
+	corpus3M   = "3m"
 )
+
+// corpusSizes are the corpora's sizes in papers: 250k is the sample as it
+// is (0: every record paperbot's parser accepts); the others are the sample
+// followed by records derived from it (derive). Each derived corpus is the
+// start of every larger one, record for record.
+var corpusSizes = map[string]int{corpus250k: 0, corpus1M: 1_000_000, corpus3M: 3_000_000}
+
+// corpusNames are the corpora, smallest first.
+func corpusNames() []string { return []string{corpus250k, corpus1M, corpus3M} }
 
 // derivedSeed fixes the re-pairing of the derived corpus: the same input
 // always gives byte-identical output.
@@ -158,8 +168,8 @@ func readPapers(ctx context.Context, path string, logf func(string, ...any)) ([]
 
 // corpusFile makes sure the plain JSON Lines file of a corpus exists in the
 // work directory and returns its path. The 250k corpus is the sample
-// decompressed; the 1m corpus is the sample followed by 750,000 derived
-// records (see derive). Files are written under a temporary name and
+// decompressed; the 1m and 3m corpora are the sample followed by 750,000 and
+// 2,750,000 derived records (see derive). Files are written under a temporary name and
 // renamed when complete, so an interrupted run never leaves a short corpus.
 func corpusFile(ctx context.Context, work, dataset, name string, logf func(string, ...any)) (string, error) {
 	dir := filepath.Join(work, "corpus")
@@ -183,22 +193,21 @@ func corpusFile(ctx context.Context, work, dataset, name string, logf func(strin
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
-	var base []paper.Paper
-	var err error
-	switch name {
-	case corpus250k:
-		logf("decompressing %s", dataset)
-	case corpus1M:
-		logf("deriving the 1m corpus from %s", dataset)
-	default:
-		return "", fmt.Errorf("unknown corpus %q (want %s or %s)", name, corpus250k, corpus1M)
+	total, ok := corpusSizes[name]
+	if !ok {
+		return "", fmt.Errorf("unknown corpus %q (want %s)", name, strings.Join(corpusNames(), ", "))
 	}
-	if base, err = readPapers(ctx, dataset, logf); err != nil {
+	if total == 0 {
+		logf("decompressing %s", dataset)
+	} else {
+		logf("deriving the %s corpus from %s", name, dataset)
+	}
+	base, err := readPapers(ctx, dataset, logf)
+	if err != nil {
 		return "", err
 	}
-	total := len(base)
-	if name == corpus1M {
-		total = 1_000_000
+	if total == 0 {
+		total = len(base)
 	}
 	tmp := path + ".partial"
 	if err := writeCorpus(tmp, base, total); err != nil {
@@ -262,8 +271,11 @@ func writeCorpus(path string, base []paper.Paper, total int) error {
 // record keeps the title of one base paper and takes the abstract (with its
 // categories) and the author list of two other base papers, chosen by
 // seeded permutations, under a new arXiv-style id from 2001.00001 onwards
-// with a publication date in that id's month. Every title and abstract thus
-// appears several times in different pairs, like papers on one topic.
+// (10,500 a month, about arXiv's rate in 2020) with a publication date in
+// that id's month. Every title and abstract thus appears several times in
+// different pairs, like papers on one topic. The records do not depend on
+// total: a smaller corpus is the start of a larger one. From the 250k
+// sample, 3M papers run to ids of October 2041 (4110.xxxxx).
 func derive(base []paper.Paper, total int, emit func(*paper.Paper) error) error {
 	n := len(base)
 	if n == 0 {
@@ -281,17 +293,12 @@ func derive(base []paper.Paper, total int, emit func(*paper.Paper) error) error 
 		}
 		emitted++
 	}
-	const perMonth = 10500
 	for round := uint64(1); emitted < total; round++ {
 		rng := rand.New(rand.NewPCG(derivedSeed, round))
 		abs := rng.Perm(n)
 		auth := rng.Perm(n)
 		for i := 0; i < n && emitted < total; i++ {
-			k := emitted - n
-			month := k / perMonth
-			yy, mm := 20+month/12, month%12+1
-			num := k%perMonth + 1
-			id := fmt.Sprintf("%02d%02d.%05d", yy, mm, num)
+			id, published := derivedID(emitted - n)
 			if _, dup := seen[id]; dup {
 				return fmt.Errorf("derive: id %s already in the base corpus", id)
 			}
@@ -303,7 +310,7 @@ func derive(base []paper.Paper, total int, emit func(*paper.Paper) error) error 
 				Abstract:   a.Abstract,
 				Authors:    au.Authors,
 				Categories: a.Categories,
-				Published:  fmt.Sprintf("20%02d-%02d-%02d", yy, mm, 1+num%28),
+				Published:  published,
 				Source:     "bench-derived",
 			}
 			if err := emit(&p); err != nil {
@@ -313,6 +320,17 @@ func derive(base []paper.Paper, total int, emit func(*paper.Paper) error) error 
 		}
 	}
 	return nil
+}
+
+// derivedID is the id and publication date of derived record k (from 0):
+// 10,500 a month from January 2020, numbered from 00001 in each month, on a
+// day of that month.
+func derivedID(k int) (id, published string) {
+	const perMonth = 10500
+	month := k / perMonth
+	yy, mm := 20+month/12, month%12+1
+	num := k%perMonth + 1
+	return fmt.Sprintf("%02d%02d.%05d", yy, mm, num), fmt.Sprintf("20%02d-%02d-%02d", yy, mm, 1+num%28)
 }
 
 // countLines counts the records of a JSON Lines file.

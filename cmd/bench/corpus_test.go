@@ -158,3 +158,48 @@ func TestWriteCorpusIsJSONLines(t *testing.T) {
 		t.Errorf("countLines = %d, %v", n, err)
 	}
 }
+
+// TestDerivedIDs pins the ids and dates of derived records, up to the last
+// record of the 3m corpus (from the 250k sample: record 2,749,999).
+func TestDerivedIDs(t *testing.T) {
+	tests := []struct {
+		k             int
+		id, published string
+	}{
+		{0, "2001.00001", "2020-01-02"},
+		{10_499, "2001.10500", "2020-01-01"},
+		{10_500, "2002.00001", "2020-02-02"},
+		{749_999, "2512.04500", "2025-12-21"},   // the last of the 1m corpus
+		{2_749_999, "4110.09500", "2041-10-09"}, // the last of the 3m corpus
+	}
+	for _, tt := range tests {
+		id, published := derivedID(tt.k)
+		if id != tt.id || published != tt.published {
+			t.Errorf("derivedID(%d) = %s, %s; want %s, %s", tt.k, id, published, tt.id, tt.published)
+		}
+		if c, ok := paper.ParseArxivID(id); !ok || c != id {
+			t.Errorf("derivedID(%d) = %s: not a canonical arXiv id", tt.k, id)
+		}
+		if _, err := paper.ParseDate(published); err != nil {
+			t.Errorf("derivedID(%d): %v", tt.k, err)
+		}
+	}
+}
+
+// TestDerivedCorporaNest checks that a smaller derived corpus is the start
+// of a larger one, record for record (the 1m corpus is the start of the 3m).
+func TestDerivedCorporaNest(t *testing.T) {
+	_, base := tinyCorpus(t)
+	small, large := derived(t, base, 30), derived(t, base, 90)
+	if fmt.Sprint(small) != fmt.Sprint(large[:30]) {
+		t.Error("the smaller corpus is not the start of the larger one")
+	}
+	if corpusSizes[corpus3M] != 3_000_000 || corpusSizes[corpus1M] != 1_000_000 {
+		t.Errorf("corpus sizes %v", corpusSizes)
+	}
+	for _, name := range corpusNames() {
+		if _, ok := corpusSizes[name]; !ok {
+			t.Errorf("corpus %s has no size", name)
+		}
+	}
+}

@@ -200,61 +200,42 @@ func (t *ftsTranslator) Translate(q string) ftsQuery {
 	var words, must, not []string
 	var ids []string
 	hasText := false
-	for _, tok := range splitQuery(q) {
-		neg := strings.HasPrefix(tok, "-") && len(tok) > 1
-		if neg {
-			tok = tok[1:]
-		}
-		if field, val, ok := strings.Cut(tok, ":"); ok && !strings.HasPrefix(tok, `"`) {
-			val = strings.Trim(val, `"`)
-			switch strings.ToLower(field) {
-			case "author", "authors", "au", "by":
-				if ts := ftsTokens(val); len(ts) > 0 {
-					must = append(must, "authors : "+ftsString(strings.Join(ts, " ")))
-				}
-				continue
-			case "cat", "category":
-				if ts := ftsTokens(val); len(ts) > 0 {
-					must = append(must, "categories : "+ftsString(strings.Join(ts, " ")))
-				}
-				continue
-			case "id", "arxiv":
-				ids = append(ids, paper.CanonicalID(val))
-				continue
-			case "http", "https":
-				// A URL: handled below as an id.
-			default:
-				if _, known := map[string]bool{"year": true, "since": true, "after": true, "before": true, "until": true, "sort": true}[strings.ToLower(field)]; known {
-					continue // not in the mix; dates would be a SQL range
-				}
+	for _, p := range readParts(q) {
+		switch p.kind {
+		case partAuthor:
+			if ts := ftsTokens(p.text); len(ts) > 0 {
+				must = append(must, "authors : "+ftsString(strings.Join(ts, " ")))
 			}
-		}
-		if strings.HasPrefix(tok, `"`) {
-			ph := ftsTokens(strings.Trim(tok, `"`))
+		case partCat:
+			if ts := ftsTokens(p.text); len(ts) > 0 {
+				must = append(must, "categories : "+ftsString(strings.Join(ts, " ")))
+			}
+		case partID:
+			ids = append(ids, p.text)
+		case partFilter:
+			// Not in the mix; dates would be a SQL range.
+		case partPhrase:
+			ph := ftsTokens(p.text)
 			if len(ph) == 0 {
 				continue
 			}
 			expr := "{title abstract} : " + ftsString(strings.Join(ph, " "))
-			if neg {
+			if p.neg {
 				not = append(not, expr)
 			} else {
 				must = append(must, expr)
 				hasText = true
 			}
-			continue
-		}
-		if id, ok := paper.ParseArxivID(tok); ok && !neg {
-			ids = append(ids, id)
-			continue
-		}
-		for _, w := range ftsTokens(tok) {
-			if t.stop[w] {
-				continue
-			}
-			if neg {
-				not = append(not, "{title abstract} : "+ftsString(w))
-			} else {
-				words = append(words, ftsString(w))
+		case partWord:
+			for _, w := range ftsTokens(p.text) {
+				if t.stop[w] {
+					continue
+				}
+				if p.neg {
+					not = append(not, "{title abstract} : "+ftsString(w))
+				} else {
+					words = append(words, ftsString(w))
+				}
 			}
 		}
 	}
@@ -273,6 +254,67 @@ func (t *ftsTranslator) Translate(q string) ftsQuery {
 	}
 	out.Match = expr
 	out.Recent = len(words) == 0 && !hasText
+	return out
+}
+
+// partKind is what a token of a query is, as the peers' translations see it.
+type partKind int
+
+const (
+	partWord   partKind = iota // a free word, as typed
+	partPhrase                 // a "quoted phrase", without its quotes
+	partAuthor                 // author:name, the name without quotes
+	partCat                    // cat:category, as typed
+	partID                     // an arXiv id or URL, canonical
+	partFilter                 // year:, since:, before:, sort: (not in the mix; not translated)
+)
+
+// queryPart is one token of a query in paperbot's language.
+type queryPart struct {
+	kind partKind
+	text string
+	neg  bool // -word, -"phrase"
+}
+
+// readParts reads a query of the mix the way paperbot's parser reads it, for
+// the peer engines' translations: words, phrases, author: and cat: filters,
+// ids (bare, arXiv:, id:, URLs), in the order written.
+func readParts(q string) []queryPart {
+	var out []queryPart
+	for _, tok := range splitQuery(q) {
+		neg := strings.HasPrefix(tok, "-") && len(tok) > 1
+		if neg {
+			tok = tok[1:]
+		}
+		if field, val, ok := strings.Cut(tok, ":"); ok && !strings.HasPrefix(tok, `"`) {
+			val = strings.Trim(val, `"`)
+			switch strings.ToLower(field) {
+			case "author", "authors", "au", "by":
+				out = append(out, queryPart{kind: partAuthor, text: val})
+				continue
+			case "cat", "category":
+				out = append(out, queryPart{kind: partCat, text: val})
+				continue
+			case "id", "arxiv":
+				out = append(out, queryPart{kind: partID, text: paper.CanonicalID(val)})
+				continue
+			case "year", "since", "after", "before", "until", "sort":
+				out = append(out, queryPart{kind: partFilter, text: tok})
+				continue
+			}
+			// A URL (http:, https:) is an id below; other words with a
+			// colon are words.
+		}
+		if strings.HasPrefix(tok, `"`) {
+			out = append(out, queryPart{kind: partPhrase, text: strings.Trim(tok, `"`), neg: neg})
+			continue
+		}
+		if id, ok := paper.ParseArxivID(tok); ok && !neg {
+			out = append(out, queryPart{kind: partID, text: id})
+			continue
+		}
+		out = append(out, queryPart{kind: partWord, text: tok, neg: neg})
+	}
 	return out
 }
 

@@ -23,8 +23,12 @@ import (
 const (
 	enginePaperbot = "paperbot"
 	engineFTS5     = "fts5"
-	engineParse    = "parse" // reading and normalising records only: the floor both engines share
+	engineLucene   = "lucene" // Apache Lucene, through lucene/LuceneBench.java
+	engineParse    = "parse"  // reading and normalising records only: the floor the Go engines share
 )
+
+// allEngines are the engines --engines knows, and its default.
+var allEngines = []string{enginePaperbot, engineFTS5, engineLucene}
 
 // ingestOut is what an ingest child reports.
 type ingestOut struct {
@@ -42,6 +46,8 @@ type ingestOut struct {
 	// Reopened is the number of papers found when the index was opened
 	// again after the ingest (it must equal Papers).
 	Reopened int `json:"papers_after_reopen"`
+	// Version names the engine's version and settings (Lucene's).
+	Version string `json:"version,omitempty"`
 }
 
 // errLimit stops a parse after --limit papers.

@@ -82,6 +82,9 @@ type pathResult struct {
 	ErrorReplies int    `json:"error_replies,omitempty"`
 	Errors       int    `json:"errors"`
 	FirstErr     string `json:"first_error,omitempty"`
+	// NotExpressed lists the queries of the mix this engine cannot run
+	// (class, query, why): left out of every figure above.
+	NotExpressed []string `json:"not_expressed,omitempty"`
 }
 
 // queryOut is what a query child reports.
@@ -96,6 +99,8 @@ type queryOut struct {
 	HeapLive  uint64  `json:"heap_live_bytes"`
 	// PeakRSS is the process's peak resident memory (VmHWM).
 	PeakRSS int64 `json:"peak_rss_bytes"`
+	// Version names the engine's version and settings (Lucene's).
+	Version string `json:"version,omitempty"`
 }
 
 // searchFunc runs one query and returns how many hits it got.
@@ -104,60 +109,81 @@ type searchFunc func(ctx context.Context, q string) (int, error)
 // measure runs the mix once in file order (warm-up), then rounds times in
 // a different seeded order each round, timing every query.
 func measure(ctx context.Context, path string, qs []Query, rounds int, run searchFunc) pathResult {
-	res := pathResult{Path: path, Queries: len(qs), Rounds: rounds, ByClass: map[string]latency{}}
+	var errs int
+	var firstErr string
+	fail := func(q string, err error) {
+		errs++
+		if firstErr == "" {
+			firstErr = fmt.Sprintf("%q: %v", q, err)
+		}
+	}
 	hits := make([]int, len(qs))
 	for i, q := range qs {
 		n, err := run(ctx, q.Text)
 		hits[i] = n
 		if err != nil {
-			res.Errors++
-			if res.FirstErr == "" {
-				res.FirstErr = fmt.Sprintf("%q: %v", q.Text, err)
-			}
+			fail(q.Text, err)
 		}
 	}
-	for _, h := range hits {
-		if h == 0 {
-			res.ZeroHits++
-		}
-	}
-	per := make([][]time.Duration, len(qs))
-	var all, cpu []time.Duration
-	byClass := map[string][]time.Duration{}
+	wall := make([][]time.Duration, len(qs))
+	cpu := make([][]time.Duration, len(qs))
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for r := range rounds {
-		order := rand.New(rand.NewPCG(uint64(r)+1, 99)).Perm(len(qs))
-		for _, i := range order {
+		for _, i := range roundOrder(r, len(qs)) {
 			c0 := threadCPU()
 			start := time.Now()
 			_, err := run(ctx, qs[i].Text)
 			d := time.Since(start)
 			if c0 >= 0 {
-				cpu = append(cpu, threadCPU()-c0)
+				cpu[i] = append(cpu[i], threadCPU()-c0)
 			}
 			if err != nil {
-				res.Errors++
-				if res.FirstErr == "" {
-					res.FirstErr = fmt.Sprintf("%q: %v", qs[i].Text, err)
-				}
+				fail(qs[i].Text, err)
 			}
-			per[i] = append(per[i], d)
-			all = append(all, d)
-			byClass[qs[i].Class] = append(byClass[qs[i].Class], d)
+			wall[i] = append(wall[i], d)
 		}
 	}
+	res := summarizeRuns(path, qs, rounds, hits, wall, cpu)
+	res.Errors, res.FirstErr = errs, firstErr
+	return res
+}
+
+// roundOrder is the order in which timed round r runs a mix of n queries:
+// a seeded permutation, the same for every engine.
+func roundOrder(r, n int) []int {
+	return rand.New(rand.NewPCG(uint64(r)+1, 99)).Perm(n)
+}
+
+// summarizeRuns makes the path result of a measured mix: hits[i] is what
+// query i found in the warm-up pass, wall[i] and cpu[i] its timed rounds.
+// A query with no timed rounds was not run (an engine that cannot express
+// it) and counts nowhere.
+func summarizeRuns(path string, qs []Query, rounds int, hits []int, wall, cpu [][]time.Duration) pathResult {
+	res := pathResult{Path: path, Rounds: rounds, ByClass: map[string]latency{}}
+	var all, allCPU []time.Duration
+	byClass := map[string][]time.Duration{}
+	var slow []slowQuery
+	for i, q := range qs {
+		if len(wall[i]) == 0 {
+			continue
+		}
+		res.Queries++
+		if hits[i] == 0 {
+			res.ZeroHits++
+		}
+		all = append(all, wall[i]...)
+		allCPU = append(allCPU, cpu[i]...)
+		byClass[q.Class] = append(byClass[q.Class], wall[i]...)
+		s := summarize(wall[i])
+		slow = append(slow, slowQuery{Class: q.Class, Query: q.Text, Ms: s.P50, MaxMs: s.Max, Hits: hits[i]})
+	}
 	res.All = summarize(all)
-	res.CPU = summarize(cpu)
+	res.CPU = summarize(allCPU)
 	for c, ds := range byClass {
 		res.ByClass[c] = summarize(ds)
 	}
-	var slow []slowQuery
-	for i, ds := range per {
-		s := summarize(ds)
-		slow = append(slow, slowQuery{Class: qs[i].Class, Query: qs[i].Text, Ms: s.P50, MaxMs: s.Max, Hits: hits[i]})
-	}
-	slices.SortFunc(slow, func(a, b slowQuery) int { return -cmpFloat(a.MaxMs, b.MaxMs) })
+	slices.SortStableFunc(slow, func(a, b slowQuery) int { return -cmpFloat(a.MaxMs, b.MaxMs) })
 	res.Slowest = slow[:min(5, len(slow))]
 	return res
 }

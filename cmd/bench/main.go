@@ -1,19 +1,22 @@
-// Command bench measures paperbot against SQLite FTS5, side by side, in one
-// run: ingest throughput, index size and peak memory on the same records;
+// Command bench measures paperbot against SQLite FTS5 and Apache Lucene,
+// side by side, in one run: ingest throughput, index size and peak memory on the same records;
 // query latency on a fixed, checked-in mix of user-style queries (through
 // paperbot's Search and through the whole /papers handler); signed Slack
 // slash-command load against `paperbot serve` while an ingest runs; and a
 // digest fan-out to 1,000 rate-limited channels. It prints a Markdown table
 // and writes it, with the raw figures as JSON.
 //
-//	go run -tags sqlite_fts5 ./cmd/bench --quick            # 20k papers, under a minute
+//	go run -tags sqlite_fts5 ./cmd/bench --quick            # 20k papers, about a minute
 //	go run -tags sqlite_fts5 ./cmd/bench                    # 250k and 1M papers, every section
 //	go run -tags sqlite_fts5 ./cmd/bench gen-queries        # redraw testdata/queries.tsv
 //
 // Each engine's ingest and query run happen in a child process (this
-// binary re-run with a hidden subcommand) so that its peak RSS is its own.
+// binary re-run with a hidden subcommand; for Lucene, a small Java program
+// compiled into the work directory) so that its peak RSS is its own.
 // SQLite is compiled from C by github.com/mattn/go-sqlite3; only this
-// command imports it, never paperbot's own binary.
+// command imports it, never paperbot's own binary. Lucene comes from
+// Debian's liblucene8-java; without it (or a JDK) Lucene is skipped with a
+// message that says how to install it.
 package main
 
 import (
@@ -95,6 +98,8 @@ type options struct {
 	profileDir  string
 	experiments []string
 	queryExps   []string
+	luceneJars  string
+	luceneHeap  string
 	chat        chatOptions
 	fanout      fanoutOptions
 }
@@ -115,10 +120,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "a quick run: the first 20,000 papers of the 250k corpus, ingest and queries, 1 round")
-	corpora := fs.String("corpus", "250k,1m", "corpora to measure: 250k (the arXiv sample), 1m (derived from it)")
+	corpora := fs.String("corpus", "250k,1m", "corpora to measure: 250k (the arXiv sample), 1m or 3m (derived from it)")
 	limit := fs.Int("limit", 0, "use only the first N papers of each corpus (0: all)")
 	sections := fs.String("sections", strings.Join(allSections, ","), "sections to run: "+strings.Join(allSections, ","))
-	engines := fs.String("engines", enginePaperbot+","+engineFTS5, "engines to measure: paperbot, fts5 (the peer figures need both)")
+	engines := fs.String("engines", strings.Join(allEngines, ","), "engines to measure: paperbot, fts5, lucene (the peer figures need paperbot and the peer; Lucene is skipped, with a message, where Java or liblucene8-java is missing)")
+	luceneJars := fs.String("lucene-jars", defaultLuceneJars, "directory holding the Lucene 8 jars (Debian's liblucene8-java)")
+	luceneHeap := fs.String("lucene-heap", defaultLuceneHeap, "the Lucene JVM's heap limit (java -Xmx)")
 	rounds := fs.Int("rounds", 3, "timed passes over the query mix after the warm-up pass")
 	queries := fs.String("queries", "", "query mix (default cmd/bench/testdata/queries.tsv in the repository)")
 	work := fs.String("work", filepath.Join(os.TempDir(), "paperbot-bench"), "work directory for corpora and indexes (never the repository)")
@@ -148,6 +155,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		profileDir:  *profileDir,
 		experiments: splitList(*experiments),
 		queryExps:   splitList(*queryExps),
+		luceneJars:  *luceneJars,
+		luceneHeap:  *luceneHeap,
 		chat:        chatOptions{rate: *chatRate, duration: time.Duration(*chatSeconds) * time.Second, binary: *chatBin, expLimit: *chatLimit},
 		fanout:      fanoutOptions{channels: *fanChannels, papers: *fanPapers, timeout: *fanTimeout},
 	}
@@ -189,13 +198,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	for _, e := range o.engines {
-		if e != enginePaperbot && e != engineFTS5 {
-			return fmt.Errorf("--engines: unknown engine %q (want %s or %s)", e, enginePaperbot, engineFTS5)
+		if !slices.Contains(allEngines, e) {
+			return fmt.Errorf("--engines: unknown engine %q (want %s)", e, strings.Join(allEngines, ", "))
 		}
 	}
 	for _, c := range o.corpora {
-		if c != corpus250k && c != corpus1M {
-			return fmt.Errorf("--corpus: unknown corpus %q (want %s or %s)", c, corpus250k, corpus1M)
+		if _, ok := corpusSizes[c]; !ok {
+			return fmt.Errorf("--corpus: unknown corpus %q (want %s)", c, strings.Join(corpusNames(), ", "))
 		}
 	}
 	if o.rounds < 1 {
@@ -240,7 +249,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Config: runConfig{Corpora: o.corpora, Limit: o.limit, Sections: o.sections, Rounds: o.rounds, Queries: o.queries, QueryCount: len(qs),
 			Batch: o.batch, Experiments: o.experiments, Command: "go run -tags sqlite_fts5 ./cmd/bench " + strings.Join(args, " ")},
 	}
-	b := &bench{o: o, logf: logf, rep: rep}
+	b := &bench{o: o, logf: logf, rep: rep, qs: qs}
 	if err := b.run(ctx); err != nil {
 		return err
 	}
@@ -263,9 +272,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // bench runs the selected sections.
 type bench struct {
-	o    options
-	logf func(string, ...any)
-	rep  *Report
+	o      options
+	logf   func(string, ...any)
+	rep    *Report
+	qs     []Query
+	lucene *lucene // set up when Lucene is among the engines and can run
 }
 
 func (b *bench) run(ctx context.Context) error {
@@ -275,6 +286,20 @@ func (b *bench) run(ctx context.Context) error {
 		var err error
 		if dataset, err = findDataset(b.o.dataset); err != nil {
 			return err
+		}
+	}
+	if slices.Contains(b.o.engines, engineLucene) && (b.o.has(sectionIngest) || b.o.has(sectionQuery)) {
+		l, err := setupLucene(ctx, b.o.work, b.o.luceneJars, b.o.luceneHeap)
+		switch {
+		case errors.Is(err, errLuceneMissing):
+			b.logf("%v", err)
+			b.rep.Warnings = append(b.rep.Warnings, err.Error())
+			b.o.engines = slices.DeleteFunc(b.o.engines, func(e string) bool { return e == engineLucene })
+		case err != nil:
+			return fmt.Errorf("lucene: %w", err)
+		default:
+			b.logf("lucene: %s", l.Version)
+			b.lucene, b.rep.Host.Lucene = l, l.Version
 		}
 	}
 	if b.o.has(sectionChat) {
@@ -355,10 +380,16 @@ func (b *bench) corpus(ctx context.Context, name, path string) (corpusReport, er
 			os.Remove(out + ".done")
 		}
 		b.logf("ingest %s: %s", b.tag(name), engineLabel(engine))
-		args := []string{"--engine", engine, "--corpus", path, "--out", out, "--limit", strconv.Itoa(b.o.limit), "--batch", strconv.Itoa(b.o.batch)}
-		args = append(args, b.profileArgs(fmt.Sprintf("ingest-%s-%s", b.tag(name), engine))...)
 		var res ingestResult
-		u, err := runChild(ctx, "ingest", args, &res.ingestOut)
+		var u usage
+		var err error
+		if engine == engineLucene {
+			res.ingestOut, u, err = b.lucene.ingest(ctx, path, out, b.o.limit)
+		} else {
+			args := []string{"--engine", engine, "--corpus", path, "--out", out, "--limit", strconv.Itoa(b.o.limit), "--batch", strconv.Itoa(b.o.batch)}
+			args = append(args, b.profileArgs(fmt.Sprintf("ingest-%s-%s", b.tag(name), engine))...)
+			u, err = runChild(ctx, "ingest", args, &res.ingestOut)
+		}
 		if err != nil {
 			return res, err
 		}
@@ -383,7 +414,7 @@ func (b *bench) corpus(ctx context.Context, name, path string) (corpusReport, er
 		return res, nil
 	}
 	var engines []string
-	for _, e := range []string{engineFTS5, enginePaperbot} {
+	for _, e := range []string{engineFTS5, enginePaperbot, engineLucene} {
 		if slices.Contains(b.o.engines, e) {
 			engines = append(engines, e)
 		}
@@ -440,10 +471,17 @@ func (b *bench) corpus(ctx context.Context, name, path string) (corpusReport, er
 		} else {
 			b.logf("  dropped %s of index files from the page cache", bytesStr(n))
 		}
-		args := []string{"--engine", e, "--index", b.indexPath(name, e), "--queries", b.o.queries, "--rounds", strconv.Itoa(b.o.rounds)}
-		args = append(args, b.profileArgs(fmt.Sprintf("query-%s-%s", b.tag(name), e))...)
 		var res queryResult
-		u, err := runChild(ctx, "query", args, &res.queryOut)
+		var u usage
+		var err error
+		if e == engineLucene {
+			plan := filepath.Join(b.o.work, b.tag(name), "lucene-plan.json")
+			res.queryOut, u, err = b.lucene.query(ctx, b.indexPath(name, e), plan, b.qs, b.o.rounds)
+		} else {
+			args := []string{"--engine", e, "--index", b.indexPath(name, e), "--queries", b.o.queries, "--rounds", strconv.Itoa(b.o.rounds)}
+			args = append(args, b.profileArgs(fmt.Sprintf("query-%s-%s", b.tag(name), e))...)
+			u, err = runChild(ctx, "query", args, &res.queryOut)
+		}
 		if err != nil {
 			return cr, err
 		}
@@ -452,6 +490,9 @@ func (b *bench) corpus(ctx context.Context, name, path string) (corpusReport, er
 			b.logf("  %s: p50 %s p95 %s p99 %s max %s", pathLabel(e, pr.Path), msStr(pr.All.P50), msStr(pr.All.P95), msStr(pr.All.P99), msStr(pr.All.Max))
 			if pr.Errors > 0 {
 				b.rep.Warnings = append(b.rep.Warnings, fmt.Sprintf("%s on %s: %d query errors, first: %s", pathLabel(e, pr.Path), b.tag(name), pr.Errors, pr.FirstErr))
+			}
+			if len(pr.NotExpressed) > 0 {
+				b.logf("  %d queries of the mix not expressed, left out of its figures", len(pr.NotExpressed))
 			}
 		}
 		cr.Queries = append(cr.Queries, res)

@@ -95,9 +95,14 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	engines := "paperbot"
 	if fts5Available(t) {
-		engines = "paperbot,fts5"
+		engines += ",fts5"
 	} else {
-		t.Log("SQLite has no FTS5 in this build (run with -tags sqlite_fts5): measuring paperbot only")
+		t.Log("SQLite has no FTS5 in this build (run with -tags sqlite_fts5): not measuring it")
+	}
+	if _, _, _, err := findLucene(defaultLuceneJars); err == nil {
+		engines += ",lucene"
+	} else {
+		t.Logf("not measuring Lucene: %v", err)
 	}
 	work := filepath.Join(dir, "work")
 	md, js := filepath.Join(dir, "out.md"), filepath.Join(dir, "out.json")
@@ -159,6 +164,9 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("Markdown report lacks %q:\n%s", want, mdText)
 		}
 	}
+	if strings.Contains(engines, "lucene") && !strings.Contains(string(mdText), "| Lucene p99 / paperbot search p99 |") {
+		t.Errorf("Markdown report lacks Lucene's column:\n%s", mdText)
+	}
 	if !strings.Contains(stdout.String(), "### Ingest") {
 		t.Errorf("the table was not printed on stdout")
 	}
@@ -201,7 +209,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}{
 		{[]string{"--corpus", "2m"}, `unknown corpus "2m"`},
 		{[]string{"--sections", "ingest,bogus"}, `unknown section "bogus"`},
-		{[]string{"--engines", "lucene"}, `unknown engine "lucene"`},
+		{[]string{"--engines", "solr"}, `unknown engine "solr"`},
+		{[]string{"--corpus", "3m,5m"}, `unknown corpus "5m"`},
 		{[]string{"--experiments", "nope"}, `unknown experiment "nope"`},
 		{[]string{"--rounds", "0"}, "--rounds must be at least 1"},
 		{[]string{"extra"}, `unexpected argument "extra"`},

@@ -30,6 +30,7 @@ type hostInfo struct {
 	MemTotalBytes int64  `json:"mem_total_bytes"`
 	GoVersion     string `json:"go_version"`
 	SQLite        string `json:"sqlite_version"`
+	Lucene        string `json:"lucene,omitempty"`
 	Commit        string `json:"commit,omitempty"`
 }
 
@@ -129,6 +130,9 @@ func (r *Report) evaluateTargets() {
 			Note:   shortfall(ratio, 0.5, true),
 		})
 	}
+	for _, c := range r.Corpora {
+		t = append(t, luceneIngestTargets(c)...)
+	}
 	var big *corpusReport
 	for i := range r.Corpora {
 		c := &r.Corpora[i]
@@ -170,6 +174,9 @@ func (r *Report) evaluateTargets() {
 			Met:    met(worst <= 1000),
 			Note:   shortfall(worst, 1000, false),
 		})
+		if _, luc := big.query(engineLucene, pathSearch); luc != nil {
+			t = append(t, luceneQueryTargets(pb, luc, scope)...)
+		}
 		rss := qr.PeakRSS
 		t = append(t, targetCheck{
 			Target: "serving memory (peak RSS of the query process)" + scope,
@@ -186,6 +193,72 @@ func (r *Report) evaluateTargets() {
 		t = append(t, r.Fanout.targets()...)
 	}
 	r.Targets = t
+}
+
+// luceneIngestTargets are issue 18's ingest targets against Lucene on one
+// corpus: none when either engine's ingest was not measured.
+func luceneIngestTargets(c corpusReport) []targetCheck {
+	pb, luc := c.ingest(enginePaperbot), c.ingest(engineLucene)
+	if pb == nil || luc == nil || luc.PapersPerSec == 0 || luc.IndexBytes == 0 {
+		return nil
+	}
+	speed := pb.PapersPerSec / luc.PapersPerSec
+	size := float64(pb.IndexBytes) / float64(luc.IndexBytes)
+	t := []targetCheck{{
+		Target: fmt.Sprintf("ingest throughput vs Lucene, %s papers", count(c.Papers)),
+		Goal:   "≥ 0.5× Lucene papers/s",
+		Value:  fmt.Sprintf("%.2f× (%s vs %s papers/s; per CPU-second %s)", speed, count(int(pb.PapersPerSec)), count(int(luc.PapersPerSec)), ratio(pb.PapersPerCPUSec, luc.PapersPerCPUSec)),
+		Met:    met(speed >= 0.5),
+		Note:   shortfall(speed, 0.5, true),
+	}, {
+		Target: fmt.Sprintf("index size vs Lucene, %s papers", count(c.Papers)),
+		Goal:   "≤ 1.5× Lucene's, the same fields stored",
+		Value:  fmt.Sprintf("%.2f× (%s vs %s)", size, bytesStr(pb.IndexBytes), bytesStr(luc.IndexBytes)),
+		Met:    met(size <= 1.5),
+	}}
+	if size > 1.5 {
+		t[1].Note = fmt.Sprintf("missed: %.0f%% over the goal", 100*(size/1.5-1))
+	}
+	return t
+}
+
+// luceneQueryTargets are issue 18's query targets against Lucene: p99 at or
+// below Lucene's over the whole mix and in every class both engines ran.
+func luceneQueryTargets(pb, luc *pathResult, scope string) []targetCheck {
+	whole := targetCheck{
+		Target: "query p99 vs Lucene, whole mix" + scope,
+		Goal:   "≤ Lucene's",
+		Value:  fmt.Sprintf("%s vs Lucene %s (Lucene / paperbot: %s)", msStr(pb.All.P99), msStr(luc.All.P99), ratio(luc.All.P99, pb.All.P99)),
+		Met:    met(pb.All.P99 <= luc.All.P99),
+	}
+	if len(luc.NotExpressed) > 0 {
+		whole.Value += fmt.Sprintf("; Lucene without the %d queries it cannot express", len(luc.NotExpressed))
+	}
+	if pb.All.P99 > luc.All.P99 {
+		whole.Note = fmt.Sprintf("missed: %.0f%% over Lucene's", 100*(pb.All.P99/luc.All.P99-1))
+	}
+	var both, over []string
+	for _, class := range queryClasses {
+		a, ok1 := pb.ByClass[class]
+		b, ok2 := luc.ByClass[class]
+		if !ok1 || !ok2 {
+			continue
+		}
+		both = append(both, class)
+		if a.P99 > b.P99 {
+			over = append(over, fmt.Sprintf("%s %s vs %s", class, msStr(a.P99), msStr(b.P99)))
+		}
+	}
+	byClass := targetCheck{
+		Target: "query p99 vs Lucene, every class both run" + scope,
+		Goal:   "≤ Lucene's in each",
+		Value:  fmt.Sprintf("%d of %d classes at or below Lucene's", len(both)-len(over), len(both)),
+		Met:    met(len(over) == 0),
+	}
+	if len(over) > 0 {
+		byClass.Note = "missed in " + strings.Join(over, ", ")
+	}
+	return []targetCheck{whole, byClass}
 }
 
 func valueOr(p *pathResult, f func(*pathResult) float64) float64 {
@@ -285,7 +358,13 @@ func (r *Report) writeJSON(path string) error {
 // FTS5 peer's and their ratio, all from this run.
 func (r *Report) writeMarkdown(w io.Writer) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
-	p("Run %s on %d CPUs, %s RAM, %s, SQLite %s%s; %s.\n\n", r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Host.CPUs, bytesStr(r.Host.MemTotalBytes), r.Host.GoVersion, r.Host.SQLite,
+	p("Run %s on %d CPUs, %s RAM, %s, SQLite %s%s%s; %s.\n\n", r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Host.CPUs, bytesStr(r.Host.MemTotalBytes), r.Host.GoVersion, r.Host.SQLite,
+		func() string {
+			if r.Host.Lucene != "" {
+				return ", " + r.Host.Lucene
+			}
+			return ""
+		}(),
 		func() string {
 			if r.Host.Commit != "" {
 				return ", commit " + r.Host.Commit
@@ -325,36 +404,61 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	if len(c.Ingest) > 0 {
 		p("### Ingest: %s corpus, %s papers\n\n", c.Name, count(c.Papers))
-		fts := c.ingest(engineFTS5)
-		p("| engine | papers/s | vs FTS5 | papers per CPU-s | vs FTS5 | wall | index on disk | vs FTS5 | peak RSS | vs FTS5 | host load |\n")
-		p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		fts, luc := c.ingest(engineFTS5), c.ingest(engineLucene)
+		// With Lucene measured, each ratio column "vs FTS5" has a "vs
+		// Lucene" beside it.
+		vsHead := func(h string) string {
+			if luc != nil {
+				return h + " | vs FTS5 | vs Lucene"
+			}
+			return h + " | vs FTS5"
+		}
+		p("| engine | %s | %s | wall | %s | %s | host load |\n", vsHead("papers/s"), vsHead("papers per CPU-s"), vsHead("index on disk"), vsHead("peak RSS"))
+		if luc != nil {
+			p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		} else {
+			p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		}
 		rows := append(slices.Clone(c.Ingest), c.Experiments...)
 		for _, in := range rows {
 			name := engineLabel(in.Engine)
 			if in.Experiment != "" {
 				name = "experiment: " + in.Experiment
 			}
-			vs := func(a, b float64) string {
-				if fts == nil || in.Engine == engineFTS5 {
-					return ""
+			vs := func(v float64, of func(*ingestResult) float64) string {
+				var out string
+				if fts != nil && in.Engine != engineFTS5 {
+					out = ratio(v, of(fts))
 				}
-				return ratio(a, b)
+				if luc == nil {
+					return out
+				}
+				out += " | "
+				if in.Engine != engineLucene {
+					out += ratio(v, of(luc))
+				}
+				return out
 			}
-			var fp, fc, fb, fr float64
-			if fts != nil {
-				fp, fc, fb, fr = fts.PapersPerSec, fts.PapersPerCPUSec, float64(fts.IndexBytes), float64(fts.PeakRSS)
-			}
-			size, sizeVs := bytesStr(in.IndexBytes), vs(float64(in.IndexBytes), fb)
+			size := func(in *ingestResult) float64 { return float64(in.IndexBytes) }
+			sizeCell := bytesStr(in.IndexBytes) + " | " + vs(size(&in), size)
 			if in.Engine == engineParse {
-				size, sizeVs = "–", ""
+				sizeCell = "– | "
+				if luc != nil {
+					sizeCell += " | "
+				}
 			}
-			p("| %s | %s | %s | %s | %s | %.1f s | %s | %s | %s | %s | %.1f |\n", name,
-				count(int(in.PapersPerSec)), vs(in.PapersPerSec, fp),
-				count(int(in.PapersPerCPUSec)), vs(in.PapersPerCPUSec, fc),
-				in.Seconds, size, sizeVs,
-				bytesStr(in.PeakRSS), vs(float64(in.PeakRSS), fr), in.Usage.Load1)
+			p("| %s | %s | %s | %s | %s | %.1f s | %s | %s | %s | %.1f |\n", name,
+				count(int(in.PapersPerSec)), vs(in.PapersPerSec, func(x *ingestResult) float64 { return x.PapersPerSec }),
+				count(int(in.PapersPerCPUSec)), vs(in.PapersPerCPUSec, func(x *ingestResult) float64 { return x.PapersPerCPUSec }),
+				in.Seconds, sizeCell,
+				bytesStr(in.PeakRSS), vs(float64(in.PeakRSS), func(x *ingestResult) float64 { return float64(x.PeakRSS) }), in.Usage.Load1)
 		}
 		p("\n")
+		for _, in := range c.Ingest {
+			if in.Version != "" {
+				p("%s ingest: %s; %s in %d segments after its own merges.\n\n", engineLabel(in.Engine), in.Version, bytesStr(in.IndexBytes), in.Segments)
+			}
+		}
 	}
 	defer r.writeQueryExperiments(w, c)
 	if len(c.Queries) == 0 {
@@ -368,25 +472,43 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 	}
 	p("### Queries: %s corpus, %s papers (%d queries × %d rounds after a warm-up pass)\n\n", c.Name, count(c.Papers), nq, rounds)
 	_, fts := c.query(engineFTS5, pathSearch)
-	p("| engine / path | p50 | p95 | p99 | max | FTS5 p50 / this | FTS5 p99 / this | CPU p50 / p99 | FTS5 CPU p99 / this | no hits | peak RSS | RSS after (anon + files) | host load |\n")
-	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	_, luc := c.query(engineLucene, pathSearch)
+	lucHead, lucRule := "", ""
+	if luc != nil {
+		lucHead, lucRule = " Lucene p50 / this | Lucene p99 / this |", "--:|--:|"
+	}
+	p("| engine / path | p50 | p95 | p99 | max | FTS5 p50 / this | FTS5 p99 / this |%s CPU p50 / p99 | FTS5 CPU p99 / this | no hits | peak RSS | RSS after (anon + files) | host load |\n", lucHead)
+	p("|---|--:|--:|--:|--:|--:|--:|%s--:|--:|--:|--:|--:|--:|\n", lucRule)
 	for _, q := range c.Queries {
 		for _, pr := range q.Paths {
-			vs50, vs99, vsCPU := "", "", ""
+			vs50, vs99, vsCPU, vsLuc := "", "", "", ""
 			if fts != nil && !(q.Engine == engineFTS5 && pr.Path == pathSearch) {
 				vs50, vs99, vsCPU = ratio(fts.All.P50, pr.All.P50), ratio(fts.All.P99, pr.All.P99), ratio(fts.CPU.P99, pr.CPU.P99)
+			}
+			if luc != nil {
+				vsLuc = " | |"
+				if q.Engine != engineLucene {
+					vsLuc = fmt.Sprintf(" %s | %s |", ratio(luc.All.P50, pr.All.P50), ratio(luc.All.P99, pr.All.P99))
+				}
 			}
 			errs := ""
 			if pr.Errors > 0 {
 				errs = fmt.Sprintf(" (%d errors)", pr.Errors)
 			}
-			p("| %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %d%s | %s | %s (%s + %s) | %.1f |\n", pathLabel(q.Engine, pr.Path),
-				msStr(pr.All.P50), msStr(pr.All.P95), msStr(pr.All.P99), msStr(pr.All.Max), vs50, vs99,
+			p("| %s | %s | %s | %s | %s | %s | %s |%s %s / %s | %s | %d%s | %s | %s (%s + %s) | %.1f |\n", pathLabel(q.Engine, pr.Path),
+				msStr(pr.All.P50), msStr(pr.All.P95), msStr(pr.All.P99), msStr(pr.All.Max), vs50, vs99, vsLuc,
 				msStr(pr.CPU.P50), msStr(pr.CPU.P99), vsCPU,
 				pr.ZeroHits, errs, bytesStr(q.PeakRSS), bytesStr(q.MemServed.RSS), bytesStr(q.MemServed.RSSAnon), bytesStr(q.MemServed.RSSFile), q.Usage.Load1)
 		}
 	}
 	p("\n")
+	for _, q := range c.Queries {
+		for _, pr := range q.Paths {
+			if len(pr.NotExpressed) > 0 {
+				p("%s left out %d queries of the mix it cannot express (empty cells below): %s.\n\n", pathLabel(q.Engine, pr.Path), len(pr.NotExpressed), strings.Join(pr.NotExpressed, "; "))
+			}
+		}
+	}
 	// Per class: p50 / p99 of each path.
 	type col struct {
 		label string
@@ -399,30 +521,47 @@ func (r *Report) writeCorpus(w io.Writer, c corpusReport) {
 			cols = append(cols, col{pathLabel(q.Engine, q.Paths[j].Path), &q.Paths[j]})
 		}
 	}
+	// The ratio columns need paperbot's search and the peer.
+	_, pbs := c.query(enginePaperbot, pathSearch)
+	var peers []*pathResult
 	p("p50 / p99 by query class:\n\n| class |")
 	for _, cl := range cols {
 		p(" %s |", cl.label)
 	}
-	if fts != nil {
+	if fts != nil && pbs != nil {
 		p(" FTS5 p99 / paperbot search p99 |")
+		peers = append(peers, fts)
+	}
+	if luc != nil && pbs != nil {
+		p(" Lucene p99 / paperbot search p99 |")
+		peers = append(peers, luc)
 	}
 	p("\n|---|")
-	for range cols {
-		p("--:|")
-	}
-	if fts != nil {
+	for range len(cols) + len(peers) {
 		p("--:|")
 	}
 	p("\n")
-	_, pbs := c.query(enginePaperbot, pathSearch)
+	// vsClass is the ratio of a peer's p99 to paperbot's in a class; empty
+	// when either did not run it.
+	vsClass := func(peer *pathResult, class string) string {
+		a, ok1 := peer.ByClass[class]
+		b, ok2 := pbs.ByClass[class]
+		if !ok1 || !ok2 {
+			return ""
+		}
+		return ratio(a.P99, b.P99)
+	}
 	for _, class := range queryClasses {
 		p("| %s |", class)
 		for _, cl := range cols {
-			l := cl.pr.ByClass[class]
-			p(" %s / %s |", msStr(l.P50), msStr(l.P99))
+			if l, ok := cl.pr.ByClass[class]; ok {
+				p(" %s / %s |", msStr(l.P50), msStr(l.P99))
+			} else {
+				p(" |")
+			}
 		}
-		if fts != nil && pbs != nil {
-			p(" %s |", ratio(fts.ByClass[class].P99, pbs.ByClass[class].P99))
+		for _, peer := range peers {
+			p(" %s |", vsClass(peer, class))
 		}
 		p("\n")
 	}
@@ -474,6 +613,8 @@ func engineLabel(e string) string {
 		return "paperbot (Bleve)"
 	case engineFTS5:
 		return "SQLite FTS5"
+	case engineLucene:
+		return "Lucene"
 	case engineParse:
 		return "parse only (floor)"
 	}
@@ -488,6 +629,8 @@ func pathLabel(engine, path string) string {
 		return "paperbot /papers handler"
 	case engine == engineFTS5:
 		return "SQLite FTS5"
+	case engine == engineLucene:
+		return "Lucene"
 	}
 	return engine + " " + path
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +149,27 @@ func sampleReport() *Report {
 	return r
 }
 
+// sampleReportWithLucene is sampleReport with Lucene measured too: it
+// could not express one query, and no author query at all.
+func sampleReportWithLucene() *Report {
+	r := sampleReport()
+	r.Host.Lucene = "Lucene 8.8.1, Java 17.0.15, -Xmx1g (1.00 GiB heap), G1"
+	c := &r.Corpora[0]
+	c.Ingest = append(c.Ingest, ingestResult{ingestOut: ingestOut{Engine: engineLucene, Papers: 1_000_000, Seconds: 50, IndexBytes: 1 << 30, PeakRSS: 600 << 20, Segments: 12, Version: "Lucene 8.8.1, 2 indexing threads"}, PapersPerSec: 20000, PapersPerCPUSec: 11000})
+	byClass := map[string]latency{}
+	for i, cl := range queryClasses {
+		if cl != "author" {
+			byClass[cl] = latency{N: 80, P50: 4, P95: 50, P99: 100 + float64(10*i), Max: 300}
+		}
+	}
+	c.Queries = append(c.Queries, queryResult{queryOut: queryOut{Engine: engineLucene, PeakRSS: 900 << 20, MemServed: procMem{RSS: 800 << 20, RSSAnon: 300 << 20, RSSFile: 500 << 20}, Paths: []pathResult{
+		{Path: pathSearch, Queries: 360, Rounds: 2, All: latency{N: 720, P50: 4, P95: 50, P99: 110, Max: 300}, CPU: latency{N: 720, P50: 3, P99: 90}, ByClass: byClass, ZeroHits: 30,
+			NotExpressed: []string{"author `author:X` (for the test)"}},
+	}}})
+	r.evaluateTargets()
+	return r
+}
+
 func TestTargets(t *testing.T) {
 	r := sampleReport()
 	got := map[string]targetCheck{}
@@ -177,22 +199,94 @@ func TestTargets(t *testing.T) {
 	check("serving memory (peak RSS of the query process)", false, "1.46 GiB peak")
 }
 
-// TestMarkdownGolden compares the Markdown rendering of a fixed report
-// with testdata/report.golden.md (go test -update rewrites it).
-func TestMarkdownGolden(t *testing.T) {
-	var b bytes.Buffer
-	sampleReport().writeMarkdown(&b)
-	golden := filepath.Join("testdata", "report.golden.md")
-	if *update {
-		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
+func TestLuceneTargets(t *testing.T) {
+	got := map[string]targetCheck{}
+	for _, tc := range sampleReportWithLucene().Targets {
+		got[tc.Target] = tc
+	}
+	for _, tt := range []struct {
+		name  string
+		met   bool
+		value string
+		note  string
+	}{
+		{"ingest throughput vs Lucene, 1,000,000 papers", false, "0.20× (4,000 vs 20,000 papers/s; per CPU-second 0.23×)", "missed: 60% below the goal"},
+		{"index size vs Lucene, 1,000,000 papers", false, "3.00× (3.00 GiB vs 1.00 GiB)", "missed: 100% over the goal"},
+		{"query p99 vs Lucene, whole mix", false, "120 ms vs Lucene 110 ms (Lucene / paperbot: 0.92×); Lucene without the 1 queries it cannot express", "missed: 9% over Lucene's"},
+		{"query p99 vs Lucene, every class both run", false, "7 of 9 classes at or below Lucene's", "missed in words1 120 ms vs 100 ms, words2 120 ms vs 110 ms"},
+	} {
+		tc, ok := got[tt.name]
+		if !ok {
+			t.Errorf("no target %q", tt.name)
+			continue
+		}
+		if tc.Met == nil || *tc.Met != tt.met || tc.Value != tt.value || !strings.HasPrefix(tc.Note, tt.note) {
+			t.Errorf("%s = %+v (met %v), want met %v, value %q, note %q", tt.name, tc, *tc.Met, tt.met, tt.value, tt.note)
 		}
 	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
+	// Without Lucene, no such targets.
+	for _, tc := range sampleReport().Targets {
+		if strings.Contains(tc.Target, "Lucene") {
+			t.Errorf("a Lucene target without Lucene: %+v", tc)
+		}
 	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("Markdown differs from %s (go test -update rewrites it):\n%s", golden, b.String())
+}
+
+// TestMarkdownTablesWellFormed renders reports of every combination of
+// engines and checks that each table row has as many cells as its header.
+func TestMarkdownTablesWellFormed(t *testing.T) {
+	for _, keep := range [][]string{
+		{enginePaperbot, engineFTS5, engineLucene},
+		{enginePaperbot, engineLucene},
+		{enginePaperbot, engineFTS5},
+		{enginePaperbot},
+		{engineFTS5, engineLucene},
+		{engineLucene},
+		{engineFTS5},
+	} {
+		r := sampleReportWithLucene()
+		c := &r.Corpora[0]
+		c.Ingest = slices.DeleteFunc(c.Ingest, func(in ingestResult) bool { return in.Engine != engineParse && !slices.Contains(keep, in.Engine) })
+		c.Queries = slices.DeleteFunc(c.Queries, func(q queryResult) bool { return !slices.Contains(keep, q.Engine) })
+		r.evaluateTargets()
+		var b bytes.Buffer
+		r.writeMarkdown(&b)
+		cells := -1
+		for i, line := range strings.Split(b.String(), "\n") {
+			if !strings.HasPrefix(line, "|") {
+				cells = -1
+				continue
+			}
+			n := strings.Count(line, "|")
+			if cells < 0 {
+				cells = n
+			} else if n != cells {
+				t.Errorf("engines %v, line %d: %d cells, the header has %d:\n%s", keep, i+1, n-1, cells-1, line)
+			}
+		}
+	}
+}
+
+// TestMarkdownGolden compares the Markdown rendering of fixed reports with
+// testdata/report.golden.md (paperbot and FTS5) and
+// testdata/report-lucene.golden.md (Lucene beside them); go test -update
+// rewrites them.
+func TestMarkdownGolden(t *testing.T) {
+	for golden, r := range map[string]*Report{"report.golden.md": sampleReport(), "report-lucene.golden.md": sampleReportWithLucene()} {
+		var b bytes.Buffer
+		r.writeMarkdown(&b)
+		golden = filepath.Join("testdata", golden)
+		if *update {
+			if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if !bytes.Equal(b.Bytes(), want) {
+			t.Errorf("Markdown differs from %s (go test -update rewrites it):\n%s", golden, b.String())
+		}
 	}
 }

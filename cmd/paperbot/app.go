@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
 )
@@ -71,6 +72,10 @@ func buildApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger
 			a.Close()
 			return nil, err
 		}
+	}
+	if db, ok := a.state.(*store.DB); ok {
+		// `paperbot backup` reaches the state file through this process.
+		a.jobs = append(a.jobs, adminJob(a, db))
 	}
 	b, err := bot.New(bc)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"compress/gzip"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ulikunitz/xz"
 )
 
 // cliNotExist fails the test when path exists.
@@ -253,7 +256,42 @@ func TestHelpAndFlagErrors(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(help, "  eval --collection DIR") {
+	if !strings.Contains(help, "  eval [--datasets DIR | --collection DIR]") {
 		t.Errorf("help does not show eval --collection DIR:\n%s", help)
+	}
+}
+
+// An xz file is read by its content (issue 13: `ingest FILE.jsonl.xz`
+// indexed its bytes as text), and binary data is refused before the index
+// is created.
+func TestIngestCompressedAndBinary(t *testing.T) {
+	dir := t.TempDir()
+	ix := filepath.Join(dir, "index")
+	var buf bytes.Buffer
+	zw, err := xz.NewWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write([]byte(`{"id":"2401.00001","title":"Glaciers"}` + "\n" + `{"id":"2401.00002","title":"Sea ice"}` + "\n"))
+	zw.Close()
+	bin := cliWrite(t, dir, "garbage.jsonl", "\x7fELF\x02\x01\x01\x00"+strings.Repeat("\x00\x3e\x00\x01\xff\x9f\x40", 100))
+	stdout, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, bin)
+	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, "paperbot: "+bin+": binary data, not JSON Lines or trending-page text") ||
+		!strings.Contains(stderr, "nothing was indexed") {
+		t.Errorf("binary file: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	cliNotExist(t, ix, "ingest of a binary file")
+	// On stdin it cannot be checked first, and is refused all the same.
+	_, stderr, code = cliRun(t, nil, "\x00\x01\x02\x03\xff\xfe\xfd", "ingest", "--index", ix, "-")
+	if code != 1 || !strings.Contains(stderr, "stdin: binary data") {
+		t.Errorf("binary stdin: exit %d, stderr %q", code, stderr)
+	}
+	xzFile := cliWrite(t, dir, "papers.jsonl.xz", buf.String())
+	stdout, stderr, code = cliRun(t, nil, "", "ingest", "--index", ix, xzFile)
+	if code != 0 || stdout != "2 indexed, 0 rejected\n" {
+		t.Errorf("xz file: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if hits := cliSearchJSON(t, ix, "glaciers"); len(hits) != 1 || hits[0].Title != "Glaciers" {
+		t.Errorf("search: %+v", hits)
 	}
 }

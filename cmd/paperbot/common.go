@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/paperbot/paperbot/configs"
@@ -45,7 +47,7 @@ func openIndex(ctx context.Context, e *env, dir string, log *slog.Logger, withSa
 	if err := os.MkdirAll(parentDir(dir), 0o755); err != nil {
 		return nil, err
 	}
-	ix, err := index.Open(dir, index.Options{Logger: log})
+	ix, err := index.Open(dir, index.Options{Logger: log, OnRebuild: rebuildProgress(e, log)})
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +67,37 @@ func openIndex(ctx context.Context, e *env, dir string, log *slog.Logger, withSa
 		}
 	}
 	return ix, nil
+}
+
+// rebuildProgress shows the progress of a rebuild on open (an index
+// written by another mapping version): a progress bar on a terminal, else
+// a log line at every tenth.
+func rebuildProgress(e *env, log *slog.Logger) func(done, total int) {
+	var bar *progressbar.ProgressBar
+	next := 0
+	return func(done, total int) {
+		if isTerminal(e.stderr) {
+			if bar == nil {
+				bar = progressbar.NewOptions(total,
+					progressbar.OptionSetWriter(e.stderr),
+					progressbar.OptionSetDescription("rebuilding the index"),
+					progressbar.OptionShowCount(),
+					progressbar.OptionThrottle(100*time.Millisecond),
+					progressbar.OptionSetPredictTime(true),
+					progressbar.OptionClearOnFinish(),
+				)
+			}
+			bar.Set(done)
+			if done >= total {
+				bar.Finish()
+			}
+			return
+		}
+		if done >= next || done >= total {
+			log.Info("rebuilding the index", "papers", done, "of", total)
+			next = done + max(total/10, 1)
+		}
+	}
 }
 
 // hasIndex reports whether dir holds an index (Bleve's index_meta.json).

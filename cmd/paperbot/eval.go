@@ -2,127 +2,153 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"time"
 
-	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/index"
 	"github.com/paperbot/paperbot/index/evaluate"
-	"github.com/paperbot/paperbot/index/sources"
 )
 
 func runEval(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "eval")
-	dir := fs.String("collection", "", "a directory with docs.jsonl, queries.jsonl and qrels.tsv (e.g. ../shared/datasets/cranfield)")
-	docs := fs.String("docs", "", "documents, JSON Lines (overrides --collection)")
-	queriesPath := fs.String("queries", "", "queries, JSON Lines {qid, text}")
+	datasets := fs.String("datasets", "", "run every collection under this directory that has qrels.tsv (default ../shared/datasets)")
+	sharedDocs := fs.String("shared-docs", "", "documents of collections without docs.jsonl, such as known-item sets (default DATASETS/arxiv/arxiv-250k.jsonl.xz)")
+	dir := fs.String("collection", "", "only this collection: a directory with queries.jsonl, qrels.tsv and docs.jsonl (e.g. ../shared/datasets/cranfield)")
+	docs := fs.String("docs", "", "documents, JSON Lines (.gz, .xz too; overrides the collection's)")
+	queriesPath := fs.String("queries", "", "queries, JSON Lines {qid, text[, class]}")
 	qrelsPath := fs.String("qrels", "", "judgments, qid<TAB>doc<TAB>gain")
-	indexDir := fs.String("index", "", "index directory (default: a temporary one, built from --docs)")
+	cache := fs.String("cache", "", "keep the indexes built for evaluation here, rebuilt when the documents or the mapping version change (default: the user cache directory's paperbot/eval)")
+	perQuery := fs.String("per-query", "", "also write each query's outcome here, as JSON Lines")
+	indexDir := fs.String("index", "", "with --queries and --qrels: run them on this index as it is (or index --docs into it)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *dir != "" {
-		for _, f := range []struct {
-			p    *string
-			name string
-		}{{docs, "docs.jsonl"}, {queriesPath, "queries.jsonl"}, {qrelsPath, "qrels.tsv"}} {
-			if *f.p == "" {
-				*f.p = filepath.Join(*dir, f.name)
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("eval takes flags only, not %q", fs.Arg(0))}
+	}
+	cacheDir := *cache
+	if cacheDir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return fmt.Errorf("no cache directory (%v): name one with --cache", err)
+		}
+		cacheDir = filepath.Join(base, "paperbot", "eval")
+	}
+	if err := evaluate.CheckCache(cacheDir); err != nil {
+		return usageError{err.Error()}
+	}
+	var colls []*evaluate.Collection
+	switch {
+	case *indexDir != "":
+		if *queriesPath == "" || *qrelsPath == "" {
+			return usageError{"--index needs --queries and --qrels"}
+		}
+		return evalIndex(ctx, e, *indexDir, *docs, *queriesPath, *qrelsPath)
+	case *queriesPath != "" || *qrelsPath != "":
+		if *queriesPath == "" || *qrelsPath == "" || *docs == "" {
+			return usageError{"--queries, --qrels and --docs go together"}
+		}
+		c, err := evaluate.LoadFiles(filepath.Base(filepath.Dir(*queriesPath)), *docs, *queriesPath, *qrelsPath)
+		if err != nil {
+			return err
+		}
+		colls = append(colls, c)
+	case *dir != "":
+		d := *docs
+		if d == "" && !fileExists(filepath.Join(*dir, "docs.jsonl")) {
+			d = sharedDocsPath(*sharedDocs, filepath.Dir(filepath.Clean(*dir)))
+		}
+		c, err := evaluate.Load(*dir, d)
+		if err != nil {
+			return err
+		}
+		colls = append(colls, c)
+	default:
+		root := *datasets
+		if root == "" {
+			root = filepath.Join("..", "shared", "datasets")
+		}
+		var err error
+		if colls, err = evaluate.Discover(root, sharedDocsPath(*sharedDocs, root)); err != nil {
+			return err
+		}
+	}
+	var out *json.Encoder
+	if *perQuery != "" {
+		f, err := os.Create(*perQuery)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		out = json.NewEncoder(f)
+	}
+	var reps []evaluate.Report
+	for _, c := range colls {
+		ix, err := evaluate.OpenIndex(ctx, cacheDir, c, e.stderr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+		rep, err := evaluate.Run(ctx, ix, c)
+		ix.Close()
+		if err != nil {
+			return err
+		}
+		reps = append(reps, rep)
+		if out != nil {
+			for _, q := range rep.Queries {
+				if err := out.Encode(struct {
+					Collection string `json:"collection"`
+					evaluate.QueryResult
+				}{c.Name, q}); err != nil {
+					return err
+				}
 			}
 		}
 	}
-	if *queriesPath == "" || *qrelsPath == "" || (*docs == "" && *indexDir == "") {
-		return usageError{"need --collection DIR, or --docs, --queries and --qrels"}
-	}
-	idx := *indexDir
-	if idx != "" && *docs == "" {
-		// Nothing to index: the queries run on the index as it is.
-		if err := requireIndex(idx); err != nil {
-			return err
-		}
-	}
-	if idx == "" {
-		tmp, err := os.MkdirTemp("", "paperbot-eval-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		idx = filepath.Join(tmp, "index")
-	}
-	scores, took, err := evalCollection(ctx, e.stderr, idx, *docs, *queriesPath, *qrelsPath)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "queries     %d\nnDCG@10     %.4f\nMAP@100     %.4f\nRecall@100  %.4f\nmean query  %s\n",
-		scores.Queries, scores.NDCG10, scores.MAP100, scores.Recall100, took)
+	evaluate.Table(e.stdout, reps)
 	return nil
 }
 
-// evalCollection indexes docs (when given) into dir and scores every query.
-func evalCollection(ctx context.Context, warn io.Writer, dir, docs, queriesPath, qrelsPath string) (evaluate.Scores, time.Duration, error) {
-	ix, err := index.Open(dir, index.Options{Bulk: true})
-	if err != nil {
-		return evaluate.Scores{}, 0, err
+// sharedDocsPath is the documents of collections without their own: the
+// flag's value, else the arXiv sample under the datasets directory.
+func sharedDocsPath(flagValue, root string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return filepath.Join(root, "arxiv", "arxiv-250k.jsonl.xz")
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// evalIndex runs a collection's queries on an index directory: the one
+// there (read as it is), or a new one of docs.
+func evalIndex(ctx context.Context, e *env, dir, docs, queries, qrels string) error {
+	var ix *index.Index
+	var err error
+	if docs == "" {
+		if err := requireIndex(dir); err != nil {
+			return err
+		}
+		if ix, err = index.Open(dir, index.Options{}); err != nil {
+			return err
+		}
+	} else if ix, err = evaluate.BuildIndex(ctx, dir, docs, e.stderr); err != nil {
+		return err
 	}
 	defer ix.Close()
-	if docs != "" {
-		f, err := os.Open(docs)
-		if err != nil {
-			return evaluate.Scores{}, 0, err
-		}
-		defer f.Close()
-		w := ix.NewWriter(ctx, index.WriterOptions{})
-		var rejected []string
-		err = sources.Parse(ctx, f, docs, sources.JSONL, sources.Handler{
-			Paper:  w.Add,
-			Reject: func(re *sources.RecordError) { rejected = append(rejected, re.Error()) },
-		})
-		if err == nil {
-			err = w.Close()
-		}
-		if err != nil {
-			return evaluate.Scores{}, 0, err
-		}
-		for _, r := range rejected {
-			// Empty documents cannot be retrieved; they still count as
-			// misses where they are judged relevant.
-			fmt.Fprintln(warn, "skipped", r)
-		}
-	}
-	qf, err := os.Open(queriesPath)
+	c, err := evaluate.LoadFiles(filepath.Base(filepath.Dir(queries)), docs, queries, qrels)
 	if err != nil {
-		return evaluate.Scores{}, 0, err
+		return err
 	}
-	defer qf.Close()
-	queries, err := evaluate.ReadQueries(qf)
+	rep, err := evaluate.Run(ctx, ix, c)
 	if err != nil {
-		return evaluate.Scores{}, 0, err
+		return err
 	}
-	rf, err := os.Open(qrelsPath)
-	if err != nil {
-		return evaluate.Scores{}, 0, err
-	}
-	defer rf.Close()
-	qrels, err := evaluate.ReadQrels(rf)
-	if err != nil {
-		return evaluate.Scores{}, 0, err
-	}
-	var per []evaluate.PerQuery
-	start := time.Now()
-	for _, q := range queries {
-		res, err := ix.Search(ctx, paper.Query{Text: q.Text, Limit: 100})
-		if err != nil {
-			return evaluate.Scores{}, 0, fmt.Errorf("query %s: %w", q.ID, err)
-		}
-		ranking := make([]string, len(res.Hits))
-		for i, h := range res.Hits {
-			ranking[i] = h.Paper.ID
-		}
-		per = append(per, evaluate.Score(ranking, qrels[q.ID]))
-	}
-	took := time.Since(start) / time.Duration(max(1, len(queries)))
-	return evaluate.Mean(per), took, nil
+	evaluate.Table(e.stdout, []evaluate.Report{rep})
+	return nil
 }

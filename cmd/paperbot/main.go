@@ -7,7 +7,9 @@
 //	paperbot search QUERY...        search from scripts (--json)
 //	paperbot digest --dry-run       show the next digest of a channel
 //	paperbot register-commands      register /papers with Discord
-//	paperbot eval --collection DIR  measure search quality on a test collection
+//	paperbot eval                   measure search quality on the test collections
+//	paperbot check                  verify the state file and the index
+//	paperbot backup FILE            copy the state, also while serve runs
 package main
 
 import (
@@ -63,7 +65,9 @@ func commands() []command {
 		{"search", "search [--index DIR] [--limit N] [--sort relevance|recent|trending] [--json] QUERY...\n\tsearch the index", runSearch},
 		{"digest", "digest --dry-run --channel PLATFORM:CHANNEL [--config FILE] [--index DIR] [--state FILE]\n\tshow what the channel's next digest would post, without posting", runDigest},
 		{"register-commands", "register-commands [--guild ID] [--config FILE]\n\tregister /papers and its subcommands with Discord (guild scope is instant)", runRegisterCommands},
-		{"eval", "eval --collection DIR | --docs DOCS.jsonl --queries QUERIES.jsonl --qrels QRELS.tsv [--index DIR]\n\tmeasure search quality (nDCG@10, MAP@100, Recall@100) on a test collection (a directory with docs.jsonl, queries.jsonl and qrels.tsv)", runEval},
+		{"check", "check [--config FILE] [--index DIR] [--state FILE]\n\tverify the state file (bbolt's consistency check) and every index segment (checksums, counts, a sample read); exit 1 when damaged", runCheck},
+		{"backup", "backup [--config FILE] [--state FILE] BACKUP-FILE\n\twrite a consistent copy of the state (subscriptions, the digest ledger, thread links), also while serve runs", runBackup},
+		{"eval", "eval [--datasets DIR | --collection DIR] [--cache DIR] [--per-query FILE] | --queries Q.jsonl --qrels R.tsv (--docs D.jsonl | --index DIR)\n\tmeasure search quality (nDCG@10, MAP@100, MRR, queries with no results) on every test collection under ../shared/datasets, or one", runEval},
 	}
 }
 

@@ -19,6 +19,8 @@ type metrics struct {
 	reg      *prometheus.Registry
 	commands *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// dataCheck is the outcome of serve's check of its data at start.
+	dataCheck *prometheus.GaugeVec
 }
 
 func newMetrics(a *app) *metrics {
@@ -34,8 +36,12 @@ func newMetrics(a *app) *metrics {
 			Help:    "Time from a command reaching the core to its reply being sent.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"platform", "command"}),
+		dataCheck: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "paperbot_data_check_ok",
+			Help: "1 when the check serve runs at start found the part (state, index) sound, 0 when it found it damaged (see the log); absent until the check has run.",
+		}, []string{"part"}),
 	}
-	reg.MustRegister(m.commands, m.duration,
+	reg.MustRegister(m.commands, m.duration, m.dataCheck,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -62,6 +62,7 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	defer a.Close()
 	m := newMetrics(a)
 	m.Register(a.collectors...)
+	a.jobs = append(a.jobs, dataCheckJob(a, m.dataCheck, log)) // the state and the index, checked in the background
 	deps := platformDeps{app: a, handler: m.middleware(a.bot), metrics: m, log: log}
 
 	var platforms []platform

@@ -1,5 +1,7 @@
 // Package evaluate measures ranking quality against a test collection with
-// graded relevance judgments: nDCG@10, MAP@100 and Recall@100.
+// graded relevance judgments: nDCG@10, MAP@100, Recall@100 and MRR, averaged
+// over the queries that have judgments (as trec_eval does), with the number
+// of queries that found nothing at all.
 package evaluate
 
 import (
@@ -17,6 +19,9 @@ import (
 type Query struct {
 	ID   string `json:"qid"`
 	Text string `json:"text"`
+	// Class groups queries of one kind (a known-item set's "exact",
+	// "typo", "prefix"...); empty when the collection has none.
+	Class string `json:"class,omitempty"`
 }
 
 // Qrels maps query id -> document id -> gain (1..4; absent = not relevant).
@@ -70,25 +75,37 @@ func ReadQrels(r io.Reader) (Qrels, error) {
 	return qr, sc.Err()
 }
 
-// Scores are the mean metrics over the queries.
+// Scores are the mean metrics over the queries that have judgments.
 type Scores struct {
-	Queries   int
+	Queries   int // every query run
+	Judged    int // those with at least one relevant document: the means are over these
 	NDCG10    float64
 	MAP100    float64
 	Recall100 float64
+	MRR       float64
+	// Empty counts judged queries that found nothing at all; EmptyAll
+	// counts every query that did.
+	Empty, EmptyAll int
 }
 
 // PerQuery is one query's metrics.
 type PerQuery struct {
 	NDCG10, AP100, Recall100 float64
+	// RR is the reciprocal rank of the first relevant document (0 when
+	// none was returned).
+	RR float64
+	// Judged is set when the query has relevant documents; Empty when
+	// the ranking was empty.
+	Judged, Empty bool
 }
 
 // Score computes the metrics of one ranking (document ids, best first).
 func Score(ranking []string, judged map[string]int) PerQuery {
-	var pq PerQuery
+	pq := PerQuery{Empty: len(ranking) == 0}
 	if len(judged) == 0 {
 		return pq
 	}
+	pq.Judged = true
 	// nDCG@10 with gains 2^g - 1.
 	dcg := 0.0
 	for i, id := range ranking {
@@ -123,6 +140,9 @@ func Score(ranking []string, judged map[string]int) PerQuery {
 		if judged[id] > 0 {
 			hits++
 			sumPrec += float64(hits) / float64(i+1)
+			if hits == 1 {
+				pq.RR = 1 / float64(i+1)
+			}
 		}
 	}
 	pq.AP100 = sumPrec / float64(len(judged))
@@ -130,20 +150,34 @@ func Score(ranking []string, judged map[string]int) PerQuery {
 	return pq
 }
 
-// Mean averages per-query metrics.
+// Mean averages per-query metrics over the judged queries: a query
+// without judgments cannot be scored, and counting it as zero (as this
+// package once did) understates every figure.
 func Mean(per []PerQuery) Scores {
 	s := Scores{Queries: len(per)}
-	if len(per) == 0 {
-		return s
-	}
 	for _, p := range per {
+		if p.Empty {
+			s.EmptyAll++
+		}
+		if !p.Judged {
+			continue
+		}
+		s.Judged++
+		if p.Empty {
+			s.Empty++
+		}
 		s.NDCG10 += p.NDCG10
 		s.MAP100 += p.AP100
 		s.Recall100 += p.Recall100
+		s.MRR += p.RR
 	}
-	n := float64(len(per))
+	if s.Judged == 0 {
+		return s
+	}
+	n := float64(s.Judged)
 	s.NDCG10 /= n
 	s.MAP100 /= n
 	s.Recall100 /= n
+	s.MRR /= n
 	return s
 }

@@ -52,3 +52,26 @@ func TestReaders(t *testing.T) {
 		t.Errorf("bad gain: %v", err)
 	}
 }
+
+// Means are over the judged queries only (as trec_eval): a query without
+// judgments is counted, but not scored as zero; empty answers are counted.
+func TestMeanOverJudgedQueries(t *testing.T) {
+	judged := map[string]int{"a": 1}
+	per := []PerQuery{
+		Score([]string{"x", "a"}, judged), // RR 1/2, nDCG 1/log2(3)
+		Score([]string{"a"}, judged),      // perfect
+		Score(nil, judged),                // empty and judged
+		Score([]string{"a"}, nil),         // not judged
+		Score(nil, nil),                   // not judged, empty
+	}
+	s := Mean(per)
+	if s.Queries != 5 || s.Judged != 3 || s.Empty != 1 || s.EmptyAll != 2 {
+		t.Errorf("counts %+v", s)
+	}
+	if want := (0.5 + 1 + 0) / 3; !near(s.MRR, want) {
+		t.Errorf("MRR %v, want %v", s.MRR, want)
+	}
+	if want := (1/math.Log2(3) + 1) / 3; !near(s.NDCG10, want) {
+		t.Errorf("nDCG@10 %v, want %v (unjudged queries left out)", s.NDCG10, want)
+	}
+}

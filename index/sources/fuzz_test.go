@@ -3,6 +3,7 @@ package sources_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -97,16 +98,23 @@ func checkParse(t *testing.T, data []byte, name string, format sources.Format) {
 		Paper:  func(p paper.Paper) error { papers = append(papers, p); return nil },
 		Reject: func(e *sources.RecordError) { rejects = append(rejects, e) },
 	})
-	gzipped := len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b
+	compressed := isCompressed(data)
+	if errors.Is(err, sources.ErrBinary) {
+		// Binary input is refused whole, before any record is read.
+		if len(papers) > 0 || len(rejects) > 0 {
+			t.Fatalf("binary input refused (%v) after %d papers and %d rejections", err, len(papers), len(rejects))
+		}
+		return
+	}
 	if err != nil {
 		// Only a read error stops a parse; a bytes.Reader has none, but
-		// a broken gzip stream is one.
-		if !gzipped {
+		// a broken compressed stream is one.
+		if !compressed {
 			t.Fatalf("Parse: %v", err)
 		}
 		return
 	}
-	if gzipped {
+	if compressed {
 		return // the lines are those of the decompressed stream
 	}
 
@@ -201,6 +209,17 @@ func checkPaper(t *testing.T, p paper.Paper) {
 	}
 }
 
+// isCompressed reports input that starts with the magic of gzip, xz or
+// zstd.
+func isCompressed(data []byte) bool {
+	for _, magic := range []string{"\x1f\x8b", "\xfd7zXZ\x00", "\x28\xb5\x2f\xfd"} {
+		if bytes.HasPrefix(data, []byte(magic)) {
+			return true
+		}
+	}
+	return false
+}
+
 // isBadRune: control characters other than white space have no place in
 // text shown to people (or in a terminal).
 func isBadRune(r rune) bool {
@@ -240,7 +259,7 @@ func TestHostileSeeds(t *testing.T) {
 		{`{"title":5}`, 0, "in.jsonl:1: title: want string, got JSON number"},
 		{`{"title":"t","upvotes":-1}`, 0, "in.jsonl:1: upvotes: must not be negative (got -1)"},
 		{`{"title":"t","upvotes":"many"}`, 0, "in.jsonl:1: upvotes: want int, got JSON string"},
-		{"{\"title\":\"ok\"}\n{\n{\"title\":\"a\\u0000b\"}\n", 1, "in.jsonl:2: not valid JSON"},
+		{"{\"title\":\"ok\"}\n{\n{\"title\":\"a\\u0000b\"}\n", 2, "in.jsonl:2: not valid JSON"},
 		{"{\"title\":\"a\xffb\"}", 0, "in.jsonl:1: invalid UTF-8 at byte 11"},
 		{`{"title":"t","url":"javascript:alert(1)"}`, 0, `in.jsonl:1: url: "javascript:alert(1)" is not an http(s) URL`},
 	}

@@ -6,7 +6,6 @@ package sources
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -83,6 +82,9 @@ const MaxLine = 1 << 20
 type Handler struct {
 	Paper  func(p paper.Paper) error
 	Reject func(e *RecordError)
+	// Cleaned, when set, is told of each field of a kept record from
+	// which control characters were removed (Msg names them).
+	Cleaned func(e *RecordError)
 	// Format, when set, is told the format the input is read as and how
 	// it was chosen ("its .txt name", "its content"; "" when the caller
 	// named the format).
@@ -91,18 +93,15 @@ type Handler struct {
 
 // Parse reads records from r (named name in errors) and hands them to h. Bad
 // lines are rejected one by one; only a read error or an error from
-// h.Paper stops it. Gzip input is decompressed transparently.
+// h.Paper stops it. Input compressed with gzip, xz or zstd is decompressed,
+// whatever its name; other binary input is refused (an error wrapping
+// ErrBinary) before anything is read from it.
 func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) error {
-	br := bufio.NewReaderSize(r, 256<<10)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 256<<10)
-		name = strings.TrimSuffix(name, ".gz")
+	br, name, done, err := decompress(bufio.NewReaderSize(r, 256<<10), name)
+	if err != nil {
+		return err
 	}
+	defer done()
 	// A UTF-8 byte order mark (Windows tools write one) is not content.
 	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
 		br.Discard(3)
@@ -229,7 +228,7 @@ func parseJSONL(ctx context.Context, br *bufio.Reader, name string, h Handler) e
 			reject(n, "", fmt.Sprintf("invalid UTF-8 at byte %d", invalidAt(line)))
 			return nil
 		}
-		p, field, err := decodeRecord(line)
+		p, notes, field, err := decodeRecord(line)
 		if err != nil {
 			reject(n, field, err.Error())
 			return nil
@@ -243,6 +242,7 @@ func parseJSONL(ctx context.Context, br *bufio.Reader, name string, h Handler) e
 			}
 			return nil
 		}
+		h.cleaned(name, n, notes)
 		return h.Paper(p)
 	}, func(n int) { reject(n, "", fmt.Sprintf("line longer than %d bytes", MaxLine)) })
 }
@@ -258,20 +258,31 @@ func invalidAt(b []byte) int {
 	return len(b)
 }
 
-// decodeRecord decodes one JSON line. On error it names the field at fault
+// cleaned reports the notes of a kept record.
+func (h Handler) cleaned(name string, n int, notes []fieldNote) {
+	if h.Cleaned == nil {
+		return
+	}
+	for _, c := range notes {
+		h.Cleaned(&RecordError{File: name, Line: n, Field: c.field, Msg: c.msg})
+	}
+}
+
+// decodeRecord decodes one JSON line, with control characters removed from
+// its text fields (notes says which). On error it names the field at fault
 // when it can.
-func decodeRecord(line []byte) (paper.Paper, string, error) {
+func decodeRecord(line []byte) (paper.Paper, []fieldNote, string, error) {
 	var r record
 	if err := json.Unmarshal(line, &r); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return paper.Paper{}, te.Field, fmt.Errorf("want %s, got JSON %s", te.Type, te.Value)
+			return paper.Paper{}, nil, te.Field, fmt.Errorf("want %s, got JSON %s", te.Type, te.Value)
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return paper.Paper{}, "", fmt.Errorf("not valid JSON (at byte %d: %v)", se.Offset, err)
+			return paper.Paper{}, nil, "", fmt.Errorf("not valid JSON (at byte %d: %v)", se.Offset, err)
 		}
-		return paper.Paper{}, "", fmt.Errorf("not a JSON object: %v", err)
+		return paper.Paper{}, nil, "", fmt.Errorf("not a JSON object: %v", err)
 	}
 	p := paper.Paper{
 		ID: r.ID, Title: r.Title, Abstract: r.Abstract,
@@ -292,7 +303,7 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 	}
 	if c := bytes.TrimSpace(r.Comments); len(c) > 0 && c[0] != '"' && string(c) != "null" {
 		if err := json.Unmarshal(c, &p.Comments); err != nil {
-			return paper.Paper{}, "comments", errors.New("want a count (or the snapshot's text note)")
+			return paper.Paper{}, nil, "comments", errors.New("want a count (or the snapshot's text note)")
 		}
 	}
 	snapshot := len(r.Versions) > 0
@@ -302,10 +313,10 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 		split = splitSnapshotAuthors
 	}
 	if p.Authors, err = stringList(r.Authors, split); err != nil {
-		return paper.Paper{}, "authors", err
+		return paper.Paper{}, nil, "authors", err
 	}
 	if p.Categories, err = stringList(r.Categories, strings.Fields); err != nil {
-		return paper.Paper{}, "categories", err
+		return paper.Paper{}, nil, "categories", err
 	}
 	// arXiv snapshot: first version's date is the publication date.
 	if p.Published == "" && snapshot {
@@ -317,7 +328,7 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 		}
 		d, err := snapshotDate(r.Versions[first].Created)
 		if err != nil {
-			return paper.Paper{}, fmt.Sprintf("versions[%d].created", first), err
+			return paper.Paper{}, nil, fmt.Sprintf("versions[%d].created", first), err
 		}
 		p.Published = d
 	}
@@ -327,7 +338,9 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 	if p.Source == "" && snapshot {
 		p.Source = SourceArxiv
 	}
-	// Records from arXiv carry its LaTeX: make accents readable.
+	notes := controlNotes(&p)
+	// Records from arXiv carry its LaTeX: make accents readable (this
+	// repairs a DEL where a \" was lost, so it comes before the cleaning).
 	if snapshot || p.Source == SourceArxiv {
 		p.Title = Readable(p.Title)
 		p.Abstract = Readable(p.Abstract)
@@ -335,7 +348,8 @@ func decodeRecord(line []byte) (paper.Paper, string, error) {
 			p.Authors[i] = Readable(a)
 		}
 	}
-	return p, "", nil
+	cleanControls(&p)
+	return p, notes, "", nil
 }
 
 // snapshotDate reads versions[].created: RFC 1123 with a one- or two-digit
@@ -436,6 +450,8 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 	)
 	emit := func(abstract string) error {
 		p := paper.Paper{Title: title, Abstract: abstract, Rank: rank, Source: "trending"}
+		notes := controlNotes(&p)
+		cleanControls(&p)
 		if err := p.Normalize(); err != nil {
 			var fe *paper.FieldError
 			if errors.As(err, &fe) {
@@ -445,6 +461,7 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 			}
 			return nil
 		}
+		h.cleaned(name, titleLine, notes)
 		return h.Paper(p)
 	}
 	err := lines(ctx, br, func(n int, line []byte) error {

@@ -133,3 +133,59 @@ func TestParseSampleCorpus(t *testing.T) {
 		t.Errorf("%d papers, %d rejects", len(ps), len(rej))
 	}
 }
+
+// Control characters in text fields are removed and the paper kept (34
+// arXiv abstracts of the 250k sample hold U+007F, CACM reports U+0019);
+// each cleaned field is reported. Ids and URLs are not cleaned.
+func TestControlCharactersCleaned(t *testing.T) {
+	in := strings.Join([]string{
+		`{"id":"1007.1129","title":"Artin subgroups","abstract":"the orbit map to Teichm\u007fuller space","source":"arxiv"}`,
+		`{"id":"cacm-1","title":"Ext\u0019ended Algol","authors":["A. B\u0007ell"],"abstract":"x\u007f y\u0000"}`,
+		`{"id":"bad\u0001id","title":"t"}`,
+		`{"title":"clean","abstract":"tabs\tand\nnewlines stay"}`,
+	}, "\n")
+	var ps []paper.Paper
+	var rej, cleaned []string
+	err := sources.Parse(context.Background(), strings.NewReader(in), "in.jsonl", sources.JSONL, sources.Handler{
+		Paper:   func(p paper.Paper) error { ps = append(ps, p); return nil },
+		Reject:  func(e *sources.RecordError) { rej = append(rej, e.Error()) },
+		Cleaned: func(e *sources.RecordError) { cleaned = append(cleaned, e.Error()) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 3 {
+		t.Fatalf("%d papers, want 3 (rejected %q)", len(ps), rej)
+	}
+	if ps[0].Abstract != "the orbit map to Teichmüller space" {
+		t.Errorf("arXiv abstract %q: the DEL of a lost accent is repaired", ps[0].Abstract)
+	}
+	if ps[1].Title != "Extended Algol" || ps[1].Abstract != "x y" || ps[1].Authors[0] != "A. Bell" {
+		t.Errorf("CACM record %+v", ps[1])
+	}
+	want := []string{
+		"in.jsonl:1: abstract: removed control characters (U+007F)",
+		"in.jsonl:2: title: removed control characters (U+0019)",
+		"in.jsonl:2: abstract: removed control characters (U+007F, U+0000)",
+		"in.jsonl:2: authors: removed control characters (U+0007)",
+	}
+	if !slices.Equal(cleaned, want) {
+		t.Errorf("cleaned:\n got %q\nwant %q", cleaned, want)
+	}
+	if len(rej) != 1 || !strings.HasPrefix(rej[0], "in.jsonl:3: id: control character U+0001") {
+		t.Errorf("rejected %q, want the damaged id of line 3", rej)
+	}
+
+	// The trending format too, reported at the title's line.
+	ps, cleaned = nil, nil
+	err = sources.Parse(context.Background(), strings.NewReader("h1\nh2\nA\x00title\nabs\x1b[31m\n"), "t.txt", sources.Trending, sources.Handler{
+		Paper:   func(p paper.Paper) error { ps = append(ps, p); return nil },
+		Cleaned: func(e *sources.RecordError) { cleaned = append(cleaned, e.Error()) },
+	})
+	if err != nil || len(ps) != 1 || ps[0].Title != "Atitle" || ps[0].Abstract != "abs[31m" {
+		t.Fatalf("trending: %v, %+v", err, ps)
+	}
+	if want := []string{"t.txt:3: title: removed control characters (U+0000)", "t.txt:3: abstract: removed control characters (U+001B)"}; !slices.Equal(cleaned, want) {
+		t.Errorf("trending cleaned %q, want %q", cleaned, want)
+	}
+}

@@ -15,7 +15,13 @@ import (
 // \v{S}ablica → Šablica), font commands keep their text (\emph{word} →
 // word), and \& \% \# \_ lose their backslash. Mathematics ($...$, \(...\)) is kept exactly as written, since
 // $\alpha$-stable is as readable as any rendering a chat client could do.
+// Invalid UTF-8 (which the parsers reject before calling it) becomes one
+// U+FFFD per run of invalid bytes, as strings.ToValidUTF8 does, so the text
+// grows by at most two bytes per byte.
 func Readable(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, string(utf8.RuneError))
+	}
 	s = repair(s)
 	if !strings.ContainsAny(s, `\{`) {
 		return s

@@ -2,6 +2,7 @@ package sources_test
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"github.com/paperbot/paperbot/index/sources"
 )
@@ -30,6 +31,10 @@ func TestReadable(t *testing.T) {
 		{"a solution in C\u00e2\u0088\u009e space", "a solution in C∞ space"},
 		{"the chemical elements\u00e2\u0080\u0099 origins\u00e2\u0080\u0094including", "the chemical elements’ origins—including"},
 		{"caf\u00e9 \u0085 and a bell\x07", "café  and a bell"},
+		// Invalid UTF-8: one U+FFFD per run of invalid bytes (found by
+		// FuzzReadable, which saw 12 bytes grow to 33, one U+FFFD each).
+		{"\xba\xe8\x04\xfa\xe4\x84\xd8\xd6\xe1\xe1\xe1\x8b", "\ufffd\ufffd"},
+		{"Schr\xff\xfe\\\"odinger \xc3", "Schr\ufffdödinger \ufffd"},
 	}
 	for _, c := range cases {
 		if got := sources.Readable(c.in); got != c.want {
@@ -46,6 +51,9 @@ func FuzzReadable(f *testing.F) {
 		out := sources.Readable(s)
 		if len(out) > 2*len(s)+8 {
 			t.Errorf("Readable(%q) grew to %d bytes", s, len(out))
+		}
+		if !utf8.ValidString(out) {
+			t.Errorf("Readable(%q) = %q, not valid UTF-8", s, out)
 		}
 	})
 }

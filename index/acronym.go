@@ -1,0 +1,189 @@
+package index
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Acronyms. A paper that defines a method seldom uses its acronym in its
+// own title or abstract ("Model-Agnostic Meta-Learning for Fast Adaptation
+// of Deep Networks" never says MAML), while the papers that cite it write
+// "model-agnostic meta-learning (MAML)". A word typed as an acronym (two
+// capitals or more) is therefore looked up in the papers that use it, the
+// words before "(MAML)" whose initials spell it are read as its expansion,
+// and the query searches the expansion beside the acronym.
+
+// acronymDocs is how many of the papers using an acronym are read.
+const acronymDocs = 20
+
+// isAcronym reports whether a word is typed as an acronym: 2 to 10 letters
+// or digits, a letter first, at least two capitals.
+func isAcronym(w string) bool {
+	n, caps := 0, 0
+	for i, r := range w {
+		switch {
+		case i == 0 && !unicode.IsLetter(r):
+			return false
+		case unicode.IsUpper(r):
+			caps++
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			return false
+		}
+		n++
+	}
+	return n >= 2 && n <= 10 && caps >= 2
+}
+
+// expandAcronyms returns the expansions of the query's acronyms found in
+// the index, as words to search beside them, and a note for each.
+func (ix *Index) expandAcronyms(ctx context.Context, words []string) (extra []string, notes []string) {
+	for _, w := range words {
+		if !isAcronym(w) {
+			continue
+		}
+		exp := ix.acronymExpansion(ctx, w)
+		if exp == "" {
+			continue
+		}
+		extra = append(extra, strings.Fields(strings.ReplaceAll(exp, "-", " "))...)
+		notes = append(notes, w+" was also searched as "+exp+".")
+	}
+	return extra, notes
+}
+
+// acronymExpansion finds the commonest expansion of an acronym in the
+// papers that use it ("" when none).
+func (ix *Index) acronymExpansion(ctx context.Context, acr string) string {
+	terms := ix.queryTerms(acr)
+	if len(terms) != 1 {
+		return ""
+	}
+	res, ok, err := ix.runWords(ctx, terms, acronymDocs, 0, nil)
+	if !ok || err != nil {
+		return ""
+	}
+	// Each paper votes once for each expansion it gives: one paper that
+	// repeats its own acronym does not outvote the papers that cite one.
+	// Ties go to the expansion whose words more of these papers use.
+	counts := map[string]int{}
+	for _, h := range res.Hits {
+		seen := map[string]bool{}
+		for _, text := range []string{h.Paper.Title, h.Paper.Abstract} {
+			for _, e := range expansionsIn(text, acr) {
+				if !seen[e] {
+					seen[e] = true
+					counts[e]++
+				}
+			}
+		}
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	uses := func(e string) int {
+		n := 0
+		for _, h := range res.Hits {
+			text := strings.ReplaceAll(strings.ToLower(h.Paper.Title+" "+h.Paper.Abstract), "-", " ")
+			if strings.Contains(text, strings.ReplaceAll(e, "-", " ")) {
+				n++
+			}
+		}
+		return n
+	}
+	best, bestN, bestUses := "", 0, 0
+	for _, k := range keys {
+		switch u := uses(k); {
+		case counts[k] > bestN, counts[k] == bestN && u > bestUses:
+			best, bestN, bestUses = k, counts[k], u
+		}
+	}
+	return best
+}
+
+// expansionsIn finds "long name (ACR)" in a text: the words just before
+// the parenthesis whose initials (hyphenated parts counted apart, small
+// connecting words skipped) spell the acronym's letters.
+func expansionsIn(text, acr string) []string {
+	var out []string
+	lower := strings.ToLower(text)
+	needle := "(" + strings.ToLower(acr)
+	letters := []rune(strings.ToLower(strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) {
+			return r
+		}
+		return -1
+	}, acr)))
+	if len(letters) < 2 {
+		return nil
+	}
+	for from := 0; ; {
+		i := strings.Index(lower[from:], needle)
+		if i < 0 {
+			return out
+		}
+		at := from + i
+		from = at + len(needle)
+		if rest := lower[from:]; !strings.HasPrefix(rest, ")") && !strings.HasPrefix(rest, "s)") && !strings.HasPrefix(rest, ",") && !strings.HasPrefix(rest, ";") {
+			continue
+		}
+		before := strings.FieldsFunc(text[:at], func(r rune) bool { return unicode.IsSpace(r) })
+		if e := matchInitials(before, letters); e != "" {
+			out = append(out, e)
+		}
+	}
+}
+
+// smallWords may stand in an expansion without a letter of their own.
+var smallWords = map[string]bool{"of": true, "for": true, "the": true, "and": true, "in": true, "on": true, "to": true, "a": true, "with": true}
+
+// matchInitials takes words from the end of before while their initials
+// spell letters backwards, and returns them when all letters are spelt. One
+// last word may stand outside ("meta learning algorithm (MAML)").
+func matchInitials(before []string, letters []rune) string {
+	if e := spell(before, letters); e != "" || len(before) < 2 {
+		return e
+	}
+	return spell(before[:len(before)-1], letters)
+}
+
+func spell(before []string, letters []rune) string {
+	li := len(letters) - 1
+	start := len(before)
+	for wi := len(before) - 1; wi >= 0 && li >= 0 && len(before)-wi <= len(letters)+3; wi-- {
+		word := strings.Trim(before[wi], ",.;:\"'“”()[]")
+		if word == "" {
+			return ""
+		}
+		parts := strings.FieldsFunc(word, func(r rune) bool { return r == '-' || r == '/' })
+		if smallWords[strings.ToLower(word)] && li < len(letters)-1 {
+			start = wi
+			continue
+		}
+		ok := true
+		for pi := len(parts) - 1; pi >= 0; pi-- {
+			r, _ := utf8.DecodeRuneInString(parts[pi])
+			if li < 0 || unicode.ToLower(r) != letters[li] {
+				ok = false
+				break
+			}
+			li--
+		}
+		if !ok {
+			return ""
+		}
+		start = wi
+	}
+	if li >= 0 {
+		return ""
+	}
+	words := make([]string, 0, len(before)-start)
+	for _, w := range before[start:] {
+		words = append(words, strings.ToLower(strings.Trim(w, ",.;:\"'“”()[]")))
+	}
+	return strings.Join(words, " ")
+}

@@ -1,0 +1,126 @@
+package index
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// Title-aware ranking. A pasted or half-typed title asks for one paper: its
+// words are in many papers, but in that order only at the start of its
+// title. Like Lucene's edismax pf/pf2 (phrase boosts on the title field),
+// the best papers of the word search (rank.rerankDepth of them) get a bonus for
+//
+//   - the title being the query (exact),
+//   - the title starting with the query (prefix; the last word may be half
+//     typed, and a name that opens a title, "GraphRNN", is such a prefix),
+//   - the query's word pairs standing together in the title (pf2, the
+//     share of the pairs, each weighted by its words' rarity).
+//
+// The bonus is a share of the best first-pass score, so it means the same
+// for any query, and it is computed from the titles alone (word order
+// needs no index). It only reorders: the papers are those the words found.
+
+// titleQuery is a query's words as rerank compares them with titles.
+type titleQuery struct {
+	plain []string   // lower-cased words, stop words kept, unstemmed
+	stems []termInfo // English terms at their positions
+	pairs []termPair // consecutive terms, with their distance
+	total float64    // summed weight of pairs
+}
+
+type termPair struct {
+	a, b   string
+	gap    int
+	weight float64
+}
+
+// newTitleQuery prepares the query's words; the expansions of its acronyms
+// (extra) count in pairs only.
+func (ix *Index) newTitleQuery(words, extra []string) *titleQuery {
+	text := strings.Join(words, " ")
+	tq := &titleQuery{}
+	for _, t := range ix.plain.Analyze([]byte(text)) {
+		tq.plain = append(tq.plain, string(t.Term))
+	}
+	if len(extra) > 0 {
+		text += " " + strings.Join(extra, " ")
+	}
+	for _, t := range ix.english.Analyze([]byte(text)) {
+		tq.stems = append(tq.stems, termInfo{term: string(t.Term), pos: t.Position, weight: 1})
+	}
+	for i := 1; i < len(tq.stems); i++ {
+		a, b := tq.stems[i-1], tq.stems[i]
+		p := termPair{a: a.term, b: b.term, gap: b.pos - a.pos, weight: 1}
+		tq.pairs = append(tq.pairs, p)
+		tq.total += p.weight
+	}
+	return tq
+}
+
+// titleFeatures scores one title: exact and prefix are 0 or 1, pairs the
+// weighted share of the query's pairs found in the title.
+func (ix *Index) titleFeatures(tq *titleQuery, title string) (exact, prefix, pairs float64) {
+	var plain []string
+	for _, t := range ix.plain.Analyze([]byte(title)) {
+		plain = append(plain, string(t.Term))
+	}
+	n := len(tq.plain)
+	if n > 0 && n <= len(plain) {
+		same := true
+		for i, w := range tq.plain {
+			last := i == n-1
+			if plain[i] != w && !(last && len(w) >= 3 && strings.HasPrefix(plain[i], w)) {
+				same = false
+				break
+			}
+		}
+		if same {
+			if n == len(plain) && tq.plain[n-1] == plain[n-1] {
+				exact = 1
+			}
+			prefix = 1
+		}
+	}
+	if tq.total > 0 {
+		pos := map[string][]int{}
+		for _, t := range ix.english.Analyze([]byte(title)) {
+			pos[string(t.Term)] = append(pos[string(t.Term)], t.Position)
+		}
+		var got float64
+		for _, p := range tq.pairs {
+			for _, pa := range pos[p.a] {
+				if slices.Contains(pos[p.b], pa+p.gap) {
+					got += p.weight
+					break
+				}
+			}
+		}
+		pairs = got / tq.total
+	}
+	return exact, prefix, pairs
+}
+
+// rerank reorders the first rank.rerankDepth hits by their titles' features. It
+// reports whether the best paper's title is the query or starts with it:
+// a lookup of one known paper, which feedback would only lead astray.
+func (ix *Index) rerank(tq *titleQuery, hits []paper.Hit) (titleMatch bool) {
+	rp := ix.rank
+	if len(hits) == 0 || rp.exactBonus+rp.prefixBonus+rp.pairBonus == 0 || len(tq.plain) == 0 {
+		return false
+	}
+	n := min(len(hits), rp.rerankDepth)
+	best := hits[0].Score
+	matched := make(map[string]bool, n)
+	for i := range hits[:n] {
+		e, p, pr := ix.titleFeatures(tq, hits[i].Paper.Title)
+		hits[i].Score += best * (rp.exactBonus*e + rp.prefixBonus*p + rp.pairBonus*pr)
+		if (e > 0 && rp.exactBonus > 0) || (p > 0 && rp.prefixBonus > 0) {
+			matched[hits[i].Paper.ID] = true
+		}
+	}
+	slices.SortStableFunc(hits[:n], func(a, b paper.Hit) int { return cmp.Compare(b.Score, a.Score) })
+	return matched[hits[0].Paper.ID]
+}
