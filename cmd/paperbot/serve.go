@@ -54,12 +54,16 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	log.Info("data", "dir", absPath(cfg.DataDir), "from", cfg.DataDirFrom, "state", absPath(cfg.State), "index", absPath(cfg.Index))
 	a, err := newApp(ctx, e, cfg, log)
 	if err != nil {
-		return err
+		return err // it names the file it could not open
 	}
 	defer a.Close()
+	state := absPath(cfg.State)
+	if cfg.StateIsPostgres() {
+		state = "PostgreSQL (state:, redacted)"
+	}
+	log.Info("data", "dir", absPath(cfg.DataDir), "from", cfg.DataDirFrom, "state", state, "index", absPath(cfg.Index))
 	m := newMetrics(a)
 	m.Register(a.collectors...)
 	a.jobs = append(a.jobs, dataCheckJob(a, m.dataCheck, log)) // the state and the index, checked in the background
