@@ -380,9 +380,10 @@ func TestShowCommand(t *testing.T) {
 	if !fault.Is(err, fault.Invalid) || !strings.Contains(m.Text, "Usage") {
 		t.Errorf("show without an id: %+v %v", m, err)
 	}
-	// Words after show are a query, not a mistake.
+	// Words after show name a paper, searched for; when none matches, the
+	// answer says so (and that an id or a link works too).
 	m, err = ask(t, b, "show not an id at all")
-	if err != nil || m.Kind != bot.KindResults || m.Title != "Papers matching “show not an id at all”" {
+	if !fault.Is(err, fault.NotFound) || !strings.HasPrefix(m.Text, "no paper matches “not an id at all”") || !strings.Contains(m.Text, "`/papers show <arXiv id or URL>`") {
 		t.Errorf("show with words: %+v %v", m, err)
 	}
 }
@@ -391,10 +392,11 @@ func TestShowCommand(t *testing.T) {
 type noDigest struct{ bot.DigestService }
 
 // A query that starts with an ordinary word is a query: no alias takes
-// "related", "top", "find", "get", "like", "hot", "sub"… for a command,
-// and show and similar search when their argument is words rather than
-// an id or a link (a one-word argument that names an indexed paper, or
-// looks like an id or a link, is still looked up).
+// "related", "top", "find", "get", "like", "hot", "sub"… for a command;
+// show and similar search for the paper their words name (the words
+// after the command, here one clear match) when they are no id or link (a
+// one-word argument that names an indexed paper, or looks like an id or a
+// link, is still looked up).
 func TestCommandWordsStartingAQuery(t *testing.T) {
 	known := paper.Paper{ID: "2205.13760", Title: "Tranception"}
 	custom := paper.Paper{ID: "acl-2023-long-1", Title: "A paper with its own id"}
@@ -420,11 +422,11 @@ func TestCommandWordsStartingAQuery(t *testing.T) {
 		{"sub quadratic attention", "sub quadratic attention", bot.KindResults, false},
 		{"subs and dubs", "subs and dubs", bot.KindResults, false},
 		{"commands in natural language", "commands in natural language", bot.KindResults, false},
-		{"show me diffusion papers", "show me diffusion papers", bot.KindResults, false},
-		{"SHOW ME diffusion", "SHOW ME diffusion", bot.KindResults, false},
-		{"show diffusion", "show diffusion", bot.KindResults, false},
-		{"similar to protein fitness", "similar to protein fitness", bot.KindResults, false},
-		{"similar transformers", "similar transformers", bot.KindResults, false},
+		{"show me diffusion papers", "me diffusion papers", bot.KindPaper, false},
+		{"SHOW ME diffusion", "ME diffusion", bot.KindPaper, false},
+		{"show diffusion", "diffusion", bot.KindPaper, false},
+		{"similar to protein fitness", "to protein fitness", bot.KindResults, false},
+		{"similar transformers", "transformers", bot.KindResults, false},
 		// Ids and links are looked up, and not finding them is said.
 		{"show 2205.13760", "", bot.KindPaper, false},
 		{"show acl-2023-long-1", "", bot.KindPaper, false},
@@ -618,5 +620,80 @@ func TestPaperCardNamesDiscussions(t *testing.T) {
 	}
 	if !slices.Contains(links, "Discussed in #ml-papers") {
 		t.Errorf("links %q do not link the Slack thread", links)
+	}
+}
+
+// byQuery is a Searcher that answers each query text with its own results.
+type byQuery struct {
+	coreSearcher
+	answers map[string]paper.Results
+	similar []string // the ids Similar was asked about
+}
+
+func (s *byQuery) Search(_ context.Context, q paper.Query) (paper.Results, error) {
+	s.queries = append(s.queries, q)
+	return s.answers[q.Text], nil
+}
+
+func (s *byQuery) Similar(_ context.Context, id string, _ int) (paper.Results, error) {
+	s.similar = append(s.similar, id)
+	return paper.Results{Hits: []paper.Hit{{Paper: paper.Paper{ID: "2307.00494", Title: "Smoothed fitness landscapes"}}}, Total: 1}, nil
+}
+
+// `/papers show tranception` shows Tranception, and `/papers similar
+// tranception` lists papers like it: words that are no id or link name the
+// paper, searched for without the command word. When the best match is not
+// clearly ahead (scores as on the sample corpus) the answer lists the
+// matches and asks which, with the command to type; when nothing matches,
+// it says so.
+func TestShowAndSimilarFindThePaperByName(t *testing.T) {
+	tranception := paper.Paper{ID: "2205.13760", Title: "Tranception: protein fitness prediction"}
+	ddpm := paper.Paper{ID: "2102.09672", Title: "Improved Denoising Diffusion Probabilistic Models"}
+	egnn := paper.Paper{ID: "2203.17003", Title: "Equivariant Diffusion for Molecule Generation in 3D"}
+	s := &byQuery{answers: map[string]paper.Results{
+		"tranception":         {Hits: []paper.Hit{{Paper: tranception, Score: 1.5}}, Total: 1},
+		"denoising diffusion": {Hits: []paper.Hit{{Paper: ddpm, Score: 2.41}, {Paper: egnn, Score: 1.07}}, Total: 9},
+		"diffusion":           {Hits: []paper.Hit{{Paper: egnn, Score: 1.31}, {Paper: ddpm, Score: 1.30}}, Total: 40},
+	}}
+	b := newBot(t, bot.Config{Searcher: s})
+	for _, tt := range []struct {
+		text, query string
+		kind        bot.Kind
+		want        string // the reply's title, or its first section's for a paper
+		similarTo   string
+	}{
+		{"show tranception", "tranception", bot.KindPaper, tranception.Title, ""},
+		{"show denoising diffusion", "denoising diffusion", bot.KindPaper, ddpm.Title, ""},
+		{"similar tranception", "tranception", bot.KindResults, "Papers similar to “Tranception: protein fitness prediction”", tranception.ID},
+		{"show diffusion", "diffusion", bot.KindResults, "Which paper did you mean by “diffusion”?", ""},
+		{"similar diffusion", "diffusion", bot.KindResults, "Which paper did you mean by “diffusion”?", ""},
+	} {
+		s.queries, s.similar = nil, nil
+		m, err := ask(t, b, tt.text)
+		if err != nil {
+			t.Errorf("%q: %v", tt.text, err)
+			continue
+		}
+		got := m.Title
+		if m.Kind == bot.KindPaper {
+			got = m.Sections[0].Title
+		}
+		if m.Kind != tt.kind || got != tt.want {
+			t.Errorf("%q: a %s reply %q, want a %s reply %q", tt.text, m.Kind, got, tt.kind, tt.want)
+		}
+		if len(s.queries) != 1 || s.queries[0].Text != tt.query {
+			t.Errorf("%q: searched %+v, want %q", tt.text, s.queries, tt.query)
+		}
+		if tt.similarTo != "" && (len(s.similar) != 1 || s.similar[0] != tt.similarTo) {
+			t.Errorf("%q: similar to %v, want %s", tt.text, s.similar, tt.similarTo)
+		}
+		if verb, _, _ := strings.Cut(tt.text, " "); strings.HasPrefix(tt.want, "Which") &&
+			(len(m.Sections) != 2 || !strings.Contains(m.Intro, "`/papers "+verb+" <id>`")) {
+			t.Errorf("%q: asks which with %d papers and %q", tt.text, len(m.Sections), m.Intro)
+		}
+	}
+	m, err := ask(t, b, "similar nothing like it")
+	if !fault.Is(err, fault.NotFound) || !strings.HasPrefix(m.Text, "no paper matches “nothing like it”") {
+		t.Errorf("no match: %q %v", m.Text, err)
 	}
 }

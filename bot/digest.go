@@ -243,8 +243,10 @@ type DigestStore interface {
 // posted, or a crash) instead of giving it up.
 type PostFinder interface {
 	// FindPost looks for a message posted with key to the destination (a
-	// thread reply when to.Thread is set) since the given time. It
-	// returns found=false when the platform shows it was not posted.
+	// thread reply when to.Thread is set) since the given time, a time
+	// on the platform's clock (the digest passes LookupSince of the
+	// attempt, which allows for MaxClockSkew). It returns found=false
+	// when the platform shows it was not posted.
 	FindPost(ctx context.Context, to Destination, key string, since time.Time) (ref MessageRef, found bool, err error)
 }
 

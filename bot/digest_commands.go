@@ -109,6 +109,13 @@ func (b *Bot) subscribe(ctx context.Context, req *Request, rw Responder) error {
 	if !res.Next.IsZero() {
 		lines = append(lines, "First one: "+inZone(res.Next, s.Zone).Format("Mon 2 Jan 15:04 MST")+".")
 	}
+	if a.zone != "" {
+		if loc, err := LoadZone(a.zone); err == nil {
+			if note := zoneNote(a.zone, loc); note != "" {
+				lines = append(lines, note)
+			}
+		}
+	}
 	if res.Matching == 0 {
 		note := "No paper matches this topic yet; days with nothing new post nothing."
 		if res.DidYouMean != "" {

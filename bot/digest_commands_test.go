@@ -273,3 +273,47 @@ func TestParseClockDaysZone(t *testing.T) {
 		t.Errorf("LoadZone(utc): %v %v", loc, err)
 	}
 }
+
+// A zone that keeps one UTC offset all year although its name reads like a
+// region's time (EST, MST, Etc/GMT+5) is taken, with a note that it has no
+// daylight saving time and what to write for the local time instead; zones
+// named for a place, with or without daylight saving, get no note.
+func TestSubscribeNotesZonesWithoutDaylightSaving(t *testing.T) {
+	c := newChat(t, manyPapers(3))
+	for i, tc := range []struct{ zone, note string }{
+		{"EST", "Note: EST is UTC−05:00 all year, with no daylight saving time: in summer the digest comes an hour late by the clocks in New York. For their time, use tz America/New_York."},
+		{"MST", "Note: MST is UTC−07:00 all year, with no daylight saving time: in summer the digest comes an hour late by the clocks in Denver. For their time, use tz America/Denver."},
+		{"Etc/GMT+5", "Note: Etc/GMT+5 is UTC−05:00 all year (the sign of Etc/GMT zones is the reverse of the offset), with no daylight saving time. For a place's time, use its Area/City name, like America/New_York."},
+		{"America/New_York", ""},
+		{"Asia/Tokyo", ""},
+		{"UTC", ""},
+	} {
+		text, err := c.say("T1", "C"+strconv.Itoa(i), "subscribe tz "+tc.zone)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.zone, err)
+		}
+		if tc.note == "" && strings.Contains(text, "daylight") || tc.note != "" && !strings.Contains(text, tc.note) {
+			t.Errorf("tz %s: %q\nwant note %q", tc.zone, text, tc.note)
+		}
+	}
+}
+
+// The configuration's subscriptions are named in errors as the file names
+// them, counted from 0 (digest.subscriptions[1]), as the configuration's
+// own checks do.
+func TestSyncConfigErrorsNameTheEntry(t *testing.T) {
+	c := newChat(t, manyPapers(3))
+	ok := bot.Subscription{Platform: "fake", Channel: "C1"}
+	for _, tc := range []struct {
+		subs []bot.Subscription
+		want string
+	}{
+		{[]bot.Subscription{ok, {Platform: "fake", Channel: "C2", Time: "25:00"}}, "digest.subscriptions[1] (fake:C2): "},
+		{[]bot.Subscription{ok, ok}, "digest.subscriptions[1]: channel fake:C1 is listed twice"},
+	} {
+		err := c.e.d.SyncConfig(t.Context(), tc.subs)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("error %v, want it to start with %q", err, tc.want)
+		}
+	}
+}

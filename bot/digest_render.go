@@ -89,9 +89,9 @@ func (d *Digest) paperMessage(day DigestDay, i int) Message {
 	}
 }
 
-// threadIntro is the first message of a paper's discussion thread.
-func threadIntro(p paper.Paper) Message {
-	s := "Discussion of “" + truncateRunes(p.Title, 200) + "”: questions, takeaways and related work go here."
+// ThreadIntro is the first message of a paper's discussion thread.
+func ThreadIntro(p paper.Paper) Message {
+	s := "Discussion of “" + Literal(truncateRunes(p.Title, 200)) + "”: questions, takeaways and related work go here."
 	return Message{Kind: KindThreadIntro, Text: s, Intro: s}
 }
 
@@ -150,6 +150,7 @@ func subscriptionLine(s Subscription) string {
 
 // quoteTopic puts a topic in quotes, unless it has its own ("a phrase").
 func quoteTopic(s string) string {
+	s = Literal(s)
 	if strings.ContainsAny(s, `"“”`) {
 		return s
 	}

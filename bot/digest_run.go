@@ -438,7 +438,7 @@ func (r *run) post(ctx context.Context, s *Step, to Destination, m Message, stop
 			return r.d.save(ctx, r.day)
 		}
 		sctx, cancel := r.stepContext(ctx, s.Key)
-		ref, found, err := finder.FindPost(WithPostMessage(sctx, m), to, s.Key, s.Claimed.Add(-time.Minute))
+		ref, found, err := finder.FindPost(WithPostMessage(sctx, m), to, s.Key, LookupSince(s.Claimed))
 		cancel()
 		switch {
 		case err != nil:
@@ -522,7 +522,7 @@ func (r *run) thread(ctx context.Context, p *DigestPaper) error {
 			return r.d.save(ctx, r.day)
 		}
 		sctx, cancel := r.stepContext(ctx, s.Key)
-		th, found, err := finder.FindThread(sctx, parent, s.Key, s.Claimed.Add(-time.Minute))
+		th, found, err := finder.FindThread(sctx, parent, s.Key, LookupSince(s.Claimed))
 		cancel()
 		switch {
 		case err != nil:
@@ -550,7 +550,7 @@ func (r *run) thread(ctx context.Context, p *DigestPaper) error {
 		return err
 	}
 	sctx, cancel := r.stepContext(ctx, s.Key)
-	th, err := threader.StartThread(sctx, parent, p.Paper.Title, threadIntro(p.Paper))
+	th, err := threader.StartThread(sctx, parent, p.Paper.Title, ThreadIntro(p.Paper))
 	cancel()
 	switch {
 	case err == nil || th.ID != "":

@@ -245,14 +245,14 @@ func (d *Digest) SyncConfig(ctx context.Context, subs []Subscription) error {
 		s = d.fill(s)
 		s.Source = SourceConfig
 		if err := s.Validate(d.cfg.MaxTop); err != nil {
-			return fmt.Errorf("digest subscription %d (%s:%s): %s", i+1, s.Platform, s.Channel, fault.UserMessage(err))
+			return fmt.Errorf("digest.subscriptions[%d] (%s:%s): %s", i, s.Platform, s.Channel, fault.UserMessage(err))
 		}
 		if _, err := d.checkTopic(ctx, s.Topic); err != nil {
-			return fmt.Errorf("digest subscription %d (%s:%s): %s", i+1, s.Platform, s.Channel, orError(fault.UserMessage(err), err))
+			return fmt.Errorf("digest.subscriptions[%d] (%s:%s): %s", i, s.Platform, s.Channel, orError(fault.UserMessage(err), err))
 		}
 		key := s.Platform + "\x00" + s.Channel
 		if want[key] {
-			return fmt.Errorf("digest subscription %d: channel %s:%s is listed twice", i+1, s.Platform, s.Channel)
+			return fmt.Errorf("digest.subscriptions[%d]: channel %s:%s is listed twice", i, s.Platform, s.Channel)
 		}
 		want[key] = true
 		old, had, err := d.cfg.Store.Subscription(ctx, s.Platform, s.Channel)

@@ -79,6 +79,13 @@ func Plain(s string) []Span {
 	return []Span{{Text: s}}
 }
 
+// Literal makes text from outside (a paper's title, a user's query) safe
+// to quote in a sentence of the core's (a Message's Title, Intro, Text or
+// Footer), where `code spans` mark commands: its backticks become ˋ
+// (U+02CB), which looks the same and is markup on no platform. Sections
+// carry outside text as it is: adapters escape all of it.
+func Literal(s string) string { return strings.ReplaceAll(s, "`", "ˋ") }
+
 // Notice is a short ephemeral message whose text is s.
 func Notice(s string) Message {
 	return Message{Kind: KindNotice, Text: s, Intro: s, Ephemeral: true}

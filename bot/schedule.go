@@ -183,6 +183,46 @@ func LoadZone(name string) (*time.Location, error) {
 	return loc, nil
 }
 
+// zoneNote warns about a zone that keeps one UTC offset all year although
+// its name reads like a region's local time (EST, MST, Etc/GMT+5): it has
+// no daylight saving time, which is rarely what was meant. "" for the
+// others: UTC, and zones named for a place, with daylight saving time or
+// without (Asia/Tokyo keeps its offset, and that is Tokyo's time).
+func zoneNote(name string, loc *time.Location) string {
+	winter := time.Date(2025, 1, 15, 12, 0, 0, 0, loc)
+	_, off := winter.Zone()
+	if _, summer := time.Date(2025, 7, 15, 12, 0, 0, 0, loc).Zone(); summer != off {
+		return ""
+	}
+	upper := strings.ToUpper(name)
+	etc := strings.HasPrefix(upper, "ETC/GMT") && upper != "ETC/GMT"
+	if off == 0 && !etc || strings.Contains(name, "/") && !etc {
+		return ""
+	}
+	sign := "+"
+	if off < 0 {
+		sign, off = "−", -off
+	}
+	offset := fmt.Sprintf("UTC%s%02d:%02d", sign, off/3600, off%3600/60)
+	if etc {
+		return fmt.Sprintf("Note: %s is %s all year (the sign of Etc/GMT zones is the reverse of the offset), with no daylight saving time. For a place's time, use its Area/City name, like America/New_York.", name, offset)
+	}
+	var place, zone string
+	switch upper {
+	case "HST":
+		return "" // Hawaii keeps standard time all year
+
+	case "EST":
+		place, zone = "New York", "America/New_York"
+	case "MST":
+		place, zone = "Denver", "America/Denver"
+	}
+	if zone == "" {
+		return fmt.Sprintf("Note: %s is %s all year, with no daylight saving time. For a place's time, use its Area/City name, like America/New_York.", name, offset)
+	}
+	return fmt.Sprintf("Note: %s is %s all year, with no daylight saving time: in summer the digest comes an hour late by the clocks in %s. For their time, use tz %s.", name, offset, place, zone)
+}
+
 //go:generate go run ./internal/zonegen -o zonenames.go
 
 // zoneName finds a zone of the database by its name in any case:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -33,6 +34,7 @@ type Config struct {
 	State string      `yaml:"state"`
 	Log   LogConfig   `yaml:"log"`
 	HTTP  HTTPConfig  `yaml:"http"`
+	Metr  Metrics     `yaml:"metrics"`
 	Bot   BotConfig   `yaml:"bot"`
 	Slack *Slack      `yaml:"slack"`
 	Disc  *Discord    `yaml:"discord"`
@@ -45,10 +47,18 @@ type Config struct {
 	StateURL Secret `yaml:"-"`
 	// Path is the file the configuration was read from ("" for defaults).
 	Path string `yaml:"-"`
+	// DataDirFrom says where DataDir came from: "the configuration file",
+	// "$PAPERBOT_DATA_DIR" or "the default".
+	DataDirFrom string `yaml:"-"`
 	// Warnings are what works but should change (a secret written in the
 	// file); serve and the chat log them at start-up.
 	Warnings []string `yaml:"-"`
+	// warnAt are warnings about a key, placed in the file by Parse.
+	warnAt []warning
 }
+
+// warning is a warning about a key of the file.
+type warning struct{ key, msg string }
 
 // LogConfig configures structured logging.
 type LogConfig struct {
@@ -65,11 +75,19 @@ type HTTPConfig struct {
 	// only when no platform needs it: set "off" to disable explicitly).
 	Addr string `yaml:"addr"`
 	// ReadTimeout, WriteTimeout and IdleTimeout bound connections.
-	ReadTimeout  time.Duration `yaml:"read_timeout"`
-	WriteTimeout time.Duration `yaml:"write_timeout"`
-	IdleTimeout  time.Duration `yaml:"idle_timeout"`
+	ReadTimeout  time.Duration `yaml:"read_timeout" range:"1s,10m"`
+	WriteTimeout time.Duration `yaml:"write_timeout" range:"1s,10m"`
+	IdleTimeout  time.Duration `yaml:"idle_timeout" range:"1s,1h"`
 	// ShutdownTimeout is how long in-flight replies get on SIGTERM (default 25s).
-	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" range:"1s,10m"`
+}
+
+// Metrics configures where Prometheus reads /metrics.
+type Metrics struct {
+	// Addr, when set, serves /metrics on a listener of its own (such as
+	// 127.0.0.1:9090, reachable only from the host or a private network)
+	// and no longer on http.addr, which faces the platforms.
+	Addr string `yaml:"addr"`
 }
 
 // BotConfig tunes the command handlers.
@@ -79,7 +97,7 @@ type BotConfig struct {
 	// PageSize is how many results a search shows (default 5, at most 10).
 	PageSize int `yaml:"page_size"`
 	// Timeout bounds one command's work (default 20s).
-	Timeout time.Duration `yaml:"timeout"`
+	Timeout time.Duration `yaml:"timeout" range:"1s,10m"`
 }
 
 // SearchConfig tunes how the index answers queries.
@@ -111,11 +129,36 @@ func SearchPath(env func(string) string) []string {
 	return append(paths, "/etc/paperbot/paperbot.yaml")
 }
 
+// Env reads the environment the way os.LookupEnv does: it tells an empty
+// variable from one that is not set.
+type Env func(name string) (value string, ok bool)
+
+func (e Env) get(name string) string {
+	v, _ := e(name)
+	return v
+}
+
+// Getenv adapts a getenv-style function (os.Getenv, a map in tests), which
+// cannot tell an empty variable from a missing one: both read as not set.
+func Getenv(getenv func(string) string) Env {
+	return func(name string) (string, bool) {
+		v := getenv(name)
+		return v, v != ""
+	}
+}
+
 // Load reads the configuration at path, or the first file of SearchPath
 // when path is "" (defaults when there is none). Decoding is strict: an
 // unknown or mistyped key is an error naming the key, line and column.
 // Secrets are resolved from the environment and files.
-func Load(path string, env func(string) string) (*Config, error) {
+func Load(path string, getenv func(string) string) (*Config, error) {
+	return LoadEnv(path, Getenv(getenv))
+}
+
+// LoadEnv is Load reading the environment with lookup (os.LookupEnv), so
+// that an empty variable is reported as empty rather than as not set.
+func LoadEnv(path string, lookup Env) (*Config, error) {
+	env := lookup.get
 	if path == "" {
 		// A file named by PAPERBOT_CONFIG must exist, like one named by
 		// --config: a typo in it must not silently run the defaults.
@@ -131,7 +174,7 @@ func Load(path string, env func(string) string) (*Config, error) {
 	}
 	if path == "" {
 		c := &Config{}
-		return c, c.finish(env)
+		return c, c.finish(lookup)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -140,7 +183,7 @@ func Load(path string, env func(string) string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
-	c, err := Parse(data, path, env)
+	c, err := ParseEnv(data, path, lookup)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +193,12 @@ func Load(path string, env func(string) string) (*Config, error) {
 // Parse decodes a configuration strictly and resolves its secrets; name is
 // used in error messages. A decoding error reads "name:line:column: key:
 // message"; it never quotes the file's lines, which may hold a secret.
-func Parse(data []byte, name string, env func(string) string) (*Config, error) {
+func Parse(data []byte, name string, getenv func(string) string) (*Config, error) {
+	return ParseEnv(data, name, Getenv(getenv))
+}
+
+// ParseEnv is Parse reading the environment with lookup (os.LookupEnv).
+func ParseEnv(data []byte, name string, env Env) (*Config, error) {
 	c := &Config{}
 	var file *ast.File
 	if len(strings.TrimSpace(string(data))) > 0 {
@@ -187,6 +235,9 @@ func Parse(data []byte, name string, env func(string) string) (*Config, error) {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s%s: %s is written in the file; anyone who can read the file has it: use ${ENV_VAR} or file:/path", name, positionOf(file, errors.New(key+": ")), key))
 		}
 	}
+	for _, w := range c.warnAt {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s%s: %s", name, positionOf(file, errors.New(w.key+": ")), w.msg))
+	}
 	if w := c.stateWarning(); w != "" {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%s%s: %s", name, positionOf(file, errors.New("state: ")), w))
 	}
@@ -218,17 +269,30 @@ func positionOf(file *ast.File, err error) string {
 }
 
 // finish applies defaults, resolves secrets and validates.
-func (c *Config) finish(env func(string) string) error {
-	if c.DataDir == "" {
-		c.DataDir = env("PAPERBOT_DATA_DIR")
+func (c *Config) finish(env Env) error {
+	if err := checkDurations(reflect.ValueOf(c), ""); err != nil {
+		return err
 	}
-	if c.DataDir == "" {
-		c.DataDir = "data"
+	fromEnv := env.get("PAPERBOT_DATA_DIR")
+	switch {
+	case c.DataDir != "":
+		c.DataDirFrom = "the configuration file"
+		if fromEnv != "" && filepath.Clean(fromEnv) != filepath.Clean(c.DataDir) {
+			// A copied example in a container: the state would land
+			// outside the volume the image keeps it on.
+			c.warnAt = append(c.warnAt, warning{key: "data_dir", msg: fmt.Sprintf(
+				"data_dir: %s overrides $PAPERBOT_DATA_DIR (%s): the index and the state (subscriptions, the digest ledger) go to %[1]s, not %[2]s; leave data_dir out to use %[2]s",
+				c.DataDir, fromEnv)})
+		}
+	case fromEnv != "":
+		c.DataDir, c.DataDirFrom = fromEnv, "$PAPERBOT_DATA_DIR"
+	default:
+		c.DataDir, c.DataDirFrom = "data", "the default"
 	}
 	if c.Index == "" {
 		c.Index = filepath.Join(c.DataDir, "index")
 	}
-	if err := c.SetState(c.State, env); err != nil {
+	if err := c.setState(c.State, env); err != nil {
 		return err
 	}
 	if c.State == "" && !c.StateIsPostgres() {
@@ -264,6 +328,19 @@ func (c *Config) finish(env func(string) string) error {
 	if h.ShutdownTimeout == 0 {
 		h.ShutdownTimeout = 25 * time.Second
 	}
+	if h.Addr != "off" {
+		if err := checkListenAddr(h.Addr); err != nil {
+			return fmt.Errorf("http.addr: %w, or \"off\"", err)
+		}
+	}
+	if a := c.Metr.Addr; a != "" {
+		if err := checkListenAddr(a); err != nil {
+			return fmt.Errorf("metrics.addr: %w", err)
+		}
+		if a == h.Addr && !strings.HasSuffix(a, ":0") {
+			return fmt.Errorf("metrics.addr: %q is http.addr; give the metrics a listener of their own (like 127.0.0.1:9090) or leave metrics.addr out", a)
+		}
+	}
 	if c.Bot.Command == "" {
 		c.Bot.Command = "papers"
 	}
@@ -279,9 +356,21 @@ func (c *Config) finish(env func(string) string) error {
 	return nil
 }
 
+// checkListenAddr checks a listen address: host:port or :port.
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" || strings.ContainsAny(host, "/ ") {
+		return fmt.Errorf("%q is not a listen address (like :8080 or 127.0.0.1:9090)", addr)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("%q: port %q is not a number from 0 to 65535", addr, port)
+	}
+	return nil
+}
+
 // section is a part of the configuration that checks itself.
 type section interface {
-	finish(env func(string) string) error
+	finish(env Env) error
 }
 
 func (c *Config) sections() []section {

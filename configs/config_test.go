@@ -147,6 +147,10 @@ func TestInvalidValues(t *testing.T) {
 		{"log:\n  format: xml\n", `t.yaml:2:11: log.format: "xml" is not text or json`},
 		{"bot:\n  page_size: 11\n", "t.yaml:2:14: bot.page_size: 11 is not between 1 and 10"},
 		{"bot:\n  page_size: -1\n", "t.yaml:2:14: bot.page_size: -1 is not between 1 and 10"},
+		{"http:\n  read_timeout: -1s\n", "t.yaml:2:17: http.read_timeout: -1s is not between 1s and 10m"},
+		{"metrics:\n  addr: localhost\n", `t.yaml:2:9: metrics.addr: "localhost" is not a listen address (like :8080 or 127.0.0.1:9090)`},
+		{"metrics:\n  addr: \":8080\"\n", `t.yaml:2:9: metrics.addr: ":8080" is http.addr; give the metrics a listener of their own (like 127.0.0.1:9090) or leave metrics.addr out`},
+		{"http:\n  addr: \"8080\"\n", `t.yaml:2:9: http.addr: "8080" is not a listen address (like :8080 or 127.0.0.1:9090), or "off"`},
 	}
 	// A value out of range is placed like a bad key: file:line:column.
 	for _, c := range cases {
@@ -266,8 +270,16 @@ func decodeSecret(t *testing.T, y string, env map[string]string) (Secret, error)
 	if err := yaml.UnmarshalWithOptions([]byte(y), &h, yaml.DisallowUnknownField()); err != nil {
 		t.Fatalf("decoding %q: %v", y, err)
 	}
-	err := h.Token.resolve("x.token", cfgEnv(env))
+	err := h.Token.resolve("x.token", mapEnv(env))
 	return h.Token, err
+}
+
+// mapEnv is an environment over a map: a key in the map is set, even to "".
+func mapEnv(m map[string]string) Env {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
 }
 
 func TestSecretReferences(t *testing.T) {
@@ -286,6 +298,8 @@ func TestSecretReferences(t *testing.T) {
 		{`token: "${TOKEN}"`, "env-secret"},
 		{"token: '${TOKEN}'", "env-secret"},
 		{"token: ${TOKEN} # from the environment", "env-secret"},
+		{"token: $TOKEN", "env-secret"},
+		{`token: "$TOKEN"`, "env-secret"},
 		{"token: env:OTHER", "other"},
 		{"token: file:" + file, "file-secret"},
 		{"token: " + file, "file-secret"},
@@ -321,7 +335,9 @@ func TestSecretErrors(t *testing.T) {
 	cases := []struct{ yaml, want string }{
 		{"token: ${MISSING}", "x.token: environment variable MISSING is not set"},
 		{"token: env:MISSING", "x.token: environment variable MISSING is not set"},
-		{"token: ${EMPTY}", "x.token: environment variable EMPTY is not set"},
+		{"token: ${EMPTY}", "x.token: environment variable EMPTY is set but empty"},
+		{"token: $EMPTY", "x.token: environment variable EMPTY is set but empty"},
+		{"token: $MISSING", "x.token: environment variable MISSING is not set"},
 		{"token: file:" + empty, "x.token: secret file " + empty + " is empty"},
 		{"token: " + empty, "x.token: secret file " + empty + " is empty"},
 		{"token: file:" + filepath.Join(dir, "missing"), "x.token: reading secret file: open " + filepath.Join(dir, "missing")},
@@ -435,7 +451,7 @@ func TestSecretRedacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := y.T
-	if err := y.T.resolve("t", func(string) string { return "" }); err != nil || y.T.Value() != "inline-value" || c.Value() != "" {
+	if err := y.T.resolve("t", mapEnv(nil)); err != nil || y.T.Value() != "inline-value" || c.Value() != "" {
 		t.Errorf("resolved %q (copy before: %q), %v", y.T.Value(), c.Value(), err)
 	}
 }
@@ -563,5 +579,103 @@ func TestSearchFastPath(t *testing.T) {
 	_, err := Parse([]byte("search:\n  fast_path: sometimes\n"), "test.yaml", cfgEnv(nil))
 	if err == nil || !strings.Contains(err.Error(), "test.yaml:2:") || !strings.Contains(err.Error(), "fast_path") {
 		t.Errorf("fast_path: sometimes: %v, want an error naming the key and its line", err)
+	}
+}
+
+// Every duration in the configuration is range checked: a negative one (a
+// negative read_timeout would turn off the guard against slow clients) or
+// an absurd one is refused with the file, line, column and key. A new
+// duration field without a range tag fails this test.
+func TestEveryDurationRangeChecked(t *testing.T) {
+	var paths []string
+	var walk func(tp reflect.Type, path string)
+	walk = func(tp reflect.Type, path string) {
+		for tp.Kind() == reflect.Pointer || tp.Kind() == reflect.Slice {
+			tp = tp.Elem()
+		}
+		if tp.Kind() != reflect.Struct {
+			return
+		}
+		for i := range tp.NumField() {
+			f := tp.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			key := strings.TrimPrefix(path+"."+name, ".")
+			if f.Type == reflect.TypeFor[time.Duration]() {
+				if _, _, err := durationRange(f); err != nil {
+					t.Errorf("%s: %v", key, err)
+				}
+				paths = append(paths, key)
+				continue
+			}
+			walk(f.Type, key)
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	if len(paths) < 18 {
+		t.Fatalf("found %d durations: %v", len(paths), paths)
+	}
+	env := cfgEnv(map[string]string{"T": "secret-token"})
+	for _, p := range paths {
+		for _, v := range []string{"-1s", "100000h"} {
+			// sources.arxiv.delay: -1s as nested flow mappings on one line.
+			parts := strings.Split(p, ".")
+			y := parts[len(parts)-1] + ": " + v
+			for i := len(parts) - 2; i >= 0; i-- {
+				y = parts[i] + ": {" + y + "}"
+			}
+			_, err := Parse([]byte(y+"\n"), "t.yaml", env)
+			want := regexp.MustCompile(`^t\.yaml:1:\d+: ` + regexp.QuoteMeta(p+": "+v+" is not between ") + `\S+ and \S+$`)
+			if err == nil || !want.MatchString(err.Error()) {
+				t.Errorf("%s: error %v, want %s", y, err, want)
+			}
+		}
+	}
+	// Values in range and left out (the defaults) are taken.
+	if _, err := Parse([]byte("http: {read_timeout: 1s, write_timeout: 10m}\ndigest: {grace: 24h}\n"), "t.yaml", env); err != nil {
+		t.Error(err)
+	}
+}
+
+// The example leaves data_dir out, so that a copy of it used in the Docker
+// image keeps the state on the /data volume (the image sets
+// PAPERBOT_DATA_DIR=/data); a data_dir in the file still wins over the
+// variable, with a warning that says where the data goes, and the
+// configuration says where its data directory came from.
+func TestDataDirFromTheImage(t *testing.T) {
+	docker := map[string]string{"PAPERBOT_DATA_DIR": "/data", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DISCORD_BOT_TOKEN": "d"}
+	c, err := Parse([]byte(Example), "/etc/paperbot/paperbot.yaml", cfgEnv(docker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "/data" || c.State != "/data/state.db" || c.Index != "/data/index" || c.DataDirFrom != "$PAPERBOT_DATA_DIR" {
+		t.Errorf("the example in the image: data in %q (from %s), state %q, index %q; want /data", c.DataDir, c.DataDirFrom, c.State, c.Index)
+	}
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "data_dir") {
+			t.Errorf("warning about data_dir for the example: %s", w)
+		}
+	}
+
+	c, err = Parse([]byte("data_dir: ./data\n"), "/etc/paperbot/paperbot.yaml", cfgEnv(docker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "/etc/paperbot/paperbot.yaml:1:11: data_dir: ./data overrides $PAPERBOT_DATA_DIR (/data): the index and the state (subscriptions, the digest ledger) go to ./data, not /data; leave data_dir out to use /data"
+	if c.DataDir != "./data" || c.DataDirFrom != "the configuration file" || !slices.Contains(c.Warnings, want) {
+		t.Errorf("data_dir over the variable: %q from %s, warnings %q", c.DataDir, c.DataDirFrom, c.Warnings)
+	}
+	if c, _ := Parse(nil, "x", cfgEnv(nil)); c.DataDir != "data" || c.DataDirFrom != "the default" {
+		t.Errorf("default: %q from %s", c.DataDir, c.DataDirFrom)
+	}
+}
+
+// "$NAME" without braces is a variable for state: too, as for the secrets.
+func TestStateBareVariable(t *testing.T) {
+	c, err := Parse([]byte("state: $PAPERBOT_STATE_URL\n"), "t.yaml", cfgEnv(map[string]string{"PAPERBOT_STATE_URL": "postgres://db/pb"}))
+	if err != nil || !c.StateIsPostgres() || c.StateURL.Value() != "postgres://db/pb" || c.State != "" {
+		t.Errorf("state %q, url set %v, %v", c.State, c.StateIsPostgres(), err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 // Digest configures the daily trending digest (docs/digest.md).
 type Digest struct {
 	// Grace is how late a missed post may still be made on start-up (default 6h).
-	Grace time.Duration `yaml:"grace"`
+	Grace time.Duration `yaml:"grace" range:"1m,24h"`
 	// DefaultTime, DefaultTimezone and DefaultTop fill what a subscription
 	// (from chat or from this file) leaves out: "09:00", "UTC" and 5.
 	DefaultTime     string `yaml:"default_time"`
@@ -54,12 +54,9 @@ type Subscription struct {
 	Topic string `yaml:"topic"`
 }
 
-func (d *Digest) finish(env func(string) string) error {
+func (d *Digest) finish(env Env) error {
 	if d.Grace == 0 {
 		d.Grace = 6 * time.Hour
-	}
-	if d.Grace < 0 {
-		return fmt.Errorf("digest.grace: %s is negative", d.Grace)
 	}
 	if d.DefaultTime == "" {
 		d.DefaultTime = "09:00"

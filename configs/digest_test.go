@@ -60,7 +60,7 @@ func TestDigestConfigErrorsSayWhere(t *testing.T) {
 		{"digest: {default_time: '9am'}", `digest.default_time: "9am" is not a time of day`},
 		{"digest: {default_timezone: Mars/Base}", `digest.default_timezone: "Mars/Base" is not a known IANA time zone`},
 		{"digest: {default_top: 11}", "digest.default_top: 11 is not between 1 and 10"},
-		{"digest: {grace: -1h}", "digest.grace: -1h0m0s is negative"},
+		{"digest: {grace: -1h}", "t.yaml:1:17: digest.grace: -1h is not between 1m and 24h"},
 		{"digest: {subscriptions: [{channel: C1}]}", "digest.subscriptions[0].platform: missing"},
 		{"digest: {subscriptions: [{platform: teams, channel: C1}]}", `digest.subscriptions[0].platform: "teams" is not slack, discord or console`},
 		{"digest: {subscriptions: [{platform: slack}]}", "digest.subscriptions[0].channel: missing"},

@@ -29,19 +29,19 @@ type Discord struct {
 	Public bool `yaml:"public"`
 	// SignatureWindow is how old a signed interaction may be (http mode;
 	// default 5m).
-	SignatureWindow time.Duration `yaml:"signature_window"`
+	SignatureWindow time.Duration `yaml:"signature_window" range:"1s,1h"`
 	// ThreadArchive is how long a digest thread stays open without
 	// activity: 1h, 24h, 72h or 168h (default 24h).
-	ThreadArchive time.Duration `yaml:"thread_archive"`
+	ThreadArchive time.Duration `yaml:"thread_archive" range:"1h,168h"`
 	// MaxRateLimitWait is the longest rate-limit wait accepted before a post
 	// fails as "try later" (default 60s).
-	MaxRateLimitWait time.Duration `yaml:"max_rate_limit_wait"`
+	MaxRateLimitWait time.Duration `yaml:"max_rate_limit_wait" range:"1s,1h"`
 	// APIURL overrides Discord's API base URL (tests, proxies): it replaces
 	// https://discord.com in every REST call.
 	APIURL string `yaml:"api_url"`
 }
 
-func (d *Discord) finish(env func(string) string) error {
+func (d *Discord) finish(env Env) error {
 	if d.Mode == "" {
 		d.Mode = "gateway"
 	}
@@ -74,9 +74,6 @@ func (d *Discord) finish(env func(string) string) error {
 	if d.SignatureWindow == 0 {
 		d.SignatureWindow = 5 * time.Minute
 	}
-	if d.SignatureWindow < 0 || d.SignatureWindow > time.Hour {
-		return fmt.Errorf("discord.signature_window: %s is not between 1s and 1h", d.SignatureWindow)
-	}
 	if d.ThreadArchive == 0 {
 		d.ThreadArchive = 24 * time.Hour
 	}
@@ -87,9 +84,6 @@ func (d *Discord) finish(env func(string) string) error {
 	}
 	if d.MaxRateLimitWait == 0 {
 		d.MaxRateLimitWait = time.Minute
-	}
-	if d.MaxRateLimitWait < 0 {
-		return fmt.Errorf("discord.max_rate_limit_wait: %s is negative", d.MaxRateLimitWait)
 	}
 	if d.APIURL != "" {
 		u, err := url.Parse(d.APIURL)

@@ -9,8 +9,8 @@ import (
 )
 
 // Secret is a credential (token, signing secret, key). In YAML it is a
-// reference: "${ENV_VAR}", "env:ENV_VAR", "file:/path" or a path starting
-// with "/" or "./", read when the configuration is loaded. An inline value
+// reference: "${ENV_VAR}" (or "$ENV_VAR"), "env:ENV_VAR", "file:/path" or a
+// path starting with "/" or "./", read when the configuration is loaded. An inline value
 // works too but is discouraged. A Secret never prints its value: it formats
 // and logs as [redacted]. The value is kept by a function, so that even a
 // struct that keeps a Secret in an unexported field (where fmt cannot call
@@ -63,7 +63,7 @@ func (s Secret) IsSet() bool { return s.Value() != "" }
 // than referenced (environment variable or file).
 func (s Secret) Inline() bool {
 	ref := s.ref()
-	return ref != "" && !strings.HasPrefix(ref, "${") && !strings.HasPrefix(ref, "env:") &&
+	return ref != "" && !strings.HasPrefix(ref, "${") && !strings.HasPrefix(ref, "env:") && !bareVariable(ref) &&
 		!strings.HasPrefix(ref, "file:") && !strings.HasPrefix(ref, "/") && !strings.HasPrefix(ref, "./")
 }
 
@@ -102,7 +102,7 @@ var (
 
 // resolve reads the secret from where its reference points. field names it
 // in errors (never the value).
-func (s *Secret) resolve(field string, env func(string) string) error {
+func (s *Secret) resolve(field string, env Env) error {
 	ref := s.ref()
 	switch {
 	case ref == "":
@@ -111,6 +111,10 @@ func (s *Secret) resolve(field string, env func(string) string) error {
 		return s.fromEnv(field, ref[2:len(ref)-1], env)
 	case strings.HasPrefix(ref, "env:"):
 		return s.fromEnv(field, ref[4:], env)
+	case bareVariable(ref):
+		// "$SLACK_BOT_TOKEN", as a shell would write it: no token
+		// starts with "$".
+		return s.fromEnv(field, ref[1:], env)
 	case strings.HasPrefix(ref, "file:"):
 		return s.fromFile(field, ref[5:])
 	case strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "./"):
@@ -121,15 +125,32 @@ func (s *Secret) resolve(field string, env func(string) string) error {
 	}
 }
 
+// bareVariable reports whether ref is "$NAME", a variable written without
+// braces.
+func bareVariable(ref string) bool {
+	if len(ref) < 2 || ref[0] != '$' {
+		return false
+	}
+	for i, c := range ref[1:] {
+		if !(c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
 // set gives the secret its value (a new one: copies made before keep theirs).
 func (s *Secret) set(value string) {
 	*s = newSecret(s.ref(), value)
 }
 
-func (s *Secret) fromEnv(field, name string, env func(string) string) error {
-	v := env(name)
-	if v == "" {
+func (s *Secret) fromEnv(field, name string, env Env) error {
+	v, set := env(name)
+	switch {
+	case !set:
 		return fmt.Errorf("%s: environment variable %s is not set", field, name)
+	case strings.TrimSpace(v) == "":
+		return fmt.Errorf("%s: environment variable %s is set but empty", field, name)
 	}
 	s.set(strings.TrimSpace(v))
 	return nil

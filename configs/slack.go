@@ -21,7 +21,7 @@ type Slack struct {
 	APIURL string `yaml:"api_url"`
 }
 
-func (s *Slack) finish(env func(string) string) error {
+func (s *Slack) finish(env Env) error {
 	if s.Mode == "" {
 		s.Mode = "socket"
 	}

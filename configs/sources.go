@@ -25,9 +25,9 @@ type SourcesConf struct {
 	Retries int `yaml:"retries"`
 	// MaxRetryWait is the longest Retry-After honoured (default 5m); a
 	// longer one fails the refresh until its next time.
-	MaxRetryWait time.Duration `yaml:"max_retry_wait"`
+	MaxRetryWait time.Duration `yaml:"max_retry_wait" range:"1s,24h"`
 	// RequestTimeout bounds one HTTP request (default 60s).
-	RequestTimeout time.Duration `yaml:"request_timeout"`
+	RequestTimeout time.Duration `yaml:"request_timeout" range:"1s,10m"`
 
 	HuggingFace *HuggingFaceSource `yaml:"huggingface"`
 	Arxiv       *ArxivSource       `yaml:"arxiv"`
@@ -42,12 +42,12 @@ type HuggingFaceSource struct {
 	BaseURL string `yaml:"base_url"`
 	// Every is the refresh interval (default 3h, at least 10m): a day's
 	// list fills in gradually.
-	Every time.Duration `yaml:"every"`
+	Every time.Duration `yaml:"every" range:"1m,720h"`
 	// Days is how many recent days are read on each refresh, today
 	// included (default 2, at most 14): upvotes keep growing for days.
 	Days int `yaml:"days"`
 	// MinInterval spaces requests to Hugging Face (default 1s).
-	MinInterval time.Duration `yaml:"min_interval"`
+	MinInterval time.Duration `yaml:"min_interval" range:"1ms,1h"`
 	// ArxivDetails completes each new paper from the arXiv API (its
 	// categories and full author list; Hugging Face gives no categories)
 	// when the arxiv source is enabled too (default true).
@@ -75,15 +75,15 @@ type ArxivSource struct {
 	APIURL string `yaml:"api_url"`
 	// Delay is how long after the 20:00 US Eastern announcement the feeds
 	// are first read (default 30m).
-	Delay time.Duration `yaml:"delay"`
+	Delay time.Duration `yaml:"delay" range:"1s,20h"`
 	// Recheck is the wait between reads while the feeds still show the
 	// previous announcement (default 1h); Window ends the rechecks,
 	// counted from the announcement (default 6h).
-	Recheck time.Duration `yaml:"recheck"`
-	Window  time.Duration `yaml:"window"`
+	Recheck time.Duration `yaml:"recheck" range:"1m,168h"`
+	Window  time.Duration `yaml:"window" range:"1m,168h"`
 	// MinInterval spaces requests to arXiv (default and minimum 3s, as
 	// arXiv asks).
-	MinInterval time.Duration `yaml:"min_interval"`
+	MinInterval time.Duration `yaml:"min_interval" range:"1ms,1h"`
 	// Timezone of the announcements (default America/New_York).
 	Timezone string `yaml:"timezone"`
 }
@@ -93,7 +93,7 @@ type ArxivSource struct {
 // stored scores of recent papers are recomputed.
 type RescoreConf struct {
 	// Every is the interval (default 1h).
-	Every time.Duration `yaml:"every"`
+	Every time.Duration `yaml:"every" range:"1s,720h"`
 	// Days is how far back papers are re-scored, by publication date
 	// (default 14).
 	Days int `yaml:"days"`
@@ -117,7 +117,7 @@ func (a *ArxivSource) Fetch() bool { return a.On() && (a.FetchMissing == nil || 
 
 var sourceCategoryRe = regexp.MustCompile(`^[a-z-]+(\.[A-Za-z-]+)?$`)
 
-func (s *SourcesConf) finish(env func(string) string) error {
+func (s *SourcesConf) finish(env Env) error {
 	for i, f := range s.Files {
 		if strings.TrimSpace(f) == "" {
 			return fmt.Errorf("sources.files[%d]: empty file name", i)
@@ -128,12 +128,6 @@ func (s *SourcesConf) finish(env func(string) string) error {
 	}
 	if s.Retries < -1 {
 		return fmt.Errorf("sources.retries: %d is not -1 (never) or a count", s.Retries)
-	}
-	if err := sourcesNonNegative("sources.max_retry_wait", s.MaxRetryWait); err != nil {
-		return err
-	}
-	if err := sourcesNonNegative("sources.request_timeout", s.RequestTimeout); err != nil {
-		return err
 	}
 	if s.RequestTimeout == 0 {
 		s.RequestTimeout = 60 * time.Second
@@ -152,9 +146,6 @@ func (s *SourcesConf) finish(env func(string) string) error {
 		}
 	}
 	r := &s.Rescore
-	if err := sourcesNonNegative("sources.rescore.every", r.Every); err != nil {
-		return err
-	}
 	if r.Every == 0 {
 		r.Every = time.Hour
 	}
@@ -176,14 +167,6 @@ func (h *HuggingFaceSource) finish() error {
 	}
 	if err := sourcesHTTPURL("sources.huggingface.base_url", h.BaseURL); err != nil {
 		return err
-	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{{"every", h.Every}, {"min_interval", h.MinInterval}} {
-		if err := sourcesNonNegative("sources.huggingface."+d.name, d.v); err != nil {
-			return err
-		}
 	}
 	if h.Every == 0 {
 		h.Every = 3 * time.Hour
@@ -228,14 +211,6 @@ func (a *ArxivSource) finish() error {
 	if err := sourcesHTTPURL("sources.arxiv.api_url", a.APIURL); err != nil {
 		return err
 	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{{"delay", a.Delay}, {"recheck", a.Recheck}, {"window", a.Window}, {"min_interval", a.MinInterval}} {
-		if err := sourcesNonNegative("sources.arxiv."+d.name, d.v); err != nil {
-			return err
-		}
-	}
 	if a.Delay == 0 {
 		a.Delay = 30 * time.Minute
 	}
@@ -262,13 +237,6 @@ func (a *ArxivSource) finish() error {
 	}
 	if _, err := time.LoadLocation(a.Timezone); err != nil {
 		return fmt.Errorf("sources.arxiv.timezone: %v", err)
-	}
-	return nil
-}
-
-func sourcesNonNegative(name string, d time.Duration) error {
-	if d < 0 {
-		return fmt.Errorf("%s: %s must not be negative", name, d)
 	}
 	return nil
 }

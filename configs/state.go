@@ -21,7 +21,11 @@ func (c *Config) StateIsPostgres() bool { return c.StateURL.IsSet() }
 // SetState points the state at ref, as `state:` in the file would (a
 // command's --state flag): a path, a postgres:// URL or a reference to
 // either.
-func (c *Config) SetState(ref string, env func(string) string) error {
+func (c *Config) SetState(ref string, getenv func(string) string) error {
+	return c.setState(ref, Getenv(getenv))
+}
+
+func (c *Config) setState(ref string, env Env) error {
 	path, u, err := resolveState(ref, env)
 	if err != nil {
 		return err
@@ -31,13 +35,13 @@ func (c *Config) SetState(ref string, env func(string) string) error {
 }
 
 // resolveState reads the state setting; an empty ref is the default file.
-func resolveState(ref string, env func(string) string) (path string, u Secret, err error) {
+func resolveState(ref string, env Env) (path string, u Secret, err error) {
 	ref = strings.TrimSpace(ref)
 	s := newSecret(ref, "")
 	var v string
 	switch {
 	case strings.HasPrefix(ref, "${") && strings.HasSuffix(ref, "}"),
-		strings.HasPrefix(ref, "env:"), strings.HasPrefix(ref, "file:"):
+		strings.HasPrefix(ref, "env:"), strings.HasPrefix(ref, "file:"), bareVariable(ref):
 		if err := s.resolve("state", env); err != nil {
 			return "", Secret{}, err
 		}

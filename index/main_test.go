@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/paperbot/paperbot/index"
 )
 
@@ -33,12 +35,20 @@ func TestMain(m *testing.M) {
 	if off {
 		fmt.Fprintln(os.Stderr, "index tests: the fast path is off ("+index.FastPathEnv+"=off)")
 	}
+	// Goroutines that run before any test are not the tests' (Bleve
+	// starts its analysis workers when its package loads).
+	before := goleak.IgnoreCurrent()
 	code := m.Run()
 	if sampleIx != nil {
 		sampleIx.Close()
 	}
 	for _, d := range testDirs {
 		os.RemoveAll(d)
+	}
+	// No goroutine a test started may outlive the tests.
+	if err := goleak.Find(before); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, "goleak:", err)
+		code = 1
 	}
 	os.Exit(code)
 }

@@ -6,6 +6,7 @@ package console
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -61,41 +62,88 @@ func (a *Adapter) Platform() string { return "console" }
 // Channel is the console's only channel.
 const Channel = "console"
 
+// MaxLine is the longest command line the console reads (1 MiB). A longer
+// line is skipped with a note, and the chat goes on.
+const MaxLine = 1 << 20
+
+// line is one line of input, or the length of one too long to keep.
+type line struct {
+	text    string
+	tooLong int
+}
+
 // Run reads commands until the input ends (nil) or ctx is done (nil, once
 // the command in progress has replied: handlers run with
 // context.WithoutCancel, bounded by the core's timeout).
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
-	lines := make(chan string)
+	lines := make(chan line)
 	readErr := make(chan error, 1)
+	// The reader stops with Run (a /quit leaves it a line to hand over);
+	// one blocked reading the input stops when the input ends.
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
 	go func() {
-		sc := bufio.NewScanner(a.in)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
-		readErr <- sc.Err()
-		close(lines)
+		defer close(lines)
+		readErr <- readLines(rctx, a.in, lines)
 	}()
 	a.prompt()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case line, ok := <-lines:
+		case l, ok := <-lines:
 			if !ok {
 				if err := <-readErr; err != nil {
 					return fmt.Errorf("console: reading commands: %w", err)
 				}
 				return nil
 			}
-			if quit := a.handleLine(ctx, h, line); quit || ctx.Err() != nil {
+			if l.tooLong > 0 {
+				a.write(fmt.Sprintf("That line was too long (%d bytes; at most %d): it was skipped.\n", l.tooLong, MaxLine))
+			} else if quit := a.handleLine(ctx, h, l.text); quit || ctx.Err() != nil {
 				return nil
 			}
 			a.prompt()
+		}
+	}
+}
+
+// readLines sends each line of in to lines until the input ends (nil) or
+// ctx is done; of a line over MaxLine only its length is kept.
+func readLines(ctx context.Context, in io.Reader, lines chan<- line) error {
+	r := bufio.NewReaderSize(in, 64<<10)
+	for {
+		var buf []byte
+		n := 0 // the line's bytes, its newline left out
+		var err error
+		for {
+			var frag []byte
+			frag, err = r.ReadSlice('\n')
+			frag = bytes.TrimSuffix(frag, []byte("\n"))
+			n += len(frag)
+			if n <= MaxLine {
+				buf = append(buf, frag...)
+			}
+			if err != bufio.ErrBufferFull {
+				break
+			}
+		}
+		if n > 0 {
+			l := line{text: strings.TrimSuffix(string(buf), "\r")}
+			if n > MaxLine {
+				l = line{tooLong: n}
+			}
+			select {
+			case lines <- l:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		switch {
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
 		}
 	}
 }

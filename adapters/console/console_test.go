@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -133,10 +134,26 @@ func TestRunEndOfInput(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Errorf("read error: %v", err)
 	}
-	// A line over 1 MiB is an error, not a panic or a hang.
-	long := strings.NewReader("/papers " + strings.Repeat("x", 2<<20) + "\n")
-	if err := New(long, io.Discard, Options{}).Run(context.Background(), &echo{}); err == nil || !strings.Contains(err.Error(), "console") {
-		t.Errorf("long line: %v", err)
+}
+
+// A line over 1 MiB (a paste gone wrong) is skipped with a note, and the
+// chat goes on; a line of exactly 1 MiB is read.
+func TestRunLongLine(t *testing.T) {
+	huge := "/papers " + strings.Repeat("x", 2<<20)
+	exact := "/papers " + strings.Repeat("y", MaxLine-len("/papers "))
+	in := huge + "\n/papers after\r\n" + exact + "\n" + huge // the last line without a newline
+	var out syncBuffer
+	h := &echo{}
+	if err := New(strings.NewReader(in), &out, Options{}).Run(context.Background(), h); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	got := h.texts()
+	if len(got) != 2 || got[0] != "after" || len(got[1]) != MaxLine-len("/papers ") {
+		t.Errorf("handled %d lines (%.20q...), want \"after\" and the 1 MiB line", len(got), got)
+	}
+	note := fmt.Sprintf("That line was too long (%d bytes; at most %d): it was skipped.\n", len(huge), MaxLine)
+	if n := strings.Count(out.String(), note); n != 2 {
+		t.Errorf("%d notes %q in %.300q", n, note, out.String())
 	}
 }
 

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/fault"
 )
 
 // Application command and option types (Discord's numbers).
@@ -146,6 +149,13 @@ func (a *Adapter) Register(ctx context.Context, appID, guildID string, cmds []Co
 		cmds = []Command{}
 	}
 	err := a.rest.do(ctx, "PUT", path, "PUT "+path, cmds, &out)
+	if e, ok := errors.AsType[*APIError](err); ok && (e.Status == http.StatusForbidden || e.Code == codeMissingAccess) {
+		where := "globally"
+		if guildID != "" {
+			where = "in server " + guildID + " (is the bot in it, invited with the applications.commands scope?)"
+		}
+		return nil, fault.Wrap(fault.Invalid, e, "Discord refused to register application %s's commands %s: check discord.application_id", appID, where)
+	}
 	return out, err
 }
 

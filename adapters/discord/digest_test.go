@@ -17,6 +17,7 @@ import (
 
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
@@ -380,5 +381,79 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 	}
 	if n := disc[second.Paper.ID][0].Replies; n != 0 {
 		t.Errorf("%s: %d replies, want 0", second.Paper.ID, n)
+	}
+}
+
+// The host's clock and Discord's disagree by up to the 5 minutes the
+// signature window accepts, either way; the process dies after Discord
+// created a post and before the ledger recorded it, and comes back ten
+// minutes later, when Discord has forgotten the nonce. Discord's message
+// ids are snowflakes of its own clock, so the lookup must reach back far
+// enough by the host's: the day completes with nothing posted twice.
+func TestDigestNoDuplicateUnderClockSkew(t *testing.T) {
+	due := time.Unix(1700000000, 0).UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9 * time.Hour)
+	const channel = "222"
+	for _, skew := range bottest.ClockSkews() {
+		for _, post := range []int{1, 3} { // the header, paper 2
+			t.Run(fmt.Sprintf("host %s, crash after post %d", bottest.SkewName(skew), post), func(t *testing.T) {
+				fake := discordtest.New(t)
+				clock := &fakeClock{now: due.Add(-time.Hour)}
+				e := newDigestEnv(t, fake, clock)
+				fake.SetClock(func() time.Time { return clock.Now().Add(-skew) }) // Discord's clock
+				sub := bot.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
+					Time: "09:00", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: clock.Now()}
+				if err := e.st.PutSubscription(t.Context(), sub); err != nil {
+					t.Fatal(err)
+				}
+				f := &dayFaults{channel: channel}
+				fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+					f.mu.Lock()
+					defer f.mu.Unlock()
+					if r.Method == "POST" && r.Path == "/channels/"+channel+"/messages" && f.postIndex(r) == post {
+						e.st.crashed.Store(true)
+					}
+					return nil
+				})
+				clock.Sleep(t.Context(), time.Hour+time.Minute)
+				if err := e.d.RunDue(t.Context()); err == nil {
+					t.Fatal("the first run did not fail")
+				}
+				e.restart()
+				clock.Sleep(t.Context(), 10*time.Minute)
+				if err := e.d.RunDue(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				checkDigestDay(t, e.st.DB, fake, channel, 3)
+			})
+		}
+	}
+}
+
+// The fake forgets a nonce after NonceWindow, as Discord does: the same
+// enforced nonce makes one message within the window and a new one after.
+func TestFakeForgetsNonces(t *testing.T) {
+	fake := discordtest.New(t)
+	clock := newFakeClock()
+	fake.SetClock(clock.Now)
+	a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+	ctx := bot.WithPostKey(t.Context(), "0123456789abcdef01234567")
+	post := func() string {
+		ref, err := a.Post(ctx, bot.Destination{Channel: "222"}, bot.Notice("hello"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ref.ID
+	}
+	first := post()
+	clock.Sleep(t.Context(), discordtest.NonceWindow-time.Second)
+	if again := post(); again != first {
+		t.Fatalf("within the window: message %s, want the first one %s", again, first)
+	}
+	clock.Sleep(t.Context(), 2*time.Second)
+	if later := post(); later == first {
+		t.Fatalf("after the window: message %s again, want a new one", later)
+	}
+	if n := len(fake.Messages()); n != 2 {
+		t.Errorf("%d messages, want 2", n)
 	}
 }

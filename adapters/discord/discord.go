@@ -25,6 +25,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/replay"
 	"github.com/paperbot/paperbot/configs"
 )
 
@@ -57,6 +58,10 @@ type Options struct {
 	Public bool
 	// SignatureWindow bounds the age of a signed request (default 5m).
 	SignatureWindow time.Duration
+	// Replay remembers the signed interactions accepted in HTTP mode, so
+	// that one sent again within SignatureWindow is refused (default: a
+	// replay.Memory of this process).
+	Replay replay.Guard
 	// ThreadArchive is the auto-archive duration of started threads, in
 	// minutes: 60, 1440, 4320 or 10080 (default 1440).
 	ThreadArchive int
@@ -81,7 +86,8 @@ type Options struct {
 // Hooks are called as the adapter works, for metrics.
 type Hooks struct {
 	// Rejected: an HTTP interaction refused (no_signature, bad_signature,
-	// stale, too_large, malformed).
+	// stale, too_large, malformed, replayed: received before,
+	// replay_unchecked: the Replay guard failed).
 	Rejected func(reason string)
 	// Interaction: an interaction accepted (ping, command, component,
 	// autocomplete, modal, other).
@@ -158,6 +164,9 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleepCtx
+	}
+	if opts.Replay == nil {
+		opts.Replay = replay.NewMemory(opts.Now, 0)
 	}
 
 	s, err := discordgo.New("Bot " + opts.Token.Value())
@@ -263,6 +272,11 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		a.log.InfoContext(ctx, "discord gateway resumed")
 	})()
 	if err := a.open(ctx); err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// Shut down while waiting to retry: nothing to close.
+			a.log.WarnContext(ctx, "discord gateway never connected; stopped", "err", context.Cause(ctx))
+			return nil
+		}
 		return err
 	}
 	a.log.InfoContext(ctx, "discord gateway connected")
@@ -273,8 +287,8 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	return nil
 }
 
-// open connects to the gateway, retrying with backoff until ctx ends; a
-// rejected token is fatal.
+// open connects to the gateway, retrying with backoff; a rejected token is
+// fatal. When ctx ends before it connects it returns ctx's error.
 func (a *Adapter) open(ctx context.Context) error {
 	backoff := time.Second
 	for {
@@ -293,8 +307,11 @@ func (a *Adapter) open(ctx context.Context) error {
 			return fmt.Errorf("discord: the gateway refused the intents: %w", err)
 		}
 		a.log.WarnContext(ctx, "connecting to the discord gateway", "err", err, "retry_in", backoff)
-		if err := a.opts.Sleep(ctx, backoff); err != nil {
-			return nil
+		if serr := a.opts.Sleep(ctx, backoff); serr != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return serr
 		}
 		backoff = min(2*backoff, time.Minute)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/replay"
 )
 
 // Interaction types (Discord's numbers).
@@ -123,6 +124,23 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if in.Type != typePing && a.awaitHandler(r.Context()) == nil {
 		http.Error(w, "starting or shutting down", http.StatusServiceUnavailable)
 		return
+	}
+	if in.Type != typePing {
+		// A captured interaction sent again within the window verifies
+		// again: take each one once. (A PING changes nothing.)
+		err := replay.Check(r.Context(), a.opts.Replay, "discord", r.Header.Get("X-Signature-Timestamp"), r.Header.Get("X-Signature-Ed25519"), a.verify.window, a.opts.Now())
+		switch {
+		case errors.Is(err, replay.ErrReplayed):
+			a.log.InfoContext(r.Context(), "discord interaction rejected", "reason", err, "remote", r.RemoteAddr)
+			a.hookRejected("replayed")
+			http.Error(w, "interaction already received", http.StatusUnauthorized)
+			return
+		case err != nil:
+			a.log.WarnContext(r.Context(), "discord interaction rejected", "reason", err, "remote", r.RemoteAddr)
+			a.hookRejected("replay_unchecked")
+			http.Error(w, "cannot take the interaction now", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	resp, work := a.plan(r.Context(), &in)
 	// The work is counted in flight before Discord hears "deferred": a

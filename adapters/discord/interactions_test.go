@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/replay"
 	"github.com/paperbot/paperbot/configs"
 )
 
@@ -591,5 +593,90 @@ func TestPublicErrorsStayPrivate(t *testing.T) {
 				t.Errorf("webhook calls %v, want %v", calls, tt.want)
 			}
 		})
+	}
+}
+
+// A captured signed interaction sent again within the signature window is
+// refused (401) and runs nothing, even minutes later; the same command
+// signed anew runs. A PING may come twice. When the guard is full of fresh
+// interactions, a new one gets 503, never through unchecked.
+func TestHTTPReplayRefused(t *testing.T) {
+	h := &recordingHandler{reply: bot.Notice("hi")}
+	var mu sync.Mutex
+	var rejected []string
+	var now func() time.Time
+	f := newHTTPFixtureOpts(t, h, Options{
+		Replay: replay.NewMemory(func() time.Time { return now() }, 2),
+		Hooks:  Hooks{Rejected: func(r string) { mu.Lock(); rejected = append(rejected, r); mu.Unlock() }},
+	})
+	now = f.clock.Now
+	send := func(body string, at time.Time) int {
+		t.Helper()
+		ts := strconv.FormatInt(at.Unix(), 10)
+		code, _ := f.post(body, false, map[string]string{"X-Signature-Timestamp": ts, "X-Signature-Ed25519": hex.EncodeToString(ed25519.Sign(f.priv, []byte(ts+body)))})
+		return code
+	}
+	body := commandJSON("help")
+	captured := f.clock.Now()
+	if code := send(body, captured); code != http.StatusOK {
+		t.Fatalf("first: %d", code)
+	}
+	f.clock.Sleep(t.Context(), 4*time.Minute)
+	if code := send(body, captured); code != http.StatusUnauthorized {
+		t.Errorf("replayed: %d, want 401", code)
+	}
+	for range 2 {
+		if code := send(`{"type":1}`, f.clock.Now()); code != http.StatusOK {
+			t.Errorf("ping: %d", code)
+		}
+	}
+	if code := send(body, f.clock.Now()); code != http.StatusOK {
+		t.Errorf("signed anew: %d, want 200", code)
+	}
+	if code := send(body, f.clock.Now().Add(time.Second)); code != http.StatusServiceUnavailable {
+		t.Errorf("with the guard full: %d, want 503", code)
+	}
+	f.stop()
+	if n := len(h.Requests()); n != 2 {
+		t.Errorf("the core ran %d times, want 2", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"replayed", "replay_unchecked"}; fmt.Sprint(rejected) != fmt.Sprint(want) {
+		t.Errorf("rejected %v, want %v", rejected, want)
+	}
+}
+
+// A gateway that cannot be reached is retried until shutdown; then Run
+// ends without claiming "discord gateway connected" (the line the docs
+// tell users to look for), and says it never connected.
+func TestGatewayNeverConnected(t *testing.T) {
+	fake := discordtest.New(t)
+	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+		if strings.HasPrefix(r.Path, "/gateway") {
+			return &discordtest.Response{Status: http.StatusServiceUnavailable, Body: map[string]any{"message": "down"}}
+		}
+		return nil
+	})
+	var logs bytes.Buffer
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	retries := 0
+	a := newTestAdapter(t, fake, Options{Mode: Gateway, Now: time.Now,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			if retries++; retries == 3 {
+				cancel() // SIGTERM while waiting to retry
+			}
+			return ctx.Err()
+		}})
+	if err := a.Run(ctx, &recordingHandler{}); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if strings.Contains(logs.String(), "discord gateway connected") {
+		t.Errorf("logged a connection that never happened:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "discord gateway never connected") {
+		t.Errorf("no word that it never connected:\n%s", logs.String())
 	}
 }

@@ -120,14 +120,14 @@ func render(m bot.Message) []payload {
 			content = append(content, escape(m.Intro))
 		}
 		for i, s := range m.Sections {
-			title := escape(s.Title)
+			title := escapeData(s.Title)
 			if m.Kind == bot.KindResults && len(m.Sections) > 1 {
 				title = strconv.Itoa(i+1) + ". " + title
 			}
 			e := &discordgo.MessageEmbed{Title: cut(title, maxTitle), URL: safeURL(s.URL), Color: color}
 			var fields []*discordgo.MessageEmbedField
 			for _, f := range s.Fields {
-				fields = append(fields, splitField(escape(f.Name), escape(f.Value), f.Inline)...)
+				fields = append(fields, splitField(escapeData(f.Name), escapeData(f.Value), f.Inline)...)
 			}
 			for i, l := range linkValues(s.Links) {
 				name := "Links"
@@ -282,7 +282,7 @@ func spansText(spans []bot.Span) string {
 	var b strings.Builder
 	for _, sp := range spans {
 		if !sp.Match {
-			b.WriteString(escape(sp.Text))
+			b.WriteString(escapeData(sp.Text))
 			continue
 		}
 		lead := len(sp.Text) - len(strings.TrimLeft(sp.Text, " \t\n"))
@@ -292,7 +292,7 @@ func spansText(spans []bot.Span) string {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			b.WriteString("**" + escape(w) + "**")
+			b.WriteString("**" + escapeData(w) + "**")
 		}
 		if t := strings.TrimRight(sp.Text, " \t\n"); len(t) < len(sp.Text) && len(words) > 0 {
 			b.WriteString(sp.Text[len(t):])
@@ -315,7 +315,7 @@ func linkValues(links []bot.Link) []string {
 		if label == "" {
 			label = "link"
 		}
-		md := "[" + escape(cut(label, 150)) + "](" + u + ")"
+		md := "[" + escapeData(cut(label, 150)) + "](" + u + ")"
 		switch {
 		case cur == "":
 			cur = md
@@ -422,12 +422,10 @@ func splitText(s string, n int) []string {
 	return out
 }
 
-// escape makes text from outside (paper titles, abstracts, queries) show as
-// written: Discord markdown characters get a backslash, mass mentions are
-// broken with a zero-width space (allowed_mentions already stops the ping;
-// this also keeps "@everyone" from looking like one), and URLs are left as
-// they are so they stay clickable. Balanced `code spans` are kept: the
-// core's own messages use them for commands.
+// escape makes a sentence of the core's (a message's title, intro, text or
+// footer) show as written, like escapeData, but keeps its balanced `code
+// spans`: the core uses them for commands (outside text quoted in it has
+// no backticks: bot.Literal).
 func escape(s string) string {
 	if s == "" {
 		return s
@@ -446,6 +444,14 @@ func escape(s string) string {
 	}
 	return escapePlain(s, true)
 }
+
+// escapeData makes text from outside (paper titles, abstracts, authors,
+// queries) show as written: Discord markdown characters get a backslash
+// (backticks included: a title never makes a code span), mass mentions are
+// broken with a zero-width space (allowed_mentions already stops the ping;
+// this also keeps "@everyone" from looking like one), and URLs are left as
+// they are so they stay clickable.
+func escapeData(s string) string { return escapePlain(s, true) }
 
 func escapePlain(s string, atStart bool) string {
 	var b strings.Builder

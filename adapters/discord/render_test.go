@@ -293,3 +293,29 @@ func TestSplitText(t *testing.T) {
 		}
 	}
 }
+
+// Backticks in a paper's title and abstract never make code spans, in the
+// `show` embed (title, description, fields) nor in the core's sentences
+// quoting the title; the core's own `commands` keep theirs.
+func TestRenderBackticksInPaperData(t *testing.T) {
+	p := paper.Paper{ID: "2401.00001", Title: "Why `torch.compile` is `slow`", Abstract: "We profile `torch.compile` and `jit`.",
+		Authors: []string{"A `b` C"}, URL: "https://arxiv.org/abs/2401.00001"}
+	for name, m := range map[string]bot.Message{
+		"show":          bot.PaperMessage(p, nil),
+		"results":       bot.ResultsMessage("Papers similar to “"+bot.Literal(p.Title)+"”", paper.Results{Hits: []paper.Hit{{Paper: p}}, Total: 1}, nil, "papers"),
+		"thread intro":  bot.ThreadIntro(p),
+		"core's prose":  bot.Notice("try `/papers help` on “" + bot.Literal(p.Title) + "”"),
+		"digest header": {Kind: bot.KindDigestHeader, Title: "Trending on “" + bot.Literal(p.Title) + "”"},
+	} {
+		b, _ := json.Marshal(render(m))
+		s := string(b)
+		for _, code := range []string{"`torch.compile`", "`slow`", "`jit`", "`b`"} {
+			if strings.Contains(s, code) {
+				t.Errorf("%s: %s makes a code span: %s", name, code, s)
+			}
+		}
+		if name == "core's prose" && !strings.Contains(s, "`/papers help`") {
+			t.Errorf("%s: the core's code span is gone: %s", name, s)
+		}
+	}
+}

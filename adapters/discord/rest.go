@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,28 +35,83 @@ const (
 // APIError is a non-2xx answer from Discord's REST API.
 type APIError struct {
 	Method string
+	// Route names the request ("PUT /applications/1/commands"): the
+	// method and the path without its query or tokens.
 	Route  string
 	Status int
 	// Code and Message are Discord's JSON error code and text (0 and "" when
 	// the body had none).
 	Code    int
 	Message string
+	// Fields are Discord's errors by field of an invalid body (code 50035):
+	// "0.options.2.name: Command name is invalid (APPLICATION_COMMAND_INVALID_NAME)".
+	Fields []string
 	// RetryAfter is set on a 429 that was not waited out.
 	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
-	s := fmt.Sprintf("discord: %s %s: HTTP %d", e.Method, e.Route, e.Status)
+	s := fmt.Sprintf("discord: %s: HTTP %d", request(e.Method, e.Route), e.Status)
 	if e.Code != 0 {
 		s += fmt.Sprintf(" (code %d)", e.Code)
 	}
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
+	if len(e.Fields) > 0 {
+		s += ": " + strings.Join(e.Fields, "; ")
+	}
 	if e.RetryAfter > 0 {
 		s += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
 	}
 	return s
+}
+
+// request names a request by its route, which starts with the method; a
+// route without one gets it.
+func request(method, route string) string {
+	if strings.HasPrefix(route, method+" ") {
+		return route
+	}
+	return method + " " + route
+}
+
+// fieldErrors flattens the "errors" object of Discord's answer to an
+// invalid body into "path: message (CODE)" lines, sorted by path. Discord
+// nests it by field name and array index, with an "_errors" list at each
+// field that failed.
+func fieldErrors(raw json.RawMessage) []string {
+	var out []string
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		for k, sub := range m {
+			if k != "_errors" {
+				walk(strings.TrimPrefix(path+"."+k, "."), sub)
+				continue
+			}
+			list, _ := sub.([]any)
+			for _, item := range list {
+				e, _ := item.(map[string]any)
+				msg, _ := e["message"].(string)
+				code, _ := e["code"].(string)
+				line := path + ": " + msg
+				if code != "" {
+					line += " (" + code + ")"
+				}
+				out = append(out, line)
+			}
+		}
+	}
+	var v any
+	if json.Unmarshal(raw, &v) == nil {
+		walk("", v)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // restClient is Discord's REST API as this adapter uses it. It is ours
@@ -233,7 +289,7 @@ func (c *restClient) once(ctx context.Context, method, path, route string, paylo
 		// The URL may hold an interaction token: name the route instead.
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			err = fmt.Errorf("%s %s: %w", method, route, ue.Err)
+			err = fmt.Errorf("%s: %w", request(method, route), ue.Err)
 		}
 		if ctx.Err() != nil {
 			return false, 0, err
@@ -294,11 +350,15 @@ func (c *restClient) once(ctx context.Context, method, path, route string, paylo
 	default:
 		apiErr := &APIError{Method: method, Route: route, Status: resp.StatusCode}
 		var je struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
+			Code    int             `json:"code"`
+			Message string          `json:"message"`
+			Errors  json.RawMessage `json:"errors"`
 		}
 		if json.Unmarshal(data, &je) == nil {
 			apiErr.Code, apiErr.Message = je.Code, je.Message
+			if len(je.Errors) > 0 {
+				apiErr.Fields = fieldErrors(je.Errors)
+			}
 		}
 		if resp.StatusCode >= 500 {
 			err := fault.Wrap(fault.Transient, apiErr, "Discord is having trouble")

@@ -64,3 +64,31 @@ func TestTokenNeverPrinted(t *testing.T) {
 		t.Errorf("the log does not show the token as [redacted]:\n%s", logs.String())
 	}
 }
+
+// Errors name the request once ("PUT /applications/..."), keep Discord's
+// field errors of an invalid body (code 50035), and say "could not reach
+// Discord" once when the connection is cut.
+func TestErrorTexts(t *testing.T) {
+	fake := discordtest.New(t)
+	a := newTestAdapter(t, fake, Options{})
+	cmd := Command{Name: "papers", Description: "papers"}
+	fake.Intercept(func(discordtest.Request) *discordtest.Response {
+		return &discordtest.Response{Status: 400, Body: map[string]any{"code": 50035, "message": "Invalid Form Body", "errors": map[string]any{
+			"0": map[string]any{
+				"name":        map[string]any{"_errors": []any{map[string]any{"code": "APPLICATION_COMMAND_INVALID_NAME", "message": "Command name is invalid"}}},
+				"description": map[string]any{"_errors": []any{map[string]any{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}}},
+			}}}}
+	})
+	_, err := a.Register(t.Context(), "1", "2", []Command{cmd})
+	want := "discord: PUT /applications/1/guilds/2/commands: HTTP 400 (code 50035): Invalid Form Body: " +
+		"0.description: Must be between 1 and 100 in length. (BASE_TYPE_BAD_LENGTH); 0.name: Command name is invalid (APPLICATION_COMMAND_INVALID_NAME)"
+	if err == nil || err.Error() != want {
+		t.Errorf("a 400:\n got %v\nwant %s", err, want)
+	}
+	fake.Intercept(func(discordtest.Request) *discordtest.Response { return &discordtest.Response{Abort: true} })
+	_, err = a.Register(t.Context(), "1", "2", []Command{cmd})
+	if err == nil || strings.Count(err.Error(), "PUT") != 1 || strings.Count(err.Error(), "could not reach Discord") != 1 ||
+		!strings.HasPrefix(err.Error(), "I could not reach Discord: PUT /applications/1/guilds/2/commands: ") {
+		t.Errorf("a cut connection: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
@@ -313,5 +314,47 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 	}
 	if n := disc[second.Paper.ID][0].Replies; n != 0 {
 		t.Errorf("%s: %d replies, want 0", second.Paper.ID, n)
+	}
+}
+
+// The host's clock and Slack's disagree by up to the 5 minutes the
+// signature window accepts, either way; the process dies after Slack
+// stored a post and before the ledger recorded it, and comes back ten
+// minutes later. Slack stamps the message (its ts) by its own clock, so the
+// lookup must reach back far enough by the host's: the day completes with
+// nothing posted twice.
+func TestDigestNoDuplicateUnderClockSkew(t *testing.T) {
+	due := time.Date(2025, 6, 3, 9, 0, 0, 0, time.UTC)
+	for _, skew := range bottest.ClockSkews() {
+		for _, call := range []int{1, 4, 5} { // the header, paper 2, thread 2
+			t.Run(fmt.Sprintf("host %s, crash after post %d", bottest.SkewName(skew), call), func(t *testing.T) {
+				api := newFakeSlack(t)
+				clock := newFakeClock(due.Add(-time.Hour))
+				e := newDigestEnv(t, api, clock)
+				api.mu.Lock()
+				api.now = func() time.Time { return clock.Now().Add(-skew) } // Slack's clock
+				api.mu.Unlock()
+				sub := bot.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers",
+					Time: "09:00", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: clock.Now()}
+				if err := e.st.PutSubscription(t.Context(), sub); err != nil {
+					t.Fatal(err)
+				}
+				api.afterPost = func(fakeMessage) {
+					if len(api.posted) == call {
+						e.st.crashed.Store(true)
+					}
+				}
+				clock.Advance(time.Hour + time.Minute)
+				if err := e.d.RunDue(t.Context()); err == nil {
+					t.Fatal("the first run did not fail")
+				}
+				e.restart()
+				clock.Advance(10 * time.Minute)
+				if err := e.d.RunDue(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				checkDigestDay(t, e.st.DB, api.Posted(), "C1", "2025-06-03", 3)
+			})
+		}
 	}
 }

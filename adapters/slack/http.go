@@ -9,6 +9,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/replay"
 )
 
 // HTTP routes of HTTP mode, for the Request URLs of the Slack app.
@@ -21,7 +22,9 @@ const (
 // HTTPRoutes returns the handlers of HTTP mode, keyed by ServeMux pattern,
 // which call h for each verified request. Every request is verified (signed
 // with the signing secret, timestamp within 5 minutes, body within the
-// cap) before anything runs; a failure gets 401 (413 when too large).
+// cap) before anything runs; a failure gets 401 (413 when too large). A
+// command or interaction is taken once: the same signed request sent again
+// within its window gets 401.
 func (a *Adapter) HTTPRoutes(h bot.Handler) map[string]http.Handler {
 	return map[string]http.Handler{
 		"POST " + PathCommands:     http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.serveCommand(w, r, h) }),
@@ -30,27 +33,44 @@ func (a *Adapter) HTTPRoutes(h bot.Handler) map[string]http.Handler {
 	}
 }
 
-// readSigned reads a verified body, or answers the request and returns false.
-func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+// readSigned reads a verified body, or answers the request and returns
+// false. With once, a signed request received before (a replay within its
+// window) is refused with 401, and with 503 when the replay guard cannot
+// tell. Events do without: Slack may send a retry with the same signature,
+// and an event is taken once by its event_id anyway (for an hour).
+func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request, once bool) ([]byte, bool) {
+	var reason string
 	body, err := a.verify.readVerified(w, r, a.opts.MaxBody)
-	if err == nil {
-		return body, true
-	}
-	reason := "bad_signature"
 	switch {
+	case err == nil && !once:
+		return body, true
+	case err == nil:
+		err = replay.Check(r.Context(), a.opts.Replay, "slack", r.Header.Get(headerTimestamp), r.Header.Get(headerSignature), MaxSkew, a.opts.Clock.Now())
+		switch {
+		case err == nil:
+			return body, true
+		case errors.Is(err, replay.ErrReplayed):
+			reason = "replayed"
+			http.Error(w, "request already received", http.StatusUnauthorized)
+		default:
+			reason = "replay_unchecked"
+			http.Error(w, "cannot take the request now", http.StatusServiceUnavailable)
+		}
 	case errors.Is(err, ErrTooLarge):
 		reason = "too_large"
 	case errors.Is(err, ErrMissingSignature):
 		reason = "unsigned"
 	case errors.Is(err, ErrStaleTimestamp):
 		reason = "stale"
-	case !errors.Is(err, ErrBadSignature):
+	case errors.Is(err, ErrBadSignature):
+		reason = "bad_signature"
+	default:
 		reason = "unreadable"
 	}
 	if a.opts.Hooks.Rejected != nil {
 		a.opts.Hooks.Rejected(reason)
 	}
-	a.log.WarnContext(r.Context(), "slack request refused", "path", r.URL.Path, "reason", reason, "remote", r.RemoteAddr)
+	a.log.WarnContext(r.Context(), "slack request refused", "path", r.URL.Path, "reason", reason, "remote", r.RemoteAddr, "err", err)
 	return nil, false
 }
 
@@ -76,7 +96,7 @@ func started(w http.ResponseWriter, ok bool, ack chan struct{}) {
 }
 
 func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, h bot.Handler) {
-	body, ok := a.readSigned(w, r)
+	body, ok := a.readSigned(w, r, true)
 	if !ok {
 		return
 	}
@@ -99,7 +119,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, h bot.Han
 }
 
 func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, h bot.Handler) {
-	body, ok := a.readSigned(w, r)
+	body, ok := a.readSigned(w, r, true)
 	if !ok {
 		return
 	}
@@ -118,7 +138,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, h bot
 }
 
 func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, h bot.Handler) {
-	body, ok := a.readSigned(w, r)
+	body, ok := a.readSigned(w, r, false)
 	if !ok {
 		return
 	}

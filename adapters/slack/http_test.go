@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/bot/replay"
 	"github.com/paperbot/paperbot/configs"
 )
 
@@ -540,5 +542,65 @@ func TestRefusedEventIsNotSeen(t *testing.T) {
 	}
 	if len(ran) != 0 {
 		t.Error("the handler ran while shutting down")
+	}
+}
+
+// A captured signed command or button click sent again within its 5-minute
+// window is refused (401) and runs nothing; the same words signed anew (a
+// new timestamp) run again. The guard is bounded: when it is full of fresh
+// requests, a new one gets 503, never through unchecked.
+func TestHTTPReplayRefused(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	api.mu.Lock()
+	api.now = clock.Now
+	api.mu.Unlock()
+	var rejected []string
+	a, err := New(Options{
+		Mode: ModeHTTP, BotToken: configs.NewSecret("xoxb-test"), SigningSecret: configs.NewSecret(testSecret),
+		APIURL: api.URL(), Clock: clock, Sleep: clock.Sleep,
+		Replay: replay.NewMemory(clock.Now, 3),
+		Hooks:  Hooks{Rejected: func(r string) { rejected = append(rejected, r) }},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	srv := startHTTP(t, a, countingHandler(&calls))
+	form := commandForm("x", "http://127.0.0.1:1/never")
+	send := func(path, body string, at time.Time) int {
+		t.Helper()
+		resp := signedPost(t, srv.URL+path, testSecret, at, "application/x-www-form-urlencoded", body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	captured := clock.Now()
+	if code := send(PathCommands, form, captured); code != http.StatusOK {
+		t.Fatalf("first command: %d", code)
+	}
+	clock.Advance(4 * time.Minute)
+	if code := send(PathCommands, form, captured); code != http.StatusUnauthorized {
+		t.Errorf("replayed command: %d, want 401", code)
+	}
+	click := "payload=" + url.QueryEscape(`{"type":"block_actions","team":{"id":"T1"},"channel":{"id":"C1"},"user":{"id":"U1"},"response_url":"http://127.0.0.1:1/never","actions":[{"type":"button","block_id":"paperbot_actions","action_id":"`+ShareActionID+`","value":"x"}]}`)
+	if code := send(PathInteractions, click, clock.Now()); code != http.StatusOK {
+		t.Fatalf("first click: %d", code)
+	}
+	if code := send(PathInteractions, click, clock.Now()); code != http.StatusUnauthorized {
+		t.Errorf("replayed click: %d, want 401", code)
+	}
+	if code := send(PathCommands, form, clock.Now().Add(time.Second)); code != http.StatusOK {
+		t.Errorf("the same command signed anew: %d, want 200", code)
+	}
+	// Three fresh requests remembered: the guard is full.
+	if code := send(PathCommands, form, clock.Now().Add(2*time.Second)); code != http.StatusServiceUnavailable {
+		t.Errorf("a new command with the guard full: %d, want 503", code)
+	}
+	a.work.Wait()
+	if n := calls.Load(); n != 3 {
+		t.Errorf("handler ran %d times, want 3", n)
+	}
+	if want := []string{"replayed", "replayed", "replay_unchecked"}; !slices.Equal(rejected, want) {
+		t.Errorf("rejected %v, want %v", rejected, want)
 	}
 }

@@ -105,7 +105,7 @@ func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot
 // recent history is checked for the message before it is posted again, and
 // it is posted again at most once.
 func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rendered, key string) (string, error) {
-	since := a.opts.Clock.Now().Add(-time.Minute)
+	since := bot.LookupSince(a.opts.Clock.Now()) // Slack stamps ts by its own clock
 	opts := []slackgo.MsgOption{
 		slackgo.MsgOptionText(msg.Text, false), // escaped by render
 		slackgo.MsgOptionBlocks(msg.Blocks...),

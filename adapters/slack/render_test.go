@@ -443,3 +443,20 @@ func TestSplitText(t *testing.T) {
 		}
 	}
 }
+
+// Backticks in a paper's title never make code spans in the sentences that
+// quote it: the digest thread's first message, a results title.
+func TestRenderBackticksInQuotedTitles(t *testing.T) {
+	p := paper.Paper{ID: "2401.00001", Title: "Why `torch.compile` is `slow`", URL: "https://arxiv.org/abs/2401.00001"}
+	for name, m := range map[string]bot.Message{
+		"thread intro": bot.ThreadIntro(p),
+		"results":      bot.ResultsMessage("Papers similar to “"+bot.Literal(p.Title)+"”", paper.Results{Hits: []paper.Hit{{Paper: p}}, Total: 1}, nil, "papers"),
+	} {
+		b, _ := json.Marshal(render(m, renderOptions{}))
+		for _, code := range []string{"`torch.compile`", "`slow`"} {
+			if strings.Contains(string(b), code) {
+				t.Errorf("%s: %s makes a code span: %s", name, code, b)
+			}
+		}
+	}
+}

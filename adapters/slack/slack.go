@@ -24,6 +24,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/replay"
 	"github.com/paperbot/paperbot/configs"
 )
 
@@ -58,6 +59,10 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// MaxBody caps a request body in HTTP mode (default DefaultMaxBody).
 	MaxBody int64
+	// Replay remembers the signed requests accepted in HTTP mode, so that
+	// one sent again within its 5-minute window is refused (default: a
+	// replay.Memory of this process).
+	Replay replay.Guard
 	// PostInterval is the per-channel pacing (default one message a second).
 	PostInterval time.Duration
 	// Hooks receive counts for metrics; any may be nil.
@@ -67,7 +72,8 @@ type Options struct {
 // Hooks let the caller count what the adapter does (Prometheus in serve).
 type Hooks struct {
 	// Rejected is called for each refused HTTP request: "unsigned",
-	// "stale", "bad_signature", "too_large".
+	// "stale", "bad_signature", "too_large", "replayed" (a signed request
+	// received before), "replay_unchecked" (the Replay guard failed).
 	Rejected func(reason string)
 	// Received is called for each accepted inbound request: "command",
 	// "interaction", "event".
@@ -153,6 +159,9 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.Replay == nil {
+		opts.Replay = replay.NewMemory(opts.Clock.Now, 0)
 	}
 	if opts.PostInterval <= 0 {
 		opts.PostInterval = time.Second

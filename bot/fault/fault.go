@@ -8,6 +8,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind classifies an error by what the user can do about it.
@@ -46,14 +47,21 @@ type Error struct {
 	Err error
 }
 
+// Error is the message, then its cause, each said once: a cause that
+// begins with the message stands alone, and a message that already holds
+// its cause's text stands alone.
 func (e *Error) Error() string {
-	if e.Err != nil {
-		if e.Msg == "" {
-			return e.Err.Error()
-		}
-		return e.Msg + ": " + e.Err.Error()
+	if e.Err == nil {
+		return e.Msg
 	}
-	return e.Msg
+	cause := e.Err.Error()
+	switch {
+	case e.Msg == "" || strings.HasPrefix(cause, e.Msg):
+		return cause
+	case strings.Contains(e.Msg, cause):
+		return e.Msg
+	}
+	return e.Msg + ": " + cause
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -45,7 +45,8 @@ func TestServeWithoutPlatform(t *testing.T) {
 		getenv: cliEnv(nil),
 		// Two commands: the console handles them one after the other, so
 		// when the second has answered the first has been counted.
-		stdin:   strings.NewReader("/papers tranception\n/papers help\n"),
+		// (The input stays open: serve in console mode stops when it ends.)
+		stdin:   io.MultiReader(strings.NewReader("/papers tranception\n/papers help\n"), blockingStdin(t)),
 		stdout:  stdout,
 		stderr:  stderr,
 		onReady: func(addr string) { ready <- addr },
@@ -142,7 +143,7 @@ func TestServeAddressInUse(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	ready := make(chan string, 1)
-	e := &env{getenv: cliEnv(nil), stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
+	e := &env{getenv: cliEnv(nil), stdin: blockingStdin(t), stdout: io.Discard, stderr: io.Discard,
 		onReady: func(addr string) { ready <- addr }}
 	cfg := filepath.Join(dir, "a.yaml")
 	if err := os.WriteFile(cfg, []byte("data_dir: "+filepath.Join(dir, "a")+"\nhttp: {addr: 127.0.0.1:0}\n"), 0o600); err != nil {

@@ -24,6 +24,9 @@ import (
 // loadConfig loads the configuration named by --config, or found on the
 // search path, or the defaults.
 func loadConfig(path string, e *env) (*configs.Config, error) {
+	if e.lookupEnv != nil {
+		return configs.LoadEnv(path, e.lookupEnv)
+	}
 	return configs.Load(path, e.getenv)
 }
 

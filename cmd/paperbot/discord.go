@@ -71,7 +71,7 @@ func discordHooks(m *metrics) discord.Hooks {
 	}
 	rejected := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "paperbot_discord_rejected_requests_total",
-		Help: "Discord interaction requests refused, by reason (no_signature, bad_signature, stale, too_large, malformed).",
+		Help: "Discord interaction requests refused, by reason (no_signature, bad_signature, stale, too_large, malformed, replayed, replay_unchecked).",
 	}, []string{"reason"})
 	interactions := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "paperbot_discord_interactions_total",

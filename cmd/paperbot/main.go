@@ -27,7 +27,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	code := runEnv(ctx, &env{getenv: os.Getenv, lookupEnv: os.LookupEnv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
@@ -35,13 +35,19 @@ func main() {
 // env is the process environment as the commands see it (tests pass a map).
 type env struct {
 	getenv func(string) string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	// lookupEnv, when set, is os.LookupEnv: the configuration then tells
+	// an empty variable from a missing one (getenv cannot).
+	lookupEnv func(string) (string, bool)
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
 
 	// onReady, when set, is called by serve once its HTTP server listens,
 	// with the address (tests start serve on 127.0.0.1:0).
 	onReady func(addr string)
+	// onMetrics, when set, is called by serve once its metrics listener
+	// (metrics.addr) listens, with the address, before onReady.
+	onMetrics func(addr string)
 }
 
 // command is one subcommand.
@@ -76,7 +82,12 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	return runEnv(ctx, &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}, args)
+}
+
+// runEnv runs the command args name in e and returns the exit status.
+func runEnv(ctx context.Context, e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	name := ""
 	if len(args) > 0 && isHelpFlag(args[0]) {
 		// paperbot -h is paperbot help, not the default command's flags.

@@ -60,9 +60,7 @@ func runRegisterCommands(ctx context.Context, e *env, args []string) error {
 	}
 	out, err := a.Register(ctx, cfg.Disc.ApplicationID, scope, []discord.Command{cmd})
 	if err != nil {
-		if msg := fault.UserMessage(err); msg != "" {
-			return fmt.Errorf("registering /%s: %s (%w)", cmd.Name, msg, err)
-		}
+		// A fault's text is its message for people, then its cause.
 		return fmt.Errorf("registering /%s: %w", cmd.Name, err)
 	}
 	where := "globally: every server the bot is in (it can take a few minutes to show)"

@@ -14,14 +14,15 @@ import (
 
 // searchHit is one line of `paperbot search --json`.
 type searchHit struct {
-	Rank      int      `json:"rank"`
-	ID        string   `json:"id"`
-	Title     string   `json:"title"`
-	Score     float64  `json:"score"`
-	Authors   []string `json:"authors,omitempty"`
-	Published string   `json:"published,omitempty"`
-	URL       string   `json:"url,omitempty"`
-	Snippet   string   `json:"snippet,omitempty"`
+	Rank       int      `json:"rank"`
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Score      float64  `json:"score"`
+	Authors    []string `json:"authors,omitempty"`
+	Categories []string `json:"categories,omitempty"`
+	Published  string   `json:"published,omitempty"`
+	URL        string   `json:"url,omitempty"`
+	Snippet    string   `json:"snippet,omitempty"`
 }
 
 func runSearch(ctx context.Context, e *env, args []string) error {
@@ -81,7 +82,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		for i, h := range res.Hits {
 			if err := enc.Encode(searchHit{
 				Rank: i + 1, ID: h.Paper.ID, Title: h.Paper.Title, Score: h.Score,
-				Authors: h.Paper.Authors, Published: h.Paper.Published, URL: h.Paper.URL,
+				Authors: h.Paper.Authors, Categories: h.Paper.Categories, Published: h.Paper.Published, URL: h.Paper.URL,
 				Snippet: paper.PlainText(h.Snippet),
 			}); err != nil {
 				return err

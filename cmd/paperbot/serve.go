@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -57,9 +56,14 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	}
 	a, err := newApp(ctx, e, cfg, log)
 	if err != nil {
-		return err
+		return err // it names the file it could not open
 	}
 	defer a.Close()
+	state := absPath(cfg.State)
+	if cfg.StateIsPostgres() {
+		state = "PostgreSQL (state:, redacted)"
+	}
+	log.Info("data", "dir", absPath(cfg.DataDir), "from", cfg.DataDirFrom, "state", state, "index", absPath(cfg.Index))
 	m := newMetrics(a)
 	m.Register(a.collectors...)
 	a.jobs = append(a.jobs, dataCheckJob(a, m.dataCheck, log)) // the state and the index, checked in the background
@@ -75,8 +79,9 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 			platforms = append(platforms, *p)
 		}
 	}
-	if len(platforms) == 0 {
-		log.Info("no chat platform configured; running the console on stdin/stdout")
+	consoleMode := len(platforms) == 0
+	if consoleMode {
+		log.Info("no chat platform configured; running the console on stdin/stdout (serve stops when its input ends)")
 		platforms = append(platforms, platform{adapter: console.New(e.stdin, e.stdout, console.Options{Command: cfg.Bot.Command})})
 	}
 
@@ -89,7 +94,9 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /metrics", m.handler())
+	if cfg.Metr.Addr == "" {
+		mux.Handle("GET /metrics", m.handler())
+	}
 	for _, p := range platforms {
 		for path, h := range p.routes {
 			mux.Handle(path, h)
@@ -97,40 +104,43 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 		a.posters = append(a.posters, p.adapter)
 	}
 
-	g, gctx := errgroup.WithContext(ctx)
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	g, gctx := errgroup.WithContext(runCtx)
+	// failed stops what started before a listener failed.
+	failed := func(err error) error {
+		stop(err)
+		return errors.Join(err, g.Wait())
+	}
 	if cfg.HTTP.Addr != "off" {
-		ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+		addr, err := listen(g, gctx, log, "http.addr", cfg.HTTP.Addr, cfg.HTTP, mux)
 		if err != nil {
-			return fmt.Errorf("http.addr: %w", err)
+			return failed(err)
 		}
-		srv := &http.Server{
-			Handler:           mux,
-			ReadTimeout:       cfg.HTTP.ReadTimeout,
-			ReadHeaderTimeout: cfg.HTTP.ReadTimeout,
-			WriteTimeout:      cfg.HTTP.WriteTimeout,
-			IdleTimeout:       cfg.HTTP.IdleTimeout,
-			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(gctx) },
+		log.Info("serving http", "addr", addr, "metrics", cfg.Metr.Addr == "")
+		a.httpAddr = addr
+	}
+	if cfg.Metr.Addr != "" {
+		mm := http.NewServeMux()
+		mm.Handle("GET /metrics", m.handler())
+		addr, err := listen(g, gctx, log, "metrics.addr", cfg.Metr.Addr, cfg.HTTP, mm)
+		if err != nil {
+			return failed(err)
 		}
-		log.Info("serving http", "addr", ln.Addr().String())
-		a.httpAddr = ln.Addr().String()
-		g.Go(func() error {
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		})
-		g.Go(func() error {
-			<-gctx.Done()
-			sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
-			defer cancel()
-			return srv.Shutdown(sctx)
-		})
+		log.Info("serving metrics", "addr", addr)
+		if e.onMetrics != nil {
+			e.onMetrics(addr)
+		}
 	}
 	for _, p := range platforms {
 		g.Go(func() error {
 			log.Info("adapter running", "platform", p.adapter.Platform())
 			if err := p.adapter.Run(gctx, deps.handler); err != nil && gctx.Err() == nil {
 				return fmt.Errorf("%s adapter: %w", p.adapter.Platform(), err)
+			}
+			if consoleMode && gctx.Err() == nil {
+				// The input ended (or /quit): nobody is left to chat with.
+				stop(errConsoleEnded)
 			}
 			return nil
 		})
@@ -153,9 +163,15 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 		e.onReady(a.httpAddr)
 	}
 	err = g.Wait()
-	if ctx.Err() != nil {
-		log.Info("shut down", "reason", context.Cause(ctx))
+	// Jobs cut short by the stop may say so (context canceled): that is
+	// the stop, not a failure.
+	if runCtx.Err() != nil && (err == nil || ctx.Err() != nil || errors.Is(err, context.Canceled)) {
+		log.Info("shut down", "reason", context.Cause(runCtx))
 		return nil
 	}
 	return err
 }
+
+// errConsoleEnded is why serve stops in console mode at the end of its
+// input.
+var errConsoleEnded = errors.New("the console's input ended")

@@ -48,7 +48,7 @@ func slackHooks(m *metrics) slackadapter.Hooks {
 	}
 	rejected := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "paperbot_slack_rejected_requests_total",
-		Help: "Slack HTTP requests refused, by reason (unsigned, stale, bad_signature, too_large, unreadable).",
+		Help: "Slack HTTP requests refused, by reason (unsigned, stale, bad_signature, too_large, unreadable, replayed, replay_unchecked).",
 	}, []string{"reason"})
 	received := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "paperbot_slack_requests_total",

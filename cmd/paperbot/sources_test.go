@@ -542,7 +542,7 @@ sources:
 	seen := logs.seen
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs}
+	e := &env{getenv: func(string) string { return "" }, stdin: blockingStdin(t), stdout: io.Discard, stderr: logs}
 	done := make(chan error, 1)
 	go func() { done <- runServe(ctx, e, []string{"--config", cfg}) }()
 	select {

@@ -1,6 +1,7 @@
 // Package discordtest is a fake Discord REST API for tests: an httptest
 // server that records every request, creates messages and threads the way
-// Discord does (ids, error 160004 for a second thread on a message), and
+// Discord does (ids, error 160004 for a second thread on a message, an
+// enforced nonce remembered for NonceWindow), and
 // lets a test answer any request itself (a 429, a 500).
 //
 // It also answers the reads the digest makes: GET /users/@me, GET
@@ -63,8 +64,14 @@ type Response struct {
 // the author of the messages the bot creates.
 const BotUserID = "100000000000000001"
 
+// NonceWindow is how long the fake remembers an enforced nonce. Discord
+// checks a nonce "for uniqueness in the past few minutes" and forgets it
+// after that: a POST sent again later with the same nonce is a new message.
+const NonceWindow = 2 * time.Minute
+
 // Message is a message the fake created. Like Discord, the fake returns
-// the existing message for a POST with the same enforced nonce.
+// the existing message for a POST with the same enforced nonce made within
+// NonceWindow (by the fake's clock), and creates a new one after that.
 type Message struct {
 	ID        string
 	ChannelID string
@@ -73,6 +80,7 @@ type Message struct {
 	AuthorID string
 	Body     json.RawMessage
 	nonce    string
+	created  time.Time // by the fake's clock
 }
 
 // Server is the fake API.
@@ -270,15 +278,19 @@ func (s *Server) SetClock(now func() time.Time) {
 // discordEpoch is the first millisecond of 2015, where snowflakes start.
 const discordEpoch = 1420070400000
 
+// clock is the fake's time (SetClock). Callers hold s.mu.
+func (s *Server) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
+}
+
 // nextID is a new snowflake: the clock's millisecond and a sequence,
 // always greater than the last one. Callers hold s.mu.
 func (s *Server) nextID() string {
 	s.seq++
-	now := time.Now
-	if s.now != nil {
-		now = s.now
-	}
-	ms := max(now().UnixMilli()-discordEpoch, 0)
+	ms := max(s.clock().UnixMilli()-discordEpoch, 0)
 	id := max(uint64(ms)<<22|uint64(s.seq&0xfff), s.lastID+1)
 	s.lastID = id
 	return strconv.FormatUint(id, 10)
@@ -425,16 +437,17 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	now := s.clock()
 	if opts.EnforceNonce && opts.Nonce != "" {
 		for _, m := range s.messages {
-			if m.ChannelID == r.PathValue("c") && m.nonce == opts.Nonce {
+			if m.ChannelID == r.PathValue("c") && m.nonce == opts.Nonce && now.Sub(m.created) < NonceWindow {
 				s.mu.Unlock()
 				writeJSON(w, http.StatusOK, map[string]any{"id": m.ID, "channel_id": m.ChannelID, "type": 0, "nonce": m.nonce})
 				return
 			}
 		}
 	}
-	m := Message{ID: s.nextID(), ChannelID: r.PathValue("c"), AuthorID: BotUserID, Body: body, nonce: opts.Nonce}
+	m := Message{ID: s.nextID(), ChannelID: r.PathValue("c"), AuthorID: BotUserID, Body: body, nonce: opts.Nonce, created: now}
 	s.messages = append(s.messages, m)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"id": m.ID, "channel_id": m.ChannelID, "type": 0})

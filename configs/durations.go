@@ -1,0 +1,92 @@
+package configs
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// Every duration in the configuration carries its range in a struct tag,
+// `range:"MIN,MAX"`, checked before defaults are applied (0 means "the
+// default"): a negative read_timeout would turn off the guard against
+// slow clients, a negative grace would skip every digest. Some sections
+// check a narrower range themselves, with their reasons.
+
+// checkDurations checks each duration field of v (a struct, or a pointer
+// to one) and of the sections under it against its range tag; path is the
+// key path of v ("" at the top).
+func checkDurations(v reflect.Value, path string) error {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.Slice:
+		for i := range v.Len() {
+			if err := checkDurations(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Struct:
+	default:
+		return nil
+	}
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" || !f.IsExported() {
+			continue
+		}
+		key := name
+		if path != "" {
+			key = path + "." + name
+		}
+		if f.Type == reflect.TypeFor[time.Duration]() {
+			lo, hi, err := durationRange(f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err) // a mistake in this package
+			}
+			if d := time.Duration(v.Field(i).Int()); d != 0 && (d < lo || d > hi) {
+				return fmt.Errorf("%s: %s is not between %s and %s", key, shortDuration(d), shortDuration(lo), shortDuration(hi))
+			}
+			continue
+		}
+		if err := checkDurations(v.Field(i), key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// durationRange reads a duration field's range tag.
+func durationRange(f reflect.StructField) (lo, hi time.Duration, err error) {
+	a, b, ok := strings.Cut(f.Tag.Get("range"), ",")
+	if ok {
+		lo, err = time.ParseDuration(a)
+		if err == nil {
+			hi, err = time.ParseDuration(b)
+		}
+	}
+	if !ok || err != nil || lo <= 0 || hi < lo {
+		return 0, 0, fmt.Errorf("field %s has no valid range tag (like `range:\"1s,10m\"`)", f.Name)
+	}
+	return lo, hi, nil
+}
+
+// shortDuration writes a duration the way a configuration does: 10m, not
+// 10m0s; 1h30m, not 1h30m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
