@@ -2,7 +2,6 @@ package index
 
 import (
 	"cmp"
-	"container/heap"
 	"context"
 	"errors"
 	"math"
@@ -486,13 +485,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 				score += gs[g] * (float64(gn[g]) / float64(groupSize[g]))
 			}
 		}
-		hit := fastHit{score: score, global: segOffset + d, seg: si, local: d}
-		if h.Len() < k {
-			heap.Push(h, hit)
-		} else if worse((*h)[0], hit) {
-			(*h)[0] = hit
-			heap.Fix(h, 0)
-		} else {
+		if !push(h, k, fastHit{score: score, global: segOffset + d, seg: si, local: d}) {
 			continue
 		}
 		if nt := threshold(); nt != theta {
