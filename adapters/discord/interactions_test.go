@@ -22,7 +22,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/replay"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // recordingHandler records the requests the core would get and answers each
@@ -492,7 +492,7 @@ func TestHTTPBeforeRunAnswersInTime(t *testing.T) {
 	priv := testKey(t)
 	key, _ := ParsePublicKey(vectorKey)
 	synctest.Test(t, func(t *testing.T) {
-		a, err := New(Options{Mode: HTTP, Token: configs.NewSecret("test-token"), PublicKey: key, APIURL: "http://127.0.0.1:1"})
+		a, err := New(Options{Mode: HTTP, Token: secret.New("test-token"), PublicKey: key, APIURL: "http://127.0.0.1:1"})
 		if err != nil {
 			t.Fatal(err)
 		}

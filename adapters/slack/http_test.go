@@ -20,7 +20,7 @@ import (
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/replay"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // fakeSearcher knows two papers.
@@ -457,7 +457,7 @@ func TestResponseURLNeverLogged(t *testing.T) {
 	api := newFakeSlack(t)
 	clock := newFakeClock(time.Now())
 	a, err := New(Options{
-		Mode: ModeHTTP, BotToken: configs.NewSecret("xoxb-test"), SigningSecret: configs.NewSecret(testSecret),
+		Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret),
 		APIURL: api.URL(), Clock: clock, Sleep: clock.Sleep, Logger: log,
 		HTTPClient: &http.Client{Timeout: 10 * time.Second},
 	})
@@ -557,7 +557,7 @@ func TestHTTPReplayRefused(t *testing.T) {
 	api.mu.Unlock()
 	var rejected []string
 	a, err := New(Options{
-		Mode: ModeHTTP, BotToken: configs.NewSecret("xoxb-test"), SigningSecret: configs.NewSecret(testSecret),
+		Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret),
 		APIURL: api.URL(), Clock: clock, Sleep: clock.Sleep,
 		Replay: replay.NewMemory(clock.Now, 3),
 		Hooks:  Hooks{Rejected: func(r string) { rejected = append(rejected, r) }},
