@@ -59,7 +59,7 @@ func TestRegisterGolden(t *testing.T) {
 	if err := reqs[0].JSON(&sent); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "register.json", sent)
+	golden(t, "register", sent)
 }
 
 func TestRegisterScopes(t *testing.T) {
