@@ -18,7 +18,6 @@ import (
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
-	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
 )
@@ -30,39 +29,9 @@ import (
 // FindThread, and completes the day with every paper posted and threaded
 // exactly once.
 
-// digestPapers is a tiny index: papers by trending score.
-type digestPapers []paper.Paper
-
-func (ps digestPapers) Search(_ context.Context, q paper.Query) (paper.Results, error) {
-	var res paper.Results
-	for _, p := range ps {
-		if slices.Contains(q.Exclude, p.ID) {
-			continue
-		}
-		res.Total++
-		if q.Limit <= 0 || len(res.Hits) < q.Limit {
-			res.Hits = append(res.Hits, paper.Hit{Paper: p})
-		}
-	}
-	res.Sort = paper.ByTrending
-	return res, nil
-}
-
-func (ps digestPapers) Lookup(_ context.Context, id string) (paper.Paper, error) {
-	for _, p := range ps {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return paper.Paper{}, fault.New(fault.NotFound, "no paper %s", id)
-}
-
-func (digestPapers) Similar(context.Context, string, int) (paper.Results, error) {
-	return paper.Results{}, nil
-}
-
-func somePapers(n int) digestPapers {
-	var ps digestPapers
+// somePapers is a tiny index: n papers, the most trending first.
+func somePapers(n int) *bottest.Searcher {
+	var ps []paper.Paper
 	for i := range n {
 		ps = append(ps, paper.Paper{
 			ID:       fmt.Sprintf("2506.%05d", i+1),
@@ -73,7 +42,7 @@ func somePapers(n int) digestPapers {
 			Trending: float64(100 - i),
 		})
 	}
-	return ps
+	return bottest.NewSearcher(ps...)
 }
 
 var errCrashed = errors.New("crashed: the process is gone")
