@@ -100,17 +100,6 @@ type ResponderFunc func(ctx context.Context, m Message) error
 // Reply calls f.
 func (f ResponderFunc) Reply(ctx context.Context, m Message) error { return f(ctx, m) }
 
-// Poster posts messages to channels, unprompted (the digest).
-type Poster interface {
-	Post(ctx context.Context, to Destination, m Message) (MessageRef, error)
-}
-
-// Threader is an optional capability of a Poster, found by type assertion:
-// start a discussion thread on a posted message with a first message in it.
-type Threader interface {
-	StartThread(ctx context.Context, parent MessageRef, title string, m Message) (ThreadRef, error)
-}
-
 // Adapter connects the core to one chat platform.
 type Adapter interface {
 	Poster

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -388,9 +389,6 @@ func TestShowCommand(t *testing.T) {
 	}
 }
 
-// noDigest declares the digest's commands; they are never run here.
-type noDigest struct{ bot.DigestService }
-
 // A query that starts with an ordinary word is a query: no alias takes
 // "related", "top", "find", "get", "like", "hot", "sub"… for a command;
 // show and similar search for the paper their words name (the words
@@ -402,7 +400,7 @@ func TestCommandWordsStartingAQuery(t *testing.T) {
 	custom := paper.Paper{ID: "acl-2023-long-1", Title: "A paper with its own id"}
 	hit := paper.Paper{ID: "2307.00494", Title: "Smoothed fitness landscapes"}
 	s := &coreSearcher{results: paper.Results{Hits: []paper.Hit{{Paper: hit}}, Total: 1}, papers: map[string]paper.Paper{known.ID: known, custom.ID: custom}}
-	b := newBot(t, bot.Config{Searcher: s, Digest: noDigest{}})
+	b := newBot(t, bot.Config{Searcher: s, Digest: digest.ChatCommands(nil, "papers")}) // declared, never run here
 	tests := []struct {
 		text string
 		// query is the search run ("" for none); kind the reply's kind;

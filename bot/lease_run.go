@@ -134,3 +134,15 @@ func hold(ctx context.Context, cfg LeaseConfig, log *slog.Logger, l Lease, work 
 		}
 	}
 }
+
+// sleepTimer waits d or until ctx ends.
+func sleepTimer(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

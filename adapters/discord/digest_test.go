@@ -18,12 +18,13 @@ import (
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
 )
 
-// The daily digest run by the core (bot.Digest, its ledger in a real bbolt
+// The daily digest run by the core (digest.Service, its ledger in a real bbolt
 // file) through this adapter against the fake Discord API, with one step's
 // answer lost in each way it can be: the digest settles it with FindPost
 // (the message recognised by its content: Discord keeps no nonce) and
@@ -85,7 +86,7 @@ type crashStore struct {
 	crashed atomic.Bool
 }
 
-func (s *crashStore) SaveDay(ctx context.Context, d bot.DigestDay) error {
+func (s *crashStore) SaveDay(ctx context.Context, d digest.Day) error {
 	if s.crashed.Load() {
 		return errCrashed
 	}
@@ -101,7 +102,7 @@ type digestEnv struct {
 	path  string
 	st    *crashStore
 	a     *Adapter
-	d     *bot.Digest
+	d     *digest.Service
 }
 
 func newDigestEnv(t *testing.T, fake *discordtest.Server, clock *fakeClock) *digestEnv {
@@ -120,7 +121,7 @@ func (e *digestEnv) start() {
 	}
 	e.st = &crashStore{DB: db}
 	e.a = newTestAdapter(e.t, e.fake, Options{Now: e.clock.Now, Sleep: e.clock.Sleep})
-	e.d, err = bot.NewDigest(bot.DigestConfig{
+	e.d, err = digest.New(digest.Config{
 		Searcher: somePapers(8),
 		Store:    e.st,
 		Poster:   e.poster,
@@ -238,8 +239,8 @@ func TestDigestSettlesUnknownOutcomes(t *testing.T) {
 			fake := discordtest.New(t)
 			clock := &fakeClock{now: due.Add(-time.Hour)}
 			e := newDigestEnv(t, fake, clock)
-			sub := bot.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
-				Time: "09:00", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: clock.Now()}
+			sub := digest.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
+				Time: "09:00", Zone: "UTC", Top: 3, Source: digest.SourceConfig, Since: clock.Now()}
 			if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 				t.Fatal(err)
 			}
@@ -296,7 +297,7 @@ func checkDigestDay(t *testing.T, db *store.DB, fake *discordtest.Server, channe
 		t.Fatalf("days: %d %v", len(days), err)
 	}
 	day := days[0]
-	if day.Status != bot.DayDone || len(day.Papers) != papers {
+	if day.Status != digest.DayDone || len(day.Papers) != papers {
 		t.Fatalf("day %s with %d papers (%s), want done with %d", day.Status, len(day.Papers), day.Note, papers)
 	}
 	inChannel := map[string]bool{}
@@ -346,8 +347,8 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 	fake := discordtest.New(t)
 	clock := &fakeClock{now: due.Add(-time.Hour)}
 	e := newDigestEnv(t, fake, clock)
-	sub := bot.Subscription{Platform: "discord", Team: "111", Channel: "222", ChannelName: "ml-papers",
-		Time: "09:00", Zone: "UTC", Top: 2, Source: bot.SourceConfig, Since: clock.Now()}
+	sub := digest.Subscription{Platform: "discord", Team: "111", Channel: "222", ChannelName: "ml-papers",
+		Time: "09:00", Zone: "UTC", Top: 2, Source: digest.SourceConfig, Since: clock.Now()}
 	if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +365,7 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 		fake.AddMessage(first.Thread.Thread.ID, "555", "interesting")
 	}
 	clock.Sleep(t.Context(), time.Hour)
-	r, err := bot.NewReplyRefresh(bot.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: clockFunc(clock.Now), Sleep: clock.Sleep})
+	r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: clockFunc(clock.Now), Sleep: clock.Sleep})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,8 +401,8 @@ func TestDigestNoDuplicateUnderClockSkew(t *testing.T) {
 				clock := &fakeClock{now: due.Add(-time.Hour)}
 				e := newDigestEnv(t, fake, clock)
 				fake.SetClock(func() time.Time { return clock.Now().Add(-skew) }) // Discord's clock
-				sub := bot.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
-					Time: "09:00", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: clock.Now()}
+				sub := digest.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
+					Time: "09:00", Zone: "UTC", Top: 3, Source: digest.SourceConfig, Since: clock.Now()}
 				if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 					t.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package bot_test
+package digest_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/configs/sample"
 	"github.com/paperbot/paperbot/index"
@@ -90,7 +91,7 @@ func TestDigestFaultInjection(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					clock := &fakeClock{t: due.Add(-time.Hour)}
 					e := newEnv(t, manyPapers(20), clock)
-					e.subscribe(bot.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now()})
+					e.subscribe(digest.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now()})
 					inject(e, f, mode == "crash")
 					clock.Set(due.Add(time.Minute))
 
@@ -114,7 +115,7 @@ func TestDigestFaultInjection(t *testing.T) {
 						}
 					}
 					day := e.day("C1", "2025-05-05")
-					if day.Status != bot.DayDone {
+					if day.Status != digest.DayDone {
 						t.Fatalf("day %s: %s", day.Status, day.Note)
 					}
 					var want []string
@@ -166,7 +167,7 @@ func TestDigestUnknownOutcomeWithoutLookup(t *testing.T) {
 					} else {
 						e.poster = noLookup{e.plat}
 					}
-					e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now()})
+					e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now()})
 					inject(e, f, mode == "crash")
 					clock.Set(due.Add(time.Minute))
 					if err := e.d.RunDue(t.Context()); err == nil {
@@ -180,7 +181,7 @@ func TestDigestUnknownOutcomeWithoutLookup(t *testing.T) {
 						_ = e.d.RunDue(t.Context())
 					}
 					day := e.day("C1", "2025-05-05")
-					if day.Status != bot.DayDone {
+					if day.Status != digest.DayDone {
 						t.Fatalf("day %s: %s", day.Status, day.Note)
 					}
 					calls := e.plat.Calls()
@@ -239,7 +240,7 @@ func TestDigestRefusedPostIsRetried(t *testing.T) {
 	clock := &fakeClock{t: due.Add(-time.Hour)}
 	e := newEnv(t, manyPapers(20), clock)
 	e.plat.NoFind = true
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now()})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now()})
 	refusals := 2
 	e.plat.Before = func(c bottest.Call) error {
 		if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper && refusals > 0 {
@@ -265,7 +266,7 @@ func TestDigestRefusedPostIsRetried(t *testing.T) {
 
 	// Always refused: given up after MaxAttempts, and not in the sent set.
 	e2 := newEnv(t, manyPapers(20), clock)
-	e2.subscribe(bot.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 1, Since: due.Add(-time.Hour)})
+	e2.subscribe(digest.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 1, Since: due.Add(-time.Hour)})
 	e2.plat.Before = func(c bottest.Call) error {
 		if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper {
 			return fault.New(fault.Invalid, "not allowed")
@@ -276,7 +277,7 @@ func TestDigestRefusedPostIsRetried(t *testing.T) {
 		_ = e2.d.RunDue(t.Context())
 	}
 	d2 := e2.day("C2", "2025-05-05")
-	if d2.Status != bot.DayDone || !strings.HasPrefix(d2.Papers[0].Post.Skipped, "gave up after 5 attempts") {
+	if d2.Status != digest.DayDone || !strings.HasPrefix(d2.Papers[0].Post.Skipped, "gave up after 5 attempts") {
 		t.Errorf("day %s, paper step %+v", d2.Status, d2.Papers[0].Post)
 	}
 	if sent, _ := e2.db.Sent(t.Context(), "fake", "C2"); len(sent) != 0 {
@@ -324,7 +325,7 @@ func testWeekOverSampleCorpus(t *testing.T, ix *index.Index) {
 	berlin := mustZone(t, "Europe/Berlin")
 	clock := &fakeClock{t: time.Date(2025, 5, 4, 12, 0, 0, 0, berlin)}
 	e := newEnv(t, ix, clock)
-	subs := []bot.Subscription{
+	subs := []digest.Subscription{
 		{Channel: "all", ChannelName: "papers", Time: "09:00", Zone: "Europe/Berlin", Top: 5},
 		{Channel: "lm", ChannelName: "llm", Time: "09:00", Zone: "Europe/Berlin", Top: 3, Topic: "language model"},
 		{Channel: "protein", ChannelName: "bio", Time: "09:00", Zone: "Europe/Berlin", Top: 4, Topic: "protein"},
@@ -374,7 +375,7 @@ func testWeekOverSampleCorpus(t *testing.T, ix *index.Index) {
 				if len(calls) != 0 {
 					t.Errorf("%s day %d: nothing new, yet %d calls (a header?)", s.Channel, day, len(calls))
 				}
-				if d := e.day(s.Channel, date.Format(time.DateOnly)); d.Status != bot.DayEmpty {
+				if d := e.day(s.Channel, date.Format(time.DateOnly)); d.Status != digest.DayEmpty {
 					t.Errorf("%s day %d: status %s, want empty", s.Channel, day, d.Status)
 				}
 				continue
@@ -424,7 +425,7 @@ func testWeekOverSampleCorpus(t *testing.T, ix *index.Index) {
 func testDiscussionLinksInShowAndSearch(t *testing.T, ix *index.Index) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 8, 0, 0, 0, time.UTC)}
 	e := newEnv(t, ix, clock)
-	e.subscribe(bot.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "UTC", Top: 2, Topic: "protein", Since: clock.Now()})
+	e.subscribe(digest.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "UTC", Top: 2, Topic: "protein", Since: clock.Now()})
 	clock.Set(clock.Now().Add(time.Hour))
 	if err := e.d.RunDue(t.Context()); err != nil {
 		t.Fatal(err)
@@ -463,7 +464,7 @@ func testDiscussionLinksInShowAndSearch(t *testing.T, ix *index.Index) {
 func TestDigestStopsWhenTheLedgerFails(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
 	e := newEnv(t, manyPapers(10), clock)
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
 	e.st.crashAfterSave = 3 // plan, header claim, header posted; the paper's claim fails
 	if err := e.d.RunDue(t.Context()); !errors.Is(err, errCrashed) {
 		t.Fatalf("run: %v", err)
@@ -484,7 +485,7 @@ func TestDigestStopsWhenTheLedgerFails(t *testing.T) {
 func TestDigestUnsubscribeMidDay(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
 	e := newEnv(t, manyPapers(10), clock)
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now().Add(-time.Hour), Source: bot.SourceChat})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now().Add(-time.Hour), Source: digest.SourceChat})
 	e.plat.After = func(c bottest.Call) error {
 		if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper {
 			e.plat.After = nil
@@ -505,7 +506,7 @@ func TestDigestUnsubscribeMidDay(t *testing.T) {
 	if got := posted(e.plat.Calls()); len(got) != 1 {
 		t.Errorf("posted %v, want only the first paper", got)
 	}
-	if !d.Papers[0].Thread.IsDone() || d.Papers[1].Post.Skipped == "" || d.Status != bot.DayDone {
+	if !d.Papers[0].Thread.IsDone() || d.Papers[1].Post.Skipped == "" || d.Status != digest.DayDone {
 		t.Errorf("day %s: first thread %+v, second post %+v", d.Status, d.Papers[0].Thread, d.Papers[1].Post)
 	}
 }
@@ -517,7 +518,7 @@ func TestDigestDiscussionsTakeThePostsWorkspace(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
 	e := newEnv(t, manyPapers(10), clock)
 	e.plat.Team = "T9"
-	e.subscribe(bot.Subscription{Channel: "C1", ChannelName: "ml", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C1", ChannelName: "ml", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
 	if err := e.d.RunDue(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -546,14 +547,14 @@ func TestDigestFinishedHook(t *testing.T) {
 		mu  sync.Mutex
 		got []string
 	)
-	e.cfg.Finished = func(d bot.DigestDay) { // channels finish in parallel
+	e.cfg.Finished = func(d digest.Day) { // channels finish in parallel
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, d.Channel+" "+string(d.Status)+" "+d.Note)
 	}
 	e.restart() // with the hook
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
-	e.subscribe(bot.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Topic: "zzqxv", Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Topic: "zzqxv", Since: clock.Now().Add(-time.Hour)})
 	for range 2 { // the second run finds both days closed
 		if err := e.d.RunDue(t.Context()); err != nil {
 			t.Fatal(err)
@@ -573,7 +574,7 @@ func TestDigestMessages(t *testing.T) {
 	f.papers[0].AISummary = "A short summary from Hugging Face."
 	f.papers[0].Upvotes = 120
 	e := newEnv(t, f, clock)
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Topic: "diffusion", Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Topic: "diffusion", Since: clock.Now().Add(-time.Hour)})
 	if err := e.d.RunDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -617,8 +618,8 @@ func TestDigestPlatformNotRunning(t *testing.T) {
 	due := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
 	clock := &fakeClock{t: due}
 	e := newEnv(t, manyPapers(10), clock)
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: due.Add(-time.Hour)})
-	e.subscribe(bot.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Since: due.Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: due.Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Since: due.Add(-time.Hour)})
 	// C1 starts and is cut short by its platform going away.
 	e.plat.After = func(c bottest.Call) error {
 		if c.Op == "post" && c.To.Channel == "C1" && c.Message.Kind == bot.KindDigestPaper {
@@ -641,7 +642,7 @@ func TestDigestPlatformNotRunning(t *testing.T) {
 	if err := e.d.RunDue(t.Context()); err == nil || !strings.Contains(err.Error(), "not running") {
 		t.Errorf("within grace: %v, want a wait for the platform", err)
 	}
-	if d := e.day("C1", "2025-05-05"); d.Status != bot.DayOpen {
+	if d := e.day("C1", "2025-05-05"); d.Status != digest.DayOpen {
 		t.Errorf("C1 is %s within grace, want open", d.Status)
 	}
 	clock.Set(due.Add(7 * time.Hour))
@@ -649,7 +650,7 @@ func TestDigestPlatformNotRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := e.day("C1", "2025-05-05")
-	if d.Status != bot.DayDone || !d.Papers[0].Post.Unknown || d.Papers[1].Post.Skipped == "" || !strings.Contains(d.Note, "not running") {
+	if d.Status != digest.DayDone || !d.Papers[0].Post.Unknown || d.Papers[1].Post.Skipped == "" || !strings.Contains(d.Note, "not running") {
 		t.Errorf("C1 after grace: %s %q, papers %+v", d.Status, d.Note, d.Papers)
 	}
 	// The next day nothing is planned while it is down: recorded as skipped.
@@ -658,7 +659,7 @@ func TestDigestPlatformNotRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ch := range []string{"C1", "C2"} {
-		if d := e.day(ch, "2025-05-06"); d.Status != bot.DaySkipped || !strings.Contains(d.Note, "not running") {
+		if d := e.day(ch, "2025-05-06"); d.Status != digest.DaySkipped || !strings.Contains(d.Note, "not running") {
 			t.Errorf("%s next day: %s %q", ch, d.Status, d.Note)
 		}
 	}

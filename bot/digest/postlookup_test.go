@@ -1,4 +1,4 @@
-package bot_test
+package digest_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 )
 
 // messageFinder is the fake platform whose FindPost records the message
@@ -40,7 +41,7 @@ func TestFindPostGetsTheMessage(t *testing.T) {
 	e := newEnv(t, manyPapers(10), clock)
 	f := &messageFinder{Platform: e.plat}
 	e.poster = f
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now()})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now()})
 	// Paper 2's post happens, then the process dies before recording it.
 	posts := 0
 	e.plat.After = func(c bottest.Call) error {

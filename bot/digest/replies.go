@@ -1,4 +1,4 @@
-package bot
+package digest
 
 import (
 	"cmp"
@@ -10,38 +10,28 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
 )
-
-// ReplyCounter is an optional capability of a Poster, found by type
-// assertion: count the replies in a remembered discussion thread.
-//
-// The count is the team's engagement with the paper: the messages in the
-// thread other than the one paperbot opened it with (the digest's "discuss
-// it here" message). A thread that no longer exists gives a fault.NotFound
-// error.
-type ReplyCounter interface {
-	CountReplies(ctx context.Context, d Discussion) (int, error)
-}
 
 // ReplyStore keeps the reply counts of the remembered discussions
 // (bot/store implements it).
 type ReplyStore interface {
 	// RecentDiscussions returns the discussions started at or after since.
-	RecentDiscussions(ctx context.Context, since time.Time) ([]Discussion, error)
+	RecentDiscussions(ctx context.Context, since time.Time) ([]bot.Discussion, error)
 	// SetReplies records a discussion's reply count. It reports false
 	// (and stores nothing) when the discussion is not known.
-	SetReplies(ctx context.Context, d Discussion, replies int) (bool, error)
+	SetReplies(ctx context.Context, d bot.Discussion, replies int) (bool, error)
 }
 
 // ReplyRefreshConfig configures a ReplyRefresh.
 type ReplyRefreshConfig struct {
 	// Store and Poster are required. Poster returns the running poster of
-	// a platform, or nil (as in DigestConfig); discussions on a platform
+	// a platform, or nil (as in Config); discussions on a platform
 	// whose poster is not a ReplyCounter are left as they are.
 	Store  ReplyStore
-	Poster func(platform string) Poster
-	Clock  Clock
+	Poster func(platform string) bot.Poster
+	Clock  bot.Clock
 	Logger *slog.Logger
 	// Window is how far back discussions are refreshed, by the time they
 	// were started (default 14 days).
@@ -84,10 +74,10 @@ type ReplyStats struct {
 // NewReplyRefresh checks the configuration and fills in defaults.
 func NewReplyRefresh(cfg ReplyRefreshConfig) (*ReplyRefresh, error) {
 	if cfg.Store == nil || cfg.Poster == nil {
-		return nil, errors.New("bot: ReplyRefreshConfig needs a Store and a Poster")
+		return nil, errors.New("digest: ReplyRefreshConfig needs a Store and a Poster")
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = SystemClock{}
+		cfg.Clock = bot.SystemClock{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -148,7 +138,7 @@ func (r *ReplyRefresh) Refresh(ctx context.Context) (ReplyStats, error) {
 	if err != nil {
 		return ReplyStats{}, fmt.Errorf("reading recent discussions: %w", err)
 	}
-	byPlatform := map[string][]Discussion{}
+	byPlatform := map[string][]bot.Discussion{}
 	for _, d := range ds {
 		if d.ThreadID == "" {
 			continue
@@ -161,7 +151,7 @@ func (r *ReplyRefresh) Refresh(ctx context.Context) (ReplyStats, error) {
 		wg sync.WaitGroup
 	)
 	for platform, list := range byPlatform {
-		counter, _ := r.cfg.Poster(platform).(ReplyCounter)
+		counter, _ := r.cfg.Poster(platform).(bot.ReplyCounter)
 		if counter == nil {
 			mu.Lock()
 			total.Skipped += len(list)
@@ -169,7 +159,7 @@ func (r *ReplyRefresh) Refresh(ctx context.Context) (ReplyStats, error) {
 			continue
 		}
 		// Most recent first: the threads people are most likely still in.
-		slices.SortFunc(list, func(a, b Discussion) int { return cmp.Compare(b.Started.UnixNano(), a.Started.UnixNano()) })
+		slices.SortFunc(list, func(a, b bot.Discussion) int { return cmp.Compare(b.Started.UnixNano(), a.Started.UnixNano()) })
 		wg.Go(func() {
 			st := r.refreshPlatform(ctx, platform, counter, list)
 			mu.Lock()
@@ -192,7 +182,7 @@ func (r *ReplyRefresh) Refresh(ctx context.Context) (ReplyStats, error) {
 }
 
 // refreshPlatform counts one platform's discussions in turn.
-func (r *ReplyRefresh) refreshPlatform(ctx context.Context, platform string, counter ReplyCounter, list []Discussion) ReplyStats {
+func (r *ReplyRefresh) refreshPlatform(ctx context.Context, platform string, counter bot.ReplyCounter, list []bot.Discussion) ReplyStats {
 	var st ReplyStats
 	failures := 0
 	for i, d := range list {

@@ -67,6 +67,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 )
 
@@ -115,9 +116,9 @@ type Store struct {
 }
 
 var (
-	_ bot.DigestStore = (*Store)(nil)
-	_ bot.ReplyStore  = (*Store)(nil)
-	_ bot.Leases      = (*Store)(nil)
+	_ digest.Store      = (*Store)(nil)
+	_ digest.ReplyStore = (*Store)(nil)
+	_ bot.Leases        = (*Store)(nil)
 )
 
 // Open connects to the database at url (postgres://user:password@host/db,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -93,7 +94,7 @@ func testFencing(t *testing.T, b Backend) {
 		t.Fatal(err)
 	}
 	fa := bot.WithFence(ctx, a)
-	d := day("2025-05-05", bot.DayOpen, paperStep("a", bot.Step{Claimed: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}, bot.Step{}))
+	d := day("2025-05-05", digest.DayOpen, paperStep("a", digest.Step{Claimed: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}, digest.Step{}))
 	if err := db.SaveDay(fa, d); err != nil {
 		t.Fatalf("fenced save while held: %v", err)
 	}
