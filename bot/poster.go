@@ -11,51 +11,51 @@ import (
 
 // Poster posts messages to channels, unprompted (the digest).
 type Poster interface {
-	Post(ctx context.Context, to Destination, m Message) (MessageRef, error)
+	Post(ctx context.Context, to Destination, m Message, opts PostOptions) (MessageRef, error)
+}
+
+// PostOptions are the optional parameters of a Post or StartThread call.
+// They are an argument, not context values, so that what a call depends on
+// shows in its signature; a struct, so that an option added later does not
+// change the Poster and Threader interfaces again.
+type PostOptions struct {
+	// Key is the call's idempotency key, or "" for none: at most 25 ASCII
+	// characters (it fits a Discord nonce). The digest gives each of its
+	// messages and threads a key stable across restarts; posters that can
+	// keep it with the message (see PostFinder) do, others ignore it.
+	Key string
 }
 
 // Threader is an optional capability of a Poster, found by type assertion:
 // start a discussion thread on a posted message with a first message in it.
 type Threader interface {
-	StartThread(ctx context.Context, parent MessageRef, title string, m Message) (ThreadRef, error)
+	StartThread(ctx context.Context, parent MessageRef, title string, m Message, opts PostOptions) (ThreadRef, error)
 }
 
 // PostFinder is an optional capability of a Poster, found by type
 // assertion. The digest gives each message a stable idempotency key
-// (PostKey); a poster that keeps the key with the message (Slack message
+// (PostOptions.Key); a poster that keeps the key with the message (Slack message
 // metadata, for instance) and can find it again lets the digest settle a
 // post whose outcome is unknown (an error after the platform may have
 // posted, or a crash) instead of giving it up.
 type PostFinder interface {
-	// FindPost looks for a message posted with key to the destination (a
-	// thread reply when to.Thread is set) since the given time, a time
+	// FindPost looks for the message m posted with key to the destination
+	// (a thread reply when to.Thread is set) since the given time, a time
 	// on the platform's clock (the digest passes LookupSince of the
-	// attempt, which allows for MaxClockSkew). It returns found=false
-	// when the platform shows it was not posted.
-	FindPost(ctx context.Context, to Destination, key string, since time.Time) (ref MessageRef, found bool, err error)
+	// attempt, which allows for MaxClockSkew). m is the message the Post
+	// call with that key tried to post: a poster whose platform does not
+	// keep the key with the message can still recognise it by its content
+	// (Discord returns a message's nonce only when it is created, never
+	// when it is fetched). It returns found=false when the platform shows
+	// it was not posted.
+	FindPost(ctx context.Context, to Destination, m Message, key string, since time.Time) (ref MessageRef, found bool, err error)
 }
 
 // ThreadFinder is an optional capability of a Threader: find the thread
-// started on parent with key (PostKey when StartThread was called) since
+// started on parent with key (PostOptions.Key of the StartThread call) since
 // the given time. found=false means it was not started.
 type ThreadFinder interface {
 	FindThread(ctx context.Context, parent MessageRef, key string, since time.Time) (ref ThreadRef, found bool, err error)
-}
-
-type postKeyCtx struct{}
-
-// WithPostKey returns a context carrying an idempotency key for the Post
-// or StartThread call made with it. Posters that can keep it with the
-// message (see PostFinder) read it with PostKey; others ignore it.
-func WithPostKey(ctx context.Context, key string) context.Context {
-	return context.WithValue(ctx, postKeyCtx{}, key)
-}
-
-// PostKey returns the idempotency key of a Post or StartThread call, or "".
-// Keys are at most 25 ASCII characters (it fits a Discord nonce).
-func PostKey(ctx context.Context) string {
-	k, _ := ctx.Value(postKeyCtx{}).(string)
-	return k
 }
 
 // ReplyCounter is an optional capability of a Poster, found by type
@@ -67,24 +67,6 @@ func PostKey(ctx context.Context) string {
 // error.
 type ReplyCounter interface {
 	CountReplies(ctx context.Context, d Discussion) (int, error)
-}
-
-type postMessageCtx struct{}
-
-// WithPostMessage returns a context carrying the message that an earlier
-// Post call with the same key (PostKey) tried to post. The digest passes it
-// to PostFinder.FindPost, so that a poster whose platform does not keep the
-// key with the message can still recognise the message by its content
-// (Discord returns a message's nonce only when it is created, never when
-// it is fetched).
-func WithPostMessage(ctx context.Context, m Message) context.Context {
-	return context.WithValue(ctx, postMessageCtx{}, m)
-}
-
-// PostMessage returns the message carried by WithPostMessage, if any.
-func PostMessage(ctx context.Context) (Message, bool) {
-	m, ok := ctx.Value(postMessageCtx{}).(Message)
-	return m, ok
 }
 
 // MaxClockSkew is how far this host's clock may be from a platform's, either

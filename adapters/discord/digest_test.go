@@ -437,9 +437,8 @@ func TestFakeForgetsNonces(t *testing.T) {
 	clock := newFakeClock()
 	fake.SetClock(clock.Now)
 	a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
-	ctx := bot.WithPostKey(t.Context(), "0123456789abcdef01234567")
 	post := func() string {
-		ref, err := a.Post(ctx, bot.Destination{Channel: "222"}, bot.Notice("hello"))
+		ref, err := a.Post(t.Context(), bot.Destination{Channel: "222"}, bot.Notice("hello"), bot.PostOptions{Key: "0123456789abcdef01234567"})
 		if err != nil {
 			t.Fatal(err)
 		}

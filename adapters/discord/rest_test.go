@@ -47,7 +47,7 @@ func TestTokenNeverPrinted(t *testing.T) {
 		if _, err := a.ApplicationID(ctx); err != nil {
 			errs = append(errs, fmt.Sprintf("%v %+v", err, err))
 		}
-		if _, err := a.Post(ctx, bot.Destination{Platform: "discord", Team: "1", Channel: "2"}, bot.Notice("hi")); err != nil {
+		if _, err := a.Post(ctx, bot.Destination{Platform: "discord", Team: "1", Channel: "2"}, bot.Notice("hi"), bot.PostOptions{}); err != nil {
 			errs = append(errs, fmt.Sprintf("%v %+v", err, err))
 		}
 		if len(errs) != 2 {

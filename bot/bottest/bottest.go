@@ -163,8 +163,8 @@ func (p *Platform) platform() string {
 }
 
 // Post records a message and returns its reference.
-func (p *Platform) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
-	c := Call{Op: "post", To: to, Message: m, Key: bot.PostKey(ctx)}
+func (p *Platform) Post(ctx context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
+	c := Call{Op: "post", To: to, Message: m, Key: opts.Key}
 	if p.Before != nil {
 		if err := p.Before(c); err != nil {
 			return bot.MessageRef{}, err
@@ -189,8 +189,8 @@ func (p *Platform) Post(ctx context.Context, to bot.Destination, m bot.Message) 
 }
 
 // StartThread records a thread started on parent with a first message.
-func (p *Platform) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
-	c := Call{Op: "thread", Parent: parent, Title: title, Message: m, Key: bot.PostKey(ctx)}
+func (p *Platform) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
+	c := Call{Op: "thread", Parent: parent, Title: title, Message: m, Key: opts.Key}
 	if p.Before != nil {
 		if err := p.Before(c); err != nil {
 			return bot.ThreadRef{}, err
@@ -224,7 +224,7 @@ func (p *Platform) Calls() []Call {
 var ErrNoFind = errors.New("bottest: this platform cannot look up earlier posts")
 
 // FindPost finds a recorded post with the key (a bot.PostFinder).
-func (p *Platform) FindPost(_ context.Context, to bot.Destination, key string, since time.Time) (bot.MessageRef, bool, error) {
+func (p *Platform) FindPost(_ context.Context, to bot.Destination, m bot.Message, key string, since time.Time) (bot.MessageRef, bool, error) {
 	if p.NoFind {
 		return bot.MessageRef{}, false, ErrNoFind
 	}

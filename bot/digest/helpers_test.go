@@ -323,12 +323,12 @@ func mustZone(t *testing.T, name string) *time.Location {
 // the console): it posts and threads, nothing more.
 type noLookup struct{ p *bottest.Platform }
 
-func (n noLookup) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
-	return n.p.Post(ctx, to, m)
+func (n noLookup) Post(ctx context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
+	return n.p.Post(ctx, to, m, bot.PostOptions{})
 }
 
-func (n noLookup) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
-	return n.p.StartThread(ctx, parent, title, m)
+func (n noLookup) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
+	return n.p.StartThread(ctx, parent, title, m, bot.PostOptions{})
 }
 
 var (

@@ -14,22 +14,21 @@ import (
 )
 
 // messageFinder is the fake platform whose FindPost records the message
-// the context carries (bot.PostMessage).
+// it is asked to look for.
 type messageFinder struct {
 	*bottest.Platform
 	mu    sync.Mutex
 	found []bot.Message
 }
 
-func (f *messageFinder) FindPost(ctx context.Context, to bot.Destination, key string, since time.Time) (bot.MessageRef, bool, error) {
-	m, ok := bot.PostMessage(ctx)
-	if !ok {
-		return bot.MessageRef{}, false, errors.New("no message in the context")
+func (f *messageFinder) FindPost(ctx context.Context, to bot.Destination, m bot.Message, key string, since time.Time) (bot.MessageRef, bool, error) {
+	if m.Text == "" && m.Title == "" {
+		return bot.MessageRef{}, false, errors.New("no message to look for")
 	}
 	f.mu.Lock()
 	f.found = append(f.found, m)
 	f.mu.Unlock()
-	return f.Platform.FindPost(ctx, to, key, since)
+	return f.Platform.FindPost(ctx, to, m, key, since)
 }
 
 // The digest hands FindPost the message the uncertain attempt posted,

@@ -411,8 +411,8 @@ func refused(err error) bool {
 
 // stepContext is the context of one platform call: not cancelled by
 // shutdown (an in-flight post finishes and is recorded), but bounded.
-func (r *run) stepContext(ctx context.Context, key string) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(bot.WithPostKey(context.WithoutCancel(ctx), key), r.d.cfg.StepTimeout)
+func (r *run) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), r.d.cfg.StepTimeout)
 }
 
 // giveUp marks a step that failed too often.
@@ -439,8 +439,8 @@ func (r *run) post(ctx context.Context, s *Step, to bot.Destination, m bot.Messa
 				"key", s.Key, "attempted", s.Claimed, "err", s.Err)
 			return r.d.save(ctx, r.day)
 		}
-		sctx, cancel := r.stepContext(ctx, s.Key)
-		ref, found, err := finder.FindPost(bot.WithPostMessage(sctx, m), to, s.Key, bot.LookupSince(s.Claimed))
+		sctx, cancel := r.stepContext(ctx)
+		ref, found, err := finder.FindPost(sctx, to, m, s.Key, bot.LookupSince(s.Claimed))
 		cancel()
 		switch {
 		case err != nil:
@@ -472,8 +472,8 @@ func (r *run) post(ctx context.Context, s *Step, to bot.Destination, m bot.Messa
 	if err := r.d.save(ctx, r.day); err != nil {
 		return err
 	}
-	sctx, cancel := r.stepContext(ctx, s.Key)
-	ref, err := r.poster.Post(sctx, to, m)
+	sctx, cancel := r.stepContext(ctx)
+	ref, err := r.poster.Post(sctx, to, m, bot.PostOptions{Key: s.Key})
 	cancel()
 	switch {
 	case err == nil || ref.ID != "":
@@ -523,7 +523,7 @@ func (r *run) thread(ctx context.Context, p *DayPaper) error {
 				"paper", p.Paper.ID, "attempted", s.Claimed, "err", s.Err)
 			return r.d.save(ctx, r.day)
 		}
-		sctx, cancel := r.stepContext(ctx, s.Key)
+		sctx, cancel := r.stepContext(ctx)
 		th, found, err := finder.FindThread(sctx, parent, s.Key, bot.LookupSince(s.Claimed))
 		cancel()
 		switch {
@@ -551,8 +551,8 @@ func (r *run) thread(ctx context.Context, p *DayPaper) error {
 	if err := r.d.save(ctx, r.day); err != nil {
 		return err
 	}
-	sctx, cancel := r.stepContext(ctx, s.Key)
-	th, err := threader.StartThread(sctx, parent, p.Paper.Title, ThreadIntro(p.Paper))
+	sctx, cancel := r.stepContext(ctx)
+	th, err := threader.StartThread(sctx, parent, p.Paper.Title, ThreadIntro(p.Paper), bot.PostOptions{Key: s.Key})
 	cancel()
 	switch {
 	case err == nil || th.ID != "":

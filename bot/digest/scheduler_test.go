@@ -387,11 +387,11 @@ func TestFakePlatformPaces(t *testing.T) {
 		p := &bottest.Platform{PerChannel: time.Second}
 		start := time.Now()
 		for range 3 {
-			if _, err := p.Post(bot.WithPostKey(t.Context(), "k"), bot.Destination{Channel: "A"}, bot.Message{Text: "x"}); err != nil {
+			if _, err := p.Post(t.Context(), bot.Destination{Channel: "A"}, bot.Message{Text: "x"}, bot.PostOptions{Key: "k"}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := p.Post(t.Context(), bot.Destination{Channel: "B"}, bot.Message{Text: "x"}); err != nil {
+		if _, err := p.Post(t.Context(), bot.Destination{Channel: "B"}, bot.Message{Text: "x"}, bot.PostOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		cs := p.Calls()

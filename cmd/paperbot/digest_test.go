@@ -128,12 +128,12 @@ type fakeAdapter struct{ p *bottest.Platform }
 
 func (f fakeAdapter) Platform() string { return f.p.Name }
 
-func (f fakeAdapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
-	return f.p.Post(ctx, to, m)
+func (f fakeAdapter) Post(ctx context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
+	return f.p.Post(ctx, to, m, bot.PostOptions{})
 }
 
-func (f fakeAdapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
-	return f.p.StartThread(ctx, parent, title, m)
+func (f fakeAdapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
+	return f.p.StartThread(ctx, parent, title, m, bot.PostOptions{})
 }
 
 // setupDigest wires the digest: the chat commands work on the state file,
