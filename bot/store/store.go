@@ -339,6 +339,11 @@ func (s *DB) OpenDays(ctx context.Context) ([]digest.Day, error) {
 // one transaction and one fsync (bbolt's Batch); each call returns only
 // once its day is on disk.
 func (s *DB) SaveDay(ctx context.Context, d digest.Day) error {
+	return s.saveDay(ctx, d, nil)
+}
+
+// saveDay is SaveDay, fenced by the lease when fence is not nil.
+func (s *DB) saveDay(ctx context.Context, d digest.Day, fence *bot.Lease) error {
 	if d.Platform == "" || d.Channel == "" || d.Date == "" {
 		return fault.New(fault.Invalid, "a digest day needs a platform, a channel and a date")
 	}
@@ -354,7 +359,7 @@ func (s *DB) SaveDay(ctx context.Context, d digest.Day) error {
 	dk := key(d.Platform, d.Channel, d.Date)
 	date := []byte(d.Date)
 	return wrap(s.db.Batch(func(tx *bolt.Tx) error {
-		if err := checkFence(ctx, tx); err != nil {
+		if err := checkFence(tx, fence); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bDays).Put(dk, v); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/bot/store/storetest"
@@ -28,6 +29,7 @@ func backend() storetest.Backend {
 			path := filepath.Join(t.TempDir(), "state.db")
 			return func(t testing.TB) storetest.Store { return open(t, path) }
 		},
+		Fence: func(s storetest.Store, l bot.Lease) storetest.Store { return s.(*store.DB).Fenced(l) },
 	}
 }
 

@@ -119,9 +119,13 @@ func (s *Store) OpenDays(ctx context.Context) ([]digest.Day, error) {
 
 // SaveDay writes a day and, in the same transaction, the channel's sent
 // papers, the first-seen dates of its trending window and its
-// discussions; it returns once the transaction is committed. A context
-// fenced by a lease (bot.WithFence) writes only while that lease is held.
+// discussions; it returns once the transaction is committed.
 func (s *Store) SaveDay(ctx context.Context, d digest.Day) error {
+	return s.saveDay(ctx, d, nil)
+}
+
+// saveDay is SaveDay, fenced by the lease when fence is not nil.
+func (s *Store) saveDay(ctx context.Context, d digest.Day, fence *bot.Lease) error {
 	if d.Platform == "" || d.Channel == "" || d.Date == "" {
 		return fault.New(fault.Invalid, "a digest day needs a platform, a channel and a date")
 	}
@@ -133,7 +137,7 @@ func (s *Store) SaveDay(ctx context.Context, d digest.Day) error {
 	window := slices.Clone(d.Window)
 	discussions := d.Discussions()
 	return s.tx(ctx, "saving the digest of "+d.Channel+" on "+d.Date, func(tx pgx.Tx) error {
-		if err := checkFence(ctx, tx); err != nil {
+		if err := checkFence(ctx, tx, fence); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO digest_days (platform, channel, date, status, record) VALUES ($1, $2, $3, $4, $5)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
@@ -41,6 +42,7 @@ func backend() storetest.Backend {
 			return func(t testing.TB) storetest.Store { return open(t, url, pgstore.Options{}) }
 		},
 		Shared: true,
+		Fence:  func(s storetest.Store, l bot.Lease) storetest.Store { return s.(*pgstore.Store).Fenced(l) },
 	}
 }
 

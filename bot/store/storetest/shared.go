@@ -82,7 +82,7 @@ func testLeases(t *testing.T, b Backend) {
 	}
 }
 
-// A write made under a lease (bot.WithFence) succeeds while the lease is
+// A write made under a lease (the store's fenced view) succeeds while the lease is
 // held and fails with ErrFenced, writing nothing, once another holder
 // took it: a digest day, a cursor, papers.
 func testFencing(t *testing.T, b Backend) {
@@ -93,15 +93,15 @@ func testFencing(t *testing.T, b Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fa := bot.WithFence(ctx, a)
+	fa := b.Fence(db, a)
 	d := day("2025-05-05", digest.DayOpen, paperStep("a", digest.Step{Claimed: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}, digest.Step{}))
-	if err := db.SaveDay(fa, d); err != nil {
+	if err := fa.SaveDay(ctx, d); err != nil {
 		t.Fatalf("fenced save while held: %v", err)
 	}
-	if err := db.PutCursor(fa, "arxiv", []byte("1")); err != nil {
+	if err := fa.PutCursor(ctx, "arxiv", []byte("1")); err != nil {
 		t.Fatalf("fenced cursor while held: %v", err)
 	}
-	if err := db.UpsertPapers(fa, []paper.Paper{{ID: "2501.00001", Title: "Held"}}); err != nil {
+	if err := fa.UpsertPapers(ctx, []paper.Paper{{ID: "2501.00001", Title: "Held"}}); err != nil {
 		t.Fatalf("fenced papers while held: %v", err)
 	}
 
@@ -114,33 +114,33 @@ func testFencing(t *testing.T, b Backend) {
 	}
 	d2 := d
 	d2.Date = "2025-05-06"
-	if err := db.SaveDay(fa, d2); !errors.Is(err, bot.ErrFenced) {
+	if err := fa.SaveDay(ctx, d2); !errors.Is(err, bot.ErrFenced) {
 		t.Errorf("fenced save after takeover: %v, want ErrFenced", err)
 	}
 	if _, ok, _ := db.Day(ctx, "slack", "C1", "2025-05-06"); ok {
 		t.Error("a fenced-off day was written")
 	}
-	if err := db.PutCursor(fa, "arxiv", []byte("2")); !errors.Is(err, bot.ErrFenced) {
+	if err := fa.PutCursor(ctx, "arxiv", []byte("2")); !errors.Is(err, bot.ErrFenced) {
 		t.Errorf("fenced cursor after takeover: %v, want ErrFenced", err)
 	}
 	if v, _, _ := db.Cursor(ctx, "arxiv"); string(v) != "1" {
 		t.Errorf("cursor %q after a fenced-off write, want 1", v)
 	}
-	if err := db.UpsertPapers(fa, []paper.Paper{{ID: "2501.00002", Title: "Late"}}); !errors.Is(err, bot.ErrFenced) {
+	if err := fa.UpsertPapers(ctx, []paper.Paper{{ID: "2501.00002", Title: "Late"}}); !errors.Is(err, bot.ErrFenced) {
 		t.Errorf("fenced papers after takeover: %v, want ErrFenced", err)
 	}
 	if ch, _ := db.PaperChanges(ctx, 0, 10); len(ch) != 1 {
 		t.Errorf("%d paper changes after a fenced-off write, want 1", len(ch))
 	}
 	// The new holder's writes go through; unfenced writes are not checked.
-	if err := db.SaveDay(bot.WithFence(ctx, bl), d2); err != nil {
+	if err := b.Fence(db, bl).SaveDay(ctx, d2); err != nil {
 		t.Errorf("the new holder's save: %v", err)
 	}
 	if err := db.PutCursor(ctx, "other", []byte("x")); err != nil {
 		t.Errorf("an unfenced write: %v", err)
 	}
 	// A lease never acquired fences too.
-	if err := db.PutCursor(bot.WithFence(ctx, bot.Lease{Name: "nope", Holder: "h", Token: 1}), "arxiv", nil); !errors.Is(err, bot.ErrFenced) {
+	if err := b.Fence(db, bot.Lease{Name: "nope", Holder: "h", Token: 1}).PutCursor(ctx, "arxiv", nil); !errors.Is(err, bot.ErrFenced) {
 		t.Errorf("write under an unknown lease: %v, want ErrFenced", err)
 	}
 }
@@ -433,7 +433,7 @@ func testLeasesExclude(t *testing.T, b Backend) {
 	if _, err := r1.RenewLease(ctx, a, time.Hour); !errors.Is(err, bot.ErrLeaseLost) {
 		t.Errorf("the old holder renewed: %v", err)
 	}
-	if err := r1.PutCursor(bot.WithFence(ctx, a), "c", nil); !errors.Is(err, bot.ErrFenced) {
+	if err := b.Fence(r1, a).PutCursor(ctx, "c", nil); !errors.Is(err, bot.ErrFenced) {
 		t.Errorf("the old holder's fenced write: %v", err)
 	}
 	// Concurrent acquisitions of a free lease: exactly one wins.
@@ -470,9 +470,9 @@ func testLeaseTakeover(t *testing.T, b Backend) {
 	if err != nil || !ok {
 		t.Fatalf("acquire: %v %v", ok, err)
 	}
-	fa := bot.WithFence(ctx, a)
+	fa := b.Fence(r1, a)
 	within(t, 10*time.Second, "a fenced write failing once its lease expired", func() bool {
-		err := r1.PutCursor(fa, "c", []byte("x"))
+		err := fa.PutCursor(ctx, "c", []byte("x"))
 		if err != nil && !errors.Is(err, bot.ErrFenced) {
 			t.Fatal(err)
 		}

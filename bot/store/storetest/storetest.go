@@ -51,6 +51,9 @@ type Backend struct {
 	// (PostgreSQL): leases then exclude each other and expire, and the
 	// suite runs the tests of two stores on one state.
 	Shared bool
+	// Fence returns the store's view whose writes are fenced by the lease
+	// (its Fenced method).
+	Fence func(s Store, l bot.Lease) Store
 }
 
 // Run runs the suite, each test in parallel on its own state.
