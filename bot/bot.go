@@ -168,14 +168,3 @@ type Discussions interface {
 	// papers that a requester in scope may see (Scope.Sees).
 	DiscussionsOf(ctx context.Context, scope Scope, paperIDs ...string) (map[string][]Discussion, error)
 }
-
-// Clock tells the time. Tests inject a fake one.
-type Clock interface {
-	Now() time.Time
-}
-
-// SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }

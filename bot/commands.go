@@ -12,6 +12,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Config wires the core to its dependencies. Only Searcher is required.
@@ -27,7 +28,7 @@ type Config struct {
 	// unsubscribe, subscriptions and digest (bot/digest).
 	Digest DigestService
 	Logger *slog.Logger
-	Clock  Clock
+	Clock  clock.Clock
 	// Timeout bounds one command (default 20s; adapters have acknowledged
 	// already, so this is about not hanging, not about the 3-second rule).
 	Timeout time.Duration
@@ -71,7 +72,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = SystemClock{}
+		cfg.Clock = clock.System{}
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 20 * time.Second

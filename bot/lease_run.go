@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // LeaseConfig configures RunLeased.
@@ -72,7 +74,7 @@ func RunLeased(ctx context.Context, cfg LeaseConfig, work func(ctx context.Conte
 				return nil
 			}
 		}
-		if sleepTimer(ctx, cfg.Every) != nil {
+		if clock.Sleep(ctx, cfg.Every) != nil {
 			return nil
 		}
 	}
@@ -133,17 +135,5 @@ func hold(ctx context.Context, cfg LeaseConfig, log *slog.Logger, l Lease, work 
 			}
 			renew.Reset(cfg.Every)
 		}
-	}
-}
-
-// sleepTimer waits d or until ctx ends.
-func sleepTimer(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // The daily digest run by the core (digest.Service, its ledger in a real bbolt
@@ -120,7 +121,7 @@ func (e *digestEnv) start() {
 		e.t.Fatal(err)
 	}
 	e.st = &crashStore{DB: db}
-	e.a = newTestAdapter(e.t, e.fake, Options{Now: e.clock.Now, Sleep: e.clock.Sleep})
+	e.a = newTestAdapter(e.t, e.fake, Options{Clock: e.clock})
 	e.d, err = digest.New(digest.Config{
 		Searcher: somePapers(8),
 		Store:    e.st,
@@ -152,6 +153,9 @@ func (e *digestEnv) restart() {
 type clockFunc func() time.Time
 
 func (f clockFunc) Now() time.Time { return f() }
+
+// Sleep waits on a timer: the digest's clock is only read here.
+func (f clockFunc) Sleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d) }
 
 // dayFaults watches the digest's requests to the fake: which message
 // POST to the channel (by nonce: the first of each, in order) or which
@@ -365,7 +369,7 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 		fake.AddMessage(first.Thread.Thread.ID, "555", "interesting")
 	}
 	clock.Sleep(t.Context(), time.Hour)
-	r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: clockFunc(clock.Now), Sleep: clock.Sleep})
+	r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +440,7 @@ func TestFakeForgetsNonces(t *testing.T) {
 	fake := discordtest.New(t)
 	clock := newFakeClock()
 	fake.SetClock(clock.Now)
-	a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+	a := newTestAdapter(t, fake, Options{Clock: clock})
 	post := func() string {
 		ref, err := a.Post(t.Context(), bot.Destination{Channel: "222"}, bot.Notice("hello"), bot.PostOptions{Key: "0123456789abcdef01234567"})
 		if err != nil {

@@ -120,7 +120,7 @@ func TestFindPost(t *testing.T) {
 		fake := discordtest.New(t)
 		clock := newFakeClock()
 		fake.SetClock(clock.Now)
-		a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+		a := newTestAdapter(t, fake, Options{Clock: clock})
 		// The channel before: the bot's message of an earlier day with the
 		// same content, and people talking.
 		if _, err := a.Post(context.Background(), to, post, bot.PostOptions{}); err != nil {
@@ -183,7 +183,7 @@ func TestFindPost(t *testing.T) {
 		fake := discordtest.New(t)
 		clock := newFakeClock()
 		fake.SetClock(clock.Now)
-		a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+		a := newTestAdapter(t, fake, Options{Clock: clock})
 		if _, err := a.Post(context.Background(), to, post, bot.PostOptions{}); err != nil {
 			t.Fatal(err)
 		}

@@ -49,16 +49,15 @@ func (c *fakeClock) Sleeps() []time.Duration {
 }
 
 // newTestAdapter builds an adapter that talks to fake, with a fake clock
-// (in opts.Now/Sleep unless set) and the core's specs.
+// (in opts.Clock unless set) and the core's specs.
 func newTestAdapter(t *testing.T, fake *discordtest.Server, opts Options) *Adapter {
 	t.Helper()
 	if !opts.Token.IsSet() {
 		opts.Token = configs.NewSecret("test-token")
 	}
 	opts.APIURL = fake.URL
-	if opts.Now == nil {
-		c := newFakeClock()
-		opts.Now, opts.Sleep = c.Now, c.Sleep
+	if opts.Clock == nil {
+		opts.Clock = newFakeClock()
 	}
 	if opts.Specs == nil {
 		opts.Specs = coreSpecs(t)
@@ -177,7 +176,7 @@ func TestPost429(t *testing.T) {
 	fake := discordtest.New(t)
 	clock := newFakeClock()
 	var waits []time.Duration
-	a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep, Hooks: Hooks{RateLimited: func(d time.Duration) { waits = append(waits, d) }}})
+	a := newTestAdapter(t, fake, Options{Clock: clock, Hooks: Hooks{RateLimited: func(d time.Duration) { waits = append(waits, d) }}})
 	var mu sync.Mutex
 	limited := 0
 	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
@@ -218,7 +217,7 @@ func TestPostRateLimits(t *testing.T) {
 	t.Run("a wait over the cap is refused, not slept", func(t *testing.T) {
 		fake := discordtest.New(t)
 		clock := newFakeClock()
-		a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep, MaxRateLimitWait: time.Minute})
+		a := newTestAdapter(t, fake, Options{Clock: clock, MaxRateLimitWait: time.Minute})
 		fake.Intercept(func(r discordtest.Request) *discordtest.Response {
 			return &discordtest.Response{Status: 429, Body: map[string]any{"retry_after": 3600.0, "global": false}}
 		})
@@ -234,7 +233,7 @@ func TestPostRateLimits(t *testing.T) {
 	t.Run("an exhausted bucket paces the next request on the route", func(t *testing.T) {
 		fake := discordtest.New(t)
 		clock := newFakeClock()
-		a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+		a := newTestAdapter(t, fake, Options{Clock: clock})
 		fake.Intercept(func(r discordtest.Request) *discordtest.Response {
 			return nil
 		})
@@ -265,7 +264,7 @@ func TestPostRateLimits(t *testing.T) {
 	t.Run("a global 429 holds every route", func(t *testing.T) {
 		fake := discordtest.New(t)
 		clock := newFakeClock()
-		a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+		a := newTestAdapter(t, fake, Options{Clock: clock})
 		var mu sync.Mutex
 		n := 0
 		fake.Intercept(func(r discordtest.Request) *discordtest.Response {
@@ -312,7 +311,7 @@ func TestPostUnknownOutcome(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := discordtest.New(t)
 			clock := newFakeClock()
-			a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+			a := newTestAdapter(t, fake, Options{Clock: clock})
 			var mu sync.Mutex
 			n := 0
 			fake.Intercept(func(discordtest.Request) *discordtest.Response {

@@ -22,7 +22,7 @@ func TestTokenNeverPrinted(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fake := discordtest.New(t)
 	clock := newFakeClock()
-	opts := Options{Token: configs.NewSecret(token), APIURL: fake.URL, Logger: log, Now: clock.Now, Sleep: clock.Sleep}
+	opts := Options{Token: configs.NewSecret(token), APIURL: fake.URL, Logger: log, Clock: clock}
 	a, err := New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -298,7 +298,7 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 		api.Reply("C1", first.Thread.Thread.ID, u, "interesting")
 	}
 	clock.Advance(time.Hour)
-	r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: e.clock, Sleep: e.clock.Sleep})
+	r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: e.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,7 +142,7 @@ func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rende
 				a.opts.Hooks.RateLimited("chat.postMessage", wait)
 			}
 			a.log.InfoContext(ctx, "slack rate limit; waiting", "channel", channel, "retry_after", wait)
-			if err := a.opts.Sleep(ctx, wait); err != nil {
+			if err := a.opts.Clock.Sleep(ctx, wait); err != nil {
 				a.posted("error")
 				return "", fault.Wrap(fault.Transient, err, "gave up waiting out Slack's rate limit")
 			}
@@ -299,7 +299,7 @@ func (a *Adapter) read(ctx context.Context, method string, call func() error) er
 			a.opts.Hooks.RateLimited(method, wait)
 		}
 		a.log.InfoContext(ctx, "slack rate limit; waiting", "method", method, "retry_after", wait)
-		if serr := a.opts.Sleep(ctx, wait); serr != nil {
+		if serr := a.opts.Clock.Sleep(ctx, wait); serr != nil {
 			return errors.Join(err, serr)
 		}
 	}

@@ -161,7 +161,7 @@ func TestPostPacingCountsFromTheAnswer(t *testing.T) {
 
 func TestPacerForgetsIdleChannels(t *testing.T) {
 	clock := newFakeClock(t0)
-	p := newPacer(clock, clock.Sleep, time.Second, 100)
+	p := newPacer(clock, time.Second, 100)
 	ctx := context.Background()
 	for i := range 1000 {
 		if err := p.Wait(ctx, "C"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+string(rune('a'+i/26))); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Recorder is a Responder that keeps every reply.
@@ -93,7 +94,7 @@ type Platform struct {
 	After func(c Call) error
 
 	// Clock stamps calls (default: time.Now, which testing/synctest fakes).
-	Clock bot.Clock
+	Clock clock.Clock
 	// PerChannel, when set, paces calls like a real adapter: calls to one
 	// channel (thread starts count for the parent's channel) are spaced
 	// at least this far apart; a caller waits for its slot (use

@@ -21,6 +21,7 @@ import (
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // fakeSearcher is a small index: papers sorted by trending score; a query
@@ -101,6 +102,12 @@ func (c *fakeClock) Now() time.Time {
 	return c.t
 }
 
+// Sleep waits on a timer (testing/synctest's, in the tests that need it):
+// these tests set the time, they do not advance it by sleeping.
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	return clock.Sleep(ctx, d)
+}
+
 func (c *fakeClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -155,12 +162,12 @@ type env struct {
 	// down, when set, makes the platform not running (Poster returns nil).
 	down   atomic.Bool
 	search bot.Searcher
-	clock  bot.Clock
+	clock  clock.Clock
 	log    *slog.Logger
 	cfg    digest.Config
 }
 
-func newEnv(t *testing.T, search bot.Searcher, clock bot.Clock) *env {
+func newEnv(t *testing.T, search bot.Searcher, clock clock.Clock) *env {
 	t.Helper()
 	e := &env{
 		t:      t,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // ReplyStore keeps the reply counts of the remembered discussions
@@ -31,7 +32,9 @@ type ReplyRefreshConfig struct {
 	// whose poster is not a ReplyCounter are left as they are.
 	Store  ReplyStore
 	Poster func(platform string) bot.Poster
-	Clock  bot.Clock
+	// Clock tells the time and waits (default the system clock, whose
+	// timers testing/synctest fakes).
+	Clock  clock.Clock
 	Logger *slog.Logger
 	// Window is how far back discussions are refreshed, by the time they
 	// were started (default 14 days).
@@ -45,8 +48,6 @@ type ReplyRefreshConfig struct {
 	// MaxFailures ends a platform's pass after that many failures in a
 	// row (a revoked token, an outage), logged once (default 5).
 	MaxFailures int
-	// Sleep waits (default: a timer, which testing/synctest fakes).
-	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // ReplyRefresh keeps the reply counts of recent discussions current: every
@@ -77,7 +78,7 @@ func NewReplyRefresh(cfg ReplyRefreshConfig) (*ReplyRefresh, error) {
 		return nil, errors.New("digest: ReplyRefreshConfig needs a Store and a Poster")
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = bot.SystemClock{}
+		cfg.Clock = clock.System{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -94,22 +95,7 @@ func NewReplyRefresh(cfg ReplyRefreshConfig) (*ReplyRefresh, error) {
 	if cfg.MaxFailures <= 0 {
 		cfg.MaxFailures = 5
 	}
-	if cfg.Sleep == nil {
-		cfg.Sleep = sleepTimer
-	}
 	return &ReplyRefresh{cfg: cfg, log: cfg.Logger}, nil
-}
-
-// sleepTimer waits d or until ctx ends.
-func sleepTimer(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Run refreshes the counts at once and then every cfg.Every until ctx
@@ -122,7 +108,7 @@ func (r *ReplyRefresh) Run(ctx context.Context) error {
 			r.log.WarnContext(ctx, "refreshing discussion replies", "err", err)
 		}
 		wait := r.cfg.Every - r.cfg.Clock.Now().Sub(start)
-		if err := r.cfg.Sleep(ctx, max(wait, time.Minute)); err != nil || ctx.Err() != nil {
+		if err := r.cfg.Clock.Sleep(ctx, max(wait, time.Minute)); err != nil || ctx.Err() != nil {
 			return nil
 		}
 	}
@@ -187,7 +173,7 @@ func (r *ReplyRefresh) refreshPlatform(ctx context.Context, platform string, cou
 	failures := 0
 	for i, d := range list {
 		if i > 0 {
-			if err := r.cfg.Sleep(ctx, r.cfg.Pace); err != nil {
+			if err := r.cfg.Clock.Sleep(ctx, r.cfg.Pace); err != nil {
 				st.Skipped += len(list) - i
 				return st
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Config wires the daily digest.
@@ -28,7 +29,7 @@ type Config struct {
 	// It is called when a digest is posted, not when the Service is built,
 	// so adapters may start later.
 	Poster func(platform string) bot.Poster
-	Clock  bot.Clock
+	Clock  clock.Clock
 	Logger *slog.Logger
 	// Grace is how late a digest may still be posted, for instance on
 	// start-up after the bot was down at the due time (default 6h).
@@ -85,7 +86,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Poster = func(string) bot.Poster { return nil }
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = bot.SystemClock{}
+		cfg.Clock = clock.System{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

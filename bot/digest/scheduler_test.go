@@ -13,6 +13,7 @@ import (
 	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/digest/schedule"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // runScheduler runs the scheduler (in a synctest bubble) until the fake
@@ -55,7 +56,7 @@ func TestSchedulerBerlinAcrossDST(t *testing.T) {
 				berlin := mustZone(t, "Europe/Berlin")
 				start := at(t, berlin, tc.from+" 00:00")
 				time.Sleep(time.Until(start))
-				e := newEnv(t, manyPapers(100), bot.SystemClock{})
+				e := newEnv(t, manyPapers(100), clock.System{})
 				e.subscribe(digest.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "Europe/Berlin", Top: 2, Since: start})
 				runScheduler(t, e.d, at(t, berlin, tc.to+" 23:59"))
 
@@ -98,7 +99,7 @@ func TestSchedulerChannelsInTheirOwnZones(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 		time.Sleep(time.Until(start))
-		e := newEnv(t, manyPapers(200), bot.SystemClock{})
+		e := newEnv(t, manyPapers(200), clock.System{})
 		subs := []digest.Subscription{
 			{Channel: "berlin", Time: "09:00", Zone: "Europe/Berlin"},
 			{Channel: "newyork", Time: "09:00", Zone: "America/New_York"},
@@ -148,7 +149,7 @@ func TestSchedulerMidnightAndDays(t *testing.T) {
 		berlin := mustZone(t, "Europe/Berlin")
 		start := at(t, berlin, "2025-05-01 12:00") // a Thursday
 		time.Sleep(time.Until(start))
-		e := newEnv(t, manyPapers(200), bot.SystemClock{})
+		e := newEnv(t, manyPapers(200), clock.System{})
 		e.subscribe(digest.Subscription{Channel: "midnight", Time: "00:00", Zone: "Europe/Berlin", Days: schedule.WorkWeek, Top: 1, Since: start})
 		e.subscribe(digest.Subscription{Channel: "late", Time: "23:59", Zone: "America/Los_Angeles", Days: 1<<time.Monday | 1<<time.Thursday, Top: 1, Since: start})
 		runScheduler(t, e.d, at(t, berlin, "2025-05-08 12:00"))
@@ -186,7 +187,7 @@ func TestSchedulerFollowsSubscriptionChanges(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		utc := time.UTC
 		time.Sleep(time.Until(at(t, utc, "2025-05-05 07:00")))
-		e := newEnv(t, manyPapers(200), bot.SystemClock{})
+		e := newEnv(t, manyPapers(200), clock.System{})
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
 		go func() { done <- e.d.Run(ctx) }()
@@ -298,7 +299,7 @@ func TestSchedulerShutdownMidDigestResumes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Date(2025, 5, 5, 8, 0, 0, 0, time.UTC)
 		time.Sleep(time.Until(start))
-		e := newEnv(t, manyPapers(50), bot.SystemClock{})
+		e := newEnv(t, manyPapers(50), clock.System{})
 		e.plat.PerChannel = time.Second
 		e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 5, Since: start})
 		runScheduler(t, e.d, start.Add(time.Hour+4500*time.Millisecond))
@@ -333,7 +334,7 @@ func TestThousandChannelsInParallel(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			start := time.Date(2025, 5, 5, 8, 0, 0, 0, time.UTC)
 			time.Sleep(time.Until(start))
-			e := newEnv(t, manyPapers(100), bot.SystemClock{})
+			e := newEnv(t, manyPapers(100), clock.System{})
 			e.log = discard
 			e.restart()
 			e.plat.PerChannel = time.Second
@@ -423,7 +424,7 @@ func TestSchedulerTimeSkippedOrRepeatedByDST(t *testing.T) {
 				berlin := mustZone(t, "Europe/Berlin")
 				start := at(t, berlin, tc.from+" 00:00")
 				time.Sleep(time.Until(start))
-				e := newEnv(t, manyPapers(50), bot.SystemClock{})
+				e := newEnv(t, manyPapers(50), clock.System{})
 				e.subscribe(digest.Subscription{Channel: "C1", Time: "02:30", Zone: "Europe/Berlin", Top: 1, Since: start})
 				runScheduler(t, e.d, at(t, berlin, tc.to+" 23:00"))
 				var got []string

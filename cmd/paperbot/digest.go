@@ -18,6 +18,7 @@ import (
 	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // setupDigest opens the state store and prepares the daily digest: it fills
@@ -69,7 +70,7 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 	// threads, from the platforms that can count them (Slack, Discord).
 	// They show in discussion links, and the sources' re-score folds them
 	// into the trending score.
-	rr, err := newReplyRefresh(a.cfg, db, a.posterFor, bot.SystemClock{}, a.log)
+	rr, err := newReplyRefresh(a.cfg, db, a.posterFor, clock.System{}, a.log)
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func (v platformView) OpenDays(ctx context.Context) ([]digest.Day, error) {
 // newReplyRefresh refreshes, every hour, the reply counts of the
 // discussions started in the last sources.rescore.days days (default 14):
 // the papers the re-score looks at.
-func newReplyRefresh(cfg *configs.Config, db digest.ReplyStore, poster func(string) bot.Poster, clock bot.Clock, log *slog.Logger) (*digest.ReplyRefresh, error) {
+func newReplyRefresh(cfg *configs.Config, db digest.ReplyStore, poster func(string) bot.Poster, clock clock.Clock, log *slog.Logger) (*digest.ReplyRefresh, error) {
 	days := cfg.Src.Rescore.Days
 	if days <= 0 {
 		days = 14
@@ -330,7 +331,7 @@ func findSubscription(ctx context.Context, cfg *configs.Config, db digest.Subscr
 			}
 		}
 		if s.Since.IsZero() {
-			s.Since = bot.SystemClock{}.Now()
+			s.Since = clock.System{}.Now()
 		}
 		return s, nil
 	}
