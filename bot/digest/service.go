@@ -261,10 +261,7 @@ func (d *Service) SyncConfig(ctx context.Context, subs []Subscription) error {
 		if err != nil {
 			return err
 		}
-		s.Since = now
-		if had && old.SameSchedule(s) {
-			s.Since = old.Since
-		}
+		s = FromConfig(s, old, had, now)
 		if had && old == s {
 			continue
 		}
@@ -289,6 +286,20 @@ func (d *Service) SyncConfig(ctx context.Context, subs []Subscription) error {
 	}
 	d.notify()
 	return nil
+}
+
+// FromConfig is what the configuration file's subscription s becomes
+// when it is stored over old (had: what the store holds for its channel),
+// now: the file wins over a subscription made in chat, and a schedule
+// that did not change keeps its Since, so a restart does not lose a due
+// digest. SyncConfig stores it; paperbot digest previews it.
+func FromConfig(s, old Subscription, had bool, now time.Time) Subscription {
+	s.Source = SourceConfig
+	s.Since = now
+	if had && old.SameSchedule(s) {
+		s.Since = old.Since
+	}
+	return s
 }
 
 func orError(msg string, err error) string {

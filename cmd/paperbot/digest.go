@@ -324,16 +324,13 @@ func findSubscription(ctx context.Context, cfg *configs.Config, db digest.Subscr
 		if !match(s) {
 			continue
 		}
-		// As serve would store it: an unchanged schedule keeps its start.
-		for _, old := range stored {
-			if old.Platform == s.Platform && old.Channel == s.Channel && old.SameSchedule(s) {
-				s.Since = old.Since
-			}
+		// As serve would store it.
+		i := slices.IndexFunc(stored, func(o digest.Subscription) bool { return o.Platform == s.Platform && o.Channel == s.Channel })
+		var old digest.Subscription
+		if i >= 0 {
+			old = stored[i]
 		}
-		if s.Since.IsZero() {
-			s.Since = clock.System{}.Now()
-		}
-		return s, nil
+		return digest.FromConfig(s, old, i >= 0, clock.System{}.Now()), nil
 	}
 	for _, s := range stored {
 		if match(s) && s.Source != digest.SourceConfig {

@@ -111,7 +111,7 @@ func TestDigestDryRun(t *testing.T) {
 // message that names it.
 func TestDigestConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
-		{"digest:\n  subscriptions:\n    - {platform: console, channel: C1, timezone: Europe/Berln}\n", `digest.subscriptions[0].timezone: "Europe/Berln" is not a known IANA time zone`},
+		{"digest:\n  subscriptions:\n    - {platform: console, channel: C1, timezone: Europe/Berln}\n", `digest.subscriptions[0].timezone: "Europe/Berln" is not a known time zone`},
 		{"digest:\n  subscriptions:\n    - {platform: console, channel: C1, topic: 'protein year:abc'}\n", "year:abc is not a year"},
 	} {
 		cfg, _ := writeDigestConfig(t, tc.body)
