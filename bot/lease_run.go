@@ -86,7 +86,9 @@ func hold(ctx context.Context, cfg LeaseConfig, log *slog.Logger, l Lease, work 
 	wctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	done := make(chan error, 1)
-	go func() { done <- work(wctx, l) }()
+	// The work gets the lease as taken (hold renews l below; the token,
+	// which fences the work's writes, stays the same).
+	go func(l Lease) { done <- work(wctx, l) }(l)
 	deadline := time.NewTimer(time.Until(l.Deadline))
 	defer deadline.Stop()
 	renew := time.NewTimer(cfg.Every)
