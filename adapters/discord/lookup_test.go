@@ -34,7 +34,7 @@ func nonces(t *testing.T, fake *discordtest.Server) []string {
 	return out
 }
 
-// The call's key (bot.PostKey) is the nonce of the message's first part;
+// The call's key (bot.PostOptions.Key) is the nonce of the message's first part;
 // later parts and keyless posts keep nonces from their content; a key over
 // 25 characters is hashed to 25.
 func TestPostKeyIsTheNonce(t *testing.T) {

@@ -26,7 +26,7 @@ type message struct {
 // as several; the reference is the first one's. When a later part fails,
 // the first part's reference is returned with the error, so the caller
 // knows something was posted. The first part's nonce is the call's
-// idempotency key (bot.PostKey) when there is one.
+// idempotency key (bot.PostOptions.Key) when there is one.
 func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
 	channel := to.Channel
 	if to.Thread != "" {

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot/fault"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 	"github.com/paperbot/paperbot/internal/clock"
 )
 
@@ -131,7 +131,7 @@ func fieldErrors(raw json.RawMessage) []string {
 type restClient struct {
 	client  *http.Client
 	base    string
-	token   configs.Secret // "Bot ..."
+	token   secret.Secret // "Bot ..."
 	agent   string
 	clock   clock.Clock
 	maxWait time.Duration

@@ -19,7 +19,7 @@ import (
 // metadataType marks the messages paperbot posts; each carries a unique key
 // in its metadata, so a post whose outcome is unknown can be found in the
 // channel's history instead of being posted twice. The key is the caller's
-// idempotency key (bot.PostKey: the digest's, stable across restarts) when
+// idempotency key (bot.PostOptions.Key: the digest's, stable across restarts) when
 // there is one, else a random one.
 const metadataType = "paperbot_post"
 

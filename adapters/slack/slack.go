@@ -25,7 +25,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/replay"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 	"github.com/paperbot/paperbot/internal/clock"
 )
 
@@ -40,11 +40,11 @@ type Options struct {
 	// Mode is ModeSocket (default) or ModeHTTP.
 	Mode string
 	// BotToken is the xoxb- token (always needed).
-	BotToken configs.Secret
+	BotToken secret.Secret
 	// AppToken is the xapp- token with connections:write (Socket Mode).
-	AppToken configs.Secret
+	AppToken secret.Secret
 	// SigningSecret verifies HTTP requests (HTTP mode).
-	SigningSecret configs.Secret
+	SigningSecret secret.Secret
 	// APIURL overrides the Web API base URL (tests, proxies).
 	APIURL string
 	// Command is the slash command without "/" (default "papers").

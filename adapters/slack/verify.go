@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 	"github.com/paperbot/paperbot/internal/clock"
 )
 
@@ -40,16 +40,16 @@ var (
 // timestamp within MaxSkew of the injected clock. (slack-go's verifier reads
 // the wall clock, so it cannot be tested against Slack's documented example.)
 type Verifier struct {
-	secret configs.Secret
+	secret secret.Secret
 	clock  clock.Clock
 }
 
 // NewVerifier returns a verifier for the app's signing secret.
-func NewVerifier(secret configs.Secret, clk clock.Clock) *Verifier {
+func NewVerifier(signingSecret secret.Secret, clk clock.Clock) *Verifier {
 	if clk == nil {
 		clk = clock.System{}
 	}
-	return &Verifier{secret: secret, clock: clk}
+	return &Verifier{secret: signingSecret, clock: clk}
 }
 
 // CheckHeaders checks that a request is signed and fresh, before its body

@@ -1,5 +1,6 @@
 // Package bottest has fakes that tests of every package use: a Responder
-// that records replies, and a fake platform that records posts and threads.
+// that records replies, a fake platform that records posts and threads,
+// and a fake index (Searcher).
 package bottest
 
 import (
@@ -67,7 +68,7 @@ type Call struct {
 	Message bot.Message
 	Ref     bot.MessageRef
 	Thread  bot.ThreadRef
-	// Key is the call's idempotency key (bot.PostKey), if any.
+	// Key is the call's idempotency key (bot.PostOptions.Key), if any.
 	Key string
 	// At is when the call was recorded (Platform.Clock, else time.Now).
 	At time.Time
