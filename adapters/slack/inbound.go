@@ -155,7 +155,7 @@ type threadResponder struct {
 }
 
 func (r *threadResponder) Reply(ctx context.Context, m bot.Message) error {
-	_, err := r.a.postMessage(ctx, r.channel, r.thread, m)
+	_, err := r.a.postMessage(ctx, r.channel, r.thread, m, "")
 	return err
 }
 

@@ -26,10 +26,10 @@ var (
 	_ bot.ReplyCounter = (*Adapter)(nil)
 )
 
-// FindPost looks for the message posted with key (bot.PostKey) to the
+// FindPost looks for the message posted with key (bot.PostOptions.Key) to the
 // channel, or to the thread when to.Thread is set, since the given time.
 // found=false means the channel's history since then has no such message.
-func (a *Adapter) FindPost(ctx context.Context, to bot.Destination, key string, since time.Time) (bot.MessageRef, bool, error) {
+func (a *Adapter) FindPost(ctx context.Context, to bot.Destination, m bot.Message, key string, since time.Time) (bot.MessageRef, bool, error) {
 	if to.Channel == "" || key == "" {
 		return bot.MessageRef{}, false, fault.New(fault.Invalid, "slack: FindPost needs a channel and a key")
 	}

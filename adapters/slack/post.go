@@ -19,7 +19,7 @@ import (
 // metadataType marks the messages paperbot posts; each carries a unique key
 // in its metadata, so a post whose outcome is unknown can be found in the
 // channel's history instead of being posted twice. The key is the caller's
-// idempotency key (bot.PostKey: the digest's, stable across restarts) when
+// idempotency key (bot.PostOptions.Key: the digest's, stable across restarts) when
 // there is one, else a random one.
 const metadataType = "paperbot_post"
 
@@ -29,11 +29,11 @@ const maxHistoryPages = 10
 
 // Post posts m to a channel (or a thread, when to.Thread is set) and
 // returns its reference with a permalink.
-func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
+func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
 	if to.Channel == "" {
 		return bot.MessageRef{}, fault.New(fault.Invalid, "slack: no channel to post to")
 	}
-	ts, err := a.postMessage(ctx, to.Channel, to.Thread, m)
+	ts, err := a.postMessage(ctx, to.Channel, to.Thread, m, opts.Key)
 	if err != nil {
 		return bot.MessageRef{}, err
 	}
@@ -52,11 +52,11 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (
 // StartThread starts a discussion on a posted message: Slack threads have
 // no title, so the thread is the first reply (m) under the parent. The
 // returned URL is the reply's permalink, which opens the thread.
-func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
+func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
 	if parent.Channel == "" || parent.ID == "" {
 		return bot.ThreadRef{}, fault.New(fault.Invalid, "slack: no parent message to start a thread on")
 	}
-	ts, err := a.postMessage(ctx, parent.Channel, parent.ID, m)
+	ts, err := a.postMessage(ctx, parent.Channel, parent.ID, m, opts.Key)
 	if err != nil {
 		return bot.ThreadRef{}, err
 	}
@@ -71,11 +71,11 @@ func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title 
 // message is posted as several, and the first one's ts is returned. Once
 // the first is posted, a failure of a later part is logged, not returned:
 // returning it would make the caller post the whole message again. The
-// first part carries the call's key (bot.PostKey), so FindPost and
-// FindThread find it; later parts carry that key with ".2", ".3"...
-func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot.Message) (string, error) {
+// first part carries the call's key (bot.PostOptions.Key; a random one
+// when it is ""), so FindPost and FindThread find it; later parts carry
+// that key with ".2", ".3"...
+func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot.Message, base string) (string, error) {
 	var first string
-	base := bot.PostKey(ctx)
 	for i, msg := range render(m, renderOptions{}) {
 		key := newKey()
 		if base != "" {
@@ -142,7 +142,7 @@ func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rende
 				a.opts.Hooks.RateLimited("chat.postMessage", wait)
 			}
 			a.log.InfoContext(ctx, "slack rate limit; waiting", "channel", channel, "retry_after", wait)
-			if err := a.opts.Sleep(ctx, wait); err != nil {
+			if err := a.opts.Clock.Sleep(ctx, wait); err != nil {
 				a.posted("error")
 				return "", fault.Wrap(fault.Transient, err, "gave up waiting out Slack's rate limit")
 			}
@@ -299,7 +299,7 @@ func (a *Adapter) read(ctx context.Context, method string, call func() error) er
 			a.opts.Hooks.RateLimited(method, wait)
 		}
 		a.log.InfoContext(ctx, "slack rate limit; waiting", "method", method, "retry_after", wait)
-		if serr := a.opts.Sleep(ctx, wait); serr != nil {
+		if serr := a.opts.Clock.Sleep(ctx, wait); serr != nil {
 			return errors.Join(err, serr)
 		}
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/replay"
 	"github.com/paperbot/paperbot/configs/secret"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Connection modes.
@@ -53,10 +54,9 @@ type Options struct {
 	// client with a 30 s timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
-	// Clock tells the time (signature windows, event dedupe, pacing).
-	Clock bot.Clock
-	// Sleep waits (pacing, Retry-After); tests inject a fake one.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock tells the time (signature windows, event dedupe, pacing) and
+	// waits (pacing, Retry-After); tests inject a fake one.
+	Clock clock.Clock
 	// MaxBody caps a request body in HTTP mode (default DefaultMaxBody).
 	MaxBody int64
 	// Replay remembers the signed requests accepted in HTTP mode, so that
@@ -152,10 +152,7 @@ func New(opts Options) (*Adapter, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Clock == nil {
-		opts.Clock = bot.SystemClock{}
-	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleepCtx
+		opts.Clock = clock.System{}
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
@@ -190,7 +187,7 @@ func New(opts Options) (*Adapter, error) {
 		http:   opts.HTTPClient,
 		verify: NewVerifier(opts.SigningSecret, opts.Clock),
 		events: newSeenSet(opts.Clock, time.Hour, 10000),
-		pace:   newPacer(opts.Clock, opts.Sleep, opts.PostInterval, 10000),
+		pace:   newPacer(opts.Clock, opts.PostInterval, 10000),
 	}
 	return a, nil
 }

@@ -1,4 +1,4 @@
-package bot_test
+package digest_test
 
 import (
 	"context"
@@ -13,9 +13,8 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
-	"github.com/paperbot/paperbot/configs/sample"
-	"github.com/paperbot/paperbot/index"
 )
 
 // fault is one place a digest run fails.
@@ -90,7 +89,7 @@ func TestDigestFaultInjection(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					clock := &fakeClock{t: due.Add(-time.Hour)}
 					e := newEnv(t, manyPapers(20), clock)
-					e.subscribe(bot.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now()})
+					e.subscribe(digest.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now()})
 					inject(e, f, mode == "crash")
 					clock.Set(due.Add(time.Minute))
 
@@ -114,7 +113,7 @@ func TestDigestFaultInjection(t *testing.T) {
 						}
 					}
 					day := e.day("C1", "2025-05-05")
-					if day.Status != bot.DayDone {
+					if day.Status != digest.DayDone {
 						t.Fatalf("day %s: %s", day.Status, day.Note)
 					}
 					var want []string
@@ -166,7 +165,7 @@ func TestDigestUnknownOutcomeWithoutLookup(t *testing.T) {
 					} else {
 						e.poster = noLookup{e.plat}
 					}
-					e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now()})
+					e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now()})
 					inject(e, f, mode == "crash")
 					clock.Set(due.Add(time.Minute))
 					if err := e.d.RunDue(t.Context()); err == nil {
@@ -180,7 +179,7 @@ func TestDigestUnknownOutcomeWithoutLookup(t *testing.T) {
 						_ = e.d.RunDue(t.Context())
 					}
 					day := e.day("C1", "2025-05-05")
-					if day.Status != bot.DayDone {
+					if day.Status != digest.DayDone {
 						t.Fatalf("day %s: %s", day.Status, day.Note)
 					}
 					calls := e.plat.Calls()
@@ -239,7 +238,7 @@ func TestDigestRefusedPostIsRetried(t *testing.T) {
 	clock := &fakeClock{t: due.Add(-time.Hour)}
 	e := newEnv(t, manyPapers(20), clock)
 	e.plat.NoFind = true
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now()})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now()})
 	refusals := 2
 	e.plat.Before = func(c bottest.Call) error {
 		if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper && refusals > 0 {
@@ -265,7 +264,7 @@ func TestDigestRefusedPostIsRetried(t *testing.T) {
 
 	// Always refused: given up after MaxAttempts, and not in the sent set.
 	e2 := newEnv(t, manyPapers(20), clock)
-	e2.subscribe(bot.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 1, Since: due.Add(-time.Hour)})
+	e2.subscribe(digest.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 1, Since: due.Add(-time.Hour)})
 	e2.plat.Before = func(c bottest.Call) error {
 		if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper {
 			return fault.New(fault.Invalid, "not allowed")
@@ -276,185 +275,11 @@ func TestDigestRefusedPostIsRetried(t *testing.T) {
 		_ = e2.d.RunDue(t.Context())
 	}
 	d2 := e2.day("C2", "2025-05-05")
-	if d2.Status != bot.DayDone || !strings.HasPrefix(d2.Papers[0].Post.Skipped, "gave up after 5 attempts") {
+	if d2.Status != digest.DayDone || !strings.HasPrefix(d2.Papers[0].Post.Skipped, "gave up after 5 attempts") {
 		t.Errorf("day %s, paper step %+v", d2.Status, d2.Papers[0].Post)
 	}
 	if sent, _ := e2.db.Sent(t.Context(), "fake", "C2"); len(sent) != 0 {
 		t.Errorf("sent set %v: a paper never posted must stay eligible", sent)
-	}
-}
-
-// The tests over the sample corpus share one real Bleve index (they only
-// read it).
-func TestDigestOverSampleCorpus(t *testing.T) {
-	ix := sampleIndex(t)
-	t.Run("a week", func(t *testing.T) { testWeekOverSampleCorpus(t, ix) })
-	t.Run("discussion links", func(t *testing.T) { testDiscussionLinksInShowAndSearch(t, ix) })
-	t.Run("malformed topic", func(t *testing.T) { testSubscribeRefusesAMalformedTopic(t, ix) })
-}
-
-// sampleIndex indexes the sample corpus (configs/sample: the trending-page
-// capture with its verified arXiv ids) into a real Bleve index.
-func sampleIndex(t *testing.T) *index.Index {
-	t.Helper()
-	papers, err := sample.Papers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2025, 5, 5, 0, 0, 0, 0, time.UTC)
-	ix, err := index.Open(t.TempDir(), index.Options{Logger: discard, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	if err := ix.Upsert(t.Context(), papers); err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := ix.Count(); n < 100 {
-		t.Fatalf("sample index has %d papers", n)
-	}
-	return ix
-}
-
-// A week of daily digests over the sample corpus: never a paper twice in
-// one channel, the preview before each run lists exactly what the run
-// then posts, in order, labels follow the trending window, and a channel
-// whose topic runs dry posts nothing at all.
-func testWeekOverSampleCorpus(t *testing.T, ix *index.Index) {
-	berlin := mustZone(t, "Europe/Berlin")
-	clock := &fakeClock{t: time.Date(2025, 5, 4, 12, 0, 0, 0, berlin)}
-	e := newEnv(t, ix, clock)
-	subs := []bot.Subscription{
-		{Channel: "all", ChannelName: "papers", Time: "09:00", Zone: "Europe/Berlin", Top: 5},
-		{Channel: "lm", ChannelName: "llm", Time: "09:00", Zone: "Europe/Berlin", Top: 3, Topic: "language model"},
-		{Channel: "protein", ChannelName: "bio", Time: "09:00", Zone: "Europe/Berlin", Top: 4, Topic: "protein"},
-	}
-	for _, s := range subs {
-		s.Since = clock.Now()
-		e.subscribe(s)
-	}
-	everPosted := map[string]map[string]string{}
-	emptyDays := map[string]int{}
-	for day := range 7 {
-		date := time.Date(2025, 5, 5+day, 9, 0, 0, 0, berlin)
-		clock.Set(date.Add(-time.Hour))
-		previews := map[string][]string{}
-		for _, s := range subs {
-			pv, err := e.d.Preview(t.Context(), "fake", s.Channel)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if pv.Date != date.Format(time.DateOnly) || !pv.Due.Equal(date) {
-				t.Errorf("%s day %d: preview of %s %s, want %s", s.Channel, day, pv.Date, pv.Due, date)
-			}
-			for _, p := range pv.Day.Papers {
-				previews[s.Channel] = append(previews[s.Channel], p.Paper.ID+" "+p.Label())
-			}
-		}
-		e.plat.Reset()
-		clock.Set(date)
-		if err := e.d.RunDue(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range subs {
-			calls := e.plat.CallsTo(s.Channel)
-			var got []string
-			for _, c := range calls {
-				if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper {
-					// "1 of 3 · new" → the label.
-					_, label, _ := strings.Cut(c.Message.Intro, " · ")
-					got = append(got, c.Message.Sections[0].PaperID+" "+label)
-				}
-			}
-			if !slices.Equal(got, previews[s.Channel]) {
-				t.Errorf("%s day %d: posted\n%v\npreview said\n%v", s.Channel, day, got, previews[s.Channel])
-			}
-			if len(got) == 0 {
-				emptyDays[s.Channel]++
-				if len(calls) != 0 {
-					t.Errorf("%s day %d: nothing new, yet %d calls (a header?)", s.Channel, day, len(calls))
-				}
-				if d := e.day(s.Channel, date.Format(time.DateOnly)); d.Status != bot.DayEmpty {
-					t.Errorf("%s day %d: status %s, want empty", s.Channel, day, d.Status)
-				}
-				continue
-			}
-			if len(got) > s.Top {
-				t.Errorf("%s: %d papers, top is %d", s.Channel, len(got), s.Top)
-			}
-			if everPosted[s.Channel] == nil {
-				everPosted[s.Channel] = map[string]string{}
-			}
-			for _, g := range got {
-				id := strings.Fields(g)[0]
-				if prev, ok := everPosted[s.Channel][id]; ok {
-					t.Errorf("%s: paper %s posted on day %d and again on %s", s.Channel, id, day, prev)
-				}
-				everPosted[s.Channel][id] = fmt.Sprint(day)
-			}
-			// The papers ranked Top+1..2×Top yesterday are "still trending" today.
-			if day == 1 && s.Channel == "all" {
-				for _, g := range got {
-					if !strings.HasSuffix(g, "still trending, day 2") {
-						t.Errorf("all, day 2: %q, want still trending, day 2", g)
-					}
-				}
-			}
-			if day == 0 {
-				for _, g := range got {
-					if !strings.HasSuffix(g, " new") {
-						t.Errorf("%s, day 1: %q, want new", s.Channel, g)
-					}
-				}
-			}
-		}
-	}
-	if n := len(everPosted["all"]); n != 35 {
-		t.Errorf("all: %d papers in a week, want 35", n)
-	}
-	if emptyDays["protein"] == 0 {
-		t.Errorf("the protein channel never ran dry; the test wants an empty day (posted %d papers)", len(everPosted["protein"]))
-	}
-	t.Logf("a week: %d papers to #papers, %d to #llm, %d to #bio (%d empty days)",
-		len(everPosted["all"]), len(everPosted["lm"]), len(everPosted["protein"]), emptyDays["protein"])
-}
-
-// Papers posted by the digest show their threads in /papers show and in
-// search results.
-func testDiscussionLinksInShowAndSearch(t *testing.T, ix *index.Index) {
-	clock := &fakeClock{t: time.Date(2025, 5, 5, 8, 0, 0, 0, time.UTC)}
-	e := newEnv(t, ix, clock)
-	e.subscribe(bot.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "UTC", Top: 2, Topic: "protein", Since: clock.Now()})
-	clock.Set(clock.Now().Add(time.Hour))
-	if err := e.d.RunDue(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	day := e.day("C1", "2025-05-05")
-	b, err := bot.New(bot.Config{Searcher: ix, Discussions: e.db, Digest: e.d, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := day.Papers[0].Paper
-	thread := day.Papers[0].Thread.Thread.URL
-	for _, text := range []string{"show " + p.ID, "protein"} {
-		var rec bottest.Recorder
-		if err := b.Handle(t.Context(), &bot.Request{Platform: "fake", Channel: "C9", Text: text}, &rec); err != nil {
-			t.Fatal(err)
-		}
-		found := false
-		for _, s := range rec.Last().Sections {
-			if s.PaperID != p.ID {
-				continue
-			}
-			for _, l := range s.Links {
-				if l.Label == "Discussed in #ml-papers" && l.URL == thread {
-					found = true
-				}
-			}
-		}
-		if !found {
-			t.Errorf("%q: no link to the thread %s in\n%s", text, thread, rec.Text())
-		}
 	}
 }
 
@@ -463,7 +288,7 @@ func testDiscussionLinksInShowAndSearch(t *testing.T, ix *index.Index) {
 func TestDigestStopsWhenTheLedgerFails(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
 	e := newEnv(t, manyPapers(10), clock)
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
 	e.st.crashAfterSave = 3 // plan, header claim, header posted; the paper's claim fails
 	if err := e.d.RunDue(t.Context()); !errors.Is(err, errCrashed) {
 		t.Fatalf("run: %v", err)
@@ -484,7 +309,7 @@ func TestDigestStopsWhenTheLedgerFails(t *testing.T) {
 func TestDigestUnsubscribeMidDay(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
 	e := newEnv(t, manyPapers(10), clock)
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now().Add(-time.Hour), Source: bot.SourceChat})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 3, Since: clock.Now().Add(-time.Hour), Source: digest.SourceChat})
 	e.plat.After = func(c bottest.Call) error {
 		if c.Op == "post" && c.Message.Kind == bot.KindDigestPaper {
 			e.plat.After = nil
@@ -505,7 +330,7 @@ func TestDigestUnsubscribeMidDay(t *testing.T) {
 	if got := posted(e.plat.Calls()); len(got) != 1 {
 		t.Errorf("posted %v, want only the first paper", got)
 	}
-	if !d.Papers[0].Thread.IsDone() || d.Papers[1].Post.Skipped == "" || d.Status != bot.DayDone {
+	if !d.Papers[0].Thread.IsDone() || d.Papers[1].Post.Skipped == "" || d.Status != digest.DayDone {
 		t.Errorf("day %s: first thread %+v, second post %+v", d.Status, d.Papers[0].Thread, d.Papers[1].Post)
 	}
 }
@@ -517,7 +342,7 @@ func TestDigestDiscussionsTakeThePostsWorkspace(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)}
 	e := newEnv(t, manyPapers(10), clock)
 	e.plat.Team = "T9"
-	e.subscribe(bot.Subscription{Channel: "C1", ChannelName: "ml", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C1", ChannelName: "ml", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
 	if err := e.d.RunDue(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -546,14 +371,14 @@ func TestDigestFinishedHook(t *testing.T) {
 		mu  sync.Mutex
 		got []string
 	)
-	e.cfg.Finished = func(d bot.DigestDay) { // channels finish in parallel
+	e.cfg.Finished = func(d digest.Day) { // channels finish in parallel
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, d.Channel+" "+string(d.Status)+" "+d.Note)
 	}
 	e.restart() // with the hook
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
-	e.subscribe(bot.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Topic: "zzqxv", Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Topic: "zzqxv", Since: clock.Now().Add(-time.Hour)})
 	for range 2 { // the second run finds both days closed
 		if err := e.d.RunDue(t.Context()); err != nil {
 			t.Fatal(err)
@@ -573,7 +398,7 @@ func TestDigestMessages(t *testing.T) {
 	f.papers[0].AISummary = "A short summary from Hugging Face."
 	f.papers[0].Upvotes = 120
 	e := newEnv(t, f, clock)
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Topic: "diffusion", Since: clock.Now().Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Topic: "diffusion", Since: clock.Now().Add(-time.Hour)})
 	if err := e.d.RunDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -617,8 +442,8 @@ func TestDigestPlatformNotRunning(t *testing.T) {
 	due := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
 	clock := &fakeClock{t: due}
 	e := newEnv(t, manyPapers(10), clock)
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: due.Add(-time.Hour)})
-	e.subscribe(bot.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Since: due.Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: due.Add(-time.Hour)})
+	e.subscribe(digest.Subscription{Channel: "C2", Time: "09:00", Zone: "UTC", Top: 2, Since: due.Add(-time.Hour)})
 	// C1 starts and is cut short by its platform going away.
 	e.plat.After = func(c bottest.Call) error {
 		if c.Op == "post" && c.To.Channel == "C1" && c.Message.Kind == bot.KindDigestPaper {
@@ -641,7 +466,7 @@ func TestDigestPlatformNotRunning(t *testing.T) {
 	if err := e.d.RunDue(t.Context()); err == nil || !strings.Contains(err.Error(), "not running") {
 		t.Errorf("within grace: %v, want a wait for the platform", err)
 	}
-	if d := e.day("C1", "2025-05-05"); d.Status != bot.DayOpen {
+	if d := e.day("C1", "2025-05-05"); d.Status != digest.DayOpen {
 		t.Errorf("C1 is %s within grace, want open", d.Status)
 	}
 	clock.Set(due.Add(7 * time.Hour))
@@ -649,7 +474,7 @@ func TestDigestPlatformNotRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := e.day("C1", "2025-05-05")
-	if d.Status != bot.DayDone || !d.Papers[0].Post.Unknown || d.Papers[1].Post.Skipped == "" || !strings.Contains(d.Note, "not running") {
+	if d.Status != digest.DayDone || !d.Papers[0].Post.Unknown || d.Papers[1].Post.Skipped == "" || !strings.Contains(d.Note, "not running") {
 		t.Errorf("C1 after grace: %s %q, papers %+v", d.Status, d.Note, d.Papers)
 	}
 	// The next day nothing is planned while it is down: recorded as skipped.
@@ -658,7 +483,7 @@ func TestDigestPlatformNotRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ch := range []string{"C1", "C2"} {
-		if d := e.day(ch, "2025-05-06"); d.Status != bot.DaySkipped || !strings.Contains(d.Note, "not running") {
+		if d := e.day(ch, "2025-05-06"); d.Status != digest.DaySkipped || !strings.Contains(d.Note, "not running") {
 			t.Errorf("%s next day: %s %q", ch, d.Status, d.Note)
 		}
 	}

@@ -1,4 +1,4 @@
-package bot_test
+package digest_test
 
 import (
 	"strconv"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 )
 
 // chat is a bot with the digest, answering commands typed in a channel.
@@ -74,7 +75,7 @@ func TestSubscribeParsesEveryPart(t *testing.T) {
 			if strings.Join(got, "|") != strings.Join(want, "|") {
 				t.Errorf("stored %q, want %q", got, want)
 			}
-			if s.Source != bot.SourceChat || s.By != "U1" || s.ChannelName != "chan-C1" || s.Team != "T1" {
+			if s.Source != digest.SourceChat || s.By != "U1" || s.ChannelName != "chan-C1" || s.Team != "T1" {
 				t.Errorf("subscription %+v", s)
 			}
 			if !strings.Contains(reply, "Daily digest set for #chan-C1: "+tc.days+" at "+tc.time+" "+tc.zone) || !strings.Contains(reply, "First one: ") {
@@ -196,7 +197,7 @@ func TestSubscriptionCommands(t *testing.T) {
 	}
 
 	// A subscription from the configuration file is changed only there.
-	c.e.subscribe(bot.Subscription{Channel: "C9", ChannelName: "configured", Time: "09:00", Zone: "UTC", Top: 1})
+	c.e.subscribe(digest.Subscription{Channel: "C9", ChannelName: "configured", Time: "09:00", Zone: "UTC", Top: 1})
 	for _, cmd := range []string{"subscribe", "unsubscribe"} {
 		if r, err := c.say("T1", "C9", cmd); err == nil || !strings.Contains(r, "configuration file") {
 			t.Errorf("%s on a configured channel: %v %q", cmd, err, r)
@@ -244,36 +245,6 @@ func TestDigestCommandSpecs(t *testing.T) {
 	}
 }
 
-func TestParseClockDaysZone(t *testing.T) {
-	for in, want := range map[string]string{"9:00": "09:00", "09:05": "09:05", "23:59": "23:59", "0:00": "00:00", "12am": "00:00", "12pm": "12:00", "6:30pm": "18:30", "noon": "12:00", "midnight": "00:00", "7": "07:00", "9.15": "09:15"} {
-		if got, err := bot.ParseClock(in); err != nil || got != want {
-			t.Errorf("ParseClock(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"24:00", "9:60", "nine", "", "9:5", "0am", "13pm", "-1:00", "123:00"} {
-		if got, err := bot.ParseClock(in); err == nil {
-			t.Errorf("ParseClock(%q) = %q, want an error", in, got)
-		}
-	}
-	for in, want := range map[string]string{"": "every day", "daily": "every day", "mon-sun": "every day", "weekdays": "weekdays", "mon-fri": "weekdays", "sat,sun": "weekends", "fri-mon": "mon,fri,sat,sun", "Tuesday thu": "tue,thu", "we": "wed"} {
-		w, err := bot.ParseDays(in)
-		if err != nil || w.String() != want {
-			t.Errorf("ParseDays(%q) = %s, %v; want %s", in, w, err, want)
-		}
-	}
-	for _, in := range []string{"mon-xyz", "funday", "m"} {
-		if _, err := bot.ParseDays(in); err == nil {
-			t.Errorf("ParseDays(%q): want an error", in)
-		}
-	}
-	if _, err := bot.LoadZone("Mars/Olympus"); err == nil || !strings.Contains(err.Error(), "IANA") {
-		t.Errorf("LoadZone(Mars/Olympus): %v", err)
-	}
-	if loc, err := bot.LoadZone("utc"); err != nil || loc != time.UTC {
-		t.Errorf("LoadZone(utc): %v %v", loc, err)
-	}
-}
-
 // A zone that keeps one UTC offset all year although its name reads like a
 // region's time (EST, MST, Etc/GMT+5) is taken, with a note that it has no
 // daylight saving time and what to write for the local time instead; zones
@@ -303,13 +274,13 @@ func TestSubscribeNotesZonesWithoutDaylightSaving(t *testing.T) {
 // own checks do.
 func TestSyncConfigErrorsNameTheEntry(t *testing.T) {
 	c := newChat(t, manyPapers(3))
-	ok := bot.Subscription{Platform: "fake", Channel: "C1"}
+	ok := digest.Subscription{Platform: "fake", Channel: "C1"}
 	for _, tc := range []struct {
-		subs []bot.Subscription
+		subs []digest.Subscription
 		want string
 	}{
-		{[]bot.Subscription{ok, {Platform: "fake", Channel: "C2", Time: "25:00"}}, "digest.subscriptions[1] (fake:C2): "},
-		{[]bot.Subscription{ok, ok}, "digest.subscriptions[1]: channel fake:C1 is listed twice"},
+		{[]digest.Subscription{ok, {Platform: "fake", Channel: "C2", Time: "25:00"}}, "digest.subscriptions[1] (fake:C2): "},
+		{[]digest.Subscription{ok, ok}, "digest.subscriptions[1]: channel fake:C1 is listed twice"},
 	} {
 		err := c.e.d.SyncConfig(t.Context(), tc.subs)
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {

@@ -1,4 +1,4 @@
-package bot
+package digest
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
@@ -18,10 +19,10 @@ func trendLabel(day int) string {
 }
 
 // dayTitle is "Trending papers · Tuesday 25 March" (+ the topic).
-func dayTitle(day DigestDay) string {
+func dayTitle(day Day) string {
 	title := "Trending papers"
 	if day.Topic != "" {
-		title += " on " + quoteTopic(truncateRunes(day.Topic, 60))
+		title += " on " + quoteTopic(bot.Truncate(day.Topic, 60))
 	}
 	if t, err := time.Parse(time.DateOnly, day.Date); err == nil {
 		title += " · " + t.Format("Monday 2 January")
@@ -30,9 +31,9 @@ func dayTitle(day DigestDay) string {
 }
 
 // headerMessage is the short message that opens a day's digest.
-func (d *Digest) headerMessage(day DigestDay) Message {
+func (d *Service) headerMessage(day Day) bot.Message {
 	n := len(day.Papers)
-	intro := plural(n, "paper") + " new to this channel, each with its own thread for discussion."
+	intro := bot.Plural(n, "paper") + " new to this channel, each with its own thread for discussion."
 	if n == 1 {
 		intro = "1 paper new to this channel, with its own thread for discussion."
 	}
@@ -41,12 +42,12 @@ func (d *Digest) headerMessage(day DigestDay) Message {
 		titles[i] = p.Paper.Title
 	}
 	title := dayTitle(day)
-	return Message{
-		Kind:   KindDigestHeader,
+	return bot.Message{
+		Kind:   bot.KindDigestHeader,
 		Title:  title,
 		Intro:  intro,
 		Footer: fmt.Sprintf("Daily digest · /%s digest preview shows the next one · /%s unsubscribe stops it", d.cfg.CommandName, d.cfg.CommandName),
-		Text:   title + ": " + truncateRunes(strings.Join(titles, "; "), 400),
+		Text:   title + ": " + bot.Truncate(strings.Join(titles, "; "), 400),
 	}
 }
 
@@ -57,14 +58,14 @@ func twoLines(p paper.Paper) string {
 	if s == "" {
 		s = p.Abstract
 	}
-	return Shorten(s, 220)
+	return bot.Shorten(s, 220)
 }
 
 // digestSection renders a paper the way the digest posts it: title,
 // authors, a two-line summary, its popularity and its links.
-func digestSection(p DigestPaper) Section {
-	full := PaperSection(p.Paper, nil, false)
-	s := Section{PaperID: full.PaperID, Title: full.Title, URL: full.URL, Summary: Plain(twoLines(p.Paper)), Links: full.Links}
+func digestSection(p DayPaper) bot.Section {
+	full := bot.PaperSection(p.Paper, nil, false)
+	s := bot.Section{PaperID: full.PaperID, Title: full.Title, URL: full.URL, Summary: bot.Plain(twoLines(p.Paper)), Links: full.Links}
 	for _, f := range full.Fields {
 		if f.Name == "Authors" || f.Name == "Stats" {
 			s.Fields = append(s.Fields, f)
@@ -74,41 +75,41 @@ func digestSection(p DigestPaper) Section {
 }
 
 // paperMessage is the message of the i-th paper of a day.
-func (d *Digest) paperMessage(day DigestDay, i int) Message {
+func (d *Service) paperMessage(day Day, i int) bot.Message {
 	p := day.Papers[i]
 	intro := fmt.Sprintf("%d of %d · %s", i+1, len(day.Papers), p.Label())
 	text := p.Paper.Title
-	if a := AuthorLine(p.Paper.Authors, 3); a != "" {
+	if a := bot.AuthorLine(p.Paper.Authors, 3); a != "" {
 		text += " — " + a
 	}
-	return Message{
-		Kind:     KindDigestPaper,
+	return bot.Message{
+		Kind:     bot.KindDigestPaper,
 		Intro:    intro,
-		Sections: []Section{digestSection(p)},
+		Sections: []bot.Section{digestSection(p)},
 		Text:     text,
 	}
 }
 
 // ThreadIntro is the first message of a paper's discussion thread.
-func ThreadIntro(p paper.Paper) Message {
-	s := "Discussion of “" + Literal(truncateRunes(p.Title, 200)) + "”: questions, takeaways and related work go here."
-	return Message{Kind: KindThreadIntro, Text: s, Intro: s}
+func ThreadIntro(p paper.Paper) bot.Message {
+	s := "Discussion of “" + bot.Literal(bot.Truncate(p.Title, 200)) + "”: questions, takeaways and related work go here."
+	return bot.Message{Kind: bot.KindThreadIntro, Text: s, Intro: s}
 }
 
 // PreviewMessage renders a preview: the papers the next digest posts, in
 // order, as they will look, without posting anything.
-func PreviewMessage(pv DigestPreview) Message {
+func PreviewMessage(pv Preview) bot.Message {
 	day := pv.Day
 	when := pv.Due.Format("Mon 2 Jan 15:04 MST")
-	m := Message{Kind: KindResults, Ephemeral: true}
+	m := bot.Message{Kind: bot.KindResults, Ephemeral: true}
 	m.Title = "Next digest for " + pv.Sub.Where() + " · " + when
 	if pv.Resuming {
-		m.Title = "Digest of " + pv.Sub.Where() + " being posted · " + when
+		m.Title = "Service of " + pv.Sub.Where() + " being posted · " + when
 	}
 	var ids []string
 	for i, p := range day.Papers {
 		sec := digestSection(p)
-		sec.Fields = append([]Field{{Name: "#" + strconv.Itoa(i+1), Value: p.Label(), Inline: true}}, sec.Fields...)
+		sec.Fields = append([]bot.Field{{Name: "#" + strconv.Itoa(i+1), Value: p.Label(), Inline: true}}, sec.Fields...)
 		m.Sections = append(m.Sections, sec)
 		ids = append(ids, p.Paper.Title)
 	}
@@ -119,9 +120,9 @@ func PreviewMessage(pv DigestPreview) Message {
 	case len(day.Papers) == 0:
 		m.Intro = "Nothing new would be posted: no paper on " + topic + " that was not posted here before. Days with nothing new post nothing."
 	case pv.Resuming:
-		m.Intro = plural(len(day.Papers), "paper") + " still to post, in this order:"
+		m.Intro = bot.Plural(len(day.Papers), "paper") + " still to post, in this order:"
 	default:
-		m.Intro = fmt.Sprintf("The top %s by trending score on %s not posted here before, in this order (as of now: scores change until then):", plural(len(day.Papers), "paper"), topic)
+		m.Intro = fmt.Sprintf("The top %s by trending score on %s not posted here before, in this order (as of now: scores change until then):", bot.Plural(len(day.Papers), "paper"), topic)
 	}
 	m.Footer = "Preview only: nothing was posted. " + capitalize(describeSchedule(pv.Sub)) + ", top " + strconv.Itoa(pv.Sub.Top) + "."
 	m.Text = m.Title + ": " + strings.Join(ids, "; ")
@@ -150,7 +151,7 @@ func subscriptionLine(s Subscription) string {
 
 // quoteTopic puts a topic in quotes, unless it has its own ("a phrase").
 func quoteTopic(s string) string {
-	s = Literal(s)
+	s = bot.Literal(s)
 	if strings.ContainsAny(s, `"“”`) {
 		return s
 	}

@@ -1,4 +1,4 @@
-package bot
+package digest
 
 import (
 	"context"
@@ -11,22 +11,25 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
-// DigestConfig wires the daily digest.
-type DigestConfig struct {
+// Config wires the daily digest.
+type Config struct {
 	// Searcher selects the papers; Store keeps subscriptions, the ledger
 	// and the discussion links. Both are required.
-	Searcher Searcher
-	Store    DigestStore
+	Searcher bot.Searcher
+	Store    Store
 	// Poster returns the running poster of a platform ("slack",
 	// "discord", "console"), or nil when that platform is not running.
-	// It is called when a digest is posted, not when the Digest is built,
+	// It is called when a digest is posted, not when the Service is built,
 	// so adapters may start later.
-	Poster func(platform string) Poster
-	Clock  Clock
+	Poster func(platform string) bot.Poster
+	Clock  clock.Clock
 	Logger *slog.Logger
 	// Grace is how late a digest may still be posted, for instance on
 	// start-up after the bot was down at the due time (default 6h).
@@ -51,15 +54,15 @@ type DigestConfig struct {
 	// Finished, when set, is told of each channel's day once it ends:
 	// done, empty or skipped (for metrics). Channels post in parallel, so
 	// it is called concurrently.
-	Finished func(day DigestDay)
+	Finished func(day Day)
 }
 
-// Digest is the daily trending digest: it plans each subscribed channel's
+// Service is the daily trending digest: it plans each subscribed channel's
 // post, posts it step by step through the ledger, answers the
-// subscription commands (it implements DigestService) and runs the
+// subscription commands (Manager, and bot.DigestService) and runs the
 // scheduler (Run).
-type Digest struct {
-	cfg DigestConfig
+type Service struct {
+	cfg Config
 	log *slog.Logger
 
 	// changed wakes the scheduler after a subscription changed.
@@ -72,18 +75,18 @@ type Digest struct {
 	zones map[string]*time.Location
 }
 
-var _ DigestService = (*Digest)(nil)
+var _ bot.DigestService = (*Service)(nil)
 
-// NewDigest checks the configuration and fills in defaults.
-func NewDigest(cfg DigestConfig) (*Digest, error) {
+// New checks the configuration and fills in defaults.
+func New(cfg Config) (*Service, error) {
 	if cfg.Searcher == nil || cfg.Store == nil {
-		return nil, errors.New("bot: DigestConfig needs a Searcher and a Store")
+		return nil, errors.New("digest: Config needs a Searcher and a Store")
 	}
 	if cfg.Poster == nil {
-		cfg.Poster = func(string) Poster { return nil }
+		cfg.Poster = func(string) bot.Poster { return nil }
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = SystemClock{}
+		cfg.Clock = clock.System{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -98,21 +101,21 @@ func NewDigest(cfg DigestConfig) (*Digest, error) {
 		cfg.DefaultTop = min(5, cfg.MaxTop)
 	}
 	if cfg.DefaultTop > cfg.MaxTop {
-		return nil, fmt.Errorf("bot: default top %d is more than the maximum %d", cfg.DefaultTop, cfg.MaxTop)
+		return nil, fmt.Errorf("digest: default top %d is more than the maximum %d", cfg.DefaultTop, cfg.MaxTop)
 	}
 	if cfg.DefaultTime == "" {
 		cfg.DefaultTime = "09:00"
 	}
-	t, err := ParseClock(cfg.DefaultTime)
+	t, err := schedule.ParseClock(cfg.DefaultTime)
 	if err != nil {
-		return nil, fmt.Errorf("bot: default digest time: %w", err)
+		return nil, fmt.Errorf("digest: default digest time: %w", err)
 	}
 	cfg.DefaultTime = t
 	if cfg.DefaultZone == "" {
 		cfg.DefaultZone = "UTC"
 	}
-	if _, err := LoadZone(cfg.DefaultZone); err != nil {
-		return nil, fmt.Errorf("bot: default digest time zone: %w", err)
+	if _, err := schedule.LoadZone(cfg.DefaultZone); err != nil {
+		return nil, fmt.Errorf("digest: default digest time zone: %w", err)
 	}
 	if cfg.StepTimeout <= 0 {
 		cfg.StepTimeout = 2 * time.Minute
@@ -123,17 +126,17 @@ func NewDigest(cfg DigestConfig) (*Digest, error) {
 	if cfg.CommandName == "" {
 		cfg.CommandName = "papers"
 	}
-	return &Digest{cfg: cfg, log: cfg.Logger, changed: make(chan struct{}, 1), zones: map[string]*time.Location{}, selections: newSelections()}, nil
+	return &Service{cfg: cfg, log: cfg.Logger, changed: make(chan struct{}, 1), zones: map[string]*time.Location{}, selections: newSelections()}, nil
 }
 
 // zone loads (and caches) a subscription's zone.
-func (d *Digest) zone(name string) (*time.Location, error) {
+func (d *Service) zone(name string) (*time.Location, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if loc, ok := d.zones[name]; ok {
 		return loc, nil
 	}
-	loc, err := LoadZone(name)
+	loc, err := schedule.LoadZone(name)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +145,7 @@ func (d *Digest) zone(name string) (*time.Location, error) {
 }
 
 // notify wakes the scheduler.
-func (d *Digest) notify() {
+func (d *Service) notify() {
 	select {
 	case d.changed <- struct{}{}:
 	default:
@@ -159,7 +162,7 @@ func postKey(platform, channel, date, what string) string {
 // currentRun is the occurrence the next run of sub posts: the latest due
 // one when it is not recorded yet and still within the grace window (the
 // scheduler runs it at once), else the next one.
-func (d *Digest) currentRun(ctx context.Context, sub Subscription, now time.Time) (occurrence, error) {
+func (d *Service) currentRun(ctx context.Context, sub Subscription, now time.Time) (occurrence, error) {
 	loc, err := d.zone(sub.Zone)
 	if err != nil {
 		return occurrence{}, err
@@ -185,17 +188,17 @@ func (d *Digest) currentRun(ctx context.Context, sub Subscription, now time.Time
 // labelled by how long it has been in the channel's trending window (the
 // top 2×Top matches not yet posted), so a paper that was outranked on
 // earlier days shows as "still trending, day N". Nothing is saved.
-func (d *Digest) plan(ctx context.Context, sub Subscription, o occurrence, now time.Time) (DigestDay, error) {
+func (d *Service) plan(ctx context.Context, sub Subscription, o occurrence, now time.Time) (Day, error) {
 	sent, err := d.cfg.Store.Sent(ctx, sub.Platform, sub.Channel)
 	if err != nil {
-		return DigestDay{}, err
+		return Day{}, err
 	}
 	window := 2 * sub.Top
 	res, err := d.selections.trending(ctx, d.cfg.Searcher, sub.Topic, sent, window, now)
 	if err != nil {
-		return DigestDay{}, fmt.Errorf("selecting papers for %s on %q: %w", sub.Where(), sub.Topic, err)
+		return Day{}, fmt.Errorf("selecting papers for %s on %q: %w", sub.Where(), sub.Topic, err)
 	}
-	day := DigestDay{
+	day := Day{
 		Platform: sub.Platform, Team: sub.Team, Channel: sub.Channel, ChannelName: sub.ChannelName,
 		Date: o.Date, Due: o.Due, Zone: sub.Zone, Topic: sub.Topic,
 		Status: DayOpen, PlannedAt: now,
@@ -223,17 +226,17 @@ func (d *Digest) plan(ctx context.Context, sub Subscription, o occurrence, now t
 	}
 	seen, err := d.cfg.Store.FirstSeen(ctx, sub.Platform, sub.Channel, day.Window)
 	if err != nil {
-		return DigestDay{}, err
+		return Day{}, err
 	}
 	for _, p := range picked {
 		// The ledger keeps what the messages show, not the whole record.
-		p.Abstract = Shorten(p.Abstract, 400)
+		p.Abstract = bot.Shorten(p.Abstract, 400)
 		p.Keywords = nil
 		n := 1
 		if first, ok := seen[p.ID]; ok && first < o.Date {
 			n = daysBetween(first, o.Date) + 1
 		}
-		day.Papers = append(day.Papers, DigestPaper{
+		day.Papers = append(day.Papers, DayPaper{
 			Paper:  p,
 			Day:    n,
 			Post:   Step{Key: postKey(sub.Platform, sub.Channel, o.Date, "paper\x00"+p.ID)},
@@ -246,7 +249,7 @@ func (d *Digest) plan(ctx context.Context, sub Subscription, o occurrence, now t
 // runDue runs a subscription's occurrence: it plans the day (or records
 // it as skipped or empty) unless the ledger has it already, then posts
 // what remains.
-func (d *Digest) runDue(ctx context.Context, sub Subscription, o occurrence) error {
+func (d *Service) runDue(ctx context.Context, sub Subscription, o occurrence) error {
 	day, ok, err := d.cfg.Store.Day(ctx, sub.Platform, sub.Channel, o.Date)
 	if err != nil {
 		return err
@@ -262,7 +265,7 @@ func (d *Digest) runDue(ctx context.Context, sub Subscription, o occurrence) err
 			skip = fmt.Sprintf("platform %q is not running", sub.Platform)
 		}
 		if skip != "" {
-			day = DigestDay{
+			day = Day{
 				Platform: sub.Platform, Team: sub.Team, Channel: sub.Channel, ChannelName: sub.ChannelName,
 				Date: o.Date, Due: o.Due, Zone: sub.Zone, Topic: sub.Topic,
 				Status: DaySkipped, Note: skip, PlannedAt: now, FinishedAt: now,
@@ -295,7 +298,7 @@ func (d *Digest) runDue(ctx context.Context, sub Subscription, o occurrence) err
 
 // save writes the day durably. It is not cut short by ctx: a step that
 // happened must be recorded even during shutdown.
-func (d *Digest) save(ctx context.Context, day *DigestDay) error {
+func (d *Service) save(ctx context.Context, day *Day) error {
 	if err := d.cfg.Store.SaveDay(context.WithoutCancel(ctx), *day); err != nil {
 		return fmt.Errorf("recording the digest of %s on %s: %w", day.Channel, day.Date, err)
 	}
@@ -311,7 +314,7 @@ func (d *Digest) save(ctx context.Context, day *DigestDay) error {
 // each paper's message followed by its thread. Every step is recorded
 // before and after it is made. It returns at the first step that fails
 // (the scheduler tries again later) or when ctx ends between steps.
-func (d *Digest) resume(ctx context.Context, day DigestDay) error {
+func (d *Service) resume(ctx context.Context, day Day) error {
 	log := d.log.With("platform", day.Platform, "channel", day.Channel, "date", day.Date)
 	poster := d.cfg.Poster(day.Platform)
 	if poster == nil {
@@ -346,12 +349,12 @@ func (d *Digest) resume(ctx context.Context, day DigestDay) error {
 	case now.Sub(day.Due) > d.cfg.Grace:
 		stop = fmt.Sprintf("too late: more than the grace window (%s) after the due time", d.cfg.Grace)
 	}
-	dest := Destination{Platform: day.Platform, Team: day.Team, Channel: day.Channel}
+	dest := bot.Destination{Platform: day.Platform, Team: day.Team, Channel: day.Channel}
 	r := &run{d: d, day: &day, poster: poster, log: log}
 
 	// The header still introduces papers that are already out.
 	headerStop := stop
-	if slices.ContainsFunc(day.Papers, func(p DigestPaper) bool { return p.Post.MaybeDone() }) {
+	if slices.ContainsFunc(day.Papers, func(p DayPaper) bool { return p.Post.MaybeDone() }) {
 		headerStop = ""
 	}
 	if err := r.post(ctx, &day.Header, dest, d.headerMessage(day), headerStop); err != nil {
@@ -395,9 +398,9 @@ func (d *Digest) resume(ctx context.Context, day DigestDay) error {
 
 // run is one pass over an open day.
 type run struct {
-	d      *Digest
-	day    *DigestDay
-	poster Poster
+	d      *Service
+	day    *Day
+	poster bot.Poster
 	log    *slog.Logger
 }
 
@@ -409,8 +412,8 @@ func refused(err error) bool {
 
 // stepContext is the context of one platform call: not cancelled by
 // shutdown (an in-flight post finishes and is recorded), but bounded.
-func (r *run) stepContext(ctx context.Context, key string) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(WithPostKey(context.WithoutCancel(ctx), key), r.d.cfg.StepTimeout)
+func (r *run) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), r.d.cfg.StepTimeout)
 }
 
 // giveUp marks a step that failed too often.
@@ -424,21 +427,21 @@ func (r *run) giveUp(ctx context.Context, s *Step, what string) error {
 // post makes a message step: settle an uncertain earlier attempt, then
 // claim (recorded), post, record. When stop is set the message is not
 // posted (an uncertain earlier attempt is still settled).
-func (r *run) post(ctx context.Context, s *Step, to Destination, m Message, stop string) error {
+func (r *run) post(ctx context.Context, s *Step, to bot.Destination, m bot.Message, stop string) error {
 	if !s.Pending() {
 		return nil
 	}
 	what := "message " + s.Key
 	if s.Uncertain() {
-		finder, ok := r.poster.(PostFinder)
+		finder, ok := r.poster.(bot.PostFinder)
 		if !ok {
 			s.Unknown = true
 			r.log.ErrorContext(ctx, "digest message outcome unknown; not posting it again to avoid a duplicate",
 				"key", s.Key, "attempted", s.Claimed, "err", s.Err)
 			return r.d.save(ctx, r.day)
 		}
-		sctx, cancel := r.stepContext(ctx, s.Key)
-		ref, found, err := finder.FindPost(WithPostMessage(sctx, m), to, s.Key, LookupSince(s.Claimed))
+		sctx, cancel := r.stepContext(ctx)
+		ref, found, err := finder.FindPost(sctx, to, m, s.Key, bot.LookupSince(s.Claimed))
 		cancel()
 		switch {
 		case err != nil:
@@ -470,8 +473,8 @@ func (r *run) post(ctx context.Context, s *Step, to Destination, m Message, stop
 	if err := r.d.save(ctx, r.day); err != nil {
 		return err
 	}
-	sctx, cancel := r.stepContext(ctx, s.Key)
-	ref, err := r.poster.Post(sctx, to, m)
+	sctx, cancel := r.stepContext(ctx)
+	ref, err := r.poster.Post(sctx, to, m, bot.PostOptions{Key: s.Key})
 	cancel()
 	switch {
 	case err == nil || ref.ID != "":
@@ -494,7 +497,7 @@ func (r *run) post(ctx context.Context, s *Step, to Destination, m Message, stop
 
 // thread starts a paper's discussion thread (or, on a platform without
 // threads, records the message itself as the discussion).
-func (r *run) thread(ctx context.Context, p *DigestPaper) error {
+func (r *run) thread(ctx context.Context, p *DayPaper) error {
 	s := &p.Thread
 	if !s.Pending() {
 		return nil
@@ -507,22 +510,22 @@ func (r *run) thread(ctx context.Context, p *DigestPaper) error {
 		return nil
 	}
 	parent := p.Post.Message
-	threader, ok := r.poster.(Threader)
+	threader, ok := r.poster.(bot.Threader)
 	if !ok {
 		s.Done = r.d.cfg.Clock.Now()
-		s.Thread = ThreadRef{ID: parent.ID, Channel: parent.Channel, URL: parent.URL}
+		s.Thread = bot.ThreadRef{ID: parent.ID, Channel: parent.Channel, URL: parent.URL}
 		return r.d.save(ctx, r.day)
 	}
 	if s.Uncertain() {
-		finder, ok := r.poster.(ThreadFinder)
+		finder, ok := r.poster.(bot.ThreadFinder)
 		if !ok {
 			s.Unknown = true
 			r.log.ErrorContext(ctx, "digest thread outcome unknown; not starting it again to avoid a duplicate",
 				"paper", p.Paper.ID, "attempted", s.Claimed, "err", s.Err)
 			return r.d.save(ctx, r.day)
 		}
-		sctx, cancel := r.stepContext(ctx, s.Key)
-		th, found, err := finder.FindThread(sctx, parent, s.Key, LookupSince(s.Claimed))
+		sctx, cancel := r.stepContext(ctx)
+		th, found, err := finder.FindThread(sctx, parent, s.Key, bot.LookupSince(s.Claimed))
 		cancel()
 		switch {
 		case err != nil:
@@ -549,8 +552,8 @@ func (r *run) thread(ctx context.Context, p *DigestPaper) error {
 	if err := r.d.save(ctx, r.day); err != nil {
 		return err
 	}
-	sctx, cancel := r.stepContext(ctx, s.Key)
-	th, err := threader.StartThread(sctx, parent, p.Paper.Title, ThreadIntro(p.Paper))
+	sctx, cancel := r.stepContext(ctx)
+	th, err := threader.StartThread(sctx, parent, p.Paper.Title, ThreadIntro(p.Paper), bot.PostOptions{Key: s.Key})
 	cancel()
 	switch {
 	case err == nil || th.ID != "":
@@ -575,7 +578,7 @@ func (r *run) thread(ctx context.Context, p *DigestPaper) error {
 }
 
 // paperSteps lists the steps of the papers: each post, then its thread.
-func paperSteps(ps []DigestPaper) []*Step {
+func paperSteps(ps []DayPaper) []*Step {
 	var out []*Step
 	for i := range ps {
 		out = append(out, &ps[i].Post, &ps[i].Thread)

@@ -1,4 +1,4 @@
-package bot
+package digest
 
 import (
 	"cmp"
@@ -10,38 +10,31 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/internal/clock"
 )
-
-// ReplyCounter is an optional capability of a Poster, found by type
-// assertion: count the replies in a remembered discussion thread.
-//
-// The count is the team's engagement with the paper: the messages in the
-// thread other than the one paperbot opened it with (the digest's "discuss
-// it here" message). A thread that no longer exists gives a fault.NotFound
-// error.
-type ReplyCounter interface {
-	CountReplies(ctx context.Context, d Discussion) (int, error)
-}
 
 // ReplyStore keeps the reply counts of the remembered discussions
 // (bot/store implements it).
 type ReplyStore interface {
 	// RecentDiscussions returns the discussions started at or after since.
-	RecentDiscussions(ctx context.Context, since time.Time) ([]Discussion, error)
+	RecentDiscussions(ctx context.Context, since time.Time) ([]bot.Discussion, error)
 	// SetReplies records a discussion's reply count. It reports false
 	// (and stores nothing) when the discussion is not known.
-	SetReplies(ctx context.Context, d Discussion, replies int) (bool, error)
+	SetReplies(ctx context.Context, d bot.Discussion, replies int) (bool, error)
 }
 
 // ReplyRefreshConfig configures a ReplyRefresh.
 type ReplyRefreshConfig struct {
 	// Store and Poster are required. Poster returns the running poster of
-	// a platform, or nil (as in DigestConfig); discussions on a platform
+	// a platform, or nil (as in Config); discussions on a platform
 	// whose poster is not a ReplyCounter are left as they are.
 	Store  ReplyStore
-	Poster func(platform string) Poster
-	Clock  Clock
+	Poster func(platform string) bot.Poster
+	// Clock tells the time and waits (default the system clock, whose
+	// timers testing/synctest fakes).
+	Clock  clock.Clock
 	Logger *slog.Logger
 	// Window is how far back discussions are refreshed, by the time they
 	// were started (default 14 days).
@@ -55,8 +48,6 @@ type ReplyRefreshConfig struct {
 	// MaxFailures ends a platform's pass after that many failures in a
 	// row (a revoked token, an outage), logged once (default 5).
 	MaxFailures int
-	// Sleep waits (default: a timer, which testing/synctest fakes).
-	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // ReplyRefresh keeps the reply counts of recent discussions current: every
@@ -84,10 +75,10 @@ type ReplyStats struct {
 // NewReplyRefresh checks the configuration and fills in defaults.
 func NewReplyRefresh(cfg ReplyRefreshConfig) (*ReplyRefresh, error) {
 	if cfg.Store == nil || cfg.Poster == nil {
-		return nil, errors.New("bot: ReplyRefreshConfig needs a Store and a Poster")
+		return nil, errors.New("digest: ReplyRefreshConfig needs a Store and a Poster")
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = SystemClock{}
+		cfg.Clock = clock.System{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -104,22 +95,7 @@ func NewReplyRefresh(cfg ReplyRefreshConfig) (*ReplyRefresh, error) {
 	if cfg.MaxFailures <= 0 {
 		cfg.MaxFailures = 5
 	}
-	if cfg.Sleep == nil {
-		cfg.Sleep = sleepTimer
-	}
 	return &ReplyRefresh{cfg: cfg, log: cfg.Logger}, nil
-}
-
-// sleepTimer waits d or until ctx ends.
-func sleepTimer(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Run refreshes the counts at once and then every cfg.Every until ctx
@@ -132,7 +108,7 @@ func (r *ReplyRefresh) Run(ctx context.Context) error {
 			r.log.WarnContext(ctx, "refreshing discussion replies", "err", err)
 		}
 		wait := r.cfg.Every - r.cfg.Clock.Now().Sub(start)
-		if err := r.cfg.Sleep(ctx, max(wait, time.Minute)); err != nil || ctx.Err() != nil {
+		if err := r.cfg.Clock.Sleep(ctx, max(wait, time.Minute)); err != nil || ctx.Err() != nil {
 			return nil
 		}
 	}
@@ -148,7 +124,7 @@ func (r *ReplyRefresh) Refresh(ctx context.Context) (ReplyStats, error) {
 	if err != nil {
 		return ReplyStats{}, fmt.Errorf("reading recent discussions: %w", err)
 	}
-	byPlatform := map[string][]Discussion{}
+	byPlatform := map[string][]bot.Discussion{}
 	for _, d := range ds {
 		if d.ThreadID == "" {
 			continue
@@ -161,7 +137,7 @@ func (r *ReplyRefresh) Refresh(ctx context.Context) (ReplyStats, error) {
 		wg sync.WaitGroup
 	)
 	for platform, list := range byPlatform {
-		counter, _ := r.cfg.Poster(platform).(ReplyCounter)
+		counter, _ := r.cfg.Poster(platform).(bot.ReplyCounter)
 		if counter == nil {
 			mu.Lock()
 			total.Skipped += len(list)
@@ -169,7 +145,7 @@ func (r *ReplyRefresh) Refresh(ctx context.Context) (ReplyStats, error) {
 			continue
 		}
 		// Most recent first: the threads people are most likely still in.
-		slices.SortFunc(list, func(a, b Discussion) int { return cmp.Compare(b.Started.UnixNano(), a.Started.UnixNano()) })
+		slices.SortFunc(list, func(a, b bot.Discussion) int { return cmp.Compare(b.Started.UnixNano(), a.Started.UnixNano()) })
 		wg.Go(func() {
 			st := r.refreshPlatform(ctx, platform, counter, list)
 			mu.Lock()
@@ -192,12 +168,12 @@ func (r *ReplyRefresh) Refresh(ctx context.Context) (ReplyStats, error) {
 }
 
 // refreshPlatform counts one platform's discussions in turn.
-func (r *ReplyRefresh) refreshPlatform(ctx context.Context, platform string, counter ReplyCounter, list []Discussion) ReplyStats {
+func (r *ReplyRefresh) refreshPlatform(ctx context.Context, platform string, counter bot.ReplyCounter, list []bot.Discussion) ReplyStats {
 	var st ReplyStats
 	failures := 0
 	for i, d := range list {
 		if i > 0 {
-			if err := r.cfg.Sleep(ctx, r.cfg.Pace); err != nil {
+			if err := r.cfg.Clock.Sleep(ctx, r.cfg.Pace); err != nil {
 				st.Skipped += len(list) - i
 				return st
 			}

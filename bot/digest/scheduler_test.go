@@ -1,4 +1,4 @@
-package bot_test
+package digest_test
 
 import (
 	"context"
@@ -11,11 +11,14 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
+	"github.com/paperbot/paperbot/bot/digest/schedule"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // runScheduler runs the scheduler (in a synctest bubble) until the fake
 // clock reaches end, then stops it and waits for it to return.
-func runScheduler(t *testing.T, d *bot.Digest, end time.Time) {
+func runScheduler(t *testing.T, d *digest.Service, end time.Time) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -53,8 +56,8 @@ func TestSchedulerBerlinAcrossDST(t *testing.T) {
 				berlin := mustZone(t, "Europe/Berlin")
 				start := at(t, berlin, tc.from+" 00:00")
 				time.Sleep(time.Until(start))
-				e := newEnv(t, manyPapers(100), bot.SystemClock{})
-				e.subscribe(bot.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "Europe/Berlin", Top: 2, Since: start})
+				e := newEnv(t, manyPapers(100), clock.System{})
+				e.subscribe(digest.Subscription{Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "Europe/Berlin", Top: 2, Since: start})
 				runScheduler(t, e.d, at(t, berlin, tc.to+" 23:59"))
 
 				hs := headers(e.plat.Calls())
@@ -78,7 +81,7 @@ func TestSchedulerBerlinAcrossDST(t *testing.T) {
 					if h.At.UTC().Hour() != wantHour {
 						t.Errorf("%s: posted at %s UTC, want %02d:00 UTC", date, h.At.UTC().Format("15:04"), wantHour)
 					}
-					if d := e.day("C1", date); d.Status != bot.DayDone || len(d.Papers) != 2 {
+					if d := e.day("C1", date); d.Status != digest.DayDone || len(d.Papers) != 2 {
 						t.Errorf("%s: ledger %s with %d papers", date, d.Status, len(d.Papers))
 					}
 				}
@@ -96,8 +99,8 @@ func TestSchedulerChannelsInTheirOwnZones(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 		time.Sleep(time.Until(start))
-		e := newEnv(t, manyPapers(200), bot.SystemClock{})
-		subs := []bot.Subscription{
+		e := newEnv(t, manyPapers(200), clock.System{})
+		subs := []digest.Subscription{
 			{Channel: "berlin", Time: "09:00", Zone: "Europe/Berlin"},
 			{Channel: "newyork", Time: "09:00", Zone: "America/New_York"},
 			{Channel: "tokyo", Time: "07:30", Zone: "Asia/Tokyo"},
@@ -123,7 +126,7 @@ func TestSchedulerChannelsInTheirOwnZones(t *testing.T) {
 				}
 				date := local.Format(time.DateOnly)
 				dates = append(dates, date)
-				if d := e.day(s.Channel, date); d.Status != bot.DayDone {
+				if d := e.day(s.Channel, date); d.Status != digest.DayDone {
 					t.Errorf("%s %s: ledger status %s", s.Channel, date, d.Status)
 				}
 			}
@@ -146,9 +149,9 @@ func TestSchedulerMidnightAndDays(t *testing.T) {
 		berlin := mustZone(t, "Europe/Berlin")
 		start := at(t, berlin, "2025-05-01 12:00") // a Thursday
 		time.Sleep(time.Until(start))
-		e := newEnv(t, manyPapers(200), bot.SystemClock{})
-		e.subscribe(bot.Subscription{Channel: "midnight", Time: "00:00", Zone: "Europe/Berlin", Days: bot.WorkWeek, Top: 1, Since: start})
-		e.subscribe(bot.Subscription{Channel: "late", Time: "23:59", Zone: "America/Los_Angeles", Days: 1<<time.Monday | 1<<time.Thursday, Top: 1, Since: start})
+		e := newEnv(t, manyPapers(200), clock.System{})
+		e.subscribe(digest.Subscription{Channel: "midnight", Time: "00:00", Zone: "Europe/Berlin", Days: schedule.WorkWeek, Top: 1, Since: start})
+		e.subscribe(digest.Subscription{Channel: "late", Time: "23:59", Zone: "America/Los_Angeles", Days: 1<<time.Monday | 1<<time.Thursday, Top: 1, Since: start})
 		runScheduler(t, e.d, at(t, berlin, "2025-05-08 12:00"))
 
 		var got []string
@@ -184,14 +187,14 @@ func TestSchedulerFollowsSubscriptionChanges(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		utc := time.UTC
 		time.Sleep(time.Until(at(t, utc, "2025-05-05 07:00")))
-		e := newEnv(t, manyPapers(200), bot.SystemClock{})
+		e := newEnv(t, manyPapers(200), clock.System{})
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
 		go func() { done <- e.d.Run(ctx) }()
 
 		sub := func(when, clock string) {
 			time.Sleep(time.Until(at(t, utc, when)))
-			if _, err := e.d.Subscribe(ctx, bot.Subscription{Platform: "fake", Channel: "C1", Time: clock, Zone: "UTC", Top: 1}); err != nil {
+			if _, err := e.d.Subscribe(ctx, digest.Subscription{Platform: "fake", Channel: "C1", Time: clock, Zone: "UTC", Top: 1}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -227,17 +230,17 @@ func TestCatchUpOnStartup(t *testing.T) {
 	for _, tc := range []struct {
 		name, start string
 		wantPosted  bool
-		wantStatus  bot.DayStatus
+		wantStatus  digest.DayStatus
 	}{
-		{"on time", "2025-05-05 23:30", true, bot.DayDone},
-		{"after midnight, within grace", "2025-05-06 00:15", true, bot.DayDone},
-		{"just within grace", "2025-05-06 05:30", true, bot.DayDone},
-		{"beyond grace", "2025-05-06 05:31", false, bot.DaySkipped},
+		{"on time", "2025-05-05 23:30", true, digest.DayDone},
+		{"after midnight, within grace", "2025-05-06 00:15", true, digest.DayDone},
+		{"just within grace", "2025-05-06 05:30", true, digest.DayDone},
+		{"beyond grace", "2025-05-06 05:31", false, digest.DaySkipped},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := &fakeClock{t: at(t, berlin, "2025-05-05 12:00")}
 			e := newEnv(t, manyPapers(50), clock)
-			e.subscribe(bot.Subscription{Channel: "C1", Time: "23:30", Zone: "Europe/Berlin", Top: 2, Since: clock.Now()})
+			e.subscribe(digest.Subscription{Channel: "C1", Time: "23:30", Zone: "Europe/Berlin", Top: 2, Since: clock.Now()})
 			clock.Set(at(t, berlin, tc.start))
 			if err := e.d.RunDue(t.Context()); err != nil {
 				t.Fatal(err)
@@ -271,7 +274,7 @@ func TestCatchUpOnStartup(t *testing.T) {
 func TestNoCatchUpBeforeSubscribing(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2025, 5, 5, 9, 30, 0, 0, time.UTC)}
 	e := newEnv(t, manyPapers(50), clock)
-	if _, err := e.d.Subscribe(t.Context(), bot.Subscription{Platform: "fake", Channel: "C1", Time: "09:00", Zone: "UTC"}); err != nil {
+	if _, err := e.d.Subscribe(t.Context(), digest.Subscription{Platform: "fake", Channel: "C1", Time: "09:00", Zone: "UTC"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.d.RunDue(t.Context()); err != nil {
@@ -296,14 +299,14 @@ func TestSchedulerShutdownMidDigestResumes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Date(2025, 5, 5, 8, 0, 0, 0, time.UTC)
 		time.Sleep(time.Until(start))
-		e := newEnv(t, manyPapers(50), bot.SystemClock{})
+		e := newEnv(t, manyPapers(50), clock.System{})
 		e.plat.PerChannel = time.Second
-		e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 5, Since: start})
+		e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 5, Since: start})
 		runScheduler(t, e.d, start.Add(time.Hour+4500*time.Millisecond))
 		if n := len(e.plat.Calls()); n == 0 || n >= 11 {
 			t.Fatalf("%d calls before shutdown; the test wants to stop mid-digest", n)
 		}
-		if d := e.day("C1", "2025-05-05"); d.Status != bot.DayOpen {
+		if d := e.day("C1", "2025-05-05"); d.Status != digest.DayOpen {
 			t.Fatalf("day is %s after shutdown, want open", d.Status)
 		}
 		e.restart()
@@ -314,7 +317,7 @@ func TestSchedulerShutdownMidDigestResumes(t *testing.T) {
 			want = append(want, p.Paper.ID)
 		}
 		checkExactlyOnce(t, e.plat.Calls(), want)
-		if d.Status != bot.DayDone {
+		if d.Status != digest.DayDone {
 			t.Errorf("day is %s, want done", d.Status)
 		}
 	})
@@ -331,12 +334,12 @@ func TestThousandChannelsInParallel(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			start := time.Date(2025, 5, 5, 8, 0, 0, 0, time.UTC)
 			time.Sleep(time.Until(start))
-			e := newEnv(t, manyPapers(100), bot.SystemClock{})
+			e := newEnv(t, manyPapers(100), clock.System{})
 			e.log = discard
 			e.restart()
 			e.plat.PerChannel = time.Second
 			for i := range channels {
-				e.subscribe(bot.Subscription{Channel: fmt.Sprintf("C%04d", i), Time: "09:00", Zone: "UTC", Top: top, Since: start})
+				e.subscribe(digest.Subscription{Channel: fmt.Sprintf("C%04d", i), Time: "09:00", Zone: "UTC", Top: top, Since: start})
 			}
 			due := start.Add(time.Hour)
 			runScheduler(t, e.d, due.Add(10*time.Minute))
@@ -385,11 +388,11 @@ func TestFakePlatformPaces(t *testing.T) {
 		p := &bottest.Platform{PerChannel: time.Second}
 		start := time.Now()
 		for range 3 {
-			if _, err := p.Post(bot.WithPostKey(t.Context(), "k"), bot.Destination{Channel: "A"}, bot.Message{Text: "x"}); err != nil {
+			if _, err := p.Post(t.Context(), bot.Destination{Channel: "A"}, bot.Message{Text: "x"}, bot.PostOptions{Key: "k"}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := p.Post(t.Context(), bot.Destination{Channel: "B"}, bot.Message{Text: "x"}); err != nil {
+		if _, err := p.Post(t.Context(), bot.Destination{Channel: "B"}, bot.Message{Text: "x"}, bot.PostOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		cs := p.Calls()
@@ -421,8 +424,8 @@ func TestSchedulerTimeSkippedOrRepeatedByDST(t *testing.T) {
 				berlin := mustZone(t, "Europe/Berlin")
 				start := at(t, berlin, tc.from+" 00:00")
 				time.Sleep(time.Until(start))
-				e := newEnv(t, manyPapers(50), bot.SystemClock{})
-				e.subscribe(bot.Subscription{Channel: "C1", Time: "02:30", Zone: "Europe/Berlin", Top: 1, Since: start})
+				e := newEnv(t, manyPapers(50), clock.System{})
+				e.subscribe(digest.Subscription{Channel: "C1", Time: "02:30", Zone: "Europe/Berlin", Top: 1, Since: start})
 				runScheduler(t, e.d, at(t, berlin, tc.to+" 23:00"))
 				var got []string
 				for _, h := range headers(e.plat.Calls()) {
@@ -433,24 +436,5 @@ func TestSchedulerTimeSkippedOrRepeatedByDST(t *testing.T) {
 				}
 			})
 		})
-	}
-}
-
-// Every zone of the database is found in lower case, as the database
-// spells it (not by capitalising words: America/Port-au-Prince,
-// Etc/GMT+5, Antarctica/DumontDUrville).
-func TestLoadZoneAnyCase(t *testing.T) {
-	for _, name := range []string{"America/Port-au-Prince", "Etc/GMT+5", "Antarctica/DumontDUrville", "Europe/Isle_of_Man", "America/North_Dakota/New_Salem", "Europe/Berlin"} {
-		for _, in := range []string{name, strings.ToLower(name), strings.ToUpper(name), " " + strings.ToLower(name) + " "} {
-			loc, err := bot.LoadZone(in)
-			if err != nil || loc.String() != name {
-				t.Errorf("LoadZone(%q) = %v, %v; want %s", in, loc, err, name)
-			}
-		}
-	}
-	for _, bad := range []string{"Mars/Olympus", "europe", "europe/", "berlin", "Local", "local"} {
-		if loc, err := bot.LoadZone(bad); err == nil {
-			t.Errorf("LoadZone(%q) = %v, want an error", bad, loc)
-		}
 	}
 }

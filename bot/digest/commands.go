@@ -1,4 +1,4 @@
-package bot
+package digest
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/bot/fault"
 )
 
-// DigestService is the daily digest as the command handlers see it
-// (*Digest implements it): subscriptions from chat, a channel's status and
-// the preview of its next post.
-type DigestService interface {
+// Manager is the daily digest as its chat commands use it (*Service
+// implements it): subscriptions from chat, a channel's status and the
+// preview of its next post.
+type Manager interface {
 	// Subscribe creates or replaces a channel's subscription; empty parts
 	// take the defaults. Invalid parts are a fault.Invalid error naming
 	// the part.
@@ -24,18 +26,37 @@ type DigestService interface {
 	// Subscriptions lists a workspace's or guild's subscriptions.
 	Subscriptions(ctx context.Context, platform, team string) ([]Subscription, error)
 	// Status is a channel's subscription with its last and next runs.
-	Status(ctx context.Context, platform, channel string) (DigestStatus, error)
+	Status(ctx context.Context, platform, channel string) (Status, error)
 	// Preview is exactly what the channel's next run would post.
-	Preview(ctx context.Context, platform, channel string) (DigestPreview, error)
+	Preview(ctx context.Context, platform, channel string) (Preview, error)
 }
 
-// digestSpecs declares the digest's commands (none when the digest is not
-// configured).
-func (b *Bot) digestSpecs() []CommandSpec {
-	if b.cfg.Digest == nil {
-		return nil
-	}
-	return []CommandSpec{
+var _ Manager = (*Service)(nil)
+
+// Commands returns the digest's chat commands (bot.DigestService): the
+// subcommands of /CommandName that subscribe a channel, stop and list
+// subscriptions and show a channel's digest.
+func (d *Service) Commands() []bot.CommandSpec {
+	return ChatCommands(d, d.cfg.CommandName).Commands()
+}
+
+// ChatCommands returns the digest's chat commands answered by m, for the
+// core (bot.Config.Digest); command is the slash command's name, for the
+// replies. A nil m declares the commands without answering them (what
+// `paperbot register-commands` needs).
+func ChatCommands(m Manager, command string) bot.DigestService {
+	return commands{m: m, command: command}
+}
+
+// commands are the chat commands of the digest m.
+type commands struct {
+	m       Manager
+	command string
+}
+
+// Commands declares the commands.
+func (c commands) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{
 		{
 			Name:    "subscribe",
 			Usage:   "[topic] [at HH:MM] [tz Area/City] [top N] [days mon-fri]",
@@ -45,54 +66,54 @@ func (b *Bot) digestSpecs() []CommandSpec {
 				"subscribe diffusion models at 09:00 tz Europe/Berlin top 3",
 				`subscribe cat:cs.CL "language model" at 8:30 tz America/New_York days mon-fri`,
 			},
-			Options: []Option{
+			Options: []bot.Option{
 				{Name: "at", Keyword: "at", Description: "Local time of day, HH:MM (default 09:00)"},
 				{Name: "tz", Keyword: "tz", Description: "IANA time zone, like Europe/Berlin or America/New_York (default UTC)"},
-				{Name: "top", Keyword: "top", Description: "How many papers a day at most", Type: OptInteger, Min: 1, Max: 10},
+				{Name: "top", Keyword: "top", Description: "How many papers a day at most", Type: bot.OptInteger, Min: 1, Max: 10},
 				{Name: "days", Keyword: "days", Description: "Days of the week: daily, weekdays, mon-fri, mon,wed,fri (default daily)"},
 				{Name: "topic", Description: "Only papers matching this query (words, \"phrases\", cat:, author:)", Rest: true},
 			},
-			Handler: HandlerFunc(b.subscribe),
+			Handler: bot.HandlerFunc(c.subscribe),
 		},
 		{
 			Name: "unsubscribe", Aliases: []string{"unsub"},
 			Summary:  "Stop this channel's daily digest",
 			Examples: []string{"unsubscribe"},
-			Handler:  HandlerFunc(b.unsubscribe),
+			Handler:  bot.HandlerFunc(c.unsubscribe),
 		},
 		{
 			Name:     "subscriptions",
 			Summary:  "List the channels here that get the daily digest, with their schedules",
 			Examples: []string{"subscriptions"},
-			Handler:  HandlerFunc(b.subscriptions),
+			Handler:  bot.HandlerFunc(c.subscriptions),
 		},
 		{
 			Name:     "digest",
 			Usage:    "[preview]",
 			Summary:  "This channel's digest: schedule and last post; preview shows what the next one posts",
 			Examples: []string{"digest", "digest preview"},
-			Options:  []Option{{Name: "action", Description: "preview: show exactly what the next digest will post", Rest: true}},
-			Handler:  HandlerFunc(b.digest),
+			Options:  []bot.Option{{Name: "action", Description: "preview: show exactly what the next digest will post", Rest: true}},
+			Handler:  bot.HandlerFunc(c.digest),
 		},
 	}
 }
 
-func (b *Bot) needChannel(req *Request) error {
+func needChannel(req *bot.Request) error {
 	if req.Channel == "" {
 		return fault.New(fault.Invalid, "run this in the channel that gets the digest")
 	}
 	return nil
 }
 
-func (b *Bot) subscribe(ctx context.Context, req *Request, rw Responder) error {
-	if err := b.needChannel(req); err != nil {
+func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Responder) error {
+	if err := needChannel(req); err != nil {
 		return err
 	}
 	a, err := parseSubscribe(req.Args)
 	if err != nil {
-		return fault.Wrap(fault.Invalid, err, "%s. Usage: /%s subscribe [topic] [at HH:MM] [tz Area/City] [top N] [days mon-fri]", err.Error(), b.cfg.CommandName)
+		return fault.Wrap(fault.Invalid, err, "%s. Usage: /%s subscribe [topic] [at HH:MM] [tz Area/City] [top N] [days mon-fri]", err.Error(), c.command)
 	}
-	res, err := b.cfg.Digest.Subscribe(ctx, Subscription{
+	res, err := c.m.Subscribe(ctx, Subscription{
 		Platform: req.Platform, Team: req.Team, Channel: req.Channel, ChannelName: req.ChannelName,
 		Time: a.time, Zone: a.zone, Days: a.days, Top: a.top, Topic: a.topic, By: req.User,
 	})
@@ -110,8 +131,8 @@ func (b *Bot) subscribe(ctx context.Context, req *Request, rw Responder) error {
 		lines = append(lines, "First one: "+inZone(res.Next, s.Zone).Format("Mon 2 Jan 15:04 MST")+".")
 	}
 	if a.zone != "" {
-		if loc, err := LoadZone(a.zone); err == nil {
-			if note := zoneNote(a.zone, loc); note != "" {
+		if loc, err := schedule.LoadZone(a.zone); err == nil {
+			if note := schedule.ZoneNote(a.zone, loc); note != "" {
 				lines = append(lines, note)
 			}
 		}
@@ -123,76 +144,76 @@ func (b *Bot) subscribe(ctx context.Context, req *Request, rw Responder) error {
 		}
 		lines = append(lines, note)
 	}
-	cmd := "/" + b.cfg.CommandName
+	cmd := "/" + c.command
 	lines = append(lines, fmt.Sprintf("%s digest preview shows what it will post; %s unsubscribe stops it.", cmd, cmd))
 	text := strings.Join(lines, " ")
-	return rw.Reply(ctx, Message{Kind: KindNotice, Text: text, Intro: text})
+	return rw.Reply(ctx, bot.Message{Kind: bot.KindNotice, Text: text, Intro: text})
 }
 
-func (b *Bot) unsubscribe(ctx context.Context, req *Request, rw Responder) error {
-	if err := b.needChannel(req); err != nil {
+func (c commands) unsubscribe(ctx context.Context, req *bot.Request, rw bot.Responder) error {
+	if err := needChannel(req); err != nil {
 		return err
 	}
 	if req.Args != "" {
 		return fault.New(fault.Invalid, "unsubscribe takes no arguments: it stops the digest of the channel it is typed in")
 	}
-	s, err := b.cfg.Digest.Unsubscribe(ctx, req.Platform, req.Channel)
+	s, err := c.m.Unsubscribe(ctx, req.Platform, req.Channel)
 	if err != nil {
 		return err
 	}
-	text := fmt.Sprintf("The daily digest of %s is stopped. Threads already posted stay; /%s subscribe starts it again.", s.Where(), b.cfg.CommandName)
-	return rw.Reply(ctx, Message{Kind: KindNotice, Text: text, Intro: text})
+	text := fmt.Sprintf("The daily digest of %s is stopped. Threads already posted stay; /%s subscribe starts it again.", s.Where(), c.command)
+	return rw.Reply(ctx, bot.Message{Kind: bot.KindNotice, Text: text, Intro: text})
 }
 
-func (b *Bot) subscriptions(ctx context.Context, req *Request, rw Responder) error {
-	subs, err := b.cfg.Digest.Subscriptions(ctx, req.Platform, req.Team)
+func (c commands) subscriptions(ctx context.Context, req *bot.Request, rw bot.Responder) error {
+	subs, err := c.m.Subscriptions(ctx, req.Platform, req.Team)
 	if err != nil {
 		return err
 	}
 	if len(subs) == 0 {
-		return rw.Reply(ctx, Notice(fmt.Sprintf("No channel here gets the daily digest. Start one with /%s subscribe in a channel.", b.cfg.CommandName)))
+		return rw.Reply(ctx, bot.Notice(fmt.Sprintf("No channel here gets the daily digest. Start one with /%s subscribe in a channel.", c.command)))
 	}
-	m := Message{Kind: KindNotice, Title: "Daily digests", Ephemeral: true}
+	m := bot.Message{Kind: bot.KindNotice, Title: "Daily digests", Ephemeral: true}
 	var lines []string
 	for _, s := range subs {
 		line := subscriptionLine(s)
 		lines = append(lines, line)
-		m.Sections = append(m.Sections, Section{Summary: Plain(line)})
+		m.Sections = append(m.Sections, bot.Section{Summary: bot.Plain(line)})
 	}
-	m.Footer = plural(len(subs), "channel")
+	m.Footer = bot.Plural(len(subs), "channel")
 	m.Text = "Daily digests: " + strings.Join(lines, "; ")
 	return rw.Reply(ctx, m)
 }
 
-func (b *Bot) digest(ctx context.Context, req *Request, rw Responder) error {
-	if err := b.needChannel(req); err != nil {
+func (c commands) digest(ctx context.Context, req *bot.Request, rw bot.Responder) error {
+	if err := needChannel(req); err != nil {
 		return err
 	}
 	switch strings.ToLower(strings.TrimSpace(req.Args)) {
 	case "preview", "next", "dry-run":
-		pv, err := b.cfg.Digest.Preview(ctx, req.Platform, req.Channel)
+		pv, err := c.m.Preview(ctx, req.Platform, req.Channel)
 		if err != nil {
 			return err
 		}
 		return rw.Reply(ctx, PreviewMessage(pv))
 	case "", "status":
-		st, err := b.cfg.Digest.Status(ctx, req.Platform, req.Channel)
+		st, err := c.m.Status(ctx, req.Platform, req.Channel)
 		if err != nil {
 			return err
 		}
-		return rw.Reply(ctx, statusMessage(st, b.cfg.CommandName))
+		return rw.Reply(ctx, statusMessage(st, c.command))
 	default:
-		return fault.New(fault.Invalid, "%q is not a digest action: use /%s digest (the schedule) or /%s digest preview", truncateRunes(req.Args, 40), b.cfg.CommandName, b.cfg.CommandName)
+		return fault.New(fault.Invalid, "%q is not a digest action: use /%s digest (the schedule) or /%s digest preview", bot.Truncate(req.Args, 40), c.command, c.command)
 	}
 }
 
 // statusMessage shows a channel's subscription with its last and next runs.
-func statusMessage(st DigestStatus, command string) Message {
+func statusMessage(st Status, command string) bot.Message {
 	s := st.Sub
-	m := Message{Kind: KindNotice, Ephemeral: true, Title: "Daily digest of " + s.Where(), Intro: subscriptionLine(s)}
-	sec := Section{}
+	m := bot.Message{Kind: bot.KindNotice, Ephemeral: true, Title: "Daily digest of " + s.Where(), Intro: subscriptionLine(s)}
+	sec := bot.Section{}
 	if !st.Next.IsZero() {
-		sec.Fields = append(sec.Fields, Field{Name: "Next", Value: inZone(st.Next, s.Zone).Format("Mon 2 Jan 15:04 MST"), Inline: true})
+		sec.Fields = append(sec.Fields, bot.Field{Name: "Next", Value: inZone(st.Next, s.Zone).Format("Mon 2 Jan 15:04 MST"), Inline: true})
 	}
 	if st.HasLast {
 		l := st.Last
@@ -200,10 +221,10 @@ func statusMessage(st DigestStatus, command string) Message {
 		if l.Note != "" {
 			v += " (" + l.Note + ")"
 		}
-		sec.Fields = append(sec.Fields, Field{Name: "Last", Value: v, Inline: true})
+		sec.Fields = append(sec.Fields, bot.Field{Name: "Last", Value: v, Inline: true})
 	}
 	if len(sec.Fields) > 0 {
-		m.Sections = []Section{sec}
+		m.Sections = []bot.Section{sec}
 	}
 	m.Footer = "/" + command + " digest preview shows exactly what the next one will post."
 	m.Text = m.Title + ": " + m.Intro
@@ -211,7 +232,7 @@ func statusMessage(st DigestStatus, command string) Message {
 }
 
 func inZone(t time.Time, zone string) time.Time {
-	if loc, err := LoadZone(zone); err == nil {
+	if loc, err := schedule.LoadZone(zone); err == nil {
 		return t.In(loc)
 	}
 	return t
@@ -222,7 +243,7 @@ func inZone(t time.Time, zone string) time.Time {
 type subscribeArgs struct {
 	time, zone, topic string
 	top               int
-	days              Weekdays
+	days              schedule.Weekdays
 }
 
 // token is a word of a command line; quoted words belong to a phrase.
@@ -282,7 +303,7 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 			if low == "at" {
 				v, i = nextTok, i+1
 			}
-			c, err := ParseClock(v)
+			c, err := schedule.ParseClock(v)
 			if err != nil {
 				return a, fmt.Errorf("time %s", err.Error())
 			}
@@ -301,7 +322,7 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 			// option arrives so); a topic that starts with "at" is quoted.
 			return a, fmt.Errorf("time %q is not a time of day: write it like 09:00, 9:30am or noon (quote a topic that starts with \"at\")", nextTok)
 		case leading && low == "days" && nextTok != "" && !looksDays(nextTok):
-			if _, err := ParseDays(nextTok); err != nil {
+			if _, err := schedule.ParseDays(nextTok); err != nil {
 				return a, fmt.Errorf("days %s", err.Error())
 			}
 			return a, fmt.Errorf("days %q: write the days like daily, weekdays, mon-fri or mon,wed,fri", nextTok)
@@ -312,7 +333,7 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 			if !looksZone(t.text) || low == "tz" || low == "zone" || low == "timezone" {
 				v, i = nextTok, i+1
 			}
-			loc, err := LoadZone(v)
+			loc, err := schedule.LoadZone(v)
 			if err != nil {
 				return a, fmt.Errorf("tz %s", err.Error())
 			}
@@ -345,7 +366,7 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 				}
 				v, i = v+","+toks[i+1].text, i+1
 			}
-			w, err := ParseDays(v)
+			w, err := schedule.ParseDays(v)
 			if err != nil {
 				return a, fmt.Errorf("days %s", err.Error())
 			}
@@ -414,11 +435,11 @@ func isDayWord(s string) bool {
 // "mon-fri"), as a further word of a "days" list.
 func oneDaySpec(s string) bool {
 	from, to, isRange := strings.Cut(strings.ToLower(s), "-")
-	if _, ok := parseDay(from); !ok {
+	if _, ok := schedule.ParseDay(from); !ok {
 		return false
 	}
 	if isRange {
-		_, ok := parseDay(to)
+		_, ok := schedule.ParseDay(to)
 		return ok
 	}
 	return true
@@ -431,7 +452,7 @@ func looksDays(s string) bool {
 	if l == "" || l == "all" || !strings.ContainsFunc(l, unicode.IsLetter) {
 		return false
 	}
-	_, err := ParseDays(l)
+	_, err := schedule.ParseDays(l)
 	return err == nil
 }
 

@@ -1,16 +1,31 @@
-package bot
+// Package digest is paperbot's daily trending digest: each subscribed
+// channel gets the top trending papers at its own local time, one message
+// per paper with its own discussion thread, exactly once. It keeps a
+// ledger of every step (Ledger), runs the scheduler (Service.Run), answers
+// the chat commands that manage it (Service.Commands, the core's
+// bot.DigestService) and keeps the reply counts of the threads it started
+// current (ReplyRefresh).
+//
+// It imports bot (messages, commands, the Poster it posts through) and bot
+// never imports it: cmd/paperbot wires the two. The grammar of schedules
+// (times, days, zones) is bot/digest/schedule, which the configuration
+// reads too.
+package digest
 
 import (
 	"context"
 	"time"
 
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
 // This file declares the daily digest's records and the durable state it
-// consumes. The digest itself is in digest_run.go (planning and posting),
-// schedule.go (times and zones) and schedule_run.go (the scheduler); the
-// bbolt implementation of the state is bot/store.
+// consumes. The digest itself is in run.go (planning and posting),
+// schedule.go (due times), scheduler.go (the scheduler), service.go (what
+// chat asks of it) and commands.go (the chat commands); bot/store and
+// bot/store/pgstore implement the state.
 
 // Subscription is a channel's daily digest: when, where and what.
 type Subscription struct {
@@ -25,7 +40,7 @@ type Subscription struct {
 	// Zone is an IANA time zone name ("Europe/Berlin", "UTC").
 	Zone string `json:"zone"`
 	// Days are the days of the week it is posted (none: every day).
-	Days Weekdays `json:"days,omitempty"`
+	Days schedule.Weekdays `json:"days,omitempty"`
 	// Top is how many papers at most one digest posts.
 	Top int `json:"top"`
 	// Topic is a query in the search language; "" means every paper.
@@ -80,10 +95,10 @@ const (
 	DaySkipped DayStatus = "skipped"
 )
 
-// DigestDay is the ledger entry of one channel's digest on one local date:
+// Day is the ledger entry of one channel's digest on one local date:
 // the plan (which papers, in which order) and the state of every step.
 // It is saved durably before and after each step.
-type DigestDay struct {
+type Day struct {
 	Platform    string `json:"platform"`
 	Team        string `json:"team,omitempty"`
 	Channel     string `json:"channel"`
@@ -96,19 +111,19 @@ type DigestDay struct {
 	Topic  string    `json:"topic,omitempty"`
 	Status DayStatus `json:"status"`
 	// Note says why a day was skipped or how it ended.
-	Note       string        `json:"note,omitempty"`
-	PlannedAt  time.Time     `json:"planned_at"`
-	FinishedAt time.Time     `json:"finished_at,omitzero"`
-	Header     Step          `json:"header"`
-	Papers     []DigestPaper `json:"papers,omitempty"`
+	Note       string     `json:"note,omitempty"`
+	PlannedAt  time.Time  `json:"planned_at"`
+	FinishedAt time.Time  `json:"finished_at,omitzero"`
+	Header     Step       `json:"header"`
+	Papers     []DayPaper `json:"papers,omitempty"`
 	// Window lists the papers in the channel's trending window when the
 	// day was planned (the selected ones first); the store remembers the
 	// first date each was seen, for "still trending, day N".
 	Window []string `json:"window,omitempty"`
 }
 
-// DigestPaper is one paper of a day's digest.
-type DigestPaper struct {
+// DayPaper is one paper of a day's digest.
+type DayPaper struct {
 	Paper paper.Paper `json:"paper"`
 	// Day is 1 for a paper new to the channel's trending window, N when
 	// it was first seen there N-1 days before.
@@ -119,7 +134,7 @@ type DigestPaper struct {
 }
 
 // Label is "new" or "still trending, day N".
-func (p DigestPaper) Label() string { return trendLabel(p.Day) }
+func (p DayPaper) Label() string { return trendLabel(p.Day) }
 
 // Step is one platform call of a digest (a message or a thread), recorded
 // before and after it is made. A step whose attempt started (Claimed) but
@@ -135,9 +150,9 @@ type Step struct {
 	Claimed  time.Time `json:"claimed,omitzero"`
 	Attempts int       `json:"attempts,omitempty"`
 	// Done is when the step was confirmed.
-	Done    time.Time  `json:"done,omitzero"`
-	Message MessageRef `json:"message,omitzero"`
-	Thread  ThreadRef  `json:"thread,omitzero"`
+	Done    time.Time      `json:"done,omitzero"`
+	Message bot.MessageRef `json:"message,omitzero"`
+	Thread  bot.ThreadRef  `json:"thread,omitzero"`
 	// Unknown marks a step given up because its outcome could not be
 	// found out; it is never tried again.
 	Unknown bool `json:"unknown,omitempty"`
@@ -161,7 +176,7 @@ func (s Step) MaybeDone() bool { return !s.Done.IsZero() || !s.Claimed.IsZero() 
 
 // SentPapers splits the day's papers into those that may have been posted
 // (never to be planned again in the channel) and those known not to be.
-func (d DigestDay) SentPapers() (sent, unsent []string) {
+func (d Day) SentPapers() (sent, unsent []string) {
 	for _, p := range d.Papers {
 		if p.Post.MaybeDone() {
 			sent = append(sent, p.Paper.ID)
@@ -173,8 +188,8 @@ func (d DigestDay) SentPapers() (sent, unsent []string) {
 }
 
 // Discussions returns the threads started by the day's digest.
-func (d DigestDay) Discussions() []Discussion {
-	var out []Discussion
+func (d Day) Discussions() []bot.Discussion {
+	var out []bot.Discussion
 	for _, p := range d.Papers {
 		t := p.Thread
 		if !t.IsDone() || (t.Thread.ID == "" && t.Thread.URL == "") {
@@ -186,7 +201,7 @@ func (d DigestDay) Discussions() []Discussion {
 			// the adapter said where it posted.
 			team = p.Post.Message.Team
 		}
-		out = append(out, Discussion{
+		out = append(out, bot.Discussion{
 			PaperID: p.Paper.ID, Platform: d.Platform, Team: team,
 			Channel: d.Channel, ChannelName: d.ChannelName,
 			ThreadID: t.Thread.ID, URL: t.Thread.URL, Started: t.Done,
@@ -210,16 +225,16 @@ type SubscriptionStore interface {
 // the day is on disk: the exactly-once guarantee rests on it.
 type Ledger interface {
 	// Day returns a channel's day; ok is false when there is none.
-	Day(ctx context.Context, platform, channel, date string) (d DigestDay, ok bool, err error)
+	Day(ctx context.Context, platform, channel, date string) (d Day, ok bool, err error)
 	// LastDay returns the channel's most recent day.
-	LastDay(ctx context.Context, platform, channel string) (d DigestDay, ok bool, err error)
+	LastDay(ctx context.Context, platform, channel string) (d Day, ok bool, err error)
 	// OpenDays returns every day whose status is DayOpen.
-	OpenDays(ctx context.Context) ([]DigestDay, error)
+	OpenDays(ctx context.Context) ([]Day, error)
 	// SaveDay writes the day, and in the same transaction: the channel's
-	// sent set (DigestDay.SentPapers), the first-seen dates of the
+	// sent set (Day.SentPapers), the first-seen dates of the
 	// window's papers (kept when already known) and the discussions
-	// (DigestDay.Discussions).
-	SaveDay(ctx context.Context, d DigestDay) error
+	// (Day.Discussions).
+	SaveDay(ctx context.Context, d Day) error
 	// Sent returns the ids of every paper that may have been posted to a
 	// channel by a digest.
 	Sent(ctx context.Context, platform, channel string) ([]string, error)
@@ -228,47 +243,9 @@ type Ledger interface {
 	FirstSeen(ctx context.Context, platform, channel string, ids []string) (map[string]string, error)
 }
 
-// DigestStore is all the durable state of the digest.
-type DigestStore interface {
+// Store is all the durable state of the digest.
+type Store interface {
 	SubscriptionStore
 	Ledger
-	Discussions
-}
-
-// PostFinder is an optional capability of a Poster, found by type
-// assertion. The digest gives each message a stable idempotency key
-// (PostKey); a poster that keeps the key with the message (Slack message
-// metadata, for instance) and can find it again lets the digest settle a
-// post whose outcome is unknown (an error after the platform may have
-// posted, or a crash) instead of giving it up.
-type PostFinder interface {
-	// FindPost looks for a message posted with key to the destination (a
-	// thread reply when to.Thread is set) since the given time, a time
-	// on the platform's clock (the digest passes LookupSince of the
-	// attempt, which allows for MaxClockSkew). It returns found=false
-	// when the platform shows it was not posted.
-	FindPost(ctx context.Context, to Destination, key string, since time.Time) (ref MessageRef, found bool, err error)
-}
-
-// ThreadFinder is an optional capability of a Threader: find the thread
-// started on parent with key (PostKey when StartThread was called) since
-// the given time. found=false means it was not started.
-type ThreadFinder interface {
-	FindThread(ctx context.Context, parent MessageRef, key string, since time.Time) (ref ThreadRef, found bool, err error)
-}
-
-type postKeyCtx struct{}
-
-// WithPostKey returns a context carrying an idempotency key for the Post
-// or StartThread call made with it. Posters that can keep it with the
-// message (see PostFinder) read it with PostKey; others ignore it.
-func WithPostKey(ctx context.Context, key string) context.Context {
-	return context.WithValue(ctx, postKeyCtx{}, key)
-}
-
-// PostKey returns the idempotency key of a Post or StartThread call, or "".
-// Keys are at most 25 ASCII characters (it fits a Discord nonce).
-func PostKey(ctx context.Context) string {
-	k, _ := ctx.Value(postKeyCtx{}).(string)
-	return k
+	bot.Discussions
 }

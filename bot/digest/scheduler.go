@@ -1,4 +1,4 @@
-package bot
+package digest
 
 import (
 	"context"
@@ -52,7 +52,7 @@ func newSchedState() *schedState {
 // subscriptions whose latest due time is not in the ledger yet (run at
 // once, or recorded as skipped when past the grace window). It returns
 // the jobs to start and when to look again.
-func (d *Digest) pass(ctx context.Context, st *schedState, now time.Time) ([]job, time.Time) {
+func (d *Service) pass(ctx context.Context, st *schedState, now time.Time) ([]job, time.Time) {
 	wake := now.Add(maxSleep)
 	var jobs []job
 	ready := func(key string) bool {
@@ -108,7 +108,7 @@ func (d *Digest) pass(ctx context.Context, st *schedState, now time.Time) ([]job
 
 // done records how a job ended: a failure is tried again with backoff
 // (1, 2, 4 ... 30 minutes).
-func (d *Digest) done(st *schedState, r jobResult, now time.Time) {
+func (d *Service) done(st *schedState, r jobResult, now time.Time) {
 	delete(st.inflight, r.key)
 	if r.err == nil {
 		delete(st.retry, r.key)
@@ -128,7 +128,7 @@ func (d *Digest) done(st *schedState, r jobResult, now time.Time) {
 
 // runJob runs one job, turning a panic into an error (logged with its
 // stack; it never reaches a channel).
-func (d *Digest) runJob(ctx context.Context, j job) (err error) {
+func (d *Service) runJob(ctx context.Context, j job) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			d.log.ErrorContext(ctx, "digest run panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -145,7 +145,7 @@ func (d *Digest) runJob(ctx context.Context, j job) (err error) {
 // run's end or maxSleep. On start-up it posts what was missed within the
 // grace window and resumes days cut short. When ctx ends it returns after
 // the runs in flight finished their current step.
-func (d *Digest) Run(ctx context.Context) error {
+func (d *Service) Run(ctx context.Context) error {
 	st := newSchedState()
 	results := make(chan jobResult)
 	var sem chan struct{}
@@ -214,7 +214,7 @@ func (d *Digest) Run(ctx context.Context) error {
 // RunDue runs, once, everything due now (what a scheduler pass would
 // start) and waits for it; it returns the runs' errors joined. Tests and
 // one-shot tools use it; the scheduler is Run.
-func (d *Digest) RunDue(ctx context.Context) error {
+func (d *Service) RunDue(ctx context.Context) error {
 	st := newSchedState()
 	jobs, _ := d.pass(ctx, st, d.cfg.Clock.Now())
 	var (

@@ -1,4 +1,4 @@
-package bot_test
+package digest_test
 
 import (
 	"context"
@@ -17,9 +17,11 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // fakeSearcher is a small index: papers sorted by trending score; a query
@@ -100,6 +102,12 @@ func (c *fakeClock) Now() time.Time {
 	return c.t
 }
 
+// Sleep waits on a timer (testing/synctest's, in the tests that need it):
+// these tests set the time, they do not advance it by sleeping.
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	return clock.Sleep(ctx, d)
+}
+
 func (c *fakeClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -112,7 +120,7 @@ var errCrashed = errors.New("crashed: the process is gone")
 // crashStore wraps the real store; once crashed, every write fails, as if
 // the process had died at that moment (what was committed stays).
 type crashStore struct {
-	bot.DigestStore
+	digest.Store
 	crashed atomic.Bool
 	saves   atomic.Int64
 	// crashAfterSave, when > 0, crashes right after that many SaveDay calls.
@@ -121,22 +129,22 @@ type crashStore struct {
 
 func (s *crashStore) crash() { s.crashed.Store(true) }
 
-func (s *crashStore) SaveDay(ctx context.Context, d bot.DigestDay) error {
+func (s *crashStore) SaveDay(ctx context.Context, d digest.Day) error {
 	if s.crashed.Load() {
 		return errCrashed
 	}
-	err := s.DigestStore.SaveDay(ctx, d)
+	err := s.Store.SaveDay(ctx, d)
 	if n := s.saves.Add(1); s.crashAfterSave > 0 && n == s.crashAfterSave {
 		s.crash()
 	}
 	return err
 }
 
-func (s *crashStore) PutSubscription(ctx context.Context, sub bot.Subscription) error {
+func (s *crashStore) PutSubscription(ctx context.Context, sub digest.Subscription) error {
 	if s.crashed.Load() {
 		return errCrashed
 	}
-	return s.DigestStore.PutSubscription(ctx, sub)
+	return s.Store.PutSubscription(ctx, sub)
 }
 
 // env is a digest over a real bbolt file and the fake platform. Its
@@ -147,19 +155,19 @@ type env struct {
 	path string
 	db   *store.DB
 	st   *crashStore
-	d    *bot.Digest
+	d    *digest.Service
 	plat *bottest.Platform
 	// poster, when set, is what the digest posts through (a wrapper of plat).
 	poster bot.Poster
 	// down, when set, makes the platform not running (Poster returns nil).
 	down   atomic.Bool
 	search bot.Searcher
-	clock  bot.Clock
+	clock  clock.Clock
 	log    *slog.Logger
-	cfg    bot.DigestConfig
+	cfg    digest.Config
 }
 
-func newEnv(t *testing.T, search bot.Searcher, clock bot.Clock) *env {
+func newEnv(t *testing.T, search bot.Searcher, clock clock.Clock) *env {
 	t.Helper()
 	e := &env{
 		t:      t,
@@ -186,7 +194,7 @@ func (e *env) start() {
 		e.t.Fatal(err)
 	}
 	e.db = db
-	e.st = &crashStore{DigestStore: db}
+	e.st = &crashStore{Store: db}
 	cfg := e.cfg
 	cfg.Searcher, cfg.Store, cfg.Clock, cfg.Logger = e.search, e.st, e.clock, e.log
 	cfg.Poster = func(platform string) bot.Poster {
@@ -198,7 +206,7 @@ func (e *env) start() {
 		}
 		return e.plat
 	}
-	d, err := bot.NewDigest(cfg)
+	d, err := digest.New(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -215,20 +223,20 @@ func (e *env) restart() {
 }
 
 // subscribe stores a subscription directly (as the config file would).
-func (e *env) subscribe(s bot.Subscription) {
+func (e *env) subscribe(s digest.Subscription) {
 	e.t.Helper()
 	if s.Platform == "" {
 		s.Platform = "fake"
 	}
 	if s.Source == "" {
-		s.Source = bot.SourceConfig
+		s.Source = digest.SourceConfig
 	}
 	if err := e.st.PutSubscription(context.Background(), s); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
-func (e *env) day(channel, date string) bot.DigestDay {
+func (e *env) day(channel, date string) digest.Day {
 	e.t.Helper()
 	d, ok, err := e.db.Day(context.Background(), "fake", channel, date)
 	if err != nil || !ok {
@@ -322,12 +330,12 @@ func mustZone(t *testing.T, name string) *time.Location {
 // the console): it posts and threads, nothing more.
 type noLookup struct{ p *bottest.Platform }
 
-func (n noLookup) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
-	return n.p.Post(ctx, to, m)
+func (n noLookup) Post(ctx context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
+	return n.p.Post(ctx, to, m, bot.PostOptions{})
 }
 
-func (n noLookup) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
-	return n.p.StartThread(ctx, parent, title, m)
+func (n noLookup) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
+	return n.p.StartThread(ctx, parent, title, m, bot.PostOptions{})
 }
 
 var (

@@ -1,4 +1,4 @@
-package bot_test
+package digest_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
@@ -61,13 +62,13 @@ var _ bot.ReplyCounter = (*countingPlatform)(nil)
 
 // threadedDay is a finished digest day whose papers were each posted and
 // threaded at start (thread id "t-<paper>").
-func threadedDay(platform, channel, date string, start time.Time, ids ...string) bot.DigestDay {
-	d := bot.DigestDay{Platform: platform, Channel: channel, ChannelName: "ml-papers", Date: date, Status: bot.DayDone}
+func threadedDay(platform, channel, date string, start time.Time, ids ...string) digest.Day {
+	d := digest.Day{Platform: platform, Channel: channel, ChannelName: "ml-papers", Date: date, Status: digest.DayDone}
 	for _, id := range ids {
-		d.Papers = append(d.Papers, bot.DigestPaper{
+		d.Papers = append(d.Papers, digest.DayPaper{
 			Paper:  paper.Paper{ID: id, Title: "Paper " + id},
-			Post:   bot.Step{Done: start, Message: bot.MessageRef{ID: "m-" + id}},
-			Thread: bot.Step{Done: start, Thread: bot.ThreadRef{ID: "t-" + id, URL: "https://chat.example/t-" + id}},
+			Post:   digest.Step{Done: start, Message: bot.MessageRef{ID: "m-" + id}},
+			Thread: digest.Step{Done: start, Thread: bot.ThreadRef{ID: "t-" + id, URL: "https://chat.example/t-" + id}},
 		})
 	}
 	return d
@@ -101,7 +102,7 @@ func TestReplyRefresh(t *testing.T) {
 		now := time.Now()
 		db := openStore(t)
 		ctx := t.Context()
-		for _, d := range []bot.DigestDay{
+		for _, d := range []digest.Day{
 			threadedDay("slack", "C1", "2025-05-04", now.Add(-24*time.Hour), "a", "b", "gone", "broken"),
 			threadedDay("slack", "C1", "2025-04-01", now.Add(-30*24*time.Hour), "old"),
 			threadedDay("discord", "D1", "2025-05-04", now.Add(-2*time.Hour), "d1", "d2"),
@@ -123,7 +124,7 @@ func TestReplyRefresh(t *testing.T) {
 		}
 		discord := &countingPlatform{counts: map[string]int{"t-d1": 2, "t-d2": 7}}
 		var logs bytes.Buffer
-		r, err := bot.NewReplyRefresh(bot.ReplyRefreshConfig{
+		r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{
 			Store: db,
 			Poster: func(p string) bot.Poster {
 				switch p {
@@ -147,7 +148,7 @@ func TestReplyRefresh(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := bot.ReplyStats{Discussions: 7, Counted: 4, Changed: 3, Gone: 1, Failed: 1, Skipped: 1}
+		want := digest.ReplyStats{Discussions: 7, Counted: 4, Changed: 3, Gone: 1, Failed: 1, Skipped: 1}
 		if st != want {
 			t.Errorf("stats %+v, want %+v", st, want)
 		}
@@ -195,7 +196,7 @@ func TestReplyRefreshStopsAfterRepeatedFailures(t *testing.T) {
 		for _, id := range ids {
 			p.errs["t-"+id] = errors.New("invalid_auth")
 		}
-		r, err := bot.NewReplyRefresh(bot.ReplyRefreshConfig{Store: db, Poster: func(string) bot.Poster { return p }, MaxFailures: 3})
+		r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: db, Poster: func(string) bot.Poster { return p }, MaxFailures: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +220,7 @@ func TestReplyRefreshRunsHourly(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := &countingPlatform{counts: map[string]int{"t-a": 1}}
-		r, err := bot.NewReplyRefresh(bot.ReplyRefreshConfig{Store: db, Poster: func(string) bot.Poster { return p }})
+		r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: db, Poster: func(string) bot.Poster { return p }})
 		if err != nil {
 			t.Fatal(err)
 		}

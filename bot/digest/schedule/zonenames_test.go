@@ -1,4 +1,4 @@
-package bot
+package schedule
 
 import (
 	"archive/zip"
@@ -15,7 +15,7 @@ import (
 
 // The generated zone list is Go's zone database: every name loads, and
 // it matches the database of the Go that runs the test (after a Go
-// upgrade: go generate ./bot).
+// upgrade: go generate ./bot/digest/schedule).
 func TestZoneNames(t *testing.T) {
 	var names []string
 	for z := range strings.Lines(zoneNames) {
@@ -52,6 +52,6 @@ func TestZoneNames(t *testing.T) {
 	}
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
-		t.Errorf("zonenames.go has %d zones, GOROOT's database %d: run go generate ./bot", len(names), len(want))
+		t.Errorf("zonenames.go has %d zones, GOROOT's database %d: run go generate ./bot/digest/schedule", len(names), len(want))
 	}
 }

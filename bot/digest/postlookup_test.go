@@ -1,4 +1,4 @@
-package bot_test
+package digest_test
 
 import (
 	"context"
@@ -10,25 +10,25 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 )
 
 // messageFinder is the fake platform whose FindPost records the message
-// the context carries (bot.PostMessage).
+// it is asked to look for.
 type messageFinder struct {
 	*bottest.Platform
 	mu    sync.Mutex
 	found []bot.Message
 }
 
-func (f *messageFinder) FindPost(ctx context.Context, to bot.Destination, key string, since time.Time) (bot.MessageRef, bool, error) {
-	m, ok := bot.PostMessage(ctx)
-	if !ok {
-		return bot.MessageRef{}, false, errors.New("no message in the context")
+func (f *messageFinder) FindPost(ctx context.Context, to bot.Destination, m bot.Message, key string, since time.Time) (bot.MessageRef, bool, error) {
+	if m.Text == "" && m.Title == "" {
+		return bot.MessageRef{}, false, errors.New("no message to look for")
 	}
 	f.mu.Lock()
 	f.found = append(f.found, m)
 	f.mu.Unlock()
-	return f.Platform.FindPost(ctx, to, key, since)
+	return f.Platform.FindPost(ctx, to, m, key, since)
 }
 
 // The digest hands FindPost the message the uncertain attempt posted,
@@ -40,7 +40,7 @@ func TestFindPostGetsTheMessage(t *testing.T) {
 	e := newEnv(t, manyPapers(10), clock)
 	f := &messageFinder{Platform: e.plat}
 	e.poster = f
-	e.subscribe(bot.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now()})
+	e.subscribe(digest.Subscription{Channel: "C1", Time: "09:00", Zone: "UTC", Top: 2, Since: clock.Now()})
 	// Paper 2's post happens, then the process dies before recording it.
 	posts := 0
 	e.plat.After = func(c bottest.Call) error {

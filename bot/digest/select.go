@@ -1,4 +1,4 @@
-package bot
+package digest
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
@@ -42,7 +43,7 @@ func newSelections() *selections {
 }
 
 // search runs q with a bounded number of searches at once.
-func (s *selections) search(ctx context.Context, searcher Searcher, q paper.Query) (paper.Results, error) {
+func (s *selections) search(ctx context.Context, searcher bot.Searcher, q paper.Query) (paper.Results, error) {
 	select {
 	case s.turns <- struct{}{}:
 	case <-ctx.Done():
@@ -55,7 +56,7 @@ func (s *selections) search(ctx context.Context, searcher Searcher, q paper.Quer
 // trending returns the top `window` papers by trending score on topic that
 // are not in sent, exactly as a search with Exclude would, sharing one
 // search per topic among concurrent callers.
-func (s *selections) trending(ctx context.Context, searcher Searcher, topic string, sent []string, window int, now time.Time) (paper.Results, error) {
+func (s *selections) trending(ctx context.Context, searcher bot.Searcher, topic string, sent []string, window int, now time.Time) (paper.Results, error) {
 	s.mu.Lock()
 	sel, ok := s.byTopic[topic]
 	if !ok || now.Sub(sel.at) > selectionTTL || now.Before(sel.at) {

@@ -1,4 +1,4 @@
-package bot
+package digest
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -24,29 +26,29 @@ type SubscribeResult struct {
 	Next time.Time
 }
 
-// DigestPreview is what the next run of a channel's digest posts.
-type DigestPreview struct {
+// Preview is what the next run of a channel's digest posts.
+type Preview struct {
 	Sub Subscription
 	// Date and Due are the local date and due time of that run.
 	Date string
 	Due  time.Time
 	// Day holds the papers, in the order they will be posted.
-	Day DigestDay
+	Day Day
 	// Resuming is set when the run finishes a day already under way; Day
 	// then holds only what is left to post.
 	Resuming bool
 }
 
-// DigestStatus is a channel's subscription with its last and next runs.
-type DigestStatus struct {
+// Status is a channel's subscription with its last and next runs.
+type Status struct {
 	Sub     Subscription
 	Next    time.Time
-	Last    DigestDay
+	Last    Day
 	HasLast bool
 }
 
 // Defaults fill what a chat subscription leaves out.
-func (d *Digest) fill(s Subscription) Subscription {
+func (d *Service) fill(s Subscription) Subscription {
 	if s.Time == "" {
 		s.Time = d.cfg.DefaultTime
 	}
@@ -56,7 +58,7 @@ func (d *Digest) fill(s Subscription) Subscription {
 	if s.Top == 0 {
 		s.Top = d.cfg.DefaultTop
 	}
-	if loc, err := LoadZone(s.Zone); err == nil {
+	if loc, err := schedule.LoadZone(s.Zone); err == nil {
 		s.Zone = loc.String()
 	}
 	return s
@@ -64,11 +66,11 @@ func (d *Digest) fill(s Subscription) Subscription {
 
 // checkTopic runs the topic query once, so a malformed one is refused
 // with the index's explanation of what is wrong.
-func (d *Digest) checkTopic(ctx context.Context, topic string) (paper.Results, error) {
+func (d *Service) checkTopic(ctx context.Context, topic string) (paper.Results, error) {
 	res, err := d.cfg.Searcher.Search(ctx, paper.Query{Text: topic, Sort: paper.ByTrending, Limit: 1})
 	if err != nil {
 		if msg := fault.UserMessage(err); msg != "" && fault.Is(err, fault.Invalid) {
-			return res, fault.Wrap(fault.Invalid, err, "topic %s: %s", quoteTopic(truncateRunes(topic, 80)), msg)
+			return res, fault.Wrap(fault.Invalid, err, "topic %s: %s", quoteTopic(bot.Truncate(topic, 80)), msg)
 		}
 		return res, err
 	}
@@ -76,14 +78,14 @@ func (d *Digest) checkTopic(ctx context.Context, topic string) (paper.Results, e
 		// A search goes ahead without what it could not use; a topic with
 		// such a part is refused instead, so nothing "was ignored".
 		msg := strings.ReplaceAll(strings.Join(res.Notes, " "), "; it was ignored.", ".")
-		return res, fault.New(fault.Invalid, "topic %s: %s", quoteTopic(truncateRunes(topic, 80)), msg)
+		return res, fault.New(fault.Invalid, "topic %s: %s", quoteTopic(bot.Truncate(topic, 80)), msg)
 	}
 	return res, nil
 }
 
 // Subscribe creates or replaces a channel's subscription from chat; the
 // scheduler picks it up at once. Parts left empty take the defaults.
-func (d *Digest) Subscribe(ctx context.Context, s Subscription) (SubscribeResult, error) {
+func (d *Service) Subscribe(ctx context.Context, s Subscription) (SubscribeResult, error) {
 	s = d.fill(s)
 	s.Source = SourceChat
 	if err := s.Validate(d.cfg.MaxTop); err != nil {
@@ -123,7 +125,7 @@ func (d *Digest) Subscribe(ctx context.Context, s Subscription) (SubscribeResult
 
 // Unsubscribe stops a channel's digest. A day being posted stops before
 // its next message (threads of papers already posted are still started).
-func (d *Digest) Unsubscribe(ctx context.Context, platform, channel string) (Subscription, error) {
+func (d *Service) Unsubscribe(ctx context.Context, platform, channel string) (Subscription, error) {
 	old, had, err := d.cfg.Store.Subscription(ctx, platform, channel)
 	if err != nil {
 		return Subscription{}, err
@@ -144,7 +146,7 @@ func (d *Digest) Unsubscribe(ctx context.Context, platform, channel string) (Sub
 
 // Subscriptions lists the subscriptions of one workspace or guild (all of
 // a platform's when team is "").
-func (d *Digest) Subscriptions(ctx context.Context, platform, team string) ([]Subscription, error) {
+func (d *Service) Subscriptions(ctx context.Context, platform, team string) ([]Subscription, error) {
 	all, err := d.cfg.Store.Subscriptions(ctx)
 	if err != nil {
 		return nil, err
@@ -160,7 +162,7 @@ func (d *Digest) Subscriptions(ctx context.Context, platform, team string) ([]Su
 }
 
 // subscription returns a channel's subscription or a NotFound error.
-func (d *Digest) subscription(ctx context.Context, platform, channel string) (Subscription, error) {
+func (d *Service) subscription(ctx context.Context, platform, channel string) (Subscription, error) {
 	s, ok, err := d.cfg.Store.Subscription(ctx, platform, channel)
 	if err != nil {
 		return Subscription{}, err
@@ -172,12 +174,12 @@ func (d *Digest) subscription(ctx context.Context, platform, channel string) (Su
 }
 
 // Status returns a channel's subscription with its last and next runs.
-func (d *Digest) Status(ctx context.Context, platform, channel string) (DigestStatus, error) {
+func (d *Service) Status(ctx context.Context, platform, channel string) (Status, error) {
 	s, err := d.subscription(ctx, platform, channel)
 	if err != nil {
-		return DigestStatus{}, err
+		return Status{}, err
 	}
-	st := DigestStatus{Sub: s}
+	st := Status{Sub: s}
 	if o, err := d.currentRun(ctx, s, d.cfg.Clock.Now()); err == nil {
 		st.Next = o.Due
 	}
@@ -188,24 +190,24 @@ func (d *Digest) Status(ctx context.Context, platform, channel string) (DigestSt
 // Preview returns exactly what the channel's next run would post, in
 // order, without posting or recording anything: the rest of a day being
 // posted, or else the plan the next due time would make now.
-func (d *Digest) Preview(ctx context.Context, platform, channel string) (DigestPreview, error) {
+func (d *Service) Preview(ctx context.Context, platform, channel string) (Preview, error) {
 	s, err := d.subscription(ctx, platform, channel)
 	if err != nil {
-		return DigestPreview{}, err
+		return Preview{}, err
 	}
 	return d.PreviewOf(ctx, s)
 }
 
 // PreviewOf previews the next run of a subscription (which need not be
 // stored: `paperbot digest --dry-run` previews configured ones).
-func (d *Digest) PreviewOf(ctx context.Context, s Subscription) (DigestPreview, error) {
+func (d *Service) PreviewOf(ctx context.Context, s Subscription) (Preview, error) {
 	now := d.cfg.Clock.Now()
 	last, ok, err := d.cfg.Store.LastDay(ctx, s.Platform, s.Channel)
 	if err != nil {
-		return DigestPreview{}, err
+		return Preview{}, err
 	}
 	if ok && last.Status == DayOpen && now.Sub(last.Due) <= d.cfg.Grace {
-		pv := DigestPreview{Sub: s, Date: last.Date, Due: last.Due, Resuming: true, Day: last}
+		pv := Preview{Sub: s, Date: last.Date, Due: last.Due, Resuming: true, Day: last}
 		pv.Day.Papers = nil
 		for _, p := range last.Papers {
 			if p.Post.Pending() && !p.Post.Uncertain() {
@@ -221,16 +223,16 @@ func (d *Digest) PreviewOf(ctx context.Context, s Subscription) (DigestPreview, 
 	}
 	o, err := d.currentRun(ctx, s, now)
 	if err != nil {
-		return DigestPreview{}, err
+		return Preview{}, err
 	}
 	day, err := d.plan(ctx, s, o, now)
 	if err != nil {
-		return DigestPreview{}, err
+		return Preview{}, err
 	}
 	if loc, err := d.zone(s.Zone); err == nil {
 		o.Due = o.Due.In(loc)
 	}
-	return DigestPreview{Sub: s, Date: o.Date, Due: o.Due, Day: day}, nil
+	return Preview{Sub: s, Date: o.Date, Due: o.Due, Day: day}, nil
 }
 
 // SyncConfig makes the stored subscriptions from the configuration file
@@ -238,7 +240,7 @@ func (d *Digest) PreviewOf(ctx context.Context, s Subscription) (DigestPreview, 
 // channel is replaced: the file wins) and removes those the file no
 // longer lists. A subscription whose schedule did not change keeps its
 // Since, so a restart does not lose a due digest.
-func (d *Digest) SyncConfig(ctx context.Context, subs []Subscription) error {
+func (d *Service) SyncConfig(ctx context.Context, subs []Subscription) error {
 	now := d.cfg.Clock.Now()
 	want := map[string]bool{}
 	for i, s := range subs {
@@ -259,10 +261,7 @@ func (d *Digest) SyncConfig(ctx context.Context, subs []Subscription) error {
 		if err != nil {
 			return err
 		}
-		s.Since = now
-		if had && old.SameSchedule(s) {
-			s.Since = old.Since
-		}
+		s = FromConfig(s, old, had, now)
 		if had && old == s {
 			continue
 		}
@@ -287,6 +286,20 @@ func (d *Digest) SyncConfig(ctx context.Context, subs []Subscription) error {
 	}
 	d.notify()
 	return nil
+}
+
+// FromConfig is what the configuration file's subscription s becomes
+// when it is stored over old (had: what the store holds for its channel),
+// now: the file wins over a subscription made in chat, and a schedule
+// that did not change keeps its Since, so a restart does not lose a due
+// digest. SyncConfig stores it; paperbot digest previews it.
+func FromConfig(s, old Subscription, had bool, now time.Time) Subscription {
+	s.Source = SourceConfig
+	s.Since = now
+	if had && old.SameSchedule(s) {
+		s.Since = old.Since
+	}
+	return s
 }
 
 func orError(msg string, err error) string {
