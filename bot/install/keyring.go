@@ -119,6 +119,9 @@ func (k *Keyring) LogValue() slog.Value {
 // String keeps the keys out of fmt.
 func (k *Keyring) String() string { return "keyring " + k.KeyID() }
 
+// GoString keeps the keys out of %#v.
+func (k *Keyring) GoString() string { return k.String() }
+
 func additional(platform, team string) []byte {
 	return []byte("paperbot installation\x00" + platform + "\x00" + team)
 }
