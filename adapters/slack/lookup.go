@@ -33,6 +33,7 @@ func (a *Adapter) FindPost(ctx context.Context, to bot.Destination, key string, 
 	if to.Channel == "" || key == "" {
 		return bot.MessageRef{}, false, fault.New(fault.Invalid, "slack: FindPost needs a channel and a key")
 	}
+	ctx = withTeam(ctx, to.Team)
 	ts, err := a.findPosted(ctx, to.Channel, to.Thread, key, since)
 	if err != nil {
 		return bot.MessageRef{}, false, readError(to.Channel, err)
@@ -52,6 +53,7 @@ func (a *Adapter) FindThread(ctx context.Context, parent bot.MessageRef, key str
 	if parent.Channel == "" || parent.ID == "" || key == "" {
 		return bot.ThreadRef{}, false, fault.New(fault.Invalid, "slack: FindThread needs a parent message and a key")
 	}
+	ctx = withTeam(ctx, parent.Team)
 	ts, err := a.findPosted(ctx, parent.Channel, parent.ID, key, since)
 	if err != nil {
 		return bot.ThreadRef{}, false, readError(parent.Channel, err)
@@ -77,10 +79,14 @@ func (a *Adapter) CountReplies(ctx context.Context, d bot.Discussion) (int, erro
 	if d.Channel == "" || d.ThreadID == "" {
 		return 0, fault.New(fault.Invalid, "slack: a discussion without a channel or thread")
 	}
+	api, err := a.apiFor(withTeam(ctx, d.Team))
+	if err != nil {
+		return 0, err
+	}
 	var msgs []slackgo.Message
-	err := a.read(ctx, "conversations.replies", func() error {
+	err = a.read(ctx, "conversations.replies", func() error {
 		var err error
-		msgs, _, _, err = a.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+		msgs, _, _, err = api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
 			ChannelID: d.Channel, Timestamp: d.ThreadID, Limit: 1,
 		})
 		return err

@@ -33,6 +33,7 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (
 	if to.Channel == "" {
 		return bot.MessageRef{}, fault.New(fault.Invalid, "slack: no channel to post to")
 	}
+	ctx = withTeam(ctx, to.Team)
 	ts, err := a.postMessage(ctx, to.Channel, to.Thread, m)
 	if err != nil {
 		return bot.MessageRef{}, err
@@ -56,6 +57,7 @@ func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title 
 	if parent.Channel == "" || parent.ID == "" {
 		return bot.ThreadRef{}, fault.New(fault.Invalid, "slack: no parent message to start a thread on")
 	}
+	ctx = withTeam(ctx, parent.Team)
 	ts, err := a.postMessage(ctx, parent.Channel, parent.ID, m)
 	if err != nil {
 		return bot.ThreadRef{}, err
@@ -116,12 +118,16 @@ func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rende
 	if thread != "" {
 		opts = append(opts, slackgo.MsgOptionTS(thread))
 	}
+	api, err := a.apiFor(ctx)
+	if err != nil {
+		return "", err
+	}
 	rateLimited, reposted := 0, false
 	for {
 		if err := a.pace.Wait(ctx, channel); err != nil {
 			return "", fault.Wrap(fault.Transient, err, "gave up waiting to post")
 		}
-		_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+		_, ts, err := api.PostMessageContext(ctx, channel, opts...)
 		a.pace.Done(channel)
 		if err == nil {
 			a.posted("ok")
@@ -237,6 +243,10 @@ func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, s
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 	}
+	api, err := a.apiFor(ctx)
+	if err != nil {
+		return "", err
+	}
 	oldest := slackTS(since)
 	cursor := ""
 	for range maxHistoryPages {
@@ -249,7 +259,7 @@ func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, s
 			var res *slackgo.GetConversationHistoryResponse
 			err := a.read(ctx, method, func() error {
 				var err error
-				res, err = a.api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
+				res, err = api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
 					ChannelID: channel, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
 				})
 				return err
@@ -262,7 +272,7 @@ func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, s
 			method := "conversations.replies"
 			err := a.read(ctx, method, func() error {
 				var err error
-				msgs, more, cursor, err = a.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+				msgs, more, cursor, err = api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
 					ChannelID: channel, Timestamp: thread, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
 				})
 				return err
@@ -311,7 +321,12 @@ func (a *Adapter) permalink(ctx context.Context, channel, ts string) string {
 	if ts == "" {
 		return ""
 	}
-	u, err := a.api.GetPermalinkContext(ctx, &slackgo.PermalinkParameters{Channel: channel, Ts: ts})
+	api, err := a.apiFor(ctx)
+	if err != nil {
+		a.log.WarnContext(ctx, "slack chat.getPermalink: no client for the workspace", "channel", channel, "err", err)
+		return ""
+	}
+	u, err := api.GetPermalinkContext(ctx, &slackgo.PermalinkParameters{Channel: channel, Ts: ts})
 	if err != nil {
 		a.log.WarnContext(ctx, "slack chat.getPermalink failed", "channel", channel, "ts", ts, "err", err)
 		return ""
