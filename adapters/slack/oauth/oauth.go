@@ -407,7 +407,8 @@ func (s *Service) serveCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.setCookie(w, r, "", -1)
+	// The cookie stays until it expires: a reload of this page is then
+	// told that the link was used, not that it came from another browser.
 	code := q.Get("code")
 	if code == "" {
 		s.failure(w, r, http.StatusBadRequest, "bad_state", "Slack sent no code", "Slack came back without an authorization code, so nothing was installed.")
