@@ -19,6 +19,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // Config is the whole configuration file. Every section is optional; an
@@ -42,7 +44,7 @@ type Config struct {
 	Src   SourcesConf `yaml:"sources"`
 
 	// StateURL is the state's PostgreSQL URL when `state:` is one.
-	StateURL Secret `yaml:"-"`
+	StateURL secret.Secret `yaml:"-"`
 	// Path is the file the configuration was read from ("" for defaults).
 	Path string `yaml:"-"`
 	// DataDirFrom says where DataDir came from: "the configuration file",
@@ -208,7 +210,7 @@ func ParseEnv(data []byte, name string, env Env) (*Config, error) {
 	if err := c.finish(env); err != nil {
 		return nil, fmt.Errorf("%s%s: %w", name, positionOf(file, err), err)
 	}
-	secrets := map[string]Secret{}
+	secrets := map[string]secret.Secret{}
 	if c.Slack != nil {
 		secrets["slack.bot_token"], secrets["slack.app_token"], secrets["slack.signing_secret"] = c.Slack.BotToken, c.Slack.AppToken, c.Slack.SigningSecret
 		if o := c.Slack.OAuth; o != nil {
@@ -487,7 +489,7 @@ func checkValues(n ast.Node, t reflect.Type) error {
 			}
 		}
 		return nil
-	case reflect.TypeFor[Secret]():
+	case reflect.TypeFor[secret.Secret]():
 		switch n.(type) {
 		case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode:
 			return nodeError(n, "want a string: ${ENV_VAR}, env:ENV_VAR, file:/path or a path")

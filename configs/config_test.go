@@ -3,9 +3,7 @@ package configs
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,6 +17,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // cfgEnv is a getenv over a map.
@@ -259,108 +259,9 @@ func TestLoadSearchOrder(t *testing.T) {
 	}
 }
 
-// secretHolder decodes a Secret the way every section does.
-type secretHolder struct {
-	Token Secret `yaml:"token"`
-}
-
-func decodeSecret(t *testing.T, y string, env map[string]string) (Secret, error) {
-	t.Helper()
-	var h secretHolder
-	if err := yaml.UnmarshalWithOptions([]byte(y), &h, yaml.DisallowUnknownField()); err != nil {
-		t.Fatalf("decoding %q: %v", y, err)
-	}
-	err := h.Token.resolve("x.token", mapEnv(env))
-	return h.Token, err
-}
-
-// mapEnv is an environment over a map: a key in the map is set, even to "".
-func mapEnv(m map[string]string) Env {
-	return func(k string) (string, bool) {
-		v, ok := m[k]
-		return v, ok
-	}
-}
-
-func TestSecretReferences(t *testing.T) {
-	dir := t.TempDir()
-	t.Chdir(dir)
-	file := filepath.Join(dir, "token")
-	if err := os.WriteFile(file, []byte("  file-secret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile("rel-token", []byte("relative-secret"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"TOKEN": " env-secret\n", "OTHER": "other"}
-	cases := []struct{ yaml, want string }{
-		{"token: ${TOKEN}", "env-secret"},
-		{`token: "${TOKEN}"`, "env-secret"},
-		{"token: '${TOKEN}'", "env-secret"},
-		{"token: ${TOKEN} # from the environment", "env-secret"},
-		{"token: $TOKEN", "env-secret"},
-		{`token: "$TOKEN"`, "env-secret"},
-		{"token: env:OTHER", "other"},
-		{"token: file:" + file, "file-secret"},
-		{"token: " + file, "file-secret"},
-		{"token: ./rel-token", "relative-secret"},
-		{"token: file:rel-token", "relative-secret"},
-		// Inline values work (discouraged), with YAML's quoting and escapes.
-		{"token: xoxb-inline", "xoxb-inline"},
-		{`token: "in\u0041line"`, "inAline"},
-		{"token: 'it''s'", "it's"},
-		{"token: |\n  block-secret\n", "block-secret"},
-		{"token: 12345", "12345"},
-		{"token:", ""},
-		{`token: ""`, ""},
-	}
-	for _, c := range cases {
-		s, err := decodeSecret(t, c.yaml, env)
-		if err != nil || s.Value() != c.want || s.IsSet() != (c.want != "") {
-			t.Errorf("%q: value %q set %v err %v; want %q", c.yaml, s.Value(), s.IsSet(), err, c.want)
-		}
-	}
-}
-
+// Through Parse, a secret's error names the file and the key.
 func TestSecretErrors(t *testing.T) {
-	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty")
-	if err := os.WriteFile(empty, []byte(" \n\t\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	secretFile := filepath.Join(dir, "secret")
-	if err := os.WriteFile(secretFile, []byte("file-secret-value"), 0o000); err != nil {
-		t.Fatal(err)
-	}
-	cases := []struct{ yaml, want string }{
-		{"token: ${MISSING}", "x.token: environment variable MISSING is not set"},
-		{"token: env:MISSING", "x.token: environment variable MISSING is not set"},
-		{"token: ${EMPTY}", "x.token: environment variable EMPTY is set but empty"},
-		{"token: $EMPTY", "x.token: environment variable EMPTY is set but empty"},
-		{"token: $MISSING", "x.token: environment variable MISSING is not set"},
-		{"token: file:" + empty, "x.token: secret file " + empty + " is empty"},
-		{"token: " + empty, "x.token: secret file " + empty + " is empty"},
-		{"token: file:" + filepath.Join(dir, "missing"), "x.token: reading secret file: open " + filepath.Join(dir, "missing")},
-	}
-	env := map[string]string{"EMPTY": "", "SET": "env-secret-value"}
-	for _, c := range cases {
-		_, err := decodeSecret(t, c.yaml, env)
-		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
-			t.Errorf("%q: error %v, want %q", c.yaml, err, c.want)
-		}
-	}
-	// An unreadable file: the error names the field and the path, never
-	// what the file holds (root reads it anyway).
-	_, err := decodeSecret(t, "token: "+secretFile, env)
-	if err != nil && (!strings.HasPrefix(err.Error(), "x.token: reading secret file") || strings.Contains(err.Error(), "file-secret-value")) {
-		t.Errorf("unreadable file: %v", err)
-	}
-	if err != nil && !errors.Is(err, fs.ErrPermission) {
-		t.Errorf("unreadable file: %v does not wrap the cause", err)
-	}
-
-	// Through Parse, the error names the file and the key.
-	_, err = Parse([]byte("slack:\n  bot_token: ${SLACK_BOT_TOKEN}\n  app_token: ${SLACK_APP_TOKEN}\n"), "pb.yaml",
+	_, err := Parse([]byte("slack:\n  bot_token: ${SLACK_BOT_TOKEN}\n  app_token: ${SLACK_APP_TOKEN}\n"), "pb.yaml",
 		cfgEnv(map[string]string{"SLACK_APP_TOKEN": "xapp-1-secret-value"}))
 	if err == nil || err.Error() != "pb.yaml:2:14: slack.bot_token: environment variable SLACK_BOT_TOKEN is not set" {
 		t.Errorf("Parse: %v", err)
@@ -374,11 +275,11 @@ func TestSecretErrors(t *testing.T) {
 // a struct), slog (text and JSON), encoding/json or YAML.
 func TestSecretRedacted(t *testing.T) {
 	const value = "xoxb-SUPER-SECRET"
-	s := NewSecret(value)
+	s := secret.New(value)
 	if s.Value() != value || !s.IsSet() {
 		t.Fatalf("Value() = %q", s.Value())
 	}
-	slack := &Slack{Mode: "socket", BotToken: s, AppToken: NewSecret("xapp-" + value)}
+	slack := &Slack{Mode: "socket", BotToken: s, AppToken: secret.New("xapp-" + value)}
 	cfg := &Config{Slack: slack}
 	check := func(how, out string) {
 		t.Helper()
@@ -413,7 +314,7 @@ func TestSecretRedacted(t *testing.T) {
 		check("slog "+h.name, buf.String())
 	}
 
-	for _, v := range []any{s, slack, cfg, map[string]Secret{"t": s}} {
+	for _, v := range []any{s, slack, cfg, map[string]secret.Secret{"t": s}} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
@@ -427,7 +328,7 @@ func TestSecretRedacted(t *testing.T) {
 	}
 
 	// An unset secret says so.
-	if got := fmt.Sprint(Secret{}); got != "[unset]" {
+	if got := fmt.Sprint(secret.Secret{}); got != "[unset]" {
 		t.Errorf("unset secret prints %q", got)
 	}
 
@@ -435,8 +336,8 @@ func TestSecretRedacted(t *testing.T) {
 	// prints the fields, and finds an address, not the value (an adapter
 	// keeps its options, tokens included, in unexported fields).
 	type holder struct {
-		token Secret
-		opts  struct{ key Secret }
+		token secret.Secret
+		opts  struct{ key secret.Secret }
 	}
 	h := holder{token: s}
 	h.opts.key = s
@@ -444,15 +345,6 @@ func TestSecretRedacted(t *testing.T) {
 		if out := fmt.Sprintf(verb, h); strings.Contains(out, "SUPER-SECRET") || strings.Contains(strings.ToLower(out), fmt.Sprintf("%x", "SUPER-SECRET")) {
 			t.Errorf("Sprintf(%s) of unexported fields shows the secret: %s", verb, out)
 		}
-	}
-	// A secret read from its reference keeps working after a copy.
-	var y struct{ T Secret }
-	if err := yaml.Unmarshal([]byte("t: inline-value"), &y); err != nil {
-		t.Fatal(err)
-	}
-	c := y.T
-	if err := y.T.resolve("t", mapEnv(nil)); err != nil || y.T.Value() != "inline-value" || c.Value() != "" {
-		t.Errorf("resolved %q (copy before: %q), %v", y.T.Value(), c.Value(), err)
 	}
 }
 
@@ -520,8 +412,8 @@ func TestExample(t *testing.T) {
 				walk(path, v.Elem())
 			}
 		case reflect.Struct:
-			if v.Type() == reflect.TypeFor[Secret]() {
-				ref := v.Interface().(Secret).ref()
+			if v.Type() == reflect.TypeFor[secret.Secret]() {
+				ref := v.Interface().(secret.Secret).Reference()
 				if ref != "" && !strings.HasPrefix(ref, "${") && !strings.HasPrefix(ref, "env:") &&
 					!strings.HasPrefix(ref, "file:") && !strings.HasPrefix(ref, "/") {
 					t.Errorf("%s is an inline secret in the example", path)

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // Discord configures the Discord adapter. Its presence enables Discord.
@@ -15,7 +17,7 @@ type Discord struct {
 	// interactions endpoint /discord/interactions).
 	Mode string `yaml:"mode"`
 	// Token is the bot token.
-	Token Secret `yaml:"token"`
+	Token secret.Secret `yaml:"token"`
 	// ApplicationID is the application's id (for command registration;
 	// looked up with the token when empty).
 	ApplicationID string `yaml:"application_id"`
@@ -48,14 +50,14 @@ func (d *Discord) finish(env Env) error {
 	if d.Mode != "gateway" && d.Mode != "http" {
 		return fmt.Errorf("discord.mode: %q is not gateway or http", d.Mode)
 	}
-	if err := d.Token.resolve("discord.token", env); err != nil {
+	if err := d.Token.Resolve("discord.token", env); err != nil {
 		return err
 	}
 	if !d.Token.IsSet() {
 		return fmt.Errorf("discord.token is required (e.g. token: ${DISCORD_BOT_TOKEN})")
 	}
 	if strings.HasPrefix(d.Token.Value(), "Bot ") {
-		d.Token = NewSecret(strings.TrimPrefix(d.Token.Value(), "Bot "))
+		d.Token = secret.New(strings.TrimPrefix(d.Token.Value(), "Bot "))
 	}
 	if d.Mode == "http" && d.PublicKey == "" {
 		return fmt.Errorf("discord.public_key is required in http mode (the application's public key, hex)")

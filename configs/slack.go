@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // Slack configures the Slack adapter. Its presence enables Slack.
@@ -12,11 +14,11 @@ type Slack struct {
 	// (signed requests to /slack/commands, /slack/interactions, /slack/events).
 	Mode string `yaml:"mode"`
 	// BotToken is the xoxb- bot token (always needed).
-	BotToken Secret `yaml:"bot_token"`
+	BotToken secret.Secret `yaml:"bot_token"`
 	// AppToken is the xapp- app-level token with connections:write (socket mode).
-	AppToken Secret `yaml:"app_token"`
+	AppToken secret.Secret `yaml:"app_token"`
 	// SigningSecret verifies requests (http mode).
-	SigningSecret Secret `yaml:"signing_secret"`
+	SigningSecret secret.Secret `yaml:"signing_secret"`
 	// APIURL overrides Slack's Web API base URL (tests, proxies).
 	APIURL string `yaml:"api_url"`
 	// OAuth, when present, distributes the app to many workspaces
@@ -33,9 +35,9 @@ func (s *Slack) finish(env Env) error {
 	}
 	for _, f := range []struct {
 		name string
-		s    *Secret
+		s    *secret.Secret
 	}{{"slack.bot_token", &s.BotToken}, {"slack.app_token", &s.AppToken}, {"slack.signing_secret", &s.SigningSecret}} {
-		if err := f.s.resolve(f.name, env); err != nil {
+		if err := f.s.Resolve(f.name, env); err != nil {
 			return err
 		}
 	}

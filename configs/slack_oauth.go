@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/paperbot/paperbot/bot/install"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // SlackOAuth configures distribution to many workspaces ("Add to Slack"):
@@ -16,30 +17,30 @@ import (
 type SlackOAuth struct {
 	// ClientID and ClientSecret are the app's credentials (Basic
 	// Information → App Credentials).
-	ClientID     string `yaml:"client_id"`
-	ClientSecret Secret `yaml:"client_secret"`
+	ClientID     string        `yaml:"client_id"`
+	ClientSecret secret.Secret `yaml:"client_secret"`
 	// RedirectURL is the public URL of /slack/oauth/callback, as entered
 	// under OAuth & Permissions → Redirect URLs.
 	RedirectURL string `yaml:"redirect_url"`
 	// EncryptionKey seals each workspace's token (AES-256-GCM): 32 bytes
 	// as 64 hex digits or base64.
-	EncryptionKey Secret `yaml:"encryption_key"`
+	EncryptionKey secret.Secret `yaml:"encryption_key"`
 	// PreviousEncryptionKeys still open tokens sealed before a key
 	// rotation; they are sealed again with EncryptionKey at start-up.
-	PreviousEncryptionKeys []Secret `yaml:"previous_encryption_keys"`
+	PreviousEncryptionKeys []secret.Secret `yaml:"previous_encryption_keys"`
 	// AuthorizeURL overrides Slack's authorize page (tests).
 	AuthorizeURL string `yaml:"authorize_url"`
 }
 
 func (o *SlackOAuth) finish(env Env) error {
-	if err := o.ClientSecret.resolve("slack.oauth.client_secret", env); err != nil {
+	if err := o.ClientSecret.Resolve("slack.oauth.client_secret", env); err != nil {
 		return err
 	}
-	if err := o.EncryptionKey.resolve("slack.oauth.encryption_key", env); err != nil {
+	if err := o.EncryptionKey.Resolve("slack.oauth.encryption_key", env); err != nil {
 		return err
 	}
 	for i := range o.PreviousEncryptionKeys {
-		if err := o.PreviousEncryptionKeys[i].resolve(fmt.Sprintf("slack.oauth.previous_encryption_keys[%d]", i), env); err != nil {
+		if err := o.PreviousEncryptionKeys[i].Resolve(fmt.Sprintf("slack.oauth.previous_encryption_keys[%d]", i), env); err != nil {
 			return err
 		}
 	}

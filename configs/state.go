@@ -6,12 +6,14 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // The state setting. `state:` is one string: a bbolt file path (the
 // default, <data_dir>/state.db) or a PostgreSQL URL (postgres://... or
 // postgresql://...), either given as it is or as a reference, ${ENV_VAR},
-// env:ENV_VAR or file:/path, read at start-up. A URL is a Secret: it may
+// env:ENV_VAR or file:/path, read at start-up. A URL is a secret.Secret: it may
 // hold the database password, and it prints as [redacted]. Load fills in
 // Config.State (the file) or Config.StateURL (the database), never both.
 
@@ -35,32 +37,34 @@ func (c *Config) setState(ref string, env Env) error {
 }
 
 // resolveState reads the state setting; an empty ref is the default file.
-func resolveState(ref string, env Env) (path string, u Secret, err error) {
+func resolveState(ref string, env Env) (path string, u secret.Secret, err error) {
 	ref = strings.TrimSpace(ref)
-	s := newSecret(ref, "")
-	var v string
-	switch {
-	case strings.HasPrefix(ref, "${") && strings.HasSuffix(ref, "}"),
-		strings.HasPrefix(ref, "env:"), strings.HasPrefix(ref, "file:"), bareVariable(ref):
-		if err := s.resolve("state", env); err != nil {
-			return "", Secret{}, err
+	s := secret.FromRef(ref)
+	v := ref
+	if secret.Indirect(ref) {
+		if err := s.Resolve("state", env); err != nil {
+			return "", secret.Secret{}, err
 		}
 		v = s.Value()
-	default:
-		v = ref
 	}
 	scheme, _, isURL := strings.Cut(v, "://")
 	switch {
 	case !isURL:
-		return v, Secret{}, nil
+		return v, secret.Secret{}, nil
 	case scheme == "postgres" || scheme == "postgresql":
 		if _, err := url.Parse(v); err != nil {
 			// The parser's message quotes the URL, password and all.
-			return "", Secret{}, fmt.Errorf("state: not a valid PostgreSQL URL (want postgres://user:password@host:5432/dbname)")
+			return "", secret.Secret{}, fmt.Errorf("state: not a valid PostgreSQL URL (want postgres://user:password@host:5432/dbname)")
 		}
-		return "", newSecret(ref, v), nil
+		if !secret.Indirect(ref) {
+			// Written in the file: the URL is its own value.
+			if err := s.Resolve("state", env); err != nil {
+				return "", secret.Secret{}, err
+			}
+		}
+		return "", s, nil
 	default:
-		return "", Secret{}, fmt.Errorf("state: %s:// is not supported: give a bbolt file path or a postgres:// URL", scheme)
+		return "", secret.Secret{}, fmt.Errorf("state: %s:// is not supported: give a bbolt file path or a postgres:// URL", scheme)
 	}
 }
 

@@ -315,7 +315,7 @@ func TestRenderGolden(t *testing.T) {
 	for _, c := range []struct {
 		golden string
 		color  bool
-	}{{"render.golden", false}, {"render-color.golden", true}} {
+	}{{"render.golden.txt", false}, {"render-color.golden.txt", true}} {
 		a := New(strings.NewReader(""), io.Discard, Options{Color: c.color})
 		var b strings.Builder
 		for _, m := range sampleMessages() {

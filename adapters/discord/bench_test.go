@@ -14,7 +14,7 @@ import (
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/paper"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 func BenchmarkRenderResults(b *testing.B) {
@@ -48,7 +48,7 @@ func BenchmarkAck(b *testing.B) {
 	seed, _ := hex.DecodeString(rfc8032Seed)
 	priv := ed25519.NewKeyFromSeed(seed)
 	key, _ := ParsePublicKey(vectorKey)
-	a, err := New(Options{Mode: HTTP, Token: configs.NewSecret("t"), PublicKey: key, APIURL: fake.URL, Specs: nil})
+	a, err := New(Options{Mode: HTTP, Token: secret.New("t"), PublicKey: key, APIURL: fake.URL, Specs: nil})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,25 +10,11 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/fault"
-	"github.com/paperbot/paperbot/bot/paper"
 )
-
-// nullSearcher lets the core be built for its specs.
-type nullSearcher struct{}
-
-func (nullSearcher) Search(context.Context, paper.Query) (paper.Results, error) {
-	return paper.Results{}, nil
-}
-func (nullSearcher) Lookup(context.Context, string) (paper.Paper, error) {
-	return paper.Paper{}, fault.New(fault.NotFound, "no")
-}
-func (nullSearcher) Similar(context.Context, string, int) (paper.Results, error) {
-	return paper.Results{}, nil
-}
 
 func coreSpecs(t *testing.T) []bot.CommandSpec {
 	t.Helper()
-	b, err := bot.New(bot.Config{Searcher: nullSearcher{}})
+	b, err := bot.New(bot.Config{Searcher: bottest.NewSearcher()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +45,7 @@ func TestRegisterGolden(t *testing.T) {
 	if err := reqs[0].JSON(&sent); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "register.json", sent)
+	golden(t, "register", sent)
 }
 
 func TestRegisterScopes(t *testing.T) {
@@ -244,7 +230,7 @@ func TestSubscribeOptionsReachTheCore(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dig := &subscribeRecorder{}
-			core, err := bot.New(bot.Config{Searcher: nullSearcher{}, Digest: dig})
+			core, err := bot.New(bot.Config{Searcher: bottest.NewSearcher(), Digest: dig})
 			if err != nil {
 				t.Fatal(err)
 			}

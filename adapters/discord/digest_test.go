@@ -18,7 +18,6 @@ import (
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
-	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
 )
@@ -30,39 +29,9 @@ import (
 // FindThread, and completes the day with every paper posted and threaded
 // exactly once.
 
-// digestPapers is a tiny index: papers by trending score.
-type digestPapers []paper.Paper
-
-func (ps digestPapers) Search(_ context.Context, q paper.Query) (paper.Results, error) {
-	var res paper.Results
-	for _, p := range ps {
-		if slices.Contains(q.Exclude, p.ID) {
-			continue
-		}
-		res.Total++
-		if q.Limit <= 0 || len(res.Hits) < q.Limit {
-			res.Hits = append(res.Hits, paper.Hit{Paper: p})
-		}
-	}
-	res.Sort = paper.ByTrending
-	return res, nil
-}
-
-func (ps digestPapers) Lookup(_ context.Context, id string) (paper.Paper, error) {
-	for _, p := range ps {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return paper.Paper{}, fault.New(fault.NotFound, "no paper %s", id)
-}
-
-func (digestPapers) Similar(context.Context, string, int) (paper.Results, error) {
-	return paper.Results{}, nil
-}
-
-func somePapers(n int) digestPapers {
-	var ps digestPapers
+// somePapers is a tiny index: n papers, the most trending first.
+func somePapers(n int) *bottest.Searcher {
+	var ps []paper.Paper
 	for i := range n {
 		ps = append(ps, paper.Paper{
 			ID:       fmt.Sprintf("2506.%05d", i+1),
@@ -73,7 +42,7 @@ func somePapers(n int) digestPapers {
 			Trending: float64(100 - i),
 		})
 	}
-	return ps
+	return bottest.NewSearcher(ps...)
 }
 
 var errCrashed = errors.New("crashed: the process is gone")
@@ -180,66 +149,76 @@ func TestDigestSettlesUnknownOutcomes(t *testing.T) {
 	due := time.Unix(1700000000, 0).UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9 * time.Hour)
 	const channel = "222"
 	lost := &discordtest.Response{AbortAfter: true}
-	for _, tc := range []struct {
+	type faultCase struct {
 		name string
 		// fault answers a request while armed (nil: as usual); post is
 		// the index of a message POST to the channel (1 the header, 2
 		// paper 1, 3 paper 2...), start that of a thread start.
 		fault func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response
 		crash bool
-	}{
-		{"paper 2 created, every answer lost", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
-			if post == 3 {
-				return lost
+	}
+	// The shared table, made with the fake Discord.
+	var cases []faultCase
+	for _, df := range bottest.DigestFaults() {
+		// hit reports whether a request is the post that goes wrong.
+		hit := func(post, start int) bool {
+			switch df.Part {
+			case bottest.PaperPost:
+				return post == df.Paper+1
+			case bottest.PaperThread:
+				return start == df.Paper
 			}
-			return nil
-		}, false},
-		{"paper 2 not created, every attempt a 500", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
-			if post == 3 {
-				return &discordtest.Response{Status: http.StatusInternalServerError, Body: map[string]any{"message": "oops"}}
+			return post == 1
+		}
+		c := faultCase{name: df.String(), crash: df.Kind == bottest.Crash}
+		switch df.Kind {
+		case bottest.AnswerLost:
+			c.fault = func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+				// A thread's check (GET the channel) is lost too.
+				if hit(post, start) || (df.Part == bottest.PaperThread && r.Method == "GET" && strings.HasPrefix(r.Path, "/channels/")) {
+					return lost
+				}
+				return nil
 			}
-			return nil
-		}, false},
-		{"thread 2 created, the answer and the check lost", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
-			if start == 2 || (r.Method == "GET" && strings.HasPrefix(r.Path, "/channels/")) {
-				return lost
+		case bottest.Refused:
+			c.fault = func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+				if hit(post, start) {
+					return &discordtest.Response{Status: http.StatusInternalServerError, Body: map[string]any{"message": "oops"}}
+				}
+				return nil
 			}
-			return nil
-		}, false},
-		{"crash after Discord created the header", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
-			if post == 1 {
-				e.st.crashed.Store(true)
+		case bottest.Crash:
+			// The thread's first message goes out before the ledger is
+			// written: the crash comes after it.
+			c.fault = func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+				if hit(post, start) {
+					e.st.crashed.Store(true)
+				}
+				return nil
 			}
-			return nil
-		}, true},
-		{"crash after Discord created paper 2", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
-			if post == 3 {
-				e.st.crashed.Store(true)
-			}
-			return nil
-		}, true},
-		{"crash after thread 2 and its first message", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
-			if start == 2 {
-				e.st.crashed.Store(true)
-			}
-			return nil
-		}, true},
-		{"crash between thread 2's start and its first message", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
-			if start == 2 {
-				e.st.crashed.Store(true)
-			}
-			if e.st.crashed.Load() && r.Method == "POST" && post == 0 && start == 0 {
-				return &discordtest.Response{Abort: true} // the first message never leaves
-			}
-			return nil
-		}, true},
-	} {
+		default:
+			t.Fatalf("%v: no way to make it with the fake Discord", df)
+		}
+		cases = append(cases, c)
+	}
+	// What only Discord has: a thread is started, then its first message
+	// posted, in two requests.
+	cases = append(cases, faultCase{"crash between thread 2's start and its first message", func(f *dayFaults, e *digestEnv, r discordtest.Request, post, start int) *discordtest.Response {
+		if start == 2 {
+			e.st.crashed.Store(true)
+		}
+		if e.st.crashed.Load() && r.Method == "POST" && post == 0 && start == 0 {
+			return &discordtest.Response{Abort: true} // the first message never leaves
+		}
+		return nil
+	}, true})
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := discordtest.New(t)
 			clock := &fakeClock{now: due.Add(-time.Hour)}
 			e := newDigestEnv(t, fake, clock)
 			sub := bot.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
-				Time: "09:00", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: clock.Now()}
+				Time: "09:00", Zone: "UTC", Top: bottest.DigestTop, Source: bot.SourceConfig, Since: clock.Now()}
 			if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 				t.Fatal(err)
 			}
@@ -281,7 +260,7 @@ func TestDigestSettlesUnknownOutcomes(t *testing.T) {
 					t.Fatalf("run %d: %v", i+2, err)
 				}
 			}
-			checkDigestDay(t, e.st.DB, fake, channel, 3)
+			checkDigestDay(t, e.st.DB, fake, channel, bottest.DigestTop)
 		})
 	}
 }

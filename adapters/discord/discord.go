@@ -26,7 +26,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/replay"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // Mode is how interactions reach the bot.
@@ -45,7 +45,7 @@ type Options struct {
 	Mode Mode
 	// Token is the bot token (without "Bot "). A Secret: it prints as
 	// [redacted] in logs and errors.
-	Token configs.Secret
+	Token secret.Secret
 	// PublicKey verifies the interactions endpoint (HTTP mode).
 	PublicKey ed25519.PublicKey
 	// Command is the slash command's name (default "papers").
@@ -201,7 +201,7 @@ func New(opts Options) (*Adapter, error) {
 	a.rest = &restClient{
 		client:  s.Client,
 		base:    DefaultAPIBase,
-		token:   configs.NewSecret(s.Token),
+		token:   secret.New(s.Token),
 		agent:   "DiscordBot (https://github.com/paperbot/paperbot, 1) paperbot",
 		now:     opts.Now,
 		sleep:   opts.Sleep,

@@ -12,7 +12,7 @@ import (
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // fakeClock is the adapter's clock in tests: Sleep records the wait and
@@ -53,7 +53,7 @@ func (c *fakeClock) Sleeps() []time.Duration {
 func newTestAdapter(t *testing.T, fake *discordtest.Server, opts Options) *Adapter {
 	t.Helper()
 	if !opts.Token.IsSet() {
-		opts.Token = configs.NewSecret("test-token")
+		opts.Token = secret.New("test-token")
 	}
 	opts.APIURL = fake.URL
 	if opts.Now == nil {

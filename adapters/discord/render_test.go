@@ -18,7 +18,7 @@ func errInvalid(msg string) error { return fault.New(fault.Invalid, "%s", msg) }
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
-// golden compares v, as indented JSON, with testdata/name.
+// golden compares v, as indented JSON, with testdata/name.golden.json.
 func golden(t *testing.T, name string, v any) {
 	t.Helper()
 	var buf bytes.Buffer
@@ -29,7 +29,7 @@ func golden(t *testing.T, name string, v any) {
 		t.Fatal(err)
 	}
 	got := buf.Bytes()
-	path := filepath.Join("testdata", name)
+	path := filepath.Join("testdata", name+".golden.json")
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
@@ -148,15 +148,15 @@ func TestRenderGolden(t *testing.T) {
 		name string
 		m    bot.Message
 	}{
-		{"results.json", results},
-		{"paper.json", bot.PaperMessage(ps[0], disc["2205.13760"])},
-		{"digest_header.json", header},
-		{"digest_paper.json", digestPaper},
-		{"help.json", bot.HelpMessage("papers", []bot.CommandSpec{
+		{"results", results},
+		{"paper", bot.PaperMessage(ps[0], disc["2205.13760"])},
+		{"digest_header", header},
+		{"digest_paper", digestPaper},
+		{"help", bot.HelpMessage("papers", []bot.CommandSpec{
 			{Name: "search", Default: true, Usage: "<query>", Summary: "Search papers", Examples: []string{"diffusion language models", "author:Notin protein"}},
 			{Name: "show", Usage: "<arXiv id or URL>", Summary: "Show one paper", Examples: []string{"show 2205.13760"}},
 		})},
-		{"error.json", bot.ErrorMessage(errInvalid("unknown command \"shwo\"; try `help`"))},
+		{"error", bot.ErrorMessage(errInvalid("unknown command \"shwo\"; try `help`"))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot/fault"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // DefaultAPIBase is Discord's REST API base URL (API v10).
@@ -130,7 +130,7 @@ func fieldErrors(raw json.RawMessage) []string {
 type restClient struct {
 	client  *http.Client
 	base    string
-	token   configs.Secret // "Bot ..."
+	token   secret.Secret // "Bot ..."
 	agent   string
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error

@@ -10,7 +10,7 @@ import (
 
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // The bot token never reaches a log or an error: the options and the
@@ -22,7 +22,7 @@ func TestTokenNeverPrinted(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fake := discordtest.New(t)
 	clock := newFakeClock()
-	opts := Options{Token: configs.NewSecret(token), APIURL: fake.URL, Logger: log, Now: clock.Now, Sleep: clock.Sleep}
+	opts := Options{Token: secret.New(token), APIURL: fake.URL, Logger: log, Now: clock.Now, Sleep: clock.Sleep}
 	a, err := New(opts)
 	if err != nil {
 		t.Fatal(err)

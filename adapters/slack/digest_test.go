@@ -7,14 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
-	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
 )
@@ -25,39 +23,9 @@ import (
 // FindPost/FindThread (the message carries the digest's key) and completes
 // the day with every paper posted and threaded exactly once.
 
-// digestPapers is a tiny index: papers by trending score.
-type digestPapers []paper.Paper
-
-func (ps digestPapers) Search(_ context.Context, q paper.Query) (paper.Results, error) {
-	var res paper.Results
-	for _, p := range ps {
-		if slices.Contains(q.Exclude, p.ID) {
-			continue
-		}
-		res.Total++
-		if q.Limit <= 0 || len(res.Hits) < q.Limit {
-			res.Hits = append(res.Hits, paper.Hit{Paper: p})
-		}
-	}
-	res.Sort = paper.ByTrending
-	return res, nil
-}
-
-func (ps digestPapers) Lookup(_ context.Context, id string) (paper.Paper, error) {
-	for _, p := range ps {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return paper.Paper{}, fault.New(fault.NotFound, "no paper %s", id)
-}
-
-func (digestPapers) Similar(context.Context, string, int) (paper.Results, error) {
-	return paper.Results{}, nil
-}
-
-func somePapers(n int) digestPapers {
-	var ps digestPapers
+// somePapers is a tiny index: n papers, the most trending first.
+func somePapers(n int) *bottest.Searcher {
+	var ps []paper.Paper
 	for i := range n {
 		ps = append(ps, paper.Paper{
 			ID:       fmt.Sprintf("2506.%05d", i+1),
@@ -68,7 +36,7 @@ func somePapers(n int) digestPapers {
 			Trending: float64(100 - i),
 		})
 	}
-	return ps
+	return bottest.NewSearcher(ps...)
 }
 
 var errCrashed = errors.New("crashed: the process is gone")
@@ -144,29 +112,34 @@ func (e *digestEnv) restart() {
 
 func TestDigestSettlesUnknownOutcomes(t *testing.T) {
 	due := time.Date(2025, 6, 3, 9, 0, 0, 0, time.UTC)
-	// Slack's chat.postMessage calls of the day, in order: the header (1),
-	// paper 1 (2), its thread reply (3), paper 2 (4), its reply (5)...
-	for _, tc := range []struct {
-		name  string
-		call  int    // which post fails
-		step  string // how (fakeSlack script)
-		crash bool   // the process dies after Slack stored it
-	}{
-		{name: "paper 2 stored, then a 500", call: 4, step: "500"},
-		{name: "paper 2 stored, then the connection dropped", call: 4, step: "drop"},
-		{name: "paper 2 not stored, then a 500", call: 4, step: "500-lost"},
-		{name: "thread 2 stored, then a 500", call: 5, step: "500"},
-		{name: "thread 2 stored, then the connection dropped", call: 5, step: "drop"},
-		{name: "crash after Slack stored paper 2", call: 4, crash: true},
-		{name: "crash after Slack stored thread 2", call: 5, crash: true},
-		{name: "crash after Slack stored the header", call: 1, crash: true},
-	} {
+	// The shared table, and what only Slack's fake can do: store a post,
+	// then answer 500.
+	faults := append(bottest.DigestFaults(),
+		bottest.DigestFault{Part: bottest.PaperPost, Paper: 2, Kind: bottest.StoredThenError},
+		bottest.DigestFault{Part: bottest.PaperThread, Paper: 2, Kind: bottest.StoredThenError})
+	for _, f := range faults {
+		// Slack's chat.postMessage calls of the day, in order: the header
+		// (1), paper 1 (2), its thread reply (3), paper 2 (4), its reply
+		// (5)...
+		tc := struct {
+			name  string
+			call  int    // which post fails
+			step  string // how (fakeSlack script)
+			crash bool   // the process dies after Slack stored it
+		}{name: f.String(), call: 1, crash: f.Kind == bottest.Crash}
+		switch f.Part {
+		case bottest.PaperPost:
+			tc.call = 2 * f.Paper
+		case bottest.PaperThread:
+			tc.call = 2*f.Paper + 1
+		}
+		tc.step = map[bottest.DigestFaultKind]string{bottest.AnswerLost: "drop", bottest.Refused: "500-lost", bottest.StoredThenError: "500"}[f.Kind]
 		t.Run(tc.name, func(t *testing.T) {
 			api := newFakeSlack(t)
 			clock := newFakeClock(due.Add(-time.Hour))
 			e := newDigestEnv(t, api, clock)
 			sub := bot.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers",
-				Time: "09:00", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: clock.Now()}
+				Time: "09:00", Zone: "UTC", Top: bottest.DigestTop, Source: bot.SourceConfig, Since: clock.Now()}
 			if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 				t.Fatal(err)
 			}
@@ -205,7 +178,7 @@ func TestDigestSettlesUnknownOutcomes(t *testing.T) {
 			if api.Reads() == 0 {
 				t.Error("no history was read: the unknown outcome was not looked up")
 			}
-			checkDigestDay(t, e.st.DB, api.Posted(), "C1", "2025-06-03", 3)
+			checkDigestDay(t, e.st.DB, api.Posted(), "C1", "2025-06-03", bottest.DigestTop)
 		})
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // fakeSlack is a fake Slack Web API on a real loopback HTTP server. It
@@ -323,8 +323,8 @@ func newTestAdapter(t *testing.T, api *fakeSlack, clock *fakeClock) *Adapter {
 	api.mu.Unlock()
 	a, err := New(Options{
 		Mode:          ModeHTTP,
-		BotToken:      configs.NewSecret("xoxb-test"),
-		SigningSecret: configs.NewSecret(testSecret),
+		BotToken:      secret.New("xoxb-test"),
+		SigningSecret: secret.New(testSecret),
 		APIURL:        api.URL(),
 		Clock:         clock,
 		Sleep:         clock.Sleep,

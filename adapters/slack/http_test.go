@@ -17,36 +17,23 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/replay"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
-// fakeSearcher knows two papers.
-type fakeSearcher struct{}
-
-func (fakeSearcher) Search(_ context.Context, q paper.Query) (paper.Results, error) {
-	if strings.Contains(q.Text, "nothing") {
-		return paper.Results{}, nil
-	}
-	return paper.Results{Hits: []paper.Hit{{Paper: samplePaper()}, {Paper: otherPaper()}}, Total: 2}, nil
-}
-
-func (fakeSearcher) Lookup(_ context.Context, id string) (paper.Paper, error) {
-	if id == samplePaper().ID {
-		return samplePaper(), nil
-	}
-	return paper.Paper{}, fault.New(fault.NotFound, "no paper %s", id)
-}
-
-func (fakeSearcher) Similar(context.Context, string, int) (paper.Results, error) {
-	return paper.Results{}, nil
+// fakeSearcher knows two papers; a query for "nothing" finds none.
+func fakeSearcher() *bottest.Searcher {
+	s := bottest.NewSearcher(samplePaper(), otherPaper())
+	s.Match = func(q paper.Query, _ paper.Paper) bool { return !strings.Contains(q.Text, "nothing") }
+	return s
 }
 
 func newCore(t *testing.T) *bot.Bot {
 	t.Helper()
-	b, err := bot.New(bot.Config{Searcher: fakeSearcher{}})
+	b, err := bot.New(bot.Config{Searcher: fakeSearcher()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,14 +444,14 @@ func TestResponseURLNeverLogged(t *testing.T) {
 	api := newFakeSlack(t)
 	clock := newFakeClock(time.Now())
 	a, err := New(Options{
-		Mode: ModeHTTP, BotToken: configs.NewSecret("xoxb-test"), SigningSecret: configs.NewSecret(testSecret),
+		Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret),
 		APIURL: api.URL(), Clock: clock, Sleep: clock.Sleep, Logger: log,
 		HTTPClient: &http.Client{Timeout: 10 * time.Second},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	core, err := bot.New(bot.Config{Searcher: fakeSearcher{}, Logger: log})
+	core, err := bot.New(bot.Config{Searcher: fakeSearcher(), Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,7 +544,7 @@ func TestHTTPReplayRefused(t *testing.T) {
 	api.mu.Unlock()
 	var rejected []string
 	a, err := New(Options{
-		Mode: ModeHTTP, BotToken: configs.NewSecret("xoxb-test"), SigningSecret: configs.NewSecret(testSecret),
+		Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret),
 		APIURL: api.URL(), Clock: clock, Sleep: clock.Sleep,
 		Replay: replay.NewMemory(clock.Now, 3),
 		Hooks:  Hooks{Rejected: func(r string) { rejected = append(rejected, r) }},

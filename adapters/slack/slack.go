@@ -25,7 +25,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/replay"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // Connection modes.
@@ -39,14 +39,14 @@ type Options struct {
 	// Mode is ModeSocket (default) or ModeHTTP.
 	Mode string
 	// BotToken is the xoxb- token (needed unless Workspaces is set).
-	BotToken configs.Secret
+	BotToken secret.Secret
 	// Workspaces, when set, gives each workspace's token (OAuth installs,
 	// workspaces.go) instead of BotToken.
 	Workspaces Workspaces
 	// AppToken is the xapp- token with connections:write (Socket Mode).
-	AppToken configs.Secret
+	AppToken secret.Secret
 	// SigningSecret verifies HTTP requests (HTTP mode).
-	SigningSecret configs.Secret
+	SigningSecret secret.Secret
 	// APIURL overrides the Web API base URL (tests, proxies).
 	APIURL string
 	// Command is the slash command without "/" (default "papers").

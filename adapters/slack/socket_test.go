@@ -13,7 +13,7 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"github.com/paperbot/paperbot/bot"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // socketServer is slacktest's fake Slack with a WebSocket hook: it sends
@@ -76,8 +76,8 @@ func (s *socketServer) nextAck(t *testing.T) map[string]any {
 func newSocketAdapter(t *testing.T, s *socketServer) *Adapter {
 	t.Helper()
 	a, err := New(Options{
-		BotToken: configs.NewSecret("xoxb-test"),
-		AppToken: configs.NewSecret("xapp-test"),
+		BotToken: secret.New("xoxb-test"),
+		AppToken: secret.New("xapp-test"),
 		APIURL:   s.srv.GetAPIURL(),
 	})
 	if err != nil {
@@ -210,7 +210,7 @@ func TestRunRefusedTokens(t *testing.T) {
 			})
 			srv.Start()
 			defer srv.Stop()
-			a, err := New(Options{BotToken: configs.NewSecret("xoxb-x"), AppToken: configs.NewSecret("xapp-x"), APIURL: srv.GetAPIURL()})
+			a, err := New(Options{BotToken: secret.New("xoxb-x"), AppToken: secret.New("xapp-x"), APIURL: srv.GetAPIURL()})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // Header names of Slack's request signing.
@@ -40,16 +40,16 @@ var (
 // timestamp within MaxSkew of the injected clock. (slack-go's verifier reads
 // the wall clock, so it cannot be tested against Slack's documented example.)
 type Verifier struct {
-	secret configs.Secret
+	secret secret.Secret
 	clock  bot.Clock
 }
 
 // NewVerifier returns a verifier for the app's signing secret.
-func NewVerifier(secret configs.Secret, clock bot.Clock) *Verifier {
+func NewVerifier(signingSecret secret.Secret, clock bot.Clock) *Verifier {
 	if clock == nil {
 		clock = bot.SystemClock{}
 	}
-	return &Verifier{secret: secret, clock: clock}
+	return &Verifier{secret: signingSecret, clock: clock}
 }
 
 // CheckHeaders checks that a request is signed and fresh, before its body

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // Slack's documented worked example of request signing.
@@ -59,7 +59,7 @@ func TestVerifierSlackExample(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := NewVerifier(configs.NewSecret(exampleSecret), tt.clock)
+			v := NewVerifier(secret.New(exampleSecret), tt.clock)
 			err := v.Verify(exampleHeaders(tt.ts, tt.sig), []byte(tt.body))
 			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
 				t.Errorf("Verify = %v, want %v", err, tt.want)
@@ -67,7 +67,7 @@ func TestVerifierSlackExample(t *testing.T) {
 		})
 	}
 	// Another secret does not verify the example.
-	v := NewVerifier(configs.NewSecret("not-the-secret"), at(0))
+	v := NewVerifier(secret.New("not-the-secret"), at(0))
 	if err := v.Verify(exampleHeaders(exampleTimestamp, exampleSignature), []byte(exampleBody)); !errors.Is(err, ErrBadSignature) {
 		t.Errorf("wrong secret: %v", err)
 	}
@@ -146,21 +146,21 @@ func countingHandler(n *atomic.Int32) bot.Handler {
 }
 
 // signRequest signs a body the way Slack does, at the clock's time.
-func signRequest(r *http.Request, secret string, now time.Time, body string) {
+func signRequest(r *http.Request, signingSecret string, now time.Time, body string) {
 	ts := strconv.FormatInt(now.Unix(), 10)
-	v := NewVerifier(configs.NewSecret(secret), nil)
+	v := NewVerifier(secret.New(signingSecret), nil)
 	r.Header.Set(headerTimestamp, ts)
 	r.Header.Set(headerSignature, v.sign(ts, []byte(body)))
 }
 
-func signedPost(t *testing.T, url, secret string, now time.Time, contentType, body string) *http.Response {
+func signedPost(t *testing.T, url, signingSecret string, now time.Time, contentType, body string) *http.Response {
 	t.Helper()
 	r, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Header.Set("Content-Type", contentType)
-	signRequest(r, secret, now, body)
+	signRequest(r, signingSecret, now, body)
 	resp, err := (&http.Client{Timeout: 3 * time.Second}).Do(r)
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +169,7 @@ func signedPost(t *testing.T, url, secret string, now time.Time, contentType, bo
 }
 
 func BenchmarkVerify(b *testing.B) {
-	v := NewVerifier(configs.NewSecret(exampleSecret), newFakeClock(time.Unix(1531420618, 0)))
+	v := NewVerifier(secret.New(exampleSecret), newFakeClock(time.Unix(1531420618, 0)))
 	h := exampleHeaders(exampleTimestamp, exampleSignature)
 	body := []byte(exampleBody)
 	for b.Loop() {

@@ -1,5 +1,6 @@
 // Package bottest has fakes that tests of every package use: a Responder
-// that records replies, and a fake platform that records posts and threads.
+// that records replies, a fake platform that records posts and threads,
+// and a fake index (Searcher).
 package bottest
 
 import (

@@ -15,7 +15,7 @@ import (
 
 	slackadapter "github.com/paperbot/paperbot/adapters/slack"
 	"github.com/paperbot/paperbot/bot"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 	"github.com/paperbot/paperbot/index"
 )
 
@@ -102,9 +102,9 @@ func TestLoadGenAgainstSlackAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fake.srv.Close()
-	const secret = "test-secret"
-	a, err := slackadapter.New(slackadapter.Options{Mode: slackadapter.ModeHTTP, BotToken: configs.NewSecret("xoxb-test"),
-		SigningSecret: configs.NewSecret(secret), APIURL: fake.url + "/api/", Logger: slog.New(slog.DiscardHandler)})
+	const signingSecret = "test-secret"
+	a, err := slackadapter.New(slackadapter.Options{Mode: slackadapter.ModeHTTP, BotToken: secret.New("xoxb-test"),
+		SigningSecret: secret.New(signingSecret), APIURL: fake.url + "/api/", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestLoadGenAgainstSlackAdapter(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	qs := []Query{{"words1", "transformers"}, {"id", "1706.03762"}, {"author", `author:"Kaiming He"`}, {"typo", "tranceptoin & co"}}
-	g := &loadGen{client: srv.Client(), endpoint: srv.URL + slackadapter.PathCommands, secret: secret, fake: fake, queries: qs, servePid: os.Getpid()}
+	g := &loadGen{client: srv.Client(), endpoint: srv.URL + slackadapter.PathCommands, secret: signingSecret, fake: fake, queries: qs, servePid: os.Getpid()}
 	ph := g.phase(ctx, "test", 100, 200*time.Millisecond)
 	if ph.Sent != 20 || ph.Acked != 20 || ph.Failed != 0 || ph.Dropped != 0 {
 		t.Fatalf("phase = %+v: want 20 sent and acknowledged", ph)

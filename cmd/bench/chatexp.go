@@ -23,7 +23,7 @@ import (
 
 	slackadapter "github.com/paperbot/paperbot/adapters/slack"
 	"github.com/paperbot/paperbot/bot"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 	"github.com/paperbot/paperbot/index"
 )
 
@@ -57,8 +57,8 @@ func childServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	secret := configs.NewSecret(os.Getenv("BENCH_SLACK_SIGNING_SECRET"))
-	if !secret.IsSet() {
+	signing := secret.New(os.Getenv("BENCH_SLACK_SIGNING_SECRET"))
+	if !signing.IsSet() {
 		return errors.New("serve: $BENCH_SLACK_SIGNING_SECRET is not set")
 	}
 	ix, err := index.Open(*ixDir, index.Options{})
@@ -71,7 +71,7 @@ func childServe(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	a, err := slackadapter.New(slackadapter.Options{
-		Mode: slackadapter.ModeHTTP, BotToken: configs.NewSecret("xoxb-bench-not-a-token"), SigningSecret: secret,
+		Mode: slackadapter.ModeHTTP, BotToken: secret.New("xoxb-bench-not-a-token"), SigningSecret: signing,
 		APIURL: *apiURL, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

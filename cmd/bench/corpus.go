@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/mod/modfile"
+
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/index/sources"
 )
@@ -79,20 +81,24 @@ func statFile(p string) error {
 	return nil
 }
 
-// repoRoot is the nearest directory upwards from the working directory that
-// holds a go.mod.
+// botModule is the module path of paperbot itself (the repository root's
+// go.mod); the bench is a module of its own inside it.
+const botModule = "github.com/paperbot/paperbot"
+
+// repoRoot is the nearest directory upwards from the working directory
+// whose go.mod is paperbot's (not the bench's own, in cmd/bench).
 func repoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && modfile.ModulePath(data) == botModule {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("not inside the paperbot repository (no go.mod above the working directory); run from the repository or pass --dataset")
+			return "", errors.New("not inside the paperbot repository (no go.mod of " + botModule + " above the working directory); run from the repository or pass --dataset")
 		}
 		dir = parent
 	}

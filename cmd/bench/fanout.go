@@ -14,7 +14,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 	"github.com/paperbot/paperbot/index"
 )
 
@@ -151,7 +151,7 @@ func (b *bench) runFanout(ctx context.Context) (*fanoutReport, error) {
 	}
 	fake.enforce = interval
 	a, err := slackadapter.New(slackadapter.Options{
-		Mode: slackadapter.ModeHTTP, BotToken: configs.NewSecret("xoxb-bench-not-a-token"), SigningSecret: configs.NewSecret("unused"),
+		Mode: slackadapter.ModeHTTP, BotToken: secret.New("xoxb-bench-not-a-token"), SigningSecret: secret.New("unused"),
 		APIURL: fake.url + "/api/", Logger: slog.New(slog.DiscardHandler),
 		PostInterval: interval, // the adapter's default; set for tests that shorten it
 	})

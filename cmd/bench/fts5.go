@@ -45,7 +45,7 @@ const ftsDriver = "sqlite3"
 var _ = sqlite3.SQLiteDriver{} // the driver registers itself as "sqlite3"
 
 // errNoFTS5 explains how to get an SQLite with FTS5.
-var errNoFTS5 = errors.New("this build of SQLite has no FTS5: run the benchmark with `go run -tags sqlite_fts5 ./cmd/bench` (github.com/mattn/go-sqlite3 compiles FTS5 in only with that tag)")
+var errNoFTS5 = errors.New("this build of SQLite has no FTS5: run the benchmark with `go run -tags sqlite_fts5 .` in cmd/bench (github.com/mattn/go-sqlite3 compiles FTS5 in only with that tag)")
 
 // sqliteVersion is the version of the SQLite compiled in.
 func sqliteVersion() string {

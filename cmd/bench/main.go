@@ -6,9 +6,10 @@
 // digest fan-out to 1,000 rate-limited channels. It prints a Markdown table
 // and writes it, with the raw figures as JSON.
 //
-//	go run -tags sqlite_fts5 ./cmd/bench --quick            # 20k papers, about a minute
-//	go run -tags sqlite_fts5 ./cmd/bench                    # 250k and 1M papers, every section
-//	go run -tags sqlite_fts5 ./cmd/bench gen-queries        # redraw testdata/queries.tsv
+//	cd cmd/bench                                 # a Go module of its own (cgo stays out of the bot's)
+//	go run -tags sqlite_fts5 . --quick           # 20k papers, about a minute
+//	go run -tags sqlite_fts5 .                   # 250k and 1M papers, every section
+//	go run -tags sqlite_fts5 . gen-queries       # redraw testdata/queries.tsv
 //
 // Each engine's ingest and query run happen in a child process (this
 // binary re-run with a hidden subcommand; for Lucene, a small Java program
@@ -247,7 +248,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Started: time.Now(),
 		Host:    hostInfo{CPUs: runtime.NumCPU(), MemTotalBytes: memTotal(), GoVersion: runtime.Version(), SQLite: sqliteVersion(), Commit: gitCommit()},
 		Config: runConfig{Corpora: o.corpora, Limit: o.limit, Sections: o.sections, Rounds: o.rounds, Queries: o.queries, QueryCount: len(qs),
-			Batch: o.batch, Experiments: o.experiments, Command: "go run -tags sqlite_fts5 ./cmd/bench " + strings.Join(args, " ")},
+			Batch: o.batch, Experiments: o.experiments, Command: strings.TrimSpace("cd cmd/bench && go run -tags sqlite_fts5 . " + strings.Join(args, " "))},
 	}
 	b := &bench{o: o, logf: logf, rep: rep, qs: qs}
 	if err := b.run(ctx); err != nil {

@@ -85,7 +85,7 @@ func loadQueries(path string) ([]Query, error) {
 func writeQueries(w io.Writer, qs []Query, source string) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "# The query mix of cmd/bench: class<TAB>query in paperbot's query language.\n")
-	fmt.Fprintf(bw, "# Drawn deterministically (seed %d) from %s by `go run ./cmd/bench gen-queries`;\n", querySeed, source)
+	fmt.Fprintf(bw, "# Drawn deterministically (seed %d) from %s by `go run . gen-queries` in cmd/bench;\n", querySeed, source)
 	fmt.Fprintf(bw, "# regenerate rather than edit, so that runs stay comparable.\n")
 	for _, q := range qs {
 		fmt.Fprintf(bw, "%s\t%s\n", q.Class, q.Text)

@@ -165,7 +165,7 @@ func TestMixIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(have, b.Bytes()) {
-		t.Error("testdata/queries.tsv differs from what gen-queries draws; run `go run -tags sqlite_fts5 ./cmd/bench gen-queries`")
+		t.Error("testdata/queries.tsv differs from what gen-queries draws; run `go run -tags sqlite_fts5 . gen-queries` in cmd/bench")
 	}
 }
 

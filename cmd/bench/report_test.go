@@ -125,7 +125,7 @@ func sampleReport() *Report {
 		Started: time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC),
 		Seconds: 1234,
 		Host:    hostInfo{CPUs: 2, MemTotalBytes: 24 << 30, GoVersion: "go1.26", SQLite: "3.50.0", Commit: "abc1234"},
-		Config:  runConfig{Command: "go run -tags sqlite_fts5 ./cmd/bench"},
+		Config:  runConfig{Command: "cd cmd/bench && go run -tags sqlite_fts5 ."},
 		Corpora: []corpusReport{{
 			Name: "1m", Papers: 1_000_000,
 			Ingest: []ingestResult{

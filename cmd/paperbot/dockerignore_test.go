@@ -73,7 +73,7 @@ func dockerIgnore(t *testing.T, path string) func(rel string) bool {
 }
 
 // The Docker build context leaves out the history, local data and state,
-// secrets, binaries and benchmark outputs, and keeps every file the build
+// secrets, binaries, the benchmark and its outputs, and keeps every file the build
 // of cmd/paperbot reads (go.mod, go.sum, the Go files of its packages and
 // the files they embed).
 func TestDockerIgnore(t *testing.T) {
@@ -86,7 +86,7 @@ func TestDockerIgnore(t *testing.T) {
 		".git/HEAD", ".git/objects/ab/cdef", ".ci/run",
 		"paperbot", "bot.test", "cmd/paperbot/paperbot.test", "cpu.prof", "bin/paperbot",
 		"data/state.db", "data/index/index_meta.json", "cmd/paperbot/data/state.db", "state.db", "x.bleve/store",
-		"bench-out/latency.json",
+		"bench-out/latency.json", "cmd/bench/go.mod", "cmd/bench/fts5.go",
 		".env", "configs/.env", "slack.secret", "secrets/discord-token",
 	} {
 		if !ignored(p) {

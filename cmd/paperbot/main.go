@@ -72,6 +72,8 @@ func commands() []command {
 		{"check", "check [--config FILE] [--index DIR] [--state FILE]\n\tverify the state file (bbolt's consistency check) and every index segment (checksums, counts, a sample read); exit 1 when damaged", runCheck},
 		{"backup", "backup [--config FILE] [--state FILE] BACKUP-FILE\n\twrite a consistent copy of the state (subscriptions, the digest ledger, thread links), also while serve runs", runBackup},
 		{"eval", "eval [--datasets DIR | --collection DIR] [--cache DIR] [--per-query FILE] | --queries Q.jsonl --qrels R.tsv (--docs D.jsonl | --index DIR)\n\tmeasure search quality (nDCG@10, MAP@100, MRR, queries with no results) on every test collection under ../shared/datasets, or one", runEval},
+		{"config", "config check [FILE]\n\tload and validate the configuration (FILE, or the one paperbot would find) and print it as it runs: defaults filled in, secrets [redacted]; exit 1 on error", runConfig},
+		{"version", "version\n\tprint the version, the commit it was built from and the Go toolchain (also: paperbot -version)", func(_ context.Context, e *env, args []string) error { return runVersion(e, args) }},
 	}
 }
 
@@ -98,6 +100,9 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 		printUsage(stdout)
 		return 0
 	}
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
 	}
@@ -108,9 +113,6 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 	case "help":
 		printUsage(stdout)
 		return 0
-	case "version":
-		fmt.Fprintln(stdout, "paperbot", version())
-		return 0
 	default:
 		for _, c := range commands() {
 			if c.name == name {
@@ -120,6 +122,14 @@ func runEnv(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	if cmd == nil {
+		names := []string{"help"}
+		for _, c := range commands() {
+			names = append(names, c.name)
+		}
+		if m := didYouMean(name, names); m != "" {
+			fmt.Fprintf(stderr, "paperbot: unknown command %q: %s\nRun \"paperbot help\" for the commands.\n", name, m)
+			return 2
+		}
 		fmt.Fprintf(stderr, "paperbot: unknown command %q\n\n", name)
 		printUsage(stderr)
 		return 2
@@ -170,7 +180,6 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %s\n", c.usage)
 	}
 	fmt.Fprintln(w, "  help\n\tthis overview")
-	fmt.Fprintln(w, "  version\n\tprint the version")
 	fmt.Fprintln(w, "\nRun paperbot COMMAND -h for a command's flags.")
 }
 

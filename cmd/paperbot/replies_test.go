@@ -17,6 +17,7 @@ import (
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
+	"github.com/paperbot/paperbot/index/sources"
 	"github.com/paperbot/paperbot/index/sources/sourcestest"
 )
 
@@ -119,13 +120,13 @@ func TestThreadRepliesRaiseTrending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := sourceDeps{index: ix, discussions: db, clock: clock, log: log}
+	rc := &sources.RescoreJob{Index: ix, Replies: teamReplies(db), Days: 14, Clock: clock, Log: log}
 
 	clock.Advance(time.Hour)
 	if _, err := rr.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rescore(ctx, deps, 14); err != nil {
+	if _, err := rc.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := trendingIDs(t, b); len(got) != 2 || got[0] != alpha {
@@ -142,7 +143,7 @@ func TestThreadRepliesRaiseTrending(t *testing.T) {
 	if st.Changed != 1 {
 		t.Errorf("refresh %+v, want one count changed", st)
 	}
-	if _, err := rescore(ctx, deps, 14); err != nil {
+	if _, err := rc.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := trendingIDs(t, b); len(got) != 2 || got[0] != beta {

@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math"
-	"os"
-	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -99,7 +94,8 @@ func newSources(d sourceDeps) (*configuredSources, error) {
 	}
 	out := &configuredSources{}
 	if len(cfg.Files) > 0 {
-		out.jobs = append(out.jobs, filesJob(cfg.Files, d))
+		files := &sources.FilesJob{Files: cfg.Files, Sink: d.index, Log: d.log}
+		out.jobs = append(out.jobs, files.Job())
 	}
 	// One arXiv client for the feeds, the API and the Hugging Face
 	// details: one pacer for everything sent to arXiv.
@@ -138,199 +134,34 @@ func newSources(d sourceDeps) (*configuredSources, error) {
 		}
 	}
 	if !cfg.Rescore.Disabled {
-		out.jobs = append(out.jobs, rescoreJob(cfg.Rescore, d))
+		rc := &sources.RescoreJob{
+			Index: d.index, Replies: teamReplies(d.discussions),
+			Days: cfg.Rescore.Days, Every: cfg.Rescore.Every, Clock: d.clock, Log: d.log,
+		}
+		out.jobs = append(out.jobs, rc.Job())
 	}
 	return out, nil
 }
 
-// filesJob ingests the configured files once, when serve starts.
-func filesJob(files []string, d sourceDeps) sources.Job {
-	return sources.Job{
-		Name: "files", Source: "files", AtStart: true, Timeout: 2 * time.Hour,
-		Run: func(ctx context.Context) (int, error) {
-			written := 0
-			var errs []error
-			for _, name := range files {
-				n, err := ingestFile(ctx, d, name)
-				written += n
-				if err != nil {
-					errs = append(errs, err)
-				}
-			}
-			return written, errors.Join(errs...)
-		},
-	}
-}
-
-// fileNotes is what remembers which files were ingested, as they were
-// then (the index: the memory goes with it when the index is rebuilt).
-type fileNotes interface {
-	Note(key string) (string, error)
-	SetNote(key, value string) error
-}
-
-// ingestFile indexes one configured file. A file ingested before without
-// a rejected line, and unchanged since (same size and modification time),
-// is not read again: a restart does not re-index a large file. A file
-// with rejected lines is read (and its rejects logged) on every start
-// until it is fixed.
-func ingestFile(ctx context.Context, d sourceDeps, name string) (int, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return 0, fmt.Errorf("sources.files: %w", err)
-	}
-	defer f.Close()
-	notes, _ := d.index.(fileNotes)
-	key, stamp := "", ""
-	if st, err := f.Stat(); err == nil && notes != nil {
-		abs, _ := filepath.Abs(name)
-		key, stamp = "file:"+abs, fmt.Sprintf("%d %d", st.Size(), st.ModTime().UnixNano())
-		if old, err := notes.Note(key); err == nil && old == stamp {
-			d.log.Info("file unchanged since it was ingested; not read again", "source", "files", "file", name)
-			return 0, nil
-		}
-	}
-	const batch = 500
-	var (
-		papers   []paper.Paper
-		written  int
-		rejected int
-	)
-	flush := func() error {
-		if len(papers) == 0 {
-			return nil
-		}
-		if err := d.index.Upsert(ctx, papers); err != nil {
-			return err
-		}
-		written += len(papers)
-		papers = papers[:0]
+// teamReplies counts the team's replies to each paper's threads on every
+// platform, for the trending score; nil without a state store.
+func teamReplies(e engagement) func(ctx context.Context, ids []string) (map[string]int, error) {
+	if e == nil {
 		return nil
 	}
-	err = sources.Parse(ctx, f, name, sources.Auto, sources.Handler{
-		Paper: func(p paper.Paper) error {
-			papers = append(papers, p)
-			if len(papers) >= batch {
-				return flush()
-			}
-			return nil
-		},
-		Reject: func(e *sources.RecordError) {
-			rejected++
-			if rejected <= 20 {
-				d.log.Warn("rejected a record", "source", "files", "err", e)
-			}
-		},
-	})
-	if err == nil {
-		err = flush()
-	}
-	if rejected > 0 {
-		d.log.Warn("records rejected", "source", "files", "file", name, "rejected", rejected)
-	}
-	if err != nil {
-		return written, fmt.Errorf("sources.files: %s: %w", name, err)
-	}
-	if key != "" && rejected == 0 {
-		if err := notes.SetNote(key, stamp); err != nil {
-			d.log.Warn("could not remember the ingested file; it is read again on the next start", "source", "files", "file", name, "err", err)
+	return func(ctx context.Context, ids []string) (map[string]int, error) {
+		disc, err := e.AllDiscussionsOf(ctx, ids...)
+		if err != nil {
+			return nil, err
 		}
-	}
-	return written, nil
-}
-
-// rescoreJob recomputes stored trending scores. The score decays with age,
-// so a stored score only ever overstates the current one: the job walks
-// the papers by stored score, highest first, down to minStoredScore, and
-// rewrites those whose score changed. With a discussion store it also
-// folds the team's replies into recently published papers (the last
-// rc.Days days), which may have no other signal yet.
-func rescoreJob(rc configs.RescoreConf, d sourceDeps) sources.Job {
-	return sources.Job{
-		Name: "rescore", Source: "index", Next: sources.Every(rc.Every),
-		Run: func(ctx context.Context) (int, error) {
-			return rescore(ctx, d, rc.Days)
-		},
-	}
-}
-
-const (
-	// maxRescored bounds the papers looked at per walk.
-	maxRescored = 5000
-	// minStoredScore ends the walk: below it a stale score cannot lift a
-	// paper over anything that matters (a trending listing's rank 194 is
-	// worth 0.05).
-	minStoredScore = 0.01
-)
-
-func rescore(ctx context.Context, d sourceDeps, days int) (int, error) {
-	now := d.clock.Now()
-	var candidates []paper.Paper
-	seen := map[string]bool{}
-	// walk collects papers of a query, by stored score, while keep says so.
-	walk := func(text string, keep func(paper.Paper) bool) error {
-		for off := 0; off < maxRescored; off += 100 {
-			res, err := d.index.Search(ctx, paper.Query{Text: text, Sort: paper.ByTrending, Limit: 100, Offset: off})
-			if err != nil {
-				return err
-			}
-			for _, h := range res.Hits {
-				if !keep(h.Paper) {
-					return nil
-				}
-				if !seen[h.Paper.ID] {
-					seen[h.Paper.ID] = true
-					candidates = append(candidates, h.Paper)
-				}
-			}
-			if len(res.Hits) < 100 {
-				return nil
+		n := make(map[string]int, len(disc))
+		for id, ds := range disc {
+			for _, x := range ds {
+				n[id] += x.Replies
 			}
 		}
-		return nil
+		return n, nil
 	}
-	if err := walk("", func(p paper.Paper) bool { return p.Trending >= minStoredScore }); err != nil {
-		return 0, fmt.Errorf("listing papers by trending score: %w", err)
-	}
-	replies := map[string]int{}
-	if d.discussions != nil {
-		since := now.UTC().AddDate(0, 0, -days).Format(paper.DateLayout)
-		if err := walk("since:"+since, func(paper.Paper) bool { return true }); err != nil {
-			return 0, fmt.Errorf("listing papers published since %s: %w", since, err)
-		}
-		for chunk := range slices.Chunk(candidates, 500) {
-			ids := make([]string, len(chunk))
-			for i, p := range chunk {
-				ids[i] = p.ID
-			}
-			disc, err := d.discussions.AllDiscussionsOf(ctx, ids...)
-			if err != nil {
-				d.log.Warn("reading discussions for the trending score", "source", "index", "err", err)
-				break
-			}
-			for id, ds := range disc {
-				for _, x := range ds {
-					replies[id] += x.Replies
-				}
-			}
-		}
-	}
-	var changed []paper.Paper
-	for _, p := range candidates {
-		old := p.Replies
-		p.Replies = max(old, replies[p.ID])
-		score := paper.TrendingScore(p, now)
-		if p.Replies != old || math.Abs(score-p.Trending) > 1e-3*max(1, math.Abs(p.Trending)) {
-			changed = append(changed, p)
-		}
-	}
-	if len(changed) == 0 {
-		return 0, nil
-	}
-	if err := d.index.Upsert(ctx, changed); err != nil {
-		return 0, fmt.Errorf("writing %d re-scored papers: %w", len(changed), err)
-	}
-	return len(changed), nil
 }
 
 // countJobs wraps each refresh job so that its runs are counted, and

@@ -43,7 +43,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/install"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 // Routes.
@@ -91,7 +91,7 @@ type Options struct {
 	// ClientID and ClientSecret are the app's (Basic Information →
 	// App Credentials).
 	ClientID     string
-	ClientSecret configs.Secret
+	ClientSecret secret.Secret
 	// RedirectURL is the public URL of the callback, as entered in the
 	// app's OAuth & Permissions → Redirect URLs.
 	RedirectURL string

@@ -18,7 +18,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/install"
 	"github.com/paperbot/paperbot/bot/store"
-	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/configs/secret"
 )
 
 type clock struct {
@@ -77,7 +77,7 @@ func newService(t *testing.T, c *clock, fa *fakeAccess, subs oauth.Subscriptions
 		subs = db
 	}
 	s, err := oauth.New(oauth.Options{
-		ClientID: "cid", ClientSecret: configs.NewSecret("cs"), RedirectURL: "https://bot.example.org/slack/oauth/callback",
+		ClientID: "cid", ClientSecret: secret.New("cs"), RedirectURL: "https://bot.example.org/slack/oauth/callback",
 		APIURL: srv.URL + "/api/", Keyring: ring, Store: db, Subscriptions: subs, Clock: c, DiscordAppID: discord,
 	})
 	if err != nil {

@@ -1,4 +1,8 @@
-package configs
+// Package secret holds a credential read from the environment or a file
+// that never prints its value. It is a leaf: the standard library only (no
+// YAML package), so the adapters that take tokens import it and nothing of
+// the configuration loader.
+package secret
 
 import (
 	"fmt"
@@ -40,7 +44,9 @@ func (s Secret) load() secret {
 func (s Secret) ref() string { return s.load().ref }
 
 // UnmarshalYAML keeps the reference, a YAML string (plain, quoted or a
-// block scalar, with its escapes decoded); it is resolved by resolve.
+// block scalar, with its escapes decoded); Resolve reads it. Its signature
+// is the one YAML decoders call (goccy/go-yaml's InterfaceUnmarshaler),
+// which needs no import of theirs.
 func (s *Secret) UnmarshalYAML(unmarshal func(any) error) error {
 	var ref string
 	if err := unmarshal(&ref); err != nil {
@@ -50,8 +56,17 @@ func (s *Secret) UnmarshalYAML(unmarshal func(any) error) error {
 	return nil
 }
 
-// NewSecret returns a secret holding value (for tests and flags).
-func NewSecret(value string) Secret { return newSecret("", value) }
+// New returns a secret holding value (for tests and flags).
+func New(value string) Secret { return newSecret("", value) }
+
+// FromRef returns the secret a reference points at, unread until Resolve
+// (as if decoded from a file).
+func FromRef(ref string) Secret { return newSecret(strings.TrimSpace(ref), "") }
+
+// Reference is the reference the secret was decoded from ("${SLACK_BOT_TOKEN}",
+// "file:/run/secrets/token", or the value itself when it was written
+// inline); "" for one made by New.
+func (s Secret) Reference() string { return s.ref() }
 
 // Value returns the secret itself. Call it only where the secret is used.
 func (s Secret) Value() string { return s.load().value }
@@ -65,6 +80,16 @@ func (s Secret) Inline() bool {
 	ref := s.ref()
 	return ref != "" && !strings.HasPrefix(ref, "${") && !strings.HasPrefix(ref, "env:") && !bareVariable(ref) &&
 		!strings.HasPrefix(ref, "file:") && !strings.HasPrefix(ref, "/") && !strings.HasPrefix(ref, "./")
+}
+
+// Indirect reports whether ref names where a value is kept: an environment
+// variable (${NAME}, $NAME, env:NAME) or a file (file:/path). A bare path
+// (/path, ./path) is a file reference too for a Secret, but not for a
+// setting whose value may itself be a path (state:), so it is not counted
+// here.
+func Indirect(ref string) bool {
+	return strings.HasPrefix(ref, "${") && strings.HasSuffix(ref, "}") || strings.HasPrefix(ref, "env:") ||
+		bareVariable(ref) || strings.HasPrefix(ref, "file:")
 }
 
 // String hides the value.
@@ -100,21 +125,23 @@ var (
 	_ fmt.Formatter  = Secret{}
 )
 
-// resolve reads the secret from where its reference points. field names it
-// in errors (never the value).
-func (s *Secret) resolve(field string, env Env) error {
+// Resolve reads the secret from where its reference points: the
+// environment through lookup (os.LookupEnv, which tells an empty variable
+// from a missing one) or a file. field names the setting in errors (never
+// the value). A secret without a reference stays as it is.
+func (s *Secret) Resolve(field string, lookup func(name string) (value string, ok bool)) error {
 	ref := s.ref()
 	switch {
 	case ref == "":
 		return nil
 	case strings.HasPrefix(ref, "${") && strings.HasSuffix(ref, "}"):
-		return s.fromEnv(field, ref[2:len(ref)-1], env)
+		return s.fromEnv(field, ref[2:len(ref)-1], lookup)
 	case strings.HasPrefix(ref, "env:"):
-		return s.fromEnv(field, ref[4:], env)
+		return s.fromEnv(field, ref[4:], lookup)
 	case bareVariable(ref):
 		// "$SLACK_BOT_TOKEN", as a shell would write it: no token
 		// starts with "$".
-		return s.fromEnv(field, ref[1:], env)
+		return s.fromEnv(field, ref[1:], lookup)
 	case strings.HasPrefix(ref, "file:"):
 		return s.fromFile(field, ref[5:])
 	case strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "./"):
@@ -144,8 +171,8 @@ func (s *Secret) set(value string) {
 	*s = newSecret(s.ref(), value)
 }
 
-func (s *Secret) fromEnv(field, name string, env Env) error {
-	v, set := env(name)
+func (s *Secret) fromEnv(field, name string, lookup func(string) (string, bool)) error {
+	v, set := lookup(name)
 	switch {
 	case !set:
 		return fmt.Errorf("%s: environment variable %s is not set", field, name)

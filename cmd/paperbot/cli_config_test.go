@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"testing"
+
+	"github.com/goccy/go-yaml"
+)
+
+// `paperbot config check FILE` prints the configuration as it runs:
+// defaults filled in, every secret and a PostgreSQL URL [redacted], and
+// the output parses back as a configuration.
+func TestConfigCheckPrintsEffective(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "pb.yaml")
+	body := "data_dir: " + filepath.Join(dir, "data") + "\n" +
+		"state: postgres://paperbot:DB-PASSWORD@db:5432/paperbot\n" +
+		"slack:\n  bot_token: ${SLACK_BOT_TOKEN}\n  app_token: xapp-INLINE-SECRET\n" +
+		"bot:\n  page_size: 7\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SLACK_BOT_TOKEN": "xoxb-ENV-SECRET"}
+	for _, args := range [][]string{{"config", "check", cfg}, {"config", "check", "--config", cfg}, {"config", "check"}} {
+		e := env
+		if len(args) == 2 {
+			// No FILE: the search path, here $PAPERBOT_CONFIG.
+			e = map[string]string{"SLACK_BOT_TOKEN": "xoxb-ENV-SECRET", "PAPERBOT_CONFIG": cfg}
+		}
+		stdout, stderr, code := cliRun(t, e, "", args...)
+		if code != 0 {
+			t.Fatalf("paperbot %q: exit %d, stderr %q", args, code, stderr)
+		}
+		for _, leak := range []string{"ENV-SECRET", "INLINE-SECRET", "DB-PASSWORD"} {
+			if strings.Contains(stdout+stderr, leak) {
+				t.Errorf("paperbot %q shows a secret (%s):\n%s%s", args, leak, stdout, stderr)
+			}
+		}
+		if !strings.HasPrefix(stdout, "# "+cfg+": OK") {
+			t.Errorf("paperbot %q: stdout does not start with the file: %q", args, stdout)
+		}
+		// The inline secret is the loader's warning, with its line.
+		if !strings.Contains(stderr, "warning: "+cfg+":5:14: slack.app_token is written in the file") {
+			t.Errorf("paperbot %q: stderr %q lacks the inline-secret warning", args, stderr)
+		}
+		var got struct {
+			Index string
+			State string
+			Bot   struct {
+				PageSize int    `yaml:"page_size"`
+				Command  string `yaml:"command"`
+			}
+			HTTP struct {
+				Addr        string `yaml:"addr"`
+				ReadTimeout string `yaml:"read_timeout"`
+			}
+			Slack struct {
+				Mode          string `yaml:"mode"`
+				BotToken      string `yaml:"bot_token"`
+				SigningSecret string `yaml:"signing_secret"`
+			}
+		}
+		if err := yaml.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatalf("paperbot %q: the output is not YAML: %v\n%s", args, err, stdout)
+		}
+		want := "{" + filepath.Join(dir, "data", "index") + " [redacted] {7 papers} {:8080 10s} {socket [redacted] [unset]}}"
+		if s := fmt.Sprintf("%v", got); s != want {
+			t.Errorf("paperbot %q: effective\n%s\nwant\n%s", args, s, want)
+		}
+	}
+}
+
+// A configuration that does not load is the loader's error, with the
+// file, line and column, and exit status 1; nothing is printed on stdout.
+// A mistake on the command line is status 2.
+func TestConfigCheckErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("bot:\n  page_sise: 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.yaml")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"config", "check", bad}, 1, "paperbot: " + bad + ":2:3: bot.page_sise: unknown field"},
+		{[]string{"config", "check", missing}, 1, "config file " + missing + " does not exist"},
+		{[]string{"config", "check", bad, missing}, 2, `unexpected argument "` + missing + `"`},
+		{[]string{"config", "check", "--config", bad, missing}, 2, "two files"},
+		{[]string{"config"}, 2, "which subcommand? Usage: paperbot config check [FILE]"},
+		{[]string{"config", "chek"}, 2, `unknown subcommand "chek": did you mean "check"?`},
+	} {
+		stdout, stderr, code := cliRun(t, nil, "", c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) || stdout != "" {
+			t.Errorf("paperbot %q: exit %d, stdout %q, stderr %q; want %d and %q", c.args, code, stdout, stderr, c.code, c.want)
+		}
+	}
+}
+
+// A mistyped command gets a suggestion and exit status 2; a word like no
+// command gets the list of commands.
+func TestDidYouMean(t *testing.T) {
+	for _, c := range []struct{ typed, want string }{
+		{"serach", `paperbot: unknown command "serach": did you mean "search"?` + "\nRun \"paperbot help\" for the commands.\n"},
+		{"SEARCH", `did you mean "search"?`},
+		{"ingset", `did you mean "ingest"?`},
+		{"versoin", `did you mean "version"?`},
+		{"confg", `did you mean "config"?`},
+		{"register", `did you mean "register-commands"?`},
+		{"ch", `did you mean one of "chat", "check"?`},
+	} {
+		stdout, stderr, code := cliRun(t, nil, "", c.typed)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("paperbot %s: exit %d, stdout %q, stderr %q; want 2 and %q", c.typed, code, stdout, stderr, c.want)
+		}
+	}
+	_, stderr, code := cliRun(t, nil, "", "frobnicate")
+	if code != 2 || strings.Contains(stderr, "did you mean") || !strings.Contains(stderr, "Commands:") {
+		t.Errorf("paperbot frobnicate: exit %d, stderr %q; want 2 and the commands", code, stderr)
+	}
+}
+
+// paperbot version and --version print the version, the commit when the
+// build recorded one, and the toolchain.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		stdout, stderr, code := cliRun(t, nil, "", args...)
+		if code != 0 || stderr != "" || !strings.HasPrefix(stdout, "paperbot ") || !strings.Contains(stdout, runtime.GOOS+"/"+runtime.GOARCH) {
+			t.Errorf("paperbot %q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+	if _, stderr, code := cliRun(t, nil, "", "version", "extra"); code != 2 || !strings.Contains(stderr, `unexpected argument "extra"`) {
+		t.Errorf("paperbot version extra: exit %d, %q", code, stderr)
+	}
+	var b strings.Builder
+	writeVersion(&b, &debug.BuildInfo{GoVersion: "go1.26.1", Main: debug.Module{Version: "v1.4.0"}, Settings: []debug.BuildSetting{
+		{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"},
+		{Key: "vcs.time", Value: "2026-12-02T10:55:05Z"}, {Key: "vcs.modified", Value: "true"},
+	}})
+	want := "paperbot v1.4.0\nrevision 0123456789abcdef0123456789abcdef01234567, 2026-12-02T10:55:05Z, with uncommitted changes\ngo1.26.1 " + runtime.GOOS + "/" + runtime.GOARCH + "\n"
+	if b.String() != want {
+		t.Errorf("version with VCS:\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	writeVersion(&b, nil)
+	if want := "paperbot (devel)\n" + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"; b.String() != want {
+		t.Errorf("version without build info: %q, want %q", b.String(), want)
+	}
+}
