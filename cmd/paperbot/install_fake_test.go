@@ -163,16 +163,6 @@ func (f *fakeSlack) revoke(team string) {
 	}
 }
 
-func (f *fakeSlack) allTokens() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []string
-	for tok := range f.tokens {
-		out = append(out, tok)
-	}
-	return out
-}
-
 func (f *fakeSlack) postsOf(channel string) []fakePost {
 	f.mu.Lock()
 	defer f.mu.Unlock()
