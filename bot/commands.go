@@ -100,7 +100,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b.router = r
 	b.h = Chain(r, Logging(cfg.Logger), ErrorReplies(), Recover(cfg.Logger),
-		Limit(cfg.MaxConcurrent, cfg.MaxWaiting, cfg.MaxWait), Timeout(cfg.Timeout))
+		FairLimit(cfg.MaxConcurrent, cfg.MaxWaiting, cfg.MaxWait, TeamKey), Timeout(cfg.Timeout))
 	return b, nil
 }
 

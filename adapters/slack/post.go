@@ -33,7 +33,7 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message, o
 	if to.Channel == "" {
 		return bot.MessageRef{}, fault.New(fault.Invalid, "slack: no channel to post to")
 	}
-	ts, err := a.postMessage(ctx, to.Channel, to.Thread, m, opts.Key)
+	ts, err := a.postMessage(ctx, to.Team, to.Channel, to.Thread, m, opts.Key)
 	if err != nil {
 		return bot.MessageRef{}, err
 	}
@@ -45,7 +45,7 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message, o
 		Team:     to.Team,
 		Channel:  to.Channel,
 		ID:       ts,
-		URL:      a.permalink(ctx, to.Channel, ts),
+		URL:      a.permalink(ctx, to.Team, to.Channel, ts),
 	}, nil
 }
 
@@ -56,11 +56,11 @@ func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title 
 	if parent.Channel == "" || parent.ID == "" {
 		return bot.ThreadRef{}, fault.New(fault.Invalid, "slack: no parent message to start a thread on")
 	}
-	ts, err := a.postMessage(ctx, parent.Channel, parent.ID, m, opts.Key)
+	ts, err := a.postMessage(ctx, parent.Team, parent.Channel, parent.ID, m, opts.Key)
 	if err != nil {
 		return bot.ThreadRef{}, err
 	}
-	url := a.permalink(ctx, parent.Channel, ts)
+	url := a.permalink(ctx, parent.Team, parent.Channel, ts)
 	if url == "" {
 		url = parent.URL
 	}
@@ -74,7 +74,7 @@ func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title 
 // first part carries the call's key (bot.PostOptions.Key; a random one
 // when it is ""), so FindPost and FindThread find it; later parts carry
 // that key with ".2", ".3"...
-func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot.Message, base string) (string, error) {
+func (a *Adapter) postMessage(ctx context.Context, team, channel, thread string, m bot.Message, base string) (string, error) {
 	var first string
 	for i, msg := range render(m, renderOptions{}) {
 		key := newKey()
@@ -84,7 +84,7 @@ func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot
 				key = fmt.Sprintf("%s.%d", base, i+1)
 			}
 		}
-		ts, err := a.postOne(ctx, channel, thread, msg, key)
+		ts, err := a.postOne(ctx, team, channel, thread, msg, key)
 		if err != nil {
 			if i == 0 {
 				return "", err
@@ -104,7 +104,7 @@ func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot
 // outcome is unknown (a 5xx, a broken connection, a timeout) the channel's
 // recent history is checked for the message before it is posted again, and
 // it is posted again at most once.
-func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rendered, key string) (string, error) {
+func (a *Adapter) postOne(ctx context.Context, team, channel, thread string, msg rendered, key string) (string, error) {
 	since := bot.LookupSince(a.opts.Clock.Now()) // Slack stamps ts by its own clock
 	opts := []slackgo.MsgOption{
 		slackgo.MsgOptionText(msg.Text, false), // escaped by render
@@ -116,12 +116,16 @@ func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rende
 	if thread != "" {
 		opts = append(opts, slackgo.MsgOptionTS(thread))
 	}
+	api, err := a.apiFor(ctx, team)
+	if err != nil {
+		return "", err
+	}
 	rateLimited, reposted := 0, false
 	for {
 		if err := a.pace.Wait(ctx, channel); err != nil {
 			return "", fault.Wrap(fault.Transient, err, "gave up waiting to post")
 		}
-		_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+		_, ts, err := api.PostMessageContext(ctx, channel, opts...)
 		a.pace.Done(channel)
 		if err == nil {
 			a.posted("ok")
@@ -150,7 +154,7 @@ func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rende
 			a.posted("error")
 			return "", postError(channel, err)
 		default: // unknown: it may have been posted
-			found, ferr := a.findPosted(ctx, channel, thread, key, since)
+			found, ferr := a.findPosted(ctx, team, channel, thread, key, since)
 			switch {
 			case ferr != nil:
 				a.posted("unknown")
@@ -230,12 +234,16 @@ func postError(channel string, err error) error {
 // the message is not there. Slack lists the newest messages first, so the
 // whole window is read, page by page (at most maxHistoryPages); a window
 // too long to read is an error, never "not there".
-func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, since time.Time) (string, error) {
+func (a *Adapter) findPosted(ctx context.Context, team, channel, thread, key string, since time.Time) (string, error) {
 	if ctx.Err() != nil {
 		// The caller gave up; the check still gets a moment of its own.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
+	}
+	api, err := a.apiFor(ctx, team)
+	if err != nil {
+		return "", err
 	}
 	oldest := slackTS(since)
 	cursor := ""
@@ -249,7 +257,7 @@ func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, s
 			var res *slackgo.GetConversationHistoryResponse
 			err := a.read(ctx, method, func() error {
 				var err error
-				res, err = a.api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
+				res, err = api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
 					ChannelID: channel, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
 				})
 				return err
@@ -262,7 +270,7 @@ func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, s
 			method := "conversations.replies"
 			err := a.read(ctx, method, func() error {
 				var err error
-				msgs, more, cursor, err = a.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+				msgs, more, cursor, err = api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
 					ChannelID: channel, Timestamp: thread, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
 				})
 				return err
@@ -307,11 +315,16 @@ func (a *Adapter) read(ctx context.Context, method string, call func() error) er
 
 // permalink returns a message's permalink, or "" (logged) when Slack does
 // not give one: the post itself succeeded and must not be repeated.
-func (a *Adapter) permalink(ctx context.Context, channel, ts string) string {
+func (a *Adapter) permalink(ctx context.Context, team, channel, ts string) string {
 	if ts == "" {
 		return ""
 	}
-	u, err := a.api.GetPermalinkContext(ctx, &slackgo.PermalinkParameters{Channel: channel, Ts: ts})
+	api, err := a.apiFor(ctx, team)
+	if err != nil {
+		a.log.WarnContext(ctx, "slack chat.getPermalink: no client for the workspace", "channel", channel, "err", err)
+		return ""
+	}
+	u, err := api.GetPermalinkContext(ctx, &slackgo.PermalinkParameters{Channel: channel, Ts: ts})
 	if err != nil {
 		a.log.WarnContext(ctx, "slack chat.getPermalink failed", "channel", channel, "ts", ts, "err", err)
 		return ""

@@ -39,8 +39,11 @@ const (
 type Options struct {
 	// Mode is ModeSocket (default) or ModeHTTP.
 	Mode string
-	// BotToken is the xoxb- token (always needed).
+	// BotToken is the xoxb- token (needed unless Workspaces is set).
 	BotToken secret.Secret
+	// Workspaces, when set, gives each workspace's token (OAuth installs,
+	// workspaces.go) instead of BotToken.
+	Workspaces Workspaces
 	// AppToken is the xapp- token with connections:write (Socket Mode).
 	AppToken secret.Secret
 	// SigningSecret verifies HTTP requests (HTTP mode).
@@ -106,6 +109,7 @@ type Adapter struct {
 	log    *slog.Logger
 	client *slackgo.Client
 	api    webAPI
+	sopts  []slackgo.Option // each workspace's client in distributed mode
 	http   *http.Client
 	verify *Verifier
 	events *seenSet
@@ -133,7 +137,7 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Mode != ModeSocket && opts.Mode != ModeHTTP {
 		return nil, fmt.Errorf("slack: mode %q is not %q or %q", opts.Mode, ModeSocket, ModeHTTP)
 	}
-	if !opts.BotToken.IsSet() {
+	if !opts.BotToken.IsSet() && opts.Workspaces == nil {
 		return nil, errors.New("slack: a bot token (xoxb-) is required")
 	}
 	if opts.Mode == ModeSocket && !opts.AppToken.IsSet() {
@@ -184,6 +188,7 @@ func New(opts Options) (*Adapter, error) {
 		log:    log,
 		client: client,
 		api:    client,
+		sopts:  sopts,
 		http:   opts.HTTPClient,
 		verify: NewVerifier(opts.SigningSecret, opts.Clock),
 		events: newSeenSet(opts.Clock, time.Hour, 10000),
@@ -220,6 +225,10 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 // with a clear error; a network failure is only logged (posting will retry
 // later).
 func (a *Adapter) checkAuth(ctx context.Context) error {
+	if a.opts.Workspaces != nil {
+		a.log.InfoContext(ctx, "slack connected", "workspaces", "installed through OAuth", "mode", a.opts.Mode)
+		return nil
+	}
 	actx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	res, err := a.api.AuthTestContext(actx)
@@ -253,7 +262,7 @@ func (a *Adapter) teamID(ctx context.Context) string {
 	a.team.mu.Lock()
 	id := a.team.id
 	a.team.mu.Unlock()
-	if id != "" {
+	if id != "" || a.opts.Workspaces != nil {
 		return id
 	}
 	res, err := a.api.AuthTestContext(ctx)
@@ -282,6 +291,9 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, req *bot.Request,
 				a.log.ErrorContext(ctx, "slack reply panicked", "channel", req.Channel, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			}
 		}()
+		if !a.installed(ctx, req, rw) {
+			return
+		}
 		if err := h.Handle(ctx, req, rw); err != nil {
 			a.log.DebugContext(ctx, "command ended with an error (already answered)", "kind", fault.KindOf(err).String(), "err", err)
 		}

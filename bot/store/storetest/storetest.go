@@ -37,6 +37,7 @@ type Store interface {
 	UpsertPapers(ctx context.Context, papers []paper.Paper) error
 	PaperChanges(ctx context.Context, after int64, limit int) ([]paper.Change, error)
 	WaitPapers(ctx context.Context, after int64) (int64, error)
+	InstallStore
 	Close() error
 }
 
@@ -77,6 +78,8 @@ func Run(t *testing.T, b Backend) {
 		{"PaperFeed", testPaperFeed},
 		{"WaitPapers", testWaitPapers},
 		{"PaperFeedConcurrentWriters", testPaperFeedConcurrentWriters},
+		{"Installations", testInstallations},
+		{"InstallationsSurviveRestart", testInstallationsRestart},
 	}
 	if b.Shared {
 		tests = append(tests, []struct {
