@@ -42,6 +42,8 @@ type Config struct {
 	Disc  *Discord    `yaml:"discord"`
 	Dig   Digest      `yaml:"digest"`
 	Src   SourcesConf `yaml:"sources"`
+	// Search tunes how queries are answered.
+	Search SearchConfig `yaml:"search"`
 
 	// StateURL is the state's PostgreSQL URL when `state:` is one.
 	StateURL secret.Secret `yaml:"-"`
@@ -99,6 +101,19 @@ type BotConfig struct {
 	// Timeout bounds one command's work (default 20s).
 	Timeout time.Duration `yaml:"timeout" range:"1s,10m"`
 }
+
+// SearchConfig tunes how the index answers queries.
+type SearchConfig struct {
+	// FastPath lets the common query shapes (free words, one phrase, a
+	// category or author listing, similar papers) be answered directly on
+	// the index's segments, with the same results as Bleve's own searchers
+	// and faster (default true). false sends every query to Bleve's
+	// searchers: a switch for when the fast path is suspected of a fault.
+	FastPath *bool `yaml:"fast_path"`
+}
+
+// FastPathOn reports whether the fast path may answer (the default).
+func (s SearchConfig) FastPathOn() bool { return s.FastPath == nil || *s.FastPath }
 
 // SearchPath lists where Load looks for a configuration when none is named,
 // in order.

@@ -550,3 +550,24 @@ func TestStateBareVariable(t *testing.T) {
 		t.Errorf("state %q, url set %v, %v", c.State, c.StateIsPostgres(), err)
 	}
 }
+
+// search.fast_path: on unless the file says false; anything but a boolean
+// is an error naming the key.
+func TestSearchFastPath(t *testing.T) {
+	for _, tt := range []struct {
+		yaml string
+		on   bool
+	}{{"", true}, {"search: {}\n", true}, {"search:\n  fast_path: true\n", true}, {"search:\n  fast_path: false\n", false}} {
+		c, err := Parse([]byte(tt.yaml), "test.yaml", cfgEnv(nil))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.yaml, err)
+		}
+		if c.Search.FastPathOn() != tt.on {
+			t.Errorf("%q: fast path on = %v, want %v", tt.yaml, c.Search.FastPathOn(), tt.on)
+		}
+	}
+	_, err := Parse([]byte("search:\n  fast_path: sometimes\n"), "test.yaml", cfgEnv(nil))
+	if err == nil || !strings.Contains(err.Error(), "test.yaml:2:") || !strings.Contains(err.Error(), "fast_path") {
+		t.Errorf("fast_path: sometimes: %v, want an error naming the key and its line", err)
+	}
+}

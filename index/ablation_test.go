@@ -60,7 +60,7 @@ func TestAblation(t *testing.T) {
 		if only != "" && !slices.Contains(strings.Split(only, ","), c.Name) {
 			continue
 		}
-		ix, err := evaluate.OpenIndex(ctx, cache, c, os.Stderr)
+		ix, err := evaluate.OpenIndex(ctx, cache, c, os.Stderr, index.RunOptions(index.Options{}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/paperbot/paperbot/bot/paper"
 )
 
 // Acronyms. A paper that defines a method seldom uses its acronym in its
@@ -39,12 +41,12 @@ func isAcronym(w string) bool {
 
 // expandAcronyms returns the expansions of the query's acronyms found in
 // the index, as words to search beside them, and a note for each.
-func (ix *Index) expandAcronyms(ctx context.Context, words []string) (extra []string, notes []string) {
+func (ix *Index) expandAcronyms(ctx context.Context, words []string, fast bool) (extra []string, notes []string) {
 	for _, w := range words {
 		if !isAcronym(w) {
 			continue
 		}
-		exp := ix.acronymExpansion(ctx, w)
+		exp := ix.acronymExpansion(ctx, w, fast)
 		if exp == "" {
 			continue
 		}
@@ -56,13 +58,13 @@ func (ix *Index) expandAcronyms(ctx context.Context, words []string) (extra []st
 
 // acronymExpansion finds the commonest expansion of an acronym in the
 // papers that use it ("" when none).
-func (ix *Index) acronymExpansion(ctx context.Context, acr string) string {
+func (ix *Index) acronymExpansion(ctx context.Context, acr string, fast bool) string {
 	terms := ix.queryTerms(acr)
 	if len(terms) != 1 {
 		return ""
 	}
-	res, ok, err := ix.runWords(ctx, terms, acronymDocs, 0, nil)
-	if !ok || err != nil {
+	res, err := ix.run(ctx, &parsedQuery{weighted: terms}, runArgs{order: paper.ByRelevance, limit: acronymDocs, fast: fast})
+	if err != nil {
 		return ""
 	}
 	// Each paper votes once for each expansion it gives: one paper that

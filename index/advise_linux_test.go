@@ -16,7 +16,7 @@ import (
 // open index are marked for random access ("rr" in /proc/self/smaps).
 func TestSegmentsAdvisedRandom(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ix")
-	ix, err := index.Open(dir, index.Options{})
+	ix, err := open(dir, index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestSegmentsAdvisedRandom(t *testing.T) {
 	}
 	ix.Close()
 	// Reopened, the segments are files mapped into memory.
-	ix, err = index.Open(dir, index.Options{})
+	ix, err = open(dir, index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

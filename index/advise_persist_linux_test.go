@@ -60,7 +60,7 @@ func unadvised(t *testing.T, files []string) (mapped int, notAdvised []string) {
 // persister writes and maps it: the advisor never advises that file.
 func TestAdviseAfterPersist(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ix")
-	ix, err := index.Open(dir, index.Options{})
+	ix, err := open(dir, index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

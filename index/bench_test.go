@@ -100,13 +100,13 @@ func benchPapers(b *testing.B) []paper.Paper {
 func ingest(b *testing.B, dir string, papers []paper.Paper, batch int) *index.Index {
 	b.Helper()
 	ctx := context.Background()
-	ix, err := index.Open(dir, index.Options{Bulk: true})
+	ix, err := open(dir, index.Options{Bulk: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := ix.NewWriter(ctx, index.WriterOptions{BatchSize: batch})
+	w := ix.NewWriter(index.WriterOptions{BatchSize: batch})
 	for _, p := range papers {
-		if err := w.Add(p); err != nil {
+		if err := w.Add(ctx, p); err != nil {
 			b.Fatal(err)
 		}
 	}

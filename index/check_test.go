@@ -20,13 +20,13 @@ func buildIndex(t *testing.T, dir string, n int) []string {
 	t.Helper()
 	ix := openT(t, dir, index.Options{})
 	r := rand.New(rand.NewPCG(3, 4))
-	w := ix.NewWriter(context.Background(), index.WriterOptions{BatchSize: 100})
+	w := ix.NewWriter(index.WriterOptions{BatchSize: 100})
 	for i := range n {
 		p := wordyPaper(r, i)
 		if err := p.Normalize(); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Add(p); err != nil {
+		if err := w.Add(context.Background(), p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -113,7 +113,7 @@ func TestDamagedSegments(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.damage(filepath.Join(dir, "store", seg))
-		ix, err := index.Open(dir, index.Options{})
+		ix, err := open(dir, index.Options{})
 		if c.atOpen != "" {
 			if err == nil {
 				ix.Close()

@@ -39,7 +39,7 @@ func TestWriterStopsOnAFullDisk(t *testing.T) {
 	mnt := tmpfs.Mount(t, "6m")
 	dir := filepath.Join(mnt, "ix")
 	ix := openT(t, dir, index.Options{Bulk: true})
-	w := ix.NewWriter(context.Background(), index.WriterOptions{BatchSize: 200})
+	w := ix.NewWriter(index.WriterOptions{BatchSize: 200})
 	r := rand.New(rand.NewPCG(1, 2))
 	var err error
 	added := 0
@@ -48,7 +48,7 @@ func TestWriterStopsOnAFullDisk(t *testing.T) {
 		if err = p.Normalize(); err != nil {
 			t.Fatal(err)
 		}
-		if err = w.Add(p); err != nil {
+		if err = w.Add(context.Background(), p); err != nil {
 			break
 		}
 		added++

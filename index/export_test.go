@@ -1,23 +1,75 @@
 package index
 
 import (
-	"encoding/json"
-
 	"context"
-	"github.com/paperbot/paperbot/bot/paper"
+	"encoding/json"
+	"fmt"
+	"os"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+
+	"github.com/paperbot/paperbot/bot/paper"
 )
 
-// BleveOnly returns a context whose searches run on Bleve's own searchers
-// only, never on topWords.
-func BleveOnly(ctx context.Context) context.Context {
-	return context.WithValue(ctx, bleveOnlyKey{}, true)
+// SearchFast is Search with the fast path allowed, SearchBleve on Bleve's
+// searchers alone, whatever the index's options (tests compare the two).
+func SearchFast(ctx context.Context, ix *Index, q paper.Query) (paper.Results, error) {
+	return ix.search(ctx, q, true)
 }
 
-// FastRuns is how many queries the free-word fast path answered.
-func FastRuns(ix *Index) int64 { return ix.fastRuns.Load() }
+// SearchBleve: see SearchFast.
+func SearchBleve(ctx context.Context, ix *Index, q paper.Query) (paper.Results, error) {
+	return ix.search(ctx, q, false)
+}
+
+// SimilarFast and SimilarBleve are Similar with and without the fast path.
+func SimilarFast(ctx context.Context, ix *Index, id string, limit int) (paper.Results, error) {
+	return ix.similar(ctx, id, limit, true)
+}
+
+// SimilarBleve: see SimilarFast.
+func SimilarBleve(ctx context.Context, ix *Index, id string, limit int) (paper.Results, error) {
+	return ix.similar(ctx, id, limit, false)
+}
+
+// Answers is how many queries the fast evaluators, and Bleve's searchers,
+// answered.
+func Answers(ix *Index) (fast, bleve int64) {
+	for s := range numShapes {
+		if s == shapeOther {
+			bleve += ix.answers[s].Load()
+		} else {
+			fast += ix.answers[s].Load()
+		}
+	}
+	return fast, bleve
+}
+
+// FastPathEnv names the variable that runs the index's tests with the
+// fast path off (PAPERBOT_FAST_PATH=off) or on (on, or unset).
+const FastPathEnv = "PAPERBOT_FAST_PATH"
+
+// FastPathOff reads FastPathEnv.
+func FastPathOff() (bool, error) {
+	switch v := os.Getenv(FastPathEnv); v {
+	case "", "on":
+		return false, nil
+	case "off":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s=%q: want on or off", FastPathEnv, v)
+	}
+}
+
+// RunOptions are opts as the test run asks: the fast path off when
+// FastPathEnv says so. (TestMain refuses any other value first.)
+func RunOptions(opts Options) Options {
+	if off, _ := FastPathOff(); off {
+		opts.DisableFastPath = true
+	}
+	return opts
+}
 
 // ColumnSegments is how many segments' listing columns are in memory.
 func ColumnSegments(ix *Index) int {

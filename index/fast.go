@@ -4,13 +4,10 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
-	"encoding/json"
 	"errors"
 	"math"
-	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -37,24 +34,12 @@ import (
 // lower scores), and until then the word counts as unbounded, so every
 // answer is the exhaustive answer whether or not bounds are known.
 
-// bleveOnlyKey in a context sends every query through Bleve's own
-// searchers (tests compare the two ways).
-type bleveOnlyKey struct{}
-
 // wordClause is one scored term of a free-word query.
 type wordClause struct {
 	field string
 	term  []byte
 	boost float64
 	group int // coordination group: 0 the text clause, 1 the title clause
-}
-
-// fastHit is a paper found by topWords.
-type fastHit struct {
-	score  float64
-	global uint64 // the snapshot-wide document number (ties: lower first)
-	seg    int
-	local  uint64
 }
 
 // boundKey names a word's largest term-frequency factor in one segment.
@@ -103,15 +88,6 @@ func (b *bounds) put(k boundKey, v bound) {
 		return // a bound from a newer snapshot is tighter
 	}
 	b.m[k] = v
-}
-
-// fastEligible reports whether a parsed query is free words ranked by
-// relevance with nothing that narrows it (those go through Bleve).
-func fastEligible(pq *parsedQuery, order paper.Sort) bool {
-	return order == paper.ByRelevance && !pq.trendingOnly &&
-		len(pq.Phrases) == 0 && len(pq.filterWords) == 0 && len(pq.Authors) == 0 &&
-		len(pq.Cats) == 0 && pq.From.IsZero() && pq.To.IsZero() &&
-		len(pq.ExcludeWords) == 0 && len(pq.ExcludePhrases) == 0
 }
 
 // wordClauses lists the scored terms of the free-word query buildQuery
@@ -201,31 +177,6 @@ func sat(freq uint64, norm, avg float64) float64 {
 	return tf * search.BM25_k1 / (tf + search.BM25_k1*(1-search.BM25_b+search.BM25_b*length/avg))
 }
 
-// hitHeap keeps the k best hits, the worst on top.
-type hitHeap []fastHit
-
-func (h hitHeap) Len() int { return len(h) }
-func (h hitHeap) Less(i, j int) bool {
-	return worse(h[i], h[j])
-}
-func (h hitHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *hitHeap) Push(x any)   { *h = append(*h, x.(fastHit)) }
-func (h *hitHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// worse orders hits as Bleve's collector does: lower score, then the later
-// document.
-func worse(a, b fastHit) bool {
-	if a.score != b.score {
-		return a.score < b.score
-	}
-	return a.global > b.global
-}
-
 // topWords returns the k best papers for the clauses (ranked exactly as
 // Bleve ranks the disjunction buildQuery makes of them), and how many
 // papers match any text clause. Papers whose ids are in exclude are left
@@ -276,108 +227,6 @@ func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []w
 		return nil, 0, false, nil
 	}
 	return hits, total, true, err
-}
-
-// searchSegments runs search over every segment in parallel (largest
-// first), each worker keeping its own k best in a heap; a worker's k-th best
-// score is a floor for every worker, shared so that all of them prune with
-// the best known. It returns the k best hits and the sum of the counts.
-func searchSegments(ctx context.Context, segs []*scorch.SegmentSnapshot, k int,
-	search func(ctx context.Context, si int, offset uint64, h *hitHeap, shared *sharedFloor) (uint64, error)) ([]fastHit, uint64, error) {
-	// A worker's error stops the others.
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	type job struct {
-		si     int
-		offset uint64
-	}
-	var jobs []job
-	var offset uint64
-	for si, s := range segs {
-		jobs = append(jobs, job{si, offset})
-		offset += s.Segment().Count()
-	}
-	slices.SortStableFunc(jobs, func(a, b job) int {
-		return cmp.Compare(segs[b.si].Count(), segs[a.si].Count())
-	})
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(jobs)))
-	var (
-		next   atomic.Int64
-		shared sharedFloor
-		count  atomic.Uint64
-		wg     sync.WaitGroup
-		errs   = make([]error, workers)
-		heaps  = make([]*hitHeap, workers)
-	)
-	for w := range workers {
-		heaps[w] = &hitHeap{}
-		wg.Go(func() {
-			for {
-				j := int(next.Add(1)) - 1
-				if j >= len(jobs) || ctx.Err() != nil {
-					return
-				}
-				n, err := search(ctx, jobs[j].si, jobs[j].offset, heaps[w], &shared)
-				if err != nil {
-					errs[w] = err
-					cancel(err)
-					return
-				}
-				count.Add(n)
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, 0, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, 0, err
-	}
-	var hits []fastHit
-	for _, h := range heaps {
-		hits = append(hits, *h...)
-	}
-	slices.SortFunc(hits, func(a, b fastHit) int {
-		switch {
-		case worse(b, a):
-			return -1
-		case worse(a, b):
-			return 1
-		}
-		return 0
-	})
-	return hits[:min(k, len(hits))], count.Load(), nil
-}
-
-// offer adds a hit to a worker's k best and shares its k-th best score.
-func offer(h *hitHeap, k int, hit fastHit, shared *sharedFloor) {
-	if h.Len() < k {
-		heap.Push(h, hit)
-	} else if worse((*h)[0], hit) {
-		(*h)[0] = hit
-		heap.Fix(h, 0)
-	} else {
-		return
-	}
-	if h.Len() == k {
-		shared.raise((*h)[0].score)
-	}
-}
-
-// sharedFloor is the best k-th score any worker has: no paper scoring
-// below it can be in the answer.
-type sharedFloor struct{ bits atomic.Uint64 }
-
-func (f *sharedFloor) load() float64 { return math.Float64frombits(f.bits.Load()) }
-
-func (f *sharedFloor) raise(v float64) {
-	for {
-		old := f.bits.Load()
-		if math.Float64frombits(old) >= v || f.bits.CompareAndSwap(old, math.Float64bits(v)) {
-			return
-		}
-	}
 }
 
 // clauseStats computes the clauses' index-wide scoring constants as
@@ -659,49 +508,27 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 	return total, nil
 }
 
-// runWords answers a free-word relevance query with topWords. ok is false
-// when it cannot (the caller then asks Bleve).
-func (ix *Index) runWords(ctx context.Context, terms []termInfo, limit, offset int, exclude []string) (res paper.Results, ok bool, err error) {
+// wordsPath answers shapeWords: topWords over the query's ranking terms.
+type wordsPath struct{ ix *Index }
+
+func (w wordsPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (res paper.Results, ok bool, err error) {
+	ix := w.ix
+	terms := ix.rankTerms(pq)
+	if len(terms) == 0 {
+		return paper.Results{}, false, nil
+	}
 	r, err := ix.reader()
 	if err != nil {
 		return paper.Results{}, false, nil
 	}
 	defer r.Close()
-	hits, total, ok, err := ix.topWords(ctx, r, ix.rank.wordClauses(terms), limit+offset, exclude)
+	hits, total, ok, err := ix.topWords(ctx, r, ix.rank.wordClauses(terms), a.limit+a.offset, a.exclude)
 	if !ok {
 		return paper.Results{}, false, nil
 	}
 	if err != nil {
 		return paper.Results{}, true, searchErr(err)
 	}
-	ix.fastRuns.Add(1)
-	snap := r.(*scorch.IndexSnapshot)
-	segs := snap.Segments()
-	res = paper.Results{Total: total, Sort: paper.ByRelevance}
-	for _, fh := range hits[min(offset, len(hits)):] {
-		p, err := storedPaper(segs[fh.seg], fh.local)
-		if err != nil {
-			ix.log.Warn("unreadable stored record", "doc", fh.global, "err", err)
-			continue
-		}
-		res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: fh.score})
-	}
-	return res, true, nil
-}
-
-// storedPaper reads a paper's stored record from its segment.
-func storedPaper(s *scorch.SegmentSnapshot, local uint64) (paper.Paper, error) {
-	var raw []byte
-	err := s.VisitDocument(local, func(field string, _ byte, value []byte, _ []uint64) bool {
-		if field == fSource {
-			raw = append([]byte(nil), value...)
-			return false
-		}
-		return true
-	})
-	var p paper.Paper
-	if err == nil {
-		err = json.Unmarshal(raw, &p)
-	}
-	return p, err
+	segs := r.(*scorch.IndexSnapshot).Segments()
+	return ix.fastResults(segs, hits[min(a.offset, len(hits)):], total, paper.ByRelevance), true, nil
 }

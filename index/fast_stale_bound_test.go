@@ -25,10 +25,9 @@ func openNoMerge(t *testing.T, dir string) *Index {
 		t.Fatal(err)
 	}
 	ix := &Index{bi: bi, dir: dir, log: slog.New(slog.DiscardHandler), now: time.Now, rank: defaultRank}
-	m := bi.Mapping()
-	ix.english = withWordTokenizer(m.AnalyzerNamed(anEnglish))
-	ix.plain = withWordTokenizer(m.AnalyzerNamed(anPlain))
-	ix.names = withWordTokenizer(m.AnalyzerNamed(anName))
+	if ix.analyzers, err = analyzersOf(bi.Mapping()); err != nil {
+		t.Fatal(err)
+	}
 	return ix
 }
 

@@ -15,7 +15,7 @@ import (
 // repeated word for word, so that many papers have exactly the same score.
 func dupIndex(t *testing.T) *Index {
 	t.Helper()
-	ix, err := Open(t.TempDir(), Options{})
+	ix, err := Open(t.TempDir(), RunOptions(Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestFastSelfTies(t *testing.T) {
 	for round := range 2 {
 		for _, q := range dupQueries {
 			for _, lim := range []int{1, 3, 10, 30, 60} {
-				res, err := ix.run(ctx, parseQuery(q), paper.ByRelevance, lim, 0, nil)
+				res, err := ix.run(ctx, parseQuery(q), runArgs{order: paper.ByRelevance, limit: lim, fast: true})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -118,11 +118,11 @@ func runBoth(t *testing.T, ix *Index, pq *parsedQuery, lim int) (fast, slow pape
 	for try := 0; ; try++ {
 		before := Epoch(ix)
 		var err error
-		fast, err = ix.run(ctx, pq, paper.ByRelevance, lim, 0, nil)
+		fast, err = ix.run(ctx, pq, runArgs{order: paper.ByRelevance, limit: lim, fast: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		slow, err = ix.run(context.WithValue(ctx, bleveOnlyKey{}, true), pq, paper.ByRelevance, lim, 0, nil)
+		slow, err = ix.run(ctx, pq, runArgs{order: paper.ByRelevance, limit: lim})
 		if err != nil {
 			t.Fatal(err)
 		}

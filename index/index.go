@@ -16,12 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 
@@ -30,7 +27,7 @@ import (
 )
 
 // versionKey is where the mapping version is kept (Bleve internal storage).
-var versionKey = []byte("paperbot.mapping_version")
+var versionKey = []byte(MappingVersionKey)
 
 // ErrOldMapping is returned (wrapped) when an index was written by another
 // mapping version and cannot or may not be rebuilt.
@@ -55,6 +52,10 @@ type Options struct {
 	// index written by another mapping version): papers copied so far, of
 	// total.
 	OnRebuild func(done, total int)
+	// DisableFastPath answers every query with Bleve's own searchers,
+	// never with the fast evaluators of door.go (which give the same
+	// answers, faster): a switch for when one is suspected of a fault.
+	DisableFastPath bool
 }
 
 // ErrNewerMapping is returned (wrapped) by Open for an index written by a
@@ -69,8 +70,8 @@ type Index struct {
 	log *slog.Logger
 	now func() time.Time
 
-	english, plain, names analysis.Analyzer
-	rank                  rankParams
+	analyzers
+	rank rankParams
 
 	// wmu serialises writers' assembly of batches, so that read-merge-write
 	// of a record is atomic; freshClaimed is set once a writer treated the
@@ -89,8 +90,10 @@ type Index struct {
 	lengths lengthCache
 	// advise marks segment mappings for random access (advise.go).
 	advise advisor
-	// fastRuns counts queries answered by topWords.
-	fastRuns atomic.Int64
+	// fastPath lets the fast evaluators answer (door.go).
+	fastPath bool
+	// answers counts the queries each evaluator answered.
+	answers answerCounts
 	// async is the first failure of Bleve's background writes.
 	async *asyncErrors
 }
@@ -164,17 +167,11 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 			}
 		}
 	}
-	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank, async: async}
+	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank, async: async, fastPath: !opts.DisableFastPath}
 	ix.advise.dir = realDir(dir)
-	m := bi.Mapping()
-	for _, a := range []struct {
-		name string
-		dst  *analysis.Analyzer
-	}{{anEnglish, &ix.english}, {anPlain, &ix.plain}, {anName, &ix.names}} {
-		if *a.dst = withWordTokenizer(m.AnalyzerNamed(a.name)); *a.dst == nil {
-			bi.Close()
-			return nil, fmt.Errorf("index %s: analyzer %s missing from its mapping", dir, a.name)
-		}
+	if ix.analyzers, err = analyzersOf(bi.Mapping()); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
 	return ix, nil
 }
@@ -212,7 +209,7 @@ func isIndexDir(dir string) (bool, error) {
 // renamed into place: a process stopped half-way leaves no index that
 // looks complete but cannot be opened.
 func create(dir string, opts Options) (bleve.Index, error) {
-	im, err := newMapping()
+	im, err := NewMapping(MappingOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("building the index mapping: %w", err)
 	}
@@ -245,7 +242,7 @@ func create(dir string, opts Options) (bleve.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating index %s: %w", dir, err)
 	}
-	err = bi.SetInternal(versionKey, []byte(strconv.Itoa(MappingVersion)))
+	err = bi.SetInternal(versionKey, MappingVersionValue())
 	if cerr := bi.Close(); err == nil {
 		err = cerr
 	}
@@ -298,16 +295,17 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 	}
 	fresh := &Index{bi: nb, dir: tmp, log: opts.Logger, now: opts.Now, async: watchAsync(tmp, nil)}
 	defer fresh.async.stop()
-	fresh.english = withWordTokenizer(nb.Mapping().AnalyzerNamed(anEnglish))
-	fresh.plain = withWordTokenizer(nb.Mapping().AnalyzerNamed(anPlain))
-	fresh.names = withWordTokenizer(nb.Mapping().AnalyzerNamed(anName))
+	if fresh.analyzers, err = analyzersOf(nb.Mapping()); err != nil {
+		nb.Close()
+		return refuse(err.Error())
+	}
 	progress := func(int) {}
 	if opts.OnRebuild != nil {
 		total := int(n)
 		opts.OnRebuild(0, total)
 		progress = func(done int) { opts.OnRebuild(done, total) }
 	}
-	w := fresh.NewWriter(context.Background(), WriterOptions{FreshIndex: true, OnFlush: progress})
+	w := fresh.NewWriter(WriterOptions{FreshIndex: true, OnFlush: progress})
 	copied, bad := 0, 0
 	err = eachStored(old, func(raw string) error {
 		var p paper.Paper
@@ -316,7 +314,8 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 			return nil
 		}
 		copied++
-		return w.Add(p)
+		// Open takes no context: a rebuild runs to its end.
+		return w.Add(context.Background(), p)
 	})
 	if err == nil {
 		err = w.Close()
@@ -455,45 +454,4 @@ func (ix *Index) get(id string) (paper.Paper, bool, error) {
 		return paper.Paper{}, false, fmt.Errorf("stored record of %s: %w", id, err)
 	}
 	return p, true, nil
-}
-
-// document builds the Bleve document of a normalised paper.
-func (ix *Index) document(p *paper.Paper) (*document.Document, error) {
-	src, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	doc := document.NewDocument(p.ID)
-	add := func(name, value string, opts bindex.FieldIndexingOptions, a analysis.Analyzer) {
-		if value != "" {
-			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(value), opts, a))
-		}
-	}
-	kw := ix.bi.Mapping().AnalyzerNamed(anKeyword)
-	add(fID, p.ID, optKeyword, kw)
-	text := p.Title
-	if p.Abstract != "" {
-		text += "\n" + p.Abstract
-	}
-	add(fText, text, optText, ix.english)
-	add(fTitle, p.Title, optPlain, ix.english)
-	add(fTitleRaw, p.Title, optPlain, ix.plain)
-	add(fAuthors, strings.Join(p.Authors, " ; "), optText, ix.names)
-	for _, c := range p.Categories {
-		add(fCats, c, optKeyword, kw)
-	}
-	if p.Published != "" {
-		t, err := time.Parse(paper.DateLayout, p.Published)
-		if err == nil {
-			f, err := document.NewDateTimeFieldWithIndexingOptions(fPublished, nil, t, paper.DateLayout, optSort)
-			if err != nil {
-				return nil, err
-			}
-			doc.AddField(f)
-		}
-	}
-	doc.AddField(document.NewNumericFieldWithIndexingOptions(fTrending, nil, p.Trending, optSort))
-	addLengths(doc)
-	doc.AddField(document.NewTextFieldWithIndexingOptions(fSource, nil, src, optStored))
-	return doc, nil
 }

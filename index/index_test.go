@@ -17,7 +17,7 @@ import (
 
 func openT(t *testing.T, dir string, opts index.Options) *index.Index {
 	t.Helper()
-	ix, err := index.Open(dir, opts)
+	ix, err := open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestUpsertMergesByCanonicalID(t *testing.T) {
 func TestWriterMergesDuplicatesAcrossBatches(t *testing.T) {
 	ctx := context.Background()
 	ix := openT(t, t.TempDir(), index.Options{Bulk: true})
-	w := ix.NewWriter(ctx, index.WriterOptions{BatchSize: 2})
+	w := ix.NewWriter(index.WriterOptions{BatchSize: 2})
 	for _, p := range []paper.Paper{
 		{ID: "1", Title: "one", Upvotes: 1}, {ID: "2", Title: "two"}, {ID: "3", Title: "three"},
 		{ID: "1", Title: "one again", Upvotes: 5}, {ID: "3", Title: "three", Stars: 7},
@@ -82,7 +82,7 @@ func TestWriterMergesDuplicatesAcrossBatches(t *testing.T) {
 		if err := p.Normalize(); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Add(p); err != nil {
+		if err := w.Add(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -132,7 +132,7 @@ func TestOldMappingIsRebuiltFromStoredRecords(t *testing.T) {
 	setVersion(t, dir, "0")
 
 	// Refused when asked not to rebuild, with a message that says what to do.
-	_, err := index.Open(dir, index.Options{NoRebuild: true})
+	_, err := open(dir, index.Options{NoRebuild: true})
 	if !errors.Is(err, index.ErrOldMapping) || !strings.Contains(err.Error(), "mapping version 0") {
 		t.Fatalf("NoRebuild: %v", err)
 	}
@@ -156,7 +156,7 @@ func TestOpenRefusesAForeignDirectory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := index.Open(dir, index.Options{})
+	_, err := open(dir, index.Options{})
 	if err == nil || !strings.Contains(err.Error(), "holds no paperbot index") {
 		t.Errorf("Open of a foreign directory: %v", err)
 	}
@@ -166,7 +166,7 @@ func TestOpenReportsAnIndexInUse(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ix")
 	ix := openT(t, dir, index.Options{})
 	defer ix.Close()
-	_, err := index.Open(dir, index.Options{LockTimeout: 50 * time.Millisecond})
+	_, err := open(dir, index.Options{LockTimeout: 50 * time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
 		t.Errorf("second Open: %v", err)
 	}
@@ -178,8 +178,8 @@ func TestConcurrentWritersOnAnEmptyIndexMerge(t *testing.T) {
 	ctx := context.Background()
 	ix := openT(t, t.TempDir(), index.Options{})
 	defer ix.Close()
-	a := ix.NewWriter(ctx, index.WriterOptions{BatchSize: 1})
-	b := ix.NewWriter(ctx, index.WriterOptions{BatchSize: 1})
+	a := ix.NewWriter(index.WriterOptions{BatchSize: 1})
+	b := ix.NewWriter(index.WriterOptions{BatchSize: 1})
 	pa := paper.Paper{ID: "2401.00001", Title: "Shared", Upvotes: 9}
 	pb := paper.Paper{ID: "2401.00001", Title: "Shared", Stars: 40}
 	for _, p := range []*paper.Paper{&pa, &pb} {
@@ -187,13 +187,13 @@ func TestConcurrentWritersOnAnEmptyIndexMerge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := a.Add(pa); err != nil {
+	if err := a.Add(ctx, pa); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Add(pb); err != nil {
+	if err := b.Add(ctx, pb); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Close(); err != nil {
@@ -219,7 +219,7 @@ func TestCreateIsAtomicAndUnfinishedIsExplained(t *testing.T) {
 	if len(entries) != 1 || entries[0].Name() != "ix" {
 		t.Errorf("beside the index: %v", entries)
 	}
-	if ix, err := index.Open(dir, index.Options{}); err != nil {
+	if ix, err := open(dir, index.Options{}); err != nil {
 		t.Fatalf("reopen: %v", err)
 	} else {
 		ix.Close()
@@ -236,8 +236,52 @@ func TestCreateIsAtomicAndUnfinishedIsExplained(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(broken, "index_meta.json"), meta, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = index.Open(broken, index.Options{})
+	_, err = open(broken, index.Options{})
 	if err == nil || !strings.Contains(err.Error(), "left unfinished") {
 		t.Errorf("Open of an unfinished index: %v", err)
+	}
+}
+
+// The context is a parameter of Add and Flush: a done one stops the
+// queueing with its error, and Close still writes what was queued.
+func TestWriterStopsWhenItsContextIsDone(t *testing.T) {
+	ix := openT(t, t.TempDir(), index.Options{})
+	defer ix.Close()
+	w := ix.NewWriter(index.WriterOptions{BatchSize: 2})
+	ctx, cancel := context.WithCancel(context.Background())
+	add := func(id string) error {
+		p := paper.Paper{ID: id, Title: "Paper " + id}
+		if err := p.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		return w.Add(ctx, p)
+	}
+	if err := add("2401.00001"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := add("2401.00002"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Add filling a batch after the context was cancelled: %v, want context.Canceled", err)
+	}
+	if err := w.Flush(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Flush with a cancelled context: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, ix); n != 2 {
+		t.Errorf("%d papers after Close, want the 2 queued", n)
+	}
+	// Another context serves the same writer's next Add.
+	w = ix.NewWriter(index.WriterOptions{BatchSize: 1})
+	p := paper.Paper{ID: "2401.00003", Title: "Paper three"}
+	if err := p.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil || count(t, ix) != 3 {
+		t.Errorf("Close: %v, %d papers", err, count(t, ix))
 	}
 }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -204,6 +205,14 @@ func (ix *Index) bm25Context(ctx context.Context, r bindex.IndexReader) (context
 	fields, err := snap.Fields()
 	if err != nil {
 		return ctx, err
+	}
+	// Every field a query may name, also those no paper has yet (an index
+	// of papers without categories is searched with cat:): Bleve fails a
+	// search naming a field its statistics leave out.
+	for _, f := range indexedFields {
+		if !slices.Contains(fields, f) {
+			fields = append(fields, f)
+		}
 	}
 	st := &search.BM25Stats{DocCount: float64(n), FieldCardinality: map[string]int{}}
 	for _, f := range fields {

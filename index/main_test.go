@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/paperbot/paperbot/index"
+
 	"go.uber.org/goleak"
 )
 
@@ -20,7 +22,19 @@ func tempDir() (string, error) {
 	return d, err
 }
 
+// TestMain runs the suite with the fast path on, or off when
+// PAPERBOT_FAST_PATH=off: every index a test opens through open or openT
+// (index.RunOptions) follows it, and the tests that compare the fast path
+// with Bleve's searchers compare them either way.
 func TestMain(m *testing.M) {
+	off, err := index.FastPathOff()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if off {
+		fmt.Fprintln(os.Stderr, "index tests: the fast path is off ("+index.FastPathEnv+"=off)")
+	}
 	// Goroutines that run before any test are not the tests' (Bleve
 	// starts its analysis workers when its package loads).
 	before := goleak.IgnoreCurrent()
@@ -37,4 +51,9 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	os.Exit(code)
+}
+
+// open opens an index with the options the test run asks for (see TestMain).
+func open(dir string, opts index.Options) (*index.Index, error) {
+	return index.Open(dir, index.RunOptions(opts))
 }

@@ -40,6 +40,9 @@ const (
 	// fLengths (lengths.go) holds the analysed lengths of text, title and authors.
 )
 
+// indexedFields are the fields the mapping indexes (queries may name any).
+var indexedFields = [...]string{fID, fText, fTitle, fTitleRaw, fAuthors, fCats, fPublished, fTrending, fLengths}
+
 // Analyzer names. The index analyses documents and queries with these
 // analyzers' token filters behind its own word tokenizer (tokenize.go);
 // the mapping names Bleve's Unicode tokenizer, the closest registered one,
@@ -61,8 +64,25 @@ const (
 	optStored  = bindex.StoreField
 )
 
-// newMapping returns the explicit index mapping: no dynamic fields, BM25.
-func newMapping() (*mapping.IndexMappingImpl, error) {
+// MappingOptions are the variations of the mapping that cmd/bench's
+// experiments measure before the index adopts one. The zero value is the
+// index's own mapping, the only one Open creates.
+type MappingOptions struct {
+	// NoTitleRaw drops the unstemmed title field (typo suggestions and
+	// title matching then lose it).
+	NoTitleRaw bool
+	// NoStored drops the stored JSON record (an index without it cannot
+	// return or rebuild papers).
+	NoStored bool
+	// SortOnlyNumbers keeps the trending score as doc values only, without
+	// its numeric prefix terms (it is sorted on, never searched by range).
+	SortOnlyNumbers bool
+}
+
+// NewMapping returns the index's mapping with o's variations: the mapping
+// Open creates indexes with when o is the zero value. Documents for it are
+// built by NewDocuments.
+func NewMapping(o MappingOptions) (*mapping.IndexMappingImpl, error) {
 	im := mapping.NewIndexMapping()
 	im.ScoringModel = bindex.BM25Scoring
 	im.IndexDynamic = false
@@ -122,6 +142,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		f.Store = false
 		f.IncludeInAll = false
 		f.DocValues = true
+		f.Index = !o.SortOnlyNumbers
 		return f
 	}
 	stored := mapping.NewTextFieldMapping()
@@ -139,13 +160,17 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fID, keyword())
 	doc.AddFieldMappingsAt(fText, text(anEnglish, true))
 	doc.AddFieldMappingsAt(fTitle, text(anEnglish, false))
-	doc.AddFieldMappingsAt(fTitleRaw, text(anPlain, false))
+	if !o.NoTitleRaw {
+		doc.AddFieldMappingsAt(fTitleRaw, text(anPlain, false))
+	}
 	doc.AddFieldMappingsAt(fAuthors, text(anName, true))
 	doc.AddFieldMappingsAt(fCats, keyword())
 	doc.AddFieldMappingsAt(fPublished, date)
 	doc.AddFieldMappingsAt(fTrending, number())
 	doc.AddFieldMappingsAt(fLengths, keyword())
-	doc.AddFieldMappingsAt(fSource, stored)
+	if !o.NoStored {
+		doc.AddFieldMappingsAt(fSource, stored)
+	}
 	im.DefaultMapping = doc
 	if err := im.Validate(); err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ func TestNewerMappingIsRefused(t *testing.T) {
 	ix.Close()
 	newer := strconv.Itoa(index.MappingVersion + 1)
 	setVersion(t, dir, newer)
-	_, err := index.Open(dir, index.Options{})
+	_, err := open(dir, index.Options{})
 	if !errors.Is(err, index.ErrNewerMapping) || !strings.Contains(err.Error(), "mapping version "+newer) ||
 		!strings.Contains(err.Error(), "Run the newer paperbot, or give this one an index of its own") {
 		t.Fatalf("Open: %v", err)

@@ -19,15 +19,6 @@ import (
 // bitmaps first, reads positions only for papers holding every word, and
 // searches the segments in parallel — with Bleve's scores, order and total.
 
-// phraseEligible reports whether a parsed query is one phrase ranked by
-// relevance and nothing else.
-func phraseEligible(pq *parsedQuery, order paper.Sort) bool {
-	return order == paper.ByRelevance && !pq.trendingOnly && len(pq.Phrases) == 1 &&
-		len(pq.Words) == 0 && pq.weighted == nil && len(pq.filterWords) == 0 && len(pq.Authors) == 0 &&
-		len(pq.Cats) == 0 && pq.From.IsZero() && pq.To.IsZero() &&
-		len(pq.ExcludeWords) == 0 && len(pq.ExcludePhrases) == 0
-}
-
 // phraseTerm is a word of a phrase at its offset from the first word
 // (removed stop words leave gaps).
 type phraseTerm struct {
@@ -35,10 +26,12 @@ type phraseTerm struct {
 	offset uint64
 }
 
-// runPhrase answers a one-phrase query. ok is false when it cannot (the
-// caller then asks Bleve).
-func (ix *Index) runPhrase(ctx context.Context, ph string, limit, offset int, exclude []string) (res paper.Results, ok bool, err error) {
-	toks := ix.english.Analyze([]byte(ph))
+// phrasePath answers shapePhrase.
+type phrasePath struct{ ix *Index }
+
+func (pp phrasePath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (res paper.Results, ok bool, err error) {
+	ix := pp.ix
+	toks := ix.english.Analyze([]byte(pq.Phrases[0]))
 	if len(toks) == 0 {
 		return paper.Results{}, false, nil
 	}
@@ -75,9 +68,9 @@ func (ix *Index) runPhrase(ctx context.Context, ph string, limit, offset int, ex
 	for i := range terms {
 		terms[i].stats = stats[i]
 	}
-	k := limit + offset
+	k := a.limit + a.offset
 	hits, total, err := searchSegments(ctx, segs, k, func(ctx context.Context, si int, segOffset uint64, h *hitHeap, shared *sharedFloor) (uint64, error) {
-		return phraseInSegment(ctx, segs[si], si, segOffset, terms, k, exclude, h, shared)
+		return phraseInSegment(ctx, segs[si], si, segOffset, terms, k, a.exclude, h, shared)
 	})
 	if errors.Is(err, errFallback) {
 		return paper.Results{}, false, nil
@@ -85,17 +78,7 @@ func (ix *Index) runPhrase(ctx context.Context, ph string, limit, offset int, ex
 	if err != nil {
 		return paper.Results{}, true, searchErr(err)
 	}
-	ix.fastRuns.Add(1)
-	res = paper.Results{Total: total, Sort: paper.ByRelevance}
-	for _, fh := range hits[min(offset, len(hits)):] {
-		p, err := storedPaper(segs[fh.seg], fh.local)
-		if err != nil {
-			ix.log.Warn("unreadable stored record", "doc", fh.global, "err", err)
-			continue
-		}
-		res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: fh.score})
-	}
-	return res, true, nil
+	return ix.fastResults(segs, hits[min(a.offset, len(hits)):], total, paper.ByRelevance), true, nil
 }
 
 // phraseInSegment finds and scores the papers of one segment holding the

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/paperbot/paperbot/index"
 	"github.com/paperbot/paperbot/index/evaluate"
 )
 
@@ -53,7 +54,7 @@ func TestCollectionQuality(t *testing.T) {
 			own := filepath.Dir(c.Docs) == filepath.Clean(c.Dir)
 			var search evaluate.Searcher
 			if own {
-				ix, err := evaluate.BuildIndex(ctx, filepath.Join(t.TempDir(), "index"), c.Docs, t.Output())
+				ix, err := evaluate.BuildIndex(ctx, filepath.Join(t.TempDir(), "index"), c.Docs, t.Output(), index.RunOptions(index.Options{}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -61,7 +62,7 @@ func TestCollectionQuality(t *testing.T) {
 				search = ix
 			} else {
 				cache := evalCache(t)
-				ix, err := evaluate.CachedIndex(cache, c)
+				ix, err := evaluate.CachedIndex(cache, c, index.RunOptions(index.Options{}))
 				if err != nil {
 					t.Fatal(err)
 				}

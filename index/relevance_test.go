@@ -14,7 +14,7 @@ import (
 // lists, among filler papers that share their words.
 func relevanceIndex(t *testing.T) *index.Index {
 	t.Helper()
-	ix, err := index.Open(t.TempDir(), index.Options{})
+	ix, err := open(t.TempDir(), index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,22 +1,15 @@
 package index
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
-	"math"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/paperbot/paperbot/bot/fault"
@@ -68,6 +61,11 @@ type termInfo struct {
 // bot.Searcher. Malformed input never fails: it is read as well as it can be
 // and Results.Notes says what was ignored.
 func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, error) {
+	return ix.search(ctx, q, ix.fastPath)
+}
+
+// search is Search, with the fast path allowed or not.
+func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Results, error) {
 	start := time.Now()
 	pq := parseQuery(q.Text)
 	if strings.TrimSpace(q.Text) != "" && (pq.empty() || ix.onlyNoise(pq)) {
@@ -134,7 +132,7 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 	run := corr.q
 	// Acronyms are searched with their expansions (acronym.go).
 	if ix.rank.acronyms {
-		if extra, notes := ix.expandAcronyms(ctx, run.Words); len(extra) > 0 {
+		if extra, notes := ix.expandAcronyms(ctx, run.Words, fast); len(extra) > 0 {
 			c := *run
 			c.expansion = extra
 			c.Notes = append(append([]string(nil), run.Notes...), notes...)
@@ -142,7 +140,8 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 		}
 	}
 	run.names = ix.nameTerms(pq.Words)
-	res, err := ix.ranked(ctx, run, order, limit, offset, q.Exclude)
+	a := runArgs{order: order, limit: limit, offset: offset, exclude: q.Exclude, fast: fast}
+	res, err := ix.ranked(ctx, run, a)
 	if err != nil {
 		return paper.Results{}, err
 	}
@@ -151,7 +150,7 @@ func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, erro
 	// its words, all words to any), and the answer says so.
 	if len(res.Hits) == 0 && offset == 0 {
 		if rq, what := relax(run, order); rq != nil {
-			rres, err := ix.ranked(ctx, rq, order, limit, offset, q.Exclude)
+			rres, err := ix.ranked(ctx, rq, a)
 			if err != nil {
 				return paper.Results{}, err
 			}
@@ -209,7 +208,8 @@ func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, st
 // ranked runs a query and, when it ranks by relevance, reorders its best
 // papers by their titles (rerank.go) and, when it describes a topic in
 // several words, runs it again expanded with pseudo-relevance feedback.
-func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
+func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs) (paper.Results, error) {
+	order, limit, offset := a.order, a.limit, a.offset
 	terms := ix.wordTerms(pq)
 	words := append([]string(nil), pq.Words...)
 	if pq.titleWords != nil {
@@ -221,13 +221,15 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, order paper.Sort, 
 	rerank := order == paper.ByRelevance && len(words) > 0
 	feedback := order == paper.ByRelevance && ix.rank.fbDocs > 0 && len(terms) >= ix.rank.fbMinTerms
 	if !rerank && !feedback {
-		return ix.run(ctx, pq, order, limit, offset, exclude)
+		return ix.run(ctx, pq, a)
 	}
 	depth := limit + offset
 	if rerank {
 		depth = max(depth, ix.rank.rerankDepth)
 	}
-	first, err := ix.run(ctx, pq, order, max(ix.rank.fbDocs, depth), 0, exclude)
+	top := a
+	top.limit, top.offset = max(ix.rank.fbDocs, depth), 0
+	first, err := ix.run(ctx, pq, top)
 	if err != nil {
 		return paper.Results{}, err
 	}
@@ -243,7 +245,8 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, order paper.Sort, 
 	if exp != nil {
 		epq := *pq
 		epq.weighted = exp
-		if first, err = ix.run(ctx, &epq, order, depth, 0, exclude); err != nil {
+		top.limit = depth
+		if first, err = ix.run(ctx, &epq, top); err != nil {
 			return paper.Results{}, err
 		}
 		ix.rerank(tq, first.Hits)
@@ -289,59 +292,6 @@ func searchErr(err error) error {
 	return fault.Wrap(fault.Internal, err, "searching")
 }
 
-// run executes a parsed query.
-func (ix *Index) run(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (paper.Results, error) {
-	if ctx.Value(bleveOnlyKey{}) == nil && fastEligible(pq, order) {
-		terms := ix.rankTerms(pq)
-		if len(terms) > 0 {
-			if res, ok, err := ix.runWords(ctx, terms, limit, offset, exclude); ok {
-				return res, err
-			}
-		}
-	}
-	if ctx.Value(bleveOnlyKey{}) == nil && phraseEligible(pq, order) {
-		if res, ok, err := ix.runPhrase(ctx, pq.Phrases[0], limit, offset, exclude); ok {
-			return res, err
-		}
-	}
-	if ctx.Value(bleveOnlyKey{}) == nil && listingEligible(pq, order) {
-		if res, ok, err := ix.runListing(ctx, pq, order, limit, offset, exclude); ok {
-			return res, err
-		}
-	}
-	bq := ix.buildQuery(pq, order, exclude)
-	ctx, err := ix.statsContext(ctx)
-	if err != nil {
-		return paper.Results{}, searchErr(err)
-	}
-	req := bleve.NewSearchRequestOptions(bq, limit, offset, false)
-	req.Fields = []string{fSource}
-	switch order {
-	case paper.ByRecent:
-		req.SortBy([]string{"-" + fPublished, "-_score", "_id"})
-	case paper.ByTrending:
-		req.SortBy([]string{"-" + fTrending, "-" + fPublished, "_id"})
-	}
-	sr, err := ix.bi.SearchInContext(ctx, req)
-	if err != nil {
-		return paper.Results{}, searchErr(err)
-	}
-	res := paper.Results{Total: sr.Total, Sort: order}
-	for _, h := range sr.Hits {
-		p, err := decodeHit(h)
-		if err != nil {
-			ix.log.Warn("unreadable stored record", "id", h.ID, "err", err)
-			continue
-		}
-		score := h.Score
-		if math.IsNaN(score) || math.IsInf(score, 0) {
-			score = 0 // filters alone (dates, categories) do not score
-		}
-		res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: score})
-	}
-	return res, nil
-}
-
 // maxHighlighted bounds how many hits get highlighted snippets (more than a
 // chat shows); the rest get the abstract's beginning.
 const maxHighlighted = 20
@@ -359,130 +309,6 @@ func (ix *Index) highlight(res *paper.Results, pq *parsedQuery) {
 		h.Title = hl.spans(h.Paper.Title, false)
 		h.Snippet = hl.snippet(h.Paper.Abstract, snippetBytes)
 	}
-}
-
-func decodeHit(h *search.DocumentMatch) (paper.Paper, error) {
-	raw, _ := h.Fields[fSource].(string)
-	var p paper.Paper
-	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		return p, err
-	}
-	return p, nil
-}
-
-// buildQuery turns a parsed query into a Bleve query. It returns the
-// analysed free-text terms too (for highlighting).
-func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string) query.Query {
-	var must, should, mustNot []query.Query
-	terms := ix.rankTerms(pq)
-	switch {
-	case len(terms) == 0:
-	case order == paper.ByRelevance:
-		// Any of the words may match; more and rarer ones rank higher.
-		must = append(must, textClause(terms))
-		should = append(should, ix.rank.titleClause(terms)...)
-	case pq.anyWords:
-		must = append(must, textClause(terms))
-	default:
-		// Sorted by date or trending, nothing ranks the papers that match
-		// only some of the words below those that match all: every word
-		// must match ("diffusion models" is not everything about models).
-		must = append(must, allTerms(terms))
-	}
-	for _, ph := range pq.Phrases {
-		if c := ix.phraseClause(ph); c != nil {
-			must = append(must, c)
-		} else {
-			pq.note("\"%s\" has no words to search for; it was ignored.", ph)
-		}
-	}
-	if len(pq.filterWords) > 0 {
-		// A topic filter narrows: all its words must match, and it does not rank.
-		if ft := ix.queryTerms(strings.Join(pq.filterWords, " ")); len(ft) > 0 {
-			c := allTerms(ft)
-			c.SetBoost(0)
-			must = append(must, c)
-		}
-	}
-	for _, a := range pq.Authors {
-		if c := ix.authorClause(a); c != nil {
-			if len(terms) > 0 || len(pq.Phrases) > 0 {
-				// Filters filter: with words to rank by, an author
-				// narrows the papers and the words rank them.
-				c.(query.BoostableQuery).SetBoost(0)
-			}
-			must = append(must, c)
-		} else {
-			pq.note("author:%s has no letters to search for; it was ignored.", a)
-		}
-	}
-	if len(pq.Cats) > 0 {
-		var cats []query.Query
-		for _, c := range pq.Cats {
-			tq := query.NewTermQuery(c)
-			tq.SetField(fCats)
-			cats = append(cats, tq)
-			if !strings.Contains(c, ".") {
-				pfx := query.NewPrefixQuery(c + ".")
-				pfx.SetField(fCats)
-				cats = append(cats, pfx)
-			}
-		}
-		dq := query.NewDisjunctionQuery(cats)
-		dq.SetBoost(0)
-		must = append(must, dq)
-	}
-	if !pq.From.IsZero() || !pq.To.IsZero() {
-		var from, to time.Time
-		if !pq.From.IsZero() {
-			from = pq.From
-		}
-		if !pq.To.IsZero() {
-			to = pq.To
-		}
-		yes, no := true, false
-		dr := query.NewDateRangeInclusiveQuery(from, to, &yes, &no)
-		dr.SetField(fPublished)
-		dr.SetBoost(0)
-		must = append(must, dr)
-	}
-	if pq.trendingOnly {
-		zero, no := 0.0, false
-		nr := query.NewNumericRangeInclusiveQuery(&zero, nil, &no, nil)
-		nr.SetField(fTrending)
-		nr.SetBoost(0)
-		must = append(must, nr)
-	}
-	for _, w := range pq.ExcludeWords {
-		for _, t := range ix.queryTerms(w) {
-			tq := query.NewTermQuery(t.term)
-			tq.SetField(fText)
-			mustNot = append(mustNot, tq)
-		}
-	}
-	for _, ph := range pq.ExcludePhrases {
-		if c := ix.phraseClause(ph); c != nil {
-			mustNot = append(mustNot, c)
-		}
-	}
-	if len(exclude) > 0 {
-		mustNot = append(mustNot, query.NewDocIDQuery(exclude))
-	}
-	if len(must) == 0 {
-		must = append(must, query.NewMatchAllQuery())
-	}
-	return query.NewBooleanQuery(must, should, mustNot)
-}
-
-// allTerms requires every term in title+abstract.
-func allTerms(terms []termInfo) *query.ConjunctionQuery {
-	qs := make([]query.Query, len(terms))
-	for i, t := range terms {
-		tq := query.NewTermQuery(t.term)
-		tq.SetField(fText)
-		qs[i] = tq
-	}
-	return query.NewConjunctionQuery(qs)
 }
 
 // queryTerms analyses free text with the English analyzer; repeated terms
@@ -548,191 +374,6 @@ func (ix *Index) nameTerms(words []string) []termInfo {
 		}
 	}
 	return out
-}
-
-// textClause matches any of the terms in title+abstract (or, for names,
-// in author names), scored by BM25.
-func textClause(terms []termInfo) *query.DisjunctionQuery {
-	qs := make([]query.Query, len(terms))
-	for i, t := range terms {
-		tq := query.NewTermQuery(t.term)
-		tq.SetField(cmp.Or(t.field, fText))
-		tq.SetBoost(t.weight)
-		qs[i] = tq
-	}
-	return query.NewDisjunctionQuery(qs)
-}
-
-// titleClause gives extra weight to terms found in the title.
-func (rp rankParams) titleClause(terms []termInfo) []query.Query {
-	if rp.titleBoost == 0 {
-		return nil
-	}
-	var qs []query.Query
-	for _, t := range terms {
-		if t.field != "" {
-			continue
-		}
-		tq := query.NewTermQuery(t.term)
-		tq.SetField(fTitle)
-		tq.SetBoost(t.weight * rp.titleBoost)
-		qs = append(qs, tq)
-	}
-	return []query.Query{query.NewDisjunctionQuery(qs)}
-}
-
-// phraseClause requires an exact phrase in title+abstract.
-func (ix *Index) phraseClause(ph string) query.Query {
-	return phraseOf(ix.english.Analyze([]byte(ph)), fText)
-}
-
-// authorClause matches an author name: every word of it, in order when
-// there are several ("Pascal Notin").
-func (ix *Index) authorClause(name string) query.Query {
-	return phraseOf(ix.names.Analyze([]byte(name)), fAuthors)
-}
-
-// phraseOf matches analysed tokens as a phrase in a field, keeping the gaps
-// that removed stop words left ("heat conduction in composite slabs").
-// nil when there are no tokens.
-func phraseOf(toks analysis.TokenStream, field string) query.Query {
-	switch len(toks) {
-	case 0:
-		return nil
-	case 1:
-		tq := query.NewTermQuery(string(toks[0].Term))
-		tq.SetField(field)
-		return tq
-	}
-	first := toks[0].Position
-	terms := make([]string, toks[len(toks)-1].Position-first+1)
-	for _, t := range toks {
-		terms[t.Position-first] = string(t.Term)
-	}
-	return query.NewPhraseQuery(terms, field)
-}
-
-// Similar returns papers like the given one: its most distinctive title and
-// abstract terms (by tf-idf) as a weighted query, the paper itself excluded.
-func (ix *Index) Similar(ctx context.Context, id string, limit int) (paper.Results, error) {
-	start := time.Now()
-	p, err := ix.Lookup(ctx, id)
-	if err != nil {
-		return paper.Results{}, err
-	}
-	if limit <= 0 {
-		limit = 10
-	}
-	limit = min(limit, maxLimit)
-	terms, err := ix.distinctiveTerms(ctx, p, 25)
-	if err != nil {
-		return paper.Results{}, err
-	}
-	if len(terms) == 0 {
-		return paper.Results{Sort: paper.ByRelevance}, nil
-	}
-	pq := &parsedQuery{}
-	hl := ix.newHighlighter(terms, pq)
-	// The paper's terms as a free-word query (the fast path, fast.go),
-	// the paper itself left out.
-	if ctx.Value(bleveOnlyKey{}) == nil {
-		if res, ok, err := ix.runWords(ctx, terms, limit, 0, []string{p.ID}); ok {
-			if err != nil {
-				return paper.Results{}, err
-			}
-			for i := range res.Hits {
-				h := &res.Hits[i]
-				h.Title, h.Snippet = hl.spans(h.Paper.Title, false), hl.snippet(h.Paper.Abstract, snippetBytes)
-			}
-			res.Took = time.Since(start)
-			return res, nil
-		}
-	}
-	bq := query.NewBooleanQuery([]query.Query{textClause(terms)}, ix.rank.titleClause(terms), []query.Query{query.NewDocIDQuery([]string{p.ID})})
-	ctx, err = ix.statsContext(ctx)
-	if err != nil {
-		return paper.Results{}, searchErr(err)
-	}
-	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
-	req.Fields = []string{fSource}
-	sr, err := ix.bi.SearchInContext(ctx, req)
-	if err != nil {
-		return paper.Results{}, fault.Wrap(fault.Internal, err, "finding similar papers")
-	}
-	res := paper.Results{Total: sr.Total, Sort: paper.ByRelevance}
-	for _, h := range sr.Hits {
-		hp, err := decodeHit(h)
-		if err != nil {
-			continue
-		}
-		res.Hits = append(res.Hits, paper.Hit{Paper: hp, Score: h.Score, Title: hl.spans(hp.Title, false), Snippet: hl.snippet(hp.Abstract, snippetBytes)})
-	}
-	res.Took = time.Since(start)
-	return res, nil
-}
-
-// distinctiveTerms picks a paper's n terms with the highest tf-idf.
-func (ix *Index) distinctiveTerms(ctx context.Context, p paper.Paper, n int) ([]termInfo, error) {
-	tf := map[string]float64{}
-	var order []string
-	for i, tok := range ix.english.Analyze([]byte(p.Title + "\n" + p.Title + "\n" + p.Abstract)) {
-		t := string(tok.Term)
-		if len(t) < 3 || isNumber(t) {
-			continue
-		}
-		if tf[t] == 0 {
-			order = append(order, t)
-		}
-		tf[t]++
-		_ = i
-	}
-	r, err := ix.reader()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	total, _ := ix.bi.DocCount()
-	type scored struct {
-		t string
-		s float64
-	}
-	var ss []scored
-	for _, t := range order {
-		df, err := docFreq(ctx, r, fText, t)
-		if err != nil {
-			return nil, err
-		}
-		if df <= 1 && total > 1 {
-			continue // only this paper has it: it cannot find others
-		}
-		idf := math.Log(1 + (float64(total)-float64(df)+0.5)/(float64(df)+0.5))
-		ss = append(ss, scored{t, (1 + math.Log(tf[t])) * idf})
-	}
-	slices.SortStableFunc(ss, func(a, b scored) int {
-		switch {
-		case a.s > b.s:
-			return -1
-		case a.s < b.s:
-			return 1
-		}
-		return 0
-	})
-	if len(ss) > n {
-		ss = ss[:n]
-	}
-	if len(ss) == 0 {
-		return nil, nil
-	}
-	top := ss[0].s
-	out := make([]termInfo, len(ss))
-	for i, s := range ss {
-		out[i] = termInfo{term: s.t, pos: -10 * (i + 1), weight: s.s / top}
-	}
-	return out, nil
-}
-
-func isNumber(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
 func (ix *Index) reader() (bindex.IndexReader, error) {

@@ -30,7 +30,7 @@ func sampleIndex(t *testing.T) *index.Index {
 			sampleErr = err
 			return
 		}
-		ix, err := index.Open(dir, index.Options{})
+		ix, err := open(dir, index.Options{})
 		if err != nil {
 			sampleErr = err
 			return
@@ -346,7 +346,7 @@ func TestTopicWordsAllMatchWhenNotRankedByRelevance(t *testing.T) {
 // sort:trending in a query only orders.
 func TestTrendingListingNeedsASignal(t *testing.T) {
 	ctx := context.Background()
-	ix, err := index.Open(t.TempDir(), index.Options{})
+	ix, err := open(t.TempDir(), index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,5 +364,18 @@ func TestTrendingListingNeedsASignal(t *testing.T) {
 	res, err = ix.Search(ctx, paper.Query{Text: "diffusion sort:trending"})
 	if err != nil || len(res.Hits) != 2 || res.Hits[0].Paper.ID != "2401.00001" {
 		t.Errorf("sort:trending: %v %v", ids(res), err)
+	}
+}
+
+// A category filter on an index whose papers have no categories (the
+// sample) finds nothing, without an error: Bleve's searchers are given
+// the statistics of every field a query may name.
+func TestCategoryOnAnIndexWithoutCategories(t *testing.T) {
+	ix := sampleIndex(t)
+	for _, q := range []string{"cat:cs", "protein cat:cs.LG", "cat:cs.LG", "cat:cs sort:trending"} {
+		res, err := ix.Search(context.Background(), paper.Query{Text: q, Limit: 5})
+		if err != nil || len(res.Hits) != 0 {
+			t.Errorf("%q: %d hits, %v", q, len(res.Hits), err)
+		}
 	}
 }

@@ -125,28 +125,6 @@ func (e indexError) Error() string { return string(e) }
 
 const errNoColumns = indexError("segment has no doc values")
 
-// listingEligible reports whether a parsed query is a listing listing can
-// answer exactly: no words or phrases; one exact category (with a dot: a
-// bare archive also matches its subcategories, which Bleve scores apart)
-// or one author (see runListing), or neither for a trending listing.
-func listingEligible(pq *parsedQuery, order paper.Sort) bool {
-	if order != paper.ByRecent && order != paper.ByTrending {
-		return false
-	}
-	if len(pq.Words) > 0 || pq.weighted != nil || len(pq.Phrases) > 0 || len(pq.filterWords) > 0 ||
-		len(pq.ExcludeWords) > 0 || len(pq.ExcludePhrases) > 0 || len(pq.Cats)+len(pq.Authors) > 1 {
-		return false
-	}
-	switch {
-	case len(pq.Cats) == 1:
-		return strings.Contains(pq.Cats[0], ".")
-	case len(pq.Authors) == 1:
-		// Alone (a date filter would add its own clauses to the score).
-		return pq.From.IsZero() && pq.To.IsZero()
-	}
-	return pq.trendingOnly
-}
-
 // listed is a candidate of a listing.
 type listed struct {
 	k1, k2 float64 // sort values, larger first
@@ -156,9 +134,11 @@ type listed struct {
 	id     string // loaded only when the sort values tie
 }
 
-// runListing answers a listing from the columns. ok is false when it
-// cannot (the caller then asks Bleve).
-func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.Sort, limit, offset int, exclude []string) (res paper.Results, ok bool, err error) {
+// listingPath answers shapeListing from the columns.
+type listingPath struct{ ix *Index }
+
+func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (res paper.Results, ok bool, err error) {
+	ix, order, exclude := lp.ix, a.order, a.exclude
 	r, err := ix.reader()
 	if err != nil {
 		return paper.Results{}, false, nil
@@ -308,7 +288,7 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 		// scores every paper alike).
 		return p, m.scores[d]
 	}
-	k := limit + offset
+	k := a.limit + a.offset
 	// The k-th best sort values, then every match at or above them.
 	cut := &keyHeap{}
 	for _, m := range matched {
@@ -351,17 +331,11 @@ func (ix *Index) runListing(ctx context.Context, pq *parsedQuery, order paper.So
 	if err != nil {
 		return paper.Results{}, true, searchErr(err)
 	}
-	ix.fastRuns.Add(1)
-	res = paper.Results{Total: total, Sort: order}
-	for _, c := range top[min(offset, len(top)):] {
-		p, err := storedPaper(segs[c.seg], c.local)
-		if err != nil {
-			ix.log.Warn("unreadable stored record", "id", c.id, "err", err)
-			continue
-		}
-		res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: c.score})
+	hits := make([]fastHit, 0, len(top))
+	for _, c := range top[min(a.offset, len(top)):] {
+		hits = append(hits, fastHit{score: c.score, seg: c.seg, local: c.local})
 	}
-	return res, true, nil
+	return ix.fastResults(segs, hits, total, order), true, nil
 }
 
 // keyHeap keeps the k best pairs of sort values, the least on top.

@@ -30,7 +30,6 @@ type WriterOptions struct {
 // run at once.
 type Writer struct {
 	ix      *Index
-	ctx     context.Context
 	opts    WriterOptions
 	pending map[string]paper.Paper
 	order   []string
@@ -72,8 +71,10 @@ type flight struct {
 	n    int        // papers in it
 }
 
-// NewWriter starts a batch writer.
-func (ix *Index) NewWriter(ctx context.Context, opts WriterOptions) *Writer {
+// NewWriter starts a batch writer. The context of each Add and Flush
+// decides whether it may queue more: once it is done they return its
+// error, and Close still writes what was queued.
+func (ix *Index) NewWriter(opts WriterOptions) *Writer {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 2000
 	}
@@ -87,15 +88,16 @@ func (ix *Index) NewWriter(ctx context.Context, opts WriterOptions) *Writer {
 		}
 		ix.wmu.Unlock()
 	}
-	w := &Writer{ix: ix, ctx: ctx, opts: opts, pending: make(map[string]paper.Paper, opts.BatchSize)}
+	w := &Writer{ix: ix, opts: opts, pending: make(map[string]paper.Paper, opts.BatchSize)}
 	if opts.FreshIndex {
 		w.seen = map[string]struct{}{}
 	}
 	return w
 }
 
-// Add queues a normalised paper, flushing a batch when it is full.
-func (w *Writer) Add(p paper.Paper) error {
+// Add queues a normalised paper, flushing a batch when it is full (see
+// Flush for ctx).
+func (w *Writer) Add(ctx context.Context, p paper.Paper) error {
 	if w.err != nil {
 		return w.err
 	}
@@ -106,7 +108,7 @@ func (w *Writer) Add(p paper.Paper) error {
 	w.pending[p.ID] = p
 	w.order = append(w.order, p.ID)
 	if len(w.order) >= w.opts.BatchSize {
-		return w.Flush()
+		return w.Flush(ctx)
 	}
 	return nil
 }
@@ -119,8 +121,8 @@ func (w *Writer) Written() int { return w.written }
 // batch is written in the background (Close waits for it). When ctx is
 // done, Flush returns its error and queues nothing more: Close still
 // writes what was queued.
-func (w *Writer) Flush() error {
-	if err := w.ctx.Err(); err != nil {
+func (w *Writer) Flush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return w.flush()
@@ -257,7 +259,7 @@ func (w *Writer) waitOldest() error {
 // Close, those an index opened again holds (of this writer's).
 func (w *Writer) Persisted() int { return w.durable }
 
-// Close flushes what is queued (even when the writer's context is done:
+// Close flushes what is queued (even when the context of Add is done:
 // what was read is written), waits for the batches in flight and then
 // until they are on disk (in Bulk mode the index would otherwise drop the
 // last batches when it closes). It returns at once when the index's
@@ -328,13 +330,13 @@ func (ix *Index) awaitWrite(id string) {
 // Upsert adds or updates papers (normalising them first); it implements
 // bot.Indexer.
 func (ix *Index) Upsert(ctx context.Context, papers []paper.Paper) error {
-	w := ix.NewWriter(ctx, WriterOptions{})
+	w := ix.NewWriter(WriterOptions{})
 	for _, p := range papers {
 		err := p.Normalize()
 		if err != nil {
 			err = fmt.Errorf("paper %q: %w", p.ID, err)
 		} else {
-			err = w.Add(p)
+			err = w.Add(ctx, p)
 		}
 		if err != nil {
 			w.Close() // what was added is written; no batch is left being written

@@ -25,15 +25,15 @@ func experiments() []experiment {
 		{"batch10000", "paperbot, 10,000 papers per batch", func(ctx context.Context, corpus, out string, limit, _ int) (int, int, error) {
 			return ingestPaperbot(ctx, corpus, out, limit, index.WriterOptions{BatchSize: 10000})
 		}},
-		variantExperiment("replica", "the bench's copy of the index's mapping and documents, unchanged (checks the copy)", variant{}),
+		variantExperiment("replica", "the index's own mapping and documents (index.NewMapping, NewDocuments) written by the bench, no switch on", variant{}),
 		variantExperiment("inflight2", "two batches written at once (segment building overlaps analysis)", variant{inflight: 2}),
-		variantExperiment("sortonly", "trending, upvotes, stars as doc values only (no numeric prefix terms)", variant{sortOnlyNumbers: true}),
-		variantExperiment("notitleraw", "no unstemmed title_raw field", variant{noTitleRaw: true}),
-		variantExperiment("nostored", "no stored JSON record", variant{noStored: true}),
+		variantExperiment("sortonly", "trending as doc values only (no numeric prefix terms)", variant{mapping: index.MappingOptions{SortOnlyNumbers: true}}),
+		variantExperiment("notitleraw", "no unstemmed title_raw field", variant{mapping: index.MappingOptions{NoTitleRaw: true}}),
+		variantExperiment("nostored", "no stored JSON record", variant{mapping: index.MappingOptions{NoStored: true}}),
 		variantExperiment("gogc200", "GOGC=200 during the ingest", variant{gogc: 200}),
 		variantExperiment("builder", "Bleve's offline builder (bleve.NewBuilder), merged once at the end", variant{builder: true}),
-		variantExperiment("lean", "inflight2 + sortonly + GOGC=200, 2,000 papers per batch (less memory than combined)", variant{inflight: 2, sortOnlyNumbers: true, gogc: 200}),
-		variantExperiment("combined", "inflight2 + sortonly + GOGC=200 + 5,000 papers per batch", variant{inflight: 2, sortOnlyNumbers: true, gogc: 200, batch: 5000}),
+		variantExperiment("lean", "inflight2 + sortonly + GOGC=200, 2,000 papers per batch (less memory than combined)", variant{inflight: 2, mapping: index.MappingOptions{SortOnlyNumbers: true}, gogc: 200}),
+		variantExperiment("combined", "inflight2 + sortonly + GOGC=200 + 5,000 papers per batch", variant{inflight: 2, mapping: index.MappingOptions{SortOnlyNumbers: true}, gogc: 200, batch: 5000}),
 	}
 }
 

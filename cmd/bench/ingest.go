@@ -180,8 +180,8 @@ func ingestPaperbot(ctx context.Context, corpus, dir string, limit int, wo index
 	if err != nil {
 		return 0, 0, err
 	}
-	w := ix.NewWriter(ctx, wo)
-	n, rej, err := eachPaper(ctx, corpus, limit, w.Add)
+	w := ix.NewWriter(wo)
+	n, rej, err := eachPaper(ctx, corpus, limit, func(p paper.Paper) error { return w.Add(ctx, p) })
 	if err == nil {
 		err = w.Close()
 	}

@@ -52,6 +52,15 @@ func freeWordQuery(q string) bool {
 	return true
 }
 
+// Names in the mapping of index.NewMapping that the experimental searchers
+// query by.
+const (
+	xEnglish = "paper_en"
+	xText    = "text"
+	xTitle   = "title"
+	xSource  = "_src"
+)
+
 type expSearcher struct {
 	bi       bleve.Index
 	english  analysis.Analyzer

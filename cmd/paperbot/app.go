@@ -51,7 +51,7 @@ func newApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger) 
 // (nil: every configured one).
 func buildApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger, only []string) (*app, error) {
 	a := &app{cfg: cfg, log: log, only: only}
-	ix, err := openIndex(ctx, e, cfg.Index, log, true)
+	ix, err := openIndex(ctx, e, cfg.Index, indexOptions(cfg, log), true)
 	if err != nil {
 		return nil, err
 	}

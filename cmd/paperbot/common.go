@@ -40,13 +40,21 @@ func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openIndex opens (or creates) the index; when it is empty and sample is
-// set, the embedded sample corpus is indexed first.
-func openIndex(ctx context.Context, e *env, dir string, log *slog.Logger, withSample bool) (*index.Index, error) {
+// indexOptions are the options of an index that answers queries, as the
+// configuration asks (search.fast_path).
+func indexOptions(cfg *configs.Config, log *slog.Logger) index.Options {
+	return index.Options{Logger: log, DisableFastPath: !cfg.Search.FastPathOn()}
+}
+
+// openIndex opens (or creates) the index with opts (indexOptions), showing
+// the progress of a rebuild; when it is empty and sample is set, the
+// embedded sample corpus is indexed first.
+func openIndex(ctx context.Context, e *env, dir string, opts index.Options, withSample bool) (*index.Index, error) {
 	if err := os.MkdirAll(parentDir(dir), 0o755); err != nil {
 		return nil, err
 	}
-	ix, err := index.Open(dir, index.Options{Logger: log, OnRebuild: rebuildProgress(e, log)})
+	opts.OnRebuild = rebuildProgress(e, opts.Logger)
+	ix, err := index.Open(dir, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -245,7 +245,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		cfg.Log.Level = "warn"
 	}
 	log := newLogger(cfg, e.stderr)
-	ix, closeIndex, err := openIndexForPreview(ctx, e, cfg.Index, log)
+	ix, closeIndex, err := openIndexForPreview(ctx, e, cfg.Index, indexOptions(cfg, log))
 	if err != nil {
 		return err
 	}
@@ -275,13 +275,13 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 // (or with an empty one) the preview is made from what serve and the chat
 // index there when they first start, the sample corpus, in a temporary
 // index: like the state, the index is neither created nor written.
-func openIndexForPreview(ctx context.Context, e *env, dir string, log *slog.Logger) (*index.Index, func(), error) {
+func openIndexForPreview(ctx context.Context, e *env, dir string, opts index.Options) (*index.Index, func(), error) {
 	ok, err := hasIndex(dir)
 	if err != nil {
 		return nil, nil, err
 	}
 	if ok {
-		ix, err := index.Open(dir, index.Options{Logger: log})
+		ix, err := index.Open(dir, opts)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -296,7 +296,7 @@ func openIndexForPreview(ctx context.Context, e *env, dir string, log *slog.Logg
 	}
 	quiet := *e
 	quiet.stderr = io.Discard // not "indexing the sample corpus into" the temporary directory
-	ix, err := openIndex(ctx, &quiet, filepath.Join(tmp, "index"), log, true)
+	ix, err := openIndex(ctx, &quiet, filepath.Join(tmp, "index"), opts, true)
 	if err != nil {
 		os.RemoveAll(tmp)
 		return nil, nil, err

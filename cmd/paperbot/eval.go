@@ -22,6 +22,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	cache := fs.String("cache", "", "keep the indexes built for evaluation here, rebuilt when the documents or the mapping version change (default: the user cache directory's paperbot/eval)")
 	perQuery := fs.String("per-query", "", "also write each query's outcome here, as JSON Lines")
 	indexDir := fs.String("index", "", "with --queries and --qrels: run them on this index as it is (or index --docs into it)")
+	noFast := fs.Bool("no-fast-path", false, "answer every query with Bleve's own searchers, not the fast path (the figures are the same, slower)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,7 +46,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		if *queriesPath == "" || *qrelsPath == "" {
 			return usageError{"--index needs --queries and --qrels"}
 		}
-		return evalIndex(ctx, e, *indexDir, *docs, *queriesPath, *qrelsPath)
+		return evalIndex(ctx, e, *indexDir, *docs, *queriesPath, *qrelsPath, index.Options{DisableFastPath: *noFast})
 	case *queriesPath != "" || *qrelsPath != "":
 		if *queriesPath == "" || *qrelsPath == "" || *docs == "" {
 			return usageError{"--queries, --qrels and --docs go together"}
@@ -86,7 +87,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	}
 	var reps []evaluate.Report
 	for _, c := range colls {
-		ix, err := evaluate.OpenIndex(ctx, cacheDir, c, e.stderr)
+		ix, err := evaluate.OpenIndex(ctx, cacheDir, c, e.stderr, index.Options{DisableFastPath: *noFast})
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}
@@ -127,17 +128,17 @@ func fileExists(p string) bool {
 
 // evalIndex runs a collection's queries on an index directory: the one
 // there (read as it is), or a new one of docs.
-func evalIndex(ctx context.Context, e *env, dir, docs, queries, qrels string) error {
+func evalIndex(ctx context.Context, e *env, dir, docs, queries, qrels string, opts index.Options) error {
 	var ix *index.Index
 	var err error
 	if docs == "" {
 		if err := requireIndex(dir); err != nil {
 			return err
 		}
-		if ix, err = index.Open(dir, index.Options{}); err != nil {
+		if ix, err = index.Open(dir, opts); err != nil {
 			return err
 		}
-	} else if ix, err = evaluate.BuildIndex(ctx, dir, docs, e.stderr); err != nil {
+	} else if ix, err = evaluate.BuildIndex(ctx, dir, docs, e.stderr, opts); err != nil {
 		return err
 	}
 	defer ix.Close()

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paperbot/paperbot/configs"
 )
 
 // paperbot eval runs every collection with judgments under --datasets and
@@ -48,6 +50,11 @@ func TestEvalRunsEveryCollection(t *testing.T) {
 	if code != 0 || strings.Contains(stderr, "indexing") {
 		t.Errorf("second run: exit %d, built again: %s", code, stderr)
 	}
+	// Bleve's searchers alone give the same figures.
+	slow, stderr, code := cliRun(t, nil, "", append(args, "--no-fast-path")...)
+	if code != 0 || figures(slow) != figures(stdout) {
+		t.Errorf("--no-fast-path: exit %d %s\n%s\nwant the figures of\n%s", code, stderr, slow, stdout)
+	}
 	repo := t.TempDir()
 	if err := os.Mkdir(filepath.Join(repo, ".git"), 0o755); err != nil {
 		t.Fatal(err)
@@ -55,5 +62,31 @@ func TestEvalRunsEveryCollection(t *testing.T) {
 	_, stderr, code = cliRun(t, nil, "", "eval", "--datasets", root, "--cache", filepath.Join(repo, "cache"))
 	if code != 2 || !strings.Contains(stderr, "inside the repository") {
 		t.Errorf("cache in a repository: exit %d, %s", code, stderr)
+	}
+}
+
+// figures is eval's table without its timing column.
+func figures(table string) string {
+	var out []string
+	for _, line := range strings.Split(table, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && strings.Contains(line, "/") { // a collection's row ends with ms/query
+			f = f[:len(f)-1]
+		}
+		out = append(out, strings.Join(f, " "))
+	}
+	return strings.Join(out, "\n")
+}
+
+// The index answers queries as the configuration says: search.fast_path.
+func TestIndexOptionsFollowTheConfig(t *testing.T) {
+	for yaml, disabled := range map[string]bool{"": false, "search:\n  fast_path: true\n": false, "search:\n  fast_path: false\n": true} {
+		cfg, err := configs.Parse([]byte(yaml), "test.yaml", func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := indexOptions(cfg, nil).DisableFastPath; got != disabled {
+			t.Errorf("%q: DisableFastPath %v, want %v", yaml, got, disabled)
+		}
 	}
 }

@@ -82,7 +82,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	closeIndex := sync.OnceValue(ix.Close)
 	defer closeIndex()
 	held, _ := ix.Count()
-	w := ix.NewWriter(ctx, index.WriterOptions{BatchSize: *batch})
+	w := ix.NewWriter(index.WriterOptions{BatchSize: *batch})
 	// Whatever happens, the batches in flight are written before the index
 	// closes (deferred calls run last first; Close again is a no-op).
 	defer w.Close()
@@ -249,7 +249,7 @@ func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format
 		Format: func(f sources.Format, how string) { readAs = describeFormat(f, how) },
 		Paper: func(p paper.Paper) error {
 			read++
-			return w.Add(p)
+			return w.Add(ctx, p)
 		},
 		Cleaned: func(*sources.RecordError) { t.cleaned++ },
 		Reject: func(re *sources.RecordError) {

@@ -59,7 +59,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if err := requireIndex(cfg.Index); err != nil {
 		return err
 	}
-	ix, err := index.Open(cfg.Index, index.Options{Logger: newLogger(cfg, e.stderr)})
+	ix, err := index.Open(cfg.Index, indexOptions(cfg, newLogger(cfg, e.stderr)))
 	if err != nil {
 		return err
 	}

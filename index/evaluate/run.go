@@ -181,13 +181,15 @@ func Run(ctx context.Context, s Searcher, c *Collection) (Report, error) {
 // building it first when there is none, or when the documents or the
 // index's mapping version changed since it was built. Collections with
 // the same documents share one. Progress and skipped records go to log.
-func OpenIndex(ctx context.Context, cache string, c *Collection, log io.Writer) (*index.Index, error) {
+// opts are the options it is opened with (such as DisableFastPath); Bulk
+// and NoRebuild are set as building and opening need.
+func OpenIndex(ctx context.Context, cache string, c *Collection, log io.Writer, opts index.Options) (*index.Index, error) {
 	base, dir, err := cacheDir(cache, c)
 	if err != nil {
 		return nil, err
 	}
 	done := filepath.Join(dir, "built")
-	ix, err := CachedIndex(cache, c)
+	ix, err := CachedIndex(cache, c, opts)
 	if ix != nil || err != nil {
 		if err != nil {
 			fmt.Fprintf(log, "eval: the cached index %s cannot be used (%v); building it again\n", dir, err)
@@ -207,7 +209,7 @@ func OpenIndex(ctx context.Context, cache string, c *Collection, log io.Writer) 
 	}
 	fmt.Fprintf(log, "eval: indexing %s into %s (kept for later runs)\n", c.Docs, dir)
 	start := time.Now()
-	ix, err = BuildIndex(ctx, filepath.Join(dir, "index"), c.Docs, log)
+	ix, err = BuildIndex(ctx, filepath.Join(dir, "index"), c.Docs, log, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -222,12 +224,14 @@ func OpenIndex(ctx context.Context, cache string, c *Collection, log io.Writer) 
 
 // CachedIndex opens the collection's index in cache when one was built
 // for these documents and this mapping version; nil when there is none.
-func CachedIndex(cache string, c *Collection) (*index.Index, error) {
+// It is opened with opts, never rebuilt.
+func CachedIndex(cache string, c *Collection, opts index.Options) (*index.Index, error) {
 	_, dir, err := cacheDir(cache, c)
 	if err != nil || !exists(filepath.Join(dir, "built")) {
 		return nil, err
 	}
-	return index.Open(filepath.Join(dir, "index"), index.Options{NoRebuild: true})
+	opts.NoRebuild = true
+	return index.Open(filepath.Join(dir, "index"), opts)
 }
 
 // cacheDir names a collection's index in the cache: after its documents'
@@ -245,12 +249,14 @@ func cacheDir(cache string, c *Collection) (base, dir string, err error) {
 
 // BuildIndex indexes a file of documents into a new index in dir. Records
 // the parser rejects (empty documents) are reported on log and left out:
-// they still count as misses where they are judged relevant.
-func BuildIndex(ctx context.Context, dir, docs string, log io.Writer) (*index.Index, error) {
+// they still count as misses where they are judged relevant. It is opened
+// with opts, in Bulk mode.
+func BuildIndex(ctx context.Context, dir, docs string, log io.Writer, opts index.Options) (*index.Index, error) {
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
 	}
-	ix, err := index.Open(dir, index.Options{Bulk: true})
+	opts.Bulk = true
+	ix, err := index.Open(dir, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -270,10 +276,10 @@ func BuildIndex(ctx context.Context, dir, docs string, log io.Writer) (*index.In
 		}
 		r, name = xr, strings.TrimSuffix(name, ".xz")
 	}
-	w := ix.NewWriter(ctx, index.WriterOptions{})
+	w := ix.NewWriter(index.WriterOptions{})
 	rejected := 0
 	err = sources.Parse(ctx, r, name, sources.JSONL, sources.Handler{
-		Paper: w.Add,
+		Paper: func(p paper.Paper) error { return w.Add(ctx, p) },
 		Reject: func(re *sources.RecordError) {
 			if rejected++; rejected <= 10 {
 				fmt.Fprintln(log, "eval: skipped", re.Error())

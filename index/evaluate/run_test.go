@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paperbot/paperbot/index"
 )
 
 func write(t *testing.T, path, s string) {
@@ -51,7 +53,7 @@ func TestDiscoverRunAndCache(t *testing.T) {
 	var log strings.Builder
 	var reps []Report
 	for _, c := range colls {
-		ix, err := OpenIndex(ctx, cache, c, &log)
+		ix, err := OpenIndex(ctx, cache, c, &log, index.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +77,7 @@ func TestDiscoverRunAndCache(t *testing.T) {
 	}
 	// Kept: opening again builds nothing.
 	before := strings.Count(log.String(), "indexing")
-	ix, err := OpenIndex(ctx, cache, colls[1], &log)
+	ix, err := OpenIndex(ctx, cache, colls[1], &log, index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,7 @@ func TestDiscoverRunAndCache(t *testing.T) {
 	}
 	// Changed documents: built again, the stale index removed.
 	write(t, filepath.Join(root, "small", "docs.jsonl"), docs+`{"id":"p3","title":"More slabs"}`+"\n")
-	ix, err = OpenIndex(ctx, cache, colls[1], &log)
+	ix, err = OpenIndex(ctx, cache, colls[1], &log, index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

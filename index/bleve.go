@@ -1,0 +1,241 @@
+package index
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// The evaluator of every shape: a Bleve query built from every feature of
+// the parsed query, run by Bleve's searchers.
+
+// runBleve answers a parsed query with Bleve's searchers.
+func (ix *Index) runBleve(ctx context.Context, pq *parsedQuery, a runArgs) (paper.Results, error) {
+	bq := ix.buildQuery(pq, a.order, a.exclude)
+	ctx, err := ix.statsContext(ctx)
+	if err != nil {
+		return paper.Results{}, searchErr(err)
+	}
+	req := bleve.NewSearchRequestOptions(bq, a.limit, a.offset, false)
+	req.Fields = []string{fSource}
+	switch a.order {
+	case paper.ByRecent:
+		req.SortBy([]string{"-" + fPublished, "-_score", "_id"})
+	case paper.ByTrending:
+		req.SortBy([]string{"-" + fTrending, "-" + fPublished, "_id"})
+	}
+	sr, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return paper.Results{}, searchErr(err)
+	}
+	res := paper.Results{Total: sr.Total, Sort: a.order}
+	for _, h := range sr.Hits {
+		p, err := decodeHit(h)
+		if err != nil {
+			ix.log.Warn("unreadable stored record", "id", h.ID, "err", err)
+			continue
+		}
+		score := h.Score
+		if math.IsNaN(score) || math.IsInf(score, 0) {
+			score = 0 // filters alone (dates, categories) do not score
+		}
+		res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: score})
+	}
+	return res, nil
+}
+
+func decodeHit(h *search.DocumentMatch) (paper.Paper, error) {
+	raw, _ := h.Fields[fSource].(string)
+	var p paper.Paper
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// buildQuery turns a parsed query into a Bleve query. It returns the
+// analysed free-text terms too (for highlighting).
+func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string) query.Query {
+	var must, should, mustNot []query.Query
+	terms := ix.rankTerms(pq)
+	switch {
+	case len(terms) == 0:
+	case order == paper.ByRelevance:
+		// Any of the words may match; more and rarer ones rank higher.
+		must = append(must, textClause(terms))
+		should = append(should, ix.rank.titleClause(terms)...)
+	case pq.anyWords:
+		must = append(must, textClause(terms))
+	default:
+		// Sorted by date or trending, nothing ranks the papers that match
+		// only some of the words below those that match all: every word
+		// must match ("diffusion models" is not everything about models).
+		must = append(must, allTerms(terms))
+	}
+	for _, ph := range pq.Phrases {
+		if c := ix.phraseClause(ph); c != nil {
+			must = append(must, c)
+		} else {
+			pq.note("\"%s\" has no words to search for; it was ignored.", ph)
+		}
+	}
+	if len(pq.filterWords) > 0 {
+		// A topic filter narrows: all its words must match, and it does not rank.
+		if ft := ix.queryTerms(strings.Join(pq.filterWords, " ")); len(ft) > 0 {
+			c := allTerms(ft)
+			c.SetBoost(0)
+			must = append(must, c)
+		}
+	}
+	for _, a := range pq.Authors {
+		if c := ix.authorClause(a); c != nil {
+			if len(terms) > 0 || len(pq.Phrases) > 0 {
+				// Filters filter: with words to rank by, an author
+				// narrows the papers and the words rank them.
+				c.(query.BoostableQuery).SetBoost(0)
+			}
+			must = append(must, c)
+		} else {
+			pq.note("author:%s has no letters to search for; it was ignored.", a)
+		}
+	}
+	if len(pq.Cats) > 0 {
+		var cats []query.Query
+		for _, c := range pq.Cats {
+			tq := query.NewTermQuery(c)
+			tq.SetField(fCats)
+			cats = append(cats, tq)
+			if !strings.Contains(c, ".") {
+				pfx := query.NewPrefixQuery(c + ".")
+				pfx.SetField(fCats)
+				cats = append(cats, pfx)
+			}
+		}
+		dq := query.NewDisjunctionQuery(cats)
+		dq.SetBoost(0)
+		must = append(must, dq)
+	}
+	if !pq.From.IsZero() || !pq.To.IsZero() {
+		var from, to time.Time
+		if !pq.From.IsZero() {
+			from = pq.From
+		}
+		if !pq.To.IsZero() {
+			to = pq.To
+		}
+		yes, no := true, false
+		dr := query.NewDateRangeInclusiveQuery(from, to, &yes, &no)
+		dr.SetField(fPublished)
+		dr.SetBoost(0)
+		must = append(must, dr)
+	}
+	if pq.trendingOnly {
+		zero, no := 0.0, false
+		nr := query.NewNumericRangeInclusiveQuery(&zero, nil, &no, nil)
+		nr.SetField(fTrending)
+		nr.SetBoost(0)
+		must = append(must, nr)
+	}
+	for _, w := range pq.ExcludeWords {
+		for _, t := range ix.queryTerms(w) {
+			tq := query.NewTermQuery(t.term)
+			tq.SetField(fText)
+			mustNot = append(mustNot, tq)
+		}
+	}
+	for _, ph := range pq.ExcludePhrases {
+		if c := ix.phraseClause(ph); c != nil {
+			mustNot = append(mustNot, c)
+		}
+	}
+	if len(exclude) > 0 {
+		mustNot = append(mustNot, query.NewDocIDQuery(exclude))
+	}
+	if len(must) == 0 {
+		must = append(must, query.NewMatchAllQuery())
+	}
+	return query.NewBooleanQuery(must, should, mustNot)
+}
+
+// allTerms requires every term in title+abstract.
+func allTerms(terms []termInfo) *query.ConjunctionQuery {
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		tq := query.NewTermQuery(t.term)
+		tq.SetField(fText)
+		qs[i] = tq
+	}
+	return query.NewConjunctionQuery(qs)
+}
+
+// textClause matches any of the terms in title+abstract (or, for names,
+// in author names), scored by BM25.
+func textClause(terms []termInfo) *query.DisjunctionQuery {
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		tq := query.NewTermQuery(t.term)
+		tq.SetField(cmp.Or(t.field, fText))
+		tq.SetBoost(t.weight)
+		qs[i] = tq
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// titleClause gives extra weight to terms found in the title.
+func (rp rankParams) titleClause(terms []termInfo) []query.Query {
+	if rp.titleBoost == 0 {
+		return nil
+	}
+	var qs []query.Query
+	for _, t := range terms {
+		if t.field != "" {
+			continue
+		}
+		tq := query.NewTermQuery(t.term)
+		tq.SetField(fTitle)
+		tq.SetBoost(t.weight * rp.titleBoost)
+		qs = append(qs, tq)
+	}
+	return []query.Query{query.NewDisjunctionQuery(qs)}
+}
+
+// phraseClause requires an exact phrase in title+abstract.
+func (ix *Index) phraseClause(ph string) query.Query {
+	return phraseOf(ix.english.Analyze([]byte(ph)), fText)
+}
+
+// authorClause matches an author name: every word of it, in order when
+// there are several ("Pascal Notin").
+func (ix *Index) authorClause(name string) query.Query {
+	return phraseOf(ix.names.Analyze([]byte(name)), fAuthors)
+}
+
+// phraseOf matches analysed tokens as a phrase in a field, keeping the gaps
+// that removed stop words left ("heat conduction in composite slabs").
+// nil when there are no tokens.
+func phraseOf(toks analysis.TokenStream, field string) query.Query {
+	switch len(toks) {
+	case 0:
+		return nil
+	case 1:
+		tq := query.NewTermQuery(string(toks[0].Term))
+		tq.SetField(field)
+		return tq
+	}
+	first := toks[0].Position
+	terms := make([]string, toks[len(toks)-1].Position-first+1)
+	for _, t := range toks {
+		terms[t.Position-first] = string(t.Term)
+	}
+	return query.NewPhraseQuery(terms, field)
+}

@@ -1,0 +1,127 @@
+package index
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// analyzers are the analyzers the index applies to papers and queries:
+// the mapping's, behind the index's own word tokenizer (tokenize.go).
+type analyzers struct {
+	english, plain, names analysis.Analyzer
+	// keyword is the mapping's own (whole values: ids, categories).
+	keyword analysis.Analyzer
+}
+
+// analyzersOf takes the analyzers from a mapping made by NewMapping.
+func analyzersOf(m mapping.IndexMapping) (analyzers, error) {
+	a := analyzers{keyword: m.AnalyzerNamed(anKeyword)}
+	for _, x := range []struct {
+		name string
+		dst  *analysis.Analyzer
+	}{{anEnglish, &a.english}, {anPlain, &a.plain}, {anName, &a.names}} {
+		if *x.dst = withWordTokenizer(m.AnalyzerNamed(x.name)); *x.dst == nil {
+			return a, fmt.Errorf("analyzer %s missing from the mapping", x.name)
+		}
+	}
+	if a.keyword == nil {
+		return a, fmt.Errorf("analyzer %s missing from the mapping", anKeyword)
+	}
+	return a, nil
+}
+
+// MappingVersionKey is the key of Bleve's internal storage under which an
+// index keeps its MappingVersion (decimal). Open writes it into the indexes
+// it creates; a tool that writes an index with NewMapping and NewDocuments
+// sets it for Open to read that index without rebuilding it.
+const MappingVersionKey = "paperbot.mapping_version"
+
+// MappingVersionValue is the value stored under MappingVersionKey by this
+// build.
+func MappingVersionValue() []byte { return []byte(strconv.Itoa(MappingVersion)) }
+
+// Documents builds the Bleve documents of papers as the index does, for an
+// index made with NewMapping (cmd/bench writes its experiments' indexes
+// with it).
+type Documents struct {
+	an   analyzers
+	opts MappingOptions
+}
+
+// NewDocuments returns the document builder for a mapping made by
+// NewMapping(o).
+func NewDocuments(m mapping.IndexMapping, o MappingOptions) (*Documents, error) {
+	an, err := analyzersOf(m)
+	if err != nil {
+		return nil, err
+	}
+	return &Documents{an: an, opts: o}, nil
+}
+
+// Document builds the document of a normalised paper (its Trending score
+// already set, as the index's writer sets it).
+func (d *Documents) Document(p *paper.Paper) (*document.Document, error) {
+	return buildDocument(&d.an, d.opts, p)
+}
+
+// document builds the Bleve document of a normalised paper.
+func (ix *Index) document(p *paper.Paper) (*document.Document, error) {
+	return buildDocument(&ix.analyzers, MappingOptions{}, p)
+}
+
+func buildDocument(an *analyzers, o MappingOptions, p *paper.Paper) (*document.Document, error) {
+	doc := document.NewDocument(p.ID)
+	add := func(name, value string, opts bindex.FieldIndexingOptions, a analysis.Analyzer) {
+		if value != "" {
+			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(value), opts, a))
+		}
+	}
+	add(fID, p.ID, optKeyword, an.keyword)
+	text := p.Title
+	if p.Abstract != "" {
+		text += "\n" + p.Abstract
+	}
+	add(fText, text, optText, an.english)
+	add(fTitle, p.Title, optPlain, an.english)
+	if !o.NoTitleRaw {
+		add(fTitleRaw, p.Title, optPlain, an.plain)
+	}
+	add(fAuthors, strings.Join(p.Authors, " ; "), optText, an.names)
+	for _, c := range p.Categories {
+		add(fCats, c, optKeyword, an.keyword)
+	}
+	if p.Published != "" {
+		t, err := time.Parse(paper.DateLayout, p.Published)
+		if err == nil {
+			f, err := document.NewDateTimeFieldWithIndexingOptions(fPublished, nil, t, paper.DateLayout, optSort)
+			if err != nil {
+				return nil, err
+			}
+			doc.AddField(f)
+		}
+	}
+	sortOpts := optSort
+	if o.SortOnlyNumbers {
+		sortOpts = bindex.DocValues
+	}
+	doc.AddField(document.NewNumericFieldWithIndexingOptions(fTrending, nil, p.Trending, sortOpts))
+	addLengths(doc)
+	if !o.NoStored {
+		src, err := json.Marshal(p)
+		if err != nil {
+			return nil, err
+		}
+		doc.AddField(document.NewTextFieldWithIndexingOptions(fSource, nil, src, optStored))
+	}
+	return doc, nil
+}
