@@ -100,17 +100,6 @@ type ResponderFunc func(ctx context.Context, m Message) error
 // Reply calls f.
 func (f ResponderFunc) Reply(ctx context.Context, m Message) error { return f(ctx, m) }
 
-// Poster posts messages to channels, unprompted (the digest).
-type Poster interface {
-	Post(ctx context.Context, to Destination, m Message) (MessageRef, error)
-}
-
-// Threader is an optional capability of a Poster, found by type assertion:
-// start a discussion thread on a posted message with a first message in it.
-type Threader interface {
-	StartThread(ctx context.Context, parent MessageRef, title string, m Message) (ThreadRef, error)
-}
-
 // Adapter connects the core to one chat platform.
 type Adapter interface {
 	Poster
@@ -179,14 +168,3 @@ type Discussions interface {
 	// papers that a requester in scope may see (Scope.Sees).
 	DiscussionsOf(ctx context.Context, scope Scope, paperIDs ...string) (map[string][]Discussion, error)
 }
-
-// Clock tells the time. Tests inject a fake one.
-type Clock interface {
-	Now() time.Time
-}
-
-// SystemClock is the real clock.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }

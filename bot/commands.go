@@ -12,6 +12,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Config wires the core to its dependencies. Only Searcher is required.
@@ -23,11 +24,11 @@ type Config struct {
 	// that is not in the index yet.
 	Fetcher Fetcher
 	Indexer Indexer
-	// Digest, when set, enables subscribe, unsubscribe, subscriptions and
-	// digest preview.
+	// Digest, when set, adds the daily digest's commands: subscribe,
+	// unsubscribe, subscriptions and digest (bot/digest).
 	Digest DigestService
 	Logger *slog.Logger
-	Clock  Clock
+	Clock  clock.Clock
 	// Timeout bounds one command (default 20s; adapters have acknowledged
 	// already, so this is about not hanging, not about the 3-second rule).
 	Timeout time.Duration
@@ -46,6 +47,15 @@ type Config struct {
 	CommandName string
 }
 
+// DigestService is the daily digest as the core sees it (bot/digest
+// implements it): the subcommands it adds to the command. The core routes
+// them, lists them in help and registers them with the platforms like its
+// own, between its own commands and help. The digest's handlers reply
+// through the core's middleware like any other.
+type DigestService interface {
+	Commands() []CommandSpec
+}
+
 // Bot is the core: a router of commands wrapped in middleware.
 type Bot struct {
 	cfg    Config
@@ -62,7 +72,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = SystemClock{}
+		cfg.Clock = clock.System{}
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 20 * time.Second
@@ -90,7 +100,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b.router = r
 	b.h = Chain(r, Logging(cfg.Logger), ErrorReplies(), Recover(cfg.Logger),
-		Limit(cfg.MaxConcurrent, cfg.MaxWaiting, cfg.MaxWait), Timeout(cfg.Timeout))
+		FairLimit(cfg.MaxConcurrent, cfg.MaxWaiting, cfg.MaxWait, TeamKey), Timeout(cfg.Timeout))
 	return b, nil
 }
 
@@ -140,7 +150,9 @@ func (b *Bot) specs() []CommandSpec {
 			Handler:  HandlerFunc(b.trending),
 		},
 	}
-	specs = append(specs, b.digestSpecs()...)
+	if b.cfg.Digest != nil {
+		specs = append(specs, b.cfg.Digest.Commands()...)
+	}
 	specs = append(specs, CommandSpec{
 		Name: "help", Aliases: []string{"?"},
 		Summary: "How to use this command",
@@ -172,7 +184,7 @@ func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text st
 		}
 	}
 	disc := b.discussions(ctx, req, res.Hits)
-	return rw.Reply(ctx, ResultsMessage(fmt.Sprintf("Papers matching “%s”", Literal(truncateRunes(text, 80))), res, disc, b.cfg.CommandName))
+	return rw.Reply(ctx, ResultsMessage(fmt.Sprintf("Papers matching “%s”", Literal(Truncate(text, 80))), res, disc, b.cfg.CommandName))
 }
 
 // errQuery is lookupArg's answer for an argument that is words, not a
@@ -193,7 +205,7 @@ func (b *Bot) lookupArg(ctx context.Context, arg string) (paper.Paper, error) {
 		if !looksLikeID(arg) {
 			return paper.Paper{}, errQuery
 		}
-		return paper.Paper{}, fault.Wrap(fault.NotFound, err, "paper %s is not in the index", Literal(truncateRunes(arg, 60)))
+		return paper.Paper{}, fault.Wrap(fault.NotFound, err, "paper %s is not in the index", Literal(Truncate(arg, 60)))
 	}
 	return p, err
 }
@@ -265,7 +277,7 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 	hits := res.Hits
 	switch {
 	case len(hits) == 0:
-		msg := fmt.Sprintf("no paper matches “%s”", Literal(truncateRunes(words, 80)))
+		msg := fmt.Sprintf("no paper matches “%s”", Literal(Truncate(words, 80)))
 		if res.DidYouMean != "" {
 			msg += fmt.Sprintf(" (did you mean “%s”?)", Literal(res.DidYouMean))
 		}
@@ -275,7 +287,7 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 		return hits[0].Paper, true, nil
 	}
 	disc := b.discussions(ctx, req, hits)
-	m := ResultsMessage(fmt.Sprintf("Which paper did you mean by “%s”?", Literal(truncateRunes(words, 80))), res, disc, b.cfg.CommandName)
+	m := ResultsMessage(fmt.Sprintf("Which paper did you mean by “%s”?", Literal(Truncate(words, 80))), res, disc, b.cfg.CommandName)
 	m.Intro = strings.TrimSpace(m.Intro + fmt.Sprintf(" Several match: `/%s %s <id>` with one of the ids below.", b.cfg.CommandName, verb))
 	return paper.Paper{}, false, rw.Reply(ctx, m)
 }
@@ -336,7 +348,7 @@ func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
 		return err
 	}
 	disc := b.discussions(ctx, req, res.Hits)
-	return rw.Reply(ctx, ResultsMessage("Papers similar to “"+Literal(truncateRunes(p.Title, 120))+"”", res, disc, b.cfg.CommandName))
+	return rw.Reply(ctx, ResultsMessage("Papers similar to “"+Literal(Truncate(p.Title, 120))+"”", res, disc, b.cfg.CommandName))
 }
 
 func (b *Bot) trending(ctx context.Context, req *Request, rw Responder) error {
@@ -346,7 +358,7 @@ func (b *Bot) trending(ctx context.Context, req *Request, rw Responder) error {
 	}
 	title := "Trending papers"
 	if req.Args != "" {
-		title += " on “" + Literal(truncateRunes(req.Args, 80)) + "”"
+		title += " on “" + Literal(Truncate(req.Args, 80)) + "”"
 	}
 	disc := b.discussions(ctx, req, res.Hits)
 	return rw.Reply(ctx, ResultsMessage(title, res, disc, b.cfg.CommandName))

@@ -29,8 +29,10 @@ import (
 //
 // Fencing covers what timing cannot (a process paused between its deadline
 // check and its write): every acquisition by a new holder gives a larger
-// token, and a write made with a context carrying the lease (WithFence) is
-// checked by the store, in the write's own transaction, against the lease
+// token, and a write made through the store's fenced view of the lease
+// (store.DB.Fenced, pgstore.Store.Fenced: RunLeased hands the lease to its
+// work, which makes its writes through that view) is checked by the
+// store, in the write's own transaction, against the lease
 // as it is then: a write whose lease was taken over, released or has
 // expired fails with ErrFenced and changes nothing. The digest's
 // claimed/done ledger stays the last line against duplicates.
@@ -75,8 +77,8 @@ type Leases interface {
 // taken over.
 var ErrLeaseLost = errors.New("the lease has expired or another holder took it over")
 
-// ErrFenced is returned by a write made under a lease (WithFence) that is
-// no longer held: nothing was written.
+// ErrFenced is returned by a write made under a lease (through a store's
+// fenced view) that is no longer held: nothing was written.
 var ErrFenced = errors.New("fenced off: the lease this write was made under is no longer held")
 
 // LeaseDeadline is the local deadline of a lease granted or renewed for
@@ -84,19 +86,4 @@ var ErrFenced = errors.New("fenced off: the lease this write was made under is n
 // request was sent): sent + 9/10 of ttl.
 func LeaseDeadline(sent time.Time, ttl time.Duration) time.Time {
 	return sent.Add(ttl - ttl/10)
-}
-
-type fenceCtx struct{}
-
-// WithFence returns a context whose writes are fenced by the lease: a store
-// checks, in the write's own transaction, that the lease is still held by
-// l.Holder with l.Token, and otherwise fails the write with ErrFenced.
-func WithFence(ctx context.Context, l Lease) context.Context {
-	return context.WithValue(ctx, fenceCtx{}, l)
-}
-
-// FenceOf returns the lease a context's writes are fenced by (WithFence).
-func FenceOf(ctx context.Context) (Lease, bool) {
-	l, ok := ctx.Value(fenceCtx{}).(Lease)
-	return l, ok
 }

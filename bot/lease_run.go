@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // LeaseConfig configures RunLeased.
@@ -32,8 +34,9 @@ var ErrLeaseDeadline = errors.New("the lease's deadline passed without a renewal
 
 // RunLeased runs work while this process holds the named lease, until ctx
 // ends. It takes the lease (trying again every cfg.Every while another
-// holder has it), runs work with a context fenced by the lease (WithFence:
-// the store refuses its writes once the lease is no longer held), and
+// holder has it), runs work with the lease it holds (work makes its
+// writes through the store's view fenced by it, which refuses them once
+// the lease is no longer held), and
 // renews the lease every cfg.Every. The work's context is cancelled, with
 // the reason as its cause, at the lease's local deadline when renewals
 // failed until then (the database unreachable: the deadline passes before
@@ -42,7 +45,7 @@ var ErrLeaseDeadline = errors.New("the lease's deadline passed without a renewal
 // returns by itself, its error is logged and the lease released for
 // another replica to try. When ctx ends, work's context is cancelled, and
 // RunLeased waits for work and releases the lease before it returns nil.
-func RunLeased(ctx context.Context, cfg LeaseConfig, work func(ctx context.Context) error) error {
+func RunLeased(ctx context.Context, cfg LeaseConfig, work func(ctx context.Context, l Lease) error) error {
 	if cfg.Leases == nil || cfg.Name == "" || cfg.Holder == "" {
 		return errors.New("RunLeased: Leases, Name and Holder are required")
 	}
@@ -71,7 +74,7 @@ func RunLeased(ctx context.Context, cfg LeaseConfig, work func(ctx context.Conte
 				return nil
 			}
 		}
-		if sleepTimer(ctx, cfg.Every) != nil {
+		if clock.Sleep(ctx, cfg.Every) != nil {
 			return nil
 		}
 	}
@@ -79,11 +82,13 @@ func RunLeased(ctx context.Context, cfg LeaseConfig, work func(ctx context.Conte
 
 // hold runs work under the held lease l until the lease is lost, its
 // deadline passes, work returns or ctx ends; then it waits for work.
-func hold(ctx context.Context, cfg LeaseConfig, log *slog.Logger, l Lease, work func(ctx context.Context) error) {
-	wctx, stop := context.WithCancelCause(WithFence(ctx, l))
+func hold(ctx context.Context, cfg LeaseConfig, log *slog.Logger, l Lease, work func(ctx context.Context, l Lease) error) {
+	wctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	done := make(chan error, 1)
-	go func() { done <- work(wctx) }()
+	// The work gets the lease as taken (hold renews l below; the token,
+	// which fences the work's writes, stays the same).
+	go func(l Lease) { done <- work(wctx, l) }(l)
 	deadline := time.NewTimer(time.Until(l.Deadline))
 	defer deadline.Stop()
 	renew := time.NewTimer(cfg.Every)

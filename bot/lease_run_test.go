@@ -75,7 +75,7 @@ func (f *fakeLeases) state() fakeLeases {
 	return fakeLeases{holder: f.holder, token: f.token, expires: f.expires, renewals: f.renewals, released: f.released}
 }
 
-// leasedWork records what a leased work's context says and when it ends.
+// leasedWork records the lease a leased work is given and when it ends.
 type leasedWork struct {
 	mu      sync.Mutex
 	started int
@@ -84,10 +84,10 @@ type leasedWork struct {
 	cause   error
 }
 
-func (w *leasedWork) run(ctx context.Context) error {
+func (w *leasedWork) run(ctx context.Context, l bot.Lease) error {
 	w.mu.Lock()
 	w.started++
-	w.fence, _ = bot.FenceOf(ctx)
+	w.fence = l
 	w.mu.Unlock()
 	<-ctx.Done()
 	w.mu.Lock()

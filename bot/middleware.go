@@ -92,7 +92,7 @@ func Logging(log *slog.Logger) Middleware {
 			err := next.Handle(ctx, req, rw)
 			attrs := []any{
 				"platform", req.Platform, "team", req.Team, "channel", req.Channel,
-				"user", req.User, "text", truncateRunes(req.Text, 200),
+				"user", req.User, "text", Truncate(req.Text, 200),
 				"duration", time.Since(start),
 			}
 			switch {
@@ -154,7 +154,8 @@ func ErrorMessage(err error) Message {
 	return Message{Kind: KindError, Text: msg, Intro: msg, Ephemeral: true}
 }
 
-func truncateRunes(s string, n int) string {
+// Truncate cuts s to at most n runes, adding "…" when it cut.
+func Truncate(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s

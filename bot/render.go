@@ -33,7 +33,7 @@ func ResultsMessage(title string, res paper.Results, disc map[string][]Discussio
 	shown := len(res.Hits)
 	m.Footer = fmt.Sprintf("%d of %d", shown, res.Total)
 	if res.Total == uint64(shown) {
-		m.Footer = plural(shown, "paper")
+		m.Footer = Plural(shown, "paper")
 	}
 	m.Footer += " · " + sortLabel(res.Sort)
 	m.Text = fmt.Sprintf("%s: %s", title, strings.Join(titles(res.Hits, 3), "; "))
@@ -131,7 +131,7 @@ func DiscussionLabel(d Discussion) string {
 	}
 	label := "Discussed in " + where
 	if d.Replies > 0 {
-		label += " (" + plural(d.Replies, "reply") + ")"
+		label += " (" + Plural(d.Replies, "reply") + ")"
 	}
 	return label
 }
@@ -158,7 +158,7 @@ func StatsLine(p paper.Paper) string {
 		parts = append(parts, "★ "+thousands(p.Stars)+" stars")
 	}
 	if p.Comments > 0 {
-		parts = append(parts, plural(p.Comments, "comment"))
+		parts = append(parts, Plural(p.Comments, "comment"))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -178,7 +178,8 @@ func thousands(n int) string {
 	return b.String()
 }
 
-func plural(n int, word string) string {
+// Plural is "1 paper", "2 papers", "3 replies".
+func Plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}

@@ -228,6 +228,9 @@ func ParseEnv(data []byte, name string, env Env) (*Config, error) {
 	secrets := map[string]secret.Secret{}
 	if c.Slack != nil {
 		secrets["slack.bot_token"], secrets["slack.app_token"], secrets["slack.signing_secret"] = c.Slack.BotToken, c.Slack.AppToken, c.Slack.SigningSecret
+		if o := c.Slack.OAuth; o != nil {
+			secrets["slack.oauth.client_secret"], secrets["slack.oauth.encryption_key"] = o.ClientSecret, o.EncryptionKey
+		}
 	}
 	if c.Disc != nil {
 		secrets["discord.token"] = c.Disc.Token

@@ -453,27 +453,6 @@ func TestInlineSecretWarns(t *testing.T) {
 	}
 }
 
-// search.fast_path: on unless the file says false; anything but a boolean
-// is an error naming the key.
-func TestSearchFastPath(t *testing.T) {
-	for _, tt := range []struct {
-		yaml string
-		on   bool
-	}{{"", true}, {"search: {}\n", true}, {"search:\n  fast_path: true\n", true}, {"search:\n  fast_path: false\n", false}} {
-		c, err := Parse([]byte(tt.yaml), "test.yaml", cfgEnv(nil))
-		if err != nil {
-			t.Fatalf("%q: %v", tt.yaml, err)
-		}
-		if c.Search.FastPathOn() != tt.on {
-			t.Errorf("%q: fast path on = %v, want %v", tt.yaml, c.Search.FastPathOn(), tt.on)
-		}
-	}
-	_, err := Parse([]byte("search:\n  fast_path: sometimes\n"), "test.yaml", cfgEnv(nil))
-	if err == nil || !strings.Contains(err.Error(), "test.yaml:2:") || !strings.Contains(err.Error(), "fast_path") {
-		t.Errorf("fast_path: sometimes: %v, want an error naming the key and its line", err)
-	}
-}
-
 // Every duration in the configuration is range checked: a negative one (a
 // negative read_timeout would turn off the guard against slow clients) or
 // an absurd one is refused with the file, line, column and key. A new
@@ -569,5 +548,26 @@ func TestStateBareVariable(t *testing.T) {
 	c, err := Parse([]byte("state: $PAPERBOT_STATE_URL\n"), "t.yaml", cfgEnv(map[string]string{"PAPERBOT_STATE_URL": "postgres://db/pb"}))
 	if err != nil || !c.StateIsPostgres() || c.StateURL.Value() != "postgres://db/pb" || c.State != "" {
 		t.Errorf("state %q, url set %v, %v", c.State, c.StateIsPostgres(), err)
+	}
+}
+
+// search.fast_path: on unless the file says false; anything but a boolean
+// is an error naming the key.
+func TestSearchFastPath(t *testing.T) {
+	for _, tt := range []struct {
+		yaml string
+		on   bool
+	}{{"", true}, {"search: {}\n", true}, {"search:\n  fast_path: true\n", true}, {"search:\n  fast_path: false\n", false}} {
+		c, err := Parse([]byte(tt.yaml), "test.yaml", cfgEnv(nil))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.yaml, err)
+		}
+		if c.Search.FastPathOn() != tt.on {
+			t.Errorf("%q: fast path on = %v, want %v", tt.yaml, c.Search.FastPathOn(), tt.on)
+		}
+	}
+	_, err := Parse([]byte("search:\n  fast_path: sometimes\n"), "test.yaml", cfgEnv(nil))
+	if err == nil || !strings.Contains(err.Error(), "test.yaml:2:") || !strings.Contains(err.Error(), "fast_path") {
+		t.Errorf("fast_path: sometimes: %v, want an error naming the key and its line", err)
 	}
 }

@@ -2,9 +2,10 @@ package configs
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paperbot/paperbot/bot/digest/schedule"
 )
 
 // Digest configures the daily trending digest (docs/digest.md).
@@ -40,10 +41,11 @@ type Subscription struct {
 	Channel string `yaml:"channel"`
 	// ChannelName is the name shown in "discussed in #…" links.
 	ChannelName string `yaml:"channel_name"`
-	// Time is the local time of day, HH:MM (default digest.default_time).
+	// Time is the local time of day (default digest.default_time), in
+	// chat's grammar ("09:30", "9:30", "6pm", "noon"); kept as HH:MM.
 	Time string `yaml:"time"`
-	// Timezone is an IANA zone such as Europe/Berlin (default
-	// digest.default_timezone).
+	// Timezone is an IANA zone such as Europe/Berlin, in any case
+	// (default digest.default_timezone); kept as the database spells it.
 	Timezone string `yaml:"timezone"`
 	// Days are the days of the week: daily (default), weekdays, weekends,
 	// mon-fri, "mon,wed,fri".
@@ -61,13 +63,14 @@ func (d *Digest) finish(env Env) error {
 	if d.DefaultTime == "" {
 		d.DefaultTime = "09:00"
 	}
-	if err := checkClock(d.DefaultTime); err != nil {
+	var err error
+	if d.DefaultTime, err = normClock(d.DefaultTime); err != nil {
 		return fmt.Errorf("digest.default_time: %w", err)
 	}
 	if d.DefaultTimezone == "" {
 		d.DefaultTimezone = "UTC"
 	}
-	if err := checkZone(d.DefaultTimezone); err != nil {
+	if d.DefaultTimezone, err = normZone(d.DefaultTimezone); err != nil {
 		return fmt.Errorf("digest.default_timezone: %w", err)
 	}
 	if d.DefaultTop == 0 {
@@ -116,13 +119,14 @@ func (s *Subscription) finish() error {
 		return fmt.Errorf("channel: %q is a name; give the channel id (and the name as channel_name)", s.Channel)
 	}
 	s.ChannelName = strings.TrimPrefix(strings.TrimSpace(s.ChannelName), "#")
+	var err error
 	if s.Time != "" {
-		if err := checkClock(s.Time); err != nil {
+		if s.Time, err = normClock(s.Time); err != nil {
 			return fmt.Errorf("time: %w", err)
 		}
 	}
 	if s.Timezone != "" {
-		if err := checkZone(s.Timezone); err != nil {
+		if s.Timezone, err = normZone(s.Timezone); err != nil {
 			return fmt.Errorf("timezone: %w", err)
 		}
 	}
@@ -135,52 +139,25 @@ func (s *Subscription) finish() error {
 	return nil
 }
 
-// checkClock accepts HH:MM, 24-hour.
-func checkClock(s string) error {
-	h, m, ok := strings.Cut(s, ":")
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if !ok || len(h) != 2 || len(m) != 2 || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
-		return fmt.Errorf("%q is not a time of day written HH:MM (like 09:00 or 17:30)", s)
+// The schedule's grammar is the digest's (bot/digest/schedule), so that a
+// time, zone or set of days means the same in this file as in chat
+// (/papers subscribe): "9:30", "6pm", "europe/berlin", "utc", "mon-fri".
+
+// normClock checks a time of day and returns it as HH:MM.
+func normClock(s string) (string, error) { return schedule.ParseClock(s) }
+
+// normZone checks an IANA time zone name (any case; "local" is refused)
+// and returns it as the database spells it.
+func normZone(s string) (string, error) {
+	loc, err := schedule.LoadZone(s)
+	if err != nil {
+		return "", err
 	}
-	return nil
+	return loc.String(), nil
 }
 
-// checkZone accepts an IANA zone name (the binary embeds the database).
-func checkZone(s string) error {
-	if strings.EqualFold(s, "local") {
-		return fmt.Errorf("%q is not allowed: name the zone (like Europe/Berlin) so the schedule does not depend on the server", s)
-	}
-	if _, err := time.LoadLocation(s); err != nil {
-		return fmt.Errorf("%q is not a known IANA time zone (like Europe/Berlin or America/New_York)", s)
-	}
-	return nil
-}
-
-var dayWords = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
-// checkDays accepts daily, weekdays, weekends, and days or ranges of days
-// separated by commas or spaces (mon-fri, "mon,wed,fri", tuesday).
+// checkDays checks a set of days (daily, weekdays, mon-fri, "mon,wed,fri").
 func checkDays(s string) error {
-	s = strings.ToLower(strings.TrimSpace(s))
-	switch s {
-	case "", "daily", "every day", "everyday", "all", "weekdays", "workdays", "weekends", "weekend":
-		return nil
-	}
-	isDay := func(w string) bool {
-		for i, d := range dayWords {
-			full := strings.ToLower(time.Weekday(i).String())
-			if len(w) >= 2 && strings.HasPrefix(full, w) && (len(w) >= 3 || w == d[:2]) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
-		from, to, isRange := strings.Cut(part, "-")
-		if !isDay(from) || (isRange && !isDay(to)) {
-			return fmt.Errorf("%q is not a set of days (use daily, weekdays, weekends, mon-fri or mon,wed,fri)", s)
-		}
-	}
-	return nil
+	_, err := schedule.ParseDays(s)
+	return err
 }

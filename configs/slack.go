@@ -21,6 +21,9 @@ type Slack struct {
 	SigningSecret secret.Secret `yaml:"signing_secret"`
 	// APIURL overrides Slack's Web API base URL (tests, proxies).
 	APIURL string `yaml:"api_url"`
+	// OAuth, when present, distributes the app to many workspaces
+	// (slack_oauth.go); bot_token is then not used.
+	OAuth *SlackOAuth `yaml:"oauth"`
 }
 
 func (s *Slack) finish(env Env) error {
@@ -38,7 +41,14 @@ func (s *Slack) finish(env Env) error {
 			return err
 		}
 	}
-	if !s.BotToken.IsSet() {
+	if s.OAuth != nil {
+		if s.BotToken.IsSet() {
+			return fmt.Errorf("slack.bot_token: with slack.oauth each workspace's token comes from its install; remove bot_token (or remove oauth for one workspace)")
+		}
+		if err := s.OAuth.finish(env); err != nil {
+			return err
+		}
+	} else if !s.BotToken.IsSet() {
 		return fmt.Errorf("slack.bot_token is required (an xoxb- token, e.g. bot_token: ${SLACK_BOT_TOKEN})")
 	}
 	if s.Mode == "socket" && !s.AppToken.IsSet() {

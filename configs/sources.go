@@ -3,9 +3,10 @@ package configs
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/paperbot/paperbot/bot/paper"
 )
 
 // SourcesConf configures where papers come from and how often they are
@@ -115,8 +116,6 @@ func (h *HuggingFaceSource) Details() bool {
 // Fetch reports whether /papers show may fetch unknown papers from arXiv.
 func (a *ArxivSource) Fetch() bool { return a.On() && (a.FetchMissing == nil || *a.FetchMissing) }
 
-var sourceCategoryRe = regexp.MustCompile(`^[a-z-]+(\.[A-Za-z-]+)?$`)
-
 func (s *SourcesConf) finish(env Env) error {
 	for i, f := range s.Files {
 		if strings.TrimSpace(f) == "" {
@@ -190,7 +189,7 @@ func (a *ArxivSource) finish() error {
 	seen := map[string]bool{}
 	for i, c := range a.Categories {
 		c = strings.TrimSpace(c)
-		if !sourceCategoryRe.MatchString(c) {
+		if !paper.IsCategory(c) {
 			return fmt.Errorf("sources.arxiv.categories[%d]: %q is not an arXiv category (like cs.LG, hep-th or math.AG)", i, c)
 		}
 		if seen[c] {

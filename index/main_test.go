@@ -5,9 +5,9 @@ import (
 	"os"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/paperbot/paperbot/index"
+
+	"go.uber.org/goleak"
 )
 
 var testDirs []string

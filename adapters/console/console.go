@@ -193,7 +193,7 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bo
 }
 
 // Post prints a message as if posted to a channel.
-func (a *Adapter) Post(_ context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
+func (a *Adapter) Post(_ context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
 	a.mu.Lock()
 	a.seq++
 	id := fmt.Sprintf("%d", a.seq)
@@ -207,7 +207,7 @@ func (a *Adapter) Post(_ context.Context, to bot.Destination, m bot.Message) (bo
 }
 
 // StartThread prints a thread's first message, indented under its parent.
-func (a *Adapter) StartThread(_ context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
+func (a *Adapter) StartThread(_ context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "   ↳ thread %q on message %s\n", title, parent.ID)
 	for _, l := range strings.Split(strings.TrimRight(a.render(m), "\n"), "\n") {

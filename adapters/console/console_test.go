@@ -224,21 +224,21 @@ func TestPostAndThread(t *testing.T) {
 	a := New(strings.NewReader(""), &out, Options{})
 	ctx := context.Background()
 	m := bot.Message{Kind: bot.KindDigestPaper, Text: "fallback", Title: "Tranception", Intro: "#1 trending"}
-	ref, err := a.Post(ctx, bot.Destination{Team: "T1", Channel: "ml-papers"}, m)
+	ref, err := a.Post(ctx, bot.Destination{Team: "T1", Channel: "ml-papers"}, m, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ref.Platform != "console" || ref.Team != "T1" || ref.Channel != "ml-papers" || ref.ID != "1" {
 		t.Errorf("ref %+v", ref)
 	}
-	th, err := a.StartThread(ctx, ref, "Discuss: Tranception", bot.Message{Kind: bot.KindThreadIntro, Text: "Discuss here.\nTwo lines."})
+	th, err := a.StartThread(ctx, ref, "Discuss: Tranception", bot.Message{Kind: bot.KindThreadIntro, Text: "Discuss here.\nTwo lines."}, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if th.ID != "1" || th.Channel != "ml-papers" {
 		t.Errorf("thread %+v", th)
 	}
-	ref2, err := a.Post(ctx, bot.Destination{}, bot.Message{Text: "only text"})
+	ref2, err := a.Post(ctx, bot.Destination{}, bot.Message{Text: "only text"}, bot.PostOptions{})
 	if err != nil || ref2.ID != "2" {
 		t.Errorf("second post %+v %v", ref2, err)
 	}
@@ -259,7 +259,7 @@ func TestPostConcurrent(t *testing.T) {
 	ids := make([]string, 20)
 	for i := range ids {
 		wg.Go(func() {
-			ref, err := a.Post(context.Background(), bot.Destination{Channel: "c"}, bot.Message{Text: "line one\nline two"})
+			ref, err := a.Post(context.Background(), bot.Destination{Channel: "c"}, bot.Message{Text: "line one\nline two"}, bot.PostOptions{})
 			if err != nil {
 				t.Error(err)
 			}

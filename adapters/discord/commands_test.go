@@ -9,6 +9,8 @@ import (
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
+	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/bot/fault"
 )
 
@@ -161,9 +163,9 @@ func TestCommandLine(t *testing.T) {
 
 // subscribeRecorder is the digest as the core's subscribe handler sees it:
 // it keeps the subscription it is asked for.
-type subscribeRecorder struct{ got []bot.Subscription }
+type subscribeRecorder struct{ got []digest.Subscription }
 
-func (r *subscribeRecorder) Subscribe(_ context.Context, s bot.Subscription) (bot.SubscribeResult, error) {
+func (r *subscribeRecorder) Subscribe(_ context.Context, s digest.Subscription) (digest.SubscribeResult, error) {
 	r.got = append(r.got, s)
 	if s.Time == "" {
 		s.Time = "09:00"
@@ -174,19 +176,19 @@ func (r *subscribeRecorder) Subscribe(_ context.Context, s bot.Subscription) (bo
 	if s.Top == 0 {
 		s.Top = 5
 	}
-	return bot.SubscribeResult{Sub: s, Matching: 1}, nil
+	return digest.SubscribeResult{Sub: s, Matching: 1}, nil
 }
-func (r *subscribeRecorder) Unsubscribe(context.Context, string, string) (bot.Subscription, error) {
-	return bot.Subscription{}, fault.New(fault.NotFound, "none")
+func (r *subscribeRecorder) Unsubscribe(context.Context, string, string) (digest.Subscription, error) {
+	return digest.Subscription{}, fault.New(fault.NotFound, "none")
 }
-func (r *subscribeRecorder) Subscriptions(context.Context, string, string) ([]bot.Subscription, error) {
+func (r *subscribeRecorder) Subscriptions(context.Context, string, string) ([]digest.Subscription, error) {
 	return nil, nil
 }
-func (r *subscribeRecorder) Status(context.Context, string, string) (bot.DigestStatus, error) {
-	return bot.DigestStatus{}, fault.New(fault.NotFound, "none")
+func (r *subscribeRecorder) Status(context.Context, string, string) (digest.Status, error) {
+	return digest.Status{}, fault.New(fault.NotFound, "none")
 }
-func (r *subscribeRecorder) Preview(context.Context, string, string) (bot.DigestPreview, error) {
-	return bot.DigestPreview{}, fault.New(fault.NotFound, "none")
+func (r *subscribeRecorder) Preview(context.Context, string, string) (digest.Preview, error) {
+	return digest.Preview{}, fault.New(fault.NotFound, "none")
 }
 
 // Each typed option of /papers subscribe reaches the core as the option it
@@ -205,32 +207,32 @@ func TestSubscribeOptionsReachTheCore(t *testing.T) {
 	tests := []struct {
 		name    string
 		options []dataOption
-		want    bot.Subscription // Time, Zone, Top, Days, Topic
+		want    digest.Subscription // Time, Zone, Top, Days, Topic
 		wantErr string
 	}{
-		{"at 9 is the time, not top 9", []dataOption{str("at", "9")}, bot.Subscription{Time: "09:00"}, ""},
-		{"at 17 is the time", []dataOption{str("at", "17")}, bot.Subscription{Time: "17:00"}, ""},
-		{"at with a space before am", []dataOption{str("at", "9 am")}, bot.Subscription{Time: "09:00"}, ""},
-		{"at 8:30", []dataOption{str("at", "8:30")}, bot.Subscription{Time: "08:30"}, ""},
-		{"an impossible time is an error", []dataOption{str("at", "25:00")}, bot.Subscription{}, "time"},
-		{"tz in lower case", []dataOption{str("tz", "europe/berlin")}, bot.Subscription{Zone: "Europe/Berlin"}, ""},
-		{"tz spelt as the database spells it", []dataOption{str("tz", "america/port-au-prince")}, bot.Subscription{Zone: "America/Port-au-Prince"}, ""},
-		{"tz UTC", []dataOption{str("tz", "utc")}, bot.Subscription{Zone: "UTC"}, ""},
-		{"an unknown zone is an error", []dataOption{str("tz", "Mars/Olympus")}, bot.Subscription{}, "not a known time zone"},
-		{"top", []dataOption{integer("top", 3)}, bot.Subscription{Top: 3}, ""},
-		{"days sat is days, not a topic", []dataOption{str("days", "sat")}, bot.Subscription{Days: mustDays(t, "sat")}, ""},
-		{"days with spaces", []dataOption{str("days", "mon, wed")}, bot.Subscription{Days: mustDays(t, "mon,wed")}, ""},
-		{"days mon-fri", []dataOption{str("days", "mon-fri")}, bot.Subscription{Days: mustDays(t, "mon-fri")}, ""},
-		{"topic alone", []dataOption{str("topic", "protein design")}, bot.Subscription{Topic: "protein design"}, ""},
-		{"a topic that looks like a day stays the topic", []dataOption{str("topic", "sat solvers")}, bot.Subscription{Topic: "sat solvers"}, ""},
+		{"at 9 is the time, not top 9", []dataOption{str("at", "9")}, digest.Subscription{Time: "09:00"}, ""},
+		{"at 17 is the time", []dataOption{str("at", "17")}, digest.Subscription{Time: "17:00"}, ""},
+		{"at with a space before am", []dataOption{str("at", "9 am")}, digest.Subscription{Time: "09:00"}, ""},
+		{"at 8:30", []dataOption{str("at", "8:30")}, digest.Subscription{Time: "08:30"}, ""},
+		{"an impossible time is an error", []dataOption{str("at", "25:00")}, digest.Subscription{}, "time"},
+		{"tz in lower case", []dataOption{str("tz", "europe/berlin")}, digest.Subscription{Zone: "Europe/Berlin"}, ""},
+		{"tz spelt as the database spells it", []dataOption{str("tz", "america/port-au-prince")}, digest.Subscription{Zone: "America/Port-au-Prince"}, ""},
+		{"tz UTC", []dataOption{str("tz", "utc")}, digest.Subscription{Zone: "UTC"}, ""},
+		{"an unknown zone is an error", []dataOption{str("tz", "Mars/Olympus")}, digest.Subscription{}, "not a known time zone"},
+		{"top", []dataOption{integer("top", 3)}, digest.Subscription{Top: 3}, ""},
+		{"days sat is days, not a topic", []dataOption{str("days", "sat")}, digest.Subscription{Days: mustDays(t, "sat")}, ""},
+		{"days with spaces", []dataOption{str("days", "mon, wed")}, digest.Subscription{Days: mustDays(t, "mon,wed")}, ""},
+		{"days mon-fri", []dataOption{str("days", "mon-fri")}, digest.Subscription{Days: mustDays(t, "mon-fri")}, ""},
+		{"topic alone", []dataOption{str("topic", "protein design")}, digest.Subscription{Topic: "protein design"}, ""},
+		{"a topic that looks like a day stays the topic", []dataOption{str("topic", "sat solvers")}, digest.Subscription{Topic: "sat solvers"}, ""},
 		{"everything, in any order", []dataOption{
 			str("topic", "diffusion models"), str("days", "weekdays"), integer("top", 2), str("tz", "america/new_york"), str("at", "7"),
-		}, bot.Subscription{Time: "07:00", Zone: "America/New_York", Top: 2, Days: mustDays(t, "weekdays"), Topic: "diffusion models"}, ""},
+		}, digest.Subscription{Time: "07:00", Zone: "America/New_York", Top: 2, Days: mustDays(t, "weekdays"), Topic: "diffusion models"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dig := &subscribeRecorder{}
-			core, err := bot.New(bot.Config{Searcher: bottest.NewSearcher(), Digest: dig})
+			core, err := bot.New(bot.Config{Searcher: bottest.NewSearcher(), Digest: digest.ChatCommands(dig, "papers")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -249,7 +251,7 @@ func TestSubscribeOptionsReachTheCore(t *testing.T) {
 				t.Fatalf("line %q: no subscription; replied %q", line, rec.Text())
 			}
 			g := dig.got[0]
-			got := bot.Subscription{Time: g.Time, Zone: g.Zone, Top: g.Top, Days: g.Days, Topic: g.Topic}
+			got := digest.Subscription{Time: g.Time, Zone: g.Zone, Top: g.Top, Days: g.Days, Topic: g.Topic}
 			if got != tt.want {
 				t.Errorf("line %q: subscription %+v, want %+v", line, got, tt.want)
 			}
@@ -257,9 +259,9 @@ func TestSubscribeOptionsReachTheCore(t *testing.T) {
 	}
 }
 
-func mustDays(t *testing.T, s string) bot.Weekdays {
+func mustDays(t *testing.T, s string) schedule.Weekdays {
 	t.Helper()
-	d, err := bot.ParseDays(s)
+	d, err := schedule.ParseDays(s)
 	if err != nil {
 		t.Fatal(err)
 	}

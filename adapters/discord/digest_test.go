@@ -18,11 +18,13 @@ import (
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
-// The daily digest run by the core (bot.Digest, its ledger in a real bbolt
+// The daily digest run by the core (digest.Service, its ledger in a real bbolt
 // file) through this adapter against the fake Discord API, with one step's
 // answer lost in each way it can be: the digest settles it with FindPost
 // (the message recognised by its content: Discord keeps no nonce) and
@@ -54,7 +56,7 @@ type crashStore struct {
 	crashed atomic.Bool
 }
 
-func (s *crashStore) SaveDay(ctx context.Context, d bot.DigestDay) error {
+func (s *crashStore) SaveDay(ctx context.Context, d digest.Day) error {
 	if s.crashed.Load() {
 		return errCrashed
 	}
@@ -70,7 +72,7 @@ type digestEnv struct {
 	path  string
 	st    *crashStore
 	a     *Adapter
-	d     *bot.Digest
+	d     *digest.Service
 }
 
 func newDigestEnv(t *testing.T, fake *discordtest.Server, clock *fakeClock) *digestEnv {
@@ -88,8 +90,8 @@ func (e *digestEnv) start() {
 		e.t.Fatal(err)
 	}
 	e.st = &crashStore{DB: db}
-	e.a = newTestAdapter(e.t, e.fake, Options{Now: e.clock.Now, Sleep: e.clock.Sleep})
-	e.d, err = bot.NewDigest(bot.DigestConfig{
+	e.a = newTestAdapter(e.t, e.fake, Options{Clock: e.clock})
+	e.d, err = digest.New(digest.Config{
 		Searcher: somePapers(8),
 		Store:    e.st,
 		Poster:   e.poster,
@@ -120,6 +122,9 @@ func (e *digestEnv) restart() {
 type clockFunc func() time.Time
 
 func (f clockFunc) Now() time.Time { return f() }
+
+// Sleep waits on a timer: the digest's clock is only read here.
+func (f clockFunc) Sleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d) }
 
 // dayFaults watches the digest's requests to the fake: which message
 // POST to the channel (by nonce: the first of each, in order) or which
@@ -217,8 +222,8 @@ func TestDigestSettlesUnknownOutcomes(t *testing.T) {
 			fake := discordtest.New(t)
 			clock := &fakeClock{now: due.Add(-time.Hour)}
 			e := newDigestEnv(t, fake, clock)
-			sub := bot.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
-				Time: "09:00", Zone: "UTC", Top: bottest.DigestTop, Source: bot.SourceConfig, Since: clock.Now()}
+			sub := digest.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
+				Time: "09:00", Zone: "UTC", Top: bottest.DigestTop, Source: digest.SourceConfig, Since: clock.Now()}
 			if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +280,7 @@ func checkDigestDay(t *testing.T, db *store.DB, fake *discordtest.Server, channe
 		t.Fatalf("days: %d %v", len(days), err)
 	}
 	day := days[0]
-	if day.Status != bot.DayDone || len(day.Papers) != papers {
+	if day.Status != digest.DayDone || len(day.Papers) != papers {
 		t.Fatalf("day %s with %d papers (%s), want done with %d", day.Status, len(day.Papers), day.Note, papers)
 	}
 	inChannel := map[string]bool{}
@@ -325,8 +330,8 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 	fake := discordtest.New(t)
 	clock := &fakeClock{now: due.Add(-time.Hour)}
 	e := newDigestEnv(t, fake, clock)
-	sub := bot.Subscription{Platform: "discord", Team: "111", Channel: "222", ChannelName: "ml-papers",
-		Time: "09:00", Zone: "UTC", Top: 2, Source: bot.SourceConfig, Since: clock.Now()}
+	sub := digest.Subscription{Platform: "discord", Team: "111", Channel: "222", ChannelName: "ml-papers",
+		Time: "09:00", Zone: "UTC", Top: 2, Source: digest.SourceConfig, Since: clock.Now()}
 	if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +348,7 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 		fake.AddMessage(first.Thread.Thread.ID, "555", "interesting")
 	}
 	clock.Sleep(t.Context(), time.Hour)
-	r, err := bot.NewReplyRefresh(bot.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: clockFunc(clock.Now), Sleep: clock.Sleep})
+	r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,8 +384,8 @@ func TestDigestNoDuplicateUnderClockSkew(t *testing.T) {
 				clock := &fakeClock{now: due.Add(-time.Hour)}
 				e := newDigestEnv(t, fake, clock)
 				fake.SetClock(func() time.Time { return clock.Now().Add(-skew) }) // Discord's clock
-				sub := bot.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
-					Time: "09:00", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: clock.Now()}
+				sub := digest.Subscription{Platform: "discord", Team: "111", Channel: channel, ChannelName: "ml-papers",
+					Time: "09:00", Zone: "UTC", Top: 3, Source: digest.SourceConfig, Since: clock.Now()}
 				if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 					t.Fatal(err)
 				}
@@ -414,10 +419,9 @@ func TestFakeForgetsNonces(t *testing.T) {
 	fake := discordtest.New(t)
 	clock := newFakeClock()
 	fake.SetClock(clock.Now)
-	a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
-	ctx := bot.WithPostKey(t.Context(), "0123456789abcdef01234567")
+	a := newTestAdapter(t, fake, Options{Clock: clock})
 	post := func() string {
-		ref, err := a.Post(ctx, bot.Destination{Channel: "222"}, bot.Notice("hello"))
+		ref, err := a.Post(t.Context(), bot.Destination{Channel: "222"}, bot.Notice("hello"), bot.PostOptions{Key: "0123456789abcdef01234567"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/replay"
 	"github.com/paperbot/paperbot/configs/secret"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Mode is how interactions reach the bot.
@@ -78,9 +79,8 @@ type Options struct {
 	Hooks Hooks
 
 	Logger *slog.Logger
-	// Now and Sleep are the clock (tests inject fakes).
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock tells the time and waits (tests inject a fake one).
+	Clock clock.Clock
 }
 
 // Hooks are called as the adapter works, for metrics.
@@ -159,14 +159,11 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleepCtx
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
 	}
 	if opts.Replay == nil {
-		opts.Replay = replay.NewMemory(opts.Now, 0)
+		opts.Replay = replay.NewMemory(opts.Clock.Now, 0)
 	}
 
 	s, err := discordgo.New("Bot " + opts.Token.Value())
@@ -203,15 +200,14 @@ func New(opts Options) (*Adapter, error) {
 		base:    DefaultAPIBase,
 		token:   secret.New(s.Token),
 		agent:   "DiscordBot (https://github.com/paperbot/paperbot, 1) paperbot",
-		now:     opts.Now,
-		sleep:   opts.Sleep,
+		clock:   opts.Clock,
 		maxWait: opts.MaxRateLimitWait,
 		log:     opts.Logger,
 		buckets: map[string]*bucket{},
 		limited: opts.Hooks.RateLimited,
 	}
 	if opts.Mode == HTTP {
-		a.verify = NewVerifier(opts.PublicKey, opts.SignatureWindow, opts.Now)
+		a.verify = NewVerifier(opts.PublicKey, opts.SignatureWindow, opts.Clock.Now)
 	}
 	return a, nil
 }
@@ -307,7 +303,7 @@ func (a *Adapter) open(ctx context.Context) error {
 			return fmt.Errorf("discord: the gateway refused the intents: %w", err)
 		}
 		a.log.WarnContext(ctx, "connecting to the discord gateway", "err", err, "retry_in", backoff)
-		if serr := a.opts.Sleep(ctx, backoff); serr != nil {
+		if serr := a.opts.Clock.Sleep(ctx, backoff); serr != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}

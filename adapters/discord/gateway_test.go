@@ -119,14 +119,14 @@ func TestGatewayNeverConnected(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	retries := 0
-	a := newTestAdapter(t, fake, Options{Mode: Gateway, Now: time.Now,
+	a := newTestAdapter(t, fake, Options{Mode: Gateway,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-		Sleep: func(ctx context.Context, d time.Duration) error {
+		Clock: sleepFunc(func(ctx context.Context, d time.Duration) error {
 			if retries++; retries == 3 {
 				cancel() // SIGTERM while waiting to retry
 			}
 			return ctx.Err()
-		}})
+		})})
 	if err := a.Run(ctx, &recordingHandler{}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -137,3 +137,9 @@ func TestGatewayNeverConnected(t *testing.T) {
 		t.Errorf("no word that it never connected:\n%s", logs.String())
 	}
 }
+
+// sleepFunc is the real time with the test's Sleep.
+type sleepFunc func(ctx context.Context, d time.Duration) error
+
+func (sleepFunc) Now() time.Time                                     { return time.Now() }
+func (f sleepFunc) Sleep(ctx context.Context, d time.Duration) error { return f(ctx, d) }

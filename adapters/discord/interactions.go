@@ -128,7 +128,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if in.Type != typePing {
 		// A captured interaction sent again within the window verifies
 		// again: take each one once. (A PING changes nothing.)
-		err := replay.Check(r.Context(), a.opts.Replay, "discord", r.Header.Get("X-Signature-Timestamp"), r.Header.Get("X-Signature-Ed25519"), a.verify.window, a.opts.Now())
+		err := replay.Check(r.Context(), a.opts.Replay, "discord", r.Header.Get("X-Signature-Timestamp"), r.Header.Get("X-Signature-Ed25519"), a.verify.window, a.opts.Clock.Now())
 		switch {
 		case errors.Is(err, replay.ErrReplayed):
 			a.log.InfoContext(r.Context(), "discord interaction rejected", "reason", err, "remote", r.RemoteAddr)
@@ -394,7 +394,7 @@ func (r *replier) editOriginal(ctx context.Context, p payload) error {
 		if err == nil || apiCode(err) != codeUnknownWebhook {
 			return err
 		}
-		if serr := r.a.opts.Sleep(ctx, wait); serr != nil {
+		if serr := r.a.opts.Clock.Sleep(ctx, wait); serr != nil {
 			return errors.Join(err, serr)
 		}
 	}

@@ -79,7 +79,7 @@ func newHTTPFixtureOpts(t *testing.T, h *recordingHandler, opts Options) *httpFi
 	t.Helper()
 	f := &httpFixture{t: t, fake: discordtest.New(t), h: h, priv: testKey(t), clock: newFakeClock(), done: make(chan error, 1)}
 	key, _ := ParsePublicKey(vectorKey)
-	opts.Mode, opts.PublicKey, opts.Now, opts.Sleep = HTTP, key, f.clock.Now, f.clock.Sleep
+	opts.Mode, opts.PublicKey, opts.Clock = HTTP, key, f.clock
 	f.a = newTestAdapter(t, f.fake, opts)
 	f.srv = httptest.NewServer(f.a)
 	t.Cleanup(f.srv.Close)

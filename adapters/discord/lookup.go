@@ -22,7 +22,7 @@ import (
 // reason). So FindPost reads the channel's messages since the attempt and
 // recognises the bot's own channel post by its content: the text and the
 // embeds' titles and links of the message it would post (the digest
-// passes it with bot.WithPostMessage). A nonce on a fetched message is
+// passes it to FindPost). A nonce on a fetched message is
 // still matched, should Discord ever return one. Reading needs the View
 // Channel and Read Message History permissions.
 
@@ -189,13 +189,13 @@ func (a *Adapter) channel(ctx context.Context, id string) (channelInfo, error) {
 
 // FindPost looks for the message posted to the channel (or thread, when
 // to.Thread is set) by a Post call with key since the given time. It needs
-// the message itself in ctx (bot.WithPostMessage): Discord keeps no key
+// the message m itself: Discord keeps no key
 // with a message. found=false means the channel shows it was not posted:
 // nothing was posted there since, or the messages since are all there to
 // read and none of the bot's is this one. A window with messages it
 // cannot read (no Read Message History permission) or too many of them
 // is an error, never "not posted".
-func (a *Adapter) FindPost(ctx context.Context, to bot.Destination, key string, since time.Time) (bot.MessageRef, bool, error) {
+func (a *Adapter) FindPost(ctx context.Context, to bot.Destination, m bot.Message, key string, since time.Time) (bot.MessageRef, bool, error) {
 	channel := to.Channel
 	if to.Thread != "" {
 		channel = to.Thread
@@ -203,11 +203,11 @@ func (a *Adapter) FindPost(ctx context.Context, to bot.Destination, key string, 
 	if channel == "" {
 		return bot.MessageRef{}, false, fault.New(fault.Invalid, "no Discord channel to look in")
 	}
-	want, ok := bot.PostMessage(ctx)
-	if !ok {
+	if isEmpty(m) {
 		return bot.MessageRef{}, false, fault.New(fault.Internal,
-			"discord: FindPost needs the message it looks for (bot.WithPostMessage): Discord does not return a message's nonce when it is fetched")
+			"discord: FindPost needs the message it looks for: Discord does not return a message's nonce when it is fetched")
 	}
+	want := m
 	want.Ephemeral = false
 	parts := render(want)
 	wantID := payloadIdentity(parts[0])

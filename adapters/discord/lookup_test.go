@@ -34,7 +34,7 @@ func nonces(t *testing.T, fake *discordtest.Server) []string {
 	return out
 }
 
-// The call's key (bot.PostKey) is the nonce of the message's first part;
+// The call's key (bot.PostOptions.Key) is the nonce of the message's first part;
 // later parts and keyless posts keep nonces from their content; a key over
 // 25 characters is hashed to 25.
 func TestPostKeyIsTheNonce(t *testing.T) {
@@ -42,14 +42,14 @@ func TestPostKeyIsTheNonce(t *testing.T) {
 	a := newTestAdapter(t, fake, Options{})
 	post, _ := digestMessages()
 	to := bot.Destination{Team: "1", Channel: "2"}
-	if _, err := a.Post(bot.WithPostKey(context.Background(), postKey), to, post); err != nil {
+	if _, err := a.Post(context.Background(), to, post, bot.PostOptions{Key: postKey}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Post(context.Background(), to, post); err != nil {
+	if _, err := a.Post(context.Background(), to, post, bot.PostOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	long := strings.Repeat("k", 40)
-	if _, err := a.Post(bot.WithPostKey(context.Background(), long), to, post); err != nil {
+	if _, err := a.Post(context.Background(), to, post, bot.PostOptions{Key: long}); err != nil {
 		t.Fatal(err)
 	}
 	var sections []bot.Section
@@ -58,7 +58,7 @@ func TestPostKeyIsTheNonce(t *testing.T) {
 			sections = append(sections, bot.PaperSection(p, nil, true))
 		}
 	}
-	if _, err := a.Post(bot.WithPostKey(context.Background(), "split-key"), to, bot.Message{Kind: bot.KindResults, Title: "Many", Sections: sections, Text: "many"}); err != nil {
+	if _, err := a.Post(context.Background(), to, bot.Message{Kind: bot.KindResults, Title: "Many", Sections: sections, Text: "many"}, bot.PostOptions{Key: "split-key"}); err != nil {
 		t.Fatal(err)
 	}
 	got := nonces(t, fake)
@@ -95,7 +95,7 @@ func lostPost(t *testing.T, fake *discordtest.Server, a *Adapter, to bot.Destina
 		}
 		return nil
 	})
-	if _, err := a.Post(bot.WithPostKey(context.Background(), postKey), to, m); !fault.Is(err, fault.Transient) {
+	if _, err := a.Post(context.Background(), to, m, bot.PostOptions{Key: postKey}); !fault.Is(err, fault.Transient) {
 		t.Fatalf("Post = %v, want a transient error (outcome unknown)", err)
 	}
 	fake.Intercept(nil)
@@ -120,10 +120,10 @@ func TestFindPost(t *testing.T) {
 		fake := discordtest.New(t)
 		clock := newFakeClock()
 		fake.SetClock(clock.Now)
-		a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+		a := newTestAdapter(t, fake, Options{Clock: clock})
 		// The channel before: the bot's message of an earlier day with the
 		// same content, and people talking.
-		if _, err := a.Post(context.Background(), to, post); err != nil {
+		if _, err := a.Post(context.Background(), to, post, bot.PostOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		fake.AddMessage("222", "555", "morning")
@@ -136,11 +136,10 @@ func TestFindPost(t *testing.T) {
 		return fake, a, created
 	}
 	since := start.Add(time.Hour - time.Minute)
-	withMsg := bot.WithPostMessage(context.Background(), post)
 
 	t.Run("found", func(t *testing.T) {
 		fake, a, created := setup(t)
-		ref, found, err := a.FindPost(withMsg, to, postKey, since)
+		ref, found, err := a.FindPost(context.Background(), to, post, postKey, since)
 		if err != nil || !found {
 			t.Fatalf("FindPost = %v, %v", found, err)
 		}
@@ -162,7 +161,7 @@ func TestFindPost(t *testing.T) {
 		_, a, _ := setup(t)
 		other := post
 		other.Intro = "2 of 3 · new"
-		if _, found, err := a.FindPost(bot.WithPostMessage(context.Background(), other), to, postKey, since); found || err != nil {
+		if _, found, err := a.FindPost(context.Background(), to, other, postKey, since); found || err != nil {
 			t.Errorf("another message: found=%v err=%v, want not found", found, err)
 		}
 	})
@@ -170,7 +169,7 @@ func TestFindPost(t *testing.T) {
 	t.Run("nothing since", func(t *testing.T) {
 		fake, a, _ := setup(t)
 		before := len(fake.Requests())
-		if _, found, err := a.FindPost(withMsg, to, postKey, start.Add(48*time.Hour)); found || err != nil {
+		if _, found, err := a.FindPost(context.Background(), to, post, postKey, start.Add(48*time.Hour)); found || err != nil {
 			t.Errorf("found=%v err=%v, want not found", found, err)
 		}
 		for _, r := range fake.Requests()[before:] {
@@ -184,20 +183,20 @@ func TestFindPost(t *testing.T) {
 		fake := discordtest.New(t)
 		clock := newFakeClock()
 		fake.SetClock(clock.Now)
-		a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
-		if _, err := a.Post(context.Background(), to, post); err != nil {
+		a := newTestAdapter(t, fake, Options{Clock: clock})
+		if _, err := a.Post(context.Background(), to, post, bot.PostOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		clock.Sleep(context.Background(), time.Hour)
 		fake.AddMessage("222", "555", "later")
-		if _, found, err := a.FindPost(withMsg, to, postKey, since); found || err != nil {
+		if _, found, err := a.FindPost(context.Background(), to, post, postKey, since); found || err != nil {
 			t.Errorf("found=%v err=%v, want not found", found, err)
 		}
 	})
 
 	t.Run("without the message", func(t *testing.T) {
 		_, a, _ := setup(t)
-		if _, found, err := a.FindPost(context.Background(), to, postKey, since); found || err == nil {
+		if _, found, err := a.FindPost(context.Background(), to, bot.Message{}, postKey, since); found || err == nil {
 			t.Errorf("found=%v err=%v, want an error", found, err)
 		}
 	})
@@ -211,7 +210,7 @@ func TestFindPost(t *testing.T) {
 			}
 			return nil
 		})
-		_, found, err := a.FindPost(withMsg, to, postKey, since)
+		_, found, err := a.FindPost(context.Background(), to, post, postKey, since)
 		if found || err == nil || !strings.Contains(fault.UserMessage(err)+err.Error(), "Read Message History") {
 			t.Errorf("found=%v err=%v, want an error naming the permission", found, err)
 		}
@@ -230,7 +229,7 @@ func TestFindPost(t *testing.T) {
 			}
 			return nil
 		})
-		if ref, found, err := a.FindPost(withMsg, to, postKey, since); !found || err != nil || ref.ID != created.ID {
+		if ref, found, err := a.FindPost(context.Background(), to, post, postKey, since); !found || err != nil || ref.ID != created.ID {
 			t.Errorf("after a 502: %v %v %v", ref, found, err)
 		}
 		fake.Intercept(func(r discordtest.Request) *discordtest.Response {
@@ -239,7 +238,7 @@ func TestFindPost(t *testing.T) {
 			}
 			return nil
 		})
-		if _, found, err := a.FindPost(withMsg, to, postKey, since); found || !fault.Is(err, fault.Transient) {
+		if _, found, err := a.FindPost(context.Background(), to, post, postKey, since); found || !fault.Is(err, fault.Transient) {
 			t.Errorf("Discord down: found=%v err=%v, want transient", found, err)
 		}
 	})
@@ -251,7 +250,7 @@ func TestFindPost(t *testing.T) {
 		}
 		other := post
 		other.Intro = "not this one"
-		if _, found, err := a.FindPost(bot.WithPostMessage(context.Background(), other), to, postKey, since); found || err == nil {
+		if _, found, err := a.FindPost(context.Background(), to, other, postKey, since); found || err == nil {
 			t.Errorf("found=%v err=%v, want an error", found, err)
 		}
 	})
@@ -264,7 +263,7 @@ func TestFindThread(t *testing.T) {
 	a := newTestAdapter(t, fake, Options{})
 	post, intro := digestMessages()
 	ctx := context.Background()
-	ref, err := a.Post(ctx, bot.Destination{Team: "111", Channel: "222"}, post)
+	ref, err := a.Post(ctx, bot.Destination{Team: "111", Channel: "222"}, post, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,13 +272,13 @@ func TestFindThread(t *testing.T) {
 	}
 	// A thread without its first message (the process died in between)
 	// is not done: starting it again reuses it and posts the message.
-	if _, err := a.StartThread(ctx, ref, "Tranception", bot.Message{}); err != nil {
+	if _, err := a.StartThread(ctx, ref, "Tranception", bot.Message{}, bot.PostOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, found, err := a.FindThread(ctx, ref, postKey, time.Time{}); found || err != nil {
 		t.Errorf("thread without its first message: found=%v err=%v, want not found", found, err)
 	}
-	started, err := a.StartThread(ctx, ref, "Tranception", intro)
+	started, err := a.StartThread(ctx, ref, "Tranception", intro, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,11 +300,11 @@ func TestCountReplies(t *testing.T) {
 	a := newTestAdapter(t, fake, Options{})
 	post, intro := digestMessages()
 	ctx := context.Background()
-	ref, err := a.Post(ctx, bot.Destination{Team: "111", Channel: "222"}, post)
+	ref, err := a.Post(ctx, bot.Destination{Team: "111", Channel: "222"}, post, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	th, err := a.StartThread(ctx, ref, "Tranception", intro)
+	th, err := a.StartThread(ctx, ref, "Tranception", intro, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +324,7 @@ func TestCountReplies(t *testing.T) {
 	if _, err := a.CountReplies(ctx, gone); !fault.Is(err, fault.NotFound) {
 		t.Errorf("not a thread: %v, want NotFound", err)
 	}
-	other, err := a.Post(ctx, bot.Destination{Team: "111", Channel: "222"}, bot.Notice("another message"))
+	other, err := a.Post(ctx, bot.Destination{Team: "111", Channel: "222"}, bot.Notice("another message"), bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,8 +26,8 @@ type message struct {
 // as several; the reference is the first one's. When a later part fails,
 // the first part's reference is returned with the error, so the caller
 // knows something was posted. The first part's nonce is the call's
-// idempotency key (bot.PostKey) when there is one.
-func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
+// idempotency key (bot.PostOptions.Key) when there is one.
+func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
 	channel := to.Channel
 	if to.Thread != "" {
 		channel = to.Thread
@@ -40,7 +40,7 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (
 		to.Team = a.guildOf(ctx, channel)
 	}
 	var first bot.MessageRef
-	key := bot.PostKey(ctx)
+	key := opts.Key
 	for i, p := range render(m) {
 		nonce := nonceFor(channel, p)
 		if i == 0 && key != "" {
@@ -88,7 +88,7 @@ func (a *Adapter) create(ctx context.Context, guild, channel string, p payload, 
 // crash) is used as it is. Discord's thread id is the parent message's id.
 // When the start's outcome is unknown (a dropped connection, a 5xx), the
 // thread is looked up and, if it was made, m is posted in it.
-func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
+func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
 	if parent.Channel == "" || parent.ID == "" {
 		return bot.ThreadRef{}, fault.New(fault.Invalid, "no Discord message to start a thread on")
 	}
@@ -123,7 +123,7 @@ func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title 
 	if isEmpty(m) {
 		return th, nil
 	}
-	if _, err := a.Post(ctx, bot.Destination{Platform: "discord", Team: parent.Team, Channel: parent.Channel, Thread: ch.ID}, m); err != nil {
+	if _, err := a.Post(ctx, bot.Destination{Platform: "discord", Team: parent.Team, Channel: parent.Channel, Thread: ch.ID}, m, opts); err != nil {
 		return th, errors.Join(errors.New("discord: thread started, but its first message failed"), err)
 	}
 	return th, nil

@@ -49,16 +49,15 @@ func (c *fakeClock) Sleeps() []time.Duration {
 }
 
 // newTestAdapter builds an adapter that talks to fake, with a fake clock
-// (in opts.Now/Sleep unless set) and the core's specs.
+// (in opts.Clock unless set) and the core's specs.
 func newTestAdapter(t *testing.T, fake *discordtest.Server, opts Options) *Adapter {
 	t.Helper()
 	if !opts.Token.IsSet() {
 		opts.Token = secret.New("test-token")
 	}
 	opts.APIURL = fake.URL
-	if opts.Now == nil {
-		c := newFakeClock()
-		opts.Now, opts.Sleep = c.Now, c.Sleep
+	if opts.Clock == nil {
+		opts.Clock = newFakeClock()
 	}
 	if opts.Specs == nil {
 		opts.Specs = coreSpecs(t)
@@ -85,7 +84,7 @@ func TestPostThreadFlow(t *testing.T) {
 	ctx := context.Background()
 	post, intro := digestMessages()
 
-	ref, err := a.Post(ctx, bot.Destination{Platform: "discord", Team: "111", Channel: "222"}, post)
+	ref, err := a.Post(ctx, bot.Destination{Platform: "discord", Team: "111", Channel: "222"}, post, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +95,7 @@ func TestPostThreadFlow(t *testing.T) {
 		t.Errorf("jump URL = %q, want %q", ref.URL, want)
 	}
 	title := strings.Repeat("A very long paper title ", 10) // 240 characters
-	th, err := a.StartThread(ctx, ref, title, intro)
+	th, err := a.StartThread(ctx, ref, title, intro, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,15 +149,15 @@ func TestStartThreadExists(t *testing.T) {
 	a := newTestAdapter(t, fake, Options{})
 	ctx := context.Background()
 	post, intro := digestMessages()
-	ref, err := a.Post(ctx, bot.Destination{Team: "1", Channel: "2"}, post)
+	ref, err := a.Post(ctx, bot.Destination{Team: "1", Channel: "2"}, post, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	th1, err := a.StartThread(ctx, ref, "Tranception", bot.Message{})
+	th1, err := a.StartThread(ctx, ref, "Tranception", bot.Message{}, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	th2, err := a.StartThread(ctx, ref, "Tranception", intro)
+	th2, err := a.StartThread(ctx, ref, "Tranception", intro, bot.PostOptions{})
 	if err != nil {
 		t.Fatalf("second StartThread: %v", err)
 	}
@@ -177,7 +176,7 @@ func TestPost429(t *testing.T) {
 	fake := discordtest.New(t)
 	clock := newFakeClock()
 	var waits []time.Duration
-	a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep, Hooks: Hooks{RateLimited: func(d time.Duration) { waits = append(waits, d) }}})
+	a := newTestAdapter(t, fake, Options{Clock: clock, Hooks: Hooks{RateLimited: func(d time.Duration) { waits = append(waits, d) }}})
 	var mu sync.Mutex
 	limited := 0
 	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
@@ -192,7 +191,7 @@ func TestPost429(t *testing.T) {
 		return nil
 	})
 	post, _ := digestMessages()
-	ref, err := a.Post(context.Background(), bot.Destination{Team: "1", Channel: "2"}, post)
+	ref, err := a.Post(context.Background(), bot.Destination{Team: "1", Channel: "2"}, post, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,11 +217,11 @@ func TestPostRateLimits(t *testing.T) {
 	t.Run("a wait over the cap is refused, not slept", func(t *testing.T) {
 		fake := discordtest.New(t)
 		clock := newFakeClock()
-		a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep, MaxRateLimitWait: time.Minute})
+		a := newTestAdapter(t, fake, Options{Clock: clock, MaxRateLimitWait: time.Minute})
 		fake.Intercept(func(r discordtest.Request) *discordtest.Response {
 			return &discordtest.Response{Status: 429, Body: map[string]any{"retry_after": 3600.0, "global": false}}
 		})
-		_, err := a.Post(context.Background(), to, post)
+		_, err := a.Post(context.Background(), to, post, bot.PostOptions{})
 		if !fault.Is(err, fault.Transient) {
 			t.Fatalf("err = %v, want a transient error", err)
 		}
@@ -234,7 +233,7 @@ func TestPostRateLimits(t *testing.T) {
 	t.Run("an exhausted bucket paces the next request on the route", func(t *testing.T) {
 		fake := discordtest.New(t)
 		clock := newFakeClock()
-		a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+		a := newTestAdapter(t, fake, Options{Clock: clock})
 		fake.Intercept(func(r discordtest.Request) *discordtest.Response {
 			return nil
 		})
@@ -253,7 +252,7 @@ func TestPostRateLimits(t *testing.T) {
 			return nil
 		})
 		for range 2 {
-			if _, err := a.Post(context.Background(), to, post); err != nil {
+			if _, err := a.Post(context.Background(), to, post, bot.PostOptions{}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -265,7 +264,7 @@ func TestPostRateLimits(t *testing.T) {
 	t.Run("a global 429 holds every route", func(t *testing.T) {
 		fake := discordtest.New(t)
 		clock := newFakeClock()
-		a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+		a := newTestAdapter(t, fake, Options{Clock: clock})
 		var mu sync.Mutex
 		n := 0
 		fake.Intercept(func(r discordtest.Request) *discordtest.Response {
@@ -277,10 +276,10 @@ func TestPostRateLimits(t *testing.T) {
 			}
 			return nil
 		})
-		if _, err := a.Post(context.Background(), to, post); err != nil {
+		if _, err := a.Post(context.Background(), to, post, bot.PostOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Post(context.Background(), bot.Destination{Team: "1", Channel: "3"}, post); err != nil {
+		if _, err := a.Post(context.Background(), bot.Destination{Team: "1", Channel: "3"}, post, bot.PostOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if s := clock.Sleeps(); len(s) != 1 || s[0] != 500*time.Millisecond {
@@ -312,7 +311,7 @@ func TestPostUnknownOutcome(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := discordtest.New(t)
 			clock := newFakeClock()
-			a := newTestAdapter(t, fake, Options{Now: clock.Now, Sleep: clock.Sleep})
+			a := newTestAdapter(t, fake, Options{Clock: clock})
 			var mu sync.Mutex
 			n := 0
 			fake.Intercept(func(discordtest.Request) *discordtest.Response {
@@ -325,7 +324,7 @@ func TestPostUnknownOutcome(t *testing.T) {
 				}
 				return nil
 			})
-			ref, err := a.Post(context.Background(), to, post)
+			ref, err := a.Post(context.Background(), to, post, bot.PostOptions{})
 			msgs := fake.Messages()
 			if len(msgs) != tt.wantMessages {
 				t.Fatalf("%d messages created, want %d", len(msgs), tt.wantMessages)
@@ -374,7 +373,7 @@ func TestPostUnknownOutcome(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := discordtest.New(t)
 			a := newTestAdapter(t, fake, Options{})
-			ref, err := a.Post(context.Background(), to, post)
+			ref, err := a.Post(context.Background(), to, post, bot.PostOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -386,7 +385,7 @@ func TestPostUnknownOutcome(t *testing.T) {
 				return nil
 			})
 			_, intro := digestMessages()
-			th, err := a.StartThread(context.Background(), ref, "t", intro)
+			th, err := a.StartThread(context.Background(), ref, "t", intro, bot.PostOptions{})
 			if tc.wantErr != (err != nil) || (err != nil && !fault.Is(err, fault.Transient)) {
 				t.Errorf("err = %v, want an error: %v (transient)", err, tc.wantErr)
 			}
@@ -429,12 +428,12 @@ func TestPostErrors(t *testing.T) {
 		return &discordtest.Response{Status: 403, Body: map[string]any{"code": 50013, "message": "Missing Permissions"}}
 	})
 	post, _ := digestMessages()
-	_, err := a.Post(context.Background(), bot.Destination{Team: "1", Channel: "2"}, post)
+	_, err := a.Post(context.Background(), bot.Destination{Team: "1", Channel: "2"}, post, bot.PostOptions{})
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Code != 50013 || !fault.Is(err, fault.Invalid) || !strings.Contains(fault.UserMessage(err), "permission") {
 		t.Errorf("err = %v (user message %q)", err, fault.UserMessage(err))
 	}
-	if _, err := a.Post(context.Background(), bot.Destination{}, post); !fault.Is(err, fault.Invalid) {
+	if _, err := a.Post(context.Background(), bot.Destination{}, post, bot.PostOptions{}); !fault.Is(err, fault.Invalid) {
 		t.Errorf("post without channel: %v", err)
 	}
 }
@@ -451,7 +450,7 @@ func TestPostSplits(t *testing.T) {
 		}
 	}
 	m := bot.Message{Kind: bot.KindResults, Title: "Many", Sections: sections, Text: "many"}
-	ref, err := a.Post(context.Background(), bot.Destination{Team: "1", Channel: "2"}, m)
+	ref, err := a.Post(context.Background(), bot.Destination{Team: "1", Channel: "2"}, m, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +471,7 @@ func TestPostFindsTheGuild(t *testing.T) {
 	post, intro := digestMessages()
 	var refs []bot.MessageRef
 	for range 2 {
-		ref, err := a.Post(ctx, bot.Destination{Platform: "discord", Channel: "222"}, post)
+		ref, err := a.Post(ctx, bot.Destination{Platform: "discord", Channel: "222"}, post, bot.PostOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -482,7 +481,7 @@ func TestPostFindsTheGuild(t *testing.T) {
 	if ref.Team != "111" || ref.URL != "https://discord.com/channels/111/222/"+ref.ID {
 		t.Fatalf("ref = %+v, want guild 111 in it and its URL", ref)
 	}
-	th, err := a.StartThread(ctx, ref, "A paper", intro)
+	th, err := a.StartThread(ctx, ref, "A paper", intro, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -303,7 +304,7 @@ func TestRenderBackticksInPaperData(t *testing.T) {
 	for name, m := range map[string]bot.Message{
 		"show":          bot.PaperMessage(p, nil),
 		"results":       bot.ResultsMessage("Papers similar to “"+bot.Literal(p.Title)+"”", paper.Results{Hits: []paper.Hit{{Paper: p}}, Total: 1}, nil, "papers"),
-		"thread intro":  bot.ThreadIntro(p),
+		"thread intro":  digest.ThreadIntro(p),
 		"core's prose":  bot.Notice("try `/papers help` on “" + bot.Literal(p.Title) + "”"),
 		"digest header": {Kind: bot.KindDigestHeader, Title: "Trending on “" + bot.Literal(p.Title) + "”"},
 	} {

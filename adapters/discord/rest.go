@@ -19,6 +19,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/configs/secret"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // DefaultAPIBase is Discord's REST API base URL (API v10).
@@ -132,8 +133,7 @@ type restClient struct {
 	base    string
 	token   secret.Secret // "Bot ..."
 	agent   string
-	now     func() time.Time
-	sleep   func(ctx context.Context, d time.Duration) error
+	clock   clock.Clock
 	maxWait time.Duration
 	log     *slog.Logger
 	limited func(wait time.Duration) // hook; may be nil
@@ -168,7 +168,7 @@ func (c *restClient) acquire(route string) *bucket {
 }
 
 func (c *restClient) release(route string, b *bucket) {
-	stale := b.remaining != 0 || !c.now().Before(b.reset)
+	stale := b.remaining != 0 || !c.clock.Now().Before(b.reset)
 	b.mu.Unlock()
 	c.mu.Lock()
 	b.users--
@@ -180,7 +180,7 @@ func (c *restClient) release(route string, b *bucket) {
 
 // wait is how long the route must wait before its next request.
 func (c *restClient) wait(b *bucket) time.Duration {
-	now := c.now()
+	now := c.clock.Now()
 	var d time.Duration
 	if b.remaining == 0 && now.Before(b.reset) {
 		d = b.reset.Sub(now)
@@ -201,7 +201,7 @@ func (c *restClient) update(b *bucket, h http.Header) {
 	}
 	if r := h.Get("X-RateLimit-Reset-After"); r != "" {
 		if d, ok := seconds(r); ok {
-			b.reset = c.now().Add(d)
+			b.reset = c.clock.Now().Add(d)
 		}
 	}
 }
@@ -251,7 +251,7 @@ func (c *restClient) send(ctx context.Context, method, path, route string, body,
 		}
 		c.log.InfoContext(ctx, "discord request retried", "method", method, "route", route, "attempt", attempt, "err", err)
 		if backoff > 0 {
-			if serr := c.sleep(ctx, backoff); serr != nil {
+			if serr := c.clock.Sleep(ctx, backoff); serr != nil {
 				return errors.Join(err, serr)
 			}
 		}
@@ -267,7 +267,7 @@ func (c *restClient) once(ctx context.Context, method, path, route string, paylo
 		if d > c.maxWait {
 			return false, 0, fault.Wrap(fault.Transient, &APIError{Method: method, Route: route, Status: http.StatusTooManyRequests, RetryAfter: d}, "Discord is rate limiting me")
 		}
-		if err := c.sleep(ctx, d); err != nil {
+		if err := c.clock.Sleep(ctx, d); err != nil {
 			return false, 0, err
 		}
 	}
@@ -331,7 +331,7 @@ func (c *restClient) once(ctx context.Context, method, path, route string, paylo
 		}
 		if rl.Global || resp.Header.Get("X-RateLimit-Global") != "" {
 			c.mu.Lock()
-			if t := c.now().Add(d); t.After(c.global) {
+			if t := c.clock.Now().Add(d); t.After(c.global) {
 				c.global = t
 			}
 			c.mu.Unlock()
@@ -345,7 +345,7 @@ func (c *restClient) once(ctx context.Context, method, path, route string, paylo
 			return false, 0, err
 		}
 		// The next attempt waits for the bucket to reset.
-		b.remaining, b.reset = 0, c.now().Add(d)
+		b.remaining, b.reset = 0, c.clock.Now().Add(d)
 		return true, 0, err
 	default:
 		apiErr := &APIError{Method: method, Route: route, Status: resp.StatusCode}
@@ -388,18 +388,6 @@ func apiCode(err error) int {
 		return e.Code
 	}
 	return 0
-}
-
-// sleepCtx waits d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // RewriteTransport sends requests for discord.com to Base instead (tests,

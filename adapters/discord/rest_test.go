@@ -22,7 +22,7 @@ func TestTokenNeverPrinted(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fake := discordtest.New(t)
 	clock := newFakeClock()
-	opts := Options{Token: secret.New(token), APIURL: fake.URL, Logger: log, Now: clock.Now, Sleep: clock.Sleep}
+	opts := Options{Token: secret.New(token), APIURL: fake.URL, Logger: log, Clock: clock}
 	a, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func TestTokenNeverPrinted(t *testing.T) {
 		if _, err := a.ApplicationID(ctx); err != nil {
 			errs = append(errs, fmt.Sprintf("%v %+v", err, err))
 		}
-		if _, err := a.Post(ctx, bot.Destination{Platform: "discord", Team: "1", Channel: "2"}, bot.Notice("hi")); err != nil {
+		if _, err := a.Post(ctx, bot.Destination{Platform: "discord", Team: "1", Channel: "2"}, bot.Notice("hi"), bot.PostOptions{}); err != nil {
 			errs = append(errs, fmt.Sprintf("%v %+v", err, err))
 		}
 		if len(errs) != 2 {

@@ -5,14 +5,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // seenSet remembers ids for a while, in bounded memory: Slack retries an
 // event it thinks was missed (up to three times over about 5 minutes), and
 // each retry carries the same event_id.
 type seenSet struct {
-	clock bot.Clock
+	clock clock.Clock
 	ttl   time.Duration
 	max   int
 
@@ -26,8 +26,8 @@ type seenEntry struct {
 	at time.Time
 }
 
-func newSeenSet(clock bot.Clock, ttl time.Duration, max int) *seenSet {
-	return &seenSet{clock: clock, ttl: ttl, max: max, at: map[string]time.Time{}}
+func newSeenSet(clk clock.Clock, ttl time.Duration, max int) *seenSet {
+	return &seenSet{clock: clk, ttl: ttl, max: max, at: map[string]time.Time{}}
 }
 
 // Seen records id and reports whether it was already recorded within the TTL.
@@ -78,8 +78,7 @@ func (s *seenSet) Len() int {
 // early and be refused. It keeps at most max channels: one idle for longer
 // than the interval may post at once, so forgetting it changes nothing.
 type pacer struct {
-	clock bot.Clock
-	sleep func(context.Context, time.Duration) error
+	clock clock.Clock
 	every time.Duration
 	max   int
 
@@ -87,8 +86,8 @@ type pacer struct {
 	next map[string]time.Time // the earliest a channel's next post may start
 }
 
-func newPacer(clock bot.Clock, sleep func(context.Context, time.Duration) error, every time.Duration, max int) *pacer {
-	return &pacer{clock: clock, sleep: sleep, every: every, max: max, next: map[string]time.Time{}}
+func newPacer(clk clock.Clock, every time.Duration, max int) *pacer {
+	return &pacer{clock: clk, every: every, max: max, next: map[string]time.Time{}}
 }
 
 // Wait blocks until a message may be posted to channel and takes the slot.
@@ -108,7 +107,7 @@ func (p *pacer) Wait(ctx context.Context, channel string) error {
 	if delay <= 0 {
 		return nil
 	}
-	return p.sleep(ctx, delay)
+	return p.clock.Sleep(ctx, delay)
 }
 
 // Done records that a post to channel (its request and answer) ended: the
@@ -136,21 +135,6 @@ func (p *pacer) Len() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.next)
-}
-
-// sleepCtx waits for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // inflight tracks the replies being worked on, so Run can wait for them on

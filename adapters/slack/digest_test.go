@@ -13,11 +13,12 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
 )
 
-// The daily digest run by the core (bot.Digest, its ledger in a real bbolt
+// The daily digest run by the core (digest.Service, its ledger in a real bbolt
 // file) through this adapter against the fake Web API, with the answer to
 // one post lost in each way it can be: the digest settles it with
 // FindPost/FindThread (the message carries the digest's key) and completes
@@ -48,7 +49,7 @@ type crashStore struct {
 	crashed atomic.Bool
 }
 
-func (s *crashStore) SaveDay(ctx context.Context, d bot.DigestDay) error {
+func (s *crashStore) SaveDay(ctx context.Context, d digest.Day) error {
 	if s.crashed.Load() {
 		return errCrashed
 	}
@@ -64,7 +65,7 @@ type digestEnv struct {
 	path  string
 	st    *crashStore
 	a     *Adapter
-	d     *bot.Digest
+	d     *digest.Service
 }
 
 func newDigestEnv(t *testing.T, api *fakeSlack, clock *fakeClock) *digestEnv {
@@ -82,7 +83,7 @@ func (e *digestEnv) start() {
 	}
 	e.st = &crashStore{DB: db}
 	e.a = newTestAdapter(e.t, e.api, e.clock)
-	e.d, err = bot.NewDigest(bot.DigestConfig{
+	e.d, err = digest.New(digest.Config{
 		Searcher: somePapers(8),
 		Store:    e.st,
 		Poster:   e.poster,
@@ -138,8 +139,8 @@ func TestDigestSettlesUnknownOutcomes(t *testing.T) {
 			api := newFakeSlack(t)
 			clock := newFakeClock(due.Add(-time.Hour))
 			e := newDigestEnv(t, api, clock)
-			sub := bot.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers",
-				Time: "09:00", Zone: "UTC", Top: bottest.DigestTop, Source: bot.SourceConfig, Since: clock.Now()}
+			sub := digest.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers",
+				Time: "09:00", Zone: "UTC", Top: bottest.DigestTop, Source: digest.SourceConfig, Since: clock.Now()}
 			if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 				t.Fatal(err)
 			}
@@ -192,7 +193,7 @@ func checkDigestDay(t *testing.T, db *store.DB, posted []fakeMessage, channel, d
 	if err != nil || !ok {
 		t.Fatalf("day: %v %v", ok, err)
 	}
-	if day.Status != bot.DayDone || len(day.Papers) != papers {
+	if day.Status != digest.DayDone || len(day.Papers) != papers {
 		t.Fatalf("day %s with %d papers (%s), want done with %d", day.Status, len(day.Papers), day.Note, papers)
 	}
 	top := map[string]fakeMessage{}
@@ -252,8 +253,8 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 	api := newFakeSlack(t)
 	clock := newFakeClock(due.Add(-time.Hour))
 	e := newDigestEnv(t, api, clock)
-	sub := bot.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers",
-		Time: "09:00", Zone: "UTC", Top: 2, Source: bot.SourceConfig, Since: clock.Now()}
+	sub := digest.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers",
+		Time: "09:00", Zone: "UTC", Top: 2, Source: digest.SourceConfig, Since: clock.Now()}
 	if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +271,7 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 		api.Reply("C1", first.Thread.Thread.ID, u, "interesting")
 	}
 	clock.Advance(time.Hour)
-	r, err := bot.NewReplyRefresh(bot.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: e.clock, Sleep: e.clock.Sleep})
+	r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: e.st.DB, Poster: e.poster, Clock: e.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,8 +308,8 @@ func TestDigestNoDuplicateUnderClockSkew(t *testing.T) {
 				api.mu.Lock()
 				api.now = func() time.Time { return clock.Now().Add(-skew) } // Slack's clock
 				api.mu.Unlock()
-				sub := bot.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers",
-					Time: "09:00", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: clock.Now()}
+				sub := digest.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers",
+					Time: "09:00", Zone: "UTC", Top: 3, Source: digest.SourceConfig, Since: clock.Now()}
 				if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 					t.Fatal(err)
 				}

@@ -327,7 +327,6 @@ func newTestAdapter(t *testing.T, api *fakeSlack, clock *fakeClock) *Adapter {
 		SigningSecret: secret.New(testSecret),
 		APIURL:        api.URL(),
 		Clock:         clock,
-		Sleep:         clock.Sleep,
 		HTTPClient:    &http.Client{Timeout: 10 * time.Second},
 	})
 	if err != nil {

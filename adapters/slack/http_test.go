@@ -445,7 +445,7 @@ func TestResponseURLNeverLogged(t *testing.T) {
 	clock := newFakeClock(time.Now())
 	a, err := New(Options{
 		Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret),
-		APIURL: api.URL(), Clock: clock, Sleep: clock.Sleep, Logger: log,
+		APIURL: api.URL(), Clock: clock, Logger: log,
 		HTTPClient: &http.Client{Timeout: 10 * time.Second},
 	})
 	if err != nil {
@@ -545,7 +545,7 @@ func TestHTTPReplayRefused(t *testing.T) {
 	var rejected []string
 	a, err := New(Options{
 		Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret),
-		APIURL: api.URL(), Clock: clock, Sleep: clock.Sleep,
+		APIURL: api.URL(), Clock: clock,
 		Replay: replay.NewMemory(clock.Now, 3),
 		Hooks:  Hooks{Rejected: func(r string) { rejected = append(rejected, r) }},
 	})

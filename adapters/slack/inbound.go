@@ -114,6 +114,12 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 		a.log.DebugContext(ctx, "dropping a repeated event", "event_id", env.EventID)
 		return true
 	}
+	if handled, accepted := a.lifecycle(ctx, env, ack); handled {
+		if !accepted && env.EventID != "" {
+			a.events.Forget(env.EventID)
+		}
+		return accepted
+	}
 	var ev mentionEvent
 	if err := json.Unmarshal(env.Event, &ev); err != nil {
 		a.log.WarnContext(ctx, "unreadable event", "event_id", env.EventID, "err", err)
@@ -155,7 +161,7 @@ type threadResponder struct {
 }
 
 func (r *threadResponder) Reply(ctx context.Context, m bot.Message) error {
-	_, err := r.a.postMessage(ctx, r.channel, r.thread, m)
+	_, err := r.a.postMessage(ctx, r.team, r.channel, r.thread, m, "")
 	return err
 }
 

@@ -26,14 +26,14 @@ var (
 	_ bot.ReplyCounter = (*Adapter)(nil)
 )
 
-// FindPost looks for the message posted with key (bot.PostKey) to the
+// FindPost looks for the message posted with key (bot.PostOptions.Key) to the
 // channel, or to the thread when to.Thread is set, since the given time.
 // found=false means the channel's history since then has no such message.
-func (a *Adapter) FindPost(ctx context.Context, to bot.Destination, key string, since time.Time) (bot.MessageRef, bool, error) {
+func (a *Adapter) FindPost(ctx context.Context, to bot.Destination, m bot.Message, key string, since time.Time) (bot.MessageRef, bool, error) {
 	if to.Channel == "" || key == "" {
 		return bot.MessageRef{}, false, fault.New(fault.Invalid, "slack: FindPost needs a channel and a key")
 	}
-	ts, err := a.findPosted(ctx, to.Channel, to.Thread, key, since)
+	ts, err := a.findPosted(ctx, to.Team, to.Channel, to.Thread, key, since)
 	if err != nil {
 		return bot.MessageRef{}, false, readError(to.Channel, err)
 	}
@@ -42,7 +42,7 @@ func (a *Adapter) FindPost(ctx context.Context, to bot.Destination, key string, 
 	}
 	return bot.MessageRef{
 		Platform: "slack", Team: to.Team, Channel: to.Channel, ID: ts,
-		URL: a.permalink(ctx, to.Channel, ts),
+		URL: a.permalink(ctx, to.Team, to.Channel, ts),
 	}, true, nil
 }
 
@@ -52,14 +52,14 @@ func (a *Adapter) FindThread(ctx context.Context, parent bot.MessageRef, key str
 	if parent.Channel == "" || parent.ID == "" || key == "" {
 		return bot.ThreadRef{}, false, fault.New(fault.Invalid, "slack: FindThread needs a parent message and a key")
 	}
-	ts, err := a.findPosted(ctx, parent.Channel, parent.ID, key, since)
+	ts, err := a.findPosted(ctx, parent.Team, parent.Channel, parent.ID, key, since)
 	if err != nil {
 		return bot.ThreadRef{}, false, readError(parent.Channel, err)
 	}
 	if ts == "" {
 		return bot.ThreadRef{}, false, nil
 	}
-	url := a.permalink(ctx, parent.Channel, ts)
+	url := a.permalink(ctx, parent.Team, parent.Channel, ts)
 	if url == "" {
 		url = parent.URL
 	}
@@ -77,10 +77,14 @@ func (a *Adapter) CountReplies(ctx context.Context, d bot.Discussion) (int, erro
 	if d.Channel == "" || d.ThreadID == "" {
 		return 0, fault.New(fault.Invalid, "slack: a discussion without a channel or thread")
 	}
+	api, err := a.apiFor(ctx, d.Team)
+	if err != nil {
+		return 0, err
+	}
 	var msgs []slackgo.Message
-	err := a.read(ctx, "conversations.replies", func() error {
+	err = a.read(ctx, "conversations.replies", func() error {
 		var err error
-		msgs, _, _, err = a.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+		msgs, _, _, err = api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
 			ChannelID: d.Channel, Timestamp: d.ThreadID, Limit: 1,
 		})
 		return err

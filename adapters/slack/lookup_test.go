@@ -20,20 +20,19 @@ const testKey = "0123456789abcdef01234567" // 24 characters, like the digest's k
 func TestPostCarriesPostKey(t *testing.T) {
 	api := newFakeSlack(t)
 	a := newTestAdapter(t, api, newFakeClock(t0))
-	ctx := bot.WithPostKey(context.Background(), testKey)
 	api.Script("500-lost")
-	if _, err := a.Post(ctx, bot.Destination{Channel: "C1"}, digestPaperMessage()); err != nil {
+	if _, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, digestPaperMessage(), bot.PostOptions{Key: testKey}); err != nil {
 		t.Fatal(err)
 	}
 	long := samplePaper()
 	long.Abstract = strings.Repeat("A long abstract sentence about proteins. ", 500)
-	if _, err := a.Post(ctx, bot.Destination{Channel: "C2"}, bot.PaperMessage(long, nil)); err != nil {
+	if _, err := a.Post(context.Background(), bot.Destination{Channel: "C2"}, bot.PaperMessage(long, nil), bot.PostOptions{Key: testKey}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Post(context.Background(), bot.Destination{Channel: "C3"}, bot.Notice("a")); err != nil {
+	if _, err := a.Post(context.Background(), bot.Destination{Channel: "C3"}, bot.Notice("a"), bot.PostOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Post(context.Background(), bot.Destination{Channel: "C3"}, bot.Notice("b")); err != nil {
+	if _, err := a.Post(context.Background(), bot.Destination{Channel: "C3"}, bot.Notice("b"), bot.PostOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var keys []string
@@ -63,13 +62,12 @@ func TestFindPostAndThread(t *testing.T) {
 	clock := newFakeClock(t0)
 	a := newTestAdapter(t, api, clock)
 	to := bot.Destination{Platform: "slack", Team: "T1", Channel: "C1"}
-	ctx := bot.WithPostKey(context.Background(), testKey)
 
 	// Slack stores the message, then answers 500; the adapter's own check
 	// of the history fails too: the outcome stays unknown.
 	api.Script("500")
 	api.FailHistory(1, http.StatusInternalServerError)
-	if _, err := a.Post(ctx, to, digestPaperMessage()); !fault.Is(err, fault.Transient) {
+	if _, err := a.Post(context.Background(), to, digestPaperMessage(), bot.PostOptions{Key: testKey}); !fault.Is(err, fault.Transient) {
 		t.Fatalf("Post = %v, want a transient error (outcome unknown)", err)
 	}
 	posted := api.Posted()
@@ -83,7 +81,7 @@ func TestFindPostAndThread(t *testing.T) {
 	clock.Advance(5 * time.Minute)
 	since := t0.Add(-time.Minute)
 
-	ref, found, err := a.FindPost(context.Background(), to, testKey, since)
+	ref, found, err := a.FindPost(context.Background(), to, bot.Message{}, testKey, since)
 	if err != nil || !found {
 		t.Fatalf("FindPost = %v, %v; want found", found, err)
 	}
@@ -102,18 +100,18 @@ func TestFindPostAndThread(t *testing.T) {
 		{"another key", "ffffffffffffffffffffffff", since},
 		{"posted before since", testKey, t0.Add(time.Minute)},
 	} {
-		if _, found, err := a.FindPost(context.Background(), to, tc.key, tc.since); found || err != nil {
+		if _, found, err := a.FindPost(context.Background(), to, bot.Message{}, tc.key, tc.since); found || err != nil {
 			t.Errorf("%s: found=%v err=%v, want not found", tc.name, found, err)
 		}
 	}
 
 	api.FailHistory(1, http.StatusInternalServerError)
-	if _, found, err := a.FindPost(context.Background(), to, testKey, since); found || !fault.Is(err, fault.Transient) {
+	if _, found, err := a.FindPost(context.Background(), to, bot.Message{}, testKey, since); found || !fault.Is(err, fault.Transient) {
 		t.Errorf("history down: found=%v err=%v, want a transient error", found, err)
 	}
 	// A 429 on the read is waited out.
 	api.FailHistory(1, http.StatusTooManyRequests)
-	if _, found, err := a.FindPost(context.Background(), to, testKey, since); !found || err != nil {
+	if _, found, err := a.FindPost(context.Background(), to, bot.Message{}, testKey, since); !found || err != nil {
 		t.Errorf("after a 429: found=%v err=%v", found, err)
 	}
 	if !slices.Contains(clock.Sleeps(), 3*time.Second) {
@@ -123,19 +121,18 @@ func TestFindPostAndThread(t *testing.T) {
 	for range maxHistoryPages * 200 {
 		api.Reply("C1", "", "U1", "chatter")
 	}
-	if _, found, err := a.FindPost(context.Background(), to, "ffffffffffffffffffffffff", since); found || err == nil {
+	if _, found, err := a.FindPost(context.Background(), to, bot.Message{}, "ffffffffffffffffffffffff", since); found || err == nil {
 		t.Errorf("unbounded window: found=%v err=%v, want an error", found, err)
 	}
 
 	// The thread: its first reply carries the key of StartThread's call.
-	parent, err := a.Post(context.Background(), bot.Destination{Channel: "C2"}, digestPaperMessage())
+	parent, err := a.Post(context.Background(), bot.Destination{Channel: "C2"}, digestPaperMessage(), bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tctx := bot.WithPostKey(context.Background(), "thread-key-0123456789abc")
 	api.Script("500")
 	api.FailHistory(1, http.StatusInternalServerError)
-	if _, err := a.StartThread(tctx, parent, "Tranception", bot.Message{Kind: bot.KindThreadIntro, Text: "Discuss", Intro: "Discuss"}); err == nil {
+	if _, err := a.StartThread(context.Background(), parent, "Tranception", bot.Message{Kind: bot.KindThreadIntro, Text: "Discuss", Intro: "Discuss"}, bot.PostOptions{Key: "thread-key-0123456789abc"}); err == nil {
 		t.Fatal("StartThread succeeded, want the unknown outcome")
 	}
 	th, found, err := a.FindThread(context.Background(), parent, "thread-key-0123456789abc", since)
@@ -149,7 +146,7 @@ func TestFindPostAndThread(t *testing.T) {
 	if _, found, err := a.FindThread(context.Background(), parent, testKey, since); found || err != nil {
 		t.Errorf("another key in the thread: found=%v err=%v", found, err)
 	}
-	if _, _, err := a.FindPost(context.Background(), bot.Destination{}, testKey, since); !fault.Is(err, fault.Invalid) {
+	if _, _, err := a.FindPost(context.Background(), bot.Destination{}, bot.Message{}, testKey, since); !fault.Is(err, fault.Invalid) {
 		t.Errorf("no channel: %v", err)
 	}
 }
@@ -161,11 +158,11 @@ func TestCountReplies(t *testing.T) {
 	clock := newFakeClock(t0)
 	a := newTestAdapter(t, api, clock)
 	ctx := context.Background()
-	parent, err := a.Post(ctx, bot.Destination{Channel: "C1"}, digestPaperMessage())
+	parent, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, digestPaperMessage(), bot.PostOptions{Key: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}
-	th, err := a.StartThread(ctx, parent, "Tranception", bot.Message{Kind: bot.KindThreadIntro, Text: "Discuss", Intro: "Discuss"})
+	th, err := a.StartThread(context.Background(), parent, "Tranception", bot.Message{Kind: bot.KindThreadIntro, Text: "Discuss", Intro: "Discuss"}, bot.PostOptions{Key: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}

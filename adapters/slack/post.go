@@ -19,7 +19,7 @@ import (
 // metadataType marks the messages paperbot posts; each carries a unique key
 // in its metadata, so a post whose outcome is unknown can be found in the
 // channel's history instead of being posted twice. The key is the caller's
-// idempotency key (bot.PostKey: the digest's, stable across restarts) when
+// idempotency key (bot.PostOptions.Key: the digest's, stable across restarts) when
 // there is one, else a random one.
 const metadataType = "paperbot_post"
 
@@ -29,11 +29,11 @@ const maxHistoryPages = 10
 
 // Post posts m to a channel (or a thread, when to.Thread is set) and
 // returns its reference with a permalink.
-func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
+func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
 	if to.Channel == "" {
 		return bot.MessageRef{}, fault.New(fault.Invalid, "slack: no channel to post to")
 	}
-	ts, err := a.postMessage(ctx, to.Channel, to.Thread, m)
+	ts, err := a.postMessage(ctx, to.Team, to.Channel, to.Thread, m, opts.Key)
 	if err != nil {
 		return bot.MessageRef{}, err
 	}
@@ -45,22 +45,22 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (
 		Team:     to.Team,
 		Channel:  to.Channel,
 		ID:       ts,
-		URL:      a.permalink(ctx, to.Channel, ts),
+		URL:      a.permalink(ctx, to.Team, to.Channel, ts),
 	}, nil
 }
 
 // StartThread starts a discussion on a posted message: Slack threads have
 // no title, so the thread is the first reply (m) under the parent. The
 // returned URL is the reply's permalink, which opens the thread.
-func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
+func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
 	if parent.Channel == "" || parent.ID == "" {
 		return bot.ThreadRef{}, fault.New(fault.Invalid, "slack: no parent message to start a thread on")
 	}
-	ts, err := a.postMessage(ctx, parent.Channel, parent.ID, m)
+	ts, err := a.postMessage(ctx, parent.Team, parent.Channel, parent.ID, m, opts.Key)
 	if err != nil {
 		return bot.ThreadRef{}, err
 	}
-	url := a.permalink(ctx, parent.Channel, ts)
+	url := a.permalink(ctx, parent.Team, parent.Channel, ts)
 	if url == "" {
 		url = parent.URL
 	}
@@ -71,11 +71,11 @@ func (a *Adapter) StartThread(ctx context.Context, parent bot.MessageRef, title 
 // message is posted as several, and the first one's ts is returned. Once
 // the first is posted, a failure of a later part is logged, not returned:
 // returning it would make the caller post the whole message again. The
-// first part carries the call's key (bot.PostKey), so FindPost and
-// FindThread find it; later parts carry that key with ".2", ".3"...
-func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot.Message) (string, error) {
+// first part carries the call's key (bot.PostOptions.Key; a random one
+// when it is ""), so FindPost and FindThread find it; later parts carry
+// that key with ".2", ".3"...
+func (a *Adapter) postMessage(ctx context.Context, team, channel, thread string, m bot.Message, base string) (string, error) {
 	var first string
-	base := bot.PostKey(ctx)
 	for i, msg := range render(m, renderOptions{}) {
 		key := newKey()
 		if base != "" {
@@ -84,7 +84,7 @@ func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot
 				key = fmt.Sprintf("%s.%d", base, i+1)
 			}
 		}
-		ts, err := a.postOne(ctx, channel, thread, msg, key)
+		ts, err := a.postOne(ctx, team, channel, thread, msg, key)
 		if err != nil {
 			if i == 0 {
 				return "", err
@@ -104,7 +104,7 @@ func (a *Adapter) postMessage(ctx context.Context, channel, thread string, m bot
 // outcome is unknown (a 5xx, a broken connection, a timeout) the channel's
 // recent history is checked for the message before it is posted again, and
 // it is posted again at most once.
-func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rendered, key string) (string, error) {
+func (a *Adapter) postOne(ctx context.Context, team, channel, thread string, msg rendered, key string) (string, error) {
 	since := bot.LookupSince(a.opts.Clock.Now()) // Slack stamps ts by its own clock
 	opts := []slackgo.MsgOption{
 		slackgo.MsgOptionText(msg.Text, false), // escaped by render
@@ -116,12 +116,16 @@ func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rende
 	if thread != "" {
 		opts = append(opts, slackgo.MsgOptionTS(thread))
 	}
+	api, err := a.apiFor(ctx, team)
+	if err != nil {
+		return "", err
+	}
 	rateLimited, reposted := 0, false
 	for {
 		if err := a.pace.Wait(ctx, channel); err != nil {
 			return "", fault.Wrap(fault.Transient, err, "gave up waiting to post")
 		}
-		_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+		_, ts, err := api.PostMessageContext(ctx, channel, opts...)
 		a.pace.Done(channel)
 		if err == nil {
 			a.posted("ok")
@@ -142,7 +146,7 @@ func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rende
 				a.opts.Hooks.RateLimited("chat.postMessage", wait)
 			}
 			a.log.InfoContext(ctx, "slack rate limit; waiting", "channel", channel, "retry_after", wait)
-			if err := a.opts.Sleep(ctx, wait); err != nil {
+			if err := a.opts.Clock.Sleep(ctx, wait); err != nil {
 				a.posted("error")
 				return "", fault.Wrap(fault.Transient, err, "gave up waiting out Slack's rate limit")
 			}
@@ -150,7 +154,7 @@ func (a *Adapter) postOne(ctx context.Context, channel, thread string, msg rende
 			a.posted("error")
 			return "", postError(channel, err)
 		default: // unknown: it may have been posted
-			found, ferr := a.findPosted(ctx, channel, thread, key, since)
+			found, ferr := a.findPosted(ctx, team, channel, thread, key, since)
 			switch {
 			case ferr != nil:
 				a.posted("unknown")
@@ -230,12 +234,16 @@ func postError(channel string, err error) error {
 // the message is not there. Slack lists the newest messages first, so the
 // whole window is read, page by page (at most maxHistoryPages); a window
 // too long to read is an error, never "not there".
-func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, since time.Time) (string, error) {
+func (a *Adapter) findPosted(ctx context.Context, team, channel, thread, key string, since time.Time) (string, error) {
 	if ctx.Err() != nil {
 		// The caller gave up; the check still gets a moment of its own.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
+	}
+	api, err := a.apiFor(ctx, team)
+	if err != nil {
+		return "", err
 	}
 	oldest := slackTS(since)
 	cursor := ""
@@ -249,7 +257,7 @@ func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, s
 			var res *slackgo.GetConversationHistoryResponse
 			err := a.read(ctx, method, func() error {
 				var err error
-				res, err = a.api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
+				res, err = api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
 					ChannelID: channel, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
 				})
 				return err
@@ -262,7 +270,7 @@ func (a *Adapter) findPosted(ctx context.Context, channel, thread, key string, s
 			method := "conversations.replies"
 			err := a.read(ctx, method, func() error {
 				var err error
-				msgs, more, cursor, err = a.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+				msgs, more, cursor, err = api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
 					ChannelID: channel, Timestamp: thread, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
 				})
 				return err
@@ -299,7 +307,7 @@ func (a *Adapter) read(ctx context.Context, method string, call func() error) er
 			a.opts.Hooks.RateLimited(method, wait)
 		}
 		a.log.InfoContext(ctx, "slack rate limit; waiting", "method", method, "retry_after", wait)
-		if serr := a.opts.Sleep(ctx, wait); serr != nil {
+		if serr := a.opts.Clock.Sleep(ctx, wait); serr != nil {
 			return errors.Join(err, serr)
 		}
 	}
@@ -307,11 +315,16 @@ func (a *Adapter) read(ctx context.Context, method string, call func() error) er
 
 // permalink returns a message's permalink, or "" (logged) when Slack does
 // not give one: the post itself succeeded and must not be repeated.
-func (a *Adapter) permalink(ctx context.Context, channel, ts string) string {
+func (a *Adapter) permalink(ctx context.Context, team, channel, ts string) string {
 	if ts == "" {
 		return ""
 	}
-	u, err := a.api.GetPermalinkContext(ctx, &slackgo.PermalinkParameters{Channel: channel, Ts: ts})
+	api, err := a.apiFor(ctx, team)
+	if err != nil {
+		a.log.WarnContext(ctx, "slack chat.getPermalink: no client for the workspace", "channel", channel, "err", err)
+		return ""
+	}
+	u, err := api.GetPermalinkContext(ctx, &slackgo.PermalinkParameters{Channel: channel, Ts: ts})
 	if err != nil {
 		a.log.WarnContext(ctx, "slack chat.getPermalink failed", "channel", channel, "ts", ts, "err", err)
 		return ""

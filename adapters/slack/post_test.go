@@ -26,7 +26,7 @@ func TestPostWaitsOutRateLimit(t *testing.T) {
 	a := newTestAdapter(t, api, clock)
 	api.Script("429:7")
 
-	ref, err := a.Post(context.Background(), bot.Destination{Platform: "slack", Team: "T1", Channel: "C1"}, digestPaperMessage())
+	ref, err := a.Post(context.Background(), bot.Destination{Platform: "slack", Team: "T1", Channel: "C1"}, digestPaperMessage(), bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestPostGivesUpAfterRepeatedRateLimits(t *testing.T) {
 		steps[i] = "429:2"
 	}
 	api.Script(steps...)
-	_, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, digestPaperMessage())
+	_, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, digestPaperMessage(), bot.PostOptions{})
 	if !fault.Is(err, fault.Transient) {
 		t.Fatalf("err = %v, want a transient error", err)
 	}
@@ -83,11 +83,11 @@ func TestStartThread(t *testing.T) {
 	clock := newFakeClock(t0)
 	a := newTestAdapter(t, api, clock)
 	ctx := context.Background()
-	parent, err := a.Post(ctx, bot.Destination{Channel: "C9"}, digestPaperMessage())
+	parent, err := a.Post(ctx, bot.Destination{Channel: "C9"}, digestPaperMessage(), bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	th, err := a.StartThread(ctx, parent, "Tranception", bot.Message{Kind: bot.KindThreadIntro, Text: "Discuss Tranception here", Intro: "Discuss Tranception here"})
+	th, err := a.StartThread(ctx, parent, "Tranception", bot.Message{Kind: bot.KindThreadIntro, Text: "Discuss Tranception here", Intro: "Discuss Tranception here"}, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestStartThread(t *testing.T) {
 	}
 
 	// A reply through Post with a Thread goes to the thread too.
-	if _, err := a.Post(ctx, bot.Destination{Channel: "C9", Thread: parent.ID}, bot.Notice("more")); err != nil {
+	if _, err := a.Post(ctx, bot.Destination{Channel: "C9", Thread: parent.ID}, bot.Notice("more"), bot.PostOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := api.Posted()[2].ThreadTS; got != parent.ID {
@@ -125,7 +125,7 @@ func TestPostPacingPerChannel(t *testing.T) {
 	a := newTestAdapter(t, api, clock)
 	ctx := context.Background()
 	for _, ch := range []string{"C1", "C1", "C2", "C1"} {
-		if _, err := a.Post(ctx, bot.Destination{Channel: ch}, bot.Notice("hi")); err != nil {
+		if _, err := a.Post(ctx, bot.Destination{Channel: ch}, bot.Notice("hi"), bot.PostOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -150,7 +150,7 @@ func TestPostPacingCountsFromTheAnswer(t *testing.T) {
 	}
 	ctx := context.Background()
 	for range 2 {
-		if _, err := a.Post(ctx, bot.Destination{Channel: "C1"}, bot.Notice("hi")); err != nil {
+		if _, err := a.Post(ctx, bot.Destination{Channel: "C1"}, bot.Notice("hi"), bot.PostOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -161,7 +161,7 @@ func TestPostPacingCountsFromTheAnswer(t *testing.T) {
 
 func TestPacerForgetsIdleChannels(t *testing.T) {
 	clock := newFakeClock(t0)
-	p := newPacer(clock, clock.Sleep, time.Second, 100)
+	p := newPacer(clock, time.Second, 100)
 	ctx := context.Background()
 	for i := range 1000 {
 		if err := p.Wait(ctx, "C"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+string(rune('a'+i/26))); err != nil {
@@ -182,7 +182,7 @@ func TestPostUnknownOutcomeFoundInHistory(t *testing.T) {
 		clock := newFakeClock(t0)
 		a := newTestAdapter(t, api, clock)
 		api.Script("500")
-		ref, err := a.Post(context.Background(), bot.Destination{Channel: "C1", Thread: thread}, digestPaperMessage())
+		ref, err := a.Post(context.Background(), bot.Destination{Channel: "C1", Thread: thread}, digestPaperMessage(), bot.PostOptions{})
 		if err != nil {
 			t.Fatalf("thread %q: %v", thread, err)
 		}
@@ -202,7 +202,7 @@ func TestPostUnknownOutcomeNotInHistory(t *testing.T) {
 	api := newFakeSlack(t)
 	a := newTestAdapter(t, api, newFakeClock(t0))
 	api.Script("500-lost")
-	if _, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, digestPaperMessage()); err != nil {
+	if _, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, digestPaperMessage(), bot.PostOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if p, at := len(api.Posted()), len(api.Attempts()); p != 1 || at != 2 {
@@ -212,7 +212,7 @@ func TestPostUnknownOutcomeNotInHistory(t *testing.T) {
 	api = newFakeSlack(t)
 	a = newTestAdapter(t, api, newFakeClock(t0))
 	api.Script("500-lost", "500-lost", "")
-	_, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, digestPaperMessage())
+	_, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, digestPaperMessage(), bot.PostOptions{})
 	if !fault.Is(err, fault.Transient) {
 		t.Fatalf("err = %v, want transient", err)
 	}
@@ -236,7 +236,7 @@ func TestPostRefused(t *testing.T) {
 		api := newFakeSlack(t)
 		a := newTestAdapter(t, api, newFakeClock(t0))
 		api.Script("err:" + tt.code)
-		_, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, bot.Notice("x"))
+		_, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, bot.Notice("x"), bot.PostOptions{})
 		if fault.KindOf(err) != tt.kind || !strings.Contains(fault.UserMessage(err), tt.msg) {
 			t.Errorf("%s: err = %v (kind %v), want kind %v with %q", tt.code, err, fault.KindOf(err), tt.kind, tt.msg)
 		}
@@ -254,7 +254,7 @@ func TestPostSplitsLongMessage(t *testing.T) {
 	a := newTestAdapter(t, api, clock)
 	p := samplePaper()
 	p.Abstract = strings.Repeat("A long abstract sentence about proteins. ", 500)
-	ref, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, bot.PaperMessage(p, nil))
+	ref, err := a.Post(context.Background(), bot.Destination{Channel: "C1"}, bot.PaperMessage(p, nil), bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
@@ -449,7 +450,7 @@ func TestSplitText(t *testing.T) {
 func TestRenderBackticksInQuotedTitles(t *testing.T) {
 	p := paper.Paper{ID: "2401.00001", Title: "Why `torch.compile` is `slow`", URL: "https://arxiv.org/abs/2401.00001"}
 	for name, m := range map[string]bot.Message{
-		"thread intro": bot.ThreadIntro(p),
+		"thread intro": digest.ThreadIntro(p),
 		"results":      bot.ResultsMessage("Papers similar to “"+bot.Literal(p.Title)+"”", paper.Results{Hits: []paper.Hit{{Paper: p}}, Total: 1}, nil, "papers"),
 	} {
 		b, _ := json.Marshal(render(m, renderOptions{}))

@@ -133,7 +133,7 @@ func (a *Adapter) postResponse(ctx context.Context, u string, p responsePayload)
 				a.opts.Hooks.RateLimited("response_url", wait)
 			}
 			a.log.InfoContext(ctx, "slack rate limit on response_url; waiting", "retry_after", wait)
-			if err := a.opts.Sleep(ctx, wait); err != nil {
+			if err := a.opts.Clock.Sleep(ctx, wait); err != nil {
 				return fault.Wrap(fault.Transient, err, "Slack is rate limiting replies")
 			}
 		default:

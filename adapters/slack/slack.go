@@ -26,6 +26,7 @@ import (
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/replay"
 	"github.com/paperbot/paperbot/configs/secret"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Connection modes.
@@ -38,8 +39,11 @@ const (
 type Options struct {
 	// Mode is ModeSocket (default) or ModeHTTP.
 	Mode string
-	// BotToken is the xoxb- token (always needed).
+	// BotToken is the xoxb- token (needed unless Workspaces is set).
 	BotToken secret.Secret
+	// Workspaces, when set, gives each workspace's token (OAuth installs,
+	// workspaces.go) instead of BotToken.
+	Workspaces Workspaces
 	// AppToken is the xapp- token with connections:write (Socket Mode).
 	AppToken secret.Secret
 	// SigningSecret verifies HTTP requests (HTTP mode).
@@ -53,10 +57,9 @@ type Options struct {
 	// client with a 30 s timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
-	// Clock tells the time (signature windows, event dedupe, pacing).
-	Clock bot.Clock
-	// Sleep waits (pacing, Retry-After); tests inject a fake one.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock tells the time (signature windows, event dedupe, pacing) and
+	// waits (pacing, Retry-After); tests inject a fake one.
+	Clock clock.Clock
 	// MaxBody caps a request body in HTTP mode (default DefaultMaxBody).
 	MaxBody int64
 	// Replay remembers the signed requests accepted in HTTP mode, so that
@@ -106,6 +109,7 @@ type Adapter struct {
 	log    *slog.Logger
 	client *slackgo.Client
 	api    webAPI
+	sopts  []slackgo.Option // each workspace's client in distributed mode
 	http   *http.Client
 	verify *Verifier
 	events *seenSet
@@ -133,7 +137,7 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Mode != ModeSocket && opts.Mode != ModeHTTP {
 		return nil, fmt.Errorf("slack: mode %q is not %q or %q", opts.Mode, ModeSocket, ModeHTTP)
 	}
-	if !opts.BotToken.IsSet() {
+	if !opts.BotToken.IsSet() && opts.Workspaces == nil {
 		return nil, errors.New("slack: a bot token (xoxb-) is required")
 	}
 	if opts.Mode == ModeSocket && !opts.AppToken.IsSet() {
@@ -152,10 +156,7 @@ func New(opts Options) (*Adapter, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Clock == nil {
-		opts.Clock = bot.SystemClock{}
-	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleepCtx
+		opts.Clock = clock.System{}
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
@@ -187,10 +188,11 @@ func New(opts Options) (*Adapter, error) {
 		log:    log,
 		client: client,
 		api:    client,
+		sopts:  sopts,
 		http:   opts.HTTPClient,
 		verify: NewVerifier(opts.SigningSecret, opts.Clock),
 		events: newSeenSet(opts.Clock, time.Hour, 10000),
-		pace:   newPacer(opts.Clock, opts.Sleep, opts.PostInterval, 10000),
+		pace:   newPacer(opts.Clock, opts.PostInterval, 10000),
 	}
 	return a, nil
 }
@@ -223,6 +225,10 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 // with a clear error; a network failure is only logged (posting will retry
 // later).
 func (a *Adapter) checkAuth(ctx context.Context) error {
+	if a.opts.Workspaces != nil {
+		a.log.InfoContext(ctx, "slack connected", "workspaces", "installed through OAuth", "mode", a.opts.Mode)
+		return nil
+	}
 	actx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	res, err := a.api.AuthTestContext(actx)
@@ -256,7 +262,7 @@ func (a *Adapter) teamID(ctx context.Context) string {
 	a.team.mu.Lock()
 	id := a.team.id
 	a.team.mu.Unlock()
-	if id != "" {
+	if id != "" || a.opts.Workspaces != nil {
 		return id
 	}
 	res, err := a.api.AuthTestContext(ctx)
@@ -285,6 +291,9 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, req *bot.Request,
 				a.log.ErrorContext(ctx, "slack reply panicked", "channel", req.Channel, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			}
 		}()
+		if !a.installed(ctx, req, rw) {
+			return
+		}
 		if err := h.Handle(ctx, req, rw); err != nil {
 			a.log.DebugContext(ctx, "command ended with an error (already answered)", "kind", fault.KindOf(err).String(), "err", err)
 		}

@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/configs/secret"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Header names of Slack's request signing.
@@ -41,15 +41,15 @@ var (
 // the wall clock, so it cannot be tested against Slack's documented example.)
 type Verifier struct {
 	secret secret.Secret
-	clock  bot.Clock
+	clock  clock.Clock
 }
 
 // NewVerifier returns a verifier for the app's signing secret.
-func NewVerifier(signingSecret secret.Secret, clock bot.Clock) *Verifier {
-	if clock == nil {
-		clock = bot.SystemClock{}
+func NewVerifier(signingSecret secret.Secret, clk clock.Clock) *Verifier {
+	if clk == nil {
+		clk = clock.System{}
 	}
-	return &Verifier{secret: signingSecret, clock: clock}
+	return &Verifier{secret: signingSecret, clock: clk}
 }
 
 // CheckHeaders checks that a request is signed and fresh, before its body

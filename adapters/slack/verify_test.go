@@ -14,6 +14,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/configs/secret"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Slack's documented worked example of request signing.
@@ -36,10 +37,10 @@ func exampleHeaders(ts, sig string) http.Header {
 }
 
 func TestVerifierSlackExample(t *testing.T) {
-	at := func(offset time.Duration) bot.Clock { return newFakeClock(time.Unix(1531420618, 0).Add(offset)) }
+	at := func(offset time.Duration) clock.Clock { return newFakeClock(time.Unix(1531420618, 0).Add(offset)) }
 	tests := []struct {
 		name  string
-		clock bot.Clock
+		clock clock.Clock
 		ts    string
 		sig   string
 		body  string

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Recorder is a Responder that keeps every reply.
@@ -67,7 +68,7 @@ type Call struct {
 	Message bot.Message
 	Ref     bot.MessageRef
 	Thread  bot.ThreadRef
-	// Key is the call's idempotency key (bot.PostKey), if any.
+	// Key is the call's idempotency key (bot.PostOptions.Key), if any.
 	Key string
 	// At is when the call was recorded (Platform.Clock, else time.Now).
 	At time.Time
@@ -94,7 +95,7 @@ type Platform struct {
 	After func(c Call) error
 
 	// Clock stamps calls (default: time.Now, which testing/synctest fakes).
-	Clock bot.Clock
+	Clock clock.Clock
 	// PerChannel, when set, paces calls like a real adapter: calls to one
 	// channel (thread starts count for the parent's channel) are spaced
 	// at least this far apart; a caller waits for its slot (use
@@ -164,8 +165,8 @@ func (p *Platform) platform() string {
 }
 
 // Post records a message and returns its reference.
-func (p *Platform) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
-	c := Call{Op: "post", To: to, Message: m, Key: bot.PostKey(ctx)}
+func (p *Platform) Post(ctx context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
+	c := Call{Op: "post", To: to, Message: m, Key: opts.Key}
 	if p.Before != nil {
 		if err := p.Before(c); err != nil {
 			return bot.MessageRef{}, err
@@ -190,8 +191,8 @@ func (p *Platform) Post(ctx context.Context, to bot.Destination, m bot.Message) 
 }
 
 // StartThread records a thread started on parent with a first message.
-func (p *Platform) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
-	c := Call{Op: "thread", Parent: parent, Title: title, Message: m, Key: bot.PostKey(ctx)}
+func (p *Platform) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
+	c := Call{Op: "thread", Parent: parent, Title: title, Message: m, Key: opts.Key}
 	if p.Before != nil {
 		if err := p.Before(c); err != nil {
 			return bot.ThreadRef{}, err
@@ -225,7 +226,7 @@ func (p *Platform) Calls() []Call {
 var ErrNoFind = errors.New("bottest: this platform cannot look up earlier posts")
 
 // FindPost finds a recorded post with the key (a bot.PostFinder).
-func (p *Platform) FindPost(_ context.Context, to bot.Destination, key string, since time.Time) (bot.MessageRef, bool, error) {
+func (p *Platform) FindPost(_ context.Context, to bot.Destination, m bot.Message, key string, since time.Time) (bot.MessageRef, bool, error) {
 	if p.NoFind {
 		return bot.MessageRef{}, false, ErrNoFind
 	}

@@ -16,6 +16,9 @@ import (
 var (
 	newIDRe = regexp.MustCompile(`^(\d{2})(0[1-9]|1[0-2])\.(\d{4,5})(?:v\d+)?$`)
 	oldIDRe = regexp.MustCompile(`^([a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2})?/(\d{2}(?:0[1-9]|1[0-2])\d{3})(?:v\d+)?$`)
+	// categoryRe is an arXiv category: an archive (hep-th) or an archive
+	// and a subject class (cs.LG, math.AG).
+	categoryRe = regexp.MustCompile(`^[a-z-]+(\.[A-Za-z-]+)?$`)
 )
 
 // ParseArxivID returns the canonical (version-free) arXiv id in s, which may be
@@ -128,6 +131,11 @@ func IsArxivID(id string) bool {
 	c, ok := canonicalArxivID(id)
 	return ok && c == id
 }
+
+// IsCategory reports whether s is written like an arXiv category (cs.LG,
+// hep-th, math.AG). ACM and MSC classes (I.2.6, 68T05), which the arXiv
+// API lists among a paper's categories, are not.
+func IsCategory(s string) bool { return categoryRe.MatchString(s) }
 
 // IsNewStyle reports whether a canonical arXiv id is of the YYMM.NNNNN form,
 // the only form Hugging Face paper pages use.

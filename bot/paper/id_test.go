@@ -340,3 +340,16 @@ func FuzzTitleID(f *testing.F) {
 		}
 	})
 }
+
+// IsCategory is the one rule for arXiv categories: the configuration's
+// sources.arxiv.categories and the arXiv parsers both use it.
+func TestIsCategory(t *testing.T) {
+	for s, want := range map[string]bool{
+		"cs.LG": true, "hep-th": true, "math.AG": true, "q-bio.NC": true, "cond-mat.stat-mech": true, "cs": true,
+		"": false, "cs LG": false, "I.2.6": false, "68T05": false, "cs.LG/": false, "CS.LG": false, "cs..LG": false,
+	} {
+		if got := IsCategory(s); got != want {
+			t.Errorf("IsCategory(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/store"
 )
 
@@ -89,7 +89,7 @@ func TestWriteBackupWhileWriting(t *testing.T) {
 				return
 			default:
 			}
-			sub := bot.Subscription{Platform: "slack", Team: "T1", Channel: fmt.Sprint("C", i), Time: "09:00", Zone: "UTC", Top: 5, Since: time.Unix(0, 0).UTC()}
+			sub := digest.Subscription{Platform: "slack", Team: "T1", Channel: fmt.Sprint("C", i), Time: "09:00", Zone: "UTC", Top: 5, Since: time.Unix(0, 0).UTC()}
 			if err := db.PutSubscription(context.Background(), sub); err != nil {
 				done <- err
 				return

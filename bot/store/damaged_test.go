@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/store"
 )
 
@@ -23,7 +23,7 @@ func writeState(t *testing.T, path string, n int) []byte {
 		t.Fatal(err)
 	}
 	for i := range n {
-		sub := bot.Subscription{Platform: "slack", Team: "T1", Channel: fmt.Sprint("C", i), Time: "09:00", Zone: "UTC", Top: 5, Since: time.Unix(0, 0).UTC()}
+		sub := digest.Subscription{Platform: "slack", Team: "T1", Channel: fmt.Sprint("C", i), Time: "09:00", Zone: "UTC", Top: 5, Since: time.Unix(0, 0).UTC()}
 		if err := db.PutSubscription(t.Context(), sub); err != nil {
 			t.Fatal(err)
 		}

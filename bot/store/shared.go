@@ -149,13 +149,13 @@ func (s *DB) ReleaseLease(ctx context.Context, l bot.Lease) error {
 	})
 }
 
-// checkFence fails a write made under a lease (bot.WithFence) that is no
-// longer held with its token.
-func checkFence(ctx context.Context, tx *bolt.Tx) error {
-	l, ok := bot.FenceOf(ctx)
-	if !ok {
+// checkFence fails a write made under a lease (fence, when not nil: see
+// Fenced) that is no longer held with its token.
+func checkFence(tx *bolt.Tx, fence *bot.Lease) error {
+	if fence == nil {
 		return nil
 	}
+	l := *fence
 	r, err := readLease(tx.Bucket(bLeases), l.Name)
 	if err != nil {
 		return err
@@ -261,14 +261,18 @@ func (s *DB) Cursor(ctx context.Context, name string) ([]byte, bool, error) {
 	return out, ok, empty(err)
 }
 
-// PutCursor creates or replaces a source cursor (fenced by the context's
-// lease, if any).
+// PutCursor creates or replaces a source cursor.
 func (s *DB) PutCursor(ctx context.Context, name string, value []byte) error {
+	return s.putCursor(ctx, name, value, nil)
+}
+
+// putCursor is PutCursor, fenced by the lease when fence is not nil.
+func (s *DB) putCursor(ctx context.Context, name string, value []byte, fence *bot.Lease) error {
 	if err := records.CheckCursor(name, value); err != nil {
 		return err
 	}
 	return s.update(ctx, "saving cursor "+name, func(tx *bolt.Tx) error {
-		if err := checkFence(ctx, tx); err != nil {
+		if err := checkFence(tx, fence); err != nil {
 			return err
 		}
 		b, err := tx.CreateBucketIfNotExists(bCursors)
@@ -288,16 +292,20 @@ type paperRow struct {
 
 // UpsertPapers merges papers into the papers table (paper.Merge with the
 // stored record), giving each changed paper the next sequence number, in
-// one transaction (fenced by the context's lease, if any). Papers that do
-// not normalise are reported in a fault.Invalid error; the others are
-// written all the same.
+// one transaction. Papers that do not normalise are reported in a
+// fault.Invalid error; the others are written all the same.
 func (s *DB) UpsertPapers(ctx context.Context, papers []paper.Paper) error {
+	return s.upsertPapers(ctx, papers, nil)
+}
+
+// upsertPapers is UpsertPapers, fenced by the lease when fence is not nil.
+func (s *DB) upsertPapers(ctx context.Context, papers []paper.Paper, fence *bot.Lease) error {
 	good, bad := records.NormalizePapers(papers)
 	if len(good) == 0 {
 		return bad
 	}
 	err := s.update(ctx, "saving papers", func(tx *bolt.Tx) error {
-		if err := checkFence(ctx, tx); err != nil {
+		if err := checkFence(tx, fence); err != nil {
 			return err
 		}
 		pb, err := tx.CreateBucketIfNotExists(bPapers)

@@ -1,14 +1,14 @@
 // Package store keeps paperbot's durable state in one bbolt file: the
 // digest subscriptions, the post ledger and the paper-to-thread links. It
-// implements the interfaces the core declares (bot.DigestStore, which
+// implements the interfaces the core declares (digest.Store, which
 // includes bot.Discussions); the core never imports it.
 //
 // Every write is one bbolt transaction, synced to disk before it returns.
 // Layout (bucket: key → value, values JSON):
 //
 //	meta:          "version" → schema version
-//	subscriptions: platform \0 channel → bot.Subscription
-//	days:          platform \0 channel \0 date → bot.DigestDay
+//	subscriptions: platform \0 channel → digest.Subscription
+//	days:          platform \0 channel \0 date → digest.Day
 //	open:          platform \0 channel \0 date → "" (days with status open)
 //	sent:          platform \0 channel \0 paper → date of the day that (maybe) posted it
 //	seen:          platform \0 channel \0 paper → first date in the channel's trending window
@@ -31,6 +31,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/store/internal/records"
 )
@@ -75,7 +76,7 @@ type DB struct {
 }
 
 var (
-	_ bot.DigestStore = (*DB)(nil)
+	_ digest.Store    = (*DB)(nil)
 	_ bot.Discussions = (*DB)(nil)
 )
 
@@ -197,11 +198,11 @@ func empty(err error) error {
 }
 
 // Subscriptions returns every subscription.
-func (s *DB) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
-	var out []bot.Subscription
+func (s *DB) Subscriptions(ctx context.Context) ([]digest.Subscription, error) {
+	var out []digest.Subscription
 	err := s.view(ctx, "reading subscriptions", func(tx *bolt.Tx) error {
 		return tx.Bucket(bSubscriptions).ForEach(func(k, v []byte) error {
-			var sub bot.Subscription
+			var sub digest.Subscription
 			if err := json.Unmarshal(v, &sub); err != nil {
 				return fmt.Errorf("subscription %q: %w", k, err)
 			}
@@ -213,8 +214,8 @@ func (s *DB) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
 }
 
 // Subscription returns a channel's subscription.
-func (s *DB) Subscription(ctx context.Context, platform, channel string) (bot.Subscription, bool, error) {
-	var sub bot.Subscription
+func (s *DB) Subscription(ctx context.Context, platform, channel string) (digest.Subscription, bool, error) {
+	var sub digest.Subscription
 	var ok bool
 	err := s.view(ctx, "reading a subscription", func(tx *bolt.Tx) error {
 		v := tx.Bucket(bSubscriptions).Get(key(platform, channel))
@@ -228,7 +229,7 @@ func (s *DB) Subscription(ctx context.Context, platform, channel string) (bot.Su
 }
 
 // PutSubscription creates or replaces a channel's subscription.
-func (s *DB) PutSubscription(ctx context.Context, sub bot.Subscription) error {
+func (s *DB) PutSubscription(ctx context.Context, sub digest.Subscription) error {
 	if sub.Platform == "" || sub.Channel == "" {
 		return fault.New(fault.Invalid, "a subscription needs a platform and a channel")
 	}
@@ -255,8 +256,8 @@ func (s *DB) DeleteSubscription(ctx context.Context, platform, channel string) (
 }
 
 // Day returns one channel's day.
-func (s *DB) Day(ctx context.Context, platform, channel, date string) (bot.DigestDay, bool, error) {
-	var d bot.DigestDay
+func (s *DB) Day(ctx context.Context, platform, channel, date string) (digest.Day, bool, error) {
+	var d digest.Day
 	var ok bool
 	err := s.view(ctx, "reading the ledger", func(tx *bolt.Tx) error {
 		v := tx.Bucket(bDays).Get(key(platform, channel, date))
@@ -270,8 +271,8 @@ func (s *DB) Day(ctx context.Context, platform, channel, date string) (bot.Diges
 }
 
 // LastDay returns the channel's most recent day.
-func (s *DB) LastDay(ctx context.Context, platform, channel string) (bot.DigestDay, bool, error) {
-	var d bot.DigestDay
+func (s *DB) LastDay(ctx context.Context, platform, channel string) (digest.Day, bool, error) {
+	var d digest.Day
 	var ok bool
 	err := s.view(ctx, "reading the ledger", func(tx *bolt.Tx) error {
 		p := prefix(platform, channel)
@@ -294,13 +295,13 @@ func (s *DB) LastDay(ctx context.Context, platform, channel string) (bot.DigestD
 }
 
 // Days returns a channel's days, oldest first.
-func (s *DB) Days(ctx context.Context, platform, channel string) ([]bot.DigestDay, error) {
-	var out []bot.DigestDay
+func (s *DB) Days(ctx context.Context, platform, channel string) ([]digest.Day, error) {
+	var out []digest.Day
 	err := s.view(ctx, "reading the ledger", func(tx *bolt.Tx) error {
 		p := prefix(platform, channel)
 		c := tx.Bucket(bDays).Cursor()
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-			var d bot.DigestDay
+			var d digest.Day
 			if err := json.Unmarshal(v, &d); err != nil {
 				return fmt.Errorf("day %q: %w", k, err)
 			}
@@ -312,8 +313,8 @@ func (s *DB) Days(ctx context.Context, platform, channel string) ([]bot.DigestDa
 }
 
 // OpenDays returns every day still being posted.
-func (s *DB) OpenDays(ctx context.Context) ([]bot.DigestDay, error) {
-	var out []bot.DigestDay
+func (s *DB) OpenDays(ctx context.Context) ([]digest.Day, error) {
+	var out []digest.Day
 	err := s.view(ctx, "reading the ledger", func(tx *bolt.Tx) error {
 		days := tx.Bucket(bDays)
 		return tx.Bucket(bOpen).ForEach(func(k, _ []byte) error {
@@ -321,7 +322,7 @@ func (s *DB) OpenDays(ctx context.Context) ([]bot.DigestDay, error) {
 			if v == nil {
 				return nil
 			}
-			var d bot.DigestDay
+			var d digest.Day
 			if err := json.Unmarshal(v, &d); err != nil {
 				return fmt.Errorf("day %q: %w", k, err)
 			}
@@ -337,7 +338,12 @@ func (s *DB) OpenDays(ctx context.Context) ([]bot.DigestDay, error) {
 // discussions. Concurrent calls (many channels posting at once) share
 // one transaction and one fsync (bbolt's Batch); each call returns only
 // once its day is on disk.
-func (s *DB) SaveDay(ctx context.Context, d bot.DigestDay) error {
+func (s *DB) SaveDay(ctx context.Context, d digest.Day) error {
+	return s.saveDay(ctx, d, nil)
+}
+
+// saveDay is SaveDay, fenced by the lease when fence is not nil.
+func (s *DB) saveDay(ctx context.Context, d digest.Day, fence *bot.Lease) error {
 	if d.Platform == "" || d.Channel == "" || d.Date == "" {
 		return fault.New(fault.Invalid, "a digest day needs a platform, a channel and a date")
 	}
@@ -353,14 +359,14 @@ func (s *DB) SaveDay(ctx context.Context, d bot.DigestDay) error {
 	dk := key(d.Platform, d.Channel, d.Date)
 	date := []byte(d.Date)
 	return wrap(s.db.Batch(func(tx *bolt.Tx) error {
-		if err := checkFence(ctx, tx); err != nil {
+		if err := checkFence(tx, fence); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bDays).Put(dk, v); err != nil {
 			return err
 		}
 		open := tx.Bucket(bOpen)
-		if d.Status == bot.DayOpen {
+		if d.Status == digest.DayOpen {
 			if err := open.Put(dk, nil); err != nil {
 				return err
 			}
@@ -479,7 +485,7 @@ func (s *DB) discussionsOf(ctx context.Context, keep func(bot.Discussion) bool, 
 	return out, empty(err)
 }
 
-var _ bot.ReplyStore = (*DB)(nil)
+var _ digest.ReplyStore = (*DB)(nil)
 
 // RecentDiscussions returns the discussions started at or after since,
 // on every platform, oldest first. It reads the whole discussions bucket:

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/bot/store/storetest"
 )
@@ -28,6 +29,7 @@ func backend() storetest.Backend {
 			path := filepath.Join(t.TempDir(), "state.db")
 			return func(t testing.TB) storetest.Store { return open(t, path) }
 		},
+		Fence: func(s storetest.Store, l bot.Lease) storetest.Store { return s.(*store.DB).Fenced(l) },
 	}
 }
 
@@ -35,7 +37,7 @@ func backend() storetest.Backend {
 func TestOpenMakesDirectories(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "dir", "state.db")
 	db := open(t, path)
-	if err := db.PutSubscription(t.Context(), bot.Subscription{Platform: "slack", Channel: "C1", Time: "09:00", Zone: "UTC", Top: 1}); err != nil {
+	if err := db.PutSubscription(t.Context(), digest.Subscription{Platform: "slack", Channel: "C1", Time: "09:00", Zone: "UTC", Top: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err != nil {
@@ -56,7 +58,7 @@ func open(t testing.TB, path string) *store.DB {
 func TestOpenLockedAndReadOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	db := open(t, path)
-	if err := db.PutSubscription(t.Context(), bot.Subscription{Platform: "slack", Channel: "C1", Time: "09:00", Zone: "UTC", Top: 1}); err != nil {
+	if err := db.PutSubscription(t.Context(), digest.Subscription{Platform: "slack", Channel: "C1", Time: "09:00", Zone: "UTC", Top: 1}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := store.Open(path, store.Options{ReadOnly: true, LockTimeout: 50 * time.Millisecond})
@@ -72,7 +74,7 @@ func TestOpenLockedAndReadOnly(t *testing.T) {
 	if _, ok, err := ro.Subscription(t.Context(), "slack", "C1"); !ok || err != nil {
 		t.Fatalf("read-only read: %v %v", ok, err)
 	}
-	if err := ro.PutSubscription(t.Context(), bot.Subscription{Platform: "slack", Channel: "C2"}); err == nil {
+	if err := ro.PutSubscription(t.Context(), digest.Subscription{Platform: "slack", Channel: "C2"}); err == nil {
 		t.Fatal("a read-only store accepted a write")
 	}
 }

@@ -12,13 +12,14 @@ import (
 
 	slackadapter "github.com/paperbot/paperbot/adapters/slack"
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs/secret"
 	"github.com/paperbot/paperbot/index"
 )
 
-// The fan-out section: the real digest (bot.Digest with its bbolt ledger
+// The fan-out section: the real digest (digest.Service with its bbolt ledger
 // in bot/store) posts to N channels at once through the real Slack adapter
 // (which paces each channel) against a loopback Slack that enforces one
 // message per second per channel (a faster message gets a 429 with
@@ -158,7 +159,7 @@ func (b *bench) runFanout(ctx context.Context) (*fanoutReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := bot.NewDigest(bot.DigestConfig{
+	d, err := digest.New(digest.Config{
 		Searcher: ix, Store: st,
 		Poster: func(platform string) bot.Poster {
 			if platform == "slack" {
@@ -174,9 +175,9 @@ func (b *bench) runFanout(ctx context.Context) (*fanoutReport, error) {
 	now := time.Now().UTC()
 	due := now.Add(-time.Minute)
 	for i := range b.o.fanout.channels {
-		sub := bot.Subscription{
+		sub := digest.Subscription{
 			Platform: "slack", Team: "TBENCH", Channel: fmt.Sprintf("CFAN%05d", i), ChannelName: fmt.Sprintf("papers-%d", i),
-			Time: due.Format("15:04"), Zone: "UTC", Top: b.o.fanout.papers, Source: bot.SourceChat, By: "UBENCH",
+			Time: due.Format("15:04"), Zone: "UTC", Top: b.o.fanout.papers, Source: digest.SourceChat, By: "UBENCH",
 			Since: now.Add(-2 * time.Hour),
 		}
 		if err := st.PutSubscription(ctx, sub); err != nil {

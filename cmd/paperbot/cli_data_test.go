@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/store"
 )
 
@@ -37,7 +37,7 @@ func addSubscription(t *testing.T, path, channel string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	sub := bot.Subscription{Platform: "slack", Team: "T1", Channel: channel, Time: "09:00", Zone: "UTC", Top: 5, Since: time.Unix(0, 0).UTC()}
+	sub := digest.Subscription{Platform: "slack", Team: "T1", Channel: channel, Time: "09:00", Zone: "UTC", Top: 5, Since: time.Unix(0, 0).UTC()}
 	if err := db.PutSubscription(t.Context(), sub); err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
+	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // setupDigest opens the state store and prepares the daily digest: it fills
@@ -36,7 +39,7 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 	if err := d.SyncConfig(ctx, configSubscriptions(a.cfg)); err != nil {
 		return fmt.Errorf("%s: %w", configName(a.cfg), err)
 	}
-	var ds bot.DigestStore = db
+	var ds digest.Store = db
 	if a.only != nil {
 		// The console chat posts the console's digests and leaves the
 		// other platforms' alone (neither posted nor recorded as skipped:
@@ -67,7 +70,7 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 	// threads, from the platforms that can count them (Slack, Discord).
 	// They show in discussion links, and the sources' re-score folds them
 	// into the trending score.
-	rr, err := newReplyRefresh(a.cfg, db, a.posterFor, bot.SystemClock{}, a.log)
+	rr, err := newReplyRefresh(a.cfg, db, a.posterFor, clock.System{}, a.log)
 	if err != nil {
 		return err
 	}
@@ -83,29 +86,29 @@ type platformView struct {
 	platforms []string
 }
 
-var _ bot.DigestStore = platformView{}
+var _ digest.Store = platformView{}
 
 // Subscriptions are the subscriptions of the view's platforms.
-func (v platformView) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
+func (v platformView) Subscriptions(ctx context.Context) ([]digest.Subscription, error) {
 	subs, err := v.stateStore.Subscriptions(ctx)
-	return slices.DeleteFunc(subs, func(s bot.Subscription) bool { return !slices.Contains(v.platforms, s.Platform) }), err
+	return slices.DeleteFunc(subs, func(s digest.Subscription) bool { return !slices.Contains(v.platforms, s.Platform) }), err
 }
 
 // OpenDays are the unfinished days of the view's platforms.
-func (v platformView) OpenDays(ctx context.Context) ([]bot.DigestDay, error) {
+func (v platformView) OpenDays(ctx context.Context) ([]digest.Day, error) {
 	days, err := v.stateStore.OpenDays(ctx)
-	return slices.DeleteFunc(days, func(d bot.DigestDay) bool { return !slices.Contains(v.platforms, d.Platform) }), err
+	return slices.DeleteFunc(days, func(d digest.Day) bool { return !slices.Contains(v.platforms, d.Platform) }), err
 }
 
 // newReplyRefresh refreshes, every hour, the reply counts of the
 // discussions started in the last sources.rescore.days days (default 14):
 // the papers the re-score looks at.
-func newReplyRefresh(cfg *configs.Config, db bot.ReplyStore, poster func(string) bot.Poster, clock bot.Clock, log *slog.Logger) (*bot.ReplyRefresh, error) {
+func newReplyRefresh(cfg *configs.Config, db digest.ReplyStore, poster func(string) bot.Poster, clock clock.Clock, log *slog.Logger) (*digest.ReplyRefresh, error) {
 	days := cfg.Src.Rescore.Days
 	if days <= 0 {
 		days = 14
 	}
-	return bot.NewReplyRefresh(bot.ReplyRefreshConfig{
+	return digest.NewReplyRefresh(digest.ReplyRefreshConfig{
 		Store:  db,
 		Poster: poster,
 		Clock:  clock,
@@ -134,8 +137,8 @@ func configName(cfg *configs.Config) string {
 }
 
 // newDigest builds the digest from the configuration.
-func newDigest(cfg *configs.Config, db bot.DigestStore, search bot.Searcher, poster func(string) bot.Poster, log *slog.Logger, finished func(bot.DigestDay)) (*bot.Digest, error) {
-	return bot.NewDigest(bot.DigestConfig{
+func newDigest(cfg *configs.Config, db digest.Store, search bot.Searcher, poster func(string) bot.Poster, log *slog.Logger, finished func(digest.Day)) (*digest.Service, error) {
+	return digest.New(digest.Config{
 		Searcher:    search,
 		Store:       db,
 		Poster:      poster,
@@ -152,7 +155,7 @@ func newDigest(cfg *configs.Config, db bot.DigestStore, search bot.Searcher, pos
 
 // digestMetrics makes the digest's metrics (registered by serve) and
 // returns the hook that counts each channel's finished day.
-func digestMetrics(a *app) func(bot.DigestDay) {
+func digestMetrics(a *app) func(digest.Day) {
 	days := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "paperbot_digest_days_total",
 		Help: "Channels' digest days that ended, by platform and status (done, empty, skipped).",
@@ -162,7 +165,7 @@ func digestMetrics(a *app) func(bot.DigestDay) {
 		Help: "Papers of finished digest days, by platform and outcome (posted, not_posted).",
 	}, []string{"platform", "outcome"})
 	a.collectors = append(a.collectors, days, papers)
-	return func(day bot.DigestDay) {
+	return func(day digest.Day) {
 		days.WithLabelValues(day.Platform, string(day.Status)).Inc()
 		for _, p := range day.Papers {
 			outcome := "posted"
@@ -176,14 +179,14 @@ func digestMetrics(a *app) func(bot.DigestDay) {
 
 // configSubscriptions converts the configuration file's subscriptions,
 // with the defaults filled in (the configuration validated them).
-func configSubscriptions(cfg *configs.Config) []bot.Subscription {
-	var out []bot.Subscription
+func configSubscriptions(cfg *configs.Config) []digest.Subscription {
+	var out []digest.Subscription
 	for _, c := range cfg.Dig.Subscriptions {
-		days, _ := bot.ParseDays(c.Days)
-		s := bot.Subscription{
+		days, _ := schedule.ParseDays(c.Days)
+		s := digest.Subscription{
 			Platform: c.Platform, Team: c.Team, Channel: c.Channel, ChannelName: c.ChannelName,
 			Time: c.Time, Zone: c.Timezone, Days: days, Top: c.Top, Topic: c.Topic,
-			Source: bot.SourceConfig,
+			Source: digest.SourceConfig,
 		}
 		if s.Time == "" {
 			s.Time = cfg.Dig.DefaultTime
@@ -264,7 +267,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(e.stdout, bot.PreviewMessage(pv).PlainText(""))
+	fmt.Fprint(e.stdout, digest.PreviewMessage(pv).PlainText(""))
 	return nil
 }
 
@@ -305,8 +308,8 @@ func openIndexForPreview(ctx context.Context, e *env, dir string, opts index.Opt
 // findSubscription finds the channel's subscription by id or #name: in the
 // configuration file first (it wins, as serve would make it), then among
 // those made from chat.
-func findSubscription(ctx context.Context, cfg *configs.Config, db bot.SubscriptionStore, platform, ch string) (bot.Subscription, error) {
-	match := func(s bot.Subscription) bool {
+func findSubscription(ctx context.Context, cfg *configs.Config, db digest.SubscriptionStore, platform, ch string) (digest.Subscription, error) {
+	match := func(s digest.Subscription) bool {
 		if s.Platform != platform {
 			return false
 		}
@@ -315,25 +318,22 @@ func findSubscription(ctx context.Context, cfg *configs.Config, db bot.Subscript
 	}
 	stored, err := db.Subscriptions(ctx)
 	if err != nil {
-		return bot.Subscription{}, err
+		return digest.Subscription{}, err
 	}
 	for _, s := range configSubscriptions(cfg) {
 		if !match(s) {
 			continue
 		}
-		// As serve would store it: an unchanged schedule keeps its start.
-		for _, old := range stored {
-			if old.Platform == s.Platform && old.Channel == s.Channel && old.SameSchedule(s) {
-				s.Since = old.Since
-			}
+		// As serve would store it.
+		i := slices.IndexFunc(stored, func(o digest.Subscription) bool { return o.Platform == s.Platform && o.Channel == s.Channel })
+		var old digest.Subscription
+		if i >= 0 {
+			old = stored[i]
 		}
-		if s.Since.IsZero() {
-			s.Since = bot.SystemClock{}.Now()
-		}
-		return s, nil
+		return digest.FromConfig(s, old, i >= 0, clock.System{}.Now()), nil
 	}
 	for _, s := range stored {
-		if match(s) && s.Source != bot.SourceConfig {
+		if match(s) && s.Source != digest.SourceConfig {
 			return s, nil
 		}
 	}
@@ -342,12 +342,12 @@ func findSubscription(ctx context.Context, cfg *configs.Config, db bot.Subscript
 		known = append(known, s.Platform+":"+s.Channel)
 	}
 	for _, s := range stored {
-		if s.Source != bot.SourceConfig {
+		if s.Source != digest.SourceConfig {
 			known = append(known, s.Platform+":"+s.Channel)
 		}
 	}
 	if len(known) == 0 {
-		return bot.Subscription{}, fmt.Errorf("no channel is subscribed (digest.subscriptions in %s, or /papers subscribe in a channel)", configName(cfg))
+		return digest.Subscription{}, fmt.Errorf("no channel is subscribed (digest.subscriptions in %s, or /papers subscribe in a channel)", configName(cfg))
 	}
-	return bot.Subscription{}, fmt.Errorf("%s:%s is not subscribed; subscribed channels: %s", platform, ch, strings.Join(known, ", "))
+	return digest.Subscription{}, fmt.Errorf("%s:%s is not subscribed; subscribed channels: %s", platform, ch, strings.Join(known, ", "))
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/store"
 )
 
@@ -110,7 +111,7 @@ func TestDigestDryRun(t *testing.T) {
 // message that names it.
 func TestDigestConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
-		{"digest:\n  subscriptions:\n    - {platform: console, channel: C1, timezone: Europe/Berln}\n", `digest.subscriptions[0].timezone: "Europe/Berln" is not a known IANA time zone`},
+		{"digest:\n  subscriptions:\n    - {platform: console, channel: C1, timezone: Europe/Berln}\n", `digest.subscriptions[0].timezone: "Europe/Berln" is not a known time zone`},
 		{"digest:\n  subscriptions:\n    - {platform: console, channel: C1, topic: 'protein year:abc'}\n", "year:abc is not a year"},
 	} {
 		cfg, _ := writeDigestConfig(t, tc.body)
@@ -127,12 +128,12 @@ type fakeAdapter struct{ p *bottest.Platform }
 
 func (f fakeAdapter) Platform() string { return f.p.Name }
 
-func (f fakeAdapter) Post(ctx context.Context, to bot.Destination, m bot.Message) (bot.MessageRef, error) {
-	return f.p.Post(ctx, to, m)
+func (f fakeAdapter) Post(ctx context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
+	return f.p.Post(ctx, to, m, bot.PostOptions{})
 }
 
-func (f fakeAdapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message) (bot.ThreadRef, error) {
-	return f.p.StartThread(ctx, parent, title, m)
+func (f fakeAdapter) StartThread(ctx context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
+	return f.p.StartThread(ctx, parent, title, m, bot.PostOptions{})
 }
 
 // setupDigest wires the digest: the chat commands work on the state file,
@@ -147,9 +148,9 @@ func TestSetupDigestWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.PutSubscription(t.Context(), bot.Subscription{
+	err = db.PutSubscription(t.Context(), digest.Subscription{
 		Platform: "fake", Channel: "F1", ChannelName: "fake-papers", Time: due.Format("15:04"), Zone: "UTC",
-		Top: 2, Source: bot.SourceChat, Since: due.Add(-48 * time.Hour),
+		Top: 2, Source: digest.SourceChat, Since: due.Add(-48 * time.Hour),
 	})
 	db.Close()
 	if err != nil {
@@ -245,11 +246,11 @@ func TestChatPostsTheConsoleDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []bot.Subscription{
+	for _, s := range []digest.Subscription{
 		{Platform: "console", Channel: "console", ChannelName: "papers"},
 		{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers"},
 	} {
-		s.Time, s.Zone, s.Top, s.Source, s.Since = due.Format("15:04"), "UTC", 2, bot.SourceChat, due.Add(-48*time.Hour)
+		s.Time, s.Zone, s.Top, s.Source, s.Since = due.Format("15:04"), "UTC", 2, digest.SourceChat, due.Add(-48*time.Hour)
 		if err := db.PutSubscription(t.Context(), s); err != nil {
 			t.Fatal(err)
 		}
@@ -289,7 +290,7 @@ func TestChatPostsTheConsoleDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	day, ok, err := db.Day(t.Context(), "console", "console", date)
-	if err != nil || !ok || day.Status != bot.DayDone {
+	if err != nil || !ok || day.Status != digest.DayDone {
 		t.Errorf("console day %s: %+v %v %v, want done", date, day.Status, ok, err)
 	}
 	if day, ok, err := db.Day(t.Context(), "slack", "C1", date); ok || err != nil {
@@ -312,9 +313,9 @@ func TestDigestDryRunState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.PutSubscription(t.Context(), bot.Subscription{
+	err = db.PutSubscription(t.Context(), digest.Subscription{
 		Platform: "slack", Channel: "C9", ChannelName: "elsewhere", Time: "09:00", Zone: "UTC", Top: 2,
-		Source: bot.SourceChat, Since: time.Now().Add(-time.Hour),
+		Source: digest.SourceChat, Since: time.Now().Add(-time.Hour),
 	})
 	db.Close()
 	if err != nil {

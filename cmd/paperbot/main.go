@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // IANA zones for digest schedules, even on minimal images
 )
 
@@ -48,6 +49,9 @@ type env struct {
 	// onMetrics, when set, is called by serve once its metrics listener
 	// (metrics.addr) listens, with the address, before onReady.
 	onMetrics func(addr string)
+	// now, when set, is the time the Slack install pages see (tests of
+	// an expired install link); nil is the system clock.
+	now func() time.Time
 }
 
 // command is one subcommand.

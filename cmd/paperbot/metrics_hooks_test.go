@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/index/sources"
 )
@@ -18,11 +18,11 @@ import (
 func TestDigestAndSourceMetrics(t *testing.T) {
 	a := &app{}
 	finished := digestMetrics(a)
-	finished(bot.DigestDay{Platform: "slack", Status: bot.DayDone, Papers: []bot.DigestPaper{
-		{Paper: paper.Paper{ID: "1"}, Post: bot.Step{Done: time.Now()}},
-		{Paper: paper.Paper{ID: "2"}, Post: bot.Step{Unknown: true}},
+	finished(digest.Day{Platform: "slack", Status: digest.DayDone, Papers: []digest.DayPaper{
+		{Paper: paper.Paper{ID: "1"}, Post: digest.Step{Done: time.Now()}},
+		{Paper: paper.Paper{ID: "2"}, Post: digest.Step{Unknown: true}},
 	}})
-	finished(bot.DigestDay{Platform: "slack", Status: bot.DayEmpty})
+	finished(digest.Day{Platform: "slack", Status: digest.DayEmpty})
 	days, papers := a.collectors[0].(*prometheus.CounterVec), a.collectors[1].(*prometheus.CounterVec)
 	for _, c := range []struct {
 		c    prometheus.Collector

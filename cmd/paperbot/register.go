@@ -7,6 +7,7 @@ import (
 
 	"github.com/paperbot/paperbot/adapters/discord"
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/configs"
@@ -80,7 +81,7 @@ func runRegisterCommands(ctx context.Context, e *env, args []string) error {
 func commandSpecs(cfg *configs.Config) ([]bot.CommandSpec, error) {
 	b, err := bot.New(bot.Config{
 		Searcher:    specsOnly{},
-		Digest:      specsOnlyDigest{},
+		Digest:      digest.ChatCommands(nil, cfg.Bot.Command),
 		CommandName: cfg.Bot.Command,
 	})
 	if err != nil {
@@ -103,7 +104,3 @@ func (specsOnly) Lookup(context.Context, string) (paper.Paper, error) {
 func (specsOnly) Similar(context.Context, string, int) (paper.Results, error) {
 	return paper.Results{}, fault.New(fault.Internal, "specs only")
 }
-
-// specsOnlyDigest stands in for the digest so its commands are declared;
-// its methods (whatever the interface grows) are never called.
-type specsOnlyDigest struct{ bot.DigestService }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
@@ -46,14 +47,14 @@ func (r *replyAdapter) set(thread string, n int) {
 var _ bot.ReplyCounter = (*replyAdapter)(nil)
 
 // discussedDay is a finished digest day that posted and threaded one paper.
-func discussedDay(platform, id, thread string, at time.Time) bot.DigestDay {
-	return bot.DigestDay{
-		Platform: platform, Channel: "C1", ChannelName: "ml-papers", Date: at.Format(time.DateOnly), Status: bot.DayDone,
-		Papers: []bot.DigestPaper{{
+func discussedDay(platform, id, thread string, at time.Time) digest.Day {
+	return digest.Day{
+		Platform: platform, Channel: "C1", ChannelName: "ml-papers", Date: at.Format(time.DateOnly), Status: digest.DayDone,
+		Papers: []digest.DayPaper{{
 			Paper:  paper.Paper{ID: id, Title: "Paper " + id},
 			Day:    1,
-			Post:   bot.Step{Done: at, Message: bot.MessageRef{ID: thread}},
-			Thread: bot.Step{Done: at, Thread: bot.ThreadRef{ID: thread, URL: "https://chat.example/" + thread}},
+			Post:   digest.Step{Done: at, Message: bot.MessageRef{ID: thread}},
+			Thread: digest.Step{Done: at, Thread: bot.ThreadRef{ID: thread, URL: "https://chat.example/" + thread}},
 		}},
 	}
 }

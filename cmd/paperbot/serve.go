@@ -44,6 +44,7 @@ type platformDeps struct {
 	handler bot.Handler // the core wrapped with metrics
 	metrics *metrics
 	log     *slog.Logger
+	now     func() time.Time // env.now
 }
 
 // serve runs every configured adapter (the console when none), the
@@ -67,7 +68,7 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	m := newMetrics(a)
 	m.Register(a.collectors...)
 	a.jobs = append(a.jobs, dataCheckJob(a, m.dataCheck, log)) // the state and the index, checked in the background
-	deps := platformDeps{app: a, handler: m.middleware(a.bot), metrics: m, log: log}
+	deps := platformDeps{app: a, handler: m.middleware(a.bot), metrics: m, log: log, now: e.now}
 
 	var platforms []platform
 	for _, build := range []func(context.Context, platformDeps) (*platform, error){slackPlatform, discordPlatform} {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,7 +23,11 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	if sc.Mode == slackadapter.ModeHTTP && d.app.cfg.HTTP.Addr == "off" {
 		return nil, fmt.Errorf("slack.mode is http, but http.addr is off: Slack needs the HTTP server to reach /slack/commands")
 	}
-	a, err := slackadapter.New(slackadapter.Options{
+	installs, err := slackInstalls(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	opts := slackadapter.Options{
 		Mode:          sc.Mode,
 		BotToken:      sc.BotToken,
 		AppToken:      sc.AppToken,
@@ -30,13 +36,20 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 		Command:       d.app.cfg.Bot.Command,
 		Logger:        d.log,
 		Hooks:         slackHooks(d.metrics),
-	})
+	}
+	if installs != nil {
+		opts.Workspaces = installs
+	}
+	a, err := slackadapter.New(opts)
 	if err != nil {
 		return nil, err
 	}
-	p := &platform{adapter: a}
+	p := &platform{adapter: a, routes: map[string]http.Handler{}}
 	if sc.Mode == slackadapter.ModeHTTP {
 		p.routes = a.HTTPRoutes(d.handler)
+	}
+	if installs != nil {
+		maps.Copy(p.routes, installs.Routes())
 	}
 	return p, nil
 }

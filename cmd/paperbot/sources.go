@@ -12,6 +12,7 @@ import (
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index/sources"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // setupSources prepares the configured paper sources: the arXiv fetcher for
@@ -20,7 +21,7 @@ func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
 	deps := sourceDeps{
 		cfg:   &a.cfg.Src,
 		index: a.ix,
-		clock: sources.SystemClock{},
+		clock: clock.System{},
 		log:   a.log,
 	}
 	if a.state != nil { // opened by setupDigest, which runs first
@@ -35,7 +36,7 @@ func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
 	}
 	if len(s.jobs) > 0 {
 		a.collectors = append(a.collectors, countJobs(s.jobs)...)
-		r := &sources.Refresher{Jobs: s.jobs, Clock: sources.SystemClock{}, Log: a.log}
+		r := &sources.Refresher{Jobs: s.jobs, Clock: clock.System{}, Log: a.log}
 		a.jobs = append(a.jobs, r.Run)
 	}
 	return nil
@@ -55,7 +56,7 @@ type sourceDeps struct {
 	cfg         *configs.SourcesConf
 	index       sourceIndex
 	discussions engagement // nil: no team engagement in the score
-	clock       sources.Clock
+	clock       clock.Clock
 	log         *slog.Logger
 }
 

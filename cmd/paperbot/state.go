@@ -11,6 +11,7 @@ import (
 
 	"github.com/paperbot/paperbot/adapters/slack"
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/bot/store/pgstore"
@@ -22,8 +23,8 @@ import (
 // stateStore is the state as the commands use it, whichever backend holds
 // it: the bbolt file (one process) or PostgreSQL (shared by replicas).
 type stateStore interface {
-	bot.DigestStore
-	bot.ReplyStore
+	digest.Store
+	digest.ReplyStore
 	engagement
 	Close() error
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/store/pgstore"
 	"github.com/paperbot/paperbot/bot/store/pgstore/pgtest"
 )
@@ -35,9 +35,9 @@ func TestStateInPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pg.Close()
-	if err := pg.PutSubscription(ctx, bot.Subscription{
+	if err := pg.PutSubscription(ctx, digest.Subscription{
 		Platform: "fake", Channel: "F1", ChannelName: "fake-papers", Time: due.Format("15:04"), Zone: "UTC",
-		Top: 2, Source: bot.SourceChat, Since: due.Add(-48 * time.Hour),
+		Top: 2, Source: digest.SourceChat, Since: due.Add(-48 * time.Hour),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -63,10 +63,10 @@ func TestStateInPostgres(t *testing.T) {
 
 	// Everything is in the database.
 	day, ok, err := pg.Day(ctx, "fake", "F1", due.Format(time.DateOnly))
-	if err != nil || !ok || day.Status != bot.DayDone {
+	if err != nil || !ok || day.Status != digest.DayDone {
 		t.Errorf("the day in PostgreSQL: %v %v %v", day.Status, ok, err)
 	}
-	if s, ok, _ := pg.Subscription(ctx, "console", "console"); !ok || s.Source != bot.SourceConfig {
+	if s, ok, _ := pg.Subscription(ctx, "console", "console"); !ok || s.Source != digest.SourceConfig {
 		t.Errorf("the configuration's subscription was not synced to PostgreSQL: %+v", s)
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "state.db")); err == nil {

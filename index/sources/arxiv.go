@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,7 +115,7 @@ func (e *atomEntry) toPaper(authors []string, abstract string) (paper.Paper, err
 	// The primary category first; ACM and MSC classes (I.2.6, 68T05)
 	// that the API lists as categories too are not arXiv categories.
 	for _, t := range append([]string{e.Primary.Term}, terms(e.Categories)...) {
-		if t = strings.TrimSpace(t); ValidCategory(t) {
+		if t = strings.TrimSpace(t); paper.IsCategory(t) {
 			p.Categories = append(p.Categories, t)
 		}
 	}
@@ -185,15 +184,9 @@ type validator struct {
 	etag, lastModified string
 }
 
-var categoryRe = regexp.MustCompile(`^[a-z-]+(\.[A-Za-z-]+)?$`)
-
-// ValidCategory reports whether s looks like an arXiv category (cs.LG,
-// hep-th, math.AG).
-func ValidCategory(s string) bool { return categoryRe.MatchString(s) }
-
 // Fetch reads one category's listing feed.
 func (f *ArxivFeed) Fetch(ctx context.Context, category string) (FeedResult, error) {
-	if !ValidCategory(category) {
+	if !paper.IsCategory(category) {
 		return FeedResult{}, fault.New(fault.Invalid, "%q is not an arXiv category (like cs.LG or hep-th)", category)
 	}
 	base := strings.TrimRight(f.BaseURL, "/")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // DefaultUserAgent identifies paperbot to the services it reads. arXiv and
@@ -27,18 +28,18 @@ const DefaultUserAgent = "paperbot (+https://github.com/paperbot/paperbot)"
 // clients of a service.
 type Pacer struct {
 	interval time.Duration
-	clock    Clock
+	clock    clock.Clock
 	turn     chan struct{} // one token: holding it is the right to send
 	last     time.Time     // start of the previous request; guarded by turn
 }
 
 // NewPacer returns a pacer spacing requests by interval (0: no spacing,
 // but still one at a time).
-func NewPacer(interval time.Duration, clock Clock) *Pacer {
-	if clock == nil {
-		clock = SystemClock{}
+func NewPacer(interval time.Duration, clk clock.Clock) *Pacer {
+	if clk == nil {
+		clk = clock.System{}
 	}
-	p := &Pacer{interval: interval, clock: clock, turn: make(chan struct{}, 1)}
+	p := &Pacer{interval: interval, clock: clk, turn: make(chan struct{}, 1)}
 	p.turn <- struct{}{}
 	return p
 }
@@ -81,7 +82,7 @@ type Client struct {
 	// UserAgent is sent with every request (default DefaultUserAgent).
 	UserAgent string
 	// Clock is used for back-off waits (default the system clock).
-	Clock Clock
+	Clock clock.Clock
 	// Pacer, when set, spaces requests (required for arXiv).
 	Pacer *Pacer
 	// Retries is how many times a throttled or failed request is retried
@@ -144,7 +145,7 @@ func (c *Client) setDefaults() {
 		c.UserAgent = DefaultUserAgent
 	}
 	if c.Clock == nil {
-		c.Clock = SystemClock{}
+		c.Clock = clock.System{}
 	}
 	if c.Retries == 0 {
 		c.Retries = 3

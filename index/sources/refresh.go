@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // Sink receives fetched papers: the index, whose Upsert merges records by
@@ -40,7 +41,7 @@ type Job struct {
 // again at its next time: refresh errors are never fatal.
 type Refresher struct {
 	Jobs  []Job
-	Clock Clock
+	Clock clock.Clock
 	Log   *slog.Logger
 }
 
@@ -49,15 +50,15 @@ func (r *Refresher) Run(ctx context.Context) error {
 	if len(r.Jobs) == 0 {
 		return nil
 	}
-	clock := r.Clock
-	if clock == nil {
-		clock = SystemClock{}
+	clk := r.Clock
+	if clk == nil {
+		clk = clock.System{}
 	}
 	log := r.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	now := clock.Now()
+	now := clk.Now()
 	due := make([]time.Time, len(r.Jobs)) // zero: never again
 	for i, j := range r.Jobs {
 		if j.AtStart {
@@ -78,22 +79,22 @@ func (r *Refresher) Run(ctx context.Context) error {
 			<-ctx.Done() // nothing left to run
 			return nil
 		}
-		if err := clock.Sleep(ctx, due[i].Sub(clock.Now())); err != nil {
+		if err := clk.Sleep(ctx, due[i].Sub(clk.Now())); err != nil {
 			return nil
 		}
 		j := r.Jobs[i]
-		start := clock.Now()
+		start := clk.Now()
 		n, err := runJob(ctx, j)
 		if ctx.Err() != nil {
 			return nil
 		}
-		due[i] = next(j, clock.Now())
+		due[i] = next(j, clk.Now())
 		if err != nil {
 			log.Error("refresh failed", "job", j.Name, "source", j.Source, "err", err, "next", due[i])
 			continue
 		}
 		log.Info("refreshed", "job", j.Name, "source", j.Source, "papers", n,
-			"took", clock.Now().Sub(start).Round(time.Millisecond), "next", due[i])
+			"took", clk.Now().Sub(start).Round(time.Millisecond), "next", due[i])
 	}
 }
 
@@ -208,7 +209,7 @@ type ArxivFeedJob struct {
 	Categories []string
 	Sink       Sink
 	Schedule   ArxivSchedule
-	Clock      Clock
+	Clock      clock.Clock
 	Log        *slog.Logger
 
 	// seen is, per category, the latest announcement its feed was seen
@@ -251,9 +252,9 @@ func (j *ArxivFeedJob) Next(now time.Time) time.Time {
 // Run reads every category's feed (spaced by the arXiv pacer) and writes
 // the new papers. A failing category does not stop the others.
 func (j *ArxivFeedJob) Run(ctx context.Context) (int, error) {
-	clock := j.Clock
-	if clock == nil {
-		clock = SystemClock{}
+	clk := j.Clock
+	if clk == nil {
+		clk = clock.System{}
 	}
 	log := j.Log
 	if log == nil {
@@ -262,7 +263,7 @@ func (j *ArxivFeedJob) Run(ctx context.Context) (int, error) {
 	if j.seen == nil {
 		j.seen = map[string]time.Time{}
 	}
-	a := j.Schedule.Previous(clock.Now())
+	a := j.Schedule.Previous(clk.Now())
 	written := 0
 	var errs []error
 	for _, c := range j.Categories {
@@ -307,7 +308,7 @@ type HuggingFaceJob struct {
 	Days  int
 	Every time.Duration
 	Sink  Sink
-	Clock Clock
+	Clock clock.Clock
 	Log   *slog.Logger
 
 	// Details and Index, when both set, complete the papers Hugging Face
@@ -369,16 +370,16 @@ func (j *HuggingFaceJob) Job() Job {
 // Run reads the days' lists and writes their papers. A failing day does
 // not stop the others.
 func (j *HuggingFaceJob) Run(ctx context.Context) (int, error) {
-	clock := j.Clock
-	if clock == nil {
-		clock = SystemClock{}
+	clk := j.Clock
+	if clk == nil {
+		clk = clock.System{}
 	}
 	log := j.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	days := max(j.Days, 1)
-	today := clock.Now().UTC()
+	today := clk.Now().UTC()
 	written := 0
 	var errs []error
 	for d := range days {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // RescoreJob recomputes stored trending scores. The score decays with age,
@@ -29,7 +30,7 @@ type RescoreJob struct {
 	Days int
 	// Every is how often the job runs.
 	Every time.Duration
-	Clock Clock
+	Clock clock.Clock
 	Log   *slog.Logger
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/store/internal/records"
 )
@@ -53,19 +54,19 @@ func all[T any](ctx context.Context, s *Store, what, sql string, args ...any) ([
 }
 
 // Subscriptions returns every subscription.
-func (s *Store) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
-	return all[bot.Subscription](ctx, s, "reading subscriptions",
+func (s *Store) Subscriptions(ctx context.Context) ([]digest.Subscription, error) {
+	return all[digest.Subscription](ctx, s, "reading subscriptions",
 		"SELECT record FROM subscriptions ORDER BY platform, channel")
 }
 
 // Subscription returns a channel's subscription.
-func (s *Store) Subscription(ctx context.Context, platform, channel string) (bot.Subscription, bool, error) {
-	return one[bot.Subscription](ctx, s, "reading a subscription",
+func (s *Store) Subscription(ctx context.Context, platform, channel string) (digest.Subscription, bool, error) {
+	return one[digest.Subscription](ctx, s, "reading a subscription",
 		"SELECT record FROM subscriptions WHERE platform = $1 AND channel = $2", platform, channel)
 }
 
 // PutSubscription creates or replaces a channel's subscription.
-func (s *Store) PutSubscription(ctx context.Context, sub bot.Subscription) error {
+func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) error {
 	if sub.Platform == "" || sub.Channel == "" {
 		return fault.New(fault.Invalid, "a subscription needs a platform and a channel")
 	}
@@ -93,34 +94,38 @@ func (s *Store) DeleteSubscription(ctx context.Context, platform, channel string
 }
 
 // Day returns one channel's day.
-func (s *Store) Day(ctx context.Context, platform, channel, date string) (bot.DigestDay, bool, error) {
-	return one[bot.DigestDay](ctx, s, "reading the ledger",
+func (s *Store) Day(ctx context.Context, platform, channel, date string) (digest.Day, bool, error) {
+	return one[digest.Day](ctx, s, "reading the ledger",
 		"SELECT record FROM digest_days WHERE platform = $1 AND channel = $2 AND date = $3", platform, channel, date)
 }
 
 // LastDay returns the channel's most recent day.
-func (s *Store) LastDay(ctx context.Context, platform, channel string) (bot.DigestDay, bool, error) {
-	return one[bot.DigestDay](ctx, s, "reading the ledger",
+func (s *Store) LastDay(ctx context.Context, platform, channel string) (digest.Day, bool, error) {
+	return one[digest.Day](ctx, s, "reading the ledger",
 		"SELECT record FROM digest_days WHERE platform = $1 AND channel = $2 ORDER BY date DESC LIMIT 1", platform, channel)
 }
 
 // Days returns a channel's days, oldest first.
-func (s *Store) Days(ctx context.Context, platform, channel string) ([]bot.DigestDay, error) {
-	return all[bot.DigestDay](ctx, s, "reading the ledger",
+func (s *Store) Days(ctx context.Context, platform, channel string) ([]digest.Day, error) {
+	return all[digest.Day](ctx, s, "reading the ledger",
 		"SELECT record FROM digest_days WHERE platform = $1 AND channel = $2 ORDER BY date", platform, channel)
 }
 
 // OpenDays returns every day still being posted.
-func (s *Store) OpenDays(ctx context.Context) ([]bot.DigestDay, error) {
-	return all[bot.DigestDay](ctx, s, "reading the ledger",
+func (s *Store) OpenDays(ctx context.Context) ([]digest.Day, error) {
+	return all[digest.Day](ctx, s, "reading the ledger",
 		"SELECT record FROM digest_days WHERE status = 'open' ORDER BY platform, channel, date")
 }
 
 // SaveDay writes a day and, in the same transaction, the channel's sent
 // papers, the first-seen dates of its trending window and its
-// discussions; it returns once the transaction is committed. A context
-// fenced by a lease (bot.WithFence) writes only while that lease is held.
-func (s *Store) SaveDay(ctx context.Context, d bot.DigestDay) error {
+// discussions; it returns once the transaction is committed.
+func (s *Store) SaveDay(ctx context.Context, d digest.Day) error {
+	return s.saveDay(ctx, d, nil)
+}
+
+// saveDay is SaveDay, fenced by the lease when fence is not nil.
+func (s *Store) saveDay(ctx context.Context, d digest.Day, fence *bot.Lease) error {
 	if d.Platform == "" || d.Channel == "" || d.Date == "" {
 		return fault.New(fault.Invalid, "a digest day needs a platform, a channel and a date")
 	}
@@ -132,7 +137,7 @@ func (s *Store) SaveDay(ctx context.Context, d bot.DigestDay) error {
 	window := slices.Clone(d.Window)
 	discussions := d.Discussions()
 	return s.tx(ctx, "saving the digest of "+d.Channel+" on "+d.Date, func(tx pgx.Tx) error {
-		if err := checkFence(ctx, tx); err != nil {
+		if err := checkFence(ctx, tx, fence); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO digest_days (platform, channel, date, status, record) VALUES ($1, $2, $3, $4, $5)

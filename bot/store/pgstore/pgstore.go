@@ -21,7 +21,7 @@
 // moment it sent the request (bot.LeaseDeadline): since the database sets
 // the expiry after it received the request, the holder's deadline passes
 // before the lease can be taken by anyone else (the argument is in
-// bot/lease.go). A fenced write (bot.WithFence) reads the lease row FOR
+// bot/lease.go). A fenced write (Store.Fenced) reads the lease row FOR
 // SHARE in its own transaction: a takeover, which updates that row, waits
 // for the write to commit, and a write that starts after a takeover sees
 // the new token and fails with bot.ErrFenced.
@@ -67,12 +67,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 )
 
 // SchemaVersion is the schema this code reads and writes: the version of
 // the last file in migrations/.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -115,9 +116,9 @@ type Store struct {
 }
 
 var (
-	_ bot.DigestStore = (*Store)(nil)
-	_ bot.ReplyStore  = (*Store)(nil)
-	_ bot.Leases      = (*Store)(nil)
+	_ digest.Store      = (*Store)(nil)
+	_ digest.ReplyStore = (*Store)(nil)
+	_ bot.Leases        = (*Store)(nil)
 )
 
 // Open connects to the database at url (postgres://user:password@host/db,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
 
@@ -41,6 +42,7 @@ func backend() storetest.Backend {
 			return func(t testing.TB) storetest.Store { return open(t, url, pgstore.Options{}) }
 		},
 		Shared: true,
+		Fence:  func(s storetest.Store, l bot.Lease) storetest.Store { return s.(*pgstore.Store).Fenced(l) },
 	}
 }
 
@@ -102,7 +104,7 @@ func TestReadOnly(t *testing.T) {
 	}
 	rw := open(t, url, pgstore.Options{})
 	ctx := t.Context()
-	sub := bot.Subscription{Platform: "slack", Channel: "C1", Time: "09:00", Zone: "UTC", Top: 1}
+	sub := digest.Subscription{Platform: "slack", Channel: "C1", Time: "09:00", Zone: "UTC", Top: 1}
 	if err := rw.PutSubscription(ctx, sub); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +112,7 @@ func TestReadOnly(t *testing.T) {
 	if got, ok, err := ro.Subscription(ctx, "slack", "C1"); !ok || err != nil || got != sub {
 		t.Fatalf("read-only read: %+v %v %v", got, ok, err)
 	}
-	if err := ro.PutSubscription(ctx, bot.Subscription{Platform: "slack", Channel: "C2"}); err == nil {
+	if err := ro.PutSubscription(ctx, digest.Subscription{Platform: "slack", Channel: "C2"}); err == nil {
 		t.Fatal("a read-only store accepted a write")
 	}
 }
@@ -157,7 +159,7 @@ func TestRedact(t *testing.T) {
 // reported as such.
 func TestRefusedValueIsInvalid(t *testing.T) {
 	s := open(t, pgtest.URL(t), pgstore.Options{})
-	err := s.PutSubscription(t.Context(), bot.Subscription{Platform: "slack", Channel: "C\x001", Time: "09:00", Zone: "UTC", Top: 1})
+	err := s.PutSubscription(t.Context(), digest.Subscription{Platform: "slack", Channel: "C\x001", Time: "09:00", Zone: "UTC", Top: 1})
 	if !fault.Is(err, fault.Invalid) {
 		t.Errorf("a NUL byte in a channel id: %v, want an invalid-input error", err)
 	}

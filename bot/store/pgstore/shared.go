@@ -83,14 +83,14 @@ WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > clock_timestamp(
 	})
 }
 
-// checkFence fails a transaction made under a lease (bot.WithFence) that is
-// no longer held, unexpired, with its token. The row is read FOR SHARE: a
-// takeover waits until this transaction ends.
-func checkFence(ctx context.Context, tx pgx.Tx) error {
-	l, ok := bot.FenceOf(ctx)
-	if !ok {
+// checkFence fails a transaction made under a lease (fence, when not nil:
+// see Fenced) that is no longer held, unexpired, with its token. The row
+// is read FOR SHARE: a takeover waits until this transaction ends.
+func checkFence(ctx context.Context, tx pgx.Tx, fence *bot.Lease) error {
+	if fence == nil {
 		return nil
 	}
+	l := *fence
 	var held bool
 	err := tx.QueryRow(ctx, `SELECT holder = $2 AND token = $3 AND expires_at > clock_timestamp() FROM leases WHERE name = $1 FOR SHARE`,
 		l.Name, l.Holder, l.Token).Scan(&held)
@@ -160,9 +160,13 @@ func (s *Store) Cursor(ctx context.Context, name string) ([]byte, bool, error) {
 	return v, ok, err
 }
 
-// PutCursor creates or replaces a source cursor (fenced by the context's
-// lease, if any).
+// PutCursor creates or replaces a source cursor.
 func (s *Store) PutCursor(ctx context.Context, name string, value []byte) error {
+	return s.putCursor(ctx, name, value, nil)
+}
+
+// putCursor is PutCursor, fenced by the lease when fence is not nil.
+func (s *Store) putCursor(ctx context.Context, name string, value []byte, fence *bot.Lease) error {
 	if err := records.CheckCursor(name, value); err != nil {
 		return err
 	}
@@ -170,7 +174,7 @@ func (s *Store) PutCursor(ctx context.Context, name string, value []byte) error 
 		value = []byte{}
 	}
 	return s.tx(ctx, "saving cursor "+name, func(tx pgx.Tx) error {
-		if err := checkFence(ctx, tx); err != nil {
+		if err := checkFence(ctx, tx, fence); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO cursors (name, value, updated_at) VALUES ($1, $2, clock_timestamp())
@@ -188,12 +192,17 @@ const papersPerTx = 500
 // (paper.Merge); each changed paper gets the next sequence number and
 // followers are notified at commit. Papers that do not normalise are
 // reported in a fault.Invalid error; the others are written all the same.
-// A context fenced by a lease writes only while the lease is held.
 func (s *Store) UpsertPapers(ctx context.Context, papers []paper.Paper) error {
+	return s.upsertPapersFenced(ctx, papers, nil)
+}
+
+// upsertPapersFenced is UpsertPapers, fenced by the lease when fence is
+// not nil.
+func (s *Store) upsertPapersFenced(ctx context.Context, papers []paper.Paper, fence *bot.Lease) error {
 	good, bad := records.NormalizePapers(papers)
 	for len(good) > 0 {
 		n := min(len(good), papersPerTx)
-		if err := s.tx(ctx, "saving papers", func(tx pgx.Tx) error { return s.upsertPapers(ctx, tx, good[:n]) }); err != nil {
+		if err := s.tx(ctx, "saving papers", func(tx pgx.Tx) error { return s.upsertPapers(ctx, tx, good[:n], fence) }); err != nil {
 			return err
 		}
 		good = good[n:]
@@ -201,8 +210,8 @@ func (s *Store) UpsertPapers(ctx context.Context, papers []paper.Paper) error {
 	return bad
 }
 
-func (s *Store) upsertPapers(ctx context.Context, tx pgx.Tx, ps []paper.Paper) error {
-	if err := checkFence(ctx, tx); err != nil {
+func (s *Store) upsertPapers(ctx context.Context, tx pgx.Tx, ps []paper.Paper, fence *bot.Lease) error {
+	if err := checkFence(ctx, tx, fence); err != nil {
 		return err
 	}
 	var last int64

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
@@ -31,11 +31,11 @@ func benchSaveDay(b *testing.B, be Backend) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
-			var ps []bot.DigestPaper
+			var ps []digest.DayPaper
 			for j := range 5 {
 				ps = append(ps, threaded(fmt.Sprintf("25%02d.%05d", j, i), t0))
 			}
-			d := day("2025-05-05", bot.DayDone, ps...)
+			d := day("2025-05-05", digest.DayDone, ps...)
 			d.Channel = fmt.Sprintf("C%07d", i)
 			d.Window = []string{ps[0].Paper.ID, ps[1].Paper.ID}
 			if err := db.SaveDay(b.Context(), d); err != nil {

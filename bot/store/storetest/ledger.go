@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
+	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/bot/fault"
 )
 
@@ -16,14 +18,14 @@ func testSubscriptions(t *testing.T, b Backend) {
 	db := open(t)
 	ctx := t.Context()
 	since := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
-	a := bot.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "Europe/Berlin", Days: bot.WorkWeek, Top: 5, Topic: "diffusion", Source: bot.SourceChat, Since: since}
-	c := bot.Subscription{Platform: "discord", Team: "G1", Channel: "C1", Time: "18:30", Zone: "UTC", Top: 3, Source: bot.SourceConfig, Since: since}
-	for _, s := range []bot.Subscription{a, c} {
+	a := digest.Subscription{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers", Time: "09:00", Zone: "Europe/Berlin", Days: schedule.WorkWeek, Top: 5, Topic: "diffusion", Source: digest.SourceChat, Since: since}
+	c := digest.Subscription{Platform: "discord", Team: "G1", Channel: "C1", Time: "18:30", Zone: "UTC", Top: 3, Source: digest.SourceConfig, Since: since}
+	for _, s := range []digest.Subscription{a, c} {
 		if err := db.PutSubscription(ctx, s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.PutSubscription(ctx, bot.Subscription{Platform: "slack"}); !fault.Is(err, fault.Invalid) {
+	if err := db.PutSubscription(ctx, digest.Subscription{Platform: "slack"}); !fault.Is(err, fault.Invalid) {
 		t.Errorf("a subscription without a channel: %v, want an invalid-input error", err)
 	}
 	db.Close()
@@ -63,7 +65,7 @@ func testLedger(t *testing.T, b Backend) {
 	t0 := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
 
 	// Planned: nothing sent yet; the window is remembered as first seen.
-	d1 := day("2025-05-05", bot.DayOpen, paperStep("a", bot.Step{}, bot.Step{}), paperStep("b", bot.Step{}, bot.Step{}))
+	d1 := day("2025-05-05", digest.DayOpen, paperStep("a", digest.Step{}, digest.Step{}), paperStep("b", digest.Step{}, digest.Step{}))
 	d1.Window = []string{"a", "b", "c"}
 	if err := db.SaveDay(ctx, d1); err != nil {
 		t.Fatal(err)
@@ -77,9 +79,9 @@ func testLedger(t *testing.T, b Backend) {
 	}
 
 	// a posted and threaded, b claimed (outcome unknown): both are sent.
-	d1.Papers[0].Post = bot.Step{Done: t0, Message: bot.MessageRef{ID: "m1", URL: "https://x/m1"}}
-	d1.Papers[0].Thread = bot.Step{Done: t0, Thread: bot.ThreadRef{ID: "m1", URL: "https://x/t1"}}
-	d1.Papers[1].Post = bot.Step{Claimed: t0}
+	d1.Papers[0].Post = digest.Step{Done: t0, Message: bot.MessageRef{ID: "m1", URL: "https://x/m1"}}
+	d1.Papers[0].Thread = digest.Step{Done: t0, Thread: bot.ThreadRef{ID: "m1", URL: "https://x/t1"}}
+	d1.Papers[1].Post = digest.Step{Claimed: t0}
 	if err := db.SaveDay(ctx, d1); err != nil {
 		t.Fatal(err)
 	}
@@ -88,8 +90,8 @@ func testLedger(t *testing.T, b Backend) {
 		t.Errorf("sent %v, want [a b]", sent)
 	}
 	// b turns out not posted, and is given up: it leaves the sent set.
-	d1.Papers[1].Post = bot.Step{Skipped: "too late"}
-	d1.Status = bot.DayDone
+	d1.Papers[1].Post = digest.Step{Skipped: "too late"}
+	d1.Status = digest.DayDone
 	if err := db.SaveDay(ctx, d1); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +104,7 @@ func testLedger(t *testing.T, b Backend) {
 	}
 
 	// Next day: c is seen again; its first-seen date stays the 5th.
-	d2 := day("2025-05-06", bot.DayEmpty)
+	d2 := day("2025-05-06", digest.DayEmpty)
 	d2.Window = []string{"c", "d"}
 	if err := db.SaveDay(ctx, d2); err != nil {
 		t.Fatal(err)
@@ -128,7 +130,7 @@ func testLedger(t *testing.T, b Backend) {
 		t.Error("a channel with no days has a last day")
 	}
 	got, ok, _ := db.Day(ctx, "slack", "C1", "2025-05-05")
-	if !ok || got.Papers[0].Post.Message.ID != "m1" || got.Status != bot.DayDone || got.Papers[1].Post.Skipped != "too late" {
+	if !ok || got.Papers[0].Post.Message.ID != "m1" || got.Status != digest.DayDone || got.Papers[1].Post.Skipped != "too late" {
 		t.Errorf("day %+v", got)
 	}
 	if _, ok, err := db.Day(ctx, "slack", "C1", "2025-05-07"); ok || err != nil {
@@ -148,7 +150,7 @@ func testLedger(t *testing.T, b Backend) {
 		t.Errorf("discussions %+v", disc)
 	}
 
-	if err := db.SaveDay(ctx, bot.DigestDay{Platform: "slack", Channel: "C1"}); !fault.Is(err, fault.Invalid) {
+	if err := db.SaveDay(ctx, digest.Day{Platform: "slack", Channel: "C1"}); !fault.Is(err, fault.Invalid) {
 		t.Errorf("a day without a date: %v, want an invalid-input error", err)
 	}
 }
@@ -157,10 +159,10 @@ func testLedger(t *testing.T, b Backend) {
 func testLastDayPrefixes(t *testing.T, b Backend) {
 	db := one(t, b)
 	ctx := t.Context()
-	for _, d := range []bot.DigestDay{
-		{Platform: "slack", Channel: "C1", Date: "2025-05-01", Status: bot.DayDone},
-		{Platform: "slack", Channel: "C10", Date: "2025-06-01", Status: bot.DayDone},
-		{Platform: "slack", Channel: "C2", Date: "2025-07-01", Status: bot.DayDone},
+	for _, d := range []digest.Day{
+		{Platform: "slack", Channel: "C1", Date: "2025-05-01", Status: digest.DayDone},
+		{Platform: "slack", Channel: "C10", Date: "2025-06-01", Status: digest.DayDone},
+		{Platform: "slack", Channel: "C2", Date: "2025-07-01", Status: digest.DayDone},
 	} {
 		if err := db.SaveDay(ctx, d); err != nil {
 			t.Fatal(err)
@@ -185,7 +187,7 @@ func testConcurrentDays(t *testing.T, b Backend) {
 	errs := make(chan error, channels)
 	for i := range channels {
 		wg.Go(func() {
-			d := day("2025-05-05", bot.DayDone, threaded("p", t0), threaded(fmt.Sprintf("q%d", i), t0))
+			d := day("2025-05-05", digest.DayDone, threaded("p", t0), threaded(fmt.Sprintf("q%d", i), t0))
 			d.Channel = fmt.Sprintf("C%03d", i)
 			d.Window = []string{"p", "w"}
 			errs <- db.SaveDay(ctx, d)
@@ -221,7 +223,7 @@ func testDiscussionsScope(t *testing.T, b Backend) {
 	scope := func(platform, team string) bot.Scope { return bot.Scope{Platform: platform, Team: team} }
 	where := []bot.Scope{scope("slack", "T1"), scope("slack", "T2"), scope("discord", "G1"), scope("discord", "G2"), scope("console", "")}
 	for i, sc := range where {
-		d := day("2025-05-05", bot.DayDone, threaded("a", t0.Add(time.Duration(i)*time.Minute)))
+		d := day("2025-05-05", digest.DayDone, threaded("a", t0.Add(time.Duration(i)*time.Minute)))
 		d.Platform, d.Team, d.Channel, d.ChannelName = sc.Platform, sc.Team, "C-"+sc.Platform+sc.Team, "private-"+sc.Platform+sc.Team
 		if err := db.SaveDay(ctx, d); err != nil {
 			t.Fatal(err)
@@ -265,11 +267,11 @@ func testReplyCounts(t *testing.T, b Backend) {
 	db := open(t)
 	ctx := t.Context()
 	t0 := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
-	old := day("2025-04-01", bot.DayDone, threaded("old", t0.AddDate(0, 0, -34)))
-	d1 := day("2025-05-04", bot.DayDone, threaded("a", t0.AddDate(0, 0, -1)))
-	d2 := day("2025-05-05", bot.DayOpen, threaded("b", t0), threaded("c", t0.Add(time.Minute)))
+	old := day("2025-04-01", digest.DayDone, threaded("old", t0.AddDate(0, 0, -34)))
+	d1 := day("2025-05-04", digest.DayDone, threaded("a", t0.AddDate(0, 0, -1)))
+	d2 := day("2025-05-05", digest.DayOpen, threaded("b", t0), threaded("c", t0.Add(time.Minute)))
 	d2.Platform = "discord"
-	for _, d := range []bot.DigestDay{d2, old, d1} {
+	for _, d := range []digest.Day{d2, old, d1} {
 		if err := db.SaveDay(ctx, d); err != nil {
 			t.Fatal(err)
 		}

@@ -12,23 +12,24 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
 // Store is everything the suite exercises: what the core consumes today
-// (bot.DigestStore, bot.ReplyStore) and what replicas share (bot.Leases,
+// (digest.Store, digest.ReplyStore) and what replicas share (bot.Leases,
 // seen keys as adapters/slack.SeenStore, source cursors as
 // index/sources.Cursors, the papers table as index.PaperFeed plus its
 // writer).
 type Store interface {
-	bot.DigestStore
-	bot.ReplyStore
+	digest.Store
+	digest.ReplyStore
 	bot.Leases
 	// AllDiscussionsOf returns the threads of each paper on every
 	// platform (the sources' re-score reads them).
 	AllDiscussionsOf(ctx context.Context, paperIDs ...string) (map[string][]bot.Discussion, error)
 	// Days returns a channel's days, oldest first.
-	Days(ctx context.Context, platform, channel string) ([]bot.DigestDay, error)
+	Days(ctx context.Context, platform, channel string) ([]digest.Day, error)
 	SeenWithin(ctx context.Context, key string, ttl time.Duration) (bool, error)
 	ForgetSeen(ctx context.Context, key string) error
 	Cursor(ctx context.Context, name string) ([]byte, bool, error)
@@ -36,6 +37,7 @@ type Store interface {
 	UpsertPapers(ctx context.Context, papers []paper.Paper) error
 	PaperChanges(ctx context.Context, after int64, limit int) ([]paper.Change, error)
 	WaitPapers(ctx context.Context, after int64) (int64, error)
+	InstallStore
 	Close() error
 }
 
@@ -50,6 +52,9 @@ type Backend struct {
 	// (PostgreSQL): leases then exclude each other and expire, and the
 	// suite runs the tests of two stores on one state.
 	Shared bool
+	// Fence returns the store's view whose writes are fenced by the lease
+	// (its Fenced method).
+	Fence func(s Store, l bot.Lease) Store
 }
 
 // Run runs the suite, each test in parallel on its own state.
@@ -73,6 +78,8 @@ func Run(t *testing.T, b Backend) {
 		{"PaperFeed", testPaperFeed},
 		{"WaitPapers", testWaitPapers},
 		{"PaperFeedConcurrentWriters", testPaperFeedConcurrentWriters},
+		{"Installations", testInstallations},
+		{"InstallationsSurviveRestart", testInstallationsRestart},
 	}
 	if b.Shared {
 		tests = append(tests, []struct {
@@ -99,19 +106,19 @@ func one(t testing.TB, b Backend) Store {
 	return b.New(t)(t)
 }
 
-func day(date string, status bot.DayStatus, papers ...bot.DigestPaper) bot.DigestDay {
-	return bot.DigestDay{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers", Date: date, Status: status, Papers: papers}
+func day(date string, status digest.DayStatus, papers ...digest.DayPaper) digest.Day {
+	return digest.Day{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers", Date: date, Status: status, Papers: papers}
 }
 
-func paperStep(id string, post, thread bot.Step) bot.DigestPaper {
-	return bot.DigestPaper{Paper: paper.Paper{ID: id, Title: "Paper " + id}, Day: 1, Post: post, Thread: thread}
+func paperStep(id string, post, thread digest.Step) digest.DayPaper {
+	return digest.DayPaper{Paper: paper.Paper{ID: id, Title: "Paper " + id}, Day: 1, Post: post, Thread: thread}
 }
 
 // threaded is a paper posted and threaded at t.
-func threaded(id string, t time.Time) bot.DigestPaper {
+func threaded(id string, t time.Time) digest.DayPaper {
 	return paperStep(id,
-		bot.Step{Done: t, Message: bot.MessageRef{ID: "m-" + id}},
-		bot.Step{Done: t, Thread: bot.ThreadRef{ID: "m-" + id, URL: "https://x/t-" + id}})
+		digest.Step{Done: t, Message: bot.MessageRef{ID: "m-" + id}},
+		digest.Step{Done: t, Thread: bot.ThreadRef{ID: "m-" + id, URL: "https://x/t-" + id}})
 }
 
 // within polls cond until it holds or d passes (a real server's clock is

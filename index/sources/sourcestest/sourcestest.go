@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/paperbot/paperbot/index/sources"
+	"github.com/paperbot/paperbot/internal/clock"
 )
 
 // ErrEnd is returned by Sleep once the clock has passed its End: it stops
@@ -26,7 +26,7 @@ type Clock struct {
 	sleeps []time.Duration
 }
 
-var _ sources.Clock = (*Clock)(nil)
+var _ clock.Clock = (*Clock)(nil)
 
 // NewClock returns a clock at start; once a sleep takes it past end (when
 // end is not zero), Sleep returns ErrEnd.

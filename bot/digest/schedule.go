@@ -1,0 +1,114 @@
+package digest
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/paperbot/paperbot/bot/digest/schedule"
+	"github.com/paperbot/paperbot/bot/fault"
+)
+
+// This file is the schedule of a subscription: its checks and its due
+// times. The grammar of times, days and zones is bot/digest/schedule's.
+
+// Validate checks a subscription and says which part is wrong.
+func (s Subscription) Validate(maxTop int) error {
+	if s.Platform == "" || s.Channel == "" {
+		return fault.New(fault.Invalid, "a digest needs a platform and a channel")
+	}
+	if c, err := schedule.ParseClock(s.Time); err != nil {
+		return fault.New(fault.Invalid, "time: %s", err.Error())
+	} else if c != s.Time {
+		return fault.New(fault.Invalid, "time: %q must be written HH:MM (%s)", s.Time, c)
+	}
+	if _, err := schedule.LoadZone(s.Zone); err != nil {
+		return fault.New(fault.Invalid, "time zone: %s", err.Error())
+	}
+	if s.Top < 1 || s.Top > maxTop {
+		return fault.New(fault.Invalid, "top: %d papers is not between 1 and %d", s.Top, maxTop)
+	}
+	return nil
+}
+
+// occurrence is one due time of a subscription.
+type occurrence struct {
+	// Date is the local date, YYYY-MM-DD.
+	Date string
+	Due  time.Time
+}
+
+// clock returns the hour and minute of a validated "HH:MM".
+func clockOf(s string) (h, m int) {
+	if len(s) != 5 {
+		return 0, 0
+	}
+	h, _ = strconv.Atoi(s[:2])
+	m, _ = strconv.Atoi(s[3:])
+	return h, m
+}
+
+// dueOn is the due time on the local date y-m-d, computed with time.Date
+// in the zone: across a DST change the wall-clock time stays the same. A
+// time that does not exist that day (skipped by a spring-forward change)
+// is normalised by time.Date an hour later on the wall clock (02:30 →
+// 03:30); a time that occurs twice (fall back) is its second occurrence,
+// and is posted once: the ledger is keyed by date.
+func dueOn(y int, mo time.Month, d int, hh, mm int, loc *time.Location) occurrence {
+	// Take the date from noon, which exists on every day in every zone.
+	day := time.Date(y, mo, d, 12, 0, 0, 0, loc)
+	return occurrence{
+		Date: day.Format(time.DateOnly),
+		Due:  time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, loc),
+	}
+}
+
+// latest returns the latest occurrence due at or before now on an allowed
+// day (looking back at most a week).
+func latest(s Subscription, loc *time.Location, now time.Time) (occurrence, bool) {
+	hh, mm := clockOf(s.Time)
+	local := now.In(loc)
+	for i := 0; i <= 7; i++ {
+		o := dueOn(local.Year(), local.Month(), local.Day()-i, hh, mm, loc)
+		if o.Due.After(now) || !s.Days.Has(o.weekday()) {
+			continue
+		}
+		return o, true
+	}
+	return occurrence{}, false
+}
+
+// next returns the first occurrence due strictly after now.
+func next(s Subscription, loc *time.Location, now time.Time) (occurrence, bool) {
+	hh, mm := clockOf(s.Time)
+	local := now.In(loc)
+	for i := 0; i <= 8; i++ {
+		o := dueOn(local.Year(), local.Month(), local.Day()+i, hh, mm, loc)
+		if !o.Due.After(now) || !s.Days.Has(o.weekday()) {
+			continue
+		}
+		return o, true
+	}
+	return occurrence{}, false
+}
+
+// weekday is the day of the week of the local date.
+func (o occurrence) weekday() time.Weekday {
+	t, _ := time.Parse(time.DateOnly, o.Date)
+	return t.Weekday()
+}
+
+// daysBetween is the number of calendar days from date a to date b (both
+// YYYY-MM-DD); 0 when either does not parse.
+func daysBetween(a, b string) int {
+	ta, err1 := time.Parse(time.DateOnly, a)
+	tb, err2 := time.Parse(time.DateOnly, b)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(tb.Sub(ta).Hours()/24 + 0.5)
+}
+
+// describeSchedule is "every day at 09:00 Europe/Berlin".
+func describeSchedule(s Subscription) string {
+	return s.Days.String() + " at " + s.Time + " " + s.Zone
+}

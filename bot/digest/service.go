@@ -1,0 +1,310 @@
+package digest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest/schedule"
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// SubscribeResult is what Subscribe did.
+type SubscribeResult struct {
+	Sub Subscription
+	// Replaced is set when the channel had a subscription before.
+	Replaced bool
+	// Matching is how many papers match the topic now.
+	Matching uint64
+	// DidYouMean is a corrected spelling of the topic, when it looks misspelt.
+	DidYouMean string
+	// Next is when the first digest is due.
+	Next time.Time
+}
+
+// Preview is what the next run of a channel's digest posts.
+type Preview struct {
+	Sub Subscription
+	// Date and Due are the local date and due time of that run.
+	Date string
+	Due  time.Time
+	// Day holds the papers, in the order they will be posted.
+	Day Day
+	// Resuming is set when the run finishes a day already under way; Day
+	// then holds only what is left to post.
+	Resuming bool
+}
+
+// Status is a channel's subscription with its last and next runs.
+type Status struct {
+	Sub     Subscription
+	Next    time.Time
+	Last    Day
+	HasLast bool
+}
+
+// Defaults fill what a chat subscription leaves out.
+func (d *Service) fill(s Subscription) Subscription {
+	if s.Time == "" {
+		s.Time = d.cfg.DefaultTime
+	}
+	if s.Zone == "" {
+		s.Zone = d.cfg.DefaultZone
+	}
+	if s.Top == 0 {
+		s.Top = d.cfg.DefaultTop
+	}
+	if loc, err := schedule.LoadZone(s.Zone); err == nil {
+		s.Zone = loc.String()
+	}
+	return s
+}
+
+// checkTopic runs the topic query once, so a malformed one is refused
+// with the index's explanation of what is wrong.
+func (d *Service) checkTopic(ctx context.Context, topic string) (paper.Results, error) {
+	res, err := d.cfg.Searcher.Search(ctx, paper.Query{Text: topic, Sort: paper.ByTrending, Limit: 1})
+	if err != nil {
+		if msg := fault.UserMessage(err); msg != "" && fault.Is(err, fault.Invalid) {
+			return res, fault.Wrap(fault.Invalid, err, "topic %s: %s", quoteTopic(bot.Truncate(topic, 80)), msg)
+		}
+		return res, err
+	}
+	if len(res.Notes) > 0 {
+		// A search goes ahead without what it could not use; a topic with
+		// such a part is refused instead, so nothing "was ignored".
+		msg := strings.ReplaceAll(strings.Join(res.Notes, " "), "; it was ignored.", ".")
+		return res, fault.New(fault.Invalid, "topic %s: %s", quoteTopic(bot.Truncate(topic, 80)), msg)
+	}
+	return res, nil
+}
+
+// Subscribe creates or replaces a channel's subscription from chat; the
+// scheduler picks it up at once. Parts left empty take the defaults.
+func (d *Service) Subscribe(ctx context.Context, s Subscription) (SubscribeResult, error) {
+	s = d.fill(s)
+	s.Source = SourceChat
+	if err := s.Validate(d.cfg.MaxTop); err != nil {
+		return SubscribeResult{}, err
+	}
+	old, had, err := d.cfg.Store.Subscription(ctx, s.Platform, s.Channel)
+	if err != nil {
+		return SubscribeResult{}, err
+	}
+	if had && old.Source == SourceConfig {
+		return SubscribeResult{}, fault.New(fault.Invalid, "the digest of %s is set in the configuration file (digest.subscriptions); change it there", old.Where())
+	}
+	res, err := d.checkTopic(ctx, s.Topic)
+	if err != nil {
+		return SubscribeResult{}, err
+	}
+	now := d.cfg.Clock.Now()
+	s.Since = now
+	if had && old.SameSchedule(s) {
+		s.Since = old.Since
+	}
+	if err := d.cfg.Store.PutSubscription(ctx, s); err != nil {
+		return SubscribeResult{}, err
+	}
+	d.notify()
+	d.log.InfoContext(ctx, "digest subscription", "platform", s.Platform, "channel", s.Channel,
+		"time", s.Time, "zone", s.Zone, "days", s.Days.String(), "top", s.Top, "topic", s.Topic, "by", s.By)
+	out := SubscribeResult{Sub: s, Replaced: had, Matching: res.Total, DidYouMean: res.DidYouMean}
+	if res.Fuzzy {
+		out.Matching = 0
+	}
+	if o, err := d.currentRun(ctx, s, now); err == nil {
+		out.Next = o.Due
+	}
+	return out, nil
+}
+
+// Unsubscribe stops a channel's digest. A day being posted stops before
+// its next message (threads of papers already posted are still started).
+func (d *Service) Unsubscribe(ctx context.Context, platform, channel string) (Subscription, error) {
+	old, had, err := d.cfg.Store.Subscription(ctx, platform, channel)
+	if err != nil {
+		return Subscription{}, err
+	}
+	if !had {
+		return Subscription{}, fault.New(fault.NotFound, "this channel has no daily digest (start one with /%s subscribe)", d.cfg.CommandName)
+	}
+	if old.Source == SourceConfig {
+		return Subscription{}, fault.New(fault.Invalid, "the digest of %s is set in the configuration file (digest.subscriptions); remove it there", old.Where())
+	}
+	if _, err := d.cfg.Store.DeleteSubscription(ctx, platform, channel); err != nil {
+		return Subscription{}, err
+	}
+	d.notify()
+	d.log.InfoContext(ctx, "digest unsubscribed", "platform", platform, "channel", channel)
+	return old, nil
+}
+
+// Subscriptions lists the subscriptions of one workspace or guild (all of
+// a platform's when team is "").
+func (d *Service) Subscriptions(ctx context.Context, platform, team string) ([]Subscription, error) {
+	all, err := d.cfg.Store.Subscriptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Subscription
+	for _, s := range all {
+		if s.Platform == platform && (team == "" || s.Team == team) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b Subscription) int { return strings.Compare(a.Where(), b.Where()) })
+	return out, nil
+}
+
+// subscription returns a channel's subscription or a NotFound error.
+func (d *Service) subscription(ctx context.Context, platform, channel string) (Subscription, error) {
+	s, ok, err := d.cfg.Store.Subscription(ctx, platform, channel)
+	if err != nil {
+		return Subscription{}, err
+	}
+	if !ok {
+		return Subscription{}, fault.New(fault.NotFound, "this channel has no daily digest (start one with /%s subscribe)", d.cfg.CommandName)
+	}
+	return s, nil
+}
+
+// Status returns a channel's subscription with its last and next runs.
+func (d *Service) Status(ctx context.Context, platform, channel string) (Status, error) {
+	s, err := d.subscription(ctx, platform, channel)
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{Sub: s}
+	if o, err := d.currentRun(ctx, s, d.cfg.Clock.Now()); err == nil {
+		st.Next = o.Due
+	}
+	st.Last, st.HasLast, err = d.cfg.Store.LastDay(ctx, platform, channel)
+	return st, err
+}
+
+// Preview returns exactly what the channel's next run would post, in
+// order, without posting or recording anything: the rest of a day being
+// posted, or else the plan the next due time would make now.
+func (d *Service) Preview(ctx context.Context, platform, channel string) (Preview, error) {
+	s, err := d.subscription(ctx, platform, channel)
+	if err != nil {
+		return Preview{}, err
+	}
+	return d.PreviewOf(ctx, s)
+}
+
+// PreviewOf previews the next run of a subscription (which need not be
+// stored: `paperbot digest --dry-run` previews configured ones).
+func (d *Service) PreviewOf(ctx context.Context, s Subscription) (Preview, error) {
+	now := d.cfg.Clock.Now()
+	last, ok, err := d.cfg.Store.LastDay(ctx, s.Platform, s.Channel)
+	if err != nil {
+		return Preview{}, err
+	}
+	if ok && last.Status == DayOpen && now.Sub(last.Due) <= d.cfg.Grace {
+		pv := Preview{Sub: s, Date: last.Date, Due: last.Due, Resuming: true, Day: last}
+		pv.Day.Papers = nil
+		for _, p := range last.Papers {
+			if p.Post.Pending() && !p.Post.Uncertain() {
+				pv.Day.Papers = append(pv.Day.Papers, p)
+			}
+		}
+		if len(pv.Day.Papers) > 0 {
+			if loc, err := d.zone(s.Zone); err == nil {
+				pv.Due = pv.Due.In(loc)
+			}
+			return pv, nil
+		}
+	}
+	o, err := d.currentRun(ctx, s, now)
+	if err != nil {
+		return Preview{}, err
+	}
+	day, err := d.plan(ctx, s, o, now)
+	if err != nil {
+		return Preview{}, err
+	}
+	if loc, err := d.zone(s.Zone); err == nil {
+		o.Due = o.Due.In(loc)
+	}
+	return Preview{Sub: s, Date: o.Date, Due: o.Due, Day: day}, nil
+}
+
+// SyncConfig makes the stored subscriptions from the configuration file
+// match subs: it adds and updates them (a chat subscription of the same
+// channel is replaced: the file wins) and removes those the file no
+// longer lists. A subscription whose schedule did not change keeps its
+// Since, so a restart does not lose a due digest.
+func (d *Service) SyncConfig(ctx context.Context, subs []Subscription) error {
+	now := d.cfg.Clock.Now()
+	want := map[string]bool{}
+	for i, s := range subs {
+		s = d.fill(s)
+		s.Source = SourceConfig
+		if err := s.Validate(d.cfg.MaxTop); err != nil {
+			return fmt.Errorf("digest.subscriptions[%d] (%s:%s): %s", i, s.Platform, s.Channel, fault.UserMessage(err))
+		}
+		if _, err := d.checkTopic(ctx, s.Topic); err != nil {
+			return fmt.Errorf("digest.subscriptions[%d] (%s:%s): %s", i, s.Platform, s.Channel, orError(fault.UserMessage(err), err))
+		}
+		key := s.Platform + "\x00" + s.Channel
+		if want[key] {
+			return fmt.Errorf("digest.subscriptions[%d]: channel %s:%s is listed twice", i, s.Platform, s.Channel)
+		}
+		want[key] = true
+		old, had, err := d.cfg.Store.Subscription(ctx, s.Platform, s.Channel)
+		if err != nil {
+			return err
+		}
+		s = FromConfig(s, old, had, now)
+		if had && old == s {
+			continue
+		}
+		if had && old.Source == SourceChat {
+			d.log.InfoContext(ctx, "digest subscription from chat replaced by the configuration file", "platform", s.Platform, "channel", s.Channel)
+		}
+		if err := d.cfg.Store.PutSubscription(ctx, s); err != nil {
+			return err
+		}
+	}
+	all, err := d.cfg.Store.Subscriptions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range all {
+		if s.Source == SourceConfig && !want[s.Platform+"\x00"+s.Channel] {
+			if _, err := d.cfg.Store.DeleteSubscription(ctx, s.Platform, s.Channel); err != nil {
+				return err
+			}
+			d.log.InfoContext(ctx, "digest subscription removed from the configuration file", "platform", s.Platform, "channel", s.Channel)
+		}
+	}
+	d.notify()
+	return nil
+}
+
+// FromConfig is what the configuration file's subscription s becomes
+// when it is stored over old (had: what the store holds for its channel),
+// now: the file wins over a subscription made in chat, and a schedule
+// that did not change keeps its Since, so a restart does not lose a due
+// digest. SyncConfig stores it; paperbot digest previews it.
+func FromConfig(s, old Subscription, had bool, now time.Time) Subscription {
+	s.Source = SourceConfig
+	s.Since = now
+	if had && old.SameSchedule(s) {
+		s.Since = old.Since
+	}
+	return s
+}
+
+func orError(msg string, err error) string {
+	if msg != "" {
+		return msg
+	}
+	return err.Error()
+}
