@@ -118,7 +118,7 @@ func (b *Bot) CommandName() string { return b.cfg.CommandName }
 func (b *Bot) specs() []CommandSpec {
 	specs := []CommandSpec{
 		{
-			Name: "search", Default: true,
+			Name: "search", Default: true, ReadOnly: true,
 			Usage:    "<query>",
 			Summary:  "Search papers: words, \"phrases\", -exclude, author:, cat:, year:, since:, sort:",
 			Examples: []string{"diffusion language models", `"direct preference optimization" -survey`, "author:Notin protein", "diffusion since:2024 sort:recent"},
@@ -126,7 +126,7 @@ func (b *Bot) specs() []CommandSpec {
 			Handler:  HandlerFunc(b.search),
 		},
 		{
-			Name:     "show",
+			Name: "show", ReadOnly: true,
 			Usage:    "<arXiv id, URL or title>",
 			Summary:  "Show one paper with its abstract, links and discussions",
 			Examples: []string{"show 2205.13760", "show https://arxiv.org/abs/2205.13760v2", "show tranception"},
@@ -134,7 +134,7 @@ func (b *Bot) specs() []CommandSpec {
 			Handler:  HandlerFunc(b.show),
 		},
 		{
-			Name:     "similar",
+			Name: "similar", ReadOnly: true,
 			Usage:    "<arXiv id, URL or title>",
 			Summary:  "Papers similar to the given one",
 			Examples: []string{"similar 2205.13760", "similar tranception"},
@@ -142,7 +142,7 @@ func (b *Bot) specs() []CommandSpec {
 			Handler:  HandlerFunc(b.similar),
 		},
 		{
-			Name:     "trending",
+			Name: "trending", ReadOnly: true,
 			Usage:    "[topic]",
 			Summary:  "The papers trending now, optionally on a topic",
 			Examples: []string{"trending", "trending diffusion"},

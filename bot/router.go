@@ -56,7 +56,11 @@ type CommandSpec struct {
 	// Default marks the command run when the first word is not a command name
 	// (search).
 	Default bool
-	Handler Handler
+	// ReadOnly marks a command that changes nothing (search, show,
+	// similar, trending): only these run again from a button (a
+	// Request with Rerun set).
+	ReadOnly bool
+	Handler  Handler
 }
 
 // Router dispatches a request to the command its first word names.
@@ -154,10 +158,31 @@ func (r *Router) Handle(ctx context.Context, req *Request, rw Responder) error {
 		return fault.New(fault.Invalid, "unknown command %q; try `help`", word)
 	}
 	spec := r.specs[idx]
+	if req.Rerun && !spec.ReadOnly {
+		return fault.New(fault.Invalid, "that button only runs searches, show, similar and trending again; `%s` was not run", Truncate(text, 60))
+	}
 	// Set in place, so outer middleware (logging, metrics) sees the command.
 	req.Command = spec.Name
 	req.Args = strings.TrimSpace(rest)
 	return spec.Handler.Handle(ctx, req, rw)
+}
+
+// ReadOnlyLine reports whether text runs a command marked ReadOnly, as a
+// Router built from specs routes it: a button may run it again.
+func ReadOnlyLine(specs []CommandSpec, text string) bool {
+	word, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	word = strings.ToLower(word)
+	for _, s := range specs {
+		if s.Name == word || slices.Contains(s.Aliases, word) {
+			return s.ReadOnly
+		}
+	}
+	for _, s := range specs {
+		if s.Default {
+			return s.ReadOnly && word != ""
+		}
+	}
+	return false
 }
 
 // Chain wraps h with middleware; the first middleware is the outermost.

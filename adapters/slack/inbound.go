@@ -67,6 +67,7 @@ func (a *Adapter) interaction(ctx context.Context, h bot.Handler, cb slackgo.Int
 			User:        cb.User.ID,
 			UserName:    cb.User.Name,
 			Text:        strings.TrimSpace(act.Value),
+			Rerun:       true,
 		}
 		rw := &urlResponder{a: a, url: cb.ResponseURL, visible: true, sharedBy: cb.User.ID, expires: a.opts.Clock.Now().Add(responseURLLife)}
 		if a.opts.Hooks.Received != nil {

@@ -1,7 +1,9 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/configs/secret"
 )
 
@@ -90,5 +93,53 @@ func TestResponseURLElsewhereRefused(t *testing.T) {
 	}
 	if got := strings.Count(logs.String(), "refusing a"); got != 2 {
 		t.Errorf("%d log lines say a request was refused, want 2:\n%s", got, logs.String())
+	}
+}
+
+// "Share in channel" sends its value back to paperbot, and whoever sends
+// it can change it: a share whose value is "unsubscribe" is refused,
+// ephemerally, and the command is not run.
+func TestShareRunsOnlyReadOnlyCommands(t *testing.T) {
+	api := newFakeSlack(t)
+	clock := newFakeClock(time.Now())
+	a := newTestAdapter(t, api, clock)
+	sink := newResponseSink(t)
+	var unsubscribed atomic.Int32
+	r, err := bot.NewRouter([]bot.CommandSpec{
+		{Name: "search", Default: true, ReadOnly: true, Summary: "search", Handler: bot.HandlerFunc(func(ctx context.Context, _ *bot.Request, rw bot.Responder) error {
+			return rw.Reply(ctx, bot.Message{Kind: bot.KindResults, Text: "results", Ephemeral: true})
+		})},
+		{Name: "unsubscribe", Summary: "unsubscribe", Handler: bot.HandlerFunc(func(ctx context.Context, _ *bot.Request, rw bot.Responder) error {
+			unsubscribed.Add(1)
+			return rw.Reply(ctx, bot.Notice("stopped"))
+		})},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startHTTP(t, a, bot.Chain(r, bot.ErrorReplies()))
+	share := func(value string) map[string]any {
+		payload, _ := json.Marshal(map[string]any{
+			"type": "block_actions", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": "U1"},
+			"channel": map[string]any{"id": "C1"}, "response_url": sink.srv.URL,
+			"actions": []any{map[string]any{"type": "button", "action_id": ShareActionID, "block_id": "paperbot_actions", "value": value}},
+		})
+		resp := signedPost(t, srv.URL+PathInteractions, testSecret, clock.Now(), "application/x-www-form-urlencoded", url.Values{"payload": {string(payload)}}.Encode())
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("share %q: status %d", value, resp.StatusCode)
+		}
+		return sink.next(t)
+	}
+	m := share("unsubscribe")
+	if m["response_type"] != "ephemeral" || !strings.Contains(fmt.Sprint(m), "was not run") {
+		t.Errorf("share of unsubscribe answered %v, want an ephemeral refusal", m)
+	}
+	if m := share("diffusion"); m["response_type"] != "in_channel" {
+		t.Errorf("share of a search answered %v, want it in the channel", m)
+	}
+	a.work.Wait()
+	if n := unsubscribed.Load(); n != 0 {
+		t.Errorf("unsubscribe ran %d times from a share button", n)
 	}
 }
