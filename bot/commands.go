@@ -165,6 +165,9 @@ func (b *Bot) search(ctx context.Context, req *Request, rw Responder) error {
 	if req.Args == "" {
 		return fault.New(fault.Invalid, "what should I search for? Try `/%s diffusion models` or `/%s help`", b.cfg.CommandName, b.cfg.CommandName)
 	}
+	if err := b.mistypedCommand(ctx, req); err != nil {
+		return err
+	}
 	return b.searchFor(ctx, req, rw, req.Args)
 }
 
