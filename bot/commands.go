@@ -183,7 +183,7 @@ func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text st
 	if res.Exact && len(res.Hits) == 0 {
 		// An id or URL that is not indexed: try to fetch it.
 		if id, ok := paper.ParseArxivID(text); ok {
-			return b.showID(ctx, req, rw, id)
+			return b.showID(ctx, req, rw, id, "")
 		}
 	}
 	disc := b.discussions(ctx, req, res.Hits)
@@ -243,9 +243,17 @@ func (b *Bot) show(ctx context.Context, req *Request, rw Responder) error {
 		return fault.New(fault.Invalid, "which paper? Usage: `/%s show <arXiv id, URL or title>`", b.cfg.CommandName)
 	}
 	if id, ok := paper.ParseArxivID(req.Args); ok {
-		return b.showID(ctx, req, rw, id)
+		return b.showID(ctx, req, rw, id, "")
+	}
+	if id, extra, ok := idThenWords(req.Args); ok {
+		return b.showID(ctx, req, rw, id, fmt.Sprintf("(The words after the id, “%s”, were ignored.)", Literal(Truncate(extra, 80))))
 	}
 	p, err := b.lookupArg(ctx, req.Args)
+	if fault.Is(err, fault.NotFound) {
+		if lerr := b.checkLink(req.Args, "show", err); lerr != nil {
+			return lerr
+		}
+	}
 	if errors.Is(err, errQuery) {
 		var found bool
 		p, found, err = b.findByName(ctx, req, rw, "show")
@@ -295,7 +303,8 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 	return paper.Paper{}, false, rw.Reply(ctx, m)
 }
 
-func (b *Bot) showID(ctx context.Context, req *Request, rw Responder, id string) error {
+// showID shows the paper id; note, when set, is a line above it.
+func (b *Bot) showID(ctx context.Context, req *Request, rw Responder, id, note string) error {
 	p, err := b.cfg.Searcher.Lookup(ctx, id)
 	if fault.Is(err, fault.NotFound) && b.cfg.Fetcher != nil && b.cfg.Indexer != nil && paper.IsArxivID(id) {
 		p, err = b.cfg.Fetcher.Fetch(ctx, id)
@@ -314,12 +323,21 @@ func (b *Bot) showID(ctx context.Context, req *Request, rw Responder, id string)
 		}
 		return err
 	}
-	return b.replyPaper(ctx, req, rw, p)
+	return b.replyPaperNote(ctx, req, rw, p, note)
 }
 
 func (b *Bot) replyPaper(ctx context.Context, req *Request, rw Responder, p paper.Paper) error {
+	return b.replyPaperNote(ctx, req, rw, p, "")
+}
+
+// replyPaperNote shows p, with note (when set) as a line above it.
+func (b *Bot) replyPaperNote(ctx context.Context, req *Request, rw Responder, p paper.Paper, note string) error {
 	disc := b.discussions(ctx, req, []paper.Hit{{Paper: p}})
-	return rw.Reply(ctx, PaperMessage(p, disc[p.ID]))
+	m := PaperMessage(p, disc[p.ID])
+	if note != "" {
+		m.Intro = note
+	}
+	return rw.Reply(ctx, m)
 }
 
 func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
@@ -335,6 +353,11 @@ func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
 		}
 	} else {
 		p, err = b.lookupArg(ctx, req.Args)
+		if fault.Is(err, fault.NotFound) {
+			if lerr := b.checkLink(req.Args, "similar", err); lerr != nil {
+				return lerr
+			}
+		}
 		if errors.Is(err, errQuery) {
 			var found bool
 			p, found, err = b.findByName(ctx, req, rw, "similar")

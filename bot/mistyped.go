@@ -45,3 +45,32 @@ func (b *Bot) mistypedCommand(ctx context.Context, req *Request) error {
 	return fault.New(fault.Invalid, "“%s” is not a command: did you mean `%s`? To search for the word, use `/%s search %s`.",
 		Literal(Truncate(word, 40)), Literal(Truncate(fixed, 200)), b.cfg.CommandName, Literal(Truncate(req.Args, 100)))
 }
+
+// idThenWords reads "2205.13760 extra words": an arXiv id or link, then
+// words that name nothing more.
+func idThenWords(args string) (id, extra string, ok bool) {
+	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
+		return "", "", false
+	}
+	id, ok = paper.ParseArxivID(first)
+	return id, rest, ok
+}
+
+// checkLink explains a link (the first word of args) that names no paper
+// in the index (notFound) and no paper paperbot can read: only arXiv,
+// Hugging Face papers and alphaXiv links do. Without it, `show
+// https://example.com/abs/2205.13760` said only that the paper was not in
+// the index. It returns nil when args is no such link.
+func (b *Bot) checkLink(args, command string, notFound error) error {
+	first, _, _ := strings.Cut(strings.TrimSpace(args), " ")
+	if !paper.LooksLikeURL(strings.Trim(first, "<>")) {
+		return nil
+	}
+	if _, ok := paper.ParseArxivID(first); ok {
+		return nil
+	}
+	return fault.Wrap(fault.NotFound, notFound, "“%s” is not in the index, and is not an arXiv, Hugging Face or alphaXiv link to a paper. Usage: `/%s %s <arXiv id, like 2205.13760, or a link to arxiv.org/abs/…, huggingface.co/papers/… or alphaxiv.org/abs/…, or words of the title>`",
+		Literal(Truncate(first, 100)), b.cfg.CommandName, command)
+}
