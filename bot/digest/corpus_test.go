@@ -22,6 +22,7 @@ func TestDigestOverSampleCorpus(t *testing.T) {
 	t.Run("discussion links", func(t *testing.T) { testDiscussionLinksInShowAndSearch(t, ix) })
 	t.Run("malformed topic", func(t *testing.T) { testSubscribeRefusesAMalformedTopic(t, ix) })
 	t.Run("mistyped commands", func(t *testing.T) { testMistypedCommands(t, ix) })
+	t.Run("subscribe refusals", func(t *testing.T) { testSubscribeRefusalsSayNotChanged(t, ix) })
 }
 
 // sampleIndex indexes the sample corpus (configs/sample: the trending-page
