@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/paperbot/paperbot/bot/fault"
 )
@@ -144,6 +146,10 @@ func (r *Router) Specs() []CommandSpec { return r.specs }
 
 // Handle routes req by its first word; other text goes to the default command.
 func (r *Router) Handle(ctx context.Context, req *Request, rw Responder) error {
+	// Control characters and bidi overrides are never echoed (into a
+	// terminal, a Slack block) nor searched, as ingest strips them from
+	// records.
+	req.Text = CleanText(req.Text)
 	text := strings.TrimSpace(req.Text)
 	word, rest, _ := strings.Cut(text, " ")
 	idx, ok := r.byKey[strings.ToLower(word)]
@@ -183,6 +189,26 @@ func ReadOnlyLine(specs []CommandSpec, text string) bool {
 		}
 	}
 	return false
+}
+
+// CleanText removes from what a user typed the characters that must not
+// be echoed or searched: control characters other than white space (NUL,
+// BEL, ESC…), invalid UTF-8, and the bidirectional embeddings, overrides
+// and isolates (U+202A–U+202E, U+2066–U+2069) that make echoed text read
+// otherwise than it is.
+func CleanText(s string) string {
+	bad := func(r rune) bool {
+		return unicode.IsControl(r) && !unicode.IsSpace(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == utf8.RuneError
+	}
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, bad) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if bad(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
 }
 
 // Chain wraps h with middleware; the first middleware is the outermost.
