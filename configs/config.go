@@ -4,6 +4,7 @@
 package configs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -221,6 +222,9 @@ func ParseEnv(data []byte, name string, env Env) (*Config, error) {
 
 func parse(data []byte, name string, env Env, offline bool) (*Config, error) {
 	c := &Config{offline: offline}
+	// A byte order mark (Windows editors write one) is not part of the
+	// first key: `unknown field "\ufefflog"` showed it invisibly.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	var file *ast.File
 	if len(strings.TrimSpace(string(data))) > 0 {
 		var err error
