@@ -90,7 +90,9 @@ func TestFollowThePapersTable(t *testing.T) {
 	defer ix.Close()
 	fctx, stop = context.WithCancel(ctx)
 	defer stop()
-	go func() { done <- ix.Follow(fctx, db, index.FollowOptions{Feed: "test", CaughtUp: func(s int64) { caught <- s }}) }()
+	go func() {
+		done <- ix.Follow(fctx, db, index.FollowOptions{Feed: "test", CaughtUp: func(s int64) { caught <- s }})
+	}()
 	waitSeq(32)
 	if n := count(t, ix); n != 32 {
 		t.Fatalf("%d papers after the restart, want 32", n)
