@@ -37,6 +37,9 @@ type replicaSet struct {
 	// caughtUp is set once the index has applied every paper the table
 	// had when it last looked (readiness).
 	caughtUp atomic.Bool
+	// onTenure, when set, is called as each tenure of a lease begins, with
+	// the work's context (tests).
+	onTenure func(ctx context.Context, name string, l bot.Lease)
 }
 
 // newReplicaSet is the replica set-up of a serve whose state is db.
@@ -75,6 +78,9 @@ func (r *replicaSet) leased(ctx context.Context, name string, work func(ctx cont
 		Logger: log,
 	}, func(ctx context.Context, l bot.Lease) error {
 		log.InfoContext(ctx, "lease taken; running", "token", l.Token)
+		if r.onTenure != nil {
+			r.onTenure(ctx, name, l)
+		}
 		err := work(ctx, l)
 		if ctx.Err() != nil {
 			log.InfoContext(ctx, "stopped acting under the lease", "token", l.Token, "reason", context.Cause(ctx))

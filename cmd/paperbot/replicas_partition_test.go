@@ -227,35 +227,37 @@ func TestPartitionedReplicaStopsBeforeTakeover(t *testing.T) {
 	var stopA, takenB time.Time
 	var leaseA bot.Lease
 
-	rA := &replicaSet{db: dbA, holder: "replica-A", ttl: ttl, log: log}
-	rB := &replicaSet{db: dbB, holder: "replica-B", ttl: ttl, log: log}
-	ctxA, cancelA := context.WithCancel(ctx)
-	defer cancelA()
-	doneA := make(chan error, 1)
-	go func() {
-		// A takes the lease first (B starts once A holds it).
-		doneA <- rA.leased(ctxA, "digest", func(ctx context.Context, l bot.Lease) error {
+	rA := &replicaSet{db: dbA, holder: "replica-A", ttl: ttl, log: log, onTenure: func(ctx context.Context, _ string, l bot.Lease) {
+		mu.Lock()
+		defer mu.Unlock()
+		if leaseA.Token == 0 {
+			leaseA = l
+		}
+		// A stops acting when its work's context ends (every platform
+		// call made after that is an error below).
+		context.AfterFunc(ctx, func() {
 			mu.Lock()
-			if leaseA.Token == 0 {
-				leaseA = l
+			if stopA.IsZero() {
+				stopA = time.Now()
 			}
 			mu.Unlock()
-			// A stops acting when its work's context ends (every platform
-			// call made after that is an error below).
-			context.AfterFunc(ctx, func() {
-				mu.Lock()
-				if stopA.IsZero() {
-					stopA = time.Now()
-				}
-				mu.Unlock()
-			})
-			d, err := newDigest(cfg, dbA.Fenced(l), search, func(string) bot.Poster { return posterA }, log, nil)
-			if err != nil {
-				return err
-			}
-			return d.Run(ctx)
 		})
-	}()
+	}}
+	rB := &replicaSet{db: dbB, holder: "replica-B", ttl: ttl, log: log, onTenure: func(context.Context, string, bot.Lease) {
+		mu.Lock()
+		defer mu.Unlock()
+		if takenB.IsZero() {
+			takenB = time.Now()
+		}
+	}}
+	run := func(ctx context.Context, r *replicaSet, p *replicaPoster) chan error {
+		done := make(chan error, 1)
+		go func() { done <- r.digest(ctx, cfg, search, func(string) bot.Poster { return p }, log, nil) }()
+		return done
+	}
+	ctxA, cancelA := context.WithCancel(ctx)
+	defer cancelA()
+	doneA := run(ctxA, rA, posterA) // A takes the lease first (B starts once A holds it)
 	var who string
 	select {
 	case who = <-rec.held:
@@ -267,21 +269,7 @@ func TestPartitionedReplicaStopsBeforeTakeover(t *testing.T) {
 	}
 	ctxB, cancelB := context.WithCancel(ctx)
 	defer cancelB()
-	doneB := make(chan error, 1)
-	go func() {
-		doneB <- rB.leased(ctxB, "digest", func(ctx context.Context, l bot.Lease) error {
-			mu.Lock()
-			if takenB.IsZero() {
-				takenB = time.Now()
-			}
-			mu.Unlock()
-			d, err := newDigest(cfg, dbB.Fenced(l), search, func(string) bot.Poster { return posterB }, log, nil)
-			if err != nil {
-				return err
-			}
-			return d.Run(ctx)
-		})
-	}()
+	doneB := run(ctxB, rB, posterB)
 	cutAt := time.Now()
 	proxy.Cut()
 

@@ -15,6 +15,17 @@ import (
 	"github.com/paperbot/paperbot/index/sources/sourcestest"
 )
 
+// openCursors is a real state file, whose cursors the sources use.
+func openCursors(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 type failingSink struct{ err error }
 
 func (s failingSink) Upsert(context.Context, []paper.Paper) error { return s.err }
@@ -30,11 +41,7 @@ func (s *okSink) Upsert(_ context.Context, ps []paper.Paper) error { s.n += len(
 // are fetched again rather than lost behind a 304.
 func TestArxivFeedValidatorsInCursors(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openCursors(t)
 	body := fixture(t, "arxiv/feed-cs.LG.xml")
 	const etag = `"feed-2025-02-05"`
 	handler := func(w http.ResponseWriter, r *http.Request) {
@@ -87,11 +94,7 @@ func TestArxivFeedValidatorsInCursors(t *testing.T) {
 // at once; a job whose last run failed runs at once.
 func TestRefresherResumesFromTheJobCursor(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openCursors(t)
 	var at map[string][]time.Duration
 	jobs := func(clk *sourcestest.Clock) []sources.Job {
 		job := func(name string, fail bool) sources.Job {
