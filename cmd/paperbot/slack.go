@@ -40,6 +40,10 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	if installs != nil {
 		opts.Workspaces = installs
 	}
+	if r := d.app.replicas; r != nil {
+		// Event retries and replayed requests recognised on any replica.
+		opts.Seen, opts.Replay = r.db, r.db
+	}
 	a, err := slackadapter.New(opts)
 	if err != nil {
 		return nil, err
