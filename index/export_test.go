@@ -137,22 +137,6 @@ func SetRank(ix *Index, name string, v float64) {
 		p.pairBonus = v
 	case "fbMinTerms":
 		p.fbMinTerms = int(v)
-	case "fbTemperature":
-		p.fbTemperature = v
-	case "fbCoh":
-		p.fbCoh = v
-	case "fbSmooth":
-		p.fbSmooth = int(v)
-	case "conceptCap":
-		p.conceptCap = v != 0
-	case "conceptWhere":
-		p.conceptWhere = int(v)
-	case "fbText":
-		p.fbText = int(v)
-	case "concept":
-		p.conceptPower = v
-	case "conceptMin":
-		p.conceptMin = int(v)
 	default:
 		panic("no ranking parameter " + name)
 	}

@@ -5,9 +5,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"strings"
-
-	"github.com/blevesearch/bleve/v2/analysis"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -26,17 +23,6 @@ const fbCandidates = 5
 
 func (ix *Index) expand(ctx context.Context, terms []termInfo, hits []paper.Hit) []termInfo {
 	rp := ix.rank
-	if rp.fbText == 4 {
-		var with []paper.Hit
-		for _, h := range hits {
-			if strings.TrimSpace(h.Paper.Abstract) != "" {
-				with = append(with, h)
-			}
-		}
-		if len(with) > 0 {
-			hits = with
-		}
-	}
 	n := min(rp.fbDocs, len(hits))
 	if n == 0 || len(terms) == 0 || hits[0].Score <= 0 {
 		return nil
@@ -49,46 +35,12 @@ func (ix *Index) expand(ctx context.Context, terms []termInfo, hits []paper.Hit)
 		total += weights[i]
 	}
 	rel := map[string]float64{}
-	texts := make([]analysis.TokenStream, n)
-	var mu float64
 	for i, h := range hits[:n] {
-		text := h.Paper.Title + "\n" + h.Paper.Abstract
-		switch {
-		case rp.fbText == 1 || (rp.fbText == 2 && h.Paper.Abstract != ""):
-			text = h.Paper.Abstract
-		case rp.fbText == 3 && strings.TrimSpace(h.Paper.Abstract) == "":
-			text = ""
-		}
-		texts[i] = ix.english.Analyze([]byte(text))
-		mu += float64(len(texts[i])) / float64(n)
-	}
-	if rp.fbSmooth == 0 {
-		mu = 0
-	}
-	has := map[string]float64{}
-	var read float64
-	for i, toks := range texts {
+		toks := ix.english.Analyze([]byte(h.Paper.Title + "\n" + h.Paper.Abstract))
 		if len(toks) == 0 {
 			continue
 		}
-		read++
-		seen := map[string]bool{}
-		for _, t := range toks {
-			if !seen[string(t.Term)] {
-				seen[string(t.Term)] = true
-				has[string(t.Term)]++
-			}
-		}
-		norm := float64(len(toks)) + mu
-		switch rp.fbSmooth {
-		case 2:
-			norm = max(float64(len(toks)), mu)
-		case 3:
-			norm = max(float64(len(toks)), mu/2)
-		case 4:
-			norm = max(float64(len(toks)), mu/4)
-		}
-		w := weights[i] / total / norm
+		w := weights[i] / total / float64(len(toks))
 		for _, t := range toks {
 			if term := string(t.Term); len(term) >= 3 && !isNumber(term) {
 				rel[term] += w
@@ -142,15 +94,6 @@ func (ix *Index) expand(ctx context.Context, terms []termInfo, hits []paper.Hit)
 		return nil
 	}
 	out := make([]termInfo, 0, len(terms)+len(ranked))
-	if rp.fbCoh > 0 {
-		terms = slices.Clone(terms)
-		qSum = 0
-		for i, t := range terms {
-			t.weight *= math.Pow((has[t.term]+1)/(read+1), rp.fbCoh)
-			terms[i] = t
-			qSum += t.weight
-		}
-	}
 	for _, t := range terms {
 		t.weight = rp.origWeight * t.weight / qSum
 		out = append(out, t)

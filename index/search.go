@@ -42,24 +42,6 @@ type rankParams struct {
 	rerankDepth                        int
 	// acronyms searches acronyms with their expansions (acronym.go).
 	acronyms bool
-	// fbText is what feedback reads of a paper: 0 title and abstract, 1
-	// the abstract only, 2 the abstract, or the title when there is none,
-	// 3 title and abstract, skipping papers without an abstract, 4 the
-	// same, reading the best fbDocs papers that have one.
-	fbText int
-	// fbSmooth smooths each feedback paper's term distribution with
-	// Dirichlet's prior, mu the mean length of the papers read.
-	// 2: a paper shorter than mu counts as if it were mu long.
-	fbSmooth int
-	// fbCoh weights the original words in the expanded query by the
-	// share of feedback papers holding them: ((c+1)/(n+1))^fbCoh.
-	fbCoh float64
-	// conceptPower weights the words of a long request (conceptMin terms
-	// or more) by how likely each is a key concept: (idf/mean idf)^power.
-	conceptPower float64
-	conceptMin   int
-	conceptCap   bool
-	conceptWhere int
 }
 
 var defaultRank = rankParams{titleBoost: 0.5, fbDocs: 10, fbTerms: 30, fbMinTerms: 3, origWeight: 0.5, fbTemperature: 0.2,
@@ -229,17 +211,6 @@ func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, st
 func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs) (paper.Results, error) {
 	order, limit, offset := a.order, a.limit, a.offset
 	terms := ix.wordTerms(pq)
-	orig := terms
-	if w := ix.conceptWeights(ctx, terms); w != nil {
-		if ix.rank.conceptWhere != 2 {
-			c := *pq
-			c.weighted = w
-			pq = &c
-		}
-		if ix.rank.conceptWhere != 1 {
-			terms = w
-		}
-	}
 	words := append([]string(nil), pq.Words...)
 	if pq.titleWords != nil {
 		words = append([]string(nil), pq.titleWords...)
@@ -248,7 +219,7 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs) (paper.
 		words = append(words, strings.Fields(ph)...)
 	}
 	rerank := order == paper.ByRelevance && len(words) > 0
-	feedback := order == paper.ByRelevance && ix.rank.fbDocs > 0 && len(orig) >= ix.rank.fbMinTerms
+	feedback := order == paper.ByRelevance && ix.rank.fbDocs > 0 && len(terms) >= ix.rank.fbMinTerms
 	if !rerank && !feedback {
 		return ix.run(ctx, pq, a)
 	}
