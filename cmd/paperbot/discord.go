@@ -30,11 +30,9 @@ func discordPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	}
 	hooks := discordHooks(d.metrics)
 	build := func() (*discord.Adapter, error) {
-		var guard replay.Guard
-		if r := d.app.replicas; r != nil {
-			guard = r.db // a replayed interaction is refused on any replica
-		}
-		a, err := newDiscordAdapter(d.app.cfg, d.log, hooks, guard)
+		// A replayed interaction is refused after a restart too, and on
+		// any replica.
+		a, err := newDiscordAdapter(d.app.cfg, d.log, hooks, d.app.state)
 		if err != nil {
 			return nil, err
 		}

@@ -40,10 +40,10 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	if installs != nil {
 		opts.Workspaces = installs
 	}
-	if r := d.app.replicas; r != nil {
-		// Event retries and replayed requests recognised on any replica.
-		opts.Seen, opts.Replay = r.db, r.db
-	}
+	// Event retries and replayed requests are remembered in the state
+	// (bbolt or PostgreSQL), so a restart does not forget them and, with
+	// PostgreSQL, every replica recognises them.
+	opts.Seen, opts.Replay = d.app.state, d.app.state
 	a, err := slackadapter.New(opts)
 	if err != nil {
 		return nil, err
