@@ -45,6 +45,8 @@ type Config struct {
 	Src   SourcesConf `yaml:"sources"`
 	// Search tunes how queries are answered.
 	Search SearchConfig `yaml:"search"`
+	// Replicas tunes serve's replicated set-up (state in PostgreSQL).
+	Replicas Replicas `yaml:"replicas"`
 
 	// StateURL is the state's PostgreSQL URL when `state:` is one.
 	StateURL secret.Secret `yaml:"-"`

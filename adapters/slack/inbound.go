@@ -108,7 +108,13 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 	if env.Type != "event_callback" {
 		return true
 	}
-	if env.EventID != "" && a.events.Seen(env.EventID) {
+	if env.EventID == "" {
+		// nothing to deduplicate by
+	} else if seen, err := a.events.Seen(ctx, env.EventID); err != nil {
+		// Refused (5xx): Slack retries, and the retry is checked again.
+		a.log.WarnContext(ctx, "could not check an event against the ones handled; refusing it for Slack to retry", "event_id", env.EventID, "err", err)
+		return false
+	} else if seen {
 		if a.opts.Hooks.DuplicateEvent != nil {
 			a.opts.Hooks.DuplicateEvent()
 		}
@@ -117,7 +123,7 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 	}
 	if handled, accepted := a.lifecycle(ctx, env, ack); handled {
 		if !accepted && env.EventID != "" {
-			a.events.Forget(env.EventID)
+			a.events.Forget(ctx, env.EventID)
 		}
 		return accepted
 	}
@@ -148,7 +154,7 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 	}
 	if !a.dispatch(ctx, h, req, rw, ack) {
 		if env.EventID != "" {
-			a.events.Forget(env.EventID)
+			a.events.Forget(ctx, env.EventID)
 		}
 		return false
 	}

@@ -72,6 +72,10 @@ type Options struct {
 	// one sent again within its 5-minute window is refused (default: a
 	// replay.Memory of this process).
 	Replay replay.Guard
+	// Seen, when set, is where Events API event_ids are remembered (the
+	// replicas' shared state: a retry may reach another replica); default:
+	// this process's memory.
+	Seen SeenStore
 	// PostInterval is the per-channel pacing (default one message a second).
 	PostInterval time.Duration
 	// Hooks receive counts for metrics; any may be nil.
@@ -118,7 +122,7 @@ type Adapter struct {
 	sopts  []slackgo.Option // each workspace's client in distributed mode
 	http   *http.Client
 	verify *Verifier
-	events *seenSet
+	events eventSeen
 	pace   *pacer
 	work   inflight
 
@@ -200,7 +204,7 @@ func New(opts Options) (*Adapter, error) {
 		sopts:  sopts,
 		http:   opts.HTTPClient,
 		verify: NewVerifier(opts.SigningSecret, opts.Clock),
-		events: newSeenSet(opts.Clock, time.Hour, 10000),
+		events: newEventSeen(opts.Seen, newSeenSet(opts.Clock, time.Hour, 10000), log),
 		pace:   newPacer(opts.Clock, opts.PostInterval, 10000),
 	}
 	return a, nil

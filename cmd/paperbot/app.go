@@ -23,6 +23,8 @@ type app struct {
 	// state is the state store (subscriptions, the post ledger,
 	// discussions), opened by setupDigest.
 	state stateStore
+	// replicas is set when serve's state is in PostgreSQL (replicas.go).
+	replicas *replicaSet
 
 	// posters are the running adapters, for unprompted posts (the digest).
 	posters []bot.Poster

@@ -92,6 +92,12 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 			http.Error(w, "index unavailable", http.StatusServiceUnavailable)
 			return
 		}
+		if a.replicas != nil {
+			if err := a.replicas.ready(r.Context()); err != nil {
+				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
