@@ -52,6 +52,12 @@ type Options struct {
 	APIURL string
 	// Command is the slash command without "/" (default "papers").
 	Command string
+	// ResponseHosts are the hosts a response_url may name (https only):
+	// default SlackResponseHost. The APIURL's host is accepted too (with
+	// its scheme), for test fakes and self-hosted stand-ins. Any other
+	// response_url is refused: it would make paperbot post where the
+	// request says (server-side request forgery).
+	ResponseHosts []string
 
 	// HTTPClient sends Web API calls and response_url replies (default: a
 	// client with a 30 s timeout).
@@ -170,6 +176,9 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.PostInterval <= 0 {
 		opts.PostInterval = time.Second
+	}
+	if len(opts.ResponseHosts) == 0 {
+		opts.ResponseHosts = []string{SlackResponseHost}
 	}
 	log := opts.Logger.With("platform", "slack")
 	sopts := []slackgo.Option{

@@ -106,7 +106,7 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		return usageError{"which file? Usage: paperbot backup [--config FILE] [--state FILE] BACKUP-FILE"}
 	}
 	dst := fs.Arg(0)
-	cfg, err := loadConfig(*cfgPath, e)
+	cfg, err := loadOfflineConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}

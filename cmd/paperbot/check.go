@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,7 +28,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	cfg, err := loadConfig(*cfgPath, e)
+	cfg, err := loadOfflineConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}
@@ -40,9 +41,13 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	sound := true
+	var held []string
 	report := func(r checkReport) {
 		fmt.Fprintln(e.stdout, r)
-		if r.err != nil && !r.absent {
+		switch {
+		case r.held():
+			held = append(held, r.part)
+		case r.err != nil && !r.absent:
 			sound = false
 		}
 	}
@@ -56,6 +61,10 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	}
 	if !sound {
 		return exitError{1}
+	}
+	if len(held) > 0 {
+		// Not a failure: serve checks what it holds when it starts.
+		fmt.Fprintf(e.stdout, "skipped (held by a running paperbot, which checks them itself when it starts): %s\n", strings.Join(held, ", "))
 	}
 	return nil
 }
@@ -75,10 +84,18 @@ func (r checkReport) String() string {
 		return fmt.Sprintf("%s %s: none yet (%v)", r.part, r.path, r.err)
 	case r.err == nil:
 		return fmt.Sprintf("%s %s: ok (%s)", r.part, r.path, r.sums)
+	case r.held():
+		return fmt.Sprintf("%s %s: skipped: %v", r.part, r.path, r.err)
 	case errors.Is(r.err, store.ErrDamaged) || errors.Is(r.err, index.ErrDamaged):
 		return fmt.Sprintf("%s %s: DAMAGED\n  %v", r.part, r.path, r.err)
 	}
 	return fmt.Sprintf("%s %s: not checked: %v", r.part, r.path, r.err)
+}
+
+// held reports whether the part was not checked because another process
+// (serve) holds it.
+func (r checkReport) held() bool {
+	return errors.Is(r.err, store.ErrLocked) || errors.Is(r.err, index.ErrInUse)
 }
 
 // damaged reports whether the check found damage.
