@@ -127,7 +127,7 @@ func checkStateFile(ctx context.Context, path string) checkReport {
 func stateReport(ctx context.Context, db *store.DB, r checkReport) checkReport {
 	res, err := db.Check(ctx)
 	r.err = err
-	r.sums = fmt.Sprintf("%s; %d subscriptions, %d digest days, %d discussions", sizeOf(res.Bytes), res.Subscriptions, res.Days, res.Discussions)
+	r.sums = fmt.Sprintf("%s; %s, %s, %s", sizeOf(res.Bytes), counted(res.Subscriptions, "subscription"), counted(res.Days, "digest day"), counted(res.Discussions, "discussion"))
 	return r
 }
 
@@ -156,7 +156,7 @@ func checkIndexDir(ctx context.Context, dir string) checkReport {
 func indexReport(ctx context.Context, ix *index.Index, r checkReport) checkReport {
 	res, err := ix.Check(ctx)
 	r.err = err
-	r.sums = fmt.Sprintf("%d papers in %d segments, %s read", res.Papers, res.Segments, sizeOf(res.Bytes))
+	r.sums = fmt.Sprintf("%s in %s, %s read", counted(res.Papers, "paper"), counted(res.Segments, "segment"), sizeOf(res.Bytes))
 	return r
 }
 
@@ -199,4 +199,13 @@ func dataCheckJob(a *app, gauge *prometheus.GaugeVec, log *slog.Logger) func(ctx
 		}
 		return nil
 	}
+}
+
+// counted writes n and the noun, plural unless n is 1 ("1 segment", "2
+// segments").
+func counted[N int | uint64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
