@@ -85,6 +85,8 @@ type eventEnvelope struct {
 	TeamID    string          `json:"team_id"`
 	EventID   string          `json:"event_id"`
 	Event     json.RawMessage `json:"event"`
+	// Authorizations name the app's bot user in the workspace (reactions.go).
+	Authorizations []authorization `json:"authorizations"`
 }
 
 // mentionEvent is the part of an app_mention event the adapter reads.
@@ -115,6 +117,12 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 		return true
 	}
 	if handled, accepted := a.lifecycle(ctx, env, ack); handled {
+		if !accepted && env.EventID != "" {
+			a.events.Forget(env.EventID)
+		}
+		return accepted
+	}
+	if handled, accepted := a.reaction(ctx, env, ack); handled {
 		if !accepted && env.EventID != "" {
 			a.events.Forget(env.EventID)
 		}
