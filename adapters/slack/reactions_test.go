@@ -90,7 +90,7 @@ func TestHTTPReactions(t *testing.T) {
 		reactionJSON("Ev2", "reaction_added", "U1", "+1", w.parentTS), // delivered again under another id
 		reactionJSON("Ev3", "reaction_added", "U2", "fire", w.replyTS),
 		reactionJSON("Ev4", "reaction_added", "U3", "+1", "1600000000.000001"), // an unrelated message
-		reactionJSON("Ev5", "reaction_added", "UBOT", "+1", w.parentTS),         // the bot's own
+		reactionJSON("Ev5", "reaction_added", "UBOT", "+1", w.parentTS),        // the bot's own
 		reactionJSON("Ev6", "reaction_added", "U4", "+1", w.parentTS),
 		reactionJSON("Ev7", "reaction_removed", "U4", "+1", w.parentTS),
 		reactionJSON("Ev8", "reaction_removed", "U5", "+1", w.parentTS), // never added
