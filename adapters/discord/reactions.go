@@ -78,3 +78,11 @@ func (a *Adapter) gatewayReaction(ctx context.Context, raw []byte, removed bool)
 		a.log.WarnContext(ctx, "recording a reaction", "channel", r.Channel, "err", err)
 	}
 }
+
+// SetReactions sets Options.Reactions before Run (the sink is built after
+// the adapter by cmd/paperbot); the gateway then asks for
+// GUILD_MESSAGE_REACTIONS.
+func (a *Adapter) SetReactions(sink bot.ReactionSink) {
+	a.opts.Reactions = sink
+	a.session.Identify.Intents = intents(a.opts)
+}

@@ -123,3 +123,7 @@ func (a *Adapter) ThreadOfMessage(ctx context.Context, team, channel, message st
 	}
 	return "", nil
 }
+
+// SetReactions sets Options.Reactions before Run (the sink is built after
+// the adapter by cmd/paperbot).
+func (a *Adapter) SetReactions(sink bot.ReactionSink) { a.opts.Reactions = sink }

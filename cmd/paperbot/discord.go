@@ -32,6 +32,7 @@ func discordPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 		return nil, err
 	}
 	a.SetSpecs(d.app.bot.Commands())
+	d.app.wireReactions(a)
 	p := &platform{adapter: a}
 	if dc.Mode == string(discord.HTTP) {
 		p.routes = map[string]http.Handler{discordRoute: a}
