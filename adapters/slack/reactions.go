@@ -57,19 +57,28 @@ func (a *Adapter) reaction(ctx context.Context, env eventEnvelope, ack <-chan st
 	if a.opts.Hooks.Received != nil {
 		a.opts.Hooks.Received("reaction")
 	}
+	return true, a.afterAck(ctx, ack, "reaction", func(ctx context.Context) {
+		if err := a.opts.Reactions.React(ctx, r); err != nil {
+			a.log.WarnContext(ctx, "recording a reaction", "channel", r.Channel, "err", err)
+		}
+	})
+}
+
+// afterAck runs fn in the background once ack is closed (nil: at once),
+// detached from ctx's cancellation, logging a panic as what; it reports
+// false when the adapter is shutting down.
+func (a *Adapter) afterAck(ctx context.Context, ack <-chan struct{}, what string, fn func(ctx context.Context)) bool {
 	ctx = context.WithoutCancel(ctx)
-	return true, a.work.Go(func() {
+	return a.work.Go(func() {
 		if ack != nil {
 			<-ack
 		}
 		defer func() {
 			if p := recover(); p != nil {
-				a.log.ErrorContext(ctx, "slack reaction panicked", "channel", r.Channel, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				a.log.ErrorContext(ctx, "slack "+what+" panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			}
 		}()
-		if err := a.opts.Reactions.React(ctx, r); err != nil {
-			a.log.WarnContext(ctx, "recording a reaction", "channel", r.Channel, "err", err)
-		}
+		fn(ctx)
 	})
 }
 
