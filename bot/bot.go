@@ -148,6 +148,11 @@ type Discussion struct {
 	URL      string
 	Replies  int
 	Started  time.Time
+	// Reactions and People are the team's reactions in the thread (on
+	// its post and its messages) and the people who reacted or saved the
+	// paper there; filled when read (bot/engage), never stored with it.
+	Reactions int `json:"-"`
+	People    int `json:"-"`
 }
 
 // Scope is whose discussions a requester may see: those started on the

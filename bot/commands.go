@@ -27,6 +27,9 @@ type Config struct {
 	// Digest, when set, adds the daily digest's commands: subscribe,
 	// unsubscribe, subscriptions and digest (bot/digest).
 	Digest DigestService
+	// More adds further command sets after the digest's (bot/engage's
+	// save, saved and unsave).
+	More   []DigestService
 	Logger *slog.Logger
 	Clock  clock.Clock
 	// Timeout bounds one command (default 20s; adapters have acknowledged
@@ -152,6 +155,9 @@ func (b *Bot) specs() []CommandSpec {
 	}
 	if b.cfg.Digest != nil {
 		specs = append(specs, b.cfg.Digest.Commands()...)
+	}
+	for _, more := range b.cfg.More {
+		specs = append(specs, more.Commands()...)
 	}
 	specs = append(specs, CommandSpec{
 		Name: "help", Aliases: []string{"?"},

@@ -86,6 +86,8 @@ type eventEnvelope struct {
 	TeamID    string          `json:"team_id"`
 	EventID   string          `json:"event_id"`
 	Event     json.RawMessage `json:"event"`
+	// Authorizations name the app's bot user in the workspace (reactions.go).
+	Authorizations []authorization `json:"authorizations"`
 }
 
 // mentionEvent is the part of an app_mention event the adapter reads.
@@ -122,6 +124,12 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 		return true
 	}
 	if handled, accepted := a.lifecycle(ctx, env, ack); handled {
+		if !accepted && env.EventID != "" {
+			a.events.Forget(ctx, env.EventID)
+		}
+		return accepted
+	}
+	if handled, accepted := a.reaction(ctx, env, ack); handled {
 		if !accepted && env.EventID != "" {
 			a.events.Forget(ctx, env.EventID)
 		}

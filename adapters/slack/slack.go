@@ -78,6 +78,10 @@ type Options struct {
 	Seen SeenStore
 	// PostInterval is the per-channel pacing (default one message a second).
 	PostInterval time.Duration
+	// Reactions, when set, receives the reactions people add and remove
+	// on messages in channels the bot is in (reaction_added,
+	// reaction_removed); nil ignores them.
+	Reactions bot.ReactionSink
 	// Hooks receive counts for metrics; any may be nil.
 	Hooks Hooks
 }
@@ -89,7 +93,7 @@ type Hooks struct {
 	// received before), "replay_unchecked" (the Replay guard failed).
 	Rejected func(reason string)
 	// Received is called for each accepted inbound request: "command",
-	// "interaction", "event".
+	// "interaction", "event", "reaction".
 	Received func(kind string)
 	// DuplicateEvent is called for each event retry that was dropped.
 	DuplicateEvent func()
@@ -131,6 +135,8 @@ type Adapter struct {
 	team struct {
 		mu sync.Mutex
 		id string
+		// user is the bot's user id from auth.test (its own reactions).
+		user string
 	}
 }
 
@@ -259,6 +265,9 @@ func (a *Adapter) checkAuth(ctx context.Context) error {
 		return nil
 	}
 	a.setTeam(res.TeamID)
+	a.team.mu.Lock()
+	a.team.user = res.UserID
+	a.team.mu.Unlock()
 	a.log.InfoContext(ctx, "slack connected", "team", res.Team, "bot_user", res.UserID, "mode", a.opts.Mode)
 	return nil
 }

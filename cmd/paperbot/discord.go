@@ -37,6 +37,7 @@ func discordPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 			return nil, err
 		}
 		a.SetSpecs(d.app.bot.Commands())
+		d.app.wireReactions(a)
 		return a, nil
 	}
 	a, err := build()

@@ -48,6 +48,7 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.app.wireReactions(a)
 	p := &platform{adapter: a, routes: map[string]http.Handler{}}
 	if sc.Mode == slackadapter.ModeHTTP {
 		p.routes = a.HTTPRoutes(d.handler)

@@ -27,6 +27,9 @@ func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
 	if a.state != nil { // opened by setupDigest, which runs first
 		deps.discussions = a.state
 	}
+	if a.engage != nil {
+		deps.people = a.engage.PeopleOf
+	}
 	s, err := newSources(deps)
 	if err != nil {
 		return err
@@ -78,8 +81,10 @@ type sourceDeps struct {
 	index       sourceIndex
 	discussions engagement      // nil: no team engagement in the score
 	cursors     sources.Cursors // nil: the feeds' validators stay in this process
-	clock       clock.Clock
-	log         *slog.Logger
+	// people counts the teammates who reacted to or saved each paper (nil: none).
+	people func(ctx context.Context, ids []string) (map[string]int, error)
+	clock  clock.Clock
+	log    *slog.Logger
 }
 
 // engagement is the team's discussions of papers on every platform, as
@@ -158,7 +163,7 @@ func newSources(d sourceDeps) (*configuredSources, error) {
 	}
 	if !cfg.Rescore.Disabled {
 		rc := &sources.RescoreJob{
-			Index: d.index, Replies: teamReplies(d.discussions),
+			Index: d.index, Replies: teamReplies(d.discussions), People: d.people,
 			Days: cfg.Rescore.Days, Every: cfg.Rescore.Every, Clock: d.clock, Log: d.log,
 		}
 		out.jobs = append(out.jobs, rc.Job())
