@@ -218,6 +218,13 @@ func postDigest(t *testing.T, a *app, calls int) *bottest.Platform {
 	ctx, cancel := context.WithCancel(t.Context())
 	jobDone := make(chan error, 1)
 	go func() { jobDone <- a.jobs[0](ctx) }()
+	if r := a.replicas; r != nil {
+		// With replicas the digest waits for the index to follow the
+		// papers table, as serve's follow job makes it.
+		followDone := make(chan struct{})
+		go func() { r.follow(a.ix)(ctx); close(followDone) }()
+		defer func() { cancel(); <-followDone }()
+	}
 	select {
 	case <-done:
 	case err := <-jobDone:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +38,12 @@ type replicaSet struct {
 	// caughtUp is set once the index has applied every paper the table
 	// had when it last looked (readiness).
 	caughtUp atomic.Bool
+	// following is set once the index follows the table (follow); then
+	// the digest waits for caughtUpCh (closed with caughtUp) before it
+	// plans a day from the index.
+	following  atomic.Bool
+	caughtOnce sync.Once
+	caughtUpCh chan struct{}
 	// onTenure, when set, is called as each tenure of a lease begins, with
 	// the work's context (tests).
 	onTenure func(ctx context.Context, name string, l bot.Lease)
@@ -91,6 +98,7 @@ func (r *replicaSet) leased(ctx context.Context, name string, work func(ctx cont
 
 // follow keeps the index following the papers table (every replica).
 func (r *replicaSet) follow(ix *index.Index) func(ctx context.Context) error {
+	r.following.Store(true)
 	return func(ctx context.Context) error {
 		return ix.Follow(ctx, r.db, index.FollowOptions{
 			Feed:   r.db.Where(),
@@ -100,10 +108,17 @@ func (r *replicaSet) follow(ix *index.Index) func(ctx context.Context) error {
 			CaughtUp: func(seq int64) {
 				if !r.caughtUp.Swap(true) {
 					r.log.Info("index caught up with the papers table", "seq", seq)
+					close(r.caughtUpChan())
 				}
 			},
 		})
 	}
+}
+
+// caughtUpChan is closed once the index has caught up with the table.
+func (r *replicaSet) caughtUpChan() chan struct{} {
+	r.caughtOnce.Do(func() { r.caughtUpCh = make(chan struct{}) })
+	return r.caughtUpCh
 }
 
 // ready reports whether this replica can serve: the database answers and
@@ -163,7 +178,18 @@ func (g leasedGateway) Run(ctx context.Context, h bot.Handler) error {
 // scheduler for each tenure, which resumes the days the last one left
 // open (the ledger's lookup-after-unknown-outcome finds a post whose
 // outcome the last holder never recorded).
+//
+// A replica whose index follows the table takes the lease only once its
+// index has caught up: a day planned from an index still being built
+// would post too few papers, or none, and be recorded so.
 func (r *replicaSet) digest(ctx context.Context, cfg *configs.Config, search bot.Searcher, poster func(string) bot.Poster, log *slog.Logger, finished func(digest.Day)) error {
+	if r.following.Load() {
+		select {
+		case <-r.caughtUpChan():
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	return r.leased(ctx, "digest", func(ctx context.Context, l bot.Lease) error {
 		d, err := newDigest(cfg, r.db.Fenced(l), search, poster, log, finished)
 		if err != nil {
