@@ -24,7 +24,9 @@ import (
 //	3: words split by the index's own tokenizer (tokenize.go)
 //	4: analysed field lengths kept for BM25 (lengths.go); British spellings
 //	   written as American ones before stemming (spelling.go)
-const MappingVersion = 4
+//	5: term vectors keep positions without byte offsets (documents.go);
+//	   stored records compressed with zstd (record.go)
+const MappingVersion = 5
 
 // Field names in the index.
 const (
