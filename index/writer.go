@@ -58,6 +58,15 @@ type Writer struct {
 // time.
 const maxInflight = 1
 
+// BulkMemoryLimit is the soft memory limit (debug.SetMemoryLimit) for a
+// bulk ingest with batches of batchSize papers: about one and a half times
+// what is live at the peaks (heap profiles: some 50 MB, plus about 60 kB
+// for each paper of the batches being analysed and built, and of the one
+// being read and assembled). `paperbot ingest` and cmd/bench set it.
+func BulkMemoryLimit(batchSize int) int64 {
+	return 96<<20 + int64(maxInflight+1)*int64(batchSize)*60<<10
+}
+
 // maxUnpersisted bounds the batches written but not yet on disk. In Bulk
 // mode Bleve returns from a batch before its segment is persisted, and
 // the segments waiting for its persister stay in memory: without a bound
