@@ -56,6 +56,11 @@ type Writer struct {
 // wall on a loaded 2-core machine) and the 250k import's peak RSS fell
 // from 1.15 GiB to 454 MiB (with `ingest`'s memory limit) at the same CPU
 // time.
+//
+// Issue 18 measured it again (250k arXiv papers, the bench's ingest under
+// BulkMemoryLimit, load 10-13 on 2 cores): two writes at once took 1.48×
+// the CPU time (1,574 against 2,330 papers per CPU-second) and 569 MiB
+// peak RSS against 442 MiB. One stays.
 const maxInflight = 1
 
 // BulkMemoryLimit is the soft memory limit (debug.SetMemoryLimit) for a
