@@ -25,7 +25,7 @@ func (ix *Index) runBleve(ctx context.Context, pq *parsedQuery, a runArgs) (pape
 	if err != nil {
 		return paper.Results{}, searchErr(err)
 	}
-	req := bleve.NewSearchRequestOptions(bq, a.limit, a.offset, false)
+	req := bleve.NewSearchRequestOptions(linearTF{bq}, a.limit, a.offset, false)
 	req.Fields = []string{fSource}
 	switch a.order {
 	case paper.ByRecent:

@@ -2,7 +2,6 @@ package index
 
 import (
 	"cmp"
-	"container/heap"
 	"context"
 	"errors"
 	"math"
@@ -134,7 +133,7 @@ type clauseStats struct {
 // bleveScore is a clause's score for a posting, computed with Bleve's own
 // operations in Bleve's order (scorer_term.go).
 func (st *clauseStats) bleveScore(freq uint64, norm float64) float64 {
-	tf := math.Sqrt(float64(freq))
+	tf := tfFactor(freq)
 	fieldLength := 1 / (norm * norm)
 	score := st.idf * (tf * search.BM25_k1) /
 		(tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/st.avg)))
@@ -169,10 +168,15 @@ func (c *cursor) set(p segment.Posting, err error) error {
 	return nil
 }
 
-// sat is Bleve's BM25 term-frequency factor (search/scorer/scorer_term.go:
-// tf = √freq, length from the stored norm 1/√length).
+// tfFactor is the frequency BM25 saturates: the frequency itself (bm25.go;
+// Bleve's searchers see it squared and take the square root).
+func tfFactor(freq uint64) float64 { return math.Sqrt(float64(freq * freq)) }
+
+// sat is the BM25 term-frequency factor as Bleve computes it
+// (search/scorer/scorer_term.go, length from the stored norm 1/√length),
+// of the frequency tfFactor gives.
 func sat(freq uint64, norm, avg float64) float64 {
-	tf := math.Sqrt(float64(freq))
+	tf := tfFactor(freq)
 	length := 1 / (norm * norm)
 	return tf * search.BM25_k1 / (tf + search.BM25_k1*(1-search.BM25_b+search.BM25_b*length/avg))
 }
@@ -481,13 +485,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 				score += gs[g] * (float64(gn[g]) / float64(groupSize[g]))
 			}
 		}
-		hit := fastHit{score: score, global: segOffset + d, seg: si, local: d}
-		if h.Len() < k {
-			heap.Push(h, hit)
-		} else if worse((*h)[0], hit) {
-			(*h)[0] = hit
-			heap.Fix(h, 0)
-		} else {
+		if !push(h, k, fastHit{score: score, global: segOffset + d, seg: si, local: d}) {
 			continue
 		}
 		if nt := threshold(); nt != theta {

@@ -124,14 +124,23 @@ func searchSegments(ctx context.Context, segs []*scorch.SegmentSnapshot, k int,
 	return hits[:min(k, len(hits))], count.Load(), nil
 }
 
-// offer adds a hit to a worker's k best and shares its k-th best score.
-func offer(h *hitHeap, k int, hit fastHit, shared *sharedFloor) {
-	if h.Len() < k {
+// push adds a hit to a worker's k best; false when it is not among them.
+func push(h *hitHeap, k int, hit fastHit) bool {
+	switch {
+	case h.Len() < k:
 		heap.Push(h, hit)
-	} else if worse((*h)[0], hit) {
+	case worse((*h)[0], hit):
 		(*h)[0] = hit
 		heap.Fix(h, 0)
-	} else {
+	default:
+		return false
+	}
+	return true
+}
+
+// offer adds a hit to a worker's k best and shares its k-th best score.
+func offer(h *hitHeap, k int, hit fastHit, shared *sharedFloor) {
+	if !push(h, k, hit) {
 		return
 	}
 	if h.Len() == k {

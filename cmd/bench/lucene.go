@@ -3,13 +3,15 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	_ "embed"
+	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,16 +19,16 @@ import (
 	"time"
 )
 
-// The Lucene peer (issue 18): lucene/LuceneBench.java, embedded in this
-// binary, is compiled with javac against the Lucene 8 jars of Debian's
+// The Lucene peer (issue 18): lucene/LuceneBench.java (with its JSON
+// reader, lucene/Json.java), embedded in this binary, is compiled with javac against the Lucene 8 jars of Debian's
 // liblucene8-java into the work directory and run as a child process, as
 // the Go engines are: its own peak RSS (VmHWM), its CPU time from rusage,
 // its index files dropped from the page cache before its query process.
 // The query mix is translated here, in Go, into what the Java program runs
 // (luceneQuery), so that the translation is tested without Java.
 
-//go:embed lucene/LuceneBench.java
-var luceneSource []byte
+//go:embed lucene/*.java
+var luceneSource embed.FS
 
 // luceneInstall is how to get what the Lucene peer needs on Debian.
 const luceneInstall = "apt-get install -y liblucene8-java openjdk-17-jdk-headless"
@@ -71,9 +73,21 @@ func setupLucene(ctx context.Context, work, jarsDir, heap string) (*lucene, erro
 	}
 	dir := filepath.Join(work, "lucene")
 	classes := filepath.Join(dir, "classes")
-	src := filepath.Join(dir, "LuceneBench.java")
+	files, err := fs.Glob(luceneSource, "lucene/*.java")
+	if err != nil {
+		return nil, err
+	}
 	h := sha256.New()
-	h.Write(luceneSource)
+	var srcs []string
+	for _, f := range files {
+		b, err := luceneSource.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(h, f, len(b))
+		h.Write(b)
+		srcs = append(srcs, filepath.Join(dir, path.Base(f)))
+	}
 	fmt.Fprintln(h, javac)
 	for _, j := range jars {
 		if st, err := os.Stat(j); err == nil {
@@ -89,12 +103,16 @@ func setupLucene(ctx context.Context, work, jarsDir, heap string) (*lucene, erro
 		if err := os.MkdirAll(classes, 0o755); err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(src, luceneSource, 0o644); err != nil {
-			return nil, err
+		for i, f := range files {
+			b, _ := luceneSource.ReadFile(f) // read above
+			if err := os.WriteFile(srcs[i], b, 0o644); err != nil {
+				return nil, err
+			}
 		}
-		out, err := exec.CommandContext(ctx, javac, "-nowarn", "-d", classes, "-cp", strings.Join(jars, ":"), src).CombinedOutput()
+		args := append([]string{"-nowarn", "-d", classes, "-cp", strings.Join(jars, ":")}, srcs...)
+		out, err := exec.CommandContext(ctx, javac, args...).CombinedOutput()
 		if err != nil {
-			return nil, fmt.Errorf("compiling %s: %w\n%s", src, err, out)
+			return nil, fmt.Errorf("compiling %s: %w\n%s", strings.Join(srcs, " "), err, out)
 		}
 		if err := os.WriteFile(keyFile, []byte(key), 0o644); err != nil {
 			return nil, err
