@@ -1,9 +1,15 @@
 package index
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2/document"
+	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -52,4 +58,57 @@ func TestRecordsDamaged(t *testing.T) {
 			t.Errorf("decode(%q) = %v, want an error about the stored record", bad, err)
 		}
 	}
+}
+
+// An index of mapping version 4 stores plain JSON records: opened by this
+// version, it is rebuilt from them, and its records are then compressed.
+func TestRebuildFromPlainJSONRecords(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ix")
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := ix.bi.NewBatch()
+	for i := range 3 {
+		p := paper.Paper{ID: fmt.Sprintf("2401.0000%d", i+1), Title: fmt.Sprintf("Protein language models %d", i), Abstract: "Fitness prediction.", Published: "2024-01-02"}
+		doc, err := buildDocument(&ix.analyzers, MappingOptions{NoStored: true}, &p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := json.Marshal(p)
+		doc.AddField(document.NewTextFieldWithIndexingOptions(fSource, nil, plain, optStored))
+		if err := b.IndexAdvanced(doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ix.bi.Batch(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.bi.SetInternal(versionKey, []byte("4")); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+
+	var last [2]int
+	ix, err = Open(dir, Options{OnRebuild: func(done, total int) { last = [2]int{done, total} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if last != [2]int{3, 3} {
+		t.Errorf("rebuild progress ended at %v, want 3 of 3", last)
+	}
+	p, err := ix.Lookup(context.Background(), "2401.00002")
+	if err != nil || p.Title != "Protein language models 1" || p.Published != "2024-01-02" {
+		t.Fatalf("after the rebuild: %+v, %v", p, err)
+	}
+	doc, err := ix.bi.Document("2401.00002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.VisitFields(func(f bindex.Field) {
+		if f.Name() == fSource && len(f.Value()) > 0 && f.Value()[0] == '{' {
+			t.Errorf("the rebuilt record is still plain JSON")
+		}
+	})
 }
