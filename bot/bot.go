@@ -34,6 +34,12 @@ type Request struct {
 	// Text is everything after the command name: "show 2205.13760".
 	Text string
 
+	// Rerun is set when the text came back from a button (Slack's
+	// "Share in channel", Discord's buttons) rather than from the user:
+	// whoever sends the button's value can change it, so only commands
+	// marked ReadOnly run.
+	Rerun bool
+
 	// Command and Args are set by the Router: the subcommand chosen and the
 	// text after it.
 	Command string
@@ -142,6 +148,11 @@ type Discussion struct {
 	URL      string
 	Replies  int
 	Started  time.Time
+	// Reactions and People are the team's reactions in the thread (on
+	// its post and its messages) and the people who reacted or saved the
+	// paper there; filled when read (bot/engage), never stored with it.
+	Reactions int `json:"-"`
+	People    int `json:"-"`
 }
 
 // Scope is whose discussions a requester may see: those started on the

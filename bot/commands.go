@@ -27,6 +27,9 @@ type Config struct {
 	// Digest, when set, adds the daily digest's commands: subscribe,
 	// unsubscribe, subscriptions and digest (bot/digest).
 	Digest DigestService
+	// More adds further command sets after the digest's (bot/engage's
+	// save, saved and unsave).
+	More   []DigestService
 	Logger *slog.Logger
 	Clock  clock.Clock
 	// Timeout bounds one command (default 20s; adapters have acknowledged
@@ -118,7 +121,7 @@ func (b *Bot) CommandName() string { return b.cfg.CommandName }
 func (b *Bot) specs() []CommandSpec {
 	specs := []CommandSpec{
 		{
-			Name: "search", Default: true,
+			Name: "search", Default: true, ReadOnly: true,
 			Usage:    "<query>",
 			Summary:  "Search papers: words, \"phrases\", -exclude, author:, cat:, year:, since:, sort:",
 			Examples: []string{"diffusion language models", `"direct preference optimization" -survey`, "author:Notin protein", "diffusion since:2024 sort:recent"},
@@ -126,7 +129,7 @@ func (b *Bot) specs() []CommandSpec {
 			Handler:  HandlerFunc(b.search),
 		},
 		{
-			Name:     "show",
+			Name: "show", ReadOnly: true,
 			Usage:    "<arXiv id, URL or title>",
 			Summary:  "Show one paper with its abstract, links and discussions",
 			Examples: []string{"show 2205.13760", "show https://arxiv.org/abs/2205.13760v2", "show tranception"},
@@ -134,7 +137,7 @@ func (b *Bot) specs() []CommandSpec {
 			Handler:  HandlerFunc(b.show),
 		},
 		{
-			Name:     "similar",
+			Name: "similar", ReadOnly: true,
 			Usage:    "<arXiv id, URL or title>",
 			Summary:  "Papers similar to the given one",
 			Examples: []string{"similar 2205.13760", "similar tranception"},
@@ -142,7 +145,7 @@ func (b *Bot) specs() []CommandSpec {
 			Handler:  HandlerFunc(b.similar),
 		},
 		{
-			Name:     "trending",
+			Name: "trending", ReadOnly: true,
 			Usage:    "[topic]",
 			Summary:  "The papers trending now, optionally on a topic",
 			Examples: []string{"trending", "trending diffusion"},
@@ -152,6 +155,9 @@ func (b *Bot) specs() []CommandSpec {
 	}
 	if b.cfg.Digest != nil {
 		specs = append(specs, b.cfg.Digest.Commands()...)
+	}
+	for _, more := range b.cfg.More {
+		specs = append(specs, more.Commands()...)
 	}
 	specs = append(specs, CommandSpec{
 		Name: "help", Aliases: []string{"?"},
@@ -164,6 +170,9 @@ func (b *Bot) specs() []CommandSpec {
 func (b *Bot) search(ctx context.Context, req *Request, rw Responder) error {
 	if req.Args == "" {
 		return fault.New(fault.Invalid, "what should I search for? Try `/%s diffusion models` or `/%s help`", b.cfg.CommandName, b.cfg.CommandName)
+	}
+	if err := b.mistypedCommand(ctx, req); err != nil {
+		return err
 	}
 	return b.searchFor(ctx, req, rw, req.Args)
 }
@@ -180,7 +189,7 @@ func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text st
 	if res.Exact && len(res.Hits) == 0 {
 		// An id or URL that is not indexed: try to fetch it.
 		if id, ok := paper.ParseArxivID(text); ok {
-			return b.showID(ctx, req, rw, id)
+			return b.showID(ctx, req, rw, id, "")
 		}
 	}
 	disc := b.discussions(ctx, req, res.Hits)
@@ -240,9 +249,17 @@ func (b *Bot) show(ctx context.Context, req *Request, rw Responder) error {
 		return fault.New(fault.Invalid, "which paper? Usage: `/%s show <arXiv id, URL or title>`", b.cfg.CommandName)
 	}
 	if id, ok := paper.ParseArxivID(req.Args); ok {
-		return b.showID(ctx, req, rw, id)
+		return b.showID(ctx, req, rw, id, "")
+	}
+	if id, extra, ok := idThenWords(req.Args); ok {
+		return b.showID(ctx, req, rw, id, fmt.Sprintf("(The words after the id, “%s”, were ignored.)", Literal(Truncate(extra, 80))))
 	}
 	p, err := b.lookupArg(ctx, req.Args)
+	if fault.Is(err, fault.NotFound) {
+		if lerr := b.checkLink(req.Args, "show", err); lerr != nil {
+			return lerr
+		}
+	}
 	if errors.Is(err, errQuery) {
 		var found bool
 		p, found, err = b.findByName(ctx, req, rw, "show")
@@ -292,7 +309,8 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 	return paper.Paper{}, false, rw.Reply(ctx, m)
 }
 
-func (b *Bot) showID(ctx context.Context, req *Request, rw Responder, id string) error {
+// showID shows the paper id; note, when set, is a line above it.
+func (b *Bot) showID(ctx context.Context, req *Request, rw Responder, id, note string) error {
 	p, err := b.cfg.Searcher.Lookup(ctx, id)
 	if fault.Is(err, fault.NotFound) && b.cfg.Fetcher != nil && b.cfg.Indexer != nil && paper.IsArxivID(id) {
 		p, err = b.cfg.Fetcher.Fetch(ctx, id)
@@ -311,12 +329,21 @@ func (b *Bot) showID(ctx context.Context, req *Request, rw Responder, id string)
 		}
 		return err
 	}
-	return b.replyPaper(ctx, req, rw, p)
+	return b.replyPaperNote(ctx, req, rw, p, note)
 }
 
 func (b *Bot) replyPaper(ctx context.Context, req *Request, rw Responder, p paper.Paper) error {
+	return b.replyPaperNote(ctx, req, rw, p, "")
+}
+
+// replyPaperNote shows p, with note (when set) as a line above it.
+func (b *Bot) replyPaperNote(ctx context.Context, req *Request, rw Responder, p paper.Paper, note string) error {
 	disc := b.discussions(ctx, req, []paper.Hit{{Paper: p}})
-	return rw.Reply(ctx, PaperMessage(p, disc[p.ID]))
+	m := PaperMessage(p, disc[p.ID])
+	if note != "" {
+		m.Intro = note
+	}
+	return rw.Reply(ctx, m)
 }
 
 func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
@@ -332,6 +359,11 @@ func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
 		}
 	} else {
 		p, err = b.lookupArg(ctx, req.Args)
+		if fault.Is(err, fault.NotFound) {
+			if lerr := b.checkLink(req.Args, "similar", err); lerr != nil {
+				return lerr
+			}
+		}
 		if errors.Is(err, errQuery) {
 			var found bool
 			p, found, err = b.findByName(ctx, req, rw, "similar")

@@ -130,8 +130,15 @@ func DiscussionLabel(d Discussion) string {
 		where = "#" + where
 	}
 	label := "Discussed in " + where
+	var counts []string
 	if d.Replies > 0 {
-		label += " (" + Plural(d.Replies, "reply") + ")"
+		counts = append(counts, Plural(d.Replies, "reply"))
+	}
+	if d.Reactions > 0 {
+		counts = append(counts, Plural(d.Reactions, "reaction"))
+	}
+	if len(counts) > 0 {
+		label += " (" + strings.Join(counts, ", ") + ")"
 	}
 	return label
 }

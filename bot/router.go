@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/paperbot/paperbot/bot/fault"
 )
@@ -56,7 +58,11 @@ type CommandSpec struct {
 	// Default marks the command run when the first word is not a command name
 	// (search).
 	Default bool
-	Handler Handler
+	// ReadOnly marks a command that changes nothing (search, show,
+	// similar, trending): only these run again from a button (a
+	// Request with Rerun set).
+	ReadOnly bool
+	Handler  Handler
 }
 
 // Router dispatches a request to the command its first word names.
@@ -140,6 +146,10 @@ func (r *Router) Specs() []CommandSpec { return r.specs }
 
 // Handle routes req by its first word; other text goes to the default command.
 func (r *Router) Handle(ctx context.Context, req *Request, rw Responder) error {
+	// Control characters and bidi overrides are never echoed (into a
+	// terminal, a Slack block) nor searched, as ingest strips them from
+	// records.
+	req.Text = CleanText(req.Text)
 	text := strings.TrimSpace(req.Text)
 	word, rest, _ := strings.Cut(text, " ")
 	idx, ok := r.byKey[strings.ToLower(word)]
@@ -154,10 +164,51 @@ func (r *Router) Handle(ctx context.Context, req *Request, rw Responder) error {
 		return fault.New(fault.Invalid, "unknown command %q; try `help`", word)
 	}
 	spec := r.specs[idx]
+	if req.Rerun && !spec.ReadOnly {
+		return fault.New(fault.Invalid, "that button only runs searches, show, similar and trending again; `%s` was not run", Truncate(text, 60))
+	}
 	// Set in place, so outer middleware (logging, metrics) sees the command.
 	req.Command = spec.Name
 	req.Args = strings.TrimSpace(rest)
 	return spec.Handler.Handle(ctx, req, rw)
+}
+
+// ReadOnlyLine reports whether text runs a command marked ReadOnly, as a
+// Router built from specs routes it: a button may run it again.
+func ReadOnlyLine(specs []CommandSpec, text string) bool {
+	word, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	word = strings.ToLower(word)
+	for _, s := range specs {
+		if s.Name == word || slices.Contains(s.Aliases, word) {
+			return s.ReadOnly
+		}
+	}
+	for _, s := range specs {
+		if s.Default {
+			return s.ReadOnly && word != ""
+		}
+	}
+	return false
+}
+
+// CleanText removes from what a user typed the characters that must not
+// be echoed or searched: control characters other than white space (NUL,
+// BEL, ESC…), invalid UTF-8, and the bidirectional embeddings, overrides
+// and isolates (U+202A–U+202E, U+2066–U+2069) that make echoed text read
+// otherwise than it is.
+func CleanText(s string) string {
+	bad := func(r rune) bool {
+		return unicode.IsControl(r) && !unicode.IsSpace(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == utf8.RuneError
+	}
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, bad) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if bad(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
 }
 
 // Chain wraps h with middleware; the first middleware is the outermost.

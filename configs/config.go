@@ -4,6 +4,7 @@
 package configs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -44,6 +45,8 @@ type Config struct {
 	Src   SourcesConf `yaml:"sources"`
 	// Search tunes how queries are answered.
 	Search SearchConfig `yaml:"search"`
+	// Replicas tunes serve's replicated set-up (state in PostgreSQL).
+	Replicas Replicas `yaml:"replicas"`
 
 	// StateURL is the state's PostgreSQL URL when `state:` is one.
 	StateURL secret.Secret `yaml:"-"`
@@ -57,6 +60,9 @@ type Config struct {
 	Warnings []string `yaml:"-"`
 	// warnAt are warnings about a key, placed in the file by Parse.
 	warnAt []warning
+	// offline is set by LoadOffline: the platform sections are decoded
+	// but neither checked nor their secrets resolved.
+	offline bool
 }
 
 // warning is a warning about a key of the file.
@@ -160,6 +166,18 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 // LoadEnv is Load reading the environment with lookup (os.LookupEnv), so
 // that an empty variable is reported as empty rather than as not set.
 func LoadEnv(path string, lookup Env) (*Config, error) {
+	return load(path, lookup, false)
+}
+
+// LoadOffline is LoadEnv for the commands that only read the data (backup,
+// check): the slack and discord sections are decoded but not checked,
+// and their secrets are not resolved, so these commands run where the
+// platform tokens are not set (cron, a shell on the host).
+func LoadOffline(path string, lookup Env) (*Config, error) {
+	return load(path, lookup, true)
+}
+
+func load(path string, lookup Env, offline bool) (*Config, error) {
 	env := lookup.get
 	if path == "" {
 		// A file named by PAPERBOT_CONFIG must exist, like one named by
@@ -175,7 +193,7 @@ func LoadEnv(path string, lookup Env) (*Config, error) {
 		}
 	}
 	if path == "" {
-		c := &Config{}
+		c := &Config{offline: offline}
 		return c, c.finish(lookup)
 	}
 	data, err := os.ReadFile(path)
@@ -185,7 +203,7 @@ func LoadEnv(path string, lookup Env) (*Config, error) {
 		}
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
-	c, err := ParseEnv(data, path, lookup)
+	c, err := parse(data, path, lookup, offline)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +219,14 @@ func Parse(data []byte, name string, getenv func(string) string) (*Config, error
 
 // ParseEnv is Parse reading the environment with lookup (os.LookupEnv).
 func ParseEnv(data []byte, name string, env Env) (*Config, error) {
-	c := &Config{}
+	return parse(data, name, env, false)
+}
+
+func parse(data []byte, name string, env Env, offline bool) (*Config, error) {
+	c := &Config{offline: offline}
+	// A byte order mark (Windows editors write one) is not part of the
+	// first key: `unknown field "\ufefflog"` showed it invisibly.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	var file *ast.File
 	if len(strings.TrimSpace(string(data))) > 0 {
 		var err error
@@ -380,10 +405,10 @@ type section interface {
 
 func (c *Config) sections() []section {
 	var ss []section
-	if c.Slack != nil {
+	if c.Slack != nil && !c.offline {
 		ss = append(ss, c.Slack)
 	}
-	if c.Disc != nil {
+	if c.Disc != nil && !c.offline {
 		ss = append(ss, c.Disc)
 	}
 	return append(ss, &c.Dig, &c.Src)

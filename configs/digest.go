@@ -2,6 +2,7 @@ package configs
 
 import (
 	"fmt"
+	"github.com/paperbot/paperbot/bot/engage"
 	"strings"
 	"time"
 
@@ -17,6 +18,10 @@ type Digest struct {
 	DefaultTime     string `yaml:"default_time"`
 	DefaultTimezone string `yaml:"default_timezone"`
 	DefaultTop      int    `yaml:"default_top"`
+	// BookmarkEmoji is the reaction that saves a paper for the person who
+	// adds it on a digest post: a Slack short name or an emoji (default
+	// "bookmark", which is 🔖 on Discord too).
+	BookmarkEmoji string `yaml:"bookmark_emoji"`
 	// Subscriptions are channels subscribed by the configuration file.
 	// They are changed only here: /papers subscribe and unsubscribe
 	// refuse to touch them.
@@ -75,6 +80,12 @@ func (d *Digest) finish(env Env) error {
 	}
 	if d.DefaultTop == 0 {
 		d.DefaultTop = 5
+	}
+	if d.BookmarkEmoji == "" {
+		d.BookmarkEmoji = "bookmark"
+	}
+	if d.BookmarkEmoji, err = engage.CheckEmoji(d.BookmarkEmoji); err != nil {
+		return fmt.Errorf("digest.bookmark_emoji: %w", err)
 	}
 	if d.DefaultTop < 1 || d.DefaultTop > MaxTop {
 		return fmt.Errorf("digest.default_top: %d is not between 1 and %d", d.DefaultTop, MaxTop)

@@ -60,6 +60,7 @@ func TestDigestConfigErrorsSayWhere(t *testing.T) {
 		{"digest: {default_time: '9:5'}", `digest.default_time: "9:5" is not a time of day`},
 		{"digest: {default_timezone: Mars/Base}", `digest.default_timezone: "Mars/Base" is not a known time zone`},
 		{"digest: {default_top: 11}", "digest.default_top: 11 is not between 1 and 10"},
+		{"digest: {bookmark_emoji: 'book mark'}", `digest.bookmark_emoji: "book mark" is not an emoji`},
 		{"digest: {grace: -1h}", "t.yaml:1:17: digest.grace: -1h is not between 1m and 24h"},
 		{"digest: {subscriptions: [{channel: C1}]}", "digest.subscriptions[0].platform: missing"},
 		{"digest: {subscriptions: [{platform: teams, channel: C1}]}", `digest.subscriptions[0].platform: "teams" is not slack, discord or console`},

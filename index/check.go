@@ -26,6 +26,10 @@ import (
 // Check for an index whose files are missing, truncated or damaged.
 var ErrDamaged = errors.New("the index is damaged")
 
+// ErrInUse is wrapped by Open's error when another process (serve) holds
+// the index.
+var ErrInUse = errors.New("the index is in use by another process")
+
 // damagedError lists what is wrong with an index.
 type damagedError struct {
 	dir      string

@@ -34,15 +34,27 @@ func (ix *Index) expand(ctx context.Context, terms []termInfo, hits []paper.Hit)
 		weights[i] = math.Exp((h.Score - best) / (rp.fbTemperature * best))
 		total += weights[i]
 	}
-	rel := map[string]float64{}
+	// A term's share of a paper is taken over at least the mean length of
+	// the papers read: a title-only record of five words would otherwise
+	// give each of its words the weight of a whole paper's worth of text
+	// and drown the vocabulary of the papers with abstracts (a length
+	// floor, as a language model's smoothing toward the mean would do).
+	texts := make([][]string, n)
+	var mean float64
 	for i, h := range hits[:n] {
-		toks := ix.english.Analyze([]byte(h.Paper.Title + "\n" + h.Paper.Abstract))
+		for _, t := range ix.english.Analyze([]byte(h.Paper.Title + "\n" + h.Paper.Abstract)) {
+			texts[i] = append(texts[i], string(t.Term))
+		}
+		mean += float64(len(texts[i])) / float64(n)
+	}
+	rel := map[string]float64{}
+	for i, toks := range texts {
 		if len(toks) == 0 {
 			continue
 		}
-		w := weights[i] / total / float64(len(toks))
-		for _, t := range toks {
-			if term := string(t.Term); len(term) >= 3 && !isNumber(term) {
+		w := weights[i] / total / max(float64(len(toks)), mean)
+		for _, term := range toks {
+			if len(term) >= 3 && !isNumber(term) {
 				rel[term] += w
 			}
 		}

@@ -140,7 +140,7 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 				return nil, err
 			}
 			if strings.Contains(err.Error(), "timeout") {
-				return nil, fmt.Errorf("index %s is in use by another process (is `paperbot serve` running?): %w", dir, err)
+				return nil, fmt.Errorf("index %s: %w (is `paperbot serve` running?): %w", dir, ErrInUse, err)
 			}
 			if strings.Contains(err.Error(), "error parsing mapping JSON") && !written {
 				// A paperbot older than atomic creation was stopped while

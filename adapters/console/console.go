@@ -27,6 +27,8 @@ type Options struct {
 	Color bool
 	// User names the person at the keyboard (default "you").
 	User string
+	// Reactions, when set, receives /react and /unreact (react.go).
+	Reactions bot.ReactionSink
 }
 
 // Adapter is the console adapter.
@@ -173,6 +175,9 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bo
 			return true
 		case "help":
 			text = "help"
+		case "react", "unreact":
+			a.react(ctx, rest, strings.ToLower(word) == "unreact")
+			return false
 		default:
 			a.write(fmt.Sprintf("Unknown command /%s. Commands start with /%s; try /%s help.\n", word, a.opts.Command, a.opts.Command))
 			return false
@@ -189,6 +194,9 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bo
 	// The core replies with the error itself; the console has nothing to
 	// add. A shutdown does not cut the reply in progress.
 	_ = h.Handle(context.WithoutCancel(ctx), req, rw)
+	if req.Text == "help" && a.opts.Reactions != nil {
+		a.write("In this console: " + ReactUsage + "\n")
+	}
 	return false
 }
 

@@ -75,6 +75,10 @@ type Options struct {
 	// is wrapped when APIURL is set).
 	HTTPClient *http.Client
 
+	// Reactions, when set, receives the reactions people add and remove
+	// in the guilds' channels (gateway mode only: the gateway then
+	// identifies with GUILD_MESSAGE_REACTIONS); nil ignores them.
+	Reactions bot.ReactionSink
 	// Hooks report the adapter's work (metrics); any may be nil.
 	Hooks Hooks
 
@@ -173,7 +177,8 @@ func New(opts Options) (*Adapter, error) {
 	// A slash-command bot needs no intents at all (none privileged), no
 	// state cache, and no discordgo retries: a retried message POST whose
 	// outcome was unknown can post twice, and its 429 sleeps have no cap.
-	s.Identify.Intents = discordgo.IntentsNone
+	// Reactions (reactions.go) need GUILD_MESSAGE_REACTIONS, not privileged.
+	s.Identify.Intents = intents(opts)
 	s.StateEnabled = false
 	s.MaxRestRetries = 0
 	s.ShouldRetryOnRateLimit = false
@@ -252,11 +257,14 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		return nil
 	}
 	remove := a.session.AddHandler(func(_ *discordgo.Session, e *discordgo.Event) {
-		if e.Type != "INTERACTION_CREATE" {
-			return
-		}
 		raw := append([]byte(nil), e.RawData...)
-		a.spawn(ctx, func(ctx context.Context) { a.gatewayInteraction(ctx, raw) })
+		switch {
+		case e.Type == "INTERACTION_CREATE":
+			a.spawn(ctx, func(ctx context.Context) { a.gatewayInteraction(ctx, raw) })
+		case a.opts.Reactions != nil && (e.Type == "MESSAGE_REACTION_ADD" || e.Type == "MESSAGE_REACTION_REMOVE"):
+			// In order (SyncEvents): an add is recorded before its removal.
+			a.gatewayReaction(ctx, raw, e.Type == "MESSAGE_REACTION_REMOVE")
+		}
 	})
 	defer remove()
 	defer a.session.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {

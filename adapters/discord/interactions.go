@@ -215,12 +215,18 @@ func (a *Adapter) plan(ctx context.Context, in *interaction) (resp response, wor
 		if !chosen {
 			public = a.opts.Public // the server's default; the user's choice wins
 		}
-		return a.deferred(in, line, public)
+		return a.deferred(in, line, public, false)
 	case typeComponent:
 		var d commandData
 		_ = json.Unmarshal(in.Data, &d)
 		if line, ok := strings.CutPrefix(d.CustomID, buttonPrefix); ok && line != "" {
-			return a.deferred(in, line, a.opts.Public)
+			// A button's custom_id comes back from the client: only a
+			// command that changes nothing runs from it (the core checks
+			// too, with Rerun; here the refusal can still be ephemeral).
+			if specs := a.specs(); len(specs) > 0 && !bot.ReadOnlyLine(specs, line) {
+				return politely("That button only runs searches, show, similar and trending again; it did not run " + bot.Truncate(line, 60) + "."), nil
+			}
+			return a.deferred(in, line, a.opts.Public, true)
 		}
 		return politely("That button is no longer active. Try /" + a.opts.Command + " again."), nil
 	case typeAutocomplete:
@@ -261,7 +267,7 @@ func politely(text string) response {
 // deferred acknowledges with "thinking…" (ephemeral unless public: the
 // choice is made now and holds for the edit) and returns the work that runs
 // the core on line.
-func (a *Adapter) deferred(in *interaction, line string, public bool) (response, job) {
+func (a *Adapter) deferred(in *interaction, line string, public, rerun bool) (response, job) {
 	ack := response{Type: respDeferred}
 	if !public {
 		ack.Data = map[string]int{"flags": flagEphemeral}
@@ -273,7 +279,7 @@ func (a *Adapter) deferred(in *interaction, line string, public bool) (response,
 	}
 	req := &bot.Request{
 		Platform: "discord", Team: in.GuildID, Channel: in.ChannelID,
-		User: u.ID, UserName: name, Text: line,
+		User: u.ID, UserName: name, Text: line, Rerun: rerun,
 	}
 	if in.Channel != nil {
 		req.ChannelName = in.Channel.Name

@@ -71,7 +71,8 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 	// history answers conversations.history (ts empty) and
 	// conversations.replies like Slack: newest first (replies: the parent
 	// first, with its reply_count, then the replies oldest first), after
-	// oldest, in pages of limit with a cursor.
+	// oldest, in pages of limit with a cursor. Given a reply's ts,
+	// conversations.replies answers with the reply's thread, as Slack does.
 	history := func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		ch, thread := r.Form.Get("channel"), r.Form.Get("ts")
@@ -101,6 +102,11 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 				e["thread_ts"] = m.ThreadTS
 			}
 			return e
+		}
+		for _, m := range f.posted {
+			if thread != "" && m.Channel == ch && m.TS == thread && m.ThreadTS != "" {
+				thread = m.ThreadTS // a reply's ts answers with its whole thread
+			}
 		}
 		if thread != "" {
 			replies, parent := 0, false

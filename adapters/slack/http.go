@@ -110,7 +110,8 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, h bot.Han
 		return
 	}
 	cmd := slashFromForm(form)
-	if err := checkResponseURL(cmd.ResponseURL); err != nil {
+	if err := a.checkResponseURL(cmd.ResponseURL); err != nil {
+		a.refuseResponseURL(r.Context(), "slash command", cmd.ResponseURL, err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -132,6 +133,13 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, h bot
 	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
 		http.Error(w, "unreadable payload", http.StatusBadRequest)
 		return
+	}
+	if cb.ResponseURL != "" {
+		if err := a.checkResponseURL(cb.ResponseURL); err != nil {
+			a.refuseResponseURL(r.Context(), "button press", cb.ResponseURL, err)
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 	}
 	ack := make(chan struct{})
 	started(w, a.interaction(r.Context(), h, cb, ack), ack)

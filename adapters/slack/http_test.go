@@ -492,7 +492,7 @@ func TestResponseURLNeverLogged(t *testing.T) {
 			t.Errorf("response_url %q: %d %q, want 400", bad, resp.StatusCode, body)
 		}
 		leaks("the refusal", string(body))
-		if err := checkResponseURL(bad); err == nil {
+		if err := a.checkResponseURL(bad); err == nil {
 			t.Errorf("checkResponseURL(%q) accepted it", bad)
 		} else {
 			leaks("checkResponseURL", err.Error())

@@ -67,6 +67,7 @@ func (a *Adapter) interaction(ctx context.Context, h bot.Handler, cb slackgo.Int
 			User:        cb.User.ID,
 			UserName:    cb.User.Name,
 			Text:        strings.TrimSpace(act.Value),
+			Rerun:       true,
 		}
 		rw := &urlResponder{a: a, url: cb.ResponseURL, visible: true, sharedBy: cb.User.ID, expires: a.opts.Clock.Now().Add(responseURLLife)}
 		if a.opts.Hooks.Received != nil {
@@ -85,6 +86,8 @@ type eventEnvelope struct {
 	TeamID    string          `json:"team_id"`
 	EventID   string          `json:"event_id"`
 	Event     json.RawMessage `json:"event"`
+	// Authorizations name the app's bot user in the workspace (reactions.go).
+	Authorizations []authorization `json:"authorizations"`
 }
 
 // mentionEvent is the part of an app_mention event the adapter reads.
@@ -107,7 +110,13 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 	if env.Type != "event_callback" {
 		return true
 	}
-	if env.EventID != "" && a.events.Seen(env.EventID) {
+	if env.EventID == "" {
+		// nothing to deduplicate by
+	} else if seen, err := a.events.Seen(ctx, env.EventID); err != nil {
+		// Refused (5xx): Slack retries, and the retry is checked again.
+		a.log.WarnContext(ctx, "could not check an event against the ones handled; refusing it for Slack to retry", "event_id", env.EventID, "err", err)
+		return false
+	} else if seen {
 		if a.opts.Hooks.DuplicateEvent != nil {
 			a.opts.Hooks.DuplicateEvent()
 		}
@@ -116,7 +125,13 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 	}
 	if handled, accepted := a.lifecycle(ctx, env, ack); handled {
 		if !accepted && env.EventID != "" {
-			a.events.Forget(env.EventID)
+			a.events.Forget(ctx, env.EventID)
+		}
+		return accepted
+	}
+	if handled, accepted := a.reaction(ctx, env, ack); handled {
+		if !accepted && env.EventID != "" {
+			a.events.Forget(ctx, env.EventID)
 		}
 		return accepted
 	}
@@ -147,7 +162,7 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 	}
 	if !a.dispatch(ctx, h, req, rw, ack) {
 		if env.EventID != "" {
-			a.events.Forget(env.EventID)
+			a.events.Forget(ctx, env.EventID)
 		}
 		return false
 	}
@@ -184,17 +199,47 @@ func slashFromForm(f url.Values) slackgo.SlashCommand {
 	}
 }
 
-// checkResponseURL accepts only http(s) URLs as reply targets. The error
-// does not quote the URL: it is a capability to post into the channel.
-func checkResponseURL(s string) error {
+// SlackResponseHost is the host of Slack's response_urls.
+const SlackResponseHost = "hooks.slack.com"
+
+// errResponseHost is checkResponseURL's error for a URL elsewhere than
+// Slack.
+var errResponseHost = errors.New("the response_url is not Slack's (" + SlackResponseHost + ")")
+
+// checkResponseURL accepts as reply targets only https URLs on the
+// allowed hosts (Options.ResponseHosts), and the APIURL's host with its
+// scheme. The error does not quote the URL: it is a capability to post
+// into the channel.
+func (a *Adapter) checkResponseURL(s string) error {
 	if s == "" {
 		return errors.New("no response_url")
 	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		return errors.New("the response_url is not an http(s) URL")
 	}
-	return nil
+	if api, err := url.Parse(a.opts.APIURL); a.opts.APIURL != "" && err == nil && api.Host != "" &&
+		strings.EqualFold(u.Hostname(), api.Hostname()) && u.Scheme == api.Scheme {
+		return nil
+	}
+	if u.Scheme == "https" && (u.Port() == "" || u.Port() == "443") {
+		for _, h := range a.opts.ResponseHosts {
+			if strings.EqualFold(u.Hostname(), h) {
+				return nil
+			}
+		}
+	}
+	return errResponseHost
+}
+
+// refuseResponseURL logs a request refused for its response_url: the
+// host only, as the path is a capability.
+func (a *Adapter) refuseResponseURL(ctx context.Context, kind, s string, err error) {
+	host := ""
+	if u, perr := url.Parse(s); perr == nil {
+		host = u.Host
+	}
+	a.log.WarnContext(ctx, "slack: refusing a "+kind+": its response_url is not one paperbot posts to", "host", host, "allowed", a.opts.ResponseHosts, "err", err)
 }
 
 // mentionText turns an app mention's text into a command line: the leading

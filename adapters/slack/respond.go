@@ -63,7 +63,7 @@ var _ bot.Responder = (*urlResponder)(nil)
 // Reply renders m and posts it, split into several messages when Slack's
 // limits require; it never uses the response_url more than Slack allows.
 func (r *urlResponder) Reply(ctx context.Context, m bot.Message) error {
-	if err := checkResponseURL(r.url); err != nil {
+	if err := r.a.checkResponseURL(r.url); err != nil {
 		return fault.Wrap(fault.Internal, err, "")
 	}
 	if !r.expires.IsZero() && r.a.opts.Clock.Now().After(r.expires) {

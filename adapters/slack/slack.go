@@ -52,6 +52,12 @@ type Options struct {
 	APIURL string
 	// Command is the slash command without "/" (default "papers").
 	Command string
+	// ResponseHosts are the hosts a response_url may name (https only):
+	// default SlackResponseHost. The APIURL's host is accepted too (with
+	// its scheme), for test fakes and self-hosted stand-ins. Any other
+	// response_url is refused: it would make paperbot post where the
+	// request says (server-side request forgery).
+	ResponseHosts []string
 
 	// HTTPClient sends Web API calls and response_url replies (default: a
 	// client with a 30 s timeout).
@@ -66,8 +72,16 @@ type Options struct {
 	// one sent again within its 5-minute window is refused (default: a
 	// replay.Memory of this process).
 	Replay replay.Guard
+	// Seen, when set, is where Events API event_ids are remembered (the
+	// replicas' shared state: a retry may reach another replica); default:
+	// this process's memory.
+	Seen SeenStore
 	// PostInterval is the per-channel pacing (default one message a second).
 	PostInterval time.Duration
+	// Reactions, when set, receives the reactions people add and remove
+	// on messages in channels the bot is in (reaction_added,
+	// reaction_removed); nil ignores them.
+	Reactions bot.ReactionSink
 	// Hooks receive counts for metrics; any may be nil.
 	Hooks Hooks
 }
@@ -79,7 +93,7 @@ type Hooks struct {
 	// received before), "replay_unchecked" (the Replay guard failed).
 	Rejected func(reason string)
 	// Received is called for each accepted inbound request: "command",
-	// "interaction", "event".
+	// "interaction", "event", "reaction".
 	Received func(kind string)
 	// DuplicateEvent is called for each event retry that was dropped.
 	DuplicateEvent func()
@@ -112,7 +126,7 @@ type Adapter struct {
 	sopts  []slackgo.Option // each workspace's client in distributed mode
 	http   *http.Client
 	verify *Verifier
-	events *seenSet
+	events eventSeen
 	pace   *pacer
 	work   inflight
 
@@ -121,6 +135,8 @@ type Adapter struct {
 	team struct {
 		mu sync.Mutex
 		id string
+		// user is the bot's user id from auth.test (its own reactions).
+		user string
 	}
 }
 
@@ -167,6 +183,9 @@ func New(opts Options) (*Adapter, error) {
 	if opts.PostInterval <= 0 {
 		opts.PostInterval = time.Second
 	}
+	if len(opts.ResponseHosts) == 0 {
+		opts.ResponseHosts = []string{SlackResponseHost}
+	}
 	log := opts.Logger.With("platform", "slack")
 	sopts := []slackgo.Option{
 		slackgo.OptionHTTPClient(opts.HTTPClient),
@@ -191,7 +210,7 @@ func New(opts Options) (*Adapter, error) {
 		sopts:  sopts,
 		http:   opts.HTTPClient,
 		verify: NewVerifier(opts.SigningSecret, opts.Clock),
-		events: newSeenSet(opts.Clock, time.Hour, 10000),
+		events: newEventSeen(opts.Seen, newSeenSet(opts.Clock, time.Hour, 10000), log),
 		pace:   newPacer(opts.Clock, opts.PostInterval, 10000),
 	}
 	return a, nil
@@ -246,6 +265,9 @@ func (a *Adapter) checkAuth(ctx context.Context) error {
 		return nil
 	}
 	a.setTeam(res.TeamID)
+	a.team.mu.Lock()
+	a.team.user = res.UserID
+	a.team.mu.Unlock()
 	a.log.InfoContext(ctx, "slack connected", "team", res.Team, "bot_user", res.UserID, "mode", a.opts.Mode)
 	return nil
 }

@@ -73,8 +73,8 @@ func (a *Adapter) socketEvent(ctx context.Context, sm acker, h bot.Handler, evt 
 		if !ok || !ack() {
 			return
 		}
-		if err := checkResponseURL(cmd.ResponseURL); err != nil {
-			a.log.WarnContext(ctx, "slack slash command without a usable response_url", "err", err)
+		if err := a.checkResponseURL(cmd.ResponseURL); err != nil {
+			a.refuseResponseURL(ctx, "slash command", cmd.ResponseURL, err)
 			return
 		}
 		a.command(ctx, h, cmd, nil)
@@ -82,6 +82,12 @@ func (a *Adapter) socketEvent(ctx context.Context, sm acker, h bot.Handler, evt 
 		cb, ok := evt.Data.(slackgo.InteractionCallback)
 		if !ok || !ack() {
 			return
+		}
+		if cb.ResponseURL != "" {
+			if err := a.checkResponseURL(cb.ResponseURL); err != nil {
+				a.refuseResponseURL(ctx, "button press", cb.ResponseURL, err)
+				return
+			}
 		}
 		a.interaction(ctx, h, cb, nil)
 	case socketmode.EventTypeEventsAPI:

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime/debug"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -122,16 +121,7 @@ func (a *Adapter) lifecycle(ctx context.Context, env eventEnvelope, ack <-chan s
 		a.log.ErrorContext(ctx, "slack: the app was uninstalled or its bot token revoked; the configured slack.bot_token no longer works", "event", ev.Type, "team", team)
 		return true, true
 	}
-	ctx = context.WithoutCancel(ctx)
-	return true, a.work.Go(func() {
-		if ack != nil {
-			<-ack
-		}
-		defer func() {
-			if p := recover(); p != nil {
-				a.log.ErrorContext(ctx, "slack uninstall panicked", "team", team, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			}
-		}()
+	return true, a.afterAck(ctx, ack, "uninstall of "+team, func(ctx context.Context) {
 		if err := a.opts.Workspaces.Uninstalled(ctx, team); err != nil {
 			a.log.ErrorContext(ctx, "slack: forgetting an uninstalled workspace failed", "team", team, "event", ev.Type, "err", err)
 		}

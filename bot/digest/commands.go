@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -59,7 +60,7 @@ func (c commands) Commands() []bot.CommandSpec {
 	return []bot.CommandSpec{
 		{
 			Name:    "subscribe",
-			Usage:   "[topic] [at HH:MM] [tz Area/City] [top N] [days mon-fri]",
+			Usage:   subscribeUsage,
 			Summary: "Post the top trending papers here every day, on an optional topic, at a local time",
 			Examples: []string{
 				"subscribe",
@@ -111,14 +112,14 @@ func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Respon
 	}
 	a, err := parseSubscribe(req.Args)
 	if err != nil {
-		return fault.Wrap(fault.Invalid, err, "%s. Usage: /%s subscribe [topic] [at HH:MM] [tz Area/City] [top N] [days mon-fri]", err.Error(), c.command)
+		return c.notChanged(fault.Wrap(fault.Invalid, err, "%s", err.Error()))
 	}
 	res, err := c.m.Subscribe(ctx, Subscription{
 		Platform: req.Platform, Team: req.Team, Channel: req.Channel, ChannelName: req.ChannelName,
 		Time: a.time, Zone: a.zone, Days: a.days, Top: a.top, Topic: a.topic, By: req.User,
 	})
 	if err != nil {
-		return err
+		return c.notChanged(err)
 	}
 	s := res.Sub
 	topic := topicLabel(s.Topic)
@@ -148,6 +149,27 @@ func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Respon
 	lines = append(lines, fmt.Sprintf("%s digest preview shows what it will post; %s unsubscribe stops it.", cmd, cmd))
 	text := strings.Join(lines, " ")
 	return rw.Reply(ctx, bot.Message{Kind: bot.KindNotice, Text: text, Intro: text})
+}
+
+// subscribeUsage is subscribe's usage line, as its spec and refusals show it.
+const subscribeUsage = "[topic] [at HH:MM] [tz Area/City] [top N] [days mon-fri]"
+
+// notChanged turns a refused subscribe (a fault.Invalid error) into one
+// answer of one shape: "Subscription not changed: <what was wrong>.
+// Usage: …". Other errors are returned as they are.
+func (c commands) notChanged(err error) error {
+	if !fault.Is(err, fault.Invalid) {
+		return err
+	}
+	msg := strings.TrimRight(strings.TrimSpace(fault.UserMessage(err)), ".:;")
+	if msg == "" {
+		msg = "the command could not be read"
+	}
+	usage := fmt.Sprintf(" Usage: /%s subscribe %s", c.command, subscribeUsage)
+	if errors.Is(err, errSetInConfig) {
+		usage = ""
+	}
+	return fault.Wrap(fault.Invalid, err, "Subscription not changed: %s.%s", msg, usage)
 }
 
 func (c commands) unsubscribe(ctx context.Context, req *bot.Request, rw bot.Responder) error {

@@ -21,6 +21,8 @@ func TestDigestOverSampleCorpus(t *testing.T) {
 	t.Run("a week", func(t *testing.T) { testWeekOverSampleCorpus(t, ix) })
 	t.Run("discussion links", func(t *testing.T) { testDiscussionLinksInShowAndSearch(t, ix) })
 	t.Run("malformed topic", func(t *testing.T) { testSubscribeRefusesAMalformedTopic(t, ix) })
+	t.Run("mistyped commands", func(t *testing.T) { testMistypedCommands(t, ix) })
+	t.Run("subscribe refusals", func(t *testing.T) { testSubscribeRefusalsSayNotChanged(t, ix) })
 }
 
 // sampleIndex indexes the sample corpus (configs/sample: the trending-page

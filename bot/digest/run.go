@@ -411,9 +411,18 @@ func refused(err error) bool {
 }
 
 // stepContext is the context of one platform call: not cancelled by
-// shutdown (an in-flight post finishes and is recorded), but bounded.
+// shutdown (an in-flight post finishes and is recorded), but bounded; and
+// cut at once when ctx ends because the lease the digest runs under was
+// lost or its deadline passed (bot.RunLeased): another replica may take
+// the day over, and finds by lookup whatever the cut call did.
 func (r *run) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), r.d.cfg.StepTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.d.cfg.StepTimeout)
+	stop := context.AfterFunc(ctx, func() {
+		if c := context.Cause(ctx); errors.Is(c, bot.ErrLeaseDeadline) || errors.Is(c, bot.ErrLeaseLost) {
+			cancel()
+		}
+	})
+	return sctx, func() { stop(); cancel() }
 }
 
 // giveUp marks a step that failed too often.

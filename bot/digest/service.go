@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -75,12 +76,53 @@ func (d *Service) checkTopic(ctx context.Context, topic string) (paper.Results, 
 		return res, err
 	}
 	if len(res.Notes) > 0 {
-		// A search goes ahead without what it could not use; a topic with
-		// such a part is refused instead, so nothing "was ignored".
-		msg := strings.ReplaceAll(strings.Join(res.Notes, " "), "; it was ignored.", ".")
+		// A search goes ahead without what it could not use, or with
+		// its words relaxed; a topic with such a part is refused instead,
+		// so nothing "was ignored" and a digest never posts papers that
+		// match only some of it.
+		var notes []string
+		relaxed := false
+		for _, n := range res.Notes {
+			if strings.HasSuffix(n, "; closest papers:") {
+				relaxed = true
+				continue
+			}
+			notes = append(notes, strings.ReplaceAll(n, "; it was ignored.", "."))
+		}
+		if relaxed {
+			none := "no paper matches all of it"
+			if len(notes) > 0 {
+				none = "No paper matches all of it"
+			}
+			notes = append(notes, none+optionHint(topic))
+		}
+		msg := strings.TrimRight(strings.Join(notes, " "), ". ")
 		return res, fault.New(fault.Invalid, "topic %s: %s", quoteTopic(bot.Truncate(topic, 80)), msg)
 	}
 	return res, nil
+}
+
+// errSetInConfig is wrapped by Subscribe's refusal of a channel whose
+// subscription the configuration file sets.
+var errSetInConfig = errors.New("the subscription is set in the configuration file")
+
+// optionHint says which words of a topic look like an option that was not
+// read as one ("top three"), or "".
+func optionHint(topic string) string {
+	f := strings.Fields(strings.ToLower(topic))
+	for i := 0; i+1 < len(f); i++ {
+		switch f[i] {
+		case "top":
+			return fmt.Sprintf(" (“top %s” was read as words of the topic: top takes a number, like top 3)", f[i+1])
+		case "at":
+			return fmt.Sprintf(" (“at %s” was read as words of the topic: at takes a time, like at 09:00)", f[i+1])
+		case "tz":
+			return fmt.Sprintf(" (“tz %s” was read as words of the topic: tz takes a time zone, like tz Europe/Berlin)", f[i+1])
+		case "days":
+			return fmt.Sprintf(" (“days %s” was read as words of the topic: days takes days, like days mon-fri)", f[i+1])
+		}
+	}
+	return ""
 }
 
 // Subscribe creates or replaces a channel's subscription from chat; the
@@ -96,7 +138,7 @@ func (d *Service) Subscribe(ctx context.Context, s Subscription) (SubscribeResul
 		return SubscribeResult{}, err
 	}
 	if had && old.Source == SourceConfig {
-		return SubscribeResult{}, fault.New(fault.Invalid, "the digest of %s is set in the configuration file (digest.subscriptions); change it there", old.Where())
+		return SubscribeResult{}, fault.Wrap(fault.Invalid, errSetInConfig, "the digest of %s is set in the configuration file (digest.subscriptions); change it there", old.Where())
 	}
 	res, err := d.checkTopic(ctx, s.Topic)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // arXiv identifiers, see https://info.arxiv.org/help/arxiv_identifier.html
@@ -14,20 +16,22 @@ import (
 //	new style (April 2007 on): YYMM.NNNN (to 2014) or YYMM.NNNNN (2015 on), optional vN
 //	old style (to March 2007): archive[.SUBJ]/YYMMNNN, optional vN
 var (
-	newIDRe = regexp.MustCompile(`^(\d{2})(0[1-9]|1[0-2])\.(\d{4,5})(?:v\d+)?$`)
-	oldIDRe = regexp.MustCompile(`^([a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2})?/(\d{2}(?:0[1-9]|1[0-2])\d{3})(?:v\d+)?$`)
+	newIDRe = regexp.MustCompile(`^(\d{2})(0[1-9]|1[0-2])\.(\d{4,5})(?:[vV]\d+)?$`)
+	oldIDRe = regexp.MustCompile(`^([a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2})?/(\d{2}(?:0[1-9]|1[0-2])\d{3})(?:[vV]\d+)?$`)
 	// categoryRe is an arXiv category: an archive (hep-th) or an archive
 	// and a subject class (cs.LG, math.AG).
 	categoryRe = regexp.MustCompile(`^[a-z-]+(\.[A-Za-z-]+)?$`)
 )
 
 // ParseArxivID returns the canonical (version-free) arXiv id in s, which may be
-// a bare id ("2509.04664v2", "arXiv:hep-th/9901001"), an arXiv abs/pdf/html,
+// a bare id ("2509.04664v2", "2509.04664V2", "arXiv:hep-th/9901001"), an arXiv abs/pdf/html,
 // ar5iv, Hugging Face papers or alphaXiv URL, or an arXiv DOI (bare, with
 // "doi:" or as a doi.org URL). ok is false when s is not recognisably an
 // arXiv paper.
 func ParseArxivID(s string) (id string, ok bool) {
-	s = strings.TrimSpace(s)
+	// Full-width digits and letters (２２０５．１３７６０) as typed with an
+	// East Asian input method are the ASCII ones.
+	s = strings.TrimSpace(norm.NFKC.String(s))
 	s = strings.Trim(s, "<>") // Slack wraps links in <...>
 	if i := strings.IndexByte(s, '|'); i >= 0 {
 		s = s[:i] // Slack's <url|label>
@@ -63,6 +67,10 @@ func canonicalArxivID(s string) (string, bool) {
 	}
 	return "", false
 }
+
+// LooksLikeURL reports whether s is written like a link (a scheme, or a
+// host with a path), whether or not it names a paper.
+func LooksLikeURL(s string) bool { return looksLikeURL(s) }
 
 func looksLikeURL(s string) bool {
 	l := strings.ToLower(s)

@@ -43,6 +43,15 @@ type Paper struct {
 	// discussion threads in the team's channels (from the bot's store, set
 	// by the refresh). It feeds the trending score.
 	Replies int `json:"replies,omitempty"`
+	// People is the team's other engagement: how many people reacted to
+	// the paper's digest posts (or inside their threads) or saved it, in
+	// every team together (from the bot's store, set by the refresh). It
+	// feeds the trending score. It can go down (a reaction taken back).
+	People int `json:"people,omitempty"`
+	// PeopleSet marks a record whose People is current (the refresh
+	// counted it): Merge then takes it even when it went down. Other
+	// records (a source's) leave the stored count alone. Not stored.
+	PeopleSet bool `json:"-"`
 	// Rank is the position on a trending listing (1 = top) when the record
 	// came from one; 0 when unknown.
 	Rank int `json:"rank,omitempty"`
@@ -151,7 +160,7 @@ func (p *Paper) Normalize() error {
 	for _, f := range []struct {
 		name string
 		n    int
-	}{{"upvotes", p.Upvotes}, {"stars", p.Stars}, {"comments", p.Comments}, {"replies", p.Replies}, {"rank", p.Rank}} {
+	}{{"upvotes", p.Upvotes}, {"stars", p.Stars}, {"comments", p.Comments}, {"replies", p.Replies}, {"people", p.People}, {"rank", p.Rank}} {
 		if f.n < 0 {
 			return &FieldError{f.name, fmt.Sprintf("must not be negative (got %d)", f.n)}
 		}
@@ -356,6 +365,10 @@ func Merge(old, new Paper) Paper {
 	m.Stars = max(old.Stars, new.Stars)
 	m.Comments = max(old.Comments, new.Comments)
 	m.Replies = max(old.Replies, new.Replies)
+	m.People, m.PeopleSet = old.People, old.PeopleSet
+	if new.PeopleSet {
+		m.People, m.PeopleSet = new.People, true
+	}
 	if new.Rank > 0 {
 		m.Rank = new.Rank
 	}

@@ -102,6 +102,15 @@ func readExamples(t *testing.T, path string) (tables [][]exampleRow, nows []time
 	return tables, nows
 }
 
+// optional reads a count column that older tables do not have (0 then).
+func optional(m map[string]string, col string) float64 {
+	v, err := strconv.ParseFloat(m[col], 64)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
 func parseRow(t *testing.T, path string, line int, m map[string]string) exampleRow {
 	t.Helper()
 	num := func(col string) float64 {
@@ -124,6 +133,7 @@ func parseRow(t *testing.T, path string, line int, m map[string]string) exampleR
 		Upvotes:   int(num("Upvotes")),
 		Stars:     int(num("Stars")),
 		Replies:   int(num("Replies")),
+		People:    int(optional(m, "People")),
 		Rank:      int(num("Rank")),
 	}
 	r.points = num("Points")
@@ -200,6 +210,8 @@ func TestTrendingScoreProperties(t *testing.T) {
 		{"more upvotes", base, with(base, func(p *Paper) { p.Upvotes = 41 })},
 		{"stars add", base, with(base, func(p *Paper) { p.Stars = 1 })},
 		{"a team reply adds", base, with(base, func(p *Paper) { p.Replies = 1 })},
+		{"a teammate's reaction adds", base, with(base, func(p *Paper) { p.People = 1 })},
+		{"a reply is worth more than a reaction", with(base, func(p *Paper) { p.People = 1 }), with(base, func(p *Paper) { p.Replies = 1 })},
 		{"younger", base, with(base, func(p *Paper) { p.Published = "2025-03-12" })},
 		{"rank 1 beats rank 2", Paper{Rank: 2}, Paper{Rank: 1}},
 		{"a listing beats no signal", Paper{Published: "2025-03-14"}, Paper{Rank: 194}},

@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,6 +107,13 @@ func Open(path string, opts Options) (*DB, error) {
 				return tx.Bucket(bMeta).Put([]byte("version"), []byte(strconv.Itoa(schemaVersion)))
 			}
 			return checkVersion(tx)
+		}
+	}
+	if !opts.ReadOnly {
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			if err := create(path, *bopts, init); err != nil {
+				return nil, err
+			}
 		}
 	}
 	db, err := openBolt(path, bopts, !opts.ReadOnly, init)

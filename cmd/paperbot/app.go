@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/engage"
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
@@ -23,6 +24,11 @@ type app struct {
 	// state is the state store (subscriptions, the post ledger,
 	// discussions), opened by setupDigest.
 	state stateStore
+	// replicas is set when serve's state is in PostgreSQL (replicas.go).
+	replicas *replicaSet
+	// engage is the team's-signal service (reactions, bookmarks), nil
+	// without a state store.
+	engage *engage.Service
 
 	// posters are the running adapters, for unprompted posts (the digest).
 	posters []bot.Poster
@@ -67,7 +73,7 @@ func buildApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger
 	}
 	// Each part fills in its share of the core's configuration and
 	// registers its background jobs.
-	for _, setup := range []func(context.Context, *app, *bot.Config) error{setupDigest, setupSources} {
+	for _, setup := range []func(context.Context, *app, *bot.Config) error{setupDigest, setupEngage, setupSources} {
 		if err := setup(ctx, a, &bc); err != nil {
 			a.Close()
 			return nil, err

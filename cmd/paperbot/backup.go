@@ -106,7 +106,7 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		return usageError{"which file? Usage: paperbot backup [--config FILE] [--state FILE] BACKUP-FILE"}
 	}
 	dst := fs.Arg(0)
-	cfg, err := loadConfig(*cfgPath, e)
+	cfg, err := loadOfflineConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}
@@ -128,8 +128,8 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "backed up %s to %s (%s; %d subscriptions, %d digest days, %d discussions; %s)\n",
-		cfg.State, dst, sizeOf(res.Bytes), res.Subscriptions, res.Days, res.Discussions, how)
+	fmt.Fprintf(e.stdout, "backed up %s to %s (%s; %s, %s, %s; %s)\n",
+		cfg.State, dst, sizeOf(res.Bytes), counted(res.Subscriptions, "subscription"), counted(res.Days, "digest day"), counted(res.Discussions, "discussion"), how)
 	return nil
 }
 

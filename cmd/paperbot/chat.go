@@ -75,6 +75,7 @@ func chat(ctx context.Context, e *env, cfg *configs.Config) error {
 		fmt.Fprintf(e.stdout, "paperbot console: %d papers in %s.\nType /%s help for commands, /quit to leave.\n", n, cfg.Index, cfg.Bot.Command)
 	}
 	con := console.New(e.stdin, e.stdout, opts)
+	a.wireReactions(con)
 	a.posters = append(a.posters, con)
 
 	jctx, stop := context.WithCancel(ctx)

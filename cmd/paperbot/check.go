@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,7 +28,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	cfg, err := loadConfig(*cfgPath, e)
+	cfg, err := loadOfflineConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}
@@ -40,9 +41,13 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	sound := true
+	var held []string
 	report := func(r checkReport) {
 		fmt.Fprintln(e.stdout, r)
-		if r.err != nil && !r.absent {
+		switch {
+		case r.held():
+			held = append(held, r.part)
+		case r.err != nil && !r.absent:
 			sound = false
 		}
 	}
@@ -56,6 +61,10 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	}
 	if !sound {
 		return exitError{1}
+	}
+	if len(held) > 0 {
+		// Not a failure: serve checks what it holds when it starts.
+		fmt.Fprintf(e.stdout, "skipped (held by a running paperbot, which checks them itself when it starts): %s\n", strings.Join(held, ", "))
 	}
 	return nil
 }
@@ -75,10 +84,18 @@ func (r checkReport) String() string {
 		return fmt.Sprintf("%s %s: none yet (%v)", r.part, r.path, r.err)
 	case r.err == nil:
 		return fmt.Sprintf("%s %s: ok (%s)", r.part, r.path, r.sums)
+	case r.held():
+		return fmt.Sprintf("%s %s: skipped: %v", r.part, r.path, r.err)
 	case errors.Is(r.err, store.ErrDamaged) || errors.Is(r.err, index.ErrDamaged):
 		return fmt.Sprintf("%s %s: DAMAGED\n  %v", r.part, r.path, r.err)
 	}
 	return fmt.Sprintf("%s %s: not checked: %v", r.part, r.path, r.err)
+}
+
+// held reports whether the part was not checked because another process
+// (serve) holds it.
+func (r checkReport) held() bool {
+	return errors.Is(r.err, store.ErrLocked) || errors.Is(r.err, index.ErrInUse)
 }
 
 // damaged reports whether the check found damage.
@@ -110,7 +127,7 @@ func checkStateFile(ctx context.Context, path string) checkReport {
 func stateReport(ctx context.Context, db *store.DB, r checkReport) checkReport {
 	res, err := db.Check(ctx)
 	r.err = err
-	r.sums = fmt.Sprintf("%s; %d subscriptions, %d digest days, %d discussions", sizeOf(res.Bytes), res.Subscriptions, res.Days, res.Discussions)
+	r.sums = fmt.Sprintf("%s; %s, %s, %s", sizeOf(res.Bytes), counted(res.Subscriptions, "subscription"), counted(res.Days, "digest day"), counted(res.Discussions, "discussion"))
 	return r
 }
 
@@ -139,7 +156,7 @@ func checkIndexDir(ctx context.Context, dir string) checkReport {
 func indexReport(ctx context.Context, ix *index.Index, r checkReport) checkReport {
 	res, err := ix.Check(ctx)
 	r.err = err
-	r.sums = fmt.Sprintf("%d papers in %d segments, %s read", res.Papers, res.Segments, sizeOf(res.Bytes))
+	r.sums = fmt.Sprintf("%s in %s, %s read", counted(res.Papers, "paper"), counted(res.Segments, "segment"), sizeOf(res.Bytes))
 	return r
 }
 
@@ -182,4 +199,13 @@ func dataCheckJob(a *app, gauge *prometheus.GaugeVec, log *slog.Logger) func(ctx
 		}
 		return nil
 	}
+}
+
+// counted writes n and the noun, plural unless n is 1 ("1 segment", "2
+// segments").
+func counted[N int | uint64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

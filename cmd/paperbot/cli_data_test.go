@@ -60,7 +60,7 @@ func TestCheckCommand(t *testing.T) {
 	addSubscription(t, state, "C1")
 
 	stdout, stderr, code := cliRun(t, nil, "", "check", "--config", cfg)
-	if code != 0 || !strings.HasPrefix(stdout, "state "+state+": ok (") || !strings.Contains(stdout, "1 subscriptions") ||
+	if code != 0 || !strings.HasPrefix(stdout, "state "+state+": ok (") || !strings.Contains(stdout, "1 subscription,") ||
 		!strings.Contains(stdout, "\nindex "+filepath.Join(data, "index")+": ok (300 papers in ") {
 		t.Errorf("sound data: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -138,7 +138,7 @@ func TestServeChecksDataAndServesBackups(t *testing.T) {
 	backup := filepath.Join(dir, "backups", "state-copy.db")
 	os.MkdirAll(filepath.Dir(backup), 0o755)
 	stdout, errOut, code := cliRun(t, nil, "", "backup", "--config", cfg, backup)
-	if code != 0 || !strings.HasPrefix(stdout, "backed up "+state+" to "+backup+" (") || !strings.Contains(stdout, "1 subscriptions") ||
+	if code != 0 || !strings.HasPrefix(stdout, "backed up "+state+" to "+backup+" (") || !strings.Contains(stdout, "1 subscription,") ||
 		!strings.Contains(stdout, "from the running paperbot") {
 		t.Errorf("backup while serving: exit %d, %q, %q", code, stdout, errOut)
 	}

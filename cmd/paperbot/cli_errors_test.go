@@ -150,17 +150,17 @@ func TestIngestFileWithoutPapers(t *testing.T) {
 		stderr string
 	}{
 		{[]string{junk}, "0 indexed, 0 rejected\n",
-			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: two header lines, then a title line and an abstract line per paper)\n"},
+			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{empty}, "0 indexed, 0 rejected\n",
-			"paperbot: " + empty + ": no papers found in it (read as JSON Lines, by its .jsonl name: one JSON object per line)\n"},
+			"paperbot: " + empty + ": no papers found in it (read as JSON Lines, by its .jsonl name: one JSON object per line; for trending-page text give --format trending)\n"},
 		{[]string{"--format", "trending", empty}, "0 indexed, 0 rejected\n",
-			"paperbot: " + empty + ": no papers found in it (read as trending-page text, by --format: two header lines, then a title line and an abstract line per paper)\n"},
+			"paperbot: " + empty + ": no papers found in it (read as trending-page text, by --format: two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{page}, "0 indexed, 0 rejected\n",
-			"paperbot: " + page + ": no papers found in it (read as trending-page text, by its content: two header lines, then a title line and an abstract line per paper)\n"},
+			"paperbot: " + page + ": no papers found in it (read as trending-page text, by its content: two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{good, junk}, "1 indexed, 0 rejected\n",
-			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: two header lines, then a title line and an abstract line per paper)\n"},
+			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{"-"}, "0 indexed, 0 rejected\n",
-			"paperbot: stdin: no papers found in it (read as trending-page text, by its content: two header lines, then a title line and an abstract line per paper)\n"},
+			"paperbot: stdin: no papers found in it (read as trending-page text, by its content: two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 	} {
 		stdout, stderr, code := cliRun(t, nil, "", append([]string{"ingest", "--index", ix}, c.args...)...)
 		if code != 1 || stdout != c.stdout || stderr != c.stderr {

@@ -29,6 +29,16 @@ func loadConfig(path string, e *env) (*configs.Config, error) {
 	return configs.Load(path, e.getenv)
 }
 
+// loadOfflineConfig loads the configuration for a command that only reads
+// the data (backup, check): the platforms' secrets need not be set.
+func loadOfflineConfig(path string, e *env) (*configs.Config, error) {
+	lookup := configs.Env(e.lookupEnv)
+	if e.lookupEnv == nil {
+		lookup = configs.Getenv(e.getenv)
+	}
+	return configs.LoadOffline(path, lookup)
+}
+
 // newLogger builds the structured logger the configuration asks for.
 func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
 	var level slog.Level

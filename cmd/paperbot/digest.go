@@ -16,6 +16,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/digest/schedule"
+	"github.com/paperbot/paperbot/bot/store/pgstore"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
 	"github.com/paperbot/paperbot/internal/clock"
@@ -31,6 +32,9 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 		return err
 	}
 	a.closers = append(a.closers, db.Close)
+	if pg, ok := db.(*pgstore.Store); ok && a.only == nil {
+		a.replicas = newReplicaSet(a.cfg, pg, a.log)
+	}
 	finished := digestMetrics(a)
 	d, err := newDigest(a.cfg, db, bc.Searcher, a.posterFor, a.log, finished)
 	if err != nil {
@@ -63,6 +67,9 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 				a.log.Warn("digest subscription for a platform that is not running; its digests are skipped",
 					"platform", s.Platform, "channel", s.Channel, "source", s.Source)
 			}
+		}
+		if r := a.replicas; r != nil {
+			return r.digest(ctx, a.cfg, bc.Searcher, a.posterFor, a.log, finished)
 		}
 		return d.Run(ctx)
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paperbot/paperbot/adapters/discord"
+	"github.com/paperbot/paperbot/bot/replay"
 	"github.com/paperbot/paperbot/configs"
 )
 
@@ -27,20 +28,36 @@ func discordPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	if dc.Mode == string(discord.HTTP) && d.app.cfg.HTTP.Addr == "off" {
 		return nil, fmt.Errorf("discord.mode is http, but http.addr is off: Discord needs the HTTP server to reach /discord/interactions")
 	}
-	a, err := newDiscordAdapter(d.app.cfg, d.log, discordHooks(d.metrics))
+	hooks := discordHooks(d.metrics)
+	build := func() (*discord.Adapter, error) {
+		// A replayed interaction is refused after a restart too, and on
+		// any replica.
+		a, err := newDiscordAdapter(d.app.cfg, d.log, hooks, d.app.state)
+		if err != nil {
+			return nil, err
+		}
+		a.SetSpecs(d.app.bot.Commands())
+		d.app.wireReactions(a)
+		return a, nil
+	}
+	a, err := build()
 	if err != nil {
 		return nil, err
 	}
-	a.SetSpecs(d.app.bot.Commands())
 	p := &platform{adapter: a}
 	if dc.Mode == string(discord.HTTP) {
 		p.routes = map[string]http.Handler{discordRoute: a}
+	} else if r := d.app.replicas; r != nil {
+		// One gateway connection among the replicas; each posts through
+		// its own adapter's REST client.
+		p.adapter = leasedGateway{Adapter: a, replicas: r, build: build}
 	}
 	return p, nil
 }
 
-// newDiscordAdapter builds the adapter from the configuration.
-func newDiscordAdapter(cfg *configs.Config, log *slog.Logger, hooks discord.Hooks) (*discord.Adapter, error) {
+// newDiscordAdapter builds the adapter from the configuration; guard, when
+// not nil, remembers the signed interactions (the replicas' shared store).
+func newDiscordAdapter(cfg *configs.Config, log *slog.Logger, hooks discord.Hooks, guard replay.Guard) (*discord.Adapter, error) {
 	dc := cfg.Disc
 	opts := discord.Options{
 		Mode:             discord.Mode(dc.Mode),
@@ -53,6 +70,7 @@ func newDiscordAdapter(cfg *configs.Config, log *slog.Logger, hooks discord.Hook
 		APIURL:           dc.APIURL,
 		Logger:           log.With("platform", "discord"),
 		Hooks:            hooks,
+		Replay:           guard,
 	}
 	if dc.PublicKey != "" {
 		key, err := discord.ParsePublicKey(dc.PublicKey)

@@ -280,7 +280,7 @@ func describeFormat(f sources.Format, how string) string {
 		how = "--format"
 	}
 	if f == sources.JSONL {
-		return "read as JSON Lines, by " + how + ": one JSON object per line"
+		return "read as JSON Lines, by " + how + ": one JSON object per line; for trending-page text give --format trending"
 	}
-	return "read as trending-page text, by " + how + ": two header lines, then a title line and an abstract line per paper"
+	return "read as trending-page text, by " + how + ": two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl"
 }

@@ -42,7 +42,8 @@ func TestDigestAndSourceMetrics(t *testing.T) {
 		{Name: "good", Run: func(context.Context) (int, error) { return 3, nil }},
 		{Name: "bad", Run: func(context.Context) (int, error) { return 0, errors.New("boom") }},
 	}
-	cs := countJobs(jobs)
+	count, cs := jobCounters()
+	count(jobs)
 	for _, j := range jobs {
 		j.Run(context.Background())
 	}

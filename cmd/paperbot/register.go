@@ -55,7 +55,7 @@ func runRegisterCommands(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode([]discord.Command{cmd})
 	}
-	a, err := newDiscordAdapter(cfg, newLogger(cfg, e.stderr), discord.Hooks{})
+	a, err := newDiscordAdapter(cfg, newLogger(cfg, e.stderr), discord.Hooks{}, nil)
 	if err != nil {
 		return err
 	}

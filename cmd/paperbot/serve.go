@@ -83,7 +83,9 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	consoleMode := len(platforms) == 0
 	if consoleMode {
 		log.Info("no chat platform configured; running the console on stdin/stdout (serve stops when its input ends)")
-		platforms = append(platforms, platform{adapter: console.New(e.stdin, e.stdout, console.Options{Command: cfg.Bot.Command})})
+		con := console.New(e.stdin, e.stdout, console.Options{Command: cfg.Bot.Command})
+		a.wireReactions(con)
+		platforms = append(platforms, platform{adapter: con})
 	}
 
 	mux := http.NewServeMux()
@@ -91,6 +93,12 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 		if _, err := a.ix.Count(); err != nil {
 			http.Error(w, "index unavailable", http.StatusServiceUnavailable)
 			return
+		}
+		if a.replicas != nil {
+			if err := a.replicas.ready(r.Context()); err != nil {
+				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -40,10 +40,15 @@ func slackPlatform(ctx context.Context, d platformDeps) (*platform, error) {
 	if installs != nil {
 		opts.Workspaces = installs
 	}
+	// Event retries and replayed requests are remembered in the state
+	// (bbolt or PostgreSQL), so a restart does not forget them and, with
+	// PostgreSQL, every replica recognises them.
+	opts.Seen, opts.Replay = d.app.state, d.app.state
 	a, err := slackadapter.New(opts)
 	if err != nil {
 		return nil, err
 	}
+	d.app.wireReactions(a)
 	p := &platform{adapter: a, routes: map[string]http.Handler{}}
 	if sc.Mode == slackadapter.ModeHTTP {
 		p.routes = a.HTTPRoutes(d.handler)

@@ -226,6 +226,24 @@ slack:
 	if n := len(answers); n != 0 {
 		t.Errorf("%d more answers arrived; the refused requests ran", n)
 	}
+
+	// A restart remembers what was received: the same signed command,
+	// replayed within its 5-minute window, is refused and runs nothing.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	addr, done = startSlackServe(t, ctx2, cfgPath, getenv, &logs)
+	base = "http://" + addr
+	if resp := post(form, now, good); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the command replayed after a restart: status %d, want 401", resp.StatusCode)
+	}
+	cancel2()
+	if err := <-done; err != nil {
+		t.Errorf("serve after the restart: %v", err)
+	}
+	if n := len(answers); n != 0 {
+		t.Errorf("the replayed command was answered after a restart")
+	}
+
 	out := logs.String()
 	for _, s := range []string{botToken, secret} {
 		if strings.Contains(out, s) {

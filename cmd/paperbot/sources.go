@@ -27,6 +27,9 @@ func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
 	if a.state != nil { // opened by setupDigest, which runs first
 		deps.discussions = a.state
 	}
+	if a.engage != nil {
+		deps.people = a.engage.PeopleOf
+	}
 	s, err := newSources(deps)
 	if err != nil {
 		return err
@@ -34,8 +37,29 @@ func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
 	if s.fetcher != nil {
 		bc.Fetcher = s.fetcher
 	}
+	count, collectors := jobCounters()
+	a.collectors = append(a.collectors, collectors...)
+	if rs := a.replicas; rs != nil {
+		// The replica holding the refresh lease fetches and writes to the
+		// papers table; every replica's index follows the table.
+		a.jobs = append(a.jobs, rs.follow(a.ix), func(ctx context.Context) error {
+			return rs.leased(ctx, "refresh", func(ctx context.Context, l bot.Lease) error {
+				fenced := rs.db.Fenced(l)
+				d := deps
+				d.index, d.cursors = tableIndex{table: fenced, Index: a.ix}, fenced
+				s, err := newSources(d)
+				if err != nil {
+					return err
+				}
+				count(s.jobs)
+				r := &sources.Refresher{Jobs: s.jobs, Clock: clock.System{}, Log: a.log, Cursors: fenced}
+				return r.Run(ctx)
+			})
+		})
+		return nil
+	}
 	if len(s.jobs) > 0 {
-		a.collectors = append(a.collectors, countJobs(s.jobs)...)
+		count(s.jobs)
 		r := &sources.Refresher{Jobs: s.jobs, Clock: clock.System{}, Log: a.log}
 		a.jobs = append(a.jobs, r.Run)
 	}
@@ -55,9 +79,12 @@ type sourceIndex interface {
 type sourceDeps struct {
 	cfg         *configs.SourcesConf
 	index       sourceIndex
-	discussions engagement // nil: no team engagement in the score
-	clock       clock.Clock
-	log         *slog.Logger
+	discussions engagement      // nil: no team engagement in the score
+	cursors     sources.Cursors // nil: the feeds' validators stay in this process
+	// people counts the teammates who reacted to or saved each paper (nil: none).
+	people func(ctx context.Context, ids []string) (map[string]int, error)
+	clock  clock.Clock
+	log    *slog.Logger
 }
 
 // engagement is the team's discussions of papers on every platform, as
@@ -124,7 +151,7 @@ func newSources(d sourceDeps) (*configuredSources, error) {
 		}
 		if len(a.Categories) > 0 {
 			job := &sources.ArxivFeedJob{
-				Feed:       &sources.ArxivFeed{BaseURL: a.FeedURL, Client: arxivClient, IncludeCross: a.IncludeCross},
+				Feed:       &sources.ArxivFeed{BaseURL: a.FeedURL, Client: arxivClient, IncludeCross: a.IncludeCross, Cursors: d.cursors},
 				Categories: a.Categories,
 				Sink:       d.index,
 				Schedule:   sources.ArxivSchedule{Loc: loc, Delay: a.Delay, Recheck: a.Recheck, Window: a.Window},
@@ -136,7 +163,7 @@ func newSources(d sourceDeps) (*configuredSources, error) {
 	}
 	if !cfg.Rescore.Disabled {
 		rc := &sources.RescoreJob{
-			Index: d.index, Replies: teamReplies(d.discussions),
+			Index: d.index, Replies: teamReplies(d.discussions), People: d.people,
 			Days: cfg.Rescore.Days, Every: cfg.Rescore.Every, Clock: d.clock, Log: d.log,
 		}
 		out.jobs = append(out.jobs, rc.Job())
@@ -165,9 +192,9 @@ func teamReplies(e engagement) func(ctx context.Context, ids []string) (map[stri
 	}
 }
 
-// countJobs wraps each refresh job so that its runs are counted, and
-// returns the metrics (registered by serve).
-func countJobs(jobs []sources.Job) []prometheus.Collector {
+// jobCounters returns a function that wraps each refresh job so that its
+// runs are counted, and the metrics (registered by serve).
+func jobCounters() (func(jobs []sources.Job), []prometheus.Collector) {
 	runs := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "paperbot_source_runs_total",
 		Help: "Source refresh runs, by job and outcome (ok, error).",
@@ -180,20 +207,22 @@ func countJobs(jobs []sources.Job) []prometheus.Collector {
 		Name: "paperbot_source_last_success_timestamp_seconds",
 		Help: "When each source refresh job last succeeded (Unix time).",
 	}, []string{"job"})
-	for i := range jobs {
-		j := &jobs[i]
-		run := j.Run
-		j.Run = func(ctx context.Context) (int, error) {
-			n, err := run(ctx)
-			written.WithLabelValues(j.Name).Add(float64(n))
-			if err != nil {
-				runs.WithLabelValues(j.Name, "error").Inc()
-			} else {
-				runs.WithLabelValues(j.Name, "ok").Inc()
-				last.WithLabelValues(j.Name).SetToCurrentTime()
+	count := func(jobs []sources.Job) {
+		for i := range jobs {
+			j := &jobs[i]
+			run := j.Run
+			j.Run = func(ctx context.Context) (int, error) {
+				n, err := run(ctx)
+				written.WithLabelValues(j.Name).Add(float64(n))
+				if err != nil {
+					runs.WithLabelValues(j.Name, "error").Inc()
+				} else {
+					runs.WithLabelValues(j.Name, "ok").Inc()
+					last.WithLabelValues(j.Name).SetToCurrentTime()
+				}
+				return n, err
 			}
-			return n, err
 		}
 	}
-	return []prometheus.Collector{runs, written, last}
+	return count, []prometheus.Collector{runs, written, last}
 }

@@ -26,6 +26,7 @@ type stateStore interface {
 	digest.Store
 	digest.ReplyStore
 	engagement
+	slack.SeenStore // signed requests and event ids seen (SeenWithin, ForgetSeen)
 	Close() error
 }
 

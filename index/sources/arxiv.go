@@ -160,6 +160,10 @@ type FeedResult struct {
 	Types map[string]int
 	// Skipped lists entries that could not be read.
 	Skipped []error
+
+	// url and validator are what Commit remembers.
+	url       string
+	validator validator
 }
 
 // ArxivFeed reads the per-category listing feeds
@@ -174,6 +178,11 @@ type ArxivFeed struct {
 	// in this one) besides new submissions. Replacements are never kept:
 	// they are papers announced before.
 	IncludeCross bool
+
+	// Cursors, when set, keep the validators where the replica that
+	// takes the refresh over finds them (the state store, fenced by the
+	// refresh lease); without it they live in this process only.
+	Cursors Cursors
 
 	mu         sync.Mutex
 	validators map[string]validator // by URL
@@ -195,9 +204,10 @@ func (f *ArxivFeed) Fetch(ctx context.Context, category string) (FeedResult, err
 	}
 	u := base + "/" + category
 	hdr := accept("application/atom+xml")
-	f.mu.Lock()
-	v := f.validators[u]
-	f.mu.Unlock()
+	v, err := f.validatorOf(ctx, u)
+	if err != nil {
+		return FeedResult{Category: category}, err
+	}
 	if v.etag != "" {
 		hdr.Set("If-None-Match", v.etag)
 	}
@@ -216,15 +226,11 @@ func (f *ArxivFeed) Fetch(ctx context.Context, category string) (FeedResult, err
 	if err != nil {
 		return res, fault.Wrap(fault.Transient, fmt.Errorf("%s: %w", u, err), "arXiv sent an unreadable feed for %s", category)
 	}
-	// Remember the validators only once the feed was read: a broken
-	// answer must not turn into 304s for the good one.
-	nv := validator{etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified")}
-	f.mu.Lock()
-	if f.validators == nil {
-		f.validators = map[string]validator{}
-	}
-	f.validators[u] = nv
-	f.mu.Unlock()
+	// The validators are remembered by Commit, once the feed's papers are
+	// written: a broken answer, or papers that were never written, must
+	// not turn into 304s for the good ones.
+	res.url = u
+	res.validator = validator{etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified")}
 	return res, nil
 }
 

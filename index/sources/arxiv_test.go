@@ -124,6 +124,9 @@ func TestArxivFeedConditionalGET(t *testing.T) {
 	if err != nil || first.NotModified || len(first.Papers) != 2 {
 		t.Fatalf("first read: %+v, err %v", first, err)
 	}
+	if err := feed.Commit(ctx, first); err != nil {
+		t.Fatal(err)
+	}
 	second, err := feed.Fetch(ctx, "cs.LG")
 	if err != nil || !second.NotModified || len(second.Papers) != 0 {
 		t.Fatalf("second read: %+v, err %v", second, err)

@@ -83,7 +83,7 @@ func decompress(br *bufio.Reader, name string) (_ *bufio.Reader, _ string, close
 				break
 			}
 		}
-		dr := bufio.NewReaderSize(zr, br.Size())
+		dr := bufio.NewReaderSize(truncated{zr, c.name}, br.Size())
 		if err := checkText(dr, c.name+"-compressed "); err != nil {
 			zr.Close()
 			return nil, name, close, err
@@ -145,4 +145,18 @@ func checkText(br *bufio.Reader, prefix string) error {
 		return fmt.Errorf("%s%w, not JSON Lines or trending-page text (%d of its first %d bytes are not text; it starts % x): paperbot reads text, plain or compressed with gzip, xz or zstd", prefix, ErrBinary, bad, len(sample), first)
 	}
 	return nil
+}
+
+// truncated names the usual cause of a decompressor's unexpected end.
+type truncated struct {
+	r    io.Reader
+	kind string
+}
+
+func (t truncated) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = fmt.Errorf("the %s-compressed data ends early (is the file truncated?): %w", t.kind, err)
+	}
+	return n, err
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -104,5 +105,23 @@ func TestParseRefusesBinary(t *testing.T) {
 	}
 	if err := sources.Sniff(strings.NewReader(twoPapers)); err != nil {
 		t.Errorf("Sniff(text) = %v", err)
+	}
+}
+
+// A compressed file cut short says so, naming the compression, instead of
+// "unexpected EOF".
+func TestTruncatedCompressedInput(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	for i := range 200 {
+		fmt.Fprintf(zw, "{\"id\":\"2401.%05d\",\"title\":\"Paper %d about something\",\"abstract\":\"Words words words %d.\"}\n", i, i, i)
+	}
+	zw.Close()
+	cut := buf.Bytes()[:buf.Len()/2]
+	err := sources.Parse(context.Background(), bytes.NewReader(cut), "t.jsonl.gz", sources.JSONL, sources.Handler{
+		Paper: func(paper.Paper) error { return nil },
+	})
+	if err == nil || !strings.Contains(err.Error(), "the gzip-compressed data ends early (is the file truncated?)") {
+		t.Errorf("cut gzip: %v, want it to say the compressed data ends early", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 	"unicode"
@@ -276,7 +277,11 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, string, error) {
 	if err := json.Unmarshal(line, &r); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return paper.Paper{}, nil, te.Field, fmt.Errorf("want %s, got JSON %s", te.Type, te.Value)
+			if te.Field == "" {
+				// The line itself is not an object (an array, a string...).
+				return paper.Paper{}, nil, "", fmt.Errorf("a paper record is a JSON object, this line is a JSON %s", te.Value)
+			}
+			return paper.Paper{}, nil, te.Field, fmt.Errorf("want %s, got JSON %s", jsonKind(te.Type), te.Value)
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
@@ -522,4 +527,22 @@ func stripButton(s string) string {
 		}
 	}
 	return s
+}
+
+// jsonKind names a Go type as the JSON value it is read from, so that a
+// message never shows a Go type name.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
 }

@@ -43,6 +43,11 @@ type Refresher struct {
 	Jobs  []Job
 	Clock clock.Clock
 	Log   *slog.Logger
+	// Cursors, when set, keep each job's last success ("job:NAME"), so
+	// that the replica that takes the refresh over runs a scheduled job
+	// when it is due after that run, not at once; a job whose last run
+	// did not finish runs at once.
+	Cursors Cursors
 }
 
 // Run runs the jobs until ctx is done; it returns nil then.
@@ -63,6 +68,9 @@ func (r *Refresher) Run(ctx context.Context) error {
 	for i, j := range r.Jobs {
 		if j.AtStart {
 			due[i] = now
+			if last, ok := r.lastSuccess(ctx, j, log); ok && j.Next != nil {
+				due[i] = next(j, last)
+			}
 		} else {
 			due[i] = next(j, now)
 		}
@@ -93,6 +101,7 @@ func (r *Refresher) Run(ctx context.Context) error {
 			log.Error("refresh failed", "job", j.Name, "source", j.Source, "err", err, "next", due[i])
 			continue
 		}
+		r.saveSuccess(ctx, j, start, log)
 		log.Info("refreshed", "job", j.Name, "source", j.Source, "papers", n,
 			"took", clk.Now().Sub(start).Round(time.Millisecond), "next", due[i])
 	}
@@ -292,6 +301,9 @@ func (j *ArxivFeedJob) Run(ctx context.Context) (int, error) {
 				errs = append(errs, fmt.Errorf("category %s: writing %d papers: %w", c, len(res.Papers), err))
 				continue
 			}
+		}
+		if err := j.Feed.Commit(ctx, res); err != nil {
+			errs = append(errs, fmt.Errorf("category %s: %w", c, err))
 		}
 		written += len(res.Papers)
 		log.Debug("feed read", "source", SourceArxiv, "category", c, "papers", len(res.Papers),

@@ -26,6 +26,10 @@ type RescoreJob struct {
 	// Replies, when set, counts the team's replies to each paper's
 	// threads on every platform (the state store's discussions).
 	Replies func(ctx context.Context, paperIDs []string) (map[string]int, error)
+	// People, when set, counts the teammates who reacted to or saved each
+	// paper (the state store's marks); unlike replies the count is taken
+	// as it is, so a reaction taken back lowers it.
+	People func(ctx context.Context, paperIDs []string) (map[string]int, error)
 	// Days is how far back published papers get the team's replies.
 	Days int
 	// Every is how often the job runs.
@@ -79,7 +83,9 @@ func (j *RescoreJob) Run(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("listing papers by trending score: %w", err)
 	}
 	replies := map[string]int{}
-	if j.Replies != nil {
+	people := map[string]int{}
+	countPeople := j.People
+	if j.Replies != nil || j.People != nil {
 		since := now.UTC().AddDate(0, 0, -j.Days).Format(paper.DateLayout)
 		if err := walk("since:"+since, func(paper.Paper) bool { return true }); err != nil {
 			return 0, fmt.Errorf("listing papers published since %s: %w", since, err)
@@ -89,13 +95,14 @@ func (j *RescoreJob) Run(ctx context.Context) (int, error) {
 			for i, p := range chunk {
 				ids[i] = p.ID
 			}
-			counts, err := j.Replies(ctx, ids)
-			if err != nil {
+			if err := addCounts(ctx, j.Replies, ids, replies); err != nil {
 				j.Log.Warn("reading discussions for the trending score", "source", "index", "err", err)
 				break
 			}
-			for id, n := range counts {
-				replies[id] += n
+			if err := addCounts(ctx, countPeople, ids, people); err != nil {
+				// Keep the stored counts rather than zero them.
+				j.Log.Warn("reading the team's reactions for the trending score", "source", "index", "err", err)
+				countPeople = nil
 			}
 		}
 	}
@@ -103,8 +110,12 @@ func (j *RescoreJob) Run(ctx context.Context) (int, error) {
 	for _, p := range candidates {
 		old := p.Replies
 		p.Replies = max(old, replies[p.ID])
+		oldPeople := p.People
+		if countPeople != nil {
+			p.People, p.PeopleSet = people[p.ID], true
+		}
 		score := paper.TrendingScore(p, now)
-		if p.Replies != old || math.Abs(score-p.Trending) > 1e-3*max(1, math.Abs(p.Trending)) {
+		if p.Replies != old || p.People != oldPeople || math.Abs(score-p.Trending) > 1e-3*max(1, math.Abs(p.Trending)) {
 			changed = append(changed, p)
 		}
 	}
@@ -115,4 +126,19 @@ func (j *RescoreJob) Run(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("writing %d re-scored papers: %w", len(changed), err)
 	}
 	return len(changed), nil
+}
+
+// addCounts adds count's answer for ids into into (nothing when count is nil).
+func addCounts(ctx context.Context, count func(context.Context, []string) (map[string]int, error), ids []string, into map[string]int) error {
+	if count == nil {
+		return nil
+	}
+	counts, err := count(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for id, n := range counts {
+		into[id] += n
+	}
+	return nil
 }

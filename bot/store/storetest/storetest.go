@@ -38,6 +38,7 @@ type Store interface {
 	PaperChanges(ctx context.Context, after int64, limit int) ([]paper.Change, error)
 	WaitPapers(ctx context.Context, after int64) (int64, error)
 	InstallStore
+	bot.MarkStore
 	Close() error
 }
 
@@ -80,6 +81,8 @@ func Run(t *testing.T, b Backend) {
 		{"PaperFeedConcurrentWriters", testPaperFeedConcurrentWriters},
 		{"Installations", testInstallations},
 		{"InstallationsSurviveRestart", testInstallationsRestart},
+		{"Marks", testMarks},
+		{"MarksFindTheirThread", testMarksThreads},
 	}
 	if b.Shared {
 		tests = append(tests, []struct {

@@ -1,0 +1,45 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/paperbot/paperbot/bot"
+)
+
+// ReactUsage is the console's help for its reaction commands.
+const ReactUsage = "/react <message> <emoji> [as <name>] reacts to a posted message (its number is in the line above it, \"message 3\"), as you or as a teammate; /unreact takes it back."
+
+// SetReactions sets Options.Reactions before Run.
+func (a *Adapter) SetReactions(sink bot.ReactionSink) { a.opts.Reactions = sink }
+
+// react handles "/react <message> <emoji> [as <name>]": the console's way
+// to react to a digest post or a message in its thread, as a platform's
+// reaction event would.
+func (a *Adapter) react(ctx context.Context, args string, removed bool) {
+	f := strings.Fields(args)
+	user := a.opts.User
+	if len(f) == 4 && strings.EqualFold(f[2], "as") {
+		user, f = f[3], f[:2]
+	}
+	if len(f) != 2 {
+		a.write("Usage: " + ReactUsage + "\n")
+		return
+	}
+	if a.opts.Reactions == nil {
+		a.write("Reactions need the state store (state: in the configuration).\n")
+		return
+	}
+	msg, emoji := strings.TrimPrefix(f[0], "#"), strings.Trim(f[1], ":")
+	err := a.opts.Reactions.React(context.WithoutCancel(ctx), bot.Reaction{Platform: "console", Channel: Channel,
+		Message: msg, User: user, Emoji: emoji, Removed: removed})
+	switch {
+	case err != nil:
+		a.write(fmt.Sprintf("The reaction was not recorded: %v\n", err))
+	case removed:
+		a.write(fmt.Sprintf("%s took back :%s: on message %s.\n", user, emoji, msg))
+	default:
+		a.write(fmt.Sprintf("%s reacted :%s: to message %s.\n", user, emoji, msg))
+	}
+}

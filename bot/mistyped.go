@@ -1,0 +1,76 @@
+package bot
+
+import (
+	"context"
+	"strings"
+
+	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/internal/didyoumean"
+)
+
+// mistypedCommand returns the answer for a search whose first word looks
+// like a mistyped subcommand ("/papers unsubscibe" must not answer "No
+// papers found" and leave the user thinking they unsubscribed): the word
+// is at most didyoumean.MaxEdits edits from a command's name and finds no
+// paper as a word of its own (no hit, or hits only through the index's
+// typo correction). A real word close to a command ("sharing", "trend",
+// "digests") still searches, as does "search <anything>". It returns nil
+// when the search should run.
+func (b *Bot) mistypedCommand(ctx context.Context, req *Request) error {
+	first, _, _ := strings.Cut(strings.TrimSpace(req.Text), " ")
+	if strings.EqualFold(first, req.Command) {
+		return nil // "search …" typed out
+	}
+	word, rest, _ := strings.Cut(strings.TrimSpace(req.Args), " ")
+	var names []string
+	for _, s := range b.router.Specs() {
+		if !s.Default {
+			names = append(names, s.Name)
+			names = append(names, s.Aliases...)
+		}
+	}
+	near := didyoumean.Near(word, names, false)
+	if len(near) == 0 {
+		return nil
+	}
+	res, err := b.cfg.Searcher.Search(ctx, paper.Query{Text: word, Limit: 1})
+	if err != nil || len(res.Hits) > 0 && !res.Fuzzy {
+		return nil
+	}
+	fixed := "/" + b.cfg.CommandName + " " + near[0]
+	if rest = strings.TrimSpace(rest); rest != "" {
+		fixed += " " + rest
+	}
+	return fault.New(fault.Invalid, "“%s” is not a command: did you mean `%s`? To search for the word, use `/%s search %s`.",
+		Literal(Truncate(word, 40)), Literal(Truncate(fixed, 200)), b.cfg.CommandName, Literal(Truncate(req.Args, 100)))
+}
+
+// idThenWords reads "2205.13760 extra words": an arXiv id or link, then
+// words that name nothing more.
+func idThenWords(args string) (id, extra string, ok bool) {
+	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
+		return "", "", false
+	}
+	id, ok = paper.ParseArxivID(first)
+	return id, rest, ok
+}
+
+// checkLink explains a link (the first word of args) that names no paper
+// in the index (notFound) and no paper paperbot can read: only arXiv,
+// Hugging Face papers and alphaXiv links do. Without it, `show
+// https://example.com/abs/2205.13760` said only that the paper was not in
+// the index. It returns nil when args is no such link.
+func (b *Bot) checkLink(args, command string, notFound error) error {
+	first, _, _ := strings.Cut(strings.TrimSpace(args), " ")
+	if !paper.LooksLikeURL(strings.Trim(first, "<>")) {
+		return nil
+	}
+	if _, ok := paper.ParseArxivID(first); ok {
+		return nil
+	}
+	return fault.Wrap(fault.NotFound, notFound, "“%s” is not in the index, and is not an arXiv, Hugging Face or alphaXiv link to a paper. Usage: `/%s %s <arXiv id, like 2205.13760, or a link to arxiv.org/abs/…, huggingface.co/papers/… or alphaxiv.org/abs/…, or words of the title>`",
+		Literal(Truncate(first, 100)), b.cfg.CommandName, command)
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/paperbot/paperbot/adapters/discord"
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/bot/store/pgstore"
+	"github.com/paperbot/paperbot/configs"
+	"github.com/paperbot/paperbot/index"
+	"github.com/paperbot/paperbot/internal/clock"
+)
+
+// replicaSet is serve's part in a replicated deployment (the state in
+// PostgreSQL, any number of `paperbot serve` on it): the work that must
+// happen once (the digest scheduler, the source refresh, a Discord
+// gateway connection) runs under a lease, its writes through the lease's
+// fenced view of the store; the refresh writes papers to the shared table
+// and every replica's index follows the table. With a bbolt state there is
+// no replicaSet and serve is one process, as it always was.
+type replicaSet struct {
+	db     *pgstore.Store
+	holder string
+	ttl    time.Duration
+	poll   time.Duration
+	log    *slog.Logger
+	// caughtUp is set once the index has applied every paper the table
+	// had when it last looked (readiness).
+	caughtUp atomic.Bool
+	// onTenure, when set, is called as each tenure of a lease begins, with
+	// the work's context (tests).
+	onTenure func(ctx context.Context, name string, l bot.Lease)
+}
+
+// newReplicaSet is the replica set-up of a serve whose state is db.
+func newReplicaSet(cfg *configs.Config, db *pgstore.Store, log *slog.Logger) *replicaSet {
+	return &replicaSet{
+		db:     db,
+		holder: holderName(),
+		ttl:    cfg.Replicas.LeaseTTLOrDefault(),
+		poll:   cfg.Replicas.FollowPoll,
+		log:    log,
+	}
+}
+
+// holderName identifies this process among the replicas: host, pid and a
+// random part (a restarted process with the same pid is another holder).
+func holderName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// leased runs work under the named lease until ctx ends (bot.RunLeased):
+// on one replica at a time, taken over by another within ttl + ttl/3 when
+// its holder dies or loses the database.
+func (r *replicaSet) leased(ctx context.Context, name string, work func(ctx context.Context, l bot.Lease) error) error {
+	log := r.log.With("lease", name, "holder", r.holder)
+	return bot.RunLeased(ctx, bot.LeaseConfig{
+		Leases: r.db,
+		Name:   name,
+		Holder: r.holder,
+		TTL:    r.ttl,
+		Logger: log,
+	}, func(ctx context.Context, l bot.Lease) error {
+		log.InfoContext(ctx, "lease taken; running", "token", l.Token)
+		if r.onTenure != nil {
+			r.onTenure(ctx, name, l)
+		}
+		err := work(ctx, l)
+		if ctx.Err() != nil {
+			log.InfoContext(ctx, "stopped acting under the lease", "token", l.Token, "reason", context.Cause(ctx))
+		}
+		return err
+	})
+}
+
+// follow keeps the index following the papers table (every replica).
+func (r *replicaSet) follow(ix *index.Index) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		return ix.Follow(ctx, r.db, index.FollowOptions{
+			Feed:   r.db.Where(),
+			Poll:   r.poll,
+			Clock:  clock.System{},
+			Logger: r.log.With("job", "follow-papers"),
+			CaughtUp: func(seq int64) {
+				if !r.caughtUp.Swap(true) {
+					r.log.Info("index caught up with the papers table", "seq", seq)
+				}
+			},
+		})
+	}
+}
+
+// ready reports whether this replica can serve: the database answers and
+// the index has caught up with the papers table once.
+func (r *replicaSet) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := r.db.Ping(ctx); err != nil {
+		return errors.New("the state database is unreachable")
+	}
+	if !r.caughtUp.Load() {
+		return errors.New("the index is catching up with the papers table")
+	}
+	return nil
+}
+
+// tableIndex is the sources' view of the index on the replica holding the
+// refresh lease: papers are written to the shared table (fenced by the
+// lease), from which every replica's index follows; reads go to the local
+// index.
+type tableIndex struct {
+	table interface {
+		UpsertPapers(ctx context.Context, papers []paper.Paper) error
+	}
+	*index.Index
+}
+
+// Upsert writes papers to the shared table.
+func (t tableIndex) Upsert(ctx context.Context, papers []paper.Paper) error {
+	return t.table.UpsertPapers(ctx, papers)
+}
+
+// leasedGateway is the Discord adapter of a replica: it posts (REST) on
+// every replica, and holds the gateway connection only while it holds the
+// "discord-gateway" lease, with a fresh adapter for each tenure (a
+// discordgo session is opened once).
+type leasedGateway struct {
+	*discord.Adapter
+	replicas *replicaSet
+	build    func() (*discord.Adapter, error)
+}
+
+// Run holds the gateway under the lease until ctx ends.
+func (g leasedGateway) Run(ctx context.Context, h bot.Handler) error {
+	return g.replicas.leased(ctx, "discord-gateway", func(ctx context.Context, _ bot.Lease) error {
+		gw, err := g.build()
+		if err != nil {
+			return err
+		}
+		return gw.Run(ctx, h)
+	})
+}
+
+// digest runs the digest scheduler under the "digest" lease: one scheduler
+// among the replicas, its days claimed and recorded through the lease's
+// fenced view (a holder that lost the lease cannot record a day), a new
+// scheduler for each tenure, which resumes the days the last one left
+// open (the ledger's lookup-after-unknown-outcome finds a post whose
+// outcome the last holder never recorded).
+func (r *replicaSet) digest(ctx context.Context, cfg *configs.Config, search bot.Searcher, poster func(string) bot.Poster, log *slog.Logger, finished func(digest.Day)) error {
+	return r.leased(ctx, "digest", func(ctx context.Context, l bot.Lease) error {
+		d, err := newDigest(cfg, r.db.Fenced(l), search, poster, log, finished)
+		if err != nil {
+			return err
+		}
+		return d.Run(ctx)
+	})
+}
