@@ -3,7 +3,6 @@ package index
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"math"
 	"strings"
 	"time"
@@ -40,7 +39,7 @@ func (ix *Index) runBleve(ctx context.Context, pq *parsedQuery, a runArgs) (pape
 	}
 	res := paper.Results{Total: sr.Total, Sort: a.order}
 	for _, h := range sr.Hits {
-		p, err := decodeHit(h)
+		p, err := ix.decodeHit(h)
 		if err != nil {
 			ix.log.Warn("unreadable stored record", "id", h.ID, "err", err)
 			continue
@@ -54,13 +53,9 @@ func (ix *Index) runBleve(ctx context.Context, pq *parsedQuery, a runArgs) (pape
 	return res, nil
 }
 
-func decodeHit(h *search.DocumentMatch) (paper.Paper, error) {
+func (ix *Index) decodeHit(h *search.DocumentMatch) (paper.Paper, error) {
 	raw, _ := h.Fields[fSource].(string)
-	var p paper.Paper
-	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		return p, err
-	}
-	return p, nil
+	return ix.rec.decode([]byte(raw))
 }
 
 // buildQuery turns a parsed query into a Bleve query. It returns the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -20,7 +19,6 @@ import (
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/internal/boltfile"
 )
 
@@ -305,7 +303,7 @@ func (ix *Index) Check(ctx context.Context) (res CheckResult, err error) {
 				continue
 			}
 		}
-		if err := recovered(ix.dir, func() error { return sampleSegment(s) }); err != nil {
+		if err := recovered(ix.dir, func() error { return ix.sampleSegment(s) }); err != nil {
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: %v", name, err))
 		}
 	}
@@ -340,7 +338,7 @@ func (ix *Index) mergedAway(id uint64) bool {
 }
 
 // sampleSegment reads and decodes some stored records of a segment.
-func sampleSegment(s *scorch.SegmentSnapshot) error {
+func (ix *Index) sampleSegment(s *scorch.SegmentSnapshot) error {
 	docs := s.DocNumbersLive()
 	n := docs.GetCardinality()
 	if n == 0 {
@@ -352,14 +350,14 @@ func sampleSegment(s *scorch.SegmentSnapshot) error {
 		if err != nil {
 			return err
 		}
-		if err := sampleDoc(s, local); err != nil {
+		if err := ix.sampleDoc(s, local); err != nil {
 			return err
 		}
 	}
-	return sampleDoc(s, docs.Maximum())
+	return ix.sampleDoc(s, docs.Maximum())
 }
 
-func sampleDoc(s *scorch.SegmentSnapshot, local uint32) error {
+func (ix *Index) sampleDoc(s *scorch.SegmentSnapshot, local uint32) error {
 	id, err := s.DocID(uint64(local))
 	if err != nil {
 		return fmt.Errorf("document %d: reading its id: %v", local, err)
@@ -375,8 +373,8 @@ func sampleDoc(s *scorch.SegmentSnapshot, local uint32) error {
 	if err != nil {
 		return fmt.Errorf("document %d (%q): reading its record: %v", local, id, err)
 	}
-	var p paper.Paper
-	if err := json.Unmarshal(raw, &p); err != nil || p.ID != string(id) {
+	p, err := ix.rec.decode(raw)
+	if err != nil || p.ID != string(id) {
 		return fmt.Errorf("document %d (%q): its stored record is unreadable", local, id)
 	}
 	return nil

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,6 +20,8 @@ type analyzers struct {
 	english, plain, names analysis.Analyzer
 	// keyword is the mapping's own (whole values: ids, categories).
 	keyword analysis.Analyzer
+	// rec encodes and decodes the stored records (record.go).
+	rec *records
 }
 
 // analyzersOf takes the analyzers from a mapping made by NewMapping.
@@ -37,7 +38,9 @@ func analyzersOf(m mapping.IndexMapping) (analyzers, error) {
 	if a.keyword == nil {
 		return a, fmt.Errorf("analyzer %s missing from the mapping", anKeyword)
 	}
-	return a, nil
+	var err error
+	a.rec, err = newRecords()
+	return a, err
 }
 
 // MappingVersionKey is the key of Bleve's internal storage under which an
@@ -74,6 +77,12 @@ func (d *Documents) Document(p *paper.Paper) (*document.Document, error) {
 	return buildDocument(&d.an, d.opts, p)
 }
 
+// Record decodes a paper's stored record (the value of the mapping's
+// stored field), as the index reads it.
+func (d *Documents) Record(raw []byte) (paper.Paper, error) {
+	return d.an.rec.decode(raw)
+}
+
 // document builds the Bleve document of a normalised paper.
 func (ix *Index) document(p *paper.Paper) (*document.Document, error) {
 	return buildDocument(&ix.analyzers, MappingOptions{}, p)
@@ -91,12 +100,12 @@ func buildDocument(an *analyzers, o MappingOptions, p *paper.Paper) (*document.D
 	if p.Abstract != "" {
 		text += "\n" + p.Abstract
 	}
-	add(fText, text, optText, an.english)
+	add(fText, text, optText, positionsOnly{an.english})
 	add(fTitle, p.Title, optPlain, an.english)
 	if !o.NoTitleRaw {
 		add(fTitleRaw, p.Title, optPlain, an.plain)
 	}
-	add(fAuthors, strings.Join(p.Authors, " ; "), optText, an.names)
+	add(fAuthors, strings.Join(p.Authors, " ; "), optText, positionsOnly{an.names})
 	for _, c := range p.Categories {
 		add(fCats, c, optKeyword, an.keyword)
 	}
@@ -117,11 +126,26 @@ func buildDocument(an *analyzers, o MappingOptions, p *paper.Paper) (*document.D
 	doc.AddField(document.NewNumericFieldWithIndexingOptions(fTrending, nil, p.Trending, sortOpts))
 	addLengths(doc)
 	if !o.NoStored {
-		src, err := json.Marshal(p)
+		src, err := an.rec.encode(p)
 		if err != nil {
 			return nil, err
 		}
 		doc.AddField(document.NewTextFieldWithIndexingOptions(fSource, nil, src, optStored))
 	}
 	return doc, nil
+}
+
+// positionsOnly analyses a field whose term vectors keep word positions
+// (phrases, author:"first last") but no byte offsets: nothing reads them
+// (highlighting analyses the stored text of the hits again), and zap
+// writes each occurrence's start and end as varints beside its position,
+// about a third of a text field's postings. Zeroed, they take a byte each.
+type positionsOnly struct{ analysis.Analyzer }
+
+func (a positionsOnly) Analyze(input []byte) analysis.TokenStream {
+	toks := a.Analyzer.Analyze(input)
+	for _, t := range toks {
+		t.Start, t.End = 0, 0
+	}
+	return toks
 }

@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -149,8 +148,8 @@ func AnalyzedLen(ix *Index, s string) int { return len(ix.english.Analyze([]byte
 func MeanLengths(ix *Index) (text, title float64, err error) {
 	n := 0
 	err = eachStored(ix.bi, func(raw string) error {
-		var p paper.Paper
-		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		p, err := ix.rec.decode([]byte(raw))
+		if err != nil {
 			return err
 		}
 		n++

@@ -6,7 +6,6 @@ package index
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -308,8 +307,8 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 	w := fresh.NewWriter(WriterOptions{FreshIndex: true, OnFlush: progress})
 	copied, bad := 0, 0
 	err = eachStored(old, func(raw string) error {
-		var p paper.Paper
-		if json.Unmarshal([]byte(raw), &p) != nil || p.Normalize() != nil {
+		p, err := fresh.rec.decode([]byte(raw))
+		if err != nil || p.Normalize() != nil {
 			bad++
 			return nil
 		}
@@ -449,8 +448,8 @@ func (ix *Index) get(id string) (paper.Paper, bool, error) {
 			raw = f.Value()
 		}
 	})
-	var p paper.Paper
-	if err := json.Unmarshal(raw, &p); err != nil {
+	p, err := ix.rec.decode(raw)
+	if err != nil {
 		return paper.Paper{}, false, fmt.Errorf("stored record of %s: %w", id, err)
 	}
 	return p, true, nil

@@ -24,7 +24,10 @@ import (
 //	3: words split by the index's own tokenizer (tokenize.go)
 //	4: analysed field lengths kept for BM25 (lengths.go); British spellings
 //	   written as American ones before stemming (spelling.go)
-const MappingVersion = 4
+//	5: term vectors keep positions without byte offsets (documents.go);
+//	   stored records compressed with zstd (record.go); dates and trending
+//	   scores without frequencies and norms
+const MappingVersion = 5
 
 // Field names in the index.
 const (
@@ -60,8 +63,11 @@ const (
 	optText    = bindex.IndexField | bindex.IncludeTermVectors
 	optPlain   = bindex.IndexField
 	optKeyword = bindex.IndexField | bindex.SkipFreqNorm
-	optSort    = bindex.IndexField | bindex.DocValues
-	optStored  = bindex.StoreField
+	// Dates and trending scores are filtered by range and sorted by their
+	// doc values, never scored: their prefix terms (16 a value) keep no
+	// frequency or norm, which zap would write as 6 bytes a posting.
+	optSort   = bindex.IndexField | bindex.DocValues | bindex.SkipFreqNorm
+	optStored = bindex.StoreField
 )
 
 // MappingOptions are the variations of the mapping that cmd/bench's
@@ -143,6 +149,7 @@ func NewMapping(o MappingOptions) (*mapping.IndexMappingImpl, error) {
 		f.IncludeInAll = false
 		f.DocValues = true
 		f.Index = !o.SortOnlyNumbers
+		f.SkipFreqNorm = true
 		return f
 	}
 	stored := mapping.NewTextFieldMapping()
@@ -155,6 +162,7 @@ func NewMapping(o MappingOptions) (*mapping.IndexMappingImpl, error) {
 	date.Store = false
 	date.IncludeInAll = false
 	date.DocValues = true
+	date.SkipFreqNorm = true
 
 	doc := mapping.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt(fID, keyword())

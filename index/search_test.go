@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -179,6 +180,13 @@ func TestSearchFiltersAndExclusions(t *testing.T) {
 	}
 	if y.Total == 0 || y.Total >= all.Total {
 		t.Errorf("year:2023 kept %d of %d", y.Total, all.Total)
+	}
+	// Dates keep no frequencies or norms (they never score): a date
+	// filter beside words leaves the words' scores finite.
+	for _, h := range y.Hits {
+		if math.IsNaN(h.Score) || math.IsInf(h.Score, 0) || h.Score <= 0 {
+			t.Errorf("year:2023 scored %s %v", h.Paper.ID, h.Score)
+		}
 	}
 	recent := search(t, ix, "likelihood sort:recent")
 	for i := 1; i < len(recent.Hits); i++ {

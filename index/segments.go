@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
-	"encoding/json"
 	"errors"
 	"math"
 	"runtime"
@@ -168,7 +167,7 @@ func (f *sharedFloor) raise(v float64) {
 func (ix *Index) fastResults(segs []*scorch.SegmentSnapshot, hits []fastHit, total uint64, order paper.Sort) paper.Results {
 	res := paper.Results{Total: total, Sort: order}
 	for _, fh := range hits {
-		p, err := storedPaper(segs[fh.seg], fh.local)
+		p, err := ix.storedPaper(segs[fh.seg], fh.local)
 		if err != nil {
 			ix.log.Warn("unreadable stored record", "segment", segs[fh.seg].Id(), "doc", fh.local, "err", err)
 			continue
@@ -179,7 +178,7 @@ func (ix *Index) fastResults(segs []*scorch.SegmentSnapshot, hits []fastHit, tot
 }
 
 // storedPaper reads a paper's stored record from its segment.
-func storedPaper(s *scorch.SegmentSnapshot, local uint64) (paper.Paper, error) {
+func (ix *Index) storedPaper(s *scorch.SegmentSnapshot, local uint64) (paper.Paper, error) {
 	var raw []byte
 	err := s.VisitDocument(local, func(field string, _ byte, value []byte, _ []uint64) bool {
 		if field == fSource {
@@ -188,9 +187,8 @@ func storedPaper(s *scorch.SegmentSnapshot, local uint64) (paper.Paper, error) {
 		}
 		return true
 	})
-	var p paper.Paper
-	if err == nil {
-		err = json.Unmarshal(raw, &p)
+	if err != nil {
+		return paper.Paper{}, err
 	}
-	return p, err
+	return ix.rec.decode(raw)
 }

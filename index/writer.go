@@ -56,7 +56,21 @@ type Writer struct {
 // wall on a loaded 2-core machine) and the 250k import's peak RSS fell
 // from 1.15 GiB to 454 MiB (with `ingest`'s memory limit) at the same CPU
 // time.
+//
+// Issue 18 measured it again (250k arXiv papers, the bench's ingest under
+// BulkMemoryLimit, load 10-13 on 2 cores): two writes at once took 1.48×
+// the CPU time (1,574 against 2,330 papers per CPU-second) and 569 MiB
+// peak RSS against 442 MiB. One stays.
 const maxInflight = 1
+
+// BulkMemoryLimit is the soft memory limit (debug.SetMemoryLimit) for a
+// bulk ingest with batches of batchSize papers: about one and a half times
+// what is live at the peaks (heap profiles: some 50 MB, plus about 60 kB
+// for each paper of the batches being analysed and built, and of the one
+// being read and assembled). `paperbot ingest` and cmd/bench set it.
+func BulkMemoryLimit(batchSize int) int64 {
+	return 96<<20 + int64(maxInflight+1)*int64(batchSize)*60<<10
+}
 
 // maxUnpersisted bounds the batches written but not yet on disk. In Bulk
 // mode Bleve returns from a batch before its segment is persisted, and

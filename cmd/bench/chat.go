@@ -95,6 +95,17 @@ type chatServerReport struct {
 	IngestRunning bool  `json:"ingest_still_running_at_end"`
 	ServePeakRSS  int64 `json:"serve_peak_rss_bytes"`
 	ServeRSS      int64 `json:"serve_rss_bytes"`
+	// ColdStart is the server's start on an index dropped from the page
+	// cache: the time from its exec to /healthz answering 200 (the index is
+	// open), to the first slash command's reply, and its RSS then.
+	ColdStart coldStart `json:"cold_start"`
+}
+
+// coldStart is how a server started (see chatServerReport.ColdStart).
+type coldStart struct {
+	HealthySeconds     float64 `json:"healthy_seconds"`
+	FirstAnswerSeconds float64 `json:"first_answer_seconds"`
+	RSS                int64   `json:"rss_bytes"`
 }
 
 func (c *chatServerReport) phase(name string) *chatPhase {
@@ -111,16 +122,30 @@ func (c *chatReport) targets() []targetCheck {
 	if len(c.Servers) == 0 || c.Servers[0].Limit != 0 {
 		return nil
 	}
+	var out []targetCheck
+	if cs := c.Servers[0].ColdStart; cs.HealthySeconds > 0 {
+		v := fmt.Sprintf("first answer %.1f s after the start (healthy after %.1f s), RSS then %s", cs.FirstAnswerSeconds, cs.HealthySeconds, bytesStr(cs.RSS))
+		if cs.FirstAnswerSeconds == 0 {
+			v = fmt.Sprintf("healthy after %.1f s, the first command was not answered", cs.HealthySeconds)
+		}
+		out = append(out, targetCheck{
+			Target: fmt.Sprintf("paperbot serve cold start, %s papers", count(c.Papers)),
+			Goal:   "answering within 10 s of the start",
+			Value:  v,
+			Met:    met(cs.FirstAnswerSeconds > 0 && cs.FirstAnswerSeconds < 10),
+			Note:   shortfall(cs.FirstAnswerSeconds*1000, 10000, false),
+		})
+	}
 	p := c.Servers[0].phase("during ingest")
 	if p == nil {
-		return nil
+		return out
 	}
 	scope := ""
 	if !c.Servers[0].IngestRunning {
 		scope = " (the ingest finished before the load did)"
 	}
 	rateOK := p.AcksPerSec >= 0.98*float64(p.Rate) && p.Failed == 0 && p.Dropped == 0
-	return []targetCheck{
+	return append(out, []targetCheck{
 		{
 			Target: fmt.Sprintf("slash-command acks during an ingest, %d req/s%s", p.Rate, scope),
 			Goal:   "p99 < 100 ms at 200 req/s",
@@ -134,7 +159,7 @@ func (c *chatReport) targets() []targetCheck {
 			Value:  fmt.Sprintf("%d (slowest %s)", p.Over3s, msStr(p.Ack.Max)),
 			Met:    met(p.Over3s == 0 && p.Failed == 0),
 		},
-	}
+	}...)
 }
 
 func (c *chatReport) writeMarkdown(w io.Writer) {
@@ -158,6 +183,9 @@ func (c *chatReport) writeMarkdown(w io.Writer) {
 		idle, busy := s.phase("idle"), s.phase("during ingest")
 		if idle != nil && busy != nil {
 			p("%s: during the ingest, ack p99 is %s the idle figure; peak RSS %s.", s.Label, ratio(busy.Ack.P99, idle.Ack.P99), bytesStr(s.ServePeakRSS))
+			if cs := s.ColdStart; cs.HealthySeconds > 0 {
+				p(" Cold start (index dropped from the page cache): healthy after %.2f s, first answer after %.2f s, RSS %s then.", cs.HealthySeconds, cs.FirstAnswerSeconds, bytesStr(cs.RSS))
+			}
 			if busy.Note != "" {
 				p(" Note: %s.", busy.Note)
 			}
@@ -332,6 +360,13 @@ func (b *bench) chatRun(ctx context.Context, env *chatEnv, s chatServer) (chatSe
 	}
 	defer logFile.Close()
 	b.logf("chat: starting %s", s.label)
+	// Cold, as after a deploy or a reboot: the index is read from disk.
+	if n, err := dropFromPageCache(env.ixDir); err != nil {
+		b.logf("  could not drop %s from the page cache: %v", env.ixDir, err)
+	} else {
+		b.logf("  dropped %s of index files from the page cache", bytesStr(n))
+	}
+	started := time.Now()
 	serve, base, err := b.startServer(ctx, env, s, logFile)
 	if err != nil {
 		return sr, err
@@ -359,6 +394,7 @@ func (b *bench) chatRun(ctx context.Context, env *chatEnv, s chatServer) (chatSe
 		}
 		return sr, fmt.Errorf("the server did not start (see %s): %w", logFile.Name(), err)
 	}
+	healthy := time.Since(started)
 	g := &loadGen{
 		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 			MaxIdleConns: maxInflight, MaxIdleConnsPerHost: maxInflight, IdleConnTimeout: time.Minute,
@@ -367,6 +403,15 @@ func (b *bench) chatRun(ctx context.Context, env *chatEnv, s chatServer) (chatSe
 		servePid: serve.Process.Pid,
 	}
 	defer func() { env.next = g.next }()
+	// One command, sent as soon as the server is healthy: its reply ends
+	// the cold start (the open loop counts from its due time).
+	first := g.phase(ctx, "first answer", 1, time.Second)
+	g.settle(ctx)
+	sr.ColdStart = coldStart{HealthySeconds: healthy.Seconds(), FirstAnswerSeconds: healthy.Seconds() + first.Reply.Max/1000, RSS: procMemOf(serve.Process.Pid).RSS}
+	if first.Replies == 0 {
+		sr.ColdStart.FirstAnswerSeconds = 0
+	}
+	b.logf("chat: cold start: healthy after %.2f s, first answer after %.2f s, RSS %s", sr.ColdStart.HealthySeconds, sr.ColdStart.FirstAnswerSeconds, bytesStr(sr.ColdStart.RSS))
 	rate, d := b.o.chat.rate, b.o.chat.duration
 	b.logf("chat: warm-up, 3 s at %d/s", rate)
 	g.phase(ctx, "warm-up", rate, 3*time.Second)

@@ -259,3 +259,26 @@ func TestFakeSlackHistory(t *testing.T) {
 		t.Errorf("duplicates after a repost: %d, want 1", f.duplicates())
 	}
 }
+
+// The cold start is a target of its own, met under 10 s to the first
+// answer and missed when the first command went unanswered.
+func TestColdStartTarget(t *testing.T) {
+	for _, c := range []struct {
+		cs   coldStart
+		met  bool
+		want string
+	}{
+		{coldStart{HealthySeconds: 0.8, FirstAnswerSeconds: 0.9, RSS: 47 << 20}, true, "first answer 0.9 s"},
+		{coldStart{HealthySeconds: 4, FirstAnswerSeconds: 12.5}, false, "first answer 12.5 s"},
+		{coldStart{HealthySeconds: 3}, false, "not answered"},
+	} {
+		r := chatReport{Corpus: "3m", Papers: 3_000_000, Servers: []chatServerReport{{Label: "paperbot serve", ColdStart: c.cs}}}
+		ts := r.targets()
+		if len(ts) != 1 || !strings.Contains(ts[0].Target, "cold start") {
+			t.Fatalf("%+v: targets %+v, want the cold start alone", c.cs, ts)
+		}
+		if got := ts[0].Met != nil && *ts[0].Met; got != c.met || !strings.Contains(ts[0].Value, c.want) {
+			t.Errorf("%+v: %+v, want met=%v and %q", c.cs, ts[0], c.met, c.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -174,8 +175,10 @@ func countIndexed(ctx context.Context, engine, path string) (int, error) {
 }
 
 func ingestPaperbot(ctx context.Context, corpus, dir string, limit int, wo index.WriterOptions) (int, int, error) {
-	// As `paperbot ingest` does (cmd/paperbot/ingest.go).
+	// As `paperbot ingest` does (cmd/paperbot/ingest.go): GOGC 200 under
+	// a soft memory limit that grows with the batch size.
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(index.BulkMemoryLimit(cmp.Or(wo.BatchSize, 2000))))
 	ix, err := index.Open(dir, index.Options{Bulk: true})
 	if err != nil {
 		return 0, 0, err

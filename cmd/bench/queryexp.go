@@ -19,7 +19,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 
@@ -29,6 +28,7 @@ import (
 	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/index"
 )
 
 // queryExperiments are the engines the query child accepts besides
@@ -68,6 +68,8 @@ type expSearcher struct {
 	rare     bool
 	reader   bindex.IndexReader
 	docs     uint64
+	// records decodes the stored records as the index does.
+	records *index.Documents
 }
 
 func newExpSearcher(dir, engine string) (*expSearcher, error) {
@@ -76,6 +78,10 @@ func newExpSearcher(dir, engine string) (*expSearcher, error) {
 		return nil, err
 	}
 	s := &expSearcher{bi: bi, english: bi.Mapping().AnalyzerNamed(xEnglish), andFirst: engine == "exp-and-first", rare: engine == "exp-rare"}
+	if s.records, err = index.NewDocuments(bi.Mapping(), index.MappingOptions{}); err != nil {
+		bi.Close()
+		return nil, err
+	}
 	if s.rare {
 		adv, err := bi.Advanced()
 		if err != nil {
@@ -139,8 +145,7 @@ func (s *expSearcher) Search(ctx context.Context, q string) (int, error) {
 		}
 		for _, h := range res.Hits {
 			raw, _ := h.Fields[xSource].(string)
-			var p paper.Paper
-			if err := json.Unmarshal([]byte(raw), &p); err != nil {
+			if _, err := s.records.Record([]byte(raw)); err != nil {
 				return 0, err
 			}
 		}

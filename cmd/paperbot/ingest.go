@@ -161,7 +161,7 @@ func ingestMemoryLimit(batch int, current int64) int64 {
 	if current != math.MaxInt64 {
 		return current
 	}
-	return 96<<20 + int64(batch)*120<<10
+	return index.BulkMemoryLimit(batch)
 }
 
 // checkReadable fails unless name ("-" is stdin) can be opened for reading,
