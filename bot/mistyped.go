@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
@@ -73,4 +75,57 @@ func (b *Bot) checkLink(args, command string, notFound error) error {
 	}
 	return fault.Wrap(fault.NotFound, notFound, "“%s” is not in the index, and is not an arXiv, Hugging Face or alphaXiv link to a paper. Usage: `/%s %s <arXiv id, like 2205.13760, or a link to arxiv.org/abs/…, huggingface.co/papers/… or alphaxiv.org/abs/…, or words of the title>`",
 		Literal(Truncate(first, 100)), b.cfg.CommandName, command)
+}
+
+// searchOperator is a search-only operator (sort:, year:, author:, …)
+// with its value, quoted or not.
+var searchOperator = regexp.MustCompile(`(?i)(?:^|\s)((?:sort|year|since|before|author|cat):(?:"[^"]*"?|\S*))`)
+
+// withoutSearchOperators takes the search-only operators out of the
+// argument of a command that names one paper (similar): they do not
+// apply there, and left in they would be searched as words of its title.
+// It returns the rest and the operators taken out.
+func withoutSearchOperators(args string) (rest string, ops []string) {
+	for _, m := range searchOperator.FindAllStringSubmatch(args, -1) {
+		ops = append(ops, m[1])
+	}
+	if len(ops) == 0 {
+		return args, nil
+	}
+	return strings.Join(strings.Fields(searchOperator.ReplaceAllString(args, " ")), " "), ops
+}
+
+// quotesOnly reports whether args hold nothing but quote marks (`"`, `""`,
+// `“`), and whether a quote is left open: there is nothing to search for,
+// and a search would only report an empty query.
+func quotesOnly(args string) (only, unbalanced bool) {
+	n := 0
+	for _, r := range args {
+		switch {
+		case strings.ContainsRune(`"“”„«»`, r):
+			n++
+		case unicode.IsSpace(r):
+		default:
+			return false, false
+		}
+	}
+	return n > 0, n%2 == 1
+}
+
+// noteResponder puts a note above the first reply's intro: what a command
+// ignored of what it was given, whatever path answered.
+type noteResponder struct {
+	Responder
+	note string
+}
+
+func (n *noteResponder) Reply(ctx context.Context, m Message) error {
+	if n.note != "" {
+		m.Intro = strings.TrimSpace(n.note + " " + m.Intro)
+		if m.Kind == KindNotice {
+			m.Text = m.Intro
+		}
+		n.note = ""
+	}
+	return n.Responder.Reply(ctx, m)
 }
