@@ -364,7 +364,7 @@ func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
 			Literal(Truncate(strings.Join(ops, " "), 80)), b.cfg.CommandName)
 	}
 	if args == "" {
-		return fault.New(fault.Invalid, "similar to which paper? Usage: `/%s similar <arXiv id, URL or title>` %s", b.cfg.CommandName, note)
+		return fault.New(fault.Invalid, "%s", strings.TrimSpace(fmt.Sprintf("similar to which paper? Usage: `/%s similar <arXiv id, URL or title>` %s", b.cfg.CommandName, note)))
 	}
 	if id, extra, ok := idThenWords(args); ok {
 		args = id

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -33,12 +34,19 @@ func (b *Bot) mistypedCommand(ctx context.Context, req *Request) error {
 		}
 	}
 	near := didyoumean.Near(word, names, false)
-	if len(near) == 0 {
+	cli := slices.Contains(programCommands, strings.ToLower(word))
+	if len(near) == 0 && !cli {
 		return nil
 	}
 	res, err := b.cfg.Searcher.Search(ctx, paper.Query{Text: word, Limit: 1})
 	if err != nil || len(res.Hits) > 0 && !res.Fuzzy {
 		return nil
+	}
+	if cli {
+		// "/papers ingest file.jsonl": the program's command typed in
+		// chat. A near chat command (digest) is not what was meant.
+		return fault.New(fault.Invalid, "“%s” is a command of the paperbot program (`paperbot %s …`, run where paperbot is installed), not of the chat: `/%s help` lists the chat's commands. To search for the word, use `/%[3]s search %s`.",
+			Literal(word), Literal(strings.ToLower(word)), b.cfg.CommandName, Literal(Truncate(req.Args, 100)))
 	}
 	fixed := "/" + b.cfg.CommandName + " " + near[0]
 	if rest = strings.TrimSpace(rest); rest != "" {
@@ -47,6 +55,10 @@ func (b *Bot) mistypedCommand(ctx context.Context, req *Request) error {
 	return fault.New(fault.Invalid, "“%s” is not a command: did you mean `%s`? To search for the word, use `/%s search %s`.",
 		Literal(Truncate(word, 40)), Literal(Truncate(fixed, 200)), b.cfg.CommandName, Literal(Truncate(req.Args, 100)))
 }
+
+// programCommands are the paperbot program's commands that are no chat
+// command, which people who run paperbot may type in chat too.
+var programCommands = []string{"ingest", "serve", "backup", "check", "migrate-state", "register-commands", "eval", "version", "config"}
 
 // idThenWords reads "2205.13760 extra words": an arXiv id or link, then
 // words that name nothing more.

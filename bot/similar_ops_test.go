@@ -80,3 +80,19 @@ func TestLoneQuoteSaysHowToSearch(t *testing.T) {
 		t.Errorf("quote and words: %v %+v", err, s.queries)
 	}
 }
+
+// The program's commands typed in chat ("/papers ingest file.jsonl") say
+// where they run, rather than suggest a chat command that is near in
+// spelling ("digest"); as words that find papers, they are searched.
+func TestProgramCommandInChat(t *testing.T) {
+	s := &coreSearcher{}
+	b := newBot(t, bot.Config{Searcher: s})
+	m, err := ask(t, b, "ingest papers.jsonl")
+	if !fault.Is(err, fault.Invalid) || !strings.Contains(m.Text, "“ingest” is a command of the paperbot program (`paperbot ingest …`") || strings.Contains(m.Text, "digest") {
+		t.Errorf("ingest: %+v %v", m, err)
+	}
+	s.results = paper.Results{Hits: []paper.Hit{{Paper: paper.Paper{ID: "1", Title: "Version control"}}}, Total: 1}
+	if m, err := ask(t, b, "version control"); err != nil || m.Kind != bot.KindPaper && m.Kind != bot.KindResults {
+		t.Errorf("a word that finds papers: %+v %v", m, err)
+	}
+}
