@@ -17,8 +17,12 @@ import (
 // run: a platform's HTTP mode with the HTTP server off, and a subscription
 // for a platform that is not configured. It runs after the sections have
 // filled their defaults, so that `paperbot config check` refuses what
-// serve would.
+// serve would. The data commands (LoadOffline: backup, check) skip it:
+// a platform's mistake must not stop a backup.
 func (c *Config) crossCheck() error {
+	if c.offline {
+		return nil
+	}
 	if c.HTTP.Addr == "off" {
 		if c.Slack != nil && c.Slack.Mode == "http" {
 			return fmt.Errorf("http.addr: \"off\", but slack.mode is http: Slack sends its commands to the HTTP server (/slack/commands); give http.addr an address (like :8080) or set slack.mode: socket")

@@ -1,6 +1,8 @@
 package configs
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -144,5 +146,21 @@ func TestMissingValueSaysWhere(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%q:\n got %v\nwant %s...", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+// backup and check (LoadOffline) read only the data paths: a platform's
+// mistake across sections does not stop them.
+func TestOfflineSkipsCrossChecks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "paperbot.yaml")
+	y := "http:\n  addr: \"off\"\nslack:\n  mode: http\ndigest:\n  subscriptions:\n    - platform: discord\n      channel: \"1\"\n"
+	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOffline(path, Getenv(noEnv)); err != nil {
+		t.Errorf("offline: %v", err)
+	}
+	if _, err := LoadEnv(path, Getenv(platformEnv)); err == nil {
+		t.Error("online: no error")
 	}
 }
