@@ -431,7 +431,14 @@ func (b *Bot) trending(ctx context.Context, req *Request, rw Responder) error {
 }
 
 func (b *Bot) help(ctx context.Context, req *Request, rw Responder) error {
-	return rw.Reply(ctx, HelpMessage(b.cfg.CommandName, b.router.Specs()))
+	m := HelpMessage(b.cfg.CommandName, b.router.Specs())
+	if args := strings.TrimSpace(req.Args); args != "" {
+		// "/papers help me find protein papers": say the words were not
+		// searched, and how to search them.
+		m.Intro = strings.TrimSpace(fmt.Sprintf("(The words after help, “%[1]s”, were not searched: `/%[2]s %[1]s` searches them.) %[3]s",
+			Literal(Truncate(args, 80)), b.cfg.CommandName, m.Intro))
+	}
+	return rw.Reply(ctx, m)
 }
 
 // discussions looks up the remembered threads the requester may see (their

@@ -96,3 +96,16 @@ func TestProgramCommandInChat(t *testing.T) {
 		t.Errorf("a word that finds papers: %+v %v", m, err)
 	}
 }
+
+// "/papers help me find protein papers" shows the help and says the
+// words after it were not searched, and how to search them.
+func TestHelpWithWordsSaysTheyWereNotSearched(t *testing.T) {
+	b := newBot(t, bot.Config{Searcher: &coreSearcher{}})
+	m, err := ask(t, b, "help me find protein papers")
+	if err != nil || m.Kind != bot.KindHelp || m.Intro != "(The words after help, “me find protein papers”, were not searched: `/papers me find protein papers` searches them.)" {
+		t.Errorf("%+v %v", m, err)
+	}
+	if m, _ := ask(t, b, "help"); m.Intro != "" {
+		t.Errorf("plain help: intro %q", m.Intro)
+	}
+}
