@@ -1,7 +1,13 @@
 # Multi-stage build of a static paperbot binary, run as a non-root user with
 # the data directory (index and state) on a volume.
 #
-#   docker build -t paperbot .
+#   docker build -t paperbot \
+#     --build-arg VERSION="$(git describe --tags --always --dirty)" \
+#     --build-arg REVISION="$(git rev-parse HEAD)" .
+#
+# VERSION and REVISION are what `paperbot version` prints (the build context
+# has no .git, so go build cannot record them itself); without them it
+# prints (devel).
 #   docker run -v paperbot-data:/data -v $PWD/paperbot.yaml:/etc/paperbot/paperbot.yaml:ro \
 #     -e SLACK_BOT_TOKEN -e SLACK_APP_TOKEN -p 8080:8080 paperbot
 
@@ -10,7 +16,11 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/paperbot ./cmd/paperbot \
+ARG VERSION=""
+ARG REVISION=""
+RUN CGO_ENABLED=0 go build -trimpath \
+      -ldflags="-s -w -X main.buildVersion=${VERSION} -X main.buildRevision=${REVISION}" \
+      -o /out/paperbot ./cmd/paperbot \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -171,6 +171,13 @@ func (b *Bot) search(ctx context.Context, req *Request, rw Responder) error {
 	if req.Args == "" {
 		return fault.New(fault.Invalid, "what should I search for? Try `/%s diffusion models` or `/%s help`", b.cfg.CommandName, b.cfg.CommandName)
 	}
+	if only, open := quotesOnly(req.Args); only {
+		what := "an empty phrase (two quotes with nothing between them)"
+		if open {
+			what = "a quote that is never closed"
+		}
+		return fault.New(fault.Invalid, "there is nothing to search for: the query is only %s. Put words after `/%s`, or a phrase between two quotes: `/%[2]s \"direct preference optimization\"` (`/%[2]s help` shows more)", what, b.cfg.CommandName)
+	}
 	if err := b.mistypedCommand(ctx, req); err != nil {
 		return err
 	}
@@ -347,9 +354,36 @@ func (b *Bot) replyPaperNote(ctx context.Context, req *Request, rw Responder, p 
 }
 
 func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
-	if req.Args == "" {
-		return fault.New(fault.Invalid, "similar to which paper? Usage: `/%s similar <arXiv id, URL or title>`", b.cfg.CommandName)
+	// Search operators do not apply to one paper's neighbours: say they
+	// were ignored rather than drop them silently (or search for them as
+	// words of the title).
+	args, ops := withoutSearchOperators(req.Args)
+	var note string
+	if len(ops) > 0 {
+		note = fmt.Sprintf("(`%s` ignored: `similar` takes one paper and ranks by likeness, without search operators. To search with them: `/%s <words> %[1]s`.)",
+			Literal(Truncate(strings.Join(ops, " "), 80)), b.cfg.CommandName)
 	}
+	if args == "" {
+		return fault.New(fault.Invalid, "%s", strings.TrimSpace(fmt.Sprintf("similar to which paper? Usage: `/%s similar <arXiv id, URL or title>` %s", b.cfg.CommandName, note)))
+	}
+	if id, extra, ok := idThenWords(args); ok {
+		args = id
+		note = strings.TrimSpace(note + fmt.Sprintf(" (The words after the id, “%s”, were ignored.)", Literal(Truncate(extra, 80))))
+	}
+	if note == "" {
+		return b.similarTo(ctx, req, rw)
+	}
+	r := *req
+	r.Args = args
+	err := b.similarTo(ctx, &r, &noteResponder{Responder: rw, note: note})
+	if msg := fault.UserMessage(err); msg != "" {
+		return fault.Wrap(fault.KindOf(err), err, "%s %s", msg, note)
+	}
+	return err
+}
+
+// similarTo answers similar for the paper req.Args names.
+func (b *Bot) similarTo(ctx context.Context, req *Request, rw Responder) error {
 	var p paper.Paper
 	var err error
 	if id, ok := paper.ParseArxivID(req.Args); ok {
@@ -397,7 +431,14 @@ func (b *Bot) trending(ctx context.Context, req *Request, rw Responder) error {
 }
 
 func (b *Bot) help(ctx context.Context, req *Request, rw Responder) error {
-	return rw.Reply(ctx, HelpMessage(b.cfg.CommandName, b.router.Specs()))
+	m := HelpMessage(b.cfg.CommandName, b.router.Specs())
+	if args := strings.TrimSpace(req.Args); args != "" {
+		// "/papers help me find protein papers": say the words were not
+		// searched, and how to search them.
+		m.Intro = strings.TrimSpace(fmt.Sprintf("(The words after help, “%[1]s”, were not searched: `/%[2]s %[1]s` searches them.) %[3]s",
+			Literal(Truncate(args, 80)), b.cfg.CommandName, m.Intro))
+	}
+	return rw.Reply(ctx, m)
 }
 
 // discussions looks up the remembered threads the requester may see (their

@@ -2,7 +2,10 @@ package bot
 
 import (
 	"context"
+	"regexp"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/paper"
@@ -31,12 +34,19 @@ func (b *Bot) mistypedCommand(ctx context.Context, req *Request) error {
 		}
 	}
 	near := didyoumean.Near(word, names, false)
-	if len(near) == 0 {
+	cli := slices.Contains(programCommands, strings.ToLower(word))
+	if len(near) == 0 && !cli {
 		return nil
 	}
 	res, err := b.cfg.Searcher.Search(ctx, paper.Query{Text: word, Limit: 1})
 	if err != nil || len(res.Hits) > 0 && !res.Fuzzy {
 		return nil
+	}
+	if cli {
+		// "/papers ingest file.jsonl": the program's command typed in
+		// chat. A near chat command (digest) is not what was meant.
+		return fault.New(fault.Invalid, "“%s” is a command of the paperbot program (`paperbot %s …`, run where paperbot is installed), not of the chat: `/%s help` lists the chat's commands. To search for the word, use `/%[3]s search %s`.",
+			Literal(word), Literal(strings.ToLower(word)), b.cfg.CommandName, Literal(Truncate(req.Args, 100)))
 	}
 	fixed := "/" + b.cfg.CommandName + " " + near[0]
 	if rest = strings.TrimSpace(rest); rest != "" {
@@ -45,6 +55,10 @@ func (b *Bot) mistypedCommand(ctx context.Context, req *Request) error {
 	return fault.New(fault.Invalid, "“%s” is not a command: did you mean `%s`? To search for the word, use `/%s search %s`.",
 		Literal(Truncate(word, 40)), Literal(Truncate(fixed, 200)), b.cfg.CommandName, Literal(Truncate(req.Args, 100)))
 }
+
+// programCommands are the paperbot program's commands that are no chat
+// command, which people who run paperbot may type in chat too.
+var programCommands = []string{"ingest", "serve", "backup", "check", "migrate-state", "register-commands", "eval", "version", "config"}
 
 // idThenWords reads "2205.13760 extra words": an arXiv id or link, then
 // words that name nothing more.
@@ -73,4 +87,57 @@ func (b *Bot) checkLink(args, command string, notFound error) error {
 	}
 	return fault.Wrap(fault.NotFound, notFound, "“%s” is not in the index, and is not an arXiv, Hugging Face or alphaXiv link to a paper. Usage: `/%s %s <arXiv id, like 2205.13760, or a link to arxiv.org/abs/…, huggingface.co/papers/… or alphaxiv.org/abs/…, or words of the title>`",
 		Literal(Truncate(first, 100)), b.cfg.CommandName, command)
+}
+
+// searchOperator is a search-only operator (sort:, year:, author:, …)
+// with its value, quoted or not.
+var searchOperator = regexp.MustCompile(`(?i)(?:^|\s)((?:sort|year|since|before|author|cat):(?:"[^"]*"?|\S*))`)
+
+// withoutSearchOperators takes the search-only operators out of the
+// argument of a command that names one paper (similar): they do not
+// apply there, and left in they would be searched as words of its title.
+// It returns the rest and the operators taken out.
+func withoutSearchOperators(args string) (rest string, ops []string) {
+	for _, m := range searchOperator.FindAllStringSubmatch(args, -1) {
+		ops = append(ops, m[1])
+	}
+	if len(ops) == 0 {
+		return args, nil
+	}
+	return strings.Join(strings.Fields(searchOperator.ReplaceAllString(args, " ")), " "), ops
+}
+
+// quotesOnly reports whether args hold nothing but quote marks (`"`, `""`,
+// `“`), and whether a quote is left open: there is nothing to search for,
+// and a search would only report an empty query.
+func quotesOnly(args string) (only, unbalanced bool) {
+	n := 0
+	for _, r := range args {
+		switch {
+		case strings.ContainsRune(`"“”„«»`, r):
+			n++
+		case unicode.IsSpace(r):
+		default:
+			return false, false
+		}
+	}
+	return n > 0, n%2 == 1
+}
+
+// noteResponder puts a note above the first reply's intro: what a command
+// ignored of what it was given, whatever path answered.
+type noteResponder struct {
+	Responder
+	note string
+}
+
+func (n *noteResponder) Reply(ctx context.Context, m Message) error {
+	if n.note != "" {
+		m.Intro = strings.TrimSpace(n.note + " " + m.Intro)
+		if m.Kind == KindNotice {
+			m.Text = m.Intro
+		}
+		n.note = ""
+	}
+	return n.Responder.Reply(ctx, m)
 }

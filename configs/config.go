@@ -234,6 +234,9 @@ func parse(data []byte, name string, env Env, offline bool) (*Config, error) {
 		if err != nil {
 			return nil, yamlError(name, nil, err)
 		}
+		if err := checkOneDocument(file); err != nil {
+			return nil, fmt.Errorf("%s:%w", name, err)
+		}
 		for _, doc := range file.Docs {
 			if err := checkValues(doc.Body, reflect.TypeFor[Config]()); err != nil {
 				return nil, fmt.Errorf("%s:%w", name, err)
@@ -282,19 +285,10 @@ func positionOf(file *ast.File, err error) string {
 	if file == nil {
 		return ""
 	}
-	key, _, ok := strings.Cut(err.Error(), ": ")
-	if !ok || key == "" || strings.ContainsAny(key, " \"'") {
+	pos, ok := keyPos(file, errorKey(err.Error()))
+	if !ok {
 		return ""
 	}
-	p, perr := yaml.PathString("$." + key)
-	if perr != nil {
-		return ""
-	}
-	n, ferr := p.FilterFile(file)
-	if ferr != nil || n == nil || n.GetToken() == nil {
-		return ""
-	}
-	pos := n.GetToken().Position
 	return fmt.Sprintf(":%d:%d", pos.Line, pos.Column)
 }
 
@@ -383,7 +377,7 @@ func (c *Config) finish(env Env) error {
 			return err
 		}
 	}
-	return nil
+	return c.crossCheck()
 }
 
 // checkListenAddr checks a listen address: host:port or :port.
@@ -440,9 +434,17 @@ func yamlError(name string, file *ast.File, err error) error {
 	if errors.As(err, &te) {
 		msg = fmt.Sprintf("want %s, got %s", describeType(te.DstType), describeType(te.SrcType))
 	}
+	var se *yaml.SyntaxError
+	if errors.As(err, &se) {
+		msg = syntaxHint(msg)
+	}
 	key := ""
 	if p := pathAt(file, tk.Position); p != "" {
 		key = p + ": "
+		var ue *yaml.UnknownFieldError
+		if errors.As(err, &ue) {
+			msg = suggestKey(p, msg)
+		}
 	}
 	return fmt.Errorf("%s:%d:%d: %s%s", name, tk.Position.Line, tk.Position.Column, key, msg)
 }

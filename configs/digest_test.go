@@ -41,7 +41,7 @@ digest:
     - platform: discord
       guild: "123"
       channel: "456"
-`), "t.yaml", noEnv)
+`+platformSections), "t.yaml", platformEnv)
 	if err != nil {
 		t.Fatal(err)
 	}

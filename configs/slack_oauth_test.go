@@ -30,7 +30,7 @@ func TestSlackOAuthConfig(t *testing.T) {
 		t.Fatalf("oauth = %+v", o)
 	}
 	for _, tc := range []struct{ yaml, want string }{
-		{oauthYAML(""), "p.yaml: slack.oauth.encryption_key is required"},
+		{oauthYAML(""), "p.yaml:5:5: slack.oauth.encryption_key is required"},
 		{oauthYAML("    encryption_key: ${SHORT}\n"), "p.yaml:8:21: slack.oauth.encryption_key: not a 32-byte key"},
 		{oauthYAML("    encryption_key: ${KEY}\n    previous_encryption_keys:\n      - ${SHORT}\n"), "slack.oauth.previous_encryption_keys: key 1: not a 32-byte key"},
 		{oauthYAML("    encryption_key: ${MISSING}\n"), "slack.oauth.encryption_key: environment variable MISSING is not set"},

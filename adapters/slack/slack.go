@@ -268,7 +268,7 @@ func (a *Adapter) checkAuth(ctx context.Context) error {
 	a.team.mu.Lock()
 	a.team.user = res.UserID
 	a.team.mu.Unlock()
-	a.log.InfoContext(ctx, "slack connected", "team", res.Team, "bot_user", res.UserID, "mode", a.opts.Mode)
+	a.log.InfoContext(ctx, "slack connected", "team", res.TeamID, "team_name", res.Team, "bot_user", res.UserID, "mode", a.opts.Mode)
 	return nil
 }
 

@@ -35,7 +35,7 @@ func TestConfigAndChatReadSchedulesAlike(t *testing.T) {
 		{"09:00", "UTC", "funday", "days"},
 	} {
 		t.Run(tc.time+"|"+tc.zone+"|"+tc.days, func(t *testing.T) {
-			yaml := fmt.Sprintf("digest:\n  subscriptions:\n    - {platform: slack, channel: C1, time: %q, timezone: %q, days: %q}\n", tc.time, tc.zone, tc.days)
+			yaml := fmt.Sprintf("digest:\n  subscriptions:\n    - {platform: console, channel: C1, time: %q, timezone: %q, days: %q}\n", tc.time, tc.zone, tc.days)
 			cfg, cfgErr := configs.Parse([]byte(yaml), "t.yaml", func(string) string { return "" })
 
 			c := newChat(t, manyPapers(3))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -99,11 +100,15 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "backup")
 	cfgPath := fs.String("config", "", "configuration file")
 	statePath := fs.String("state", "", "state file (default <data_dir>/state.db)")
+	force := fs.Bool("force", false, "replace BACKUP-FILE when it exists")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || flagAfterArgs(fs, args) != "" {
-		return usageError{"which file? Usage: paperbot backup [--config FILE] [--state FILE] BACKUP-FILE"}
+	if f := flagAfterArgs(fs, args); f != "" {
+		return usageError{fmt.Sprintf("%s comes after the file: flags go first. Usage: paperbot backup [--config FILE] [--state FILE] [--force] BACKUP-FILE", f)}
+	}
+	if fs.NArg() != 1 {
+		return usageError{"which file? Usage: paperbot backup [--config FILE] [--state FILE] [--force] BACKUP-FILE"}
 	}
 	dst := fs.Arg(0)
 	cfg, err := loadOfflineConfig(*cfgPath, e)
@@ -124,6 +129,9 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	if same(dst, cfg.State) {
 		return usageError{fmt.Sprintf("%s is the state file itself: name another file", dst)}
 	}
+	if err := checkBackupTarget(dst, *force); err != nil {
+		return err
+	}
 	res, how, err := backupState(ctx, cfg.State, dst)
 	if err != nil {
 		return err
@@ -131,6 +139,47 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "backed up %s to %s (%s; %s, %s, %s; %s)\n",
 		cfg.State, dst, sizeOf(res.Bytes), counted(res.Subscriptions, "subscription"), counted(res.Days, "digest day"), counted(res.Discussions, "discussion"), how)
 	return nil
+}
+
+// checkBackupTarget refuses, before anything is read or written, a
+// backup file that cannot be written where it is named (its directory
+// missing, not a directory) or that exists (unless force: an older backup
+// is not replaced by a typo in a cron line).
+func checkBackupTarget(dst string, force bool) error {
+	dir := filepath.Dir(dst)
+	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("backup: directory %s does not exist: create it first (mkdir -p %[1]s)", dir)
+	} else if err != nil {
+		return fmt.Errorf("backup: directory %s: %w", dir, pathErr(err))
+	} else if !st.IsDir() {
+		return fmt.Errorf("backup: %s is not a directory", dir)
+	}
+	st, err := os.Stat(dst)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("backup: %s: %w", dst, pathErr(err))
+	case st.IsDir():
+		return fmt.Errorf("backup: %s is a directory: name a file in it, like %s", dst, filepath.Join(dst, "state-"+time.Now().Format(time.DateOnly)+".db"))
+	case !force:
+		return fmt.Errorf("backup: %s exists: name a new file, or pass --force to replace it", dst)
+	}
+	return nil
+}
+
+// pathErr is a file operation's error without the path it was about
+// (which, for the copy's temporary file, means nothing to the user).
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }
 
 // same reports whether a and b name the same file.
@@ -152,7 +201,7 @@ func same(a, b string) bool {
 func backupState(ctx context.Context, path, dst string) (store.CheckResult, string, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".partial-")
 	if err != nil {
-		return store.CheckResult{}, "", fmt.Errorf("backup: %w", err)
+		return store.CheckResult{}, "", fmt.Errorf("backup: cannot write a file in %s: %w", filepath.Dir(dst), pathErr(err))
 	}
 	defer os.Remove(tmp.Name()) // gone once renamed
 	how, err := copyState(ctx, path, tmp)
@@ -175,7 +224,7 @@ func backupState(ctx context.Context, path, dst string) (store.CheckResult, stri
 		return res, "", fmt.Errorf("backup of %s to %s: the copy fails the check: %w", path, dst, err)
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return res, "", fmt.Errorf("backup: %w", err)
+		return res, "", fmt.Errorf("backup: naming the copy %s: %w", dst, pathErr(err))
 	}
 	if d, err := os.Open(filepath.Dir(dst)); err == nil {
 		d.Sync()

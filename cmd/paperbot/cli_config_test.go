@@ -140,7 +140,7 @@ func TestVersion(t *testing.T) {
 		t.Errorf("paperbot version extra: exit %d, %q", code, stderr)
 	}
 	var b strings.Builder
-	writeVersion(&b, &debug.BuildInfo{GoVersion: "go1.26.1", Main: debug.Module{Version: "v1.4.0"}, Settings: []debug.BuildSetting{
+	writeVersion(&b, stamp{}, &debug.BuildInfo{GoVersion: "go1.26.1", Main: debug.Module{Version: "v1.4.0"}, Settings: []debug.BuildSetting{
 		{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"},
 		{Key: "vcs.time", Value: "2026-12-02T10:55:05Z"}, {Key: "vcs.modified", Value: "true"},
 	}})
@@ -149,8 +149,41 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version with VCS:\n%s\nwant\n%s", b.String(), want)
 	}
 	b.Reset()
-	writeVersion(&b, nil)
+	writeVersion(&b, stamp{}, nil)
 	if want := "paperbot (devel)\n" + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"; b.String() != want {
 		t.Errorf("version without build info: %q, want %q", b.String(), want)
+	}
+}
+
+// The version comes from the linker's stamp (-ldflags -X, as the
+// Dockerfile builds) when there is one, else from the build info's module
+// version and VCS settings (absent with -buildvcs=false), else "(devel)".
+func TestVersionFromTheBuild(t *testing.T) {
+	platform := " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"
+	vcs := []debug.BuildSetting{
+		{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "aaaa"},
+		{Key: "vcs.time", Value: "2026-12-02T10:55:05Z"}, {Key: "vcs.modified", Value: "true"},
+	}
+	devel := &debug.BuildInfo{GoVersion: "go1.26.1", Main: debug.Module{Version: "(devel)"}}
+	stamped := &debug.BuildInfo{GoVersion: "go1.26.1", Main: debug.Module{Version: "v0.0.0-20261202105505-aaaa+dirty"}, Settings: vcs}
+	for _, tc := range []struct {
+		name string
+		ld   stamp
+		bi   *debug.BuildInfo
+		want string
+	}{
+		{"-buildvcs=false, no stamp", stamp{}, devel, "paperbot (devel)\ngo1.26.1" + platform},
+		{"-buildvcs=false, stamped", stamp{version: "v1.5.0", revision: "bbbb"}, devel, "paperbot v1.5.0\nrevision bbbb\ngo1.26.1" + platform},
+		{"stamped version only", stamp{version: "v1.5.0-3-gbbbb"}, devel, "paperbot v1.5.0-3-gbbbb\ngo1.26.1" + platform},
+		{"VCS info, no stamp", stamp{}, stamped, "paperbot v0.0.0-20261202105505-aaaa+dirty\nrevision aaaa, 2026-12-02T10:55:05Z, with uncommitted changes\ngo1.26.1" + platform},
+		{"stamp wins over VCS info", stamp{version: "v1.5.0", revision: "bbbb"}, stamped, "paperbot v1.5.0\nrevision bbbb\ngo1.26.1" + platform},
+		{"stamp of the same commit keeps its time", stamp{version: "v1.5.0", revision: "aaaa"}, stamped, "paperbot v1.5.0\nrevision aaaa, 2026-12-02T10:55:05Z, with uncommitted changes\ngo1.26.1" + platform},
+		{"empty stamp (a Docker build without --build-arg)", stamp{version: " ", revision: ""}, devel, "paperbot (devel)\ngo1.26.1" + platform},
+	} {
+		var b strings.Builder
+		writeVersion(&b, tc.ld, tc.bi)
+		if b.String() != tc.want {
+			t.Errorf("%s:\n%s\nwant\n%s", tc.name, b.String(), tc.want)
+		}
 	}
 }

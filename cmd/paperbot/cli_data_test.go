@@ -162,7 +162,7 @@ func TestServeChecksDataAndServesBackups(t *testing.T) {
 		t.Errorf("the backup's subscriptions: %+v, %v", subs, err)
 	}
 	// Without serve: from the file; over an older backup.
-	stdout, errOut, code = cliRun(t, nil, "", "backup", "--config", cfg, backup)
+	stdout, errOut, code = cliRun(t, nil, "", "backup", "--config", cfg, "--force", backup)
 	if code != 0 || !strings.Contains(stdout, "from the file: no paperbot was running") {
 		t.Errorf("backup without serve: exit %d, %q, %q", code, stdout, errOut)
 	}

@@ -67,7 +67,7 @@ func slackInstalls(ctx context.Context, d platformDeps) (*oauth.Service, error) 
 	if d.metrics != nil {
 		installs := prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "paperbot_slack_installs_total",
-			Help: "Slack OAuth callbacks by outcome (ok, cancelled, bad_state, expired, wrong_browser, reused, refused, error).",
+			Help: "Slack OAuth callbacks by outcome (ok, cancelled, no_code, bad_state, expired, wrong_browser, reused, refused, error).",
 		}, []string{"outcome"})
 		d.metrics.Register(installs)
 		opts.Installed = func(outcome string) { installs.WithLabelValues(outcome).Inc() }

@@ -71,7 +71,7 @@ func commands() []command {
 		{"digest", "digest --dry-run --channel PLATFORM:CHANNEL [--config FILE] [--index DIR] [--state FILE]\n\tshow what the channel's next digest would post, without posting", runDigest},
 		{"register-commands", "register-commands [--guild ID] [--config FILE]\n\tregister /papers and its subcommands with Discord (guild scope is instant)", runRegisterCommands},
 		{"check", "check [--config FILE] [--index DIR] [--state FILE]\n\tverify the state file (bbolt's consistency check) and every index segment (checksums, counts, a sample read); exit 1 when damaged", runCheck},
-		{"backup", "backup [--config FILE] [--state FILE] BACKUP-FILE\n\twrite a consistent copy of the state (subscriptions, the digest ledger, thread links), also while serve runs", runBackup},
+		{"backup", "backup [--config FILE] [--state FILE] [--force] BACKUP-FILE\n\twrite a consistent copy of the state (subscriptions, the digest ledger, thread links), also while serve runs", runBackup},
 		{"migrate-state", "migrate-state --from FILE --to postgres://... [--force]\n\tcopy a bbolt state file (stopped) into a PostgreSQL database (--to takes ${ENV_VAR} as state: does); refuses a database that holds state unless --force", runMigrateState},
 		{"eval", "eval [--datasets DIR | --collection DIR] [--cache DIR] [--per-query FILE] | --queries Q.jsonl --qrels R.tsv (--docs D.jsonl | --index DIR)\n\tmeasure search quality (nDCG@10, MAP@100, MRR, queries with no results) on every test collection under ../shared/datasets, or one", runEval},
 		{"config", "config check [FILE]\n\tload and validate the configuration (FILE, or the one paperbot would find) and print it as it runs: defaults filled in, secrets [redacted]; exit 1 on error", runConfig},

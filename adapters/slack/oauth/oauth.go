@@ -117,8 +117,8 @@ type Options struct {
 	Logger     *slog.Logger
 	Clock      clock.Clock
 	// Installed, when set, counts the callbacks by outcome ("ok",
-	// "cancelled", "bad_state", "expired", "wrong_browser", "reused",
-	// "refused", "error").
+	// "cancelled", "no_code", "bad_state", "expired", "wrong_browser",
+	// "reused", "refused", "error").
 	Installed func(outcome string)
 }
 
@@ -210,21 +210,39 @@ func (s *Service) oauthOptions() []slackgo.OAuthOption {
 
 const nonceSize = 16
 
-// newState signs a nonce and its expiry for the browser holding cookie.
+// bindingSize is the length of the browser binding in a state.
+const bindingSize = 16
+
+// payloadSize is a state's signed part: the nonce, the expiry (Unix
+// seconds) and the browser binding.
+const payloadSize = nonceSize + 8 + bindingSize
+
+// newState signs a nonce, its expiry and the binding to the browser
+// holding cookie. The signature covers the payload alone, so that a state
+// that was changed (or made elsewhere) is told from a genuine state
+// brought back by another browser (whose binding does not match).
 func (s *Service) newState(cookie string, now time.Time) string {
-	payload := make([]byte, nonceSize+8)
+	payload := make([]byte, 0, payloadSize)
+	payload = append(payload, make([]byte, nonceSize)...)
 	_, _ = rand.Read(payload[:nonceSize])
-	binary.BigEndian.PutUint64(payload[nonceSize:], uint64(now.Add(StateLife).Unix()))
-	return base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(s.mac(payload, cookie))
+	payload = binary.BigEndian.AppendUint64(payload, uint64(now.Add(StateLife).Unix()))
+	payload = append(payload, s.binding(cookie)...)
+	return base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(s.mac(payload))
 }
 
-func (s *Service) mac(payload []byte, cookie string) []byte {
+func (s *Service) mac(payload []byte) []byte {
 	m := hmac.New(sha256.New, s.opts.Keyring.StateKey())
 	m.Write([]byte("paperbot slack oauth state\x00"))
 	m.Write(payload)
-	m.Write([]byte{0})
-	m.Write([]byte(cookie))
 	return m.Sum(nil)
+}
+
+// binding ties a state to the browser's cookie without showing it.
+func (s *Service) binding(cookie string) []byte {
+	m := hmac.New(sha256.New, s.opts.Keyring.StateKey())
+	m.Write([]byte("paperbot slack oauth browser\x00"))
+	m.Write([]byte(cookie))
+	return m.Sum(nil)[:bindingSize]
 }
 
 // Why a state was refused.
@@ -240,14 +258,14 @@ func (s *Service) checkState(ctx context.Context, state, cookie string, now time
 	p, sig, ok := strings.Cut(state, ".")
 	payload, err1 := base64.RawURLEncoding.DecodeString(p)
 	mac, err2 := base64.RawURLEncoding.DecodeString(sig)
-	if !ok || err1 != nil || err2 != nil || len(payload) != nonceSize+8 || len(mac) != sha256.Size {
+	if !ok || err1 != nil || err2 != nil || len(payload) != payloadSize || len(mac) != sha256.Size || !hmac.Equal(mac, s.mac(payload)) {
 		return errBadState
 	}
 	expires := time.Unix(int64(binary.BigEndian.Uint64(payload[nonceSize:])), 0)
 	if now.After(expires) {
 		return errExpired
 	}
-	if cookie == "" || !hmac.Equal(mac, s.mac(payload, cookie)) {
+	if cookie == "" || !hmac.Equal(payload[nonceSize+8:], s.binding(cookie)) {
 		return errWrongBrowser
 	}
 	seen, err := s.opts.Store.SeenWithin(ctx, "slack-oauth-state:"+p, StateLife+time.Minute)
@@ -381,6 +399,19 @@ func (s *Service) serveCallback(w http.ResponseWriter, r *http.Request) {
 			"Slack sent the browser back with an error ("+truncate(e, 64)+"), so nothing was installed.")
 		return
 	}
+	// Without a code there is nothing to install: say so, and leave the
+	// state unspent, so that the same install can still finish.
+	code := q.Get("code")
+	if code == "" {
+		what := "an authorization code (the code parameter Slack adds when the install is approved)"
+		if q.Get("state") == "" {
+			what += " and the state of the install page's link"
+		}
+		s.failure(w, r, http.StatusBadRequest, "no_code", "Slack sent no code",
+			"The address that brought you here lacks "+what+", so nothing was installed.",
+			"Start from the install page and approve the app on Slack's page; Slack then sends you back here with the code.")
+		return
+	}
 	cookie := ""
 	if c, err := r.Cookie(cookieName); err == nil {
 		cookie = c.Value
@@ -400,8 +431,8 @@ func (s *Service) serveCallback(w http.ResponseWriter, r *http.Request) {
 				"Each install link works once, and this one has been used (a reload, or the back button, sends it again). Nothing more was installed.",
 				"If the first try did not finish, start again from the install page.")
 		case errors.Is(err, errBadState):
-			s.failure(w, r, http.StatusBadRequest, "bad_state", "This install link did not come from here",
-				"The link that brought you here has no valid state from this server's install page. Nothing was installed.")
+			s.failure(w, r, http.StatusBadRequest, "bad_state", "This install link is not valid",
+				"The link that brought you here does not carry a valid state from this server's install page: it was changed or cut short, or it did not come from here. Nothing was installed.")
 		default:
 			s.log.ErrorContext(ctx, "slack install: the state could not be checked", "err", err)
 			s.failure(w, r, http.StatusServiceUnavailable, "error", "paperbot could not finish the install",
@@ -411,11 +442,6 @@ func (s *Service) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	// The cookie stays until it expires: a reload of this page is then
 	// told that the link was used, not that it came from another browser.
-	code := q.Get("code")
-	if code == "" {
-		s.failure(w, r, http.StatusBadRequest, "bad_state", "Slack sent no code", "Slack came back without an authorization code, so nothing was installed.")
-		return
-	}
 	res, err := slackgo.GetOAuthV2ResponseContext(ctx, s.opts.HTTPClient, s.opts.ClientID, s.opts.ClientSecret.Value(), code, s.opts.RedirectURL, s.oauthOptions()...)
 	if err != nil {
 		reason := slackReason(err)
@@ -427,7 +453,14 @@ func (s *Service) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := s.save(ctx, res, now)
 	if err != nil {
-		s.log.ErrorContext(ctx, "slack install: storing the installation failed", "team", res.Team.ID, "err", err)
+		// An org-wide install has no team id: the line names what Slack
+		// sent (the enterprise), never team="".
+		attrs := append(nonEmptyAttrs("team", res.Team.ID, "enterprise", res.Enterprise.ID), "err", err)
+		if fault.Is(err, fault.Invalid) {
+			s.log.WarnContext(ctx, "slack install: not stored", attrs...)
+		} else {
+			s.log.ErrorContext(ctx, "slack install: storing the installation failed", attrs...)
+		}
 		s.failure(w, r, http.StatusInternalServerError, "error", "paperbot could not finish the install",
 			fault.UserMessage(err)+" Nothing was stored; start again.")
 		return
@@ -448,6 +481,18 @@ func (s *Service) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Discord = s.discordLink()
 	s.render(w, r, http.StatusOK, d)
+}
+
+// nonEmptyAttrs is the key-value pairs whose values are set: a log line
+// says nothing rather than team="" for an id Slack did not send.
+func nonEmptyAttrs(kv ...string) []any {
+	var attrs []any
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			attrs = append(attrs, kv[i], kv[i+1])
+		}
+	}
+	return attrs
 }
 
 // save seals the workspace's tokens and stores its installation.
