@@ -27,6 +27,7 @@ type countingPlatform struct {
 	bottest.Platform
 	mu     sync.Mutex
 	counts map[string]int
+	last   map[string]time.Time
 	errs   map[string]error
 	calls  []countCall
 }
@@ -36,14 +37,14 @@ type countCall struct {
 	at     time.Time
 }
 
-func (p *countingPlatform) CountReplies(_ context.Context, d bot.Discussion) (int, error) {
+func (p *countingPlatform) CountReplies(_ context.Context, d bot.Discussion) (bot.ReplyCount, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls = append(p.calls, countCall{d.ThreadID, time.Now()})
 	if err := p.errs[d.ThreadID]; err != nil {
-		return 0, err
+		return bot.ReplyCount{}, err
 	}
-	return p.counts[d.ThreadID], nil
+	return bot.ReplyCount{Replies: p.counts[d.ThreadID], Last: p.last[d.ThreadID]}, nil
 }
 
 func (p *countingPlatform) set(thread string, n int) {
