@@ -61,7 +61,7 @@ func (c commands) Commands() []bot.CommandSpec {
 		{
 			Name:    "subscribe",
 			Usage:   subscribeUsage,
-			Summary: "Post the top trending papers here every day, on an optional topic, at a local time (subscribe weekly: the team's weekly recap)",
+			Summary: "Post trending papers here daily, on a topic, at a local time (subscribe weekly: a weekly recap)",
 			Examples: []string{
 				"subscribe",
 				"subscribe diffusion models at 09:00 tz Europe/Berlin top 3",
@@ -91,8 +91,8 @@ func (c commands) Commands() []bot.CommandSpec {
 		},
 		{
 			Name:     "digest",
-			Usage:    "[preview [weekly]]",
-			Summary:  "This channel's digest: schedule and last post; preview shows what the next one posts (preview weekly: the weekly recap)",
+			Usage:    "[preview] [weekly]",
+			Summary:  "This channel's digest: schedule, last post; preview (or preview weekly) shows what comes next",
 			Examples: []string{"digest", "digest preview", "digest preview weekly"},
 			Options:  []bot.Option{{Name: "action", Description: "preview: show exactly what the next digest will post", Rest: true}},
 			Handler:  bot.HandlerFunc(c.digest),

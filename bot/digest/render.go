@@ -33,7 +33,7 @@ func dayTitle(day Day) string {
 // headerMessage is the short message that opens a day's digest.
 func (d *Service) headerMessage(day Day) bot.Message {
 	if day.Recap != nil {
-		return recapMessage(day, d.cfg.CommandName)
+		return RecapMessage(day, d.cfg.CommandName)
 	}
 	n := len(day.Papers)
 	intro := bot.Plural(n, "paper") + " new to this channel, each with its own thread for discussion."

@@ -314,9 +314,9 @@ func recapTitle(r *Recap, zone string) string {
 	return "Weekly recap · " + span
 }
 
-// recapMessage is the one message of a week's recap. A platform whose
+// RecapMessage is the one message of a week's recap. A platform whose
 // limits it exceeds (50 blocks on Slack, 10 embeds on Discord) splits it.
-func recapMessage(day Day, command string) bot.Message {
+func RecapMessage(day Day, command string) bot.Message {
 	r := day.Recap
 	title := recapTitle(r, day.Zone)
 	m := bot.Message{Kind: bot.KindDigestHeader, Title: title}
@@ -372,7 +372,7 @@ func RecapPreviewMessage(pv Preview, command string) bot.Message {
 			from, pv.Due.Format("Mon 2 Jan 15:04 MST"))
 		return bot.Message{Kind: bot.KindNotice, Ephemeral: true, Text: text, Intro: text}
 	}
-	m := recapMessage(pv.Day, command)
+	m := RecapMessage(pv.Day, command)
 	m.Ephemeral = true
 	m.Title = "Preview: " + m.Title
 	if pv.Resuming {

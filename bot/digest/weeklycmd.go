@@ -38,16 +38,27 @@ type weeklyArgsOf struct {
 // written days or on, and the bare forms of subscribe are read too).
 func parseWeekly(s string) (weeklyArgsOf, error) {
 	var w weeklyArgsOf
+	var rest []string
 	f := strings.Fields(s)
-	dayGiven := false
-	for i, t := range f {
-		switch strings.ToLower(t) {
+	for i := 0; i < len(f); i++ {
+		switch strings.ToLower(f[i]) {
 		case "day", "days", "on":
-			f[i] = "days"
-			dayGiven = true
+			if i+1 == len(f) {
+				return w, fmt.Errorf("%s needs a day of the week after it, like day fri", strings.ToLower(f[i]))
+			}
+			if w.day != "" {
+				return w, fmt.Errorf("the day is given twice")
+			}
+			d, err := schedule.ParseWeekday(f[i+1])
+			if err != nil {
+				return w, fmt.Errorf("day %s", err.Error())
+			}
+			w.day, i = d.String(), i+1
+		default:
+			rest = append(rest, f[i])
 		}
 	}
-	a, err := parseSubscribe(strings.Join(f, " "))
+	a, err := parseSubscribe(strings.Join(rest, " "))
 	if err != nil {
 		return w, err
 	}
@@ -58,7 +69,10 @@ func parseWeekly(s string) (weeklyArgsOf, error) {
 		return w, fmt.Errorf("a weekly recap has no top: it lists the papers the team engaged with most")
 	}
 	w.time, w.zone = a.time, a.zone
-	if a.days != schedule.EveryDay || dayGiven {
+	if a.days != schedule.EveryDay && w.day != "" {
+		return w, fmt.Errorf("the day is given twice")
+	}
+	if a.days != schedule.EveryDay {
 		d, err := schedule.ParseWeekday(a.days.String())
 		if err != nil {
 			return w, fmt.Errorf("day %s", err.Error())
