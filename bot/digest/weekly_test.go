@@ -292,8 +292,8 @@ func TestWeeklyRecapFaults(t *testing.T) {
 func TestWeeklySubscribeGrammar(t *testing.T) {
 	c := newChat(t, manyPapers(3))
 	for _, tc := range []struct {
-		text, want string // want: "" when accepted
-		time, zone, day   string
+		text, want      string // want: "" when accepted
+		time, zone, day string
 	}{
 		{"subscribe weekly", "", "09:00", "UTC", "fri"},
 		{"subscribe weekly at 4:30pm tz europe/berlin day mon", "", "16:30", "Europe/Berlin", "mon"},
