@@ -154,6 +154,20 @@ func TestWeeklyRecapCounts(t *testing.T) {
 	if last, ok, _ := e.db.LastDay(ctx, "fake", "C1"); !ok || last.Date != "2025-03-10" {
 		t.Errorf("the daily digest's last day is %s, want 2025-03-10", last.Date)
 	}
+
+	// "What did we say about it?": show lists the thread with its count
+	// and the time of its last reply.
+	b, err := bot.New(bot.Config{Searcher: e.search, Discussions: e.db, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec bottest.Recorder
+	if err := b.Handle(ctx, &bot.Request{Platform: "fake", Channel: "C1", User: "U1", Text: "show 2501.00002"}, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Discussed in #ml-papers (5 replies; last reply Wed 12 Mar 2025 10:00 UTC)"; !strings.Contains(rec.Text(), want) {
+		t.Errorf("show:\n%s\nwant %q", rec.Text(), want)
+	}
 }
 
 // A week with nothing posted and nothing engaged posts nothing, records

@@ -204,6 +204,11 @@ func configSubscriptions(cfg *configs.Config) []digest.Subscription {
 		if s.Top == 0 {
 			s.Top = cfg.Dig.DefaultTop
 		}
+		if c.Weekly() {
+			day, _ := schedule.ParseWeekday(c.Day)
+			s = digest.Weekly(s, day)
+			s.Top = configs.MaxTop // as a weekly recap from chat
+		}
 		out = append(out, s)
 	}
 	return out
