@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -211,7 +212,10 @@ func (c commands) subscriptions(ctx context.Context, req *bot.Request, rw bot.Re
 		m.Sections = append(m.Sections, bot.Section{Summary: bot.Plain(line)})
 	}
 	m.Footer = bot.Plural(len(subs), "channel")
-	m.Text = "Daily digests: " + strings.Join(lines, "; ")
+	if slices.ContainsFunc(subs, Subscription.IsWeekly) {
+		m.Title, m.Footer = "Daily digests and weekly recaps", bot.Plural(len(subs), "subscription")
+	}
+	m.Text = m.Title + ": " + strings.Join(lines, "; ")
 	return rw.Reply(ctx, m)
 }
 
