@@ -116,6 +116,10 @@ func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Respon
 		return c.subscribeWeekly(ctx, req, rw, rest)
 	}
 	a, err := parseSubscribe(req.Args)
+	if rest, ok := weeklyInTopic(req.Args, a.topic); ok {
+		// Discord's typed options come first: "at 16:00 weekly day fri".
+		return c.subscribeWeekly(ctx, req, rw, rest)
+	}
 	if err != nil {
 		return c.notChanged(fault.Wrap(fault.Invalid, err, "%s", err.Error()))
 	}

@@ -253,3 +253,48 @@ func TestReplyRefreshRunsHourly(t *testing.T) {
 		}
 	})
 }
+
+// The refresh keeps the time of the last reply with the count, and a
+// new reply that leaves the count as it was (one deleted, one written)
+// still moves the time.
+func TestReplyRefreshKeepsTheLastReplyTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		now := time.Now()
+		db := openStore(t)
+		ctx := t.Context()
+		if err := db.SaveDay(ctx, threadedDay("slack", "C1", "2025-05-04", now.Add(-24*time.Hour), "a")); err != nil {
+			t.Fatal(err)
+		}
+		first := now.Add(-time.Hour).UTC()
+		slack := &countingPlatform{counts: map[string]int{"t-a": 2}, last: map[string]time.Time{"t-a": first}}
+		r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: db, Poster: func(string) bot.Poster { return slack }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastOf := func() time.Time {
+			t.Helper()
+			ds, err := db.AllDiscussionsOf(ctx, "a")
+			if err != nil || len(ds["a"]) != 1 {
+				t.Fatalf("%v %v", ds, err)
+			}
+			return ds["a"][0].LastReply
+		}
+		if _, err := r.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := lastOf(); !got.Equal(first) {
+			t.Errorf("last reply %v, want %v", got, first)
+		}
+		later := now.Add(-time.Minute).UTC()
+		slack.mu.Lock()
+		slack.last["t-a"] = later
+		slack.mu.Unlock()
+		st, err := r.Refresh(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := lastOf(); !got.Equal(later) || st.Changed != 1 {
+			t.Errorf("last reply %v (%d changed), want %v", got, st.Changed, later)
+		}
+	})
+}

@@ -312,6 +312,8 @@ func TestWeeklySubscribeGrammar(t *testing.T) {
 		{"subscribe weekly", "", "09:00", "UTC", "fri"},
 		{"subscribe weekly at 4:30pm tz europe/berlin day mon", "", "16:30", "Europe/Berlin", "mon"},
 		{"subscribe weekly days Thursday at 8", "", "08:00", "UTC", "thu"},
+		// Discord's typed options arrive before the rest ("topic").
+		{"subscribe at 7:15 tz utc weekly day wed", "", "07:15", "UTC", "wed"},
 		{"subscribe weekly on sun", "", "09:00", "UTC", "sun"},
 		{"subscribe weekly day mon-fri", "Weekly recap not changed: day \"mon-fri\" is weekdays, not one day: a weekly schedule posts on one day of the week (like fri). Usage: /papers subscribe weekly [at HH:MM] [tz Area/City] [day fri]", "", "", ""},
 		{"subscribe weekly day daily", "not one day", "", "", ""},

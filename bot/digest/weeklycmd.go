@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/paperbot/paperbot/bot"
@@ -25,6 +26,19 @@ func weeklyArgs(args string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(rest), true
+}
+
+// weeklyInTopic reports whether the topic subscribe read starts with the
+// word weekly (the keyword parts came first, as Discord's typed options
+// do), and returns the arguments without that word.
+func weeklyInTopic(args, topic string) (string, bool) {
+	first, _, _ := strings.Cut(topic, " ")
+	if !strings.EqualFold(first, "weekly") {
+		return "", false
+	}
+	f := strings.Fields(args)
+	i := slices.IndexFunc(f, func(w string) bool { return strings.EqualFold(w, "weekly") })
+	return strings.Join(slices.Delete(f, i, i+1), " "), true
 }
 
 // weeklyArgsOf are the parts of `subscribe weekly`: empty ones take the
