@@ -148,6 +148,9 @@ type Discussion struct {
 	URL      string
 	Replies  int
 	Started  time.Time
+	// LastReply is when the thread's latest reply was written, as the
+	// platform last told (zero: no reply, or not counted yet).
+	LastReply time.Time `json:",omitzero"`
 	// Reactions and People are the team's reactions in the thread (on
 	// its post and its messages) and the people who reacted or saved the
 	// paper there; filled when read (bot/engage), never stored with it.

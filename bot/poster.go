@@ -66,7 +66,16 @@ type ThreadFinder interface {
 // it here" message). A thread that no longer exists gives a fault.NotFound
 // error.
 type ReplyCounter interface {
-	CountReplies(ctx context.Context, d Discussion) (int, error)
+	CountReplies(ctx context.Context, d Discussion) (ReplyCount, error)
+}
+
+// ReplyCount is what a ReplyCounter found in a thread.
+type ReplyCount struct {
+	// Replies is the number of replies (see ReplyCounter).
+	Replies int
+	// Last is when the latest reply was written, by the platform's clock;
+	// zero when there is none (or the platform does not say).
+	Last time.Time
 }
 
 // MaxClockSkew is how far this host's clock may be from a platform's, either

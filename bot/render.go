@@ -138,7 +138,11 @@ func DiscussionLabel(d Discussion) string {
 		counts = append(counts, Plural(d.Reactions, "reaction"))
 	}
 	if len(counts) > 0 {
-		label += " (" + strings.Join(counts, ", ") + ")"
+		label += " (" + strings.Join(counts, ", ")
+		if d.Replies > 0 && !d.LastReply.IsZero() {
+			label += "; last reply " + d.LastReply.UTC().Format("Mon 2 Jan 2006 15:04 UTC")
+		}
+		label += ")"
 	}
 	return label
 }

@@ -59,7 +59,18 @@ type Subscription struct {
 	Top int `yaml:"top"`
 	// Topic is a search query; only matching papers are posted ("" for all).
 	Topic string `yaml:"topic"`
+	// Kind is daily (the default: the daily digest) or weekly: the weekly
+	// recap of the papers the channel's team engaged with (docs/digest.md,
+	// Weekly recap). A channel may be listed once of each kind.
+	Kind string `yaml:"kind"`
+	// Day is the day of the week a weekly recap is posted (default fri),
+	// in chat's grammar (fri, Friday); only for kind: weekly. Kept as the
+	// three-letter name.
+	Day string `yaml:"day"`
 }
+
+// Weekly reports whether the entry is a weekly recap.
+func (s Subscription) Weekly() bool { return s.Kind == "weekly" }
 
 func (d *Digest) finish(env Env) error {
 	if d.Grace == 0 {
@@ -98,6 +109,9 @@ func (d *Digest) finish(env Env) error {
 			return fmt.Errorf("%s.%w", where, err)
 		}
 		key := s.Platform + ":" + s.Channel
+		if s.Weekly() {
+			key += " (weekly)"
+		}
 		if j, dup := seen[key]; dup {
 			return fmt.Errorf("%s: channel %s is already subscribed by digest.subscriptions[%d]", where, key, j)
 		}
@@ -147,6 +161,40 @@ func (s *Subscription) finish() error {
 	if s.Top < 0 || s.Top > MaxTop {
 		return fmt.Errorf("top: %d is not between 1 and %d", s.Top, MaxTop)
 	}
+	return s.finishKind()
+}
+
+// finishKind checks the parts that depend on the kind: a weekly recap has
+// one day and neither days, top nor topic; a daily digest has no day.
+func (s *Subscription) finishKind() error {
+	s.Kind = strings.ToLower(strings.TrimSpace(s.Kind))
+	switch s.Kind {
+	case "", "daily":
+		s.Kind = ""
+		if s.Day != "" {
+			return fmt.Errorf("day: only a weekly recap (kind: weekly) has a day; the daily digest takes days (like days: mon-fri)")
+		}
+		return nil
+	case "weekly":
+	default:
+		return fmt.Errorf("kind: %q is neither daily nor weekly", s.Kind)
+	}
+	switch {
+	case s.Days != "":
+		return fmt.Errorf("days: a weekly recap posts on one day: write day (like day: fri)")
+	case s.Top != 0:
+		return fmt.Errorf("top: a weekly recap has no top: it lists the papers the team engaged with most")
+	case s.Topic != "":
+		return fmt.Errorf("topic: a weekly recap has no topic: it lists whatever the team engaged with")
+	}
+	if s.Day == "" {
+		s.Day = "fri"
+	}
+	d, err := schedule.ParseWeekday(s.Day)
+	if err != nil {
+		return fmt.Errorf("day: %w", err)
+	}
+	s.Day = strings.ToLower(d.String()[:3])
 	return nil
 }
 

@@ -41,12 +41,25 @@ digest:
     - platform: discord
       guild: "123"
       channel: "456"
+    - platform: slack
+      channel: C1
+      kind: weekly
+      time: 4pm
+    - platform: slack
+      channel: C2
+      kind: Weekly
+      day: Monday
 `+platformSections), "t.yaml", platformEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := c.Dig.Subscriptions
-	if len(s) != 2 || s[0].Platform != "slack" || s[0].ChannelName != "ml-papers" || s[0].Days != "mon-fri" || s[0].Top != 3 ||
+	// A channel may have its daily digest and its weekly recap; the day
+	// defaults to Friday and is kept as its short name.
+	if len(s) != 4 || !s[2].Weekly() || s[2].Day != "fri" || s[2].Time != "16:00" || s[3].Day != "mon" || s[0].Weekly() {
+		t.Errorf("weekly subscriptions %+v", s[2:])
+	}
+	if len(s) != 4 || s[0].Platform != "slack" || s[0].ChannelName != "ml-papers" || s[0].Days != "mon-fri" || s[0].Top != 3 ||
 		s[1].Team != "123" || s[1].Guild != "" || s[1].Time != "" {
 		t.Errorf("subscriptions %+v", s)
 	}
@@ -74,6 +87,13 @@ func TestDigestConfigErrorsSayWhere(t *testing.T) {
 		{"digest: {subscriptions: [{platform: discord, team: a, guild: b, channel: C1}]}", "digest.subscriptions[0].team:"},
 		{"digest: {subscriptions: [{platform: slack, channel: C1}, {platform: slack, channel: C1}]}", "digest.subscriptions[1]: channel slack:C1 is already subscribed by digest.subscriptions[0]"},
 		{"digest: {subscriptions: [{platform: slack, channel: C1, hour: 9}]}", "hour"},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, kind: monthly}]}", `digest.subscriptions[0].kind: "monthly" is neither daily nor weekly`},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, day: fri}]}", "digest.subscriptions[0].day: only a weekly recap (kind: weekly) has a day"},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, kind: weekly, days: fri}]}", "digest.subscriptions[0].days: a weekly recap posts on one day: write day (like day: fri)"},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, kind: weekly, top: 3}]}", "digest.subscriptions[0].top: a weekly recap has no top"},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, kind: weekly, topic: x}]}", "digest.subscriptions[0].topic: a weekly recap has no topic"},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, kind: weekly, day: tue thu}]}", `digest.subscriptions[0].day: "tue thu" is tue,thu, not one day`},
+		{"digest: {subscriptions: [{platform: slack, channel: C1, kind: weekly}, {platform: slack, channel: C1, kind: Weekly}]}", "digest.subscriptions[1]: channel slack:C1 (weekly) is already subscribed by digest.subscriptions[0]"},
 	} {
 		_, err := Parse([]byte(tc.yaml), "t.yaml", noEnv)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -130,6 +130,12 @@ func snowflakeAt(t time.Time) uint64 {
 	return uint64(ms) << 22
 }
 
+// snowflakeTime is when a snowflake id was made (its top 42 bits are
+// milliseconds since the Discord epoch).
+func snowflakeTime(id uint64) time.Time {
+	return time.UnixMilli(int64(id>>22) + discordEpoch).UTC()
+}
+
 func parseSnowflake(id string) (uint64, bool) {
 	n, err := strconv.ParseUint(id, 10, 64)
 	return n, err == nil
@@ -304,22 +310,27 @@ func (a *Adapter) threadOn(ctx context.Context, parent bot.MessageRef) (bot.Thre
 // CountReplies counts the messages in a discussion thread (GET
 // /channels/{thread}: message_count, which leaves out the message the
 // thread was started from and deleted messages), less paperbot's own
-// first message in it (the digest's "discuss it here"). paperbot's answers
+// first message in it (the digest's "discuss it here"); the thread's
+// last_message_id, a snowflake, gives the time of the last reply. paperbot's answers
 // to commands in the thread count like anyone's. A thread that is gone
 // gives a fault.NotFound error.
-func (a *Adapter) CountReplies(ctx context.Context, d bot.Discussion) (int, error) {
+func (a *Adapter) CountReplies(ctx context.Context, d bot.Discussion) (bot.ReplyCount, error) {
 	if d.ThreadID == "" {
-		return 0, fault.New(fault.Invalid, "discord: a discussion without a thread")
+		return bot.ReplyCount{}, fault.New(fault.Invalid, "discord: a discussion without a thread")
 	}
 	ch, err := a.channel(ctx, d.ThreadID)
 	if err != nil {
-		return 0, err
+		return bot.ReplyCount{}, err
 	}
 	if !ch.isThread() {
-		return 0, fault.New(fault.NotFound, "discord: %s is no longer a thread (type %d)", d.ThreadID, ch.Type)
+		return bot.ReplyCount{}, fault.New(fault.NotFound, "discord: %s is no longer a thread (type %d)", d.ThreadID, ch.Type)
 	}
 	if ch.MessageCount == nil {
-		return 0, fault.New(fault.Internal, "discord: thread %s came without a message_count", d.ThreadID)
+		return bot.ReplyCount{}, fault.New(fault.Internal, "discord: thread %s came without a message_count", d.ThreadID)
 	}
-	return max(*ch.MessageCount-1, 0), nil
+	c := bot.ReplyCount{Replies: max(*ch.MessageCount-1, 0)}
+	if id, ok := parseSnowflake(ch.LastMessageID); ok && c.Replies > 0 {
+		c.Last = snowflakeTime(id)
+	}
+	return c, nil
 }

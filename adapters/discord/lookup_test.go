@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -309,15 +310,22 @@ func TestCountReplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := bot.Discussion{PaperID: "2205.13760", Platform: "discord", Team: "111", Channel: "222", ThreadID: th.ID}
-	if n, err := a.CountReplies(ctx, d); n != 0 || err != nil {
-		t.Errorf("fresh thread: %d, %v; want 0", n, err)
+	if c, err := a.CountReplies(ctx, d); c.Replies != 0 || !c.Last.IsZero() || err != nil {
+		t.Errorf("fresh thread: %+v, %v; want 0 replies and no last one", c, err)
 	}
+	var last discordtest.Message
 	for range 4 {
-		fake.AddMessage(th.ID, "555", "a thought")
+		last = fake.AddMessage(th.ID, "555", "a thought")
 	}
 	fake.AddMessage("222", "555", "elsewhere")
-	if n, err := a.CountReplies(ctx, d); n != 4 || err != nil {
-		t.Errorf("%d, %v; want 4", n, err)
+	c, err := a.CountReplies(ctx, d)
+	if c.Replies != 4 || err != nil {
+		t.Errorf("%+v, %v; want 4", c, err)
+	}
+	// The last reply's time is its snowflake's.
+	id, _ := strconv.ParseUint(last.ID, 10, 64)
+	if want := time.UnixMilli(int64(id>>22) + 1420070400000); c.Last.IsZero() || !c.Last.Equal(want) {
+		t.Errorf("last reply at %v, want %v (from id %s)", c.Last, want, last.ID)
 	}
 	gone := d
 	gone.ThreadID = ref.ID + "0" // no such message or thread: a plain channel id here

@@ -109,10 +109,11 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 			}
 		}
 		if thread != "" {
-			replies, parent := 0, false
+			replies, parent, latest := 0, false, ""
 			for _, m := range f.posted {
 				if m.Channel == ch && m.ThreadTS == thread {
 					replies++
+					latest = m.TS
 				}
 				parent = parent || (m.Channel == ch && m.TS == thread)
 			}
@@ -125,6 +126,9 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 				if m.Channel == ch && m.TS == thread && m.ThreadTS == "" {
 					e := entry(m)
 					e["thread_ts"], e["reply_count"] = m.TS, replies
+					if latest != "" {
+						e["latest_reply"] = latest
+					}
 					msgs = append(msgs, e)
 				}
 			}

@@ -71,15 +71,16 @@ func (a *Adapter) FindThread(ctx context.Context, parent bot.MessageRef, key str
 // conversations.replies call of one message. paperbot's own first reply
 // (the digest's "discuss it here" message, which is what starts a thread
 // on Slack) is not counted; everything else is, paperbot's answers to
-// mentions in the thread included. A thread whose parent is gone gives a
+// mentions in the thread included. The parent's latest_reply gives the
+// time of the last reply. A thread whose parent is gone gives a
 // fault.NotFound error.
-func (a *Adapter) CountReplies(ctx context.Context, d bot.Discussion) (int, error) {
+func (a *Adapter) CountReplies(ctx context.Context, d bot.Discussion) (bot.ReplyCount, error) {
 	if d.Channel == "" || d.ThreadID == "" {
-		return 0, fault.New(fault.Invalid, "slack: a discussion without a channel or thread")
+		return bot.ReplyCount{}, fault.New(fault.Invalid, "slack: a discussion without a channel or thread")
 	}
 	api, err := a.apiFor(ctx, d.Team)
 	if err != nil {
-		return 0, err
+		return bot.ReplyCount{}, err
 	}
 	var msgs []slackgo.Message
 	err = a.read(ctx, "conversations.replies", func() error {
@@ -90,14 +91,19 @@ func (a *Adapter) CountReplies(ctx context.Context, d bot.Discussion) (int, erro
 		return err
 	})
 	if err != nil {
-		return 0, readError(d.Channel, fmt.Errorf("conversations.replies: %w", err))
+		return bot.ReplyCount{}, readError(d.Channel, fmt.Errorf("conversations.replies: %w", err))
 	}
 	for _, m := range msgs {
 		if m.Timestamp == d.ThreadID {
-			return max(m.ReplyCount-1, 0), nil
+			c := bot.ReplyCount{Replies: max(m.ReplyCount-1, 0)}
+			if c.Replies > 0 {
+				// latest_reply is the ts of the thread's newest reply.
+				c.Last = tsTime(m.LatestReply)
+			}
+			return c, nil
 		}
 	}
-	return 0, fault.New(fault.NotFound, "slack: thread %s in %s has no parent message", d.ThreadID, d.Channel)
+	return bot.ReplyCount{}, fault.New(fault.NotFound, "slack: thread %s in %s has no parent message", d.ThreadID, d.Channel)
 }
 
 // readError gives a failed history read its fault kind.

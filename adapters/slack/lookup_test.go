@@ -167,23 +167,33 @@ func TestCountReplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := bot.Discussion{PaperID: "2205.13760", Platform: "slack", Channel: "C1", ThreadID: th.ID}
+	var last time.Time
 	count := func() int {
 		t.Helper()
-		n, err := a.CountReplies(ctx, d)
+		c, err := a.CountReplies(ctx, d)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return n
+		last = c.Last
+		return c.Replies
 	}
-	if n := count(); n != 0 {
-		t.Errorf("a fresh thread has %d replies, want 0 (the opening reply is paperbot's)", n)
+	if n := count(); n != 0 || !last.IsZero() {
+		t.Errorf("a fresh thread has %d replies, the last at %v; want 0 and none (the opening reply is paperbot's)", n, last)
 	}
+	var third time.Time
 	for _, u := range []string{"U1", "U2", "U1"} {
+		clock.Advance(time.Hour)
+		third = clock.Now()
 		api.Reply("C1", th.ID, u, "a thought")
 	}
+	clock.Advance(2 * time.Hour)
 	api.Reply("C1", "", "U3", "elsewhere in the channel")
 	if n := count(); n != 3 {
 		t.Errorf("%d replies, want 3", n)
+	}
+	// latest_reply: the third reply's ts, not the message elsewhere.
+	if last.Unix() != third.Unix() {
+		t.Errorf("last reply at %v, want %v", last, third)
 	}
 	// A 429 is waited out.
 	api.FailHistory(1, http.StatusTooManyRequests)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,11 +62,12 @@ func (c commands) Commands() []bot.CommandSpec {
 		{
 			Name:    "subscribe",
 			Usage:   subscribeUsage,
-			Summary: "Post the top trending papers here every day, on an optional topic, at a local time",
+			Summary: "Post trending papers here daily, on a topic, at a local time (subscribe weekly: a weekly recap)",
 			Examples: []string{
 				"subscribe",
 				"subscribe diffusion models at 09:00 tz Europe/Berlin top 3",
 				`subscribe cat:cs.CL "language model" at 8:30 tz America/New_York days mon-fri`,
+				"subscribe weekly at 16:00 tz Europe/Berlin day fri",
 			},
 			Options: []bot.Option{
 				{Name: "at", Keyword: "at", Description: "Local time of day, HH:MM (default 09:00)"},
@@ -78,8 +80,8 @@ func (c commands) Commands() []bot.CommandSpec {
 		},
 		{
 			Name: "unsubscribe", Aliases: []string{"unsub"},
-			Summary:  "Stop this channel's daily digest",
-			Examples: []string{"unsubscribe"},
+			Summary:  "Stop this channel's daily digest (unsubscribe weekly: its weekly recap)",
+			Examples: []string{"unsubscribe", "unsubscribe weekly"},
 			Handler:  bot.HandlerFunc(c.unsubscribe),
 		},
 		{
@@ -90,9 +92,9 @@ func (c commands) Commands() []bot.CommandSpec {
 		},
 		{
 			Name:     "digest",
-			Usage:    "[preview]",
-			Summary:  "This channel's digest: schedule and last post; preview shows what the next one posts",
-			Examples: []string{"digest", "digest preview"},
+			Usage:    "[preview] [weekly]",
+			Summary:  "This channel's digest: schedule, last post; preview (or preview weekly) shows what comes next",
+			Examples: []string{"digest", "digest preview", "digest preview weekly"},
 			Options:  []bot.Option{{Name: "action", Description: "preview: show exactly what the next digest will post", Rest: true}},
 			Handler:  bot.HandlerFunc(c.digest),
 		},
@@ -110,7 +112,14 @@ func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Respon
 	if err := needChannel(req); err != nil {
 		return err
 	}
+	if rest, ok := weeklyArgs(req.Args); ok {
+		return c.subscribeWeekly(ctx, req, rw, rest)
+	}
 	a, err := parseSubscribe(req.Args)
+	if rest, ok := weeklyInTopic(req.Args, a.topic); ok {
+		// Discord's typed options come first: "at 16:00 weekly day fri".
+		return c.subscribeWeekly(ctx, req, rw, rest)
+	}
 	if err != nil {
 		return c.notChanged(fault.Wrap(fault.Invalid, err, "%s", err.Error()))
 	}
@@ -176,14 +185,18 @@ func (c commands) unsubscribe(ctx context.Context, req *bot.Request, rw bot.Resp
 	if err := needChannel(req); err != nil {
 		return err
 	}
+	if rest, ok := weeklyArgs(req.Args); ok && rest == "" {
+		return c.unsubscribeWeekly(ctx, req, rw)
+	}
 	if req.Args != "" {
-		return fault.New(fault.Invalid, "unsubscribe takes no arguments: it stops the digest of the channel it is typed in")
+		return fault.New(fault.Invalid, "unsubscribe takes no arguments but weekly: it stops the daily digest of the channel it is typed in (/%s unsubscribe weekly stops its weekly recap)", c.command)
 	}
 	s, err := c.m.Unsubscribe(ctx, req.Platform, req.Channel)
 	if err != nil {
-		return err
+		return c.withWeekly(ctx, req, err)
 	}
 	text := fmt.Sprintf("The daily digest of %s is stopped. Threads already posted stay; /%s subscribe starts it again.", s.Where(), c.command)
+	text += " " + c.remains(ctx, req, true)
 	return rw.Reply(ctx, bot.Message{Kind: bot.KindNotice, Text: text, Intro: text})
 }
 
@@ -203,7 +216,10 @@ func (c commands) subscriptions(ctx context.Context, req *bot.Request, rw bot.Re
 		m.Sections = append(m.Sections, bot.Section{Summary: bot.Plain(line)})
 	}
 	m.Footer = bot.Plural(len(subs), "channel")
-	m.Text = "Daily digests: " + strings.Join(lines, "; ")
+	if slices.ContainsFunc(subs, Subscription.IsWeekly) {
+		m.Title, m.Footer = "Daily digests and weekly recaps", bot.Plural(len(subs), "subscription")
+	}
+	m.Text = m.Title + ": " + strings.Join(lines, "; ")
 	return rw.Reply(ctx, m)
 }
 
@@ -212,6 +228,8 @@ func (c commands) digest(ctx context.Context, req *bot.Request, rw bot.Responder
 		return err
 	}
 	switch strings.ToLower(strings.TrimSpace(req.Args)) {
+	case "preview weekly", "weekly preview", "weekly":
+		return c.previewWeekly(ctx, req, rw)
 	case "preview", "next", "dry-run":
 		pv, err := c.m.Preview(ctx, req.Platform, req.Channel)
 		if err != nil {

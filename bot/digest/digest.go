@@ -50,6 +50,9 @@ type Subscription struct {
 	Source string `json:"source"`
 	// By is who subscribed from chat (user id), for the record.
 	By string `json:"by,omitempty"`
+	// Kind is "" for the daily digest, KindWeekly for the weekly recap
+	// (whose Channel is then WeeklyChannel of the channel it posts to).
+	Kind string `json:"kind,omitempty"`
 	// Since is when the schedule took its current form. Occurrences due
 	// before it are never posted: a new or changed subscription does not
 	// catch up on a time that passed before it existed.
@@ -70,13 +73,13 @@ func (s Subscription) Where() string {
 		}
 		return "#" + s.ChannelName
 	}
-	return s.Channel
+	return PostChannel(s.Channel)
 }
 
 // SameSchedule reports whether two subscriptions post the same thing at
 // the same times (the fields that Since dates).
 func (s Subscription) SameSchedule(o Subscription) bool {
-	return s.Time == o.Time && s.Zone == o.Zone && s.Days == o.Days && s.Top == o.Top && s.Topic == o.Topic
+	return s.Time == o.Time && s.Zone == o.Zone && s.Days == o.Days && s.Top == o.Top && s.Topic == o.Topic && s.Kind == o.Kind
 }
 
 // DayStatus is where one channel's digest of one day stands.
@@ -116,6 +119,10 @@ type Day struct {
 	FinishedAt time.Time  `json:"finished_at,omitzero"`
 	Header     Step       `json:"header"`
 	Papers     []DayPaper `json:"papers,omitempty"`
+	// Kind is KindWeekly for a week of a weekly recap, whose Recap is
+	// what it posts (as its Header step); "" for a daily digest.
+	Kind  string `json:"kind,omitempty"`
+	Recap *Recap `json:"recap,omitempty"`
 	// Window lists the papers in the channel's trending window when the
 	// day was planned (the selected ones first); the store remembers the
 	// first date each was seen, for "still trending, day N".

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/configs"
 )
@@ -66,6 +67,53 @@ func TestConfigAndChatReadSchedulesAlike(t *testing.T) {
 				t.Fatalf("chat subscription not stored: %v", err)
 			}
 			file := []string{fromFile.Time, fromFile.Timezone, fileDays.String()}
+			chat := []string{fromChat.Time, fromChat.Zone, fromChat.Days.String()}
+			if strings.Join(file, "|") != strings.Join(chat, "|") {
+				t.Errorf("config reads %q, chat %q", file, chat)
+			}
+		})
+	}
+
+	// The weekly recap: kind: weekly with day in the file, subscribe
+	// weekly ... day in chat.
+	for _, tc := range []struct {
+		time, zone, day string
+		bad             string
+	}{
+		{"9:30", "europe/berlin", "mon", ""},
+		{"6pm", "utc", "Friday", ""},
+		{"noon", "America/New_York", "sun", ""},
+		{"25:00", "UTC", "fri", "time"},
+		{"09:00", "Europe/Berln", "fri", "timezone"},
+		{"09:00", "UTC", "mon-fri", "day"},
+		{"09:00", "UTC", "daily", "day"},
+		{"09:00", "UTC", "funday", "day"},
+	} {
+		t.Run("weekly|"+tc.time+"|"+tc.zone+"|"+tc.day, func(t *testing.T) {
+			yaml := fmt.Sprintf("digest:\n  subscriptions:\n    - {platform: console, channel: C1, kind: weekly, time: %q, timezone: %q, day: %q}\n", tc.time, tc.zone, tc.day)
+			cfg, cfgErr := configs.Parse([]byte(yaml), "t.yaml", func(string) string { return "" })
+			c := newChat(t, manyPapers(3))
+			reply, chatErr := c.say("T1", "C1", fmt.Sprintf("subscribe weekly at %s tz %s day %s", tc.time, tc.zone, tc.day))
+			if tc.bad != "" {
+				if cfgErr == nil || chatErr == nil {
+					t.Fatalf("config error %v, chat error %v (%q): want both refused", cfgErr, chatErr, reply)
+				}
+				prefix := "digest.subscriptions[0]." + tc.bad + ": "
+				_, why, ok := strings.Cut(cfgErr.Error(), prefix)
+				if !ok || why == "" || !strings.Contains(reply, why) {
+					t.Errorf("config: %v\nchat:   %s\nwant the chat reply to give the config's reason after %q", cfgErr, reply, prefix)
+				}
+				return
+			}
+			if cfgErr != nil || chatErr != nil {
+				t.Fatalf("config error %v, chat error %v (%q): want both accepted", cfgErr, chatErr, reply)
+			}
+			fromFile := cfg.Dig.Subscriptions[0]
+			fromChat, ok, err := c.e.db.Subscription(t.Context(), "fake", digest.WeeklyChannel("C1"))
+			if err != nil || !ok {
+				t.Fatalf("chat subscription not stored: %v", err)
+			}
+			file := []string{fromFile.Time, fromFile.Timezone, fromFile.Day}
 			chat := []string{fromChat.Time, fromChat.Zone, fromChat.Days.String()}
 			if strings.Join(file, "|") != strings.Join(chat, "|") {
 				t.Errorf("config reads %q, chat %q", file, chat)

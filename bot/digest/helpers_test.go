@@ -197,6 +197,7 @@ func (e *env) start() {
 	e.st = &crashStore{Store: db}
 	cfg := e.cfg
 	cfg.Searcher, cfg.Store, cfg.Clock, cfg.Logger = e.search, e.st, e.clock, e.log
+	cfg.Engagement = db // the weekly recap's marks and discussions
 	cfg.Poster = func(platform string) bot.Poster {
 		switch {
 		case platform != "fake" || e.down.Load():

@@ -32,6 +32,9 @@ func dayTitle(day Day) string {
 
 // headerMessage is the short message that opens a day's digest.
 func (d *Service) headerMessage(day Day) bot.Message {
+	if day.Recap != nil {
+		return RecapMessage(day, d.cfg.CommandName)
+	}
 	n := len(day.Papers)
 	intro := bot.Plural(n, "paper") + " new to this channel, each with its own thread for discussion."
 	if n == 1 {
@@ -143,6 +146,9 @@ func capitalize(s string) string {
 func subscriptionLine(s Subscription) string {
 	topic := topicLabel(s.Topic)
 	line := fmt.Sprintf("%s: %s, top %d on %s", s.Where(), describeSchedule(s), s.Top, topic)
+	if s.IsWeekly() {
+		line = fmt.Sprintf("%s: weekly recap, %s", s.Where(), describeWeekly(s))
+	}
 	if s.Source == SourceConfig {
 		line += " (from the configuration file)"
 	}

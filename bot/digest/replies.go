@@ -20,9 +20,10 @@ import (
 type ReplyStore interface {
 	// RecentDiscussions returns the discussions started at or after since.
 	RecentDiscussions(ctx context.Context, since time.Time) ([]bot.Discussion, error)
-	// SetReplies records a discussion's reply count. It reports false
-	// (and stores nothing) when the discussion is not known.
-	SetReplies(ctx context.Context, d bot.Discussion, replies int) (bool, error)
+	// SetReplyCount records a discussion's reply count and the time of
+	// its last reply. It reports false (and stores nothing) when the
+	// discussion is not known.
+	SetReplyCount(ctx context.Context, d bot.Discussion, c bot.ReplyCount) (bool, error)
 }
 
 // ReplyRefreshConfig configures a ReplyRefresh.
@@ -179,7 +180,7 @@ func (r *ReplyRefresh) refreshPlatform(ctx context.Context, platform string, cou
 			}
 		}
 		log := r.log.With("platform", platform, "channel", d.Channel, "thread", d.ThreadID, "paper", d.PaperID)
-		n, err := counter.CountReplies(ctx, d)
+		c, err := counter.CountReplies(ctx, d)
 		switch {
 		case err == nil:
 			failures = 0
@@ -206,11 +207,12 @@ func (r *ReplyRefresh) refreshPlatform(ctx context.Context, platform string, cou
 			continue
 		}
 		st.Counted++
-		n = max(n, 0)
-		if n == d.Replies {
+		c.Replies = max(c.Replies, 0)
+		n := c.Replies
+		if n == d.Replies && c.Last.Equal(d.LastReply) {
 			continue
 		}
-		ok, err := r.cfg.Store.SetReplies(ctx, d, n)
+		ok, err := r.cfg.Store.SetReplyCount(ctx, d, c)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			st.Skipped += len(list) - i

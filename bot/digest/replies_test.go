@@ -27,6 +27,7 @@ type countingPlatform struct {
 	bottest.Platform
 	mu     sync.Mutex
 	counts map[string]int
+	last   map[string]time.Time
 	errs   map[string]error
 	calls  []countCall
 }
@@ -36,14 +37,14 @@ type countCall struct {
 	at     time.Time
 }
 
-func (p *countingPlatform) CountReplies(_ context.Context, d bot.Discussion) (int, error) {
+func (p *countingPlatform) CountReplies(_ context.Context, d bot.Discussion) (bot.ReplyCount, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls = append(p.calls, countCall{d.ThreadID, time.Now()})
 	if err := p.errs[d.ThreadID]; err != nil {
-		return 0, err
+		return bot.ReplyCount{}, err
 	}
-	return p.counts[d.ThreadID], nil
+	return bot.ReplyCount{Replies: p.counts[d.ThreadID], Last: p.last[d.ThreadID]}, nil
 }
 
 func (p *countingPlatform) set(thread string, n int) {
@@ -249,6 +250,51 @@ func TestReplyRefreshRunsHourly(t *testing.T) {
 		calls := p.Calls()
 		if len(calls) != 2 || calls[1].at.Sub(calls[0].at) != time.Hour {
 			t.Errorf("calls %v, want two an hour apart", calls)
+		}
+	})
+}
+
+// The refresh keeps the time of the last reply with the count, and a
+// new reply that leaves the count as it was (one deleted, one written)
+// still moves the time.
+func TestReplyRefreshKeepsTheLastReplyTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		now := time.Now()
+		db := openStore(t)
+		ctx := t.Context()
+		if err := db.SaveDay(ctx, threadedDay("slack", "C1", "2025-05-04", now.Add(-24*time.Hour), "a")); err != nil {
+			t.Fatal(err)
+		}
+		first := now.Add(-time.Hour).UTC()
+		slack := &countingPlatform{counts: map[string]int{"t-a": 2}, last: map[string]time.Time{"t-a": first}}
+		r, err := digest.NewReplyRefresh(digest.ReplyRefreshConfig{Store: db, Poster: func(string) bot.Poster { return slack }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastOf := func() time.Time {
+			t.Helper()
+			ds, err := db.AllDiscussionsOf(ctx, "a")
+			if err != nil || len(ds["a"]) != 1 {
+				t.Fatalf("%v %v", ds, err)
+			}
+			return ds["a"][0].LastReply
+		}
+		if _, err := r.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := lastOf(); !got.Equal(first) {
+			t.Errorf("last reply %v, want %v", got, first)
+		}
+		later := now.Add(-time.Minute).UTC()
+		slack.mu.Lock()
+		slack.last["t-a"] = later
+		slack.mu.Unlock()
+		st, err := r.Refresh(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := lastOf(); !got.Equal(later) || st.Changed != 1 {
+			t.Errorf("last reply %v (%d changed), want %v", got, st.Changed, later)
 		}
 	})
 }

@@ -51,6 +51,10 @@ type Config struct {
 	MaxParallel int
 	// CommandName is the slash command, for messages (default "papers").
 	CommandName string
+	// Engagement is what the weekly recap reads besides the ledger (the
+	// team's marks and the discussions); when nil, Store is used if it
+	// has them, else recaps list only the papers posted that week.
+	Engagement Engagement
 	// Finished, when set, is told of each channel's day once it ends:
 	// done, empty or skipped (for metrics). Channels post in parallel, so
 	// it is called concurrently.
@@ -84,6 +88,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Poster == nil {
 		cfg.Poster = func(string) bot.Poster { return nil }
+	}
+	if cfg.Engagement == nil {
+		cfg.Engagement, _ = cfg.Store.(Engagement)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
@@ -189,6 +196,9 @@ func (d *Service) currentRun(ctx context.Context, sub Subscription, now time.Tim
 // top 2×Top matches not yet posted), so a paper that was outranked on
 // earlier days shows as "still trending, day N". Nothing is saved.
 func (d *Service) plan(ctx context.Context, sub Subscription, o occurrence, now time.Time) (Day, error) {
+	if sub.IsWeekly() {
+		return d.planRecap(ctx, sub, o, now)
+	}
 	sent, err := d.cfg.Store.Sent(ctx, sub.Platform, sub.Channel)
 	if err != nil {
 		return Day{}, err
@@ -267,7 +277,7 @@ func (d *Service) runDue(ctx context.Context, sub Subscription, o occurrence) er
 		if skip != "" {
 			day = Day{
 				Platform: sub.Platform, Team: sub.Team, Channel: sub.Channel, ChannelName: sub.ChannelName,
-				Date: o.Date, Due: o.Due, Zone: sub.Zone, Topic: sub.Topic,
+				Date: o.Date, Due: o.Due, Zone: sub.Zone, Topic: sub.Topic, Kind: sub.Kind,
 				Status: DaySkipped, Note: skip, PlannedAt: now, FinishedAt: now,
 			}
 			log.WarnContext(ctx, "digest skipped", "reason", skip)
@@ -277,8 +287,11 @@ func (d *Service) runDue(ctx context.Context, sub Subscription, o occurrence) er
 		if err != nil {
 			return err
 		}
-		if len(day.Papers) == 0 {
+		if len(day.Papers) == 0 && day.Recap.Empty() {
 			day.Status, day.FinishedAt, day.Note = DayEmpty, now, "nothing new to post"
+			if sub.IsWeekly() {
+				day.Note = "an empty week: nothing posted here and nobody engaged"
+			}
 		}
 		// The plan is on disk before anything is posted.
 		if err := d.save(ctx, &day); err != nil {
@@ -349,7 +362,7 @@ func (d *Service) resume(ctx context.Context, day Day) error {
 	case now.Sub(day.Due) > d.cfg.Grace:
 		stop = fmt.Sprintf("too late: more than the grace window (%s) after the due time", d.cfg.Grace)
 	}
-	dest := bot.Destination{Platform: day.Platform, Team: day.Team, Channel: day.Channel}
+	dest := bot.Destination{Platform: day.Platform, Team: day.Team, Channel: PostChannel(day.Channel)}
 	r := &run{d: d, day: &day, poster: poster, log: log}
 
 	// The header still introduces papers that are already out.
@@ -389,6 +402,12 @@ func (d *Service) resume(ctx context.Context, day Day) error {
 		}
 	}
 	day.Note = fmt.Sprintf("%d of %d papers posted, %d threads", posted, len(day.Papers), threads)
+	if day.Recap != nil {
+		day.Note = "recap posted"
+		if !day.Header.IsDone() {
+			day.Note = "recap not posted"
+		}
+	}
 	if err := d.save(ctx, &day); err != nil {
 		return err
 	}

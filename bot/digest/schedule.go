@@ -24,6 +24,15 @@ func (s Subscription) Validate(maxTop int) error {
 	if _, err := schedule.LoadZone(s.Zone); err != nil {
 		return fault.New(fault.Invalid, "time zone: %s", err.Error())
 	}
+	switch s.Kind {
+	case "":
+	case KindWeekly:
+		if _, err := schedule.ParseWeekday(s.Days.String()); err != nil || s.Channel != WeeklyChannel(s.Channel) {
+			return fault.New(fault.Invalid, "a weekly recap posts on one day of the week, not %s", s.Days)
+		}
+	default:
+		return fault.New(fault.Invalid, "kind: %q is neither daily nor weekly", s.Kind)
+	}
 	if s.Top < 1 || s.Top > maxTop {
 		return fault.New(fault.Invalid, "top: %d papers is not between 1 and %d", s.Top, maxTop)
 	}

@@ -58,6 +58,9 @@ func (d *Service) fill(s Subscription) Subscription {
 	}
 	if s.Top == 0 {
 		s.Top = d.cfg.DefaultTop
+		if s.IsWeekly() {
+			s.Top = d.cfg.MaxTop
+		}
 	}
 	if loc, err := schedule.LoadZone(s.Zone); err == nil {
 		s.Zone = loc.String()
@@ -138,7 +141,7 @@ func (d *Service) Subscribe(ctx context.Context, s Subscription) (SubscribeResul
 		return SubscribeResult{}, err
 	}
 	if had && old.Source == SourceConfig {
-		return SubscribeResult{}, fault.Wrap(fault.Invalid, errSetInConfig, "the digest of %s is set in the configuration file (digest.subscriptions); change it there", old.Where())
+		return SubscribeResult{}, fault.Wrap(fault.Invalid, errSetInConfig, "the %s of %s is set in the configuration file (digest.subscriptions); change it there", whatOf(old), old.Where())
 	}
 	res, err := d.checkTopic(ctx, s.Topic)
 	if err != nil {
@@ -173,10 +176,10 @@ func (d *Service) Unsubscribe(ctx context.Context, platform, channel string) (Su
 		return Subscription{}, err
 	}
 	if !had {
-		return Subscription{}, fault.New(fault.NotFound, "this channel has no daily digest (start one with /%s subscribe)", d.cfg.CommandName)
+		return Subscription{}, d.noSubscription(channel)
 	}
 	if old.Source == SourceConfig {
-		return Subscription{}, fault.New(fault.Invalid, "the digest of %s is set in the configuration file (digest.subscriptions); remove it there", old.Where())
+		return Subscription{}, fault.New(fault.Invalid, "the %s of %s is set in the configuration file (digest.subscriptions); remove it there", whatOf(old), old.Where())
 	}
 	if _, err := d.cfg.Store.DeleteSubscription(ctx, platform, channel); err != nil {
 		return Subscription{}, err
@@ -210,9 +213,25 @@ func (d *Service) subscription(ctx context.Context, platform, channel string) (S
 		return Subscription{}, err
 	}
 	if !ok {
-		return Subscription{}, fault.New(fault.NotFound, "this channel has no daily digest (start one with /%s subscribe)", d.cfg.CommandName)
+		return Subscription{}, d.noSubscription(channel)
 	}
 	return s, nil
+}
+
+// noSubscription is the NotFound error of a channel key without one.
+func (d *Service) noSubscription(channel string) error {
+	if channel != PostChannel(channel) {
+		return fault.New(fault.NotFound, "this channel has no weekly recap (start one with /%s subscribe weekly)", d.cfg.CommandName)
+	}
+	return fault.New(fault.NotFound, "this channel has no daily digest (start one with /%s subscribe)", d.cfg.CommandName)
+}
+
+// whatOf names what a subscription posts.
+func whatOf(s Subscription) string {
+	if s.IsWeekly() {
+		return "weekly recap"
+	}
+	return "digest"
 }
 
 // Status returns a channel's subscription with its last and next runs.
@@ -243,6 +262,9 @@ func (d *Service) Preview(ctx context.Context, platform, channel string) (Previe
 // PreviewOf previews the next run of a subscription (which need not be
 // stored: `paperbot digest --dry-run` previews configured ones).
 func (d *Service) PreviewOf(ctx context.Context, s Subscription) (Preview, error) {
+	if s.IsWeekly() {
+		return d.previewRecap(ctx, s)
+	}
 	now := d.cfg.Clock.Now()
 	last, ok, err := d.cfg.Store.LastDay(ctx, s.Platform, s.Channel)
 	if err != nil {

@@ -516,6 +516,39 @@ func (s *DB) RecentDiscussions(ctx context.Context, since time.Time) ([]bot.Disc
 	return out, empty(err)
 }
 
+// SetReplyCount records a discussion's current reply count and the time
+// of its last reply (both may go back: replies can be deleted). It reports
+// false, storing nothing, when the discussion is not known.
+func (s *DB) SetReplyCount(ctx context.Context, d bot.Discussion, c bot.ReplyCount) (bool, error) {
+	if c.Replies < 0 {
+		return false, fault.New(fault.Invalid, "a reply count cannot be negative (%d)", c.Replies)
+	}
+	var ok bool
+	err := s.update(ctx, "recording a reply count", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bDiscussions)
+		k := key(d.PaperID, d.Platform, d.Channel, d.ThreadID)
+		v := b.Get(k)
+		if v == nil {
+			return nil
+		}
+		var cur bot.Discussion
+		if err := json.Unmarshal(v, &cur); err != nil {
+			return fmt.Errorf("discussion %q: %w", k, err)
+		}
+		ok = true
+		if cur.Replies == c.Replies && cur.LastReply.Equal(c.Last) {
+			return nil
+		}
+		cur.Replies, cur.LastReply = c.Replies, c.Last.UTC()
+		nv, err := json.Marshal(cur)
+		if err != nil {
+			return err
+		}
+		return b.Put(k, nv)
+	})
+	return ok, err
+}
+
 // SetReplies records a discussion's current reply count (it may go down:
 // replies can be deleted). It reports false, storing nothing, when the
 // discussion (paper, platform, channel, thread) is not known.

@@ -145,9 +145,19 @@ func configName(cfg *configs.Config) string {
 
 // newDigest builds the digest from the configuration.
 func newDigest(cfg *configs.Config, db digest.Store, search bot.Searcher, poster func(string) bot.Poster, log *slog.Logger, finished func(digest.Day)) (*digest.Service, error) {
+	// The weekly recap reads the team's marks and the discussions from the
+	// state store (under the console chat's view of it too).
+	var eng digest.Engagement
+	switch v := db.(type) {
+	case platformView:
+		eng, _ = v.stateStore.(digest.Engagement)
+	default:
+		eng, _ = db.(digest.Engagement)
+	}
 	return digest.New(digest.Config{
 		Searcher:    search,
 		Store:       db,
+		Engagement:  eng,
 		Poster:      poster,
 		Logger:      log,
 		Grace:       cfg.Dig.Grace,
@@ -203,6 +213,11 @@ func configSubscriptions(cfg *configs.Config) []digest.Subscription {
 		}
 		if s.Top == 0 {
 			s.Top = cfg.Dig.DefaultTop
+		}
+		if c.Weekly() {
+			day, _ := schedule.ParseWeekday(c.Day)
+			s = digest.Weekly(s, day)
+			s.Top = configs.MaxTop // as a weekly recap from chat
 		}
 		out = append(out, s)
 	}

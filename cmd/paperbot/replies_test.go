@@ -31,11 +31,11 @@ type replyAdapter struct {
 	calls  int
 }
 
-func (r *replyAdapter) CountReplies(_ context.Context, d bot.Discussion) (int, error) {
+func (r *replyAdapter) CountReplies(_ context.Context, d bot.Discussion) (bot.ReplyCount, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++
-	return r.counts[d.ThreadID], nil
+	return bot.ReplyCount{Replies: r.counts[d.ThreadID]}, nil
 }
 
 func (r *replyAdapter) set(thread string, n int) {

@@ -243,3 +243,26 @@ func zoneName(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// ParseWeekday reads the one day of the week a weekly schedule posts on,
+// in the grammar of ParseDays ("fri", "Friday", "days fri"), and refuses a
+// set of several days with a message that says so.
+func ParseWeekday(s string) (time.Weekday, error) {
+	w, err := ParseDays(s)
+	if err != nil {
+		return 0, err
+	}
+	var only []time.Weekday
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if w != EveryDay && w&(1<<d) != 0 {
+			only = append(only, d)
+		}
+	}
+	if len(only) != 1 {
+		return 0, fmt.Errorf("%q is %s, not one day: a weekly schedule posts on one day of the week (like fri)", strings.TrimSpace(s), w)
+	}
+	return only[0], nil
+}
+
+// Day is the set of one day.
+func Day(d time.Weekday) Weekdays { return 1 << d }

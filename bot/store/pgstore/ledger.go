@@ -264,6 +264,31 @@ func (s *Store) RecentDiscussions(ctx context.Context, since time.Time) ([]bot.D
 	return ds, err
 }
 
+// SetReplyCount records a discussion's current reply count and the time of
+// its last reply (in the record and in the last_reply column of migration
+// 4). It reports false when the discussion is not known.
+func (s *Store) SetReplyCount(ctx context.Context, d bot.Discussion, c bot.ReplyCount) (bool, error) {
+	if c.Replies < 0 {
+		return false, fault.New(fault.Invalid, "a reply count cannot be negative (%d)", c.Replies)
+	}
+	var last *time.Time
+	if !c.Last.IsZero() {
+		t := c.Last.UTC()
+		last = &t
+	}
+	var ok bool
+	err := s.do(ctx, "recording a reply count", func() error {
+		tag, err := s.pool.Exec(ctx, `UPDATE discussions SET last_reply = $6,
+record = CASE WHEN $6::timestamptz IS NULL THEN jsonb_set(record, '{Replies}', to_jsonb($5::integer)) - 'LastReply'
+	ELSE jsonb_set(jsonb_set(record, '{Replies}', to_jsonb($5::integer)), '{LastReply}', to_jsonb($7::text)) END
+WHERE paper_id = $1 AND platform = $2 AND channel = $3 AND thread_id = $4`,
+			d.PaperID, d.Platform, d.Channel, d.ThreadID, c.Replies, last, c.Last.UTC().Format(time.RFC3339Nano))
+		ok = tag.RowsAffected() > 0
+		return err
+	})
+	return ok, err
+}
+
 // SetReplies records a discussion's current reply count. It reports
 // false, storing nothing, when the discussion is not known.
 func (s *Store) SetReplies(ctx context.Context, d bot.Discussion, replies int) (bool, error) {

@@ -334,4 +334,38 @@ func testReplyCounts(t *testing.T, b Backend) {
 	if _, err := db.SetReplies(ctx, bd, -1); !fault.Is(err, fault.Invalid) {
 		t.Errorf("negative count: %v", err)
 	}
+
+	// The time of the last reply is kept with the count, survives the
+	// day being saved again and a restart, and goes when the replies do.
+	last := t0.Add(26*time.Hour + 123*time.Millisecond)
+	if ok, err := db.SetReplyCount(ctx, bd, bot.ReplyCount{Replies: 4, Last: last}); !ok || err != nil {
+		t.Fatalf("SetReplyCount: %v %v", ok, err)
+	}
+	if err := db.SaveDay(ctx, d2); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = open(t)
+	got, err = db.AllDiscussionsOf(ctx, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := got["b"][0]; g.Replies != 4 || !g.LastReply.Equal(last) {
+		t.Errorf("after SetReplyCount and a restart: %d replies, the last at %v; want 4 at %v", g.Replies, g.LastReply, last)
+	}
+	if got, _ := db.RecentDiscussions(ctx, t0.AddDate(0, 0, -14)); len(got) != 3 || !got[1].LastReply.Equal(last) {
+		t.Errorf("RecentDiscussions does not carry the last reply: %+v", got)
+	}
+	if ok, err := db.SetReplyCount(ctx, bd, bot.ReplyCount{}); !ok || err != nil {
+		t.Fatalf("SetReplyCount to none: %v %v", ok, err)
+	}
+	if got, _ := db.AllDiscussionsOf(ctx, "b"); got["b"][0].Replies != 0 || !got["b"][0].LastReply.IsZero() {
+		t.Errorf("after every reply was deleted: %+v", got["b"][0])
+	}
+	if ok, err := db.SetReplyCount(ctx, ghost, bot.ReplyCount{Replies: 1, Last: last}); ok || err != nil {
+		t.Errorf("unknown discussion: %v %v, want false, nil", ok, err)
+	}
+	if _, err := db.SetReplyCount(ctx, bd, bot.ReplyCount{Replies: -1}); !fault.Is(err, fault.Invalid) {
+		t.Errorf("negative count: %v", err)
+	}
 }

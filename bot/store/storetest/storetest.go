@@ -39,6 +39,9 @@ type Store interface {
 	WaitPapers(ctx context.Context, after int64) (int64, error)
 	InstallStore
 	bot.MarkStore
+	// SetReplies records a reply count alone (SetReplyCount with the
+	// time of the last reply is what the refresh uses).
+	SetReplies(ctx context.Context, d bot.Discussion, replies int) (bool, error)
 	Close() error
 }
 

@@ -77,6 +77,9 @@ func MergeDiscussion(x bot.Discussion, stored []byte) (bot.Discussion, []byte, e
 		var prev bot.Discussion
 		if json.Unmarshal(stored, &prev) == nil {
 			x.Replies = max(x.Replies, prev.Replies)
+			if x.LastReply.IsZero() {
+				x.LastReply = prev.LastReply
+			}
 			if !prev.Started.IsZero() {
 				x.Started = prev.Started
 			}
