@@ -76,13 +76,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // Sections of a run.
 const (
-	sectionIngest = "ingest"
-	sectionQuery  = "query"
-	sectionChat   = "chat"
-	sectionFanout = "fanout"
+	sectionIngest   = "ingest"
+	sectionQuery    = "query"
+	sectionChat     = "chat"
+	sectionFanout   = "fanout"
+	sectionReplicas = "replicas" // replicas.go
 )
 
-var allSections = []string{sectionIngest, sectionQuery, sectionChat, sectionFanout}
+var allSections = []string{sectionIngest, sectionQuery, sectionChat, sectionFanout, sectionReplicas}
 
 type options struct {
 	corpora     []string
@@ -103,6 +104,7 @@ type options struct {
 	luceneHeap  string
 	chat        chatOptions
 	fanout      fanoutOptions
+	replicas    replicasOptions
 }
 
 func (o *options) has(section string) bool { return slices.Contains(o.sections, section) }
@@ -144,6 +146,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fanChannels := fs.Int("fanout-channels", 1000, "fan-out: channels")
 	fanPapers := fs.Int("fanout-papers", 5, "fan-out: papers per channel")
 	fanTimeout := fs.Duration("fanout-timeout", 15*time.Minute, "fan-out: stop the digest after this long and report what was posted")
+	replicasOpts := replicasFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -160,6 +163,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		luceneHeap:  *luceneHeap,
 		chat:        chatOptions{rate: *chatRate, duration: time.Duration(*chatSeconds) * time.Second, binary: *chatBin, expLimit: *chatLimit},
 		fanout:      fanoutOptions{channels: *fanChannels, papers: *fanPapers, timeout: *fanTimeout},
+		replicas:    replicasOpts(),
 	}
 	if *quick {
 		set := map[string]bool{}
@@ -341,7 +345,7 @@ func (b *bench) run(ctx context.Context) error {
 		}
 		b.rep.Fanout = fr
 	}
-	return nil
+	return b.replicasSection(ctx)
 }
 
 // tag names a corpus at a limit ("250k", "250k-20000").
