@@ -45,6 +45,9 @@ type replicasOptions struct {
 	timeout  time.Duration
 	// pgURL names a server to use instead of a throwaway cluster.
 	pgURL string
+	// pool, when > 0, is each replica's pool_max_conns (0: paperbot's
+	// default, 4 or the number of CPUs).
+	pool int
 	// seed, when set, are the papers instead of the dataset's (tests);
 	// findInitdb replaces the lookup of PostgreSQL's programs (tests).
 	seed       []paper.Paper
@@ -63,17 +66,20 @@ func replicasFlags(fs *flag.FlagSet) func() replicasOptions {
 	rate := fs.Int("replicas-rate", 200, "replicas: slash commands per second, round robin over the replicas")
 	secs := fs.Int("replicas-seconds", 20, "replicas: how long the slash-command load lasts")
 	timeout := fs.Duration("replicas-timeout", 15*time.Minute, "replicas: stop waiting for the fan-out after this long and report what was posted")
+	pool := fs.Int("replicas-pool", 0, "replicas: each replica's PostgreSQL connection pool (pool_max_conns in its state URL; 0: paperbot's default)")
 	pgURL := fs.String("replicas-postgres", "", "replicas: a PostgreSQL server URL to use (a schema of its own, dropped after) instead of a throwaway cluster from .ci/postgres")
 	return func() replicasOptions {
 		return replicasOptions{channels: *channels, perChannel: *per, papers: *papers, rate: *rate, duration: time.Duration(*secs) * time.Second,
-			timeout: *timeout, pgURL: *pgURL}
+			timeout: *timeout, pgURL: *pgURL, pool: *pool}
 	}
 }
 
 type replicasReport struct {
 	Replicas int    `json:"replicas"`
 	Postgres string `json:"postgres_version"`
-	Papers   int    `json:"papers_in_table"`
+	// Pool is the replicas' pool_max_conns (0: paperbot's default).
+	Pool   int `json:"pool_max_conns,omitempty"`
+	Papers int `json:"papers_in_table"`
 	// ReadySeconds is when each replica was ready (/healthz 200: its index
 	// caught up with the table), seconds after the three were started.
 	ReadySeconds []float64 `json:"ready_seconds"`
@@ -186,6 +192,11 @@ func (b *bench) runReplicas(ctx context.Context) (*replicasReport, error) {
 	rand.Read(secretBytes)
 	secret := hex.EncodeToString(secretBytes)
 
+	serveURL := dbURL
+	if o.pool > 0 {
+		rep.Pool = o.pool
+		serveURL = withParam(dbURL, "pool_max_conns", strconv.Itoa(o.pool))
+	}
 	launch := time.Now()
 	fake.resetPosts(launch)
 	var reps []*replica
@@ -195,7 +206,7 @@ func (b *bench) runReplicas(ctx context.Context) (*replicasReport, error) {
 		}
 	}()
 	for _, name := range []string{"A", "B", "C"}[:replicaCount] {
-		r, err := startReplica(ctx, bin, name, dir, dbURL, fake.url, secret)
+		r, err := startReplica(ctx, bin, name, dir, serveURL, fake.url, secret)
 		if err != nil {
 			return nil, err
 		}

@@ -114,9 +114,6 @@ func benchSchema(ctx context.Context, base string) (string, string, func(), erro
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		return "", "", nil, fmt.Errorf("creating the bench's schema: %w", err)
 	}
-	q := u.Query()
-	q.Set("search_path", strings.Trim(schema, `"`))
-	u.RawQuery = q.Encode()
 	drop := func() {
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -125,5 +122,17 @@ func benchSchema(ctx context.Context, base string) (string, string, func(), erro
 			c.Close(dctx)
 		}
 	}
-	return u.String(), version, drop, nil
+	return withParam(u.String(), "search_path", strings.Trim(schema, `"`)), version, drop, nil
+}
+
+// withParam sets a parameter in a PostgreSQL URL (a valid one: parsed before).
+func withParam(raw, key, value string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -57,7 +57,11 @@ func (r *replicasReport) writeMarkdown(w io.Writer) {
 	for i, s := range r.ReadySeconds {
 		ready[i] = fmt.Sprintf("%.1f s", s)
 	}
-	p("Ready (index built from the table) after %s. The digest was posted by replica %s; its time runs from the first replica's readiness.\n\n", strings.Join(ready, ", "), r.DigestHolder)
+	pool := "paperbot's default connection pool"
+	if r.Pool > 0 {
+		pool = fmt.Sprintf("pool_max_conns=%d", r.Pool)
+	}
+	p("Ready (index built from the table) after %s; %s. The digest was posted by replica %s; its time runs from the first replica's readiness.\n\n", strings.Join(ready, ", "), pool, r.DigestHolder)
 	p("| fan-out | took | bound (1 msg/s/channel) | took / bound | messages | refused (429) | duplicates | first post p50 / p99 / max | last post p50 / p99 / max | incomplete channels | CPU s (3 replicas) |\n")
 	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	p("| %s channels × %d papers | %.1f s | %.0f s | %s | %d of %d | %d | %d | %s | %s | %d | %.1f |\n\n", count(f.Channels), f.PerChannel, f.Seconds, f.BoundSeconds,
