@@ -86,6 +86,12 @@ type replicasReport struct {
 	// Fanout is the digest, timed from the first replica's readiness.
 	Fanout       fanoutReport `json:"fanout"`
 	DigestHolder string       `json:"digest_posted_by"`
+	// FanoutPGCPU and AckPGCPU are the CPU seconds PostgreSQL used from
+	// the first replica's readiness to the fan-out's end, and during the
+	// slash-command load with its warm-up and replies (0: not known, the
+	// server was not the section's own).
+	FanoutPGCPU float64 `json:"fanout_postgres_cpu_seconds,omitempty"`
+	AckPGCPU    float64 `json:"ack_postgres_cpu_seconds,omitempty"`
 	// Ack is the slash-command load over the replicas.
 	Ack        chatPhase        `json:"ack"`
 	PerReplica []replicaFigures `json:"per_replica"`
@@ -124,6 +130,7 @@ func (b *bench) runReplicas(ctx context.Context) (*replicasReport, error) {
 	o := b.o.replicas
 	rep := &replicasReport{Replicas: replicaCount}
 	dbBase := o.pgURL
+	pgDir := "" // the cluster's directory, when the section started it
 	if dbBase == "" {
 		find := o.findInitdb
 		if find == nil {
@@ -135,12 +142,12 @@ func (b *bench) runReplicas(ctx context.Context) (*replicasReport, error) {
 			rep.Skipped = errNoPostgres.Error()
 			return rep, nil
 		}
-		u, stop, err := startPostgres(ctx, b.logf)
+		u, dir, stop, err := startPostgres(ctx, b.logf)
 		if err != nil {
 			return nil, err
 		}
 		defer stop()
-		dbBase = u
+		dbBase, pgDir = u, dir
 	}
 	dbURL, version, drop, err := benchSchema(ctx, dbBase)
 	if err != nil {
@@ -224,10 +231,15 @@ func (b *bench) runReplicas(ctx context.Context) (*replicasReport, error) {
 	t0 := slices.MinFunc(ready, func(a, b time.Time) int { return a.Compare(b) })
 	b.logf("replicas: ready after %v s", rep.ReadySeconds)
 
+	pg0 := clusterCPU(pgDir)
 	if err := b.replicasFanout(ctx, rep, fake, dbURL, reps, launch, t0); err != nil {
 		return nil, err
 	}
+	pg1 := clusterCPU(pgDir)
 	b.replicasAcks(ctx, rep, fake, reps, secret)
+	if pgDir != "" {
+		rep.FanoutPGCPU, rep.AckPGCPU = pg1-pg0, clusterCPU(pgDir)-pg1
+	}
 	return rep, nil
 }
 

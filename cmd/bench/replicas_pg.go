@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,11 +48,12 @@ var errNoPostgres = errors.New("replicas: no PostgreSQL programs (initdb) found,
 	"(Debian: apt-get install postgresql, or `eval \"$(.ci/postgres start)\"` and pass --replicas-postgres \"$PAPERBOT_TEST_POSTGRES\")")
 
 // startPostgres starts a throwaway cluster with .ci/postgres and returns
-// its URL and the function that stops it and removes its directory.
-func startPostgres(ctx context.Context, logf func(string, ...any)) (string, func(), error) {
+// its URL, its directory and the function that stops it and removes the
+// directory.
+func startPostgres(ctx context.Context, logf func(string, ...any)) (string, string, func(), error) {
 	root, err := repoRoot()
 	if err != nil {
-		return "", nil, err
+		return "", "", nil, err
 	}
 	script := filepath.Join(root, ".ci", "postgres")
 	cmd := exec.CommandContext(ctx, "bash", script, "start")
@@ -59,7 +61,7 @@ func startPostgres(ctx context.Context, logf func(string, ...any)) (string, func
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", nil, fmt.Errorf("%s start: %w: %s", script, err, strings.TrimSpace(stderr.String()))
+		return "", "", nil, fmt.Errorf("%s start: %w: %s", script, err, strings.TrimSpace(stderr.String()))
 	}
 	var dbURL, dir string
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -77,7 +79,7 @@ func startPostgres(ctx context.Context, logf func(string, ...any)) (string, func
 		}
 	}
 	if dbURL == "" || dir == "" {
-		return "", nil, fmt.Errorf("%s start printed no URL and directory: %q", script, out)
+		return "", "", nil, fmt.Errorf("%s start printed no URL and directory: %q", script, out)
 	}
 	logf("replicas: PostgreSQL cluster in %s", dir)
 	stop := func() {
@@ -88,7 +90,57 @@ func startPostgres(ctx context.Context, logf func(string, ...any)) (string, func
 			logf("replicas: stopping the PostgreSQL cluster in %s: %v: %s", dir, err, out)
 		}
 	}
-	return dbURL, stop, nil
+	return dbURL, dir, stop, nil
+}
+
+// clusterCPU is the CPU time, in seconds, of the cluster in dir (made by
+// .ci/postgres): its postmaster's, its live children's (the backends,
+// found by their parent in /proc) and its ended children's (counted in the
+// postmaster's cutime and cstime). 0 when dir is "" or the cluster is
+// not running.
+func clusterCPU(dir string) float64 {
+	if dir == "" {
+		return 0
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	pm := strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
+	fields := func(pid string) []string {
+		st, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+		if err != nil {
+			return nil
+		}
+		s := string(st)
+		if i := strings.LastIndexByte(s, ')'); i >= 0 {
+			s = s[i+1:]
+		}
+		if f := strings.Fields(s); len(f) >= 15 {
+			return f
+		}
+		return nil
+	}
+	ticks := func(f []string, from, to int) float64 {
+		var sum float64
+		for _, v := range f[from : to+1] {
+			n, _ := strconv.ParseFloat(v, 64)
+			sum += n
+		}
+		return sum
+	}
+	f := fields(pm)
+	if f == nil {
+		return 0
+	}
+	total := ticks(f, 11, 14) // utime, stime, cutime, cstime
+	procs, _ := os.ReadDir("/proc")
+	for _, e := range procs {
+		if c := fields(e.Name()); c != nil && c[1] == pm {
+			total += ticks(c, 11, 12)
+		}
+	}
+	return total / clockTicks
 }
 
 // benchSchema makes an empty schema on the server and returns a URL whose

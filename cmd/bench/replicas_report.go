@@ -62,10 +62,16 @@ func (r *replicasReport) writeMarkdown(w io.Writer) {
 		pool = fmt.Sprintf("pool_max_conns=%d", r.Pool)
 	}
 	p("Ready (index built from the table) after %s; %s. The digest was posted by replica %s; its time runs from the first replica's readiness.\n\n", strings.Join(ready, ", "), pool, r.DigestHolder)
-	p("| fan-out | took | bound (1 msg/s/channel) | took / bound | messages | refused (429) | duplicates | first post p50 / p99 / max | last post p50 / p99 / max | incomplete channels | CPU s (3 replicas) |\n")
+	pgCPU := func(v float64) string {
+		if v == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f", v)
+	}
+	p("| fan-out | took | bound (1 msg/s/channel) | took / bound | messages | refused (429) | duplicates | first post p50 / p99 / max | last post p50 / p99 / max | incomplete channels | CPU s: 3 replicas / PostgreSQL |\n")
 	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	p("| %s channels × %d papers | %.1f s | %.0f s | %s | %d of %d | %d | %d | %s | %s | %d | %.1f |\n\n", count(f.Channels), f.PerChannel, f.Seconds, f.BoundSeconds,
-		ratio(f.Seconds, f.BoundSeconds), f.Messages, f.Expected, f.RateLimited, f.Duplicates, latTriple(f.FirstPost), latTriple(f.LastPost), f.Incomplete, f.CPUSeconds)
+	p("| %s channels × %d papers | %.1f s | %.0f s | %s | %d of %d | %d | %d | %s | %s | %d | %.1f / %s |\n\n", count(f.Channels), f.PerChannel, f.Seconds, f.BoundSeconds,
+		ratio(f.Seconds, f.BoundSeconds), f.Messages, f.Expected, f.RateLimited, f.Duplicates, latTriple(f.FirstPost), latTriple(f.LastPost), f.Incomplete, f.CPUSeconds, pgCPU(r.FanoutPGCPU))
 	if f.Error != "" {
 		p("The fan-out: %s\n\n", truncate(f.Error, 500))
 	}
@@ -88,5 +94,5 @@ func (r *replicasReport) writeMarkdown(w io.Writer) {
 	for _, x := range r.PerReplica {
 		per = append(per, fmt.Sprintf("%s: %d commands, %.1f CPU s, peak RSS %s", x.Name, x.Requests, x.CPUSeconds, bytesStr(x.PeakRSS)))
 	}
-	p("Per replica: %s.\n\n", strings.Join(per, "; "))
+	p("Per replica: %s. PostgreSQL CPU s during the load (with its warm-up and the replies): %s.\n\n", strings.Join(per, "; "), pgCPU(r.AckPGCPU))
 }

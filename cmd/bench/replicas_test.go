@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -89,4 +90,28 @@ func TestReplicasSkipsWithoutPostgres(t *testing.T) {
 	if !strings.Contains(md.String(), "### Replicas\n\nSkipped: replicas: no PostgreSQL programs") {
 		t.Errorf("markdown:\n%s", md.String())
 	}
+}
+
+// TestClusterCPU reads the CPU time of the test cluster (PAPERBOT_PG_DIR,
+// set by .ci/postgres start): a server that answered queries used some,
+// and the figure does not go back; no directory is 0.
+func TestClusterCPU(t *testing.T) {
+	if clusterCPU("") != 0 || clusterCPU(t.TempDir()) != 0 {
+		t.Error("CPU time of no cluster")
+	}
+	dir := os.Getenv("PAPERBOT_PG_DIR")
+	if dir == "" {
+		t.Skip("PAPERBOT_PG_DIR is not set: no cluster of .ci/postgres to read")
+	}
+	base := pgtest.Server(t)
+	before := clusterCPU(dir)
+	for range 200 {
+		var n int
+		pgtest.QueryRow(t, base, "SELECT count(*) FROM generate_series(1, 20000)", &n)
+	}
+	after := clusterCPU(dir)
+	if before <= 0 || after < before {
+		t.Errorf("cluster CPU %v s, then %v s: want > 0 and not less", before, after)
+	}
+	t.Logf("cluster CPU %.2f s → %.2f s", before, after)
 }
