@@ -3,8 +3,9 @@
 // query latency on a fixed, checked-in mix of user-style queries (through
 // paperbot's Search and through the whole /papers handler); signed Slack
 // slash-command load against `paperbot serve` while an ingest runs; and a
-// digest fan-out to 1,000 rate-limited channels. It prints a Markdown table
-// and writes it, with the raw figures as JSON.
+// digest fan-out to 1,000 rate-limited channels; both again with three
+// `paperbot serve` replicas on one PostgreSQL (replicas.go). It prints a
+// Markdown table and writes it, with the raw figures as JSON.
 //
 //	cd cmd/bench                                 # a Go module of its own (cgo stays out of the bot's)
 //	go run -tags sqlite_fts5 . --quick           # 20k papers, about a minute
