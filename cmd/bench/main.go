@@ -3,8 +3,9 @@
 // query latency on a fixed, checked-in mix of user-style queries (through
 // paperbot's Search and through the whole /papers handler); signed Slack
 // slash-command load against `paperbot serve` while an ingest runs; and a
-// digest fan-out to 1,000 rate-limited channels. It prints a Markdown table
-// and writes it, with the raw figures as JSON.
+// digest fan-out to 1,000 rate-limited channels; both again with three
+// `paperbot serve` replicas on one PostgreSQL (replicas.go). It prints a
+// Markdown table and writes it, with the raw figures as JSON.
 //
 //	cd cmd/bench                                 # a Go module of its own (cgo stays out of the bot's)
 //	go run -tags sqlite_fts5 . --quick           # 20k papers, about a minute
@@ -76,13 +77,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // Sections of a run.
 const (
-	sectionIngest = "ingest"
-	sectionQuery  = "query"
-	sectionChat   = "chat"
-	sectionFanout = "fanout"
+	sectionIngest   = "ingest"
+	sectionQuery    = "query"
+	sectionChat     = "chat"
+	sectionFanout   = "fanout"
+	sectionReplicas = "replicas" // replicas.go
 )
 
-var allSections = []string{sectionIngest, sectionQuery, sectionChat, sectionFanout}
+var allSections = []string{sectionIngest, sectionQuery, sectionChat, sectionFanout, sectionReplicas}
 
 type options struct {
 	corpora     []string
@@ -103,6 +105,7 @@ type options struct {
 	luceneHeap  string
 	chat        chatOptions
 	fanout      fanoutOptions
+	replicas    replicasOptions
 }
 
 func (o *options) has(section string) bool { return slices.Contains(o.sections, section) }
@@ -144,6 +147,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fanChannels := fs.Int("fanout-channels", 1000, "fan-out: channels")
 	fanPapers := fs.Int("fanout-papers", 5, "fan-out: papers per channel")
 	fanTimeout := fs.Duration("fanout-timeout", 15*time.Minute, "fan-out: stop the digest after this long and report what was posted")
+	replicasOpts := replicasFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -160,6 +164,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		luceneHeap:  *luceneHeap,
 		chat:        chatOptions{rate: *chatRate, duration: time.Duration(*chatSeconds) * time.Second, binary: *chatBin, expLimit: *chatLimit},
 		fanout:      fanoutOptions{channels: *fanChannels, papers: *fanPapers, timeout: *fanTimeout},
+		replicas:    replicasOpts(),
 	}
 	if *quick {
 		set := map[string]bool{}
@@ -341,7 +346,7 @@ func (b *bench) run(ctx context.Context) error {
 		}
 		b.rep.Fanout = fr
 	}
-	return nil
+	return b.replicasSection(ctx)
 }
 
 // tag names a corpus at a limit ("250k", "250k-20000").

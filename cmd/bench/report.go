@@ -14,15 +14,16 @@ import (
 // Report is everything one run measured. It is written as JSON and as
 // Markdown (which is also what the terminal shows).
 type Report struct {
-	Started  time.Time      `json:"started"`
-	Seconds  float64        `json:"seconds"`
-	Host     hostInfo       `json:"host"`
-	Config   runConfig      `json:"config"`
-	Corpora  []corpusReport `json:"corpora"`
-	Chat     *chatReport    `json:"chat,omitempty"`
-	Fanout   *fanoutReport  `json:"fanout,omitempty"`
-	Targets  []targetCheck  `json:"targets"`
-	Warnings []string       `json:"warnings,omitempty"`
+	Started  time.Time       `json:"started"`
+	Seconds  float64         `json:"seconds"`
+	Host     hostInfo        `json:"host"`
+	Config   runConfig       `json:"config"`
+	Corpora  []corpusReport  `json:"corpora"`
+	Chat     *chatReport     `json:"chat,omitempty"`
+	Fanout   *fanoutReport   `json:"fanout,omitempty"`
+	Replicas *replicasReport `json:"replicas,omitempty"`
+	Targets  []targetCheck   `json:"targets"`
+	Warnings []string        `json:"warnings,omitempty"`
 }
 
 type hostInfo struct {
@@ -193,6 +194,9 @@ func (r *Report) writeMarkdown(w io.Writer) {
 	}
 	if r.Fanout != nil {
 		r.Fanout.writeMarkdown(w)
+	}
+	if r.Replicas != nil {
+		r.Replicas.writeMarkdown(w)
 	}
 	if len(r.Targets) > 0 {
 		p("### Targets\n\n| target | goal | this run | met |\n|---|---|---|---|\n")

@@ -98,6 +98,9 @@ func (r *Report) evaluateTargets() {
 	if r.Fanout != nil {
 		t = append(t, r.Fanout.targets()...)
 	}
+	if r.Replicas != nil {
+		t = append(t, r.Replicas.targets()...)
+	}
 	r.Targets = t
 }
 

@@ -179,6 +179,9 @@ func (g leasedGateway) Run(ctx context.Context, h bot.Handler) error {
 // open (the ledger's lookup-after-unknown-outcome finds a post whose
 // outcome the last holder never recorded).
 //
+// Subscriptions changed through another replica reach the scheduler at
+// once: the store announces every change (pgstore.WatchSubscriptions).
+//
 // A replica whose index follows the table takes the lease only once its
 // index has caught up: a day planned from an index still being built
 // would post too few papers, or none, and be recorded so.
@@ -195,6 +198,15 @@ func (r *replicaSet) digest(ctx context.Context, cfg *configs.Config, search bot
 		if err != nil {
 			return err
 		}
+		// A subscription made or changed on another replica wakes this
+		// scheduler at once (NOTIFY), not on its next pass.
+		wctx, stop := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			r.db.WatchSubscriptions(wctx, d.Wake, r.log.With("job", "watch-subscriptions"))
+		}()
+		defer func() { stop(); <-watched }()
 		return d.Run(ctx)
 	})
 }

@@ -103,6 +103,9 @@ type Server struct {
 	gwSeq    int64
 	identify json.RawMessage
 	closeOn  int // close code sent in answer to identify (0: READY)
+	// Identified gateway connections: open now, the most open at once,
+	// and how many identified in all (GatewayConnections).
+	gwOpen, gwMost, gwTotal int
 
 	guild string // the guild_id of channels (SetGuild)
 }

@@ -33,6 +33,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	if send(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": 41250}}) != nil {
 		return
 	}
+	identified := false // this connection counts among the open ones
 	for {
 		var msg struct {
 			Op int             `json:"op"`
@@ -43,7 +44,11 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			if s.gw == c {
 				s.gw = nil
 			}
+			if identified {
+				s.gwOpen--
+			}
 			s.mu.Unlock()
+			s.notify()
 			return
 		}
 		switch msg.Op {
@@ -60,6 +65,12 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			s.gw = c
+			if !identified {
+				identified = true
+				s.gwOpen++
+				s.gwTotal++
+				s.gwMost = max(s.gwMost, s.gwOpen)
+			}
 			s.gwSeq++
 			seq := s.gwSeq
 			s.mu.Unlock()
@@ -70,6 +81,16 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 			s.notify()
 		}
 	}
+}
+
+// GatewayConnections reports the gateway connections that identified:
+// how many are open now, the most that were open at once, and how many
+// identified in all. A bot that runs one gateway connection (per shard)
+// never has most above 1.
+func (s *Server) GatewayConnections() (open, most, total int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gwOpen, s.gwMost, s.gwTotal
 }
 
 // Identify returns the data of the gateway client's identify (nil before).

@@ -75,8 +75,10 @@ func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) er
 		return wrap(err, "encoding a subscription")
 	}
 	return s.do(ctx, "saving a subscription", func() error {
-		_, err := s.pool.Exec(ctx, `INSERT INTO subscriptions (platform, channel, record) VALUES ($1, $2, $3)
-ON CONFLICT (platform, channel) DO UPDATE SET record = excluded.record`, sub.Platform, sub.Channel, v)
+		// One statement: the change and its notification commit together.
+		_, err := s.pool.Exec(ctx, `WITH w AS (INSERT INTO subscriptions (platform, channel, record) VALUES ($1, $2, $3)
+ON CONFLICT (platform, channel) DO UPDATE SET record = excluded.record RETURNING 1)
+SELECT pg_notify($4, '') FROM w`, sub.Platform, sub.Channel, v, s.subsChannel())
 		return err
 	})
 }
@@ -86,7 +88,8 @@ ON CONFLICT (platform, channel) DO UPDATE SET record = excluded.record`, sub.Pla
 func (s *Store) DeleteSubscription(ctx context.Context, platform, channel string) (bool, error) {
 	var had bool
 	err := s.do(ctx, "deleting a subscription", func() error {
-		tag, err := s.pool.Exec(ctx, "DELETE FROM subscriptions WHERE platform = $1 AND channel = $2", platform, channel)
+		tag, err := s.pool.Exec(ctx, `WITH d AS (DELETE FROM subscriptions WHERE platform = $1 AND channel = $2 RETURNING 1)
+SELECT pg_notify($3, '') FROM d`, platform, channel, s.subsChannel())
 		had = tag.RowsAffected() > 0
 		return err
 	})
