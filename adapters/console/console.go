@@ -1,8 +1,7 @@
 // Package console is the stdin/stdout adapter: a chat in the terminal, the
 // default when no platform is configured. It reads one command per line
 // ("/papers diffusion", "papers diffusion", or just "diffusion") and prints
-// the replies as text;
-// posts and threads (the digest) print too.
+// the replies as text; posts and threads (the digest) print too.
 package console
 
 import (
