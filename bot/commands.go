@@ -200,7 +200,7 @@ func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text st
 		}
 	}
 	disc := b.discussions(ctx, req, res.Hits)
-	return rw.Reply(ctx, ResultsMessage(fmt.Sprintf("Papers matching “%s”", Literal(Truncate(text, 80))), res, disc, b.cfg.CommandName))
+	return rw.Reply(ctx, ResultsMessage("Papers matching "+Typed(text, 80), res, disc, b.cfg.CommandName))
 }
 
 // errQuery is lookupArg's answer for an argument that is words, not a
@@ -259,7 +259,7 @@ func (b *Bot) show(ctx context.Context, req *Request, rw Responder) error {
 		return b.showID(ctx, req, rw, id, "")
 	}
 	if id, extra, ok := idThenWords(req.Args); ok {
-		return b.showID(ctx, req, rw, id, fmt.Sprintf("(The words after the id, “%s”, were ignored.)", Literal(Truncate(extra, 80))))
+		return b.showID(ctx, req, rw, id, "(The words after the id, "+Typed(extra, 80)+", were ignored.)")
 	}
 	p, err := b.lookupArg(ctx, req.Args)
 	if fault.Is(err, fault.NotFound) {
@@ -301,7 +301,7 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 	hits := res.Hits
 	switch {
 	case len(hits) == 0:
-		msg := fmt.Sprintf("no paper matches “%s”", Literal(Truncate(words, 80)))
+		msg := "no paper matches "+Typed(words, 80)
 		if res.DidYouMean != "" {
 			msg += fmt.Sprintf(" (did you mean “%s”?)", Literal(res.DidYouMean))
 		}
@@ -311,7 +311,7 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 		return hits[0].Paper, true, nil
 	}
 	disc := b.discussions(ctx, req, hits)
-	m := ResultsMessage(fmt.Sprintf("Which paper did you mean by “%s”?", Literal(Truncate(words, 80))), res, disc, b.cfg.CommandName)
+	m := ResultsMessage("Which paper did you mean by "+Typed(words, 80)+"?", res, disc, b.cfg.CommandName)
 	m.Intro = strings.TrimSpace(m.Intro + fmt.Sprintf(" Several match: `/%s %s <id>` with one of the ids below.", b.cfg.CommandName, verb))
 	return paper.Paper{}, false, rw.Reply(ctx, m)
 }
@@ -424,7 +424,7 @@ func (b *Bot) trending(ctx context.Context, req *Request, rw Responder) error {
 	}
 	title := "Trending papers"
 	if req.Args != "" {
-		title += " on “" + Literal(Truncate(req.Args, 80)) + "”"
+		title += " on " + Typed(req.Args, 80)
 	}
 	disc := b.discussions(ctx, req, res.Hits)
 	return rw.Reply(ctx, ResultsMessage(title, res, disc, b.cfg.CommandName))
