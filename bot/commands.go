@@ -301,7 +301,7 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 	hits := res.Hits
 	switch {
 	case len(hits) == 0:
-		msg := "no paper matches "+Typed(words, 80)
+		msg := "no paper matches " + Typed(words, 80)
 		if res.DidYouMean != "" {
 			msg += fmt.Sprintf(" (did you mean “%s”?)", Literal(res.DidYouMean))
 		}
