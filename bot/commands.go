@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -435,10 +436,31 @@ func (b *Bot) help(ctx context.Context, req *Request, rw Responder) error {
 	if args := strings.TrimSpace(req.Args); args != "" {
 		// "/papers help me find protein papers": say the words were not
 		// searched, and how to search them.
-		m.Intro = strings.TrimSpace(fmt.Sprintf("(The words after help, “%[1]s”, were not searched: `/%[2]s %[1]s` searches them.) %[3]s",
-			Literal(Truncate(args, 80)), b.cfg.CommandName, m.Intro))
+		// Words that start with a command's name run that command, not a
+		// search ("help show 2205.13760"): then the search is spelt out.
+		search := b.cfg.CommandName
+		if b.isCommandWord(args) {
+			search += " search"
+		}
+		m.Intro = strings.TrimSpace(fmt.Sprintf("(The words after help, %[1]s, were not searched: `/%[2]s %[3]s` searches them.) %[4]s",
+			Typed(args, 80), search, Literal(Truncate(args, 80)), m.Intro))
 	}
 	return rw.Reply(ctx, m)
+}
+
+// isCommandWord reports whether text starts with the name of a command
+// other than the default (search): `/papers text` would run that command.
+func (b *Bot) isCommandWord(text string) bool {
+	word := strings.ToLower(strings.TrimSpace(text))
+	if i := strings.IndexFunc(word, unicode.IsSpace); i >= 0 {
+		word = word[:i]
+	}
+	for _, s := range b.router.Specs() {
+		if !s.Default && (s.Name == word || slices.Contains(s.Aliases, word)) {
+			return true
+		}
+	}
+	return false
 }
 
 // discussions looks up the remembered threads the requester may see (their
