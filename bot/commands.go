@@ -313,7 +313,9 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 	}
 	disc := b.discussions(ctx, req, hits)
 	m := ResultsMessage("Which paper did you mean by "+Typed(words, 80)+"?", res, disc, b.cfg.CommandName)
-	m.Intro = strings.TrimSpace(m.Intro + fmt.Sprintf(" Several match: `/%s %s <id>` with one of the ids below.", b.cfg.CommandName, verb))
+	// The search's notes last: one ends in a colon that leads to the list
+	// ("No exact match for …; closest papers:").
+	m.Intro = strings.TrimSpace(fmt.Sprintf("Several match: `/%s %s <id>` with one of the ids below. ", b.cfg.CommandName, verb) + m.Intro)
 	return paper.Paper{}, false, rw.Reply(ctx, m)
 }
 

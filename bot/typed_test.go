@@ -40,3 +40,18 @@ func TestTypedQueryInTitles(t *testing.T) {
 		t.Errorf("Typed cut = %q", got)
 	}
 }
+
+// Words naming several papers: what to do comes first, and the search's
+// note that leads into the list ("closest papers:") last.
+func TestWhichPaperIntroOrder(t *testing.T) {
+	res := paper.Results{Hits: []paper.Hit{
+		{Paper: paper.Paper{ID: "2205.13760", Title: "A"}, Score: 1},
+		{Paper: paper.Paper{ID: "2305.18290", Title: "B"}, Score: 1},
+	}, Total: 2, Notes: []string{`No exact match for "quantum banana"; closest papers:`}}
+	b := newBot(t, bot.Config{Searcher: &coreSearcher{results: res}})
+	m, err := ask(t, b, `show "quantum banana"`)
+	want := "Several match: `/papers show <id>` with one of the ids below. No exact match for \"quantum banana\"; closest papers:"
+	if err != nil || m.Intro != want {
+		t.Errorf("intro %q (%v), want %q", m.Intro, err, want)
+	}
+}
