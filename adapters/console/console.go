@@ -163,6 +163,12 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bo
 		return false
 	}
 	text := line
+	switch strings.ToLower(line) {
+	case "quit", "exit":
+		// What a terminal's user types to leave, slash or not: not a
+		// search for the word.
+		return true
+	}
 	if word, rest := firstWord(line); !strings.HasPrefix(line, "/") && strings.ToLower(word) == a.opts.Command {
 		// "papers help" is "/papers help": the command typed without its
 		// slash (the way it reads in chat) is not a search for its name.

@@ -60,3 +60,19 @@ func TestReactNeedsAPostedMessage(t *testing.T) {
 		t.Errorf("reactions recorded: %+v", rs.got)
 	}
 }
+
+// "quit" or "exit" alone leaves, as /quit does; in a longer line the words
+// are searched.
+func TestBareQuit(t *testing.T) {
+	for _, word := range []string{"quit", "EXIT", "  exit  "} {
+		var out syncBuffer
+		h := &echo{}
+		in := "quit smoking\n" + word + "\nnever read\n"
+		if err := New(strings.NewReader(in), &out, Options{}).Run(context.Background(), h); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.texts(); !equal(got, []string{"quit smoking"}) {
+			t.Errorf("%q: requests %q, want only the search before it", word, got)
+		}
+	}
+}
