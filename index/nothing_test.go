@@ -66,8 +66,13 @@ func TestNothingToSearchIsTrue(t *testing.T) {
 			t.Errorf("Search(%q): notes %q say words after the quote were searched", q, n)
 		}
 	}
+	// An empty phrase beside what is searched is ignored, and said to be.
+	res := search(t, ix, `"" -x`)
+	if n := strings.Join(res.Notes, " "); !strings.Contains(n, "Two quotes with nothing between them were ignored") {
+		t.Errorf(`Search("\"\" -x"): notes %q do not mention the empty phrase`, n)
+	}
 	// Words after the quote are searched, and the note says so.
-	res := search(t, ix, `" protein fitness`)
+	res = search(t, ix, `" protein fitness`)
 	if n := strings.Join(res.Notes, " "); len(res.Hits) == 0 || !strings.Contains(n, "searched as words") {
 		t.Errorf(`Search("\" protein fitness") = %d hits, notes %q`, len(res.Hits), n)
 	}

@@ -154,6 +154,7 @@ func parseQuery(s string) *parsedQuery {
 			i = next
 			phrase = strings.TrimSpace(phrase)
 			if phrase == "" {
+				q.note("Two quotes with nothing between them were ignored.")
 				continue
 			}
 			if neg {
