@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -200,7 +201,7 @@ func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text st
 		}
 	}
 	disc := b.discussions(ctx, req, res.Hits)
-	return rw.Reply(ctx, ResultsMessage(fmt.Sprintf("Papers matching “%s”", Literal(Truncate(text, 80))), res, disc, b.cfg.CommandName))
+	return rw.Reply(ctx, ResultsMessage("Papers matching "+Typed(text, 80), res, disc, b.cfg.CommandName))
 }
 
 // errQuery is lookupArg's answer for an argument that is words, not a
@@ -259,7 +260,7 @@ func (b *Bot) show(ctx context.Context, req *Request, rw Responder) error {
 		return b.showID(ctx, req, rw, id, "")
 	}
 	if id, extra, ok := idThenWords(req.Args); ok {
-		return b.showID(ctx, req, rw, id, fmt.Sprintf("(The words after the id, “%s”, were ignored.)", Literal(Truncate(extra, 80))))
+		return b.showID(ctx, req, rw, id, "(The words after the id, "+Typed(extra, 80)+", were ignored.)")
 	}
 	p, err := b.lookupArg(ctx, req.Args)
 	if fault.Is(err, fault.NotFound) {
@@ -301,7 +302,7 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 	hits := res.Hits
 	switch {
 	case len(hits) == 0:
-		msg := fmt.Sprintf("no paper matches “%s”", Literal(Truncate(words, 80)))
+		msg := "no paper matches " + Typed(words, 80)
 		if res.DidYouMean != "" {
 			msg += fmt.Sprintf(" (did you mean “%s”?)", Literal(res.DidYouMean))
 		}
@@ -311,8 +312,10 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 		return hits[0].Paper, true, nil
 	}
 	disc := b.discussions(ctx, req, hits)
-	m := ResultsMessage(fmt.Sprintf("Which paper did you mean by “%s”?", Literal(Truncate(words, 80))), res, disc, b.cfg.CommandName)
-	m.Intro = strings.TrimSpace(m.Intro + fmt.Sprintf(" Several match: `/%s %s <id>` with one of the ids below.", b.cfg.CommandName, verb))
+	m := ResultsMessage("Which paper did you mean by "+Typed(words, 80)+"?", res, disc, b.cfg.CommandName)
+	// The search's notes last: one ends in a colon that leads to the list
+	// ("No exact match for …; closest papers:").
+	m.Intro = strings.TrimSpace(fmt.Sprintf("Several match: `/%s %s <id>` with one of the ids below. ", b.cfg.CommandName, verb) + m.Intro)
 	return paper.Paper{}, false, rw.Reply(ctx, m)
 }
 
@@ -424,7 +427,7 @@ func (b *Bot) trending(ctx context.Context, req *Request, rw Responder) error {
 	}
 	title := "Trending papers"
 	if req.Args != "" {
-		title += " on “" + Literal(Truncate(req.Args, 80)) + "”"
+		title += " on " + Typed(req.Args, 80)
 	}
 	disc := b.discussions(ctx, req, res.Hits)
 	return rw.Reply(ctx, ResultsMessage(title, res, disc, b.cfg.CommandName))
@@ -435,10 +438,31 @@ func (b *Bot) help(ctx context.Context, req *Request, rw Responder) error {
 	if args := strings.TrimSpace(req.Args); args != "" {
 		// "/papers help me find protein papers": say the words were not
 		// searched, and how to search them.
-		m.Intro = strings.TrimSpace(fmt.Sprintf("(The words after help, “%[1]s”, were not searched: `/%[2]s %[1]s` searches them.) %[3]s",
-			Literal(Truncate(args, 80)), b.cfg.CommandName, m.Intro))
+		// Words that start with a command's name run that command, not a
+		// search ("help show 2205.13760"): then the search is spelt out.
+		search := b.cfg.CommandName
+		if b.isCommandWord(args) {
+			search += " search"
+		}
+		m.Intro = strings.TrimSpace(fmt.Sprintf("(The words after help, %[1]s, were not searched: `/%[2]s %[3]s` searches them.) %[4]s",
+			Typed(args, 80), search, Literal(Truncate(args, 80)), m.Intro))
 	}
 	return rw.Reply(ctx, m)
+}
+
+// isCommandWord reports whether text starts with the name of a command
+// other than the default (search): `/papers text` would run that command.
+func (b *Bot) isCommandWord(text string) bool {
+	word := strings.ToLower(strings.TrimSpace(text))
+	if i := strings.IndexFunc(word, unicode.IsSpace); i >= 0 {
+		word = word[:i]
+	}
+	for _, s := range b.router.Specs() {
+		if !s.Default && (s.Name == word || slices.Contains(s.Aliases, word)) {
+			return true
+		}
+	}
+	return false
 }
 
 // discussions looks up the remembered threads the requester may see (their

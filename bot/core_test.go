@@ -49,6 +49,13 @@ func TestRouterDispatch(t *testing.T) {
 		{"   ", help, "help", ""},
 		{"", help, "help", ""},
 		{"shows of hands", search, "search", "shows of hands"},
+		// Any white space ends the command's name: a no-break space
+		// (pasted, or typed with Option-space), a new line (Shift-Enter
+		// in Slack), a tab.
+		{"show\u00a02205.13760", show, "show", "2205.13760"},
+		{"show\n2205.13760", show, "show", "2205.13760"},
+		{"show\t 2205.13760", show, "show", "2205.13760"},
+		{"paper\u30002205.13760", show, "show", "2205.13760"},
 	}
 	for _, tt := range tests {
 		search.got, show.got, help.got = nil, nil, nil

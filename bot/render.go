@@ -9,6 +9,24 @@ import (
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
+// Typed shows what a person typed (a query, words naming a paper) between
+// curly quotes, cut to n characters, as typed once: text that already starts
+// or ends with a quote mark (“direct preference optimization”, "exact
+// phrase") is shown as it is, not wrapped in a second pair of quotes.
+func Typed(s string, n int) string {
+	s = Literal(Truncate(strings.TrimSpace(s), n))
+	if r, _ := utf8.DecodeRuneInString(s); isQuoteMark(r) {
+		return s
+	}
+	if r, _ := utf8.DecodeLastRuneInString(s); isQuoteMark(r) {
+		return s
+	}
+	return "“" + s + "”"
+}
+
+// isQuoteMark reports whether r is a quote mark a query may hold.
+func isQuoteMark(r rune) bool { return strings.ContainsRune(`"“”„«»`, r) }
+
 // ResultsMessage renders search results as a neutral card: one section per
 // paper with its highlighted snippet, authors, date, links and discussions.
 func ResultsMessage(title string, res paper.Results, disc map[string][]Discussion, command string) Message {

@@ -151,7 +151,12 @@ func (r *Router) Handle(ctx context.Context, req *Request, rw Responder) error {
 	// records.
 	req.Text = CleanText(req.Text)
 	text := strings.TrimSpace(req.Text)
-	word, rest, _ := strings.Cut(text, " ")
+	// Any white space ends the command's name, not only a space: "show"
+	// and a no-break space, a new line or a tab before the id is still show.
+	word, rest := text, ""
+	if i := strings.IndexFunc(text, unicode.IsSpace); i >= 0 {
+		word, rest = text[:i], text[i:]
+	}
 	idx, ok := r.byKey[strings.ToLower(word)]
 	if !ok {
 		if text == "" {
@@ -176,7 +181,10 @@ func (r *Router) Handle(ctx context.Context, req *Request, rw Responder) error {
 // ReadOnlyLine reports whether text runs a command marked ReadOnly, as a
 // Router built from specs routes it: a button may run it again.
 func ReadOnlyLine(specs []CommandSpec, text string) bool {
-	word, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	word := strings.TrimSpace(text)
+	if i := strings.IndexFunc(word, unicode.IsSpace); i >= 0 {
+		word = word[:i]
+	}
 	word = strings.ToLower(word)
 	for _, s := range specs {
 		if s.Name == word || slices.Contains(s.Aliases, word) {

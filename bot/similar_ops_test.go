@@ -105,6 +105,17 @@ func TestHelpWithWordsSaysTheyWereNotSearched(t *testing.T) {
 	if err != nil || m.Kind != bot.KindHelp || m.Intro != "(The words after help, “me find protein papers”, were not searched: `/papers me find protein papers` searches them.)" {
 		t.Errorf("%+v %v", m, err)
 	}
+	// Words that name a command would run it: the search is spelt out.
+	for q, want := range map[string]string{
+		"help show 2205.13760": "`/papers search show 2205.13760` searches them",
+		"help help":            "`/papers search help` searches them",
+		"help ? me":            "`/papers search ? me` searches them",
+		"help showing off":     "`/papers showing off` searches them",
+	} {
+		if m, _ := ask(t, b, q); !strings.Contains(m.Intro, want) {
+			t.Errorf("%s: intro %q, want %q", q, m.Intro, want)
+		}
+	}
 	if m, _ := ask(t, b, "help"); m.Intro != "" {
 		t.Errorf("plain help: intro %q", m.Intro)
 	}

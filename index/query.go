@@ -109,6 +109,20 @@ func parseQuery(s string) *parsedQuery {
 	rs := []rune(s)
 	i := 0
 	terms := 0
+	// openQuote is where the words after a quote left open start (-1: no
+	// such quote): the note saying what became of them is written once the
+	// whole query is read, so that it is true.
+	openQuote := -1
+	defer func() {
+		if openQuote < 0 {
+			return
+		}
+		if len(q.Words) > openQuote {
+			q.note(noteOpenQuoteWords)
+		} else {
+			q.note(noteOpenQuoteBare)
+		}
+	}()
 	for i < len(rs) {
 		for i < len(rs) && unicode.IsSpace(rs[i]) {
 			i++
@@ -131,13 +145,16 @@ func parseQuery(s string) *parsedQuery {
 			if !closed {
 				// A stray quote (an inch mark, a quote pasted half) is
 				// not a phrase: what follows it is read as words.
-				q.note("A quote was not closed; the words after it were searched as words, not as a phrase.")
+				if openQuote < 0 {
+					openQuote = len(q.Words)
+				}
 				i++
 				continue
 			}
 			i = next
 			phrase = strings.TrimSpace(phrase)
 			if phrase == "" {
+				q.note("Two quotes with nothing between them were ignored.")
 				continue
 			}
 			if neg {
@@ -195,6 +212,35 @@ func parseQuery(s string) *parsedQuery {
 		q.Words = append(q.Words, tok)
 	}
 	return q
+}
+
+// The notes on a quote left open: words followed it, or none did.
+const (
+	noteOpenQuoteWords = "A quote was not closed; the words after it were searched as words, not as a phrase."
+	noteOpenQuoteBare  = "A quote was not closed and no words follow it; it was ignored."
+)
+
+// nothingToSearch is the message for a query with nothing usable in it:
+// what it held and why none of it could be searched. Every note in it is
+// true of a query that searched nothing (a quote left open did not have
+// its words "searched as words" here).
+func (q *parsedQuery) nothingToSearch() string {
+	msg := "there is nothing to search for in that query"
+	var notes []string
+	noise := len(q.Words) > 0 || len(q.Phrases) > 0
+	for _, n := range q.Notes {
+		if n == noteOpenQuoteWords {
+			n = "A quote was not closed, so what follows it is not a phrase."
+		}
+		notes = append(notes, n)
+	}
+	switch {
+	case noise && len(notes) > 0:
+		notes = append(notes, "Very common words such as “the” or “of”, and symbols, are not searched.")
+	case len(notes) == 0:
+		return msg + " (very common words such as “the” or “of”, and symbols, are not searched)"
+	}
+	return msg + ". " + strings.Join(notes, " ")
 }
 
 // readQuoted reads a "quoted" string starting at rs[i] == '"'. It returns the

@@ -69,13 +69,7 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 	start := time.Now()
 	pq := parseQuery(q.Text)
 	if strings.TrimSpace(q.Text) != "" && (pq.empty() || ix.onlyNoise(pq)) {
-		msg := "there is nothing to search for in that query"
-		if len(pq.Notes) > 0 {
-			msg += ". " + strings.Join(pq.Notes, " ")
-		} else {
-			msg += " (very common words such as “the” or “of”, and symbols, are not searched)"
-		}
-		return paper.Results{}, fault.New(fault.Invalid, "%s", msg)
+		return paper.Results{}, fault.New(fault.Invalid, "%s", pq.nothingToSearch())
 	}
 	if q.Filter != "" {
 		fq := parseQuery(q.Filter)
@@ -192,9 +186,12 @@ func relax(pq *parsedQuery, order paper.Sort) (*parsedQuery, string) {
 // onlyNoise reports whether a query is nothing but words that analyse to
 // no term (symbols, stop words) with nothing else to go by.
 func (ix *Index) onlyNoise(pq *parsedQuery) bool {
-	return len(pq.Phrases) == 0 && len(pq.Authors) == 0 && len(pq.Cats) == 0 && len(pq.IDs) == 0 &&
+	// A phrase of symbols alone ("-") has no words either: left in, it
+	// would list every paper as the best match.
+	text := strings.Join(append(append([]string(nil), pq.Words...), pq.Phrases...), " ")
+	return len(pq.Authors) == 0 && len(pq.Cats) == 0 && len(pq.IDs) == 0 &&
 		len(pq.ExcludeWords) == 0 && len(pq.ExcludePhrases) == 0 && pq.From.IsZero() && pq.To.IsZero() &&
-		!pq.SortSet && len(ix.queryTerms(strings.Join(pq.Words, " "))) == 0
+		!pq.SortSet && len(ix.queryTerms(text)) == 0
 }
 
 func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, start time.Time) paper.Results {

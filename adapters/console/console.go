@@ -1,7 +1,7 @@
 // Package console is the stdin/stdout adapter: a chat in the terminal, the
 // default when no platform is configured. It reads one command per line
-// ("/papers diffusion", or just "diffusion") and prints the replies as text;
-// posts and threads (the digest) print too.
+// ("/papers diffusion", "papers diffusion", or just "diffusion") and prints
+// the replies as text; posts and threads (the digest) print too.
 package console
 
 import (
@@ -163,11 +163,18 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bo
 		return false
 	}
 	text := line
-	if strings.HasPrefix(line, "/") {
-		word, rest := line[1:], ""
-		if i := strings.IndexFunc(word, unicode.IsSpace); i >= 0 {
-			word, rest = word[:i], word[i+1:]
-		}
+	switch strings.ToLower(line) {
+	case "quit", "exit":
+		// What a terminal's user types to leave, slash or not: not a
+		// search for the word.
+		return true
+	}
+	if word, rest := firstWord(line); !strings.HasPrefix(line, "/") && strings.ToLower(word) == a.opts.Command {
+		// "papers help" is "/papers help": the command typed without its
+		// slash (the way it reads in chat) is not a search for its name.
+		text = rest
+	} else if strings.HasPrefix(line, "/") {
+		word, rest := firstWord(line[1:])
 		switch strings.ToLower(word) {
 		case a.opts.Command:
 			text = rest
@@ -198,6 +205,14 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bo
 		a.write("In this console: " + ReactUsage + "\n")
 	}
 	return false
+}
+
+// firstWord splits s at its first white space.
+func firstWord(s string) (word, rest string) {
+	if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
 }
 
 // Post prints a message as if posted to a channel.

@@ -69,6 +69,11 @@ func TestRunLines(t *testing.T) {
 		"/papers show 2205.13760",
 		"/PAPERS\tdiffusion", // any case, any white space
 		"/help",
+		"papers help", // the command without its slash
+		"Papers   show 2205.13760",
+		"papers",
+		"paperspace", // a word that starts like the command is a search
+		"help",
 		"/foo bar", // unknown: answered by the console, not the core
 		"/",
 		"/quit",
@@ -79,7 +84,8 @@ func TestRunLines(t *testing.T) {
 	if err := New(strings.NewReader(in), &out, Options{}).Run(context.Background(), h); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"tranception", "protein language models", "", "show 2205.13760", "diffusion", "help"}
+	want := []string{"tranception", "protein language models", "", "show 2205.13760", "diffusion", "help",
+		"help", "show 2205.13760", "", "paperspace", "help"}
 	if got := h.texts(); !equal(got, want) {
 		t.Errorf("requests %q, want %q", got, want)
 	}
@@ -93,6 +99,11 @@ func TestRunLines(t *testing.T) {
 		"got []\n" +
 		"got [show 2205.13760]\n" +
 		"got [diffusion]\n" +
+		"got [help]\n" +
+		"got [help]\n" +
+		"got [show 2205.13760]\n" +
+		"got []\n" +
+		"got [paperspace]\n" +
 		"got [help]\n" +
 		"Unknown command /foo. Commands start with /papers; try /papers help.\n" +
 		"Unknown command /. Commands start with /papers; try /papers help.\n"

@@ -3,7 +3,9 @@ package console
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/paperbot/paperbot/bot"
 )
@@ -32,14 +34,42 @@ func (a *Adapter) react(ctx context.Context, args string, removed bool) {
 		return
 	}
 	msg, emoji := strings.TrimPrefix(f[0], "#"), strings.Trim(f[1], ":")
+	a.mu.Lock()
+	posted := a.seq
+	a.mu.Unlock()
+	if n, err := strconv.Atoi(msg); err != nil || n < 1 || n > posted {
+		// Only messages this chat posted can be reacted to: a reaction
+		// to one that is not there would count for nothing, silently.
+		which := "no message has been posted here yet"
+		if posted > 0 {
+			which = fmt.Sprintf("the messages posted here are 1 to %d", posted)
+		}
+		a.write(fmt.Sprintf("There is no message %q to react to: %s (the number is in the line above a post, \"message 3\").\n", bot.Truncate(msg, 20), which))
+		return
+	}
+	if emoji == "" {
+		a.write("Usage: " + ReactUsage + "\n")
+		return
+	}
 	err := a.opts.Reactions.React(context.WithoutCancel(ctx), bot.Reaction{Platform: "console", Channel: Channel,
 		Message: msg, User: user, Emoji: emoji, Removed: removed})
 	switch {
 	case err != nil:
 		a.write(fmt.Sprintf("The reaction was not recorded: %v\n", err))
 	case removed:
-		a.write(fmt.Sprintf("%s took back :%s: on message %s.\n", user, emoji, msg))
+		a.write(fmt.Sprintf("%s took back %s on message %s.\n", user, shortcode(emoji), msg))
 	default:
-		a.write(fmt.Sprintf("%s reacted :%s: to message %s.\n", user, emoji, msg))
+		a.write(fmt.Sprintf("%s reacted %s to message %s.\n", user, shortcode(emoji), msg))
 	}
+}
+
+// shortcode shows an emoji's name as :name:, and an emoji typed as one
+// (🔥) as it is.
+func shortcode(emoji string) string {
+	for _, r := range emoji {
+		if r > unicode.MaxASCII {
+			return emoji
+		}
+	}
+	return ":" + emoji + ":"
 }

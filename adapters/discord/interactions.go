@@ -211,6 +211,11 @@ func (a *Adapter) plan(ctx context.Context, in *interaction) (resp response, wor
 		if d.Name != a.opts.Command {
 			return politely(fmt.Sprintf("I only know /%s. My commands may have changed: try /%s help.", a.opts.Command, a.opts.Command)), nil
 		}
+		if sub, ok := staleSubcommand(d, a.specs()); ok {
+			// Registered by an older version: its options are no query,
+			// and searching them would answer something else.
+			return politely(fmt.Sprintf("/%s %s is not one of my commands any more (this server's command list is older than the bot; `paperbot register-commands` updates it). Try /%[1]s help.", a.opts.Command, bot.Truncate(sub, 32))), nil
+		}
 		line, public, chosen := commandLine(d, a.specs())
 		if !chosen {
 			public = a.opts.Public // the server's default; the user's choice wins
@@ -235,6 +240,21 @@ func (a *Adapter) plan(ctx context.Context, in *interaction) (resp response, wor
 		return politely("I do not use forms; try /" + a.opts.Command + " help."), nil
 	}
 	return politely("I do not know what to do with that."), nil
+}
+
+// staleSubcommand reports the subcommand of an interaction that no spec
+// names (a command list registered by an older version of the bot).
+func staleSubcommand(d commandData, specs []bot.CommandSpec) (string, bool) {
+	if len(specs) == 0 || len(d.Options) != 1 || d.Options[0].Type != optSubcommand {
+		return "", false
+	}
+	name := d.Options[0].Name
+	for _, s := range specs {
+		if s.Name == name {
+			return "", false
+		}
+	}
+	return name, true
 }
 
 func interactionKind(t int) string {

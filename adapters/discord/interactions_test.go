@@ -290,6 +290,7 @@ func TestHTTPOtherInteractions(t *testing.T) {
 		{"an unknown type", `{"type":42,` + base + `}`, `"type":4`},
 		{"another command", `{"type":2,` + base + `,"data":{"name":"other","type":1}}`, `"type":4`},
 		{"a command with garbage data", `{"type":2,` + base + `,"data":[1,2]}`, `"type":4`},
+		{"a subcommand the bot no longer has", `{"type":2,` + base + `,"data":{"name":"papers","type":1,"options":[{"name":"find","type":1,"options":[{"name":"query","type":3,"value":"tranception"}]}]}}`, `/papers find is not one of my commands`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
