@@ -185,19 +185,15 @@ func (d *Service) maxTop() int { return d.cfg.MaxTop }
 
 // channelName is the channel's name to store with a subscription made by
 // req. A request that carries none (a Slack app mention) keeps the name
-// a subscription of the channel already has, and a raw id is never
-// stored as a name: without one the channel shows as "this channel" in
-// its replies and by its id in lists, never as an id that reads like a
-// name.
+// a subscription of the channel already has, and no id is stored in its
+// place: without a name the channel shows as "this channel" in its
+// replies and as "channel <id>" in lists, never as an id that reads like
+// a name.
 func (c commands) channelName(ctx context.Context, req *bot.Request) string {
-	name := strings.TrimPrefix(req.ChannelName, "#")
-	if name != "" && name != req.Channel {
+	if req.ChannelName != "" || c.m == nil {
 		return req.ChannelName
 	}
-	if c.m == nil {
-		return ""
-	}
-	if st, err := c.m.Status(ctx, req.Platform, req.Channel); err == nil && st.Sub.ChannelName != st.Sub.Channel {
+	if st, err := c.m.Status(ctx, req.Platform, req.Channel); err == nil {
 		return st.Sub.ChannelName
 	}
 	return ""
