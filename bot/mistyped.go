@@ -21,11 +21,11 @@ import (
 // "digests") still searches, as does "search <anything>". It returns nil
 // when the search should run.
 func (b *Bot) mistypedCommand(ctx context.Context, req *Request) error {
-	first, _, _ := strings.Cut(strings.TrimSpace(req.Text), " ")
+	first, _ := firstWord(req.Text)
 	if strings.EqualFold(first, req.Command) {
 		return nil // "search …" typed out
 	}
-	word, rest, _ := strings.Cut(strings.TrimSpace(req.Args), " ")
+	word, rest := firstWord(req.Args)
 	var names []string
 	for _, s := range b.router.Specs() {
 		if !s.Default {
@@ -63,8 +63,7 @@ var programCommands = []string{"ingest", "serve", "backup", "check", "migrate-st
 // idThenWords reads "2205.13760 extra words": an arXiv id or link, then
 // words that name nothing more.
 func idThenWords(args string) (id, extra string, ok bool) {
-	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
-	rest = strings.TrimSpace(rest)
+	first, rest := firstWord(args)
 	if rest == "" {
 		return "", "", false
 	}
@@ -78,7 +77,7 @@ func idThenWords(args string) (id, extra string, ok bool) {
 // https://example.com/abs/2205.13760` said only that the paper was not in
 // the index. It returns nil when args is no such link.
 func (b *Bot) checkLink(args, command string, notFound error) error {
-	first, _, _ := strings.Cut(strings.TrimSpace(args), " ")
+	first, _ := firstWord(args)
 	if !paper.LooksLikeURL(strings.Trim(first, "<>")) {
 		return nil
 	}

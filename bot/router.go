@@ -141,6 +141,20 @@ func validName(s string) bool {
 	return true
 }
 
+// firstWord splits text, trimmed, at its first white space: any Unicode
+// white space ends a word, not only a space ("show", a no-break space, a
+// new line or a tab, then the id is still show). rest is trimmed too; the
+// router, ReadOnlyLine and the mistyped-command checks all read the first
+// word through it, so they agree on where it ends.
+func firstWord(text string) (word, rest string) {
+	text = strings.TrimSpace(text)
+	i := strings.IndexFunc(text, unicode.IsSpace)
+	if i < 0 {
+		return text, ""
+	}
+	return text[:i], strings.TrimSpace(text[i:])
+}
+
 // Specs returns the command specs in declaration order.
 func (r *Router) Specs() []CommandSpec { return r.specs }
 
@@ -151,12 +165,7 @@ func (r *Router) Handle(ctx context.Context, req *Request, rw Responder) error {
 	// records.
 	req.Text = CleanText(req.Text)
 	text := strings.TrimSpace(req.Text)
-	// Any white space ends the command's name, not only a space: "show"
-	// and a no-break space, a new line or a tab before the id is still show.
-	word, rest := text, ""
-	if i := strings.IndexFunc(text, unicode.IsSpace); i >= 0 {
-		word, rest = text[:i], text[i:]
-	}
+	word, rest := firstWord(text)
 	idx, ok := r.byKey[strings.ToLower(word)]
 	if !ok {
 		if text == "" {
@@ -181,10 +190,7 @@ func (r *Router) Handle(ctx context.Context, req *Request, rw Responder) error {
 // ReadOnlyLine reports whether text runs a command marked ReadOnly, as a
 // Router built from specs routes it: a button may run it again.
 func ReadOnlyLine(specs []CommandSpec, text string) bool {
-	word := strings.TrimSpace(text)
-	if i := strings.IndexFunc(word, unicode.IsSpace); i >= 0 {
-		word = word[:i]
-	}
+	word, _ := firstWord(text)
 	word = strings.ToLower(word)
 	for _, s := range specs {
 		if s.Name == word || slices.Contains(s.Aliases, word) {

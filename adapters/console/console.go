@@ -8,8 +8,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -29,6 +32,12 @@ type Options struct {
 	User string
 	// Reactions, when set, receives /react and /unreact (react.go).
 	Reactions bot.ReactionSink
+	// RunID prefixes the ids of the messages this chat posts (default: a
+	// random one for each New). The state remembers message ids from
+	// earlier runs, so "1" of this run must not be "1" of the last: the
+	// chat shows and takes the short number ("message 1", /react 1), and
+	// the id stored is "<run>.1".
+	RunID string
 }
 
 // Adapter is the console adapter.
@@ -55,8 +64,25 @@ func New(in io.Reader, out io.Writer, opts Options) *Adapter {
 	if opts.User == "" {
 		opts.User = "you"
 	}
+	if opts.RunID == "" {
+		opts.RunID = newRunID()
+	}
 	return &Adapter{in: in, out: out, opts: opts}
 }
+
+// newRunID is a run's random id: 48 bits, so two runs' ids do not meet.
+func newRunID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
+	return "r" + hex.EncodeToString(b[:])
+}
+
+// messageID is the id of this run's message number n.
+func (a *Adapter) messageID(n int) string { return a.opts.RunID + "." + strconv.Itoa(n) }
+
+// shortID is the number a message id of this run shows as ("message 3"),
+// or the id as it is.
+func (a *Adapter) shortID(id string) string { return strings.TrimPrefix(id, a.opts.RunID+".") }
 
 // Platform is "console".
 func (a *Adapter) Platform() string { return "console" }
@@ -219,20 +245,21 @@ func firstWord(s string) (word, rest string) {
 func (a *Adapter) Post(_ context.Context, to bot.Destination, m bot.Message, opts bot.PostOptions) (bot.MessageRef, error) {
 	a.mu.Lock()
 	a.seq++
-	id := fmt.Sprintf("%d", a.seq)
+	n := a.seq
 	a.mu.Unlock()
+	id := a.messageID(n)
 	where := to.Channel
 	if where == "" {
 		where = Channel
 	}
-	a.write(fmt.Sprintf("── #%s (message %s) ──\n%s", where, id, a.render(m)))
+	a.write(fmt.Sprintf("── #%s (message %d) ──\n%s", where, n, a.render(m)))
 	return bot.MessageRef{Platform: "console", Team: to.Team, Channel: to.Channel, ID: id}, nil
 }
 
 // StartThread prints a thread's first message, indented under its parent.
 func (a *Adapter) StartThread(_ context.Context, parent bot.MessageRef, title string, m bot.Message, opts bot.PostOptions) (bot.ThreadRef, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "   ↳ thread %q on message %s\n", title, parent.ID)
+	fmt.Fprintf(&b, "   ↳ thread %q on message %s\n", title, a.shortID(parent.ID))
 	for _, l := range strings.Split(strings.TrimRight(a.render(m), "\n"), "\n") {
 		b.WriteString("     " + l + "\n")
 	}

@@ -232,25 +232,25 @@ func TestRunCancelFinishesReply(t *testing.T) {
 
 func TestPostAndThread(t *testing.T) {
 	var out syncBuffer
-	a := New(strings.NewReader(""), &out, Options{})
+	a := New(strings.NewReader(""), &out, Options{RunID: "run7"})
 	ctx := context.Background()
 	m := bot.Message{Kind: bot.KindDigestPaper, Text: "fallback", Title: "Tranception", Intro: "#1 trending"}
 	ref, err := a.Post(ctx, bot.Destination{Team: "T1", Channel: "ml-papers"}, m, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ref.Platform != "console" || ref.Team != "T1" || ref.Channel != "ml-papers" || ref.ID != "1" {
+	if ref.Platform != "console" || ref.Team != "T1" || ref.Channel != "ml-papers" || ref.ID != "run7.1" {
 		t.Errorf("ref %+v", ref)
 	}
 	th, err := a.StartThread(ctx, ref, "Discuss: Tranception", bot.Message{Kind: bot.KindThreadIntro, Text: "Discuss here.\nTwo lines."}, bot.PostOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if th.ID != "1" || th.Channel != "ml-papers" {
+	if th.ID != "run7.1" || th.Channel != "ml-papers" {
 		t.Errorf("thread %+v", th)
 	}
 	ref2, err := a.Post(ctx, bot.Destination{}, bot.Message{Text: "only text"}, bot.PostOptions{})
-	if err != nil || ref2.ID != "2" {
+	if err != nil || ref2.ID != "run7.2" {
 		t.Errorf("second post %+v %v", ref2, err)
 	}
 	want := "── #ml-papers (message 1) ──\nTranception\n#1 trending\n" +

@@ -51,15 +51,17 @@ func (a *Adapter) react(ctx context.Context, args string, removed bool) {
 		a.write("Usage: " + ReactUsage + "\n")
 		return
 	}
+	// The number is this run's: the id stored is the run's (Options.RunID).
+	n, _ := strconv.Atoi(msg)
 	err := a.opts.Reactions.React(context.WithoutCancel(ctx), bot.Reaction{Platform: "console", Channel: Channel,
-		Message: msg, User: user, Emoji: emoji, Removed: removed})
+		Message: a.messageID(n), User: user, Emoji: emoji, Removed: removed})
 	switch {
 	case err != nil:
 		a.write(fmt.Sprintf("The reaction was not recorded: %v\n", err))
 	case removed:
-		a.write(fmt.Sprintf("%s took back %s on message %s.\n", user, shortcode(emoji), msg))
+		a.write(fmt.Sprintf("%s took back %s on message %d.\n", user, shortcode(emoji), n))
 	default:
-		a.write(fmt.Sprintf("%s reacted %s to message %s.\n", user, shortcode(emoji), msg))
+		a.write(fmt.Sprintf("%s reacted %s to message %d.\n", user, shortcode(emoji), n))
 	}
 }
 

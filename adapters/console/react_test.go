@@ -56,7 +56,7 @@ func TestReactNeedsAPostedMessage(t *testing.T) {
 			t.Errorf("output %q does not say %q", got, want)
 		}
 	}
-	if len(rs.got) != 2 || rs.got[0].Message != "2" || rs.got[1].Emoji != "🔥" || !rs.got[1].Removed || rs.got[1].User != "bob" {
+	if len(rs.got) != 2 || rs.got[0].Message != a.opts.RunID+".2" || rs.got[1].Emoji != "🔥" || !rs.got[1].Removed || rs.got[1].User != "bob" {
 		t.Errorf("reactions recorded: %+v", rs.got)
 	}
 }
@@ -74,5 +74,35 @@ func TestBareQuit(t *testing.T) {
 		if got := h.texts(); !equal(got, []string{"quit smoking"}) {
 			t.Errorf("%q: requests %q, want only the search before it", word, got)
 		}
+	}
+}
+
+// Message numbers restart at 1 in every run, but the ids stored do not:
+// the state remembers the ids of earlier runs' posts, so /react 1 in a new
+// run reaches this run's message 1 only, never an old run's "1".
+func TestReactInASecondRunHitsOnlyItsMessage(t *testing.T) {
+	ctx := context.Background()
+	var refs []bot.MessageRef
+	rs := &sink{}
+	for run := range 2 {
+		var out syncBuffer
+		a := New(strings.NewReader("/react 1 :fire:\n"), &out, Options{Reactions: rs})
+		ref, err := a.Post(ctx, bot.Destination{Channel: Channel}, bot.Notice("digest post"), bot.PostOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, ref)
+		if err := a.Run(ctx, &echo{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := out.String(); !strings.Contains(got, "(message 1)") || !strings.Contains(got, "you reacted :fire: to message 1.") {
+			t.Errorf("run %d: %q", run+1, got)
+		}
+	}
+	if refs[0].ID == refs[1].ID {
+		t.Fatalf("both runs' first messages have the id %q", refs[0].ID)
+	}
+	if len(rs.got) != 2 || rs.got[0].Message != refs[0].ID || rs.got[1].Message != refs[1].ID {
+		t.Errorf("reactions %+v, want one on %q, then one on %q", rs.got, refs[0].ID, refs[1].ID)
 	}
 }

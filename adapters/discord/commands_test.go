@@ -225,6 +225,19 @@ func TestSubscribeOptionsReachTheCore(t *testing.T) {
 		{"days mon-fri", []dataOption{str("days", "mon-fri")}, digest.Subscription{Days: mustDays(t, "mon-fri")}, ""},
 		{"topic alone", []dataOption{str("topic", "protein design")}, digest.Subscription{Topic: "protein design"}, ""},
 		{"a topic that looks like a day stays the topic", []dataOption{str("topic", "sat solvers")}, digest.Subscription{Topic: "sat solvers"}, ""},
+		// The topic option follows the typed options and reads as a typed
+		// line does (docs/digest.md): keyword parts in it count, a number
+		// opening it stays a topic word after a typed option.
+		{"a number opening the topic after a typed option stays the topic", []dataOption{str("at", "9"), str("topic", "2 bit quantization")},
+			digest.Subscription{Time: "09:00", Topic: "2 bit quantization"}, ""},
+		{"keyword parts written in the topic count", []dataOption{str("topic", "diffusion top 3 at 03:00 tz Asia/Tokyo")},
+			digest.Subscription{Time: "03:00", Zone: "Asia/Tokyo", Top: 3, Topic: "diffusion"}, ""},
+		{"a wrong top in the topic is worded as every wrong top", []dataOption{str("topic", "diffusion top 50 at 03:00 tz Asia/Tokyo")},
+			digest.Subscription{}, "top 50 is not a number of papers from 1 to 10 (like top 5)"},
+		{"a part set by its option and in the topic", []dataOption{str("at", "9"), str("topic", "diffusion at 10:00")},
+			digest.Subscription{}, "the time is given twice"},
+		{"a channel in the topic", []dataOption{str("topic", "<#123456789012345678> diffusion")},
+			digest.Subscription{}, "names a channel: a digest is set from inside the channel it is for, so run /papers subscribe in that channel"},
 		{"everything, in any order", []dataOption{
 			str("topic", "diffusion models"), str("days", "weekdays"), integer("top", 2), str("tz", "america/new_york"), str("at", "7"),
 		}, digest.Subscription{Time: "07:00", Zone: "America/New_York", Top: 2, Days: mustDays(t, "weekdays"), Topic: "diffusion models"}, ""},

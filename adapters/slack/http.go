@@ -110,6 +110,13 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, h bot.Han
 		return
 	}
 	cmd := slashFromForm(form)
+	if reply, ok := a.foreignCommand(r.Context(), cmd); ok {
+		// Answered in the acknowledgement itself: 200 with an ephemeral
+		// message, nothing run, the response_url not used.
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(reply)
+		return
+	}
 	if err := a.checkResponseURL(cmd.ResponseURL); err != nil {
 		a.refuseResponseURL(r.Context(), "slash command", cmd.ResponseURL, err)
 		http.Error(w, err.Error(), http.StatusBadRequest)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -18,11 +19,6 @@ import (
 
 // command handles a /papers invocation.
 func (a *Adapter) command(ctx context.Context, h bot.Handler, cmd slackgo.SlashCommand, ack <-chan struct{}) bool {
-	if cmd.Command != "" && !strings.EqualFold(cmd.Command, "/"+a.opts.Command) {
-		// The app may define more commands; they all reach the core, which
-		// reads the text the same way.
-		a.log.DebugContext(ctx, "slash command under another name", "command", cmd.Command, "configured", "/"+a.opts.Command)
-	}
 	req := &bot.Request{
 		Platform:    "slack",
 		Team:        cmd.TeamID,
@@ -42,6 +38,26 @@ func (a *Adapter) command(ctx context.Context, h bot.Handler, cmd slackgo.SlashC
 		a.opts.Hooks.Received("command")
 	}
 	return a.dispatch(ctx, h, req, rw, ack)
+}
+
+// channelID reports whether s looks like a Slack channel id (C0123ABCD;
+// G… and D… for private channels and direct messages).
+func channelID(s string) bool {
+	return len(s) >= 2 && len(s) <= 21 && strings.ContainsRune("CGD", rune(s[0])) &&
+		!strings.ContainsFunc(s, func(r rune) bool { return !('A' <= r && r <= 'Z' || '0' <= r && r <= '9') })
+}
+
+// foreignCommand is the answer to a slash command other than the
+// configured one (the app may define more, or a request may name any):
+// only /<Options.Command> is paperbot's, so another is not run as it.
+// ok is false for the configured command (or none named).
+func (a *Adapter) foreignCommand(ctx context.Context, cmd slackgo.SlashCommand) (reply map[string]any, ok bool) {
+	if cmd.Command == "" || strings.EqualFold(cmd.Command, "/"+a.opts.Command) {
+		return nil, false
+	}
+	a.log.InfoContext(ctx, "slack: a slash command other than the configured one; not run", "command", truncRunes(cmd.Command, 40), "configured", "/"+a.opts.Command)
+	text := fmt.Sprintf("This app answers /%s (`/%s help` lists what it does), not %s.", a.opts.Command, a.opts.Command, escapeTrunc(cmd.Command, 40))
+	return map[string]any{"response_type": "ephemeral", "text": text}, true
 }
 
 // interaction handles a button press: "Share in channel" runs the request
@@ -268,8 +284,13 @@ func mentionText(s string) string {
 		case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "!"):
 			// a user or special mention: not part of the query
 		case strings.HasPrefix(target, "#"):
+			// A channel with its name is "#name"; without one
+			// (<#C0123> or <#C0123|>) it stays the mention, so a
+			// command that names a channel still sees that it did.
 			if label != "" {
 				b.WriteString("#" + label)
+			} else if channelID(target[1:]) {
+				b.WriteString("<" + target + ">")
 			}
 		default:
 			b.WriteString(target)

@@ -70,6 +70,13 @@ func (a *Adapter) socketEvent(ctx context.Context, sm acker, h bot.Handler, evt 
 		a.log.DebugContext(ctx, "slack socket mode", "event", evt.Type)
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slackgo.SlashCommand)
+		if reply, foreign := a.foreignCommand(ctx, cmd); ok && foreign && evt.Request != nil {
+			// Answered in the ack's payload: nothing run.
+			if err := sm.Ack(*evt.Request, reply); err != nil {
+				a.log.WarnContext(ctx, "slack socket mode ack failed", "type", evt.Type, "err", err)
+			}
+			return
+		}
 		if !ok || !ack() {
 			return
 		}

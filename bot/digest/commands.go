@@ -115,16 +115,25 @@ func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Respon
 	if rest, ok := weeklyArgs(req.Args); ok {
 		return c.subscribeWeekly(ctx, req, rw, rest)
 	}
-	a, err := parseSubscribe(req.Args)
+	a, err := parseSubscribe(req.Args, c.maxTop())
 	if rest, ok := weeklyInTopic(req.Args, a.topic); ok {
 		// Discord's typed options come first: "at 16:00 weekly day fri".
 		return c.subscribeWeekly(ctx, req, rw, rest)
+	}
+	var cm channelMentionError
+	if errors.As(err, &cm) {
+		hint := ""
+		if strings.HasPrefix(cm.mention, "#") {
+			hint = " (for the word as a topic, leave out the #)"
+		}
+		return c.notChanged(fault.Wrap(fault.Invalid, err, "%s names a channel: a digest is set from inside the channel it is for, so run /%s subscribe in that channel%s",
+			bot.Typed(cm.mention, 60), c.command, hint))
 	}
 	if err != nil {
 		return c.notChanged(fault.Wrap(fault.Invalid, err, "%s", err.Error()))
 	}
 	res, err := c.m.Subscribe(ctx, Subscription{
-		Platform: req.Platform, Team: req.Team, Channel: req.Channel, ChannelName: req.ChannelName,
+		Platform: req.Platform, Team: req.Team, Channel: req.Channel, ChannelName: c.channelName(ctx, req),
 		Time: a.time, Zone: a.zone, Days: a.days, Top: a.top, Topic: a.topic, By: req.User,
 	})
 	if err != nil {
@@ -133,7 +142,7 @@ func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Respon
 	s := res.Sub
 	topic := topicLabel(s.Topic)
 	lines := []string{fmt.Sprintf("Daily digest set for %s: %s, the top %d trending papers on %s not posted here before, each with its own thread.",
-		s.Where(), describeSchedule(s), s.Top, topic)}
+		hereLabel(s), describeSchedule(s), s.Top, topic)}
 	if res.Replaced {
 		lines[0] = strings.Replace(lines[0], "Daily digest set", "Daily digest changed", 1)
 	}
@@ -158,6 +167,36 @@ func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Respon
 	lines = append(lines, fmt.Sprintf("%s digest preview shows what it will post; %s unsubscribe stops it.", cmd, cmd))
 	text := strings.Join(lines, " ")
 	return rw.Reply(ctx, bot.Message{Kind: bot.KindNotice, Text: text, Intro: text})
+}
+
+// defaultMaxTop bounds top when the Manager does not say (Config.MaxTop's
+// default).
+const defaultMaxTop = 10
+
+// maxTop is the most papers a day a subscription may ask for.
+func (c commands) maxTop() int {
+	if m, ok := c.m.(interface{ maxTop() int }); ok {
+		return m.maxTop()
+	}
+	return defaultMaxTop
+}
+
+func (d *Service) maxTop() int { return d.cfg.MaxTop }
+
+// channelName is the channel's name to store with a subscription made by
+// req. A request that carries none (a Slack app mention) keeps the name
+// a subscription of the channel already has, and no id is stored in its
+// place: without a name the channel shows as "this channel" in its
+// replies and as "channel <id>" in lists, never as an id that reads like
+// a name.
+func (c commands) channelName(ctx context.Context, req *bot.Request) string {
+	if req.ChannelName != "" || c.m == nil {
+		return req.ChannelName
+	}
+	if st, err := c.m.Status(ctx, req.Platform, req.Channel); err == nil {
+		return st.Sub.ChannelName
+	}
+	return ""
 }
 
 // subscribeUsage is subscribe's usage line, as its spec and refusals show it.
@@ -195,7 +234,7 @@ func (c commands) unsubscribe(ctx context.Context, req *bot.Request, rw bot.Resp
 	if err != nil {
 		return c.withWeekly(ctx, req, err)
 	}
-	text := fmt.Sprintf("The daily digest of %s is stopped. Threads already posted stay; /%s subscribe starts it again.", s.Where(), c.command)
+	text := fmt.Sprintf("The daily digest of %s is stopped. Threads already posted stay; /%s subscribe starts it again.", hereLabel(s), c.command)
 	text += " " + c.remains(ctx, req, true)
 	return rw.Reply(ctx, bot.Message{Kind: bot.KindNotice, Text: text, Intro: text})
 }
@@ -250,7 +289,7 @@ func (c commands) digest(ctx context.Context, req *bot.Request, rw bot.Responder
 // statusMessage shows a channel's subscription with its last and next runs.
 func statusMessage(st Status, command string) bot.Message {
 	s := st.Sub
-	m := bot.Message{Kind: bot.KindNotice, Ephemeral: true, Title: "Daily digest of " + s.Where(), Intro: subscriptionLine(s)}
+	m := bot.Message{Kind: bot.KindNotice, Ephemeral: true, Title: "Daily digest of " + hereLabel(s), Intro: subscriptionLine(s)}
 	sec := bot.Section{}
 	if !st.Next.IsZero() {
 		sec.Fields = append(sec.Fields, bot.Field{Name: "Next", Value: inZone(st.Next, s.Zone).Format("Mon 2 Jan 15:04 MST"), Inline: true})
@@ -308,13 +347,18 @@ func tokens(s string) []token {
 
 // parseSubscribe reads `[topic] [at HH:MM] [tz Area/City] [top N] [days D]`.
 // The keyword forms may come anywhere (Discord's typed options arrive in
-// them: Option.Keyword); bare values (09:00, Europe/Berlin, 5, mon-fri)
-// are read before the topic starts. Everything else is the topic query.
-func parseSubscribe(s string) (subscribeArgs, error) {
+// them: Option.Keyword, followed by its topic option, which is read as
+// the same line); bare values (09:00, Europe/Berlin, 5, mon-fri) are
+// read before the topic starts, and a bare number only before any
+// keyword part ("at 9 2 bit quantization" is about 2-bit quantization).
+// Everything else is the topic query. top must be 1 to maxTop. A channel
+// mention (#name, Slack's <#C…|name>, Discord's <#123>) is refused: a
+// digest is set from inside the channel it is for.
+func parseSubscribe(s string, maxTop int) (subscribeArgs, error) {
 	var a subscribeArgs
 	var topic []string
 	toks := tokens(s)
-	leading := true
+	leading, keyword := true, false
 	seen := map[string]bool{}
 	set := func(part string) error {
 		if seen[part] {
@@ -334,10 +378,15 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 		if i+1 < len(toks) && !toks[i+1].quoted {
 			nextTok = toks[i+1].text
 		}
+		if !t.quoted && (low == "at" || low == "tz" || low == "timezone" || low == "zone" || low == "top" || low == "days" || low == "on") && nextTok != "" {
+			keyword = true
+		}
 		switch {
 		case t.quoted:
 			leading = false
 			topic = append(topic, t.text)
+		case isChannelMention(t.text):
+			return a, channelMentionError{t.text}
 		case low == "at" && (looksClock(nextTok) || isNumber(nextTok)), leading && looksClock(t.text):
 			v := t.text
 			if low == "at" {
@@ -381,15 +430,16 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 				return a, err
 			}
 			a.zone = loc.String()
-		case low == "top" && isNumber(strings.TrimPrefix(nextTok, "-")), leading && isNumber(t.text) && len(t.text) <= 2:
+		case low == "top" && isNumber(strings.TrimPrefix(nextTok, "-")), leading && !keyword && isNumber(t.text) && len(t.text) <= 2:
 			v := t.text
 			if low == "top" {
 				v, i = nextTok, i+1
 			}
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return a, fmt.Errorf("top %s is not a number of papers (like top 5)", v)
+			// One wording for every wrong top, typed or bare.
+			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > maxTop {
+				return a, fmt.Errorf("top %s is not a number of papers from 1 to %d (like top 5)", bot.Truncate(v, 20), maxTop)
 			}
+			n, _ := strconv.Atoi(v)
 			if err := set("the number of papers (top)"); err != nil {
 				return a, err
 			}
@@ -421,6 +471,30 @@ func parseSubscribe(s string) (subscribeArgs, error) {
 	}
 	a.topic = strings.Join(topic, " ")
 	return a, nil
+}
+
+// channelMentionError is parseSubscribe's refusal of a channel mention;
+// the command words it, naming the slash command.
+type channelMentionError struct{ mention string }
+
+func (e channelMentionError) Error() string {
+	return e.mention + " names a channel: a digest is set from inside the channel it is for"
+}
+
+// isChannelMention reports whether w names a channel: "#name" (how Slack
+// hands over a channel typed in a command), Slack's "<#C0123|name>" or
+// "<#C0123>", or Discord's "<#1234>". "#1" and "C#" are not.
+func isChannelMention(w string) bool {
+	if strings.HasPrefix(w, "<#") && strings.HasSuffix(w, ">") {
+		id, _, _ := strings.Cut(w[2:len(w)-1], "|")
+		return id != "" && !strings.ContainsFunc(id, func(r rune) bool {
+			return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		})
+	}
+	name, ok := strings.CutPrefix(w, "#")
+	return ok && strings.ContainsFunc(name, unicode.IsLetter) && !strings.ContainsFunc(name, func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_')
+	})
 }
 
 // looksClock reports whether s is meant as a time of day (it may still be

@@ -105,9 +105,9 @@ func PreviewMessage(pv Preview) bot.Message {
 	day := pv.Day
 	when := pv.Due.Format("Mon 2 Jan 15:04 MST")
 	m := bot.Message{Kind: bot.KindResults, Ephemeral: true}
-	m.Title = "Next digest for " + pv.Sub.Where() + " · " + when
+	m.Title = "Next digest for " + channelLabel(pv.Sub) + " · " + when
 	if pv.Resuming {
-		m.Title = "Service of " + pv.Sub.Where() + " being posted · " + when
+		m.Title = "Service of " + channelLabel(pv.Sub) + " being posted · " + when
 	}
 	var ids []string
 	for i, p := range day.Papers {
@@ -145,9 +145,9 @@ func capitalize(s string) string {
 // subscriptionLine describes a subscription in one line.
 func subscriptionLine(s Subscription) string {
 	topic := topicLabel(s.Topic)
-	line := fmt.Sprintf("%s: %s, top %d on %s", s.Where(), describeSchedule(s), s.Top, topic)
+	line := fmt.Sprintf("%s: %s, top %d on %s", channelLabel(s), describeSchedule(s), s.Top, topic)
 	if s.IsWeekly() {
-		line = fmt.Sprintf("%s: weekly recap, %s", s.Where(), describeWeekly(s))
+		line = fmt.Sprintf("%s: weekly recap, %s", channelLabel(s), describeWeekly(s))
 	}
 	if s.Source == SourceConfig {
 		line += " (from the configuration file)"
@@ -155,14 +155,31 @@ func subscriptionLine(s Subscription) string {
 	return line
 }
 
-// quoteTopic puts a topic in quotes, unless it has its own ("a phrase").
-func quoteTopic(s string) string {
-	s = bot.Literal(s)
-	if strings.ContainsAny(s, `"“”`) {
-		return s
+// channelLabel names a subscription's channel: "#name" when its name is
+// known, else "channel C0123" (a Slack app mention carries no name), so
+// a raw id never reads as though it were the channel's name.
+func channelLabel(s Subscription) string {
+	if s.ChannelName != "" {
+		return s.Where()
 	}
-	return "“" + s + "”"
+	return "channel " + PostChannel(s.Channel)
 }
+
+// hereLabel is channelLabel in a reply in the channel itself: "this
+// channel" when its name is unknown.
+func hereLabel(s Subscription) string {
+	if s.ChannelName != "" {
+		return s.Where()
+	}
+	return "this channel"
+}
+
+// quoteTopic puts a topic in quotes as bot.Typed does for what a user
+// typed: unless it starts or ends with a quote mark of its own ("a
+// phrase", «diffusion»), which would double. A quote inside (cat:cs.CL
+// "language model") no longer leaves the topic unquoted. Callers truncate
+// it first; the limit here only bounds what they did not.
+func quoteTopic(s string) string { return bot.Typed(s, 300) }
 
 // topicLabel is "all papers" or the quoted topic.
 func topicLabel(topic string) string {

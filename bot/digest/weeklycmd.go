@@ -72,7 +72,7 @@ func parseWeekly(s string) (weeklyArgsOf, error) {
 			rest = append(rest, f[i])
 		}
 	}
-	a, err := parseSubscribe(strings.Join(rest, " "))
+	a, err := parseSubscribe(strings.Join(rest, " "), defaultMaxTop)
 	if err != nil {
 		return w, err
 	}
@@ -106,7 +106,7 @@ func (c commands) subscribeWeekly(ctx context.Context, req *bot.Request, rw bot.
 		day, _ = schedule.ParseDay(strings.ToLower(a.day))
 	}
 	res, err := c.m.Subscribe(ctx, Weekly(Subscription{
-		Platform: req.Platform, Team: req.Team, Channel: req.Channel, ChannelName: req.ChannelName,
+		Platform: req.Platform, Team: req.Team, Channel: req.Channel, ChannelName: c.channelName(ctx, req),
 		Time: a.time, Zone: a.zone, By: req.User,
 	}, day))
 	if err != nil {
@@ -119,7 +119,7 @@ func (c commands) subscribeWeekly(ctx context.Context, req *bot.Request, rw bot.
 	}
 	cmd := "/" + c.command
 	lines := []string{fmt.Sprintf("Weekly recap %s for %s: %s, the papers the team here engaged with most over the past 7 days (replies, reactions, saves) and those posted that nobody opened, in one message.",
-		verb, s.Where(), describeWeekly(s))}
+		verb, hereLabel(s), describeWeekly(s))}
 	if !res.Next.IsZero() {
 		lines = append(lines, "First one: "+inZone(res.Next, s.Zone).Format("Mon 2 Jan 15:04 MST")+".")
 	}
@@ -153,7 +153,7 @@ func (c commands) unsubscribeWeekly(ctx context.Context, req *bot.Request, rw bo
 	if err != nil {
 		return err
 	}
-	text := fmt.Sprintf("The weekly recap of %s is stopped. %s", s.Where(), c.remains(ctx, req, false))
+	text := fmt.Sprintf("The weekly recap of %s is stopped. %s", hereLabel(s), c.remains(ctx, req, false))
 	return rw.Reply(ctx, bot.Message{Kind: bot.KindNotice, Text: text, Intro: text})
 }
 

@@ -86,29 +86,32 @@ func idFromURL(raw string) (string, bool) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", false
 	}
-	host := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	// Host names are case-insensitive, and may end in the root's dot
+	// (ARXIV.ORG, Arxiv.org, arxiv.org.); so, as typed, is the page's
+	// kind (ABS, .PDF): the id is what names the paper.
+	host := strings.TrimPrefix(strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), "www.")
 	path := strings.Trim(u.Path, "/")
 	parts := strings.Split(path, "/")
 	if len(parts) < 2 {
 		return "", false
 	}
-	rest := strings.Join(parts[1:], "/")
+	kind := strings.ToLower(parts[0])
+	rest := trimPDF(strings.Join(parts[1:], "/"))
 	switch {
 	case host == "arxiv.org" || host == "export.arxiv.org" || host == "ar5iv.org" ||
 		host == "ar5iv.labs.arxiv.org" || host == "browse.arxiv.org":
-		switch parts[0] {
+		switch kind {
 		case "abs", "pdf", "html", "format":
-			rest = strings.TrimSuffix(rest, ".pdf")
 			return canonicalArxivID(rest)
 		}
 	case host == "huggingface.co" || host == "hf.co":
-		if parts[0] == "papers" {
+		if kind == "papers" {
 			return canonicalArxivID(parts[1])
 		}
 	case host == "alphaxiv.org":
-		switch parts[0] {
+		switch kind {
 		case "abs", "overview", "pdf":
-			return canonicalArxivID(strings.TrimSuffix(rest, ".pdf"))
+			return canonicalArxivID(rest)
 		}
 	case host == "doi.org" || host == "dx.doi.org":
 		// https://doi.org/10.48550/arXiv.2509.04664
@@ -117,6 +120,14 @@ func idFromURL(raw string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// trimPDF removes a ".pdf" ending, in any case.
+func trimPDF(s string) string {
+	if len(s) > 4 && strings.EqualFold(s[len(s)-4:], ".pdf") {
+		return s[:len(s)-4]
+	}
+	return s
 }
 
 // idFromDOI reads arXiv's DOIs, "10.48550/arXiv.2509.04664" or

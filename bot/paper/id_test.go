@@ -92,6 +92,30 @@ func TestParseArxivID(t *testing.T) {
 		{"https://arxiv.org/abs/2513.04664", ""},
 		{"https://arxiv.org/search/2509.04664", ""},
 
+		// Host names in any case, with www., export. or the root's dot;
+		// the page's kind as typed (ABS, .PDF); versions, trailing
+		// slashes and queries, all together.
+		{"https://ARXIV.ORG/abs/2205.13760", "2205.13760"},
+		{"https://Arxiv.org/abs/2205.13760", "2205.13760"},
+		{"HTTPS://ArXiv.Org/abs/2205.13760", "2205.13760"},
+		{"ARXIV.ORG/abs/2205.13760", "2205.13760"},
+		{"https://www.arxiv.org/abs/2205.13760", "2205.13760"},
+		{"https://WWW.ARXIV.ORG/abs/2205.13760v2/", "2205.13760"},
+		{"https://export.arxiv.org/abs/2205.13760v2", "2205.13760"},
+		{"https://EXPORT.ARXIV.ORG/abs/2205.13760/?context=cs", "2205.13760"},
+		{"https://arxiv.org/abs/2205.13760/", "2205.13760"},
+		{"https://arxiv.org/abs/2205.13760?context=cs", "2205.13760"},
+		{"https://arxiv.org/abs/2205.13760v2?context=cs#x", "2205.13760"},
+		{"https://arxiv.org./abs/2205.13760", "2205.13760"},
+		{"https://arxiv.org:443/abs/2205.13760", "2205.13760"},
+		{"https://arxiv.org/ABS/2205.13760", "2205.13760"},
+		{"https://arxiv.org/Pdf/2205.13760v2.PDF", "2205.13760"},
+		{"<https://ARXIV.ORG/abs/2205.13760|ARXIV.ORG/abs/2205.13760>", "2205.13760"},
+		{"https://HuggingFace.co/Papers/2205.13760", "2205.13760"},
+		{"https://www.AlphaXiv.org/ABS/2205.13760v2", "2205.13760"},
+		{"https://ARXIV.ORG.evil.example/abs/2205.13760", ""},
+		{"https://arxiv.org../abs/2205.13760", ""},
+
 		// Hugging Face paper pages.
 		{"https://huggingface.co/papers/2509.04664", "2509.04664"},
 		{"https://huggingface.co/papers/2509.04664v2", "2509.04664"},
