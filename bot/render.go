@@ -140,11 +140,13 @@ func paperSection(p paper.Paper, snippet []Span, disc []Discussion, full bool) S
 
 // DiscussionLabel is the label of a link to a thread: "Discussed in #ml-papers (12 replies)".
 func DiscussionLabel(d Discussion) string {
+	// A channel known only by its id (a digest subscribed from a Slack
+	// mention carries no name) is named as an id, not as "#C0123".
 	where := d.ChannelName
-	if where == "" {
-		where = d.Channel
-	}
-	if where != "" && !strings.HasPrefix(where, "#") {
+	switch {
+	case where == "" && d.Channel != "":
+		where = "channel " + d.Channel
+	case where != "" && !strings.HasPrefix(where, "#"):
 		where = "#" + where
 	}
 	label := "Discussed in " + where

@@ -234,3 +234,12 @@ func TestSaveEmojiConfig(t *testing.T) {
 		t.Error("a configured star should save, the bookmark no longer")
 	}
 }
+
+// A thread in a channel known only by its id (subscribed from a Slack
+// mention) is named as an id, never as "#C0123".
+func TestDiscussionLabelWithoutAName(t *testing.T) {
+	d := bot.Discussion{Channel: "C0123", Replies: 2}
+	if got := bot.DiscussionLabel(d); got != "Discussed in channel C0123 (2 replies)" {
+		t.Errorf("label %q", got)
+	}
+}
