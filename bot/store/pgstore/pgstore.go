@@ -113,6 +113,8 @@ type Store struct {
 	hooks   Hooks
 	// seenWrites counts SeenWithin calls, to sweep expired keys now and then.
 	seenWrites atomic.Uint64
+	// windows are the trending windows committed per day (ledgerwrite.go).
+	windows windowCache
 }
 
 var (
