@@ -100,3 +100,23 @@ func TestConnectionLoss(t *testing.T) {
 		t.Errorf("a read after the loss: %v", err)
 	}
 }
+
+// Digest days are compressed with LZ4 on a server that has it (migration
+// 5); without it the column keeps the default.
+func TestDayRecordsLZ4(t *testing.T) {
+	s, err := Open(t.Context(), pgtest.URL(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var lz4 bool
+	var method string
+	err = s.pool.QueryRow(t.Context(), `SELECT EXISTS (SELECT FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)),
+	(SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'digest_days'::regclass AND attname = 'record')`).Scan(&lz4, &method)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[bool]string{true: "l", false: ""}[lz4]; method != want {
+		t.Errorf("digest_days.record compression %q, want %q (server has lz4: %v)", method, want, lz4)
+	}
+}

@@ -73,7 +73,7 @@ import (
 
 // SchemaVersion is the schema this code reads and writes: the version of
 // the last file in migrations/.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
