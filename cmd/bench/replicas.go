@@ -91,7 +91,12 @@ type replicasReport struct {
 	// slash-command load with its warm-up and replies (0: not known, the
 	// server was not the section's own).
 	FanoutPGCPU float64 `json:"fanout_postgres_cpu_seconds,omitempty"`
-	AckPGCPU    float64 `json:"ack_postgres_cpu_seconds,omitempty"`
+	// FanoutCPU is each replica's CPU seconds during the fan-out (the
+	// digest holder's and the others', whose index builds may end in it);
+	// FanoutLoad the host's 1-minute load average at its start and end.
+	FanoutCPU  []float64  `json:"fanout_cpu_seconds_per_replica,omitempty"`
+	FanoutLoad [2]float64 `json:"fanout_load1"`
+	AckPGCPU   float64    `json:"ack_postgres_cpu_seconds,omitempty"`
 	// Ack is the slash-command load over the replicas.
 	Ack        chatPhase        `json:"ack"`
 	PerReplica []replicaFigures `json:"per_replica"`
@@ -386,6 +391,11 @@ func (b *bench) replicasFanout(ctx context.Context, rep *replicasReport, fake *f
 	*f = fanoutReport{Corpus: "the shared table", Papers: rep.Papers, Channels: o.channels, PerChannel: o.perChannel,
 		Expected: o.channels * (1 + 2*o.perChannel)}
 	cpu0 := replicasCPU(reps)
+	each0 := make([]float64, len(reps))
+	for i, r := range reps {
+		each0[i] = procCPU(r.cmd.Process.Pid)
+	}
+	rep.FanoutLoad[0] = loadAvg()
 	deadline := t0.Add(o.timeout)
 	var done int
 	for {
@@ -415,6 +425,10 @@ func (b *bench) replicasFanout(ctx context.Context, rep *replicasReport, fake *f
 		}
 	}
 	f.CPUSeconds = replicasCPU(reps) - cpu0
+	rep.FanoutLoad[1] = loadAvg()
+	for i, r := range reps {
+		rep.FanoutCPU = append(rep.FanoutCPU, procCPU(r.cmd.Process.Pid)-each0[i])
+	}
 	var holder string
 	if err := conn.QueryRow(ctx, "SELECT holder FROM leases WHERE name = 'digest'").Scan(&holder); err == nil {
 		rep.DigestHolder = holder

@@ -72,6 +72,14 @@ func (r *replicasReport) writeMarkdown(w io.Writer) {
 	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	p("| %s channels × %d papers | %.1f s | %.0f s | %s | %d of %d | %d | %d | %s | %s | %d | %.1f / %s |\n\n", count(f.Channels), f.PerChannel, f.Seconds, f.BoundSeconds,
 		ratio(f.Seconds, f.BoundSeconds), f.Messages, f.Expected, f.RateLimited, f.Duplicates, latTriple(f.FirstPost), latTriple(f.LastPost), f.Incomplete, f.CPUSeconds, pgCPU(r.FanoutPGCPU))
+	if len(r.FanoutCPU) > 0 {
+		each := make([]string, len(r.FanoutCPU))
+		for i, c := range r.FanoutCPU {
+			each[i] = fmt.Sprintf("%.1f", c)
+		}
+		p("Fan-out CPU s per replica: %s (the digest holder: %s); host load (1 min) %.1f at its start, %.1f at its end.\n\n",
+			strings.Join(each, " / "), r.DigestHolder, r.FanoutLoad[0], r.FanoutLoad[1])
+	}
 	if f.Error != "" {
 		p("The fan-out: %s\n\n", truncate(f.Error, 500))
 	}

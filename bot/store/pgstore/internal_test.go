@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store/pgstore/pgtest"
 )
 
@@ -98,5 +101,63 @@ func TestConnectionLoss(t *testing.T) {
 	t.Logf("first read after the loss: %v", err)
 	if _, _, err := s.Subscription(ctx, "slack", "C1"); err != nil {
 		t.Errorf("a read after the loss: %v", err)
+	}
+}
+
+// Digest days are compressed with LZ4 on a server that has it (migration
+// 5); without it the column keeps the default.
+func TestDayRecordsLZ4(t *testing.T) {
+	s, err := Open(t.Context(), pgtest.URL(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var lz4 bool
+	var method string
+	err = s.pool.QueryRow(t.Context(), `SELECT EXISTS (SELECT FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)),
+	(SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'digest_days'::regclass AND attname = 'record')`).Scan(&lz4, &method)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[bool]string{true: "l", false: ""}[lz4]; method != want {
+		t.Errorf("digest_days.record compression %q, want %q (server has lz4: %v)", method, want, lz4)
+	}
+}
+
+// A day the one statement cannot write (a paper both sent and unsent, a
+// thread twice) is written statement by statement, in order: the paper
+// ends unsent, the thread stored once.
+func TestSaveDayInOrder(t *testing.T) {
+	s, err := Open(t.Context(), pgtest.URL(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Date(2025, 5, 5, 9, 0, 0, 0, time.UTC)
+	posted := digest.DayPaper{Paper: paper.Paper{ID: "a"},
+		Post:   digest.Step{Done: t0, Message: bot.MessageRef{ID: "m"}},
+		Thread: digest.Step{Done: t0, Thread: bot.ThreadRef{ID: "m", URL: "https://x/t"}}}
+	d := digest.Day{Platform: "slack", Channel: "C1", Date: "2025-05-05", Status: digest.DayDone,
+		Papers: []digest.DayPaper{posted, {Paper: paper.Paper{ID: "a"}}}}
+	sent, unsent := d.SentPapers()
+	if oneStatement(sent, unsent, d.Discussions()) {
+		t.Fatal("a paper both sent and unsent fits the one statement")
+	}
+	if err := s.SaveDay(t.Context(), d); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Sent(t.Context(), "slack", "C1"); len(got) != 0 {
+		t.Errorf("sent %v, want none (unsent after sent)", got)
+	}
+	d.Papers[1] = posted
+	sent, unsent = d.SentPapers()
+	if oneStatement(sent, unsent, d.Discussions()) {
+		t.Fatal("a thread twice fits the one statement")
+	}
+	if err := s.SaveDay(t.Context(), d); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.AllDiscussionsOf(t.Context(), "a"); len(got["a"]) != 1 || !got["a"][0].Started.Equal(t0) {
+		t.Errorf("discussions %+v, want one", got)
 	}
 }

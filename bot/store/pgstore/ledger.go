@@ -3,7 +3,6 @@ package pgstore
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
-	"github.com/paperbot/paperbot/bot/store/internal/records"
 )
 
 // rowsOf decodes every row's one JSON column.
@@ -118,79 +116,6 @@ func (s *Store) Days(ctx context.Context, platform, channel string) ([]digest.Da
 func (s *Store) OpenDays(ctx context.Context) ([]digest.Day, error) {
 	return all[digest.Day](ctx, s, "reading the ledger",
 		"SELECT record FROM digest_days WHERE status = 'open' ORDER BY platform, channel, date")
-}
-
-// SaveDay writes a day and, in the same transaction, the channel's sent
-// papers, the first-seen dates of its trending window and its
-// discussions; it returns once the transaction is committed.
-func (s *Store) SaveDay(ctx context.Context, d digest.Day) error {
-	return s.saveDay(ctx, d, nil)
-}
-
-// saveDay is SaveDay, fenced by the lease when fence is not nil.
-func (s *Store) saveDay(ctx context.Context, d digest.Day, fence *bot.Lease) error {
-	if d.Platform == "" || d.Channel == "" || d.Date == "" {
-		return fault.New(fault.Invalid, "a digest day needs a platform, a channel and a date")
-	}
-	v, err := json.Marshal(d)
-	if err != nil {
-		return wrap(err, "encoding a digest day")
-	}
-	sent, unsent := d.SentPapers()
-	window := slices.Clone(d.Window)
-	discussions := d.Discussions()
-	return s.tx(ctx, "saving the digest of "+d.Channel+" on "+d.Date, func(tx pgx.Tx) error {
-		if err := checkFence(ctx, tx, fence); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO digest_days (platform, channel, date, status, record) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (platform, channel, date) DO UPDATE SET status = excluded.status, record = excluded.record`,
-			d.Platform, d.Channel, d.Date, string(d.Status), v); err != nil {
-			return err
-		}
-		if len(sent) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO digest_sent (platform, channel, paper_id, date)
-SELECT $1, $2, id, $4 FROM unnest($3::text[]) AS id ON CONFLICT DO NOTHING`, d.Platform, d.Channel, sent, d.Date); err != nil {
-				return err
-			}
-		}
-		if len(unsent) > 0 {
-			if _, err := tx.Exec(ctx, `DELETE FROM digest_sent WHERE platform = $1 AND channel = $2 AND paper_id = ANY($3::text[]) AND date = $4`,
-				d.Platform, d.Channel, unsent, d.Date); err != nil {
-				return err
-			}
-		}
-		if len(window) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO digest_seen (platform, channel, paper_id, date)
-SELECT $1, $2, id, $4 FROM unnest($3::text[]) AS id ON CONFLICT DO NOTHING`, d.Platform, d.Channel, window, d.Date); err != nil {
-				return err
-			}
-		}
-		return saveDiscussions(ctx, tx, discussions)
-	})
-}
-
-// saveDiscussions stores the threads a day started; one already known
-// keeps its start time and the larger reply count.
-func saveDiscussions(ctx context.Context, tx pgx.Tx, ds []bot.Discussion) error {
-	for _, x := range ds {
-		var old []byte
-		err := tx.QueryRow(ctx, `SELECT record FROM discussions WHERE paper_id = $1 AND platform = $2 AND channel = $3 AND thread_id = $4 FOR UPDATE`,
-			x.PaperID, x.Platform, x.Channel, x.ThreadID).Scan(&old)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		x, v, err := records.MergeDiscussion(x, old)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO discussions (paper_id, platform, channel, thread_id, started, record) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (paper_id, platform, channel, thread_id) DO UPDATE SET started = excluded.started, record = excluded.record`,
-			x.PaperID, x.Platform, x.Channel, x.ThreadID, x.Started, v); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Sent returns the papers that may have been posted to a channel.

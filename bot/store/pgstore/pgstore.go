@@ -73,7 +73,7 @@ import (
 
 // SchemaVersion is the schema this code reads and writes: the version of
 // the last file in migrations/.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -113,6 +113,8 @@ type Store struct {
 	hooks   Hooks
 	// seenWrites counts SeenWithin calls, to sweep expired keys now and then.
 	seenWrites atomic.Uint64
+	// windows are the trending windows committed per day (ledgerwrite.go).
+	windows windowCache
 }
 
 var (

@@ -69,6 +69,8 @@ func Run(t *testing.T, b Backend) {
 	}{
 		{"Subscriptions", testSubscriptions},
 		{"Ledger", testLedger},
+		{"LedgerSteps", testLedgerSteps},
+		{"FencedOffWritesNothing", testFencedOffWritesNothing},
 		{"LastDayPrefixes", testLastDayPrefixes},
 		{"ConcurrentDays", testConcurrentDays},
 		{"DiscussionsStayInTheirScope", testDiscussionsScope},
