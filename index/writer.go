@@ -2,7 +2,9 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 
 	"github.com/blevesearch/bleve/v2"
@@ -62,6 +64,24 @@ type Writer struct {
 // the CPU time (1,574 against 2,330 papers per CPU-second) and 569 MiB
 // peak RSS against 442 MiB. One stays.
 const maxInflight = 1
+
+// A batch of at least minSplit papers is written as segmentParts parts at
+// once (fewer on a machine with fewer cores): scorch builds each part's
+// segment on the goroutine that writes it (zap's NewUsing, the largest
+// share of an ingest's CPU), so the parts are built on separate cores,
+// while the memory held is still one batch's analyses (issue 18).
+const (
+	segmentParts = 2
+	minSplit     = 256
+)
+
+// parts is how many parts a batch of n papers is written as.
+func parts(n int) int {
+	if n < minSplit {
+		return 1
+	}
+	return max(1, min(segmentParts, runtime.GOMAXPROCS(0)))
+}
 
 // BulkMemoryLimit is the soft memory limit (debug.SetMemoryLimit) for a
 // bulk ingest with batches of batchSize papers: about one and a half times
@@ -153,7 +173,7 @@ func (w *Writer) flush() error {
 	if len(w.order) == 0 {
 		return nil
 	}
-	b, ids, err := w.assemble()
+	bs, ids, err := w.assemble()
 	if err != nil {
 		w.err = err
 		return err
@@ -163,15 +183,17 @@ func (w *Writer) flush() error {
 			return err
 		}
 	}
-	for len(w.unpersisted) >= maxUnpersisted {
+	for len(w.unpersisted) > maxUnpersisted-len(bs) {
 		if err := w.waitPersisted(); err != nil {
 			return err
 		}
 	}
-	persisted := make(chan error, 1)
-	b.SetPersistedCallback(func(err error) { persisted <- err })
-	w.unpersisted = append(w.unpersisted, flight{done: persisted, n: len(ids)})
-	w.inflight = append(w.inflight, flight{done: w.ix.writeInBackground(b, ids), n: len(ids)})
+	for _, b := range bs {
+		persisted := make(chan error, 1)
+		b.SetPersistedCallback(func(err error) { persisted <- err })
+		w.unpersisted = append(w.unpersisted, flight{done: persisted, n: b.Size()})
+	}
+	w.inflight = append(w.inflight, flight{done: w.ix.writeInBackground(bs, ids), n: len(ids)})
 	clear(w.pending)
 	w.order = w.order[:0]
 	return nil
@@ -218,14 +240,19 @@ func (w *Writer) countPersisted() {
 }
 
 // assemble merges the queued papers with what the index holds and builds
-// their documents.
-func (w *Writer) assemble() (*bleve.Batch, []string, error) {
+// their documents, as parts(n) batches of about equal size.
+func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 	ix := w.ix
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
 	now := ix.now()
-	b := ix.bi.NewBatch()
-	for _, id := range w.order {
+	bs := make([]*bleve.Batch, parts(len(w.order)))
+	for i := range bs {
+		bs[i] = ix.bi.NewBatch()
+	}
+	per := (len(w.order) + len(bs) - 1) / len(bs)
+	for i, id := range w.order {
+		b := bs[i/per]
 		p := w.pending[id]
 		_, again := w.seen[id]
 		if w.seen == nil || again {
@@ -250,7 +277,7 @@ func (w *Writer) assemble() (*bleve.Batch, []string, error) {
 			w.seen[id] = struct{}{}
 		}
 	}
-	return b, slices.Clone(w.order), nil
+	return bs, slices.Clone(w.order), nil
 }
 
 // waitOldest waits for the oldest batch in flight to be written.
@@ -302,10 +329,12 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// writeInBackground writes a batch on its own goroutine and delivers the
-// outcome. Until it is written, its ids are marked as in flight, so that
-// any writer merging one of them waits for it (awaitWrite).
-func (ix *Index) writeInBackground(b *bleve.Batch, ids []string) chan error {
+// writeInBackground writes the parts of a batch, each on its own goroutine
+// (scorch takes concurrent batches), and delivers the outcome once all are
+// written. Until then, its ids are marked as in flight, so that any writer
+// merging one of them waits for it (awaitWrite). The parts hold distinct
+// papers, so the order in which they land does not matter.
+func (ix *Index) writeInBackground(bs []*bleve.Batch, ids []string) chan error {
 	done := make(chan struct{})
 	ix.writingMu.Lock()
 	if ix.writing == nil {
@@ -317,7 +346,14 @@ func (ix *Index) writeInBackground(b *bleve.Batch, ids []string) chan error {
 	ix.writingMu.Unlock()
 	out := make(chan error, 1)
 	go func() {
-		err := ix.bi.Batch(b)
+		errs := make(chan error, len(bs))
+		for _, b := range bs[1:] {
+			go func() { errs <- ix.bi.Batch(b) }()
+		}
+		err := ix.bi.Batch(bs[0])
+		for range bs[1:] {
+			err = errors.Join(err, <-errs)
+		}
 		ix.writingMu.Lock()
 		for _, id := range ids {
 			if ix.writing[id] == done {
