@@ -76,7 +76,7 @@ func TestWriterBuildsPartsAtOnce(t *testing.T) {
 		t.Errorf("parts: %d below %d papers, %d at it", parts(minSplit-1), minSplit, parts(minSplit))
 	}
 	runtime.GOMAXPROCS(1)
-	if parts(10 * minSplit) != 1 {
+	if parts(10*minSplit) != 1 {
 		t.Errorf("one core: %d parts", parts(10*minSplit))
 	}
 }
