@@ -29,7 +29,9 @@ import (
 //	   scores without frequencies and norms
 //	6: dates and trending scores as one sort term each (day numbers for
 //	   dates), date ranges from terms of their own, the trending filter
-//	   as one term (numbers.go), instead of sixteen prefix terms a value
+//	   as one term (numbers.go), instead of sixteen prefix terms a value;
+//	   stored records compressed with a dictionary the index keeps
+//	   (record.go)
 const MappingVersion = 6
 
 // Field names in the index.

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -250,9 +251,8 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 	for i := range bs {
 		bs[i] = ix.bi.NewBatch()
 	}
-	per := (len(w.order) + len(bs) - 1) / len(bs)
+	ps := make([]paper.Paper, len(w.order))
 	for i, id := range w.order {
-		b := bs[i/per]
 		p := w.pending[id]
 		_, again := w.seen[id]
 		if w.seen == nil || again {
@@ -266,11 +266,21 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 			}
 		}
 		p.Trending = paper.TrendingScore(p, now)
-		doc, err := ix.document(&p)
+		ps[i] = p
+	}
+	if len(ps) >= dictMinRecords && !ix.rec.hasDict() {
+		if err := ix.trainRecordDict(ps); err != nil {
+			return nil, nil, err
+		}
+	}
+	per := (len(ps) + len(bs) - 1) / len(bs)
+	for i := range ps {
+		id := w.order[i]
+		doc, err := ix.document(&ps[i])
 		if err != nil {
 			return nil, nil, fmt.Errorf("paper %s: %w", id, err)
 		}
-		if err := b.IndexAdvanced(doc); err != nil {
+		if err := bs[i/per].IndexAdvanced(doc); err != nil {
 			return nil, nil, fmt.Errorf("paper %s: %w", id, err)
 		}
 		if w.seen != nil {
@@ -278,6 +288,27 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 		}
 	}
 	return bs, slices.Clone(w.order), nil
+}
+
+// trainRecordDict trains the index's record dictionary on a batch of
+// papers and stores it in the index before any record uses it (record.go).
+func (ix *Index) trainRecordDict(ps []paper.Paper) error {
+	samples := make([][]byte, len(ps))
+	for i := range ps {
+		raw, err := json.Marshal(&ps[i])
+		if err != nil {
+			return fmt.Errorf("paper %s: %w", ps[i].ID, err)
+		}
+		samples[i] = raw
+	}
+	dict, err := trainDict(samples)
+	if err != nil {
+		return err
+	}
+	if err := ix.bi.SetInternal([]byte(recordDictKey), dict); err != nil {
+		return fmt.Errorf("storing the record dictionary: %w", err)
+	}
+	return ix.rec.useDict(dict)
 }
 
 // waitOldest waits for the oldest batch in flight to be written.
