@@ -92,7 +92,7 @@ func buildDocument(an *analyzers, o MappingOptions, p *paper.Paper) (*document.D
 	doc := document.NewDocument(p.ID)
 	add := func(name, value string, opts bindex.FieldIndexingOptions, a analysis.Analyzer) {
 		if value != "" {
-			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(value), opts, a))
+			doc.AddField(&textField{name: name, opts: opts, value: []byte(value), an: a})
 		}
 	}
 	add(fID, p.ID, optKeyword, an.keyword)

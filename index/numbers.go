@@ -84,7 +84,7 @@ func (f *termsField) Analyze() {
 	for i, t := range f.terms {
 		toks[i] = &analysis.Token{Term: t, End: len(t), Position: i + 1, Type: analysis.Numeric}
 	}
-	f.freqs = analysis.TokenFrequency(toks, nil, f.opts)
+	f.freqs = tokenFrequencies(toks, f.opts)
 }
 
 // Indexing options of the sort and filter fields.
