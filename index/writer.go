@@ -23,6 +23,17 @@ type WriterOptions struct {
 	FreshIndex bool
 	// OnFlush is called after each batch with the number of papers written so far.
 	OnFlush func(written int)
+	// Parts, when above 1, writes each batch of a few hundred papers or
+	// more as that many parts at once (at most one a core): scorch builds
+	// each part's segment (zap's NewUsing, the largest share of an
+	// ingest's CPU) on the goroutine that writes it, so the parts are
+	// built on separate cores while the analyses held are still one
+	// batch's. Off by default: on the 250k sample (issue 18, load 8-9 on
+	// 2 cores) two parts took the same CPU a paper and 0.62× the wall
+	// time, but the twice as many small segments and their merges raised
+	// the peak RSS from 443 to 513 MiB (memory-mapped segment pages; the
+	// Go heap stays at its limit), past the bulk import's 512 MiB goal.
+	Parts int
 }
 
 // Writer adds papers to the index in batches. A paper already in the index
@@ -66,22 +77,16 @@ type Writer struct {
 // peak RSS against 442 MiB. One stays.
 const maxInflight = 1
 
-// A batch of at least minSplit papers is written as segmentParts parts at
-// once (fewer on a machine with fewer cores): scorch builds each part's
-// segment on the goroutine that writes it (zap's NewUsing, the largest
-// share of an ingest's CPU), so the parts are built on separate cores,
-// while the memory held is still one batch's analyses (issue 18).
-const (
-	segmentParts = 2
-	minSplit     = 256
-)
+// minSplit is the smallest batch WriterOptions.Parts splits.
+const minSplit = 256
 
-// parts is how many parts a batch of n papers is written as.
-func parts(n int) int {
+// parts is how many parts a batch of n papers is written as: at most
+// want, no more than there are cores, one for a small batch.
+func parts(n, want int) int {
 	if n < minSplit {
 		return 1
 	}
-	return max(1, min(segmentParts, runtime.GOMAXPROCS(0)))
+	return max(1, min(want, runtime.GOMAXPROCS(0)))
 }
 
 // BulkMemoryLimit is the soft memory limit (debug.SetMemoryLimit) for a
@@ -241,13 +246,13 @@ func (w *Writer) countPersisted() {
 }
 
 // assemble merges the queued papers with what the index holds and builds
-// their documents, as parts(n) batches of about equal size.
+// their documents, as WriterOptions.Parts batches of about equal size.
 func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 	ix := w.ix
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
 	now := ix.now()
-	bs := make([]*bleve.Batch, parts(len(w.order)))
+	bs := make([]*bleve.Batch, parts(len(w.order), w.opts.Parts))
 	for i := range bs {
 		bs[i] = ix.bi.NewBatch()
 	}

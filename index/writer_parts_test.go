@@ -11,7 +11,7 @@ import (
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
-// On two cores a large batch is written as two segments built at once;
+// On two cores a large batch written in two parts is two segments built at once;
 // every paper lands once, and a second run's updates replace the papers
 // of both parts.
 func TestWriterBuildsPartsAtOnce(t *testing.T) {
@@ -28,7 +28,7 @@ func TestWriterBuildsPartsAtOnce(t *testing.T) {
 	const n = 2 * minSplit
 	write := func(title string) {
 		t.Helper()
-		w := ix.NewWriter(WriterOptions{BatchSize: n})
+		w := ix.NewWriter(WriterOptions{BatchSize: n, Parts: 2})
 		for i := range n {
 			p := paper.Paper{ID: fmt.Sprintf("2401.%05d", i), Title: fmt.Sprintf("%s %d", title, i), Published: "2024-01-02"}
 			if err := p.Normalize(); err != nil {
@@ -72,11 +72,12 @@ func TestWriterBuildsPartsAtOnce(t *testing.T) {
 	if err != nil || res.Total != 0 {
 		t.Errorf("protein still finds %d papers (%v)", res.Total, err)
 	}
-	if parts(minSplit-1) != 1 || parts(minSplit) != 2 {
-		t.Errorf("parts: %d below %d papers, %d at it", parts(minSplit-1), minSplit, parts(minSplit))
+	if parts(minSplit-1, 2) != 1 || parts(minSplit, 2) != 2 || parts(minSplit, 0) != 1 || parts(minSplit, 3) != 2 {
+		t.Errorf("parts: %d below %d papers, %d at it, %d by default, %d of 3 on 2 cores",
+			parts(minSplit-1, 2), minSplit, parts(minSplit, 2), parts(minSplit, 0), parts(minSplit, 3))
 	}
 	runtime.GOMAXPROCS(1)
-	if parts(10*minSplit) != 1 {
-		t.Errorf("one core: %d parts", parts(10*minSplit))
+	if parts(10*minSplit, 2) != 1 {
+		t.Errorf("one core: %d parts", parts(10*minSplit, 2))
 	}
 }
