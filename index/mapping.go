@@ -84,8 +84,8 @@ type MappingOptions struct {
 	// NoStored drops the stored JSON record (an index without it cannot
 	// return or rebuild papers).
 	NoStored bool
-	// SortOnlyNumbers keeps the trending score as doc values only, without
-	// its numeric prefix terms (it is sorted on, never searched by range).
+	// SortOnlyNumbers keeps the trending score as doc values only, not
+	// indexed (zap then writes no doc values either: docs/benchmarks.md).
 	SortOnlyNumbers bool
 }
 
