@@ -5,7 +5,6 @@ import (
 	"context"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -121,25 +120,10 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string)
 		must = append(must, dq)
 	}
 	if !pq.From.IsZero() || !pq.To.IsZero() {
-		var from, to time.Time
-		if !pq.From.IsZero() {
-			from = pq.From
-		}
-		if !pq.To.IsZero() {
-			to = pq.To
-		}
-		yes, no := true, false
-		dr := query.NewDateRangeInclusiveQuery(from, to, &yes, &no)
-		dr.SetField(fPublished)
-		dr.SetBoost(0)
-		must = append(must, dr)
+		must = append(must, dateRangeQuery(pq.From, pq.To))
 	}
 	if pq.trendingOnly {
-		zero, no := 0.0, false
-		nr := query.NewNumericRangeInclusiveQuery(&zero, nil, &no, nil)
-		nr.SetField(fTrending)
-		nr.SetBoost(0)
-		must = append(must, nr)
+		must = append(must, hasTrendingQuery())
 	}
 	for _, w := range pq.ExcludeWords {
 		for _, t := range ix.queryTerms(w) {

@@ -92,7 +92,7 @@ func buildDocument(an *analyzers, o MappingOptions, p *paper.Paper) (*document.D
 	doc := document.NewDocument(p.ID)
 	add := func(name, value string, opts bindex.FieldIndexingOptions, a analysis.Analyzer) {
 		if value != "" {
-			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(value), opts, a))
+			doc.AddField(&textField{name: name, opts: opts, value: []byte(value), an: a})
 		}
 	}
 	add(fID, p.ID, optKeyword, an.keyword)
@@ -110,20 +110,11 @@ func buildDocument(an *analyzers, o MappingOptions, p *paper.Paper) (*document.D
 		add(fCats, c, optKeyword, an.keyword)
 	}
 	if p.Published != "" {
-		t, err := time.Parse(paper.DateLayout, p.Published)
-		if err == nil {
-			f, err := document.NewDateTimeFieldWithIndexingOptions(fPublished, nil, t, paper.DateLayout, optSort)
-			if err != nil {
-				return nil, err
-			}
-			doc.AddField(f)
+		if t, err := time.Parse(paper.DateLayout, p.Published); err == nil {
+			addPublished(doc, t)
 		}
 	}
-	sortOpts := optSort
-	if o.SortOnlyNumbers {
-		sortOpts = bindex.DocValues
-	}
-	doc.AddField(document.NewNumericFieldWithIndexingOptions(fTrending, nil, p.Trending, sortOpts))
+	addTrending(doc, p.Trending, o.SortOnlyNumbers)
 	addLengths(doc)
 	if !o.NoStored {
 		src, err := an.rec.encode(p)

@@ -168,7 +168,10 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 	}
 	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank, async: async, fastPath: !opts.DisableFastPath}
 	ix.advise.dir = realDir(dir)
-	if ix.analyzers, err = analyzersOf(bi.Mapping()); err != nil {
+	if ix.analyzers, err = analyzersOf(bi.Mapping()); err == nil {
+		err = ix.rec.loadDict(bi)
+	}
+	if err != nil {
 		bi.Close()
 		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
@@ -304,10 +307,20 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 		opts.OnRebuild(0, total)
 		progress = func(done int) { opts.OnRebuild(done, total) }
 	}
+	// The old index's records, read with its dictionary if it has one.
+	oldRec, err := newRecords()
+	if err == nil {
+		err = oldRec.loadDict(old)
+	}
+	if err != nil {
+		nb.Close()
+		os.RemoveAll(tmp)
+		return refuse(err.Error())
+	}
 	w := fresh.NewWriter(WriterOptions{FreshIndex: true, OnFlush: progress})
 	copied, bad := 0, 0
 	err = eachStored(old, func(raw string) error {
-		p, err := fresh.rec.decode([]byte(raw))
+		p, err := oldRec.decode([]byte(raw))
 		if err != nil || p.Normalize() != nil {
 			bad++
 			return nil

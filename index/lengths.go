@@ -38,7 +38,7 @@ var lengthFields = [...]struct {
 // in order), by Bleve's analysis workers, and reads their lengths rather
 // than analysing their text again.
 type lengthsField struct {
-	src   [len(lengthFields)]*document.TextField
+	src   [len(lengthFields)]*textField
 	freqs bindex.TokenFrequencies
 }
 
@@ -68,7 +68,7 @@ func (f *lengthsField) Analyze() {
 		term := strconv.AppendInt([]byte{lengthFields[i].prefix}, int64(n), 10)
 		toks = append(toks, &analysis.Token{Term: term, Start: 0, End: len(term), Position: len(toks) + 1, Type: analysis.AlphaNumeric})
 	}
-	f.freqs = analysis.TokenFrequency(toks, nil, optKeyword)
+	f.freqs = tokenFrequencies(toks, optKeyword)
 }
 
 // addLengths adds the lengths field to a document built by document():
@@ -76,7 +76,7 @@ func (f *lengthsField) Analyze() {
 func addLengths(doc *document.Document) {
 	lf := &lengthsField{}
 	for _, fl := range doc.Fields {
-		tf, ok := fl.(*document.TextField)
+		tf, ok := fl.(*textField)
 		if !ok {
 			continue
 		}

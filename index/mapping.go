@@ -27,7 +27,12 @@ import (
 //	5: term vectors keep positions without byte offsets (documents.go);
 //	   stored records compressed with zstd (record.go); dates and trending
 //	   scores without frequencies and norms
-const MappingVersion = 5
+//	6: dates and trending scores as one sort term each (day numbers for
+//	   dates), date ranges from terms of their own, the trending filter
+//	   as one term (numbers.go), instead of sixteen prefix terms a value;
+//	   stored records compressed with a dictionary the index keeps
+//	   (record.go)
+const MappingVersion = 6
 
 // Field names in the index.
 const (
@@ -41,10 +46,12 @@ const (
 	fTrending  = "trending"
 	fSource    = "_src" // the whole record as JSON, stored only
 	// fLengths (lengths.go) holds the analysed lengths of text, title and authors.
+	// fPublishedRange and fHasTrending (numbers.go) filter dates and
+	// trending scores.
 )
 
 // indexedFields are the fields the mapping indexes (queries may name any).
-var indexedFields = [...]string{fID, fText, fTitle, fTitleRaw, fAuthors, fCats, fPublished, fTrending, fLengths}
+var indexedFields = [...]string{fID, fText, fTitle, fTitleRaw, fAuthors, fCats, fPublished, fPublishedRange, fTrending, fHasTrending, fLengths}
 
 // Analyzer names. The index analyses documents and queries with these
 // analyzers' token filters behind its own word tokenizer (tokenize.go);
@@ -63,11 +70,8 @@ const (
 	optText    = bindex.IndexField | bindex.IncludeTermVectors
 	optPlain   = bindex.IndexField
 	optKeyword = bindex.IndexField | bindex.SkipFreqNorm
-	// Dates and trending scores are filtered by range and sorted by their
-	// doc values, never scored: their prefix terms (16 a value) keep no
-	// frequency or norm, which zap would write as 6 bytes a posting.
-	optSort   = bindex.IndexField | bindex.DocValues | bindex.SkipFreqNorm
-	optStored = bindex.StoreField
+	optStored  = bindex.StoreField
+	// Dates and trending scores: optSortKey and optFilter (numbers.go).
 )
 
 // MappingOptions are the variations of the mapping that cmd/bench's
@@ -80,8 +84,8 @@ type MappingOptions struct {
 	// NoStored drops the stored JSON record (an index without it cannot
 	// return or rebuild papers).
 	NoStored bool
-	// SortOnlyNumbers keeps the trending score as doc values only, without
-	// its numeric prefix terms (it is sorted on, never searched by range).
+	// SortOnlyNumbers keeps the trending score as doc values only, not
+	// indexed (zap then writes no doc values either: docs/benchmarks.md).
 	SortOnlyNumbers bool
 }
 
@@ -143,13 +147,12 @@ func NewMapping(o MappingOptions) (*mapping.IndexMappingImpl, error) {
 		f.SkipFreqNorm = true
 		return f
 	}
-	number := func() *mapping.FieldMapping {
-		f := mapping.NewNumericFieldMapping()
-		f.Store = false
-		f.IncludeInAll = false
+	// Dates and trending scores: prefix-coded terms built by numbers.go
+	// (documents never go through the mapping), kept as doc values.
+	sortKey := func(indexed bool) *mapping.FieldMapping {
+		f := keyword()
 		f.DocValues = true
-		f.Index = !o.SortOnlyNumbers
-		f.SkipFreqNorm = true
+		f.Index = indexed
 		return f
 	}
 	stored := mapping.NewTextFieldMapping()
@@ -158,12 +161,6 @@ func NewMapping(o MappingOptions) (*mapping.IndexMappingImpl, error) {
 	stored.IncludeInAll = false
 	stored.IncludeTermVectors = false
 	stored.DocValues = false
-	date := mapping.NewDateTimeFieldMapping()
-	date.Store = false
-	date.IncludeInAll = false
-	date.DocValues = true
-	date.SkipFreqNorm = true
-
 	doc := mapping.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt(fID, keyword())
 	doc.AddFieldMappingsAt(fText, text(anEnglish, true))
@@ -173,8 +170,10 @@ func NewMapping(o MappingOptions) (*mapping.IndexMappingImpl, error) {
 	}
 	doc.AddFieldMappingsAt(fAuthors, text(anName, true))
 	doc.AddFieldMappingsAt(fCats, keyword())
-	doc.AddFieldMappingsAt(fPublished, date)
-	doc.AddFieldMappingsAt(fTrending, number())
+	doc.AddFieldMappingsAt(fPublished, sortKey(true))
+	doc.AddFieldMappingsAt(fPublishedRange, keyword())
+	doc.AddFieldMappingsAt(fTrending, sortKey(!o.SortOnlyNumbers))
+	doc.AddFieldMappingsAt(fHasTrending, keyword())
 	doc.AddFieldMappingsAt(fLengths, keyword())
 	if !o.NoStored {
 		doc.AddFieldMappingsAt(fSource, stored)

@@ -29,7 +29,7 @@ import (
 
 // columns are one segment's sort values by local document number.
 type columns struct {
-	published []int64 // Unix nanoseconds; hasDate says whether set
+	published []int64 // Unix nanoseconds (of the day's start); hasDate says whether set
 	hasDate   *roaring.Bitmap
 	trending  []float64
 }
@@ -106,7 +106,7 @@ func readColumns(seg segment.Segment) (*columns, error) {
 			}
 			switch field {
 			case fPublished:
-				c.published[d] = v
+				c.published[d] = dayStart(v).UnixNano()
 				c.hasDate.Add(uint32(d))
 			case fTrending:
 				c.trending[d] = numeric.Int64ToFloat64(v)

@@ -2,7 +2,10 @@ package index
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 
 	"github.com/blevesearch/bleve/v2"
@@ -20,6 +23,17 @@ type WriterOptions struct {
 	FreshIndex bool
 	// OnFlush is called after each batch with the number of papers written so far.
 	OnFlush func(written int)
+	// Parts, when above 1, writes each batch of a few hundred papers or
+	// more as that many parts at once (at most one a core): scorch builds
+	// each part's segment (zap's NewUsing, the largest share of an
+	// ingest's CPU) on the goroutine that writes it, so the parts are
+	// built on separate cores while the analyses held are still one
+	// batch's. Off by default: on the 250k sample (issue 18, load 8-9 on
+	// 2 cores) two parts took the same CPU a paper and 0.62× the wall
+	// time, but the twice as many small segments and their merges raised
+	// the peak RSS from 443 to 513 MiB (memory-mapped segment pages; the
+	// Go heap stays at its limit), past the bulk import's 512 MiB goal.
+	Parts int
 }
 
 // Writer adds papers to the index in batches. A paper already in the index
@@ -62,6 +76,18 @@ type Writer struct {
 // the CPU time (1,574 against 2,330 papers per CPU-second) and 569 MiB
 // peak RSS against 442 MiB. One stays.
 const maxInflight = 1
+
+// minSplit is the smallest batch WriterOptions.Parts splits.
+const minSplit = 256
+
+// parts is how many parts a batch of n papers is written as: at most
+// want, no more than there are cores, one for a small batch.
+func parts(n, want int) int {
+	if n < minSplit {
+		return 1
+	}
+	return max(1, min(want, runtime.GOMAXPROCS(0)))
+}
 
 // BulkMemoryLimit is the soft memory limit (debug.SetMemoryLimit) for a
 // bulk ingest with batches of batchSize papers: about one and a half times
@@ -153,7 +179,7 @@ func (w *Writer) flush() error {
 	if len(w.order) == 0 {
 		return nil
 	}
-	b, ids, err := w.assemble()
+	bs, ids, err := w.assemble()
 	if err != nil {
 		w.err = err
 		return err
@@ -163,15 +189,17 @@ func (w *Writer) flush() error {
 			return err
 		}
 	}
-	for len(w.unpersisted) >= maxUnpersisted {
+	for len(w.unpersisted) > maxUnpersisted-len(bs) {
 		if err := w.waitPersisted(); err != nil {
 			return err
 		}
 	}
-	persisted := make(chan error, 1)
-	b.SetPersistedCallback(func(err error) { persisted <- err })
-	w.unpersisted = append(w.unpersisted, flight{done: persisted, n: len(ids)})
-	w.inflight = append(w.inflight, flight{done: w.ix.writeInBackground(b, ids), n: len(ids)})
+	for _, b := range bs {
+		persisted := make(chan error, 1)
+		b.SetPersistedCallback(func(err error) { persisted <- err })
+		w.unpersisted = append(w.unpersisted, flight{done: persisted, n: b.Size()})
+	}
+	w.inflight = append(w.inflight, flight{done: w.ix.writeInBackground(bs, ids), n: len(ids)})
 	clear(w.pending)
 	w.order = w.order[:0]
 	return nil
@@ -218,14 +246,18 @@ func (w *Writer) countPersisted() {
 }
 
 // assemble merges the queued papers with what the index holds and builds
-// their documents.
-func (w *Writer) assemble() (*bleve.Batch, []string, error) {
+// their documents, as WriterOptions.Parts batches of about equal size.
+func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 	ix := w.ix
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
 	now := ix.now()
-	b := ix.bi.NewBatch()
-	for _, id := range w.order {
+	bs := make([]*bleve.Batch, parts(len(w.order), w.opts.Parts))
+	for i := range bs {
+		bs[i] = ix.bi.NewBatch()
+	}
+	ps := make([]paper.Paper, len(w.order))
+	for i, id := range w.order {
 		p := w.pending[id]
 		_, again := w.seen[id]
 		if w.seen == nil || again {
@@ -239,18 +271,49 @@ func (w *Writer) assemble() (*bleve.Batch, []string, error) {
 			}
 		}
 		p.Trending = paper.TrendingScore(p, now)
-		doc, err := ix.document(&p)
+		ps[i] = p
+	}
+	if len(ps) >= dictMinRecords && !ix.rec.hasDict() {
+		if err := ix.trainRecordDict(ps); err != nil {
+			return nil, nil, err
+		}
+	}
+	per := (len(ps) + len(bs) - 1) / len(bs)
+	for i := range ps {
+		id := w.order[i]
+		doc, err := ix.document(&ps[i])
 		if err != nil {
 			return nil, nil, fmt.Errorf("paper %s: %w", id, err)
 		}
-		if err := b.IndexAdvanced(doc); err != nil {
+		if err := bs[i/per].IndexAdvanced(doc); err != nil {
 			return nil, nil, fmt.Errorf("paper %s: %w", id, err)
 		}
 		if w.seen != nil {
 			w.seen[id] = struct{}{}
 		}
 	}
-	return b, slices.Clone(w.order), nil
+	return bs, slices.Clone(w.order), nil
+}
+
+// trainRecordDict trains the index's record dictionary on a batch of
+// papers and stores it in the index before any record uses it (record.go).
+func (ix *Index) trainRecordDict(ps []paper.Paper) error {
+	samples := make([][]byte, len(ps))
+	for i := range ps {
+		raw, err := json.Marshal(&ps[i])
+		if err != nil {
+			return fmt.Errorf("paper %s: %w", ps[i].ID, err)
+		}
+		samples[i] = raw
+	}
+	dict, err := trainDict(samples)
+	if err != nil {
+		return err
+	}
+	if err := ix.bi.SetInternal([]byte(recordDictKey), dict); err != nil {
+		return fmt.Errorf("storing the record dictionary: %w", err)
+	}
+	return ix.rec.useDict(dict)
 }
 
 // waitOldest waits for the oldest batch in flight to be written.
@@ -302,10 +365,12 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// writeInBackground writes a batch on its own goroutine and delivers the
-// outcome. Until it is written, its ids are marked as in flight, so that
-// any writer merging one of them waits for it (awaitWrite).
-func (ix *Index) writeInBackground(b *bleve.Batch, ids []string) chan error {
+// writeInBackground writes the parts of a batch, each on its own goroutine
+// (scorch takes concurrent batches), and delivers the outcome once all are
+// written. Until then, its ids are marked as in flight, so that any writer
+// merging one of them waits for it (awaitWrite). The parts hold distinct
+// papers, so the order in which they land does not matter.
+func (ix *Index) writeInBackground(bs []*bleve.Batch, ids []string) chan error {
 	done := make(chan struct{})
 	ix.writingMu.Lock()
 	if ix.writing == nil {
@@ -317,7 +382,14 @@ func (ix *Index) writeInBackground(b *bleve.Batch, ids []string) chan error {
 	ix.writingMu.Unlock()
 	out := make(chan error, 1)
 	go func() {
-		err := ix.bi.Batch(b)
+		errs := make(chan error, len(bs))
+		for _, b := range bs[1:] {
+			go func() { errs <- ix.bi.Batch(b) }()
+		}
+		err := ix.bi.Batch(bs[0])
+		for range bs[1:] {
+			err = errors.Join(err, <-errs)
+		}
 		ix.writingMu.Lock()
 		for _, id := range ids {
 			if ix.writing[id] == done {

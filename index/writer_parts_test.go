@@ -1,0 +1,83 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+
+	"github.com/paperbot/paperbot/bot/paper"
+)
+
+// On two cores a large batch written in two parts is two segments built at once;
+// every paper lands once, and a second run's updates replace the papers
+// of both parts.
+func TestWriterBuildsPartsAtOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	dir := t.TempDir()
+	ix, err := Open(dir, Options{}) // creates the index
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	ix = openNoMerge(t, dir)
+	defer ix.Close()
+	ctx := context.Background()
+	const n = 2 * minSplit
+	write := func(title string) {
+		t.Helper()
+		w := ix.NewWriter(WriterOptions{BatchSize: n, Parts: 2})
+		for i := range n {
+			p := paper.Paper{ID: fmt.Sprintf("2401.%05d", i), Title: fmt.Sprintf("%s %d", title, i), Published: "2024-01-02"}
+			if err := p.Normalize(); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Add(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if w.Written() != n || w.Persisted() != n {
+			t.Fatalf("written %d, persisted %d, want %d", w.Written(), w.Persisted(), n)
+		}
+	}
+	segments := func() int {
+		t.Helper()
+		r, err := ix.reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		return len(r.(*scorch.IndexSnapshot).Segments())
+	}
+	write("Protein language models")
+	if got := segments(); got != 2 {
+		t.Errorf("one batch of %d papers made %d segments, want 2", n, got)
+	}
+	write("Graph neural networks")
+	if c, err := ix.Count(); err != nil || c != n {
+		t.Fatalf("count %d (%v), want %d", c, err, n)
+	}
+	for _, id := range []string{"2401.00000", fmt.Sprintf("2401.%05d", n-1)} {
+		p, err := ix.Lookup(ctx, id)
+		if err != nil || p.Title[:5] != "Graph" {
+			t.Errorf("%s after the update: %q, %v", id, p.Title, err)
+		}
+	}
+	res, err := ix.Search(ctx, paper.Query{Text: "protein", Limit: 10})
+	if err != nil || res.Total != 0 {
+		t.Errorf("protein still finds %d papers (%v)", res.Total, err)
+	}
+	if parts(minSplit-1, 2) != 1 || parts(minSplit, 2) != 2 || parts(minSplit, 0) != 1 || parts(minSplit, 3) != 2 {
+		t.Errorf("parts: %d below %d papers, %d at it, %d by default, %d of 3 on 2 cores",
+			parts(minSplit-1, 2), minSplit, parts(minSplit, 2), parts(minSplit, 0), parts(minSplit, 3))
+	}
+	runtime.GOMAXPROCS(1)
+	if parts(10*minSplit, 2) != 1 {
+		t.Errorf("one core: %d parts", parts(10*minSplit, 2))
+	}
+}
