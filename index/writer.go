@@ -49,6 +49,9 @@ type Writer struct {
 	order   []string
 	seen    map[string]struct{} // ids flushed in this run (fresh index only)
 	written int
+	// batches counts the Bleve batches written (a flush in Parts is
+	// several).
+	batches int
 	err     error
 	// inflight are the batches being written in the background, oldest
 	// first.
@@ -194,6 +197,7 @@ func (w *Writer) flush() error {
 			return err
 		}
 	}
+	w.batches += len(bs)
 	for _, b := range bs {
 		persisted := make(chan error, 1)
 		b.SetPersistedCallback(func(err error) { persisted <- err })

@@ -26,7 +26,7 @@ func TestWriterBuildsPartsAtOnce(t *testing.T) {
 	defer ix.Close()
 	ctx := context.Background()
 	const n = 2 * minSplit
-	write := func(title string) {
+	write := func(title string) int {
 		t.Helper()
 		w := ix.NewWriter(WriterOptions{BatchSize: n, Parts: 2})
 		for i := range n {
@@ -44,6 +44,7 @@ func TestWriterBuildsPartsAtOnce(t *testing.T) {
 		if w.Written() != n || w.Persisted() != n {
 			t.Fatalf("written %d, persisted %d, want %d", w.Written(), w.Persisted(), n)
 		}
+		return w.batches
 	}
 	segments := func() int {
 		t.Helper()
@@ -54,9 +55,14 @@ func TestWriterBuildsPartsAtOnce(t *testing.T) {
 		defer r.Close()
 		return len(r.(*scorch.IndexSnapshot).Segments())
 	}
-	write("Protein language models")
-	if got := segments(); got != 2 {
-		t.Errorf("one batch of %d papers made %d segments, want 2", n, got)
+	// One flush is two Bleve batches, written at once. How many segments
+	// the index then holds depends on timing: scorch's persister merges
+	// the in-memory segments it finds unpersisted into one file.
+	if got := write("Protein language models"); got != 2 {
+		t.Errorf("one batch of %d papers was written as %d Bleve batches, want 2", n, got)
+	}
+	if got := segments(); got < 1 || got > 2 {
+		t.Errorf("one batch of %d papers made %d segments, want 1 or 2", n, got)
 	}
 	write("Graph neural networks")
 	if c, err := ix.Count(); err != nil || c != n {
