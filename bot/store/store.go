@@ -520,39 +520,21 @@ func (s *DB) RecentDiscussions(ctx context.Context, since time.Time) ([]bot.Disc
 // of its last reply (both may go back: replies can be deleted). It reports
 // false, storing nothing, when the discussion is not known.
 func (s *DB) SetReplyCount(ctx context.Context, d bot.Discussion, c bot.ReplyCount) (bool, error) {
-	if c.Replies < 0 {
-		return false, fault.New(fault.Invalid, "a reply count cannot be negative (%d)", c.Replies)
-	}
-	var ok bool
-	err := s.update(ctx, "recording a reply count", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bDiscussions)
-		k := key(d.PaperID, d.Platform, d.Channel, d.ThreadID)
-		v := b.Get(k)
-		if v == nil {
-			return nil
-		}
-		var cur bot.Discussion
-		if err := json.Unmarshal(v, &cur); err != nil {
-			return fmt.Errorf("discussion %q: %w", k, err)
-		}
-		ok = true
-		if cur.Replies == c.Replies && cur.LastReply.Equal(c.Last) {
-			return nil
-		}
-		cur.Replies, cur.LastReply = c.Replies, c.Last.UTC()
-		nv, err := json.Marshal(cur)
-		if err != nil {
-			return err
-		}
-		return b.Put(k, nv)
-	})
-	return ok, err
+	last := c.Last.UTC()
+	return s.setReplies(ctx, d, c.Replies, &last)
 }
 
 // SetReplies records a discussion's current reply count (it may go down:
-// replies can be deleted). It reports false, storing nothing, when the
-// discussion (paper, platform, channel, thread) is not known.
+// replies can be deleted), keeping its last reply's time. It reports
+// false, storing nothing, when the discussion (paper, platform, channel,
+// thread) is not known.
 func (s *DB) SetReplies(ctx context.Context, d bot.Discussion, replies int) (bool, error) {
+	return s.setReplies(ctx, d, replies, nil)
+}
+
+// setReplies stores a known discussion's reply count and, when last is
+// not nil, its last reply's time; an unchanged discussion is not written.
+func (s *DB) setReplies(ctx context.Context, d bot.Discussion, replies int, last *time.Time) (bool, error) {
 	if replies < 0 {
 		return false, fault.New(fault.Invalid, "a reply count cannot be negative (%d)", replies)
 	}
@@ -569,11 +551,15 @@ func (s *DB) SetReplies(ctx context.Context, d bot.Discussion, replies int) (boo
 			return fmt.Errorf("discussion %q: %w", k, err)
 		}
 		ok = true
-		if cur.Replies == replies {
+		next := cur
+		next.Replies = replies
+		if last != nil {
+			next.LastReply = *last
+		}
+		if next.Replies == cur.Replies && next.LastReply.Equal(cur.LastReply) {
 			return nil
 		}
-		cur.Replies = replies
-		nv, err := json.Marshal(cur)
+		nv, err := json.Marshal(next)
 		if err != nil {
 			return err
 		}
