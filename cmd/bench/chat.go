@@ -227,7 +227,7 @@ func (b *bench) paperbotBinary(ctx context.Context) (string, error) {
 
 // chatCorpus picks the largest corpus with a finished paperbot index.
 func (b *bench) chatCorpus() (name, dir string, papers int, err error) {
-	for _, c := range []string{corpus1M, corpus250k} {
+	for _, c := range []string{corpus3M, corpus1M, corpus250k} {
 		if len(b.o.corpora) > 0 && !containsStr(b.o.corpora, c) {
 			continue
 		}

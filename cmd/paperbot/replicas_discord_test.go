@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -103,21 +102,7 @@ replicas:
   follow_poll: 1s
 `, slack.srv.URL, dc.URL, top)
 	env := []string{"PAPERBOT_STATE_URL=" + dbURL, "SLACK_BOT_TOKEN=" + e2eBotToken, "SLACK_SIGNING_SECRET=" + e2eSecret, "DISCORD_BOT_TOKEN=" + discordTestToken}
-	procs := map[int]*e2eProc{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, name := range []string{"A", "B", "C"} {
-		wg.Go(func() {
-			p := startE2EProc(t, bin, name, dir, config, env)
-			mu.Lock()
-			procs[p.cmd.Process.Pid] = p
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	procs := startE2EReplicas(t, bin, dir, config, env, "A", "B", "C")
 
 	// One replica holds the gateway: one connection at the fake, and the
 	// lease names that replica.

@@ -48,6 +48,29 @@ func (p *e2eProc) alive() bool {
 	}
 }
 
+// startE2EReplicas starts one `bin serve` per name at once, each as
+// startE2EProc does, and returns them by process id; the test stops if
+// one did not start.
+func startE2EReplicas(t *testing.T, bin, dir, config string, env []string, names ...string) map[int]*e2eProc {
+	t.Helper()
+	procs := map[int]*e2eProc{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, name := range names {
+		wg.Go(func() {
+			p := startE2EProc(t, bin, name, dir, config, env)
+			mu.Lock()
+			procs[p.cmd.Process.Pid] = p
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	return procs
+}
+
 // startE2EProc starts `bin serve` on a data directory of its own and
 // waits until its HTTP server listens.
 func startE2EProc(t *testing.T, bin, name, dir, config string, env []string) *e2eProc {
@@ -230,21 +253,7 @@ sources:
     disabled: true
 `, slack.srv.URL, top, hf.srv.URL)
 	env := []string{"PAPERBOT_STATE_URL=" + dbURL, "SLACK_BOT_TOKEN=" + e2eBotToken, "SLACK_SIGNING_SECRET=" + e2eSecret}
-	procs := map[int]*e2eProc{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, name := range []string{"A", "B", "C"} {
-		wg.Go(func() {
-			p := startE2EProc(t, bin, name, dir, config, env)
-			mu.Lock()
-			procs[p.cmd.Process.Pid] = p
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	procs := startE2EReplicas(t, bin, dir, config, env, "A", "B", "C")
 	started := time.Now()
 
 	// Mid-digest: some posts made, most not.
