@@ -86,8 +86,12 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string)
 	if len(pq.filterWords) > 0 {
 		// A topic filter narrows: all its words must match, and it does not rank.
 		if ft := ix.queryTerms(strings.Join(pq.filterWords, " ")); len(ft) > 0 {
+			// (Each term gets boost 0: Bleve's conjunction ignores a
+			// boost of its own.)
 			c := allTerms(ft)
-			c.SetBoost(0)
+			for _, t := range c.Conjuncts {
+				t.(*query.TermQuery).SetBoost(0)
+			}
 			must = append(must, c)
 		}
 	}
@@ -104,20 +108,25 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string)
 		}
 	}
 	if len(pq.Cats) > 0 {
+		// A category filters; it does not rank. Each clause gets boost 0:
+		// Bleve's disjunction ignores a boost of its own, so a boost on
+		// dq alone let the category add its score to every match (the
+		// same for all, but twice for a paper holding the archive and one
+		// of its categories).
 		var cats []query.Query
 		for _, c := range pq.Cats {
 			tq := query.NewTermQuery(c)
 			tq.SetField(fCats)
+			tq.SetBoost(0)
 			cats = append(cats, tq)
 			if !strings.Contains(c, ".") {
 				pfx := query.NewPrefixQuery(c + ".")
 				pfx.SetField(fCats)
+				pfx.SetBoost(0)
 				cats = append(cats, pfx)
 			}
 		}
-		dq := query.NewDisjunctionQuery(cats)
-		dq.SetBoost(0)
-		must = append(must, dq)
+		must = append(must, query.NewDisjunctionQuery(cats))
 	}
 	if !pq.From.IsZero() || !pq.To.IsZero() {
 		must = append(must, dateRangeQuery(pq.From, pq.To))
