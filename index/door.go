@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"strings"
 	"sync/atomic"
 
 	"github.com/paperbot/paperbot/bot/paper"
@@ -27,7 +26,8 @@ const (
 	// searchers answer it.
 	shapeOther queryShape = iota
 	// shapeWords: free words (or weighted terms: feedback, similar
-	// papers, acronyms) ranked by relevance, nothing that narrows them.
+	// papers, acronyms) ranked by relevance, narrowed by nothing but
+	// categories (filters that do not score).
 	shapeWords
 	// shapePhrase: one quoted phrase ranked by relevance, nothing else.
 	shapePhrase
@@ -114,7 +114,7 @@ func (q *parsedQuery) shape(order paper.Sort) queryShape {
 	case order == paper.ByRelevance && f&(featWords|featWeighted) != 0 &&
 		// anyWords loosens a sorted listing's words; ranked by
 		// relevance any word matches anyway.
-		only(featWords|featWeighted|featExpansion|featNames|featScaled|featAnyWords):
+		only(featWords|featWeighted|featExpansion|featNames|featScaled|featAnyWords|featCats):
 		return shapeWords
 	case order == paper.ByRelevance && len(q.Phrases) == 1 && only(featPhrases):
 		return shapePhrase
@@ -122,11 +122,7 @@ func (q *parsedQuery) shape(order paper.Sort) queryShape {
 		switch {
 		case len(q.Cats)+len(q.Authors) > 1:
 		case len(q.Cats) == 1:
-			// A bare archive (cat:math) also matches its subcategories,
-			// which Bleve scores apart.
-			if strings.Contains(q.Cats[0], ".") {
-				return shapeListing
-			}
+			return shapeListing
 		case len(q.Authors) == 1:
 			// Alone: a date range would add its clauses to the score.
 			if f&featDates == 0 {

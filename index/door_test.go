@@ -93,13 +93,16 @@ func TestQueryShapes(t *testing.T) {
 		{"diffusion -survey", paper.ByRelevance, shapeOther},
 		{`diffusion -"large language"`, paper.ByRelevance, shapeOther},
 		{"diffusion author:Notin", paper.ByRelevance, shapeOther},
-		{"diffusion cat:cs.LG", paper.ByRelevance, shapeOther},
+		{"diffusion cat:cs.LG", paper.ByRelevance, shapeWords}, // categories filter without scoring
+		{"diffusion cat:cs.LG cat:stat.ML", paper.ByRelevance, shapeWords},
+		{"diffusion cat:cs", paper.ByRelevance, shapeWords}, // an archive: cs and cs.*
+		{"diffusion cat:cs.LG", paper.ByRecent, shapeOther},
 		{"diffusion year:2024", paper.ByRelevance, shapeOther},
 		{`diffusion "language models"`, paper.ByRelevance, shapeOther},
 		{`"language models" "diffusion"`, paper.ByRelevance, shapeOther},
 		{"diffusion models", paper.ByRecent, shapeOther},
 		{`"language models"`, paper.ByRecent, shapeOther},
-		{"cat:math", paper.ByRecent, shapeOther},
+		{"cat:math", paper.ByRecent, shapeListing},
 		{"cat:cs.CL author:Singh", paper.ByRecent, shapeOther},
 		{`author:"Pascal Notin"`, paper.ByRecent, shapeListing}, // declined by the evaluator (a phrase)
 		{"author:Singh year:2024", paper.ByRecent, shapeOther},

@@ -166,3 +166,11 @@ func MeanLengths(ix *Index) (text, title float64, err error) {
 
 // ResetRank restores the default ranking parameters.
 func ResetRank(ix *Index) { ix.rank = defaultRank }
+
+// SetFilterRatio sets when the words' MaxScore visits a filter's papers
+// (0: always; 1<<40: never) and returns a function restoring it.
+func SetFilterRatio(r uint64) (restore func()) {
+	old := filterRatio
+	filterRatio = r
+	return func() { filterRatio = old }
+}

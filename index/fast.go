@@ -184,8 +184,10 @@ func sat(freq uint64, norm, avg float64) float64 {
 // topWords returns the k best papers for the clauses (ranked exactly as
 // Bleve ranks the disjunction buildQuery makes of them), and how many
 // papers match any text clause. Papers whose ids are in exclude are left
-// out. ok is false when the reader is not one topWords can walk.
-func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []wordClause, k int, exclude []string) (hits []fastHit, total uint64, ok bool, err error) {
+// out, and when cats is not empty so are papers in none of those exact
+// categories (a filter that does not score, as buildQuery's). ok is false
+// when the reader is not one topWords can walk.
+func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []wordClause, k int, exclude, cats []string) (hits []fastHit, total uint64, ok bool, err error) {
 	snap, isScorch := r.(*scorch.IndexSnapshot)
 	if !isScorch {
 		return nil, 0, false, nil
@@ -221,6 +223,18 @@ func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []w
 			if !bm.IsEmpty() {
 				excluded[i] = bm
 			}
+		}
+	}
+	if len(cats) > 0 {
+		for i, s := range segs {
+			out, ok, err := outsideCats(s, cats)
+			if !ok || err != nil {
+				return nil, 0, ok, err
+			}
+			if bm := excluded[i]; bm != nil {
+				out.Or(bm)
+			}
+			excluded[i] = out
 		}
 	}
 
@@ -299,6 +313,11 @@ func (ix *Index) clauseStats(snap *scorch.IndexSnapshot, segs []*scorch.SegmentS
 	return stats, nil
 }
 
+// filterRatio: when the clauses' postings outnumber the papers a filter
+// leaves them by more than this, topWordsInSegment visits those papers
+// rather than walk the postings.
+var filterRatio uint64 = 4
+
 // topWordsInSegment runs MaxScore over one segment, adding to h; it returns
 // how many live, not excluded papers of the segment match a text clause.
 func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, segOffset uint64,
@@ -314,6 +333,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 	}
 	matching := roaring.New()
 	var cursors []*cursor
+	var postings uint64 // the clauses' postings, all told
 	for _, st := range stats {
 		d, err := s.Segment().Dictionary(st.field)
 		if err != nil {
@@ -326,6 +346,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		if pl.Count() == 0 {
 			continue
 		}
+		postings += pl.Count()
 		if st.group == 0 {
 			if o, ok := pl.(interface{ OrInto(*roaring.Bitmap) }); ok {
 				o.OrInto(matching)
@@ -400,6 +421,79 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 	vals := make([]float64, len(stats))
 	got := make([]bool, len(stats))
 	var touched []int
+	// offer scores paper d from the clause scores in vals (summed in
+	// Bleve's order) and offers it to the heap.
+	offer := func(d uint64) {
+		var gs [2]float64
+		var gn [2]int
+		for i := 0; i < len(vals); i++ {
+			if got[i] {
+				g := byIdx[i].group
+				gs[g] += vals[i]
+				gn[g]++
+			}
+		}
+		score := 0.0
+		for g := range 2 {
+			if gn[g] > 0 {
+				score += gs[g] * (float64(gn[g]) / float64(groupSize[g]))
+			}
+		}
+		if !push(h, k, fastHit{score: score, global: segOffset + d, seg: si, local: d}) {
+			return
+		}
+		if nt := threshold(); nt != theta {
+			theta = nt
+			if h.Len() == k {
+				shared.raise(theta)
+			}
+			floor = max(floor, shared.load())
+			first = essentialFrom()
+		}
+	}
+	if excluded != nil && total*filterRatio < postings {
+		// A filter (categories) leaves few of the words' papers: visit
+		// those and move each clause to them, best bound first, rather
+		// than walk the postings past papers the filter drops.
+		it := matching.Iterator()
+		for steps := 1; it.HasNext(); steps++ {
+			if steps&0x3ff == 0 {
+				if err := ctx.Err(); err != nil {
+					return 0, err
+				}
+				floor = max(floor, shared.load())
+			}
+			d := uint64(it.Next())
+			for _, i := range touched {
+				got[i] = false
+			}
+			touched = touched[:0]
+			ub := prefix[len(prefix)-1]
+			pruned := false
+			for i := len(cursors) - 1; i >= 0; i-- {
+				if beaten(ub) {
+					pruned = true
+					break
+				}
+				c := cursors[i]
+				if c.doc < d {
+					if err := c.advance(d); err != nil {
+						return 0, err
+					}
+				}
+				ub -= c.bound
+				if c.doc == d {
+					ub += c.c.weight * sat(c.freq, c.norm, c.c.avg)
+					vals[c.c.idx], got[c.c.idx] = c.c.bleveScore(c.freq, c.norm), true
+					touched = append(touched, c.c.idx)
+				}
+			}
+			if !pruned && !beaten(ub) {
+				offer(d)
+			}
+		}
+		return total, nil
+	}
 	steps := 0
 	for first < len(cursors) {
 		d := uint64(noDoc)
@@ -470,32 +564,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		if pruned || beaten(ub) {
 			continue
 		}
-		var gs [2]float64
-		var gn [2]int
-		for i := 0; i < len(vals); i++ {
-			if got[i] {
-				g := byIdx[i].group
-				gs[g] += vals[i]
-				gn[g]++
-			}
-		}
-		score := 0.0
-		for g := range 2 {
-			if gn[g] > 0 {
-				score += gs[g] * (float64(gn[g]) / float64(groupSize[g]))
-			}
-		}
-		if !push(h, k, fastHit{score: score, global: segOffset + d, seg: si, local: d}) {
-			continue
-		}
-		if nt := threshold(); nt != theta {
-			theta = nt
-			if h.Len() == k {
-				shared.raise(theta)
-			}
-			floor = max(floor, shared.load())
-			first = essentialFrom()
-		}
+		offer(d)
 	}
 	// Remember the maxima of clauses whose postings were read whole.
 	for _, c := range cursors {
@@ -520,7 +589,7 @@ func (w wordsPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (res 
 		return paper.Results{}, false, nil
 	}
 	defer r.Close()
-	hits, total, ok, err := ix.topWords(ctx, r, ix.rank.wordClauses(terms), a.limit+a.offset, a.exclude)
+	hits, total, ok, err := ix.topWords(ctx, r, ix.rank.wordClauses(terms), a.limit+a.offset, a.exclude, pq.Cats)
 	if !ok {
 		return paper.Results{}, false, nil
 	}

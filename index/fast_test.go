@@ -186,6 +186,9 @@ func TestListingsMatchBleve(t *testing.T) {
 		{Text: "cat:cs.CR before:2024-02-03", Limit: 10},
 		{Text: "cat:cs.CL year:2024", Limit: 100},
 		{Text: "cat:nosuch.XX", Limit: 10},
+		{Text: "cat:cs", Limit: 20},       // an archive: cs.CL, cs.LG, cs.CR
+		{Text: "cat:astro-ph", Limit: 10}, // an archive that is a category
+		{Text: "cat:math since:2024-02", Limit: 10},
 		{Text: "cat:cs.CL", Limit: 10, Exclude: []string{"2401.00005", "2401.00000"}},
 		{Text: "cat:cs.CL", Sort: paper.ByTrending, Limit: 10},
 		{Text: "", Sort: paper.ByTrending, Limit: 10},

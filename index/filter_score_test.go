@@ -10,18 +10,16 @@ import (
 	"github.com/paperbot/paperbot/index"
 )
 
-// Filters narrow the papers and never rank them: a paper's score under
-// "words cat:X" (or with a topic filter) is its score under "words". Bleve's
-// disjunctions and conjunctions ignore a boost of their own, so a filter
-// given boost 0 only as a whole added its BM25 score to every match (twice
-// for a paper holding an archive and one of its categories).
-func TestFiltersDoNotScore(t *testing.T) {
+// categoryIndex is a real index of synthetic papers whose abstracts mix a
+// few words and which carry categories, archives among them, written in
+// batches (segments) of 90/batches papers.
+func categoryIndex(t *testing.T, batches int) *index.Index {
+	t.Helper()
 	ix, err := open(t.TempDir(), index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	ctx := context.Background()
 	cats := [][]string{{"cs.CL"}, {"cs.LG", "cs.CL"}, {"astro-ph", "astro-ph.GA"}, {"astro-ph.GA"}, {"math.GR", "cs.LG", "stat.ML"}}
 	words := []string{"language", "models", "reasoning", "galaxies", "groups", "large"}
 	var papers []paper.Paper
@@ -36,9 +34,25 @@ func TestFiltersDoNotScore(t *testing.T) {
 			Published:  "2024-02-01",
 		})
 	}
-	if err := ix.Upsert(ctx, papers); err != nil {
-		t.Fatal(err)
+	n := len(papers) / batches
+	for len(papers) > 0 {
+		b := papers[:min(n, len(papers))]
+		papers = papers[len(b):]
+		if err := ix.Upsert(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
 	}
+	return ix
+}
+
+// Filters narrow the papers and never rank them: a paper's score under
+// "words cat:X" (or with a topic filter) is its score under "words". Bleve's
+// disjunctions and conjunctions ignore a boost of their own, so a filter
+// given boost 0 only as a whole added its BM25 score to every match (twice
+// for a paper holding an archive and one of its categories).
+func TestFiltersDoNotScore(t *testing.T) {
+	ix := categoryIndex(t, 1)
+	ctx := context.Background()
 	scores := func(q paper.Query) map[string]float64 {
 		t.Helper()
 		q.Limit = 100

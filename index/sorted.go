@@ -226,19 +226,11 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 				scores[uint32(p.Number())] = author.bleveScore(p.Frequency(), p.Norm())
 			}
 		case len(pq.Cats) == 1:
-			d, err := s.Segment().Dictionary(fCats)
-			if err != nil {
-				return paper.Results{}, true, searchErr(err)
+			in, ok, err := catDocs(s, pq.Cats)
+			if !ok || err != nil {
+				return paper.Results{}, ok, err
 			}
-			pl, err := d.PostingsList([]byte(pq.Cats[0]), nil, nil)
-			if err != nil {
-				return paper.Results{}, true, searchErr(err)
-			}
-			o, canOr := pl.(interface{ OrInto(*roaring.Bitmap) })
-			if !canOr {
-				return paper.Results{}, false, nil
-			}
-			o.OrInto(docs)
+			docs = in
 		default:
 			docs.AddRange(0, s.Segment().Count())
 		}
