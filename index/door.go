@@ -27,7 +27,8 @@ const (
 	shapeOther queryShape = iota
 	// shapeWords: free words (or weighted terms: feedback, similar
 	// papers, acronyms) ranked by relevance, narrowed by nothing but
-	// categories (filters that do not score).
+	// categories and authors (filters that do not score; the evaluator
+	// declines names of several words, phrases).
 	shapeWords
 	// shapePhrase: one quoted phrase ranked by relevance, nothing else.
 	shapePhrase
@@ -114,7 +115,7 @@ func (q *parsedQuery) shape(order paper.Sort) queryShape {
 	case order == paper.ByRelevance && f&(featWords|featWeighted) != 0 &&
 		// anyWords loosens a sorted listing's words; ranked by
 		// relevance any word matches anyway.
-		only(featWords|featWeighted|featExpansion|featNames|featScaled|featAnyWords|featCats):
+		only(featWords|featWeighted|featExpansion|featNames|featScaled|featAnyWords|featCats|featAuthors):
 		return shapeWords
 	case order == paper.ByRelevance && len(q.Phrases) == 1 && only(featPhrases):
 		return shapePhrase

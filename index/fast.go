@@ -184,10 +184,10 @@ func sat(freq uint64, norm, avg float64) float64 {
 // topWords returns the k best papers for the clauses (ranked exactly as
 // Bleve ranks the disjunction buildQuery makes of them), and how many
 // papers match any text clause. Papers whose ids are in exclude are left
-// out, and when cats is not empty so are papers in none of those exact
-// categories (a filter that does not score, as buildQuery's). ok is false
-// when the reader is not one topWords can walk.
-func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []wordClause, k int, exclude, cats []string) (hits []fastHit, total uint64, ok bool, err error) {
+// out, and so are those the filter leaves out (categories and authors:
+// clauses that do not score, as buildQuery's). ok is false when the
+// reader is not one topWords can walk.
+func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []wordClause, k int, exclude []string, filter wordFilter) (hits []fastHit, total uint64, ok bool, err error) {
 	snap, isScorch := r.(*scorch.IndexSnapshot)
 	if !isScorch {
 		return nil, 0, false, nil
@@ -225,9 +225,9 @@ func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []w
 			}
 		}
 	}
-	if len(cats) > 0 {
+	if !filter.empty() {
 		for i, s := range segs {
-			out, ok, err := outsideCats(s, cats)
+			out, ok, err := filter.outside(s)
 			if !ok || err != nil {
 				return nil, 0, ok, err
 			}
@@ -589,7 +589,16 @@ func (w wordsPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (res 
 		return paper.Results{}, false, nil
 	}
 	defer r.Close()
-	hits, total, ok, err := ix.topWords(ctx, r, ix.rank.wordClauses(terms), a.limit+a.offset, a.exclude, pq.Cats)
+	filter := wordFilter{cats: pq.Cats}
+	for _, name := range pq.Authors {
+		// A name of several words is a phrase: Bleve answers it.
+		toks := ix.names.Analyze([]byte(name))
+		if len(toks) != 1 {
+			return paper.Results{}, false, nil
+		}
+		filter.authors = append(filter.authors, toks[0].Term)
+	}
+	hits, total, ok, err := ix.topWords(ctx, r, ix.rank.wordClauses(terms), a.limit+a.offset, a.exclude, filter)
 	if !ok {
 		return paper.Results{}, false, nil
 	}

@@ -1,16 +1,18 @@
 package index_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/index"
 )
 
-// Words narrowed by exact categories are answered on the fast path (the
-// words' MaxScore over the papers of those categories) with Bleve's
+// Words narrowed by categories or one-word authors are answered on the
+// fast path (the words' MaxScore over the papers those filters keep) with Bleve's
 // answer: papers, order, scores, totals.
-func TestCategoryWordsMatchBleve(t *testing.T) {
+func TestFilteredWordsMatchBleve(t *testing.T) {
 	ix := categoryIndex(t, 6)
 	qs := []paper.Query{
 		{Text: "language models cat:cs.CL", Limit: 10},
@@ -21,6 +23,9 @@ func TestCategoryWordsMatchBleve(t *testing.T) {
 		{Text: "models cat:nosuch.XX", Limit: 10},
 		{Text: "galaxies cat:astro-ph", Limit: 10}, // an archive: astro-ph and astro-ph.*
 		{Text: "language models cat:cs cat:math.GR", Limit: 10},
+		{Text: "language models author:Singh", Limit: 10},
+		{Text: "galaxies author:Li author:Müller", Limit: 10},
+		{Text: "reasoning groups author:muller cat:cs.LG", Limit: 10, Offset: 2},
 	}
 	// Both ways of taking the filter: walking the words' postings past the
 	// papers it drops, and visiting the papers it keeps.
@@ -34,10 +39,24 @@ func TestCategoryWordsMatchBleve(t *testing.T) {
 			for _, q := range qs {
 				t.Run(q.Text, func(t *testing.T) {
 					sameAnswer(t, ix, q, &p)
+					if res, err := ix.Search(context.Background(), q); err != nil || len(res.Hits) == 0 && !strings.Contains(q.Text, "nosuch") {
+						t.Errorf("%d hits, err %v: the comparison shows nothing", len(res.Hits), err)
+					}
 				})
 			}
 			p.require(t, fastShare)
 		})
 	}
 
+}
+
+// A name of several words is a phrase: Bleve's searchers answer words
+// narrowed by it.
+func TestWordsWithAFullNameGoToBleve(t *testing.T) {
+	ix := categoryIndex(t, 3)
+	var p paths
+	sameAnswer(t, ix, paper.Query{Text: `language author:"Ada Singh"`, Limit: 10}, &p)
+	if p.fast != 0 || p.bleve == 0 {
+		t.Errorf("the fast path answered %d, Bleve %d", p.fast, p.bleve)
+	}
 }

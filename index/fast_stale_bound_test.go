@@ -79,7 +79,7 @@ func TestStaleBoundFromNewerSnapshot(t *testing.T) {
 	clauses := ix.rank.wordClauses(ix.queryTerms("zyx"))
 	top := func(r any) string {
 		snap := r.(*scorch.IndexSnapshot)
-		hits, _, _, err := ix.topWords(ctx, snap, clauses, 1, nil, nil)
+		hits, _, _, err := ix.topWords(ctx, snap, clauses, 1, nil, wordFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 // categoryIndex is a real index of synthetic papers whose abstracts mix a
-// few words and which carry categories, archives among them, written in
+// few words and which carry categories (archives among them) and authors, written in
 // batches (segments) of 90/batches papers.
 func categoryIndex(t *testing.T, batches int) *index.Index {
 	t.Helper()
@@ -31,6 +31,7 @@ func categoryIndex(t *testing.T, batches int) *index.Index {
 			Title:      fmt.Sprintf("Paper %d", i),
 			Abstract:   fmt.Sprintf("We study %s with %s and %s, %s.", words[i%len(words)], words[(i/3)%len(words)], words[(i/7)%len(words)], words[(i+2)%len(words)]),
 			Categories: cats[i%len(cats)],
+			Authors:    []string{[]string{"Ada Singh", "Bo Li", "Chen Li"}[i%3], []string{"Eve Singh", "Dora Müller"}[(i/4)%2]},
 			Published:  "2024-02-01",
 		})
 	}

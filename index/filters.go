@@ -7,13 +7,48 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
-// outsideCats is the segment's papers in none of the categories: those a
-// category filter leaves out. ok is false when the segment's postings
-// cannot be read as bitmaps.
-func outsideCats(s *scorch.SegmentSnapshot, cats []string) (out *roaring.Bitmap, ok bool, err error) {
-	in, ok, err := catDocs(s, cats)
-	if !ok || err != nil {
-		return nil, ok, err
+// wordFilter narrows free words without scoring: a paper must be in one
+// of the categories (when there are any) and have every author term (a
+// one-word name's term in the authors field), as buildQuery's clauses of
+// boost 0 require.
+type wordFilter struct {
+	cats    []string
+	authors [][]byte
+}
+
+func (f wordFilter) empty() bool { return len(f.cats) == 0 && len(f.authors) == 0 }
+
+// outside is the segment's papers the filter leaves out. ok is false when
+// the segment's postings cannot be read as bitmaps.
+func (f wordFilter) outside(s *scorch.SegmentSnapshot) (out *roaring.Bitmap, ok bool, err error) {
+	var in *roaring.Bitmap
+	if len(f.cats) > 0 {
+		if in, ok, err = catDocs(s, f.cats); !ok || err != nil {
+			return nil, ok, err
+		}
+	}
+	if len(f.authors) > 0 {
+		d, err := s.Segment().Dictionary(fAuthors)
+		if err != nil {
+			return nil, true, searchErr(err)
+		}
+		for _, a := range f.authors {
+			pl, err := d.PostingsList(a, nil, nil)
+			if err != nil {
+				return nil, true, searchErr(err)
+			}
+			o, canOr := pl.(interface{ OrInto(*roaring.Bitmap) })
+			if !canOr {
+				return nil, false, nil
+			}
+			has := roaring.New()
+			o.OrInto(has)
+			if in == nil {
+				in = has
+			} else {
+				in.And(has)
+			}
+		}
 	}
 	return roaring.Flip(in, 0, s.Segment().Count()), true, nil
 }
