@@ -183,9 +183,12 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		author = stats[0]
 	}
 	type segDocs struct {
-		cols   *columns
-		docs   *roaring.Bitmap
-		scores map[uint32]float64 // the author's score, by document
+		cols *columns
+		docs *roaring.Bitmap
+		// An author's papers (in document order) and their scores;
+		// nil for a category or the trending listing.
+		adocs   []uint32
+		ascores []float64
 	}
 	matched := make([]segDocs, len(segs))
 	var total uint64
@@ -201,7 +204,8 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			return paper.Results{}, true, searchErr(err)
 		}
 		docs := roaring.New()
-		var scores map[uint32]float64
+		var adocs []uint32
+		var ascores []float64
 		switch {
 		case author != nil:
 			d, err := s.Segment().Dictionary(fAuthors)
@@ -212,7 +216,8 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			if err != nil {
 				return paper.Results{}, true, searchErr(err)
 			}
-			scores = map[uint32]float64{}
+			n := pl.Count()
+			adocs, ascores = make([]uint32, 0, n), make([]float64, 0, n)
 			it := pl.Iterator(true, true, false, nil)
 			for {
 				p, err := it.Next()
@@ -222,9 +227,10 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 				if p == nil {
 					break
 				}
-				docs.Add(uint32(p.Number()))
-				scores[uint32(p.Number())] = author.bleveScore(p.Frequency(), p.Norm())
+				adocs = append(adocs, uint32(p.Number()))
+				ascores = append(ascores, author.bleveScore(p.Frequency(), p.Norm()))
 			}
+			docs.AddMany(adocs)
 		case len(pq.Cats) == 1:
 			in, ok, err := catDocs(s, pq.Cats)
 			if !ok || err != nil {
@@ -262,9 +268,33 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			docs = keep
 		}
 		total += docs.GetCardinality()
-		matched[si] = segDocs{cols, docs, scores}
+		if adocs != nil && uint64(len(adocs)) != docs.GetCardinality() {
+			// Some were filtered out (exclusions, dates).
+			n := 0
+			for i, d := range adocs {
+				if docs.Contains(d) {
+					adocs[n], ascores[n] = d, ascores[i]
+					n++
+				}
+			}
+			adocs, ascores = adocs[:n], ascores[:n]
+		}
+		matched[si] = segDocs{cols, docs, adocs, ascores}
 	}
-	keys := func(m segDocs, d uint32) (float64, float64) {
+	// each calls fn with every match of a segment and its score.
+	each := func(m segDocs, fn func(d uint32, score float64)) {
+		if m.adocs != nil {
+			for i, d := range m.adocs {
+				fn(d, m.ascores[i])
+			}
+			return
+		}
+		it := m.docs.Iterator()
+		for it.HasNext() {
+			fn(it.Next(), 0)
+		}
+	}
+	keys := func(m segDocs, d uint32, score float64) (float64, float64) {
 		cols := m.cols
 		// Bleve sorts a paper with no date after every dated one. (A
 		// float64 keeps Unix nanoseconds to within a microsecond: dates
@@ -278,7 +308,7 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		}
 		// Newest first, then the better score (an author's; a category
 		// scores every paper alike).
-		return p, m.scores[d]
+		return p, score
 	}
 	k := a.limit + a.offset
 	// The k-th best sort values, then every match at or above them.
@@ -287,16 +317,15 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		if m.docs == nil {
 			continue
 		}
-		it := m.docs.Iterator()
-		for it.HasNext() {
-			k1, k2 := keys(m, it.Next())
+		each(m, func(d uint32, score float64) {
+			k1, k2 := keys(m, d, score)
 			if cut.Len() < k {
 				heap.Push(cut, [2]float64{k1, k2})
 			} else if top := (*cut)[0]; k1 > top[0] || (k1 == top[0] && k2 > top[1]) {
 				(*cut)[0] = [2]float64{k1, k2}
 				heap.Fix(cut, 0)
 			}
-		}
+		})
 	}
 	var cands []listed
 	if cut.Len() > 0 {
@@ -305,14 +334,12 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			if m.docs == nil {
 				continue
 			}
-			it := m.docs.Iterator()
-			for it.HasNext() {
-				d := it.Next()
-				k1, k2 := keys(m, d)
+			each(m, func(d uint32, score float64) {
+				k1, k2 := keys(m, d, score)
 				if k1 > low[0] || (k1 == low[0] && k2 >= low[1]) {
-					cands = append(cands, listed{k1: k1, k2: k2, score: m.scores[d], seg: si, local: uint64(d)})
+					cands = append(cands, listed{k1: k1, k2: k2, score: score, seg: si, local: uint64(d)})
 				}
-			}
+			})
 		}
 	}
 	top, err := topListed(cands, k, func(c *listed) error {
