@@ -19,7 +19,7 @@ import (
 
 // runBleve answers a parsed query with Bleve's searchers.
 func (ix *Index) runBleve(ctx context.Context, pq *parsedQuery, a runArgs) (paper.Results, error) {
-	bq := ix.buildQuery(pq, a.order, a.exclude)
+	bq := ix.buildQuery(pq, a.order, a.exclude, a.only)
 	ctx, err := ix.statsContext(ctx)
 	if err != nil {
 		return paper.Results{}, searchErr(err)
@@ -59,7 +59,7 @@ func (ix *Index) decodeHit(h *search.DocumentMatch) (paper.Paper, error) {
 
 // buildQuery turns a parsed query into a Bleve query. It returns the
 // analysed free-text terms too (for highlighting).
-func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string) query.Query {
+func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude, only []string) query.Query {
 	var must, should, mustNot []query.Query
 	terms := ix.rankTerms(pq)
 	switch {
@@ -148,6 +148,14 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude []string)
 	}
 	if len(exclude) > 0 {
 		mustNot = append(mustNot, query.NewDocIDQuery(exclude))
+	}
+	if only != nil {
+		// A clause of boost 0 adds 0 to every score and nothing to the
+		// query norm; Bleve's conjunction then moves the other clauses
+		// to these papers only.
+		q := query.NewDocIDQuery(only)
+		q.SetBoost(0)
+		must = append(must, q)
 	}
 	if len(must) == 0 {
 		must = append(must, query.NewMatchAllQuery())

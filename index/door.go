@@ -36,11 +36,15 @@ const (
 	// words: one exact category (cs.CL) or one author, or what is
 	// trending; categories and trending listings may have a date range.
 	shapeListing
+	// shapeNarrowed: words (or filters) with one or more quoted phrases,
+	// ranked by relevance. The phrases' papers are found first
+	// (phrasewords.go); Bleve's searchers then rank only those.
+	shapeNarrowed
 	numShapes
 )
 
 func (s queryShape) String() string {
-	return [...]string{"bleve", "words", "phrase", "listing"}[s]
+	return [...]string{"bleve", "words", "phrase", "listing", "narrowed"}[s]
 }
 
 // feature is one part of a parsed query that an evaluator must honour.
@@ -119,6 +123,9 @@ func (q *parsedQuery) shape(order paper.Sort) queryShape {
 		return shapeWords
 	case order == paper.ByRelevance && len(q.Phrases) == 1 && only(featPhrases):
 		return shapePhrase
+	case order == paper.ByRelevance && len(q.Phrases) > 0:
+		// Every other feature is Bleve's to honour: it runs the query.
+		return shapeNarrowed
 	case (order == paper.ByRecent || order == paper.ByTrending) && only(featCats|featAuthors|featDates|featTrendingOnly):
 		switch {
 		case len(q.Cats)+len(q.Authors) > 1:
@@ -141,6 +148,10 @@ type runArgs struct {
 	order         paper.Sort
 	limit, offset int
 	exclude       []string // paper ids left out
+	// only, when not nil, are the ids of the papers the query may match
+	// (a superset of its matches): Bleve's query gets a clause of boost 0
+	// requiring them, which leaves every score as it was.
+	only []string
 	// fast lets a fast evaluator answer (Options.DisableFastPath unset;
 	// tests compare the two ways).
 	fast bool
@@ -163,6 +174,8 @@ func (ix *Index) fastPathFor(s queryShape) fastPath {
 		return phrasePath{ix}
 	case shapeListing:
 		return listingPath{ix}
+	case shapeNarrowed:
+		return narrowedPath{ix}
 	}
 	return nil
 }

@@ -98,8 +98,9 @@ func TestQueryShapes(t *testing.T) {
 		{"diffusion cat:cs", paper.ByRelevance, shapeWords}, // an archive: cs and cs.*
 		{"diffusion cat:cs.LG", paper.ByRecent, shapeOther},
 		{"diffusion year:2024", paper.ByRelevance, shapeOther},
-		{`diffusion "language models"`, paper.ByRelevance, shapeOther},
-		{`"language models" "diffusion"`, paper.ByRelevance, shapeOther},
+		{`diffusion "language models"`, paper.ByRelevance, shapeNarrowed},
+		{`diffusion "language models" -survey cat:cs.CL`, paper.ByRelevance, shapeNarrowed},
+		{`"language models" "diffusion"`, paper.ByRelevance, shapeNarrowed},
 		{"diffusion models", paper.ByRecent, shapeOther},
 		{`"language models"`, paper.ByRecent, shapeOther},
 		{"cat:math", paper.ByRecent, shapeListing},

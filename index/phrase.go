@@ -85,32 +85,48 @@ func (pp phrasePath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (re
 // phrase; it returns how many there are.
 func phraseInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, segOffset uint64,
 	terms []phraseTerm, k int, exclude []string, h *hitHeap, shared *sharedFloor) (uint64, error) {
+	var total uint64
+	err := eachPhraseMatch(ctx, s, terms, exclude, nil, true, func(d uint64, score float64) {
+		total++
+		offer(h, k, fastHit{score: score, global: segOffset + d, seg: si, local: d}, shared)
+	})
+	return total, err
+}
+
+// eachPhraseMatch calls match with every live paper of the segment that
+// holds the phrase, is not excluded and (when within is not nil) is in
+// within, in document order, and, when scored, the phrase's BM25 score as
+// Bleve's phrase searcher gives it.
+func eachPhraseMatch(ctx context.Context, s *scorch.SegmentSnapshot, terms []phraseTerm, exclude []string, within *roaring.Bitmap, scored bool, match func(d uint64, score float64)) error {
 	var cand *roaring.Bitmap
 	its := make([]segment.PostingsIterator, len(terms))
 	for i, t := range terms {
 		d, err := s.Segment().Dictionary(fText)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		pl, err := d.PostingsList(t.stats.term, s.Deleted(), nil)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		o, canOr := pl.(interface{ OrInto(*roaring.Bitmap) })
 		if !canOr {
-			return 0, errFallback
+			return errFallback
 		}
 		bm := roaring.New()
 		o.OrInto(bm)
 		if cand == nil {
 			cand = bm
+			if within != nil {
+				cand.And(within)
+			}
 		} else {
 			cand.And(bm)
 		}
 		if cand.IsEmpty() {
-			return 0, nil
+			return nil
 		}
-		its[i] = pl.Iterator(true, true, true, nil)
+		its[i] = pl.Iterator(scored, scored, true, nil)
 	}
 	if del := s.Deleted(); del != nil {
 		cand.AndNot(del)
@@ -118,11 +134,10 @@ func phraseInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, seg
 	if len(exclude) > 0 {
 		bm, err := s.DocNumbers(exclude)
 		if err != nil {
-			return 0, errFallback
+			return errFallback
 		}
 		cand.AndNot(bm)
 	}
-	var total uint64
 	positions := make([][]uint64, len(terms))
 	it := cand.Iterator()
 	steps := 0
@@ -130,32 +145,32 @@ func phraseInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, seg
 		d := uint64(it.Next())
 		if steps++; steps&0x3ff == 0 {
 			if err := ctx.Err(); err != nil {
-				return 0, err
+				return err
 			}
 		}
 		score := 0.0
 		for i, t := range terms {
 			p, err := its[i].Advance(d)
 			if err != nil {
-				return 0, err
+				return err
 			}
 			if p == nil || p.Number() != d {
-				return 0, errFallback
+				return errFallback
 			}
-			score += t.stats.bleveScore(p.Frequency(), p.Norm())
+			if scored {
+				score += t.stats.bleveScore(p.Frequency(), p.Norm())
+			}
 			positions[i] = positions[i][:0]
 			for _, l := range p.Locations() {
 				positions[i] = append(positions[i], l.Pos())
 			}
 			slices.Sort(positions[i])
 		}
-		if !phraseAt(positions, terms) {
-			continue
+		if phraseAt(positions, terms) {
+			match(d, score)
 		}
-		total++
-		offer(h, k, fastHit{score: score, global: segOffset + d, seg: si, local: d}, shared)
 	}
-	return total, nil
+	return nil
 }
 
 // phraseAt reports whether the words occur at their offsets from a common
