@@ -2,6 +2,7 @@ package index
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -23,6 +24,52 @@ type advisor struct {
 	seen map[uint64]bool
 	// failed stops further attempts after an error (logged once).
 	failed bool
+
+	// The mapped pages' budget (trimMapped): budget bytes of file-backed
+	// resident memory (0: no budget), checked every every-th reader.
+	budget, every uint64
+	reads         atomic.Uint64
+	releasing     atomic.Bool
+	released      atomic.Int64 // how many times pages were given back
+	releaseFailed atomic.Bool
+}
+
+// DefaultMappedBudget is Options.MappedBudget's default: the file-backed
+// resident memory (mostly mapped index pages) above which the index gives
+// its pages back. With the index's own memory (the listing columns, the
+// Go heap) it keeps a server on the whole of arXiv under 1 GiB.
+const DefaultMappedBudget = 512 << 20
+
+// trimEvery is how many readers (one or a few a search) pass between two
+// looks at the resident memory.
+const trimEvery = 32
+
+// trimMapped gives back the index's mapped pages when the process's
+// file-backed resident memory is over the budget. A search reads an index
+// at random; the pages it touched stay mapped, so on an index larger than
+// memory the resident set grows toward the index's size though the kernel
+// can drop those pages at any time (they are clean page cache). Released,
+// the hot pages come back through minor faults, from the page cache.
+func (ix *Index) trimMapped() {
+	a := &ix.advise
+	if a.budget == 0 || a.dir == "" || a.reads.Add(1)%a.every != 0 {
+		return
+	}
+	if !a.releasing.CompareAndSwap(false, true) {
+		return
+	}
+	defer a.releasing.Store(false)
+	rss, err := mappedFileRSS()
+	if err != nil || rss <= a.budget {
+		return
+	}
+	if err := releaseMapped(a.dir); err != nil {
+		if a.releaseFailed.CompareAndSwap(false, true) {
+			ix.log.Warn("cannot give back the index's mapped pages; memory use may be higher", "err", err)
+		}
+		return
+	}
+	a.released.Add(1)
 }
 
 // check advises the mappings of segments not seen before.

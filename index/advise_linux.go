@@ -3,6 +3,7 @@ package index
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -12,7 +13,40 @@ import (
 
 // adviseRandom marks MADV_RANDOM every mapping of a segment file (*.zap)
 // under dir, as /proc/self/maps lists them.
-func adviseRandom(dir string) error {
+func adviseRandom(dir string) error { return adviseMappings(dir, syscall.MADV_RANDOM) }
+
+// releaseMapped gives back the pages of every segment mapping under dir
+// (MADV_DONTNEED). The mappings are read-only views of files: madvise(2)
+// says that for shared file mappings the pages are then read again from
+// the file on the next access, and the kernel keeps them in its page cache
+// meanwhile, so a search touching a released page takes a minor fault and
+// sees the same bytes. What falls is the process's resident set (and
+// whatever a memory controller charges it for mapped pages).
+func releaseMapped(dir string) error { return adviseMappings(dir, syscall.MADV_DONTNEED) }
+
+// mappedFileRSS is the process's resident memory backed by files
+// (RssFile in /proc/self/status: the index's mapped pages, the program's
+// text), in bytes.
+func mappedFileRSS() (uint64, error) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("/proc/self/status: unreadable RssFile %q", v)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, errors.New("/proc/self/status has no RssFile")
+}
+
+// adviseMappings gives advice to every mapping of a segment file (*.zap)
+// under dir, as /proc/self/maps lists them.
+func adviseMappings(dir string, advice int) error {
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		return err
@@ -35,7 +69,7 @@ func adviseRandom(dir string) error {
 		if err1 != nil || err2 != nil || end <= start {
 			return fmt.Errorf("/proc/self/maps: unreadable range %q", rng)
 		}
-		_, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(start), uintptr(end-start), syscall.MADV_RANDOM)
+		_, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(start), uintptr(end-start), uintptr(advice))
 		switch e {
 		case 0:
 		case syscall.ENOMEM, syscall.EINVAL:

@@ -4,3 +4,10 @@ package index
 
 // adviseRandom does nothing where there is no /proc/self/maps.
 func adviseRandom(string) error { return nil }
+
+// releaseMapped does nothing where there is no /proc/self/maps.
+func releaseMapped(string) error { return nil }
+
+// mappedFileRSS is unknown where there is no /proc/self/status: 0, so
+// nothing is ever released.
+func mappedFileRSS() (uint64, error) { return 0, nil }

@@ -174,3 +174,9 @@ func SetFilterRatio(r uint64) (restore func()) {
 	filterRatio = r
 	return func() { filterRatio = old }
 }
+
+// ReleaseMapped gives back the index's mapped pages now (advise.go).
+func ReleaseMapped(ix *Index) error { return releaseMapped(ix.advise.dir) }
+
+// Released is how many times the index gave its mapped pages back.
+func Released(ix *Index) int64 { return ix.advise.released.Load() }

@@ -55,6 +55,11 @@ type Options struct {
 	// never with the fast evaluators of door.go (which give the same
 	// answers, faster): a switch for when one is suspected of a fault.
 	DisableFastPath bool
+	// MappedBudget is the file-backed resident memory (the mapped index
+	// pages searches touched) above which the index gives those pages
+	// back to the kernel's page cache (advise.go): 0 for
+	// DefaultMappedBudget, below 0 for no budget.
+	MappedBudget int64
 }
 
 // ErrNewerMapping is returned (wrapped) by Open for an index written by a
@@ -168,6 +173,13 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 	}
 	ix := &Index{bi: bi, dir: dir, log: opts.Logger, now: opts.Now, rank: defaultRank, async: async, fastPath: !opts.DisableFastPath}
 	ix.advise.dir = realDir(dir)
+	ix.advise.every = trimEvery
+	switch {
+	case opts.MappedBudget == 0:
+		ix.advise.budget = DefaultMappedBudget
+	case opts.MappedBudget > 0:
+		ix.advise.budget = uint64(opts.MappedBudget)
+	}
 	if ix.analyzers, err = analyzersOf(bi.Mapping()); err == nil {
 		err = ix.rec.loadDict(bi)
 	}

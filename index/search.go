@@ -383,6 +383,7 @@ func (ix *Index) reader() (bindex.IndexReader, error) {
 		if snap, ok := r.(*scorch.IndexSnapshot); ok {
 			ix.adviseSegments(snap)
 		}
+		ix.trimMapped()
 	}
 	return r, err
 }

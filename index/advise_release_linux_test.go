@@ -1,0 +1,130 @@
+package index_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/configs/sample"
+	"github.com/paperbot/paperbot/index"
+)
+
+// sampleOnDisk writes the sample corpus into an index in dir and closes
+// it: reopened, its segments are files mapped into memory.
+func sampleOnDisk(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "ix")
+	ix, err := open(dir, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	papers, err := sample.Papers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Upsert(context.Background(), papers); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// zapResident is the resident memory of the mappings of dir's segment
+// files, from /proc/self/smaps.
+func zapResident(t *testing.T, dir string) uint64 {
+	t.Helper()
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no /proc/self/smaps: %v", err)
+	}
+	real, _ := filepath.EvalSymlinks(dir)
+	var kb uint64
+	inZap := false
+	for line := range strings.SplitSeq(string(smaps), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 6 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			inZap = strings.HasPrefix(f[5], real+"/") && strings.HasSuffix(f[5], ".zap")
+			continue
+		}
+		if inZap && len(f) >= 2 && f[0] == "Rss:" {
+			n, _ := strconv.ParseUint(f[1], 10, 64)
+			kb += n
+		}
+	}
+	return kb << 10
+}
+
+var releaseQueries = []string{"protein language model", "diffusion", `"state of the art" reasoning`, "tranception", "video generation benchmark"}
+
+func answers(t *testing.T, ix *index.Index) []paper.Results {
+	t.Helper()
+	var out []paper.Results
+	for _, q := range releaseQueries {
+		res, err := ix.Search(context.Background(), paper.Query{Text: q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Took = 0
+		out = append(out, res)
+	}
+	return out
+}
+
+// Mapped index pages given back leave the process's resident set and come
+// back, the same bytes, when a search touches them again; without a
+// budget nothing is given back on its own.
+func TestMappedPagesGivenBack(t *testing.T) {
+	dir := sampleOnDisk(t)
+	ix, err := open(dir, index.Options{MappedBudget: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	before := answers(t, ix)
+	for range 20 {
+		answers(t, ix)
+	}
+	if n := index.Released(ix); n != 0 {
+		t.Errorf("without a budget the pages were given back %d times", n)
+	}
+	resident := zapResident(t, dir)
+	if resident == 0 {
+		t.Fatal("no page of the segment files is resident after searching")
+	}
+	if err := index.ReleaseMapped(ix); err != nil {
+		t.Fatal(err)
+	}
+	if after := zapResident(t, dir); after >= resident {
+		t.Errorf("resident segment pages %d bytes after giving them back, %d before", after, resident)
+	}
+	if again := answers(t, ix); !reflect.DeepEqual(again, before) {
+		t.Errorf("answers changed after the pages were given back")
+	}
+}
+
+// Over its budget, the index gives its pages back by itself.
+func TestMappedBudget(t *testing.T) {
+	dir := sampleOnDisk(t)
+	ix, err := open(dir, index.Options{MappedBudget: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	before := answers(t, ix)
+	for range 20 {
+		answers(t, ix)
+	}
+	if index.Released(ix) == 0 {
+		t.Error("over its budget (1 byte), the index never gave its pages back")
+	}
+	if again := answers(t, ix); !reflect.DeepEqual(again, before) {
+		t.Errorf("answers changed after the pages were given back")
+	}
+}
