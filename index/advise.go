@@ -38,11 +38,13 @@ type advisor struct {
 // resident memory (mostly mapped index pages) above which the index gives
 // its pages back. With the index's own memory (the listing columns, the
 // Go heap) it keeps a server on the whole of arXiv under 1 GiB.
-const DefaultMappedBudget = 512 << 20
+const DefaultMappedBudget = 384 << 20
 
 // trimEvery is how many readers (one or a few a search) pass between two
-// looks at the resident memory.
-const trimEvery = 32
+// looks at the resident memory: every one (a look costs a few
+// microseconds; on the whole of arXiv, 32 searches' worth of pages at 200
+// commands a second took the resident set past the budget by 570 MiB).
+const trimEvery = 1
 
 // trimMapped gives back the index's mapped pages when the process's
 // file-backed resident memory is over the budget. A search reads an index
