@@ -29,6 +29,7 @@ type advisor struct {
 	// resident memory (0: no budget), checked every every-th reader.
 	budget, every uint64
 	reads         atomic.Uint64
+	quietUntil    atomic.Uint64 // no look before this many readers
 	releasing     atomic.Bool
 	released      atomic.Int64 // how many times pages were given back
 	releaseFailed atomic.Bool
@@ -54,7 +55,8 @@ const trimEvery = 1
 // the hot pages come back through minor faults, from the page cache.
 func (ix *Index) trimMapped() {
 	a := &ix.advise
-	if a.budget == 0 || a.dir == "" || a.reads.Add(1)%a.every != 0 {
+	n := a.reads.Add(1)
+	if a.budget == 0 || a.dir == "" || n%a.every != 0 || n < a.quietUntil.Load() {
 		return
 	}
 	if !a.releasing.CompareAndSwap(false, true) {
@@ -72,7 +74,16 @@ func (ix *Index) trimMapped() {
 		return
 	}
 	a.released.Add(1)
+	if rss, err := mappedFileRSS(); err == nil && rss > a.budget {
+		// Still over: the pages are another's (a second index in the
+		// process, the program's own). Look again a while later.
+		a.quietUntil.Store(n + trimQuiet)
+	}
 }
+
+// trimQuiet is how many readers pass without a look after a release that
+// left the process over its budget.
+const trimQuiet = 256
 
 // check advises the mappings of segments not seen before.
 func (ix *Index) adviseSegments(snap *scorch.IndexSnapshot) {
