@@ -8,28 +8,15 @@ import (
 	"testing"
 
 	"github.com/paperbot/paperbot/bot/paper"
-	"github.com/paperbot/paperbot/configs/sample"
 	"github.com/paperbot/paperbot/index"
 )
 
 // TestSegmentsAdvisedRandom checks that the mapped segment files of an
 // open index are marked for random access ("rr" in /proc/self/smaps).
 func TestSegmentsAdvisedRandom(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ix")
-	ix, err := open(dir, index.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	papers, err := sample.Papers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.Upsert(context.Background(), papers); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
 	// Reopened, the segments are files mapped into memory.
-	ix, err = open(dir, index.Options{})
+	dir := sampleOnDisk(t)
+	ix, err := open(dir, index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

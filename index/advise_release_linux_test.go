@@ -36,6 +36,19 @@ func sampleOnDisk(t *testing.T) string {
 	return dir
 }
 
+// openSampleOnDisk opens the sample's index from disk with a mapped-page
+// budget; it is closed when the test ends.
+func openSampleOnDisk(t *testing.T, budget int64) (string, *index.Index) {
+	t.Helper()
+	dir := sampleOnDisk(t)
+	ix, err := open(dir, index.Options{MappedBudget: budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return dir, ix
+}
+
 // zapResident is the resident memory of the mappings of dir's segment
 // files, from /proc/self/smaps.
 func zapResident(t *testing.T, dir string) uint64 {
@@ -81,12 +94,7 @@ func answers(t *testing.T, ix *index.Index) []paper.Results {
 // back, the same bytes, when a search touches them again; without a
 // budget nothing is given back on its own.
 func TestMappedPagesGivenBack(t *testing.T) {
-	dir := sampleOnDisk(t)
-	ix, err := open(dir, index.Options{MappedBudget: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	dir, ix := openSampleOnDisk(t, -1)
 	before := answers(t, ix)
 	for range 20 {
 		answers(t, ix)
@@ -111,12 +119,7 @@ func TestMappedPagesGivenBack(t *testing.T) {
 
 // Over its budget, the index gives its pages back by itself.
 func TestMappedBudget(t *testing.T) {
-	dir := sampleOnDisk(t)
-	ix, err := open(dir, index.Options{MappedBudget: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	_, ix := openSampleOnDisk(t, 1)
 	before := answers(t, ix)
 	for range 20 {
 		answers(t, ix)

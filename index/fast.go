@@ -417,10 +417,33 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		return p
 	}
 	first := essentialFrom()
-	var sum, count [2]float64
+	var sum [2]float64
 	vals := make([]float64, len(stats))
 	got := make([]bool, len(stats))
 	var touched []int
+	// probe moves the cursors from,…,0 (best bound first) to paper d while
+	// it could still make the answer, replacing each one's bound in ub by
+	// what it scores there; pruned when the paper cannot make it.
+	probe := func(d uint64, from int, ub float64) (float64, bool, error) {
+		for i := from; i >= 0; i-- {
+			if beaten(ub) {
+				return ub, true, nil
+			}
+			c := cursors[i]
+			if c.doc < d {
+				if err := c.advance(d); err != nil {
+					return ub, false, err
+				}
+			}
+			ub -= c.bound
+			if c.doc == d {
+				ub += c.c.weight * sat(c.freq, c.norm, c.c.avg)
+				vals[c.c.idx], got[c.c.idx] = c.c.bleveScore(c.freq, c.norm), true
+				touched = append(touched, c.c.idx)
+			}
+		}
+		return ub, false, nil
+	}
 	// offer scores paper d from the clause scores in vals (summed in
 	// Bleve's order) and offers it to the heap.
 	offer := func(d uint64) {
@@ -468,25 +491,9 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 				got[i] = false
 			}
 			touched = touched[:0]
-			ub := prefix[len(prefix)-1]
-			pruned := false
-			for i := len(cursors) - 1; i >= 0; i-- {
-				if beaten(ub) {
-					pruned = true
-					break
-				}
-				c := cursors[i]
-				if c.doc < d {
-					if err := c.advance(d); err != nil {
-						return 0, err
-					}
-				}
-				ub -= c.bound
-				if c.doc == d {
-					ub += c.c.weight * sat(c.freq, c.norm, c.c.avg)
-					vals[c.c.idx], got[c.c.idx] = c.c.bleveScore(c.freq, c.norm), true
-					touched = append(touched, c.c.idx)
-				}
+			ub, pruned, err := probe(d, len(cursors)-1, prefix[len(prefix)-1])
+			if err != nil {
+				return 0, err
 			}
 			if !pruned && !beaten(ub) {
 				offer(d)
@@ -512,7 +519,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 				first = essentialFrom()
 			}
 		}
-		sum, count = [2]float64{}, [2]float64{}
+		sum = [2]float64{}
 		for _, i := range touched {
 			got[i] = false
 		}
@@ -522,7 +529,6 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 				sf := sat(c.freq, c.norm, c.c.avg)
 				c.maxSat = max(c.maxSat, sf)
 				sum[c.c.group] += c.c.weight * sf
-				count[c.c.group]++
 				vals[c.c.idx], got[c.c.idx] = c.c.bleveScore(c.freq, c.norm), true
 				touched = append(touched, c.c.idx)
 				if err := c.next(); err != nil {
@@ -539,27 +545,9 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		if first > 0 {
 			ub += prefix[first-1]
 		}
-		pruned := false
-		for i := first - 1; i >= 0; i-- {
-			if beaten(ub) {
-				pruned = true
-				break
-			}
-			c := cursors[i]
-			if c.doc < d {
-				if err := c.advance(d); err != nil {
-					return 0, err
-				}
-			}
-			ub -= c.bound
-			if c.doc == d {
-				v := c.c.weight * sat(c.freq, c.norm, c.c.avg)
-				ub += v
-				sum[c.c.group] += v
-				count[c.c.group]++
-				vals[c.c.idx], got[c.c.idx] = c.c.bleveScore(c.freq, c.norm), true
-				touched = append(touched, c.c.idx)
-			}
+		ub, pruned, err := probe(d, first-1, ub)
+		if err != nil {
+			return 0, err
 		}
 		if pruned || beaten(ub) {
 			continue

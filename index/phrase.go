@@ -35,15 +35,11 @@ func (pp phrasePath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (re
 	if len(toks) == 0 {
 		return paper.Results{}, false, nil
 	}
-	r, err := ix.reader()
-	if err != nil {
+	snap, ok := ix.snapshot()
+	if !ok {
 		return paper.Results{}, false, nil
 	}
-	defer r.Close()
-	snap, isScorch := r.(*scorch.IndexSnapshot)
-	if !isScorch {
-		return paper.Results{}, false, nil
-	}
+	defer snap.Close()
 	segs := snap.Segments()
 	docTotal, err := snap.DocCount()
 	if err != nil {

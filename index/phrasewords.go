@@ -30,15 +30,11 @@ type narrowedPath struct{ ix *Index }
 
 func (np narrowedPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (res paper.Results, ok bool, err error) {
 	ix := np.ix
-	r, err := ix.reader()
-	if err != nil {
+	snap, ok := ix.snapshot()
+	if !ok {
 		return paper.Results{}, false, nil
 	}
-	defer r.Close()
-	snap, isScorch := r.(*scorch.IndexSnapshot)
-	if !isScorch {
-		return paper.Results{}, false, nil
-	}
+	defer snap.Close()
 	var phrases [][]phraseTerm
 	for _, ph := range pq.Phrases {
 		toks := ix.english.Analyze([]byte(ph))

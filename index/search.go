@@ -388,6 +388,21 @@ func (ix *Index) reader() (bindex.IndexReader, error) {
 	return r, err
 }
 
+// snapshot is the index's current scorch snapshot, for the fast paths
+// that read its segments; ok is false (and nothing is held) when it cannot
+// be had. The caller closes it.
+func (ix *Index) snapshot() (snap *scorch.IndexSnapshot, ok bool) {
+	r, err := ix.reader()
+	if err != nil {
+		return nil, false
+	}
+	snap, ok = r.(*scorch.IndexSnapshot)
+	if !ok {
+		r.Close()
+	}
+	return snap, ok
+}
+
 func docFreq(ctx context.Context, r bindex.IndexReader, field, term string) (uint64, error) {
 	tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
 	if err != nil {

@@ -139,15 +139,11 @@ type listingPath struct{ ix *Index }
 
 func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (res paper.Results, ok bool, err error) {
 	ix, order, exclude := lp.ix, a.order, a.exclude
-	r, err := ix.reader()
-	if err != nil {
+	snap, ok := ix.snapshot()
+	if !ok {
 		return paper.Results{}, false, nil
 	}
-	defer r.Close()
-	snap, isScorch := r.(*scorch.IndexSnapshot)
-	if !isScorch {
-		return paper.Results{}, false, nil
-	}
+	defer snap.Close()
 	segs := snap.Segments()
 	ix.columns.forget(segs)
 	var from, to int64 = math.MinInt64, math.MaxInt64
