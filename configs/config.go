@@ -108,19 +108,6 @@ type BotConfig struct {
 	Timeout time.Duration `yaml:"timeout" range:"1s,10m"`
 }
 
-// SearchConfig tunes how the index answers queries.
-type SearchConfig struct {
-	// FastPath lets the common query shapes (free words, one phrase, a
-	// category or author listing, similar papers) be answered directly on
-	// the index's segments, with the same results as Bleve's own searchers
-	// and faster (default true). false sends every query to Bleve's
-	// searchers: a switch for when the fast path is suspected of a fault.
-	FastPath *bool `yaml:"fast_path"`
-}
-
-// FastPathOn reports whether the fast path may answer (the default).
-func (s SearchConfig) FastPathOn() bool { return s.FastPath == nil || *s.FastPath }
-
 // SearchPath lists where Load looks for a configuration when none is named,
 // in order.
 func SearchPath(env func(string) string) []string {
@@ -371,6 +358,9 @@ func (c *Config) finish(env Env) error {
 	c.Bot.Command = strings.TrimPrefix(c.Bot.Command, "/")
 	if c.Bot.PageSize < 0 || c.Bot.PageSize > 10 {
 		return fmt.Errorf("bot.page_size: %d is not between 1 and 10", c.Bot.PageSize)
+	}
+	if err := c.Search.check(); err != nil {
+		return err
 	}
 	for _, s := range c.sections() {
 		if err := s.finish(env); err != nil {

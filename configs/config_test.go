@@ -571,3 +571,21 @@ func TestSearchFastPath(t *testing.T) {
 		t.Errorf("fast_path: sometimes: %v, want an error naming the key and its line", err)
 	}
 }
+
+// search.mapped_memory_mib: the index's default when left out, no budget
+// at 0, MiB otherwise; a negative number is an error naming the key.
+func TestSearchMappedMemory(t *testing.T) {
+	for yaml, want := range map[string]int64{"": 0, "search:\n  mapped_memory_mib: 0\n": -1, "search:\n  mapped_memory_mib: 512\n": 512 << 20} {
+		c, err := Parse([]byte(yaml), "test.yaml", cfgEnv(nil))
+		if err != nil {
+			t.Fatalf("%q: %v", yaml, err)
+		}
+		if got := c.Search.MappedBudget(); got != want {
+			t.Errorf("%q: budget %d, want %d", yaml, got, want)
+		}
+	}
+	_, err := Parse([]byte("bot:\n  page_size: 5\nsearch:\n  mapped_memory_mib: -5\n"), "test.yaml", cfgEnv(nil))
+	if err == nil || !strings.Contains(err.Error(), "test.yaml:4:") || !strings.Contains(err.Error(), "mapped_memory_mib") {
+		t.Errorf("mapped_memory_mib: -5: %v, want an error naming the key and its line", err)
+	}
+}

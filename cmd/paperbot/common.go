@@ -51,9 +51,9 @@ func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
 }
 
 // indexOptions are the options of an index that answers queries, as the
-// configuration asks (search.fast_path).
+// configuration asks (search.fast_path, search.mapped_memory_mib).
 func indexOptions(cfg *configs.Config, log *slog.Logger) index.Options {
-	return index.Options{Logger: log, DisableFastPath: !cfg.Search.FastPathOn()}
+	return index.Options{Logger: log, DisableFastPath: !cfg.Search.FastPathOn(), MappedBudget: cfg.Search.MappedBudget()}
 }
 
 // openIndex opens (or creates) the index with opts (indexOptions), showing
