@@ -41,6 +41,14 @@ type advisor struct {
 // Go heap) it keeps a server on the whole of arXiv under 1 GiB.
 const DefaultMappedBudget = 384 << 20
 
+// BulkMappedBudget is the mapped-page budget of an index opened for a bulk
+// ingest (Options.Bulk), checked after every batch the Writer hands over.
+// There the pages are the segments scorch merges, each read once from
+// start to end: kept mapped they serve nobody, and with batches written as
+// two parts (WriterOptions.Parts) they were the 130 MiB that took the
+// 250k sample's ingest past 512 MiB (docs/benchmarks.md).
+const BulkMappedBudget = 96 << 20
+
 // trimEvery is how many readers (one or a few a search) pass between two
 // looks at the resident memory: every one (a look costs a few
 // microseconds; on the whole of arXiv, 32 searches' worth of pages at 200
@@ -59,26 +67,35 @@ func (ix *Index) trimMapped() {
 	if a.budget == 0 || a.dir == "" || n%a.every != 0 || n < a.quietUntil.Load() {
 		return
 	}
-	if !a.releasing.CompareAndSwap(false, true) {
-		return
+	if ix.releaseOverBudget() {
+		// Still over: the pages are another's (a second index in the
+		// process, the program's own). Look again a while later.
+		a.quietUntil.Store(n + trimQuiet)
+	}
+}
+
+// releaseOverBudget gives back the index's mapped pages if the process's
+// file-backed resident memory is over the budget, and reports whether it
+// still is after that.
+func (ix *Index) releaseOverBudget() (stillOver bool) {
+	a := &ix.advise
+	if a.budget == 0 || a.dir == "" || !a.releasing.CompareAndSwap(false, true) {
+		return false
 	}
 	defer a.releasing.Store(false)
 	rss, err := mappedFileRSS()
 	if err != nil || rss <= a.budget {
-		return
+		return false
 	}
 	if err := releaseMapped(a.dir); err != nil {
 		if a.releaseFailed.CompareAndSwap(false, true) {
 			ix.log.Warn("cannot give back the index's mapped pages; memory use may be higher", "err", err)
 		}
-		return
+		return false
 	}
 	a.released.Add(1)
-	if rss, err := mappedFileRSS(); err == nil && rss > a.budget {
-		// Still over: the pages are another's (a second index in the
-		// process, the program's own). Look again a while later.
-		a.quietUntil.Store(n + trimQuiet)
-	}
+	rss, err = mappedFileRSS()
+	return err == nil && rss > a.budget
 }
 
 // trimQuiet is how many readers pass without a look after a release that

@@ -58,7 +58,8 @@ type Options struct {
 	// MappedBudget is the file-backed resident memory (the mapped index
 	// pages searches touched) above which the index gives those pages
 	// back to the kernel's page cache (advise.go): 0 for
-	// DefaultMappedBudget, below 0 for no budget.
+	// DefaultMappedBudget (BulkMappedBudget when Bulk), below 0 for no
+	// budget.
 	MappedBudget int64
 }
 
@@ -175,6 +176,8 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 	ix.advise.dir = realDir(dir)
 	ix.advise.every = trimEvery
 	switch {
+	case opts.MappedBudget == 0 && opts.Bulk:
+		ix.advise.budget = BulkMappedBudget
 	case opts.MappedBudget == 0:
 		ix.advise.budget = DefaultMappedBudget
 	case opts.MappedBudget > 0:

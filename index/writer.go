@@ -28,11 +28,12 @@ type WriterOptions struct {
 	// each part's segment (zap's NewUsing, the largest share of an
 	// ingest's CPU) on the goroutine that writes it, so the parts are
 	// built on separate cores while the analyses held are still one
-	// batch's. Off by default: on the 250k sample (issue 18, load 8-9 on
-	// 2 cores) two parts took the same CPU a paper and 0.62× the wall
-	// time, but the twice as many small segments and their merges raised
-	// the peak RSS from 443 to 513 MiB (memory-mapped segment pages; the
-	// Go heap stays at its limit), past the bulk import's 512 MiB goal.
+	// batch's. 0 or 1: one part. A bulk ingest uses BulkParts: on the
+	// 250k sample (issue 18, load 8-9 on 2 cores) two parts took the same
+	// CPU a paper and 0.62× the wall time; the twice as many small
+	// segments and their merges add mapped segment pages (443 to 513 MiB
+	// peak RSS), which an index opened for Bulk gives back past
+	// BulkMappedBudget.
 	Parts int
 }
 
@@ -79,6 +80,13 @@ type Writer struct {
 // the CPU time (1,574 against 2,330 papers per CPU-second) and 569 MiB
 // peak RSS against 442 MiB. One stays.
 const maxInflight = 1
+
+// BulkParts is the WriterOptions.Parts of a bulk ingest (`paperbot ingest`,
+// cmd/bench): each batch built on two cores. On the 250k sample it took
+// the wall time to about 0.6× for the same CPU a paper; the merges' mapped
+// pages it added are given back past BulkMappedBudget, which keeps the
+// peak resident memory where one part had it (docs/benchmarks.md).
+const BulkParts = 2
 
 // minSplit is the smallest batch WriterOptions.Parts splits.
 const minSplit = 256
@@ -204,6 +212,9 @@ func (w *Writer) flush() error {
 		w.unpersisted = append(w.unpersisted, flight{done: persisted, n: b.Size()})
 	}
 	w.inflight = append(w.inflight, flight{done: w.ix.writeInBackground(bs, ids), n: len(ids)})
+	// The segments scorch persists and merges meanwhile are mapped and
+	// read whole: past the budget, their pages go back (advise.go).
+	w.ix.releaseOverBudget()
 	clear(w.pending)
 	w.order = w.order[:0]
 	return nil

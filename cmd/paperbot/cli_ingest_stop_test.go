@@ -36,6 +36,26 @@ func TestIngestBatchRange(t *testing.T) {
 	}
 }
 
+// --parts below 1 is a usage error; 1 and more than there are cores are
+// accepted (at most one part a core is used).
+func TestIngestPartsRange(t *testing.T) {
+	dir := t.TempDir()
+	good := cliWrite(t, dir, "good.jsonl", `{"title":"One"}`+"\n"+`{"title":"Two"}`+"\n")
+	for _, p := range []string{"0", "-2"} {
+		stdout, stderr, code := cliRun(t, nil, "", "ingest", "--index", filepath.Join(dir, "ix"), "--parts", p, good)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "paperbot ingest: --parts "+p+" is out of range: give 1 or more") {
+			t.Errorf("--parts %s: exit %d, stdout %q, stderr %q", p, code, stdout, stderr)
+		}
+	}
+	cliNotExist(t, filepath.Join(dir, "ix"), "ingest with a bad --parts")
+	for _, p := range []string{"1", "64"} {
+		ix := filepath.Join(dir, "ix"+p)
+		if _, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, "--parts", p, good); code != 0 {
+			t.Errorf("--parts %s: exit %d, %s", p, code, stderr)
+		}
+	}
+}
+
 // endlessPapers is stdin that never ends: a JSON line per paper, with
 // random abstracts of about size bytes. After cancelAfter lines it calls
 // cancel (as a SIGINT would), once.

@@ -34,6 +34,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	formatName := fs.String("format", "auto", "input format: auto, jsonl or trending")
 	batch := fs.Int("batch", 2000, fmt.Sprintf("papers per index batch (1 to %d; memory grows with it)", maxBatch))
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	parts := fs.Int("parts", index.BulkParts, "batches built this many at once, each on a core (1 to the number of cores; memory grows a little with it)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -43,6 +44,9 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	if *batch < 1 || *batch > maxBatch {
 		return usageError{fmt.Sprintf("--batch %d is out of range: give 1 to %d papers per batch (default 2000; memory grows with it)", *batch, maxBatch)}
+	}
+	if *parts < 1 {
+		return usageError{fmt.Sprintf("--parts %d is out of range: give 1 or more (default %d; at most one a core is used)", *parts, index.BulkParts)}
 	}
 	files := fs.Args()
 	if len(files) == 0 {
@@ -82,7 +86,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	closeIndex := sync.OnceValue(ix.Close)
 	defer closeIndex()
 	held, _ := ix.Count()
-	w := ix.NewWriter(index.WriterOptions{BatchSize: *batch})
+	w := ix.NewWriter(index.WriterOptions{BatchSize: *batch, Parts: *parts})
 	// Whatever happens, the batches in flight are written before the index
 	// closes (deferred calls run last first; Close again is a no-op).
 	defer w.Close()
