@@ -28,12 +28,10 @@ type WriterOptions struct {
 	// each part's segment (zap's NewUsing, the largest share of an
 	// ingest's CPU) on the goroutine that writes it, so the parts are
 	// built on separate cores while the analyses held are still one
-	// batch's. 0 or 1: one part. A bulk ingest uses BulkParts: on the
-	// 250k sample (issue 18, load 8-9 on 2 cores) two parts took the same
-	// CPU a paper and 0.62× the wall time; the twice as many small
-	// segments and their merges add mapped segment pages (443 to 513 MiB
-	// peak RSS), which an index opened for Bulk gives back past
-	// BulkMappedBudget.
+	// batch's. 0 or 1: one part. A bulk ingest uses BulkParts(). The
+	// twice as many small segments of two parts and their merges add
+	// mapped segment pages (443 to 513 MiB peak RSS on the 250k sample),
+	// which an index opened for Bulk gives back past BulkMappedBudget.
 	Parts int
 }
 
@@ -82,11 +80,12 @@ type Writer struct {
 const maxInflight = 1
 
 // BulkParts is the WriterOptions.Parts of a bulk ingest (`paperbot ingest`,
-// cmd/bench): each batch built on two cores. On the 250k sample it took
-// the wall time to about 0.6× for the same CPU a paper; the merges' mapped
-// pages it added are given back past BulkMappedBudget, which keeps the
-// peak resident memory where one part had it (docs/benchmarks.md).
-const BulkParts = 2
+// cmd/bench): half the cores, at least one. Scorch persists and merges
+// segments on goroutines of its own, and on a large ingest the merges take
+// a core's worth: on 2 cores two parts took 0.82× the wall time at 250k
+// papers and 0.88× at 1M, but 1.03× at 3M, where the extra segments'
+// merges had no core to run on (docs/benchmarks.md).
+func BulkParts() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // minSplit is the smallest batch WriterOptions.Parts splits.
 const minSplit = 256

@@ -85,7 +85,7 @@ func childIngest(ctx context.Context, args []string, stdout io.Writer) error {
 	out := fs.String("out", "", "index directory (paperbot) or database file (fts5), created fresh")
 	limit := fs.Int("limit", 0, "index only the first N papers")
 	batch := fs.Int("batch", 0, "papers per batch (0: the engine's default)")
-	parts := fs.Int("parts", index.BulkParts, "paperbot: batches built this many at once (index.WriterOptions.Parts; paperbot ingest's default)")
+	parts := fs.Int("parts", index.BulkParts(), "paperbot: batches built this many at once (index.WriterOptions.Parts; paperbot ingest's default)")
 	cpuprof := fs.String("cpuprofile", "", "write a CPU profile here")
 	memprof := fs.String("memprofile", "", "write a heap profile here at the end")
 	traceOut := fs.String("trace", "", "write an execution trace here (go tool trace)")
