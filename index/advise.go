@@ -41,14 +41,6 @@ type advisor struct {
 // Go heap) it keeps a server on the whole of arXiv under 1 GiB.
 const DefaultMappedBudget = 384 << 20
 
-// BulkMappedBudget is the mapped-page budget of an index opened for a bulk
-// ingest (Options.Bulk), checked after every batch the Writer hands over.
-// There the pages are the segments scorch merges, each read once from
-// start to end: kept mapped they serve nobody, and with batches written as
-// two parts (WriterOptions.Parts) they were the 130 MiB that took the
-// 250k sample's ingest past 512 MiB (docs/benchmarks.md).
-const BulkMappedBudget = 96 << 20
-
 // trimEvery is how many readers (one or a few a search) pass between two
 // looks at the resident memory: every one (a look costs a few
 // microseconds; on the whole of arXiv, 32 searches' worth of pages at 200
