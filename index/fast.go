@@ -109,10 +109,12 @@ func (rp rankParams) wordClauses(terms []termInfo) []wordClause {
 
 // cursor walks one clause's postings in one segment.
 type cursor struct {
-	it     segment.PostingsIterator
-	doc    uint64 // current document, math.MaxUint64 when done
+	blk    *blockPostings           // the postings decoded a block at a time, or
+	it     segment.PostingsIterator // zap's iterator over them
+	doc    uint64                   // current document, math.MaxUint64 when done
 	freq   uint64
-	norm   float64
+	norm   float64 // 1/√length, as zap gives it
+	length float64 // the field's length as Bleve's BM25 computes it from norm
 	c      *clauseStats
 	bound  float64 // largest contribution in this segment (+Inf: unknown)
 	maxSat float64 // largest factor seen, when every posting is read
@@ -133,27 +135,55 @@ type clauseStats struct {
 // bleveScore is a clause's score for a posting, computed with Bleve's own
 // operations in Bleve's order (scorer_term.go).
 func (st *clauseStats) bleveScore(freq uint64, norm float64) float64 {
+	_, score := st.scores(freq, 1/(norm*norm))
+	return score
+}
+
+// scores gives, for a posting of the field's length fieldLength (Bleve's
+// 1/norm²), the clause's BM25 term-frequency factor sf as Bleve computes it
+// (search/scorer/scorer_term.go), which bounds are measured in, and its
+// score, each bit for bit as computed alone: they share the denominator.
+func (st *clauseStats) scores(freq uint64, fieldLength float64) (sf, score float64) {
 	tf := tfFactor(freq)
-	fieldLength := 1 / (norm * norm)
-	score := st.idf * (tf * search.BM25_k1) /
-		(tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/st.avg)))
+	den := tf + search.BM25_k1*(1-search.BM25_b+(search.BM25_b*fieldLength/st.avg))
+	sf = tf * search.BM25_k1 / den
+	score = st.idf * (tf * search.BM25_k1) / den
 	if st.qw != 1.0 {
 		score = score * st.qw
 	}
-	return score
+	return sf, score
 }
 
 const noDoc = math.MaxUint64
 
 func (c *cursor) next() error {
+	if b := c.blk; b != nil {
+		c.at(b.next())
+		return nil
+	}
 	p, err := c.it.Next()
 	return c.set(p, err)
 }
 
 func (c *cursor) advance(d uint64) error {
 	c.whole = false
+	if b := c.blk; b != nil {
+		c.at(d <= math.MaxUint32 && b.advance(uint32(d)))
+		return nil
+	}
 	p, err := c.it.Advance(d)
 	return c.set(p, err)
+}
+
+// at reads the block decoder's current posting, or marks the end.
+func (c *cursor) at(ok bool) {
+	if !ok {
+		c.doc = noDoc
+		return
+	}
+	b := c.blk
+	c.doc, c.freq = uint64(b.docs[b.i]), uint64(b.freqs[b.i])
+	c.norm, c.length = zapNorm(b.bits[b.i])
 }
 
 func (c *cursor) set(p segment.Posting, err error) error {
@@ -165,20 +195,18 @@ func (c *cursor) set(p segment.Posting, err error) error {
 		return nil
 	}
 	c.doc, c.freq, c.norm = p.Number(), p.Frequency(), p.Norm()
+	c.length = 1 / (c.norm * c.norm)
 	return nil
 }
 
 // tfFactor is the frequency BM25 saturates: the frequency itself (bm25.go;
 // Bleve's searchers see it squared and take the square root).
-func tfFactor(freq uint64) float64 { return math.Sqrt(float64(freq * freq)) }
-
-// sat is the BM25 term-frequency factor as Bleve computes it
-// (search/scorer/scorer_term.go, length from the stored norm 1/√length),
-// of the frequency tfFactor gives.
-func sat(freq uint64, norm, avg float64) float64 {
-	tf := tfFactor(freq)
-	length := 1 / (norm * norm)
-	return tf * search.BM25_k1 / (tf + search.BM25_k1*(1-search.BM25_b+search.BM25_b*length/avg))
+// Below 2^26 the square is exact and so is its root: the frequency.
+func tfFactor(freq uint64) float64 {
+	if freq < 1<<26 {
+		return float64(freq)
+	}
+	return math.Sqrt(float64(freq * freq))
 }
 
 // topWords returns the k best papers for the clauses (ranked exactly as
@@ -354,12 +382,18 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 				return 0, errFallback
 			}
 		}
-		c := &cursor{it: pl.Iterator(true, true, false, nil), c: st, bound: math.Inf(1), whole: true}
+		c := &cursor{c: st, bound: math.Inf(1), whole: true}
 		if m, ok := ix.bounds.get(boundKey{s.Id(), st.field, string(st.term), st.avg}, deletedCount); ok {
 			c.bound = st.weight * m
 		}
-		if err := c.next(); err != nil {
-			return 0, err
+		if b, ok := newBlockPostings(pl, deleted); ok {
+			c.blk = b
+			c.at(b.first())
+		} else {
+			c.it = pl.Iterator(true, true, false, nil)
+			if err := c.next(); err != nil {
+				return 0, err
+			}
 		}
 		cursors = append(cursors, c)
 	}
@@ -437,8 +471,9 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 			}
 			ub -= c.bound
 			if c.doc == d {
-				ub += c.c.weight * sat(c.freq, c.norm, c.c.avg)
-				vals[c.c.idx], got[c.c.idx] = c.c.bleveScore(c.freq, c.norm), true
+				sf, score := c.c.scores(c.freq, c.length)
+				ub += c.c.weight * sf
+				vals[c.c.idx], got[c.c.idx] = score, true
 				touched = append(touched, c.c.idx)
 			}
 		}
@@ -501,11 +536,17 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		}
 		return total, nil
 	}
+	// The essential cursors' papers side by side: the scans for the next
+	// paper read one array rather than every cursor.
+	docs := make([]uint64, len(cursors))
+	for i, c := range cursors {
+		docs[i] = c.doc
+	}
 	steps := 0
 	for first < len(cursors) {
 		d := uint64(noDoc)
-		for _, c := range cursors[first:] {
-			d = min(d, c.doc)
+		for _, x := range docs[first:] {
+			d = min(d, x)
 		}
 		if d == noDoc {
 			break
@@ -524,17 +565,20 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 			got[i] = false
 		}
 		touched = touched[:0]
-		for _, c := range cursors[first:] {
-			if c.doc == d {
-				sf := sat(c.freq, c.norm, c.c.avg)
-				c.maxSat = max(c.maxSat, sf)
-				sum[c.c.group] += c.c.weight * sf
-				vals[c.c.idx], got[c.c.idx] = c.c.bleveScore(c.freq, c.norm), true
-				touched = append(touched, c.c.idx)
-				if err := c.next(); err != nil {
-					return 0, err
-				}
+		for i := first; i < len(docs); i++ {
+			if docs[i] != d {
+				continue
 			}
+			c := cursors[i]
+			sf, score := c.c.scores(c.freq, c.length)
+			c.maxSat = max(c.maxSat, sf)
+			sum[c.c.group] += c.c.weight * sf
+			vals[c.c.idx], got[c.c.idx] = score, true
+			touched = append(touched, c.c.idx)
+			if err := c.next(); err != nil {
+				return 0, err
+			}
+			docs[i] = c.doc
 		}
 		if excluded != nil && excluded.Contains(uint32(d)) {
 			continue

@@ -1,0 +1,270 @@
+package index
+
+import (
+	"encoding/binary"
+	"math"
+	"reflect"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+	zap "github.com/blevesearch/zapx/v17"
+)
+
+// The free-word path (fast.go) reads postings lists whole, and zap's
+// iterator hands them out one at a time: an interface call, a struct
+// cleared, two varints read through a reader that checks its chunk on every
+// call, and three more interface calls to read the posting back, about
+// 35 ns a posting, half of the time of a query whose words are common (the
+// feedback pass of a typo query at 1M: 61 words, a million postings).
+// blockPostings decodes the same bytes a block at a time: the documents
+// from the roaring bitmap with NextMany, then their frequencies and norms
+// from one contiguous varint stream.
+//
+// zap keeps the layout of a postings list unexported, so it is read once
+// per list through reflection (zapLayout), and the decoder is used only
+// when every field it needs is where and what it expects, and the segment
+// has no file callback (which could transform the bytes). Otherwise, or for
+// any other segment format, the cursor walks zap's own iterator, which
+// gives the same postings: TestBlockPostingsMatchZap checks every term of
+// a multi-segment index with deletions, walked and advanced, both ways, and
+// fails if the layout is not recognised.
+//
+// The layout (zapx v17, posting.go, intcoder.go): a postings list is a
+// bitmap of document numbers and, at freqOffset, a chunked stream of
+// uvarints. Its header is the number of chunks and each chunk's end
+// (cumulative, from the end of the header); chunk i holds, in document
+// order, the postings of documents [i·chunkSize, (i+1)·chunkSize), each a
+// uvarint freq<<1|hasLocations and, when freq is not zero, the field's
+// length (zap's "norm bits"). The chunks follow one another, so the stream of the whole
+// list is read straight through. A list of one posting keeps it in the
+// dictionary instead (docNum1Hit, normBits1Hit: frequency 1).
+
+const blockLen = 128
+
+// zapLayout holds the indexes of the unexported fields blockPostings reads.
+type zapLayout struct {
+	sb, freqOffset, postings, docNum1Hit, normBits1Hit int // in PostingsList
+	mem, fileReader                                    int // in SegmentBase
+	processor                                          int // in FileReader
+}
+
+// zapFields finds the fields once; nil when any is missing or of another
+// type than the decoder expects.
+var zapFields = sync.OnceValue(func() *zapLayout {
+	field := func(t reflect.Type, name string, want reflect.Type) int {
+		f, ok := t.FieldByName(name)
+		if !ok || len(f.Index) != 1 || f.Type != want {
+			return -1
+		}
+		return f.Index[0]
+	}
+	pl := reflect.TypeFor[zap.PostingsList]()
+	sb := reflect.TypeFor[zap.SegmentBase]()
+	fr := reflect.TypeFor[zap.FileReader]()
+	u64 := reflect.TypeFor[uint64]()
+	l := &zapLayout{
+		sb:           field(pl, "sb", reflect.TypeFor[*zap.SegmentBase]()),
+		freqOffset:   field(pl, "freqOffset", u64),
+		postings:     field(pl, "postings", reflect.TypeFor[*roaring.Bitmap]()),
+		docNum1Hit:   field(pl, "docNum1Hit", u64),
+		normBits1Hit: field(pl, "normBits1Hit", u64),
+		mem:          field(sb, "mem", reflect.TypeFor[[]byte]()),
+		fileReader:   field(sb, "fileReader", reflect.TypeFor[*zap.FileReader]()),
+		processor:    field(fr, "processor", reflect.TypeFor[func([]byte) ([]byte, error)]()),
+	}
+	for _, i := range []int{l.sb, l.freqOffset, l.postings, l.docNum1Hit, l.normBits1Hit, l.mem, l.fileReader, l.processor} {
+		if i < 0 {
+			return nil
+		}
+	}
+	return l
+})
+
+// blockPostings is one postings list being decoded.
+type blockPostings struct {
+	docs  [blockLen]uint32
+	freqs [blockLen]uint32
+	bits  [blockLen]uint32 // zap's norm bits: the field's length
+	n, i  int              // decoded in the block, current
+
+	it      roaring.ManyIntIterable // nil once the bitmap is drained
+	fn      []byte                  // the freq/norm stream from the next posting on
+	deleted *roaring.Bitmap         // postings left out (nil: none)
+}
+
+// newBlockPostings returns a decoder for pl, or false when pl is not a zap
+// v17 list it can read (the caller walks zap's iterator then). The
+// exceptions pl was looked up with are not read: deleted names the postings
+// to leave out.
+func newBlockPostings(pl segment.PostingsList, deleted *roaring.Bitmap) (*blockPostings, bool) {
+	p, ok := pl.(*zap.PostingsList)
+	l := zapFields()
+	if !ok || p == nil || l == nil {
+		return nil, false
+	}
+	v := reflect.ValueOf(p).Elem()
+	b := &blockPostings{deleted: deleted}
+	if deleted != nil && deleted.IsEmpty() {
+		b.deleted = nil
+	}
+	if bits := v.Field(l.normBits1Hit).Uint(); bits != 0 {
+		d := v.Field(l.docNum1Hit).Uint()
+		if b.deleted == nil || !b.deleted.Contains(uint32(d)) {
+			b.docs[0], b.freqs[0], b.bits[0] = uint32(d), 1, uint32(bits)
+			b.n = 1
+		}
+		return b, true
+	}
+	bm := (*roaring.Bitmap)(v.Field(l.postings).UnsafePointer())
+	if bm == nil {
+		return b, true // the empty list
+	}
+	sbv := v.Field(l.sb)
+	if sbv.IsNil() {
+		return nil, false
+	}
+	sb := sbv.Elem()
+	if fr := sb.Field(l.fileReader); !fr.IsNil() && !fr.Elem().Field(l.processor).IsNil() {
+		return nil, false // the bytes may be transformed on reading
+	}
+	fn, ok := freqNormStream(sb.Field(l.mem).Bytes(), v.Field(l.freqOffset).Uint())
+	if !ok {
+		return nil, false
+	}
+	b.fn = fn
+	b.it = bm.ManyIterator()
+	return b, true
+}
+
+// freqNormStream returns the chunks of a list's frequencies and norms as
+// one slice of mem, or false when its header does not fit in mem.
+func freqNormStream(mem []byte, off uint64) ([]byte, bool) {
+	if off == 0 {
+		return nil, true // not encoded: zap reads zeros
+	}
+	if off >= uint64(len(mem)) {
+		return nil, false
+	}
+	rest := mem[off:]
+	chunks, n := binary.Uvarint(rest)
+	if n <= 0 || chunks > uint64(len(rest)) {
+		return nil, false
+	}
+	rest = rest[n:]
+	var end uint64
+	for range chunks {
+		e, n := binary.Uvarint(rest)
+		if n <= 0 {
+			return nil, false
+		}
+		end, rest = e, rest[n:]
+	}
+	if end > uint64(len(rest)) {
+		return nil, false
+	}
+	return rest[:end], true
+}
+
+// fill decodes the next block; false when the list is done.
+func (b *blockPostings) fill() bool {
+	b.i, b.n = 0, 0
+	for b.n == 0 {
+		if b.it == nil {
+			return false
+		}
+		got := b.it.NextMany(b.docs[:])
+		if got == 0 {
+			b.it = nil
+			return false
+		}
+		fn := b.fn
+		out := 0
+		for j := range got {
+			var freq, bits uint64
+			if len(fn) > 0 {
+				freq, fn = uvarint(fn)
+				freq >>= 1
+				if freq != 0 {
+					bits, fn = uvarint(fn)
+				}
+			}
+			if b.deleted != nil && b.deleted.Contains(b.docs[j]) {
+				continue
+			}
+			b.docs[out], b.freqs[out], b.bits[out] = b.docs[j], uint32(freq), uint32(bits)
+			out++
+		}
+		b.fn = fn
+		b.n = out
+	}
+	return true
+}
+
+// zapNorm is the norm zap v17's Posting.Norm gives for the bits it stores
+// (the field's length): 1/√length, rounded to a float32; and fieldLength
+// the length Bleve's BM25 computes back from it, 1/norm². Lengths below
+// len(norms) are looked up.
+func zapNorm(bits uint32) (norm, fieldLength float64) {
+	if int(bits) < len(norms) {
+		return norms[bits], lengths[bits]
+	}
+	norm = normOf(bits)
+	return norm, 1 / (norm * norm)
+}
+
+func normOf(bits uint32) float64 {
+	return float64(float32(1.0 / math.Sqrt(float64(bits))))
+}
+
+var norms, lengths = func() (n, l [4096]float64) {
+	for i := range n {
+		n[i] = normOf(uint32(i))
+		l[i] = 1 / (n[i] * n[i])
+	}
+	return n, l
+}()
+
+// uvarint reads one uvarint from s; a value cut short reads as what was
+// there, and the stream ends (zap's reader returns zeros past the end).
+func uvarint(s []byte) (uint64, []byte) {
+	if len(s) > 0 && s[0] < 0x80 {
+		return uint64(s[0]), s[1:]
+	}
+	v, n := binary.Uvarint(s)
+	if n <= 0 {
+		return v, nil
+	}
+	return v, s[n:]
+}
+
+// first positions b at its first posting; false when it has none.
+func (b *blockPostings) first() bool {
+	if b.n > 0 {
+		b.i = 0
+		return true
+	}
+	return b.fill()
+}
+
+// next moves to the following posting; false at the end.
+func (b *blockPostings) next() bool {
+	if b.i+1 < b.n {
+		b.i++
+		return true
+	}
+	return b.fill()
+}
+
+// advance moves to the first posting at or after d; false at the end.
+func (b *blockPostings) advance(d uint32) bool {
+	for b.docs[b.n-1] < d {
+		if !b.fill() {
+			return false
+		}
+	}
+	for b.docs[b.i] < d {
+		b.i++
+	}
+	return true
+}
