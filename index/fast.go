@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -451,7 +452,6 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		return p
 	}
 	first := essentialFrom()
-	var sum [2]float64
 	vals := make([]float64, len(stats))
 	got := make([]bool, len(stats))
 	var touched []int
@@ -536,67 +536,96 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		}
 		return total, nil
 	}
-	// The essential cursors' papers side by side: the scans for the next
-	// paper read one array rather than every cursor.
+	// The essential clauses are walked a window of papers at a time (as
+	// Lucene's BooleanScorer does): each cursor in turn adds its postings
+	// in the window to the papers' sums, in cursor order as a
+	// paper-at-a-time walk would, and notes its score in the paper's list;
+	// then the window's papers are visited in order, probed and offered.
+	// No scan of the cursors for the next paper, and one cursor's postings
+	// read at a stretch. The essential set is fixed for a window; a
+	// threshold raised within it narrows the next.
 	docs := make([]uint64, len(cursors))
 	for i, c := range cursors {
 		docs[i] = c.doc
 	}
-	steps := 0
+	var (
+		acc   [scoreWindow][2]float64
+		head  [scoreWindow]int32 // a paper's first entry; 0: none
+		seen  [scoreWindow / 64]uint64
+		notes = make([]windowNote, 1, 1024) // notes[0] ends every list
+	)
 	for first < len(cursors) {
-		d := uint64(noDoc)
-		for _, x := range docs[first:] {
-			d = min(d, x)
+		if err := ctx.Err(); err != nil {
+			return 0, err
 		}
-		if d == noDoc {
+		if f := shared.load(); f > floor {
+			floor = f
+			first = essentialFrom()
+		}
+		base := uint64(noDoc)
+		for _, x := range docs[first:] {
+			base = min(base, x)
+		}
+		if base == noDoc {
 			break
 		}
-		if steps++; steps&0x3ff == 0 {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-			if f := shared.load(); f > floor {
-				floor = f
-				first = essentialFrom()
-			}
-		}
-		sum = [2]float64{}
-		for _, i := range touched {
-			got[i] = false
-		}
-		touched = touched[:0]
-		for i := first; i < len(docs); i++ {
-			if docs[i] != d {
-				continue
-			}
+		fw, end := first, base+scoreWindow
+		for i := fw; i < len(cursors); i++ {
 			c := cursors[i]
-			sf, score := c.c.scores(c.freq, c.length)
-			c.maxSat = max(c.maxSat, sf)
-			sum[c.c.group] += c.c.weight * sf
-			vals[c.c.idx], got[c.c.idx] = score, true
-			touched = append(touched, c.c.idx)
-			if err := c.next(); err != nil {
-				return 0, err
+			g, w, idx := c.c.group, c.c.weight, int32(c.c.idx)
+			for c.doc < end {
+				slot := c.doc - base
+				sf, score := c.c.scores(c.freq, c.length)
+				c.maxSat = max(c.maxSat, sf)
+				acc[slot][g] += w * sf
+				seen[slot>>6] |= 1 << (slot & 63)
+				notes = append(notes, windowNote{next: head[slot], idx: idx, score: score})
+				head[slot] = int32(len(notes) - 1)
+				if err := c.next(); err != nil {
+					return 0, err
+				}
 			}
 			docs[i] = c.doc
 		}
-		if excluded != nil && excluded.Contains(uint32(d)) {
-			continue
+		for wi := range seen {
+			for word := seen[wi]; word != 0; word &= word - 1 {
+				slot := wi*64 + bits.TrailingZeros64(word)
+				d := base + uint64(slot)
+				sum, list := acc[slot], head[slot]
+				acc[slot], head[slot] = [2]float64{}, 0
+				if excluded != nil && excluded.Contains(uint32(d)) {
+					continue
+				}
+				// Probe the non-essential clauses, best bound first, while
+				// the paper could still make the list.
+				ub := sum[0] + sum[1]
+				if fw > 0 {
+					ub += prefix[fw-1]
+				}
+				if beaten(ub) {
+					continue
+				}
+				for _, i := range touched {
+					got[i] = false
+				}
+				touched = touched[:0]
+				for e := list; e != 0; e = notes[e].next {
+					n := notes[e]
+					vals[n.idx], got[n.idx] = n.score, true
+					touched = append(touched, int(n.idx))
+				}
+				ub, pruned, err := probe(d, fw-1, ub)
+				if err != nil {
+					return 0, err
+				}
+				if pruned || beaten(ub) {
+					continue
+				}
+				offer(d)
+			}
+			seen[wi] = 0
 		}
-		// Probe the non-essential clauses, best bound first, while the
-		// paper could still make the list.
-		ub := sum[0] + sum[1]
-		if first > 0 {
-			ub += prefix[first-1]
-		}
-		ub, pruned, err := probe(d, first-1, ub)
-		if err != nil {
-			return 0, err
-		}
-		if pruned || beaten(ub) {
-			continue
-		}
-		offer(d)
+		notes = notes[:1]
 	}
 	// Remember the maxima of clauses whose postings were read whole.
 	for _, c := range cursors {
@@ -605,6 +634,17 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		}
 	}
 	return total, nil
+}
+
+// scoreWindow is how many papers topWordsInSegment scores at a time.
+const scoreWindow = 1024
+
+// windowNote is one essential clause's score for a paper of the window,
+// linked to the paper's other notes.
+type windowNote struct {
+	next  int32
+	idx   int32 // the clause's place in Bleve's order
+	score float64
 }
 
 // wordsPath answers shapeWords: topWords over the query's ranking terms.

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -150,5 +151,44 @@ func TestBlockPostingsMatchZap(t *testing.T) {
 	t.Logf("%d segments (%d with deletions), %d lists (%d of over 1,024 papers), %d postings read both ways", len(snap.Segments()), deletions, lists, multiChunk, postings)
 	if len(snap.Segments()) < 3 || deletions == 0 || multiChunk == 0 {
 		t.Fatal("the index does not have the shapes the test is for")
+	}
+}
+
+// TestWindowsMatchBleve: on segments of thousands of papers (several
+// scoring windows, thresholds rising between them) the free-word path
+// gives Bleve's papers, scores and totals. (Scores to a part in a billion:
+// with many words Bleve's own sums differ in the last bit from run to run.)
+func TestWindowsMatchBleve(t *testing.T) {
+	ix := postingsIndex(t)
+	rng := rand.New(rand.NewPCG(7, 8))
+	queries := []string{"w0", "w0 w1 w2", "w5 w17 w230", "w1 w900", "w3 w4 w5 w6 w7 w8 w9 w10"}
+	for range 12 {
+		w := make([]string, 2+rng.IntN(30))
+		for i := range w {
+			w[i] = fmt.Sprintf("w%d", rng.IntN(300))
+		}
+		queries = append(queries, strings.Join(w, " "))
+	}
+	f0, b0 := Answers(ix)
+	hits := 0
+	for _, q := range queries {
+		for _, lim := range []int{10, 100} {
+			fast, slow := runBoth(t, ix, parseQuery(q), lim)
+			if fast.Total != slow.Total || len(fast.Hits) != len(slow.Hits) {
+				t.Fatalf("%q (%d): fast %d hits of %d, Bleve %d of %d", q, lim, len(fast.Hits), fast.Total, len(slow.Hits), slow.Total)
+			}
+			for i := range slow.Hits {
+				f, s := fast.Hits[i], slow.Hits[i]
+				if f.Paper.ID != s.Paper.ID || math.Abs(f.Score-s.Score) > 1e-9*math.Max(1, math.Abs(s.Score)) {
+					t.Errorf("%q (%d): hit %d fast %s %v, Bleve %s %v", q, lim, i, fast.Hits[i].Paper.ID, fast.Hits[i].Score, slow.Hits[i].Paper.ID, slow.Hits[i].Score)
+				}
+			}
+			hits += len(slow.Hits)
+		}
+	}
+	f1, b1 := Answers(ix)
+	t.Logf("%d queries, %d hits compared; the fast path answered %d, Bleve %d", 2*len(queries), hits, f1-f0, b1-b0)
+	if f1-f0 < int64(len(queries)) {
+		t.Fatal("the fast path answered too few queries for the comparison to show anything")
 	}
 }
