@@ -436,12 +436,10 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 	// equal score can still win: segments are not searched in document
 	// order, and the lower document number goes first.)
 	theta, floor := threshold(), shared.load()
+	cut := max(theta, floor)
 	// Bounds are float sums taken in another order than the score's, so
 	// a bound is inflated by a part in a billion before it is compared.
-	beaten := func(ub float64) bool {
-		ub *= 1 + 1e-9
-		return ub < theta || ub < floor
-	}
+	beaten := func(ub float64) bool { return ub*(1+1e-9) < cut }
 	// essential is the index of the first cursor that must be walked: the
 	// ones before it can never lift a paper into the answer alone.
 	essentialFrom := func() int {
@@ -453,7 +451,6 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 	}
 	first := essentialFrom()
 	vals := make([]float64, len(stats))
-	got := make([]bool, len(stats))
 	var touched []int
 	// probe moves the cursors from,…,0 (best bound first) to paper d while
 	// it could still make the answer, replacing each one's bound in ub by
@@ -473,23 +470,27 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 			if c.doc == d {
 				sf, score := c.c.scores(c.freq, c.length)
 				ub += c.c.weight * sf
-				vals[c.c.idx], got[c.c.idx] = score, true
+				vals[c.c.idx] = score
 				touched = append(touched, c.c.idx)
 			}
 		}
 		return ub, false, nil
 	}
 	// offer scores paper d from the clause scores in vals (summed in
-	// Bleve's order) and offers it to the heap.
+	// Bleve's order: the touched clauses by place) and offers it to the
+	// heap.
 	offer := func(d uint64) {
 		var gs [2]float64
 		var gn [2]int
-		for i := 0; i < len(vals); i++ {
-			if got[i] {
-				g := byIdx[i].group
-				gs[g] += vals[i]
-				gn[g]++
+		for i := 1; i < len(touched); i++ { // a handful: insertion sort
+			for j := i; j > 0 && touched[j] < touched[j-1]; j-- {
+				touched[j], touched[j-1] = touched[j-1], touched[j]
 			}
+		}
+		for _, i := range touched {
+			g := byIdx[i].group
+			gs[g] += vals[i]
+			gn[g]++
 		}
 		score := 0.0
 		for g := range 2 {
@@ -506,6 +507,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 				shared.raise(theta)
 			}
 			floor = max(floor, shared.load())
+			cut = max(theta, floor)
 			first = essentialFrom()
 		}
 	}
@@ -520,11 +522,9 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 					return 0, err
 				}
 				floor = max(floor, shared.load())
+				cut = max(theta, floor)
 			}
 			d := uint64(it.Next())
-			for _, i := range touched {
-				got[i] = false
-			}
 			touched = touched[:0]
 			ub, pruned, err := probe(d, len(cursors)-1, prefix[len(prefix)-1])
 			if err != nil {
@@ -560,6 +560,7 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 		}
 		if f := shared.load(); f > floor {
 			floor = f
+			cut = max(theta, floor)
 			first = essentialFrom()
 		}
 		base := uint64(noDoc)
@@ -605,13 +606,10 @@ func (ix *Index) topWordsInSegment(ctx context.Context, s *scorch.SegmentSnapsho
 				if beaten(ub) {
 					continue
 				}
-				for _, i := range touched {
-					got[i] = false
-				}
 				touched = touched[:0]
 				for e := list; e != 0; e = notes[e].next {
 					n := notes[e]
-					vals[n.idx], got[n.idx] = n.score, true
+					vals[n.idx] = n.score
 					touched = append(touched, int(n.idx))
 				}
 				ub, pruned, err := probe(d, fw-1, ub)
