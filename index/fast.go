@@ -183,8 +183,8 @@ func (c *cursor) at(ok bool) {
 		return
 	}
 	b := c.blk
-	c.doc, c.freq = uint64(b.docs[b.i]), uint64(b.freqs[b.i])
-	c.norm, c.length = zapNorm(b.bits[b.i])
+	c.doc, c.freq = uint64(b.docs[b.i]), uint64(b.freq)
+	c.norm, c.length = zapNorm(b.bits)
 }
 
 func (c *cursor) set(p segment.Posting, err error) error {

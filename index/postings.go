@@ -81,15 +81,18 @@ var zapFields = sync.OnceValue(func() *zapLayout {
 	return l
 })
 
-// blockPostings is one postings list being decoded.
+// blockPostings is one postings list being decoded: its documents a block
+// at a time, the frequency and norm of a posting only when the cursor stops
+// there (an advance passes over the others' bytes without decoding them).
 type blockPostings struct {
-	docs  [blockLen]uint32
-	freqs [blockLen]uint32
-	bits  [blockLen]uint32 // zap's norm bits: the field's length
-	n, i  int              // decoded in the block, current
+	docs [blockLen]uint32 // the block's documents, deleted ones too
+	n, i int              // documents in the block, the current one
+	dec  int              // postings of the block the stream has passed
+	freq uint32           // the current posting's frequency
+	bits uint32           // and zap's norm bits: the field's length
 
 	it      roaring.ManyIntIterable // nil once the bitmap is drained
-	fn      []byte                  // the freq/norm stream from the next posting on
+	fn      []byte                  // the freq/norm stream from posting dec on
 	deleted *roaring.Bitmap         // postings left out (nil: none)
 }
 
@@ -111,8 +114,8 @@ func newBlockPostings(pl segment.PostingsList, deleted *roaring.Bitmap) (*blockP
 	if bits := v.Field(l.normBits1Hit).Uint(); bits != 0 {
 		d := v.Field(l.docNum1Hit).Uint()
 		if b.deleted == nil || !b.deleted.Contains(uint32(d)) {
-			b.docs[0], b.freqs[0], b.bits[0] = uint32(d), 1, uint32(bits)
-			b.n = 1
+			b.docs[0], b.freq, b.bits = uint32(d), 1, uint32(bits)
+			b.n, b.dec = 1, 1 // loaded
 		}
 		return b, true
 	}
@@ -166,39 +169,85 @@ func freqNormStream(mem []byte, off uint64) ([]byte, bool) {
 	return rest[:end], true
 }
 
-// fill decodes the next block; false when the list is done.
+// fill moves the stream past what is left of the block and reads the next
+// block's documents; false when the list is done.
 func (b *blockPostings) fill() bool {
-	b.i, b.n = 0, 0
-	for b.n == 0 {
-		if b.it == nil {
-			return false
-		}
-		got := b.it.NextMany(b.docs[:])
-		if got == 0 {
-			b.it = nil
-			return false
-		}
-		fn := b.fn
-		out := 0
-		for j := range got {
-			var freq, bits uint64
-			if len(fn) > 0 {
-				freq, fn = uvarint(fn)
-				freq >>= 1
-				if freq != 0 {
-					bits, fn = uvarint(fn)
-				}
-			}
-			if b.deleted != nil && b.deleted.Contains(b.docs[j]) {
-				continue
-			}
-			b.docs[out], b.freqs[out], b.bits[out] = b.docs[j], uint32(freq), uint32(bits)
-			out++
-		}
-		b.fn = fn
-		b.n = out
+	b.skip(b.n - b.dec)
+	b.i, b.dec, b.n = 0, 0, 0
+	if b.it == nil {
+		return false
+	}
+	b.n = b.it.NextMany(b.docs[:])
+	if b.n == 0 {
+		b.it = nil
+		return false
 	}
 	return true
+}
+
+// skip moves the stream past k postings: a uvarint freq<<1|hasLocations
+// each, and a uvarint norm unless the frequency is 0.
+func (b *blockPostings) skip(k int) {
+	b.dec += k
+	fn := b.fn
+	for ; k > 0 && len(fn) > 0; k-- {
+		if c := fn[0]; c < 0x80 {
+			fn = fn[1:]
+			if c < 2 {
+				continue // frequency 0: no norm
+			}
+		} else {
+			fn = skipUvarint(fn)
+		}
+		fn = skipUvarint(fn)
+	}
+	b.fn = fn
+}
+
+func skipUvarint(s []byte) []byte {
+	for i, c := range s {
+		if c < 0x80 {
+			return s[i+1:]
+		}
+	}
+	return nil
+}
+
+// load decodes the current posting's frequency and norm.
+func (b *blockPostings) load() {
+	if b.i < b.dec {
+		return // loaded (a list of one)
+	}
+	b.skip(b.i - b.dec)
+	var freq, bits uint64
+	if len(b.fn) > 0 {
+		freq, b.fn = uvarint(b.fn)
+		freq >>= 1
+		if freq != 0 {
+			bits, b.fn = uvarint(b.fn)
+		}
+	}
+	b.freq, b.bits = uint32(freq), uint32(bits)
+	b.dec = b.i + 1
+}
+
+// settle moves from the current document past deleted ones, to the next
+// blocks as needed, and loads the posting it stops at; false at the end.
+func (b *blockPostings) settle() bool {
+	for {
+		if b.i >= b.n {
+			if !b.fill() {
+				return false
+			}
+			continue
+		}
+		if b.deleted != nil && b.deleted.Contains(b.docs[b.i]) {
+			b.i++
+			continue
+		}
+		b.load()
+		return true
+	}
 }
 
 // zapNorm is the norm zap v17's Posting.Norm gives for the bits it stores
@@ -241,19 +290,15 @@ func uvarint(s []byte) (uint64, []byte) {
 // first positions b at its first posting; false when it has none.
 func (b *blockPostings) first() bool {
 	if b.n > 0 {
-		b.i = 0
-		return true
+		return true // a list of one, loaded
 	}
-	return b.fill()
+	return b.settle()
 }
 
 // next moves to the following posting; false at the end.
 func (b *blockPostings) next() bool {
-	if b.i+1 < b.n {
-		b.i++
-		return true
-	}
-	return b.fill()
+	b.i++
+	return b.settle()
 }
 
 // advance moves to the first posting at or after d; false at the end.
@@ -266,5 +311,5 @@ func (b *blockPostings) advance(d uint32) bool {
 	for b.docs[b.i] < d {
 		b.i++
 	}
-	return true
+	return b.settle()
 }
