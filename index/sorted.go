@@ -214,17 +214,23 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			}
 			n := pl.Count()
 			adocs, ascores = make([]uint32, 0, n), make([]float64, 0, n)
-			it := pl.Iterator(true, true, false, nil)
-			for {
-				p, err := it.Next()
-				if err != nil {
+			c := &cursor{c: author}
+			if b, ok := newBlockPostings(pl, s.Deleted()); ok {
+				c.blk = b
+				c.at(b.first())
+			} else {
+				c.it = pl.Iterator(true, true, false, nil)
+				if err := c.next(); err != nil {
 					return paper.Results{}, true, searchErr(err)
 				}
-				if p == nil {
-					break
+			}
+			for c.doc != noDoc {
+				_, score := author.scores(c.freq, c.length)
+				adocs = append(adocs, uint32(c.doc))
+				ascores = append(ascores, score)
+				if err := c.next(); err != nil {
+					return paper.Results{}, true, searchErr(err)
 				}
-				adocs = append(adocs, uint32(p.Number()))
-				ascores = append(ascores, author.bleveScore(p.Frequency(), p.Norm()))
 			}
 			docs.AddMany(adocs)
 		case len(pq.Cats) == 1:
@@ -307,14 +313,43 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		return p, score
 	}
 	k := a.limit + a.offset
-	// The k-th best sort values, then every match at or above them.
-	cut := &keyHeap{}
-	for _, m := range matched {
-		if m.docs == nil {
+	// An author's papers are few: their sort values are read once (the
+	// columns are read at random, a cache miss each) for both passes.
+	var akeys [][][2]float64
+	for si, m := range matched {
+		if m.adocs == nil {
 			continue
+		}
+		if akeys == nil {
+			akeys = make([][][2]float64, len(matched))
+		}
+		ks := make([][2]float64, len(m.adocs))
+		for i, d := range m.adocs {
+			ks[i][0], ks[i][1] = keys(m, d, m.ascores[i])
+		}
+		akeys[si] = ks
+	}
+	// eachKeyed calls fn with every match of segment si and its sort values.
+	eachKeyed := func(si int, fn func(d uint32, score, k1, k2 float64)) {
+		m := matched[si]
+		if akeys != nil && akeys[si] != nil {
+			for i, d := range m.adocs {
+				fn(d, m.ascores[i], akeys[si][i][0], akeys[si][i][1])
+			}
+			return
 		}
 		each(m, func(d uint32, score float64) {
 			k1, k2 := keys(m, d, score)
+			fn(d, score, k1, k2)
+		})
+	}
+	// The k-th best sort values, then every match at or above them.
+	cut := &keyHeap{}
+	for si, m := range matched {
+		if m.docs == nil {
+			continue
+		}
+		eachKeyed(si, func(_ uint32, _, k1, k2 float64) {
 			if cut.Len() < k {
 				heap.Push(cut, [2]float64{k1, k2})
 			} else if top := (*cut)[0]; k1 > top[0] || (k1 == top[0] && k2 > top[1]) {
@@ -330,8 +365,7 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			if m.docs == nil {
 				continue
 			}
-			each(m, func(d uint32, score float64) {
-				k1, k2 := keys(m, d, score)
+			eachKeyed(si, func(d uint32, score, k1, k2 float64) {
 				if k1 > low[0] || (k1 == low[0] && k2 >= low[1]) {
 					cands = append(cands, listed{k1: k1, k2: k2, score: score, seg: si, local: uint64(d)})
 				}
