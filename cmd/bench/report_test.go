@@ -193,6 +193,7 @@ func TestTargets(t *testing.T) {
 		}
 	}
 	check("ingest throughput, 1,000,000 papers", false, "0.40×")
+	check("ingest peak RSS, 1,000,000 papers", false, "900 MiB")
 	check("query p99, whole mix", false, "120 ms search, 90.0 ms through /papers")
 	check("query p99 vs FTS5", false, "5.0× lower (120 ms vs 600 ms); CPU time p99 8.00× lower")
 	check("slowest single query", false, "1.50 s")
