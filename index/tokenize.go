@@ -120,7 +120,7 @@ func withWordTokenizer(a analysis.Analyzer) analysis.Analyzer {
 	c.TokenFilters = nil
 	for _, f := range da.TokenFilters {
 		if _, stems := f.(*porter.PorterStemmer); stems {
-			c.TokenFilters = append(c.TokenFilters, americanFilter{})
+			f = stemFilter{american: americanFilter{}, stem: f, cache: newStemCache()}
 		}
 		c.TokenFilters = append(c.TokenFilters, f)
 	}
