@@ -75,7 +75,7 @@ func TestFakeSlackRateLimit(t *testing.T) {
 func tinyIndex(t *testing.T, dir string) int {
 	t.Helper()
 	corpus, papers := tinyCorpus(t)
-	n, _, err := ingestPaperbot(context.Background(), corpus, dir, 0, index.WriterOptions{})
+	n, _, err := ingestPaperbot(context.Background(), corpus, dir, 0, 0, index.WriterOptions{})
 	if err != nil || n != len(papers) {
 		t.Fatalf("ingest: %d papers, %v", n, err)
 	}

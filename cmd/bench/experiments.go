@@ -20,10 +20,10 @@ type experiment struct {
 func experiments() []experiment {
 	return []experiment{
 		{"batch500", "paperbot, 500 papers per batch", func(ctx context.Context, corpus, out string, limit, _ int) (int, int, error) {
-			return ingestPaperbot(ctx, corpus, out, limit, index.WriterOptions{BatchSize: 500})
+			return ingestPaperbot(ctx, corpus, out, limit, 0, index.WriterOptions{BatchSize: 500})
 		}},
 		{"batch10000", "paperbot, 10,000 papers per batch", func(ctx context.Context, corpus, out string, limit, _ int) (int, int, error) {
-			return ingestPaperbot(ctx, corpus, out, limit, index.WriterOptions{BatchSize: 10000})
+			return ingestPaperbot(ctx, corpus, out, limit, 0, index.WriterOptions{BatchSize: 10000})
 		}},
 		variantExperiment("replica", "the index's own mapping and documents (index.NewMapping, NewDocuments) written by the bench, no switch on", variant{}),
 		variantExperiment("inflight2", "two batches written at once (segment building overlaps analysis)", variant{inflight: 2}),

@@ -20,7 +20,7 @@ func TestReplicaWritesTheIndexOwnIndex(t *testing.T) {
 	if n, rej, err := ingestVariant(ctx, variant{}, corpus, replica, 0); err != nil || n != len(papers) || rej != 0 {
 		t.Fatalf("replica: %d papers, %d rejected, %v", n, rej, err)
 	}
-	if n, rej, err := ingestPaperbot(ctx, corpus, own, 0, index.WriterOptions{}); err != nil || n != len(papers) || rej != 0 {
+	if n, rej, err := ingestPaperbot(ctx, corpus, own, 0, 0, index.WriterOptions{}); err != nil || n != len(papers) || rej != 0 {
 		t.Fatalf("writer: %d papers, %d rejected, %v", n, rej, err)
 	}
 	answers := func(dir string) string {

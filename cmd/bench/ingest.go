@@ -86,6 +86,7 @@ func childIngest(ctx context.Context, args []string, stdout io.Writer) error {
 	limit := fs.Int("limit", 0, "index only the first N papers")
 	batch := fs.Int("batch", 0, "papers per batch (0: the engine's default)")
 	parts := fs.Int("parts", index.BulkParts(), "paperbot: batches built this many at once (index.WriterOptions.Parts; paperbot ingest's default)")
+	budget := fs.Int64("mapped-budget", 0, "paperbot: give mapped index pages back past this many MiB of them (index.Options.MappedBudget; 0: a bulk ingest's default, none)")
 	cpuprof := fs.String("cpuprofile", "", "write a CPU profile here")
 	memprof := fs.String("memprofile", "", "write a heap profile here at the end")
 	traceOut := fs.String("trace", "", "write an execution trace here (go tool trace)")
@@ -118,7 +119,7 @@ func childIngest(ctx context.Context, args []string, stdout io.Writer) error {
 	case engineParse:
 		res.Papers, res.Rejected, err = eachPaper(ctx, *corpus, *limit, func(paper.Paper) error { return nil })
 	case enginePaperbot:
-		res.Papers, res.Rejected, err = ingestPaperbot(ctx, *corpus, *out, *limit, index.WriterOptions{BatchSize: *batch, Parts: *parts})
+		res.Papers, res.Rejected, err = ingestPaperbot(ctx, *corpus, *out, *limit, *budget<<20, index.WriterOptions{BatchSize: *batch, Parts: *parts})
 	case engineFTS5:
 		res.Papers, res.Rejected, err = ingestFTS5(ctx, *corpus, *out, *limit, *batch)
 	default:
@@ -175,12 +176,12 @@ func countIndexed(ctx context.Context, engine, path string) (int, error) {
 	return int(n), err
 }
 
-func ingestPaperbot(ctx context.Context, corpus, dir string, limit int, wo index.WriterOptions) (int, int, error) {
+func ingestPaperbot(ctx context.Context, corpus, dir string, limit int, budget int64, wo index.WriterOptions) (int, int, error) {
 	// As `paperbot ingest` does (cmd/paperbot/ingest.go): GOGC 200 under
 	// a soft memory limit that grows with the batch size.
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(index.BulkMemoryLimit(cmp.Or(wo.BatchSize, 2000))))
-	ix, err := index.Open(dir, index.Options{Bulk: true})
+	ix, err := index.Open(dir, index.Options{Bulk: true, MappedBudget: budget})
 	if err != nil {
 		return 0, 0, err
 	}
