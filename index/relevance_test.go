@@ -3,6 +3,7 @@ package index_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -155,5 +156,45 @@ func TestSortedListingRelaxesToAnyWord(t *testing.T) {
 	}
 	if res := search(t, ix, "sort:recent structure hydrated"); strings.Contains(strings.Join(res.Notes, " "), "No exact match") {
 		t.Errorf("a listing whose words match was relaxed: %q", res.Notes)
+	}
+}
+
+// A quoted phrase some papers hold, beside words none of those papers
+// has, answers with the phrase's papers (quoting says "these words,
+// literally"), and says the words were given up; a phrase no paper holds
+// is loosened to its words.
+func TestPhraseKeptOverWordsBesideIt(t *testing.T) {
+	ix := relevanceIndex(t)
+	tests := []struct {
+		query, note string
+		want        []string // every hit, in any order; nil: not checked
+		first       string
+	}{
+		{`srslte "classical coulomb plasma"`, `No paper with "classical coulomb plasma" mentions srslte; papers with "classical coulomb plasma":`, []string{"coulomb", "coulomb0"}, ""},
+		{`srslte xnor "classical coulomb plasma"`, `mentions any of srslte, xnor;`, []string{"coulomb", "coulomb0"}, ""},
+		{`sort:recent srslte xnor "classical coulomb plasma"`, `mentions all of srslte, xnor;`, []string{"coulomb", "coulomb0"}, ""},
+		// The phrase matches nothing: its words, with the word beside it.
+		{`srslte "lte coulomb"`, `No exact match for "lte coulomb"; closest papers:`, nil, "srslte"},
+	}
+	for _, tt := range tests {
+		res := search(t, ix, tt.query)
+		notes := strings.Join(res.Notes, " ")
+		if !strings.Contains(notes, tt.note) {
+			t.Errorf("%s: notes %q, want one saying %q", tt.query, res.Notes, tt.note)
+		}
+		if tt.want != nil {
+			got := ids(res)
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("%s: %v, want %v", tt.query, got, tt.want)
+			}
+		}
+		if tt.first != "" && (len(res.Hits) == 0 || res.Hits[0].Paper.ID != tt.first) {
+			t.Errorf("%s: %v, want %s first", tt.query, ids(res), tt.first)
+		}
+	}
+	// Words that some paper with the phrase has: nothing relaxed.
+	if res := search(t, ix, `addendum "classical coulomb plasma"`); len(res.Hits) != 1 || res.Hits[0].Paper.ID != "coulomb" || len(res.Notes) != 0 {
+		t.Errorf(`addendum "classical coulomb plasma": %v, notes %q; want coulomb alone, no note`, ids(res), res.Notes)
 	}
 }

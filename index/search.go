@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -143,14 +144,15 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 	// sorted listing requires, that match nothing are relaxed (a phrase to
 	// its words, all words to any), and the answer says so.
 	if len(res.Hits) == 0 && offset == 0 {
-		if rq, what := relax(run, order); rq != nil {
-			rres, err := ix.ranked(ctx, rq, a)
+		for _, r := range relaxations(run, order) {
+			rres, err := ix.ranked(ctx, r.q, a)
 			if err != nil {
 				return paper.Results{}, err
 			}
 			if len(rres.Hits) > 0 {
-				rq.note("No exact match for %s; closest papers:", what)
-				res, run = rres, rq
+				r.q.note("%s", r.note)
+				res, run = rres, r.q
+				break
 			}
 		}
 	}
@@ -160,27 +162,63 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 	return ix.finish(res, run, order, start), nil
 }
 
-// relax returns a looser form of a query that found nothing, and what was
-// given up, or nil when there is nothing to relax. Filters are never
+// relaxation is a looser form of a query that found nothing, and the note
+// that says what was given up.
+type relaxation struct {
+	q    *parsedQuery
+	note string
+}
+
+// relaxations are the looser forms of a query that found nothing, to be
+// tried in turn; none when there is nothing to relax. Filters are never
 // relaxed: they say what the user wants to see.
-func relax(pq *parsedQuery, order paper.Sort) (*parsedQuery, string) {
-	rq := *pq
-	rq.Notes = append([]string(nil), pq.Notes...)
+//
+// Quoting says "these words, literally": a phrase that some papers hold,
+// with words that none of those papers has ("pseudodifferential "battle
+// arena games""), answers with the phrase's papers, and only a
+// phrase no paper holds is loosened to its words. (A long request quoting
+// a title rarely gets that far: one of its many words is enough to keep
+// the phrase's papers.)
+func relaxations(pq *parsedQuery, order paper.Sort) []relaxation {
+	loose := func() *parsedQuery {
+		rq := *pq
+		rq.Notes = append([]string(nil), pq.Notes...)
+		return &rq
+	}
 	switch {
 	case len(pq.Phrases) > 0:
-		rq.Words = append([]string(nil), pq.Words...)
 		quoted := make([]string, len(pq.Phrases))
 		for i, ph := range pq.Phrases {
-			rq.Words = append(rq.Words, strings.Fields(ph)...)
 			quoted[i] = `"` + ph + `"`
 		}
-		rq.Phrases = nil
-		return &rq, strings.Join(quoted, " ")
+		phrases := strings.Join(quoted, " ")
+		var out []relaxation
+		if len(pq.Words) > 0 {
+			pr := loose()
+			pr.Words, pr.titleWords, pr.expansion, pr.names, pr.weighted, pr.anyWords = nil, nil, nil, nil, nil, false
+			words := strings.Join(pq.Words, ", ")
+			switch {
+			case len(pq.Words) == 1:
+			case order == paper.ByRelevance || pq.anyWords:
+				words = "any of " + words
+			default:
+				words = "all of " + words // a sorted listing's words
+			}
+			out = append(out, relaxation{pr, fmt.Sprintf("No paper with %s mentions %s; papers with %s:", phrases, words, phrases)})
+		}
+		wr := loose()
+		wr.Words = append([]string(nil), pq.Words...)
+		for _, ph := range pq.Phrases {
+			wr.Words = append(wr.Words, strings.Fields(ph)...)
+		}
+		wr.Phrases = nil
+		return append(out, relaxation{wr, fmt.Sprintf("No exact match for %s; closest papers:", phrases)})
 	case order != paper.ByRelevance && len(pq.Words) > 1 && !pq.anyWords:
+		rq := loose()
 		rq.anyWords = true
-		return &rq, "all of " + `"` + strings.Join(pq.Words, " ") + `"`
+		return []relaxation{{rq, "No exact match for all of \"" + strings.Join(pq.Words, " ") + "\"; closest papers:"}}
 	}
-	return nil, ""
+	return nil
 }
 
 // onlyNoise reports whether a query is nothing but words that analyse to
