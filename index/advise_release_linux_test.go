@@ -137,6 +137,32 @@ func TestMappedBudget(t *testing.T) {
 	}
 }
 
+// The budget an index holds to: a server's default, a bulk ingest's
+// smaller one (its pages are segments read again only to merge them), or
+// the one it is given; none when given one below zero.
+func TestMappedBudgetDefaults(t *testing.T) {
+	for _, tt := range []struct {
+		opts index.Options
+		want uint64
+	}{
+		{index.Options{}, index.DefaultMappedBudget},
+		{index.Options{Bulk: true}, index.BulkMappedBudget},
+		{index.Options{Bulk: true, MappedBudget: 5 << 20}, 5 << 20},
+		{index.Options{MappedBudget: 5 << 20}, 5 << 20},
+		{index.Options{Bulk: true, MappedBudget: -1}, 0},
+		{index.Options{MappedBudget: -1}, 0},
+	} {
+		ix, err := open(filepath.Join(t.TempDir(), "ix"), tt.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := index.MappedBudgetOf(ix); got != tt.want {
+			t.Errorf("Bulk %v, MappedBudget %d: budget %d, want %d", tt.opts.Bulk, tt.opts.MappedBudget, got, tt.want)
+		}
+		ix.Close()
+	}
+}
+
 // A bulk ingest reads no index pages for searches, but scorch maps the
 // segments it persists and merges: the writer gives them back past the
 // budget after each batch, and what it wrote is all there.

@@ -180,3 +180,6 @@ func ReleaseMapped(ix *Index) error { return releaseMapped(ix.advise.dir) }
 
 // Released is how many times the index gave its mapped pages back.
 func Released(ix *Index) int64 { return ix.advise.released.Load() }
+
+// MappedBudgetOf is the budget of mapped pages the index holds to (0: none).
+func MappedBudgetOf(ix *Index) uint64 { return ix.advise.budget }

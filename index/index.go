@@ -58,7 +58,8 @@ type Options struct {
 	// MappedBudget is the file-backed resident memory (the mapped index
 	// pages searches touched) above which the index gives those pages
 	// back to the kernel's page cache (advise.go): 0 for
-	// DefaultMappedBudget (none when Bulk), below 0 for no budget. A
+	// DefaultMappedBudget (BulkMappedBudget when Bulk), below 0 for no
+	// budget. A
 	// Writer holds to it too: it looks after every batch.
 	MappedBudget int64
 }
@@ -177,8 +178,7 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 	ix.advise.every = trimEvery
 	switch {
 	case opts.MappedBudget == 0 && opts.Bulk:
-		// None by default for a bulk ingest: the merges read what
-		// would be given back (docs/benchmarks.md).
+		ix.advise.budget = BulkMappedBudget
 	case opts.MappedBudget == 0:
 		ix.advise.budget = DefaultMappedBudget
 	case opts.MappedBudget > 0:

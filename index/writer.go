@@ -31,8 +31,7 @@ type WriterOptions struct {
 	// batch's. 0 or 1: one part. A bulk ingest uses BulkParts(). The
 	// twice as many small segments of two parts and their merges add
 	// mapped segment pages (443 to 513 MiB peak RSS on the 250k sample),
-	// which the writer gives back past the index's Options.MappedBudget
-	// when it has one.
+	// which the writer gives back past the index's Options.MappedBudget.
 	Parts int
 }
 
@@ -213,10 +212,8 @@ func (w *Writer) flush() error {
 	}
 	w.inflight = append(w.inflight, flight{done: w.ix.writeInBackground(bs, ids), n: len(ids)})
 	// The segments scorch persists and merges meanwhile are mapped and
-	// read whole: past the index's budget, their pages go back
-	// (advise.go). A bulk ingest has no budget unless given one: the
-	// merges fault released pages back in, and on 3M papers a 96 MiB
-	// budget took 13 % more CPU (docs/benchmarks.md).
+	// read whole: past the index's budget (BulkMappedBudget for a bulk
+	// ingest), their pages go back (advise.go).
 	w.ix.releaseOverBudget()
 	clear(w.pending)
 	w.order = w.order[:0]

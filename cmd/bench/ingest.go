@@ -86,7 +86,7 @@ func childIngest(ctx context.Context, args []string, stdout io.Writer) error {
 	limit := fs.Int("limit", 0, "index only the first N papers")
 	batch := fs.Int("batch", 0, "papers per batch (0: the engine's default)")
 	parts := fs.Int("parts", index.BulkParts(), "paperbot: batches built this many at once (index.WriterOptions.Parts; paperbot ingest's default)")
-	budget := fs.Int64("mapped-budget", 0, "paperbot: give mapped index pages back past this many MiB of them (index.Options.MappedBudget; 0: a bulk ingest's default, none)")
+	budget := fs.Int64("mapped-budget", 0, "paperbot: give mapped index pages back past this many MiB of them (index.Options.MappedBudget; 0: a bulk ingest's default, index.BulkMappedBudget; -1: none)")
 	cpuprof := fs.String("cpuprofile", "", "write a CPU profile here")
 	memprof := fs.String("memprofile", "", "write a heap profile here at the end")
 	traceOut := fs.String("trace", "", "write an execution trace here (go tool trace)")
