@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -16,8 +17,10 @@ import (
 // holding the phrase by BM25 over its words. Bleve's phrase searcher walks
 // its words' postings together, decoding the positions of every paper
 // holding any of them in turn; runPhrase intersects the words' postings
-// bitmaps first, reads positions only for papers holding every word, and
-// searches the segments in parallel — with Bleve's scores, order and total.
+// bitmaps first, reads positions only for papers holding every word (with
+// the block decoder of postings.go, which passes over the others' bytes
+// without decoding them), and searches the segments in parallel — with
+// Bleve's scores, order and total.
 
 // phraseTerm is a word of a phrase at its offset from the first word
 // (removed stop words leave gaps).
@@ -95,7 +98,7 @@ func phraseInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, seg
 // Bleve's phrase searcher gives it.
 func eachPhraseMatch(ctx context.Context, s *scorch.SegmentSnapshot, terms []phraseTerm, exclude []string, within *roaring.Bitmap, scored bool, match func(d uint64, score float64)) error {
 	var cand *roaring.Bitmap
-	its := make([]segment.PostingsIterator, len(terms))
+	lists := make([]segment.PostingsList, len(terms))
 	for i, t := range terms {
 		d, err := s.Segment().Dictionary(fText)
 		if err != nil {
@@ -122,7 +125,18 @@ func eachPhraseMatch(ctx context.Context, s *scorch.SegmentSnapshot, terms []phr
 		if cand.IsEmpty() {
 			return nil
 		}
-		its[i] = pl.Iterator(scored, scored, true, nil)
+		lists[i] = pl
+	}
+	// Each word's postings are read with their positions a block at a
+	// time (postings.go), or through zap's iterator when the block decoder
+	// cannot read the list.
+	its := make([]positionsReader, len(terms))
+	for i, pl := range lists {
+		if b, ok := newBlockPositions(pl, s.Deleted()); ok {
+			its[i] = &blockPositions{b: b}
+		} else {
+			its[i] = &zapPositions{it: pl.Iterator(scored, scored, true, nil)}
+		}
 	}
 	if del := s.Deleted(); del != nil {
 		cand.AndNot(del)
@@ -146,27 +160,66 @@ func eachPhraseMatch(ctx context.Context, s *scorch.SegmentSnapshot, terms []phr
 		}
 		score := 0.0
 		for i, t := range terms {
-			p, err := its[i].Advance(d)
+			freq, norm, pos, err := its[i].advance(d, positions[i][:0])
 			if err != nil {
 				return err
 			}
-			if p == nil || p.Number() != d {
-				return errFallback
-			}
 			if scored {
-				score += t.stats.bleveScore(p.Frequency(), p.Norm())
+				score += t.stats.bleveScore(freq, norm)
 			}
-			positions[i] = positions[i][:0]
-			for _, l := range p.Locations() {
-				positions[i] = append(positions[i], l.Pos())
-			}
-			slices.Sort(positions[i])
+			slices.Sort(pos)
+			positions[i] = pos
 		}
 		if phraseAt(positions, terms) {
 			match(d, score)
 		}
 	}
 	return nil
+}
+
+// positionsReader reads a word's postings with their positions.
+type positionsReader interface {
+	// advance moves to paper d and appends its positions to pos;
+	// errFallback when the list does not hold d.
+	advance(d uint64, pos []uint64) (freq uint64, norm float64, _ []uint64, _ error)
+}
+
+// blockPositions reads a list with the block decoder.
+type blockPositions struct {
+	b       *blockPostings
+	started bool // b is at a posting
+}
+
+func (r *blockPositions) advance(d uint64, pos []uint64) (uint64, float64, []uint64, error) {
+	b := r.b
+	if !r.started {
+		r.started = true
+		if !b.first() {
+			return 0, 0, nil, errFallback
+		}
+	}
+	if d > math.MaxUint32 || !b.advance(uint32(d)) || uint64(b.docs[b.i]) != d {
+		return 0, 0, nil, errFallback
+	}
+	norm, _ := zapNorm(b.bits)
+	return uint64(b.freq), norm, append(pos, b.pos...), nil
+}
+
+// zapPositions reads a list through zap's iterator.
+type zapPositions struct{ it segment.PostingsIterator }
+
+func (r *zapPositions) advance(d uint64, pos []uint64) (uint64, float64, []uint64, error) {
+	p, err := r.it.Advance(d)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if p == nil || p.Number() != d {
+		return 0, 0, nil, errFallback
+	}
+	for _, l := range p.Locations() {
+		pos = append(pos, l.Pos())
+	}
+	return p.Frequency(), p.Norm(), pos, nil
 }
 
 // phraseAt reports whether the words occur at their offsets from a common

@@ -38,15 +38,19 @@ import (
 // uvarint freq<<1|hasLocations and, when freq is not zero, the field's
 // length (zap's "norm bits"). The chunks follow one another, so the stream of the whole
 // list is read straight through. A list of one posting keeps it in the
-// dictionary instead (docNum1Hit, normBits1Hit: frequency 1).
+// dictionary instead (docNum1Hit, normBits1Hit: frequency 1, no
+// locations). The locations, at locOffset, are a stream chunked the same
+// way: for each posting with hasLocations set, a uvarint of the bytes its
+// locations take, then each location's field, position, start, end and
+// number of array positions, and those array positions (uvarints all).
 
 const blockLen = 128
 
 // zapLayout holds the indexes of the unexported fields blockPostings reads.
 type zapLayout struct {
-	sb, freqOffset, postings, docNum1Hit, normBits1Hit int // in PostingsList
-	mem, fileReader                                    int // in SegmentBase
-	processor                                          int // in FileReader
+	sb, freqOffset, locOffset, postings, docNum1Hit, normBits1Hit int // in PostingsList
+	mem, fileReader                                               int // in SegmentBase
+	processor                                                     int // in FileReader
 }
 
 // zapFields finds the fields once; nil when any is missing or of another
@@ -66,6 +70,7 @@ var zapFields = sync.OnceValue(func() *zapLayout {
 	l := &zapLayout{
 		sb:           field(pl, "sb", reflect.TypeFor[*zap.SegmentBase]()),
 		freqOffset:   field(pl, "freqOffset", u64),
+		locOffset:    field(pl, "locOffset", u64),
 		postings:     field(pl, "postings", reflect.TypeFor[*roaring.Bitmap]()),
 		docNum1Hit:   field(pl, "docNum1Hit", u64),
 		normBits1Hit: field(pl, "normBits1Hit", u64),
@@ -73,7 +78,7 @@ var zapFields = sync.OnceValue(func() *zapLayout {
 		fileReader:   field(sb, "fileReader", reflect.TypeFor[*zap.FileReader]()),
 		processor:    field(fr, "processor", reflect.TypeFor[func([]byte) ([]byte, error)]()),
 	}
-	for _, i := range []int{l.sb, l.freqOffset, l.postings, l.docNum1Hit, l.normBits1Hit, l.mem, l.fileReader, l.processor} {
+	for _, i := range []int{l.sb, l.freqOffset, l.locOffset, l.postings, l.docNum1Hit, l.normBits1Hit, l.mem, l.fileReader, l.processor} {
 		if i < 0 {
 			return nil
 		}
@@ -94,6 +99,12 @@ type blockPostings struct {
 	it      roaring.ManyIntIterable // nil once the bitmap is drained
 	fn      []byte                  // the freq/norm stream from posting dec on
 	deleted *roaring.Bitmap         // postings left out (nil: none)
+
+	// With positions: the location stream from posting dec on, and the
+	// current posting's positions.
+	positions bool
+	loc       []byte
+	pos       []uint64
 }
 
 // newBlockPostings returns a decoder for pl, or false when pl is not a zap
@@ -101,13 +112,23 @@ type blockPostings struct {
 // exceptions pl was looked up with are not read: deleted names the postings
 // to leave out.
 func newBlockPostings(pl segment.PostingsList, deleted *roaring.Bitmap) (*blockPostings, bool) {
+	return newBlock(pl, deleted, false)
+}
+
+// newBlockPositions is newBlockPostings that reads each posting's
+// positions too (blockPostings.pos).
+func newBlockPositions(pl segment.PostingsList, deleted *roaring.Bitmap) (*blockPostings, bool) {
+	return newBlock(pl, deleted, true)
+}
+
+func newBlock(pl segment.PostingsList, deleted *roaring.Bitmap, positions bool) (*blockPostings, bool) {
 	p, ok := pl.(*zap.PostingsList)
 	l := zapFields()
 	if !ok || p == nil || l == nil {
 		return nil, false
 	}
 	v := reflect.ValueOf(p).Elem()
-	b := &blockPostings{deleted: deleted}
+	b := &blockPostings{deleted: deleted, positions: positions}
 	if deleted != nil && deleted.IsEmpty() {
 		b.deleted = nil
 	}
@@ -131,17 +152,24 @@ func newBlockPostings(pl segment.PostingsList, deleted *roaring.Bitmap) (*blockP
 	if fr := sb.Field(l.fileReader); !fr.IsNil() && !fr.Elem().Field(l.processor).IsNil() {
 		return nil, false // the bytes may be transformed on reading
 	}
-	fn, ok := freqNormStream(sb.Field(l.mem).Bytes(), v.Field(l.freqOffset).Uint())
+	mem := sb.Field(l.mem).Bytes()
+	fn, ok := freqNormStream(mem, v.Field(l.freqOffset).Uint())
 	if !ok {
 		return nil, false
 	}
 	b.fn = fn
+	if positions {
+		if b.loc, ok = freqNormStream(mem, v.Field(l.locOffset).Uint()); !ok {
+			return nil, false
+		}
+	}
 	b.it = bm.ManyIterator()
 	return b, true
 }
 
-// freqNormStream returns the chunks of a list's frequencies and norms as
-// one slice of mem, or false when its header does not fit in mem.
+// freqNormStream returns the chunks of a list's frequencies and norms (or
+// of its locations) as one slice of mem, or false when its header does
+// not fit in mem.
 func freqNormStream(mem []byte, off uint64) ([]byte, bool) {
 	if off == 0 {
 		return nil, true // not encoded: zap reads zeros
@@ -188,6 +216,10 @@ func (b *blockPostings) fill() bool {
 // skip moves the stream past k postings: a uvarint freq<<1|hasLocations
 // each, and a uvarint norm unless the frequency is 0.
 func (b *blockPostings) skip(k int) {
+	if b.positions {
+		b.skipWithLocations(k)
+		return
+	}
 	b.dec += k
 	fn := b.fn
 	for ; k > 0 && len(fn) > 0; k-- {
@@ -202,6 +234,25 @@ func (b *blockPostings) skip(k int) {
 		fn = skipUvarint(fn)
 	}
 	b.fn = fn
+}
+
+// skipWithLocations is skip for a decoder reading positions: the location
+// stream moves past the skipped postings' locations too.
+func (b *blockPostings) skipWithLocations(k int) {
+	b.dec += k
+	fn, loc := b.fn, b.loc
+	for ; k > 0 && len(fn) > 0; k-- {
+		var v, n uint64
+		v, fn = uvarint(fn)
+		if v>>1 != 0 {
+			fn = skipUvarint(fn)
+		}
+		if v&1 != 0 {
+			n, loc = uvarint(loc)
+			loc = loc[min(n, uint64(len(loc))):]
+		}
+	}
+	b.fn, b.loc = fn, loc
 }
 
 func skipUvarint(s []byte) []byte {
@@ -222,13 +273,42 @@ func (b *blockPostings) load() {
 	var freq, bits uint64
 	if len(b.fn) > 0 {
 		freq, b.fn = uvarint(b.fn)
+		if b.positions {
+			b.readPositions(freq&1 != 0)
+		}
 		freq >>= 1
 		if freq != 0 {
 			bits, b.fn = uvarint(b.fn)
 		}
+	} else if b.positions {
+		b.pos = b.pos[:0]
 	}
 	b.freq, b.bits = uint32(freq), uint32(bits)
 	b.dec = b.i + 1
+}
+
+// readPositions reads the current posting's locations (when it has any)
+// into b.pos: the position of each, in the order stored.
+func (b *blockPostings) readPositions(has bool) {
+	b.pos = b.pos[:0]
+	if !has {
+		return
+	}
+	var n uint64
+	n, b.loc = uvarint(b.loc)
+	locs := b.loc[:min(n, uint64(len(b.loc)))]
+	b.loc = b.loc[len(locs):]
+	for len(locs) > 0 {
+		var pos, arrayPositions uint64
+		locs = skipUvarint(locs) // field
+		pos, locs = uvarint(locs)
+		locs = skipUvarint(skipUvarint(locs)) // start, end
+		arrayPositions, locs = uvarint(locs)
+		for ; arrayPositions > 0 && len(locs) > 0; arrayPositions-- {
+			locs = skipUvarint(locs)
+		}
+		b.pos = append(b.pos, pos)
+	}
 }
 
 // settle moves from the current document past deleted ones, to the next

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -190,5 +191,84 @@ func TestWindowsMatchBleve(t *testing.T) {
 	t.Logf("%d queries, %d hits compared; the fast path answered %d, Bleve %d", 2*len(queries), hits, f1-f0, b1-b0)
 	if f1-f0 < int64(len(queries)) {
 		t.Fatal("the fast path answered too few queries for the comparison to show anything")
+	}
+}
+
+// TestBlockPositionsMatchZap: read with positions, the block decoder gives
+// every posting's frequency, norm and positions as zap's iterator gives
+// them, whether it stops at every paper of a list or skips some (their
+// locations passed over), in every segment and field.
+func TestBlockPositionsMatchZap(t *testing.T) {
+	ix := postingsIndex(t)
+	r, err := ix.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rng := rand.New(rand.NewPCG(5, 6))
+	var lists, withPositions, skipped int
+	for si, s := range r.(*scorch.IndexSnapshot).Segments() {
+		for _, field := range []string{fText, fTitle, fAuthors} {
+			d, err := s.Segment().Dictionary(field)
+			if err != nil {
+				t.Fatal(err)
+			}
+			it := d.AutomatonIterator(everyTerm{}, nil, nil)
+			for e, err := it.Next(); e != nil || err != nil; e, err = it.Next() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				pl, err := d.PostingsList([]byte(e.Term), s.Deleted(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				type posting struct {
+					doc, freq uint64
+					norm      float64
+					pos       []uint64
+				}
+				var want []posting
+				zit := pl.Iterator(true, true, true, nil)
+				for p, err := zit.Next(); p != nil || err != nil; p, err = zit.Next() {
+					if err != nil {
+						t.Fatal(err)
+					}
+					var pos []uint64
+					for _, l := range p.Locations() {
+						pos = append(pos, l.Pos())
+					}
+					want = append(want, posting{p.Number(), p.Frequency(), p.Norm(), pos})
+					if len(pos) > 0 {
+						withPositions++
+					}
+				}
+				for _, every := range []bool{true, false} {
+					b, ok := newBlockPositions(pl, s.Deleted())
+					if !ok {
+						t.Fatalf("segment %d %s:%s: not decoded by blocks", si, field, e.Term)
+					}
+					r := &blockPositions{b: b}
+					for _, w := range want {
+						if !every && rng.IntN(3) != 0 {
+							skipped++
+							continue
+						}
+						freq, norm, pos, err := r.advance(w.doc, nil)
+						if err != nil {
+							t.Fatalf("segment %d %s:%s: paper %d: %v", si, field, e.Term, w.doc, err)
+						}
+						if freq != w.freq || norm != w.norm || !slices.Equal(pos, w.pos) {
+							t.Fatalf("segment %d %s:%s: paper %d: blocks %d %g %v, zap %d %g %v",
+								si, field, e.Term, w.doc, freq, norm, pos, w.freq, w.norm, w.pos)
+						}
+					}
+				}
+				lists++
+			}
+		}
+	}
+	t.Logf("%d lists, %d postings with positions, %d passed over", lists, withPositions, skipped)
+	if withPositions == 0 || skipped == 0 {
+		t.Fatal("the index does not have the shapes the test is for")
 	}
 }
