@@ -78,6 +78,27 @@ func walk(t *testing.T, c *cursor, rng *rand.Rand) []string {
 	return seen
 }
 
+// eachTermList calls f with every term of the text, title and author fields
+// of every segment.
+func eachTermList(t *testing.T, snap *scorch.IndexSnapshot, f func(si int, s *scorch.SegmentSnapshot, field string, d segment.TermDictionary, term []byte)) {
+	t.Helper()
+	for si, s := range snap.Segments() {
+		for _, field := range []string{fText, fTitle, fAuthors} {
+			d, err := s.Segment().Dictionary(field)
+			if err != nil {
+				t.Fatal(err)
+			}
+			it := d.AutomatonIterator(everyTerm{}, nil, nil)
+			for e, err := it.Next(); e != nil || err != nil; e, err = it.Next() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				f(si, s, field, d, []byte(e.Term))
+			}
+		}
+	}
+}
+
 // TestBlockPostingsMatchZap: the block decoder gives every term's postings
 // (documents, frequencies, norms; deleted papers left out) as zap's
 // iterator gives them, walked and advanced alike, in every segment.
@@ -93,62 +114,51 @@ func TestBlockPostingsMatchZap(t *testing.T) {
 	defer r.Close()
 	snap := r.(*scorch.IndexSnapshot)
 	var lists, postings, multiChunk, deletions int
-	for si, s := range snap.Segments() {
+	for _, s := range snap.Segments() {
 		if s.Deleted() != nil && !s.Deleted().IsEmpty() {
 			deletions++
 		}
-		for _, field := range []string{fText, fTitle, fAuthors} {
-			d, err := s.Segment().Dictionary(field)
+	}
+	eachTermList(t, snap, func(si int, s *scorch.SegmentSnapshot, field string, d segment.TermDictionary, term []byte) {
+		lookup := func() segment.PostingsList {
+			pl, err := d.PostingsList(term, s.Deleted(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			it := d.AutomatonIterator(everyTerm{}, nil, nil)
-			for e, err := it.Next(); e != nil || err != nil; e, err = it.Next() {
-				if err != nil {
-					t.Fatal(err)
-				}
-				term := []byte(e.Term)
-				lookup := func() segment.PostingsList {
-					pl, err := d.PostingsList(term, s.Deleted(), nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					return pl
-				}
-				pl := lookup()
-				b, ok := newBlockPostings(pl, s.Deleted())
-				if !ok {
-					t.Fatalf("segment %d %s:%s: not decoded by blocks", si, field, term)
-				}
-				for _, seed := range []uint64{0, uint64(lists) + 1} {
-					var rb, rz *rand.Rand
-					if seed != 0 {
-						rb, rz = rand.New(rand.NewPCG(seed, 1)), rand.New(rand.NewPCG(seed, 1))
-					}
-					if seed != 0 {
-						if b, ok = newBlockPostings(lookup(), s.Deleted()); !ok {
-							t.Fatal("not decoded by blocks the second time")
-						}
-					}
-					blk := &cursor{blk: b}
-					blk.at(b.first())
-					zc := &cursor{it: lookup().Iterator(true, true, false, nil)}
-					if err := zc.next(); err != nil {
-						t.Fatal(err)
-					}
-					got, want := walk(t, blk, rb), walk(t, zc, rz)
-					if strings.Join(got, " ") != strings.Join(want, " ") {
-						t.Fatalf("segment %d %s:%s (advancing: %t): blocks %v, zap %v", si, field, term, seed != 0, got, want)
-					}
-					postings += len(want)
-				}
-				lists++
-				if pl.Count() > 1024 {
-					multiChunk++
+			return pl
+		}
+		pl := lookup()
+		b, ok := newBlockPostings(pl, s.Deleted())
+		if !ok {
+			t.Fatalf("segment %d %s:%s: not decoded by blocks", si, field, term)
+		}
+		for _, seed := range []uint64{0, uint64(lists) + 1} {
+			var rb, rz *rand.Rand
+			if seed != 0 {
+				rb, rz = rand.New(rand.NewPCG(seed, 1)), rand.New(rand.NewPCG(seed, 1))
+			}
+			if seed != 0 {
+				if b, ok = newBlockPostings(lookup(), s.Deleted()); !ok {
+					t.Fatal("not decoded by blocks the second time")
 				}
 			}
+			blk := &cursor{blk: b}
+			blk.at(b.first())
+			zc := &cursor{it: lookup().Iterator(true, true, false, nil)}
+			if err := zc.next(); err != nil {
+				t.Fatal(err)
+			}
+			got, want := walk(t, blk, rb), walk(t, zc, rz)
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Fatalf("segment %d %s:%s (advancing: %t): blocks %v, zap %v", si, field, term, seed != 0, got, want)
+			}
+			postings += len(want)
 		}
-	}
+		lists++
+		if pl.Count() > 1024 {
+			multiChunk++
+		}
+	})
 	t.Logf("%d segments (%d with deletions), %d lists (%d of over 1,024 papers), %d postings read both ways", len(snap.Segments()), deletions, lists, multiChunk, postings)
 	if len(snap.Segments()) < 3 || deletions == 0 || multiChunk == 0 {
 		t.Fatal("the index does not have the shapes the test is for")
@@ -207,66 +217,54 @@ func TestBlockPositionsMatchZap(t *testing.T) {
 	defer r.Close()
 	rng := rand.New(rand.NewPCG(5, 6))
 	var lists, withPositions, skipped int
-	for si, s := range r.(*scorch.IndexSnapshot).Segments() {
-		for _, field := range []string{fText, fTitle, fAuthors} {
-			d, err := s.Segment().Dictionary(field)
+	eachTermList(t, r.(*scorch.IndexSnapshot), func(si int, s *scorch.SegmentSnapshot, field string, d segment.TermDictionary, term []byte) {
+		pl, err := d.PostingsList(term, s.Deleted(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type posting struct {
+			doc, freq uint64
+			norm      float64
+			pos       []uint64
+		}
+		var want []posting
+		zit := pl.Iterator(true, true, true, nil)
+		for p, err := zit.Next(); p != nil || err != nil; p, err = zit.Next() {
 			if err != nil {
 				t.Fatal(err)
 			}
-			it := d.AutomatonIterator(everyTerm{}, nil, nil)
-			for e, err := it.Next(); e != nil || err != nil; e, err = it.Next() {
-				if err != nil {
-					t.Fatal(err)
-				}
-				pl, err := d.PostingsList([]byte(e.Term), s.Deleted(), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				type posting struct {
-					doc, freq uint64
-					norm      float64
-					pos       []uint64
-				}
-				var want []posting
-				zit := pl.Iterator(true, true, true, nil)
-				for p, err := zit.Next(); p != nil || err != nil; p, err = zit.Next() {
-					if err != nil {
-						t.Fatal(err)
-					}
-					var pos []uint64
-					for _, l := range p.Locations() {
-						pos = append(pos, l.Pos())
-					}
-					want = append(want, posting{p.Number(), p.Frequency(), p.Norm(), pos})
-					if len(pos) > 0 {
-						withPositions++
-					}
-				}
-				for _, every := range []bool{true, false} {
-					b, ok := newBlockPositions(pl, s.Deleted())
-					if !ok {
-						t.Fatalf("segment %d %s:%s: not decoded by blocks", si, field, e.Term)
-					}
-					r := &blockPositions{b: b}
-					for _, w := range want {
-						if !every && rng.IntN(3) != 0 {
-							skipped++
-							continue
-						}
-						freq, norm, pos, err := r.advance(w.doc, nil)
-						if err != nil {
-							t.Fatalf("segment %d %s:%s: paper %d: %v", si, field, e.Term, w.doc, err)
-						}
-						if freq != w.freq || norm != w.norm || !slices.Equal(pos, w.pos) {
-							t.Fatalf("segment %d %s:%s: paper %d: blocks %d %g %v, zap %d %g %v",
-								si, field, e.Term, w.doc, freq, norm, pos, w.freq, w.norm, w.pos)
-						}
-					}
-				}
-				lists++
+			var pos []uint64
+			for _, l := range p.Locations() {
+				pos = append(pos, l.Pos())
+			}
+			want = append(want, posting{p.Number(), p.Frequency(), p.Norm(), pos})
+			if len(pos) > 0 {
+				withPositions++
 			}
 		}
-	}
+		for _, every := range []bool{true, false} {
+			b, ok := newBlockPositions(pl, s.Deleted())
+			if !ok {
+				t.Fatalf("segment %d %s:%s: not decoded by blocks", si, field, term)
+			}
+			r := &blockPositions{b: b}
+			for _, w := range want {
+				if !every && rng.IntN(3) != 0 {
+					skipped++
+					continue
+				}
+				freq, norm, pos, err := r.advance(w.doc, nil)
+				if err != nil {
+					t.Fatalf("segment %d %s:%s: paper %d: %v", si, field, term, w.doc, err)
+				}
+				if freq != w.freq || norm != w.norm || !slices.Equal(pos, w.pos) {
+					t.Fatalf("segment %d %s:%s: paper %d: blocks %d %g %v, zap %d %g %v",
+						si, field, term, w.doc, freq, norm, pos, w.freq, w.norm, w.pos)
+				}
+			}
+		}
+		lists++
+	})
 	t.Logf("%d lists, %d postings with positions, %d passed over", lists, withPositions, skipped)
 	if withPositions == 0 || skipped == 0 {
 		t.Fatal("the index does not have the shapes the test is for")
