@@ -228,6 +228,27 @@ func ParseDate(s string) (string, error) {
 }
 
 func checkText(s string) error {
+	// Most text is ASCII: checked a byte at a time (a bulk import reads
+	// millions of abstracts), the rest rune by rune.
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b >= utf8.RuneSelf || (b < 0x20 || b == 0x7f) && !asciiSpace(b) {
+			return checkRunes(s) // (which reports bad UTF-8 before a control character)
+		}
+	}
+	return nil
+}
+
+// asciiSpace reports whether b is one of the ASCII bytes unicode.IsSpace
+// takes for space.
+func asciiSpace(b byte) bool {
+	switch b {
+	case ' ', '\t', '\n', '\v', '\f', '\r':
+		return true
+	}
+	return false
+}
+
+func checkRunes(s string) error {
 	if !utf8.ValidString(s) {
 		for i := 0; i < len(s); {
 			r, size := utf8.DecodeRuneInString(s[i:])
@@ -267,11 +288,32 @@ func cleanList(field string, in []string) ([]string, error) {
 
 // FoldSpace trims s and folds every run of white space to one space.
 func FoldSpace(s string) string {
+	if asciiFolded(s) {
+		return s
+	}
 	if !strings.ContainsFunc(s, func(r rune) bool { return r != ' ' && unicode.IsSpace(r) }) &&
 		!strings.Contains(s, "  ") && strings.TrimSpace(s) == s {
 		return s
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// asciiFolded reports whether s is ASCII with single spaces between words
+// and none around them: FoldSpace leaves it as it is. (false: not known.)
+func asciiFolded(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b >= utf8.RuneSelf:
+			return false
+		case b == ' ':
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				return false
+			}
+		case asciiSpace(b):
+			return false
+		}
+	}
+	return true
 }
 
 func truncate(s string, n int) string {

@@ -406,3 +406,21 @@ func TestJSONFormat(t *testing.T) {
 		t.Errorf("minimal record encodes as %s", out)
 	}
 }
+
+// FuzzTextChecks: the ASCII fast paths of checkText and FoldSpace agree
+// with the rune-by-rune definitions (unicode.IsControl, strings.Fields).
+func FuzzTextChecks(f *testing.F) {
+	for _, s := range []string{"", "plain text", " lead", "trail ", "two  spaces", "tab\there", "bell\a", "del\x7f",
+		"nbsp\u00a0x", "next line\u0085x", "c1 \u0090", "caf\u00e9 \tau", "\xff bad", "x\x00y", "a\vb\fc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, want := checkText(s), checkRunes(s)
+		if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+			t.Fatalf("checkText(%q) = %v, rune by rune %v", s, got, want)
+		}
+		if got, want := FoldSpace(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("FoldSpace(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
