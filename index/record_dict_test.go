@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	bindex "github.com/blevesearch/bleve_index_api"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -78,6 +79,9 @@ func TestRecordDictionary(t *testing.T) {
 	var withDict, without int
 	for _, p := range large[:100] {
 		raw := storedRecord(t, ix, p.ID)
+		if raw[0] != s2Tag {
+			t.Fatalf("%s: stored as % x…, not with the S2 dictionary", p.ID, raw[:min(4, len(raw))])
+		}
 		withDict += len(raw)
 		if _, err := plain.decode(raw); err == nil {
 			t.Fatalf("%s: a record read without the dictionary", p.ID)
@@ -129,4 +133,86 @@ func TestRecordDictionary(t *testing.T) {
 	}
 	defer ix.Close()
 	check("rebuilt")
+}
+
+// An index whose records were compressed with a zstd dictionary (trained
+// before the S2 ones) reads them, and goes on writing with it, after it is
+// opened again; a record of the S2 kind is refused, with what went wrong,
+// by a reader without the dictionary.
+func TestZstdDictionaryStillRead(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "ix")
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples [][]byte
+	for _, p := range dictPapers("2201", 200) {
+		samples = append(samples, []byte(fmt.Sprintf(`{"id":%q,"title":%q,"abstract":%q}`, p.ID, p.Title, p.Abstract)))
+	}
+	zdict, err := zstd.BuildDict(zstd.BuildDictOptions{ID: 0x7062_7231, Contents: samples, History: bytesJoin(samples[150:]), Level: zstd.SpeedFastest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.bi.SetInternal([]byte(recordDictKey), zdict); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.rec.useDict(zdict); err != nil {
+		t.Fatal(err)
+	}
+	first := dictPapers("2401", dictMinRecords)
+	if err := ix.Upsert(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	if ix, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	later := dictPapers("2402", dictMinRecords)
+	if err := ix.Upsert(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{first[0].ID, later[len(later)-1].ID} {
+		raw := storedRecord(t, ix, id)
+		if len(raw) < 4 || raw[0] != 0x28 || raw[1] != 0xb5 {
+			t.Errorf("%s: stored as % x…, want a zstd frame", id, raw[:min(4, len(raw))])
+		}
+		if p, err := ix.Lookup(ctx, id); err != nil || !strings.HasPrefix(p.Title, "Protein language models") {
+			t.Errorf("%s: %q, %v", id, p.Title, err)
+		}
+	}
+	if v, _ := ix.bi.GetInternal([]byte(recordS2DictKey)); v != nil {
+		t.Error("an index with a zstd dictionary trained an S2 one too")
+	}
+
+	s2rec, err := newRecords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dict, err := trainDict(samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2rec.useS2Dict(dict); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := s2rec.encode(&first[0])
+	if err != nil || raw[0] != s2Tag {
+		t.Fatalf("S2 record % x…, %v", raw[:min(4, len(raw))], err)
+	}
+	if p, err := s2rec.decode(raw); err != nil || p.ID != first[0].ID {
+		t.Errorf("S2 record read back: %+v, %v", p, err)
+	}
+	if _, err := ix.rec.decode(raw); err == nil || !strings.Contains(err.Error(), "dictionary the index does not have") {
+		t.Errorf("an S2 record read without its dictionary: %v", err)
+	}
+}
+
+func bytesJoin(bs [][]byte) []byte {
+	var out []byte
+	for _, b := range bs {
+		out = append(out, b...)
+	}
+	return out
 }

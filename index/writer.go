@@ -325,10 +325,10 @@ func (ix *Index) trainRecordDict(ps []paper.Paper) error {
 	if err != nil {
 		return err
 	}
-	if err := ix.bi.SetInternal([]byte(recordDictKey), dict); err != nil {
+	if err := ix.bi.SetInternal([]byte(recordS2DictKey), dict); err != nil {
 		return fmt.Errorf("storing the record dictionary: %w", err)
 	}
-	return ix.rec.useDict(dict)
+	return ix.rec.useS2Dict(dict)
 }
 
 // waitOldest waits for the oldest batch in flight to be written.
