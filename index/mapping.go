@@ -32,7 +32,15 @@ import (
 //	   as one term (numbers.go), instead of sixteen prefix terms a value;
 //	   stored records compressed with a dictionary the index keeps
 //	   (record.go)
-const MappingVersion = 6
+//	7: the record dictionary S2's, not zstd's (record.go). A paperbot of
+//	   mapping 6 cannot read such records, so it must refuse the index;
+//	   this one reads an index of mapping 6 as it is, and Open only marks
+//	   it 7 (upgradedInPlace)
+const MappingVersion = 7
+
+// upgradedInPlace are the mapping versions this build reads as they are:
+// Open marks them MappingVersion instead of rebuilding them.
+var upgradedInPlace = []string{"6"}
 
 // Field names in the index.
 const (
