@@ -183,3 +183,8 @@ func Released(ix *Index) int64 { return ix.advise.released.Load() }
 
 // MappedBudgetOf is the budget of mapped pages the index holds to (0: none).
 func MappedBudgetOf(ix *Index) uint64 { return ix.advise.budget }
+
+// SetRarePer sets how rare (one paper in n) a word may be and still be
+// taken for a misspelling: a small index can then have as many papers
+// with a misspelling as a large one does.
+func SetRarePer(ix *Index, n uint64) { ix.rank.rarePer = n }

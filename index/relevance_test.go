@@ -198,3 +198,65 @@ func TestPhraseKeptOverWordsBesideIt(t *testing.T) {
 		t.Errorf(`addendum "classical coulomb plasma": %v, notes %q; want coulomb alone, no note`, ids(res), res.Notes)
 	}
 }
+
+// A misspelling with two corrections of one stem ("models" and "modeles"
+// both stem to model) is corrected to the spelling titles use, not the
+// first in the alphabet.
+func TestCorrectionIsTheSpellingTitlesUse(t *testing.T) {
+	ix, err := open(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ps := []paper.Paper{
+		{ID: "fr", Title: "Des modeles statistiques du langage", Abstract: "Nous comparons des modeles de langue."},
+		{ID: "typo", Title: "Calibrationless parallel imaging", Abstract: "Deep learning modles for reconstruction."},
+	}
+	for i := range 30 { // the correction must be far more common (rareRatio)
+		ps = append(ps, paper.Paper{ID: fmt.Sprintf("m%d", i), Title: fmt.Sprintf("Models of kind %d", i), Abstract: "We train models and evaluate them."})
+	}
+	if err := ix.Upsert(context.Background(), ps); err != nil {
+		t.Fatal(err)
+	}
+	if res := search(t, ix, "modles"); res.DidYouMean != "models" {
+		t.Errorf("modles: DidYouMean %q, want models", res.DidYouMean)
+	}
+}
+
+// In a large index a misspelling is shared by several papers ("modles"
+// in 7 of 1M arXiv papers): a word in one paper in rarePer or fewer may
+// be one, unless a paper holds it with the query's other words.
+func TestMisspellingSharedByPapers(t *testing.T) {
+	ix, err := open(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	var ps []paper.Paper
+	for i := range 6 {
+		ps = append(ps,
+			paper.Paper{ID: fmt.Sprintf("de%d", i), Title: fmt.Sprintf("Matlis-reflexive Moduln, Teil %d", i), Abstract: "Eine Charakterisierung der Moduln."},
+			paper.Paper{ID: fmt.Sprintf("eq%d", i), Title: fmt.Sprintf("Clearing markets, part %d", i), Abstract: "An equilibium of prices."})
+	}
+	for i := range 140 {
+		ps = append(ps, paper.Paper{ID: fmt.Sprintf("m%d", i), Title: fmt.Sprintf("Equilibrium of a module, case %d", i), Abstract: "A module in equilibrium with a refined generative model."})
+	}
+	if err := ix.Upsert(context.Background(), ps); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		per         uint64
+		query, want string
+	}{
+		{0, "refined equilibium generative", ""}, // six papers: more than rareDF
+		{20, "refined equilibium generative", "refined equilibrium generative"},
+		{20, "moduln", "module"},  // a word alone
+		{20, "matlis moduln", ""}, // used as meant
+		{20, "moduln charakterisierung", ""},
+	} {
+		index.SetRarePer(ix, tt.per)
+		if res := search(t, ix, tt.query); res.DidYouMean != tt.want {
+			t.Errorf("rarePer %d, %q: DidYouMean %q, want %q", tt.per, tt.query, res.DidYouMean, tt.want)
+		}
+	}
+}

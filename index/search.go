@@ -43,10 +43,13 @@ type rankParams struct {
 	rerankDepth                        int
 	// acronyms searches acronyms with their expansions (acronym.go).
 	acronyms bool
+	// rarePer: a word in one in rarePer papers or fewer may be a
+	// misspelling (typo.go).
+	rarePer uint64
 }
 
 var defaultRank = rankParams{titleBoost: 0.5, fbDocs: 10, fbTerms: 30, fbMinTerms: 3, origWeight: 0.5, fbTemperature: 0.2,
-	nameWeight: 1, exactBonus: 0.5, prefixBonus: 1, pairBonus: 0.3, rerankDepth: 50, acronyms: true}
+	nameWeight: 1, exactBonus: 0.5, prefixBonus: 1, pairBonus: 0.3, rerankDepth: 50, acronyms: true, rarePer: 100_000}
 
 const maxLimit = 100
 
@@ -273,8 +276,14 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs) (paper.
 	// A pasted or half-typed title asks for one known paper, not a topic:
 	// when the best match's title is the query, starts with it or holds
 	// every query term, the first pass is the answer.
+	// (A corrected query's title is the corrected one: the misspelling
+	// searched beside it is not asked of titles.)
+	holds := terms
+	if pq.titleWords != nil {
+		holds = ix.queryTerms(strings.Join(words, " "))
+	}
 	var exp []termInfo
-	if feedback && !titleMatch && (len(first.Hits) == 0 || !ix.titleHolds(first.Hits[0].Paper.Title, terms)) {
+	if feedback && !titleMatch && (len(first.Hits) == 0 || !ix.titleHolds(first.Hits[0].Paper.Title, holds)) {
 		exp = ix.expand(ctx, terms, first.Hits)
 	}
 	if exp != nil {

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
@@ -33,7 +34,13 @@ const rareRatio = 20
 
 // rareDF is the most papers a word may be in and still be taken for a
 // misspelling (looking for close spellings of every word would cost a
-// fuzzy search of the title dictionary per word).
+// fuzzy search of the title dictionary per word), or one in rank.rarePer of
+// the index's papers when that is more: the more papers, the more of
+// them share a common misspelling (at 1M arXiv papers "modles" is in 7,
+// "equilibium" in 8). Above rareDF a word is taken as meant when a paper
+// holds it with every other word of the query: "moduln" is in a few
+// papers too, and "eine charakterisierung der matlis-reflexiven moduln"
+// asks for one of them.
 const rareDF = 5
 
 // correct returns the query with its misspelt words corrected.
@@ -47,6 +54,10 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		return out
 	}
 	defer r.Close()
+	rare := uint64(rareDF)
+	if n, err := r.DocCount(); err == nil && ix.rank.rarePer > 0 {
+		rare = max(rare, n/ix.rank.rarePer)
+	}
 	changed := false
 	scaled := map[string]float64{}
 	fix := func(w string) (replace string, extra string) {
@@ -55,8 +66,8 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 			return "", "" // short words, numbers, symbols and names are not spelling mistakes we can fix
 		}
 		df, known := ix.frequency(ctx, r, lw)
-		if known && (df == 0 || df > rareDF) {
-			return "", "" // a stop word, or a word too common to be a mistake
+		if known && (df == 0 || df > rare || df > rareDF && ix.inContext(ctx, pq.Words)) {
+			return "", "" // a stop word, a word too common to be a mistake, or one used as meant
 		}
 		s, sdf, ok := ix.suggest(ctx, r, lw)
 		switch {
@@ -125,6 +136,23 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 	return out
 }
 
+// inContext reports whether a paper holds every one of several words (in
+// its title and abstract).
+func (ix *Index) inContext(ctx context.Context, words []string) bool {
+	var terms []termInfo
+	for _, w := range words {
+		for _, t := range ix.english.Analyze([]byte(w)) {
+			terms = append(terms, termInfo{term: string(t.Term)})
+		}
+	}
+	if len(terms) < 2 {
+		return false // a word alone says nothing of what it means
+	}
+	req := bleve.NewSearchRequestOptions(allTerms(terms), 0, 0, false)
+	res, err := ix.bi.SearchInContext(ctx, req)
+	return err == nil && res.Total > 0
+}
+
 // capsInside reports whether a word has a capital after its first letter
 // (GraphRNN, TCOLL, srsLTE): a name, not a misspelling.
 func capsInside(w string) bool {
@@ -168,8 +196,10 @@ func (ix *Index) frequency(ctx context.Context, r bindex.IndexReader, w string) 
 }
 
 // suggest finds the best replacement of a word among title words: the
-// fewest edits (transposed letters count one), then the most papers; df is
-// its number of papers (title and abstract). Like most spelling correctors
+// fewest edits (transposed letters count one), then the most papers, then
+// the most titles with that very spelling ("models" and "modeles" both
+// stem to model: the one titles use wins); df is its number of papers
+// (title and abstract). Like most spelling correctors
 // it trusts the first letter, which keeps the search of a large dictionary
 // fast — unless the first two letters are the ones swapped ("qeuation").
 // A word with no close spelling that starts a title word is completed.
@@ -223,9 +253,13 @@ func (ix *Index) suggest(ctx context.Context, r bindex.IndexReader, w string) (s
 			d.Close()
 		}
 	}
+	titles := func(t string) uint64 { // titles with that very spelling
+		n, _ := docFreq(ctx, r, fTitleRaw, t)
+		return n
+	}
 	for _, t := range best {
 		n, _ := ix.frequency(ctx, r, t)
-		if n > df || n == df && (s == "" || t < s) {
+		if s == "" || n > df || n == df && (titles(t) > titles(s) || titles(t) == titles(s) && t < s) {
 			s, df = t, n
 		}
 	}
