@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -32,6 +33,8 @@ type WriterOptions struct {
 	// twice as many small segments of two parts and their merges add
 	// mapped segment pages (443 to 513 MiB peak RSS on the 250k sample),
 	// which the writer gives back past the index's Options.MappedBudget.
+	// While scorch merges segments on disk, a batch is written as one
+	// part: the merge has the other core.
 	Parts int
 }
 
@@ -60,6 +63,7 @@ type Writer struct {
 	// for them all). durable counts the papers of those that are.
 	unpersisted []flight
 	durable     int
+	merging     func() bool // Index.merging (tests replace it)
 }
 
 // maxInflight is how many batches are written at once. Bleve analyses a
@@ -80,12 +84,31 @@ type Writer struct {
 const maxInflight = 1
 
 // BulkParts is the WriterOptions.Parts of a bulk ingest (`paperbot ingest`,
-// cmd/bench): half the cores, at least one. Scorch persists and merges
-// segments on goroutines of its own, and on a large ingest the merges take
-// a core's worth: on 2 cores two parts took 0.82× the wall time at 250k
-// papers and 0.88× at 1M, but 1.03× at 3M, where the extra segments'
-// merges had no core to run on (docs/benchmarks.md).
-func BulkParts() int { return max(1, runtime.GOMAXPROCS(0)/2) }
+// cmd/bench): half the cores, at least two where there are two. Scorch
+// persists and merges segments on goroutines of its own, and on a large
+// ingest the merges take a core's worth: on 2 cores two parts at all times
+// took 0.82× the wall time at 250k papers and 0.71-0.88× at 1M, but 1.11×
+// at 3M (and 968 MiB peak RSS), where the extra segments' merges had no
+// core to run on. A batch written while a merge runs is one part: 1M in
+// 0.87× one part's time, 3M in 0.96× (but 783 MiB peak RSS against one
+// part's 499; --parts 1 for that) (docs/benchmarks.md).
+func BulkParts() int { return min(runtime.GOMAXPROCS(0), max(2, runtime.GOMAXPROCS(0)/2)) }
+
+// merging reports whether scorch is merging segments on disk.
+func (ix *Index) merging() bool {
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		return false
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return false
+	}
+	st := s.StatsMap()
+	beg, _ := st["TotFileMergeZapBeg"].(uint64)
+	end, _ := st["TotFileMergeZapEnd"].(uint64)
+	return beg > end
+}
 
 // minSplit is the smallest batch WriterOptions.Parts splits.
 const minSplit = 256
@@ -138,7 +161,7 @@ func (ix *Index) NewWriter(opts WriterOptions) *Writer {
 		}
 		ix.wmu.Unlock()
 	}
-	w := &Writer{ix: ix, opts: opts, pending: make(map[string]paper.Paper, opts.BatchSize)}
+	w := &Writer{ix: ix, opts: opts, pending: make(map[string]paper.Paper, opts.BatchSize), merging: ix.merging}
 	if opts.FreshIndex {
 		w.seen = map[string]struct{}{}
 	}
@@ -267,7 +290,11 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
 	now := ix.now()
-	bs := make([]*bleve.Batch, parts(len(w.order), w.opts.Parts))
+	want := w.opts.Parts
+	if want > 1 && w.merging() {
+		want = 1 // the merge has a core
+	}
+	bs := make([]*bleve.Batch, parts(len(w.order), want))
 	for i := range bs {
 		bs[i] = ix.bi.NewBatch()
 	}

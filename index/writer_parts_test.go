@@ -87,3 +87,37 @@ func TestWriterBuildsPartsAtOnce(t *testing.T) {
 		t.Errorf("one core: %d parts", parts(10*minSplit, 2))
 	}
 }
+
+// While scorch merges segments on disk a batch is written as one part: the
+// merge has the other core (at 3M papers two parts starved the merges).
+func TestWriterOnePartWhileMerging(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	ix, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if ix.merging() {
+		t.Fatal("an empty index is merging")
+	}
+	const n = 2 * minSplit
+	for _, merging := range []bool{false, true} {
+		w := ix.NewWriter(WriterOptions{BatchSize: n, Parts: 2})
+		w.merging = func() bool { return merging }
+		for i := range n {
+			p := paper.Paper{ID: fmt.Sprintf("2401.%05d", i), Title: fmt.Sprintf("Paper %d", i)}
+			if err := p.Normalize(); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Add(context.Background(), p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{false: 2, true: 1}[merging]; w.batches != want {
+			t.Errorf("merging %v: %d Bleve batches, want %d", merging, w.batches, want)
+		}
+	}
+}
