@@ -221,6 +221,7 @@ func childQuery(ctx context.Context, args []string, stdout io.Writer) error {
 	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of the timed passes here")
 	memprof := fs.String("memprofile", "", "write a heap profile here at the end")
 	freeWords := fs.Bool("free-words-only", false, "measure only the queries made of free words (for the query experiments)")
+	budget := fs.Int64("mapped-budget", 0, "paperbot: give mapped index pages back past this many MiB of them (index.Options.MappedBudget; 0: paperbot serve's default, index.DefaultMappedBudget; -1: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -240,7 +241,7 @@ func childQuery(ctx context.Context, args []string, stdout io.Writer) error {
 	var h *handlerPath
 	switch *engine {
 	case enginePaperbot:
-		ix, err := index.Open(*ixPath, index.Options{NoRebuild: true})
+		ix, err := index.Open(*ixPath, index.Options{NoRebuild: true, MappedBudget: *budget << 20})
 		if err != nil {
 			return err
 		}
