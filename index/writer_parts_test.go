@@ -29,18 +29,7 @@ func TestWriterBuildsPartsAtOnce(t *testing.T) {
 	write := func(title string) int {
 		t.Helper()
 		w := ix.NewWriter(WriterOptions{BatchSize: n, Parts: 2})
-		for i := range n {
-			p := paper.Paper{ID: fmt.Sprintf("2401.%05d", i), Title: fmt.Sprintf("%s %d", title, i), Published: "2024-01-02"}
-			if err := p.Normalize(); err != nil {
-				t.Fatal(err)
-			}
-			if err := w.Add(ctx, p); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeN(t, w, n, title)
 		if w.Written() != n || w.Persisted() != n {
 			t.Fatalf("written %d, persisted %d, want %d", w.Written(), w.Persisted(), n)
 		}
@@ -104,20 +93,26 @@ func TestWriterOnePartWhileMerging(t *testing.T) {
 	for _, merging := range []bool{false, true} {
 		w := ix.NewWriter(WriterOptions{BatchSize: n, Parts: 2})
 		w.merging = func() bool { return merging }
-		for i := range n {
-			p := paper.Paper{ID: fmt.Sprintf("2401.%05d", i), Title: fmt.Sprintf("Paper %d", i)}
-			if err := p.Normalize(); err != nil {
-				t.Fatal(err)
-			}
-			if err := w.Add(context.Background(), p); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeN(t, w, n, "Paper")
 		if want := map[bool]int{false: 2, true: 1}[merging]; w.batches != want {
 			t.Errorf("merging %v: %d Bleve batches, want %d", merging, w.batches, want)
 		}
+	}
+}
+
+// writeN writes n papers titled "title i" through w and closes it.
+func writeN(t *testing.T, w *Writer, n int, title string) {
+	t.Helper()
+	for i := range n {
+		p := paper.Paper{ID: fmt.Sprintf("2401.%05d", i), Title: fmt.Sprintf("%s %d", title, i), Published: "2024-01-02"}
+		if err := p.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Add(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
