@@ -84,15 +84,16 @@ type Writer struct {
 const maxInflight = 1
 
 // BulkParts is the WriterOptions.Parts of a bulk ingest (`paperbot ingest`,
-// cmd/bench): half the cores, at least two where there are two. Scorch
-// persists and merges segments on goroutines of its own, and on a large
-// ingest the merges take a core's worth: on 2 cores two parts at all times
-// took 0.82× the wall time at 250k papers and 0.71-0.88× at 1M, but 1.11×
-// at 3M (and 968 MiB peak RSS), where the extra segments' merges had no
-// core to run on. A batch written while a merge runs is one part: 1M in
-// 0.87× one part's time, 3M in 0.96× (but 783 MiB peak RSS against one
-// part's 499; --parts 1 for that) (docs/benchmarks.md).
-func BulkParts() int { return min(runtime.GOMAXPROCS(0), max(2, runtime.GOMAXPROCS(0)/2)) }
+// cmd/bench): half the cores, at least one. Scorch persists and merges
+// segments on goroutines of its own, and on a large ingest the merges take
+// a core's worth. On 2 cores two parts at all times took 0.82× one part's
+// wall time at 250k papers and 0.71-0.88× at 1M, but 1.11× at 3M (968 MiB
+// peak RSS), where the extra segments' merges had no core to run on; two
+// parts except while a merge runs took 0.87× at 1M and 0.96× at 3M, but
+// peaked at 797 MiB there and left 50 segments instead of 39, and the 3M
+// query p99 rose from 62 to 100 ms. So one part on 2 cores
+// (docs/benchmarks.md); `--parts 2` for the faster 1M import.
+func BulkParts() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // merging reports whether scorch is merging segments on disk.
 func (ix *Index) merging() bool {
