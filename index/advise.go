@@ -1,6 +1,7 @@
 package index
 
 import (
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -33,6 +34,10 @@ type advisor struct {
 	releasing     atomic.Bool
 	released      atomic.Int64 // how many times pages were given back
 	releaseFailed atomic.Bool
+	// running counts the releases under way on their own goroutine
+	// (trimMapped); closed (under mu) stops new ones.
+	running sync.WaitGroup
+	closed  bool
 }
 
 // DefaultMappedBudget is Options.MappedBudget's default: the file-backed
@@ -61,41 +66,113 @@ const trimEvery = 1
 // memory the resident set grows toward the index's size though the kernel
 // can drop those pages at any time (they are clean page cache). Released,
 // the hot pages come back through minor faults, from the page cache.
+//
+// The search that finds the budget passed does not wait for the pages to
+// go back: a goroutine of the index's gives them back (madvise of a
+// whole index's mappings takes milliseconds, which were that search's
+// slowest). Close waits for it.
 func (ix *Index) trimMapped() {
 	a := &ix.advise
 	n := a.reads.Add(1)
 	if a.budget == 0 || a.dir == "" || n%a.every != 0 || n < a.quietUntil.Load() {
 		return
 	}
-	if ix.releaseOverBudget() {
-		// Still over: the pages are another's (a second index in the
-		// process, the program's own). Look again a while later.
-		a.quietUntil.Store(n + trimQuiet)
+	if rss, err := mappedFileRSS(); err != nil || rss <= a.budget {
+		return
 	}
+	if !a.releasing.CompareAndSwap(false, true) {
+		return
+	}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		a.releasing.Store(false)
+		return
+	}
+	a.running.Add(1)
+	a.mu.Unlock()
+	go func() {
+		defer a.running.Done()
+		defer a.releasing.Store(false)
+		if ix.releaseNow() {
+			// Still over: the pages are another's (a second index in the
+			// process, the program's own). Look again a while later.
+			a.quietUntil.Store(a.reads.Load() + trimQuiet)
+		}
+	}()
 }
 
 // releaseOverBudget gives back the index's mapped pages if the process's
-// file-backed resident memory is over the budget, and reports whether it
-// still is after that.
-func (ix *Index) releaseOverBudget() (stillOver bool) {
+// file-backed resident memory is over the budget, and waits until they
+// are (a bulk writer's call, between two batches).
+func (ix *Index) releaseOverBudget() {
 	a := &ix.advise
 	if a.budget == 0 || a.dir == "" || !a.releasing.CompareAndSwap(false, true) {
-		return false
+		return
 	}
 	defer a.releasing.Store(false)
-	rss, err := mappedFileRSS()
-	if err != nil || rss <= a.budget {
-		return false
+	if rss, err := mappedFileRSS(); err == nil && rss > a.budget {
+		ix.releaseNow()
 	}
-	if err := releaseMapped(a.dir); err != nil {
+}
+
+// releaseNow gives back the mapped pages of the segments of the index's
+// current snapshot, held meanwhile, and reports whether the process is
+// still over the budget after that.
+func (ix *Index) releaseNow() (stillOver bool) {
+	a := &ix.advise
+	err := ix.withSegmentFiles(func(files map[string]bool) error {
+		return releaseMapped(a.dir, files)
+	})
+	if err != nil {
 		if a.releaseFailed.CompareAndSwap(false, true) {
 			ix.log.Warn("cannot give back the index's mapped pages; memory use may be higher", "err", err)
 		}
 		return false
 	}
 	a.released.Add(1)
-	rss, err = mappedFileRSS()
+	rss, err := mappedFileRSS()
 	return err == nil && rss > a.budget
+}
+
+// withSegmentFiles calls f with the base names of the segment files of the
+// index's current snapshot, which stays open (its segments mapped) until
+// f returns.
+func (ix *Index) withSegmentFiles(f func(files map[string]bool) error) error {
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		return err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil
+	}
+	return f(segmentFiles(snap))
+}
+
+// segmentFiles are the base names of snap's segment files.
+func segmentFiles(snap *scorch.IndexSnapshot) map[string]bool {
+	files := map[string]bool{}
+	for _, s := range snap.Segments() {
+		if p, ok := s.Segment().(segment.PersistedSegment); ok {
+			files[filepath.Base(p.Path())] = true
+		}
+	}
+	return files
+}
+
+// closeAdvisor waits for a release under way and lets no other start.
+func (ix *Index) closeAdvisor() {
+	a := &ix.advise
+	a.mu.Lock()
+	a.closed = true
+	a.mu.Unlock()
+	a.running.Wait()
 }
 
 // trimQuiet is how many readers pass without a look after a release that
@@ -123,7 +200,7 @@ func (ix *Index) adviseSegments(snap *scorch.IndexSnapshot) {
 	if !fresh {
 		return
 	}
-	if err := adviseRandom(a.dir); err != nil {
+	if err := adviseRandom(a.dir, segmentFiles(snap)); err != nil {
 		a.failed = true
 		ix.log.Warn("cannot advise the kernel of random access to the index files; memory use may be higher", "err", err)
 		return

@@ -5,23 +5,33 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 )
 
-// adviseRandom marks MADV_RANDOM every mapping of a segment file (*.zap)
-// under dir, as /proc/self/maps lists them.
-func adviseRandom(dir string) error { return adviseMappings(dir, syscall.MADV_RANDOM) }
+// adviseRandom marks MADV_RANDOM the mappings of the segment files named
+// in files (base names) under dir, as /proc/self/maps lists them.
+func adviseRandom(dir string, files map[string]bool) error {
+	return adviseMappings(dir, files, syscall.MADV_RANDOM)
+}
 
-// releaseMapped gives back the pages of every segment mapping under dir
-// (MADV_DONTNEED). The mappings are read-only views of files: madvise(2)
+// releaseMapped gives back the pages of the mappings of the segment files
+// named in files under dir (MADV_DONTNEED). The mappings are read-only views of files: madvise(2)
 // says that for shared file mappings the pages are then read again from
 // the file on the next access, and the kernel keeps them in its page cache
 // meanwhile, so a search touching a released page takes a minor fault and
 // sees the same bytes. What falls is the process's resident set (and
 // whatever a memory controller charges it for mapped pages).
-func releaseMapped(dir string) error { return adviseMappings(dir, syscall.MADV_DONTNEED) }
+//
+// The caller holds those segments open (a snapshot's reference), so they
+// stay mapped until madvise returns: an address range of a segment merged
+// away and unmapped meanwhile could be the Go runtime's anonymous memory
+// by then, which MADV_DONTNEED would zero.
+func releaseMapped(dir string, files map[string]bool) error {
+	return adviseMappings(dir, files, syscall.MADV_DONTNEED)
+}
 
 // mappedFileRSS is the process's resident memory backed by files (the
 // index's mapped pages, the program's text; shared memory too, which
@@ -43,9 +53,9 @@ func mappedFileRSS() (uint64, error) {
 	return pages * uint64(os.Getpagesize()), nil
 }
 
-// adviseMappings gives advice to every mapping of a segment file (*.zap)
-// under dir, as /proc/self/maps lists them.
-func adviseMappings(dir string, advice int) error {
+// adviseMappings gives advice to every mapping of a segment file under dir
+// whose base name is in files, as /proc/self/maps lists them.
+func adviseMappings(dir string, files map[string]bool, advice int) error {
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		return err
@@ -56,7 +66,7 @@ func adviseMappings(dir string, advice int) error {
 	for sc.Scan() {
 		// 7f2c1a000000-7f2c1a400000 r--s 00000000 fd:01 1234    /path/to/store/00000000001a.zap
 		rng, path, ok := mapsLine(sc.Text())
-		if !ok || !strings.HasPrefix(path, prefix) || !strings.HasSuffix(path, ".zap") {
+		if !ok || !strings.HasPrefix(path, prefix) || !files[filepath.Base(path)] {
 			continue
 		}
 		lo, hi, ok := strings.Cut(rng, "-")
@@ -72,8 +82,7 @@ func adviseMappings(dir string, advice int) error {
 		switch e {
 		case 0:
 		case syscall.ENOMEM, syscall.EINVAL:
-			// Unmapped since /proc/self/maps was read (a segment merged
-			// away): nothing to advise.
+			// Unmapped since /proc/self/maps was read: nothing to advise.
 		default:
 			return fmt.Errorf("madvise %s: %w", path, e)
 		}

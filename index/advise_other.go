@@ -3,10 +3,10 @@
 package index
 
 // adviseRandom does nothing where there is no /proc/self/maps.
-func adviseRandom(string) error { return nil }
+func adviseRandom(string, map[string]bool) error { return nil }
 
 // releaseMapped does nothing where there is no /proc/self/maps.
-func releaseMapped(string) error { return nil }
+func releaseMapped(string, map[string]bool) error { return nil }
 
 // mappedFileRSS is unknown where there is no /proc/self/status: 0, so
 // nothing is ever released.

@@ -1,12 +1,14 @@
 package index_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/paperbot/paperbot/bot/paper"
@@ -53,20 +55,30 @@ func openSampleOnDisk(t *testing.T, budget int64) (string, *index.Index) {
 // files, from /proc/self/smaps.
 func zapResident(t *testing.T, dir string) uint64 {
 	t.Helper()
+	real, _ := filepath.EvalSymlinks(dir)
+	return residentOf(t, func(path string) bool {
+		return strings.HasPrefix(path, real+"/") && strings.HasSuffix(path, ".zap")
+	})
+}
+
+// residentOf is the resident memory of the mappings of the files that
+// match, from /proc/self/smaps.
+func residentOf(t *testing.T, match func(path string) bool) uint64 {
+	t.Helper()
 	smaps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
 		t.Skipf("no /proc/self/smaps: %v", err)
 	}
-	real, _ := filepath.EvalSymlinks(dir)
 	var kb uint64
-	inZap := false
+	in := false
 	for line := range strings.SplitSeq(string(smaps), "\n") {
 		f := strings.Fields(line)
-		if len(f) >= 6 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
-			inZap = strings.HasPrefix(f[5], real+"/") && strings.HasSuffix(f[5], ".zap")
+		if len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			// A mapping's first line; anonymous ones name no file.
+			in = len(f) >= 6 && match(f[5])
 			continue
 		}
-		if inZap && len(f) >= 2 && f[0] == "Rss:" {
+		if in && len(f) >= 2 && f[0] == "Rss:" {
 			n, _ := strconv.ParseUint(f[1], 10, 64)
 			kb += n
 		}
@@ -123,6 +135,7 @@ func TestMappedBudget(t *testing.T) {
 	before := answers(t, ix)
 	for range 20 {
 		answers(t, ix)
+		index.WaitReleases(ix)
 	}
 	switch n := index.Released(ix); {
 	case n == 0:
@@ -191,5 +204,51 @@ func TestBulkWriterGivesPagesBack(t *testing.T) {
 	}
 	if n, err := ix.Count(); err != nil || n != uint64(len(papers)) {
 		t.Errorf("index holds %d papers (%v), want %d", n, err, len(papers))
+	}
+}
+
+// Only the segments of the snapshot the index holds while it gives pages
+// back are given back: a file mapped under the index directory that is
+// not one of them (a segment merged away and unmapped meanwhile, whose
+// address range may be anybody's memory by then) is left alone.
+func TestReleaseOnlyHeldSegments(t *testing.T) {
+	dir, ix := openSampleOnDisk(t, -1)
+	answers(t, ix)
+	path := filepath.Join(dir, "store", "ffffffffffff.zap")
+	const size = 1 << 20
+	if err := os.WriteFile(path, bytes.Repeat([]byte{7}, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(m)
+	sum := 0
+	for i := 0; i < size; i += os.Getpagesize() {
+		sum += int(m[i])
+	}
+	real, _ := filepath.EvalSymlinks(path)
+	stranger := func(p string) bool { return p == real }
+	before := residentOf(t, stranger)
+	if before == 0 {
+		t.Fatalf("the stranger's pages are not resident after reading them (sum %d)", sum)
+	}
+	if zapResident(t, dir) <= before {
+		t.Fatal("no page of the index's own segments is resident after searching")
+	}
+	if err := index.ReleaseMapped(ix); err != nil {
+		t.Fatal(err)
+	}
+	if after := residentOf(t, stranger); after != before {
+		t.Errorf("a file not in the index's snapshot went from %d to %d resident bytes", before, after)
+	}
+	if own := zapResident(t, dir) - residentOf(t, stranger); own != 0 {
+		t.Errorf("%d bytes of the index's own segments still resident after giving them back", own)
 	}
 }

@@ -176,7 +176,12 @@ func SetFilterRatio(r uint64) (restore func()) {
 }
 
 // ReleaseMapped gives back the index's mapped pages now (advise.go).
-func ReleaseMapped(ix *Index) error { return releaseMapped(ix.advise.dir) }
+func ReleaseMapped(ix *Index) error {
+	return ix.withSegmentFiles(func(files map[string]bool) error { return releaseMapped(ix.advise.dir, files) })
+}
+
+// WaitReleases waits for the releases of mapped pages under way.
+func WaitReleases(ix *Index) { ix.advise.running.Wait() }
 
 // Released is how many times the index gave its mapped pages back.
 func Released(ix *Index) int64 { return ix.advise.released.Load() }

@@ -430,6 +430,7 @@ const notePrefix = "paperbot.note."
 
 // Close flushes and closes the index.
 func (ix *Index) Close() error {
+	ix.closeAdvisor()
 	err := ix.bi.Close()
 	ix.async.stop()
 	return err
