@@ -105,7 +105,7 @@ func TestQueryShapes(t *testing.T) {
 		{`"language models"`, paper.ByRecent, shapeOther},
 		{"cat:math", paper.ByRecent, shapeListing},
 		{"cat:cs.CL author:Singh", paper.ByRecent, shapeOther},
-		{`author:"Pascal Notin"`, paper.ByRecent, shapeListing}, // declined by the evaluator (a phrase)
+		{`author:"Pascal Notin"`, paper.ByRecent, shapeListing}, // a phrase of the authors field
 		{"author:Singh year:2024", paper.ByRecent, shapeOther},
 	} {
 		if got := parseQuery(tt.q).shape(tt.order); got != tt.want {

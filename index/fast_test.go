@@ -199,18 +199,66 @@ func TestListingsMatchBleve(t *testing.T) {
 		{Text: "author:singh", Limit: 20, Offset: 15},
 		{Text: "author:Muller", Limit: 10, Exclude: []string{"2401.00003"}},
 		{Text: "author:Singh", Sort: paper.ByTrending, Limit: 10},
+		// Names of several words are phrases of the authors field.
+		{Text: `author:"Ada Singh"`, Limit: 10},
+		{Text: `author:"ada singh"`, Limit: 20, Offset: 15},
+		{Text: `author:"Singh Singh"`, Limit: 10}, // a word twice
+		{Text: `author:"Dora Muller"`, Limit: 10, Exclude: []string{"2401.00003"}},
+		{Text: `author:"Li Li"`, Limit: 10}, // "Chen Li ; Li Wei": not across two authors
+		{Text: `author:"Li Wei"`, Limit: 10},
+		{Text: `author:"Eve Singh"`, Sort: paper.ByTrending, Limit: 10},
+		{Text: `author:"Singh Ada"`, Limit: 10}, // out of order: none
 	}
 	var p paths
 	for _, q := range qs {
 		t.Run(q.Text, func(t *testing.T) {
 			sameAnswer(t, ix, q, &p)
 			res, _ := ix.Search(context.Background(), q)
-			if q.Text != "cat:nosuch.XX" && len(res.Hits) == 0 {
+			if q.Text != "cat:nosuch.XX" && q.Text != `author:"Li Li"` && q.Text != `author:"Singh Ada"` && len(res.Hits) == 0 {
 				t.Errorf("no hits: the comparison shows nothing")
 			}
 		})
 	}
 	p.require(t, fastShare)
+}
+
+// A large category's newest papers, many of one day: the paper ids
+// decide among that day's, whatever order the segment holds them in.
+func TestNewestOfALargeCategory(t *testing.T) {
+	ix, err := open(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for b := range 3 {
+		var batch []paper.Paper
+		for i := 299; i >= 0; i-- { // ids written in descending order
+			p := paper.Paper{
+				ID:         fmt.Sprintf("240%d.%05d", b+1, i),
+				Title:      fmt.Sprintf("Paper %d", i),
+				Categories: []string{[]string{"cs.CL", "cs.LG"}[i%2]},
+				Published:  fmt.Sprintf("2024-0%d-%02d", b+1, 1+i/100),
+			}
+			batch = append(batch, p)
+		}
+		if err := ix.Upsert(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var p paths
+	for _, q := range []paper.Query{
+		{Text: "cat:cs.CL", Limit: 5},
+		{Text: "cat:cs.CL", Limit: 10, Offset: 45},
+		{Text: "cat:cs.LG", Limit: 60},
+		{Text: "cat:cs", Limit: 7},
+	} {
+		sameAnswer(t, ix, q, &p)
+	}
+	p.require(t, 1)
+	res := search(t, ix, "cat:cs.CL")
+	if len(res.Hits) == 0 || res.Hits[0].Paper.ID != "2403.00200" {
+		t.Errorf("cat:cs.CL: first %v, want 2403.00200 (the newest day's smallest id)", res.Hits)
+	}
 }
 
 func TestPhrasesMatchBleve(t *testing.T) {

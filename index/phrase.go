@@ -93,14 +93,14 @@ func phraseInSegment(ctx context.Context, s *scorch.SegmentSnapshot, si int, seg
 }
 
 // eachPhraseMatch calls match with every live paper of the segment that
-// holds the phrase, is not excluded and (when within is not nil) is in
+// holds the phrase (in its words' field: title and abstract, or authors), is not excluded and (when within is not nil) is in
 // within, in document order, and, when scored, the phrase's BM25 score as
 // Bleve's phrase searcher gives it.
 func eachPhraseMatch(ctx context.Context, s *scorch.SegmentSnapshot, terms []phraseTerm, exclude []string, within *roaring.Bitmap, scored bool, match func(d uint64, score float64)) error {
 	var cand *roaring.Bitmap
 	lists := make([]segment.PostingsList, len(terms))
 	for i, t := range terms {
-		d, err := s.Segment().Dictionary(fText)
+		d, err := s.Segment().Dictionary(t.stats.field)
 		if err != nil {
 			return err
 		}

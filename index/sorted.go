@@ -32,6 +32,9 @@ type columns struct {
 	published []int64 // Unix nanoseconds (of the day's start); hasDate says whether set
 	hasDate   *roaring.Bitmap
 	trending  []float64
+	// newest is every document, the newest first, those without a date
+	// last: the newest matches of a large category are its first few.
+	newest []uint32
 }
 
 // columnCache holds columns by scorch segment id.
@@ -116,6 +119,17 @@ func readColumns(seg segment.Segment) (*columns, error) {
 			return nil, err
 		}
 	}
+	c.newest = make([]uint32, n)
+	for d := range c.newest {
+		c.newest[d] = uint32(d)
+	}
+	day := func(d uint32) int64 {
+		if !c.hasDate.Contains(d) {
+			return math.MinInt64
+		}
+		return c.published[d]
+	}
+	slices.SortStableFunc(c.newest, func(a, b uint32) int { return cmp.Compare(day(b), day(a)) })
 	return c, nil
 }
 
@@ -155,11 +169,12 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 	}
 	// An author of one word ("author:Singh") is one term of the authors
 	// field, and its BM25 score orders papers of the same day, as in
-	// Bleve; a name of several words is a phrase (Bleve answers those).
-	var author *clauseStats
+	// Bleve; a name of several words ("author:\"Hui Liu\"") is a phrase of
+	// them, scored as Bleve's phrase searcher scores it.
+	var author []phraseTerm
 	if len(pq.Authors) == 1 {
 		toks := ix.names.Analyze([]byte(pq.Authors[0]))
-		if len(toks) != 1 {
+		if len(toks) == 0 {
 			return paper.Results{}, false, nil
 		}
 		docTotal, err := snap.DocCount()
@@ -169,14 +184,20 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		if docTotal == 0 {
 			return paper.Results{Sort: order}, true, nil
 		}
-		stats, err := ix.clauseStats(snap, segs, docTotal, []wordClause{{field: fAuthors, term: toks[0].Term, boost: 1}})
+		clauses := make([]wordClause, len(toks))
+		for i, t := range toks {
+			clauses[i] = wordClause{field: fAuthors, term: t.Term, boost: 1}
+		}
+		stats, err := ix.clauseStats(snap, segs, docTotal, clauses)
 		if errors.Is(err, errFallback) {
 			return paper.Results{}, false, nil
 		}
 		if err != nil {
 			return paper.Results{}, true, searchErr(err)
 		}
-		author = stats[0]
+		for i, t := range toks {
+			author = append(author, phraseTerm{stats: stats[i], offset: uint64(t.Position - toks[0].Position)})
+		}
 	}
 	type segDocs struct {
 		cols *columns
@@ -203,34 +224,25 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		var adocs []uint32
 		var ascores []float64
 		switch {
-		case author != nil:
-			d, err := s.Segment().Dictionary(fAuthors)
+		case len(author) == 1:
+			adocs, ascores, err = authorDocs(s, author[0].stats)
 			if err != nil {
 				return paper.Results{}, true, searchErr(err)
 			}
-			pl, err := d.PostingsList(author.term, s.Deleted(), nil)
-			if err != nil {
-				return paper.Results{}, true, searchErr(err)
-			}
-			n := pl.Count()
-			adocs, ascores = make([]uint32, 0, n), make([]float64, 0, n)
-			c := &cursor{c: author}
-			if b, ok := newBlockPostings(pl, s.Deleted()); ok {
-				c.blk = b
-				c.at(b.first())
-			} else {
-				c.it = pl.Iterator(true, true, false, nil)
-				if err := c.next(); err != nil {
-					return paper.Results{}, true, searchErr(err)
-				}
-			}
-			for c.doc != noDoc {
-				_, score := author.scores(c.freq, c.length)
-				adocs = append(adocs, uint32(c.doc))
+			docs.AddMany(adocs)
+		case len(author) > 1:
+			err := eachPhraseMatch(ctx, s, author, nil, nil, true, func(d uint64, score float64) {
+				adocs = append(adocs, uint32(d))
 				ascores = append(ascores, score)
-				if err := c.next(); err != nil {
-					return paper.Results{}, true, searchErr(err)
-				}
+			})
+			if errors.Is(err, errFallback) {
+				return paper.Results{}, false, nil
+			}
+			if err != nil {
+				return paper.Results{}, true, searchErr(err)
+			}
+			if adocs == nil {
+				adocs = []uint32{} // no paper: still an author's (empty) list
 			}
 			docs.AddMany(adocs)
 		case len(pq.Cats) == 1:
@@ -329,12 +341,39 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		}
 		akeys[si] = ks
 	}
-	// eachKeyed calls fn with every match of segment si and its sort values.
+	// A large category's newest papers are found by walking a segment's
+	// papers newest first until k matches and those of the k-th's day are
+	// seen: about k·n/c papers of a segment of n with c matches, where
+	// reading every match's date costs c (at random).
+	walks := func(m segDocs) bool {
+		if order != paper.ByRecent || m.adocs != nil || m.docs == nil {
+			return false
+		}
+		c := m.docs.GetCardinality()
+		return c > 0 && uint64(k)*uint64(len(m.cols.newest)) < c*c
+	}
+	// eachKeyed calls fn with every match of segment si and its sort
+	// values: every one that can be among the k first.
 	eachKeyed := func(si int, fn func(d uint32, score, k1, k2 float64)) {
 		m := matched[si]
 		if akeys != nil && akeys[si] != nil {
 			for i, d := range m.adocs {
 				fn(d, m.ascores[i], akeys[si][i][0], akeys[si][i][1])
+			}
+			return
+		}
+		if walks(m) {
+			found, last := 0, 0.0
+			for _, d := range m.cols.newest {
+				if !m.docs.Contains(d) {
+					continue
+				}
+				k1, k2 := keys(m, d, 0)
+				if found >= k && k1 < last {
+					return
+				}
+				fn(d, 0, k1, k2)
+				found, last = found+1, k1
 			}
 			return
 		}
@@ -473,4 +512,38 @@ func (ix *Index) Warm(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// authorDocs are the papers of a segment holding an author's one word, in
+// document order, with their scores.
+func authorDocs(s *scorch.SegmentSnapshot, author *clauseStats) ([]uint32, []float64, error) {
+	d, err := s.Segment().Dictionary(fAuthors)
+	if err != nil {
+		return nil, nil, err
+	}
+	pl, err := d.PostingsList(author.term, s.Deleted(), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := pl.Count()
+	adocs, ascores := make([]uint32, 0, n), make([]float64, 0, n)
+	c := &cursor{c: author}
+	if b, ok := newBlockPostings(pl, s.Deleted()); ok {
+		c.blk = b
+		c.at(b.first())
+	} else {
+		c.it = pl.Iterator(true, true, false, nil)
+		if err := c.next(); err != nil {
+			return nil, nil, err
+		}
+	}
+	for c.doc != noDoc {
+		_, score := author.scores(c.freq, c.length)
+		adocs = append(adocs, uint32(c.doc))
+		ascores = append(ascores, score)
+		if err := c.next(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return adocs, ascores, nil
 }
