@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -119,18 +120,46 @@ func readColumns(seg segment.Segment) (*columns, error) {
 			return nil, err
 		}
 	}
-	c.newest = make([]uint32, n)
-	for d := range c.newest {
-		c.newest[d] = uint32(d)
-	}
-	day := func(d uint32) int64 {
-		if !c.hasDate.Contains(d) {
-			return math.MinInt64
-		}
-		return c.published[d]
-	}
-	slices.SortStableFunc(c.newest, func(a, b uint32) int { return cmp.Compare(day(b), day(a)) })
+	c.newest = newestFirst(c.published, c.hasDate)
 	return c, nil
+}
+
+// newestFirst orders documents by date, the newest first (those of a day
+// in document order), those without a date last: one sort of 64-bit
+// keys, days before the newest above, the document below.
+func newestFirst(published []int64, hasDate *roaring.Bitmap) []uint32 {
+	const undated = math.MaxUint32
+	keys := make([]uint64, len(published))
+	for d := range keys {
+		keys[d] = undated<<32 | uint64(d)
+	}
+	day := func(ns int64) int64 {
+		const perDay = int64(24 * time.Hour)
+		if ns < 0 && ns%perDay != 0 {
+			return ns/perDay - 1
+		}
+		return ns / perDay
+	}
+	if !hasDate.IsEmpty() {
+		newest := day(published[hasDate.Maximum()])
+		it := hasDate.Iterator()
+		for it.HasNext() {
+			d := it.Next()
+			newest = max(newest, day(published[d]))
+		}
+		it = hasDate.Iterator()
+		for it.HasNext() {
+			d := it.Next()
+			before := min(uint64(newest-day(published[d])), undated-1)
+			keys[d] = before<<32 | uint64(d)
+		}
+	}
+	slices.Sort(keys)
+	out := make([]uint32, len(keys))
+	for i, k := range keys {
+		out[i] = uint32(k)
+	}
+	return out
 }
 
 type indexError string
