@@ -97,6 +97,8 @@ type Index struct {
 	lengths lengthCache
 	// advise marks segment mappings for random access (advise.go).
 	advise advisor
+	// vocab holds the titles' words for spelling corrections (vocab.go).
+	vocab vocab
 	// fastPath lets the fast evaluators answer (door.go).
 	fastPath bool
 	// answers counts the queries each evaluator answered.
@@ -431,6 +433,7 @@ const notePrefix = "paperbot.note."
 // Close flushes and closes the index.
 func (ix *Index) Close() error {
 	ix.closeAdvisor()
+	ix.closeVocab()
 	err := ix.bi.Close()
 	ix.async.stop()
 	return err

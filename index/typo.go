@@ -214,25 +214,31 @@ func (ix *Index) suggest(ctx context.Context, r bindex.IndexReader, w string) (s
 	}
 	var best []string
 	bestDist := maxDist + 1
+	consider := func(t string) {
+		if t == w {
+			return
+		}
+		switch dist := osaDistance(w, t); {
+		case dist > maxDist:
+		case dist < bestDist:
+			best, bestDist = []string{t}, dist
+		case dist == bestDist && !slices.Contains(best, t):
+			best = append(best, t)
+		}
+	}
 	look := func(probe string) {
 		_, size := utf8.DecodeRuneInString(probe)
 		// Levenshtein distance 2 holds a transposition (one OSA edit).
+		if ix.titleWordsNear(r, probe, probe[:size], consider) {
+			return
+		}
 		d, err := fz.FieldDictFuzzy(fTitleRaw, probe, 2, probe[:size])
 		if err != nil {
 			return
 		}
 		defer d.Close()
 		for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
-			if e.Term == w {
-				continue
-			}
-			switch dist := osaDistance(w, e.Term); {
-			case dist > maxDist:
-			case dist < bestDist:
-				best, bestDist = []string{e.Term}, dist
-			case dist == bestDist && !slices.Contains(best, e.Term):
-				best = append(best, e.Term)
-			}
+			consider(e.Term)
 		}
 	}
 	look(w)
