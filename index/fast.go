@@ -256,7 +256,7 @@ func (ix *Index) topWords(ctx context.Context, r bindex.IndexReader, clauses []w
 	}
 	if !filter.empty() {
 		for i, s := range segs {
-			out, ok, err := filter.outside(s)
+			out, ok, err := filter.outside(ctx, s)
 			if !ok || err != nil {
 				return nil, 0, ok, err
 			}
@@ -661,12 +661,20 @@ func (w wordsPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (res 
 	defer r.Close()
 	filter := wordFilter{cats: pq.Cats}
 	for _, name := range pq.Authors {
-		// A name of several words is a phrase: Bleve answers it.
 		toks := ix.names.Analyze([]byte(name))
-		if len(toks) != 1 {
+		switch len(toks) {
+		case 0:
 			return paper.Results{}, false, nil
+		case 1:
+			filter.authors = append(filter.authors, toks[0].Term)
+		default:
+			// A name of several words is a phrase of the authors field.
+			var terms []phraseTerm
+			for _, t := range toks {
+				terms = append(terms, phraseTerm{stats: &clauseStats{wordClause: wordClause{field: fAuthors, term: t.Term}}, offset: uint64(t.Position - toks[0].Position)})
+			}
+			filter.names = append(filter.names, terms)
 		}
-		filter.authors = append(filter.authors, toks[0].Term)
 	}
 	hits, total, ok, err := ix.topWords(ctx, r, ix.rank.wordClauses(terms), a.limit+a.offset, a.exclude, filter)
 	if !ok {

@@ -1,6 +1,8 @@
 package index
 
 import (
+	"context"
+	"errors"
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -8,19 +10,23 @@ import (
 )
 
 // wordFilter narrows free words without scoring: a paper must be in one
-// of the categories (when there are any) and have every author term (a
-// one-word name's term in the authors field), as buildQuery's clauses of
-// boost 0 require.
+// of the categories (when there are any), have every author term (a
+// one-word name's term in the authors field) and hold every full name (a
+// phrase of the authors field), as buildQuery's clauses of boost 0
+// require.
 type wordFilter struct {
 	cats    []string
 	authors [][]byte
+	names   [][]phraseTerm
 }
 
-func (f wordFilter) empty() bool { return len(f.cats) == 0 && len(f.authors) == 0 }
+func (f wordFilter) empty() bool {
+	return len(f.cats) == 0 && len(f.authors) == 0 && len(f.names) == 0
+}
 
 // outside is the segment's papers the filter leaves out. ok is false when
 // the segment's postings cannot be read as bitmaps.
-func (f wordFilter) outside(s *scorch.SegmentSnapshot) (out *roaring.Bitmap, ok bool, err error) {
+func (f wordFilter) outside(ctx context.Context, s *scorch.SegmentSnapshot) (out *roaring.Bitmap, ok bool, err error) {
 	var in *roaring.Bitmap
 	if len(f.cats) > 0 {
 		if in, ok, err = catDocs(s, f.cats); !ok || err != nil {
@@ -49,6 +55,17 @@ func (f wordFilter) outside(s *scorch.SegmentSnapshot) (out *roaring.Bitmap, ok 
 				in.And(has)
 			}
 		}
+	}
+	for _, name := range f.names {
+		has := roaring.New()
+		err := eachPhraseMatch(ctx, s, name, nil, in, false, func(d uint64, _ float64) { has.Add(uint32(d)) })
+		if errors.Is(err, errFallback) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, true, searchErr(err)
+		}
+		in = has
 	}
 	return roaring.Flip(in, 0, s.Segment().Count()), true, nil
 }
