@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -148,9 +149,22 @@ func eachPhraseMatch(ctx context.Context, s *scorch.SegmentSnapshot, terms []phr
 		}
 		cand.AndNot(bm)
 	}
+	// The words' positions are read rarest word first, and a paper is
+	// left as soon as the words read so far are not in place: a common
+	// word's postings ("functions" in "sums representing functions") are
+	// then read only for the few papers where the rarer words make the
+	// phrase, and passed over a chunk at a time elsewhere.
+	byRarity := make([]int, len(terms))
+	for i := range byRarity {
+		byRarity[i] = i
+	}
+	slices.SortStableFunc(byRarity, func(a, b int) int { return cmp.Compare(lists[a].Count(), lists[b].Count()) })
 	positions := make([][]uint64, len(terms))
+	freqs := make([]uint64, len(terms))
+	norms := make([]float64, len(terms))
 	it := cand.Iterator()
 	steps := 0
+next:
 	for it.HasNext() {
 		d := uint64(it.Next())
 		if steps++; steps&0x3ff == 0 {
@@ -158,19 +172,25 @@ func eachPhraseMatch(ctx context.Context, s *scorch.SegmentSnapshot, terms []phr
 				return err
 			}
 		}
-		score := 0.0
-		for i, t := range terms {
+		for n, i := range byRarity {
 			freq, norm, pos, err := its[i].advance(d, positions[i][:0])
 			if err != nil {
 				return err
 			}
-			if scored {
-				score += t.stats.bleveScore(freq, norm)
-			}
 			slices.Sort(pos)
-			positions[i] = pos
+			positions[i], freqs[i], norms[i] = pos, freq, norm
+			if n > 0 && !phraseAt(positions, terms, byRarity[:n+1]) {
+				continue next
+			}
 		}
-		if phraseAt(positions, terms) {
+		score := 0.0
+		if scored {
+			for i, t := range terms { // in Bleve's order
+				score += t.stats.bleveScore(freqs[i], norms[i])
+			}
+		}
+		// (Several words were checked above, all of them last.)
+		if len(terms) > 1 || phraseAt(positions, terms, byRarity) {
 			match(d, score)
 		}
 	}
@@ -222,14 +242,20 @@ func (r *zapPositions) advance(d uint64, pos []uint64) (uint64, float64, []uint6
 	return p.Frequency(), p.Norm(), pos, nil
 }
 
-// phraseAt reports whether the words occur at their offsets from a common
-// start.
-func phraseAt(positions [][]uint64, terms []phraseTerm) bool {
-	for _, start := range positions[0] {
-		start -= terms[0].offset
+// phraseAt reports whether the words of terms numbered in which occur at
+// their offsets from a common start.
+func phraseAt(positions [][]uint64, terms []phraseTerm, which []int) bool {
+	first := which[0]
+	for _, p := range positions[first] {
+		if p < terms[first].offset {
+			continue
+		}
+		start := p - terms[first].offset
 		found := true
-		for i := 1; i < len(terms) && found; i++ {
-			_, found = slices.BinarySearch(positions[i], start+terms[i].offset)
+		for _, i := range which[1:] {
+			if _, found = slices.BinarySearch(positions[i], start+terms[i].offset); !found {
+				break
+			}
 		}
 		if found {
 			return true
