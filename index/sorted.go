@@ -520,8 +520,9 @@ func topListed(cands []listed, k int, load func(*listed) error) ([]listed, error
 }
 
 // Warm reads what the first queries would otherwise read on the way: the
-// listing columns of every segment. A server calls it in the background
-// once the index is open.
+// listing columns of every segment, and the titles' words that spelling
+// corrections look misspellings up in (vocab.go). A server calls it in
+// the background once the index is open.
 func (ix *Index) Warm(ctx context.Context) error {
 	r, err := ix.reader()
 	if err != nil {
@@ -540,6 +541,7 @@ func (ix *Index) Warm(ctx context.Context) error {
 			return err
 		}
 	}
+	ix.warmVocab(snap)
 	return nil
 }
 

@@ -95,36 +95,57 @@ func prefixEnd(prefix []byte) []byte {
 // vocabOf returns the vocabulary of snap's segments, or nil when there is
 // none yet; it then starts a build unless one is under way or paused.
 func (ix *Index) vocabOf(snap *scorch.IndexSnapshot) *vellum.FST {
-	ids := segmentIDs(snap)
+	if fst, build := ix.claimVocab(segmentIDs(snap), false); !build {
+		return fst
+	}
+	go ix.gatherVocab()
+	return nil
+}
+
+// warmVocab gathers the titles' words of snap's segments now, unless they
+// are gathered or being gathered (Warm).
+func (ix *Index) warmVocab(snap *scorch.IndexSnapshot) {
+	if _, build := ix.claimVocab(segmentIDs(snap), true); build {
+		ix.gatherVocab()
+	}
+}
+
+// claimVocab returns the vocabulary when it is of the segments ids, or
+// reports that the caller is to build it (and must call gatherVocab):
+// when none is being built and, unless now, the pause after the last
+// build is over.
+func (ix *Index) claimVocab(ids []uint64, now bool) (fst *vellum.FST, build bool) {
 	v := &ix.vocab
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.off {
-		return nil
-	}
-	if v.fst != nil && slices.Equal(v.segs, ids) {
-		return v.fst
-	}
-	if v.building || v.closed || time.Now().Before(v.next) {
-		return nil
+	switch {
+	case v.off:
+		return nil, false
+	case v.fst != nil && slices.Equal(v.segs, ids):
+		return v.fst, false
+	case v.building || v.closed || !now && time.Now().Before(v.next):
+		return nil, false
 	}
 	v.building = true
 	v.running.Add(1)
-	go func() {
-		defer v.running.Done()
-		start := time.Now()
-		fst, segs, err := ix.buildVocab()
-		v.mu.Lock()
-		defer v.mu.Unlock()
-		v.building = false
-		v.next = time.Now().Add(vocabPauseFactor * time.Since(start))
-		if err != nil {
-			ix.log.Warn("cannot gather the titles' words for spelling corrections; they are looked up in each segment", "err", err)
-			return
-		}
-		v.fst, v.segs = fst, segs
-	}()
-	return nil
+	return nil, true
+}
+
+// gatherVocab builds the vocabulary claimed by claimVocab and keeps it.
+func (ix *Index) gatherVocab() {
+	v := &ix.vocab
+	defer v.running.Done()
+	start := time.Now()
+	fst, segs, err := ix.buildVocab()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.building = false
+	v.next = time.Now().Add(vocabPauseFactor * time.Since(start))
+	if err != nil {
+		ix.log.Warn("cannot gather the titles' words for spelling corrections; they are looked up in each segment", "err", err)
+		return
+	}
+	v.fst, v.segs = fst, segs
 }
 
 // buildVocab gathers the title words of the index's current snapshot into

@@ -139,9 +139,20 @@ func TestVocabAsScorchFuzzy(t *testing.T) {
 	ix.vocab.running.Wait()
 	ix.vocab.mu.Lock()
 	built := ix.vocab.fst != nil && len(ix.vocab.segs) > 0
+	ix.vocab.fst, ix.vocab.segs = nil, nil // and the pause after the build is on
 	ix.vocab.mu.Unlock()
 	if !built {
 		t.Error("no vocabulary after a correction started its build")
+	}
+	// Warm gathers them at once, pause or not.
+	if err := ix.Warm(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ix.vocab.mu.Lock()
+	built = ix.vocab.fst != nil && len(ix.vocab.segs) > 0
+	ix.vocab.mu.Unlock()
+	if !built {
+		t.Error("no vocabulary after Warm")
 	}
 }
 

@@ -159,7 +159,8 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	}
 	g.Go(func() error {
 		// The first listing (a category's newest, what is trending) would
-		// read every paper's date and trending score; read them now.
+		// read every paper's date and trending score, and the first
+		// correction gather the titles' words; do both now.
 		start := time.Now()
 		if err := a.ix.Warm(gctx); err != nil && gctx.Err() == nil {
 			log.Warn("warming the index", "err", err)
