@@ -293,7 +293,20 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			}
 			docs.AndNot(bm)
 		}
-		if from != math.MinInt64 || to != math.MaxInt64 || pq.trendingOnly {
+		// The trending papers are one term's postings (numbers.go): read
+		// them rather than every paper's score.
+		trendingLeft := pq.trendingOnly
+		if trendingLeft {
+			has, ok, err := termDocs(s, fHasTrending, hasTrendingTerm)
+			if err != nil {
+				return paper.Results{}, true, searchErr(err)
+			}
+			if ok {
+				docs.And(has)
+				trendingLeft = false
+			}
+		}
+		if from != math.MinInt64 || to != math.MaxInt64 || trendingLeft {
 			keep := roaring.New()
 			it := docs.Iterator()
 			for it.HasNext() {
@@ -303,7 +316,7 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 						continue
 					}
 				}
-				if pq.trendingOnly && !(cols.trending[d] > 0) {
+				if trendingLeft && !(cols.trending[d] > 0) {
 					continue
 				}
 				keep.Add(d)
@@ -577,4 +590,24 @@ func authorDocs(s *scorch.SegmentSnapshot, author *clauseStats) ([]uint32, []flo
 		}
 	}
 	return adocs, ascores, nil
+}
+
+// termDocs is the segment's papers (deleted ones included) holding a term
+// of a field; ok is false when its postings cannot be read as a bitmap.
+func termDocs(s *scorch.SegmentSnapshot, field, term string) (docs *roaring.Bitmap, ok bool, err error) {
+	d, err := s.Segment().Dictionary(field)
+	if err != nil {
+		return nil, false, err
+	}
+	pl, err := d.PostingsList([]byte(term), nil, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	o, canOr := pl.(interface{ OrInto(*roaring.Bitmap) })
+	if !canOr {
+		return nil, false, nil
+	}
+	docs = roaring.New()
+	o.OrInto(docs)
+	return docs, true, nil
 }
