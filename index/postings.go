@@ -3,6 +3,7 @@ package index
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"reflect"
 	"sync"
 
@@ -255,7 +256,15 @@ func (b *blockPostings) skipWithLocations(k int) {
 	b.fn, b.loc = fn, loc
 }
 
+// skipUvarint returns s past its first uvarint. A norm is five bytes
+// (a float32's bits): eight bytes are looked at in one word where s has
+// them, for the first byte without the continuation bit.
 func skipUvarint(s []byte) []byte {
+	if len(s) >= 8 {
+		if ends := ^binary.LittleEndian.Uint64(s) & 0x8080808080808080; ends != 0 {
+			return s[bits.TrailingZeros64(ends)/8+1:]
+		}
+	}
 	for i, c := range s {
 		if c < 0x80 {
 			return s[i+1:]

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -268,5 +269,26 @@ func TestBlockPositionsMatchZap(t *testing.T) {
 	t.Logf("%d lists, %d postings with positions, %d passed over", lists, withPositions, skipped)
 	if withPositions == 0 || skipped == 0 {
 		t.Fatal("the index does not have the shapes the test is for")
+	}
+}
+
+// skipUvarint lands where binary.Uvarint ends, for every length of
+// varint, with and without bytes after it, and on truncated input.
+func TestSkipUvarint(t *testing.T) {
+	values := []uint64{0, 1, 0x7f, 0x80, 0x3fff, 0x4000, 1 << 21, 1 << 28, uint64(math.Float32bits(0.125)), uint64(math.Float32bits(1)), 1<<35 - 1, 1 << 42, 1 << 49, 1 << 56, 1 << 63, math.MaxUint64}
+	for _, v := range values {
+		for tail := range 10 {
+			buf := binary.AppendUvarint(nil, v)
+			n := len(buf)
+			for i := range tail {
+				buf = append(buf, byte(0x80|byte(i)))
+			}
+			if got := skipUvarint(buf); len(got) != tail {
+				t.Errorf("%#x with %d bytes after: skipped to %d bytes left, want %d", v, tail, len(got), tail)
+			}
+			if got := skipUvarint(buf[:n-1]); n > 1 && got != nil {
+				t.Errorf("%#x truncated: %d bytes left, want none", v, len(got))
+			}
+		}
 	}
 }
