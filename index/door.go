@@ -27,8 +27,8 @@ const (
 	shapeOther queryShape = iota
 	// shapeWords: free words (or weighted terms: feedback, similar
 	// papers, acronyms) ranked by relevance, narrowed by nothing but
-	// categories and authors (filters that do not score; the evaluator
-	// declines names of several words, phrases).
+	// categories and authors (filters that do not score; a name of
+	// several words is a phrase of the authors field).
 	shapeWords
 	// shapePhrase: one quoted phrase ranked by relevance, nothing else.
 	shapePhrase

@@ -92,8 +92,8 @@ func TestQueryShapes(t *testing.T) {
 		// Everything else is Bleve's.
 		{"diffusion -survey", paper.ByRelevance, shapeOther},
 		{`diffusion -"large language"`, paper.ByRelevance, shapeOther},
-		{"diffusion author:Notin", paper.ByRelevance, shapeWords}, // the evaluator declines names of several words
-		{"diffusion cat:cs.LG", paper.ByRelevance, shapeWords},    // categories filter without scoring
+		{"diffusion author:Notin", paper.ByRelevance, shapeWords},
+		{"diffusion cat:cs.LG", paper.ByRelevance, shapeWords}, // categories filter without scoring
 		{"diffusion cat:cs.LG cat:stat.ML", paper.ByRelevance, shapeWords},
 		{"diffusion cat:cs", paper.ByRelevance, shapeWords}, // an archive: cs and cs.*
 		{"diffusion cat:cs.LG", paper.ByRecent, shapeOther},
