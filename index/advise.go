@@ -1,6 +1,7 @@
 package index
 
 import (
+	"errors"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -34,10 +35,6 @@ type advisor struct {
 	releasing     atomic.Bool
 	released      atomic.Int64 // how many times pages were given back
 	releaseFailed atomic.Bool
-	// running counts the releases under way on their own goroutine
-	// (trimMapped); closed (under mu) stops new ones.
-	running sync.WaitGroup
-	closed  bool
 }
 
 // DefaultMappedBudget is Options.MappedBudget's default: the file-backed
@@ -83,16 +80,12 @@ func (ix *Index) trimMapped() {
 	if !a.releasing.CompareAndSwap(false, true) {
 		return
 	}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !ix.bg.start() {
 		a.releasing.Store(false)
 		return
 	}
-	a.running.Add(1)
-	a.mu.Unlock()
 	go func() {
-		defer a.running.Done()
+		defer ix.bg.done()
 		defer a.releasing.Store(false)
 		if ix.releaseNow() {
 			// Still over: the pages are another's (a second index in the
@@ -139,19 +132,14 @@ func (ix *Index) releaseNow() (stillOver bool) {
 // index's current snapshot, which stays open (its segments mapped) until
 // f returns.
 func (ix *Index) withSegmentFiles(f func(files map[string]bool) error) error {
-	adv, err := ix.bi.Advanced()
-	if err != nil {
-		return err
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
+	snap, err := ix.rawSnapshot()
+	if errors.Is(err, errNotScorch) {
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	defer snap.Close()
 	return f(segmentFiles(snap))
 }
 
@@ -164,15 +152,6 @@ func segmentFiles(snap *scorch.IndexSnapshot) map[string]bool {
 		}
 	}
 	return files
-}
-
-// closeAdvisor waits for a release under way and lets no other start.
-func (ix *Index) closeAdvisor() {
-	a := &ix.advise
-	a.mu.Lock()
-	a.closed = true
-	a.mu.Unlock()
-	a.running.Wait()
 }
 
 // trimQuiet is how many readers pass without a look after a release that

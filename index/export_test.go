@@ -181,7 +181,7 @@ func ReleaseMapped(ix *Index) error {
 }
 
 // WaitReleases waits for the releases of mapped pages under way.
-func WaitReleases(ix *Index) { ix.advise.running.Wait() }
+func WaitReleases(ix *Index) { ix.bg.running.Wait() }
 
 // Released is how many times the index gave its mapped pages back.
 func Released(ix *Index) int64 { return ix.advise.released.Load() }

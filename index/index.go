@@ -99,6 +99,8 @@ type Index struct {
 	advise advisor
 	// vocab holds the titles' words for spelling corrections (vocab.go).
 	vocab vocab
+	// bg counts the goroutines above that Close waits for (background.go).
+	bg background
 	// fastPath lets the fast evaluators answer (door.go).
 	fastPath bool
 	// answers counts the queries each evaluator answered.
@@ -432,8 +434,7 @@ const notePrefix = "paperbot.note."
 
 // Close flushes and closes the index.
 func (ix *Index) Close() error {
-	ix.closeAdvisor()
-	ix.closeVocab()
+	ix.bg.close()
 	err := ix.bi.Close()
 	ix.async.stop()
 	return err

@@ -30,9 +30,7 @@ type vocab struct {
 	// next is when another build may start: a build of ~0.4 s (1M papers)
 	// is followed by a pause ten times as long, so that segments changing
 	// under an ingest keep at most a tenth of a core busy.
-	next    time.Time
-	closed  bool
-	running sync.WaitGroup
+	next time.Time
 	// off keeps every lookup on scorch's dictionaries (tests).
 	off bool
 }
@@ -123,18 +121,17 @@ func (ix *Index) claimVocab(ids []uint64, now bool) (fst *vellum.FST, build bool
 		return nil, false
 	case v.fst != nil && slices.Equal(v.segs, ids):
 		return v.fst, false
-	case v.building || v.closed || !now && time.Now().Before(v.next):
+	case v.building || !now && time.Now().Before(v.next) || !ix.bg.start():
 		return nil, false
 	}
 	v.building = true
-	v.running.Add(1)
 	return nil, true
 }
 
 // gatherVocab builds the vocabulary claimed by claimVocab and keeps it.
 func (ix *Index) gatherVocab() {
 	v := &ix.vocab
-	defer v.running.Done()
+	defer ix.bg.done()
 	start := time.Now()
 	fst, segs, err := ix.buildVocab()
 	v.mu.Lock()
@@ -151,19 +148,11 @@ func (ix *Index) gatherVocab() {
 // buildVocab gathers the title words of the index's current snapshot into
 // an FST.
 func (ix *Index) buildVocab() (*vellum.FST, []uint64, error) {
-	adv, err := ix.bi.Advanced()
+	snap, err := ix.rawSnapshot()
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, nil, err
-	}
-	defer r.Close()
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
-		return nil, nil, errors.New("not a scorch index")
-	}
+	defer snap.Close()
 	d, err := snap.FieldDict(fTitleRaw)
 	if err != nil {
 		return nil, nil, err
@@ -204,13 +193,4 @@ func segmentIDs(snap *scorch.IndexSnapshot) []uint64 {
 		ids[i] = s.Id()
 	}
 	return ids
-}
-
-// closeVocab waits for a build under way and lets no other start.
-func (ix *Index) closeVocab() {
-	v := &ix.vocab
-	v.mu.Lock()
-	v.closed = true
-	v.mu.Unlock()
-	v.running.Wait()
 }

@@ -110,20 +110,17 @@ func TestVocabAsScorchFuzzy(t *testing.T) {
 	}
 	// The corrections themselves.
 	for _, q := range []string{"protien langauge modle", "tranceptoin", "difusion modles", "grosse muller", "gruppen charakterisierunq"} {
-		ix.vocab.mu.Lock()
-		ix.vocab.off = true
-		ix.vocab.mu.Unlock()
-		without, err := ix.Search(ctx, paper.Query{Text: q, Limit: 5})
-		if err != nil {
-			t.Fatal(err)
+		search := func(off bool) paper.Results {
+			ix.vocab.mu.Lock()
+			ix.vocab.off = off
+			ix.vocab.mu.Unlock()
+			res, err := ix.Search(ctx, paper.Query{Text: q, Limit: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
 		}
-		ix.vocab.mu.Lock()
-		ix.vocab.off = false
-		ix.vocab.mu.Unlock()
-		with, err := ix.Search(ctx, paper.Query{Text: q, Limit: 5})
-		if err != nil {
-			t.Fatal(err)
-		}
+		without, with := search(true), search(false)
 		if with.DidYouMean != without.DidYouMean || fmt.Sprint(ids(with)) != fmt.Sprint(ids(without)) {
 			t.Errorf("%q: with the vocabulary %q %v, without %q %v", q, with.DidYouMean, ids(with), without.DidYouMean, ids(without))
 		}
@@ -136,7 +133,7 @@ func TestVocabAsScorchFuzzy(t *testing.T) {
 	if _, err := ix.Search(ctx, paper.Query{Text: "difusion modles", Limit: 5}); err != nil {
 		t.Fatal(err)
 	}
-	ix.vocab.running.Wait()
+	ix.bg.running.Wait()
 	ix.vocab.mu.Lock()
 	built := ix.vocab.fst != nil && len(ix.vocab.segs) > 0
 	ix.vocab.fst, ix.vocab.segs = nil, nil // and the pause after the build is on
