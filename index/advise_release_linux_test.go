@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/configs/sample"
@@ -250,5 +251,33 @@ func TestReleaseOnlyHeldSegments(t *testing.T) {
 	}
 	if own := zapResident(t, dir) - residentOf(t, stranger); own != 0 {
 		t.Errorf("%d bytes of the index's own segments still resident after giving them back", own)
+	}
+}
+
+// A bulk ingest also looks at its mapped pages on a clock of its own, for
+// the merges that read segments between two batches: every tick gives
+// them back when they are over the budget, with no batch written.
+func TestBulkIndexGivesPagesBackOnTicks(t *testing.T) {
+	dir := sampleOnDisk(t)
+	ticks := make(chan time.Time)
+	defer index.SetTrimTicks(ticks)()
+	ix, err := open(dir, index.Options{Bulk: true, MappedBudget: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if n := index.Released(ix); n != 0 {
+		t.Fatalf("given back %d times before any tick", n)
+	}
+	// The second send waits until the first tick's look is over.
+	for range 2 {
+		select {
+		case ticks <- time.Time{}:
+		case <-time.After(time.Minute):
+			t.Fatal("nobody took the tick: the bulk index does not look at its mapped pages on a clock")
+		}
+	}
+	if n := index.Released(ix); n == 0 {
+		t.Error("over its budget (1 byte), the bulk index gave nothing back on its ticks")
 	}
 }

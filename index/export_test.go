@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -193,3 +194,12 @@ func MappedBudgetOf(ix *Index) uint64 { return ix.advise.budget }
 // taken for a misspelling: a small index can then have as many papers
 // with a misspelling as a large one does.
 func SetRarePer(ix *Index, n uint64) { ix.rank.rarePer = n }
+
+// SetTrimTicks makes a bulk index opened next look at its mapped pages at
+// each value sent on ticks (advise.go) and returns a function restoring
+// the ticker.
+func SetTrimTicks(ticks <-chan time.Time) (restore func()) {
+	old := newTrimTicker
+	newTrimTicker = func(time.Duration) (<-chan time.Time, func()) { return ticks, func() {} }
+	return func() { newTrimTicker = old }
+}

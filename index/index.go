@@ -99,8 +99,10 @@ type Index struct {
 	advise advisor
 	// vocab holds the titles' words for spelling corrections (vocab.go).
 	vocab vocab
-	// bg counts the goroutines above that Close waits for (background.go).
-	bg background
+	// bg counts the goroutines above that Close waits for (background.go);
+	// stopTrim ends a bulk ingest's looks at its mapped pages (advise.go).
+	bg       background
+	stopTrim chan struct{}
 	// fastPath lets the fast evaluators answer (door.go).
 	fastPath bool
 	// answers counts the queries each evaluator answered.
@@ -202,6 +204,9 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 	if err != nil {
 		bi.Close()
 		return nil, fmt.Errorf("index %s: %w", dir, err)
+	}
+	if opts.Bulk {
+		ix.trimWhileBulk()
 	}
 	return ix, nil
 }
@@ -434,6 +439,9 @@ const notePrefix = "paperbot.note."
 
 // Close flushes and closes the index.
 func (ix *Index) Close() error {
+	if ix.stopTrim != nil {
+		close(ix.stopTrim)
+	}
 	ix.bg.close()
 	err := ix.bi.Close()
 	ix.async.stop()
