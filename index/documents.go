@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -105,7 +106,7 @@ func buildDocument(an *analyzers, o MappingOptions, p *paper.Paper) (*document.D
 	if !o.NoTitleRaw {
 		add(fTitleRaw, p.Title, optPlain, an.plain)
 	}
-	add(fAuthors, strings.Join(p.Authors, " ; "), optText, positionsOnly{an.names})
+	add(fAuthors, strings.Join(p.Authors, authorSep), optText, authorNames{an.names})
 	for _, c := range p.Categories {
 		add(fCats, c, optKeyword, an.keyword)
 	}
@@ -139,4 +140,42 @@ func (a positionsOnly) Analyze(input []byte) analysis.TokenStream {
 		t.Start, t.End = 0, 0
 	}
 	return toks
+}
+
+// authorSep joins a paper's authors in the authors field.
+const authorSep = " ; "
+
+// authorGap is how many positions are left empty between the names of two
+// authors, so that a name's phrase (author:"wei zhang") never matches the
+// end of one name and the start of the next ("Hui Wei ; Zhang San"): the
+// phrase searchers, Bleve's and the index's own (phrase.go), want each word
+// one position after the one before.
+const authorGap = 1
+
+// authorNames analyses the authors field, names joined by authorSep: each
+// name on its own, positions continuing from the name before with
+// authorGap between them, and (as positionsOnly) no byte offsets.
+type authorNames struct{ analysis.Analyzer }
+
+func (a authorNames) Analyze(input []byte) analysis.TokenStream {
+	var out analysis.TokenStream
+	shift := 0 // added to the positions of the name being analysed
+	for len(input) > 0 {
+		name, rest, _ := bytes.Cut(input, []byte(authorSep))
+		input = rest
+		toks := a.Analyzer.Analyze(name)
+		if len(toks) == 0 {
+			continue
+		}
+		for _, t := range toks {
+			t.Position += shift
+			t.Start, t.End = 0, 0
+		}
+		shift = toks[len(toks)-1].Position + authorGap
+		if out == nil && len(input) == 0 {
+			return toks // one name: its tokens as they are
+		}
+		out = append(out, toks...)
+	}
+	return out
 }

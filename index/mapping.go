@@ -34,13 +34,12 @@ import (
 //	   (record.go)
 //	7: the record dictionary S2's, not zstd's (record.go). A paperbot of
 //	   mapping 6 cannot read such records, so it must refuse the index;
-//	   this one reads an index of mapping 6 as it is, and Open only marks
-//	   it 7 (upgradedInPlace)
-const MappingVersion = 7
-
-// upgradedInPlace are the mapping versions this build reads as they are:
-// Open marks them MappingVersion instead of rebuilding them.
-var upgradedInPlace = []string{"6"}
+//	   mapping 7 read an index of mapping 6 as it was, and Open only
+//	   marked it 7
+//	8: a position left empty between two authors' names (documents.go),
+//	   so that a name's phrase never spans two authors. Indexes of every
+//	   earlier mapping are rebuilt
+const MappingVersion = 8
 
 // Field names in the index.
 const (

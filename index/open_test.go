@@ -120,29 +120,3 @@ func TestAbandonedCreatingDirectoriesAreRemoved(t *testing.T) {
 		}
 	}
 }
-
-// An index of mapping 6 (records compressed with zstd) is read as it is:
-// marked mapping 7 on open, not rebuilt.
-func TestMapping6UpgradedInPlace(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ix")
-	ix := openT(t, dir, index.Options{})
-	if err := ix.Upsert(context.Background(), []paper.Paper{{ID: "2205.13760", Title: "Tranception"}}); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
-	setVersion(t, dir, "6")
-	rebuilt := false
-	ix = openT(t, dir, index.Options{OnRebuild: func(done, total int) { rebuilt = true }})
-	ix.Close()
-	if rebuilt {
-		t.Error("an index of mapping 6 was rebuilt")
-	}
-	ix, err := open(dir, index.Options{NoRebuild: true})
-	if err != nil {
-		t.Fatalf("opened again with NoRebuild (not marked %d?): %v", index.MappingVersion, err)
-	}
-	defer ix.Close()
-	if n := count(t, ix); n != 1 {
-		t.Errorf("%d papers", n)
-	}
-}
