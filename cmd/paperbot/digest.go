@@ -81,7 +81,11 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 	if err != nil {
 		return err
 	}
-	a.jobs = append(a.jobs, rr.Run)
+	if r := a.replicas; r != nil {
+		a.jobs = append(a.jobs, r.replies(rr))
+	} else {
+		a.jobs = append(a.jobs, rr.Run)
+	}
 	return nil
 }
 

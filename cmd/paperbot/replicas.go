@@ -47,6 +47,9 @@ type replicaSet struct {
 	// onTenure, when set, is called as each tenure of a lease begins, with
 	// the work's context (tests).
 	onTenure func(ctx context.Context, name string, l bot.Lease)
+	// leases, when set, grants the leases instead of db (tests watch the
+	// attempts through it).
+	leases bot.Leases
 }
 
 // newReplicaSet is the replica set-up of a serve whose state is db.
@@ -77,8 +80,12 @@ func holderName() string {
 // its holder dies or loses the database.
 func (r *replicaSet) leased(ctx context.Context, name string, work func(ctx context.Context, l bot.Lease) error) error {
 	log := r.log.With("lease", name, "holder", r.holder)
+	var leases bot.Leases = r.db
+	if r.leases != nil {
+		leases = r.leases
+	}
 	return bot.RunLeased(ctx, bot.LeaseConfig{
-		Leases: r.db,
+		Leases: leases,
 		Name:   name,
 		Holder: r.holder,
 		TTL:    r.ttl,
@@ -94,6 +101,17 @@ func (r *replicaSet) leased(ctx context.Context, name string, work func(ctx cont
 		}
 		return err
 	})
+}
+
+// replies runs the hourly refresh of the discussions' reply counts on
+// one replica at a time: each replica counting every thread would
+// multiply the platforms' calls (whose rate limits are the workspace's,
+// not a replica's) for the same counts. Another replica takes over
+// within the lease's TTL when the holder stops, and refreshes at once.
+func (r *replicaSet) replies(rr *digest.ReplyRefresh) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		return r.leased(ctx, "replies", func(ctx context.Context, _ bot.Lease) error { return rr.Run(ctx) })
+	}
 }
 
 // follow keeps the index following the papers table (every replica).
