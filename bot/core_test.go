@@ -249,7 +249,7 @@ func TestSearchCommand(t *testing.T) {
 		}
 	}
 	for _, l := range sec.Links {
-		links += l.Label + "=" + l.URL + " "
+		links += l.Text() + "=" + l.URL + " "
 	}
 	if authors != "A, B, C et al." {
 		t.Errorf("authors %q", authors)

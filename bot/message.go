@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strings"
+	"time"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -65,10 +66,36 @@ type Field struct {
 	Inline bool
 }
 
-// Link is a labelled URL.
+// Link is a labelled URL, and what follows it in parentheses: Note, ended
+// by At when At is set. At is shown in each reader's own time zone where
+// the platform can (Slack's date tokens, Discord's timestamps), in UTC
+// elsewhere (Text): "Discussed in #ml-papers (12 replies; last reply Wed
+// 2 Dec 2026 15:04 UTC)".
 type Link struct {
 	Label string
 	URL   string
+	Note  string
+	At    time.Time
+}
+
+// UTCLayout is how a time is written where it cannot be shown in the
+// reader's own time zone.
+const UTCLayout = "Mon 2 Jan 2006 15:04 UTC"
+
+// NoteText is the link's note as plain text, its time in UTC.
+func (l Link) NoteText() string {
+	if l.At.IsZero() {
+		return l.Note
+	}
+	return strings.TrimSpace(l.Note + " " + l.At.UTC().Format(UTCLayout))
+}
+
+// Text is the link's label and note as plain text.
+func (l Link) Text() string {
+	if n := l.NoteText(); n != "" {
+		return l.Label + " (" + n + ")"
+	}
+	return l.Label
 }
 
 // Plain wraps plain text as an unhighlighted summary.
@@ -129,7 +156,7 @@ func (m Message) PlainText(mark string) string {
 		if len(s.Links) > 0 {
 			parts := make([]string, len(s.Links))
 			for i, l := range s.Links {
-				parts[i] = l.Label + ": " + l.URL
+				parts[i] = l.Text() + ": " + l.URL
 			}
 			line(strings.Join(parts, "\n"))
 		}

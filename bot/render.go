@@ -133,13 +133,18 @@ func paperSection(p paper.Paper, snippet []Span, disc []Discussion, full bool) S
 			s.Fields = append(s.Fields, Field{Name: "Discussion", Value: DiscussionLabel(d)})
 			continue
 		}
-		s.Links = append(s.Links, Link{Label: DiscussionLabel(d), URL: d.URL})
+		s.Links = append(s.Links, DiscussionLink(d))
 	}
 	return s
 }
 
-// DiscussionLabel is the label of a link to a thread: "Discussed in #ml-papers (12 replies)".
-func DiscussionLabel(d Discussion) string {
+// DiscussionLabel is what a link to a thread says, as plain text:
+// "Discussed in #ml-papers (12 replies; last reply Wed 2 Dec 2026 15:04 UTC)".
+func DiscussionLabel(d Discussion) string { return DiscussionLink(d).Text() }
+
+// DiscussionLink is the link to a thread: "Discussed in #ml-papers", its
+// counts and the time of its last reply after it.
+func DiscussionLink(d Discussion) Link {
 	// A channel known only by its id (a digest subscribed from a Slack
 	// mention carries no name) is named as an id, not as "#C0123".
 	where := d.ChannelName
@@ -149,7 +154,7 @@ func DiscussionLabel(d Discussion) string {
 	case where != "" && !strings.HasPrefix(where, "#"):
 		where = "#" + where
 	}
-	label := "Discussed in " + where
+	l := Link{Label: "Discussed in " + where, URL: d.URL}
 	var counts []string
 	if d.Replies > 0 {
 		counts = append(counts, Plural(d.Replies, "reply"))
@@ -158,13 +163,13 @@ func DiscussionLabel(d Discussion) string {
 		counts = append(counts, Plural(d.Reactions, "reaction"))
 	}
 	if len(counts) > 0 {
-		label += " (" + strings.Join(counts, ", ")
+		l.Note = strings.Join(counts, ", ")
 		if d.Replies > 0 && !d.LastReply.IsZero() {
-			label += "; last reply " + d.LastReply.UTC().Format("Mon 2 Jan 2006 15:04 UTC")
+			l.Note += "; last reply"
+			l.At = d.LastReply
 		}
-		label += ")"
 	}
-	return label
+	return l
 }
 
 // AuthorLine lists up to n authors, then "et al.".

@@ -326,7 +326,7 @@ func (a *Adapter) render(m bot.Message) string {
 			summary() // a paper's metadata, then its abstract
 		}
 		for _, l := range s.Links {
-			line(fmt.Sprintf("   %s: %s", l.Label, l.URL))
+			line(fmt.Sprintf("   %s: %s", l.Text(), l.URL))
 		}
 	}
 	if m.Footer != "" {

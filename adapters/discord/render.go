@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -315,7 +316,7 @@ func linkValues(links []bot.Link) []string {
 		if label == "" {
 			label = "link"
 		}
-		md := "[" + escapeData(cut(label, 150)) + "](" + u + ")"
+		md := "[" + escapeData(cut(label, 150)) + "](" + u + ")" + linkNote(l)
 		switch {
 		case cur == "":
 			cur = md
@@ -330,6 +331,20 @@ func linkValues(links []bot.Link) []string {
 		out = append(out, cur)
 	}
 	return out
+}
+
+// linkNote renders what follows a link: " (12 replies; last reply
+// <t:…:f>)", the time as a timestamp that Discord shows in each reader's
+// own time zone.
+func linkNote(l bot.Link) string {
+	n := escapeData(cut(l.Note, 150))
+	if !l.At.IsZero() {
+		n = strings.TrimSpace(n + " " + fmt.Sprintf("<t:%d:f>", l.At.Unix()))
+	}
+	if n == "" {
+		return ""
+	}
+	return " (" + n + ")"
 }
 
 // codeLines shows each line of a help example as inline code.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/digest"
@@ -126,7 +127,7 @@ func samplePapers() []paper.Paper {
 func TestRenderGolden(t *testing.T) {
 	ps := samplePapers()
 	disc := map[string][]bot.Discussion{
-		"2205.13760": {{PaperID: "2205.13760", ChannelName: "ml-papers", URL: "https://discord.com/channels/1/2/3", Replies: 12}},
+		"2205.13760": {{PaperID: "2205.13760", ChannelName: "ml-papers", URL: "https://discord.com/channels/1/2/3", Replies: 12, LastReply: time.Date(2025, 6, 3, 14, 5, 0, 0, time.UTC)}},
 	}
 	results := bot.ResultsMessage("Papers matching “protein fitness”", paper.Results{
 		Hits: []paper.Hit{

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -242,6 +243,7 @@ func linksText(links []bot.Link, limit int) string {
 		if p == "" {
 			continue
 		}
+		p += linkNote(l)
 		if n+runes(p)+3 > limit {
 			break
 		}
@@ -249,6 +251,20 @@ func linksText(links []bot.Link, limit int) string {
 		n += runes(p) + 3
 	}
 	return strings.Join(parts, " · ")
+}
+
+// linkNote renders what follows a link: " (12 replies; last reply
+// <date>)", the time as a date token that Slack shows in each reader's
+// own time zone, in UTC where it cannot.
+func linkNote(l bot.Link) string {
+	n := escape(l.Note)
+	if !l.At.IsZero() {
+		n = strings.TrimSpace(n + " " + fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", l.At.Unix(), escape(l.At.UTC().Format(bot.UTCLayout))))
+	}
+	if n == "" {
+		return ""
+	}
+	return " (" + n + ")"
 }
 
 // pack distributes units over messages: at most maxBlocks blocks and

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/paperbot/paperbot/bot"
@@ -59,7 +60,7 @@ func goldenMessages() map[string]struct {
 		},
 		Total:      7,
 		DidYouMean: "protein fitness",
-	}, map[string][]bot.Discussion{p.ID: {{PaperID: p.ID, ChannelName: "ml-papers", URL: "https://example.slack.com/archives/C1/p1", Replies: 12}}}, "papers")
+	}, map[string][]bot.Discussion{p.ID: {{PaperID: p.ID, ChannelName: "ml-papers", URL: "https://example.slack.com/archives/C1/p1", Replies: 12, LastReply: time.Date(2025, 6, 3, 14, 5, 0, 0, time.UTC)}}}, "papers")
 	card := bot.PaperMessage(p, nil)
 	header := bot.Message{
 		Kind:  bot.KindDigestHeader,
