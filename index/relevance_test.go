@@ -86,6 +86,8 @@ func TestIssue12Failures(t *testing.T) {
 			`Articles describing the relationship between data types and concurrency (e.g. what is the type of a process? when is a synchronization attempt between two processes "type correct"? in a message-passing system`,
 			"types", "No exact match for", ""},
 		{"a right name is never corrected", "Information retrieval articles by Gerard Salton", "salton", "", "-"},
+		{"a surname alone, as typed", "salton", "salton", "", "-"},
+		{"a co-author's surname, first and lower case", "wong information retrieval", "salton", "", "-"},
 		{"a quoted title with a typo", `addendum to "qeuation of state of classical coulomb plasma mixtures"`, "coulomb", "", `addendum to "equation of state of classical coulomb plasma mixtures"`},
 		{"every misspelt word, even one some paper made", "grpah atention netwroks", "gat", "", "graph attention networks"},
 		{"British spelling finds American", "normalising flows", "flows", "", "-"},

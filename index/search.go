@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bindex "github.com/blevesearch/bleve_index_api"
 
@@ -137,7 +138,7 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 			run = &c
 		}
 	}
-	run.names = ix.nameTerms(pq.Words)
+	run.names = ix.nameTerms(ctx, pq.Words)
 	a := runArgs{order: order, limit: limit, offset: offset, exclude: q.Exclude, fast: fast}
 	res, err := ix.ranked(ctx, run, a)
 	if err != nil {
@@ -399,25 +400,67 @@ func (ix *Index) wordTerms(pq *parsedQuery) []termInfo {
 	return terms
 }
 
-// nameTerms are the words of a request typed as names — capitalised, and
-// not the first word ("articles by Gerard Salton", "written by Prieve or
-// Udo Pooch") — as author-name terms, weighted by rank.nameWeight.
-func (ix *Index) nameTerms(words []string) []termInfo {
+// nameTerms are the words of a request that name authors, as author-name
+// terms weighted by rank.nameWeight: words typed as names — capitalised,
+// and not the first word ("articles by Gerard Salton", "written by Prieve
+// or Udo Pooch") — and, however typed, words the index holds in author
+// names at least as often as in titles and abstracts ("notin", "Ginsparg
+// quantum", "pascal notin"): a surname asked for alone is a search for
+// that author's papers, not only for the abstracts that cite them.
+func (ix *Index) nameTerms(ctx context.Context, words []string) []termInfo {
 	var out []termInfo
+	var r bindex.IndexReader // opened by the first word that needs it
+	defer func() {
+		if r != nil {
+			r.Close()
+		}
+	}()
 	for i, w := range words {
-		r, _ := utf8.DecodeRuneInString(w)
-		if i == 0 || !unicode.IsUpper(r) || strings.ContainsAny(w, "'’") || len(ix.english.Analyze([]byte(w))) == 0 {
+		if strings.ContainsAny(w, "'’") {
 			continue
 		}
+		stems := ix.english.Analyze([]byte(w))
+		if len(stems) == 0 {
+			continue // a stop word
+		}
+		first, _ := utf8.DecodeRuneInString(w)
+		typed := i > 0 && unicode.IsUpper(first)
 		for _, t := range ix.names.Analyze([]byte(w)) {
 			term := string(t.Term)
 			if utf8.RuneCountInString(term) < 2 || slices.ContainsFunc(out, func(o termInfo) bool { return o.term == term }) {
+				continue
+			}
+			if !typed && !ix.mostlyAName(ctx, &r, term, stems) {
 				continue
 			}
 			out = append(out, termInfo{term: term, pos: -100 - len(out), weight: ix.rank.nameWeight, field: fAuthors})
 		}
 	}
 	return out
+}
+
+// mostlyAName reports whether at least as many papers hold term in their
+// author names as hold the word's stems in their titles and abstracts. r
+// is opened when nil.
+func (ix *Index) mostlyAName(ctx context.Context, r *bindex.IndexReader, term string, stems analysis.TokenStream) bool {
+	if *r == nil {
+		rr, err := ix.reader()
+		if err != nil {
+			return false
+		}
+		*r = rr
+	}
+	na, err := docFreq(ctx, *r, fAuthors, term)
+	if err != nil || na == 0 {
+		return false
+	}
+	for _, s := range stems {
+		nt, err := docFreq(ctx, *r, fText, string(s.Term))
+		if err != nil || nt > na {
+			return false
+		}
+	}
+	return true
 }
 
 func (ix *Index) reader() (bindex.IndexReader, error) {
