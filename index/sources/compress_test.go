@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -123,5 +124,33 @@ func TestTruncatedCompressedInput(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "the gzip-compressed data ends early (is the file truncated?)") {
 		t.Errorf("cut gzip: %v, want it to say the compressed data ends early", err)
+	}
+}
+
+// A rejected line of a compressed file is reported with the file's name as
+// given (bad.jsonl.xz:2), not the name without the compression's suffix,
+// which names no file the user has; the format is still told by that name.
+func TestCompressedRejectNamesTheFileGiven(t *testing.T) {
+	text := `{"id":"2401.00001","title":"One"}` + "\n" + `{"title":5}` + "\n" +
+		`{"title":"` + strings.Repeat("x", sources.MaxLine) + `"}` + "\n" + `{"id":"2401.00002","title":"Two"}` + "\n"
+	for _, c := range []struct{ format, name string }{
+		{"xz", "bad.jsonl.xz"},
+		{"gzip", "bad.jsonl.gz"},
+		{"gzip", "BAD.JSONL.GZ"},
+		{"zstd", "bad.jsonl.zst"},
+		{"xz", "bad.jsonl"},
+	} {
+		ps, rej := parseAll(t, compressWith(t, c.format, text), c.name, sources.Auto)
+		var got []string
+		for _, e := range rej {
+			got = append(got, e.Error())
+		}
+		want := []string{
+			c.name + ":2: title: want a string, got JSON number",
+			c.name + ":3: line longer than 1048576 bytes",
+		}
+		if len(ps) != 2 || !slices.Equal(got, want) {
+			t.Errorf("%s as %s: %d papers, rejections\n%q\nwant 2 papers and\n%q", c.format, c.name, len(ps), got, want)
+		}
 	}
 }

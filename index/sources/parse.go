@@ -98,7 +98,9 @@ type Handler struct {
 // whatever its name; other binary input is refused (an error wrapping
 // ErrBinary) before anything is read from it.
 func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) error {
-	br, name, done, err := decompress(bufio.NewReaderSize(r, 256<<10), name)
+	// Errors name the file as given (bad.jsonl.xz); the format is told by
+	// the name without the compression's suffix (bad.jsonl).
+	br, inner, done, err := decompress(bufio.NewReaderSize(r, 256<<10), name)
 	if err != nil {
 		return err
 	}
@@ -109,7 +111,7 @@ func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) e
 	}
 	how := ""
 	if f == Auto {
-		f, how = detect(br, name)
+		f, how = detect(br, inner)
 	}
 	if h.Format != nil {
 		h.Format(f, how)
