@@ -39,7 +39,10 @@ import (
 //	8: a position left empty between two authors' names (documents.go),
 //	   so that a name's phrase never spans two authors. Indexes of every
 //	   earlier mapping are rebuilt
-const MappingVersion = 8
+//	9: accented letters folded to ASCII in the English and plain fields
+//	   (fold.go): "Teichmuller" finds "Teichmüller", as author names
+//	   already did
+const MappingVersion = 9
 
 // Field names in the index.
 const (
@@ -108,17 +111,19 @@ func NewMapping(o MappingOptions) (*mapping.IndexMappingImpl, error) {
 	im.DefaultAnalyzer = anEnglish
 
 	analyzers := map[string]map[string]any{
-		// English: possessives, lower case, stop words, Porter stemming.
+		// English: possessives, lower case, accents folded (fold.go),
+		// stop words, Porter stemming.
 		anEnglish: {
 			"type":          custom.Name,
 			"tokenizer":     unicode.Name,
-			"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, porter.Name},
+			"token_filters": []string{en.PossessiveName, lowercase.Name, foldName, en.StopName, porter.Name},
 		},
-		// Plain: lower-cased words, nothing removed or stemmed.
+		// Plain: lower-cased words, accents folded, nothing removed or
+		// stemmed.
 		anPlain: {
 			"type":          custom.Name,
 			"tokenizer":     unicode.Name,
-			"token_filters": []string{lowercase.Name},
+			"token_filters": []string{lowercase.Name, foldName},
 		},
 		// Names: like plain, with accents folded (Müller matches Muller).
 		anName: {

@@ -1,0 +1,67 @@
+package index_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/index"
+)
+
+// Words are searched without their accents, however they are typed, and
+// highlighted where the text has them, accents and all.
+func TestAccentsFolded(t *testing.T) {
+	ix, err := open(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	papers := []paper.Paper{
+		{ID: "math/9204237", Title: "A period mapping in universal Teichmüller space", Abstract: "We study the universal period mapping and the Poincaré metric on it."},
+		{ID: "2401.00001", Title: "A period mapping for universal covering spaces", Abstract: "A universal period mapping in the space of curves."},
+		{ID: "2401.00002", Title: "Universal spaces and the period mapping", Abstract: "Period mappings of universal families, in a space of moduli."},
+	}
+	if err := ix.Upsert(context.Background(), papers); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"A period mapping in universal Teichmuller space",
+		"a period mapping in universal Teichmüller space",
+		"teichmuller",
+		"poincare metric",
+		"Poincaré",
+	} {
+		res, err := ix.Search(context.Background(), paper.Query{Text: q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) == 0 || res.Hits[0].Paper.ID != "math/9204237" {
+			t.Errorf("%q: %v, want math/9204237 first", q, hitIDs(res))
+			continue
+		}
+		if res.DidYouMean != "" {
+			t.Errorf("%q: did you mean %q: the words are there", q, res.DidYouMean)
+		}
+	}
+	res, err := ix.Search(context.Background(), paper.Query{Text: "poincare", Limit: 1})
+	if err != nil || len(res.Hits) == 0 {
+		t.Fatalf("%v %v", res.Hits, err)
+	}
+	var marked []string
+	for _, sp := range res.Hits[0].Snippet {
+		if sp.Match {
+			marked = append(marked, sp.Text)
+		}
+	}
+	if len(marked) != 1 || marked[0] != "Poincaré" {
+		t.Errorf("marked %q in the snippet, want [Poincaré]", marked)
+	}
+}
+
+func hitIDs(res paper.Results) []string {
+	var ids []string
+	for _, h := range res.Hits {
+		ids = append(ids, h.Paper.ID)
+	}
+	return ids
+}
