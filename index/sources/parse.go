@@ -426,17 +426,39 @@ func stringList(raw json.RawMessage, split func(string) []string) ([]string, err
 }
 
 // splitAuthors splits an arXiv author string: "A. One, B. Two and C. Three".
+// A name suffix after a comma belongs to the name before it: "Sandra Lee,
+// Jr. and Bob" is "Sandra Lee Jr." and "Bob".
 func splitAuthors(s string) []string {
 	s = strings.Join(strings.Fields(s), " ")
 	var out []string
-	for _, part := range strings.Split(s, ",") {
-		for _, name := range strings.Split(part, " and ") {
-			if name = strings.TrimSpace(name); name != "" {
+	for i, part := range strings.Split(s, ",") {
+		for j, name := range strings.Split(part, " and ") {
+			name = strings.TrimSpace(name)
+			switch {
+			case name == "":
+			case i > 0 && j == 0 && len(out) > 0 && isNameSuffix(name):
+				out[len(out)-1] += " " + name
+			default:
 				out = append(out, name)
 			}
 		}
 	}
 	return out
+}
+
+// isNameSuffix reports a generational suffix written after a comma
+// ("Lee, Jr."): Jr and Sr (with or without the period, in any case) and
+// the numerals II to IV.
+func isNameSuffix(s string) bool {
+	switch strings.ToLower(strings.TrimSuffix(s, ".")) {
+	case "jr", "sr":
+		return true
+	}
+	switch s {
+	case "II", "III", "IV":
+		return true
+	}
+	return false
 }
 
 // parseTrending reads the trending-page text format: two header lines, then

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -187,5 +188,41 @@ func TestControlCharactersCleaned(t *testing.T) {
 	}
 	if want := []string{"t.txt:3: title: removed control characters (U+0000)", "t.txt:3: abstract: removed control characters (U+001B)"}; !slices.Equal(cleaned, want) {
 		t.Errorf("trending cleaned %q, want %q", cleaned, want)
+	}
+}
+
+// An author string is split at commas and " and "; a name suffix after a
+// comma (Jr., Sr., II, III, IV) belongs to the name before it, in the
+// canonical format's single string and the arXiv snapshot's alike.
+func TestAuthorStringSuffixes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"Anderson Andrews and Sandra Lee, Jr. and Bob", []string{"Anderson Andrews", "Sandra Lee Jr.", "Bob"}},
+		{"A. One, B. Two and C. Three", []string{"A. One", "B. Two", "C. Three"}},
+		{"Martin Luther King, Jr., Ada Lovelace", []string{"Martin Luther King Jr.", "Ada Lovelace"}},
+		{"John Smith, Sr, Jane Doe, jr.", []string{"John Smith Sr", "Jane Doe jr."}},
+		{"Henry Ford, II and Louis Dreyfus, III, Pope Pius, IV", []string{"Henry Ford II", "Louis Dreyfus III", "Pope Pius IV"}},
+		{"A. One, B. Two, and C. Three", []string{"A. One", "B. Two", "C. Three"}},
+		// Not suffixes: an initial, a name that starts like one, a
+		// lower-case numeral, a suffix with nothing before it.
+		{"Smith, J. and Ivy Lee", []string{"Smith", "J.", "Ivy Lee"}},
+		{"A. One, Junior Two, iv", []string{"A. One", "Junior Two", "iv"}},
+		{"Jr., A. One", []string{"Jr.", "A. One"}},
+	} {
+		for _, rec := range []string{
+			`{"title":"t","authors":%q}`,
+			`{"title":"t","authors":%q,"versions":[{"version":"v1","created":"Mon, 2 Apr 2007 19:18:42 GMT"}]}`,
+		} {
+			line := fmt.Sprintf(rec, c.in)
+			ps, rej := parseAll(t, []byte(line), "in.jsonl", sources.JSONL)
+			if len(ps) != 1 || len(rej) != 0 {
+				t.Fatalf("%s: %d papers, rejected %v", line, len(ps), rej)
+			}
+			if !slices.Equal(ps[0].Authors, c.want) {
+				t.Errorf("%s:\n got %q\nwant %q", line, ps[0].Authors, c.want)
+			}
+		}
 	}
 }
