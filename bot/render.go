@@ -36,7 +36,7 @@ func ResultsMessage(title string, res paper.Results, disc map[string][]Discussio
 		notes = append(notes, "Did you mean: "+res.DidYouMean+"?")
 	}
 	if res.Fuzzy {
-		notes = append(notes, "No exact matches; showing close spellings.")
+		notes = append(notes, "Showing results for the corrected spelling.")
 	}
 	notes = append(notes, res.Notes...)
 	m.Intro = strings.Join(notes, " ")

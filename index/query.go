@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -211,7 +212,26 @@ func parseQuery(s string) *parsedQuery {
 		}
 		q.Words = append(q.Words, tok)
 	}
+	// Words of chat, not of a topic ("diffusion models please"): papers
+	// seldom hold them, and a word the index has never seen is searched as
+	// its nearest spelling ("please" as "phase"). Dropped while other
+	// words remain; a query of nothing else searches them.
+	if kept := slices.DeleteFunc(slices.Clone(q.Words), isChatWord); len(kept) > 0 && len(kept) < len(q.Words) {
+		q.Words = kept
+	}
 	return q
+}
+
+// chatWords are the words of politeness and greeting a request may hold.
+var chatWords = map[string]bool{
+	"please": true, "pls": true, "plz": true, "thanks": true, "thank": true, "thx": true,
+	"hi": true, "hello": true, "hey": true,
+}
+
+// isChatWord reports whether a word is one of chatWords, whatever its case
+// and the punctuation around it ("Please", "thanks!").
+func isChatWord(w string) bool {
+	return chatWords[strings.ToLower(strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }))]
 }
 
 // The notes on a quote left open: words followed it, or none did.

@@ -42,6 +42,11 @@ func TestParseQuery(t *testing.T) {
 		{"ratio: 3", parsedQuery{Words: []string{"ratio:", "3"}}},
 		// A lone dash is a word, not an exclusion.
 		{"a - b", parsedQuery{Words: []string{"a", "-", "b"}}},
+		// Words of chat go while others remain.
+		{"diffusion models please", parsedQuery{Words: []string{"diffusion", "models"}}},
+		{"Hi! papers on protein design, thanks!", parsedQuery{Words: []string{"papers", "on", "protein", "design,"}}},
+		{"please", parsedQuery{Words: []string{"please"}}},
+		{`"please" diffusion`, parsedQuery{Words: []string{"diffusion"}, Phrases: []string{"please"}}},
 	}
 	for _, tt := range tests {
 		got := parseQuery(tt.in)
