@@ -12,7 +12,7 @@ import (
 // DEL character where a \" accent was lost ("Teichm\x7fuller" →
 // "Teichmüller"); other control characters are dropped. Then the LaTeX:
 // text accents become the letters they stand for (Schr\"odinger → Schrödinger, {\'E}cole → École,
-// \v{S}ablica → Šablica), font commands keep their text (\emph{word} →
+// \v{S}ablica → Šablica, Ku\' s → Kuś, Mart\'{ı}nez → Martínez), font commands keep their text (\emph{word} →
 // word), and \& \% \# \_ lose their backslash. Mathematics ($...$, \(...\)) is kept exactly as written, since
 // $\alpha$-stable is as readable as any rendering a chat client could do.
 // Invalid UTF-8 (which the parsers reject before calling it) becomes one
@@ -134,7 +134,7 @@ func textAccents(s string) string {
 	for i := 0; i < len(s); {
 		// {\'e} and {\ss}: a group holding one converted letter.
 		if s[i] == '{' {
-			if out, n := command(s[i+1:]); n > 0 && i+1+n < len(s) && s[i+1+n] == '}' {
+			if out, n := command(s[i+1:], lowerBefore(s[:i])); n > 0 && i+1+n < len(s) && s[i+1+n] == '}' {
 				b.WriteString(out)
 				i += n + 2
 				continue
@@ -146,7 +146,7 @@ func textAccents(s string) string {
 				i += n
 				continue
 			}
-			if out, n := command(s[i:]); n > 0 {
+			if out, n := command(s[i:], lowerBefore(s[:i])); n > 0 {
 				b.WriteString(out)
 				i += n
 				continue
@@ -188,10 +188,17 @@ func styled(s string) (string, int) {
 	return "", 0
 }
 
+// lowerBefore reports whether s ends with a lower-case letter.
+func lowerBefore(s string) bool {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return unicode.IsLower(r)
+}
+
 // command converts the accent, letter or escape command at the start of s
 // (which starts with a backslash) and returns the text and the bytes used;
-// n is 0 when s does not start with a command it knows.
-func command(s string) (string, int) {
+// n is 0 when s does not start with a command it knows. lower says the
+// text before s ends with a lower-case letter (see baseLetter).
+func command(s string, lower bool) (string, int) {
 	if len(s) < 2 || s[0] != '\\' {
 		return "", 0
 	}
@@ -201,11 +208,13 @@ func command(s string) (string, int) {
 		return string(c), 2
 	}
 	if _, ok := accents[c]; ok {
-		// \'e, \' e, \'{e}, \'{\i}; letter accents need a space or a
-		// group (\c c, \c{c}): \cite is another command.
+		// \'e, \' e, \'{e}, \' { e }, \'{\i}, \'{ı}; letter accents need
+		// a space or a group (\c c, \c{c}): \cite is another command.
+		// Like TeX, spaces (a line break too) may come before the letter
+		// or the group.
 		pos := 2
 		spaces := func() {
-			for pos < len(s) && s[pos] == ' ' {
+			for pos < len(s) && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r') {
 				pos++
 			}
 		}
@@ -218,11 +227,21 @@ func command(s string) (string, int) {
 			pos++
 			spaces()
 		}
-		base, n := baseLetter(s[pos:])
+		base, n := baseLetter(s[pos:], lower)
 		if n == 0 {
 			return "", 0
 		}
+		word := s[pos] == '\\' // \i, \j, \I
 		pos += n
+		// A control word ends at the space or empty group after it
+		// (Garc\'\i a, Garc\'\i{}a).
+		switch {
+		case !word || braced:
+		case strings.HasPrefix(s[pos:], "{}"):
+			pos += 2
+		case pos+1 < len(s) && s[pos] == ' ' && isLetterStart(s[pos+1:]):
+			pos++
+		}
 		if braced {
 			spaces()
 			if pos >= len(s) || s[pos] != '}' {
@@ -254,16 +273,31 @@ func command(s string) (string, int) {
 	return out, j
 }
 
-// baseLetter reads the letter an accent applies to: a letter, or \i / \j
-// (the dotless letters LaTeX accents i and j with).
-func baseLetter(s string) (rune, int) {
-	if strings.HasPrefix(s, `\i`) && (len(s) == 2 || !isASCIILetter(s[2])) {
+// baseLetter reads the letter an accent applies to: an ASCII letter, or a
+// dotless i or j (which LaTeX accents i and j with), as the command \i or
+// \j or as the letter itself (ı, ȷ: arXiv's records have Mart\'{ı}nez).
+// LaTeX has no \I; the records have it where \i was capitalised by
+// mistake (Mar\'{\I}a): it is read as i, or as I when the letter before
+// it (lower) is not a lower-case one (GARC\'{\I}A, \'{\I}\~nigo).
+func baseLetter(s string, lower bool) (rune, int) {
+	cmd := func(name string) bool {
+		return strings.HasPrefix(s, name) && (len(s) == len(name) || !isASCIILetter(s[len(name)]))
+	}
+	switch {
+	case cmd(`\i`):
 		return 'i', 2
-	}
-	if strings.HasPrefix(s, `\j`) && (len(s) == 2 || !isASCIILetter(s[2])) {
+	case cmd(`\j`):
 		return 'j', 2
-	}
-	if len(s) > 0 && isASCIILetter(s[0]) {
+	case cmd(`\I`):
+		if lower {
+			return 'i', 2
+		}
+		return 'I', 2
+	case strings.HasPrefix(s, "ı"):
+		return 'i', len("ı")
+	case strings.HasPrefix(s, "ȷ"):
+		return 'j', len("ȷ")
+	case len(s) > 0 && isASCIILetter(s[0]):
 		return rune(s[0]), 1
 	}
 	return 0, 0
