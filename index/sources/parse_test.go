@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -122,16 +125,46 @@ func TestParseTrendingAndGzip(t *testing.T) {
 	}
 }
 
-// The sample corpus parses without a reject (it is what a fresh install
-// shows).
+// The real trending page, as the sample corpus ships it and as the shared
+// seed holds it, parses without a reject to exactly the papers it always
+// gave (it is what a fresh install shows): its two header lines are not
+// papers, then each title line and the abstract line after it are one
+// paper, ranked in page order, the first title without the "Subscribe"
+// label glued to it.
 func TestParseSampleCorpus(t *testing.T) {
-	b, err := os.ReadFile("../../configs/sample/trending-papers.txt")
-	if err != nil {
-		t.Skip("sample corpus not found:", err)
-	}
-	ps, rej := parseAll(t, b, "trending-papers.txt", sources.Trending)
-	if len(rej) != 0 || len(ps) != 194 {
-		t.Errorf("%d papers, %d rejects", len(ps), len(rej))
+	for _, c := range []struct{ name, path string }{
+		{"shipped", "../../configs/sample/trending-papers.txt"},
+		{"shared seed", "../../../shared/seed/trending-papers.txt"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := os.ReadFile(c.path)
+			if errors.Is(err, fs.ErrNotExist) && c.name == "shared seed" {
+				t.Skip("no shared seed beside the repository:", err)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps, rej := parseAll(t, b, "trending-papers.txt", sources.Trending)
+			if len(rej) != 0 || len(ps) != 194 {
+				t.Fatalf("%d papers, rejects %v; want 194 papers", len(ps), rej)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+			if len(lines) != 2+2*194 || !strings.HasPrefix(lines[0], "Get trending papers") || !strings.HasPrefix(lines[2], "Subscribe") {
+				t.Fatalf("%s is not the page it was (%d lines)", c.path, len(lines))
+			}
+			for i, p := range ps {
+				want := paper.Paper{Title: lines[2+2*i], Abstract: lines[3+2*i], Rank: i + 1, Source: "trending"}
+				if i == 0 {
+					want.Title = strings.TrimPrefix(want.Title, "Subscribe")
+				}
+				if err := want.Normalize(); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(p, want) {
+					t.Errorf("paper %d:\n got %+v\nwant %+v", i+1, p, want)
+				}
+			}
+		})
 	}
 }
 
