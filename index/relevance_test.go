@@ -262,3 +262,18 @@ func TestMisspellingSharedByPapers(t *testing.T) {
 		}
 	}
 }
+
+// cat: on an index whose papers have no categories (the sample corpus)
+// says why it finds nothing; on one with categories, a category no paper
+// has is just not found.
+func TestCategoriesMissingSaysSo(t *testing.T) {
+	const why = "No paper in this index has a category"
+	res := search(t, relevanceIndex(t), "cat:cs.LG")
+	if len(res.Hits) != 0 || !strings.Contains(strings.Join(res.Notes, " "), why) {
+		t.Errorf("cat:cs.LG without categories: %v, notes %q", ids(res), res.Notes)
+	}
+	res = search(t, categoryIndex(t, 1), "cat:nosuch.XX")
+	if len(res.Hits) != 0 || strings.Contains(strings.Join(res.Notes, " "), why) {
+		t.Errorf("cat:nosuch.XX with categories: %v, notes %q", ids(res), res.Notes)
+	}
+}

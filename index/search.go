@@ -160,10 +160,25 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 			}
 		}
 	}
+	if len(res.Hits) == 0 && len(pq.Cats) > 0 && !ix.hasCategories() {
+		run.note("No paper in this index has a category: cat: finds papers once a source with categories (arXiv, Hugging Face, JSON Lines with categories) is ingested.")
+	}
 	if corr.shown != "" {
 		res.DidYouMean, res.Fuzzy = corr.shown, corr.replaced
 	}
 	return ix.finish(res, run, order, start), nil
+}
+
+// hasCategories reports whether any paper of the index has a category
+// (the sample corpus has none).
+func (ix *Index) hasCategories() bool {
+	snap, ok := ix.snapshot()
+	if !ok {
+		return true // say nothing
+	}
+	defer snap.Close()
+	n, err := snap.FieldCardinality(fCats)
+	return err != nil || n > 0
 }
 
 // relaxation is a looser form of a query that found nothing, and the note
