@@ -49,7 +49,7 @@ func compressWith(t *testing.T, format string, text string) []byte {
 // `ingest FILE.jsonl.xz` indexed the xz bytes as text); the format is still
 // told by the name without the compression's suffix.
 func TestParseCompressedByContent(t *testing.T) {
-	trending := "h1\nh2\nA trending title\nIts abstract.\n"
+	trending := pageHeader + "A trending title\nIts abstract.\n"
 	for _, c := range []struct {
 		format, name, text string
 		want               int

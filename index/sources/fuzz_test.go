@@ -52,19 +52,27 @@ var hostileJSONL = []string{
 	"\x1f\x8b\x08\x00\x00\x00\x00\x00", // a gzip header and nothing else
 }
 
+// pageHeader is the trending page's header, as the real page has it.
+const pageHeader = "Get trending papers in your email inbox once a day!\nGet trending papers in your email inbox!\n"
+
 // hostileTrending are seeds for the trending-page text format.
 var hostileTrending = []string{
 	"Trending Papers\nheader two\nSubscribeTranception: protein fitness\nWe present Tranception.\nSecond title\nSecond abstract.\n",
-	"", "only one header line", "h1\nh2\n", "h1\nh2\ntitle without an abstract",
-	"h1\nh2\n\n\nT1\nA1\n\n\nT2\nA2\n", "h1\r\nh2\r\nT\r\nA\r\n",
-	"h1\nh2\n\xff\xfe\nabstract of a bad title\nGood\nAbstract.\n",
-	"h1\nh2\nTitle\n\xc3\x28 bad abstract\nNext\nAbs\n",
-	"h1\nh2\nA\x00title\nabs\n", "h1\nh2\nTitle\nabs\x1b[31m\n", "h1\nh2\n\x7f\n\x7f\n",
-	"h1\nh2\nSubscribe\nabs\n", "h1\nh2\nSubscribeword\nabs\n", "h1\nh2\n   \n\t\n",
-	"h1\nh2\n" + strings.Repeat("t", 2000) + "\nabs\n",
-	"h1\nh2\n{\"title\":\"json in a text file\"}\n}\n",
-	"\ufeffh1\nh2\nT\nA\n",
+	"", "only one line", "h1\nh2\n", pageHeader, pageHeader + "title without an abstract",
+	pageHeader + "\n\nT1\nA1\n\n\nT2\nA2\n", "Get trending papers\r\nGET TRENDING PAPERS!\r\nT\r\nA\r\n",
+	pageHeader + "\xff\xfe\nabstract of a bad title\nGood\nAbstract.\n",
+	pageHeader + "Title\n\xc3\x28 bad abstract\nNext\nAbs\n",
+	pageHeader + "A\x00title\nabs\n", pageHeader + "Title\nabs\x1b[31m\n", pageHeader + "\x7f\n\x7f\n",
+	pageHeader + "Subscribe\nabs\n", pageHeader + "SubscribeWord\nabs\n", pageHeader + "   \n\t\n",
+	pageHeader + strings.Repeat("t", 2000) + "\nabs\n",
+	pageHeader + "{\"title\":\"json in a text file\"}\n}\n",
+	"\ufeff" + pageHeader + "T\nA\n",
 	"\x1f\x8b",
+	// A stray blank line in a pair, a last title alone; no header.
+	"Get…\nGet…\nSubscribeFirst Gecko\nAbstract of gecko.\nSecond Iguana\n\nAbstract of iguana.\nThird Komodo\n",
+	"First Salamander Paper\nAbstract.\nSecond Newt Paper\nAbstract.\n",
+	"one\ntwo\nSubscribeThree\nfour\n", "one\ntwo\nthree\nSubscribeFour\nfive\n",
+	"Get trending papers\nT\nGet trending papers\nA\n", "\n\n" + pageHeader + "\n\nT\n\n\nA\n\n",
 }
 
 func FuzzParseJSONL(f *testing.F) {
@@ -133,6 +141,10 @@ func checkParse(t *testing.T, data []byte, name string, format sources.Format) {
 			}
 		}
 	}
+	var header map[int]bool
+	if format == sources.Trending {
+		header = trendingHeader(lines)
+	}
 	last := 0
 	for _, e := range rejects {
 		if e.File != name {
@@ -141,7 +153,7 @@ func checkParse(t *testing.T, data []byte, name string, format sources.Format) {
 		if e.Line < 1 || e.Line > len(lines) {
 			t.Errorf("rejection at line %d of a %d-line input: %v", e.Line, len(lines), e)
 		}
-		if format == sources.Trending && e.Line <= 2 {
+		if format == sources.Trending && header[e.Line-1] {
 			t.Errorf("rejection of header line %d: %v", e.Line, e)
 		}
 		if e.Line < last {
@@ -155,11 +167,12 @@ func checkParse(t *testing.T, data []byte, name string, format sources.Format) {
 	}
 
 	// Every line of JSON Lines gives one outcome (blank lines none); in the
-	// trending format a title line and its abstract line give one.
+	// trending format each title line and the abstract line after it give
+	// one, and so does a last title alone.
 	outcomes := len(papers) + len(rejects)
 	nonBlank := 0
 	for i, l := range lines {
-		if len(l) > sources.MaxLine || len(bytes.TrimSpace(l)) > 0 && (format == sources.JSONL || i >= 2) {
+		if len(l) > sources.MaxLine || len(bytes.TrimSpace(l)) > 0 && !header[i] {
 			nonBlank++
 		}
 	}
@@ -169,10 +182,47 @@ func checkParse(t *testing.T, data []byte, name string, format sources.Format) {
 			t.Errorf("%d papers and %d rejections from %d non-blank lines", len(papers), len(rejects), nonBlank)
 		}
 	case sources.Trending:
-		if outcomes > nonBlank || nonBlank > 0 && outcomes == 0 {
+		if outcomes != (nonBlank+1)/2 {
 			t.Errorf("%d papers and %d rejections from %d non-blank lines after the header", len(papers), len(rejects), nonBlank)
 		}
 	}
+}
+
+// trendingHeader says which lines (0-based) are the trending page's
+// header, by the rule the format documents: before the first title, lines
+// that start with "Get trending papers"; and when one of the first three
+// other non-blank lines has the "Subscribe" button glued to it, every line
+// before it. An over-long line ends the header.
+func trendingHeader(lines [][]byte) map[int]bool {
+	header := map[int]bool{}
+	var other []int
+	for i, l := range lines {
+		if i == 0 {
+			l = bytes.TrimPrefix(l, []byte("\ufeff"))
+		}
+		if len(l) > sources.MaxLine {
+			break
+		}
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		if len(other) == 0 && len(l) >= 19 && strings.EqualFold(string(l[:19]), "Get trending papers") {
+			header[i] = true
+			continue
+		}
+		if rest, ok := bytes.CutPrefix(l, []byte("Subscribe")); ok {
+			if r, _ := utf8.DecodeRune(rest); unicode.IsUpper(r) || unicode.IsDigit(r) {
+				for _, j := range other {
+					header[j] = true
+				}
+				break
+			}
+		}
+		if other = append(other, i); len(other) == 3 {
+			break
+		}
+	}
+	return header
 }
 
 // checkPaper: a parsed record is already normal, readable text.
@@ -295,8 +345,9 @@ func TestHugeLines(t *testing.T) {
 		line     int
 	}{
 		{"jsonl", "{\"title\":\"a\"}\n{\"title\":\"" + huge + "\"}\n{\"title\":\"c\"}\n", sources.JSONL, 2, 2},
-		{"trending title", "h1\nh2\n" + huge + "\nits abstract\nT2\nA2\n", sources.Trending, 1, 3},
-		{"trending abstract", "h1\nh2\nT1\n" + huge + "\nT2\nA2\n", sources.Trending, 1, 4},
+		{"trending title", pageHeader + huge + "\nits abstract\nT2\nA2\n", sources.Trending, 1, 3},
+		{"trending abstract", pageHeader + "T1\n" + huge + "\nT2\nA2\n", sources.Trending, 1, 4},
+		{"trending first line", huge + "\nits abstract\nT2\nA2\n", sources.Trending, 1, 1},
 	} {
 		checkParse(t, []byte(c.in), "in", c.format)
 		var ps []paper.Paper
@@ -326,7 +377,7 @@ func TestByteOrderMark(t *testing.T) {
 	}{
 		{"\ufeff{\"title\":\"First\"}\n", "in.jsonl", sources.JSONL, "First"},
 		{"\ufeff{\"title\":\"First\"}\n", "stdin", sources.Auto, "First"},
-		{"\ufeffTrending\nheader\nFirst\nIts abstract.\n", "in.txt", sources.Trending, "First"},
+		{"\ufeff" + pageHeader + "First\nIts abstract.\n", "in.txt", sources.Trending, "First"},
 	} {
 		var ps []paper.Paper
 		var rej []*sources.RecordError

@@ -31,8 +31,9 @@ const (
 	// JSONL is JSON Lines: one record per line, canonical fields or the arXiv
 	// metadata snapshot's.
 	JSONL
-	// Trending is the trending-page text format: two header lines, then a
-	// title line and an abstract line per paper, in trending order.
+	// Trending is the trending-page text format: the page's header
+	// (recognised by its text), then a title line and an abstract line per
+	// paper, in trending order; blank lines are ignored (parseTrending).
 	Trending
 )
 
@@ -142,8 +143,8 @@ func detect(br *bufio.Reader, name string) (Format, string) {
 
 // lines yields the lines of br without their line endings, with 1-based
 // numbers. A line longer than MaxLine is reported through tooLong and
-// skipped.
-func lines(ctx context.Context, br *bufio.Reader, fn func(n int, line []byte) error, tooLong func(n int)) error {
+// skipped. An error from fn or tooLong stops it.
+func lines(ctx context.Context, br *bufio.Reader, fn func(n int, line []byte) error, tooLong func(n int) error) error {
 	var long []byte
 	n := 0
 	for {
@@ -170,9 +171,13 @@ func lines(ctx context.Context, br *bufio.Reader, fn func(n int, line []byte) er
 				}
 			}
 			line = bytes.TrimRight(line, "\r\n")
+			var ferr error
 			if len(line) > MaxLine {
-				tooLong(n)
-			} else if ferr := fn(n, line); ferr != nil {
+				ferr = tooLong(n)
+			} else {
+				ferr = fn(n, line)
+			}
+			if ferr != nil {
 				return ferr
 			}
 		}
@@ -247,7 +252,10 @@ func parseJSONL(ctx context.Context, br *bufio.Reader, name string, h Handler) e
 		}
 		h.cleaned(name, n, notes)
 		return h.Paper(p)
-	}, func(n int) { reject(n, "", fmt.Sprintf("line longer than %d bytes", MaxLine)) })
+	}, func(n int) error {
+		reject(n, "", fmt.Sprintf("line longer than %d bytes", MaxLine))
+		return nil
+	})
 }
 
 func invalidAt(b []byte) int {
@@ -461,9 +469,23 @@ func isNameSuffix(s string) bool {
 	return false
 }
 
-// parseTrending reads the trending-page text format: two header lines, then
-// pairs of lines (title, abstract) in trending order. The page's first title
-// is glued to the word "Subscribe" of a button; that word is removed.
+// parseTrending reads the trending-page text format: the page's header,
+// then pairs of lines (title, abstract) in trending order.
+//
+//   - Blank lines are ignored wherever they are: between two pairs, and
+//     between a title and its abstract too, so that a stray one never
+//     shifts the pairs after it.
+//   - The header is recognised by what it is, not counted: before the first
+//     title, lines that start with the page's "Get trending papers" banner;
+//     and, when one of the first three other lines is the first title with
+//     the page's "Subscribe" button glued to it ("SubscribeMapping LLM..."),
+//     every line before that one. Without either, there is no header: the
+//     first line is the first title.
+//   - The button's label is removed from the first title.
+//   - A title with no abstract after it (at the end of the file) is
+//     rejected, at the title's line; so are lines that are not valid UTF-8
+//     or longer than MaxLine, which still count as the title or abstract
+//     they stand for, keeping the pairs after them in step.
 func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler) error {
 	reject := func(n int, field, msg string) {
 		if h.Reject != nil {
@@ -471,7 +493,7 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 		}
 	}
 	var (
-		inPair    bool   // a title line was read; the next line is its abstract
+		inPair    bool   // a title line was read; the next non-blank line is its abstract
 		badPair   bool   // the pair is already rejected
 		title     string // the pair's title
 		titleLine int
@@ -493,30 +515,34 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 		h.cleaned(name, titleLine, notes)
 		return h.Paper(p)
 	}
-	err := lines(ctx, br, func(n int, line []byte) error {
-		if n <= 2 {
-			return nil // header
-		}
+	// pair reads one non-blank line (long: one longer than MaxLine) as the
+	// next title or abstract.
+	pair := func(n int, line []byte, long bool) error {
+		tooLong := func() { reject(n, "", fmt.Sprintf("line longer than %d bytes", MaxLine)) }
 		if !inPair {
-			if len(bytes.TrimSpace(line)) == 0 {
-				return nil // blank lines between pairs
-			}
 			inPair, badPair, titleLine = true, false, n
 			rank++
-			if !utf8.Valid(line) {
+			switch {
+			case long:
+				tooLong()
+				badPair = true
+			case !utf8.Valid(line):
 				// Keep the pairing: the next line is this title's abstract.
 				reject(n, "title", fmt.Sprintf("invalid UTF-8 at byte %d", invalidAt(line)))
 				badPair = true
-				return nil
-			}
-			title = string(line)
-			if rank == 1 {
-				title = stripButton(title)
+			default:
+				title = string(line)
+				if rank == 1 {
+					title = stripButton(title)
+				}
 			}
 			return nil
 		}
 		inPair = false
 		switch {
+		case long:
+			tooLong()
+			return nil
 		case badPair:
 			return nil
 		case !utf8.Valid(line):
@@ -524,22 +550,82 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 			return nil
 		}
 		return emit(string(line))
-	}, func(n int) {
-		reject(n, "", fmt.Sprintf("line longer than %d bytes", MaxLine))
-		if !inPair {
-			rank++
-			inPair, badPair = true, true
-		} else {
-			inPair = false
+	}
+
+	// Until the first title, lines that may be the header are held back.
+	type held struct {
+		n    int
+		line []byte
+	}
+	var (
+		started bool   // the first title was read: no more header
+		pending []held // lines that are no banner, before a possible button line
+	)
+	// start ends the header: the held lines are pairs (when no button line
+	// came) or the header (when one did: drop them).
+	start := func(keepPending bool) error {
+		started = true
+		if keepPending {
+			for _, l := range pending {
+				if err := pair(l.n, l.line, false); err != nil {
+					return err
+				}
+			}
 		}
+		pending = nil
+		return nil
+	}
+	err := lines(ctx, br, func(n int, line []byte) error {
+		if len(bytes.TrimSpace(line)) == 0 {
+			return nil
+		}
+		if !started {
+			switch {
+			case len(pending) == 0 && isBanner(line):
+				return nil // the page's header
+			case stripButton(string(line)) != string(line):
+				// The first title, with the button: what came before
+				// is the header.
+				if err := start(false); err != nil {
+					return err
+				}
+			default:
+				pending = append(pending, held{n, bytes.Clone(line)})
+				if len(pending) == 3 {
+					return start(true)
+				}
+				return nil
+			}
+		}
+		return pair(n, line, false)
+	}, func(n int) error {
+		// An over-long line is no header: it and the lines before it
+		// are pairs.
+		if !started {
+			if err := start(true); err != nil {
+				return err
+			}
+		}
+		return pair(n, nil, true)
 	})
+	if err == nil && !started {
+		err = start(true)
+	}
 	if err != nil {
 		return err
 	}
 	if inPair && !badPair {
-		return emit("") // a last title without an abstract is still a paper
+		reject(titleLine, "abstract", "missing: the file ends after this title (each title line is followed by its abstract line)")
 	}
 	return nil
+}
+
+// banner is how the trending page's header lines start ("Get trending
+// papers in your email inbox once a day!").
+const banner = "get trending papers"
+
+func isBanner(line []byte) bool {
+	return len(line) >= len(banner) && strings.EqualFold(string(line[:len(banner)]), banner)
 }
 
 // stripButton removes the "Subscribe" button label glued to the first title.

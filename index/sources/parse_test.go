@@ -212,7 +212,7 @@ func TestControlCharactersCleaned(t *testing.T) {
 
 	// The trending format too, reported at the title's line.
 	ps, cleaned = nil, nil
-	err = sources.Parse(context.Background(), strings.NewReader("h1\nh2\nA\x00title\nabs\x1b[31m\n"), "t.txt", sources.Trending, sources.Handler{
+	err = sources.Parse(context.Background(), strings.NewReader(pageHeader+"A\x00title\nabs\x1b[31m\n"), "t.txt", sources.Trending, sources.Handler{
 		Paper:   func(p paper.Paper) error { ps = append(ps, p); return nil },
 		Cleaned: func(e *sources.RecordError) { cleaned = append(cleaned, e.Error()) },
 	})
@@ -257,5 +257,74 @@ func TestAuthorStringSuffixes(t *testing.T) {
 				t.Errorf("%s:\n got %q\nwant %q", line, ps[0].Authors, c.want)
 			}
 		}
+	}
+}
+
+// The trending format's layout: the header is recognised by what it says
+// (the page's "Get trending papers" banner, or the lines before the title
+// the "Subscribe" button is glued to), never by counting lines; blank lines
+// are ignored, inside a pair too, so a stray one shifts nothing; a last
+// title without an abstract is rejected where it is.
+func TestParseTrendingLayout(t *testing.T) {
+	type pair struct {
+		title, abstract string
+		rank            int
+	}
+	for _, c := range []struct {
+		name    string
+		in      string
+		want    []pair
+		rejects []string
+	}{
+		{"a stray blank line in a pair, a last title alone",
+			"Get…\nGet…\nSubscribeFirst Trending Gecko Paper\nAbstract of gecko.\nSecond Trending Iguana Paper\n\nAbstract of iguana after blank line.\nThird Trending Komodo Paper\n",
+			[]pair{{"First Trending Gecko Paper", "Abstract of gecko.", 1}, {"Second Trending Iguana Paper", "Abstract of iguana after blank line.", 2}},
+			[]string{"t.txt:8: abstract: missing: the file ends after this title (each title line is followed by its abstract line)"}},
+		{"no header",
+			"First Trending Salamander Paper\nAbstract of salamander.\nSecond Newt Paper\nAbstract of newt.\n",
+			[]pair{{"First Trending Salamander Paper", "Abstract of salamander.", 1}, {"Second Newt Paper", "Abstract of newt.", 2}}, nil},
+		{"two lines that are no header are a paper",
+			"h1\nh2\nA forced trending title\nIts abstract.\n",
+			[]pair{{"h1", "h2", 1}, {"A forced trending title", "Its abstract.", 2}}, nil},
+		{"the page's banner without the button",
+			pageHeader + "First\nIts abstract.\n",
+			[]pair{{"First", "Its abstract.", 1}}, nil},
+		{"one banner line",
+			"Get trending papers in your email inbox!\nFirst\nIts abstract.\nSecond\nIts abstract too.\n",
+			[]pair{{"First", "Its abstract.", 1}, {"Second", "Its abstract too.", 2}}, nil},
+		{"another header before the button",
+			"Trending Papers\nThe most popular papers of the week\nSubscribeZebra stripes in neural fields\nWe model zebra stripes.\n",
+			[]pair{{"Zebra stripes in neural fields", "We model zebra stripes.", 1}}, nil},
+		{"the button on the first line",
+			"Subscribe2D Gaussians\nWe splat.\nNext\nAbstract.\n",
+			[]pair{{"2D Gaussians", "We splat.", 1}, {"Next", "Abstract.", 2}}, nil},
+		{"a button line after three others is a title",
+			"One\nTwo\nThree\nSubscribeFour\n",
+			[]pair{{"One", "Two", 1}, {"Three", "SubscribeFour", 2}}, nil},
+		{"blank lines everywhere, CRLF",
+			"\r\n\r\n" + strings.ReplaceAll(pageHeader, "\n", "\r\n") + "\r\n  \r\nT1\r\n\r\n\r\nA1\r\n\t\r\nT2\r\nA2\r\n\r\n",
+			[]pair{{"T1", "A1", 1}, {"T2", "A2", 2}}, nil},
+		{"a banner line after the first title is a title",
+			pageHeader + "T1\nA1\nGet trending papers in your email inbox!\nA2\n",
+			[]pair{{"T1", "A1", 1}, {"Get trending papers in your email inbox!", "A2", 2}}, nil},
+		{"a bad title keeps the pairs in step",
+			pageHeader + "Bad \xff title\n\nits abstract\nT2\n\nA2\nT3\n",
+			[]pair{{"T2", "A2", 2}},
+			[]string{"t.txt:3: title: invalid UTF-8 at byte 4", "t.txt:9: abstract: missing: the file ends after this title (each title line is followed by its abstract line)"}},
+		{"only the header", pageHeader + "\n", nil, nil},
+	} {
+		ps, rej := parseAll(t, []byte(c.in), "t.txt", sources.Trending)
+		var got []pair
+		for _, p := range ps {
+			got = append(got, pair{p.Title, p.Abstract, p.Rank})
+		}
+		var gotRej []string
+		for _, e := range rej {
+			gotRej = append(gotRej, e.Error())
+		}
+		if !slices.Equal(got, c.want) || !slices.Equal(gotRej, c.rejects) {
+			t.Errorf("%s:\n got %+v, rejected %q\nwant %+v, rejected %q", c.name, got, gotRej, c.want, c.rejects)
+		}
+		checkParse(t, []byte(c.in), "t.txt", sources.Trending)
 	}
 }
