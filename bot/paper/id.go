@@ -3,6 +3,8 @@ package paper
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -29,13 +31,7 @@ var (
 // "doi:" or as a doi.org URL). ok is false when s is not recognisably an
 // arXiv paper.
 func ParseArxivID(s string) (id string, ok bool) {
-	// Full-width digits and letters (２２０５．１３７６０) as typed with an
-	// East Asian input method are the ASCII ones.
-	s = strings.TrimSpace(norm.NFKC.String(s))
-	s = strings.Trim(s, "<>") // Slack wraps links in <...>
-	if i := strings.IndexByte(s, '|'); i >= 0 {
-		s = s[:i] // Slack's <url|label>
-	}
+	s = cleanIDInput(s)
 	if s == "" || len(s) > 300 {
 		return "", false
 	}
@@ -46,6 +42,18 @@ func ParseArxivID(s string) (id string, ok bool) {
 		return idFromURL(s)
 	}
 	return canonicalArxivID(s)
+}
+
+// cleanIDInput is s as ParseArxivID reads it.
+func cleanIDInput(s string) string {
+	// Full-width digits and letters (２２０５．１３７６０) as typed with an
+	// East Asian input method are the ASCII ones.
+	s = strings.TrimSpace(norm.NFKC.String(s))
+	s = strings.Trim(s, "<>") // Slack wraps links in <...>
+	if i := strings.IndexByte(s, '|'); i >= 0 {
+		s = s[:i] // Slack's <url|label>
+	}
+	return s
 }
 
 func canonicalArxivID(s string) (string, bool) {
@@ -79,6 +87,17 @@ func looksLikeURL(s string) bool {
 }
 
 func idFromURL(raw string) (string, bool) {
+	part, ok := urlIDPart(raw)
+	if !ok {
+		return "", false
+	}
+	return canonicalArxivID(part)
+}
+
+// urlIDPart returns the part of a link that names the paper (not yet
+// checked to be an arXiv id), when the link is to a paper's page on
+// arXiv, ar5iv, Hugging Face or alphaXiv, or an arXiv DOI at doi.org.
+func urlIDPart(raw string) (string, bool) {
 	if !strings.Contains(raw, "://") {
 		raw = "https://" + raw
 	}
@@ -102,22 +121,20 @@ func idFromURL(raw string) (string, bool) {
 		host == "ar5iv.labs.arxiv.org" || host == "browse.arxiv.org":
 		switch kind {
 		case "abs", "pdf", "html", "format":
-			return canonicalArxivID(rest)
+			return rest, true
 		}
 	case host == "huggingface.co" || host == "hf.co":
 		if kind == "papers" {
-			return canonicalArxivID(parts[1])
+			return parts[1], true
 		}
 	case host == "alphaxiv.org":
 		switch kind {
 		case "abs", "overview", "pdf":
-			return canonicalArxivID(rest)
+			return rest, true
 		}
 	case host == "doi.org" || host == "dx.doi.org":
 		// https://doi.org/10.48550/arXiv.2509.04664
-		if id, ok, isDOI := idFromDOI(path); isDOI {
-			return id, ok
-		}
+		return doiIDPart(path)
 	}
 	return "", false
 }
@@ -134,15 +151,143 @@ func trimPDF(s string) string {
 // "10.48550/arXiv.hep-th/9901001", with an optional "doi:" prefix. isDOI is
 // false when s is not an arXiv DOI at all.
 func idFromDOI(s string) (id string, ok, isDOI bool) {
+	part, isDOI := doiIDPart(s)
+	if !isDOI {
+		return "", false, false
+	}
+	id, ok = canonicalArxivID(part)
+	return id, ok, true
+}
+
+// doiIDPart returns what follows "10.48550/arXiv." in an arXiv DOI (not
+// yet checked to be an arXiv id); isDOI is false when s is no arXiv DOI.
+func doiIDPart(s string) (part string, isDOI bool) {
 	if len(s) > 4 && strings.EqualFold(s[:4], "doi:") {
 		s = strings.TrimSpace(s[4:])
 	}
 	const prefix = "10.48550/arxiv."
 	if len(s) <= len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
-		return "", false, false
+		return "", false
 	}
-	id, ok = canonicalArxivID(s[len(prefix):])
-	return id, ok, true
+	return s[len(prefix):], true
+}
+
+// ErrNotArxivID is what CheckArxivID's error wraps for input that is not
+// meant as an arXiv id at all: words, a title id (t-0123456789), another
+// site's link, a link to an arXiv page that is no paper's.
+var ErrNotArxivID = errors.New("not an arXiv id (like 2205.13760 or hep-th/9901001) or a link to a paper on arXiv, Hugging Face or alphaXiv")
+
+// IDError is CheckArxivID's error for input written as an arXiv id, or as
+// a link to a paper or an arXiv DOI, whose id is not a valid one
+// ("2205.137600", "arXiv:2213.01234", "https://arxiv.org/abs/2205.1376").
+type IDError struct {
+	Input  string // as read (trimmed, without Slack's <...|label>)
+	ID     string // the id in it that is wrong ("2205.137600")
+	Reason string // what is wrong with it, a clause that starts lower-case
+}
+
+func (e *IDError) Error() string {
+	return fmt.Sprintf("%s is not an arXiv id: %s", e.ID, e.Reason)
+}
+
+// CheckArxivID reads s as ParseArxivID does and, when that finds no arXiv
+// paper, says why: an *IDError when s is written like an arXiv id (or a
+// link to a paper, an arXiv DOI, "arXiv:...") that is not a valid one, or
+// an error wrapping ErrNotArxivID when s is not meant as one. The error is
+// nil exactly when ParseArxivID's ok is true, with the same id.
+func CheckArxivID(s string) (string, error) {
+	if id, ok := ParseArxivID(s); ok {
+		return id, nil
+	}
+	in := cleanIDInput(s)
+	notID := fmt.Errorf("%s: %w", in, ErrNotArxivID)
+	if in == "" || len(in) > 300 {
+		return "", notID
+	}
+	// What must name a paper: after "arXiv:", in a DOI, in a paper's link.
+	part, meant := in, false
+	switch {
+	case len(in) >= 6 && strings.EqualFold(in[:6], "arxiv:"):
+		part, meant = in[6:], true
+	default:
+		if p, isDOI := doiIDPart(in); isDOI {
+			part, meant = p, true
+		} else if looksLikeURL(in) {
+			if part, meant = urlIDPart(in); !meant {
+				return "", notID
+			}
+		}
+	}
+	reason, looks := idFault(part)
+	switch {
+	case looks:
+	case !meant:
+		return "", notID
+	case part == "":
+		return "", &IDError{Input: in, ID: in, Reason: "the id is missing (like 2205.13760 or hep-th/9901001)"}
+	default:
+		reason = "it is not written like one (2205.13760, 2205.13760v2 or hep-th/9901001)"
+	}
+	return "", &IDError{Input: in, ID: part, Reason: reason}
+}
+
+var (
+	newLikeRe = regexp.MustCompile(`^(\d+)\.(\d+)(.*)$`)
+	oldLikeRe = regexp.MustCompile(`^([A-Za-z]+(?:-[A-Za-z]+)?)(\.[A-Za-z-]*)?/(\d+)(.*)$`)
+	versionRe = regexp.MustCompile(`^[vV]\d+$`)
+)
+
+// idFault says what is wrong with s, an arXiv id that canonicalArxivID
+// refused; looks is false when s is not written like an arXiv id at all
+// (digits, a dot and digits with at least 4 on one side; or an archive, a
+// slash and digits).
+func idFault(s string) (reason string, looks bool) {
+	const forms = "arXiv ids are YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), with an optional version (v2)"
+	if m := newLikeRe.FindStringSubmatch(s); m != nil && (len(m[1]) >= 4 || len(m[2]) >= 4) {
+		yymm, num, rest := m[1], m[2], m[3]
+		switch {
+		case len(yymm) != 4:
+			return fmt.Sprintf("it has %s before the dot, not 4 (the year and month: 2205 is May 2022); %s", digits(len(yymm)), forms), true
+		case yymm[2:] < "01" || yymm[2:] > "12":
+			return fmt.Sprintf("%s is no year and month (YYMM: 2205 is May 2022)", yymm), true
+		case yymm < "0704":
+			return "ids of this form begin in April 2007 (0704); older papers have ids like hep-th/9901001", true
+		case len(num) != 4 && len(num) != 5:
+			return fmt.Sprintf("it has %s after the dot; %s", digits(len(num)), forms), true
+		case yymm >= "1501" && len(num) == 4:
+			return "ids from January 2015 (1501) on have 5 digits after the dot, not 4", true
+		case yymm < "1501" && len(num) == 5:
+			return "ids before January 2015 (1501) have 4 digits after the dot, not 5", true
+		case rest != "" && !versionRe.MatchString(rest):
+			return fmt.Sprintf("only a version (v2) may follow the number, not %q", rest), true
+		}
+		return forms, true
+	}
+	if m := oldLikeRe.FindStringSubmatch(s); m != nil {
+		archive, subject, num, rest := m[1], m[2], m[3], m[4]
+		const old = "old-style ids are an archive, a slash and 7 digits, YYMMNNN (hep-th/9901001), with an optional version (v2)"
+		switch {
+		case archive != strings.ToLower(archive):
+			return fmt.Sprintf("the archive is written in lower case (%s/...)", strings.ToLower(archive)), true
+		case subject != "" && len(subject) != len(".GT"):
+			return "a subject class after the archive has 2 letters (math.GT/0309136)", true
+		case len(num) != 7:
+			return fmt.Sprintf("it has %s after the slash; %s", digits(len(num)), old), true
+		case num[2:4] < "01" || num[2:4] > "12":
+			return fmt.Sprintf("%s is no year and month (YYMM: 9901 is January 1999)", num[:4]), true
+		case rest != "" && !versionRe.MatchString(rest):
+			return fmt.Sprintf("only a version (v2) may follow the number, not %q", rest), true
+		}
+		return old, true
+	}
+	return "", false
+}
+
+func digits(n int) string {
+	if n == 1 {
+		return "1 digit"
+	}
+	return fmt.Sprintf("%d digits", n)
 }
 
 // IsArxivID reports whether id is a canonical arXiv id.

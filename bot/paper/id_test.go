@@ -1,6 +1,7 @@
 package paper
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -320,6 +321,9 @@ func FuzzParseArxivID(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		id, ok := ParseArxivID(s)
+		if cid, err := CheckArxivID(s); cid != id || (err == nil) != ok {
+			t.Fatalf("CheckArxivID(%q) = %q, %v; ParseArxivID = %q, %v", s, cid, err, id, ok)
+		}
 		if !ok {
 			if id != "" {
 				t.Fatalf("ParseArxivID(%q) = %q, false", s, id)
@@ -374,6 +378,79 @@ func TestIsCategory(t *testing.T) {
 	} {
 		if got := IsCategory(s); got != want {
 			t.Errorf("IsCategory(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// CheckArxivID tells an id that is written wrong (2205.137600: the bot
+// should say what is wrong) from words that are no id at all (garbage:
+// not an arXiv paper), and agrees with ParseArxivID on every valid one.
+func TestCheckArxivID(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string // the id, the *IDError's message, or "not" for ErrNotArxivID
+	}{
+		{"2205.13760", "2205.13760"},
+		{"arXiv:2205.13760v2", "2205.13760"},
+		{"https://arxiv.org/abs/hep-th/9901001v3", "hep-th/9901001"},
+
+		// Written like an id, but wrong.
+		{"2205.137600", "2205.137600 is not an arXiv id: it has 6 digits after the dot; arXiv ids are YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), with an optional version (v2)"},
+		{"2205.137", "2205.137 is not an arXiv id: it has 3 digits after the dot; arXiv ids are YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), with an optional version (v2)"},
+		{"22051.13760", "22051.13760 is not an arXiv id: it has 5 digits before the dot, not 4 (the year and month: 2205 is May 2022); arXiv ids are YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), with an optional version (v2)"},
+		{"2.13760", "2.13760 is not an arXiv id: it has 1 digit before the dot, not 4 (the year and month: 2205 is May 2022); arXiv ids are YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), with an optional version (v2)"},
+		{"2213.13760", "2213.13760 is not an arXiv id: 2213 is no year and month (YYMM: 2205 is May 2022)"},
+		{"2200.13760", "2200.13760 is not an arXiv id: 2200 is no year and month (YYMM: 2205 is May 2022)"},
+		{"0612.1234", "0612.1234 is not an arXiv id: ids of this form begin in April 2007 (0704); older papers have ids like hep-th/9901001"},
+		{"2205.1376", "2205.1376 is not an arXiv id: ids from January 2015 (1501) on have 5 digits after the dot, not 4"},
+		{"1412.00001", "1412.00001 is not an arXiv id: ids before January 2015 (1501) have 4 digits after the dot, not 5"},
+		{"2205.13760v", `2205.13760v is not an arXiv id: only a version (v2) may follow the number, not "v"`},
+		{"2205.13760.pdf", `2205.13760.pdf is not an arXiv id: only a version (v2) may follow the number, not ".pdf"`},
+		{"２２０５．１３７６００", "2205.137600 is not an arXiv id: it has 6 digits after the dot; arXiv ids are YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), with an optional version (v2)"},
+		{"hep-th/990100", "hep-th/990100 is not an arXiv id: it has 6 digits after the slash; old-style ids are an archive, a slash and 7 digits, YYMMNNN (hep-th/9901001), with an optional version (v2)"},
+		{"hep-th/9913001", "hep-th/9913001 is not an arXiv id: 9913 is no year and month (YYMM: 9901 is January 1999)"},
+		{"HEP-TH/9901001", "HEP-TH/9901001 is not an arXiv id: the archive is written in lower case (hep-th/...)"},
+		{"math.GTX/0309136", "math.GTX/0309136 is not an arXiv id: a subject class after the archive has 2 letters (math.GT/0309136)"},
+		{"hep-th/9901001v", `hep-th/9901001v is not an arXiv id: only a version (v2) may follow the number, not "v"`},
+		// After arXiv:, in a DOI or a paper's link, anything is meant as an id.
+		{"arXiv:2205.137600", "2205.137600 is not an arXiv id: it has 6 digits after the dot; arXiv ids are YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), with an optional version (v2)"},
+		{"arXiv:garbage", "garbage is not an arXiv id: it is not written like one (2205.13760, 2205.13760v2 or hep-th/9901001)"},
+		{"arXiv:", "arXiv: is not an arXiv id: the id is missing (like 2205.13760 or hep-th/9901001)"},
+		{"https://arxiv.org/abs/2205.137600", "2205.137600 is not an arXiv id: it has 6 digits after the dot; arXiv ids are YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), with an optional version (v2)"},
+		{"<https://huggingface.co/papers/2213.13760|paper>", "2213.13760 is not an arXiv id: 2213 is no year and month (YYMM: 2205 is May 2022)"},
+		{"https://arxiv.org/abs/tranception", "tranception is not an arXiv id: it is not written like one (2205.13760, 2205.13760v2 or hep-th/9901001)"},
+		{"10.48550/arXiv.2205.1376", "2205.1376 is not an arXiv id: ids from January 2015 (1501) on have 5 digits after the dot, not 4"},
+
+		// Not meant as an arXiv id.
+		{"garbage", "not"},
+		{"tranception", "not"},
+		{"t-0123456789", "not"},
+		{"3.14", "not"},
+		{"1.2.3", "not"},
+		{"and/or", "not"},
+		{"openreview:XyZ123", "not"},
+		{"https://example.com/abs/2205.13760", "not"},
+		{"https://arxiv.org/list/cs.LG/recent", "not"},
+		{"https://doi.org/10.1038/nature14539", "not"},
+		{"", "not"},
+		{strings.Repeat("2205.13760", 50), "not"},
+	}
+	for _, c := range cases {
+		id, err := CheckArxivID(c.in)
+		var ide *IDError
+		switch {
+		case c.want == "not":
+			if !errors.Is(err, ErrNotArxivID) || errors.As(err, &ide) || id != "" {
+				t.Errorf("CheckArxivID(%q) = %q, %v; want ErrNotArxivID", c.in, id, err)
+			}
+		case strings.Contains(c.want, " "):
+			if !errors.As(err, &ide) || err.Error() != c.want || errors.Is(err, ErrNotArxivID) || id != "" {
+				t.Errorf("CheckArxivID(%q) = %q, %v;\nwant the IDError %q", c.in, id, err, c.want)
+			}
+		default:
+			if err != nil || id != c.want {
+				t.Errorf("CheckArxivID(%q) = %q, %v; want %q", c.in, id, err, c.want)
+			}
 		}
 	}
 }
