@@ -219,6 +219,12 @@ func (b *Bot) lookupArg(ctx context.Context, arg string) (paper.Paper, error) {
 	}
 	p, err := b.cfg.Searcher.Lookup(ctx, paper.CanonicalID(arg))
 	if fault.Is(err, fault.NotFound) {
+		// Written like an arXiv id but not one (2205.137600): say what is
+		// wrong with it rather than that the index lacks it.
+		var bad *paper.IDError
+		if _, cerr := paper.CheckArxivID(arg); errors.As(cerr, &bad) {
+			return paper.Paper{}, fault.Wrap(fault.Invalid, err, "%s is not an arXiv id: %s", Literal(Truncate(bad.ID, 60)), bad.Reason)
+		}
 		if !looksLikeID(arg) {
 			return paper.Paper{}, errQuery
 		}

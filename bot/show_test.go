@@ -50,6 +50,13 @@ func TestShowCommand(t *testing.T) {
 	if !fault.Is(err, fault.NotFound) || !strings.Contains(m.Text, "2401.00002") {
 		t.Errorf("show missing: %+v %v", m, err)
 	}
+	// Written like an arXiv id but not one: what is wrong with it.
+	for _, bad := range []string{"2205.137600", "https://arxiv.org/abs/2205.137600"} {
+		m, err = ask(t, b, "show "+bad)
+		if !fault.Is(err, fault.Invalid) || !strings.HasPrefix(m.Text, "2205.137600 is not an arXiv id: it has 6 digits after the dot") {
+			t.Errorf("show %s: %q %v", bad, m.Text, err)
+		}
+	}
 	m, err = ask(t, b, "show")
 	if !fault.Is(err, fault.Invalid) || !strings.Contains(m.Text, "Usage") {
 		t.Errorf("show without an id: %+v %v", m, err)

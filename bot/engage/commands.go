@@ -2,6 +2,7 @@ package engage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -48,7 +49,19 @@ func (s *Service) paperArg(ctx context.Context, req *bot.Request, verb string) (
 	id := paper.CanonicalID(arg)
 	p, err := s.cfg.Searcher.Lookup(ctx, id)
 	if fault.Is(err, fault.NotFound) {
-		return paper.Paper{ID: id}, fault.Wrap(fault.NotFound, err, "paper %s is not in the index", bot.Literal(bot.Truncate(arg, 60)))
+		// NotFound either way: unsave still removes a saved id the index
+		// no longer has.
+		msg := fmt.Sprintf("paper %s is not in the index", bot.Literal(bot.Truncate(arg, 60)))
+		_, cerr := paper.CheckArxivID(arg)
+		var bad *paper.IDError
+		switch {
+		case errors.As(cerr, &bad):
+			msg = fmt.Sprintf("%s is not an arXiv id: %s", bot.Literal(bot.Truncate(bad.ID, 60)), bad.Reason)
+		case cerr != nil && !paper.IsTitleID(id):
+			msg = fmt.Sprintf("%s is not an arXiv id or link, nor the id of a paper in the index. Usage: `/%s %s <arXiv id or URL>` (`/%s show <title words>` finds its id)",
+				bot.Literal(bot.Truncate(arg, 60)), s.cfg.CommandName, verb, s.cfg.CommandName)
+		}
+		return paper.Paper{ID: id}, fault.Wrap(fault.NotFound, err, "%s", msg)
 	}
 	return p, err
 }

@@ -206,9 +206,17 @@ func TestBookmarks(t *testing.T) {
 	if !strings.Contains(rw.Text(), "no saved papers") {
 		t.Errorf("after unsaving both: %q", rw.Text())
 	}
-	rw, _ = run("U1", "save 9999.99999")
+	rw, _ = run("U1", "save 2503.99999")
 	if !strings.Contains(rw.Text(), "not in the index") {
 		t.Errorf("save of an unknown paper: %q", rw.Text())
+	}
+	for text, want := range map[string]string{
+		"save 2503.000033": "2503.000033 is not an arXiv id: it has 6 digits after the dot",
+		"save garbage":     "garbage is not an arXiv id or link, nor the id of a paper in the index. Usage: `/papers save <arXiv id or URL>`",
+	} {
+		if rw, _ = run("U1", text); !strings.Contains(rw.Text(), want) {
+			t.Errorf("%s: %q, want %q", text, rw.Text(), want)
+		}
 	}
 	rw, _ = run("U1", "help")
 	for _, want := range []string{"/papers save <arXiv id or URL>", "/papers saved", "/papers unsave"} {
