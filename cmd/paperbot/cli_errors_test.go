@@ -140,9 +140,10 @@ func TestIngestChecksFilesFirst(t *testing.T) {
 func TestIngestFileWithoutPapers(t *testing.T) {
 	dir := t.TempDir()
 	ix := filepath.Join(dir, "index")
-	junk := cliWrite(t, dir, "g.txt", "junk one\njunk two\n")
+	// The page's header and nothing after it.
+	junk := cliWrite(t, dir, "g.txt", "Get trending papers in your email inbox!\n\n")
 	empty := cliWrite(t, dir, "empty.jsonl", "")
-	page := cliWrite(t, dir, "page", "junk one\njunk two\n")
+	page := cliWrite(t, dir, "page", "Get trending papers in your email inbox once a day!\nGet trending papers in your email inbox!\n")
 	good := cliWrite(t, dir, "good.jsonl", `{"id":"2401.00001","title":"One"}`+"\n")
 	for _, c := range []struct {
 		args   []string
@@ -150,17 +151,17 @@ func TestIngestFileWithoutPapers(t *testing.T) {
 		stderr string
 	}{
 		{[]string{junk}, "0 indexed, 0 rejected\n",
-			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
+			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{empty}, "0 indexed, 0 rejected\n",
 			"paperbot: " + empty + ": no papers found in it (read as JSON Lines, by its .jsonl name: one JSON object per line; for trending-page text give --format trending)\n"},
 		{[]string{"--format", "trending", empty}, "0 indexed, 0 rejected\n",
-			"paperbot: " + empty + ": no papers found in it (read as trending-page text, by --format: two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
+			"paperbot: " + empty + ": no papers found in it (read as trending-page text, by --format: the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{page}, "0 indexed, 0 rejected\n",
-			"paperbot: " + page + ": no papers found in it (read as trending-page text, by its content: two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
+			"paperbot: " + page + ": no papers found in it (read as trending-page text, by its content: the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{good, junk}, "1 indexed, 0 rejected\n",
-			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
+			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{"-"}, "0 indexed, 0 rejected\n",
-			"paperbot: stdin: no papers found in it (read as trending-page text, by its content: two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
+			"paperbot: stdin: no papers found in it (read as trending-page text, by its content: the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 	} {
 		stdout, stderr, code := cliRun(t, nil, "", append([]string{"ingest", "--index", ix}, c.args...)...)
 		if code != 1 || stdout != c.stdout || stderr != c.stderr {

@@ -22,7 +22,7 @@ const cliJSONL = `{"id":"2401.00001v1","title":"Glacier flow under warming clima
 {"id":"2401.00002","title":"Sea ice and glaciers","abstract":"Sea ice."}
 `
 
-// cliTrending is a trending-page capture: two header lines, then title and
+// cliTrending is a trending-page capture: its header, then title and
 // abstract lines.
 const cliTrending = "Trending Papers\nThe most popular papers of the week\n" +
 	"SubscribeZebra stripes in neural fields\nWe model zebra stripes with neural fields.\n" +
@@ -170,7 +170,7 @@ func TestIngestStatus(t *testing.T) {
 		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
 	}
 	// --format forces the format of a file whose name says nothing.
-	txt := cliWrite(t, dir, "page", "h1\nh2\nA forced trending title\nIts abstract.\n")
+	txt := cliWrite(t, dir, "page", "Get trending papers in your email inbox!\nA forced trending title\nIts abstract.\n")
 	stdout, _, code = cliRun(t, nil, "", "ingest", "--index", ix, "--format", "trending", txt)
 	if code != 0 || stdout != "1 indexed, 0 rejected\n" {
 		t.Errorf("--format trending: exit %d, %q", code, stdout)

@@ -286,5 +286,5 @@ func describeFormat(f sources.Format, how string) string {
 	if f == sources.JSONL {
 		return "read as JSON Lines, by " + how + ": one JSON object per line; for trending-page text give --format trending"
 	}
-	return "read as trending-page text, by " + how + ": two header lines, then a title line and an abstract line per paper; for JSON Lines give --format jsonl"
+	return "read as trending-page text, by " + how + ": the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl"
 }
