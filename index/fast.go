@@ -293,17 +293,9 @@ func (ix *Index) clauseStats(snap *scorch.IndexSnapshot, segs []*scorch.SegmentS
 			avg = math.Ceil(float64(card) / float64(docTotal))
 			avgs[c.field] = avg
 		}
-		var docTerm uint64
-		for _, s := range segs {
-			d, err := s.Segment().Dictionary(c.field)
-			if err != nil {
-				return nil, err
-			}
-			pl, err := d.PostingsList(c.term, s.Deleted(), nil)
-			if err != nil {
-				return nil, err
-			}
-			docTerm += pl.Count()
+		docTerm, err := segmentsDocFreq(segs, c.field, c.term)
+		if err != nil {
+			return nil, err
 		}
 		idf := math.Log(1 + (float64(docTotal)-float64(docTerm)+0.5)/(float64(docTerm)+0.5))
 		if avg <= 0 {

@@ -138,7 +138,7 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 			run = &c
 		}
 	}
-	run.names = ix.nameTerms(ctx, pq.Words)
+	run.names = ix.nameTerms(pq.Words)
 	a := runArgs{order: order, limit: limit, offset: offset, exclude: q.Exclude, fast: fast}
 	res, err := ix.ranked(ctx, run, a)
 	if err != nil {
@@ -422,12 +422,12 @@ func (ix *Index) wordTerms(pq *parsedQuery) []termInfo {
 // names at least as often as in titles and abstracts ("notin", "Ginsparg
 // quantum", "pascal notin"): a surname asked for alone is a search for
 // that author's papers, not only for the abstracts that cite them.
-func (ix *Index) nameTerms(ctx context.Context, words []string) []termInfo {
+func (ix *Index) nameTerms(words []string) []termInfo {
 	var out []termInfo
-	var r bindex.IndexReader // opened by the first word that needs it
+	var snap *scorch.IndexSnapshot // taken by the first word that needs it
 	defer func() {
-		if r != nil {
-			r.Close()
+		if snap != nil {
+			snap.Close()
 		}
 	}()
 	for i, w := range words {
@@ -445,8 +445,16 @@ func (ix *Index) nameTerms(ctx context.Context, words []string) []termInfo {
 			if utf8.RuneCountInString(term) < 2 || slices.ContainsFunc(out, func(o termInfo) bool { return o.term == term }) {
 				continue
 			}
-			if !typed && !ix.mostlyAName(ctx, &r, term, stems) {
-				continue
+			if !typed {
+				if snap == nil {
+					var err error
+					if snap, err = ix.rawSnapshot(); err != nil {
+						return out
+					}
+				}
+				if !mostlyAName(snap.Segments(), term, stems) {
+					continue
+				}
 			}
 			out = append(out, termInfo{term: term, pos: -100 - len(out), weight: ix.rank.nameWeight, field: fAuthors})
 		}
@@ -455,27 +463,37 @@ func (ix *Index) nameTerms(ctx context.Context, words []string) []termInfo {
 }
 
 // mostlyAName reports whether at least as many papers hold term in their
-// author names as hold the word's stems in their titles and abstracts. r
-// is opened when nil.
-func (ix *Index) mostlyAName(ctx context.Context, r *bindex.IndexReader, term string, stems analysis.TokenStream) bool {
-	if *r == nil {
-		rr, err := ix.reader()
-		if err != nil {
-			return false
-		}
-		*r = rr
-	}
-	na, err := docFreq(ctx, *r, fAuthors, term)
+// author names as hold the word's stems in their titles and abstracts.
+func mostlyAName(segs []*scorch.SegmentSnapshot, term string, stems analysis.TokenStream) bool {
+	na, err := segmentsDocFreq(segs, fAuthors, []byte(term))
 	if err != nil || na == 0 {
 		return false
 	}
 	for _, s := range stems {
-		nt, err := docFreq(ctx, *r, fText, string(s.Term))
-		if err != nil || nt > na {
+		if nt, err := segmentsDocFreq(segs, fText, s.Term); err != nil || nt > na {
 			return false
 		}
 	}
 	return true
+}
+
+// segmentsDocFreq is how many live papers of the segments hold term in
+// field: their dictionaries' postings counts, without the term searcher a
+// TermFieldReader builds.
+func segmentsDocFreq(segs []*scorch.SegmentSnapshot, field string, term []byte) (uint64, error) {
+	var n uint64
+	for _, s := range segs {
+		d, err := s.Segment().Dictionary(field)
+		if err != nil {
+			return 0, err
+		}
+		pl, err := d.PostingsList(term, s.Deleted(), nil)
+		if err != nil {
+			return 0, err
+		}
+		n += pl.Count()
+	}
+	return n, nil
 }
 
 func (ix *Index) reader() (bindex.IndexReader, error) {
