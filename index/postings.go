@@ -51,7 +51,7 @@ const blockLen = 128
 type zapLayout struct {
 	sb, freqOffset, locOffset, postings, docNum1Hit, normBits1Hit int // in PostingsList
 	mem, fileReader                                               int // in SegmentBase
-	processor                                                     int // in FileReader
+	processor, id                                                 int // in FileReader
 }
 
 // zapFields finds the fields once; nil when any is missing or of another
@@ -78,8 +78,9 @@ var zapFields = sync.OnceValue(func() *zapLayout {
 		mem:          field(sb, "mem", reflect.TypeFor[[]byte]()),
 		fileReader:   field(sb, "fileReader", reflect.TypeFor[*zap.FileReader]()),
 		processor:    field(fr, "processor", reflect.TypeFor[func([]byte) ([]byte, error)]()),
+		id:           field(fr, "id", reflect.TypeFor[string]()),
 	}
-	for _, i := range []int{l.sb, l.freqOffset, l.locOffset, l.postings, l.docNum1Hit, l.normBits1Hit, l.mem, l.fileReader, l.processor} {
+	for _, i := range []int{l.sb, l.freqOffset, l.locOffset, l.postings, l.docNum1Hit, l.normBits1Hit, l.mem, l.fileReader, l.processor, l.id} {
 		if i < 0 {
 			return nil
 		}
@@ -104,7 +105,7 @@ type blockPostings struct {
 	// With positions: the location stream from posting dec on, and the
 	// current posting's positions.
 	positions bool
-	loc       []byte
+	loc       locStream
 	pos       []uint64
 }
 
@@ -150,7 +151,8 @@ func newBlock(pl segment.PostingsList, deleted *roaring.Bitmap, positions bool) 
 		return nil, false
 	}
 	sb := sbv.Elem()
-	if fr := sb.Field(l.fileReader); !fr.IsNil() && !fr.Elem().Field(l.processor).IsNil() {
+	if fr := sb.Field(l.fileReader); !fr.IsNil() && !fr.Elem().Field(l.processor).IsNil() &&
+		fr.Elem().Field(l.id).String() != locHookID {
 		return nil, false // the bytes may be transformed on reading
 	}
 	mem := sb.Field(l.mem).Bytes()
@@ -160,7 +162,7 @@ func newBlock(pl segment.PostingsList, deleted *roaring.Bitmap, positions bool) 
 	}
 	b.fn = fn
 	if positions {
-		if b.loc, ok = freqNormStream(mem, v.Field(l.locOffset).Uint()); !ok {
+		if b.loc, ok = newLocStream(mem, v.Field(l.locOffset).Uint()); !ok {
 			return nil, false
 		}
 	}
@@ -168,9 +170,10 @@ func newBlock(pl segment.PostingsList, deleted *roaring.Bitmap, positions bool) 
 	return b, true
 }
 
-// freqNormStream returns the chunks of a list's frequencies and norms (or
-// of its locations) as one slice of mem, or false when its header does
-// not fit in mem.
+// freqNormStream returns the chunks of a list's frequencies and norms as
+// one slice of mem, or false when its header does not fit in mem or a
+// chunk ends like one the index's file hook rewrote (locations.go: it
+// never rewrites these, but then the bytes would not be zap's).
 func freqNormStream(mem []byte, off uint64) ([]byte, bool) {
 	if off == 0 {
 		return nil, true // not encoded: zap reads zeros
@@ -184,10 +187,11 @@ func freqNormStream(mem []byte, off uint64) ([]byte, bool) {
 		return nil, false
 	}
 	rest = rest[n:]
+	ends := rest
 	var end uint64
 	for range chunks {
 		e, n := binary.Uvarint(rest)
-		if n <= 0 {
+		if n <= 0 || e < end {
 			return nil, false
 		}
 		end, rest = e, rest[n:]
@@ -195,7 +199,16 @@ func freqNormStream(mem []byte, off uint64) ([]byte, bool) {
 	if end > uint64(len(rest)) {
 		return nil, false
 	}
-	return rest[:end], true
+	data := rest[:end]
+	for prev := uint64(0); len(ends) > len(rest); {
+		var e uint64
+		e, ends = uvarint(ends)
+		if hasTrailer(data[prev:e]) {
+			return nil, false
+		}
+		prev = e
+	}
+	return data, true
 }
 
 // fill moves the stream past what is left of the block and reads the next
@@ -241,19 +254,18 @@ func (b *blockPostings) skip(k int) {
 // stream moves past the skipped postings' locations too.
 func (b *blockPostings) skipWithLocations(k int) {
 	b.dec += k
-	fn, loc := b.fn, b.loc
+	fn := b.fn
 	for ; k > 0 && len(fn) > 0; k-- {
-		var v, n uint64
+		var v uint64
 		v, fn = uvarint(fn)
 		if v>>1 != 0 {
 			fn = skipUvarint(fn)
 		}
 		if v&1 != 0 {
-			n, loc = uvarint(loc)
-			loc = loc[min(n, uint64(len(loc))):]
+			b.loc.skip()
 		}
 	}
-	b.fn, b.loc = fn, loc
+	b.fn = fn
 }
 
 // skipUvarint returns s past its first uvarint. A norm is five bytes
@@ -300,23 +312,8 @@ func (b *blockPostings) load() {
 // into b.pos: the position of each, in the order stored.
 func (b *blockPostings) readPositions(has bool) {
 	b.pos = b.pos[:0]
-	if !has {
-		return
-	}
-	var n uint64
-	n, b.loc = uvarint(b.loc)
-	locs := b.loc[:min(n, uint64(len(b.loc)))]
-	b.loc = b.loc[len(locs):]
-	for len(locs) > 0 {
-		var pos, arrayPositions uint64
-		locs = skipUvarint(locs) // field
-		pos, locs = uvarint(locs)
-		locs = skipUvarint(skipUvarint(locs)) // start, end
-		arrayPositions, locs = uvarint(locs)
-		for ; arrayPositions > 0 && len(locs) > 0; arrayPositions-- {
-			locs = skipUvarint(locs)
-		}
-		b.pos = append(b.pos, pos)
+	if has {
+		b.pos = b.loc.read(b.pos)
 	}
 }
 

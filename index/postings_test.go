@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 
 	"github.com/paperbot/paperbot/bot/paper"
@@ -18,19 +19,18 @@ import (
 
 // postingsIndex builds an index of several segments whose common words
 // have postings lists of several chunks (over 1,024 papers), with papers
-// of its older segments replaced (deleted there) by later batches.
+// of its older segments replaced (deleted there) by later batches. Its
+// first two batches are merged into one segment (whose locations the
+// index's file hook writes compactly, locations.go); the later ones are
+// segments as built in memory.
 func postingsIndex(t *testing.T) *Index {
 	t.Helper()
-	ix := openNoMerge(t, func() string {
-		dir := t.TempDir()
-		ix, err := Open(dir, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ix.Close()
-		return dir
-	}())
-	t.Cleanup(func() { ix.Close() })
+	dir := t.TempDir()
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
 	rng := rand.New(rand.NewPCG(3, 4))
 	// Word i is drawn with probability about 1/(i+1): "w0" is in nearly
 	// every abstract, the tail in a few or one.
@@ -45,7 +45,24 @@ func postingsIndex(t *testing.T) *Index {
 		return strings.Join(w, " ")
 	}
 	ctx := context.Background()
-	for _, size := range []int{3000, 1500, 400, 1, 2600} {
+	ix = openNoMerge(t, dir)
+	for i, size := range []int{3000, 1500, 400, 1, 2600} {
+		if i == 2 {
+			// Closing persists the first two segments; merge them.
+			rec := ix.rec
+			ix.Close()
+			ix = openNoMerge(t, dir)
+			ix.rec = rec // the records' dictionary
+			sc, err := ix.bi.Advanced()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sc.(*scorch.Scorch).ForceMerge(ctx, &mergeplan.MergePlanOptions{
+				MaxSegmentsPerTier: 1, SegmentsPerMergeTask: 10, MaxSegmentSize: 1 << 30, TierGrowth: 10, FloorSegmentSize: 1,
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		batch := make([]paper.Paper, size)
 		for i := range batch {
 			id := rng.IntN(6000)
@@ -56,6 +73,7 @@ func postingsIndex(t *testing.T) *Index {
 			t.Fatal(err)
 		}
 	}
+	t.Cleanup(func() { ix.Close() })
 	return ix
 }
 
@@ -217,12 +235,13 @@ func TestBlockPositionsMatchZap(t *testing.T) {
 	}
 	defer r.Close()
 	rng := rand.New(rand.NewPCG(5, 6))
-	var lists, withPositions, skipped int
+	var lists, withPositions, skipped, compact int
 	eachTermList(t, r.(*scorch.IndexSnapshot), func(si int, s *scorch.SegmentSnapshot, field string, d segment.TermDictionary, term []byte) {
 		pl, err := d.PostingsList(term, s.Deleted(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		compact += compactChunks(pl)
 		type posting struct {
 			doc, freq uint64
 			norm      float64
@@ -266,8 +285,8 @@ func TestBlockPositionsMatchZap(t *testing.T) {
 		}
 		lists++
 	})
-	t.Logf("%d lists, %d postings with positions, %d passed over", lists, withPositions, skipped)
-	if withPositions == 0 || skipped == 0 {
+	t.Logf("%d lists, %d postings with positions, %d passed over, %d compact chunks", lists, withPositions, skipped, compact)
+	if withPositions == 0 || skipped == 0 || compact == 0 {
 		t.Fatal("the index does not have the shapes the test is for")
 	}
 }

@@ -1,0 +1,374 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bindex "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+	zap "github.com/blevesearch/zapx/v17"
+)
+
+// Word positions, written compactly.
+//
+// zap writes every occurrence of a word with its location: five uvarints
+// (the field, the position, the start and end offsets and the number of
+// array positions), after a uvarint of the bytes a posting's locations
+// take. The index keeps positions only (documents.go zeroes the offsets),
+// so four of the five say nothing, and they were a third of the index
+// (issue 18: 510 MiB of 1.57 GiB at 1M papers). zap hands every block it
+// writes to a hook of bleve_index_api (WriterHook, meant for encryption or
+// compression) and every block it reads back to its pair (ReaderHook);
+// the index's hooks rewrite a chunk of a locations stream as
+//
+//	field, then for each posting: the number of its positions k, the first
+//	position, and the k-1 gaps to the next (uvarints all)
+//
+// followed by a trailer: a tag byte and locMagic. Any other block is
+// written as it is, unless it happens to end like a trailer: then it is
+// kept whole with the escape tag. What the reader hook gives back is byte
+// for byte what zap wrote (a chunk is rewritten only when it is exactly
+// the zap encoding of what the compact form holds), so every reader of
+// the segment, zap's and Bleve's, sees zap's own format. Only the free-word
+// path's block decoder reads the bytes in place (postings.go): it reads the
+// compact chunks as they are and refuses a frequency stream that carries a
+// trailer.
+//
+// Only merges write with the hook (locPlugin): segments written with it
+// say so in their footer (locHookID), and zap merges them by decoding and
+// encoding postings rather than copying bytes, which costs a merge more
+// CPU. A segment built in memory is written to its file as it is (with
+// the hook, zap would write it through a merge of its own), and merged
+// later. Segments written before read as before.
+
+// locHookID names the hooks in a segment's footer.
+const locHookID = "paperbot.locations.1"
+
+// The trailer of a rewritten block: a tag, then locMagic.
+var locMagic = [3]byte{0xb3, 0x71, 0xe5}
+
+const (
+	trailerLen = 1 + len(locMagic)
+	tagEscaped = 0 // the block as zap wrote it
+	tagCompact = 1 // a locations chunk, compact
+	// minCompact is the smallest block worth trying: shorter ones rarely
+	// shrink by more than the trailer.
+	minCompact = 24
+)
+
+func init() {
+	bindex.WriterHook = locWriterHook
+	bindex.ReaderHook = locReaderHook
+	scorch.RegisterSegmentPlugin(&locPlugin{&zap.ZapPlugin{}}, true)
+}
+
+// merging holds the paths of the segments being merged: zap names the
+// file it writes to its hook, nothing else.
+var merging sync.Map
+
+// locPlugin is zap v17 (in its place among scorch's segment formats: the
+// files are zap's) whose merges write through the hook.
+type locPlugin struct{ *zap.ZapPlugin }
+
+func (p *locPlugin) Merge(segs []segment.Segment, drops []*roaring.Bitmap, path string,
+	closeCh chan struct{}, s segment.StatsReporter) ([][]uint64, uint64, error) {
+	merging.Store(path, struct{}{})
+	defer merging.Delete(path)
+	return p.ZapPlugin.Merge(segs, drops, path, closeCh, s)
+}
+
+func (p *locPlugin) MergeUsing(segs []segment.Segment, drops []*roaring.Bitmap, path string,
+	closeCh chan struct{}, s segment.StatsReporter, config map[string]any) ([][]uint64, uint64, error) {
+	merging.Store(path, struct{}{})
+	defer merging.Delete(path)
+	return p.ZapPlugin.MergeUsing(segs, drops, path, closeCh, s, config)
+}
+
+// locWriterHook rewrites the blocks of segments a merge writes.
+func locWriterHook(context []byte) (string, func([]byte) []byte, error) {
+	if _, ok := merging.Load(string(context)); !ok {
+		return "", nil, nil
+	}
+	return locHookID, compactBlock, nil
+}
+
+var errUnknownHook = errors.New("index: segment written by an unknown file hook (a newer paperbot?)")
+
+func locReaderHook(id string, _ []byte) (func([]byte) ([]byte, error), error) {
+	switch id {
+	case "":
+		return nil, nil
+	case locHookID:
+		return expandBlock, nil
+	}
+	return nil, errUnknownHook
+}
+
+// hasTrailer reports whether b ends with locMagic.
+func hasTrailer(b []byte) bool {
+	n := len(b)
+	return n >= trailerLen && b[n-3] == locMagic[0] && b[n-2] == locMagic[1] && b[n-1] == locMagic[2]
+}
+
+// compactBlock is the writer hook's processor.
+func compactBlock(data []byte) []byte {
+	if c, ok := compactLocations(data); ok {
+		return c
+	}
+	if hasTrailer(data) {
+		out := make([]byte, 0, len(data)+trailerLen)
+		out = append(out, data...)
+		return append(out, tagEscaped, locMagic[0], locMagic[1], locMagic[2])
+	}
+	return data
+}
+
+// expandBlock is the reader hook's processor.
+func expandBlock(data []byte) ([]byte, error) {
+	if !hasTrailer(data) {
+		return data, nil
+	}
+	body := data[:len(data)-trailerLen]
+	switch data[len(data)-trailerLen] {
+	case tagEscaped:
+		return body, nil
+	case tagCompact:
+		return expandLocations(body)
+	}
+	return nil, errCorruptLocations
+}
+
+var errCorruptLocations = errors.New("index: corrupt compact locations chunk")
+
+// strictUvarint reads a uvarint written as zap writes them (the shortest
+// encoding); false otherwise.
+func strictUvarint(b []byte) (uint64, []byte, bool) {
+	v, n := binary.Uvarint(b)
+	if n <= 0 || n != uvarintLen(v) {
+		return 0, nil, false
+	}
+	return v, b[n:], true
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// compactLocations rewrites a chunk of a locations stream in the compact
+// form, with its trailer; false when data is not one (or would not
+// shrink). Each posting must have at least one location, all of one
+// field, with zero offsets, no array positions and positions in order.
+func compactLocations(data []byte) ([]byte, bool) {
+	if len(data) < minCompact {
+		return nil, false
+	}
+	out := make([]byte, 0, len(data)/2+16)
+	var pos [64]uint64
+	field, first := uint64(0), true
+	rest := data
+	for len(rest) > 0 {
+		n, r, ok := strictUvarint(rest)
+		if !ok || n == 0 || n > uint64(len(r)) {
+			return nil, false
+		}
+		locs := r[:n]
+		rest = r[n:]
+		ps := pos[:0]
+		for len(locs) > 0 {
+			var f, p, start, end, arrays uint64
+			if f, locs, ok = strictUvarint(locs); !ok {
+				return nil, false
+			}
+			if p, locs, ok = strictUvarint(locs); !ok {
+				return nil, false
+			}
+			if start, locs, ok = strictUvarint(locs); !ok || start != 0 {
+				return nil, false
+			}
+			if end, locs, ok = strictUvarint(locs); !ok || end != 0 {
+				return nil, false
+			}
+			if arrays, locs, ok = strictUvarint(locs); !ok || arrays != 0 {
+				return nil, false
+			}
+			if first {
+				field, first = f, false
+				out = binary.AppendUvarint(out, field)
+			} else if f != field {
+				return nil, false
+			}
+			if len(ps) > 0 && p < ps[len(ps)-1] {
+				return nil, false
+			}
+			ps = append(ps, p)
+		}
+		out = binary.AppendUvarint(out, uint64(len(ps)))
+		prev := uint64(0)
+		for _, p := range ps {
+			out = binary.AppendUvarint(out, p-prev)
+			prev = p
+		}
+		if len(out)+trailerLen >= len(data) {
+			return nil, false
+		}
+	}
+	return append(out, tagCompact, locMagic[0], locMagic[1], locMagic[2]), true
+}
+
+// expandLocations is the inverse of compactLocations (without the trailer).
+func expandLocations(c []byte) ([]byte, error) {
+	field, c, ok := strictUvarint(c)
+	if !ok {
+		return nil, errCorruptLocations
+	}
+	fl := uvarintLen(field)
+	out := make([]byte, 0, 4*len(c)+16)
+	for len(c) > 0 {
+		var k uint64
+		if k, c, ok = strictUvarint(c); !ok || k == 0 || k > uint64(len(c)) {
+			return nil, errCorruptLocations
+		}
+		// The bytes the locations take, from the positions.
+		size, p, r := 0, uint64(0), c
+		for range k {
+			var d uint64
+			if d, r, ok = strictUvarint(r); !ok {
+				return nil, errCorruptLocations
+			}
+			p += d
+			size += fl + uvarintLen(p) + 3
+		}
+		out = binary.AppendUvarint(out, uint64(size))
+		p = 0
+		for range k {
+			var d uint64
+			d, c, _ = strictUvarint(c)
+			p += d
+			out = binary.AppendUvarint(out, field)
+			out = binary.AppendUvarint(out, p)
+			out = append(out, 0, 0, 0)
+		}
+	}
+	return out, nil
+}
+
+// locStream reads a list's locations in place, chunk by chunk, in zap's
+// form or the compact one: the positions of each posting in turn.
+type locStream struct {
+	ends    []byte // the uvarint ends of the chunks not yet read
+	data    []byte // the chunks
+	prev    uint64 // the end of the current chunk
+	cur     []byte // what is left of the current chunk
+	compact bool   // cur is compact
+}
+
+// newLocStream reads the locations stream at off in mem; false when its
+// header does not fit.
+func newLocStream(mem []byte, off uint64) (locStream, bool) {
+	if off == 0 {
+		return locStream{}, true
+	}
+	if off >= uint64(len(mem)) {
+		return locStream{}, false
+	}
+	rest := mem[off:]
+	chunks, n := binary.Uvarint(rest)
+	if n <= 0 || chunks > uint64(len(rest)) {
+		return locStream{}, false
+	}
+	ends := rest[n:]
+	rest = ends
+	var end uint64
+	for range chunks {
+		e, n := binary.Uvarint(rest)
+		if n <= 0 || e < end {
+			return locStream{}, false
+		}
+		end, rest = e, rest[n:]
+	}
+	if end > uint64(len(rest)) {
+		return locStream{}, false
+	}
+	return locStream{ends: ends[:len(ends)-len(rest)], data: rest[:end]}, true
+}
+
+// ready moves to the next chunk with bytes when the current one is done;
+// false at the end of the stream.
+func (s *locStream) ready() bool {
+	for len(s.cur) == 0 {
+		if len(s.ends) == 0 {
+			return false
+		}
+		var e uint64
+		e, s.ends = uvarint(s.ends)
+		chunk := s.data[min(s.prev, e):e]
+		s.prev = e
+		s.compact = false
+		if hasTrailer(chunk) {
+			s.compact = chunk[len(chunk)-trailerLen] == tagCompact
+			chunk = chunk[:len(chunk)-trailerLen]
+			if s.compact {
+				_, chunk = uvarint(chunk) // the field
+			}
+		}
+		s.cur = chunk
+	}
+	return true
+}
+
+// skip passes over a posting's locations.
+func (s *locStream) skip() {
+	if !s.ready() {
+		return
+	}
+	n, c := uvarint(s.cur)
+	if s.compact {
+		for ; n > 0 && len(c) > 0; n-- {
+			c = skipUvarint(c)
+		}
+		s.cur = c
+		return
+	}
+	s.cur = c[min(n, uint64(len(c))):]
+}
+
+// read appends a posting's positions to pos.
+func (s *locStream) read(pos []uint64) []uint64 {
+	if !s.ready() {
+		return pos
+	}
+	n, c := uvarint(s.cur)
+	if s.compact {
+		p := uint64(0)
+		for ; n > 0 && len(c) > 0; n-- {
+			var d uint64
+			d, c = uvarint(c)
+			p += d
+			pos = append(pos, p)
+		}
+		s.cur = c
+		return pos
+	}
+	locs := c[:min(n, uint64(len(c)))]
+	s.cur = c[len(locs):]
+	for len(locs) > 0 {
+		var p, arrayPositions uint64
+		locs = skipUvarint(locs) // field
+		p, locs = uvarint(locs)
+		locs = skipUvarint(skipUvarint(locs)) // start, end
+		arrayPositions, locs = uvarint(locs)
+		for ; arrayPositions > 0 && len(locs) > 0; arrayPositions-- {
+			locs = skipUvarint(locs)
+		}
+		pos = append(pos, p)
+	}
+	return pos
+}
