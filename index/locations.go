@@ -47,7 +47,10 @@ import (
 // locHookID names the hooks in a segment's footer.
 const locHookID = "paperbot.locations.1"
 
-// The trailer of a rewritten block: a tag, then locMagic.
+// The trailer of a rewritten block: a tag, then locMagic. Its last byte
+// has the continuation bit set, so no stream of uvarints (frequencies,
+// locations) ends like a trailer: only blocks of other bytes (bitmaps,
+// dictionaries, stored fields) are ever escaped.
 var locMagic = [3]byte{0xb3, 0x71, 0xe5}
 
 const (
@@ -268,11 +271,13 @@ type locStream struct {
 	prev    uint64 // the end of the current chunk
 	cur     []byte // what is left of the current chunk
 	compact bool   // cur is compact
+	hooked  bool   // the segment was written with the hook: chunks may have trailers
 }
 
-// newLocStream reads the locations stream at off in mem; false when its
-// header does not fit.
-func newLocStream(mem []byte, off uint64) (locStream, bool) {
+// newLocStream reads the locations stream at off in mem, of a segment
+// written with the index's hook or not; false when its header does not
+// fit.
+func newLocStream(mem []byte, off uint64, hooked bool) (locStream, bool) {
 	if off == 0 {
 		return locStream{}, true
 	}
@@ -297,7 +302,7 @@ func newLocStream(mem []byte, off uint64) (locStream, bool) {
 	if end > uint64(len(rest)) {
 		return locStream{}, false
 	}
-	return locStream{ends: ends[:len(ends)-len(rest)], data: rest[:end]}, true
+	return locStream{ends: ends[:len(ends)-len(rest)], data: rest[:end], hooked: hooked}, true
 }
 
 // ready moves to the next chunk with bytes when the current one is done;
@@ -312,7 +317,7 @@ func (s *locStream) ready() bool {
 		chunk := s.data[min(s.prev, e):e]
 		s.prev = e
 		s.compact = false
-		if hasTrailer(chunk) {
+		if s.hooked && hasTrailer(chunk) {
 			s.compact = chunk[len(chunk)-trailerLen] == tagCompact
 			chunk = chunk[:len(chunk)-trailerLen]
 			if s.compact {

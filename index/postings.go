@@ -151,18 +151,21 @@ func newBlock(pl segment.PostingsList, deleted *roaring.Bitmap, positions bool) 
 		return nil, false
 	}
 	sb := sbv.Elem()
-	if fr := sb.Field(l.fileReader); !fr.IsNil() && !fr.Elem().Field(l.processor).IsNil() &&
-		fr.Elem().Field(l.id).String() != locHookID {
-		return nil, false // the bytes may be transformed on reading
+	hooked := false
+	if fr := sb.Field(l.fileReader); !fr.IsNil() {
+		hooked = fr.Elem().Field(l.id).String() == locHookID
+		if !hooked && !fr.Elem().Field(l.processor).IsNil() {
+			return nil, false // the bytes may be transformed on reading
+		}
 	}
 	mem := sb.Field(l.mem).Bytes()
-	fn, ok := freqNormStream(mem, v.Field(l.freqOffset).Uint())
+	fn, ok := freqNormStream(mem, v.Field(l.freqOffset).Uint(), hooked)
 	if !ok {
 		return nil, false
 	}
 	b.fn = fn
 	if positions {
-		if b.loc, ok = newLocStream(mem, v.Field(l.locOffset).Uint()); !ok {
+		if b.loc, ok = newLocStream(mem, v.Field(l.locOffset).Uint(), hooked); !ok {
 			return nil, false
 		}
 	}
@@ -171,10 +174,11 @@ func newBlock(pl segment.PostingsList, deleted *roaring.Bitmap, positions bool) 
 }
 
 // freqNormStream returns the chunks of a list's frequencies and norms as
-// one slice of mem, or false when its header does not fit in mem or a
-// chunk ends like one the index's file hook rewrote (locations.go: it
-// never rewrites these, but then the bytes would not be zap's).
-func freqNormStream(mem []byte, off uint64) ([]byte, bool) {
+// one slice of mem, or false when its header does not fit in mem or, in a
+// segment written with the index's file hook, a chunk ends like one the
+// hook rewrote (locations.go: it never rewrites these, but then the bytes
+// would not be zap's).
+func freqNormStream(mem []byte, off uint64, hooked bool) ([]byte, bool) {
 	if off == 0 {
 		return nil, true // not encoded: zap reads zeros
 	}
@@ -200,7 +204,7 @@ func freqNormStream(mem []byte, off uint64) ([]byte, bool) {
 		return nil, false
 	}
 	data := rest[:end]
-	for prev := uint64(0); len(ends) > len(rest); {
+	for prev := uint64(0); hooked && len(ends) > len(rest); {
 		var e uint64
 		e, ends = uvarint(ends)
 		if hasTrailer(data[prev:e]) {
