@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -171,6 +172,13 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 			bi.Close()
 			return nil, fmt.Errorf("%w: index %s has mapping version %d, this paperbot uses %d and would rebuild it down, losing what the newer version indexes. "+
 				"Run the newer paperbot, or give this one an index of its own (--index DIR, or data_dir) and ingest your sources into it", ErrNewerMapping, dir, n, MappingVersion)
+		}
+		if slices.Contains(upgradedInPlace, string(v)) {
+			if err := bi.SetInternal(versionKey, MappingVersionValue()); err != nil {
+				bi.Close()
+				return nil, fmt.Errorf("marking index %s mapping version %d: %w", dir, MappingVersion, err)
+			}
+			v = MappingVersionValue()
 		}
 		if string(v) != strconv.Itoa(MappingVersion) {
 			bi, err = migrate(bi, dir, string(v), opts)

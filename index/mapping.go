@@ -42,7 +42,16 @@ import (
 //	9: accented letters folded to ASCII in the English and plain fields
 //	   (fold.go): "Teichmuller" finds "Teichmüller", as author names
 //	   already did
-const MappingVersion = 9
+//	10: merged segments keep word positions compactly, through zap's file
+//	   hook (locations.go). A paperbot of mapping 9 cannot read such
+//	   segments, so it must refuse the index; this one reads an index of
+//	   mapping 9 as it is (its segments are compacted as they are merged),
+//	   and Open only marks it 10 (upgradedInPlace)
+const MappingVersion = 10
+
+// upgradedInPlace are the mapping versions this build reads as they are:
+// Open marks them MappingVersion instead of rebuilding them.
+var upgradedInPlace = []string{"9"}
 
 // Field names in the index.
 const (
