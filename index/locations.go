@@ -24,8 +24,8 @@ import (
 // compression) and every block it reads back to its pair (ReaderHook);
 // the index's hooks rewrite a chunk of a locations stream as
 //
-//	field, then for each posting: the number of its positions k, the first
-//	position, and the k-1 gaps to the next (uvarints all)
+//	field, then for each posting: the bytes its positions take, the first
+//	position, and the gaps to the next (uvarints all)
 //
 // followed by a trailer: a tag byte and locMagic. Any other block is
 // written as it is, unless it happens to end like a trailer: then it is
@@ -213,8 +213,13 @@ func compactLocations(data []byte) ([]byte, bool) {
 			}
 			ps = append(ps, p)
 		}
-		out = binary.AppendUvarint(out, uint64(len(ps)))
-		prev := uint64(0)
+		size, prev := 0, uint64(0)
+		for _, p := range ps {
+			size += uvarintLen(p - prev)
+			prev = p
+		}
+		out = binary.AppendUvarint(out, uint64(size))
+		prev = 0
 		for _, p := range ps {
 			out = binary.AppendUvarint(out, p-prev)
 			prev = p
@@ -235,13 +240,15 @@ func expandLocations(c []byte) ([]byte, error) {
 	fl := uvarintLen(field)
 	out := make([]byte, 0, 4*len(c)+16)
 	for len(c) > 0 {
-		var k uint64
-		if k, c, ok = strictUvarint(c); !ok || k == 0 || k > uint64(len(c)) {
+		var n uint64
+		if n, c, ok = strictUvarint(c); !ok || n == 0 || n > uint64(len(c)) {
 			return nil, errCorruptLocations
 		}
+		gaps := c[:n]
+		c = c[n:]
 		// The bytes the locations take, from the positions.
-		size, p, r := 0, uint64(0), c
-		for range k {
+		size, p, r := 0, uint64(0), gaps
+		for len(r) > 0 {
 			var d uint64
 			if d, r, ok = strictUvarint(r); !ok {
 				return nil, errCorruptLocations
@@ -251,9 +258,9 @@ func expandLocations(c []byte) ([]byte, error) {
 		}
 		out = binary.AppendUvarint(out, uint64(size))
 		p = 0
-		for range k {
+		for len(gaps) > 0 {
 			var d uint64
-			d, c, _ = strictUvarint(c)
+			d, gaps, _ = strictUvarint(gaps)
 			p += d
 			out = binary.AppendUvarint(out, field)
 			out = binary.AppendUvarint(out, p)
@@ -335,13 +342,6 @@ func (s *locStream) skip() {
 		return
 	}
 	n, c := uvarint(s.cur)
-	if s.compact {
-		for ; n > 0 && len(c) > 0; n-- {
-			c = skipUvarint(c)
-		}
-		s.cur = c
-		return
-	}
 	s.cur = c[min(n, uint64(len(c))):]
 }
 
@@ -351,19 +351,18 @@ func (s *locStream) read(pos []uint64) []uint64 {
 		return pos
 	}
 	n, c := uvarint(s.cur)
+	locs := c[:min(n, uint64(len(c)))]
+	s.cur = c[len(locs):]
 	if s.compact {
 		p := uint64(0)
-		for ; n > 0 && len(c) > 0; n-- {
+		for len(locs) > 0 {
 			var d uint64
-			d, c = uvarint(c)
+			d, locs = uvarint(locs)
 			p += d
 			pos = append(pos, p)
 		}
-		s.cur = c
 		return pos
 	}
-	locs := c[:min(n, uint64(len(c)))]
-	s.cur = c[len(locs):]
 	for len(locs) > 0 {
 		var p, arrayPositions uint64
 		locs = skipUvarint(locs) // field
