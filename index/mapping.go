@@ -43,10 +43,11 @@ import (
 //	   (fold.go): "Teichmuller" finds "Teichmüller", as author names
 //	   already did
 //	10: merged segments keep word positions compactly, through zap's file
-//	   hook (locations.go). A paperbot of mapping 9 cannot read such
-//	   segments, so it must refuse the index; this one reads an index of
-//	   mapping 9 as it is (its segments are compacted as they are merged),
-//	   and Open only marks it 10 (upgradedInPlace)
+//	   hook (locations.go). A paperbot of mapping 9 cannot load such
+//	   segments (Bleve fails before the version is read, and it says the
+//	   index may be an incompatible paperbot's); this one reads an index
+//	   of mapping 9 as it is (its segments are compacted as they are
+//	   merged), and Open only marks it 10 (upgradedInPlace)
 const MappingVersion = 10
 
 // upgradedInPlace are the mapping versions this build reads as they are:
