@@ -122,27 +122,29 @@ func setVersion(t *testing.T, dir, v string) {
 
 // TestMapping9UpgradedInPlace: an index of mapping 9 (whose segments are
 // all in zap's own encoding) is read as it is and marked 10, not rebuilt.
-func TestMapping9UpgradedInPlace(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ix")
-	ix := openT(t, dir, index.Options{})
-	if err := ix.Upsert(context.Background(), []paper.Paper{{ID: "2205.13760", Title: "Tranception"}}); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
-	setVersion(t, dir, "9")
-	rebuilt := false
-	ix = openT(t, dir, index.Options{OnRebuild: func(done, total int) { rebuilt = true }})
-	ix.Close()
-	if rebuilt {
-		t.Error("an index of mapping 9 was rebuilt")
-	}
-	ix, err := open(dir, index.Options{NoRebuild: true})
-	if err != nil {
-		t.Fatalf("opened again with NoRebuild (not marked %d?): %v", index.MappingVersion, err)
-	}
-	defer ix.Close()
-	if n := count(t, ix); n != 1 {
-		t.Errorf("%d papers", n)
+func TestMappings9And10UpgradedInPlace(t *testing.T) {
+	for _, v := range []string{"9", "10"} {
+		dir := filepath.Join(t.TempDir(), "ix")
+		ix := openT(t, dir, index.Options{})
+		if err := ix.Upsert(context.Background(), []paper.Paper{{ID: "2205.13760", Title: "Tranception"}}); err != nil {
+			t.Fatal(err)
+		}
+		ix.Close()
+		setVersion(t, dir, v)
+		rebuilt := false
+		ix = openT(t, dir, index.Options{OnRebuild: func(done, total int) { rebuilt = true }})
+		ix.Close()
+		if rebuilt {
+			t.Errorf("an index of mapping %s was rebuilt", v)
+		}
+		ix, err := open(dir, index.Options{NoRebuild: true})
+		if err != nil {
+			t.Fatalf("mapping %s opened again with NoRebuild (not marked %d?): %v", v, index.MappingVersion, err)
+		}
+		if n := count(t, ix); n != 1 {
+			t.Errorf("mapping %s: %d papers", v, n)
+		}
+		ix.Close()
 	}
 }
 

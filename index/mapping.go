@@ -48,11 +48,16 @@ import (
 //	   index may be an incompatible paperbot's); this one reads an index
 //	   of mapping 9 as it is (its segments are compacted as they are
 //	   merged), and Open only marks it 10 (upgradedInPlace)
-const MappingVersion = 10
+//	11: stored records in a binary form of their own, not JSON
+//	   (recordbin.go). A paperbot of mapping 10 cannot read such records,
+//	   so it refuses the index (a newer mapping); this one reads the JSON
+//	   records of mappings 9 and 10 beside the new ones, and Open only
+//	   marks those indexes 11
+const MappingVersion = 11
 
 // upgradedInPlace are the mapping versions this build reads as they are:
 // Open marks them MappingVersion instead of rebuilding them.
-var upgradedInPlace = []string{"9"}
+var upgradedInPlace = []string{"9", "10"}
 
 // Field names in the index.
 const (
@@ -64,7 +69,7 @@ const (
 	fCats      = "categories"
 	fPublished = "published"
 	fTrending  = "trending"
-	fSource    = "_src" // the whole record as JSON, stored only
+	fSource    = "_src" // the whole record (record.go, recordbin.go), stored only
 	// fLengths (lengths.go) holds the analysed lengths of text, title and authors.
 	// fPublishedRange and fHasTrending (numbers.go) filter dates and
 	// trending scores.

@@ -13,18 +13,18 @@ import (
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
-// A paper's stored record (the _src field) is its JSON, compressed with
-// zstd: the record is the only thing the index stores, and zap compresses
-// each document's stored fields on their own with snappy, which leaves a
-// kilobyte of English at about four fifths of its size (the 250k sample:
-// 787 bytes a record). zstd takes it to about 560 (measured on 20,000
-// records of the sample), and zap's snappy pass over the result costs
-// next to nothing. Records written before mapping version 5 are plain
-// JSON; decodeRecord reads both, so that an older index can be rebuilt
-// from what it stores.
+// A paper's stored record (the _src field) is its fields in a binary form
+// (recordbin.go; its JSON before mapping 11), compressed: the record is the
+// only thing the index stores, and zap compresses each document's stored
+// fields on their own with snappy, which leaves a kilobyte of English at
+// about four fifths of its size (the 250k sample: 787 bytes a record of
+// JSON). zstd takes it to about 560 (measured on 20,000 records of the
+// sample), and zap's snappy pass over the result costs next to nothing.
+// Records written before mapping version 5 are plain JSON; decode reads
+// every form, so that an older index can be rebuilt from what it stores.
 
 // Since mapping version 6 an index also keeps a dictionary for its
-// records: 64 kB of the JSON of the first large batch it was given
+// records: 64 kB of the records of the first large batch it was given
 // (dictMinRecords papers or more), stored in the index before any record
 // compressed with it, and loaded on open. Records written before the
 // dictionary (small batches, older indexes) are read as before.
@@ -37,7 +37,9 @@ import (
 // records of the same size (1M arXiv records: 418 bytes against zstd's
 // 421) in 16 µs, and reads them faster. A record compressed with it starts
 // with s2Tag; one with zstd, with zstd's frame magic; a plain JSON record
-// with '{'. An index that has a zstd dictionary goes on using it.
+// with '{'. An index that has a zstd dictionary goes on using it, and one
+// whose dictionary was trained on JSON (before mapping 11) goes on using
+// that.
 
 const (
 	recordDictKey   = "paperbot.record_dict"    // zstd's (indexes trained before S2)
@@ -158,14 +160,22 @@ func trainDict(samples [][]byte) ([]byte, error) {
 		first--
 		n += len(samples[first])
 	}
+	last := 0 // where the last record starts in hist
 	for _, s := range samples[first:] {
+		last = len(hist)
 		hist = append(hist, s...)
 	}
+	if cut := len(hist) - s2.MaxDictSize; cut > 0 {
+		hist, last = hist[cut:], max(0, last-cut)
+	}
+	if len(hist) < s2.MinDictSize {
+		return nil, fmt.Errorf("training the record dictionary on %d records: %d bytes of records are too few", len(samples), len(hist))
+	}
 	// S2 starts its search at the dictionary's last record start, as
-	// every record starts.
-	d := s2.MakeDict(hist[max(0, len(hist)-s2.MaxDictSize):], []byte(`{"id":"`))
+	// every record starts (within the last 8 bytes it cannot).
+	d := s2.MakeDictManual(hist, uint16(min(last, len(hist)-9)))
 	if d == nil {
-		return nil, fmt.Errorf("training the record dictionary on %d records: %d bytes of JSON are too few", len(samples), len(hist))
+		return nil, fmt.Errorf("training the record dictionary on %d records (%d bytes) failed", len(samples), len(hist))
 	}
 	return d.Bytes(), nil
 }
@@ -175,10 +185,7 @@ var encodeBuf = sync.Pool{New: func() any { return new([]byte) }}
 
 // encode returns the stored record of a paper.
 func (r *records) encode(p *paper.Paper) ([]byte, error) {
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
+	raw := appendRecord(make([]byte, 0, recordSize(p)), p)
 	c := r.cur.Load()
 	if c.s2 == nil {
 		return c.enc.EncodeAll(raw, make([]byte, 0, len(raw)/2)), nil
@@ -207,12 +214,18 @@ func (r *records) decode(raw []byte) (paper.Paper, error) {
 			return p, fmt.Errorf("decompressing the stored record (%d bytes): %w", len(raw), err)
 		}
 		raw = plain
-	case len(raw) > 0 && raw[0] != '{':
+	case len(raw) > 0 && raw[0] != '{' && raw[0] != recordMagic:
 		plain, err := r.cur.Load().dec.DecodeAll(raw, nil)
 		if err != nil {
 			return p, fmt.Errorf("decompressing the stored record (%d bytes): %w", len(raw), err)
 		}
 		raw = plain
+	}
+	if len(raw) > 0 && raw[0] == recordMagic {
+		if err := decodeRecordBinary(raw, &p); err != nil {
+			return paper.Paper{}, fmt.Errorf("decoding the stored record: %w", err)
+		}
+		return p, nil
 	}
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return p, fmt.Errorf("decoding the stored record: %w", err)

@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -343,11 +342,7 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 func (ix *Index) trainRecordDict(ps []paper.Paper) error {
 	samples := make([][]byte, len(ps))
 	for i := range ps {
-		raw, err := json.Marshal(&ps[i])
-		if err != nil {
-			return fmt.Errorf("paper %s: %w", ps[i].ID, err)
-		}
-		samples[i] = raw
+		samples[i] = appendRecord(nil, &ps[i])
 	}
 	dict, err := trainDict(samples)
 	if err != nil {
