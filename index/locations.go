@@ -279,6 +279,8 @@ type locStream struct {
 	cur     []byte // what is left of the current chunk
 	compact bool   // cur is compact
 	hooked  bool   // the segment was written with the hook: chunks may have trailers
+	chunks  uint64 // how many chunks the stream has
+	next    uint64 // the chunk ready reads next
 }
 
 // newLocStream reads the locations stream at off in mem, of a segment
@@ -309,7 +311,17 @@ func newLocStream(mem []byte, off uint64, hooked bool) (locStream, bool) {
 	if end > uint64(len(rest)) {
 		return locStream{}, false
 	}
-	return locStream{ends: ends[:len(ends)-len(rest)], data: rest[:end], hooked: hooked}, true
+	return locStream{ends: ends[:len(ends)-len(rest)], data: rest[:end], hooked: hooked, chunks: chunks}, true
+}
+
+// seek moves to the start of chunk c (not before the current one's end):
+// the next posting read is its first.
+func (s *locStream) seek(c uint64) {
+	for s.next < c && len(s.ends) > 0 {
+		s.prev, s.ends = uvarint(s.ends)
+		s.next++
+	}
+	s.cur = nil
 }
 
 // ready moves to the next chunk with bytes when the current one is done;
@@ -323,6 +335,7 @@ func (s *locStream) ready() bool {
 		e, s.ends = uvarint(s.ends)
 		chunk := s.data[min(s.prev, e):e]
 		s.prev = e
+		s.next++
 		s.compact = false
 		if s.hooked && hasTrailer(chunk) {
 			s.compact = chunk[len(chunk)-trailerLen] == tagCompact

@@ -37,8 +37,11 @@ import (
 // (cumulative, from the end of the header); chunk i holds, in document
 // order, the postings of documents [i·chunkSize, (i+1)·chunkSize), each a
 // uvarint freq<<1|hasLocations and, when freq is not zero, the field's
-// length (zap's "norm bits"). The chunks follow one another, so the stream of the whole
-// list is read straight through. A list of one posting keeps it in the
+// length (zap's "norm bits"). The chunks follow one another, so the stream
+// of the whole list is read straight through, and an advance to a document
+// some chunks ahead starts reading at its chunk (zap's PostingsList knows
+// chunkSize; the chunks' count must be what the segment's documents make
+// for it). A list of one posting keeps it in the
 // dictionary instead (docNum1Hit, normBits1Hit: frequency 1, no
 // locations). The locations, at locOffset, are a stream chunked the same
 // way: for each posting with hasLocations set, a uvarint of the bytes its
@@ -49,9 +52,9 @@ const blockLen = 128
 
 // zapLayout holds the indexes of the unexported fields blockPostings reads.
 type zapLayout struct {
-	sb, freqOffset, locOffset, postings, docNum1Hit, normBits1Hit int // in PostingsList
-	mem, fileReader                                               int // in SegmentBase
-	processor, id                                                 int // in FileReader
+	sb, freqOffset, locOffset, postings, docNum1Hit, normBits1Hit, chunkSize int // in PostingsList
+	mem, fileReader                                                          int // in SegmentBase
+	processor, id                                                            int // in FileReader
 }
 
 // zapFields finds the fields once; nil when any is missing or of another
@@ -75,12 +78,13 @@ var zapFields = sync.OnceValue(func() *zapLayout {
 		postings:     field(pl, "postings", reflect.TypeFor[*roaring.Bitmap]()),
 		docNum1Hit:   field(pl, "docNum1Hit", u64),
 		normBits1Hit: field(pl, "normBits1Hit", u64),
+		chunkSize:    field(pl, "chunkSize", u64),
 		mem:          field(sb, "mem", reflect.TypeFor[[]byte]()),
 		fileReader:   field(sb, "fileReader", reflect.TypeFor[*zap.FileReader]()),
 		processor:    field(fr, "processor", reflect.TypeFor[func([]byte) ([]byte, error)]()),
 		id:           field(fr, "id", reflect.TypeFor[string]()),
 	}
-	for _, i := range []int{l.sb, l.freqOffset, l.locOffset, l.postings, l.docNum1Hit, l.normBits1Hit, l.mem, l.fileReader, l.processor, l.id} {
+	for _, i := range []int{l.sb, l.freqOffset, l.locOffset, l.postings, l.docNum1Hit, l.normBits1Hit, l.chunkSize, l.mem, l.fileReader, l.processor, l.id} {
 		if i < 0 {
 			return nil
 		}
@@ -101,6 +105,19 @@ type blockPostings struct {
 	it      roaring.ManyIntIterable // nil once the bitmap is drained
 	fn      []byte                  // the freq/norm stream from posting dec on
 	deleted *roaring.Bitmap         // postings left out (nil: none)
+
+	// An advance to a document some chunks ahead moves the streams to its
+	// chunk directly (seek) instead of passing over every posting before
+	// it, as zap's own iterator does. chunkSize is zap's (documents a
+	// chunk; 0: no seeking); fnChunks is the stream's chunks, fnEnds what
+	// is left of its header (the chunks' cumulative ends), fnAt how many
+	// of those have been read and fnEnd the last.
+	chunkSize uint64
+	fnChunks  []byte
+	fnEnds    []byte
+	fnAt      uint64
+	fnEnd     uint64
+	seeks     int // how many times it sought (tests)
 
 	// With positions: the location stream from posting dec on, and the
 	// current posting's positions.
@@ -159,7 +176,7 @@ func newBlock(pl segment.PostingsList, deleted *roaring.Bitmap, positions bool) 
 		}
 	}
 	mem := sb.Field(l.mem).Bytes()
-	fn, ok := freqNormStream(mem, v.Field(l.freqOffset).Uint(), hooked)
+	fn, ends, chunks, ok := freqNormStream(mem, v.Field(l.freqOffset).Uint(), hooked)
 	if !ok {
 		return nil, false
 	}
@@ -167,6 +184,14 @@ func newBlock(pl segment.PostingsList, deleted *roaring.Bitmap, positions bool) 
 	if positions {
 		if b.loc, ok = newLocStream(mem, v.Field(l.locOffset).Uint(), hooked); !ok {
 			return nil, false
+		}
+	}
+	// Seeking needs the chunks zap wrote for chunkSize: as many as the
+	// segment's documents make, in both streams.
+	if size := v.Field(l.chunkSize).Uint(); size > 0 && fn != nil && chunks > 1 {
+		if docs := (*zap.SegmentBase)(sbv.UnsafePointer()); docs.Count() > 0 &&
+			(docs.Count()-1)/size+1 == chunks && (!positions || b.loc.chunks == chunks) {
+			b.chunkSize, b.fnChunks, b.fnEnds = size, fn, ends
 		}
 	}
 	b.it = bm.ManyIterator()
@@ -178,41 +203,44 @@ func newBlock(pl segment.PostingsList, deleted *roaring.Bitmap, positions bool) 
 // segment written with the index's file hook, a chunk ends like one the
 // hook rewrote (locations.go: it never rewrites these, but then the bytes
 // would not be zap's).
-func freqNormStream(mem []byte, off uint64, hooked bool) ([]byte, bool) {
+// It returns the header's chunk ends (uvarints) and how many chunks there
+// are too.
+func freqNormStream(mem []byte, off uint64, hooked bool) (data, ends []byte, chunks uint64, ok bool) {
 	if off == 0 {
-		return nil, true // not encoded: zap reads zeros
+		return nil, nil, 0, true // not encoded: zap reads zeros
 	}
 	if off >= uint64(len(mem)) {
-		return nil, false
+		return nil, nil, 0, false
 	}
 	rest := mem[off:]
 	chunks, n := binary.Uvarint(rest)
 	if n <= 0 || chunks > uint64(len(rest)) {
-		return nil, false
+		return nil, nil, 0, false
 	}
 	rest = rest[n:]
-	ends := rest
+	ends = rest
 	var end uint64
 	for range chunks {
 		e, n := binary.Uvarint(rest)
 		if n <= 0 || e < end {
-			return nil, false
+			return nil, nil, 0, false
 		}
 		end, rest = e, rest[n:]
 	}
 	if end > uint64(len(rest)) {
-		return nil, false
+		return nil, nil, 0, false
 	}
-	data := rest[:end]
-	for prev := uint64(0); hooked && len(ends) > len(rest); {
+	data = rest[:end]
+	ends = ends[:len(ends)-len(rest)]
+	for prev, h := uint64(0), ends; hooked && len(h) > 0; {
 		var e uint64
-		e, ends = uvarint(ends)
+		e, h = uvarint(h)
 		if hasTrailer(data[prev:e]) {
-			return nil, false
+			return nil, nil, 0, false
 		}
 		prev = e
 	}
-	return data, true
+	return data, ends, chunks, true
 }
 
 // fill moves the stream past what is left of the block and reads the next
@@ -393,6 +421,9 @@ func (b *blockPostings) next() bool {
 
 // advance moves to the first posting at or after d; false at the end.
 func (b *blockPostings) advance(d uint32) bool {
+	if b.chunkSize != 0 && uint64(d)/b.chunkSize > uint64(b.docs[b.n-1])/b.chunkSize && !b.seek(d) {
+		return false
+	}
 	for b.docs[b.n-1] < d {
 		if !b.fill() {
 			return false
@@ -402,4 +433,43 @@ func (b *blockPostings) advance(d uint32) bool {
 		b.i++
 	}
 	return b.settle()
+}
+
+// seek moves the decoder to the first posting in d's chunk or after it,
+// without reading the postings before it: the documents a block at a time,
+// the streams straight to the chunk's start. The chunk must be beyond the
+// current block's last document's (the streams have not entered it yet).
+// False when the list has no posting there.
+func (b *blockPostings) seek(d uint32) bool {
+	b.seeks++
+	c := uint64(d) / b.chunkSize
+	start := c * b.chunkSize
+	for {
+		if b.it == nil {
+			b.n = 0
+			return false
+		}
+		if b.n = b.it.NextMany(b.docs[:]); b.n == 0 {
+			b.it = nil
+			return false
+		}
+		if uint64(b.docs[b.n-1]) >= start {
+			break
+		}
+	}
+	i := 0
+	for uint64(b.docs[i]) < start {
+		i++
+	}
+	b.i, b.dec = i, i
+	// The freq/norm stream from the end of chunk c-1.
+	for b.fnAt < c && len(b.fnEnds) > 0 {
+		b.fnEnd, b.fnEnds = uvarint(b.fnEnds)
+		b.fnAt++
+	}
+	b.fn = b.fnChunks[min(b.fnEnd, uint64(len(b.fnChunks))):]
+	if b.positions {
+		b.loc.seek(c)
+	}
+	return true
 }

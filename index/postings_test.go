@@ -85,9 +85,13 @@ func walk(t *testing.T, c *cursor, rng *rand.Rand) []string {
 	for c.doc != noDoc {
 		seen = append(seen, fmt.Sprintf("%d:%d:%g:%g", c.doc, c.freq, c.norm, c.length))
 		var err error
-		if rng != nil && rng.IntN(4) == 0 {
+		switch {
+		case rng != nil && rng.IntN(16) == 0:
+			// Far ahead: chunks of a long list passed over (seek).
+			err = c.advance(c.doc + 1 + uint64(rng.IntN(3000)))
+		case rng != nil && rng.IntN(4) == 0:
 			err = c.advance(c.doc + 1 + uint64(rng.IntN(40)))
-		} else {
+		default:
 			err = c.next()
 		}
 		if err != nil {
@@ -132,7 +136,7 @@ func TestBlockPostingsMatchZap(t *testing.T) {
 	}
 	defer r.Close()
 	snap := r.(*scorch.IndexSnapshot)
-	var lists, postings, multiChunk, deletions int
+	var lists, postings, multiChunk, deletions, seeks int
 	for _, s := range snap.Segments() {
 		if s.Deleted() != nil && !s.Deleted().IsEmpty() {
 			deletions++
@@ -172,14 +176,15 @@ func TestBlockPostingsMatchZap(t *testing.T) {
 				t.Fatalf("segment %d %s:%s (advancing: %t): blocks %v, zap %v", si, field, term, seed != 0, got, want)
 			}
 			postings += len(want)
+			seeks += b.seeks
 		}
 		lists++
 		if pl.Count() > 1024 {
 			multiChunk++
 		}
 	})
-	t.Logf("%d segments (%d with deletions), %d lists (%d of over 1,024 papers), %d postings read both ways", len(snap.Segments()), deletions, lists, multiChunk, postings)
-	if len(snap.Segments()) < 3 || deletions == 0 || multiChunk == 0 {
+	t.Logf("%d segments (%d with deletions), %d lists (%d of over 1,024 papers), %d postings read both ways, %d seeks", len(snap.Segments()), deletions, lists, multiChunk, postings, seeks)
+	if len(snap.Segments()) < 3 || deletions == 0 || multiChunk == 0 || seeks == 0 {
 		t.Fatal("the index does not have the shapes the test is for")
 	}
 }
@@ -235,7 +240,7 @@ func TestBlockPositionsMatchZap(t *testing.T) {
 	}
 	defer r.Close()
 	rng := rand.New(rand.NewPCG(5, 6))
-	var lists, withPositions, skipped, compact int
+	var lists, withPositions, skipped, compact, seeks int
 	eachTermList(t, r.(*scorch.IndexSnapshot), func(si int, s *scorch.SegmentSnapshot, field string, d segment.TermDictionary, term []byte) {
 		pl, err := d.PostingsList(term, s.Deleted(), nil)
 		if err != nil {
@@ -262,14 +267,16 @@ func TestBlockPositionsMatchZap(t *testing.T) {
 				withPositions++
 			}
 		}
-		for _, every := range []bool{true, false} {
+		// Every posting read; one in three; one in five hundred (chunks
+		// passed over).
+		for _, every := range []int{1, 3, 500} {
 			b, ok := newBlockPositions(pl, s.Deleted())
 			if !ok {
 				t.Fatalf("segment %d %s:%s: not decoded by blocks", si, field, term)
 			}
 			r := &blockPositions{b: b}
 			for _, w := range want {
-				if !every && rng.IntN(3) != 0 {
+				if rng.IntN(every) != 0 {
 					skipped++
 					continue
 				}
@@ -282,11 +289,12 @@ func TestBlockPositionsMatchZap(t *testing.T) {
 						si, field, term, w.doc, freq, norm, pos, w.freq, w.norm, w.pos)
 				}
 			}
+			seeks += b.seeks
 		}
 		lists++
 	})
-	t.Logf("%d lists, %d postings with positions, %d passed over, %d compact chunks", lists, withPositions, skipped, compact)
-	if withPositions == 0 || skipped == 0 || compact == 0 {
+	t.Logf("%d lists, %d postings with positions, %d passed over, %d compact chunks, %d seeks", lists, withPositions, skipped, compact, seeks)
+	if withPositions == 0 || skipped == 0 || compact == 0 || seeks == 0 {
 		t.Fatal("the index does not have the shapes the test is for")
 	}
 }
