@@ -358,6 +358,28 @@ func (s *locStream) skip() {
 	s.cur = c[min(n, uint64(len(c))):]
 }
 
+// skipN passes over k postings' locations: skip's loop, with the current
+// chunk in a local.
+func (s *locStream) skipN(k int) {
+	cur := s.cur
+	for ; k > 0; k-- {
+		if len(cur) == 0 {
+			if s.cur = cur; !s.ready() {
+				return
+			}
+			cur = s.cur
+		}
+		n := uint64(cur[0])
+		if n < 0x80 {
+			cur = cur[1:]
+		} else {
+			n, cur = uvarint(cur)
+		}
+		cur = cur[min(n, uint64(len(cur))):]
+	}
+	s.cur = cur
+}
+
 // read appends a posting's positions to pos.
 func (s *locStream) read(pos []uint64) []uint64 {
 	if !s.ready() {

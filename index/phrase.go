@@ -128,12 +128,28 @@ func eachPhraseMatch(ctx context.Context, s *scorch.SegmentSnapshot, terms []phr
 		}
 		lists[i] = pl
 	}
+	// The words' positions are read rarest word first, and a paper is
+	// left as soon as the words read so far are not in place: a common
+	// word's postings ("functions" in "sums representing functions") are
+	// then read only for the few papers where the rarer words make the
+	// phrase, and passed over a chunk at a time elsewhere.
+	byRarity := make([]int, len(terms))
+	for i := range byRarity {
+		byRarity[i] = i
+	}
+	slices.SortStableFunc(byRarity, func(a, b int) int { return cmp.Compare(lists[a].Count(), lists[b].Count()) })
 	// Each word's postings are read with their positions a block at a
 	// time (postings.go), or through zap's iterator when the block decoder
-	// cannot read the list.
+	// cannot read the list. Every word but the rarest is read for its
+	// positions only (its frequency is their number): the words share
+	// the field, so the rarest word's posting gives the paper's norm for
+	// all of them; unscored, the rarest is read so too.
 	its := make([]positionsReader, len(terms))
 	for i, pl := range lists {
 		if b, ok := newBlockPositions(pl, s.Deleted()); ok {
+			if !scored || i != byRarity[0] {
+				b.positionsOnly()
+			}
 			its[i] = &blockPositions{b: b}
 		} else {
 			its[i] = &zapPositions{it: pl.Iterator(scored, scored, true, nil)}
@@ -149,16 +165,6 @@ func eachPhraseMatch(ctx context.Context, s *scorch.SegmentSnapshot, terms []phr
 		}
 		cand.AndNot(bm)
 	}
-	// The words' positions are read rarest word first, and a paper is
-	// left as soon as the words read so far are not in place: a common
-	// word's postings ("functions" in "sums representing functions") are
-	// then read only for the few papers where the rarer words make the
-	// phrase, and passed over a chunk at a time elsewhere.
-	byRarity := make([]int, len(terms))
-	for i := range byRarity {
-		byRarity[i] = i
-	}
-	slices.SortStableFunc(byRarity, func(a, b int) int { return cmp.Compare(lists[a].Count(), lists[b].Count()) })
 	positions := make([][]uint64, len(terms))
 	freqs := make([]uint64, len(terms))
 	norms := make([]float64, len(terms))
@@ -185,8 +191,9 @@ next:
 		}
 		score := 0.0
 		if scored {
+			norm := norms[byRarity[0]]
 			for i, t := range terms { // in Bleve's order
-				score += t.stats.bleveScore(freqs[i], norms[i])
+				score += t.stats.bleveScore(freqs[i], norm)
 			}
 		}
 		// (Several words were checked above, all of them last.)

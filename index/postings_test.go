@@ -240,7 +240,7 @@ func TestBlockPositionsMatchZap(t *testing.T) {
 	}
 	defer r.Close()
 	rng := rand.New(rand.NewPCG(5, 6))
-	var lists, withPositions, skipped, compact, seeks int
+	var lists, withPositions, skipped, compact, seeks, posOnly int
 	eachTermList(t, r.(*scorch.IndexSnapshot), func(si int, s *scorch.SegmentSnapshot, field string, d segment.TermDictionary, term []byte) {
 		pl, err := d.PostingsList(term, s.Deleted(), nil)
 		if err != nil {
@@ -268,21 +268,37 @@ func TestBlockPositionsMatchZap(t *testing.T) {
 			}
 		}
 		// Every posting read; one in three; one in five hundred (chunks
-		// passed over).
-		for _, every := range []int{1, 3, 500} {
+		// passed over); in the fields with term vectors, the same reading
+		// positions only (the frequency their number, no norm).
+		for _, mode := range []struct {
+			every   int
+			posOnly bool
+		}{{1, false}, {3, false}, {500, false}, {1, true}, {3, true}, {500, true}} {
+			if mode.posOnly && field == fTitle {
+				continue
+			}
 			b, ok := newBlockPositions(pl, s.Deleted())
 			if !ok {
 				t.Fatalf("segment %d %s:%s: not decoded by blocks", si, field, term)
 			}
+			if mode.posOnly {
+				b.positionsOnly()
+				if b.posOnly {
+					posOnly++
+				}
+			}
 			r := &blockPositions{b: b}
 			for _, w := range want {
-				if rng.IntN(every) != 0 {
+				if rng.IntN(mode.every) != 0 {
 					skipped++
 					continue
 				}
 				freq, norm, pos, err := r.advance(w.doc, nil)
 				if err != nil {
 					t.Fatalf("segment %d %s:%s: paper %d: %v", si, field, term, w.doc, err)
+				}
+				if b.posOnly {
+					norm = w.norm // not read
 				}
 				if freq != w.freq || norm != w.norm || !slices.Equal(pos, w.pos) {
 					t.Fatalf("segment %d %s:%s: paper %d: blocks %d %g %v, zap %d %g %v",
@@ -293,8 +309,8 @@ func TestBlockPositionsMatchZap(t *testing.T) {
 		}
 		lists++
 	})
-	t.Logf("%d lists, %d postings with positions, %d passed over, %d compact chunks, %d seeks", lists, withPositions, skipped, compact, seeks)
-	if withPositions == 0 || skipped == 0 || compact == 0 || seeks == 0 {
+	t.Logf("%d lists, %d postings with positions, %d passed over, %d compact chunks, %d seeks, %d lists read for positions only", lists, withPositions, skipped, compact, seeks, posOnly)
+	if withPositions == 0 || skipped == 0 || compact == 0 || seeks == 0 || posOnly == 0 {
 		t.Fatal("the index does not have the shapes the test is for")
 	}
 }
