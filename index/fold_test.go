@@ -65,3 +65,39 @@ func hitIDs(res paper.Results) []string {
 	}
 	return ids
 }
+
+// A correction is shown as the titles spell it, accents and all, though
+// it is found among the folded words.
+func TestDidYouMeanKeepsAccents(t *testing.T) {
+	ix, err := open(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	papers := []paper.Paper{
+		{ID: "math/9204237", Title: "A period mapping in universal Teichmüller space", Abstract: "We study the universal period mapping and the Poincaré metric on it."},
+		{ID: "2401.00003", Title: "Schrödinger bridges between Gaussian measures", Abstract: "Entropic transport between Gaussian measures."},
+		{ID: "2401.00004", Title: "Gaussian measures on Hilbert spaces", Abstract: "Measures on spaces of functions."},
+		// Most titles write this one folded: so is the correction.
+		{ID: "2401.00005", Title: "Erdos problems in additive combinatorics", Abstract: "Sum-free sets."},
+		{ID: "2401.00006", Title: "On an Erdos conjecture about graphs", Abstract: "Chromatic number."},
+		{ID: "2401.00007", Title: "Erdős and the probabilistic method", Abstract: "Random graphs."},
+	}
+	if err := ix.Upsert(context.Background(), papers); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ q, want string }{
+		{"teichmiller space", "teichmüller space"},
+		{"schrodnger bridges", "schrödinger bridges"},
+		{"gausian measures", "gaussian measures"},
+		{"erdso problems", "erdos problems"},
+	} {
+		res, err := ix.Search(context.Background(), paper.Query{Text: tt.q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.DidYouMean != tt.want {
+			t.Errorf("%q: did you mean %q, want %q", tt.q, res.DidYouMean, tt.want)
+		}
+	}
+}

@@ -98,11 +98,11 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		switch {
 		case rep != "":
 			c.Words = append(c.Words, rep)
-			shown = append(shown, rep)
+			shown = append(shown, ix.titleSpelling(ctx, rep))
 			out.replaced, changed = true, true
 		case extra != "":
 			c.Words = append(c.Words, w, extra)
-			shown = append(shown, extra)
+			shown = append(shown, ix.titleSpelling(ctx, extra))
 			changed = true
 			extras++
 		default:
@@ -113,15 +113,15 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 	c.Phrases = nil
 	for _, ph := range pq.Phrases {
 		words := strings.Fields(ph)
+		spelt := slices.Clone(words)
 		for i, w := range words {
 			if rep, _ := fix(w); rep != "" {
-				words[i] = rep
+				words[i], spelt[i] = rep, ix.titleSpelling(ctx, rep)
 				out.replaced, changed = true, true
 			}
 		}
-		fixed := strings.Join(words, " ")
-		c.Phrases = append(c.Phrases, fixed)
-		shown = append(shown, `"`+fixed+`"`)
+		c.Phrases = append(c.Phrases, strings.Join(words, " "))
+		shown = append(shown, `"`+strings.Join(spelt, " ")+`"`)
 	}
 	if !changed {
 		return out
@@ -134,6 +134,42 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 	}
 	out.q, out.shown = &c, strings.Join(shown, " ")
 	return out
+}
+
+// spellingTitles is how many titles holding a corrected word are read to
+// find how they spell it.
+const spellingTitles = 8
+
+// titleSpelling is a correction as titles spell it: suggestions come from
+// the titles' folded words ("schrodinger"), and "Did you mean" shows
+// "schrödinger" when that is how most of the first spellingTitles titles
+// holding it write it (a tie goes to the folded spelling).
+func (ix *Index) titleSpelling(ctx context.Context, w string) string {
+	tq := bleve.NewTermQuery(w)
+	tq.SetField(fTitleRaw)
+	res, err := ix.bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(tq, spellingTitles, 0, false))
+	if err != nil {
+		return w
+	}
+	counts := map[string]int{}
+	for _, h := range res.Hits {
+		p, ok, err := ix.get(h.ID)
+		if err != nil || !ok {
+			continue
+		}
+		for _, t := range (wordTokenizer{}).Tokenize([]byte(p.Title)) {
+			if toks := ix.plain.Analyze(t.Term); len(toks) == 1 && string(toks[0].Term) == w {
+				counts[strings.ToLower(string(t.Term))]++
+			}
+		}
+	}
+	best := w
+	for s, n := range counts {
+		if n > counts[best] || n == counts[best] && s < best {
+			best = s
+		}
+	}
+	return best
 }
 
 // inContext reports whether a paper holds every one of several words (in
