@@ -73,6 +73,29 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
+// FieldErrors say what is wrong with each of several fields of a record.
+// errors.As finds the first as a *FieldError.
+type FieldErrors []*FieldError
+
+func (e FieldErrors) Error() string {
+	var b strings.Builder
+	for i, fe := range e {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(fe.Error())
+	}
+	return b.String()
+}
+
+func (e FieldErrors) Unwrap() []error {
+	errs := make([]error, len(e))
+	for i, fe := range e {
+		errs[i] = fe
+	}
+	return errs
+}
+
 // Maximum sizes accepted for a record's text, generous for real papers and
 // small enough that one hostile line cannot bloat the index.
 const (
@@ -90,39 +113,46 @@ const (
 // Normalize cleans a record in place: folds whitespace (abstracts are often
 // hard-wrapped), canonicalises the id (or derives one from the title), trims
 // and de-duplicates list fields and fills the arXiv links. It then validates
-// the record and returns a *FieldError naming the first bad field.
+// the record: a bad field gives a *FieldError naming it, several give
+// FieldErrors (each field once, in the order above).
 func (p *Paper) Normalize() error {
+	var errs FieldErrors
+	bad := func(field, msg string) {
+		if !slices.ContainsFunc(errs, func(e *FieldError) bool { return e.Field == field }) {
+			errs = append(errs, &FieldError{field, msg})
+		}
+	}
 	for _, f := range []struct {
 		name string
 		s    *string
 	}{{"title", &p.Title}, {"abstract", &p.Abstract}, {"ai_summary", &p.AISummary}} {
 		if err := checkText(*f.s); err != nil {
-			return &FieldError{f.name, err.Error()}
+			bad(f.name, err.Error())
 		}
 		*f.s = FoldSpace(*f.s)
 	}
 	if p.Title == "" {
-		return &FieldError{"title", "missing or empty (title is required)"}
+		bad("title", "missing or empty (title is required)")
 	}
 	if len(p.Title) > MaxTitle {
-		return &FieldError{"title", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.Title), MaxTitle)}
+		bad("title", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.Title), MaxTitle))
 	}
 	if len(p.Abstract) > MaxAbstract {
-		return &FieldError{"abstract", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.Abstract), MaxAbstract)}
+		bad("abstract", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.Abstract), MaxAbstract))
 	}
 	if err := checkText(p.ID); err != nil {
-		return &FieldError{"id", err.Error()}
+		bad("id", err.Error())
 	}
 	if strings.TrimSpace(p.ID) == "" {
 		p.ID = TitleID(p.Title)
 	} else {
 		p.ID = CanonicalID(p.ID)
 		if strings.ContainsFunc(p.ID, unicode.IsSpace) || len(p.ID) > 200 {
-			return &FieldError{"id", fmt.Sprintf("%q is not an id (no spaces, at most 200 bytes)", truncate(p.ID, 40))}
+			bad("id", fmt.Sprintf("%q is not an id (no spaces, at most 200 bytes)", truncate(p.ID, 40)))
 		}
 	}
 	if len(p.AISummary) > MaxAbstract {
-		return &FieldError{"ai_summary", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.AISummary), MaxAbstract)}
+		bad("ai_summary", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.AISummary), MaxAbstract))
 	}
 	for _, f := range []struct {
 		name string
@@ -131,10 +161,11 @@ func (p *Paper) Normalize() error {
 	}{{"authors", &p.Authors, MaxAuthors}, {"categories", &p.Categories, MaxListItems}, {"ai_keywords", &p.Keywords, MaxListItems}} {
 		l, err := cleanList(f.name, *f.list)
 		if err != nil {
-			return err
+			bad(err.Field, err.Msg)
+			continue
 		}
 		if len(l) > f.max {
-			return &FieldError{f.name, fmt.Sprintf("too many (%d, at most %d)", len(l), f.max)}
+			bad(f.name, fmt.Sprintf("too many (%d, at most %d)", len(l), f.max))
 		}
 		*f.list = l
 	}
@@ -144,7 +175,7 @@ func (p *Paper) Normalize() error {
 	}{{"published", &p.Published}, {"updated", &p.Updated}} {
 		d, err := ParseDate(*f.s)
 		if err != nil {
-			return &FieldError{f.name, err.Error()}
+			bad(f.name, err.Error())
 		}
 		*f.s = d
 	}
@@ -154,7 +185,7 @@ func (p *Paper) Normalize() error {
 	}{{"url", &p.URL}, {"pdf_url", &p.PDFURL}, {"code_url", &p.CodeURL}, {"project_url", &p.ProjectURL}} {
 		*f.s = strings.TrimSpace(*f.s)
 		if err := checkURL(*f.s); err != nil {
-			return &FieldError{f.name, err.Error()}
+			bad(f.name, err.Error())
 		}
 	}
 	for _, f := range []struct {
@@ -162,7 +193,7 @@ func (p *Paper) Normalize() error {
 		n    int
 	}{{"upvotes", p.Upvotes}, {"stars", p.Stars}, {"comments", p.Comments}, {"replies", p.Replies}, {"people", p.People}, {"rank", p.Rank}} {
 		if f.n < 0 {
-			return &FieldError{f.name, fmt.Sprintf("must not be negative (got %d)", f.n)}
+			bad(f.name, fmt.Sprintf("must not be negative (got %d)", f.n))
 		}
 	}
 	if IsArxivID(p.ID) {
@@ -174,13 +205,19 @@ func (p *Paper) Normalize() error {
 		}
 	}
 	if err := checkText(p.Source); err != nil {
-		return &FieldError{"source", err.Error()}
+		bad("source", err.Error())
 	}
 	p.Source = strings.TrimSpace(p.Source)
 	if len(p.Source) > MaxItem {
-		return &FieldError{"source", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.Source), MaxItem)}
+		bad("source", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.Source), MaxItem))
 	}
-	return nil
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errs
 }
 
 // checkURL accepts "" and absolute http(s) URLs of one line.
@@ -266,7 +303,7 @@ func checkRunes(s string) error {
 	return nil
 }
 
-func cleanList(field string, in []string) ([]string, error) {
+func cleanList(field string, in []string) ([]string, *FieldError) {
 	out := in[:0:0]
 	for _, s := range in {
 		if err := checkText(s); err != nil {

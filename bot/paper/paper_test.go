@@ -168,6 +168,42 @@ func TestNormalizeErrors(t *testing.T) {
 	}
 }
 
+// A record wrong in several fields is told of every one, each once, in
+// the order Normalize checks them.
+func TestNormalizeNamesEveryBadField(t *testing.T) {
+	p := Paper{
+		Title:     "bad\x00title" + strings.Repeat("t", MaxTitle),
+		Published: "yesterday",
+		CodeURL:   "ftp://example.org/code",
+		Stars:     -3,
+		Authors:   []string{"A. One", "Two\x01"},
+	}
+	err := p.Normalize()
+	var fes FieldErrors
+	if !errors.As(err, &fes) {
+		t.Fatalf("error %v (%T), want FieldErrors", err, err)
+	}
+	var fields []string
+	for _, fe := range fes {
+		fields = append(fields, fe.Field)
+	}
+	if want := "title authors published code_url stars"; strings.Join(fields, " ") != want {
+		t.Errorf("fields %q, want %q", fields, want)
+	}
+	var first *FieldError
+	if !errors.As(err, &first) || first.Field != "title" || !strings.Contains(first.Msg, "control character") {
+		t.Errorf("errors.As gives %v, want the title's control character", first)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "title: ") || !strings.Contains(msg, "; published: ") || strings.Contains(msg, "\n") {
+		t.Errorf("Error() = %q", msg)
+	}
+	// One bad field is still a *FieldError of its own.
+	q := Paper{Title: "t", Stars: -1}
+	if _, many := q.Normalize().(FieldErrors); many {
+		t.Error("one bad field gave FieldErrors")
+	}
+}
+
 // The largest accepted values still pass.
 func TestNormalizeLimits(t *testing.T) {
 	p := Paper{

@@ -13,6 +13,7 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -66,13 +67,45 @@ type RecordError struct {
 	Line  int
 	Field string // "" when the whole line is wrong
 	Msg   string
+	// More are the record's other bad fields, when it has several.
+	More []*paper.FieldError
 }
 
 func (e *RecordError) Error() string {
+	msg := e.Msg
 	if e.Field != "" {
-		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Field, e.Msg)
+		msg = e.Field + ": " + msg
 	}
-	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	for _, fe := range e.More {
+		msg += "; " + fe.Error()
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
+}
+
+// fieldsError is the RecordError of a record with bad fields (at least one).
+func fieldsError(file string, line int, fes paper.FieldErrors) *RecordError {
+	return &RecordError{File: file, Line: line, Field: fes[0].Field, Msg: fes[0].Msg, More: fes[1:]}
+}
+
+// addFieldErrors adds to fes the bad fields err names (a *paper.FieldError
+// or paper.FieldErrors, as Normalize returns) that fes does not name yet;
+// ok is false when err names no field.
+func addFieldErrors(fes paper.FieldErrors, err error) (_ paper.FieldErrors, ok bool) {
+	var more paper.FieldErrors
+	var one *paper.FieldError
+	switch {
+	case errors.As(err, &more):
+	case errors.As(err, &one):
+		more = paper.FieldErrors{one}
+	default:
+		return fes, false
+	}
+	for _, fe := range more {
+		if !slices.ContainsFunc(fes, func(x *paper.FieldError) bool { return x.Field == fe.Field }) {
+			fes = append(fes, fe)
+		}
+	}
+	return fes, true
 }
 
 // MaxLine is the longest line accepted (a record with a 20 kB abstract and
@@ -236,17 +269,22 @@ func parseJSONL(ctx context.Context, br *bufio.Reader, name string, h Handler) e
 			reject(n, "", fmt.Sprintf("invalid UTF-8 at byte %d", invalidAt(line)))
 			return nil
 		}
-		p, notes, field, err := decodeRecord(line)
-		if err != nil {
-			reject(n, field, err.Error())
+		p, notes, err := decodeRecord(line)
+		var fes paper.FieldErrors
+		if err != nil && !errors.As(err, &fes) {
+			reject(n, "", err.Error())
 			return nil
 		}
 		if err := p.Normalize(); err != nil {
-			var fe *paper.FieldError
-			if errors.As(err, &fe) {
-				reject(n, fe.Field, fe.Msg)
-			} else {
+			var ok bool
+			if fes, ok = addFieldErrors(fes, err); !ok {
 				reject(n, "", err.Error())
+				return nil
+			}
+		}
+		if len(fes) > 0 {
+			if h.Reject != nil {
+				h.Reject(fieldsError(name, n, fes))
 			}
 			return nil
 		}
@@ -280,24 +318,36 @@ func (h Handler) cleaned(name string, n int, notes []fieldNote) {
 }
 
 // decodeRecord decodes one JSON line, with control characters removed from
-// its text fields (notes says which). On error it names the field at fault
-// when it can.
-func decodeRecord(line []byte) (paper.Paper, []fieldNote, string, error) {
+// its text fields (notes says which). A line that is no JSON object is an
+// error of its own; bad fields are paper.FieldErrors naming each of them
+// (the paper holds the good ones).
+func decodeRecord(line []byte) (paper.Paper, []fieldNote, error) {
 	var r record
+	var errs paper.FieldErrors
+	bad := func(field, msg string) {
+		if !slices.ContainsFunc(errs, func(e *paper.FieldError) bool { return e.Field == field }) {
+			errs = append(errs, &paper.FieldError{Field: field, Msg: msg})
+		}
+	}
 	if err := json.Unmarshal(line, &r); err != nil {
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			if te.Field == "" {
-				// The line itself is not an object (an array, a string...).
-				return paper.Paper{}, nil, "", fmt.Errorf("a paper record is a JSON object, this line is a JSON %s", te.Value)
-			}
-			return paper.Paper{}, nil, te.Field, fmt.Errorf("want %s, got JSON %s", jsonKind(te.Type), te.Value)
-		}
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return paper.Paper{}, nil, "", fmt.Errorf("not valid JSON (at byte %d: %v)", se.Offset, err)
+		switch {
+		case errors.As(err, &te) && te.Field == "":
+			// The line itself is not an object (an array, a string...).
+			return paper.Paper{}, nil, fmt.Errorf("a paper record is a JSON object, this line is a JSON %s", te.Value)
+		case errors.As(err, &te):
+			// encoding/json tells of the first field of the wrong type
+			// only (it decodes the others): look at each.
+			errs = typeFaults(line)
+			if len(errs) == 0 {
+				bad(te.Field, fmt.Sprintf("want %s, got JSON %s", jsonKind(te.Type), te.Value))
+			}
+		case errors.As(err, &se):
+			return paper.Paper{}, nil, fmt.Errorf("not valid JSON (at byte %d: %v)", se.Offset, err)
+		default:
+			return paper.Paper{}, nil, fmt.Errorf("not a JSON object: %v", err)
 		}
-		return paper.Paper{}, nil, "", fmt.Errorf("not a JSON object: %v", err)
 	}
 	p := paper.Paper{
 		ID: r.ID, Title: r.Title, Abstract: r.Abstract,
@@ -318,7 +368,7 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, string, error) {
 	}
 	if c := bytes.TrimSpace(r.Comments); len(c) > 0 && c[0] != '"' && string(c) != "null" {
 		if err := json.Unmarshal(c, &p.Comments); err != nil {
-			return paper.Paper{}, nil, "comments", errors.New("want a count (or the snapshot's text note)")
+			bad("comments", "want a count (or the snapshot's text note)")
 		}
 	}
 	snapshot := len(r.Versions) > 0
@@ -328,10 +378,10 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, string, error) {
 		split = splitSnapshotAuthors
 	}
 	if p.Authors, err = stringList(r.Authors, split); err != nil {
-		return paper.Paper{}, nil, "authors", err
+		bad("authors", err.Error())
 	}
 	if p.Categories, err = stringList(r.Categories, strings.Fields); err != nil {
-		return paper.Paper{}, nil, "categories", err
+		bad("categories", err.Error())
 	}
 	// arXiv snapshot: first version's date is the publication date.
 	if p.Published == "" && snapshot {
@@ -343,7 +393,7 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, string, error) {
 		}
 		d, err := snapshotDate(r.Versions[first].Created)
 		if err != nil {
-			return paper.Paper{}, nil, fmt.Sprintf("versions[%d].created", first), err
+			bad(fmt.Sprintf("versions[%d].created", first), err.Error())
 		}
 		p.Published = d
 	}
@@ -364,7 +414,41 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, string, error) {
 		}
 	}
 	cleanControls(&p)
-	return p, notes, "", nil
+	if len(errs) > 0 {
+		return p, notes, errs
+	}
+	return p, notes, nil
+}
+
+// typeFaults names every field of a JSON object whose value has the wrong
+// type for a record (keys matched as encoding/json matches them, case
+// aside), in the record's order.
+func typeFaults(line []byte) paper.FieldErrors {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(line, &obj) != nil {
+		return nil
+	}
+	var out paper.FieldErrors
+	rt := reflect.TypeFor[record]()
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		for key, raw := range obj {
+			if !strings.EqualFold(key, name) {
+				continue
+			}
+			var te *json.UnmarshalTypeError
+			if err := json.Unmarshal(raw, reflect.New(f.Type).Interface()); errors.As(err, &te) {
+				field := name
+				if te.Field != "" {
+					field += "." + te.Field
+				}
+				out = append(out, &paper.FieldError{Field: field, Msg: fmt.Sprintf("want %s, got JSON %s", jsonKind(te.Type), te.Value)})
+			}
+			break
+		}
+	}
+	return out
 }
 
 // snapshotDate reads versions[].created: RFC 1123 with a one- or two-digit
@@ -504,9 +588,10 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 		notes := controlNotes(&p)
 		cleanControls(&p)
 		if err := p.Normalize(); err != nil {
-			var fe *paper.FieldError
-			if errors.As(err, &fe) {
-				reject(titleLine, fe.Field, fe.Msg)
+			if fes, ok := addFieldErrors(nil, err); ok {
+				if h.Reject != nil {
+					h.Reject(fieldsError(name, titleLine, fes))
+				}
 			} else {
 				reject(titleLine, "", err.Error())
 			}

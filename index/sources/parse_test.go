@@ -328,3 +328,44 @@ func TestParseTrendingLayout(t *testing.T) {
 		checkParse(t, []byte(c.in), "t.txt", sources.Trending)
 	}
 }
+
+// A line wrong in several fields is rejected once, naming every one of
+// them: types, values and the snapshot's dates alike; the lines around it
+// are read.
+func TestEveryBadFieldNamed(t *testing.T) {
+	in := `{"id":"2401.00001","title":"Good one"}
+{"title":5,"stars":"many","authors":7,"published":"someday","url":"ftp://x"}
+{"title":"t","upvotes":-1,"Rank":"first","categories":{"a":1}}
+{"id":"0704.0001","title":"Snapshot","authors":"A. One","versions":[{"version":"v1","created":"not a date"}],"comments":[1]}
+{"id":"2401.00002","title":"Good two"}
+`
+	var got []string
+	var more []int
+	n := 0
+	err := sources.Parse(context.Background(), strings.NewReader(in), "in.jsonl", sources.JSONL, sources.Handler{
+		Paper: func(paper.Paper) error { n++; return nil },
+		Reject: func(e *sources.RecordError) {
+			got = append(got, e.Error())
+			more = append(more, len(e.More))
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`in.jsonl:2: title: want a string, got JSON number; stars: want a number, got JSON string; authors: want a list of strings or a string; published: `,
+		`in.jsonl:3: rank: want a number, got JSON string; categories: want a list of strings or a string; upvotes: must not be negative (got -1)`,
+		`in.jsonl:4: comments: want a count (or the snapshot's text note); versions[0].created: `,
+	}
+	if n != 2 || len(got) != len(want) {
+		t.Fatalf("%d papers, rejections %q; want 2 papers and %d rejections", n, got, len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("rejection %q,\nwant it to start %q", got[i], want[i])
+		}
+	}
+	if !strings.Contains(got[0], "; url: ") || more[0] != 4 {
+		t.Errorf("line 2: %q (%d more), want url named too, 5 fields in all", got[0], more[0])
+	}
+}
