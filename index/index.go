@@ -492,15 +492,20 @@ func (ix *Index) get(id string) (paper.Paper, bool, error) {
 	if doc == nil {
 		return paper.Paper{}, false, nil
 	}
+	p, err := ix.record(doc)
+	if err != nil {
+		return paper.Paper{}, false, fmt.Errorf("stored record of %s: %w", id, err)
+	}
+	return p, true, nil
+}
+
+// record decodes a document's stored record.
+func (ix *Index) record(doc bindex.Document) (paper.Paper, error) {
 	var raw []byte
 	doc.VisitFields(func(f bindex.Field) {
 		if f.Name() == fSource {
 			raw = f.Value()
 		}
 	})
-	p, err := ix.rec.decode(raw)
-	if err != nil {
-		return paper.Paper{}, false, fmt.Errorf("stored record of %s: %w", id, err)
-	}
-	return p, true, nil
+	return ix.rec.decode(raw)
 }

@@ -98,11 +98,11 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		switch {
 		case rep != "":
 			c.Words = append(c.Words, rep)
-			shown = append(shown, ix.titleSpelling(ctx, rep))
+			shown = append(shown, ix.titleSpelling(ctx, r, rep))
 			out.replaced, changed = true, true
 		case extra != "":
 			c.Words = append(c.Words, w, extra)
-			shown = append(shown, ix.titleSpelling(ctx, extra))
+			shown = append(shown, ix.titleSpelling(ctx, r, extra))
 			changed = true
 			extras++
 		default:
@@ -116,7 +116,7 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		spelt := slices.Clone(words)
 		for i, w := range words {
 			if rep, _ := fix(w); rep != "" {
-				words[i], spelt[i] = rep, ix.titleSpelling(ctx, rep)
+				words[i], spelt[i] = rep, ix.titleSpelling(ctx, r, rep)
 				out.replaced, changed = true, true
 			}
 		}
@@ -143,19 +143,31 @@ const spellingTitles = 8
 // titleSpelling is a correction as titles spell it: suggestions come from
 // the titles' folded words ("schrodinger"), and "Did you mean" shows
 // "schrödinger" when that is how most of the first spellingTitles titles
-// holding it write it (a tie goes to the folded spelling).
-func (ix *Index) titleSpelling(ctx context.Context, w string) string {
-	tq := bleve.NewTermQuery(w)
-	tq.SetField(fTitleRaw)
-	res, err := ix.bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(tq, spellingTitles, 0, false))
+// holding it write it (a tie goes to the folded spelling). The titles are
+// the word's first postings, read without scoring.
+func (ix *Index) titleSpelling(ctx context.Context, r bindex.IndexReader, w string) string {
+	tfr, err := r.TermFieldReader(ctx, []byte(w), fTitleRaw, false, false, false)
 	if err != nil {
 		return w
 	}
+	defer tfr.Close()
 	counts := map[string]int{}
-	for _, h := range res.Hits {
-		p, ok, err := ix.get(h.ID)
-		if err != nil || !ok {
-			continue
+	var d *bindex.TermFieldDoc
+	for range spellingTitles {
+		if d, err = tfr.Next(d); err != nil || d == nil {
+			break
+		}
+		id, err := r.ExternalID(d.ID)
+		if err != nil {
+			break
+		}
+		doc, err := r.Document(id)
+		if err != nil || doc == nil {
+			break
+		}
+		p, err := ix.record(doc)
+		if err != nil {
+			break
 		}
 		for _, t := range (wordTokenizer{}).Tokenize([]byte(p.Title)) {
 			if toks := ix.plain.Analyze(t.Term); len(toks) == 1 && string(toks[0].Term) == w {
