@@ -200,6 +200,16 @@ func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text st
 			return b.showID(ctx, req, rw, id, "")
 		}
 	}
+	if !res.Exact {
+		// Ids or links among words ("see https://arxiv.org/abs/…") name
+		// their papers: those, not a search of the words around them.
+		switch ids, rest := NamedPapers(text); {
+		case len(ids) == 1:
+			return b.showID(ctx, req, rw, ids[0], fmt.Sprintf("(Showing the paper your message names; the words beside it, %s, were not searched.)", Typed(rest, 80)))
+		case len(ids) > 1:
+			return b.namedResults(ctx, req, rw, ids, rest)
+		}
+	}
 	disc := b.discussions(ctx, req, res.Hits)
 	return rw.Reply(ctx, ResultsMessage("Papers matching "+Typed(text, 80), res, disc, b.cfg.CommandName))
 }
@@ -267,6 +277,9 @@ func (b *Bot) show(ctx context.Context, req *Request, rw Responder) error {
 	}
 	if id, extra, ok := idThenWords(req.Args); ok {
 		return b.showID(ctx, req, rw, id, "(The words after the id, "+Typed(extra, 80)+", were ignored.)")
+	}
+	if ids, rest := NamedPapers(req.Args); len(ids) > 0 {
+		return b.showID(ctx, req, rw, ids[0], b.namedNote("show", ids, rest))
 	}
 	p, err := b.lookupArg(ctx, req.Args)
 	if fault.Is(err, fault.NotFound) {
@@ -378,6 +391,9 @@ func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
 	if id, extra, ok := idThenWords(args); ok {
 		args = id
 		note = strings.TrimSpace(note + fmt.Sprintf(" (The words after the id, “%s”, were ignored.)", Literal(Truncate(extra, 80))))
+	} else if ids, rest := NamedPapers(args); len(ids) > 0 && (len(ids) > 1 || rest != "") {
+		args = ids[0]
+		note = strings.TrimSpace(note + " " + b.namedNote("similar", ids, rest))
 	}
 	if note == "" {
 		return b.similarTo(ctx, req, rw)

@@ -42,6 +42,9 @@ func (s *Service) Commands() []bot.CommandSpec {
 // paperArg reads the one paper a command names.
 func (s *Service) paperArg(ctx context.Context, req *bot.Request, verb string) (paper.Paper, error) {
 	arg := strings.TrimSpace(req.Args)
+	if ids, _ := bot.NamedPapers(arg); len(ids) == 1 {
+		arg = ids[0] // "save see https://arxiv.org/abs/2205.13760"
+	}
 	if arg == "" || strings.ContainsFunc(arg, unicode.IsSpace) {
 		return paper.Paper{}, fault.New(fault.Invalid, "%s which paper? Usage: `/%s %s <arXiv id or URL>` (`/%s show <title words>` finds its id)",
 			verb, s.cfg.CommandName, verb, s.cfg.CommandName)

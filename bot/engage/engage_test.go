@@ -179,6 +179,11 @@ func TestBookmarks(t *testing.T) {
 	if got := rw.Text(); !strings.Contains(got, "Saved “Paper C” (2503.00003)") || !rw.Last().Ephemeral {
 		t.Errorf("save: %q", got)
 	}
+	// The link among words, as written in a chat, names the paper too.
+	rw, _ = run("U1", "save see (https://arxiv.org/abs/2503.00003v2).")
+	if got := rw.Text(); !strings.Contains(got, "Saved “Paper C” (2503.00003)") && !strings.Contains(got, "already") {
+		t.Errorf("save with words around the link: %q", got)
+	}
 	rw, _ = run("U1", "saved")
 	got := rw.Text()
 	if i, j := strings.Index(got, "Paper C"), strings.Index(got, "Paper A"); i < 0 || j < 0 || i > j || !rw.Last().Ephemeral {

@@ -49,11 +49,25 @@ func cleanIDInput(s string) string {
 	// Full-width digits and letters (２２０５．１３７６０) as typed with an
 	// East Asian input method are the ASCII ones.
 	s = strings.TrimSpace(norm.NFKC.String(s))
-	s = strings.Trim(s, "<>") // Slack wraps links in <...>
+	s = trimWrapping(s)
 	if i := strings.IndexByte(s, '|'); i >= 0 {
-		s = s[:i] // Slack's <url|label>
+		s = trimWrapping(s[:i]) // Slack's <url|label>
 	}
 	return s
+}
+
+// trimWrapping takes off what wraps an id or a link copied from a
+// sentence: Slack's <...>, brackets, quotes, and punctuation after it
+// ("(see https://arxiv.org/abs/2205.13760).").
+func trimWrapping(s string) string {
+	for {
+		t := strings.TrimRight(s, `.,;!?)]}>"'”’»`)
+		t = strings.TrimLeft(t, `([{<"'“‘«`)
+		if t == s {
+			return s
+		}
+		s = t
+	}
 }
 
 func canonicalArxivID(s string) (string, bool) {

@@ -29,6 +29,16 @@ func TestParseArxivID(t *testing.T) {
 		{"hep-th/9901001v", ""},
 		{"/9901001", ""},
 
+		// Copied from a sentence: brackets, quotes and punctuation around.
+		{"https://arxiv.org/abs/2205.13760.", "2205.13760"},
+		{"https://arxiv.org/abs/2205.13760,", "2205.13760"},
+		{"(https://arxiv.org/abs/2205.13760)", "2205.13760"},
+		{"(see 2205.13760)", ""},
+		{`"https://arxiv.org/abs/2205.13760"`, "2205.13760"},
+		{"“2205.13760v2”.", "2205.13760"},
+		{"[hep-th/9901001]", "hep-th/9901001"},
+		{"<https://arxiv.org/abs/2205.13760|the paper>.", "2205.13760"},
+
 		// New style: YYMM.NNNN (0704-1412) and YYMM.NNNNN (1501 on).
 		{"2509.04664", "2509.04664"},
 		{"2509.04664v2", "2509.04664"},
