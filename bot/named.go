@@ -67,5 +67,9 @@ func (b *Bot) namedResults(ctx context.Context, req *Request, rw Responder, ids 
 		res.Notes = append(res.Notes, fmt.Sprintf("Not in the index: %s (`/%s show <id>` fetches one from arXiv when this paperbot reads arXiv).", strings.Join(missing, ", "), b.cfg.CommandName))
 	}
 	disc := b.discussions(ctx, req, res.Hits)
-	return rw.Reply(ctx, ResultsMessage("Papers your message names", res, disc, b.cfg.CommandName))
+	m := ResultsMessage("Papers your message names", res, disc, b.cfg.CommandName)
+	if len(res.Hits) > 0 {
+		m.Footer = Plural(len(res.Hits), "paper") + " · in the order written"
+	}
+	return rw.Reply(ctx, m)
 }

@@ -80,7 +80,8 @@ func TestIDsAmongWordsNameTheirPapers(t *testing.T) {
 		ids = append(ids, sec.PaperID)
 	}
 	if err != nil || m.Kind != bot.KindResults || strings.Join(ids, " ") != "2502.09992 2205.13760" ||
-		!strings.Contains(m.Intro, "Not in the index: 2601.99999") || !strings.Contains(m.Intro, "“check out and and”") {
+		!strings.Contains(m.Intro, "Not in the index: 2601.99999") || !strings.Contains(m.Intro, "“check out and and”") ||
+		!strings.Contains(m.Footer, "in the order written") {
 		t.Errorf("a search naming three papers: %v, kind %v, papers %v, intro %q", err, m.Kind, ids, m.Intro)
 	}
 }
