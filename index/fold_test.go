@@ -2,6 +2,8 @@ package index_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/paperbot/paperbot/bot/paper"
@@ -98,6 +100,49 @@ func TestDidYouMeanKeepsAccents(t *testing.T) {
 		}
 		if res.DidYouMean != tt.want {
 			t.Errorf("%q: did you mean %q, want %q", tt.q, res.DidYouMean, tt.want)
+		}
+	}
+}
+
+// Accents written as a letter and a combining mark (macOS, PDFs) are the
+// accented letters, in records and queries alike.
+func TestDecomposedAccents(t *testing.T) {
+	ix, err := open(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	papers := []paper.Paper{
+		{ID: "2401.50000", Title: "Schro\u0308dinger operators decomposed", Abstract: "Spectra of operators.", Authors: []string{"Pa\u0301l Erdo\u030bs"}},
+		{ID: "2401.50001", Title: "Schrödinger bridges composed", Abstract: "Entropic transport.", Authors: []string{"Pál Erdős"}},
+		{ID: "2401.50002", Title: "Operators on Hilbert spaces", Abstract: "Bridges between spectra."},
+	}
+	if err := ix.Upsert(context.Background(), papers); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ix.Lookup(context.Background(), "2401.50000")
+	if err != nil || p.Title != "Schrödinger operators decomposed" || p.Authors[0] != "Pál Erdős" {
+		t.Errorf("stored %q by %q (%v), want the composed letters", p.Title, p.Authors, err)
+	}
+	for q, want := range map[string]string{
+		"schrodinger operators":            "2401.50000",
+		"Schro\u0308dinger operators":      "2401.50000",
+		"Schro\u0308dinger bridges":        "2401.50001",
+		"author:\"Pa\u0301l Erdo\u030bs\"": "2401.50000 2401.50001",
+		"author:Erdos":                     "2401.50000 2401.50001",
+	} {
+		res, err := ix.Search(context.Background(), paper.Query{Text: q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := hitIDs(res)
+		if strings.Contains(want, " ") {
+			slices.Sort(got) // all of them
+		} else if len(got) > 0 {
+			got = got[:1] // the first
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%q: %v, want %s", q, hitIDs(res), want)
 		}
 	}
 }

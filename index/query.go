@@ -9,6 +9,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/paperbot/paperbot/bot/paper"
 )
 
@@ -290,6 +292,10 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) 
 // is then dropped with control characters; curly quotes become straight.
 func sanitize(s string) string {
 	s = strings.ToValidUTF8(s, " ")
+	// Composed, as records are (paper.Normalize): an accent typed or
+	// pasted as a letter and a combining mark (macOS, PDFs) is the
+	// accented letter, and is folded like it.
+	s = norm.NFC.String(s)
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '“' || r == '”' || r == '„' || r == '«' || r == '»':

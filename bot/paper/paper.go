@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Paper is one research paper in the canonical record format. Only Title is
@@ -129,7 +131,7 @@ func (p *Paper) Normalize() error {
 		if err := checkText(*f.s); err != nil {
 			bad(f.name, err.Error())
 		}
-		*f.s = FoldSpace(*f.s)
+		*f.s = FoldSpace(composed(*f.s))
 	}
 	if p.Title == "" {
 		bad("title", "missing or empty (title is required)")
@@ -309,7 +311,7 @@ func cleanList(field string, in []string) ([]string, *FieldError) {
 		if err := checkText(s); err != nil {
 			return nil, &FieldError{field, err.Error()}
 		}
-		s = FoldSpace(s)
+		s = FoldSpace(composed(s))
 		if len(s) > MaxItem {
 			return nil, &FieldError{field, fmt.Sprintf("%q is too long (%d bytes, at most %d)", truncate(s, 40), len(s), MaxItem)}
 		}
@@ -321,6 +323,25 @@ func cleanList(field string, in []string) ([]string, *FieldError) {
 		return nil, nil
 	}
 	return out, nil
+}
+
+// composed is s in Unicode normalization form C: an accented letter
+// written as a letter and a combining mark ("o\u0308", as macOS and
+// PDFs write them) is the one letter ("ö"), as search reads it.
+func composed(s string) string {
+	if asciiOnly(s) {
+		return s
+	}
+	return norm.NFC.String(s)
+}
+
+func asciiOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // FoldSpace trims s and folds every run of white space to one space.
