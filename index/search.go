@@ -147,7 +147,7 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 	// No empty answer while words match: a phrase, or all the words a
 	// sorted listing requires, that match nothing are relaxed (a phrase to
 	// its words, all words to any), and the answer says so.
-	if len(res.Hits) == 0 && offset == 0 {
+	if len(res.Hits) == 0 && offset == 0 && !q.Strict {
 		for _, r := range relaxations(run, order) {
 			rres, err := ix.ranked(ctx, r.q, a)
 			if err != nil {

@@ -134,6 +134,19 @@ func testSubscribeRefusesAMalformedTopic(t *testing.T, ix bot.Searcher) {
 	if err != nil || !strings.Contains(reply, "No paper matches this topic yet") {
 		t.Fatalf("err %v, reply %q", err, reply)
 	}
+	// Words no paper has together yet: followed, as one word is.
+	reply, err = c.say("T1", "C1", "subscribe diffusion protein")
+	if err != nil || !strings.Contains(reply, "No paper matches this topic yet") {
+		t.Errorf("subscribe diffusion protein: err %v, reply %q", err, reply)
+	}
+	// A misspelling is refused with its correction, not followed for ever.
+	reply, err = c.say("T1", "C1", "subscribe tranceptoin")
+	if err == nil || !strings.Contains(reply, "did you mean “tranception”") || !strings.HasPrefix(reply, "Subscription not changed") {
+		t.Errorf("subscribe tranceptoin: err %v, reply %q", err, reply)
+	}
+	if r, _ := c.say("T1", "C1", "digest"); !strings.Contains(r, "diffusion protein") {
+		t.Errorf("the refused topic replaced the subscription:\n%s", r)
+	}
 }
 
 func TestSubscriptionCommands(t *testing.T) {

@@ -60,6 +60,9 @@ func testWeekOverSampleCorpus(t *testing.T, ix *index.Index) {
 		{Channel: "all", ChannelName: "papers", Time: "09:00", Zone: "Europe/Berlin", Top: 5},
 		{Channel: "lm", ChannelName: "llm", Time: "09:00", Zone: "Europe/Berlin", Top: 3, Topic: "language model"},
 		{Channel: "protein", ChannelName: "bio", Time: "09:00", Zone: "Europe/Berlin", Top: 4, Topic: "protein"},
+		// No paper has both words: the channel follows a topic that has
+		// no papers yet, and is never sent those with one of them.
+		{Channel: "mixed", ChannelName: "bio-ml", Time: "09:00", Zone: "Europe/Berlin", Top: 3, Topic: "diffusion protein"},
 	}
 	for _, s := range subs {
 		s.Since = clock.Now()
@@ -143,6 +146,9 @@ func testWeekOverSampleCorpus(t *testing.T, ix *index.Index) {
 	}
 	if n := len(everPosted["all"]); n != 35 {
 		t.Errorf("all: %d papers in a week, want 35", n)
+	}
+	if n := len(everPosted["mixed"]); n != 0 || emptyDays["mixed"] != 7 {
+		t.Errorf("diffusion protein: %d papers posted, %d empty days; no paper has both words", n, emptyDays["mixed"])
 	}
 	if emptyDays["protein"] == 0 {
 		t.Errorf("the protein channel never ran dry; the test wants an empty day (posted %d papers)", len(everPosted["protein"]))

@@ -63,7 +63,7 @@ func (s *selections) trending(ctx context.Context, searcher bot.Searcher, topic 
 		sel = &selection{done: make(chan struct{}), at: now}
 		s.byTopic[topic] = sel
 		s.mu.Unlock()
-		res, err := s.search(ctx, searcher, paper.Query{Text: topic, Sort: paper.ByTrending, Limit: selectionSize})
+		res, err := s.search(ctx, searcher, paper.Query{Text: topic, Sort: paper.ByTrending, Limit: selectionSize, Strict: true})
 		sel.hits, sel.err = res.Hits, err
 		sel.complete = err == nil && len(res.Hits) < selectionSize
 		if err == nil && res.Fuzzy {
@@ -102,5 +102,5 @@ func (s *selections) trending(ctx context.Context, searcher bot.Searcher, topic 
 	}
 	// Not enough left in the shared selection (or it failed): this
 	// channel's own search.
-	return s.search(ctx, searcher, paper.Query{Text: topic, Sort: paper.ByTrending, Exclude: sent, Limit: window})
+	return s.search(ctx, searcher, paper.Query{Text: topic, Sort: paper.ByTrending, Exclude: sent, Limit: window, Strict: true})
 }

@@ -68,39 +68,43 @@ func (d *Service) fill(s Subscription) Subscription {
 	return s
 }
 
-// checkTopic runs the topic query once, so a malformed one is refused
-// with the index's explanation of what is wrong.
+// checkTopic runs the topic query once, as the digest runs it (Strict:
+// papers matching all of it, or none), so that a malformed topic is
+// refused with the index's explanation of what is wrong. A topic no paper
+// matches yet is accepted (the channel follows it until papers come),
+// unless it looks mistyped: an option read as words of it ("top three"),
+// or a word the index has never seen with a close spelling it has.
 func (d *Service) checkTopic(ctx context.Context, topic string) (paper.Results, error) {
-	res, err := d.cfg.Searcher.Search(ctx, paper.Query{Text: topic, Sort: paper.ByTrending, Limit: 1})
+	res, err := d.cfg.Searcher.Search(ctx, paper.Query{Text: topic, Sort: paper.ByTrending, Limit: 1, Strict: true})
 	if err != nil {
 		if msg := fault.UserMessage(err); msg != "" && fault.Is(err, fault.Invalid) {
 			return res, fault.Wrap(fault.Invalid, err, "topic %s: %s", quoteTopic(bot.Truncate(topic, 80)), msg)
 		}
 		return res, err
 	}
-	if len(res.Notes) > 0 {
-		// A search goes ahead without what it could not use, or with
-		// its words relaxed; a topic with such a part is refused instead,
-		// so nothing "was ignored" and a digest never posts papers that
-		// match only some of it.
-		var notes []string
-		relaxed := false
-		for _, n := range res.Notes {
-			if strings.HasSuffix(n, "; closest papers:") {
-				relaxed = true
-				continue
+	refuse := func(msg string) (paper.Results, error) {
+		return res, fault.New(fault.Invalid, "topic %s: %s", quoteTopic(bot.Truncate(topic, 80)), strings.TrimRight(msg, ". "))
+	}
+	// A search goes ahead without what it could not use; a topic with
+	// such a part is refused instead, so nothing "was ignored".
+	var notes []string
+	for _, n := range res.Notes {
+		notes = append(notes, strings.ReplaceAll(n, "; it was ignored.", "."))
+	}
+	if len(notes) > 0 {
+		return refuse(strings.Join(notes, " "))
+	}
+	if res.Total == 0 || res.Fuzzy {
+		// "diffusion top three": nothing matches, but the topic without
+		// the words that look like an option does.
+		if hint, rest := optionHint(topic); hint != "" && strings.TrimSpace(rest) != "" {
+			if r, err := d.cfg.Searcher.Search(ctx, paper.Query{Text: rest, Sort: paper.ByTrending, Limit: 1, Strict: true}); err == nil && r.Total > 0 && !r.Fuzzy {
+				return refuse("no paper matches all of it" + hint)
 			}
-			notes = append(notes, strings.ReplaceAll(n, "; it was ignored.", "."))
 		}
-		if relaxed {
-			none := "no paper matches all of it"
-			if len(notes) > 0 {
-				none = "No paper matches all of it"
-			}
-			notes = append(notes, none+optionHint(topic))
-		}
-		msg := strings.TrimRight(strings.Join(notes, " "), ". ")
-		return res, fault.New(fault.Invalid, "topic %s: %s", quoteTopic(bot.Truncate(topic, 80)), msg)
+	}
+	if res.Fuzzy && res.DidYouMean != "" {
+		return refuse(fmt.Sprintf("no paper has the words as written; did you mean %s? Subscribe with the topic spelt so", quoteTopic(res.DidYouMean)))
 	}
 	return res, nil
 }
@@ -110,22 +114,30 @@ func (d *Service) checkTopic(ctx context.Context, topic string) (paper.Results, 
 var errSetInConfig = errors.New("the subscription is set in the configuration file")
 
 // optionHint says which words of a topic look like an option that was not
-// read as one ("top three"), or "".
-func optionHint(topic string) string {
-	f := strings.Fields(strings.ToLower(topic))
-	for i := 0; i+1 < len(f); i++ {
-		switch f[i] {
-		case "top":
-			return fmt.Sprintf(" (“top %s” was read as words of the topic: top takes a number, like top 3)", f[i+1])
-		case "at":
-			return fmt.Sprintf(" (“at %s” was read as words of the topic: at takes a time, like at 09:00)", f[i+1])
-		case "tz":
-			return fmt.Sprintf(" (“tz %s” was read as words of the topic: tz takes a time zone, like tz Europe/Berlin)", f[i+1])
-		case "days":
-			return fmt.Sprintf(" (“days %s” was read as words of the topic: days takes days, like days mon-fri)", f[i+1])
-		}
+// read as one ("top three"), or ""; rest is the topic without them. Words
+// in quotes are a phrase, meant as written: none is looked at then.
+func optionHint(topic string) (hint, rest string) {
+	if strings.Contains(topic, `"`) {
+		return "", topic
 	}
-	return ""
+	words := strings.Fields(topic)
+	for i := 0; i+1 < len(words); i++ {
+		next := words[i+1]
+		switch strings.ToLower(words[i]) {
+		case "top":
+			hint = fmt.Sprintf(" (“top %s” was read as words of the topic: top takes a number, like top 3)", next)
+		case "at":
+			hint = fmt.Sprintf(" (“at %s” was read as words of the topic: at takes a time, like at 09:00)", next)
+		case "tz":
+			hint = fmt.Sprintf(" (“tz %s” was read as words of the topic: tz takes a time zone, like tz Europe/Berlin)", next)
+		case "days":
+			hint = fmt.Sprintf(" (“days %s” was read as words of the topic: days takes days, like days mon-fri)", next)
+		default:
+			continue
+		}
+		return hint, strings.Join(append(words[:i:i], words[i+2:]...), " ")
+	}
+	return "", topic
 }
 
 // Subscribe creates or replaces a channel's subscription from chat; the

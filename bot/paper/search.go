@@ -53,6 +53,10 @@ type Query struct {
 	Filter string
 	// Exclude lists ids that must not be returned.
 	Exclude []string
+	// Strict asks for the papers matching all of Text or none: a query
+	// that matches nothing is not relaxed to its closest papers (a digest
+	// posts only papers on its topic).
+	Strict bool
 }
 
 // Span is a piece of highlighted text: Match marks the words that matched.
