@@ -221,6 +221,9 @@ func parseQuery(s string) *parsedQuery {
 	if kept := slices.DeleteFunc(slices.Clone(q.Words), isChatWord); len(kept) > 0 && len(kept) < len(q.Words) {
 		q.Words = kept
 	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		q.note("The dates leave no day: from %s and before %s.", q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
+	}
 	return q
 }
 
@@ -361,8 +364,19 @@ func setYear(q *parsedQuery, _, v string) {
 		q.note("year:%s is not a year or range (like year:2024 or year:2020-2023); it was ignored.", v)
 		return
 	}
-	q.From = time.Date(a, 1, 1, 0, 0, 0, 0, time.UTC)
-	q.To = time.Date(b+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	q.narrowDates(time.Date(a, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(b+1, 1, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// narrowDates narrows the query's dates to from (inclusive) and to
+// (exclusive), either zero for an open end: date filters, like all
+// filters, only ever narrow (year:2024 year:2022 is no year at all).
+func (q *parsedQuery) narrowDates(from, to time.Time) {
+	if !from.IsZero() && (q.From.IsZero() || from.After(q.From)) {
+		q.From = from
+	}
+	if !to.IsZero() && (q.To.IsZero() || to.Before(q.To)) {
+		q.To = to
+	}
 }
 
 func year(s string) (int, error) {
@@ -399,7 +413,7 @@ func setSince(q *parsedQuery, f, v string) {
 		q.note("%s:%s is not a date (like since:2024 or since:2024-06-15); it was ignored.", f, v)
 		return
 	}
-	q.From = t
+	q.narrowDates(t, time.Time{})
 }
 
 func setBefore(q *parsedQuery, f, v string) {
@@ -408,7 +422,7 @@ func setBefore(q *parsedQuery, f, v string) {
 		q.note("%s:%s is not a date (like before:2020); it was ignored.", f, v)
 		return
 	}
-	q.To = t
+	q.narrowDates(time.Time{}, t)
 }
 
 func setSort(q *parsedQuery, _, v string) {
@@ -416,6 +430,9 @@ func setSort(q *parsedQuery, _, v string) {
 	if !ok {
 		q.note("sort:%s is not an order (relevance, recent or trending); it was ignored.", v)
 		return
+	}
+	if q.SortSet && q.Sort != s {
+		q.note("Two orders were given; the last, sort:%s, was used.", strings.ToLower(v))
 	}
 	q.Sort, q.SortSet = s, true
 }

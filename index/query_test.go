@@ -57,6 +57,27 @@ func TestParseQuery(t *testing.T) {
 	}
 }
 
+// Date filters only ever narrow: each one given keeps what all of them
+// allow, in any order.
+func TestParseQueryDatesNarrow(t *testing.T) {
+	for in, want := range map[string]string{
+		"year:2020-2024 year:2022":                 "2022-01-01 2023-01-01",
+		"year:2022 year:2020-2024":                 "2022-01-01 2023-01-01",
+		"since:2021 year:2020-2024":                "2021-01-01 2025-01-01",
+		"before:2023-06 since:2021 year:2022-2024": "2022-01-01 2023-06-01",
+		"since:2020 since:2022":                    "2022-01-01 open",
+	} {
+		q := parseQuery(in)
+		to := "open"
+		if !q.To.IsZero() {
+			to = q.To.Format(time.DateOnly)
+		}
+		if got := q.From.Format(time.DateOnly) + " " + to; got != want {
+			t.Errorf("%q: from %s, want %s", in, got, want)
+		}
+	}
+}
+
 func TestParseQueryNotes(t *testing.T) {
 	tests := []struct {
 		in       string
@@ -72,6 +93,9 @@ func TestParseQueryNotes(t *testing.T) {
 		{`https://example.com/foo`, "https://example.com/foo is not a link to a paper"},
 		{strings.Repeat("word ", 100), "first 64 words"},
 		{strings.Repeat("x", 10000), "cut to its first 2000 characters"},
+		{`diffusion sort:recent sort:trending`, "Two orders were given; the last, sort:trending, was used."},
+		{`year:2024 year:2022`, "The dates leave no day: from 2024-01-01 and before 2023-01-01."},
+		{`since:2024 before:2023`, "The dates leave no day"},
 	}
 	for _, tt := range tests {
 		q := parseQuery(tt.in)
