@@ -392,6 +392,10 @@ func parseSubscribe(s string, maxTop int) (subscribeArgs, error) {
 			if low == "at" {
 				v, i = nextTok, i+1
 			}
+			// "at 9:00 pm": the meridiem written apart.
+			if i+1 < len(toks) && !toks[i+1].quoted && isMeridiem(toks[i+1].text) && !strings.ContainsAny(strings.ToLower(v), "apn") {
+				v, i = v+strings.ToLower(toks[i+1].text), i+1
+			}
 			c, err := schedule.ParseClock(v)
 			if err != nil {
 				return a, fmt.Errorf("time %s", err.Error())
@@ -499,6 +503,15 @@ func isChannelMention(w string) bool {
 
 // looksClock reports whether s is meant as a time of day (it may still be
 // an invalid one, which is then an error rather than a topic word).
+// isMeridiem reports am or pm written as a word of its own.
+func isMeridiem(s string) bool {
+	switch strings.ToLower(s) {
+	case "am", "pm", "a.m.", "p.m.":
+		return true
+	}
+	return false
+}
+
 func looksClock(s string) bool {
 	if s == "" {
 		return false
