@@ -187,6 +187,18 @@ func (b *Bot) search(ctx context.Context, req *Request, rw Responder) error {
 
 // searchFor answers with the papers matching text.
 func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text string) error {
+	if _, whole := paper.ParseArxivID(text); !whole {
+		// Ids or links among words ("see https://arxiv.org/abs/…") name
+		// their papers: those, not a search of the words around them.
+		switch ids, rest := NamedPapers(text); {
+		case len(ids) == 1 && rest == "":
+			return b.showID(ctx, req, rw, ids[0], "")
+		case len(ids) == 1:
+			return b.showID(ctx, req, rw, ids[0], fmt.Sprintf("(Showing the paper your message names; the words beside it, %s, were not searched.)", Typed(rest, 80)))
+		case len(ids) > 1:
+			return b.namedResults(ctx, req, rw, ids, rest)
+		}
+	}
 	res, err := b.cfg.Searcher.Search(ctx, paper.Query{Text: text, Limit: b.cfg.PageSize})
 	if err != nil {
 		return err
@@ -198,16 +210,6 @@ func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text st
 		// An id or URL that is not indexed: try to fetch it.
 		if id, ok := paper.ParseArxivID(text); ok {
 			return b.showID(ctx, req, rw, id, "")
-		}
-	}
-	if !res.Exact {
-		// Ids or links among words ("see https://arxiv.org/abs/…") name
-		// their papers: those, not a search of the words around them.
-		switch ids, rest := NamedPapers(text); {
-		case len(ids) == 1:
-			return b.showID(ctx, req, rw, ids[0], fmt.Sprintf("(Showing the paper your message names; the words beside it, %s, were not searched.)", Typed(rest, 80)))
-		case len(ids) > 1:
-			return b.namedResults(ctx, req, rw, ids, rest)
 		}
 	}
 	disc := b.discussions(ctx, req, res.Hits)
@@ -274,9 +276,6 @@ func (b *Bot) show(ctx context.Context, req *Request, rw Responder) error {
 	}
 	if id, ok := paper.ParseArxivID(req.Args); ok {
 		return b.showID(ctx, req, rw, id, "")
-	}
-	if id, extra, ok := idThenWords(req.Args); ok {
-		return b.showID(ctx, req, rw, id, "(The words after the id, "+Typed(extra, 80)+", were ignored.)")
 	}
 	if ids, rest := NamedPapers(req.Args); len(ids) > 0 {
 		return b.showID(ctx, req, rw, ids[0], b.namedNote("show", ids, rest))
@@ -388,10 +387,7 @@ func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
 	if args == "" {
 		return fault.New(fault.Invalid, "%s", strings.TrimSpace(fmt.Sprintf("similar to which paper? Usage: `/%s similar <arXiv id, URL or title>` %s", b.cfg.CommandName, note)))
 	}
-	if id, extra, ok := idThenWords(args); ok {
-		args = id
-		note = strings.TrimSpace(note + fmt.Sprintf(" (The words after the id, “%s”, were ignored.)", Literal(Truncate(extra, 80))))
-	} else if ids, rest := NamedPapers(args); len(ids) > 0 && (len(ids) > 1 || rest != "") {
+	if ids, rest := NamedPapers(args); len(ids) > 0 && (len(ids) > 1 || rest != "") {
 		args = ids[0]
 		note = strings.TrimSpace(note + " " + b.namedNote("similar", ids, rest))
 	}

@@ -60,17 +60,6 @@ func (b *Bot) mistypedCommand(ctx context.Context, req *Request) error {
 // command, which people who run paperbot may type in chat too.
 var programCommands = []string{"ingest", "serve", "backup", "check", "migrate-state", "register-commands", "eval", "version", "config"}
 
-// idThenWords reads "2205.13760 extra words": an arXiv id or link, then
-// words that name nothing more.
-func idThenWords(args string) (id, extra string, ok bool) {
-	first, rest := firstWord(args)
-	if rest == "" {
-		return "", "", false
-	}
-	id, ok = paper.ParseArxivID(first)
-	return id, rest, ok
-}
-
 // checkLink explains a link (the first word of args) that names no paper
 // in the index (notFound) and no paper paperbot can read: only arXiv,
 // Hugging Face papers and alphaXiv links do. Without it, `show

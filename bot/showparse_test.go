@@ -70,6 +70,10 @@ func TestIDsAmongWordsNameTheirPapers(t *testing.T) {
 	if err != nil || !strings.Contains(m.Title, "Tranception") {
 		t.Errorf("similar with words around the link: %v, title %q, want the papers similar to Tranception", err, m.Title)
 	}
+	m, err = ask(t, b, "show 2205.13760 2502.09992")
+	if err != nil || m.Kind != bot.KindPaper || m.Sections[0].PaperID != known.ID || !strings.Contains(m.Intro, "names 2 papers") || strings.Contains(m.Intro, "ignored") {
+		t.Errorf("show of two ids: %v %+v, want the first, and the second named", err, m)
+	}
 	m, err = ask(t, b, "show 2205.13760 or 2502.09992")
 	if err != nil || m.Kind != bot.KindPaper || m.Sections[0].PaperID != known.ID || !strings.Contains(m.Intro, "2502.09992") {
 		t.Errorf("show naming two papers: %v %+v, want the first and a word of the second", err, m)
