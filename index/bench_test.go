@@ -30,20 +30,13 @@ import (
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/index"
 	"github.com/paperbot/paperbot/index/sources"
+	"github.com/paperbot/paperbot/index/sources/sourcestest"
 )
 
 // benchPapers reads the sample (or the first PAPERBOT_BENCH_PAPERS papers).
 func benchPapers(b *testing.B) []paper.Paper {
 	b.Helper()
-	path := os.Getenv("PAPERBOT_ARXIV_250K")
-	if path == "" {
-		// Tests run in the package directory: the repository is one up,
-		// and the shared datasets sit beside it.
-		path = filepath.Join("..", "..", "shared", "datasets", "arxiv", "arxiv-250k.jsonl.xz")
-	}
-	if _, err := os.Stat(path); err != nil {
-		b.Skipf("no arXiv 250k sample (%v); set PAPERBOT_ARXIV_250K", err)
-	}
+	path := sourcestest.ArxivSample(b)
 	limit := 0
 	if v := os.Getenv("PAPERBOT_BENCH_PAPERS"); v != "" {
 		n, err := strconv.Atoi(v)

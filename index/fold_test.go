@@ -7,25 +7,16 @@ import (
 	"testing"
 
 	"github.com/paperbot/paperbot/bot/paper"
-	"github.com/paperbot/paperbot/index"
 )
 
 // Words are searched without their accents, however they are typed, and
 // highlighted where the text has them, accents and all.
 func TestAccentsFolded(t *testing.T) {
-	ix, err := open(t.TempDir(), index.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	papers := []paper.Paper{
+	ix := withPapers(t, []paper.Paper{
 		{ID: "math/9204237", Title: "A period mapping in universal Teichmüller space", Abstract: "We study the universal period mapping and the Poincaré metric on it."},
 		{ID: "2401.00001", Title: "A period mapping for universal covering spaces", Abstract: "A universal period mapping in the space of curves."},
 		{ID: "2401.00002", Title: "Universal spaces and the period mapping", Abstract: "Period mappings of universal families, in a space of moduli."},
-	}
-	if err := ix.Upsert(context.Background(), papers); err != nil {
-		t.Fatal(err)
-	}
+	})
 	for _, q := range []string{
 		"A period mapping in universal Teichmuller space",
 		"a period mapping in universal Teichmüller space",
@@ -71,12 +62,7 @@ func hitIDs(res paper.Results) []string {
 // A correction is shown as the titles spell it, accents and all, though
 // it is found among the folded words.
 func TestDidYouMeanKeepsAccents(t *testing.T) {
-	ix, err := open(t.TempDir(), index.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	papers := []paper.Paper{
+	ix := withPapers(t, []paper.Paper{
 		{ID: "math/9204237", Title: "A period mapping in universal Teichmüller space", Abstract: "We study the universal period mapping and the Poincaré metric on it."},
 		{ID: "2401.00003", Title: "Schrödinger bridges between Gaussian measures", Abstract: "Entropic transport between Gaussian measures."},
 		{ID: "2401.00004", Title: "Gaussian measures on Hilbert spaces", Abstract: "Measures on spaces of functions."},
@@ -84,10 +70,7 @@ func TestDidYouMeanKeepsAccents(t *testing.T) {
 		{ID: "2401.00005", Title: "Erdos problems in additive combinatorics", Abstract: "Sum-free sets."},
 		{ID: "2401.00006", Title: "On an Erdos conjecture about graphs", Abstract: "Chromatic number."},
 		{ID: "2401.00007", Title: "Erdős and the probabilistic method", Abstract: "Random graphs."},
-	}
-	if err := ix.Upsert(context.Background(), papers); err != nil {
-		t.Fatal(err)
-	}
+	})
 	for _, tt := range []struct{ q, want string }{
 		{"teichmiller space", "teichmüller space"},
 		{"schrodnger bridges", "schrödinger bridges"},
@@ -107,19 +90,11 @@ func TestDidYouMeanKeepsAccents(t *testing.T) {
 // Accents written as a letter and a combining mark (macOS, PDFs) are the
 // accented letters, in records and queries alike.
 func TestDecomposedAccents(t *testing.T) {
-	ix, err := open(t.TempDir(), index.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	papers := []paper.Paper{
+	ix := withPapers(t, []paper.Paper{
 		{ID: "2401.50000", Title: "Schro\u0308dinger operators decomposed", Abstract: "Spectra of operators.", Authors: []string{"Pa\u0301l Erdo\u030bs"}},
 		{ID: "2401.50001", Title: "Schrödinger bridges composed", Abstract: "Entropic transport.", Authors: []string{"Pál Erdős"}},
 		{ID: "2401.50002", Title: "Operators on Hilbert spaces", Abstract: "Bridges between spectra."},
-	}
-	if err := ix.Upsert(context.Background(), papers); err != nil {
-		t.Fatal(err)
-	}
+	})
 	p, err := ix.Lookup(context.Background(), "2401.50000")
 	if err != nil || p.Title != "Schrödinger operators decomposed" || p.Authors[0] != "Pál Erdős" {
 		t.Errorf("stored %q by %q (%v), want the composed letters", p.Title, p.Authors, err)

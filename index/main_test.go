@@ -1,10 +1,12 @@
 package index_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
 
+	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/index"
 
 	"go.uber.org/goleak"
@@ -56,4 +58,19 @@ func TestMain(m *testing.M) {
 // open opens an index with the options the test run asks for (see TestMain).
 func open(dir string, opts index.Options) (*index.Index, error) {
 	return index.Open(dir, index.RunOptions(opts))
+}
+
+// withPapers is a new index in a temporary directory holding papers,
+// closed when the test ends.
+func withPapers(t *testing.T, papers []paper.Paper) *index.Index {
+	t.Helper()
+	ix, err := open(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	if err := ix.Upsert(context.Background(), papers); err != nil {
+		t.Fatal(err)
+	}
+	return ix
 }

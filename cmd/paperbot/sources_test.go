@@ -320,13 +320,7 @@ func TestSourceJobsWriteTheIndex(t *testing.T) {
 // PAPERBOT_BULK=1 for all of them (minutes). Skips without the dataset or
 // xz.
 func TestBulkImport(t *testing.T) {
-	path := os.Getenv("PAPERBOT_ARXIV_250K")
-	if path == "" {
-		path = filepath.Join("..", "..", "..", "shared", "datasets", "arxiv", "arxiv-250k.jsonl.xz")
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("dataset not found (%v); set PAPERBOT_ARXIV_250K", err)
-	}
+	path := sourcestest.ArxivSample(t)
 	xz, err := exec.LookPath("xz")
 	if err != nil {
 		t.Skip("xz not installed")

@@ -4,14 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/index/sources"
+	"github.com/paperbot/paperbot/index/sources/sourcestest"
 )
 
 // BenchmarkParseArxiv parses the first 20,000 records of the arXiv 250k
@@ -22,13 +21,7 @@ import (
 //
 //	go test ./index/sources -run '^$' -bench ParseArxiv -benchmem
 func BenchmarkParseArxiv(b *testing.B) {
-	path := os.Getenv("PAPERBOT_ARXIV_250K")
-	if path == "" {
-		path = filepath.Join("..", "..", "..", "shared", "datasets", "arxiv", "arxiv-250k.jsonl.xz")
-	}
-	if _, err := os.Stat(path); err != nil {
-		b.Skipf("no arXiv 250k sample (%v); set PAPERBOT_ARXIV_250K", err)
-	}
+	path := sourcestest.ArxivSample(b)
 	if _, err := exec.LookPath("xz"); err != nil && strings.HasSuffix(path, ".xz") {
 		b.Skip("the sample is xz-compressed and the xz tool is missing")
 	}
