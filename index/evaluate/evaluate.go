@@ -6,7 +6,9 @@ package evaluate
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -27,7 +29,8 @@ type Query struct {
 // Qrels maps query id -> document id -> gain (1..4; absent = not relevant).
 type Qrels map[string]map[string]int
 
-// ReadQueries reads JSON Lines {"qid", "text"}.
+// ReadQueries reads JSON Lines {"qid", "text"}. A qid may be a string or
+// a whole number (read as its decimal text, as qrels.tsv writes it).
 func ReadQueries(r io.Reader) ([]Query, error) {
 	var qs []Query
 	sc := bufio.NewScanner(r)
@@ -37,16 +40,115 @@ func ReadQueries(r io.Reader) ([]Query, error) {
 		if line == "" {
 			continue
 		}
-		var q Query
-		if err := json.Unmarshal([]byte(line), &q); err != nil {
-			return nil, fmt.Errorf("queries line %d: %w", n, err)
+		q, err := readQuery([]byte(line))
+		if err == nil && q.ID == "" {
+			err = errors.New("no qid")
 		}
-		if q.ID == "" {
-			return nil, fmt.Errorf("queries line %d: no qid", n)
+		if err != nil {
+			return nil, &LineError{Line: n, Err: err}
 		}
 		qs = append(qs, q)
 	}
 	return qs, sc.Err()
+}
+
+// LineError is a bad line of a queries file.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("queries line %d: %v", e.Line, e.Err) }
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// readQuery decodes one line of a queries file, with errors that name the
+// field and the JSON it holds (never a Go type).
+func readQuery(line []byte) (Query, error) {
+	var raw struct {
+		QID   json.RawMessage `json:"qid"`
+		Text  json.RawMessage `json:"text"`
+		Class json.RawMessage `json:"class"`
+	}
+	if err := json.Unmarshal(line, &raw); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return Query{}, fmt.Errorf("not valid JSON (at byte %d: %v)", se.Offset, err)
+		}
+		return Query{}, fmt.Errorf("want a JSON object {\"qid\": ..., \"text\": ...}, got %s", jsonValue(line))
+	}
+	var q Query
+	qid := bytes.TrimSpace(raw.QID)
+	switch {
+	case len(qid) == 0 || string(qid) == "null":
+	case qid[0] == '"':
+		if err := json.Unmarshal(qid, &q.ID); err != nil {
+			return Query{}, fmt.Errorf("qid: %v", err)
+		}
+	case isWholeNumber(qid):
+		q.ID = string(qid)
+	default:
+		return Query{}, fmt.Errorf("qid: want a string or a whole number, got %s", jsonValue(qid))
+	}
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+		dst  *string
+	}{{"text", raw.Text, &q.Text}, {"class", raw.Class, &q.Class}} {
+		v := bytes.TrimSpace(f.raw)
+		if len(v) == 0 || string(v) == "null" {
+			continue
+		}
+		if v[0] != '"' {
+			return Query{}, fmt.Errorf("%s: want a string, got %s", f.name, jsonValue(v))
+		}
+		if err := json.Unmarshal(v, f.dst); err != nil {
+			return Query{}, fmt.Errorf("%s: %v", f.name, err)
+		}
+	}
+	return q, nil
+}
+
+// isWholeNumber reports a JSON number written as an integer: digits, with
+// an optional minus sign (no fraction, no exponent).
+func isWholeNumber(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte("-"))
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonValue names a JSON value for a message: its kind, and the value
+// itself when it is short.
+func jsonValue(b []byte) string {
+	b = bytes.TrimSpace(b)
+	kind := "JSON value"
+	if len(b) > 0 {
+		switch c := b[0]; {
+		case c == '{':
+			kind = "a JSON object"
+		case c == '[':
+			kind = "a JSON array"
+		case c == '"':
+			kind = "a JSON string"
+		case c == 't' || c == 'f':
+			kind = "JSON true or false"
+		case c == 'n':
+			return "JSON null"
+		default:
+			kind = "the JSON number"
+		}
+	}
+	if len(b) <= 40 && kind != "a JSON object" && kind != "a JSON array" {
+		return kind + " " + string(b)
+	}
+	return kind
 }
 
 // ReadQrels reads "qid<TAB>docid<TAB>gain" lines.

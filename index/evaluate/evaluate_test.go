@@ -2,6 +2,8 @@ package evaluate
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -73,5 +75,38 @@ func TestMeanOverJudgedQueries(t *testing.T) {
 	}
 	if want := (1/math.Log2(3) + 1) / 3; !near(s.NDCG10, want) {
 		t.Errorf("nDCG@10 %v, want %v (unjudged queries left out)", s.NDCG10, want)
+	}
+}
+
+// A numeric qid (as TREC collections converted to JSON often have) is read
+// as its decimal text, matching qrels.tsv; other bad lines name the file,
+// the line and the field, never a Go type.
+func TestReadQueriesNumericQIDAndErrors(t *testing.T) {
+	qs, err := ReadQueries(strings.NewReader(`{"qid":7,"text":"heat"}` + "\n" + `{"qid":"8","text":"flow"}` + "\n" + `{"qid":-3,"text":"x","class":"exact"}` + "\n"))
+	if err != nil || len(qs) != 3 || qs[0] != (Query{ID: "7", Text: "heat"}) || qs[1].ID != "8" || qs[2] != (Query{ID: "-3", Text: "x", Class: "exact"}) {
+		t.Fatalf("%+v %v", qs, err)
+	}
+	dir := t.TempDir()
+	qrels := filepath.Join(dir, "qrels.tsv")
+	if err := os.WriteFile(qrels, []byte("7\tcran-1\t3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ in, want string }{
+		{`{"qid":1.5,"text":"x"}`, "queries.jsonl:2: qid: want a string or a whole number, got the JSON number 1.5"},
+		{`{"qid":["a"],"text":"x"}`, "queries.jsonl:2: qid: want a string or a whole number, got a JSON array"},
+		{`{"qid":"1","text":5}`, "queries.jsonl:2: text: want a string, got the JSON number 5"},
+		{`{"text":"x"}`, "queries.jsonl:2: no qid"},
+		{`null`, "queries.jsonl:2: no qid"},
+		{`[1]`, `queries.jsonl:2: want a JSON object {"qid": ..., "text": ...}, got a JSON array`},
+		{`{"qid":`, "queries.jsonl:2: not valid JSON"},
+	} {
+		queries := filepath.Join(dir, "queries.jsonl")
+		if err := os.WriteFile(queries, []byte(`{"qid":7,"text":"ok"}`+"\n"+c.in+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadFiles("c", "", queries, qrels)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "Go ") || strings.Contains(err.Error(), "unmarshal") {
+			t.Errorf("%s: %v, want %q", c.in, err, c.want)
+		}
 	}
 }

@@ -57,6 +57,9 @@ func LoadFiles(name, docs, queries, qrels string) (*Collection, error) {
 	}
 	defer qf.Close()
 	if c.Queries, err = ReadQueries(qf); err != nil {
+		if le, ok := errors.AsType[*LineError](err); ok {
+			return nil, fmt.Errorf("collection %s: %s:%d: %w", name, queries, le.Line, le.Err)
+		}
 		return nil, fmt.Errorf("collection %s: %s: %w", name, queries, err)
 	}
 	rf, err := os.Open(qrels)
