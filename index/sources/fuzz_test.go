@@ -308,7 +308,7 @@ func TestHostileSeeds(t *testing.T) {
 	}{
 		{`{"title":5}`, 0, "in.jsonl:1: title: want a string, got JSON number"},
 		{`{"title":"t","upvotes":-1}`, 0, "in.jsonl:1: upvotes: must not be negative (got -1)"},
-		{`{"title":"t","upvotes":"many"}`, 0, "in.jsonl:1: upvotes: want a number, got JSON string"},
+		{`{"title":"t","upvotes":"many"}`, 0, "in.jsonl:1: upvotes: want a whole number, got JSON string"},
 		{"{\"title\":\"ok\"}\n{\n{\"title\":\"a\\u0000b\"}\n", 2, "in.jsonl:2: not valid JSON"},
 		{"{\"title\":\"a\xffb\"}", 0, "in.jsonl:1: invalid UTF-8 at byte 11"},
 		{`{"title":"t","url":"javascript:alert(1)"}`, 0, `in.jsonl:1: url: "javascript:alert(1)" is not an http(s) URL`},

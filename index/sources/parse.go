@@ -11,9 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -329,19 +331,27 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, error) {
 			errs = append(errs, &paper.FieldError{Field: field, Msg: msg})
 		}
 	}
+	if string(bytes.TrimSpace(line)) == "null" {
+		// encoding/json reads null as an empty record: say what it is.
+		return paper.Paper{}, nil, errors.New("a paper record is a JSON object, this line is JSON null")
+	}
 	if err := json.Unmarshal(line, &r); err != nil {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &te) && te.Field == "":
 			// The line itself is not an object (an array, a string...).
-			return paper.Paper{}, nil, fmt.Errorf("a paper record is a JSON object, this line is a JSON %s", te.Value)
+			what := "a JSON " + te.Value
+			if te.Value == "bool" {
+				what = "JSON true or false"
+			}
+			return paper.Paper{}, nil, fmt.Errorf("a paper record is a JSON object, this line is %s", what)
 		case errors.As(err, &te):
 			// encoding/json tells of the first field of the wrong type
 			// only (it decodes the others): look at each.
 			errs = typeFaults(line)
 			if len(errs) == 0 {
-				bad(te.Field, fmt.Sprintf("want %s, got JSON %s", jsonKind(te.Type), te.Value))
+				bad(te.Field, typeMsg(te))
 			}
 		case errors.As(err, &se):
 			return paper.Paper{}, nil, fmt.Errorf("not valid JSON (at byte %d: %v)", se.Offset, err)
@@ -368,7 +378,12 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, error) {
 	}
 	if c := bytes.TrimSpace(r.Comments); len(c) > 0 && c[0] != '"' && string(c) != "null" {
 		if err := json.Unmarshal(c, &p.Comments); err != nil {
-			bad("comments", "want a count (or the snapshot's text note)")
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && strings.HasPrefix(te.Value, "number") {
+				bad("comments", typeMsg(te))
+			} else {
+				bad("comments", "want a count (or the snapshot's text note)")
+			}
 		}
 	}
 	snapshot := len(r.Versions) > 0
@@ -398,7 +413,12 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, error) {
 		p.Published = d
 	}
 	if p.Updated == "" && r.UpdateDate != "" {
-		p.Updated = r.UpdateDate
+		// Checked here, so that a bad one is named as the file names it.
+		if d, err := paper.ParseDate(r.UpdateDate); err != nil {
+			bad("update_date", err.Error())
+		} else {
+			p.Updated = d
+		}
 	}
 	if p.Source == "" && snapshot {
 		p.Source = SourceArxiv
@@ -443,7 +463,7 @@ func typeFaults(line []byte) paper.FieldErrors {
 				if te.Field != "" {
 					field += "." + te.Field
 				}
-				out = append(out, &paper.FieldError{Field: field, Msg: fmt.Sprintf("want %s, got JSON %s", jsonKind(te.Type), te.Value)})
+				out = append(out, &paper.FieldError{Field: field, Msg: typeMsg(te)})
 			}
 			break
 		}
@@ -724,6 +744,37 @@ func stripButton(s string) string {
 	return s
 }
 
+// typeMsg says why a JSON value does not fit a field: the kind of value
+// wanted, and for a count given a number that is not one, why (a
+// fraction, or too large for a count).
+func typeMsg(te *json.UnmarshalTypeError) string {
+	num, isNum := strings.CutPrefix(te.Value, "number ")
+	switch te.Type.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+	default:
+		isNum = false
+	}
+	if !isNum {
+		return fmt.Sprintf("want %s, got JSON %s", jsonKind(te.Type), te.Value)
+	}
+	shown := num
+	if len(shown) > 40 {
+		shown = shown[:20] + "…" + shown[len(shown)-10:] + fmt.Sprintf(" (%d digits)", len(strings.TrimLeft(num, "-")))
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	switch {
+	case err == nil && f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63:
+		// 1e3: a whole number, but encoding/json reads counts in digits only.
+		return fmt.Sprintf("want a whole number written in digits, got %s", shown)
+	case (err == nil || errors.Is(err, strconv.ErrRange)) && (math.IsInf(f, 0) || f == math.Trunc(f)):
+		if strings.HasPrefix(num, "-") {
+			return fmt.Sprintf("%s is too small (want a whole number, at least 0)", shown)
+		}
+		return fmt.Sprintf("%s is too large (want a whole number, at most %d)", shown, int64(math.MaxInt64))
+	}
+	return fmt.Sprintf("want a whole number, got %s", shown)
+}
+
 // jsonKind names a Go type as the JSON value it is read from, so that a
 // message never shows a Go type name.
 func jsonKind(t reflect.Type) string {
@@ -736,8 +787,12 @@ func jsonKind(t reflect.Type) string {
 		return "an object"
 	case reflect.Bool:
 		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
 		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
 	}
 	return t.String()
 }

@@ -353,8 +353,8 @@ func TestEveryBadFieldNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		`in.jsonl:2: title: want a string, got JSON number; stars: want a number, got JSON string; authors: want a list of strings or a string; published: `,
-		`in.jsonl:3: rank: want a number, got JSON string; categories: want a list of strings or a string; upvotes: must not be negative (got -1)`,
+		`in.jsonl:2: title: want a string, got JSON number; stars: want a whole number, got JSON string; authors: want a list of strings or a string; published: `,
+		`in.jsonl:3: rank: want a whole number, got JSON string; categories: want a list of strings or a string; upvotes: must not be negative (got -1)`,
 		`in.jsonl:4: comments: want a count (or the snapshot's text note); versions[0].created: `,
 	}
 	if n != 2 || len(got) != len(want) {
@@ -367,5 +367,39 @@ func TestEveryBadFieldNamed(t *testing.T) {
 	}
 	if !strings.Contains(got[0], "; url: ") || more[0] != 4 {
 		t.Errorf("line 2: %q (%d more), want url named too, 5 fields in all", got[0], more[0])
+	}
+}
+
+// Rejections say what is wrong in the file's own terms: a count that is a
+// fraction or too large for a count, a line that is JSON null, and the
+// snapshot's update_date under that name (it fills "updated").
+func TestRejectionMessages(t *testing.T) {
+	huge := "1" + strings.Repeat("0", 30)
+	for _, c := range []struct{ in, want string }{
+		{`{"title":"t","upvotes":3.5}`, "in.jsonl:1: upvotes: want a whole number, got 3.5"},
+		{`{"title":"t","stars":` + huge + `}`, "in.jsonl:1: stars: " + huge + " is too large (want a whole number, at most 9223372036854775807)"},
+		{`{"title":"t","rank":-` + huge + `}`, "in.jsonl:1: rank: -" + huge + " is too small (want a whole number, at least 0)"},
+		{`{"title":"t","upvotes":1e3}`, "in.jsonl:1: upvotes: want a whole number written in digits, got 1e3"},
+		{`{"title":"t","upvotes":"3"}`, "in.jsonl:1: upvotes: want a whole number, got JSON string"},
+		{`{"title":"t","comments":2.5}`, "in.jsonl:1: comments: want a whole number, got 2.5"},
+		{`{"title":"t","stars":1.5,"upvotes":` + huge + `}`, "in.jsonl:1: upvotes: " + huge + " is too large (want a whole number, at most 9223372036854775807); stars: want a whole number, got 1.5"},
+		{`{"title":"t","upvotes":` + strings.Repeat("9", 60) + `}`, "in.jsonl:1: upvotes: 99999999999999999999…9999999999 (60 digits) is too large"},
+		{`null`, "in.jsonl:1: a paper record is a JSON object, this line is JSON null"},
+		{` null `, "in.jsonl:1: a paper record is a JSON object, this line is JSON null"},
+		{`true`, "in.jsonl:1: a paper record is a JSON object, this line is JSON true or false"},
+		{`[1]`, "in.jsonl:1: a paper record is a JSON object, this line is a JSON array"},
+		{`{"id":"0704.0001","title":"S","versions":[{"version":"v1","created":"Mon, 2 Apr 2007 19:18:42 GMT"}],"update_date":"someday"}`, `in.jsonl:1: update_date: "someday" is not a date (want YYYY-MM-DD)`},
+		{`{"title":"S","update_date":"2008-13-01"}`, `in.jsonl:1: update_date: "2008-13-01" is not a date`},
+		{`{"title":"S","updated":"someday"}`, `in.jsonl:1: updated: "someday" is not a date`},
+	} {
+		ps, rej := parseAll(t, []byte(c.in+"\n"), "in.jsonl", sources.JSONL)
+		if len(ps) != 0 || len(rej) != 1 || !strings.HasPrefix(rej[0].Error(), c.want) {
+			t.Errorf("%s: %d papers, rejected %v; want %q", c.in, len(ps), rej, c.want)
+		}
+	}
+	// A good update_date still fills updated.
+	ps, rej := parseAll(t, []byte(`{"id":"0704.0001","title":"S","versions":[{"version":"v1","created":"Mon, 2 Apr 2007 19:18:42 GMT"}],"update_date":"2008-11-13"}`+"\n"), "in.jsonl", sources.JSONL)
+	if len(ps) != 1 || len(rej) != 0 || ps[0].Updated != "2008-11-13" {
+		t.Errorf("update_date: %+v, %v", ps, rej)
 	}
 }
