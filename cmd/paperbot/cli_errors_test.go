@@ -296,3 +296,41 @@ func TestIngestCompressedAndBinary(t *testing.T) {
 		t.Errorf("search: %+v", hits)
 	}
 }
+
+// JSON Lines named x.txt are read as JSON Lines, by their content (they
+// were read as trending text: two junk papers titled with raw JSON, exit
+// 0); a JSON document (a pretty-printed array) is refused once, before the
+// index is created, with how to convert it, instead of a rejection per
+// line; --format trending still reads a .txt file as text.
+func TestIngestJSONByContent(t *testing.T) {
+	dir := t.TempDir()
+	ix := filepath.Join(dir, "index")
+	doc := cliWrite(t, dir, "papers.json", "[\n  {\n    \"id\": \"2401.00001\",\n    \"title\": \"Glaciers\"\n  }\n]\n")
+	stdout, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, doc)
+	want := "paperbot: " + doc + ": a JSON document, not JSON Lines (one paper object per line): it is an array; convert it with jq -c '.[]' " + doc + " > " + strings.TrimSuffix(doc, ".json") + ".jsonl and ingest that; nothing was indexed\n"
+	if code != 1 || stdout != "" || stderr != want {
+		t.Errorf("JSON document: exit %d, stdout %q, stderr\n%q\nwant\n%q", code, stdout, stderr, want)
+	}
+	cliNotExist(t, ix, "ingest of a JSON document")
+	// On stdin it is refused all the same.
+	_, stderr, code = cliRun(t, nil, "[\n  {\"title\": \"Glaciers\"}\n]\n", "ingest", "--index", ix, "-")
+	if code != 1 || !strings.Contains(stderr, "stdin: a JSON document, not JSON Lines") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("JSON document on stdin: exit %d, stderr %q", code, stderr)
+	}
+
+	txt := cliWrite(t, dir, "x.txt", `{"id": "0704.0001", "title": "Calculation of prompt diphoton production", "authors": "C. Balazs", "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}], "update_date": "2008-11-13"}`+"\n"+
+		`{"id": "0704.0002", "title": "Sparsity-certifying Graph Decompositions", "versions": [{"version": "v1", "created": "Sat, 31 Mar 2007 02:26:18 GMT"}]}`+"\n")
+	stdout, stderr, code = cliRun(t, nil, "", "ingest", "--index", ix, txt)
+	if code != 0 || stdout != "2 indexed, 0 rejected\n" || stderr != "" {
+		t.Errorf("JSON Lines as x.txt: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if hits := cliSearchJSON(t, ix, "diphoton"); len(hits) != 1 || hits[0].ID != "0704.0001" || hits[0].Title != "Calculation of prompt diphoton production" {
+		t.Errorf("search: %+v", hits)
+	}
+	// Named as text explicitly, it is text (its JSON lines a title and an
+	// abstract).
+	stdout, _, code = cliRun(t, nil, "", "ingest", "--index", ix, "--format", "trending", txt)
+	if code != 0 || stdout != "1 indexed, 0 rejected\n" {
+		t.Errorf("--format trending x.txt: exit %d, stdout %q", code, stdout)
+	}
+}

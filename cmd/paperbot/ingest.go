@@ -64,7 +64,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	// Every file must be readable before the index is opened (or created).
 	for _, name := range files {
-		if err := checkReadable(name); err != nil {
+		if err := checkReadable(name, format); err != nil {
 			return fmt.Errorf("%w; nothing was indexed", err)
 		}
 	}
@@ -169,8 +169,9 @@ func ingestMemoryLimit(batch int, current int64) int64 {
 }
 
 // checkReadable fails unless name ("-" is stdin) can be opened for reading,
-// is not a directory and holds text (plain or compressed).
-func checkReadable(name string) error {
+// is not a directory and holds text (plain or compressed) that can be read
+// as format: not a JSON document where JSON Lines are wanted.
+func checkReadable(name string, format sources.Format) error {
 	if name == "-" {
 		return nil
 	}
@@ -186,9 +187,9 @@ func checkReadable(name string) error {
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return fmt.Errorf("cannot read %s: it is a directory", name)
 	}
-	// Binary data (or a compressed stream that does not decompress) is
-	// refused before anything changes.
-	if err := sources.Sniff(f); err != nil {
+	// Binary data (or a compressed stream that does not decompress) and
+	// JSON documents are refused before anything changes.
+	if err := sources.Check(f, name, format); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil

@@ -101,9 +101,24 @@ func decompress(br *bufio.Reader, name string) (_ *bufio.Reader, _ string, close
 // compressed stream. Callers check files with it before they change
 // anything.
 func Sniff(r io.Reader) error {
-	_, _, done, err := decompress(bufio.NewReaderSize(r, binarySample), "")
-	done()
-	return err
+	return Check(r, "", Trending)
+}
+
+// Check reads the first bytes of r (named name) and returns the error
+// Parse would return for them read as f: binary data (wrapping ErrBinary),
+// a damaged compressed stream, or, unless f is Trending, a JSON document
+// (wrapping ErrJSONDocument). Callers check files with it before they
+// change anything.
+func Check(r io.Reader, name string, f Format) error {
+	br, inner, done, err := decompress(bufio.NewReaderSize(r, detectWindow), name)
+	defer done()
+	if err != nil || f == Trending {
+		return err
+	}
+	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
+	return checkDocument(peekHead(br), name, inner)
 }
 
 // checkText refuses input whose first bytes are mostly not text: NUL and

@@ -107,8 +107,9 @@ func checkParse(t *testing.T, data []byte, name string, format sources.Format) {
 		Reject: func(e *sources.RecordError) { rejects = append(rejects, e) },
 	})
 	compressed := isCompressed(data)
-	if errors.Is(err, sources.ErrBinary) {
-		// Binary input is refused whole, before any record is read.
+	if errors.Is(err, sources.ErrBinary) || errors.Is(err, sources.ErrJSONDocument) {
+		// Binary input and JSON documents are refused whole, before any
+		// record is read.
 		if len(papers) > 0 || len(rejects) > 0 {
 			t.Fatalf("binary input refused (%v) after %d papers and %d rejections", err, len(papers), len(rejects))
 		}
@@ -312,7 +313,9 @@ func TestHostileSeeds(t *testing.T) {
 		{"{\"title\":\"ok\"}\n{\n{\"title\":\"a\\u0000b\"}\n", 2, "in.jsonl:2: not valid JSON"},
 		{"{\"title\":\"a\xffb\"}", 0, "in.jsonl:1: invalid UTF-8 at byte 11"},
 		{`{"title":"t","url":"javascript:alert(1)"}`, 0, `in.jsonl:1: url: "javascript:alert(1)" is not an http(s) URL`},
-		{`["a paper", "in an array"]`, 0, "in.jsonl:1: a paper record is a JSON object, this line is a JSON array"},
+		// (An array on the first line is a JSON document, refused whole:
+		// TestJSONDocumentRefused.)
+		{"{\"title\":\"ok\"}\n[\"a paper\", \"in an array\"]", 1, "in.jsonl:2: a paper record is a JSON object, this line is a JSON array"},
 	}
 	for _, c := range cases {
 		var n int

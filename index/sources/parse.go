@@ -132,7 +132,8 @@ type Handler struct {
 // lines are rejected one by one; only a read error or an error from
 // h.Paper stops it. Input compressed with gzip, xz or zstd is decompressed,
 // whatever its name; other binary input is refused (an error wrapping
-// ErrBinary) before anything is read from it.
+// ErrBinary) before anything is read from it, and so is a JSON document
+// (ErrJSONDocument) unless f is Trending.
 func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) error {
 	// Errors name the file as given (bad.jsonl.xz); the format is told by
 	// the name without the compression's suffix (bad.jsonl).
@@ -145,9 +146,15 @@ func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) e
 	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
 		br.Discard(3)
 	}
+	head := peekHead(br)
+	if f != Trending {
+		if err := checkDocument(head, name, inner); err != nil {
+			return err
+		}
+	}
 	how := ""
 	if f == Auto {
-		f, how = detect(br, inner)
+		f, how = detect(head, inner)
 	}
 	if h.Format != nil {
 		h.Format(f, how)
@@ -160,20 +167,195 @@ func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) e
 	}
 }
 
-// detect chooses the format of an input by its name, else its content,
-// and says which.
-func detect(br *bufio.Reader, name string) (Format, string) {
-	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+// detectWindow is how much of an input is looked at to choose its format
+// (Parse and Check look at the same bytes, so they agree).
+const detectWindow = 64 << 10
+
+// peekHead returns the first bytes of br (up to detectWindow) without
+// reading them.
+func peekHead(br *bufio.Reader) []byte {
+	head, _ := br.Peek(min(detectWindow, br.Size()))
+	return head
+}
+
+// detect chooses the format of an input whose first bytes are head, and
+// says how. Content that is clearly JSON Lines (its first non-blank line
+// is a complete JSON object, which no title is) is JSON Lines whatever the
+// name; otherwise the name decides (.jsonl, .json, .ndjson; .txt), and
+// without a known one, a first non-blank byte "{" means JSON Lines.
+func detect(head []byte, name string) (Format, string) {
+	ext := strings.ToLower(filepath.Ext(name))
+	switch ext {
 	case ".jsonl", ".json", ".ndjson":
 		return JSONL, "its " + ext + " name"
-	case ".txt":
+	}
+	if line, ok := firstLine(head); ok && line[0] == '{' && json.Valid(line) {
+		return JSONL, "its content"
+	}
+	if ext == ".txt" {
 		return Trending, "its " + ext + " name"
 	}
-	head, _ := br.Peek(512)
 	if b := bytes.TrimLeftFunc(head, unicode.IsSpace); len(b) > 0 && b[0] == '{' {
 		return JSONL, "its content"
 	}
 	return Trending, "its content"
+}
+
+// firstLine returns the first non-blank line of head, trimmed; ok is false
+// when there is none or head ends before the line does.
+func firstLine(head []byte) (line []byte, ok bool) {
+	for len(head) > 0 {
+		l, rest, found := bytes.Cut(head, []byte("\n"))
+		if t := bytes.TrimSpace(l); len(t) > 0 {
+			return t, found
+		}
+		if !found {
+			break
+		}
+		head = rest
+	}
+	return nil, false
+}
+
+// ErrJSONDocument is returned (wrapped, with how to convert it) for input
+// that is one JSON document (an array, or an object spread over lines)
+// rather than JSON Lines: read line by line, every line of it would be
+// rejected.
+var ErrJSONDocument = errors.New("a JSON document, not JSON Lines (one paper object per line)")
+
+// checkDocument refuses input whose first bytes (head) are a JSON
+// document: its first non-blank byte opens an array or an object that
+// does not end on its first line (or an array alone on the line). It is
+// careful not to refuse text that merely starts with a bracket (a
+// trending title "[Re] ..." or "{RL} ..."): the first line must be valid
+// JSON as far as it goes, and a damaged first record of JSON Lines (an
+// object cut short, the next line a complete object) is left to be
+// rejected on its own.
+func checkDocument(head []byte, name, inner string) error {
+	b := bytes.TrimLeftFunc(head, unicode.IsSpace)
+	if len(b) == 0 || b[0] != '[' && b[0] != '{' {
+		return nil
+	}
+	lineEnd := bytes.IndexByte(b, '\n')
+	if lineEnd < 0 {
+		lineEnd = len(b)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var v json.RawMessage
+	err := dec.Decode(&v)
+	var se *json.SyntaxError
+	switch {
+	case err == nil:
+		end := int(dec.InputOffset())
+		if end <= lineEnd {
+			// The value is on the first line: a document when it is an
+			// array alone on it (an object is a JSON Lines record; text
+			// after the value is no JSON at all).
+			if b[0] != '[' || len(bytes.TrimSpace(b[end:lineEnd])) > 0 {
+				return nil
+			}
+		}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		// The window ends inside the value: a document when the value
+		// goes on past its first line (or is an array).
+		if lineEnd == len(b) && b[0] != '[' {
+			return nil
+		}
+	case errors.As(err, &se) && int(se.Offset) > lineEnd:
+		// Valid JSON for a line or more, then an error: a document with
+		// a mistake in it, unless the first line is a damaged record of
+		// JSON Lines, whose next line is a complete object.
+		if next, ok := firstLine(b[lineEnd:]); b[0] == '{' && ok && next[0] == '{' && json.Valid(next) {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return documentError(b, name, inner)
+}
+
+// documentError says that the input is a JSON document and how to make
+// JSON Lines of it with jq.
+func documentError(b []byte, name, inner string) error {
+	what, filter := "an array", ".[]"
+	if b[0] == '{' {
+		what, filter = "an object spread over several lines", "."
+		if key := arrayKey(b); key != "" {
+			filter = jqPath(key) + "[]"
+		}
+	}
+	var how string
+	if name == "" || name == "stdin" || name == "-" {
+		how = fmt.Sprintf("jq -c '%s' FILE.json > FILE.jsonl", filter)
+	} else {
+		out := strings.TrimSuffix(inner, filepath.Ext(inner)) + ".jsonl"
+		if strings.EqualFold(out, inner) {
+			out = strings.TrimSuffix(inner, filepath.Ext(inner)) + "-lines.jsonl"
+		}
+		how = fmt.Sprintf("jq -c '%s' %s > %s", filter, shellQuote(inner), shellQuote(out))
+		if inner != name {
+			how = "decompress it, then " + how
+		}
+	}
+	note := ""
+	if filter == "." {
+		note = " (for one paper; give the path of the array when the papers are in one)"
+	}
+	return fmt.Errorf("%w: it is %s; convert it with %s%s and ingest that", ErrJSONDocument, what, how, note)
+}
+
+// arrayKey is the first key of the JSON object b whose value is an array
+// (of the papers, presumably), as far as b goes; "" when there is none.
+func arrayKey(b []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		if err != nil || !ok {
+			return ""
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			// The window ends inside it: judge by its first byte.
+			rest := bytes.TrimLeftFunc(b[dec.InputOffset():], func(r rune) bool { return unicode.IsSpace(r) || r == ':' })
+			if len(rest) > 0 && rest[0] == '[' {
+				return key
+			}
+			return ""
+		}
+		if v[0] == '[' {
+			return key
+		}
+	}
+	return ""
+}
+
+// jqPath is jq's path of a top-level key: .papers, or .["a key"].
+func jqPath(key string) string {
+	ident := key != ""
+	for i, r := range key {
+		if !(r == '_' || r < utf8.RuneSelf && unicode.IsLetter(r) || i > 0 && r < utf8.RuneSelf && unicode.IsDigit(r)) {
+			ident = false
+		}
+	}
+	if ident {
+		return "." + key
+	}
+	q, _ := json.Marshal(key)
+	return ".[" + strings.ReplaceAll(string(q), "'", `'\''`) + "]"
+}
+
+// shellQuote quotes a file name for a shell command line when it needs it.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) || strings.ContainsRune("._-/+,=:@%", r))
+	}) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // lines yields the lines of br without their line endings, with 1-based

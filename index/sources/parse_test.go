@@ -387,7 +387,7 @@ func TestRejectionMessages(t *testing.T) {
 		{`null`, "in.jsonl:1: a paper record is a JSON object, this line is JSON null"},
 		{` null `, "in.jsonl:1: a paper record is a JSON object, this line is JSON null"},
 		{`true`, "in.jsonl:1: a paper record is a JSON object, this line is JSON true or false"},
-		{`[1]`, "in.jsonl:1: a paper record is a JSON object, this line is a JSON array"},
+		{`"just a string"`, "in.jsonl:1: a paper record is a JSON object, this line is a JSON string"},
 		{`{"id":"0704.0001","title":"S","versions":[{"version":"v1","created":"Mon, 2 Apr 2007 19:18:42 GMT"}],"update_date":"someday"}`, `in.jsonl:1: update_date: "someday" is not a date (want YYYY-MM-DD)`},
 		{`{"title":"S","update_date":"2008-13-01"}`, `in.jsonl:1: update_date: "2008-13-01" is not a date`},
 		{`{"title":"S","updated":"someday"}`, `in.jsonl:1: updated: "someday" is not a date`},
