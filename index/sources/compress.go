@@ -26,19 +26,30 @@ type compression struct {
 	// open decompresses; nil for formats that are recognised only to be
 	// refused by name.
 	open func(r io.Reader) (io.ReadCloser, error)
+	// footer, when set, is how a complete stream of the format ends (its
+	// last bytes, before any padding of NUL bytes): a decompressor that
+	// does not notice every cut (xz's) is checked with it.
+	footer string
+	// lost says what a cut costs with this format's decompressor, and
+	// how to get it back, when that is worth saying.
+	lost string
 }
 
 var compressions = []compression{
 	{"gzip", "\x1f\x8b", []string{".gz", ".gzip"}, func(r io.Reader) (io.ReadCloser, error) {
 		return gzip.NewReader(r)
-	}},
+	}, "", ""},
+	// The xz decoder keeps what it decoded in its dictionary (8 MiB or
+	// more) until it is full, and drops it on an error: a cut file loses
+	// up to that much before the cut, all of a small one. The xz
+	// command writes it out.
 	{"xz", "\xfd7zXZ\x00", []string{".xz"}, func(r io.Reader) (io.ReadCloser, error) {
 		zr, err := xz.NewReader(r)
 		if err != nil {
 			return nil, err
 		}
 		return io.NopCloser(zr), nil
-	}},
+	}, "YZ", "the text decoded just before the damage (up to 8 MiB, all of a small file) may not have been read: xz -dc FILE recovers it"},
 	{"zstd", "\x28\xb5\x2f\xfd", []string{".zst", ".zstd"}, func(r io.Reader) (io.ReadCloser, error) {
 		// One decoding goroutine: the parse is the bottleneck, and a
 		// decoder per file must not multiply goroutines.
@@ -47,10 +58,10 @@ var compressions = []compression{
 			return nil, err
 		}
 		return zr.IOReadCloser(), nil
-	}},
-	{"bzip2", "BZh", []string{".bz2"}, nil},
-	{"zip", "PK\x03\x04", []string{".zip"}, nil},
-	{"7-zip", "7z\xbc\xaf\x27\x1c", []string{".7z"}, nil},
+	}, "", ""},
+	{"bzip2", "BZh", []string{".bz2"}, nil, "", ""},
+	{"zip", "PK\x03\x04", []string{".zip"}, nil, "", ""},
+	{"7-zip", "7z\xbc\xaf\x27\x1c", []string{".7z"}, nil, "", ""},
 }
 
 // binarySample is how much of an input is looked at to tell text from
@@ -73,17 +84,28 @@ func decompress(br *bufio.Reader, name string) (_ *bufio.Reader, _ string, close
 		if c.open == nil {
 			return nil, name, close, fmt.Errorf("%w compressed with %s, which paperbot does not read: decompress it first (or compress it with gzip, xz or zstd)", ErrBinary, c.name)
 		}
-		zr, err := c.open(br)
-		if err != nil {
-			return nil, name, close, fmt.Errorf("reading it as %s: %w", c.name, err)
+		tr := &truncated{kind: c.name, lost: c.lost}
+		if name != "" && name != "stdin" {
+			tr.lost = strings.ReplaceAll(tr.lost, "FILE", shellQuote(name))
 		}
+		in := io.Reader(br)
+		if c.footer != "" {
+			tr.tail = &tailReader{r: br}
+			tr.footer = c.footer
+			in = tr.tail
+		}
+		zr, err := c.open(in)
+		if err != nil {
+			return nil, name, close, tr.wrapLost(fmt.Errorf("reading it as %s: %w", c.name, err), false)
+		}
+		tr.r = zr
 		for _, s := range c.suffix {
 			if trimmed, ok := strings.CutSuffix(strings.ToLower(name), s); ok {
 				name = name[:len(trimmed)]
 				break
 			}
 		}
-		dr := bufio.NewReaderSize(truncated{zr, c.name}, br.Size())
+		dr := bufio.NewReaderSize(tr, br.Size())
 		if err := checkText(dr, c.name+"-compressed "); err != nil {
 			zr.Close()
 			return nil, name, close, err
@@ -162,16 +184,67 @@ func checkText(br *bufio.Reader, prefix string) error {
 	return nil
 }
 
-// truncated names the usual cause of a decompressor's unexpected end.
+// truncated names the usual cause of a decompressor's unexpected end, and
+// checks that a stream that ends ends with its footer.
 type truncated struct {
-	r    io.Reader
-	kind string
+	r      io.Reader
+	kind   string
+	lost   string
+	footer string
+	tail   *tailReader // the compressed input, when footer is set
 }
 
-func (t truncated) Read(p []byte) (int, error) {
+func (t *truncated) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		err = fmt.Errorf("the %s-compressed data ends early (is the file truncated?): %w", t.kind, err)
+	if err == io.EOF && t.tail != nil && string(t.tail.last[:]) != t.footer {
+		// The xz reader takes a cut between two parts of the stream
+		// for its end (after delivering all it decoded).
+		return n, t.wrapLost(io.ErrUnexpectedEOF, false)
+	}
+	return n, t.wrap(err)
+}
+
+// wrap says that an unexpected end of the compressed data is one, and
+// what it may have cost.
+func (t *truncated) wrap(err error) error { return t.wrapLost(err, true) }
+
+func (t *truncated) wrapLost(err error, mayLose bool) error {
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		return err
+	}
+	lost := ""
+	if t.lost != "" && mayLose {
+		lost = "; " + t.lost
+	}
+	return fmt.Errorf("the %s-compressed data ends early (is the file truncated?)%s: %w", t.kind, lost, io.ErrUnexpectedEOF)
+}
+
+// tailReader remembers the last two bytes read from r before any run of
+// NUL bytes at the end (xz's stream padding).
+type tailReader struct {
+	r     io.Reader
+	last  [2]byte
+	zeros bool // NUL bytes were read after last
+}
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	b := bytes.TrimRight(p[:n], "\x00")
+	switch {
+	case len(b) >= 2:
+		t.last = [2]byte{b[len(b)-2], b[len(b)-1]}
+	case len(b) == 1:
+		prev := t.last[1]
+		if t.zeros {
+			prev = 0
+		}
+		t.last = [2]byte{prev, b[0]}
+	}
+	if len(b) > 0 {
+		t.zeros = false
+	}
+	if len(b) < n {
+		t.zeros = true
 	}
 	return n, err
 }

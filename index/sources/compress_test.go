@@ -154,3 +154,45 @@ func TestCompressedRejectNamesTheFileGiven(t *testing.T) {
 		}
 	}
 }
+
+// A cut xz file says it is truncated wherever the cut is: in the stream
+// header (it said "reading it as xz: unexpected EOF"), between the header
+// and the first block or in the index or footer (it said nothing: the xz
+// reader took the cut for the end), in the data (where the reader drops
+// what it decoded before the cut, which the message says, with how to get
+// it back). A complete file, with stream padding or not, reads clean.
+func TestTruncatedXZ(t *testing.T) {
+	var text strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&text, "{\"id\":\"2401.%05d\",\"title\":\"Paper %d about glaciers\",\"abstract\":\"Sea ice %d.\"}\n", i, i, i*7919)
+	}
+	full := compressWith(t, "xz", text.String())
+	const ends = "the xz-compressed data ends early (is the file truncated?)"
+	const lost = "; the text decoded just before the damage (up to 8 MiB, all of a small file) may not have been read: xz -dc t.jsonl.xz recovers it"
+	for _, c := range []struct {
+		what   string
+		in     []byte
+		papers int // -1: any
+		want   string
+	}{
+		{"cut in the stream header", full[:8], 0, ends + ": unexpected EOF"},
+		{"cut after the stream header", full[:12], 0, ends + ": unexpected EOF"},
+		{"cut in the block header", full[:14], 0, ends + ": unexpected EOF"},
+		{"cut in the data", full[:len(full)/2], -1, ends + lost + ": unexpected EOF"},
+		{"cut in the footer", full[:len(full)-6], 30, ends + ": unexpected EOF"},
+		{"complete", full, 30, ""},
+		{"complete, padded", append(bytes.Clone(full), 0, 0, 0, 0), 30, ""},
+	} {
+		n := 0
+		err := sources.Parse(context.Background(), bytes.NewReader(c.in), "t.jsonl.xz", sources.Auto, sources.Handler{
+			Paper: func(paper.Paper) error { n++; return nil },
+		})
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != c.want || c.papers >= 0 && n != c.papers || c.want != "" && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("%s: %d papers, error %q; want %d papers, error %q", c.what, n, got, c.papers, c.want)
+		}
+	}
+}
