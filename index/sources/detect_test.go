@@ -47,6 +47,7 @@ func TestJSONLinesDetectedByContent(t *testing.T) {
 		{"x.TXT", "\xef\xbb\xbf" + twoPapers, sources.Auto, sources.JSONL, "its content", 2},
 		{"x.txt.gz", string(compressWith(t, "gzip", snapshotLines)), sources.Auto, sources.JSONL, "its content", 2},
 		{"x.jsonl", twoPapers, sources.Auto, sources.JSONL, "its .jsonl name", 2},
+		{"x.txt", `{"title":"The only line, with no newline"}`, sources.Auto, sources.JSONL, "its content", 1},
 		{"x.txt", snapshotLines, sources.Trending, sources.Trending, "", 1},
 		// Titles that start like JSON, but are not a complete object.
 		{"x.txt", "{RL}: robust learning\nAn abstract.\n{} and [] in type theory\nAnother.\n", sources.Auto, sources.Trending, "its .txt name", 2},
@@ -96,6 +97,8 @@ func TestJSONDocumentRefused(t *testing.T) {
 		{"papers.json", pretty(map[string]any{"my papers": recs}), sources.Auto, `jq -c '.["my papers"][]' papers.json > papers.jsonl`},
 		{"one.json", pretty(recs[0]), sources.Auto, "convert it with jq -c '.' one.json > one.jsonl (for one paper; give the path of the array when the papers are in one) and ingest that"},
 		{"papers.json", `[{"title":"One"},{"title":"Two"}]` + "\n", sources.Auto, "it is an array; convert it with jq -c '.[]'"},
+		{"papers.json", `[{"title":"One"},{"title":"Two"}]`, sources.Auto, "it is an array; convert it with jq -c '.[]'"},
+		{"one.json", strings.TrimSpace(pretty(recs[0])), sources.Auto, "it is an object spread over several lines"},
 		{"papers.jsonl", pretty(recs), sources.Auto, "jq -c '.[]' papers.jsonl > papers-lines.jsonl"},
 		{"my papers.txt", pretty(recs), sources.Auto, `jq -c '.[]' 'my papers.txt' > 'my papers.jsonl'`},
 		{"papers.json.gz", string(compressWith(t, "gzip", pretty(recs))), sources.Auto, "decompress it, then jq -c '.[]' papers.json > papers.jsonl"},

@@ -174,7 +174,12 @@ const detectWindow = 64 << 10
 // peekHead returns the first bytes of br (up to detectWindow) without
 // reading them.
 func peekHead(br *bufio.Reader) []byte {
-	head, _ := br.Peek(min(detectWindow, br.Size()))
+	n := min(detectWindow, br.Size())
+	head, _ := br.Peek(n)
+	if len(head) < n && len(head) > 0 && head[len(head)-1] != '\n' {
+		// The whole input: its last line ends here, newline or not.
+		head = append(bytes.Clone(head), '\n')
+	}
 	return head
 }
 
