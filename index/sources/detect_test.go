@@ -108,6 +108,13 @@ func TestJSONDocumentRefused(t *testing.T) {
 		// JSON Lines whose first record is damaged: its line is rejected.
 		{"in.jsonl", `{"id":"2401.00009",` + "\n" + twoPapers, sources.Auto, ""},
 		{"in.jsonl", `{"id":"2401.00009","title":"cut sh` + "\n" + twoPapers, sources.Auto, ""},
+		{"in.jsonl", `{"id":"2401.00009","title":"cut sh`, sources.Auto, ""},
+		{"in.jsonl", `{"id":"2401.00009","title":"cut sh` + "\n\n", sources.Auto, ""},
+		{"in.jsonl", `{"id":"2401.00009", `, sources.Auto, ""},
+		{"in.jsonl", `{"id":"2401.00009", ` + "\n \n", sources.JSONL, ""},
+		{"in.jsonl", `{"id"`, sources.Auto, ""},
+		{"in.jsonl", `{"id":"2401.00009",` + "\n" + `"title"` + "\n", sources.Auto, "it is an object spread over several lines"},
+		{"in.jsonl", `{"id":"2401.00009",` + "\n" + `"title": "x",,` + "\n", sources.Auto, "it is an object spread over several lines"},
 		{"x.txt", "[Re] Reproducing a paper\nAn abstract.\n", sources.Auto, ""},
 		{"x.txt", "[2024] A survey\nAn abstract.\n", sources.Auto, ""},
 	} {

@@ -245,6 +245,13 @@ func checkDocument(head []byte, name, inner string) error {
 	if lineEnd < 0 {
 		lineEnd = len(b)
 	}
+	// next is where the second non-blank line starts (-1: there is none).
+	next := -1
+	if lineEnd < len(b) {
+		if i := bytes.IndexFunc(b[lineEnd+1:], func(r rune) bool { return !unicode.IsSpace(r) }); i >= 0 {
+			next = lineEnd + 1 + i
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var v json.RawMessage
 	err := dec.Decode(&v)
@@ -261,16 +268,17 @@ func checkDocument(head []byte, name, inner string) error {
 			}
 		}
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		// The window ends inside the value: a document when the value
-		// goes on past its first line (or is an array).
-		if lineEnd == len(b) && b[0] != '[' {
+		// The input (or the window) ends inside the value: a document
+		// when the value goes on past its first line (or is an array);
+		// a record cut short on the only line is JSON Lines' to reject.
+		if next < 0 && b[0] != '[' {
 			return nil
 		}
-	case errors.As(err, &se) && int(se.Offset) > lineEnd:
-		// Valid JSON for a line or more, then an error: a document with
-		// a mistake in it, unless the first line is a damaged record of
-		// JSON Lines, whose next line is a complete object.
-		if next, ok := firstLine(b[lineEnd:]); b[0] == '{' && ok && next[0] == '{' && json.Valid(next) {
+	case errors.As(err, &se) && next >= 0 && int(se.Offset)-1 > next:
+		// Valid JSON into the second line, then an error: a document
+		// with a mistake in it, unless the first line is a damaged
+		// record of JSON Lines, whose next line is a complete object.
+		if second, ok := firstLine(b[lineEnd:]); b[0] == '{' && ok && second[0] == '{' && json.Valid(second) {
 			return nil
 		}
 	default:
