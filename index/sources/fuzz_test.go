@@ -173,6 +173,9 @@ func checkParse(t *testing.T, data []byte, name string, format sources.Format) {
 	outcomes := len(papers) + len(rejects)
 	nonBlank := 0
 	for i, l := range lines {
+		if i == 0 {
+			l = bytes.TrimPrefix(l, []byte("\xef\xbb\xbf")) // a byte order mark is no content
+		}
 		if len(l) > sources.MaxLine || len(bytes.TrimSpace(l)) > 0 && !header[i] {
 			nonBlank++
 		}
