@@ -545,6 +545,9 @@ func checkValues(n ast.Node, t reflect.Type) error {
 				if err := checkValues(kv.Value, f.Type); err != nil {
 					return err
 				}
+				if err := checkZeroDuration(kv.Value, f); err != nil {
+					return err
+				}
 			}
 		}
 	case reflect.Slice:

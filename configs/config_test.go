@@ -490,7 +490,7 @@ func TestEveryDurationRangeChecked(t *testing.T) {
 	}
 	env := cfgEnv(map[string]string{"T": "secret-token"})
 	for _, p := range paths {
-		for _, v := range []string{"-1s", "100000h"} {
+		for _, v := range []string{"-1s", "100000h", "0s"} {
 			// sources.arxiv.delay: -1s as nested flow mappings on one line.
 			parts := strings.Split(p, ".")
 			y := parts[len(parts)-1] + ": " + v
@@ -498,7 +498,7 @@ func TestEveryDurationRangeChecked(t *testing.T) {
 				y = parts[i] + ": {" + y + "}"
 			}
 			_, err := Parse([]byte(y+"\n"), "t.yaml", env)
-			want := regexp.MustCompile(`^t\.yaml:1:\d+: ` + regexp.QuoteMeta(p+": "+v+" is not between ") + `\S+ and \S+$`)
+			want := regexp.MustCompile(`^t\.yaml:1:\d+: ` + regexp.QuoteMeta(p+": "+v+" is not between ") + `\S+ and \S+( \(leave the key out for its default\))?$`)
 			if err == nil || !want.MatchString(err.Error()) {
 				t.Errorf("%s: error %v, want %s", y, err, want)
 			}
@@ -507,6 +507,41 @@ func TestEveryDurationRangeChecked(t *testing.T) {
 	// Values in range and left out (the defaults) are taken.
 	if _, err := Parse([]byte("http: {read_timeout: 1s, write_timeout: 10m}\ndigest: {grace: 24h}\n"), "t.yaml", env); err != nil {
 		t.Error(err)
+	}
+}
+
+// A duration written as zero, in any unit or quoted, is out of range like
+// any other value, with the file, line, column and range: it used to
+// become the default silently (every: 0s ran every 3h). A key left out,
+// or left empty, still gets its default.
+func TestZeroDurationRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ yaml, want string }{
+		{"sources:\n  huggingface:\n    every: 0s\n", ":3:12: sources.huggingface.every: 0s is not between 1m and 720h (leave the key out for its default)"},
+		{"sources:\n  rescore:\n    every: 0m\n", ":3:12: sources.rescore.every: 0s is not between 1s and 720h"},
+		{"digest:\n  grace: \"0h\"\n", ":2:10: digest.grace: 0s is not between 1m and 24h"},
+		{"replicas: {lease_ttl: 0s}\n", ":1:23: replicas.lease_ttl: 0s is not between 1s and 5m"},
+	} {
+		path := filepath.Join(dir, "pb.yaml")
+		if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path, cfgEnv(nil))
+		if err == nil || !strings.HasPrefix(err.Error(), path+c.want) {
+			t.Errorf("%q: error %v, want %q", c.yaml, err, path+c.want)
+		}
+	}
+	for _, y := range []string{"sources:\n  huggingface: {}\n", "sources:\n  huggingface:\n    every:\n"} {
+		path := filepath.Join(dir, "ok.yaml")
+		if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(path, cfgEnv(nil))
+		if err != nil {
+			t.Errorf("%q: %v", y, err)
+		} else if c.Src.HuggingFace.Every != 3*time.Hour {
+			t.Errorf("%q: every %v; want the default 3h", y, c.Src.HuggingFace.Every)
+		}
 	}
 }
 

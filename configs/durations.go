@@ -5,13 +5,18 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/goccy/go-yaml/ast"
 )
 
 // Every duration in the configuration carries its range in a struct tag,
-// `range:"MIN,MAX"`, checked before defaults are applied (0 means "the
-// default"): a negative read_timeout would turn off the guard against
-// slow clients, a negative grace would skip every digest. Some sections
-// check a narrower range themselves, with their reasons.
+// `range:"MIN,MAX"`, checked before defaults are applied: a negative
+// read_timeout would turn off the guard against slow clients, a negative
+// grace would skip every digest. A zero field is a key left out, which
+// gets its default; a 0s written in the file is out of range like any
+// other value (checkZeroDuration), since no duration means "off" and a
+// silent default would hide the mistake. Some sections check a narrower
+// range themselves, with their reasons.
 
 // checkDurations checks each duration field of v (a struct, or a pointer
 // to one) and of the sections under it against its range tag; path is the
@@ -61,6 +66,31 @@ func checkDurations(v reflect.Value, path string) error {
 		}
 	}
 	return nil
+}
+
+// checkZeroDuration refuses a duration written as zero (0s, 0m, "0h")
+// for the field f, with its line and range: decoded, it could not be told
+// from the key left out, and would silently become the default. Other
+// values are checked after decoding (checkDurations).
+func checkZeroDuration(n ast.Node, f reflect.StructField) error {
+	if f.Type != reflect.TypeFor[time.Duration]() {
+		return nil
+	}
+	if tag, ok := n.(*ast.TagNode); ok {
+		n = tag.Value
+	}
+	s, ok := n.(*ast.StringNode)
+	if !ok {
+		return nil
+	}
+	if d, err := time.ParseDuration(s.Value); err != nil || d != 0 {
+		return nil
+	}
+	lo, hi, err := durationRange(f)
+	if err != nil {
+		return nil // checkDurations reports the missing tag
+	}
+	return nodeError(n, fmt.Sprintf("0s is not between %s and %s (leave the key out for its default)", shortDuration(lo), shortDuration(hi)))
 }
 
 // durationRange reads a duration field's range tag.
