@@ -65,6 +65,13 @@ type Config struct {
 	offline bool
 }
 
+// keyErrors are several mistakes found together, each about its own key
+// ("sources.arxiv.categories[2]: ..."): Parse places each at its line,
+// one per line.
+type keyErrors []error
+
+func (e keyErrors) Error() string { return errors.Join(e...).Error() }
+
 // warning is a warning about a key of the file.
 type warning struct{ key, msg string }
 
@@ -238,6 +245,14 @@ func parse(data []byte, name string, env Env, offline bool) (*Config, error) {
 	}
 	c.Path = name
 	if err := c.finish(env); err != nil {
+		var errs keyErrors
+		if errors.As(err, &errs) {
+			placed := make([]error, len(errs))
+			for i, e := range errs {
+				placed[i] = fmt.Errorf("%s%s: %w", name, positionOf(file, e), e)
+			}
+			return nil, errors.Join(placed...)
+		}
 		return nil, fmt.Errorf("%s%s: %w", name, positionOf(file, err), err)
 	}
 	secrets := map[string]secret.Secret{}

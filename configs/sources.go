@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/paperbot/paperbot/bot/paper"
 )
 
 // SourcesConf configures where papers come from and how often they are
@@ -186,17 +184,25 @@ func (h *HuggingFaceSource) finish() error {
 }
 
 func (a *ArxivSource) finish() error {
+	// Every category that is wrong is reported, each at its line: a
+	// list copied from somewhere may have several.
 	seen := map[string]bool{}
+	var errs keyErrors
 	for i, c := range a.Categories {
 		c = strings.TrimSpace(c)
-		if !paper.IsCategory(c) {
-			return fmt.Errorf("sources.arxiv.categories[%d]: %q is not an arXiv category (like cs.LG, hep-th or math.AG)", i, c)
+		if err := checkArxivCategory(c); err != nil {
+			errs = append(errs, fmt.Errorf("sources.arxiv.categories[%d]: %w", i, err))
+			continue
 		}
 		if seen[c] {
-			return fmt.Errorf("sources.arxiv.categories[%d]: %s is listed twice", i, c)
+			errs = append(errs, fmt.Errorf("sources.arxiv.categories[%d]: %s is listed twice", i, c))
+			continue
 		}
 		seen[c] = true
 		a.Categories[i] = c
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	if a.FeedURL == "" {
 		a.FeedURL = "https://rss.arxiv.org/atom"

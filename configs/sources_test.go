@@ -1,10 +1,14 @@
 package configs
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paperbot/paperbot/bot/paper"
 )
 
 func noEnv(string) string { return "" }
@@ -79,6 +83,41 @@ func TestSourcesInvalid(t *testing.T) {
 		_, err := Parse([]byte(c.yaml), "t.yaml", noEnv)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}
+
+// arXiv categories are checked against arXiv's taxonomy, not only for
+// their shape: each unknown one is reported at its own line, with the
+// nearest known category, and a category in the wrong case with its
+// right case (the feeds are case-sensitive: cs.lg lists nothing).
+func TestArxivCategoriesKnown(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pb.yaml")
+	y := "sources:\n  arxiv:\n    categories:\n      - cs.LGG\n      - cs.lg\n      - foo.bar\n      - hep-th\n      - math.AG\n"
+	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path, noEnv)
+	want := path + `:4:9: sources.arxiv.categories[0]: "cs.LGG" is not an arXiv category; did you mean "cs.LG"?` + "\n" +
+		path + `:5:9: sources.arxiv.categories[1]: "cs.lg" is not an arXiv category: categories are case-sensitive; write cs.LG` + "\n" +
+		path + `:6:9: sources.arxiv.categories[2]: "foo.bar" is not an arXiv category (like cs.LG, hep-th or math.AG; the list is https://arxiv.org/category_taxonomy)`
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant\n%s", err, want)
+	}
+
+	// Known categories, aliases and whole archives (a feed of their own)
+	// pass.
+	ok := "sources:\n  arxiv:\n    categories: [cs.LG, cs.CL, hep-th, math.AG, astro-ph.GA, cond-mat.stat-mech, physics.optics, q-bio.NC, stat.ML, eess.SP, econ.EM, math.MP, cs, quant-ph]\n"
+	if err := os.WriteFile(path, []byte(ok), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, noEnv); err != nil {
+		t.Error(err)
+	}
+	for _, c := range arxivCategories {
+		if !paper.IsCategory(c) {
+			t.Errorf("%s in the list is not shaped like a category", c)
 		}
 	}
 }
