@@ -382,6 +382,9 @@ func (c *Config) finish(env Env) error {
 			return err
 		}
 	}
+	if !c.offline {
+		c.warnAt = append(c.warnAt, c.Src.fileWarnings()...)
+	}
 	return c.crossCheck()
 }
 

@@ -1,8 +1,12 @@
 package configs
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -156,6 +160,58 @@ func (s *SourcesConf) finish(env Env) error {
 		r.Days = 14
 	}
 	return nil
+}
+
+// fileWarnings are warnings for the files of sources.files that serve
+// could not read now: missing, unreadable or a directory. They are
+// warnings, not errors: serve starts without them (its files job fails and
+// is logged, the other sources run), and a file may be made or mounted
+// only where serve runs; but serve reads these files once, when it
+// starts, so a file missing then is not read until the next start.
+func (s *SourcesConf) fileWarnings() []warning {
+	var ws []warning
+	for i, name := range s.Files {
+		problem := ""
+		st, err := os.Stat(name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			problem = "does not exist"
+		case err != nil:
+			problem = fmt.Sprintf("cannot be read (%v)", unwrapPathError(err))
+		case st.IsDir():
+			problem = "is a directory, not a file of papers"
+		default:
+			f, err := os.Open(name)
+			if err != nil {
+				problem = fmt.Sprintf("cannot be read (%v)", unwrapPathError(err))
+			} else {
+				f.Close()
+			}
+		}
+		if problem == "" {
+			continue
+		}
+		where := name
+		if !filepath.IsAbs(name) {
+			if wd, err := os.Getwd(); err == nil {
+				where = fmt.Sprintf("%s (from %s)", name, wd)
+			}
+		}
+		key := fmt.Sprintf("sources.files[%d]", i)
+		ws = append(ws, warning{key: key, msg: fmt.Sprintf(
+			"%s: %s %s: serve reads sources.files when it starts, and would go on without its papers", key, where, problem)})
+	}
+	return ws
+}
+
+// unwrapPathError is an *fs.PathError's reason alone ("permission
+// denied"): the path is already in the message.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func (h *HuggingFaceSource) finish() error {

@@ -121,3 +121,36 @@ func TestArxivCategoriesKnown(t *testing.T) {
 		}
 	}
 }
+
+// A file of sources.files that cannot be read now is a warning at its
+// line (missing, a directory): serve starts without it, so the
+// configuration still loads, but it would not ingest it. A readable file
+// is no warning; the data commands (LoadOffline) do not look.
+func TestSourcesFilesUnreadableWarns(t *testing.T) {
+	dir := t.TempDir()
+	papers := filepath.Join(dir, "papers.jsonl")
+	if err := os.WriteFile(papers, []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.jsonl")
+	path := filepath.Join(dir, "pb.yaml")
+	y := "sources:\n  files:\n    - " + papers + "\n    - " + missing + "\n    - " + dir + "\n"
+	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		path + ":4:7: sources.files[1]: " + missing + " does not exist: serve reads sources.files when it starts, and would go on without its papers",
+		path + ":5:7: sources.files[2]: " + dir + " is a directory, not a file of papers: serve reads sources.files when it starts, and would go on without its papers",
+	}
+	if !slices.Equal(c.Warnings, want) {
+		t.Errorf("warnings:\n%q\nwant\n%q", c.Warnings, want)
+	}
+	c, err = LoadOffline(path, Getenv(noEnv))
+	if err != nil || len(c.Warnings) != 0 {
+		t.Errorf("offline: %v, warnings %q", err, c.Warnings)
+	}
+}

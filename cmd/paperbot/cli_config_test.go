@@ -187,3 +187,20 @@ func TestVersionFromTheBuild(t *testing.T) {
 		}
 	}
 }
+
+// A file of sources.files that does not exist is a warning of config
+// check, with its line, and exit status 0: serve starts without it (its
+// files job fails and is logged), as it would without the file.
+func TestConfigCheckMissingSourceFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "pb.yaml")
+	missing := filepath.Join(dir, "papers.jsonl")
+	if err := os.WriteFile(cfg, []byte("data_dir: "+filepath.Join(dir, "data")+"\nsources:\n  files: ["+missing+"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := cliRun(t, nil, "", "config", "check", cfg)
+	want := "paperbot config check: warning: " + cfg + ":3:11: sources.files[0]: " + missing + " does not exist"
+	if code != 0 || !strings.Contains(stderr, want) || !strings.HasPrefix(stdout, "# "+cfg+": OK") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and %q", code, stdout, stderr, want)
+	}
+}
