@@ -98,13 +98,23 @@ func (r *Refresher) Run(ctx context.Context) error {
 		}
 		due[i] = next(j, clk.Now())
 		if err != nil {
-			log.Error("refresh failed", "job", j.Name, "source", j.Source, "err", err, "next", due[i])
+			log.Error("refresh failed", append([]any{"job", j.Name, "source", j.Source, "err", err}, nextAttr(due[i])...)...)
 			continue
 		}
 		r.saveSuccess(ctx, j, start, log)
-		log.Info("refreshed", "job", j.Name, "source", j.Source, "papers", n,
-			"took", clk.Now().Sub(start).Round(time.Millisecond), "next", due[i])
+		log.Info("refreshed", append([]any{"job", j.Name, "source", j.Source, "papers", n,
+			"took", clk.Now().Sub(start).Round(time.Millisecond)}, nextAttr(due[i])...)...)
 	}
+}
+
+// nextAttr is the "next" attribute of a job's log line: when it runs
+// again, or nothing for a one-shot job (a zero time, 0001-01-01, read as
+// a date).
+func nextAttr(t time.Time) []any {
+	if t.IsZero() {
+		return nil
+	}
+	return []any{"next", t}
 }
 
 // next is the job's next time, never in the past (a schedule that returns

@@ -316,6 +316,9 @@ func TestRefresherSurvivesFailures(t *testing.T) {
 	}, {
 		Name: "once", Source: "files", AtStart: true,
 		Run: func(ctx context.Context) (int, error) { return 1, nil },
+	}, {
+		Name: "once-failing", Source: "files", AtStart: true,
+		Run: func(ctx context.Context) (int, error) { return 0, errors.New("no such file") },
 	}}}
 	if err := r.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -324,9 +327,19 @@ func TestRefresherSurvivesFailures(t *testing.T) {
 		t.Errorf("%d runs, want 4", runs)
 	}
 	out := logs.String()
-	for _, want := range []string{"panic: boom", "upstream down", "source=test", `job=once source=files papers=1`} {
+	for _, want := range []string{"panic: boom", "upstream down", "source=test", `job=once source=files papers=1`, `job=once-failing source=files err="no such file"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	// A one-shot job does not run again: its lines have no "next" (it was
+	// the zero time, next=0001-01-01T00:00:00.000Z); a scheduled job's do.
+	for line := range strings.Lines(out) {
+		switch {
+		case strings.Contains(line, "job=once") && !strings.Contains(line, "refresh scheduled") && strings.Contains(line, "next="):
+			t.Errorf("a one-shot job's line has a next time: %s", line)
+		case strings.Contains(line, "job=flaky") && !strings.Contains(line, "next="+start.Format("2006")):
+			t.Errorf("a scheduled job's line lacks its next time: %s", line)
 		}
 	}
 
