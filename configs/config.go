@@ -374,9 +374,18 @@ func (c *Config) finish(env Env) error {
 	if c.Bot.PageSize < 0 || c.Bot.PageSize > 10 {
 		return fmt.Errorf("bot.page_size: %d is not between 1 and 10", c.Bot.PageSize)
 	}
-	if err := c.Search.check(); err != nil {
+	// The bot has the same defaults (bot.Config); written here, they are
+	// what `config check` prints.
+	if c.Bot.PageSize == 0 {
+		c.Bot.PageSize = 5
+	}
+	if c.Bot.Timeout == 0 {
+		c.Bot.Timeout = 20 * time.Second
+	}
+	if err := c.Search.finish(); err != nil {
 		return err
 	}
+	c.Replicas.finish()
 	for _, s := range c.sections() {
 		if err := s.finish(env); err != nil {
 			return err

@@ -100,7 +100,9 @@ func TestDefaults(t *testing.T) {
 		want := HTTPConfig{Addr: ":8080", ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second, IdleTimeout: time.Minute, ShutdownTimeout: 25 * time.Second}
 		if c.DataDir != "data" || c.Index != filepath.Join("data", "index") || c.State != filepath.Join("data", "state.db") ||
 			c.Log != (LogConfig{Level: "info", Format: "text"}) || c.HTTP != want ||
-			c.Bot.Command != "papers" || c.Bot.PageSize != 0 || c.Bot.Timeout != 0 || c.Path != "paperbot.yaml" {
+			c.Bot != (BotConfig{"papers", 5, 20 * time.Second}) || c.Path != "paperbot.yaml" ||
+			c.Src.Retries != 3 || c.Replicas != (Replicas{15 * time.Second, 30 * time.Second}) ||
+			c.Search.FastPath == nil || !*c.Search.FastPath || c.Search.MappedMemoryMiB == nil || *c.Search.MappedMemoryMiB != 384 {
 			t.Errorf("%q: defaults %+v", y, c)
 		}
 		if c.Slack != nil || c.Disc != nil || len(c.Platforms()) != 0 {
@@ -607,10 +609,13 @@ func TestSearchFastPath(t *testing.T) {
 	}
 }
 
-// search.mapped_memory_mib: the index's default when left out, no budget
-// at 0, MiB otherwise; a negative number is an error naming the key.
+// search.mapped_memory_mib: the index's default (384) when left out, no
+// budget at 0, MiB otherwise; a negative number is an error naming the key.
 func TestSearchMappedMemory(t *testing.T) {
-	for yaml, want := range map[string]int64{"": 0, "search:\n  mapped_memory_mib: 0\n": -1, "search:\n  mapped_memory_mib: 512\n": 512 << 20} {
+	if got := (SearchConfig{}).MappedBudget(); got != 0 {
+		t.Errorf("a SearchConfig not loaded: budget %d, want 0 (the index's default)", got)
+	}
+	for yaml, want := range map[string]int64{"": 384 << 20, "search:\n  mapped_memory_mib: 0\n": -1, "search:\n  mapped_memory_mib: 512\n": 512 << 20} {
 		c, err := Parse([]byte(yaml), "test.yaml", cfgEnv(nil))
 		if err != nil {
 			t.Fatalf("%q: %v", yaml, err)

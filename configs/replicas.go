@@ -15,6 +15,14 @@ type Replicas struct {
 	FollowPoll time.Duration `yaml:"follow_poll" range:"100ms,10m"`
 }
 
+// finish fills in the defaults, so that `config check` prints what runs.
+func (r *Replicas) finish() {
+	r.LeaseTTL = r.LeaseTTLOrDefault()
+	if r.FollowPoll == 0 {
+		r.FollowPoll = 30 * time.Second // index.FollowOptions.Poll's default
+	}
+}
+
 // LeaseTTLOrDefault is LeaseTTL, 15s when unset.
 func (r Replicas) LeaseTTLOrDefault() time.Duration {
 	if r.LeaseTTL <= 0 {

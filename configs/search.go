@@ -22,8 +22,9 @@ type SearchConfig struct {
 func (s SearchConfig) FastPathOn() bool { return s.FastPath == nil || *s.FastPath }
 
 // MappedBudget is the index's budget for mapped index pages in bytes, as
-// index.Options.MappedBudget reads it: 0 for the index's default (the key
-// left out), below 0 for no budget (mapped_memory_mib: 0).
+// index.Options.MappedBudget reads it: below 0 for no budget
+// (mapped_memory_mib: 0); 0, the index's default, only for a
+// SearchConfig that Load did not fill in.
 func (s SearchConfig) MappedBudget() int64 {
 	switch {
 	case s.MappedMemoryMiB == nil:
@@ -34,9 +35,24 @@ func (s SearchConfig) MappedBudget() int64 {
 	return int64(*s.MappedMemoryMiB) << 20
 }
 
-func (s SearchConfig) check() error {
+// DefaultMappedMemoryMiB is search.mapped_memory_mib's default: the
+// index's own default budget (index.DefaultMappedBudget), in MiB.
+const DefaultMappedMemoryMiB = 384
+
+// finish checks the section and fills in its defaults, so that `config
+// check` prints what runs (fast_path: true, mapped_memory_mib: 384), not
+// null.
+func (s *SearchConfig) finish() error {
 	if m := s.MappedMemoryMiB; m != nil && (*m < 0 || *m > 1<<20) {
 		return fmt.Errorf("search.mapped_memory_mib: %d is not a number of MiB from 0 (no budget) to 1048576", *m)
+	}
+	if s.FastPath == nil {
+		on := true
+		s.FastPath = &on
+	}
+	if s.MappedMemoryMiB == nil {
+		m := DefaultMappedMemoryMiB
+		s.MappedMemoryMiB = &m
 	}
 	return nil
 }

@@ -130,6 +130,9 @@ func (s *SourcesConf) finish(env Env) error {
 	if s.Retries < -1 {
 		return fmt.Errorf("sources.retries: %d is not -1 (never) or a count", s.Retries)
 	}
+	if s.Retries == 0 {
+		s.Retries = 3 // sources.Client's default too
+	}
 	if s.RequestTimeout == 0 {
 		s.RequestTimeout = 60 * time.Second
 	}
@@ -214,7 +217,19 @@ func unwrapPathError(err error) error {
 	return err
 }
 
+// yes is a *bool default: true.
+func yes() *bool {
+	t := true
+	return &t
+}
+
 func (h *HuggingFaceSource) finish() error {
+	if h.Enabled == nil {
+		h.Enabled = yes()
+	}
+	if h.ArxivDetails == nil {
+		h.ArxivDetails = yes()
+	}
 	if h.BaseURL == "" {
 		h.BaseURL = "https://huggingface.co"
 	}
@@ -240,6 +255,12 @@ func (h *HuggingFaceSource) finish() error {
 }
 
 func (a *ArxivSource) finish() error {
+	if a.Enabled == nil {
+		a.Enabled = yes()
+	}
+	if a.FetchMissing == nil {
+		a.FetchMissing = yes()
+	}
 	// Every category that is wrong is reported, each at its line: a
 	// list copied from somewhere may have several.
 	seen := map[string]bool{}

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/paperbot/paperbot/index"
 )
 
 // `paperbot config check FILE` prints the configuration as it runs:
@@ -202,5 +204,66 @@ func TestConfigCheckMissingSourceFile(t *testing.T) {
 	want := "paperbot config check: warning: " + cfg + ":3:11: sources.files[0]: " + missing + " does not exist"
 	if code != 0 || !strings.Contains(stderr, want) || !strings.HasPrefix(stdout, "# "+cfg+": OK") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and %q", code, stdout, stderr, want)
+	}
+}
+
+// config check prints the values that run, defaults written out: none is
+// null (a section left out) or 0 for a default that the program fills in
+// later (fast_path, mapped_memory_mib, bot.page_size, bot.timeout,
+// retries, user_agent, lease_ttl, follow_poll, a source's enabled). Its
+// output, loaded again, prints the same: nothing in it is read as
+// something else (an explicit 0s would be refused).
+func TestConfigCheckPrintsEveryDefault(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "pb.yaml")
+	if err := os.WriteFile(cfg, []byte("data_dir: "+filepath.Join(dir, "data")+"\nsources:\n  huggingface: {}\n  arxiv: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := cliRun(t, nil, "", "config", "check", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d, %s", code, stderr)
+	}
+	header, body, _ := strings.Cut(stdout, "\n")
+	header2, body, _ := strings.Cut(body, "\n")
+	if strings.Contains(header2, "0 or \"\" is the built-in default") || !strings.Contains(header2, "every default written out") {
+		t.Errorf("header %q", header2)
+	}
+	for _, want := range []string{
+		"bot:\n  command: papers\n  page_size: 5\n  timeout: 20s\n",
+		"  user_agent: " + defaultUserAgent() + "\n  retries: 3\n",
+		"  huggingface:\n    enabled: true\n",
+		"    arxiv_details: true\n",
+		"  arxiv:\n    enabled: true\n",
+		"    fetch_missing: true\n",
+		fmt.Sprintf("search:\n  fast_path: true\n  mapped_memory_mib: %d\n", index.DefaultMappedBudget>>20),
+		"replicas:\n  lease_ttl: 15s\n  follow_poll: 30s\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("output lacks %q:\n%s", want, body)
+		}
+	}
+	for line := range strings.Lines(body) {
+		if (strings.HasSuffix(line, ": null\n") && line != "slack: null\n" && line != "discord: null\n") || strings.HasSuffix(line, ": 0s\n") {
+			t.Errorf("output has %q (only the sections left out are null):\n%s", line, body)
+		}
+	}
+	// Loaded again, the output prints the same.
+	again := filepath.Join(dir, "again.yaml")
+	if err := os.WriteFile(again, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout2, stderr2, code := cliRun(t, nil, "", "config", "check", again)
+	if _, body2, _ := strings.Cut(stdout2, header2+"\n"); code != 0 || body2 != body {
+		t.Errorf("%s loaded again: exit %d, %s\n%s\nwant\n%s", header, code, stderr2, body2, body)
+	}
+
+	// mapped_memory_mib: 0 is no budget, and prints as written; the
+	// header no longer says that 0 is the default.
+	if err := os.WriteFile(cfg, []byte("search:\n  mapped_memory_mib: 0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, _ = cliRun(t, nil, "", "config", "check", cfg)
+	if !strings.Contains(stdout, "search:\n  fast_path: true\n  mapped_memory_mib: 0\n") {
+		t.Errorf("mapped_memory_mib: 0:\n%s", stdout)
 	}
 }

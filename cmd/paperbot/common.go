@@ -23,10 +23,22 @@ import (
 // loadConfig loads the configuration named by --config, or found on the
 // search path, or the defaults.
 func loadConfig(path string, e *env) (*configs.Config, error) {
+	var cfg *configs.Config
+	var err error
 	if e.lookupEnv != nil {
-		return configs.LoadEnv(path, e.lookupEnv)
+		cfg, err = configs.LoadEnv(path, e.lookupEnv)
+	} else {
+		cfg, err = configs.Load(path, e.getenv)
 	}
-	return configs.Load(path, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	// The one default the configs package cannot know (it holds the
+	// version): written in, `config check` prints what is sent.
+	if cfg.Src.UserAgent == "" {
+		cfg.Src.UserAgent = defaultUserAgent()
+	}
+	return cfg, nil
 }
 
 // loadOfflineConfig loads the configuration for a command that only reads

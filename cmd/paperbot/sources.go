@@ -93,6 +93,11 @@ type engagement interface {
 	AllDiscussionsOf(ctx context.Context, paperIDs ...string) (map[string][]bot.Discussion, error)
 }
 
+// defaultUserAgent is sources.user_agent's default.
+func defaultUserAgent() string {
+	return "paperbot/" + version() + " (+https://github.com/paperbot/paperbot)"
+}
+
 // configuredSources are the fetcher and jobs built from the configuration.
 type configuredSources struct {
 	fetcher bot.Fetcher // nil unless arXiv fetch_missing is on
@@ -106,7 +111,7 @@ func newSources(d sourceDeps) (*configuredSources, error) {
 	cfg := d.cfg
 	ua := cfg.UserAgent
 	if ua == "" {
-		ua = "paperbot/" + version() + " (+https://github.com/paperbot/paperbot)"
+		ua = defaultUserAgent()
 	}
 	client := func(source string, interval time.Duration) *sources.Client {
 		return &sources.Client{
