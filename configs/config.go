@@ -110,7 +110,7 @@ type BotConfig struct {
 	// Command is the slash command's name without "/" (default "papers").
 	Command string `yaml:"command"`
 	// PageSize is how many results a search shows (default 5, at most 10).
-	PageSize int `yaml:"page_size"`
+	PageSize int `yaml:"page_size" range:"1,10"`
 	// Timeout bounds one command's work (default 20s).
 	Timeout time.Duration `yaml:"timeout" range:"1s,10m"`
 }
@@ -371,9 +371,6 @@ func (c *Config) finish(env Env) error {
 		c.Bot.Command = "papers"
 	}
 	c.Bot.Command = strings.TrimPrefix(c.Bot.Command, "/")
-	if c.Bot.PageSize < 0 || c.Bot.PageSize > 10 {
-		return fmt.Errorf("bot.page_size: %d is not between 1 and 10", c.Bot.PageSize)
-	}
 	// The bot has the same defaults (bot.Config); written here, they are
 	// what `config check` prints.
 	if c.Bot.PageSize == 0 {
@@ -572,7 +569,7 @@ func checkValues(n ast.Node, t reflect.Type) error {
 				if err := checkValues(kv.Value, f.Type); err != nil {
 					return err
 				}
-				if err := checkZeroDuration(kv.Value, f); err != nil {
+				if err := checkZero(kv.Value, f); err != nil {
 					return err
 				}
 			}

@@ -629,3 +629,73 @@ func TestSearchMappedMemory(t *testing.T) {
 		t.Errorf("mapped_memory_mib: -5: %v, want an error naming the key and its line", err)
 	}
 }
+
+// Every count whose 0 means the default carries its range in a tag: 0
+// written in the file is refused at its line like a value out of range
+// (it used to become the default silently), the range's ends are taken,
+// one past them is refused.
+func TestEveryCountRangeChecked(t *testing.T) {
+	type count struct {
+		path   string
+		lo, hi int64
+	}
+	var counts []count
+	var walk func(tp reflect.Type, path string)
+	walk = func(tp reflect.Type, path string) {
+		for tp.Kind() == reflect.Pointer || tp.Kind() == reflect.Slice {
+			tp = tp.Elem()
+		}
+		if tp.Kind() != reflect.Struct {
+			return
+		}
+		for i := range tp.NumField() {
+			f := tp.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			key := strings.TrimPrefix(path+"."+name, ".")
+			if f.Type.Kind() == reflect.Int && f.Tag.Get("range") != "" {
+				lo, hi, err := intRange(f)
+				if err != nil {
+					t.Errorf("%s: %v", key, err)
+				}
+				counts = append(counts, count{key, lo, hi})
+				continue
+			}
+			walk(f.Type, key)
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	want := map[string]bool{"bot.page_size": true, "digest.default_top": true, "sources.huggingface.days": true, "sources.rescore.days": true}
+	env := cfgEnv(map[string]string{"T": "secret-token"})
+	for _, c := range counts {
+		delete(want, c.path)
+		if c.path == "digest.default_top" && c.hi != MaxTop {
+			t.Errorf("digest.default_top: range up to %d, MaxTop is %d", c.hi, MaxTop)
+		}
+		doc := func(v int64) []byte {
+			parts := strings.Split(c.path, ".")
+			y := fmt.Sprintf("%s: %d", parts[len(parts)-1], v)
+			for i := len(parts) - 2; i >= 0; i-- {
+				y = parts[i] + ": {" + y + "}"
+			}
+			return []byte(y + "\n")
+		}
+		for _, v := range []int64{c.lo, c.hi} {
+			if _, err := Parse(doc(v), "t.yaml", env); err != nil {
+				t.Errorf("%s: %d refused: %v", c.path, v, err)
+			}
+		}
+		for _, v := range []int64{0, c.lo - 1, c.hi + 1, -1} {
+			_, err := Parse(doc(v), "t.yaml", env)
+			want := regexp.MustCompile(`^t\.yaml:1:\d+: ` + regexp.QuoteMeta(fmt.Sprintf("%s: %d is not between %d and %d", c.path, v, c.lo, c.hi)))
+			if err == nil || !want.MatchString(err.Error()) {
+				t.Errorf("%s: %d: error %v, want %s", c.path, v, err, want)
+			}
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("counts without a range tag: %v", want)
+	}
+}

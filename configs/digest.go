@@ -17,7 +17,7 @@ type Digest struct {
 	// (from chat or from this file) leaves out: "09:00", "UTC" and 5.
 	DefaultTime     string `yaml:"default_time"`
 	DefaultTimezone string `yaml:"default_timezone"`
-	DefaultTop      int    `yaml:"default_top"`
+	DefaultTop      int    `yaml:"default_top" range:"1,10"` // MaxTop
 	// BookmarkEmoji is the reaction that saves a paper for the person who
 	// adds it on a digest post: a Slack short name or an emoji (default
 	// "bookmark", which is 🔖 on Discord too).
@@ -97,9 +97,6 @@ func (d *Digest) finish(env Env) error {
 	}
 	if d.BookmarkEmoji, err = engage.CheckEmoji(d.BookmarkEmoji); err != nil {
 		return fmt.Errorf("digest.bookmark_emoji: %w", err)
-	}
-	if d.DefaultTop < 1 || d.DefaultTop > MaxTop {
-		return fmt.Errorf("digest.default_top: %d is not between 1 and %d", d.DefaultTop, MaxTop)
 	}
 	seen := map[string]int{}
 	for i := range d.Subscriptions {

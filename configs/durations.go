@@ -3,6 +3,7 @@ package configs
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 )
 
 // Every duration in the configuration carries its range in a struct tag,
-// `range:"MIN,MAX"`, checked before defaults are applied: a negative
+// `range:"MIN,MAX"`, and so do the counts whose 0 means the default
+// (`range:"1,10"`), checked before defaults are applied: a negative
 // read_timeout would turn off the guard against slow clients, a negative
 // grace would skip every digest. A zero field is a key left out, which
 // gets its default; a 0s written in the file is out of range like any
@@ -61,6 +63,16 @@ func checkDurations(v reflect.Value, path string) error {
 			}
 			continue
 		}
+		if f.Type.Kind() == reflect.Int && f.Tag.Get("range") != "" {
+			lo, hi, err := intRange(f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err) // a mistake in this package
+			}
+			if n := v.Field(i).Int(); n != 0 && (n < lo || n > hi) {
+				return fmt.Errorf("%s: %d is not between %d and %d", key, n, lo, hi)
+			}
+			continue
+		}
 		if err := checkDurations(v.Field(i), key); err != nil {
 			return err
 		}
@@ -68,29 +80,57 @@ func checkDurations(v reflect.Value, path string) error {
 	return nil
 }
 
-// checkZeroDuration refuses a duration written as zero (0s, 0m, "0h")
-// for the field f, with its line and range: decoded, it could not be told
-// from the key left out, and would silently become the default. Other
-// values are checked after decoding (checkDurations).
-func checkZeroDuration(n ast.Node, f reflect.StructField) error {
-	if f.Type != reflect.TypeFor[time.Duration]() {
-		return nil
-	}
+// checkZero refuses a duration written as zero (0s, 0m, "0h"), or a
+// count with a range tag written as 0, for the field f, with its line and
+// range: decoded, it could not be told from the key left out, and would
+// silently become the default. Other values are checked after decoding
+// (checkDurations).
+func checkZero(n ast.Node, f reflect.StructField) error {
 	if tag, ok := n.(*ast.TagNode); ok {
 		n = tag.Value
 	}
-	s, ok := n.(*ast.StringNode)
-	if !ok {
-		return nil
+	switch {
+	case f.Type == reflect.TypeFor[time.Duration]():
+		s, ok := n.(*ast.StringNode)
+		if !ok {
+			return nil
+		}
+		if d, err := time.ParseDuration(s.Value); err != nil || d != 0 {
+			return nil
+		}
+		lo, hi, err := durationRange(f)
+		if err != nil {
+			return nil // checkDurations reports the missing tag
+		}
+		return nodeError(n, fmt.Sprintf("0s is not between %s and %s (leave the key out for its default)", shortDuration(lo), shortDuration(hi)))
+	case f.Type.Kind() == reflect.Int && f.Tag.Get("range") != "":
+		i, ok := n.(*ast.IntegerNode)
+		if !ok || fmt.Sprint(i.Value) != "0" {
+			return nil
+		}
+		lo, hi, err := intRange(f)
+		if err != nil {
+			return nil
+		}
+		return nodeError(n, fmt.Sprintf("0 is not between %d and %d (leave the key out for its default)", lo, hi))
 	}
-	if d, err := time.ParseDuration(s.Value); err != nil || d != 0 {
-		return nil
+	return nil
+}
+
+// intRange reads a count's range tag (`range:"1,10"`); its lower end is
+// at least 1, since 0 stands for the key left out.
+func intRange(f reflect.StructField) (lo, hi int64, err error) {
+	a, b, ok := strings.Cut(f.Tag.Get("range"), ",")
+	if ok {
+		lo, err = strconv.ParseInt(a, 10, 64)
+		if err == nil {
+			hi, err = strconv.ParseInt(b, 10, 64)
+		}
 	}
-	lo, hi, err := durationRange(f)
-	if err != nil {
-		return nil // checkDurations reports the missing tag
+	if !ok || err != nil || lo < 1 || hi < lo {
+		return 0, 0, fmt.Errorf("field %s has no valid range tag (like `range:\"1,10\"`)", f.Name)
 	}
-	return nodeError(n, fmt.Sprintf("0s is not between %s and %s (leave the key out for its default)", shortDuration(lo), shortDuration(hi)))
+	return lo, hi, nil
 }
 
 // durationRange reads a duration field's range tag.

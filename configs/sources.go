@@ -48,7 +48,7 @@ type HuggingFaceSource struct {
 	Every time.Duration `yaml:"every" range:"1m,720h"`
 	// Days is how many recent days are read on each refresh, today
 	// included (default 2, at most 14): upvotes keep growing for days.
-	Days int `yaml:"days"`
+	Days int `yaml:"days" range:"1,14"`
 	// MinInterval spaces requests to Hugging Face (default 1s).
 	MinInterval time.Duration `yaml:"min_interval" range:"1ms,1h"`
 	// ArxivDetails completes each new paper from the arXiv API (its
@@ -99,7 +99,7 @@ type RescoreConf struct {
 	Every time.Duration `yaml:"every" range:"1s,720h"`
 	// Days is how far back papers are re-scored, by publication date
 	// (default 14).
-	Days int `yaml:"days"`
+	Days int `yaml:"days" range:"1,365"`
 	// Disabled turns re-scoring off.
 	Disabled bool `yaml:"disabled"`
 }
@@ -155,9 +155,6 @@ func (s *SourcesConf) finish(env Env) error {
 	}
 	if r.Every < time.Minute {
 		return fmt.Errorf("sources.rescore.every: %s is too often (at least 1m)", r.Every)
-	}
-	if r.Days < 0 || r.Days > 365 {
-		return fmt.Errorf("sources.rescore.days: %d is not between 1 and 365", r.Days)
 	}
 	if r.Days == 0 {
 		r.Days = 14
@@ -241,9 +238,6 @@ func (h *HuggingFaceSource) finish() error {
 	}
 	if h.Every < 10*time.Minute {
 		return fmt.Errorf("sources.huggingface.every: %s is too often (at least 10m)", h.Every)
-	}
-	if h.Days < 0 || h.Days > 14 {
-		return fmt.Errorf("sources.huggingface.days: %d is not between 1 and 14", h.Days)
 	}
 	if h.Days == 0 {
 		h.Days = 2
