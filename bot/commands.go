@@ -187,22 +187,28 @@ func (b *Bot) search(ctx context.Context, req *Request, rw Responder) error {
 
 // searchFor answers with the papers matching text.
 func (b *Bot) searchFor(ctx context.Context, req *Request, rw Responder, text string) error {
-	if _, whole := paper.ParseArxivID(text); !whole {
-		// Ids or links among words ("see https://arxiv.org/abs/…") name
-		// their papers: those, not a search of the words around them.
-		switch ids, rest := NamedPapers(text); {
-		case len(ids) == 1 && rest == "":
-			return b.showID(ctx, req, rw, ids[0], "")
-		case len(ids) == 1:
-			return b.showID(ctx, req, rw, ids[0], fmt.Sprintf("(Showing the paper your message names; the words beside it, %s, were not searched.)", Typed(rest, 80)))
-		case len(ids) > 1:
-			return b.namedResults(ctx, req, rw, ids, rest)
+	if id, whole := paper.ParseArxivID(text); whole {
+		// An id or a link, however written (Slack's <url|label> too):
+		// that paper, fetched when it is not indexed yet.
+		return b.showID(ctx, req, rw, id, "")
+	}
+	// Ids or links among words ("see https://arxiv.org/abs/…") name their
+	// papers: those the index holds, not a search of the words around
+	// them. When it holds none ("mass 0912.3456 GeV"), the words are
+	// searched as typed.
+	var notes []string
+	if ids, rest := NamedPapers(text); len(ids) > 0 {
+		done, n, err := b.namedAnswer(ctx, req, rw, ids, rest)
+		if done {
+			return err
 		}
+		notes = n
 	}
 	res, err := b.cfg.Searcher.Search(ctx, paper.Query{Text: text, Limit: b.cfg.PageSize})
 	if err != nil {
 		return err
 	}
+	res.Notes = append(notes, res.Notes...)
 	if res.Exact && len(res.Hits) == 1 {
 		return b.replyPaper(ctx, req, rw, res.Hits[0].Paper)
 	}
@@ -278,7 +284,15 @@ func (b *Bot) show(ctx context.Context, req *Request, rw Responder) error {
 		return b.showID(ctx, req, rw, id, "")
 	}
 	if ids, rest := NamedPapers(req.Args); len(ids) > 0 {
-		return b.showID(ctx, req, rw, ids[0], b.namedNote("show", ids, rest))
+		// The first the index holds, else the first (fetched, or said
+		// to be missing).
+		first := ids[0]
+		if found, _, err := b.lookupNamed(ctx, ids); err == nil && len(found) > 0 {
+			first = found[0].ID
+		}
+		i := slices.Index(ids, first)
+		others := append(append([]string{first}, ids[:i]...), ids[i+1:]...)
+		return b.showID(ctx, req, rw, first, b.namedNote("show", others, rest))
 	}
 	p, err := b.lookupArg(ctx, req.Args)
 	if fault.Is(err, fault.NotFound) {
@@ -387,7 +401,7 @@ func (b *Bot) similar(ctx context.Context, req *Request, rw Responder) error {
 	if args == "" {
 		return fault.New(fault.Invalid, "%s", strings.TrimSpace(fmt.Sprintf("similar to which paper? Usage: `/%s similar <arXiv id, URL or title>` %s", b.cfg.CommandName, note)))
 	}
-	if ids, rest := NamedPapers(args); len(ids) > 0 && (len(ids) > 1 || rest != "") {
+	if ids, rest := NamedPapers(args); len(ids) > 0 {
 		args = ids[0]
 		note = strings.TrimSpace(note + " " + b.namedNote("similar", ids, rest))
 	}

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -87,5 +88,59 @@ func TestIDsAmongWordsNameTheirPapers(t *testing.T) {
 		!strings.Contains(m.Intro, "Not in the index: 2601.99999") || !strings.Contains(m.Intro, "“check out and and”") ||
 		!strings.Contains(m.Footer, "in the order written") {
 		t.Errorf("a search naming three papers: %v, kind %v, papers %v, intro %q", err, m.Kind, ids, m.Intro)
+	}
+}
+
+// What a reviewer found in the first version: an id-shaped number the
+// index lacks leaves the words to be searched; the same paper twice is
+// one paper with no note; a long list of ids shows a page of them; a
+// Slack link's label and a quoted phrase are not ids or words of ids.
+func TestNamedPapersEdges(t *testing.T) {
+	known := paper.Paper{ID: "2205.13760", Title: "Tranception"}
+	second := paper.Paper{ID: "2502.09992", Title: "Large Language Diffusion Models"}
+	ranked := paper.Paper{ID: "2305.06112", Title: "Ranked by words"}
+	s := &coreSearcher{
+		papers:  map[string]paper.Paper{known.ID: known, second.ID: second, ranked.ID: ranked},
+		results: paper.Results{Hits: []paper.Hit{{Paper: ranked, Score: 3}}, Total: 1},
+	}
+	b := newBot(t, bot.Config{Searcher: s})
+	m, err := ask(t, b, "mass 0912.3456 GeV")
+	if err != nil || m.Kind != bot.KindResults || len(m.Sections) != 1 || m.Sections[0].PaperID != ranked.ID || !strings.Contains(m.Intro, "Not in the index: 0912.3456") {
+		t.Errorf("an id-shaped number the index lacks: %v %+v, want the words searched, with a note", err, m)
+	}
+	m, err = ask(t, b, "show protein 1706.03762 2205.13760")
+	if err != nil || m.Kind != bot.KindPaper || m.Sections[0].PaperID != known.ID {
+		t.Errorf("show with a missing id before a known one: %v %+v, want the known one", err, m)
+	}
+	for _, text := range []string{"show 2205.13760 2205.13760v2", "show 2205.13760, 2205.13760.", "similar 2205.13760 2205.13760v2"} {
+		m, err := ask(t, b, text)
+		if err != nil || strings.Contains(m.Intro, "()") || strings.Contains(m.Title, "Which paper") {
+			t.Errorf("%q: %v, intro %q, title %q: want the paper once, no empty note", text, err, m.Intro, m.Title)
+		}
+	}
+	var many []string
+	for i := range 12 {
+		many = append(many, "2205.13760", fmt.Sprintf("2502.%05d", 9992+i))
+	}
+	for i := 1; i < 10; i++ { // 2502.09993 to 2502.10001; 2502.10002 and 10003 missing
+		id := fmt.Sprintf("2502.%05d", 9992+i)
+		s.papers[id] = paper.Paper{ID: id, Title: "Paper " + id}
+	}
+	m, err = ask(t, b, strings.Join(many, " "))
+	if err != nil || m.Kind != bot.KindResults || len(m.Sections) != 5 || !strings.Contains(m.Intro, "6 more of the papers named") ||
+		!strings.Contains(m.Intro, "Not in the index: 2502.10002, 2502.10003") {
+		t.Errorf("many ids: %v, %d papers shown, intro %q; want a page of 5, 6 more named, 2 missing", err, len(m.Sections), m.Intro)
+	}
+	m, err = ask(t, b, "see <https://arxiv.org/abs/2205.13760|the tranception paper>")
+	if err != nil || m.Kind != bot.KindPaper || !strings.Contains(m.Intro, "“see”") {
+		t.Errorf("a Slack link with a label among words: %v, intro %q, want the paper and “see” left", err, m.Intro)
+	}
+	m, err = ask(t, b, "<https://arxiv.org/abs/2205.13760|the tranception paper>")
+	if err != nil || m.Kind != bot.KindPaper || m.Sections[0].PaperID != known.ID {
+		t.Errorf("a Slack link with a label alone: %v %+v, want the paper", err, m)
+	}
+	m, err = ask(t, b, `"protein fitness 2205.13760"`)
+	if err != nil || m.Kind != bot.KindResults {
+		t.Errorf("a phrase holding an id: %v %+v, want a search of the phrase", err, m)
 	}
 }
