@@ -393,8 +393,8 @@ func parseSubscribe(s string, maxTop int) (subscribeArgs, error) {
 				v, i = nextTok, i+1
 			}
 			// "at 9:00 pm": the meridiem written apart.
-			if i+1 < len(toks) && !toks[i+1].quoted && isMeridiem(toks[i+1].text) && !strings.ContainsAny(strings.ToLower(v), "apn") {
-				v, i = v+strings.ToLower(toks[i+1].text), i+1
+			if i+1 < len(toks) && !toks[i+1].quoted && meridiem(toks[i+1].text) != "" && !strings.ContainsAny(strings.ToLower(v), "apn") {
+				v, i = v+meridiem(toks[i+1].text), i+1
 			}
 			c, err := schedule.ParseClock(v)
 			if err != nil {
@@ -501,16 +501,18 @@ func isChannelMention(w string) bool {
 	})
 }
 
+// meridiem reads am or pm written as a word of its own, however dotted
+// or followed ("pm", "P.M", "p.m.,"): "am", "pm", or "".
+func meridiem(s string) string {
+	t := strings.ReplaceAll(strings.ToLower(strings.TrimRight(s, ".,;")), ".", "")
+	if t == "am" || t == "pm" {
+		return t
+	}
+	return ""
+}
+
 // looksClock reports whether s is meant as a time of day (it may still be
 // an invalid one, which is then an error rather than a topic word).
-// isMeridiem reports am or pm written as a word of its own.
-func isMeridiem(s string) bool {
-	switch strings.ToLower(s) {
-	case "am", "pm", "a.m.", "p.m.":
-		return true
-	}
-	return false
-}
 
 func looksClock(s string) bool {
 	if s == "" {

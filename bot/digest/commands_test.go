@@ -59,6 +59,8 @@ func TestSubscribeParsesEveryPart(t *testing.T) {
 		{"subscribe diffusion at 9:00 pm", "21:00", "UTC", "every day", "5", "diffusion"},
 		{"subscribe diffusion at 9 AM top 2", "09:00", "UTC", "every day", "2", "diffusion"},
 		{"subscribe diffusion at 7:30 p.m. days mon", "19:30", "UTC", "mon", "5", "diffusion"},
+		{"subscribe diffusion at 9:00 pm.", "21:00", "UTC", "every day", "5", "diffusion"},
+		{"subscribe diffusion at 9:00 P.M", "21:00", "UTC", "every day", "5", "diffusion"},
 		{"subscribe UTC 3 daily", "09:00", "UTC", "every day", "3", ""},
 		{"subscribe sat solving days sat", "09:00", "UTC", "sat", "5", "sat solving"},
 		{"subscribe at 18 top 2 tz asia/kolkata", "18:00", "Asia/Kolkata", "every day", "2", ""},
@@ -149,6 +151,23 @@ func testSubscribeRefusesAMalformedTopic(t *testing.T, ix bot.Searcher) {
 	}
 	if r, _ := c.say("T1", "C1", "digest"); !strings.Contains(r, "diffusion protein") {
 		t.Errorf("the refused topic replaced the subscription:\n%s", r)
+	}
+	// A word the options take, left in a topic that matches without it,
+	// is refused by name: the digest would never post, at the wrong time.
+	for text, word := range map[string]string{
+		"subscribe diffusion at 9:00 CET": "“CET” was read as a word of the topic: a time zone goes after tz",
+		"subscribe diffusion EST":         "“EST” was read as a word of the topic",
+	} {
+		reply, err := c.say("T1", "C1", text)
+		if err == nil || !strings.Contains(reply, word) {
+			t.Errorf("%s: err %v, reply %q, want %q", text, err, reply, word)
+		}
+	}
+	// Quoted, straight or curly, a phrase is meant as written.
+	for _, text := range []string{`subscribe "protein fitness at scale"`, "subscribe “protein fitness at scale”"} {
+		if reply, err := c.say("T1", "C1", text); err != nil || !strings.Contains(reply, "No paper matches this topic yet") {
+			t.Errorf("%s: err %v, reply %q", text, err, reply)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/digest/schedule"
@@ -104,7 +105,7 @@ func (d *Service) checkTopic(ctx context.Context, topic string) (paper.Results, 
 		}
 	}
 	if res.Fuzzy && res.DidYouMean != "" {
-		return refuse(fmt.Sprintf("no paper has the words as written; did you mean %s? Subscribe with the topic spelt so", quoteTopic(res.DidYouMean)))
+		return refuse(misspeltTopic(topic, res.DidYouMean))
 	}
 	return res, nil
 }
@@ -114,13 +115,17 @@ func (d *Service) checkTopic(ctx context.Context, topic string) (paper.Results, 
 var errSetInConfig = errors.New("the subscription is set in the configuration file")
 
 // optionHint says which words of a topic look like an option that was not
-// read as one ("top three"), or ""; rest is the topic without them. Words
-// in quotes are a phrase, meant as written: none is looked at then.
+// read as one, or ""; rest is the topic without them: a keyword and the
+// word after it ("top three", "at scale"), or a word alone that the
+// options take (a time zone "CET", "pm", a time, days). Words in quotes,
+// straight or curly, are a phrase, meant as written: none is looked at
+// then.
 func optionHint(topic string) (hint, rest string) {
-	if strings.Contains(topic, `"`) {
+	if strings.ContainsAny(topic, `"“”`) {
 		return "", topic
 	}
 	words := strings.Fields(topic)
+	without := func(i, n int) string { return strings.Join(append(words[:i:i], words[i+n:]...), " ") }
 	for i := 0; i+1 < len(words); i++ {
 		next := words[i+1]
 		switch strings.ToLower(words[i]) {
@@ -135,9 +140,53 @@ func optionHint(topic string) (hint, rest string) {
 		default:
 			continue
 		}
-		return hint, strings.Join(append(words[:i:i], words[i+2:]...), " ")
+		return hint, without(i, 2)
+	}
+	for i, w := range words {
+		switch {
+		case meridiem(w) != "":
+			hint = fmt.Sprintf(" (“%s” was read as a word of the topic: write the time with it, like at 9:00pm; quote it to keep it as a word)", w)
+		case zoneWord(w):
+			hint = fmt.Sprintf(" (“%s” was read as a word of the topic: a time zone goes after tz, like tz Europe/Berlin; quote it to keep it as a word)", w)
+		case looksClock(w):
+			hint = fmt.Sprintf(" (“%s” was read as a word of the topic: a time goes after at, like at 09:00; quote it to keep it as a word)", w)
+		case looksDays(w):
+			hint = fmt.Sprintf(" (“%s” was read as a word of the topic: days go after days, like days mon-fri; quote it to keep it as a word)", w)
+		default:
+			continue
+		}
+		return hint, without(i, 1)
 	}
 	return "", topic
+}
+
+// misspeltTopic says which words of a topic no paper has, with the
+// corrections the index suggests: a topic is searched as written, so as
+// typed it would never post.
+func misspeltTopic(topic, corrected string) string {
+	typed, fixed := strings.Fields(topic), strings.Fields(corrected)
+	if len(typed) != len(fixed) {
+		return fmt.Sprintf("no paper has the words as written (did you mean %s?); a topic is searched as written, so this one would never post", quoteTopic(corrected))
+	}
+	var unknown, suggested []string
+	for i := range typed {
+		if !strings.EqualFold(typed[i], fixed[i]) {
+			unknown = append(unknown, typed[i])
+			suggested = append(suggested, fixed[i])
+		}
+	}
+	return fmt.Sprintf("no paper has %s (did you mean %s?); a topic is searched as written, so this one would never post",
+		quoteTopic(strings.Join(unknown, " ")), quoteTopic(strings.Join(suggested, " ")))
+}
+
+// zoneWord reports a time zone's abbreviation written in capitals (CET,
+// EST, UTC+2) that the options would take after tz.
+func zoneWord(w string) bool {
+	if len(w) < 3 || len(w) > 9 || w != strings.ToUpper(w) || !unicode.IsLetter(rune(w[0])) {
+		return false
+	}
+	_, err := schedule.LoadZone(w)
+	return err == nil
 }
 
 // Subscribe creates or replaces a channel's subscription from chat; the
