@@ -519,10 +519,15 @@ func TestEveryDurationRangeChecked(t *testing.T) {
 func TestZeroDurationRefused(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct{ yaml, want string }{
-		{"sources:\n  huggingface:\n    every: 0s\n", ":3:12: sources.huggingface.every: 0s is not between 1m and 720h (leave the key out for its default)"},
-		{"sources:\n  rescore:\n    every: 0m\n", ":3:12: sources.rescore.every: 0s is not between 1s and 720h"},
+		{"sources:\n  huggingface:\n    every: 0s\n", ":3:12: sources.huggingface.every: 0s is not between 10m and 720h (leave the key out for its default)"},
+		{"sources:\n  rescore:\n    every: 0m\n", ":3:12: sources.rescore.every: 0s is not between 1m and 720h"},
 		{"digest:\n  grace: \"0h\"\n", ":2:10: digest.grace: 0s is not between 1m and 24h"},
 		{"replicas: {lease_ttl: 0s}\n", ":1:23: replicas.lease_ttl: 0s is not between 1s and 5m"},
+		// Zero written as a number, quoted or not, is zero too.
+		{"sources:\n  huggingface:\n    every: 0\n", ":3:12: sources.huggingface.every: 0s is not between 10m and 720h"},
+		{"bot:\n  page_size: \"0\"\n", ":2:14: bot.page_size: 0 is not between 1 and 10 (leave the key out for its default)"},
+		{"bot:\n  page_size: 0.0\n", ":2:14: bot.page_size: 0 is not between 1 and 10"},
+		{"digest:\n  default_top: 0\n", ":2:16: digest.default_top: 0 is not between 1 and 10"},
 	} {
 		path := filepath.Join(dir, "pb.yaml")
 		if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {

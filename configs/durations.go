@@ -92,11 +92,13 @@ func checkZero(n ast.Node, f reflect.StructField) error {
 	switch {
 	case f.Type == reflect.TypeFor[time.Duration]():
 		s, ok := n.(*ast.StringNode)
-		if !ok {
+		if !ok && !zeroNumber(n) { // every: 0 is zero nanoseconds
 			return nil
 		}
-		if d, err := time.ParseDuration(s.Value); err != nil || d != 0 {
-			return nil
+		if ok {
+			if d, err := time.ParseDuration(s.Value); err != nil || d != 0 {
+				return nil
+			}
 		}
 		lo, hi, err := durationRange(f)
 		if err != nil {
@@ -104,8 +106,8 @@ func checkZero(n ast.Node, f reflect.StructField) error {
 		}
 		return nodeError(n, fmt.Sprintf("0s is not between %s and %s (leave the key out for its default)", shortDuration(lo), shortDuration(hi)))
 	case f.Type.Kind() == reflect.Int && f.Tag.Get("range") != "":
-		i, ok := n.(*ast.IntegerNode)
-		if !ok || fmt.Sprint(i.Value) != "0" {
+		// 0, "0", 0.0: the decoder takes each as 0.
+		if !zeroNumber(n) {
 			return nil
 		}
 		lo, hi, err := intRange(f)
@@ -115,6 +117,23 @@ func checkZero(n ast.Node, f reflect.StructField) error {
 		return nodeError(n, fmt.Sprintf("0 is not between %d and %d (leave the key out for its default)", lo, hi))
 	}
 	return nil
+}
+
+// zeroNumber reports a scalar that decodes to the number 0: 0, 0.0, "0".
+func zeroNumber(n ast.Node) bool {
+	var v string
+	switch n := n.(type) {
+	case *ast.IntegerNode:
+		v = fmt.Sprint(n.Value)
+	case *ast.FloatNode:
+		v = fmt.Sprint(n.Value)
+	case *ast.StringNode:
+		v = n.Value
+	default:
+		return false
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	return err == nil && f == 0
 }
 
 // intRange reads a count's range tag (`range:"1,10"`); its lower end is

@@ -45,7 +45,7 @@ type HuggingFaceSource struct {
 	BaseURL string `yaml:"base_url"`
 	// Every is the refresh interval (default 3h, at least 10m): a day's
 	// list fills in gradually.
-	Every time.Duration `yaml:"every" range:"1m,720h"`
+	Every time.Duration `yaml:"every" range:"10m,720h"`
 	// Days is how many recent days are read on each refresh, today
 	// included (default 2, at most 14): upvotes keep growing for days.
 	Days int `yaml:"days" range:"1,14"`
@@ -80,13 +80,14 @@ type ArxivSource struct {
 	// are first read (default 30m).
 	Delay time.Duration `yaml:"delay" range:"1s,20h"`
 	// Recheck is the wait between reads while the feeds still show the
-	// previous announcement (default 1h); Window ends the rechecks,
-	// counted from the announcement (default 6h).
-	Recheck time.Duration `yaml:"recheck" range:"1m,168h"`
-	Window  time.Duration `yaml:"window" range:"1m,168h"`
+	// previous announcement (default 1h, at least 5m); Window ends the
+	// rechecks, counted from the announcement (default 6h, at most 20h:
+	// the gap between two announcements).
+	Recheck time.Duration `yaml:"recheck" range:"5m,168h"`
+	Window  time.Duration `yaml:"window" range:"1m,20h"`
 	// MinInterval spaces requests to arXiv (default and minimum 3s, as
 	// arXiv asks).
-	MinInterval time.Duration `yaml:"min_interval" range:"1ms,1h"`
+	MinInterval time.Duration `yaml:"min_interval" range:"3s,1h"`
 	// Timezone of the announcements (default America/New_York).
 	Timezone string `yaml:"timezone"`
 }
@@ -96,7 +97,7 @@ type ArxivSource struct {
 // stored scores of recent papers are recomputed.
 type RescoreConf struct {
 	// Every is the interval (default 1h).
-	Every time.Duration `yaml:"every" range:"1s,720h"`
+	Every time.Duration `yaml:"every" range:"1m,720h"`
 	// Days is how far back papers are re-scored, by publication date
 	// (default 14).
 	Days int `yaml:"days" range:"1,365"`
@@ -152,9 +153,6 @@ func (s *SourcesConf) finish(env Env) error {
 	r := &s.Rescore
 	if r.Every == 0 {
 		r.Every = time.Hour
-	}
-	if r.Every < time.Minute {
-		return fmt.Errorf("sources.rescore.every: %s is too often (at least 1m)", r.Every)
 	}
 	if r.Days == 0 {
 		r.Days = 14
@@ -236,9 +234,6 @@ func (h *HuggingFaceSource) finish() error {
 	if h.Every == 0 {
 		h.Every = 3 * time.Hour
 	}
-	if h.Every < 10*time.Minute {
-		return fmt.Errorf("sources.huggingface.every: %s is too often (at least 10m)", h.Every)
-	}
 	if h.Days == 0 {
 		h.Days = 2
 	}
@@ -293,20 +288,11 @@ func (a *ArxivSource) finish() error {
 	if a.Recheck == 0 {
 		a.Recheck = time.Hour
 	}
-	if a.Recheck < 5*time.Minute {
-		return fmt.Errorf("sources.arxiv.recheck: %s is too often (at least 5m)", a.Recheck)
-	}
 	if a.Window == 0 {
 		a.Window = 6 * time.Hour
 	}
-	if a.Window > 20*time.Hour {
-		return fmt.Errorf("sources.arxiv.window: %s is longer than the gap between announcements (at most 20h)", a.Window)
-	}
 	if a.MinInterval == 0 {
 		a.MinInterval = 3 * time.Second
-	}
-	if a.MinInterval < 3*time.Second {
-		return fmt.Errorf("sources.arxiv.min_interval: %s is shorter than the 3s arXiv asks for", a.MinInterval)
 	}
 	if a.Timezone == "" {
 		a.Timezone = "America/New_York"

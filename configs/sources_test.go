@@ -67,16 +67,16 @@ func TestSourcesInvalid(t *testing.T) {
 	cases := []struct{ yaml, want string }{
 		{"sources:\n  arxiv:\n    categories: [cs.LG, \"cs LG\"]\n", `sources.arxiv.categories[1]: "cs LG" is not an arXiv category`},
 		{"sources:\n  arxiv:\n    categories: [cs.LG, cs.LG]\n", "sources.arxiv.categories[1]: cs.LG is listed twice"},
-		{"sources:\n  arxiv:\n    min_interval: 1s\n", "sources.arxiv.min_interval: 1s is shorter than the 3s arXiv asks for"},
+		{"sources:\n  arxiv:\n    min_interval: 1s\n", "sources.arxiv.min_interval: 1s is not between 3s and 1h"},
 		{"sources:\n  arxiv:\n    api_url: ftp://example.org\n", `sources.arxiv.api_url: "ftp://example.org" is not an http(s) URL`},
 		{"sources:\n  arxiv:\n    timezone: Mars/Olympus\n", "sources.arxiv.timezone:"},
-		{"sources:\n  arxiv:\n    window: 30h\n", "sources.arxiv.window: 30h0m0s is longer"},
-		{"sources:\n  huggingface:\n    every: 1m\n", "sources.huggingface.every: 1m0s is too often"},
+		{"sources:\n  arxiv:\n    window: 30h\n", "sources.arxiv.window: 30h is not between 1m and 20h"},
+		{"sources:\n  huggingface:\n    every: 1m\n", "sources.huggingface.every: 1m is not between 10m and 720h"},
 		{"sources:\n  huggingface:\n    days: 30\n", "sources.huggingface.days: 30 is not between 1 and 14"},
 		{"sources:\n  huggingface:\n    evry: 1h\n", "evry"},
 		{"sources:\n  retries: -2\n", "sources.retries"},
 		{"sources:\n  user_agent: \"a\\nb\"\n", "sources.user_agent: must be one line"},
-		{"sources:\n  rescore:\n    every: 10s\n", "sources.rescore.every: 10s is too often"},
+		{"sources:\n  rescore:\n    every: 10s\n", "sources.rescore.every: 10s is not between 1m and 720h"},
 		{"sources:\n  files: [\"\"]\n", "sources.files[0]: empty file name"},
 	}
 	for _, c := range cases {
