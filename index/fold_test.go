@@ -121,3 +121,39 @@ func TestDecomposedAccents(t *testing.T) {
 		}
 	}
 }
+
+// A word no paper has, with no close spelling either, is not dropped in
+// silence: the answer says the other words were searched.
+func TestUnknownWordSaid(t *testing.T) {
+	ix := withPapers(t, []paper.Paper{
+		{ID: "2401.00010", Title: "Schrödinger bridges between Gaussian measures", Abstract: "Entropic transport."},
+		{ID: "2401.00011", Title: "Bridges of graphs", Abstract: "Cut edges."},
+	})
+	for q, want := range map[string]string{
+		"xyzzyplugh bridges":         "No paper has “xyzzyplugh”; the other words were searched.",
+		"xyzzyplugh qwvbnm bridges":  "No paper has “xyzzyplugh” or “qwvbnm”; the other words were searched.",
+		"gaussian bridges":           "",
+		"xyzzyplugh":                 "",
+		"the bridges of 2024 graphs": "",
+	} {
+		res, err := ix.Search(context.Background(), paper.Query{Text: q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, n := range res.Notes {
+			if strings.HasPrefix(n, "No paper has") {
+				got = n
+			}
+		}
+		if got != want {
+			t.Errorf("%q: note %q, want %q (notes %q)", q, got, want, res.Notes)
+		}
+	}
+	// A strict query (a digest's topic) wants every word: nothing is
+	// searched without the unknown one, and nothing says it was.
+	res, err := ix.Search(context.Background(), paper.Query{Text: "xyzzyplugh bridges", Limit: 10, Strict: true})
+	if err != nil || res.Total != 0 || len(res.Notes) != 0 {
+		t.Errorf("strict: %v, %d papers, notes %q; want none", err, res.Total, res.Notes)
+	}
+}

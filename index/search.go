@@ -129,6 +129,15 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 	// Typo tolerance (typo.go): misspelt words are searched corrected.
 	corr := ix.correct(ctx, pq)
 	run := corr.q
+	if n := len(corr.unknown); n > 0 && n < len(pq.Words)+len(pq.Phrases) && order == paper.ByRelevance && !q.Strict {
+		// Not a silent drop: ranked by relevance, the other words are
+		// what finds papers. (A sorted listing or a strict query wants
+		// every word, and says when nothing has them all.)
+		c := *run
+		c.Notes = slices.Clone(run.Notes)
+		c.note("No paper has %s; the other words were searched.", quoteWords(corr.unknown))
+		run = &c
+	}
 	// Acronyms are searched with their expansions (acronym.go).
 	if ix.rank.acronyms {
 		if extra, notes := ix.expandAcronyms(ctx, run.Words, fast); len(extra) > 0 {
@@ -167,6 +176,18 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 		res.DidYouMean, res.Fuzzy = corr.shown, corr.replaced
 	}
 	return ix.finish(res, run, order, start), nil
+}
+
+// quoteWords quotes words for a note: “a”, “a” or “b”.
+func quoteWords(ws []string) string {
+	q := make([]string, len(ws))
+	for i, w := range ws {
+		q[i] = "“" + w + "”"
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
 // hasCategories reports whether any paper of the index has a category

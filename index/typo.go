@@ -20,6 +20,9 @@ type correction struct {
 	// never seen was replaced (the results are for the correction).
 	shown    string
 	replaced bool
+	// unknown are the words no paper has anywhere, with no close
+	// spelling either: searched, they match nothing.
+	unknown []string
 }
 
 // Typo correction never breaks a right word: a word is corrected only when
@@ -71,6 +74,9 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		}
 		s, sdf, ok := ix.suggest(ctx, r, lw)
 		switch {
+		case !ok && !known:
+			out.unknown = append(out.unknown, w)
+			return "", ""
 		case !ok || s == lw:
 			return "", ""
 		case df == 0:
