@@ -53,9 +53,10 @@ type Query struct {
 	Filter string
 	// Exclude lists ids that must not be returned.
 	Exclude []string
-	// Strict asks for the papers matching all of Text or none: a query
-	// that matches nothing is not relaxed to its closest papers (a digest
-	// posts only papers on its topic).
+	// Strict leaves a query that matches nothing empty: it is not relaxed
+	// to its closest papers (those with some of its words, a phrase's
+	// words apart). A digest's topic, a trending listing that wants every
+	// word, posts only papers on it.
 	Strict bool
 }
 
