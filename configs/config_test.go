@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -461,32 +462,12 @@ func TestInlineSecretWarns(t *testing.T) {
 // duration field without a range tag fails this test.
 func TestEveryDurationRangeChecked(t *testing.T) {
 	var paths []string
-	var walk func(tp reflect.Type, path string)
-	walk = func(tp reflect.Type, path string) {
-		for tp.Kind() == reflect.Pointer || tp.Kind() == reflect.Slice {
-			tp = tp.Elem()
+	for key, f := range configFields(func(f reflect.StructField) bool { return f.Type == reflect.TypeFor[time.Duration]() }) {
+		if _, _, err := durationRange(f); err != nil {
+			t.Errorf("%s: %v", key, err)
 		}
-		if tp.Kind() != reflect.Struct {
-			return
-		}
-		for i := range tp.NumField() {
-			f := tp.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if name == "" || name == "-" {
-				continue
-			}
-			key := strings.TrimPrefix(path+"."+name, ".")
-			if f.Type == reflect.TypeFor[time.Duration]() {
-				if _, _, err := durationRange(f); err != nil {
-					t.Errorf("%s: %v", key, err)
-				}
-				paths = append(paths, key)
-				continue
-			}
-			walk(f.Type, key)
-		}
+		paths = append(paths, key)
 	}
-	walk(reflect.TypeFor[Config](), "")
 	if len(paths) < 18 {
 		t.Fatalf("found %d durations: %v", len(paths), paths)
 	}
@@ -645,33 +626,13 @@ func TestEveryCountRangeChecked(t *testing.T) {
 		lo, hi int64
 	}
 	var counts []count
-	var walk func(tp reflect.Type, path string)
-	walk = func(tp reflect.Type, path string) {
-		for tp.Kind() == reflect.Pointer || tp.Kind() == reflect.Slice {
-			tp = tp.Elem()
+	for key, f := range configFields(func(f reflect.StructField) bool { return f.Type.Kind() == reflect.Int && f.Tag.Get("range") != "" }) {
+		lo, hi, err := intRange(f)
+		if err != nil {
+			t.Errorf("%s: %v", key, err)
 		}
-		if tp.Kind() != reflect.Struct {
-			return
-		}
-		for i := range tp.NumField() {
-			f := tp.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if name == "" || name == "-" {
-				continue
-			}
-			key := strings.TrimPrefix(path+"."+name, ".")
-			if f.Type.Kind() == reflect.Int && f.Tag.Get("range") != "" {
-				lo, hi, err := intRange(f)
-				if err != nil {
-					t.Errorf("%s: %v", key, err)
-				}
-				counts = append(counts, count{key, lo, hi})
-				continue
-			}
-			walk(f.Type, key)
-		}
+		counts = append(counts, count{key, lo, hi})
 	}
-	walk(reflect.TypeFor[Config](), "")
 	want := map[string]bool{"bot.page_size": true, "digest.default_top": true, "sources.huggingface.days": true, "sources.rescore.days": true}
 	env := cfgEnv(map[string]string{"T": "secret-token"})
 	for _, c := range counts {
@@ -702,5 +663,41 @@ func TestEveryCountRangeChecked(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("counts without a range tag: %v", want)
+	}
+}
+
+// configFields yields the key path and field of each field of Config,
+// and of the sections under it, that want takes (it does not look inside
+// those).
+func configFields(want func(reflect.StructField) bool) iter.Seq2[string, reflect.StructField] {
+	return func(yield func(string, reflect.StructField) bool) {
+		var walk func(tp reflect.Type, path string) bool
+		walk = func(tp reflect.Type, path string) bool {
+			for tp.Kind() == reflect.Pointer || tp.Kind() == reflect.Slice {
+				tp = tp.Elem()
+			}
+			if tp.Kind() != reflect.Struct {
+				return true
+			}
+			for i := range tp.NumField() {
+				f := tp.Field(i)
+				name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+				if name == "" || name == "-" {
+					continue
+				}
+				key := strings.TrimPrefix(path+"."+name, ".")
+				if want(f) {
+					if !yield(key, f) {
+						return false
+					}
+					continue
+				}
+				if !walk(f.Type, key) {
+					return false
+				}
+			}
+			return true
+		}
+		walk(reflect.TypeFor[Config](), "")
 	}
 }
