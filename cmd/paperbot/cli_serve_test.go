@@ -165,6 +165,11 @@ func TestServeAddressInUse(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "http.addr") {
 		t.Errorf("second serve on %s: exit %d, %s", addr, code, stderr)
 	}
+	// The port is taken before the index and the state are opened: the
+	// second serve touched nothing.
+	if _, err := os.Stat(filepath.Join(dir, "b")); !os.IsNotExist(err) {
+		t.Errorf("the second serve created its data directory (%v)", err)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -55,6 +55,11 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
+	lns, err := bind(cfg)
+	if err != nil {
+		return err // before the index and the state are opened
+	}
+	defer lns.close()
 	a, err := newApp(ctx, e, cfg, log)
 	if err != nil {
 		return err // it names the file it could not open
@@ -116,26 +121,15 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	runCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	g, gctx := errgroup.WithContext(runCtx)
-	// failed stops what started before a listener failed.
-	failed := func(err error) error {
-		stop(err)
-		return errors.Join(err, g.Wait())
-	}
-	if cfg.HTTP.Addr != "off" {
-		addr, err := listen(g, gctx, log, "http.addr", cfg.HTTP.Addr, cfg.HTTP, mux)
-		if err != nil {
-			return failed(err)
-		}
+	if lns.http != nil {
+		addr := listen(g, gctx, log, "http.addr", take(&lns.http), cfg.HTTP, mux)
 		log.Info("serving http", "addr", addr, "metrics", cfg.Metr.Addr == "")
 		a.httpAddr = addr
 	}
-	if cfg.Metr.Addr != "" {
+	if lns.metrics != nil {
 		mm := http.NewServeMux()
 		mm.Handle("GET /metrics", m.handler())
-		addr, err := listen(g, gctx, log, "metrics.addr", cfg.Metr.Addr, cfg.HTTP, mm)
-		if err != nil {
-			return failed(err)
-		}
+		addr := listen(g, gctx, log, "metrics.addr", take(&lns.metrics), cfg.HTTP, mm)
 		log.Info("serving metrics", "addr", addr)
 		if e.onMetrics != nil {
 			e.onMetrics(addr)
