@@ -96,7 +96,6 @@ func buildDocument(an *analyzers, o MappingOptions, p *paper.Paper) (*document.D
 			doc.AddField(&textField{name: name, opts: opts, value: []byte(value), an: a})
 		}
 	}
-	add(fID, p.ID, optKeyword, an.keyword)
 	text := p.Title
 	if p.Abstract != "" {
 		text += "\n" + p.Abstract

@@ -53,15 +53,20 @@ import (
 //	   so it refuses the index (a newer mapping); this one reads the JSON
 //	   records of mappings 9 and 10 beside the new ones, and Open only
 //	   marks those indexes 11
+//
+// Papers written since 2026-12-04 have no "id" keyword field: a paper's id
+// is Bleve's own _id (zap indexes and stores it), which lookups by id read,
+// and nothing read the copy. Indexes of mapping 11 with it and without it
+// are searched alike by this build and by earlier ones, so the version did
+// not change.
 const MappingVersion = 11
 
 // upgradedInPlace are the mapping versions this build reads as they are:
 // Open marks them MappingVersion instead of rebuilding them.
 var upgradedInPlace = []string{"9", "10"}
 
-// Field names in the index.
+// Field names in the index. A paper's id is Bleve's _id.
 const (
-	fID        = "id"
 	fText      = "text"      // title + abstract, English analysis, positions (phrases, proximity)
 	fTitle     = "title"     // title, English analysis (field weighting)
 	fTitleRaw  = "title_raw" // title, lower-cased, unstemmed (prefix, typo matching, did-you-mean)
@@ -76,7 +81,7 @@ const (
 )
 
 // indexedFields are the fields the mapping indexes (queries may name any).
-var indexedFields = [...]string{fID, fText, fTitle, fTitleRaw, fAuthors, fCats, fPublished, fPublishedRange, fTrending, fHasTrending, fLengths}
+var indexedFields = [...]string{fText, fTitle, fTitleRaw, fAuthors, fCats, fPublished, fPublishedRange, fTrending, fHasTrending, fLengths}
 
 // Analyzer names. The index analyses documents and queries with these
 // analyzers' token filters behind its own word tokenizer (tokenize.go);
@@ -189,7 +194,6 @@ func NewMapping(o MappingOptions) (*mapping.IndexMappingImpl, error) {
 	stored.IncludeTermVectors = false
 	stored.DocValues = false
 	doc := mapping.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt(fID, keyword())
 	doc.AddFieldMappingsAt(fText, text(anEnglish, true))
 	doc.AddFieldMappingsAt(fTitle, text(anEnglish, false))
 	if !o.NoTitleRaw {
