@@ -253,6 +253,9 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	defer a.drain()
 
 	if a.opts.Mode == HTTP {
+		if err := a.checkToken(ctx); err != nil {
+			return err
+		}
 		<-ctx.Done()
 		return nil
 	}
@@ -287,6 +290,27 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	<-ctx.Done()
 	if err := a.session.Close(); err != nil {
 		a.log.WarnContext(ctx, "closing the discord gateway", "err", err)
+	}
+	return nil
+}
+
+// checkToken asks Discord who the bot is (GET /users/@me) when HTTP mode
+// starts: nothing else uses the bot token until the first digest post, as
+// interaction answers go through each interaction's own webhook token. A
+// token Discord refuses stops the start, as it does in gateway mode; Discord
+// not answering is only logged (the endpoint works without the token).
+func (a *Adapter) checkToken(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	id, err := a.botUserID(cctx)
+	var apiErr *APIError
+	switch {
+	case err == nil:
+		a.log.InfoContext(ctx, "discord ready", "mode", string(a.opts.Mode), "bot_user", id)
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
+		return fmt.Errorf("discord: the bot token was rejected (reset it under Bot → Reset Token, and set discord.token): %w", err)
+	case ctx.Err() == nil:
+		a.log.WarnContext(ctx, "discord: could not check the bot token at start; continuing", "err", err)
 	}
 	return nil
 }
