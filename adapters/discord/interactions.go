@@ -319,7 +319,15 @@ func (a *Adapter) deferred(in *interaction, line string, public, rerun bool) (re
 			a.log.DebugContext(ctx, "discord command finished with an error", "err", err)
 		}
 		if !rw.replied() {
-			if err := rw.Reply(ctx, bot.Notice("Done.")); err != nil {
+			// The deferred "thinking…" is closed: "Done." for a command
+			// that succeeded without a message, and for one that failed
+			// without its error reaching the user (the core's error reply
+			// failed too), the error's words, never "Done.".
+			m := bot.Notice("Done.")
+			if err != nil {
+				m = bot.ErrorMessage(err)
+			}
+			if err := rw.Reply(ctx, m); err != nil {
 				a.log.WarnContext(ctx, "closing a discord interaction", "err", err)
 			}
 		}

@@ -559,3 +559,33 @@ func TestHTTPReplayRefused(t *testing.T) {
 		t.Errorf("rejected %v, want %v", rejected, want)
 	}
 }
+
+// A command that failed without an answer reaching the user (the core's
+// error reply could not be sent either) is not closed with "Done.": the
+// user is told it failed, in words for the kind of failure, and the log
+// says the answer was not delivered.
+func TestFailedCommandIsNotDone(t *testing.T) {
+	h := &recordingHandler{fn: func(ctx context.Context, _ *bot.Request, rw bot.Responder) error {
+		// As bot.ErrorReplies returns when its reply failed too.
+		return fault.New(fault.Transient, "Discord did not take the reply")
+	}}
+	f := newHTTPFixture(t, h)
+	if code, _ := f.post(commandJSON("search", "query", "protein"), true, nil); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	r := f.waitFor("PATCH", "/webhooks/")
+	var p payload
+	if err := r.JSON(&p); err != nil {
+		t.Fatal(err)
+	}
+	text := p.Content
+	for _, e := range p.Embeds {
+		text += " " + e.Description
+	}
+	if strings.Contains(text, "Done.") {
+		t.Errorf("a failed command was answered %q", text)
+	}
+	if !strings.Contains(text, "try again") {
+		t.Errorf("answer %q does not say to try again", text)
+	}
+}
