@@ -421,3 +421,51 @@ func TestConcurrencyLimitMaxWait(t *testing.T) {
 		synctest.Wait()
 	})
 }
+
+// failingResponder refuses every reply, as a platform does when its
+// response_url expired or it cannot be reached.
+type failingResponder struct{ calls int }
+
+func (r *failingResponder) Reply(context.Context, bot.Message) error {
+	r.calls++
+	return fault.Wrap(fault.Transient, errors.New("slack response_url: 404 Not Found: expired_url"), "Slack refused the reply")
+}
+
+// A command whose answer, and then its error reply, could not be sent
+// left the user with nothing: the log says so as a warning, not as a
+// "command refused" at info level (which reads as the user's mistake).
+func TestUndeliveredAnswerIsLoggedAsSuch(t *testing.T) {
+	var logs bytes.Buffer
+	b := newBot(t, bot.Config{Searcher: &coreSearcher{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	rw := &failingResponder{}
+	err := b.Handle(context.Background(), &bot.Request{Platform: "slack", Channel: "C1", Text: "protein"}, rw)
+	if err == nil || rw.calls != 2 {
+		t.Fatalf("err = %v after %d replies, want an error after the answer and the error reply", err, rw.calls)
+	}
+	out := logs.String()
+	if !strings.Contains(out, `level=WARN msg="command answer not delivered"`) || !strings.Contains(out, "expired_url") {
+		t.Errorf("the log does not warn that the answer was not delivered, with Slack's reason:\n%s", out)
+	}
+	if strings.Contains(out, "command refused") {
+		t.Errorf("an undelivered answer is logged as a refused command:\n%s", out)
+	}
+
+	// An answer that failed while the error reply reached the user is a
+	// failed command, logged as before.
+	logs.Reset()
+	once := &flakyResponder{}
+	_ = b.Handle(context.Background(), &bot.Request{Platform: "slack", Channel: "C1", Text: "protein"}, once)
+	if strings.Contains(logs.String(), "not delivered") {
+		t.Errorf("an error reply that was delivered is logged as undelivered:\n%s", logs.String())
+	}
+}
+
+// flakyResponder refuses the first reply only.
+type flakyResponder struct{ calls int }
+
+func (r *flakyResponder) Reply(context.Context, bot.Message) error {
+	if r.calls++; r.calls == 1 {
+		return fault.New(fault.Transient, "Slack refused the reply")
+	}
+	return nil
+}

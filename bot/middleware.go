@@ -100,6 +100,11 @@ func Logging(log *slog.Logger) Middleware {
 				log.InfoContext(ctx, "command", attrs...)
 			case fault.KindOf(err) == fault.Internal:
 				log.ErrorContext(ctx, "command failed", append(attrs, "kind", fault.KindOf(err).String(), "err", err)...)
+			case errors.As(err, new(*undeliveredError)):
+				// Neither the answer nor the error reply reached the
+				// user: they saw nothing (a response_url expired, the
+				// platform unreachable).
+				log.WarnContext(ctx, "command answer not delivered", append(attrs, "kind", fault.KindOf(err).String(), "err", err)...)
 			default:
 				log.InfoContext(ctx, "command refused", append(attrs, "kind", fault.KindOf(err).String(), "err", err)...)
 			}
@@ -124,12 +129,19 @@ func ErrorReplies() Middleware {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			if rerr := rw.Reply(rctx, m); rerr != nil {
-				return errors.Join(err, fmt.Errorf("replying with the error: %w", rerr))
+				return errors.Join(err, &undeliveredError{rerr})
 			}
 			return err
 		})
 	}
 }
+
+// undeliveredError is ErrorReplies' error when the error reply could not
+// be sent either: the user got no answer at all.
+type undeliveredError struct{ err error }
+
+func (e *undeliveredError) Error() string { return "replying with the error: " + e.err.Error() }
+func (e *undeliveredError) Unwrap() error { return e.err }
 
 // ErrorMessage is the reply for a failed command.
 func ErrorMessage(err error) Message {
