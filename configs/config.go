@@ -238,6 +238,11 @@ func parse(data []byte, name string, env Env, offline bool) (*Config, error) {
 			if err := checkState(doc.Body); err != nil {
 				return nil, fmt.Errorf("%s:%w", name, err)
 			}
+			if !offline {
+				if err := checkEmptySections(doc.Body); err != nil {
+					return nil, fmt.Errorf("%s:%w", name, err)
+				}
+			}
 		}
 		if err := yaml.UnmarshalWithOptions(data, c, yaml.DisallowUnknownField()); err != nil {
 			return nil, yamlError(name, file, err)
