@@ -376,6 +376,9 @@ func (c *Config) finish(env Env) error {
 		c.Bot.Command = "papers"
 	}
 	c.Bot.Command = strings.TrimPrefix(c.Bot.Command, "/")
+	if err := checkCommandName(c.Bot.Command); err != nil {
+		return err
+	}
 	// The bot has the same defaults (bot.Config); written here, they are
 	// what `config check` prints.
 	if c.Bot.PageSize == 0 {
