@@ -35,3 +35,17 @@ func TestBotCommandName(t *testing.T) {
 		}
 	}
 }
+
+// discord.public_key is not a secret and is not read from the environment:
+// a ${…} reference there is told so, not only "must be 64 hex digits",
+// which reads as though the variable held the wrong value.
+func TestDiscordPublicKeyReference(t *testing.T) {
+	env := cfgEnv(map[string]string{"DISCORD_BOT_TOKEN": "d", "DISCORD_PUBLIC_KEY": strings.Repeat("ab", 32)})
+	for _, ref := range []string{"${DISCORD_PUBLIC_KEY}", "$DISCORD_PUBLIC_KEY", "env:DISCORD_PUBLIC_KEY", "file:/run/secrets/key"} {
+		y := "discord:\n  mode: http\n  token: ${DISCORD_BOT_TOKEN}\n  public_key: " + ref + "\n"
+		_, err := Parse([]byte(y), "t.yaml", env)
+		if err == nil || !strings.Contains(err.Error(), "t.yaml:4:15: discord.public_key:") || !strings.Contains(err.Error(), "not a secret") {
+			t.Errorf("%s: error %v, want one at 4:15 saying the key is written as it is", ref, err)
+		}
+	}
+}

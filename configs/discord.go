@@ -64,6 +64,9 @@ func (d *Discord) finish(env Env) error {
 	}
 	if d.PublicKey != "" {
 		d.PublicKey = strings.TrimSpace(d.PublicKey)
+		if ref := d.PublicKey; strings.HasPrefix(ref, "$") || strings.HasPrefix(ref, "env:") || strings.HasPrefix(ref, "file:") {
+			return fmt.Errorf("discord.public_key: the public key is not a secret, and is not read from the environment or a file: write its 64 hex digits here (General Information → Public Key in the Developer Portal)")
+		}
 		if b, err := hex.DecodeString(d.PublicKey); err != nil || len(b) != 32 {
 			return fmt.Errorf("discord.public_key: must be 64 hex digits (General Information → Public Key in the Developer Portal)")
 		}
