@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -186,6 +187,13 @@ func (s *Secret) fromEnv(field, name string, lookup func(string) (string, bool))
 func (s *Secret) fromFile(field, path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
+		if !filepath.IsAbs(path) {
+			// Under a service manager the working directory is rarely
+			// the configuration's.
+			if wd, werr := os.Getwd(); werr == nil {
+				return fmt.Errorf("%s: reading secret file: %w (a relative path is read from the working directory, %s: write the full path)", field, err, wd)
+			}
+		}
 		return fmt.Errorf("%s: reading secret file: %w", field, err)
 	}
 	v := strings.TrimSpace(string(b))

@@ -169,3 +169,23 @@ func TestAdaptersImportNoYAML(t *testing.T) {
 		}
 	}
 }
+
+// A relative secret file (./name) is read from the working directory,
+// which under a service manager is rarely the configuration's: the error
+// says which directory was searched, so "no such file" next to a file that
+// exists beside the configuration explains itself.
+func TestRelativeSecretFileNamesTheDirectory(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	s := secret.FromRef("./signing_secret")
+	err := s.Resolve("slack.signing_secret", func(string) (string, bool) { return "", false })
+	if err == nil || !strings.Contains(err.Error(), "slack.signing_secret") || !strings.Contains(err.Error(), dir) {
+		t.Errorf("error %v, want it to name the field and the working directory %s", err, dir)
+	}
+	// An absolute path needs no such note.
+	s = secret.FromRef(filepath.Join(dir, "missing"))
+	err = s.Resolve("slack.signing_secret", func(string) (string, bool) { return "", false })
+	if err == nil || strings.Contains(err.Error(), "working directory") {
+		t.Errorf("absolute path: error %v", err)
+	}
+}
