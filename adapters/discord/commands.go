@@ -135,6 +135,9 @@ func cutDesc(s string) string { return cut(strings.TrimSpace(s), maxDescription1
 func (a *Adapter) Register(ctx context.Context, appID, guildID string, cmds []Command) ([]json.RawMessage, error) {
 	if appID == "" {
 		id, err := a.ApplicationID(ctx)
+		if isUnauthorized(err) {
+			return nil, tokenRejected(err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -149,6 +152,9 @@ func (a *Adapter) Register(ctx context.Context, appID, guildID string, cmds []Co
 		cmds = []Command{}
 	}
 	err := a.rest.do(ctx, "PUT", path, "PUT "+path, cmds, &out)
+	if isUnauthorized(err) {
+		return nil, tokenRejected(err)
+	}
 	if e, ok := errors.AsType[*APIError](err); ok && (e.Status == http.StatusForbidden || e.Code == codeMissingAccess) {
 		where := "globally"
 		if guildID != "" {

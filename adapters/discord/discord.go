@@ -303,16 +303,28 @@ func (a *Adapter) checkToken(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	id, err := a.botUserID(cctx)
-	var apiErr *APIError
 	switch {
 	case err == nil:
 		a.log.InfoContext(ctx, "discord ready", "mode", string(a.opts.Mode), "bot_user", id)
-	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
-		return fmt.Errorf("discord: the bot token was rejected (reset it under Bot → Reset Token, and set discord.token): %w", err)
+	case isUnauthorized(err):
+		return tokenRejected(err)
 	case ctx.Err() == nil:
 		a.log.WarnContext(ctx, "discord: could not check the bot token at start; continuing", "err", err)
 	}
 	return nil
+}
+
+// isUnauthorized reports whether Discord answered 401: the bot token is
+// wrong or was reset.
+func isUnauthorized(err error) bool {
+	e, ok := errors.AsType[*APIError](err)
+	return ok && e.Status == http.StatusUnauthorized
+}
+
+// tokenRejected is the error for a bot token Discord refuses, in the words
+// of the docs' troubleshooting table.
+func tokenRejected(err error) error {
+	return fmt.Errorf("discord: the bot token was rejected (reset it under Bot → Reset Token, and set discord.token): %w", err)
 }
 
 // open connects to the gateway, retrying with backoff; a rejected token is
@@ -330,7 +342,7 @@ func (a *Adapter) open(ctx context.Context) error {
 		case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized,
 			errors.Is(err, discordgo.ErrUnauthorized),
 			errors.As(err, &ce) && ce.Code == 4004:
-			return fmt.Errorf("discord: the bot token was rejected (reset it under Bot → Reset Token): %w", err)
+			return tokenRejected(err)
 		case errors.As(err, &ce) && (ce.Code == 4013 || ce.Code == 4014):
 			return fmt.Errorf("discord: the gateway refused the intents: %w", err)
 		}

@@ -123,3 +123,20 @@ func (h chanHandler) Handle(_ context.Context, r slog.Record) error {
 }
 func (h chanHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h chanHandler) WithGroup(string) slog.Handler      { return h }
+
+// register-commands with a token Discord refuses says so in the words the
+// docs use, with or without discord.application_id (looked up with the
+// token when missing), and never shows the token.
+func TestRegisterRejectedToken(t *testing.T) {
+	for _, appID := range []string{"", "100000000000000001"} {
+		fake := discordtest.New(t)
+		fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+			return &discordtest.Response{Status: http.StatusUnauthorized, Body: map[string]any{"message": "401: Unauthorized", "code": 0}}
+		})
+		a := newTestAdapter(t, fake, Options{})
+		_, err := a.Register(t.Context(), appID, "", []Command{{Name: "papers", Description: "x"}})
+		if err == nil || !strings.Contains(err.Error(), "the bot token was rejected") || strings.Contains(err.Error(), "test-token") {
+			t.Errorf("application_id %q: Register = %v, want the rejected-token error", appID, err)
+		}
+	}
+}
