@@ -74,6 +74,18 @@ func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request, once bool) 
 	return nil, false
 }
 
+// unreadable answers 400 to a signed request whose body cannot be read
+// (only a holder of the signing secret can send one: a bug in a client of
+// ours, or Slack changing a format), counting and logging it as a refusal,
+// without the body.
+func (a *Adapter) unreadable(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if a.opts.Hooks.Rejected != nil {
+		a.opts.Hooks.Rejected("unreadable")
+	}
+	a.log.WarnContext(r.Context(), "slack request refused", "path", r.URL.Path, "reason", "unreadable", "what", what, "remote", r.RemoteAddr, "err", err)
+	http.Error(w, what, http.StatusBadRequest)
+}
+
 // ackHTTP sends the empty 200 that acknowledges a request (an empty body
 // posts nothing) and flushes it, so it is on its way before any answer.
 func ackHTTP(w http.ResponseWriter) {
@@ -102,7 +114,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, h bot.Han
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		http.Error(w, "unreadable form", http.StatusBadRequest)
+		a.unreadable(w, r, "unreadable form", err)
 		return
 	}
 	if form.Get("ssl_check") == "1" {
@@ -132,13 +144,16 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, h bot
 		return
 	}
 	form, err := url.ParseQuery(string(body))
-	if err != nil || form.Get("payload") == "" {
-		http.Error(w, "missing payload", http.StatusBadRequest)
+	if err == nil && form.Get("payload") == "" {
+		err = errors.New("no payload field")
+	}
+	if err != nil {
+		a.unreadable(w, r, "missing payload", err)
 		return
 	}
 	var cb slackgo.InteractionCallback
 	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
-		http.Error(w, "unreadable payload", http.StatusBadRequest)
+		a.unreadable(w, r, "unreadable payload", err)
 		return
 	}
 	if cb.ResponseURL != "" {
@@ -159,7 +174,7 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, h bot.Handl
 	}
 	var env eventEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		http.Error(w, "unreadable event", http.StatusBadRequest)
+		a.unreadable(w, r, "unreadable event", err)
 		return
 	}
 	if env.Type == "url_verification" {

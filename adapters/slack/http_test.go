@@ -591,3 +591,48 @@ func TestHTTPReplayRefused(t *testing.T) {
 		t.Errorf("rejected %v, want %v", rejected, want)
 	}
 }
+
+// A signed request whose body cannot be read (a form that does not parse, a
+// button press without its payload or with broken JSON, an event that is not
+// JSON) is answered 400, counted as a refusal and logged without its body;
+// the handler never runs.
+func TestHTTPSignedButUnreadable(t *testing.T) {
+	api := newFakeSlack(t)
+	var logs strings.Builder
+	var rejected []string
+	a, err := New(Options{
+		Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret),
+		APIURL: api.URL(), Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Hooks: Hooks{Rejected: func(r string) { rejected = append(rejected, r) }},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	srv := startHTTP(t, a, countingHandler(&calls))
+	for i, c := range []struct{ path, body string }{
+		{PathCommands, "text=%zz-secret-words"},
+		{PathInteractions, "token=x"},
+		{PathInteractions, "payload=%7Bsecret-words"},
+		{PathEvents, "{secret-words"},
+	} {
+		resp := signedPost(t, srv.URL+c.path, testSecret, time.Now().Add(time.Duration(i)*time.Second), "application/x-www-form-urlencoded", c.body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s %q: %d, want 400", c.path, c.body, resp.StatusCode)
+		}
+	}
+	a.work.Wait()
+	if n := calls.Load(); n != 0 {
+		t.Errorf("handler ran %d times", n)
+	}
+	if want := []string{"unreadable", "unreadable", "unreadable", "unreadable"}; !slices.Equal(rejected, want) {
+		t.Errorf("rejected %v, want %v", rejected, want)
+	}
+	if n := strings.Count(logs.String(), "slack request refused"); n != 4 {
+		t.Errorf("%d refusals logged, want 4:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), "secret-words") {
+		t.Errorf("a body was logged:\n%s", logs.String())
+	}
+}
