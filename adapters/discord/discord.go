@@ -90,7 +90,8 @@ type Options struct {
 // Hooks are called as the adapter works, for metrics.
 type Hooks struct {
 	// Rejected: an HTTP interaction refused (no_signature, bad_signature,
-	// stale, too_large, malformed, replayed: received before,
+	// stale, too_large, unreadable: a body cut short, malformed,
+	// replayed: received before,
 	// replay_unchecked: the Replay guard failed).
 	Rejected func(reason string)
 	// Interaction: an interaction accepted (ping, command, component,

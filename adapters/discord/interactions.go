@@ -97,9 +97,16 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		a.hookRejected("too_large")
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err != nil {
+		// A body cut short (the client went away): not one too large.
+		a.log.InfoContext(r.Context(), "discord interaction rejected", "reason", "reading the body", "err", err, "remote", r.RemoteAddr)
+		a.hookRejected("unreadable")
+		http.Error(w, "reading the request body", http.StatusBadRequest)
 		return
 	}
 	if err := a.verify.Verify(r.Header.Get("X-Signature-Ed25519"), r.Header.Get("X-Signature-Timestamp"), body); err != nil {

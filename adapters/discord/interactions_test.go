@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -587,5 +588,42 @@ func TestFailedCommandIsNotDone(t *testing.T) {
 	}
 	if !strings.Contains(text, "try again") {
 		t.Errorf("answer %q does not say to try again", text)
+	}
+}
+
+// errReader fails after the bytes it has.
+type errReader struct{ r io.Reader }
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		return n, io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+// A body cut short (the client went away) is refused as unreadable with
+// 400, not counted as one too large; a body over the limit still is.
+func TestHTTPBodyCutShort(t *testing.T) {
+	h := &recordingHandler{reply: bot.Notice("hi")}
+	var mu sync.Mutex
+	var reasons []string
+	f := newHTTPFixtureHooks(t, h, Hooks{Rejected: func(r string) { mu.Lock(); reasons = append(reasons, r); mu.Unlock() }})
+	for _, body := range []io.Reader{&errReader{strings.NewReader(`{"type":1`)}, strings.NewReader(strings.Repeat("x", maxBody+1))} {
+		req := httptest.NewRequest(http.MethodPost, "/discord/interactions", body)
+		rec := httptest.NewRecorder()
+		f.a.ServeHTTP(rec, req)
+		if rec.Code != http.StatusBadRequest && rec.Code != http.StatusRequestEntityTooLarge {
+			t.Errorf("status %d", rec.Code)
+		}
+	}
+	f.stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"unreadable", "too_large"}; !slices.Equal(reasons, want) {
+		t.Errorf("rejections %v, want %v", reasons, want)
+	}
+	if n := len(h.Requests()); n != 0 {
+		t.Errorf("the core ran %d times", n)
 	}
 }
