@@ -365,3 +365,38 @@ func CanonicalID(s string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// numberIDRe is a new-style arXiv id as a JSON number prints it: the
+// leading zero of the year and the trailing zeros of the number dropped
+// (0805.0510 as 805.051, 1909.05990 as 1909.0599).
+var numberIDRe = regexp.MustCompile(`^(\d{3,4})\.(\d{1,5})$`)
+
+// RestoreNumberID returns the arXiv id that a record's id was before it
+// was stored as a number, as some metadata dumps did (1909.05990 became
+// 1909.0599, 0805.0510 became 805.051): a new-style id has four digits
+// after the point before 1501 and five from then on, and a number loses
+// only zeros, at the start of the year and the end of the number, so the
+// id is the one way of putting them back. ok is false for what is an id
+// already, and for what no such loss explains.
+func RestoreNumberID(s string) (id string, ok bool) {
+	m := numberIDRe.FindStringSubmatch(s)
+	if m == nil || IsArxivID(s) {
+		return "", false
+	}
+	yymm, num := m[1], m[2]
+	if len(yymm) == 3 {
+		yymm = "0" + yymm
+	}
+	want := 4
+	if yymm >= "1501" {
+		want = 5
+	}
+	if len(num) > want {
+		return "", false
+	}
+	id = yymm + "." + num + strings.Repeat("0", want-len(num))
+	if !IsArxivID(id) {
+		return "", false
+	}
+	return id, true
+}

@@ -257,3 +257,20 @@ func TestIngestCleansControlCharacters(t *testing.T) {
 		t.Errorf("arXiv paper: %+v", hits)
 	}
 }
+
+// Ids that lost their zeros as numbers are read as the arXiv ids they were;
+// the summary counts them with the first as an example, and the paper is
+// found by its real id.
+func TestIngestRestoresNumberIDs(t *testing.T) {
+	dir := t.TempDir()
+	ix := filepath.Join(dir, "index")
+	in := cliWrite(t, dir, "num.jsonl", `{"id":"1909.0599","title":"Robust hierarchical MPC"}`+"\n"+`{"id":1703.034,"title":"Another"}`+"\n")
+	stdout, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, in)
+	want := "2 indexed, 0 rejected, 2 ids restored (e.g. " + in + ":1: id: 1909.0599 read as 1909.05990 (an arXiv id stored as a number loses zeros))\n"
+	if code != 0 || stdout != want {
+		t.Errorf("exit %d, stdout %q, want %q; stderr %q", code, stdout, want, stderr)
+	}
+	if hits := cliSearchJSON(t, ix, "https://arxiv.org/abs/1909.05990"); len(hits) != 1 || hits[0].Title != "Robust hierarchical MPC" {
+		t.Errorf("the restored paper by its link: %+v", hits)
+	}
+}

@@ -201,17 +201,31 @@ type ingestTally struct {
 	// cleaned is the number of fields of kept papers from which control
 	// characters were removed.
 	cleaned int
+	// restored counts the ids read as the arXiv ids they were before they
+	// were stored as numbers (1909.0599 as 1909.05990); example is one.
+	restored int
+	example  string
 }
 
-// cleanedNote is the summary's mention of cleaned fields ("" for none).
+// cleanedNote is the summary's mention of cleaned fields and restored ids
+// ("" for none).
 func (t ingestTally) cleanedNote() string {
+	var note string
 	switch t.cleaned {
 	case 0:
-		return ""
 	case 1:
-		return ", 1 field cleaned of control characters"
+		note = ", 1 field cleaned of control characters"
+	default:
+		note = fmt.Sprintf(", %d fields cleaned of control characters", t.cleaned)
 	}
-	return fmt.Sprintf(", %d fields cleaned of control characters", t.cleaned)
+	switch t.restored {
+	case 0:
+	case 1:
+		note += ", 1 id restored (" + t.example + ")"
+	default:
+		note += fmt.Sprintf(", %d ids restored (e.g. %s)", t.restored, t.example)
+	}
+	return note
 }
 
 // ingestOne reads one file ("-" is stdin) into w, counting into t. It
@@ -257,6 +271,11 @@ func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format
 			return w.Add(ctx, p)
 		},
 		Cleaned: func(*sources.RecordError) { t.cleaned++ },
+		Restored: func(re *sources.RecordError) {
+			if t.restored++; t.example == "" {
+				t.example = re.Error()
+			}
+		},
 		Reject: func(re *sources.RecordError) {
 			rejected++
 			if rejectedBefore+rejected <= maxReportedRejects {

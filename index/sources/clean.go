@@ -37,7 +37,7 @@ func controlNotes(p *paper.Paper) []fieldNote {
 		for i, r := range found {
 			names[i] = fmt.Sprintf("%U", r)
 		}
-		notes = append(notes, fieldNote{field, "removed control characters (" + strings.Join(names, ", ") + ")"})
+		notes = append(notes, fieldNote{field: field, msg: "removed control characters (" + strings.Join(names, ", ") + ")"})
 	}
 	check("title", p.Title)
 	check("abstract", p.Abstract)
@@ -48,8 +48,12 @@ func controlNotes(p *paper.Paper) []fieldNote {
 	return notes
 }
 
-// fieldNote is a change made to one field of a record.
-type fieldNote struct{ field, msg string }
+// fieldNote is a change made to one field of a record: control characters
+// removed, or (restored) an id stored as a number read as the arXiv id it was.
+type fieldNote struct {
+	field, msg string
+	restored   bool
+}
 
 func containsRune(rs []rune, r rune) bool {
 	for _, x := range rs {

@@ -122,6 +122,10 @@ type Handler struct {
 	// Cleaned, when set, is told of each field of a kept record from
 	// which control characters were removed (Msg names them).
 	Cleaned func(e *RecordError)
+	// Restored, when set, is told of each kept record whose id was an
+	// arXiv id that lost its zeros as a number (1909.0599, read as
+	// 1909.05990: paper.RestoreNumberID; Msg says both).
+	Restored func(e *RecordError)
 	// Format, when set, is told the format the input is read as and how
 	// it was chosen ("its .txt name", "its content"; "" when the caller
 	// named the format).
@@ -423,7 +427,7 @@ func lines(ctx context.Context, br *bufio.Reader, fn func(n int, line []byte) er
 // record is the union of the canonical format and the arXiv metadata
 // snapshot. Fields whose type differs between the two are decoded by hand.
 type record struct {
-	ID         string          `json:"id"`
+	ID         recordID        `json:"id"`
 	Title      string          `json:"title"`
 	Abstract   string          `json:"abstract"`
 	Summary    string          `json:"summary"`
@@ -506,11 +510,17 @@ func invalidAt(b []byte) int {
 
 // cleaned reports the notes of a kept record.
 func (h Handler) cleaned(name string, n int, notes []fieldNote) {
-	if h.Cleaned == nil {
-		return
-	}
 	for _, c := range notes {
-		h.Cleaned(&RecordError{File: name, Line: n, Field: c.field, Msg: c.msg})
+		e := &RecordError{File: name, Line: n, Field: c.field, Msg: c.msg}
+		if c.restored {
+			if h.Restored != nil {
+				h.Restored(e)
+			}
+			continue
+		}
+		if h.Cleaned != nil {
+			h.Cleaned(e)
+		}
 	}
 }
 
@@ -554,8 +564,12 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, error) {
 			return paper.Paper{}, nil, fmt.Errorf("not a JSON object: %v", err)
 		}
 	}
+	if r.ID.wrong != "" {
+		// First, as the record's first field.
+		errs = slices.Insert(errs, 0, &paper.FieldError{Field: "id", Msg: "want a string, got JSON " + r.ID.wrong})
+	}
 	p := paper.Paper{
-		ID: r.ID, Title: r.Title, Abstract: r.Abstract,
+		ID: r.ID.s, Title: r.Title, Abstract: r.Abstract,
 		Published: r.Published, Updated: r.Updated,
 		URL: r.URL, PDFURL: r.PDFURL, CodeURL: r.CodeURL, ProjectURL: r.ProjectURL,
 		Source: r.Source, AISummary: r.AISummary, Keywords: r.Keywords,
@@ -619,6 +633,14 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, error) {
 		p.Source = SourceArxiv
 	}
 	notes := controlNotes(&p)
+	if id, ok := paper.RestoreNumberID(strings.TrimSpace(p.ID)); ok {
+		notes = append(notes, fieldNote{field: "id", restored: true,
+			msg: fmt.Sprintf("%s read as %s (an arXiv id stored as a number loses zeros)", strings.TrimSpace(p.ID), id)})
+		p.ID = id
+	} else if r.ID.number && !paper.IsArxivID(p.ID) {
+		bad("id", fmt.Sprintf("want a string, got the number %s (no arXiv id that lost its zeros as a number)", truncateNumber(p.ID)))
+		p.ID = ""
+	}
 	// Records from arXiv carry its LaTeX: make accents readable (this
 	// repairs a DEL where a \" was lost, so it comes before the cleaning).
 	if snapshot || p.Source == SourceArxiv {
@@ -633,6 +655,40 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, error) {
 		return p, notes, errs
 	}
 	return p, notes, nil
+}
+
+// recordID is a record's id: a JSON string, or a JSON number, as some
+// metadata dumps stored new-style arXiv ids (1909.05990 as 1909.0599):
+// the number's text as written, for paper.RestoreNumberID.
+// Any other JSON value is noted in wrong (its kind), not returned as an
+// error: encoding/json stops at an Unmarshaler's error, and the record's
+// other fields are wanted for the message.
+type recordID struct {
+	s      string
+	number bool
+	wrong  string
+}
+
+func (id *recordID) UnmarshalJSON(b []byte) error {
+	switch {
+	case string(b) == "null":
+		return nil
+	case b[0] == '"':
+		return json.Unmarshal(b, &id.s)
+	case b[0] == '-' || b[0] >= '0' && b[0] <= '9':
+		id.s, id.number = string(b), true
+		return nil
+	}
+	id.wrong = map[byte]string{'t': "bool", 'f': "bool", '[': "array", '{': "object"}[b[0]]
+	return nil
+}
+
+// truncateNumber shortens a long number for a message.
+func truncateNumber(s string) string {
+	if len(s) > 40 {
+		return s[:20] + "…" + s[len(s)-10:]
+	}
+	return s
 }
 
 // typeFaults names every field of a JSON object whose value has the wrong
