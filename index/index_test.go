@@ -313,3 +313,47 @@ func TestWriterStopsWhenItsContextIsDone(t *testing.T) {
 		t.Errorf("Close: %v, %d papers", err, count(t, ix))
 	}
 }
+
+// An index written before ids stored as numbers were restored holds such a
+// paper under its number form (1909.0599): ingesting it again under its
+// restored id (1909.05990) replaces that paper, its fields merged, instead
+// of adding a second one.
+func TestNumberFormIDReplacedByRestoredID(t *testing.T) {
+	ctx := context.Background()
+	ix := openT(t, filepath.Join(t.TempDir(), "ix"), index.Options{})
+	defer ix.Close()
+	err := ix.Upsert(ctx, []paper.Paper{
+		{ID: "1909.0599", Title: "Robust hierarchical MPC", Abstract: "demand forecast uncertainty", Upvotes: 7},
+		{ID: "805.051", Title: "An older one"},
+		{ID: "t-other", Title: "Another paper"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ix.Upsert(ctx, []paper.Paper{
+		{ID: "1909.05990", Title: "Robust Hierarchical MPC", Categories: []string{"math.OC"}},
+		{ID: "0805.0510", Title: "An older one"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, ix); n != 3 {
+		t.Fatalf("%d papers, want 3", n)
+	}
+	p, err := ix.Lookup(ctx, "1909.05990")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Title != "Robust Hierarchical MPC" || p.Abstract != "demand forecast uncertainty" || p.Upvotes != 7 || len(p.Categories) != 1 {
+		t.Errorf("merged record %+v", p)
+	}
+	for _, legacy := range []string{"1909.0599", "805.051"} {
+		if _, err := ix.Lookup(ctx, legacy); err == nil {
+			t.Errorf("%s is still in the index", legacy)
+		}
+	}
+	res, err := ix.Search(ctx, paper.Query{Text: "demand forecast uncertainty"})
+	if err != nil || len(res.Hits) != 1 || res.Hits[0].Paper.ID != "1909.05990" {
+		t.Errorf("search: %+v %v", res.Hits, err)
+	}
+}

@@ -311,6 +311,20 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 			if ok {
 				p = paper.Merge(old, p)
 			}
+			// An index written before ids stored as numbers were restored
+			// (paper.RestoreNumberID) holds such a paper under its number
+			// form (1909.0599): it becomes this one.
+			if legacy := paper.NumberForm(id); legacy != "" {
+				old, ok, err := ix.get(legacy)
+				if err != nil {
+					return nil, nil, fmt.Errorf("reading %s to merge it into %s: %w", legacy, id, err)
+				}
+				if ok {
+					old.ID = id
+					p = paper.Merge(old, p)
+					bs[0].Delete(legacy)
+				}
+			}
 		}
 		p.Trending = paper.TrendingScore(p, now)
 		ps[i] = p

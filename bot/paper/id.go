@@ -400,3 +400,23 @@ func RestoreNumberID(s string) (id string, ok bool) {
 	}
 	return id, true
 }
+
+// NumberForm is the form a new-style arXiv id takes when a dump stores it
+// as a number (1909.05990 as 1909.0599, 0805.0510 as 805.051), which an
+// index written before RestoreNumberID may hold as the paper's id; "" when
+// the number form is the id itself. It is never an arXiv id.
+func NumberForm(id string) string {
+	m := newIDRe.FindStringSubmatch(id)
+	if m == nil || m[1]+m[2]+"."+m[3] != id {
+		return "" // not a canonical new-style id (a version, say)
+	}
+	yymm := strings.TrimPrefix(m[1]+m[2], "0")
+	num := strings.TrimRight(m[3], "0")
+	if num == "" {
+		num = "0"
+	}
+	if f := yymm + "." + num; f != id {
+		return f
+	}
+	return ""
+}

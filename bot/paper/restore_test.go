@@ -30,3 +30,31 @@ func TestRestoreNumberID(t *testing.T) {
 		}
 	}
 }
+
+func TestNumberForm(t *testing.T) {
+	for _, tt := range []struct{ id, want string }{
+		{"1909.05990", "1909.0599"},
+		{"1703.03400", "1703.034"},
+		{"0805.0510", "805.051"},
+		{"0805.0511", "805.0511"},
+		{"1909.05991", ""},
+		{"1501.10000", "1501.1"},
+		{"1909.05990v2", ""},
+		{"hep-th/9901001", ""},
+		{"t-0123456789", ""},
+	} {
+		got := NumberForm(tt.id)
+		if got != tt.want {
+			t.Errorf("NumberForm(%q) = %q, want %q", tt.id, got, tt.want)
+		}
+		if got == "" {
+			continue
+		}
+		if IsArxivID(got) {
+			t.Errorf("NumberForm(%q) = %q is an arXiv id", tt.id, got)
+		}
+		if back, ok := RestoreNumberID(got); !ok || back != tt.id {
+			t.Errorf("RestoreNumberID(NumberForm(%q)) = %q, %v", tt.id, back, ok)
+		}
+	}
+}
