@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -54,6 +55,11 @@ var defaultRank = rankParams{titleBoost: 0.5, fbDocs: 10, fbTerms: 30, fbMinTerm
 
 const maxLimit = 100
 
+// maxOffset bounds Query.Offset: offset and limit are added up (the depth
+// a page is cut from), which must not overflow an int; no index holds
+// this many papers, so a larger offset is the same empty page.
+const maxOffset = math.MaxInt32 - maxLimit
+
 // termInfo is an analysed query term.
 type termInfo struct {
 	term   string
@@ -102,7 +108,7 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 		limit = 10
 	}
 	limit = min(limit, maxLimit)
-	offset := max(q.Offset, 0)
+	offset := min(max(q.Offset, 0), maxOffset)
 
 	if len(pq.IDs) > 0 && !pq.hasText() {
 		res, err := ix.lookupIDs(ctx, pq.IDs)

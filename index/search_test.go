@@ -251,6 +251,39 @@ func TestSearchPaging(t *testing.T) {
 	}
 }
 
+// An offset past every paper is an empty page, however large: offset and
+// limit added up overflowed int for the largest offsets, and every shape
+// of query panicked on the negative sum (a slice bound, a heap's size).
+func TestSearchHugeOffset(t *testing.T) {
+	ix := sampleIndex(t)
+	ctx := context.Background()
+	for _, text := range []string{"language models", "protein language model fitness", `"language model"`, "language models sort:recent", "author:Notin", ""} {
+		for _, off := range []int{math.MaxInt, math.MaxInt - 5, math.MaxInt32, 1 << 40} {
+			for _, fast := range []bool{true, false} {
+				q := paper.Query{Text: text, Limit: 10, Offset: off}
+				if text == "" {
+					q.Sort = paper.ByTrending
+				}
+				func() {
+					defer func() {
+						if e := recover(); e != nil {
+							t.Errorf("%q offset %d (fast %v): panic: %v", text, off, fast, e)
+						}
+					}()
+					search := index.SearchBleve
+					if fast {
+						search = index.SearchFast
+					}
+					res, err := search(ctx, ix, q)
+					if err != nil || len(res.Hits) != 0 {
+						t.Errorf("%q offset %d (fast %v): %d hits, %v; want none", text, off, fast, len(res.Hits), err)
+					}
+				}()
+			}
+		}
+	}
+}
+
 // Hostile input gets an answer, never a panic or an error.
 func TestSearchHostileInput(t *testing.T) {
 	ix := sampleIndex(t)
