@@ -42,11 +42,7 @@ func (b *background) close() {
 // without what ix.reader does on the way (advice, the mapped pages'
 // budget): for the index's own goroutines. The caller closes it.
 func (ix *Index) rawSnapshot() (*scorch.IndexSnapshot, error) {
-	adv, err := ix.bi.Advanced()
-	if err != nil {
-		return nil, err
-	}
-	r, err := adv.Reader()
+	r, err := currentReader(ix.bi)
 	if err != nil {
 		return nil, err
 	}

@@ -109,6 +109,10 @@ type Index struct {
 	answers answerCounts
 	// async is the first failure of Bleve's background writes.
 	async *asyncErrors
+	// closeOnce closes the index once (Bleve's Close panics the second
+	// time), with closeErr what it returned.
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens the index in dir, creating it if dir does not exist or is empty.
@@ -437,15 +441,18 @@ func (ix *Index) SetNote(key, value string) error {
 // notePrefix keeps notes apart from the index's own internal keys.
 const notePrefix = "paperbot.note."
 
-// Close flushes and closes the index.
+// Close flushes and closes the index. Searches and writes after it fail
+// with bleve.ErrorIndexClosed; closing it again does nothing.
 func (ix *Index) Close() error {
-	if ix.stopTrim != nil {
-		close(ix.stopTrim)
-	}
-	ix.bg.close()
-	err := ix.bi.Close()
-	ix.async.stop()
-	return err
+	ix.closeOnce.Do(func() {
+		if ix.stopTrim != nil {
+			close(ix.stopTrim)
+		}
+		ix.bg.close()
+		ix.closeErr = ix.bi.Close()
+		ix.async.stop()
+	})
+	return ix.closeErr
 }
 
 // realDir is dir as /proc/self/maps names files in it: absolute, links

@@ -357,3 +357,56 @@ func TestNumberFormIDReplacedByRestoredID(t *testing.T) {
 		t.Errorf("search: %+v %v", res.Hits, err)
 	}
 }
+
+// A closed index answers every call with bleve.ErrorIndexClosed: scorch
+// gives a closed index's reader as a nil snapshot without an error, and
+// every query shape dereferenced it (a search that outlived Close, or a
+// health check after it, panicked). Closing it again does nothing
+// (Bleve's second Close panicked).
+func TestClosedIndexFailsCleanly(t *testing.T) {
+	ctx := context.Background()
+	ix := openT(t, t.TempDir(), index.Options{})
+	papers := []paper.Paper{
+		{ID: "2401.00001", Title: "Protein language models", Abstract: "Fitness prediction with protein language models.", Authors: []string{"Pascal Notin"}, Categories: []string{"cs.LG"}, Upvotes: 3},
+		{ID: "2401.00002", Title: "Language models of code", Abstract: "Models of code.", Authors: []string{"Ada Singh"}, Categories: []string{"cs.CL"}},
+	}
+	if err := ix.Upsert(ctx, papers); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed := func(what string, f func() error) {
+		t.Helper()
+		defer func() {
+			if e := recover(); e != nil {
+				t.Errorf("%s after Close: panic: %v", what, e)
+			}
+		}()
+		if err := f(); !errors.Is(err, bleve.ErrorIndexClosed) {
+			t.Errorf("%s after Close: %v, want %v", what, err, bleve.ErrorIndexClosed)
+		}
+	}
+	for _, q := range []paper.Query{
+		{Text: "protein"}, {Text: "protein language models fitness"}, {Text: `"language models"`},
+		{Text: "cat:cs.LG"}, {Text: "author:Notin"}, {Text: "protien"}, {Text: "2401.00001"},
+		{Sort: paper.ByTrending}, {Text: "models sort:recent"},
+	} {
+		closed("Search "+q.Text, func() error { _, err := ix.Search(ctx, q); return err })
+	}
+	closed("Similar", func() error { _, err := ix.Similar(ctx, "2401.00001", 5); return err })
+	closed("Lookup", func() error { _, err := ix.Lookup(ctx, "2401.00001"); return err })
+	closed("Count", func() error { _, err := ix.Count(); return err })
+	closed("Warm", func() error { return ix.Warm(ctx) })
+	closed("Upsert", func() error { return ix.Upsert(ctx, papers[:1]) })
+	func() {
+		defer func() {
+			if e := recover(); e != nil {
+				t.Errorf("a second Close: panic: %v", e)
+			}
+		}()
+		if err := ix.Close(); err != nil {
+			t.Errorf("a second Close: %v", err)
+		}
+	}()
+}

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bindex "github.com/blevesearch/bleve_index_api"
@@ -524,11 +525,7 @@ func segmentsDocFreq(segs []*scorch.SegmentSnapshot, field string, term []byte) 
 }
 
 func (ix *Index) reader() (bindex.IndexReader, error) {
-	adv, err := ix.bi.Advanced()
-	if err != nil {
-		return nil, err
-	}
-	r, err := adv.Reader()
+	r, err := currentReader(ix.bi)
 	if err == nil {
 		if snap, ok := r.(*scorch.IndexSnapshot); ok {
 			ix.adviseSegments(snap)
@@ -536,6 +533,25 @@ func (ix *Index) reader() (bindex.IndexReader, error) {
 		ix.trimMapped()
 	}
 	return r, err
+}
+
+// currentReader is the reader of bi's current snapshot, or
+// bleve.ErrorIndexClosed once bi is closed: scorch then answers with a nil
+// snapshot and no error, which every use would dereference (a search
+// that outlived Close panicked).
+func currentReader(bi bleve.Index) (bindex.IndexReader, error) {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	if snap, ok := r.(*scorch.IndexSnapshot); r == nil || ok && snap == nil {
+		return nil, bleve.ErrorIndexClosed
+	}
+	return r, nil
 }
 
 // snapshot is the index's current scorch snapshot, for the fast paths
