@@ -5,8 +5,10 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -91,7 +93,9 @@ func searchSegments(ctx context.Context, segs []*scorch.SegmentSnapshot, k int,
 				if j >= len(jobs) || ctx.Err() != nil {
 					return
 				}
-				n, err := search(ctx, jobs[j].si, jobs[j].offset, heaps[w], &shared)
+				n, err := inSegment(segs[jobs[j].si], func() (uint64, error) {
+					return search(ctx, jobs[j].si, jobs[j].offset, heaps[w], &shared)
+				})
 				if err != nil {
 					errs[w] = err
 					cancel(err)
@@ -122,6 +126,21 @@ func searchSegments(ctx context.Context, segs []*scorch.SegmentSnapshot, k int,
 		return 0
 	})
 	return hits[:min(k, len(hits))], count.Load(), nil
+}
+
+// inSegment runs a worker's search of one segment. A panic there (zap
+// reading a segment damaged inside, which Open does not read: only
+// footers, checkLatest) or a fault reading its mapping is the query's
+// error, wrapping ErrDamaged: on a worker's goroutine no caller could
+// recover it, and it ended the process (serve, for one query).
+func inSegment(s *scorch.SegmentSnapshot, search func() (uint64, error)) (n uint64, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: segment %d: reading it failed (%v)", ErrDamaged, s.Id(), r)
+		}
+	}()
+	return search()
 }
 
 // push adds a hit to a worker's k best; false when it is not among them.

@@ -147,7 +147,20 @@ func (ix *Index) gatherVocab() {
 
 // buildVocab gathers the title words of the index's current snapshot into
 // an FST.
-func (ix *Index) buildVocab() (*vellum.FST, []uint64, error) {
+//
+// It runs on a goroutine of its own (vocabOf): a panic reading a segment
+// damaged inside (which Open does not read) is its error, not the
+// process's end.
+func (ix *Index) buildVocab() (fst *vellum.FST, segs []uint64, err error) {
+	err = recovered(ix.dir, func() error {
+		fst, segs, err = ix.gatherTitleWords()
+		return err
+	})
+	return fst, segs, err
+}
+
+// gatherTitleWords is buildVocab's work.
+func (ix *Index) gatherTitleWords() (*vellum.FST, []uint64, error) {
 	snap, err := ix.rawSnapshot()
 	if err != nil {
 		return nil, nil, err
