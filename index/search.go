@@ -359,7 +359,10 @@ func (ix *Index) titleHolds(title string, terms []termInfo) bool {
 
 func (ix *Index) lookupIDs(ctx context.Context, ids []string) (paper.Results, error) {
 	res := paper.Results{Exact: true}
-	for _, id := range ids {
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			continue // named again (2205.13760, its link, arxiv:2205.13760v2): one hit
+		}
 		p, ok, err := ix.get(id)
 		if err != nil {
 			return paper.Results{}, fault.Wrap(fault.Internal, err, "looking up %s", id)

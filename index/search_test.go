@@ -128,6 +128,12 @@ func TestSearchExactLookup(t *testing.T) {
 	if !res.Exact || len(res.Hits) != 0 {
 		t.Errorf("an id not in the index: Exact=%v hits=%v", res.Exact, ids(res))
 	}
+	// One paper named several ways is one hit, not one per way (it was
+	// listed three times, "3 of 3").
+	res = search(t, ix, "2205.13760 arxiv:2205.13760v2 https://arxiv.org/abs/2205.13760 2307.00494 2205.13760")
+	if got := strings.Join(ids(res), " "); !res.Exact || got != "2205.13760 2307.00494" || res.Total != 2 {
+		t.Errorf("one paper named three ways and another: Exact=%v hits %s of %d, want 2205.13760 2307.00494", res.Exact, got, res.Total)
+	}
 }
 
 func TestSearchHighlights(t *testing.T) {
