@@ -108,25 +108,7 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude, only []s
 		}
 	}
 	if len(pq.Cats) > 0 {
-		// A category filters; it does not rank. Each clause gets boost 0:
-		// Bleve's disjunction ignores a boost of its own, so a boost on
-		// dq alone let the category add its score to every match (the
-		// same for all, but twice for a paper holding the archive and one
-		// of its categories).
-		var cats []query.Query
-		for _, c := range pq.Cats {
-			tq := query.NewTermQuery(c)
-			tq.SetField(fCats)
-			tq.SetBoost(0)
-			cats = append(cats, tq)
-			if !strings.Contains(c, ".") {
-				pfx := query.NewPrefixQuery(c + ".")
-				pfx.SetField(fCats)
-				pfx.SetBoost(0)
-				cats = append(cats, pfx)
-			}
-		}
-		must = append(must, query.NewDisjunctionQuery(cats))
+		must = append(must, catsClause(pq.Cats))
 	}
 	if !pq.From.IsZero() || !pq.To.IsZero() {
 		must = append(must, dateRangeQuery(pq.From, pq.To))
@@ -145,6 +127,16 @@ func (ix *Index) buildQuery(pq *parsedQuery, order paper.Sort, exclude, only []s
 		if c := ix.phraseClause(ph); c != nil {
 			mustNot = append(mustNot, c)
 		}
+	}
+	for _, a := range pq.ExcludeAuthors {
+		if c := ix.authorClause(a); c != nil {
+			mustNot = append(mustNot, c)
+		} else {
+			pq.note("-author:%s has no letters to search for; it was ignored.", a)
+		}
+	}
+	if len(pq.ExcludeCats) > 0 {
+		mustNot = append(mustNot, catsClause(pq.ExcludeCats))
 	}
 	if len(exclude) > 0 {
 		mustNot = append(mustNot, query.NewDocIDQuery(exclude))
@@ -234,4 +226,27 @@ func phraseOf(toks analysis.TokenStream, field string) query.Query {
 		terms[t.Position-first] = string(t.Term)
 	}
 	return query.NewPhraseQuery(terms, field)
+}
+
+// catsClause matches the papers of any of the categories (an archive, cs,
+// matches its categories, cs.*). A category filters; it does not rank. Each
+// clause gets boost 0: Bleve's disjunction ignores a boost of its own, so a
+// boost on the disjunction alone let the category add its score to every
+// match (the same for all, but twice for a paper holding the archive and
+// one of its categories).
+func catsClause(cats []string) query.Query {
+	var qs []query.Query
+	for _, c := range cats {
+		tq := query.NewTermQuery(c)
+		tq.SetField(fCats)
+		tq.SetBoost(0)
+		qs = append(qs, tq)
+		if !strings.Contains(c, ".") {
+			pfx := query.NewPrefixQuery(c + ".")
+			pfx.SetField(fCats)
+			pfx.SetBoost(0)
+			qs = append(qs, pfx)
+		}
+	}
+	return query.NewDisjunctionQuery(qs)
 }

@@ -55,6 +55,7 @@ const (
 	featPhrases                            // Phrases
 	featExcludeWords                       // ExcludeWords
 	featExcludePhrases                     // ExcludePhrases
+	featExcludeFilters                     // ExcludeAuthors, ExcludeCats
 	featAuthors                            // Authors
 	featCats                               // Cats
 	featDates                              // From, To
@@ -91,6 +92,7 @@ func (q *parsedQuery) features() feature {
 	set(featPhrases, len(q.Phrases) > 0)
 	set(featExcludeWords, len(q.ExcludeWords) > 0)
 	set(featExcludePhrases, len(q.ExcludePhrases) > 0)
+	set(featExcludeFilters, len(q.ExcludeAuthors) > 0 || len(q.ExcludeCats) > 0)
 	set(featAuthors, len(q.Authors) > 0)
 	set(featCats, len(q.Cats) > 0)
 	set(featDates, !q.From.IsZero() || !q.To.IsZero())

@@ -29,6 +29,7 @@ const (
 //	"exact phrase"        "direct preference optimization"
 //	-word, -"phrase"      exclude papers containing them
 //	author:name           author:Notin, author:"Pascal Notin"
+//	-author:, -cat:       exclude that author's papers, that category's
 //	cat:category          cat:cs.LG, cat:cs (any cs.* category)
 //	year:YYYY[-YYYY]      year:2024, year:2020-2023
 //	since:DATE            since:2024, since:2024-06, since:2024-06-15
@@ -42,6 +43,8 @@ type parsedQuery struct {
 	ExcludePhrases []string
 	Authors        []string
 	Cats           []string
+	ExcludeAuthors []string
+	ExcludeCats    []string
 	From, To       time.Time // publication date range; zero = open
 	Sort           paper.Sort
 	SortSet        bool
@@ -80,6 +83,7 @@ type parsedQuery struct {
 func (q *parsedQuery) empty() bool {
 	return !q.hasText() && len(q.Authors) == 0 && len(q.Cats) == 0 && len(q.IDs) == 0 &&
 		len(q.ExcludeWords) == 0 && len(q.ExcludePhrases) == 0 &&
+		len(q.ExcludeAuthors) == 0 && len(q.ExcludeCats) == 0 &&
 		q.From.IsZero() && q.To.IsZero() && !q.SortSet
 }
 
@@ -173,7 +177,7 @@ func parseQuery(s string) *parsedQuery {
 		}
 		tok := string(rs[start:i])
 		// field:value, where value may be quoted.
-		if k := strings.IndexByte(tok, ':'); k > 0 && !neg {
+		if k := strings.IndexByte(tok, ':'); k > 0 {
 			field := strings.ToLower(tok[:k])
 			if op, ok := fieldOps[field]; ok {
 				val := tok[k+1:]
@@ -187,6 +191,10 @@ func parseQuery(s string) *parsedQuery {
 				val = strings.TrimSpace(val)
 				if val == "" {
 					q.note("%s: needs a value (like %s); it was ignored.", field, op.example)
+					continue
+				}
+				if neg {
+					q.exclude(field, val)
 					continue
 				}
 				op.apply(q, field, val)
@@ -332,6 +340,19 @@ var fieldOps = map[string]fieldOp{
 	"sort":     {"sort:recent", setSort},
 	"id":       {"id:2205.13760", addID},
 	"arxiv":    {"arxiv:2205.13760", addID},
+}
+
+// exclude reads a negated filter: -author: and -cat: leave out that
+// author's papers or that category's; the others cannot be negated.
+func (q *parsedQuery) exclude(field, v string) {
+	switch field {
+	case "author", "authors", "au", "by":
+		q.ExcludeAuthors = append(q.ExcludeAuthors, v)
+	case "cat", "category":
+		q.ExcludeCats = append(q.ExcludeCats, strings.ToLower(v))
+	default:
+		q.note("-%s:%s: only author: and cat: can be excluded with a minus; it was ignored.", field, v)
+	}
 }
 
 func addAuthor(q *parsedQuery, _, v string) { q.Authors = append(q.Authors, v) }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,8 @@ func TestParseQuery(t *testing.T) {
 		{`“curly quotes”`, parsedQuery{Phrases: []string{"curly quotes"}}},
 		{`diffusion -survey -"language model"`, parsedQuery{Words: []string{"diffusion"}, ExcludeWords: []string{"survey"}, ExcludePhrases: []string{"language model"}}},
 		{"author:Notin protein", parsedQuery{Words: []string{"protein"}, Authors: []string{"Notin"}}},
+		{`protein -author:Notin -by:"Pascal Notin" -cat:CS.LG`, parsedQuery{Words: []string{"protein"}, ExcludeAuthors: []string{"Notin", "Pascal Notin"}, ExcludeCats: []string{"cs.lg"}}},
+		{"protein -year:2022", parsedQuery{Words: []string{"protein"}}}, // with a note (below)
 		{`author:"Pascal Notin"`, parsedQuery{Authors: []string{"Pascal Notin"}}},
 		{"cat:cs.LG AUTHOR:Gal", parsedQuery{Cats: []string{"cs.lg"}, Authors: []string{"Gal"}}},
 		{"year:2023", parsedQuery{From: d("2023-01-01"), To: d("2024-01-01")}},
@@ -47,6 +50,9 @@ func TestParseQuery(t *testing.T) {
 		{"Hi! papers on protein design, thanks!", parsedQuery{Words: []string{"papers", "on", "protein", "design,"}}},
 		{"please", parsedQuery{Words: []string{"please"}}},
 		{`"please" diffusion`, parsedQuery{Words: []string{"diffusion"}, Phrases: []string{"please"}}},
+	}
+	if got := parseQuery("protein -year:2022").Notes; !slices.Equal(got, []string{"-year:2022: only author: and cat: can be excluded with a minus; it was ignored."}) {
+		t.Errorf("notes of a negated year: %q", got)
 	}
 	for _, tt := range tests {
 		got := parseQuery(tt.in)

@@ -3,6 +3,7 @@ package index_test
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -423,6 +424,42 @@ func TestCategoryOnAnIndexWithoutCategories(t *testing.T) {
 		res, err := ix.Search(context.Background(), paper.Query{Text: q, Limit: 5})
 		if err != nil || len(res.Hits) != 0 {
 			t.Errorf("%q: %d hits, %v", q, len(res.Hits), err)
+		}
+	}
+}
+
+// -author: and -cat: leave out that author's papers and that category's
+// (an archive's too), whichever way the query is otherwise run.
+func TestNegatedFilters(t *testing.T) {
+	ix := withPapers(t, []paper.Paper{
+		{ID: "2205.13760", Title: "Tranception: protein fitness prediction", Authors: []string{"Pascal Notin", "Mafalda Dias"}, Categories: []string{"cs.LG", "q-bio.QM"}, Published: "2022-05-27"},
+		{ID: "2307.00494", Title: "Improving protein optimization", Authors: []string{"Andrew Kirjner"}, Categories: []string{"q-bio.BM"}, Published: "2023-07-02"},
+		{ID: "2401.00001", Title: "Protein language models", Authors: []string{"Ada Notin"}, Categories: []string{"cs.CL"}, Published: "2024-01-01"},
+	})
+	for _, tt := range []struct {
+		q    string
+		want []string
+	}{
+		{"protein", []string{"2205.13760", "2307.00494", "2401.00001"}},
+		{"protein -author:Notin", []string{"2307.00494"}},
+		{`protein -author:"Pascal Notin"`, []string{"2307.00494", "2401.00001"}},
+		{"protein -cat:cs", []string{"2307.00494"}},
+		{"protein -cat:q-bio.QM", []string{"2307.00494", "2401.00001"}},
+		{"protein -author:Kirjner sort:recent", []string{"2401.00001", "2205.13760"}},
+		// No paper left has the phrase: the closest papers, still without cs.LG.
+		{`"protein fitness" -cat:cs.lg`, []string{"2307.00494", "2401.00001"}},
+		{"cat:q-bio -author:Kirjner", []string{"2205.13760"}},
+	} {
+		res := search(t, ix, tt.q)
+		var got []string
+		for _, h := range res.Hits {
+			got = append(got, h.Paper.ID)
+		}
+		if !strings.Contains(tt.q, "sort:") {
+			slices.Sort(got)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.q, got, tt.want)
 		}
 	}
 }
