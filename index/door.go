@@ -55,7 +55,8 @@ const (
 	featPhrases                            // Phrases
 	featExcludeWords                       // ExcludeWords
 	featExcludePhrases                     // ExcludePhrases
-	featExcludeFilters                     // ExcludeAuthors, ExcludeCats
+	featExcludeAuthors                     // ExcludeAuthors
+	featExcludeCats                        // ExcludeCats
 	featAuthors                            // Authors
 	featCats                               // Cats
 	featDates                              // From, To
@@ -92,7 +93,8 @@ func (q *parsedQuery) features() feature {
 	set(featPhrases, len(q.Phrases) > 0)
 	set(featExcludeWords, len(q.ExcludeWords) > 0)
 	set(featExcludePhrases, len(q.ExcludePhrases) > 0)
-	set(featExcludeFilters, len(q.ExcludeAuthors) > 0 || len(q.ExcludeCats) > 0)
+	set(featExcludeAuthors, len(q.ExcludeAuthors) > 0)
+	set(featExcludeCats, len(q.ExcludeCats) > 0)
 	set(featAuthors, len(q.Authors) > 0)
 	set(featCats, len(q.Cats) > 0)
 	set(featDates, !q.From.IsZero() || !q.To.IsZero())
