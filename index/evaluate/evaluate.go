@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/paperbot/paperbot/bot/paper"
 )
 
 // Query is one test query.
@@ -151,7 +153,19 @@ func jsonValue(b []byte) string {
 	return kind
 }
 
-// ReadQrels reads "qid<TAB>docid<TAB>gain" lines.
+// judgedID is a judged document's id as the index holds the paper: its
+// canonical form, an arXiv id that lost its zeros as a number restored
+// (as ingest reads records: 1909.0599 is 1909.05990).
+func judgedID(s string) string {
+	id := paper.CanonicalID(s)
+	if r, ok := paper.RestoreNumberID(id); ok {
+		return r
+	}
+	return id
+}
+
+// ReadQrels reads "qid<TAB>docid<TAB>gain" lines. Document ids are read
+// as the index holds them (judgedID).
 func ReadQrels(r io.Reader) (Qrels, error) {
 	qr := Qrels{}
 	sc := bufio.NewScanner(r)
@@ -171,7 +185,7 @@ func ReadQrels(r io.Reader) (Qrels, error) {
 			qr[f[0]] = map[string]int{}
 		}
 		if g > 0 {
-			qr[f[0]][f[1]] = g
+			qr[f[0]][judgedID(f[1])] = g
 		}
 	}
 	return qr, sc.Err()

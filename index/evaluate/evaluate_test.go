@@ -50,6 +50,12 @@ func TestReaders(t *testing.T) {
 	if err != nil || qr["1"]["cran-1"] != 3 || len(qr["1"]) != 1 {
 		t.Fatalf("%v %v", qr, err)
 	}
+	// Judged arXiv ids are read as ingest reads a record's: 1909.0599 lost
+	// its zero as a number, and a version is no other paper.
+	qr, err = ReadQrels(strings.NewReader("1\t1909.0599\t1\n2\t2205.13760v2\t1\n"))
+	if err != nil || qr["1"]["1909.05990"] != 1 || qr["2"]["2205.13760"] != 1 {
+		t.Errorf("%v %v", qr, err)
+	}
 	if _, err := ReadQrels(strings.NewReader("1\tcran-1\tx\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("bad gain: %v", err)
 	}
