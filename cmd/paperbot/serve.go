@@ -41,7 +41,7 @@ type platform struct {
 // platformDeps is what platform builders get.
 type platformDeps struct {
 	app     *app
-	handler bot.Handler // the core wrapped with metrics
+	handler bot.Handler // the core wrapped with metrics, bounded at shutdown (drain)
 	metrics *metrics
 	log     *slog.Logger
 	now     func() time.Time // env.now
@@ -73,7 +73,9 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	m := newMetrics(a)
 	m.Register(a.collectors...)
 	a.jobs = append(a.jobs, dataCheckJob(a, m.dataCheck, log)) // the state and the index, checked in the background
-	deps := platformDeps{app: a, handler: m.middleware(a.bot), metrics: m, log: log, now: e.now}
+	// Commands in flight at the stop get http.shutdown_timeout to finish.
+	dr := newDrain(m.middleware(a.bot), cfg.HTTP.ShutdownTimeout, log)
+	deps := platformDeps{app: a, handler: dr, metrics: m, log: log, now: e.now}
 
 	var platforms []platform
 	for _, build := range []func(context.Context, platformDeps) (*platform, error){slackPlatform, discordPlatform} {
@@ -121,6 +123,7 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	runCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	g, gctx := errgroup.WithContext(runCtx)
+	defer dr.after(gctx)()
 	if lns.http != nil {
 		addr := listen(g, gctx, log, "http.addr", take(&lns.http), cfg.HTTP, mux)
 		log.Info("serving http", "addr", addr, "metrics", cfg.Metr.Addr == "")
