@@ -40,3 +40,32 @@ func TestRebuildProgressAndNewerIndex(t *testing.T) {
 		t.Errorf("newer index: exit %d\n%s", code, stderr)
 	}
 }
+
+// `paperbot check` on an index of an older mapping version, as the new
+// binary of an upgrade sees it before its first start (a cron job, a
+// systemd ExecStartPre): not checked, since serve rebuilds it, and not a
+// failure (it was exit 1, which stopped the upgrade's first start).
+func TestCheckOlderIndexIsNotDamage(t *testing.T) {
+	dir := t.TempDir()
+	cfg, data := dataConfig(t, dir)
+	ix := filepath.Join(data, "index")
+	papers := cliWrite(t, dir, "p.jsonl", `{"id":"2401.00001","title":"One"}`+"\n")
+	if _, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, papers); code != 0 {
+		t.Fatal(stderr)
+	}
+	bi, err := bleve.Open(ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bi.SetInternal([]byte("paperbot.mapping_version"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	bi.Close()
+	stdout, stderr, code := cliRun(t, nil, "", "check", "--config", cfg)
+	want := "index " + ix + ": not checked: index written by a different mapping version: index " + ix +
+		" has mapping version 1, this paperbot uses "
+	if code != 0 || !strings.Contains(stdout, want) || !strings.Contains(stdout, "serve or ingest rebuilds it") ||
+		strings.Contains(stdout, "--no-rebuild") {
+		t.Errorf("check of an older index: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
