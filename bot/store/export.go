@@ -51,7 +51,9 @@ type Snapshot struct {
 	Discussions   []bot.Discussion
 	Installations []install.Installation
 	Cursors       []Cursor
-	SeenKeys      []SeenKey
+	// Marks are the team's saves and reactions (bot.MarkStore).
+	Marks    []bot.Mark
+	SeenKeys []SeenKey
 	// Papers are in the order of the file's change feed.
 	Papers []paper.Paper
 
@@ -61,7 +63,7 @@ type Snapshot struct {
 
 // Counts are how many records of each kind a state holds.
 type Counts struct {
-	Subscriptions, Days, OpenDays, Sent, Seen, Discussions, Installations, Cursors, SeenKeys, Papers int
+	Subscriptions, Days, OpenDays, Sent, Seen, Discussions, Installations, Cursors, Marks, SeenKeys, Papers int
 }
 
 // Counts counts the snapshot's records.
@@ -75,7 +77,7 @@ func (s *Snapshot) Counts() Counts {
 	return Counts{
 		Subscriptions: len(s.Subscriptions), Days: len(s.Days), OpenDays: open,
 		Sent: len(s.Sent), Seen: len(s.Seen), Discussions: len(s.Discussions),
-		Installations: len(s.Installations), Cursors: len(s.Cursors),
+		Installations: len(s.Installations), Cursors: len(s.Cursors), Marks: len(s.Marks),
 		SeenKeys: len(s.SeenKeys), Papers: len(s.Papers),
 	}
 }
@@ -95,6 +97,9 @@ func (s *DB) Export(ctx context.Context, now time.Time) (*Snapshot, error) {
 			return err
 		}
 		if err := eachJSON(tx, bInstallations, &out.Installations); err != nil {
+			return err
+		}
+		if err := eachJSON(tx, bMarks, &out.Marks); err != nil {
 			return err
 		}
 		var err error

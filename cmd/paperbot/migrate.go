@@ -89,6 +89,7 @@ func verifyCounts(want, got store.Counts, hadPapers bool) error {
 		{"discussions", want.Discussions, got.Discussions},
 		{"installations", want.Installations, got.Installations},
 		{"source cursors", want.Cursors, got.Cursors},
+		{"marks", want.Marks, got.Marks},
 	}
 	for _, r := range rows {
 		if r.want != r.got {
@@ -119,6 +120,7 @@ func printMigration(w io.Writer, from, where string, snap *store.Snapshot, got s
 		{"discussions", c.Discussions, " (thread links with their reply counts)"},
 		{"installations", c.Installations, " (credentials still sealed by your keyring)"},
 		{"source cursors", c.Cursors, ""},
+		{"marks", c.Marks, " (the team's saves and reactions)"},
 		{"seen keys", c.SeenKeys, " (event dedupe and replay guard, until they expire)"},
 		{"papers", c.Papers, fmt.Sprintf(" (the database's papers table now holds %d)", got.Papers)},
 	} {

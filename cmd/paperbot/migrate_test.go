@@ -64,6 +64,16 @@ func migrateFixture(t *testing.T, path string) {
 	}
 	must(db.PutInstallation(ctx, install.Installation{Platform: "slack", Team: "T1", TeamName: "Team 1", AppID: "A1", BotUserID: "UB1",
 		Scopes: "commands,chat:write", InstalledBy: "U1", InstalledAt: t0, Sealed: []byte("\x00sealed\xff")}))
+	// The team's marks: a save (/papers saved) and a reaction (a person
+	// in the trending score).
+	for _, m := range []bot.Mark{
+		{Platform: "slack", Team: "T1", PaperID: "2603.00001", User: "U1", Kind: bot.MarkSave, Channel: "C1", At: t0},
+		{Platform: "slack", Team: "T1", PaperID: "2603.00002", User: "U2", Kind: bot.MarkReaction, Detail: "fire", Channel: "C1", Thread: "m-2603.00002", Message: "m-2603.00002", At: t0.Add(time.Minute)},
+	} {
+		if added, err := db.AddMark(ctx, m); !added || err != nil {
+			t.Fatalf("AddMark: %v %v", added, err)
+		}
+	}
 	must(db.PutCursor(ctx, "arxiv/cs.LG", []byte(`{"etag":"W/\"1\""}`)))
 	must(db.PutCursor(ctx, "empty", []byte{}))
 	must(db.UpsertPapers(ctx, []paper.Paper{{ID: "2603.00001", Title: "Protein folding at scale"}, {ID: "2603.00002", Title: "Sparse attention"}}))
@@ -127,7 +137,7 @@ func TestMigrateState(t *testing.T) {
 	}
 	for _, want := range []string{"migrated " + path + " to postgres://postgres:[redacted]@", "subscriptions                 4",
 		"digest days                   4 (1 open", "discussions                   4", "installations                 1",
-		"source cursors                2", "seen keys                     1", "not copied: 1 expired seen keys", "1 leases", "verified"} {
+		"source cursors                2", "marks                         2", "seen keys                     1", "not copied: 1 expired seen keys", "1 leases", "verified"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("summary lacks %q:\n%s", want, stdout)
 		}
@@ -199,6 +209,7 @@ func compareMigrated(t *testing.T, path, dbURL string) {
 		Installations(ctx context.Context, platform string) ([]install.Installation, error)
 		Cursor(ctx context.Context, name string) ([]byte, bool, error)
 		PaperChanges(ctx context.Context, after int64, limit int) ([]paper.Change, error)
+		AllMarksOf(ctx context.Context, paperIDs ...string) (map[string][]bot.Mark, error)
 	}
 	ids := []string{"2603.00001", "2603.00002", "2603.00003", "2603.00004"}
 	read := func(r reader) map[string]string {
@@ -225,6 +236,8 @@ func compareMigrated(t *testing.T, path, dbURL string) {
 		}
 		disc, err := r.AllDiscussionsOf(ctx, ids...)
 		get("discussions", disc, err)
+		marks, err := r.AllMarksOf(ctx, ids...)
+		get("marks", marks, err)
 		ins, err := r.Installations(ctx, "slack")
 		get("installations", ins, err)
 		for _, name := range []string{"arxiv/cs.LG", "empty", "none"} {
@@ -245,7 +258,8 @@ func compareMigrated(t *testing.T, path, dbURL string) {
 			t.Errorf("%s: PostgreSQL has\n%s\nthe file has\n%s", k, got[k], w)
 		}
 	}
-	if !strings.Contains(want["discussions"], `"Replies":7`) || !strings.Contains(want["days C1"], "2603.00004") || want["papers"] == "null" {
+	if !strings.Contains(want["discussions"], `"Replies":7`) || !strings.Contains(want["days C1"], "2603.00004") || want["papers"] == "null" ||
+		!strings.Contains(want["marks"], `"kind":"save"`) || !strings.Contains(want["marks"], `"detail":"fire"`) {
 		t.Errorf("the fixture is not what the comparison needs: %v", want)
 	}
 	// The live seen key came along (a retry is recognised), the expired one did not.

@@ -27,7 +27,7 @@ var ErrNotEmpty = errors.New("the database holds paperbot state already")
 var ErrInUse = errors.New("paperbot replicas are running on the database")
 
 // replaced are the tables Import fills, which Replace empties first.
-var replaced = []string{"subscriptions", "digest_days", "digest_sent", "digest_seen", "discussions", "installations", "cursors", "seen_keys"}
+var replaced = []string{"subscriptions", "digest_days", "digest_sent", "digest_seen", "discussions", "installations", "cursors", "marks", "seen_keys"}
 
 // ImportOptions tune Import.
 type ImportOptions struct {
@@ -131,6 +131,13 @@ func importRows(ctx context.Context, tx pgx.Tx, s *Store, snap *store.Snapshot) 
 	}); err != nil {
 		return err
 	}
+	if err := copyRows("marks", []string{"platform", "team", "paper_id", "user_id", "kind", "detail", "at", "record"}, len(snap.Marks), func(i int) ([]any, error) {
+		x := snap.Marks[i]
+		v, err := js(x)
+		return []any{x.Platform, x.Team, x.PaperID, x.User, string(x.Kind), x.Detail, x.At, v}, err
+	}); err != nil {
+		return err
+	}
 	now := time.Now()
 	if err := copyRows("cursors", []string{"name", "value", "updated_at"}, len(snap.Cursors), func(i int) ([]any, error) {
 		x := snap.Cursors[i]
@@ -180,9 +187,10 @@ func counts(ctx context.Context, tx pgx.Tx) (store.Counts, error) {
 	(SELECT count(*) FROM discussions),
 	(SELECT count(*) FROM installations),
 	(SELECT count(*) FROM cursors),
+	(SELECT count(*) FROM marks),
 	(SELECT count(*) FROM seen_keys WHERE expires_at > clock_timestamp()),
 	(SELECT count(*) FROM papers)`, string(digest.DayOpen)).Scan(
-		&c.Subscriptions, &c.Days, &c.OpenDays, &c.Sent, &c.Seen, &c.Discussions, &c.Installations, &c.Cursors, &c.SeenKeys, &c.Papers)
+		&c.Subscriptions, &c.Days, &c.OpenDays, &c.Sent, &c.Seen, &c.Discussions, &c.Installations, &c.Cursors, &c.Marks, &c.SeenKeys, &c.Papers)
 	return c, err
 }
 
@@ -196,7 +204,7 @@ func describe(c store.Counts) string {
 		what string
 	}{
 		{c.Subscriptions, "subscriptions"}, {c.Days, "digest days"}, {c.Sent, "sent papers"}, {c.Seen, "trending-window records"},
-		{c.Discussions, "discussions"}, {c.Installations, "installations"}, {c.Cursors, "source cursors"}, {c.Papers, "papers"},
+		{c.Discussions, "discussions"}, {c.Installations, "installations"}, {c.Cursors, "source cursors"}, {c.Marks, "marks (saves and reactions)"}, {c.Papers, "papers"},
 	} {
 		if x.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.what))
