@@ -89,7 +89,7 @@ func (r *replicaSet) leased(ctx context.Context, name string, work func(ctx cont
 		Name:   name,
 		Holder: r.holder,
 		TTL:    r.ttl,
-		Logger: log,
+		Logger: r.log, // RunLeased adds the lease and the holder itself
 	}, func(ctx context.Context, l bot.Lease) error {
 		log.InfoContext(ctx, "lease taken; running", "token", l.Token)
 		if r.onTenure != nil {
