@@ -28,10 +28,19 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	code := runEnv(ctx, &env{getenv: os.Getenv, lookupEnv: os.LookupEnv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
 	stop()
 	os.Exit(code)
+}
+
+// stopSignals end a command as Ctrl-C does: serve drains and exits 0,
+// ingest keeps what it read. SIGHUP is one of them: paperbot has no
+// configuration reload, and a hangup (the ssh session or terminal that
+// started it closing, a unit's ExecReload sending it) killed serve on the
+// spot, replies in flight lost, nothing logged, the backup socket left.
+func stopSignals() []os.Signal {
+	return []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 }
 
 // env is the process environment as the commands see it (tests pass a map).
