@@ -13,5 +13,27 @@ func (c *Config) Effective() ([]byte, error) {
 	if c.StateURL.IsSet() {
 		out.State = c.StateURL.String()
 	}
+	// A subscription's keys left to the digest's defaults, as they run.
+	out.Dig.Subscriptions = nil
+	for _, s := range c.Dig.Subscriptions {
+		if s.Time == "" {
+			s.Time = c.Dig.DefaultTime
+		}
+		if s.Timezone == "" {
+			s.Timezone = c.Dig.DefaultTimezone
+		}
+		if s.Kind == "" {
+			s.Kind = "daily"
+		}
+		if !s.Weekly() { // a weekly recap has neither days nor top
+			if s.Days == "" {
+				s.Days = "daily"
+			}
+			if s.Top == 0 {
+				s.Top = c.Dig.DefaultTop
+			}
+		}
+		out.Dig.Subscriptions = append(out.Dig.Subscriptions, s)
+	}
 	return yaml.MarshalWithOptions(&out, yaml.Indent(2), yaml.IndentSequence(true))
 }

@@ -267,3 +267,41 @@ func TestConfigCheckPrintsEveryDefault(t *testing.T) {
 		t.Errorf("mapped_memory_mib: 0:\n%s", stdout)
 	}
 }
+
+// config check writes out what a subscription of the file leaves to the
+// digest's defaults (time, timezone, top, days, kind), as it runs: it
+// printed top: 0, time: "" and days: "" for them, values that run as
+// something else (default_top, default_time, every day). A weekly recap
+// keeps top out (it has none). The output loads again the same.
+func TestConfigCheckPrintsSubscriptionDefaults(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "pb.yaml")
+	body := "data_dir: " + filepath.Join(dir, "data") + "\n" +
+		"digest:\n  default_time: \"08:15\"\n  default_timezone: Europe/Berlin\n  default_top: 3\n" +
+		"  subscriptions:\n    - platform: console\n      channel: C1\n    - platform: console\n      channel: C1\n      kind: weekly\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := cliRun(t, nil, "", "config", "check", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d, %s", code, stderr)
+	}
+	_, out, _ := strings.Cut(stdout, "\n")
+	header2, out, _ := strings.Cut(out, "\n")
+	for _, want := range []string{
+		"      channel: C1\n      channel_name: \"\"\n      time: \"08:15\"\n      timezone: Europe/Berlin\n      days: daily\n      top: 3\n      topic: \"\"\n      kind: daily\n      day: \"\"\n",
+		"      time: \"08:15\"\n      timezone: Europe/Berlin\n      days: \"\"\n      top: 0\n      topic: \"\"\n      kind: weekly\n      day: fri\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks\n%s\n%s", want, out)
+		}
+	}
+	again := filepath.Join(dir, "again.yaml")
+	if err := os.WriteFile(again, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout2, stderr2, code := cliRun(t, nil, "", "config", "check", again)
+	if _, out2, _ := strings.Cut(stdout2, header2+"\n"); code != 0 || out2 != out {
+		t.Errorf("loaded again: exit %d, %s\n%s\nwant\n%s", code, stderr2, out2, out)
+	}
+}
