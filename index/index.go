@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -165,7 +166,7 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 				// creating it: there is nothing in it to keep.
 				return nil, fmt.Errorf("index %s was left unfinished when it was being created (the process was stopped before it was written); delete the directory and ingest again", dir)
 			}
-			return nil, fmt.Errorf("opening index %s: %w (if it was written by an incompatible paperbot, move it away and ingest again)", dir, err)
+			return nil, fmt.Errorf("opening index %s: %w (%s)", dir, err, openAdvice(err))
 		}
 		v, err := bi.GetInternal(versionKey)
 		if err != nil {
@@ -515,4 +516,14 @@ func (ix *Index) record(doc bindex.Document) (paper.Paper, error) {
 		}
 	})
 	return ix.rec.decode(raw)
+}
+
+// openAdvice says what to do about an error Bleve gave opening an index.
+func openAdvice(err error) string {
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		// Bleve opens root.bolt for writing: the directory (or its file
+		// system) must be writable, for reading too.
+		return "paperbot writes to its index directory even to search it: check its owner and permissions, and that its file system is not mounted read-only"
+	}
+	return "if it was written by an incompatible paperbot, move it away and ingest again"
 }
