@@ -56,19 +56,46 @@ func clockOf(s string) (h, m int) {
 	return h, m
 }
 
-// dueOn is the due time on the local date y-m-d, computed with time.Date
-// in the zone: across a DST change the wall-clock time stays the same. A
-// time that does not exist that day (skipped by a spring-forward change)
-// is normalised by time.Date an hour later on the wall clock (02:30 →
-// 03:30); a time that occurs twice (fall back) is its second occurrence,
-// and is posted once: the ledger is keyed by date.
+// dueOn is the due time on the local date y-m-d: across a DST change the
+// wall-clock time stays the same. A time that does not exist that day
+// (skipped by a spring-forward change) is posted later by the length of
+// the gap (02:30 → 03:30), on that day; a time that occurs twice (fall
+// back) is its second occurrence, and is posted once: the ledger is keyed
+// by date.
 func dueOn(y int, mo time.Month, d int, hh, mm int, loc *time.Location) occurrence {
 	// Take the date from noon, which exists on every day in every zone.
 	day := time.Date(y, mo, d, 12, 0, 0, 0, loc)
 	return occurrence{
 		Date: day.Format(time.DateOnly),
-		Due:  time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, loc),
+		Due:  wallTime(day.Year(), day.Month(), day.Day(), hh, mm, loc),
 	}
+}
+
+// wallTime is the instant the clocks of loc show hh:mm on y-m-d. time.Date
+// leaves the choice open where a DST change skips or repeats that time,
+// and its choice depends on the side of UTC the zone is on (a skipped
+// 02:30 is 03:30 in Berlin but 01:30 in New York, a skipped 00:30 in
+// Santiago 23:30 the day before), so both cases are decided here: the
+// latest instant that shows the time, or, when none does, the time read
+// with the offset in effect before the gap, which the clocks show later
+// by the gap.
+func wallTime(y int, mo time.Month, d, hh, mm int, loc *time.Location) time.Time {
+	naive := time.Date(y, mo, d, hh, mm, 0, 0, time.UTC)
+	// The offsets a day either side: a zone changes them at most once
+	// around a given time of day.
+	_, before := naive.Add(-24 * time.Hour).In(loc).Zone()
+	_, after := naive.Add(24 * time.Hour).In(loc).Zone()
+	var best time.Time
+	for _, off := range []int{before, after} {
+		t := naive.Add(-time.Duration(off) * time.Second).In(loc)
+		if _, o := t.Zone(); o == off && t.After(best) {
+			best = t
+		}
+	}
+	if best.IsZero() {
+		best = naive.Add(-time.Duration(before) * time.Second).In(loc)
+	}
+	return best
 }
 
 // latest returns the latest occurrence due at or before now on an allowed

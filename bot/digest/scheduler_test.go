@@ -438,3 +438,53 @@ func TestSchedulerTimeSkippedOrRepeatedByDST(t *testing.T) {
 		})
 	}
 }
+
+// West of UTC and where clocks change at midnight, the same rules hold as
+// in Berlin: a time that does not exist on the spring-forward day is
+// posted later by the length of the gap (02:30 in New York is 03:30 EDT,
+// 00:30 in Santiago is 01:30), on the day it is dated and not late enough
+// to count as missed; a time that occurs twice is posted once, at its
+// second occurrence (01:30 EST in New York, not 01:30 EDT).
+func TestSchedulerDSTWestOfUTCAndAtMidnight(t *testing.T) {
+	for _, tc := range []struct {
+		name, zone, at, from, to string
+		grace                    time.Duration
+		want                     []string // UTC times of the digests
+		dates                    []string // their local dates
+	}{
+		{"New York spring forward", "America/New_York", "02:30", "2025-03-08", "2025-03-10", 0,
+			[]string{"03-08 07:30", "03-09 07:30", "03-10 06:30"}, []string{"2025-03-08", "2025-03-09", "2025-03-10"}},
+		{"New York fall back", "America/New_York", "01:30", "2025-11-01", "2025-11-03", 0,
+			[]string{"11-01 05:30", "11-02 06:30", "11-03 06:30"}, []string{"2025-11-01", "2025-11-02", "2025-11-03"}},
+		// Chile moves its clocks from 00:00 to 01:00 on 7 September 2025.
+		{"Santiago at midnight", "America/Santiago", "00:30", "2025-09-06", "2025-09-08", 20 * time.Minute,
+			[]string{"09-06 04:30", "09-07 04:30", "09-08 03:30"}, []string{"2025-09-06", "2025-09-07", "2025-09-08"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				loc := mustZone(t, tc.zone)
+				start := at(t, loc, tc.from+" 00:00")
+				time.Sleep(time.Until(start))
+				e := newEnv(t, manyPapers(50), clock.System{})
+				if tc.grace > 0 {
+					e.cfg.Grace = tc.grace
+					e.restart()
+				}
+				e.subscribe(digest.Subscription{Channel: "C1", Time: tc.at, Zone: tc.zone, Top: 1, Since: start})
+				runScheduler(t, e.d, at(t, loc, tc.to+" 23:00"))
+				var got []string
+				for _, h := range headers(e.plat.Calls()) {
+					got = append(got, h.At.UTC().Format("01-02 15:04"))
+				}
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("digests at %v UTC, want %v", got, tc.want)
+				}
+				for _, date := range tc.dates {
+					if d := e.day("C1", date); d.Status != digest.DayDone {
+						t.Errorf("%s: ledger status %s (%s), want done", date, d.Status, d.Note)
+					}
+				}
+			})
+		})
+	}
+}
