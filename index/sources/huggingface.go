@@ -64,7 +64,8 @@ type hfPaper struct {
 // day is read again later; merging by id keeps each paper once. Records
 // that cannot be used (no id, bad fields) are skipped and reported in the
 // returned Skipped list; a response that is not the documented JSON is an
-// error.
+// error. When a page after the first fails, the papers of the pages read
+// before it are returned with the error: they are good.
 func (h *HuggingFace) Daily(ctx context.Context, day time.Time) (papers []paper.Paper, skipped []error, err error) {
 	base := strings.TrimRight(h.BaseURL, "/")
 	if base == "" {
@@ -88,11 +89,11 @@ func (h *HuggingFace) Daily(ctx context.Context, day time.Time) (papers []paper.
 		u := base + "/api/daily_papers?" + q.Encode()
 		resp, err := h.Client.get(ctx, u, accept("application/json"))
 		if err != nil {
-			return nil, nil, err
+			return papers, skipped, err
 		}
 		got, skip, err := ParseHuggingFace(resp.Body, date)
 		if err != nil {
-			return nil, nil, fault.Wrap(fault.Transient, fmt.Errorf("%s: %w", u, err), "Hugging Face sent an unreadable answer")
+			return papers, skipped, fault.Wrap(fault.Transient, fmt.Errorf("%s: %w", u, err), "Hugging Face sent an unreadable answer")
 		}
 		skipped = append(skipped, skip...)
 		fresh := 0

@@ -273,3 +273,30 @@ func equalPaper(a, b paper.Paper) bool {
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
 }
+
+// A day whose later page fails keeps the papers of the pages read before
+// it: the refresh writes them and reports the failure with the day.
+func TestHuggingFaceFailedPageKeepsEarlierPages(t *testing.T) {
+	hf, _, clock := newHF(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("p") == "" {
+			b, _ := json.Marshal([]map[string]any{
+				{"paper": map[string]any{"id": "2502.00001", "title": "Paper one", "upvotes": 1}},
+				{"paper": map[string]any{"id": "2502.00002", "title": "Paper two", "upvotes": 2}},
+			})
+			w.Write(b)
+			return
+		}
+		http.Error(w, "<html>Internal Server Error</html>", http.StatusInternalServerError)
+	})
+	hf.PageSize = 2
+	hf.Client.Retries = -1
+	sink := &recordingSink{clock: clock}
+	job := &sources.HuggingFaceJob{HF: hf, Days: 1, Sink: sink, Clock: clock}
+	n, err := job.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "2025-02-04") || !strings.Contains(err.Error(), "HTTP 500") {
+		t.Errorf("Run: %v, want the day's page error", err)
+	}
+	if n != 2 || len(sink.ids) != 2 {
+		t.Errorf("%d papers written (%d in the sink), want the first page's 2", n, len(sink.ids))
+	}
+}

@@ -407,16 +407,16 @@ func (j *HuggingFaceJob) Run(ctx context.Context) (int, error) {
 	for d := range days {
 		day := today.AddDate(0, 0, -d)
 		date := day.Format(paper.DateLayout)
+		// A page that failed keeps the papers of the pages before it.
 		papers, skipped, err := j.HF.Daily(ctx, day)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", date, err))
-			if ctx.Err() != nil {
-				break
-			}
-			continue
 		}
 		for _, e := range skipped {
 			log.Warn("skipped a daily paper", "source", SourceHuggingFace, "date", date, "err", e)
+		}
+		if ctx.Err() != nil {
+			break
 		}
 		if len(papers) == 0 {
 			continue
