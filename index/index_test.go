@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -409,4 +410,69 @@ func TestClosedIndexFailsCleanly(t *testing.T) {
 			t.Errorf("a second Close: %v", err)
 		}
 	}()
+}
+
+// A paper known by its title only (a trending page's, whose format has no
+// ids) and the same paper under its arXiv id are one paper, whichever is
+// ingested first: the title-only one is merged into the other and
+// deleted. A paper that only shares a title is another paper.
+func TestTitleOnlyPaperJoinsItsArxivTwin(t *testing.T) {
+	ctx := context.Background()
+	arxiv := []paper.Paper{
+		{ID: "2205.13760", Title: "Tranception: protein fitness prediction", Abstract: "The ability to accurately model the fitness landscape of protein sequences.", Authors: []string{"Pascal Notin"}},
+		{ID: "2101.00001", Title: "Introduction", Abstract: "A survey of graph theory."},
+	}
+	trending := []paper.Paper{
+		{Title: "Tranception: Protein Fitness Prediction", Abstract: "The ability to accurately model the fitness landscape…", Rank: 3, Source: "trending"},
+		{Title: "Introduction", Abstract: "Lecture notes on quantum field theory.", Rank: 4, Source: "trending"},
+	}
+	check := func(t *testing.T, ix *index.Index) {
+		t.Helper()
+		if n := count(t, ix); n != 3 {
+			t.Errorf("%d papers, want 3 (Tranception once, two papers titled Introduction)", n)
+		}
+		p, err := ix.Lookup(ctx, "2205.13760")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Rank != 3 || len(p.Authors) != 1 || p.Abstract != arxiv[0].Abstract {
+			t.Errorf("merged paper %+v", p)
+		}
+		if _, err := ix.Lookup(ctx, paper.TitleID(trending[0].Title)); err == nil {
+			t.Error("the title-only copy is still there")
+		}
+	}
+	for _, order := range []string{"arxiv first", "trending first", "one run"} {
+		t.Run(order, func(t *testing.T) {
+			ix := openT(t, filepath.Join(t.TempDir(), "ix"), index.Options{})
+			defer ix.Close()
+			var err error
+			switch order {
+			case "arxiv first":
+				if err = ix.Upsert(ctx, arxiv); err == nil {
+					err = ix.Upsert(ctx, trending)
+				}
+			case "trending first":
+				if err = ix.Upsert(ctx, trending); err == nil {
+					err = ix.Upsert(ctx, arxiv)
+				}
+			case "one run":
+				// A fresh index, the title-only papers in the first batch.
+				w := ix.NewWriter(index.WriterOptions{BatchSize: 2})
+				for _, p := range append(slices.Clone(trending), arxiv...) {
+					if err = p.Normalize(); err == nil {
+						err = w.Add(ctx, p)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				err = w.Close()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, ix)
+		})
+	}
 }

@@ -49,7 +49,10 @@ type Writer struct {
 	pending map[string]paper.Paper
 	order   []string
 	seen    map[string]struct{} // ids flushed in this run (fresh index only)
-	written int
+	// titleOnly counts the papers known by their title only (twins.go)
+	// written in this run.
+	titleOnly int
+	written   int
 	// batches counts the Bleve batches written (a flush in Parts is
 	// several).
 	batches int
@@ -326,6 +329,10 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 				}
 			}
 		}
+		if err := w.twin(&p, bs[0]); err != nil {
+			return nil, nil, err
+		}
+		w.order[i] = p.ID
 		p.Trending = paper.TrendingScore(p, now)
 		ps[i] = p
 	}

@@ -420,3 +420,32 @@ func NumberForm(id string) string {
 	}
 	return ""
 }
+
+// SameWork reports whether a paper known by its title only (a TitleID, from
+// a source without ids such as the trending-page format) and another with
+// the same TitleID are one paper: their abstracts agree as far as both go
+// (letters and digits only, case aside, the first 200; a source may cut an
+// abstract short), or one of them has none. Two papers that share a title
+// but not their abstracts are two papers.
+func SameWork(a, b Paper) bool {
+	if TitleID(a.Title) != TitleID(b.Title) {
+		return false
+	}
+	x, y := textKey(a.Abstract, 200), textKey(b.Abstract, 200)
+	n := min(len(x), len(y))
+	return n == 0 || x[:n] == y[:n]
+}
+
+// textKey is s's first n letters and digits, lower-cased.
+func textKey(s string, n int) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if b.Len() >= n {
+			break
+		}
+		if isAlnum(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -58,3 +58,22 @@ func TestNumberForm(t *testing.T) {
 		}
 	}
 }
+
+func TestSameWork(t *testing.T) {
+	base := Paper{Title: "Tranception: protein fitness prediction", Abstract: "The ability to accurately model the fitness landscape of protein sequences is critical."}
+	for _, tt := range []struct {
+		name string
+		b    Paper
+		want bool
+	}{
+		{"same", Paper{Title: "TRANCEPTION - Protein Fitness Prediction", Abstract: base.Abstract}, true},
+		{"cut short", Paper{Title: base.Title, Abstract: "The ability to accurately model the fitness…"}, true},
+		{"no abstract", Paper{Title: base.Title}, true},
+		{"another abstract", Paper{Title: base.Title, Abstract: "We study protein design with diffusion."}, false},
+		{"another title", Paper{Title: "Tranception", Abstract: base.Abstract}, false},
+	} {
+		if got := SameWork(base, tt.b); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
