@@ -32,7 +32,8 @@ type correction struct {
 // its correction are searched, each weighted by its share of their
 // frequencies. Every misspelt word of a query is
 // corrected, in phrases too; names and acronyms typed with capitals inside
-// (GraphRNN, TCOLL) are left as typed.
+// (GraphRNN, TCOLL), and surnames (words as many papers hold in author
+// names as in titles and abstracts: Bengio), are left as typed.
 const rareRatio = 20
 
 // rareDF is the most papers a word may be in and still be taken for a
@@ -71,6 +72,9 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		df, known := ix.frequency(ctx, r, lw)
 		if known && (df == 0 || df > rare || df > rareDF && ix.inContext(ctx, pq.Words)) {
 			return "", "" // a stop word, a word too common to be a mistake, or one used as meant
+		}
+		if known && ix.heldAsName(ctx, r, lw) {
+			return "", "" // a surname (bengio is not begin): searched in author names (nameTerms)
 		}
 		s, sdf, ok := ix.suggest(ctx, r, lw)
 		switch {
@@ -247,6 +251,27 @@ func (ix *Index) frequency(ctx context.Context, r bindex.IndexReader, w string) 
 		}
 	}
 	return 0, false
+}
+
+// heldAsName reports whether at least as many papers hold a word in their
+// author names as in their titles and abstracts: a surname, which nameTerms
+// searches in author names too, and which is not a misspelling of the
+// common word a letter or two away ("Bengio", "begin").
+func (ix *Index) heldAsName(ctx context.Context, r bindex.IndexReader, w string) bool {
+	names := ix.names.Analyze([]byte(w))
+	if len(names) != 1 {
+		return false
+	}
+	na, err := docFreq(ctx, r, fAuthors, string(names[0].Term))
+	if err != nil || na == 0 {
+		return false
+	}
+	for _, t := range ix.english.Analyze([]byte(w)) {
+		if nt, err := docFreq(ctx, r, fText, string(t.Term)); err != nil || nt > na {
+			return false
+		}
+	}
+	return true
 }
 
 // suggest finds the best replacement of a word among title words: the
