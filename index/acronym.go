@@ -46,7 +46,7 @@ func (ix *Index) expandAcronyms(ctx context.Context, words []string, fast bool) 
 		if !isAcronym(w) {
 			continue
 		}
-		exp := ix.acronymExpansion(ctx, w, fast)
+		exp := ix.acronymExpansion(ctx, w, words, fast)
 		if exp == "" {
 			continue
 		}
@@ -57,15 +57,25 @@ func (ix *Index) expandAcronyms(ctx context.Context, words []string, fast bool) 
 }
 
 // acronymExpansion finds the commonest expansion of an acronym in the
-// papers that use it ("" when none).
-func (ix *Index) acronymExpansion(ctx context.Context, acr string, fast bool) string {
-	terms := ix.queryTerms(acr)
-	if len(terms) != 1 {
+// papers that use it ("" when none). An acronym means what it means beside
+// the query's other words (words, the whole query): the papers read are
+// the best matches of the query that hold the acronym with as many of its
+// other words as any of them does ("CP violation" is physics, where CP is
+// not cyber-physical; "LDA band gap" is the local density approximation,
+// "LDA topic models" latent Dirichlet allocation). When none of those
+// papers spells the acronym out, it is searched as typed.
+func (ix *Index) acronymExpansion(ctx context.Context, acr string, words []string, fast bool) string {
+	at := ix.queryTerms(acr)
+	if len(at) != 1 {
 		return ""
 	}
+	terms := ix.queryTerms(strings.Join(words, " "))
 	res, err := ix.run(ctx, &parsedQuery{weighted: terms}, runArgs{order: paper.ByRelevance, limit: acronymDocs, fast: fast})
 	if err != nil {
 		return ""
+	}
+	if len(terms) > 1 {
+		res.Hits = ix.bestCovering(res.Hits, at[0].term, terms)
 	}
 	// Each paper votes once for each expansion it gives: one paper that
 	// repeats its own acronym does not outvote the papers that cite one.
@@ -105,6 +115,36 @@ func (ix *Index) acronymExpansion(ctx context.Context, acr string, fast bool) st
 		}
 	}
 	return best
+}
+
+// bestCovering keeps the hits that hold the term acr with the most of
+// terms (in their titles and abstracts), in their order.
+func (ix *Index) bestCovering(hits []paper.Hit, acr string, terms []termInfo) []paper.Hit {
+	cover := make([]int, len(hits))
+	most := 0
+	for i, h := range hits {
+		have := map[string]bool{}
+		for _, tok := range ix.english.Analyze([]byte(h.Paper.Title + "\n" + h.Paper.Abstract)) {
+			have[string(tok.Term)] = true
+		}
+		if !have[acr] {
+			cover[i] = -1
+			continue
+		}
+		for _, t := range terms {
+			if have[t.term] {
+				cover[i]++
+			}
+		}
+		most = max(most, cover[i])
+	}
+	var out []paper.Hit
+	for i, h := range hits {
+		if cover[i] == most && most > 0 {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // expansionsIn finds "long name (ACR)" in a text: the words just before

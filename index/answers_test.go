@@ -39,3 +39,48 @@ func TestSurnameIsNotCorrected(t *testing.T) {
 		t.Errorf("begni: did you mean %q, want begin", res.DidYouMean)
 	}
 }
+
+// An acronym is expanded as the papers about the query's other words spell
+// it out: on the arXiv sample "CP violation" was also searched as "cyber
+// physical", and its answer was cyber-physical systems; "LDA band gap"
+// wants the local density approximation, "LDA topic models" latent
+// Dirichlet allocation.
+func TestAcronymExpandedInContext(t *testing.T) {
+	// More papers on each topic than the papers an acronym's expansion is
+	// read from, as on any real index.
+	var papers []paper.Paper
+	for i := range 25 {
+		papers = append(papers,
+			paper.Paper{ID: fmt.Sprintf("kaon-%d", i), Title: fmt.Sprintf("CP violation in kaon decays %d", i), Abstract: "We measure the violation of CP symmetry in neutral kaon decays."},
+			paper.Paper{ID: fmt.Sprintf("topic-%d", i), Title: fmt.Sprintf("Topic models of text %d", i), Abstract: "Latent Dirichlet allocation (LDA) topic models: LDA on documents."},
+		)
+	}
+	for i := range 5 {
+		papers = append(papers,
+			paper.Paper{ID: fmt.Sprintf("cps-%d", i), Title: fmt.Sprintf("Securing cyber-physical systems %d", i), Abstract: "Attacks on cyber-physical (CP) systems: CP security, CP attacks."},
+			paper.Paper{ID: fmt.Sprintf("dft-%d", i), Title: fmt.Sprintf("The band gap of semiconductors %d", i), Abstract: "The local density approximation (LDA) underestimates the band gap of insulators."},
+		)
+	}
+	ix := withPapers(t, papers)
+	tests := []struct {
+		query, first, note, notNote string
+	}{
+		{"CP violation", "kaon-", "", "also searched"},
+		{"LDA", "topic-", "LDA was also searched as latent dirichlet allocation.", ""},
+		{"LDA band gap", "dft-", "LDA was also searched as local density approximation.", "latent"},
+		{"LDA topic models", "topic-", "LDA was also searched as latent dirichlet allocation.", "local"},
+	}
+	for _, tt := range tests {
+		res := search(t, ix, tt.query)
+		notes := strings.Join(res.Notes, " ")
+		if len(res.Hits) == 0 || !strings.HasPrefix(res.Hits[0].Paper.ID, tt.first) {
+			t.Errorf("%q: %v, want a %s paper first (notes %q)", tt.query, ids(res), tt.first, notes)
+		}
+		if tt.note != "" && !strings.Contains(notes, tt.note) {
+			t.Errorf("%q: notes %q, want %q", tt.query, notes, tt.note)
+		}
+		if tt.notNote != "" && strings.Contains(notes, tt.notNote) {
+			t.Errorf("%q: notes %q, want none saying %q", tt.query, notes, tt.notNote)
+		}
+	}
+}
