@@ -84,3 +84,40 @@ func TestAcronymExpandedInContext(t *testing.T) {
 		}
 	}
 }
+
+// A snippet shows every match of the passage it was chosen for: on the
+// arXiv sample "GPT-2" chose the passage from a "2" to "GPTs", then moved
+// its start back to a sentence's beginning and cut "GPTs" off its end,
+// leaving the "2" alone. And "et al. and" is no sentence's beginning.
+func TestSnippetShowsItsMatches(t *testing.T) {
+	filler := strings.Repeat("The filler words here say nothing much. ", 12)
+	abstract := filler + "A sentence that begins well before the first word we want, then says alpha, and then goes on for a long while with nothing of interest in it at all, filling the space, until finally, after many more words than one would like to read, and a few more words still, and yet others, it says beta. " + filler
+	cited := filler + "We follow the method of Smith et al. and extend it to gamma rays of high energy. " + filler
+	ix := withPapers(t, []paper.Paper{
+		{ID: "ab", Title: "A paper", Abstract: abstract},
+		{ID: "g", Title: "Another paper", Abstract: cited},
+	})
+	marked := func(h paper.Hit) []string {
+		var out []string
+		for _, s := range h.Snippet {
+			if s.Match {
+				out = append(out, s.Text)
+			}
+		}
+		return out
+	}
+	res := search(t, ix, "alpha beta")
+	if len(res.Hits) == 0 {
+		t.Fatal("alpha beta: no hits")
+	}
+	if got := strings.Join(marked(res.Hits[0]), " "); got != "alpha beta" {
+		t.Errorf("alpha beta: marked %q in %q, want both words", got, paper.PlainText(res.Hits[0].Snippet))
+	}
+	res = search(t, ix, "gamma")
+	if len(res.Hits) == 0 {
+		t.Fatal("gamma: no hits")
+	}
+	if snip := paper.PlainText(res.Hits[0].Snippet); !strings.HasPrefix(snip, "…We follow") {
+		t.Errorf("gamma: snippet %q, want it to start at the sentence's beginning", snip)
+	}
+}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -68,35 +69,51 @@ func (h *highlighter) snippet(text string, maxBytes int) []paper.Span {
 	if len(text) <= maxBytes {
 		return cut(text, ms, 0, len(text))
 	}
-	start := 0
+	start, keep := 0, 0 // keep: the end of the last match the snippet must show
 	if len(ms) > 0 {
-		best, bestScore := 0, -1
+		best, bestScore, bestEnd := 0, -1, 0
 		for i := range ms {
 			seen := map[string]struct{}{}
-			n := 0
+			n, last := 0, ms[i].end
 			for j := i; j < len(ms) && ms[j].end <= ms[i].start+maxBytes; j++ {
 				seen[strings.ToLower(text[ms[j].start:ms[j].end])] = struct{}{}
 				n++
+				last = ms[j].end
 			}
 			if s := len(seen)*100 + n; s > bestScore {
-				best, bestScore = i, s
+				best, bestScore, bestEnd = i, s, last
 			}
 		}
 		start = ms[best].start
 		// Start at the beginning of the sentence when it is close by, else a
-		// few words before the first match.
-		if s := strings.LastIndex(text[:start], ". "); s >= 0 && start-s < maxBytes/3 {
-			start = s + 2
+		// few words before the first match; either way not so far back
+		// that the window's last match falls off its end (a snippet chosen
+		// for holding "GPT" and "2" showed the "2" alone).
+		keep = bestEnd
+		earliest := max(0, keep-maxBytes)
+		if s := sentenceStart(text, start); s >= 0 && start-s < maxBytes/3 && s >= earliest {
+			start = s
 		} else {
-			start = max(0, start-maxBytes/8)
-			for start > 0 && text[start-1] != ' ' {
-				start--
+			// To a word's beginning: back, unless that loses the last
+			// match, else forward (earliest is never after the first
+			// match: the window's matches end within maxBytes of it).
+			start = max(0, start-maxBytes/8, earliest)
+			b := start
+			for b > 0 && text[b-1] != ' ' {
+				b--
+			}
+			if b >= earliest {
+				start = b
+			} else {
+				for start < ms[best].start && text[start-1] != ' ' {
+					start++
+				}
 			}
 		}
 	}
 	end := min(len(text), start+maxBytes)
 	if end < len(text) {
-		if sp := strings.LastIndexByte(text[start:end], ' '); sp > maxBytes/2 {
+		if sp := strings.LastIndexByte(text[start:end], ' '); sp > maxBytes/2 && start+sp >= keep {
 			end = start + sp
 		}
 		for end > start && !utf8.RuneStart(text[end]) {
@@ -111,6 +128,22 @@ func (h *highlighter) snippet(text string, maxBytes int) []paper.Span {
 		spans = append(spans, paper.Span{Text: "…"})
 	}
 	return spans
+}
+
+// sentenceStart is where the last sentence begun before at begins: after
+// ". " and at a capital letter (not "Ch. 2", "et al. and"); -1 when none.
+func sentenceStart(text string, at int) int {
+	for at > 0 {
+		i := strings.LastIndex(text[:at], ". ")
+		if i < 0 {
+			return -1
+		}
+		if r, _ := utf8.DecodeRuneInString(text[i+2:]); unicode.IsUpper(r) {
+			return i + 2
+		}
+		at = i
+	}
+	return -1
 }
 
 // cut returns text[start:end] as spans, marking the matches inside it.
