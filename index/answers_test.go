@@ -121,3 +121,29 @@ func TestSnippetShowsItsMatches(t *testing.T) {
 		t.Errorf("gamma: snippet %q, want it to start at the sentence's beginning", snip)
 	}
 }
+
+// A pasted passage that holds a rare word is not "corrected": a paper holds
+// the word with the passage's other words, so it was meant. On the arXiv
+// sample a pasted abstract answered "Did you mean:" and the whole abstract
+// again with "intraannual" (its own word) as "interannual".
+func TestPastedPassageKeepsItsRareWord(t *testing.T) {
+	papers := []paper.Paper{
+		{ID: "ice", Title: "Predicting sea ice anomalies", Abstract: "Motivated by Arctic intraannual variability phenomena such as reemergence of sea surface temperature, we forecast sea ice."},
+	}
+	for i := range 30 {
+		papers = append(papers, paper.Paper{ID: fmt.Sprintf("climate-%d", i), Title: fmt.Sprintf("Interannual variability of rainfall %d", i), Abstract: "The interannual variability of rainfall."})
+	}
+	ix := withPapers(t, papers)
+	q := "Motivated by Arctic intraannual variability phenomena such as reemergence of sea surface temperature"
+	res := search(t, ix, q)
+	if res.DidYouMean != "" {
+		t.Errorf("did you mean %q, want the passage searched as pasted", res.DidYouMean)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].Paper.ID != "ice" {
+		t.Errorf("%v, want ice first", ids(res))
+	}
+	// Typed alone, the rare word may still be a misspelling of the common one.
+	if res := search(t, ix, "intraannual"); res.DidYouMean != "interannual" {
+		t.Errorf("intraannual alone: did you mean %q, want interannual", res.DidYouMean)
+	}
+}

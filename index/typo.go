@@ -44,7 +44,9 @@ const rareRatio = 20
 // "equilibium" in 8). Above rareDF a word is taken as meant when a paper
 // holds it with every other word of the query: "moduln" is in a few
 // papers too, and "eine charakterisierung der matlis-reflexiven moduln"
-// asks for one of them.
+// asks for one of them. (So is a word in fewer papers: a pasted abstract
+// or title that holds a rare word, "intraannual", asks for its paper, not
+// for "interannual".)
 const rareDF = 5
 
 // correct returns the query with its misspelt words corrected.
@@ -70,7 +72,7 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 			return "", "" // short words, numbers, symbols and names are not spelling mistakes we can fix
 		}
 		df, known := ix.frequency(ctx, r, lw)
-		if known && (df == 0 || df > rare || df > rareDF && ix.inContext(ctx, pq.Words)) {
+		if known && (df == 0 || df > rare || ix.inContext(ctx, pq.Words)) {
 			return "", "" // a stop word, a word too common to be a mistake, or one used as meant
 		}
 		if known && ix.heldAsName(ctx, r, lw) {
