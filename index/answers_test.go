@@ -147,3 +147,28 @@ func TestPastedPassageKeepsItsRareWord(t *testing.T) {
 		t.Errorf("intraannual alone: did you mean %q, want interannual", res.DidYouMean)
 	}
 }
+
+// A category no paper is in says so, with the one likely meant, rather than
+// "no papers found" alone: cat:cs.ML is stat.ML on arXiv.
+func TestUnknownCategorySaysSo(t *testing.T) {
+	ix := withPapers(t, []paper.Paper{
+		{ID: "lg", Title: "Learning to learn", Abstract: "Meta-learning.", Categories: []string{"cs.LG", "stat.ML"}},
+		{ID: "th", Title: "String theory", Abstract: "Strings.", Categories: []string{"hep-th"}},
+	})
+	for _, tt := range []struct{ query, note string }{
+		{"cat:cs.ML learning", "No paper is in cat:cs.ML; did you mean cat:stat.ML?"},
+		{"cat:hep-ht strings", "No paper is in cat:hep-ht; did you mean cat:hep-th?"},
+		{"cat:foo.bar learning", "No paper is in cat:foo.bar (categories are arXiv's"},
+	} {
+		res := search(t, ix, tt.query)
+		if len(res.Hits) != 0 {
+			t.Errorf("%q: %v, want nothing", tt.query, ids(res))
+		}
+		if notes := strings.Join(res.Notes, " "); !strings.Contains(notes, tt.note) {
+			t.Errorf("%q: notes %q, want %q", tt.query, notes, tt.note)
+		}
+	}
+	if res := search(t, ix, "cat:cs learning"); len(res.Notes) != 0 || len(res.Hits) != 1 {
+		t.Errorf("cat:cs learning: %v, notes %q, want lg and no note", ids(res), res.Notes)
+	}
+}

@@ -176,8 +176,12 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 			}
 		}
 	}
-	if len(res.Hits) == 0 && len(pq.Cats) > 0 && !ix.hasCategories() {
-		run.note("No paper in this index has a category: cat: finds papers once a source with categories (arXiv, Hugging Face, JSON Lines with categories) is ingested.")
+	if len(res.Hits) == 0 && len(pq.Cats) > 0 {
+		if !ix.hasCategories() {
+			run.note("No paper in this index has a category: cat: finds papers once a source with categories (arXiv, Hugging Face, JSON Lines with categories) is ingested.")
+		} else {
+			ix.noteUnknownCats(run, pq.Cats)
+		}
 	}
 	if corr.shown != "" {
 		res.DidYouMean, res.Fuzzy = corr.shown, corr.replaced
@@ -207,6 +211,61 @@ func (ix *Index) hasCategories() bool {
 	defer snap.Close()
 	n, err := snap.FieldCardinality(fCats)
 	return err != nil || n > 0
+}
+
+// noteUnknownCats says which of the categories a query asked for no paper
+// of the index is in, with the category it likely meant (cat:cs.ML is
+// stat.ML; cat:cs.CV typed cs.VC), when the index has one close by.
+func (ix *Index) noteUnknownCats(pq *parsedQuery, cats []string) {
+	snap, err := ix.rawSnapshot()
+	if err != nil {
+		return
+	}
+	defer snap.Close()
+	d, err := snap.FieldDict(fCats)
+	if err != nil {
+		return
+	}
+	var have []string
+	papers := map[string]uint64{}
+	for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
+		have = append(have, e.Term)
+		papers[e.Term] = e.Count
+	}
+	d.Close()
+	for _, c := range cats {
+		if slices.ContainsFunc(have, func(h string) bool { return h == c || !strings.Contains(c, ".") && strings.HasPrefix(h, c+".") }) {
+			continue
+		}
+		// The closest spelling (the subject under another archive first:
+		// cs.ML is stat.ML), the one with more papers among equals.
+		best, bestDist := "", 3
+		_, sub, _ := strings.Cut(c, ".")
+		for _, h := range have {
+			dist := osaDistance(c, h)
+			if _, hsub, ok := strings.Cut(h, "."); ok && sub != "" && hsub == sub {
+				dist = 0
+			}
+			if dist < bestDist || dist == bestDist && papers[h] > papers[best] {
+				best, bestDist = h, dist
+			}
+		}
+		if best != "" {
+			pq.note("No paper is in cat:%s; did you mean cat:%s?", catSpelling(c), catSpelling(best))
+		} else {
+			pq.note("No paper is in cat:%s (categories are arXiv's, like cs.LG, math.AP or hep-th).", catSpelling(c))
+		}
+	}
+}
+
+// catSpelling writes a category as arXiv does: a subject class of two
+// letters in capitals (cs.LG, stat.ML, astro-ph.CO), others as they are
+// (hep-th, physics.ao-ph).
+func catSpelling(c string) string {
+	if archive, sub, ok := strings.Cut(c, "."); ok && len(sub) <= 2 {
+		return archive + "." + strings.ToUpper(sub)
+	}
+	return c
 }
 
 // relaxation is a looser form of a query that found nothing, and the note
