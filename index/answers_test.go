@@ -172,3 +172,32 @@ func TestUnknownCategorySaysSo(t *testing.T) {
 		t.Errorf("cat:cs learning: %v, notes %q, want lg and no note", ids(res), res.Notes)
 	}
 }
+
+// Greek letters typed as letters find the papers that write them in LaTeX
+// ($\beta$), as arXiv's do: "β-decay" matched only papers holding the
+// letter itself, which on the arXiv sample are none. A letter some paper
+// holds as typed is searched as typed.
+func TestGreekLettersAsPapersWriteThem(t *testing.T) {
+	papers := []paper.Paper{
+		{ID: "beta", Title: "$\\beta$-decay spectrum of tritium", Abstract: "The $\\beta$ spectrum near its endpoint."},
+		{ID: "lcdm", Title: "Tensions in $\\Lambda$CDM", Abstract: "The Hubble tension in the standard model of cosmology."},
+		{ID: "l1", Title: "L1 regularization for sparse models", Abstract: "Sparse regression with an L1 penalty."},
+		{ID: "mu", Title: "Model checking the μ-calculus", Abstract: "Fixpoints in μ-calculus formulas."},
+		{ID: "mu-latex", Title: "Games for the modal $\\mu$-calculus", Abstract: "Parity games."},
+	}
+	for i := range 10 {
+		papers = append(papers, paper.Paper{ID: fmt.Sprintf("fill-%d", i), Title: fmt.Sprintf("Decay and spectrum of regularization in models %d", i), Abstract: "Decay spectrum tension calculus regularization cosmology."})
+	}
+	ix := withPapers(t, papers)
+	for _, tt := range []struct{ query, first string }{
+		{"β-decay", "beta"},
+		{"ΛCDM", "lcdm"},
+		{"ℓ1 regularization", "l1"},
+		{"μ-calculus", "mu"}, // held as typed: searched as typed
+	} {
+		res := search(t, ix, tt.query)
+		if len(res.Hits) == 0 || res.Hits[0].Paper.ID != tt.first {
+			t.Errorf("%q: %v, want %s first", tt.query, ids(res), tt.first)
+		}
+	}
+}

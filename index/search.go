@@ -83,6 +83,7 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 	if strings.TrimSpace(q.Text) != "" && (pq.empty() || ix.onlyNoise(pq)) {
 		return paper.Results{}, fault.New(fault.Invalid, "%s", pq.nothingToSearch())
 	}
+	ix.spellGreek(ctx, pq) // β-decay as $\beta$-decay is indexed (greek.go)
 	if q.Filter != "" {
 		fq := parseQuery(q.Filter)
 		pq.Authors = append(pq.Authors, fq.Authors...)
