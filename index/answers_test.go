@@ -201,3 +201,26 @@ func TestGreekLettersAsPapersWriteThem(t *testing.T) {
 		}
 	}
 }
+
+// A misspelling one edit from two words is corrected to the one titles
+// spell so more often, not to the one whose stem has more papers: on the
+// arXiv sample "graph nueral networks" was corrected to "graph numeral
+// networks", "numeral" sharing its stem with "numerical".
+func TestCorrectionPrefersTheCommonerSpelling(t *testing.T) {
+	var papers []paper.Paper
+	for i := range 10 {
+		papers = append(papers, paper.Paper{ID: fmt.Sprintf("gnn-%d", i), Title: fmt.Sprintf("Neural networks on graphs %d", i), Abstract: "Graph neural networks."})
+	}
+	for i := range 30 {
+		papers = append(papers, paper.Paper{ID: fmt.Sprintf("num-%d", i), Title: fmt.Sprintf("Numerical analysis %d", i), Abstract: "Numerical methods for numerical linear algebra."})
+	}
+	papers = append(papers, paper.Paper{ID: "numerals", Title: "The origin of the numeral", Abstract: "Roman numerals."})
+	ix := withPapers(t, papers)
+	res := search(t, ix, "graph nueral networks")
+	if res.DidYouMean != "graph neural networks" {
+		t.Errorf("did you mean %q, want graph neural networks", res.DidYouMean)
+	}
+	if len(res.Hits) == 0 || !strings.HasPrefix(res.Hits[0].Paper.ID, "gnn-") {
+		t.Errorf("%v, want a graph neural network paper first", ids(res))
+	}
+}

@@ -277,10 +277,12 @@ func (ix *Index) heldAsName(ctx context.Context, r bindex.IndexReader, w string)
 }
 
 // suggest finds the best replacement of a word among title words: the
-// fewest edits (transposed letters count one), then the most papers, then
-// the most titles with that very spelling ("models" and "modeles" both
-// stem to model: the one titles use wins); df is its number of papers
-// (title and abstract). Like most spelling correctors
+// fewest edits (transposed letters count one), then the most titles with
+// that very spelling, then the most papers; df is its number of papers
+// (title and abstract). The spelling's own count comes first: a word's
+// papers are those of its stem, which "nueral" would have corrected to
+// "numeral" (one edit, like "neural") for the papers of "numerical", and
+// "modeles" and "models" both stem to model: the one titles use wins. Like most spelling correctors
 // it trusts the first letter, which keeps the search of a large dictionary
 // fast — unless the first two letters are the ones swapped ("qeuation").
 // A word with no close spelling that starts a title word is completed.
@@ -344,10 +346,11 @@ func (ix *Index) suggest(ctx context.Context, r bindex.IndexReader, w string) (s
 		n, _ := docFreq(ctx, r, fTitleRaw, t)
 		return n
 	}
+	var sTitles uint64
 	for _, t := range best {
 		n, _ := ix.frequency(ctx, r, t)
-		if s == "" || n > df || n == df && (titles(t) > titles(s) || titles(t) == titles(s) && t < s) {
-			s, df = t, n
+		if nt := titles(t); s == "" || nt > sTitles || nt == sTitles && (n > df || n == df && t < s) {
+			s, df, sTitles = t, n, nt
 		}
 	}
 	return s, df, s != ""
