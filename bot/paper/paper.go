@@ -22,7 +22,14 @@ import (
 // required. The JSON names are the documented JSON Lines format; unknown
 // fields in input are ignored.
 type Paper struct {
-	ID         string   `json:"id,omitempty"`
+	ID string `json:"id,omitempty"`
+	// Aliases are the other ids the paper has been known by: the index
+	// merged a copy of it under each into this record (the title id of a
+	// copy from a source without ids, see SameWork; an id a dump stored as
+	// a number, see NumberForm). What was recorded under one of them (a
+	// digest's post, a discussion thread) is this paper's. IDs lists them
+	// after ID.
+	Aliases    []string `json:"aliases,omitempty"`
 	Title      string   `json:"title"`
 	Abstract   string   `json:"abstract,omitempty"`
 	Authors    []string `json:"authors,omitempty"`
@@ -152,6 +159,9 @@ func (p *Paper) Normalize() error {
 		if strings.ContainsFunc(p.ID, unicode.IsSpace) || len(p.ID) > 200 {
 			bad("id", fmt.Sprintf("%q is not an id (no spaces, at most 200 bytes)", truncate(p.ID, 40)))
 		}
+	}
+	if err := p.cleanAliases(); err != nil {
+		bad(err.Field, err.Msg)
 	}
 	if len(p.AISummary) > MaxAbstract {
 		bad("ai_summary", fmt.Sprintf("too long (%d bytes, at most %d)", len(p.AISummary), MaxAbstract))
@@ -432,13 +442,18 @@ func (p *Paper) Year() int {
 // truncated abstract or a shortened author list, which never replaces the
 // full one), lists and sources are united, counters keep their maximum (a
 // smaller count from a lagging source must not erase a larger one), dates
-// keep the earliest publication and the latest update.
+// keep the earliest publication and the latest update. The aliases of both
+// are kept.
 func Merge(old, new Paper) Paper {
 	m := old
 	str := func(dst *string, v string) {
 		if v != "" {
 			*dst = v
 		}
+	}
+	m.Aliases = nil
+	for _, id := range union(old.Aliases, new.Aliases) {
+		m.AddAlias(id)
 	}
 	str(&m.Title, new.Title)
 	if len(new.Abstract) > 0 && !truncationOf(new.Abstract, old.Abstract) {
@@ -473,6 +488,44 @@ func Merge(old, new Paper) Paper {
 		m.Rank = new.Rank
 	}
 	return m
+}
+
+// IDs lists every id the paper is known by: ID, then its Aliases.
+func (p Paper) IDs() []string {
+	return append([]string{p.ID}, p.Aliases...)
+}
+
+// AddAlias records id as another id of the paper (nothing when it is the
+// paper's own or already recorded).
+func (p *Paper) AddAlias(id string) {
+	if id != "" && id != p.ID && !slices.Contains(p.Aliases, id) {
+		p.Aliases = append(p.Aliases, id)
+	}
+}
+
+// maxAliases bounds a record's aliases: a paper is merged from a handful
+// of copies under other ids, not hundreds.
+const maxAliases = 100
+
+// cleanAliases canonicalises the aliases as ids are (Normalize), drops
+// empty ones, repeats and the paper's own id, and checks what is left.
+func (p *Paper) cleanAliases() *FieldError {
+	in := p.Aliases
+	p.Aliases = nil
+	for _, a := range in {
+		if err := checkText(a); err != nil {
+			return &FieldError{"aliases", err.Error()}
+		}
+		a = CanonicalID(a)
+		if strings.ContainsFunc(a, unicode.IsSpace) || len(a) > 200 {
+			return &FieldError{"aliases", fmt.Sprintf("%q is not an id (no spaces, at most 200 bytes)", truncate(a, 40))}
+		}
+		p.AddAlias(a)
+	}
+	if len(p.Aliases) > maxAliases {
+		return &FieldError{"aliases", fmt.Sprintf("too many (%d, at most %d)", len(p.Aliases), maxAliases)}
+	}
+	return nil
 }
 
 // truncationOf reports whether s is a cut-off copy of a longer full text

@@ -460,3 +460,37 @@ func FuzzTextChecks(f *testing.F) {
 		}
 	})
 }
+
+// A paper merged from copies under other ids keeps them as its aliases:
+// Merge unites them (never the paper's own id), Normalize reads them as
+// ids are read, and IDs lists them after the paper's id.
+func TestAliases(t *testing.T) {
+	tid := TitleID("A paper")
+	got := Merge(Paper{ID: "2509.04664", Aliases: []string{tid}}, Paper{ID: "2509.04664", Aliases: []string{"2509.04664", tid, "1909.0599"}})
+	if want := []string{tid, "1909.0599"}; !reflect.DeepEqual(got.Aliases, want) {
+		t.Errorf("merged aliases %q, want %q", got.Aliases, want)
+	}
+	if want := []string{"2509.04664", tid, "1909.0599"}; !reflect.DeepEqual(got.IDs(), want) {
+		t.Errorf("IDs %q, want %q", got.IDs(), want)
+	}
+	if got := Merge(Paper{ID: "x"}, Paper{ID: "x"}); got.Aliases != nil {
+		t.Errorf("no aliases merged into %q", got.Aliases)
+	}
+
+	p := Paper{ID: "2509.04664v2", Title: "A paper", Aliases: []string{" " + tid, "", "arXiv:2509.04664", tid, "https://arxiv.org/abs/2001.00001v3"}}
+	if err := p.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{tid, "2001.00001"}; !reflect.DeepEqual(p.Aliases, want) {
+		t.Errorf("normalised aliases %q, want %q", p.Aliases, want)
+	}
+	p = Paper{Title: "T", Aliases: []string{"two words"}}
+	var fe *FieldError
+	if err := p.Normalize(); !errors.As(err, &fe) || fe.Field != "aliases" {
+		t.Errorf("an alias with a space: %v", err)
+	}
+	var line Paper
+	if err := json.Unmarshal([]byte(`{"title":"T","aliases":["`+tid+`"]}`), &line); err != nil || !reflect.DeepEqual(line.Aliases, []string{tid}) {
+		t.Errorf("JSON aliases %q (%v)", line.Aliases, err)
+	}
+}
