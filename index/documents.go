@@ -109,6 +109,9 @@ func buildDocument(an *analyzers, o MappingOptions, p *paper.Paper) (*document.D
 	for _, c := range p.Categories {
 		add(fCats, c, optKeyword, an.keyword)
 	}
+	for _, a := range p.Aliases {
+		add(fAliases, a, optKeyword, an.keyword)
+	}
 	if p.Published != "" {
 		if t, err := time.Parse(paper.DateLayout, p.Published); err == nil {
 			addPublished(doc, t)

@@ -121,10 +121,11 @@ func setVersion(t *testing.T, dir, v string) {
 	bi.Close()
 }
 
-// TestMapping9UpgradedInPlace: an index of mapping 9 (whose segments are
-// all in zap's own encoding) is read as it is and marked 10, not rebuilt.
-func TestMappings9And10UpgradedInPlace(t *testing.T) {
-	for _, v := range []string{"9", "10"} {
+// TestMappings9To11UpgradedInPlace: an index of mapping 9 (whose segments
+// are all in zap's own encoding), 10 or 11 (whose records have no aliases)
+// is read as it is and marked MappingVersion, not rebuilt.
+func TestMappings9To11UpgradedInPlace(t *testing.T) {
+	for _, v := range []string{"9", "10", "11"} {
 		dir := filepath.Join(t.TempDir(), "ix")
 		ix := openT(t, dir, index.Options{})
 		if err := ix.Upsert(context.Background(), []paper.Paper{{ID: "2205.13760", Title: "Tranception"}}); err != nil {
@@ -345,8 +346,9 @@ func TestNumberFormIDReplacedByRestoredID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Title != "Robust Hierarchical MPC" || p.Abstract != "demand forecast uncertainty" || p.Upvotes != 7 || len(p.Categories) != 1 {
-		t.Errorf("merged record %+v", p)
+	if p.Title != "Robust Hierarchical MPC" || p.Abstract != "demand forecast uncertainty" || p.Upvotes != 7 || len(p.Categories) != 1 ||
+		!slices.Equal(p.Aliases, []string{"1909.0599"}) {
+		t.Errorf("merged record %+v (want the number form as its alias)", p)
 	}
 	for _, legacy := range []string{"1909.0599", "805.051"} {
 		if _, err := ix.Lookup(ctx, legacy); err == nil {
@@ -415,7 +417,9 @@ func TestClosedIndexFailsCleanly(t *testing.T) {
 // A paper known by its title only (a trending page's, whose format has no
 // ids) and the same paper under its arXiv id are one paper, whichever is
 // ingested first: the title-only one is merged into the other and
-// deleted. A paper that only shares a title is another paper.
+// deleted, and its title id is the paper's alias (what a digest recorded
+// under it is the paper's), in the index opened again too. A paper that
+// only shares a title is another paper.
 func TestTitleOnlyPaperJoinsItsArxivTwin(t *testing.T) {
 	ctx := context.Background()
 	arxiv := []paper.Paper{
@@ -438,14 +442,43 @@ func TestTitleOnlyPaperJoinsItsArxivTwin(t *testing.T) {
 		if p.Rank != 3 || len(p.Authors) != 1 || p.Abstract != arxiv[0].Abstract {
 			t.Errorf("merged paper %+v", p)
 		}
-		if _, err := ix.Lookup(ctx, paper.TitleID(trending[0].Title)); err == nil {
+		tid := paper.TitleID(trending[0].Title)
+		if _, err := ix.Lookup(ctx, tid); err == nil {
 			t.Error("the title-only copy is still there")
+		}
+		if !slices.Equal(p.Aliases, []string{tid}) {
+			t.Errorf("merged paper's aliases %q, want its title id %s", p.Aliases, tid)
+		}
+		res, err := ix.Search(ctx, paper.Query{Text: "introduction"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			if len(h.Paper.Aliases) > 0 {
+				t.Errorf("%s, a paper that only shares its title, has aliases %q", h.Paper.ID, h.Paper.Aliases)
+			}
+		}
+		// Excluding the title id excludes the paper (a digest that posted
+		// it under that id), on either search path.
+		for name, search := range map[string]func(context.Context, *index.Index, paper.Query) (paper.Results, error){"fast": index.SearchFast, "bleve": index.SearchBleve} {
+			for _, q := range []paper.Query{{Text: "protein fitness", Exclude: []string{"2101.00001", tid}}, {Sort: paper.ByTrending, Exclude: []string{tid}}} {
+				res, err := search(ctx, ix, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, h := range res.Hits {
+					if h.Paper.ID == "2205.13760" {
+						t.Errorf("%s: %+v: the paper posted as %s is returned", name, q, tid)
+					}
+				}
+			}
 		}
 	}
 	for _, order := range []string{"arxiv first", "trending first", "one run"} {
 		t.Run(order, func(t *testing.T) {
-			ix := openT(t, filepath.Join(t.TempDir(), "ix"), index.Options{})
-			defer ix.Close()
+			dir := filepath.Join(t.TempDir(), "ix")
+			ix := openT(t, dir, index.Options{})
+			defer func() { ix.Close() }()
 			var err error
 			switch order {
 			case "arxiv first":
@@ -472,6 +505,11 @@ func TestTitleOnlyPaperJoinsItsArxivTwin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			check(t, ix)
+			if err := ix.Close(); err != nil {
+				t.Fatal(err)
+			}
+			ix = openT(t, dir, index.Options{})
 			check(t, ix)
 		})
 	}

@@ -53,17 +53,22 @@ import (
 //	   so it refuses the index (a newer mapping); this one reads the JSON
 //	   records of mappings 9 and 10 beside the new ones, and Open only
 //	   marks those indexes 11
+//	12: a stored record ends with the paper's aliases, the ids it was
+//	   merged from (twins.go), which the aliases field indexes. A paperbot of mapping 11 cannot read such
+//	   records, so it refuses the index (a newer mapping); this one reads
+//	   the records of mapping 11 (and the JSON of 9 and 10) as they are,
+//	   and Open only marks those indexes 12
 //
 // Papers written since 2026-12-04 have no "id" keyword field: a paper's id
 // is Bleve's own _id (zap indexes and stores it), which lookups by id read,
 // and nothing read the copy. Indexes of mapping 11 with it and without it
 // are searched alike by this build and by earlier ones, so the version did
 // not change.
-const MappingVersion = 11
+const MappingVersion = 12
 
 // upgradedInPlace are the mapping versions this build reads as they are:
 // Open marks them MappingVersion instead of rebuilding them.
-var upgradedInPlace = []string{"9", "10"}
+var upgradedInPlace = []string{"9", "10", "11"}
 
 // Field names in the index. A paper's id is Bleve's _id.
 const (
@@ -74,14 +79,15 @@ const (
 	fCats      = "categories"
 	fPublished = "published"
 	fTrending  = "trending"
-	fSource    = "_src" // the whole record (record.go, recordbin.go), stored only
+	fAliases   = "aliases" // the ids the paper was merged from, whole (twins.go: search's Exclude)
+	fSource    = "_src"    // the whole record (record.go, recordbin.go), stored only
 	// fLengths (lengths.go) holds the analysed lengths of text, title and authors.
 	// fPublishedRange and fHasTrending (numbers.go) filter dates and
 	// trending scores.
 )
 
 // indexedFields are the fields the mapping indexes (queries may name any).
-var indexedFields = [...]string{fText, fTitle, fTitleRaw, fAuthors, fCats, fPublished, fPublishedRange, fTrending, fHasTrending, fLengths}
+var indexedFields = [...]string{fText, fTitle, fTitleRaw, fAuthors, fCats, fAliases, fPublished, fPublishedRange, fTrending, fHasTrending, fLengths}
 
 // Analyzer names. The index analyses documents and queries with these
 // analyzers' token filters behind its own word tokenizer (tokenize.go);
@@ -201,6 +207,7 @@ func NewMapping(o MappingOptions) (*mapping.IndexMappingImpl, error) {
 	}
 	doc.AddFieldMappingsAt(fAuthors, text(anName, true))
 	doc.AddFieldMappingsAt(fCats, keyword())
+	doc.AddFieldMappingsAt(fAliases, keyword())
 	doc.AddFieldMappingsAt(fPublished, sortKey(true))
 	doc.AddFieldMappingsAt(fPublishedRange, keyword())
 	doc.AddFieldMappingsAt(fTrending, sortKey(!o.SortOnlyNumbers))

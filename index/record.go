@@ -222,13 +222,18 @@ func (r *records) decode(raw []byte) (paper.Paper, error) {
 		raw = plain
 	}
 	if len(raw) > 0 && raw[0] == recordMagic {
-		if err := decodeRecordBinary(raw, &p); err != nil {
+		older, err := decodeRecordBinary(raw, &p)
+		if err != nil {
 			return paper.Paper{}, fmt.Errorf("decoding the stored record: %w", err)
+		}
+		if older {
+			formerTitleID(&p)
 		}
 		return p, nil
 	}
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return p, fmt.Errorf("decoding the stored record: %w", err)
 	}
+	formerTitleID(&p) // a record of mapping 9 or 10
 	return p, nil
 }

@@ -58,7 +58,13 @@ var recordFields = [...]recordField{
 	{name: "ai_summary", str: func(p *paper.Paper) *string { return &p.AISummary }},
 	{name: "ai_keywords", list: func(p *paper.Paper) *[]string { return &p.Keywords }},
 	{name: "trending"}, // a float64: encoded and decoded on its own
+	// Since mapping 12 (twins.go): a record of mapping 11 ends before it.
+	{name: "aliases", list: func(p *paper.Paper) *[]string { return &p.Aliases }},
 }
+
+// mapping11Fields is how many fields a record of mapping 11 has: one
+// that ends there is read as one, without the fields added since.
+const mapping11Fields = 21
 
 // appendRecord appends the binary form of p to b.
 func appendRecord(b []byte, p *paper.Paper) []byte {
@@ -100,10 +106,11 @@ func appendString(b []byte, s string) []byte {
 }
 
 // decodeRecordBinary decodes a record in the binary form (starting with
-// recordMagic) into p. Its strings share one allocation.
-func decodeRecordBinary(raw []byte, p *paper.Paper) error {
+// recordMagic) into p. Its strings share one allocation. older reports a
+// record of mapping 11, which ends before the fields added since.
+func decodeRecordBinary(raw []byte, p *paper.Paper) (older bool, err error) {
 	if len(raw) == 0 || raw[0] != recordMagic {
-		return fmt.Errorf("not a binary record")
+		return false, fmt.Errorf("not a binary record")
 	}
 	b := raw[1:]
 	s := string(b) // every string of the record is a slice of s
@@ -125,7 +132,10 @@ func decodeRecordBinary(raw []byte, p *paper.Paper) error {
 		i += int(n)
 		return v, true
 	}
-	for _, f := range recordFields {
+	for n, f := range recordFields {
+		if n == mapping11Fields && i == len(s) {
+			return true, nil
+		}
 		ok := true
 		switch {
 		case f.str != nil:
@@ -158,11 +168,11 @@ func decodeRecordBinary(raw []byte, p *paper.Paper) error {
 			p.Trending = math.Float64frombits(bits)
 		}
 		if !ok {
-			return fmt.Errorf("field %s cut short or malformed at byte %d of %d", f.name, i+1, len(raw))
+			return false, fmt.Errorf("field %s cut short or malformed at byte %d of %d", f.name, i+1, len(raw))
 		}
 	}
 	if i != len(s) {
-		return fmt.Errorf("%d bytes after the last field (%s)", len(s)-i, recordFields[len(recordFields)-1].name)
+		return false, fmt.Errorf("%d bytes after the last field (%s)", len(s)-i, recordFields[len(recordFields)-1].name)
 	}
-	return nil
+	return false, nil
 }

@@ -61,7 +61,7 @@ func TestRecordFieldsAll(t *testing.T) {
 	p := everyField(t)
 	raw := appendRecord(nil, &p)
 	var got paper.Paper
-	if err := decodeRecordBinary(raw, &got); err != nil {
+	if _, err := decodeRecordBinary(raw, &got); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, p) {
@@ -79,7 +79,7 @@ func TestRecordFieldsAll(t *testing.T) {
 	// Empty and extreme values.
 	for _, p := range []paper.Paper{{}, {ID: "x", Upvotes: math.MaxInt, Stars: math.MinInt, Trending: math.Inf(1)}} {
 		var got paper.Paper
-		if err := decodeRecordBinary(appendRecord(nil, &p), &got); err != nil || !reflect.DeepEqual(got, p) {
+		if _, err := decodeRecordBinary(appendRecord(nil, &p), &got); err != nil || !reflect.DeepEqual(got, p) {
 			t.Errorf("round trip of %+v: %+v, %v", p, got, err)
 		}
 	}
@@ -90,9 +90,13 @@ func TestRecordFieldsAll(t *testing.T) {
 func TestRecordBinaryDamaged(t *testing.T) {
 	p := everyField(t)
 	raw := appendRecord(nil, &p)
+	m11 := mapping11Record(p)
 	for n := range len(raw) {
 		var got paper.Paper
-		err := decodeRecordBinary(raw[:n], &got)
+		_, err := decodeRecordBinary(raw[:n], &got)
+		if n == len(m11) {
+			continue // a record of mapping 11 (TestRecordOfMapping11)
+		}
 		if err == nil {
 			t.Fatalf("record cut to %d of %d bytes decoded: %+v", n, len(raw), got)
 		}
@@ -100,15 +104,68 @@ func TestRecordBinaryDamaged(t *testing.T) {
 			t.Fatalf("cut to %d bytes: %v (no field named)", n, err)
 		}
 	}
-	if err := decodeRecordBinary(append(raw, 0), new(paper.Paper)); err == nil || !strings.Contains(err.Error(), "after the last field") {
+	if _, err := decodeRecordBinary(append(raw, 0), new(paper.Paper)); err == nil || !strings.Contains(err.Error(), "after the last field") {
 		t.Errorf("a byte too many: %v", err)
 	}
 	// A list claiming more items than there are bytes.
 	bad := appendRecord(nil, &paper.Paper{ID: "x", Title: "t", Abstract: "a"})
 	i := 1 + 2 + 2 + 2 // magic, id, title, abstract
 	bad = append(bad[:i:i], append([]byte{0xff, 0xff, 0xff, 0x7f}, bad[i+1:]...)...)
-	if err := decodeRecordBinary(bad, new(paper.Paper)); err == nil || !strings.Contains(err.Error(), "field authors") {
+	if _, err := decodeRecordBinary(bad, new(paper.Paper)); err == nil || !strings.Contains(err.Error(), "field authors") {
 		t.Errorf("a list of 2^28 authors in %d bytes: %v", len(bad), err)
+	}
+}
+
+// mapping11Record is p's record as mapping 11 wrote it: without the
+// fields added since (its aliases).
+func mapping11Record(p paper.Paper) []byte {
+	p.Aliases = nil
+	raw := appendRecord(nil, &p)
+	return raw[:len(raw)-1] // the empty list of aliases
+}
+
+// A record of mapping 11 ends before the aliases: it is read as it was,
+// and when it was merged from a trending-page copy, that copy's title id
+// is its alias (formerTitleID).
+func TestRecordOfMapping11(t *testing.T) {
+	p := everyField(t)
+	p.Aliases = nil
+	var got paper.Paper
+	older, err := decodeRecordBinary(mapping11Record(p), &got)
+	if err != nil || !older || !reflect.DeepEqual(got, p) {
+		t.Errorf("record of mapping 11: older %v, %v\n got %+v\nwant %+v", older, err, got, p)
+	}
+	if older, err := decodeRecordBinary(appendRecord(nil, &p), &got); err != nil || older {
+		t.Errorf("record of this mapping: older %v, %v", older, err)
+	}
+
+	r, err := newRecords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged := paper.Paper{ID: "2401.00001", Title: "Tranception: protein fitness", Source: "huggingface, trending"}
+	tid := paper.TitleID(merged.Title)
+	js, _ := json.Marshal(merged)
+	for _, c := range []struct {
+		name string
+		p    paper.Paper
+		raw  []byte
+		want []string
+	}{
+		{"mapping 11, merged from a trending-page copy", merged, mapping11Record(merged), []string{tid}},
+		{"JSON (mappings 9 and 10), merged from a trending-page copy", merged, js, []string{tid}},
+		{"mapping 11, never on a trending page", paper.Paper{ID: "2401.00001", Title: "T", Source: "arxiv"}, nil, nil},
+		{"mapping 11, the title-only copy itself", paper.Paper{ID: tid, Title: merged.Title, Source: "trending"}, nil, nil},
+		{"this mapping: its aliases as recorded", merged, appendRecord(nil, &merged), nil},
+	} {
+		raw := c.raw
+		if raw == nil {
+			raw = mapping11Record(c.p)
+		}
+		got, err := r.decode(raw)
+		if err != nil || !reflect.DeepEqual(got.Aliases, c.want) {
+			t.Errorf("%s: aliases %q (%v), want %q", c.name, got.Aliases, err, c.want)
+		}
 	}
 }
 
@@ -119,14 +176,14 @@ func FuzzRecordBinary(f *testing.F) {
 	f.Add([]byte{recordMagic, 0x80})
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var got paper.Paper
-		if err := decodeRecordBinary(raw, &got); err != nil {
+		if _, err := decodeRecordBinary(raw, &got); err != nil {
 			return
 		}
 		// What decodes encodes back to the same bytes.
 		if again := appendRecord(nil, &got); !slices.Equal(again, raw) {
 			// Varints may be written longer than needed: decode again.
 			var twice paper.Paper
-			if err := decodeRecordBinary(again, &twice); err != nil || !reflect.DeepEqual(twice, got) {
+			if _, err := decodeRecordBinary(again, &twice); err != nil || !reflect.DeepEqual(twice, got) {
 				t.Fatalf("%x decoded to %+v, encoded to %x: %+v, %v", raw, got, again, twice, err)
 			}
 		}
@@ -200,7 +257,7 @@ func BenchmarkRecordDecode(b *testing.B) {
 				if form == "json" {
 					err = json.Unmarshal(raw, &p)
 				} else {
-					err = decodeRecordBinary(raw, &p)
+					_, err = decodeRecordBinary(raw, &p)
 				}
 				if err != nil {
 					b.Fatal(err)

@@ -156,7 +156,11 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 		}
 	}
 	run.names = ix.nameTerms(pq.Words)
-	a := runArgs{order: order, limit: limit, offset: offset, exclude: q.Exclude, fast: fast}
+	exclude, err := ix.withAliasHolders(ctx, q.Exclude)
+	if err != nil {
+		return paper.Results{}, err
+	}
+	a := runArgs{order: order, limit: limit, offset: offset, exclude: exclude, fast: fast}
 	res, err := ix.ranked(ctx, run, a)
 	if err != nil {
 		return paper.Results{}, err

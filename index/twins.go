@@ -1,10 +1,14 @@
 package index
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -15,6 +19,15 @@ import (
 // (paper.SameWork): whichever comes second, the title-only one is merged
 // into the other and deleted, so that a listing or a digest never shows it
 // twice.
+//
+// Either way the paper keeps the title id as an alias (paper.Aliases,
+// since mapping 12): a digest may have posted it, and a thread been
+// started on it, under that id before its arXiv record came, and the
+// digest ledger and the discussions that the state store keeps under the
+// title id are the paper's (the bot looks them up by paper.IDs). The
+// alias is recorded when the title-only copy comes second too: then this
+// index never held it, but a replica's index that applied the same
+// papers in another order may have, and the ledger is shared.
 
 // twin merges p with its other self in the index, if it has one, adding the
 // deletion of the title-only copy to b.
@@ -29,6 +42,7 @@ func (w *Writer) twin(p *paper.Paper, b *bleve.Batch) error {
 		tid := p.ID
 		p.ID = q.ID
 		*p = paper.Merge(q, *p)
+		p.AddAlias(tid)
 		b.Delete(tid) // an earlier ingest may have written it
 		return nil
 	}
@@ -47,10 +61,73 @@ func (w *Writer) twin(p *paper.Paper, b *bleve.Batch) error {
 	if ok && paper.SameWork(old, *p) {
 		old.ID = p.ID
 		*p = paper.Merge(old, *p)
+		p.AddAlias(tid)
 		b.Delete(tid)
 	}
 	return nil
 }
+
+// withAliasHolders is ids (a search's Exclude) with the papers that hold
+// any of them as an alias: a paper must not be returned under its arXiv id
+// when the id it was posted under is excluded.
+func (ix *Index) withAliasHolders(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return ids, nil
+	}
+	r, err := ix.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	out := ids
+	for _, id := range ids {
+		tfr, err := r.TermFieldReader(ctx, []byte(strings.ToLower(id)), fAliases, false, false, false)
+		if err != nil {
+			return nil, fmt.Errorf("looking up the paper known as %s: %w", id, err)
+		}
+		var d *bindex.TermFieldDoc
+		for {
+			if d, err = tfr.Next(d); err != nil || d == nil {
+				break
+			}
+			var holder string
+			if holder, err = r.ExternalID(d.ID); err != nil {
+				break
+			}
+			if len(out) == len(ids) {
+				out = slices.Clone(ids)
+			}
+			out = append(out, holder)
+		}
+		tfr.Close()
+		if err != nil {
+			return nil, fmt.Errorf("looking up the paper known as %s: %w", id, err)
+		}
+	}
+	return out, nil
+}
+
+// formerTitleID gives a record written before aliases were (mapping 11
+// and older) the title id it was merged from: a record under an id of its
+// own that lists the trending-page source (which has no ids) was merged
+// with its title-only copy, and that copy's title id was its title's
+// (paper.SameWork). A record merged from a title-only copy of another
+// source's, or retitled since, has no alias: nothing records it.
+func formerTitleID(p *paper.Paper) {
+	if len(p.Aliases) > 0 || paper.IsTitleID(p.ID) {
+		return
+	}
+	for src := range strings.SplitSeq(p.Source, ",") {
+		if strings.TrimSpace(src) == sourceTrending {
+			p.AddAlias(paper.TitleID(p.Title))
+			return
+		}
+	}
+}
+
+// sourceTrending is the Source of the trending-page format's papers
+// (sources.parseTrending).
+const sourceTrending = "trending"
 
 // titleTwin finds the paper the index holds under an id of its own for a
 // paper known by its title only: the one paper whose title words are its

@@ -325,6 +325,7 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 				if ok {
 					old.ID = id
 					p = paper.Merge(old, p)
+					p.AddAlias(legacy) // as twins.go records a title id
 					bs[0].Delete(legacy)
 				}
 			}
