@@ -498,19 +498,35 @@ func (b *Bot) isCommandWord(text string) bool {
 }
 
 // discussions looks up the remembered threads the requester may see (their
-// platform and workspace or guild); a failure only loses the links.
+// platform and workspace or guild), by paper id; a failure only loses the
+// links. A paper's threads are those remembered under any of its ids
+// (paper.IDs): one started when a digest posted a trending page's paper
+// under its title id is the paper's after the index merged it into its
+// arXiv id.
 func (b *Bot) discussions(ctx context.Context, req *Request, hits []paper.Hit) map[string][]Discussion {
 	if b.cfg.Discussions == nil || len(hits) == 0 {
 		return nil
 	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.Paper.ID
+	var ids []string
+	for _, h := range hits {
+		ids = append(ids, h.Paper.IDs()...)
 	}
 	d, err := b.cfg.Discussions.DiscussionsOf(ctx, req.Scope(), ids...)
 	if err != nil {
 		b.cfg.Logger.WarnContext(ctx, "looking up discussions", "err", err)
 		return nil
+	}
+	for _, h := range hits {
+		for _, a := range h.Paper.Aliases {
+			ds, ok := d[a]
+			if !ok || a == h.Paper.ID {
+				continue
+			}
+			all := append(d[h.Paper.ID], ds...)
+			slices.SortStableFunc(all, func(x, y Discussion) int { return x.Started.Compare(y.Started) })
+			d[h.Paper.ID] = all
+			delete(d, a)
+		}
 	}
 	return d
 }

@@ -175,23 +175,24 @@ func testDiscussionLinksInShowAndSearch(t *testing.T, ix *index.Index) {
 	p := day.Papers[0].Paper
 	thread := day.Papers[0].Thread.Thread.URL
 	for _, text := range []string{"show " + p.ID, "protein"} {
-		var rec bottest.Recorder
-		if err := b.Handle(t.Context(), &bot.Request{Platform: "fake", Channel: "C9", Text: text}, &rec); err != nil {
-			t.Fatal(err)
-		}
-		found := false
-		for _, s := range rec.Last().Sections {
-			if s.PaperID != p.ID {
-				continue
+		checkThreadLinked(t, b, text, p.ID, "Discussed in #ml-papers", thread)
+	}
+}
+
+// checkThreadLinked fails t unless the bot's answer to text (in another
+// channel of the same platform) links paperID to thread with label.
+func checkThreadLinked(t *testing.T, b *bot.Bot, text, paperID, label, thread string) {
+	t.Helper()
+	var rec bottest.Recorder
+	if err := b.Handle(t.Context(), &bot.Request{Platform: "fake", Channel: "C9", Text: text}, &rec); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rec.Last().Sections {
+		for _, l := range s.Links {
+			if s.PaperID == paperID && l.Label == label && l.URL == thread {
+				return
 			}
-			for _, l := range s.Links {
-				if l.Label == "Discussed in #ml-papers" && l.URL == thread {
-					found = true
-				}
-			}
-		}
-		if !found {
-			t.Errorf("%q: no link to the thread %s in\n%s", text, thread, rec.Text())
 		}
 	}
+	t.Errorf("%q: no link to the thread %s for %s in\n%s", text, thread, paperID, rec.Text())
 }

@@ -218,32 +218,37 @@ func (d *Service) plan(ctx context.Context, sub Subscription, o occurrence, now 
 		// Hits for a corrected spelling do not match the topic.
 		return day, nil
 	}
-	skip := make(map[string]bool, len(sent))
-	for _, id := range sent {
-		skip[id] = true
-	}
+	skip := newSentSet(sent)
 	var picked []paper.Paper
+	var aliases []string // of the picked papers: their first days may be under them
 	for _, h := range res.Hits {
 		id := h.Paper.ID
-		if id == "" || skip[id] {
+		if id == "" || skip.has(h.Paper) {
 			continue
 		}
 		skip[id] = true
 		day.Window = append(day.Window, id)
 		if len(picked) < sub.Top {
 			picked = append(picked, h.Paper)
+			aliases = append(aliases, h.Paper.Aliases...)
 		}
 	}
-	seen, err := d.cfg.Store.FirstSeen(ctx, sub.Platform, sub.Channel, day.Window)
+	seen, err := d.cfg.Store.FirstSeen(ctx, sub.Platform, sub.Channel, append(slices.Clone(day.Window), aliases...))
 	if err != nil {
 		return Day{}, err
 	}
 	for _, p := range picked {
+		first := ""
+		for _, id := range p.IDs() {
+			if f, ok := seen[id]; ok && (first == "" || f < first) {
+				first = f
+			}
+		}
 		// The ledger keeps what the messages show, not the whole record.
 		p.Abstract = bot.Shorten(p.Abstract, 400)
 		p.Keywords = nil
 		n := 1
-		if first, ok := seen[p.ID]; ok && first < o.Date {
+		if first != "" && first < o.Date {
 			n = daysBetween(first, o.Date) + 1
 		}
 		day.Papers = append(day.Papers, DayPaper{

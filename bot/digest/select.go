@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -86,13 +87,10 @@ func (s *selections) trending(ctx context.Context, searcher bot.Searcher, topic 
 		}
 	}
 	if sel.err == nil {
-		skip := make(map[string]bool, len(sent))
-		for _, id := range sent {
-			skip[id] = true
-		}
+		skip := newSentSet(sent)
 		var res paper.Results
 		for _, h := range sel.hits {
-			if !skip[h.Paper.ID] && len(res.Hits) < window {
+			if !skip.has(h.Paper) && len(res.Hits) < window {
 				res.Hits = append(res.Hits, h)
 			}
 		}
@@ -101,6 +99,26 @@ func (s *selections) trending(ctx context.Context, searcher bot.Searcher, topic 
 		}
 	}
 	// Not enough left in the shared selection (or it failed): this
-	// channel's own search.
+	// channel's own search. The index excludes a paper whose alias is in
+	// sent too (the id it was posted under before a merge).
 	return s.search(ctx, searcher, paper.Query{Text: topic, Sort: paper.ByTrending, Exclude: sent, Limit: window, Strict: true})
+}
+
+// sentSet is the papers that may have been posted to a channel (the
+// ledger's Sent), by id.
+type sentSet map[string]bool
+
+func newSentSet(sent []string) sentSet {
+	s := make(sentSet, len(sent))
+	for _, id := range sent {
+		s[id] = true
+	}
+	return s
+}
+
+// has reports whether p may have been posted under any of its ids: a
+// trending page's paper posted under its title id and since merged into
+// its arXiv id (paper.Aliases) was posted.
+func (s sentSet) has(p paper.Paper) bool {
+	return slices.ContainsFunc(p.IDs(), func(id string) bool { return s[id] })
 }
