@@ -91,9 +91,11 @@ func (j *RescoreJob) Run(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("listing papers published since %s: %w", since, err)
 		}
 		for chunk := range slices.Chunk(candidates, 500) {
-			ids := make([]string, len(chunk))
-			for i, p := range chunk {
-				ids[i] = p.ID
+			// A paper's threads and marks may be under an id it had
+			// before the index merged it (paper.Aliases).
+			ids := make([]string, 0, len(chunk))
+			for _, p := range chunk {
+				ids = append(ids, p.IDs()...)
 			}
 			if err := addCounts(ctx, j.Replies, ids, replies); err != nil {
 				j.Log.Warn("reading discussions for the trending score", "source", "index", "err", err)
@@ -109,10 +111,12 @@ func (j *RescoreJob) Run(ctx context.Context) (int, error) {
 	var changed []paper.Paper
 	for _, p := range candidates {
 		old := p.Replies
-		p.Replies = max(old, replies[p.ID])
+		p.Replies = max(old, countOf(replies, p))
 		oldPeople := p.People
 		if countPeople != nil {
-			p.People, p.PeopleSet = people[p.ID], true
+			// A teammate who marked the paper under two of its ids counts
+			// twice: the counts come per id.
+			p.People, p.PeopleSet = countOf(people, p), true
 		}
 		score := paper.TrendingScore(p, now)
 		if p.Replies != old || p.People != oldPeople || math.Abs(score-p.Trending) > 1e-3*max(1, math.Abs(p.Trending)) {
@@ -126,6 +130,15 @@ func (j *RescoreJob) Run(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("writing %d re-scored papers: %w", len(changed), err)
 	}
 	return len(changed), nil
+}
+
+// countOf is p's count in counts, under all its ids.
+func countOf(counts map[string]int, p paper.Paper) int {
+	n := 0
+	for _, id := range p.IDs() {
+		n += counts[id]
+	}
+	return n
 }
 
 // addCounts adds count's answer for ids into into (nothing when count is nil).

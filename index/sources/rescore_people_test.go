@@ -63,3 +63,39 @@ func TestRescorePeople(t *testing.T) {
 	}
 	score(5, "every reaction taken back")
 }
+
+// A trending page's paper merged into its arXiv id keeps the team's
+// replies and marks recorded under its title id (a digest posted it under
+// that id): they are counted under all its ids.
+func TestRescoreCountsUnderEveryID(t *testing.T) {
+	now := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)
+	clock := sourcestest.NewClock(now, time.Time{})
+	ix, err := index.Open(t.TempDir(), index.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ctx := context.Background()
+	const id = "2503.00001"
+	title, abstract := "Liked on a trending page", "What the team liked."
+	tid := paper.TitleID(title)
+	if err := ix.Upsert(ctx, []paper.Paper{{Title: title, Abstract: abstract, Source: "trending", Rank: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Upsert(ctx, []paper.Paper{{ID: id, Title: title, Abstract: abstract, Published: "2025-03-14", Upvotes: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	j := &sources.RescoreJob{Index: ix, Days: 14, Clock: clock, Log: slog.New(slog.DiscardHandler),
+		Replies: func(context.Context, []string) (map[string]int, error) { return map[string]int{tid: 3}, nil },
+		People:  func(context.Context, []string) (map[string]int, error) { return map[string]int{tid: 2, id: 1}, nil }}
+	if _, err := j.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ix.Lookup(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Replies != 3 || p.People != 3 {
+		t.Errorf("replies %d, people %d; want 3 and 3 (those under %s counted)", p.Replies, p.People, tid)
+	}
+}
