@@ -16,13 +16,7 @@ import (
 // reaction taken back lowers it again (unlike replies, the count is not
 // kept at its highest); a source writing the paper again leaves it alone.
 func TestRescorePeople(t *testing.T) {
-	now := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)
-	clock := sourcestest.NewClock(now, time.Time{})
-	ix, err := index.Open(t.TempDir(), index.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix, clock := rescoreIndex(t)
 	ctx := context.Background()
 	const id = "2503.00001"
 	if err := ix.Upsert(ctx, []paper.Paper{{ID: id, Title: "Liked", Published: "2025-03-14", Upvotes: 5}}); err != nil {
@@ -64,17 +58,22 @@ func TestRescorePeople(t *testing.T) {
 	score(5, "every reaction taken back")
 }
 
-// A trending page's paper merged into its arXiv id keeps the team's
-// replies and marks recorded under its title id (a digest posted it under
-// that id): they are counted under all its ids.
-func TestRescoreCountsUnderEveryID(t *testing.T) {
-	now := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)
-	clock := sourcestest.NewClock(now, time.Time{})
+// rescoreIndex is an index in t.TempDir() whose clock is 2025-03-14.
+func rescoreIndex(t *testing.T) (*index.Index, *sourcestest.Clock) {
+	clock := sourcestest.NewClock(time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC), time.Time{})
 	ix, err := index.Open(t.TempDir(), index.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
+	t.Cleanup(func() { ix.Close() })
+	return ix, clock
+}
+
+// A trending page's paper merged into its arXiv id keeps the team's
+// replies and marks recorded under its title id (a digest posted it under
+// that id): they are counted under all its ids.
+func TestRescoreCountsUnderEveryID(t *testing.T) {
+	ix, clock := rescoreIndex(t)
 	ctx := context.Background()
 	const id = "2503.00001"
 	title, abstract := "Liked on a trending page", "What the team liked."
