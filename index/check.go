@@ -34,13 +34,21 @@ var ErrInUse = errors.New("the index is in use by another process")
 type damagedError struct {
 	dir      string
 	problems []string
+	// read is set for damage a search or a lookup ran into (readGuarded):
+	// it saw one segment, so the message points at check, which reads
+	// them all.
+	read bool
 }
 
 func (e *damagedError) Error() string {
-	return fmt.Sprintf("index %s is damaged: %s; some of its papers cannot be read. "+
+	check := ""
+	if e.read {
+		check = fmt.Sprintf(" (paperbot check --index %s reads every segment and lists the damaged ones)", e.dir)
+	}
+	return fmt.Sprintf("index %s is damaged: %s; some of its papers cannot be read%s. "+
 		"Rebuild it: stop paperbot, move %s away and ingest your sources again (paperbot ingest FILE...; "+
 		"the sources configured for serve refill it on their schedule)",
-		e.dir, strings.Join(e.problems, "; "), e.dir)
+		e.dir, strings.Join(e.problems, "; "), check, e.dir)
 }
 
 func (e *damagedError) Is(target error) bool { return target == ErrDamaged }
@@ -157,7 +165,7 @@ func latestSegments(dir string) (files []string, found bool, err error) {
 	root := filepath.Join(storePath(dir), "root.bolt")
 	if err := boltfile.Check(root); err != nil {
 		if errors.Is(err, boltfile.ErrDamaged) {
-			return nil, false, &damagedError{dir, []string{"store/root.bolt: " + err.Error()}}
+			return nil, false, &damagedError{dir: dir, problems: []string{"store/root.bolt: " + err.Error()}}
 		}
 		return nil, false, err
 	}
@@ -216,7 +224,7 @@ func checkLatest(dir string) (found bool, err error) {
 		}
 	}
 	if problems != nil {
-		return found, &damagedError{dir, problems}
+		return found, &damagedError{dir: dir, problems: problems}
 	}
 	return found, nil
 }
@@ -227,7 +235,7 @@ func recovered(dir string, fn func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = &damagedError{dir, []string{fmt.Sprintf("reading it failed (%v)", r)}}
+			err = &damagedError{dir: dir, problems: []string{fmt.Sprintf("reading it failed (%v)", r)}}
 		}
 	}()
 	return fn()
@@ -239,6 +247,23 @@ func openRecovered[T any](dir string, open func() (T, error)) (v T, err error) {
 		v, err = open()
 		return err
 	})
+	return v, err
+}
+
+// readGuarded runs one of the reads the index answers callers with
+// (Search, Similar, Lookup, Warm) as Open runs Bleve's: a panic reading a
+// segment damaged inside (Open reads footers only) is the call's error,
+// never the process's end, wherever it happens (a fast-path worker's is
+// turned into an error by inSegment, one on the caller's goroutine here).
+// Damage found either way is reported as Open reports it: the index
+// directory, what was wrong, and what to do. serve's handlers recovered
+// such a panic as an internal error with a stack trace in the log, and
+// paperbot search, which has no handler around it, crashed.
+func readGuarded[T any](ix *Index, read func() (T, error)) (T, error) {
+	v, err := openRecovered(ix.dir, read)
+	if de := (*damagedError)(nil); errors.As(err, &de) {
+		err = &damagedError{dir: ix.dir, problems: de.problems, read: true}
+	}
 	return v, err
 }
 
@@ -312,7 +337,7 @@ func (ix *Index) Check(ctx context.Context) (res CheckResult, err error) {
 		res.Problems = append(res.Problems, fmt.Sprintf("the index counts %d papers, its segments hold %d (%v)", n, live, err))
 	}
 	if res.Problems != nil {
-		return res, &damagedError{ix.dir, res.Problems}
+		return res, &damagedError{dir: ix.dir, problems: res.Problems}
 	}
 	return res, nil
 }

@@ -478,6 +478,11 @@ func (ix *Index) Count() (uint64, error) { return ix.bi.DocCount() }
 // Lookup returns the paper with a canonical id (arXiv ids and URLs are
 // normalised first), or a fault.NotFound error.
 func (ix *Index) Lookup(ctx context.Context, id string) (paper.Paper, error) {
+	return readGuarded(ix, func() (paper.Paper, error) { return ix.lookup(id) })
+}
+
+// lookup is Lookup.
+func (ix *Index) lookup(id string) (paper.Paper, error) {
 	id = paper.CanonicalID(id)
 	p, ok, err := ix.get(id)
 	if err != nil {

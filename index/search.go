@@ -73,7 +73,7 @@ type termInfo struct {
 // bot.Searcher. Malformed input never fails: it is read as well as it can be
 // and Results.Notes says what was ignored.
 func (ix *Index) Search(ctx context.Context, q paper.Query) (paper.Results, error) {
-	return ix.search(ctx, q, ix.fastPath)
+	return readGuarded(ix, func() (paper.Results, error) { return ix.search(ctx, q, ix.fastPath) })
 }
 
 // search is Search, with the fast path allowed or not.

@@ -137,7 +137,8 @@ func inSegment(s *scorch.SegmentSnapshot, search func() (uint64, error)) (n uint
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: segment %d: reading it failed (%v)", ErrDamaged, s.Id(), r)
+			// The directory is filled in by readGuarded.
+			err = &damagedError{problems: []string{fmt.Sprintf("segment %d: reading it failed (%v)", s.Id(), r)}}
 		}
 	}()
 	return search()

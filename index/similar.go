@@ -13,7 +13,7 @@ import (
 // Similar returns papers like the given one: its most distinctive title and
 // abstract terms (by tf-idf) as a weighted query, the paper itself excluded.
 func (ix *Index) Similar(ctx context.Context, id string, limit int) (paper.Results, error) {
-	return ix.similar(ctx, id, limit, ix.fastPath)
+	return readGuarded(ix, func() (paper.Results, error) { return ix.similar(ctx, id, limit, ix.fastPath) })
 }
 
 // similar is Similar, with the fast path allowed or not.

@@ -537,6 +537,12 @@ func topListed(cands []listed, k int, load func(*listed) error) ([]listed, error
 // corrections look misspellings up in (vocab.go). A server calls it in
 // the background once the index is open.
 func (ix *Index) Warm(ctx context.Context) error {
+	_, err := readGuarded(ix, func() (struct{}, error) { return struct{}{}, ix.warm(ctx) })
+	return err
+}
+
+// warm is Warm.
+func (ix *Index) warm(ctx context.Context) error {
 	r, err := ix.reader()
 	if err != nil {
 		return err
