@@ -57,9 +57,24 @@ func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.Log.Format == "json" {
+		opts.ReplaceAttr = durationsInMilliseconds
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationsInMilliseconds writes a duration in a JSON log line as a number
+// of milliseconds, its key suffixed _ms ("took_ms":1.234), where slog
+// writes nanoseconds under the bare key ("took":1234000), a unit nobody
+// reading the line or the collector's dashboards expects. A number keeps
+// durations comparable and summable in a log system, which a Go duration
+// string ("1.234ms") is not. The text log keeps Go's duration strings
+// (took=1.234ms), which people read.
+func durationsInMilliseconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindDuration {
+		return a
+	}
+	return slog.Float64(a.Key+"_ms", float64(a.Value.Duration())/float64(time.Millisecond))
 }
 
 // indexOptions are the options of an index that answers queries, as the
