@@ -83,6 +83,9 @@ func buildApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger
 		// `paperbot backup` reaches the state file through this process.
 		a.jobs = append(a.jobs, adminJob(a, db))
 	}
+	if e.wrapState != nil {
+		a.state = e.wrapState(a.state)
+	}
 	b, err := bot.New(bc)
 	if err != nil {
 		a.Close()

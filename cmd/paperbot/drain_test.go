@@ -19,11 +19,7 @@ import (
 // Kubernetes' grace, and far past the 1 s configured here).
 func TestServeStopBoundsRepliesInFlight(t *testing.T) {
 	const secret = "drain-test-signing-secret-0123456789"
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"ok":true,"team":"Test","user_id":"UBOT","team_id":"T1"}`))
-	}))
-	defer api.Close()
+	api := slackAuthAPI(t)
 	// The response_url takes the answer and never replies, until the
 	// client gives up (or the test ends).
 	hanging := make(chan struct{}, 4)
@@ -68,18 +64,8 @@ slack:
 		"team_id": {"T1"}, "channel_id": {"C1"}, "user_id": {"U1"}, "command": {"/papers"},
 		"text": {"tranception"}, "response_url": {sink.URL + "/commands/T1/1/abc"}, "trigger_id": {"1.2.3"},
 	}.Encode()
-	ts, sig := slackSign(secret, time.Now().Unix(), form)
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/slack/commands", strings.NewReader(form))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", sig)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("command: HTTP %d", resp.StatusCode)
+	if code := postSlackSigned(t, "http://"+addr+"/slack/commands", secret, formType, form); code != http.StatusOK {
+		t.Fatalf("command: HTTP %d", code)
 	}
 	select {
 	case <-hanging: // the answer is on its way, and stuck

@@ -274,14 +274,21 @@ func (s *installServe) age(d time.Duration) {
 // signed POSTs a signed Slack request and returns the status.
 func (s *installServe) signed(t *testing.T, path, contentType, body string) int {
 	t.Helper()
-	ts, sig := slackSign(s.secret, time.Now().Unix(), body)
-	req, _ := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(body))
+	return postSlackSigned(t, s.base+path, s.secret, contentType, body)
+}
+
+// postSlackSigned POSTs a request signed with secret now to url and
+// returns the status.
+func postSlackSigned(t *testing.T, url, secret, contentType, body string) int {
+	t.Helper()
+	ts, sig := slackSign(secret, time.Now().Unix(), body)
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
 	req.Header.Set("X-Slack-Signature", sig)
 	resp, err := (&http.Client{Timeout: 3 * time.Second}).Do(req)
 	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
+		t.Fatalf("POST %s: %v", url, err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()

@@ -59,9 +59,14 @@ type env struct {
 	// onMetrics, when set, is called by serve once its metrics listener
 	// (metrics.addr) listens, with the address, before onReady.
 	onMetrics func(addr string)
-	// now, when set, is the time the Slack install pages see (tests of
-	// an expired install link); nil is the system clock.
+	// now, when set, is the time the Slack install pages and the spacing
+	// of /healthz's probe writes see (tests of an expired install link,
+	// of a state that cannot be written); nil is the system clock.
 	now func() time.Time
+	// wrapState, when set, wraps the state store that serve's adapters
+	// and /healthz write to (tests make its writes fail, as on a full
+	// disk).
+	wrapState func(stateStore) stateStore
 }
 
 // command is one subcommand.

@@ -96,6 +96,7 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 	}
 
 	mux := http.NewServeMux()
+	writes := newWriteHealth(a.state, e.now, log)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := a.ix.Count(); err != nil {
 			http.Error(w, "index unavailable", http.StatusServiceUnavailable)
@@ -106,6 +107,10 @@ func serve(ctx context.Context, e *env, cfg *configs.Config) error {
 				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 				return
 			}
+		}
+		if err := writes.check(r.Context()); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

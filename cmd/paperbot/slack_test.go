@@ -47,8 +47,15 @@ func (s *slackLogBuffer) String() string {
 // ends. It returns the address and a channel with serve's result.
 func startSlackServe(t *testing.T, ctx context.Context, cfgPath string, getenv func(string) string, stderr io.Writer) (string, <-chan error) {
 	t.Helper()
+	return startServeEnv(t, ctx, cfgPath, &env{getenv: getenv, stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr})
+}
+
+// startServeEnv is startSlackServe in an env of the test's own (its
+// onReady is set here).
+func startServeEnv(t *testing.T, ctx context.Context, cfgPath string, e *env) (string, <-chan error) {
+	t.Helper()
 	ready := make(chan string, 1)
-	e := &env{getenv: getenv, stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr, onReady: func(addr string) { ready <- addr }}
+	e.onReady = func(addr string) { ready <- addr }
 	var serveCmd *command
 	for _, c := range commands() {
 		if c.name == "serve" {
@@ -66,6 +73,20 @@ func startSlackServe(t *testing.T, ctx context.Context, cfgPath string, getenv f
 		t.Fatal("serve did not get ready within 60s")
 	}
 	return "", nil
+}
+
+// formType is the content type of Slack's slash commands.
+const formType = "application/x-www-form-urlencoded"
+
+// slackAuthAPI is a fake Slack Web API whose every method (auth.test at
+// the start) answers ok; closed when the test ends.
+func slackAuthAPI(t *testing.T) *httptest.Server {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"ok":true,"team":"Test","user_id":"UBOT","team_id":"T1"}`))
+	}))
+	t.Cleanup(api.Close)
+	return api
 }
 
 func slackSign(secret string, ts int64, body string) (string, string) {
