@@ -208,6 +208,29 @@ func latestSegments(dir string) (files []string, found bool, err error) {
 	return files, found, err
 }
 
+// checkRoot refuses an index without store/root.bolt, which lists its
+// segments and holds its mapping, before Bleve opens it: Bleve would
+// create an empty one, delete every segment file it does not list (all
+// of them), and then fail on the missing mapping; and so would `paperbot
+// check` and `search`, which must not write. With segment files beside
+// it, the file was lost (damage); without, the index was never written.
+func checkRoot(dir string) error {
+	if _, err := os.Stat(filepath.Join(storePath(dir), "root.bolt")); !errors.Is(err, fs.ErrNotExist) {
+		return nil // there (or unreadable: Open says so)
+	}
+	segs, _ := filepath.Glob(filepath.Join(storePath(dir), "*.zap"))
+	if len(segs) == 0 {
+		return unfinished(dir)
+	}
+	return &damagedError{dir: dir, problems: []string{fmt.Sprintf(
+		"store/root.bolt is missing: it lists the segments, and the %d segment files beside it cannot be read without it", len(segs))}}
+}
+
+// unfinished is Open's error for an index whose creation was cut short.
+func unfinished(dir string) error {
+	return fmt.Errorf("index %s was left unfinished when it was being created (the process was stopped before it was written); delete the directory and ingest again", dir)
+}
+
 // checkLatest checks the footers of the newest snapshot's segments before
 // Bleve opens dir. Bleve would fall back silently on an older snapshot
 // (losing the papers written since) when one is missing or damaged, or

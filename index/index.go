@@ -147,6 +147,9 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 			return nil, err
 		}
 	} else {
+		if err := checkRoot(dir); err != nil {
+			return nil, err
+		}
 		// The newest snapshot's segments must all be there and whole:
 		// Bleve would fall back silently on an older snapshot, or panic.
 		written, err := checkLatest(dir)
@@ -164,7 +167,7 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 			if strings.Contains(err.Error(), "error parsing mapping JSON") && !written {
 				// A paperbot older than atomic creation was stopped while
 				// creating it: there is nothing in it to keep.
-				return nil, fmt.Errorf("index %s was left unfinished when it was being created (the process was stopped before it was written); delete the directory and ingest again", dir)
+				return nil, unfinished(dir)
 			}
 			return nil, fmt.Errorf("opening index %s: %w (%s)", dir, err, openAdvice(err))
 		}

@@ -270,6 +270,9 @@ func TestCreateIsAtomicAndUnfinishedIsExplained(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "left unfinished") {
 		t.Errorf("Open of an unfinished index: %v", err)
 	}
+	if written, _ := os.ReadDir(filepath.Join(broken, "store")); len(written) != 0 {
+		t.Errorf("Open of an unfinished index wrote into it: %v", written)
+	}
 }
 
 // The context is a parameter of Add and Flush: a done one stops the

@@ -120,3 +120,31 @@ func TestAbandonedCreatingDirectoriesAreRemoved(t *testing.T) {
 		}
 	}
 }
+
+// An index whose store/root.bolt (its list of segments, its mapping) is
+// gone is refused as damaged, and opening it changes nothing: Bleve
+// created an empty root.bolt and deleted every segment file it did not
+// list, all of them, before failing with "left unfinished when it was
+// being created"; `paperbot check` and `search` did that too.
+func TestMissingRootIsDamageAndNothingIsDeleted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ix")
+	ix := openT(t, dir, index.Options{})
+	if err := ix.Upsert(context.Background(), []paper.Paper{{ID: "2205.13760", Title: "Tranception"}}); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	store := filepath.Join(dir, "store")
+	if err := os.Remove(filepath.Join(store, "root.bolt")); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadDir(store)
+	_, err := open(dir, index.Options{NoRebuild: true})
+	if !errors.Is(err, index.ErrDamaged) || !strings.Contains(err.Error(), "index "+dir+" is damaged: store/root.bolt is missing: it lists the segments, and the ") ||
+		!strings.Contains(err.Error(), "move "+dir+" away and ingest your sources again") {
+		t.Errorf("Open: %v\nwant ErrDamaged naming store/root.bolt and the remedy", err)
+	}
+	after, _ := os.ReadDir(store)
+	if fmt.Sprint(before) != fmt.Sprint(after) || len(after) == 0 {
+		t.Errorf("store before Open: %v, after: %v", before, after)
+	}
+}
