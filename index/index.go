@@ -129,7 +129,7 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 2 * time.Second
 	}
-	exists, err := isIndexDir(dir)
+	exists, err := Exists(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -228,15 +228,20 @@ func runtimeConfig(opts Options) map[string]any {
 	}
 }
 
-// isIndexDir reports whether dir holds a Bleve index; an absent or empty
-// directory is not one (and may be created), anything else is an error.
-func isIndexDir(dir string) (bool, error) {
+// Exists reports whether dir holds an index, without opening or creating
+// anything; an absent or empty directory is not one (Open would create
+// one there), anything else is an error: a file, a directory of other
+// files.
+func Exists(dir string) (bool, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
+	if st, serr := os.Stat(dir); serr == nil && !st.IsDir() {
+		return false, fmt.Errorf("index %s is a file, not a directory: give the index a directory of its own (--index DIR, or data_dir)", dir)
+	}
 	if err != nil {
-		return false, fmt.Errorf("index directory: %w", err)
+		return false, fmt.Errorf("index %s: %w", dir, err)
 	}
 	if len(entries) == 0 {
 		return false, nil

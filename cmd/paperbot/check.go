@@ -143,7 +143,7 @@ func stateReport(ctx context.Context, db *store.DB, r checkReport) checkReport {
 // checkIndexDir opens the index (never rebuilding it) and checks it.
 func checkIndexDir(ctx context.Context, dir string) checkReport {
 	r := checkReport{part: "index", path: dir}
-	ok, err := hasIndex(dir)
+	ok, err := index.Exists(dir)
 	if err != nil {
 		r.err = err
 		return r

@@ -334,3 +334,36 @@ func TestIngestJSONByContent(t *testing.T) {
 		t.Errorf("--format trending x.txt: exit %d, stdout %q", code, stdout)
 	}
 }
+
+// An --index that is a file is named as such by every command that opens
+// the index (it was "index directory: open F: not a directory", or "stat
+// F/index_meta.json: not a directory"), and left alone; a data directory
+// that is a file is named as the directory the index cannot be created in
+// (it was a bare "mkdir F: not a directory").
+func TestIndexThatIsAFile(t *testing.T) {
+	dir := t.TempDir()
+	file := cliWrite(t, dir, "notes.txt", "mine\n")
+	papers := cliWrite(t, dir, "papers.jsonl", `{"id":"2205.13760","title":"Tranception"}`+"\n")
+	env := cliDataEnv(t)
+	want := "index " + file + " is a file, not a directory: give the index a directory of its own (--index DIR, or data_dir)"
+	for _, args := range [][]string{
+		{"search", "--index", file, "protein"},
+		{"ingest", "--index", file, papers},
+		{"chat", "--index", file},
+		{"check", "--index", file},
+		{"digest", "--dry-run", "--channel", "console:console", "--index", file},
+	} {
+		stdout, stderr, code := cliRun(t, env, "", args...)
+		if code != 1 || !strings.Contains(stdout+stderr, want) {
+			t.Errorf("paperbot %q: exit %d\nstdout: %s\nstderr: %s\nwant exit 1 and %q", args, code, stdout, stderr, want)
+		}
+	}
+	if b, err := os.ReadFile(file); err != nil || string(b) != "mine\n" {
+		t.Errorf("the file is now %q (%v)", b, err)
+	}
+
+	_, stderr, code := cliRun(t, map[string]string{"PAPERBOT_DATA_DIR": file}, "", "ingest", papers)
+	if want := "paperbot: index " + filepath.Join(file, "index") + ": cannot create the directory it goes in: mkdir " + file + ": not a directory\n"; code != 1 || stderr != want {
+		t.Errorf("data directory that is a file: exit %d, %q; want 1 and %q", code, stderr, want)
+	}
+}

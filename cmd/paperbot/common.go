@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -87,7 +84,7 @@ func indexOptions(cfg *configs.Config, log *slog.Logger) index.Options {
 // the progress of a rebuild; when it is empty and sample is set, the
 // embedded sample corpus is indexed first.
 func openIndex(ctx context.Context, e *env, dir string, opts index.Options, withSample bool) (*index.Index, error) {
-	if err := os.MkdirAll(parentDir(dir), 0o755); err != nil {
+	if err := makeParent(dir); err != nil {
 		return nil, err
 	}
 	opts.OnRebuild = rebuildProgress(e, opts.Logger)
@@ -144,33 +141,25 @@ func rebuildProgress(e *env, log *slog.Logger) func(done, total int) {
 	}
 }
 
-// hasIndex reports whether dir holds an index (Bleve's index_meta.json).
-// An absent or empty directory holds none (index.Open would create one
-// there); anything else is an error.
-func hasIndex(dir string) (bool, error) {
-	_, err := os.Stat(filepath.Join(dir, "index_meta.json"))
-	switch {
-	case err == nil:
-		return true, nil
-	case !errors.Is(err, fs.ErrNotExist):
-		return false, fmt.Errorf("index %s: %w", dir, err)
-	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return false, fmt.Errorf("%s is not empty and holds no paperbot index (no index_meta.json); choose another --index directory", dir)
-	}
-	return false, nil
-}
-
 // requireIndex fails, creating nothing, unless dir holds an index: the
 // commands that only read the index (search, eval without --docs) call it
 // before index.Open, which would create an empty one and answer every
 // query with nothing.
 func requireIndex(dir string) error {
-	ok, err := hasIndex(dir)
+	ok, err := index.Exists(dir)
 	if err == nil && !ok {
 		err = fmt.Errorf(`no index at %s: run "paperbot ingest FILE" (or start the chat once, which indexes the sample corpus)`, dir)
 	}
 	return err
+}
+
+// makeParent creates the directory the index dir goes in (the data
+// directory, usually).
+func makeParent(dir string) error {
+	if err := os.MkdirAll(parentDir(dir), 0o755); err != nil {
+		return fmt.Errorf("index %s: cannot create the directory it goes in: %w", dir, err)
+	}
+	return nil
 }
 
 func parentDir(p string) string {

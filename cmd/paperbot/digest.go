@@ -302,7 +302,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 // index there when they first start, the sample corpus, in a temporary
 // index: like the state, the index is neither created nor written.
 func openIndexForPreview(ctx context.Context, e *env, dir string, opts index.Options) (*index.Index, func(), error) {
-	ok, err := hasIndex(dir)
+	ok, err := index.Exists(dir)
 	if err != nil {
 		return nil, nil, err
 	}

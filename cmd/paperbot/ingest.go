@@ -76,7 +76,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	// limit that grows with the batch size keeps it bounded.
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(ingestMemoryLimit(*batch, debug.SetMemoryLimit(-1))))
-	if err := os.MkdirAll(parentDir(cfg.Index), 0o755); err != nil {
+	if err := makeParent(cfg.Index); err != nil {
 		return err
 	}
 	ix, err := index.Open(cfg.Index, index.Options{Logger: log, Bulk: true, OnRebuild: rebuildProgress(e, log)})
