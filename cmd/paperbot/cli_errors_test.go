@@ -243,12 +243,17 @@ func TestHelpAndFlagErrors(t *testing.T) {
 	flagLine := regexp.MustCompile(`(?m)^  -([a-z-]+)`)
 	usageFlag := regexp.MustCompile(`--([a-z-]+)`)
 	for _, c := range commands() {
-		_, stderr, code := cliRun(t, env, "", c.name, "-h")
-		if code != 0 || !strings.HasPrefix(stderr, "Usage: paperbot "+c.usage+"\n") {
-			t.Errorf("%s -h: exit %d, %q", c.name, code, stderr)
+		// Help asked for is the output, on stdout as paperbot --help's;
+		// a command without flags has no "Flags:" heading.
+		stdout, stderr, code := cliRun(t, env, "", c.name, "-h")
+		if code != 0 || stderr != "" || !strings.HasPrefix(stdout, "Usage: paperbot "+c.usage+"\n") {
+			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", c.name, code, stdout, stderr)
+		}
+		if heading := strings.Contains(stdout, "\nFlags:\n"); heading != flagLine.MatchString(stdout) {
+			t.Errorf("%s -h: a Flags: heading %v, flags %v:\n%s", c.name, heading, !heading, stdout)
 		}
 		var defined []string
-		for _, m := range flagLine.FindAllStringSubmatch(stderr, -1) {
+		for _, m := range flagLine.FindAllStringSubmatch(stdout, -1) {
 			defined = append(defined, m[1])
 		}
 		for _, m := range usageFlag.FindAllStringSubmatch(c.usage, -1) {

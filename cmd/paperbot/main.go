@@ -201,7 +201,9 @@ func printUsage(w io.Writer) {
 
 // newFlags returns a flag set that reports errors instead of exiting. Its
 // -h prints the command's usage line and its flags (the default command's
-// prints the overview, as paperbot help does).
+// prints the overview, as paperbot help does) on stdout, as paperbot
+// --help does: asked for, help is the output (`paperbot ingest -h | less`),
+// not an error.
 func newFlags(e *env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(progName(name), flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
@@ -212,10 +214,19 @@ func newFlags(e *env, name string) *flag.FlagSet {
 	fs.Usage = func() {
 		for _, c := range commands() {
 			if c.name == name {
-				fmt.Fprintf(fs.Output(), "Usage: paperbot %s\n\nFlags:\n", c.usage)
+				fmt.Fprintf(e.stdout, "Usage: paperbot %s\n", c.usage)
 			}
 		}
+		flags := false
+		fs.VisitAll(func(*flag.Flag) { flags = true })
+		if !flags {
+			return // version, config: no "Flags:" heading over nothing
+		}
+		fmt.Fprint(e.stdout, "\nFlags:\n")
+		out := fs.Output()
+		fs.SetOutput(e.stdout)
 		fs.PrintDefaults()
+		fs.SetOutput(out)
 	}
 	return fs
 }
