@@ -58,7 +58,8 @@ func openState(ctx context.Context, cfg *configs.Config, log *slog.Logger) (stat
 	}
 	db, err := store.Open(cfg.State, store.Options{})
 	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w: is paperbot already running with data_dir %s?", err, cfg.DataDir)
+		// (Not "with data_dir X": --state and state: put it elsewhere.)
+		return nil, fmt.Errorf("%w: is another paperbot (serve, or a chat) running with it? One state file takes one process: stop that one first", err)
 	}
 	if err != nil {
 		return nil, err

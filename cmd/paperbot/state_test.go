@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paperbot/paperbot/bot/digest"
+	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/bot/store/pgstore"
 	"github.com/paperbot/paperbot/bot/store/pgstore/pgtest"
 )
@@ -107,5 +108,26 @@ func TestDryRunOnEmptyDatabase(t *testing.T) {
 	}
 	if _, errOut, code := runCmd(t, "", "digest", "--dry-run", "--channel", "console:#papers", "--config", cfgPath, "--state", "mysql://db/x"); code != 2 || !strings.Contains(errOut, "--state: mysql:// is not supported") {
 		t.Errorf("--state mysql://: exit %d, %s", code, errOut)
+	}
+}
+
+// A state file another process holds is refused naming that file, and
+// not a data directory it is not in: with --state elsewhere, the chat
+// asked "is paperbot already running with data_dir data?".
+func TestStateHeldElsewhere(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "elsewhere", "state.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	held, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	env := cliDataEnv(t)
+	_, stderr, code := cliRun(t, env, "", "chat", "--state", path)
+	want := "paperbot: state " + path + ": the state file is in use by another paperbot process: is another paperbot (serve, or a chat) running with it? One state file takes one process: stop that one first\n"
+	if code != 1 || !strings.HasSuffix(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
 	}
 }
