@@ -120,7 +120,36 @@ func suggestKey(path, msg string) string {
 	if p := didyoumean.Phrase(didyoumean.Near(typed, names, false)); p != "" {
 		return msg + "; " + p
 	}
+	if in := sectionsWith(t, typed); len(in) > 0 {
+		// A key written at its section's level ("http:" then "addr:"
+		// under it, not indented): http: is then empty, the defaults.
+		for i, sec := range in {
+			in[i] = strings.TrimPrefix(parent+"."+sec+"."+typed, ".")
+		}
+		return msg + "; is it " + strings.Join(in, " or ") + ", indented under its section?"
+	}
 	return msg
+}
+
+// sectionsWith lists the sections of struct t (its fields that are
+// structs) that have a key named key.
+func sectionsWith(t reflect.Type, key string) []string {
+	var in []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if name == "" || name == "-" || ft.Kind() != reflect.Struct {
+			continue
+		}
+		if _, ok := fieldByYAMLName(ft, key); ok {
+			in = append(in, name)
+		}
+	}
+	return in
 }
 
 // typeAt is the struct type that the key path ("sources.arxiv",
@@ -163,6 +192,8 @@ func syntaxHint(msg string) string {
 		return "a second \"key:\" on one line, or a line indented further than the key above it: put one key per line, under its section"
 	case "block sequence entries are not allowed in this context":
 		return "a list item (\"- ...\") where a value or keys are expected: put the list on the lines under its key, indented"
+	case "found character '\t' that cannot start any token":
+		return "a tab indents this line: YAML indents with spaces only"
 	}
 	return msg
 }

@@ -37,6 +37,17 @@ func TestUnknownKeySuggests(t *testing.T) {
 			t.Errorf("%q:\n got %v\nwant %s", tc.yaml, err, tc.want)
 		}
 	}
+	// A section's key written at the section's level, not indented under
+	// it (the section is then empty: its defaults, silently).
+	for _, tc := range []struct{ yaml, want string }{
+		{"http:\naddr: \":9999\"\n", `t.yaml:2:1: addr: unknown field "addr"; is it http.addr or metrics.addr, indented under its section?`},
+		{"sources:\n  huggingface:\n  every: 1h\n", `t.yaml:3:3: sources.every: unknown field "every"; is it sources.huggingface.every or sources.rescore.every, indented under its section?`},
+	} {
+		_, err := Parse([]byte(tc.yaml), "t.yaml", noEnv)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%q:\n got %v\nwant %s", tc.yaml, err, tc.want)
+		}
+	}
 	// Nothing near: no guess.
 	_, err := Parse([]byte("zzzz: 1\n"), "t.yaml", noEnv)
 	if err == nil || err.Error() != `t.yaml:1:1: zzzz: unknown field "zzzz"` {
@@ -60,6 +71,7 @@ func TestSyntaxErrorsSayWhereAndWhat(t *testing.T) {
 		{"log:\n  level: info\n- bot\n", `t.yaml:3:1: not a "key: value" line`},
 		{"log:\n  - level: info\n", `t.yaml:2:3: log: sequence was used where mapping is expected`},
 		{"digest:\n  subscriptions:\n    - platform slack\n      channel: C1\n", `t.yaml:3:7: not a "key: value" line`},
+		{"log:\n\tlevel: info\n", `t.yaml:2:1: a tab indents this line: YAML indents with spaces only`},
 	} {
 		_, err := Parse([]byte(tc.yaml), "t.yaml", noEnv)
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
