@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,6 +74,10 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		}
 		var err error
 		if colls, err = evaluate.Discover(root, sharedDocsPath(*sharedDocs, root)); err != nil {
+			if errors.Is(err, os.ErrNotExist) && *datasets == "" {
+				// Run from a clone without the datasets beside it.
+				return fmt.Errorf("%w: eval reads its test collections from the directory beside the clone; name another with --datasets DIR, one collection with --collection DIR, or your own judgments with --queries, --qrels and --docs or --index", err)
+			}
 			return err
 		}
 	}

@@ -90,3 +90,18 @@ func TestIndexOptionsFollowTheConfig(t *testing.T) {
 		}
 	}
 }
+
+// Without the datasets beside the clone (the tests run in cmd/paperbot,
+// where ../shared/datasets is not), eval says where it looked and what
+// to give it instead; it said "datasets: open ../shared/datasets: no
+// such file or directory".
+func TestEvalWithoutDatasetsSaysWhatToGive(t *testing.T) {
+	if _, err := os.Stat(filepath.Join("..", "shared", "datasets")); err == nil {
+		t.Skip("../shared/datasets exists here")
+	}
+	_, stderr, code := cliRun(t, nil, "", "eval", "--cache", t.TempDir())
+	if code != 1 || !strings.Contains(stderr, "open "+filepath.Join("..", "shared", "datasets")+": no such file or directory") ||
+		!strings.Contains(stderr, "name another with --datasets DIR, one collection with --collection DIR") {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+}
