@@ -484,15 +484,16 @@ func (ix *Index) Dir() string { return ix.dir }
 func (ix *Index) Count() (uint64, error) { return ix.bi.DocCount() }
 
 // Lookup returns the paper with a canonical id (arXiv ids and URLs are
-// normalised first), or a fault.NotFound error.
+// normalised first), or the paper once known by it (a title id merged into
+// its arXiv id: paper.Aliases), or a fault.NotFound error.
 func (ix *Index) Lookup(ctx context.Context, id string) (paper.Paper, error) {
-	return readGuarded(ix, func() (paper.Paper, error) { return ix.lookup(id) })
+	return readGuarded(ix, func() (paper.Paper, error) { return ix.lookup(ctx, id) })
 }
 
 // lookup is Lookup.
-func (ix *Index) lookup(id string) (paper.Paper, error) {
+func (ix *Index) lookup(ctx context.Context, id string) (paper.Paper, error) {
 	id = paper.CanonicalID(id)
-	p, ok, err := ix.get(id)
+	p, ok, err := ix.getKnownAs(ctx, id)
 	if err != nil {
 		return paper.Paper{}, fault.Wrap(fault.Internal, err, "reading paper %s", id)
 	}
@@ -500,6 +501,17 @@ func (ix *Index) lookup(id string) (paper.Paper, error) {
 		return paper.Paper{}, fault.New(fault.NotFound, "paper %s is not in the index", id)
 	}
 	return p, nil
+}
+
+// getKnownAs is get, or else the paper that holds id as an alias: a
+// trending page's paper looked up by the title id it had before its arXiv
+// record came (a digest posted it, a teammate saved it, under that id).
+func (ix *Index) getKnownAs(ctx context.Context, id string) (paper.Paper, bool, error) {
+	p, ok, err := ix.get(id)
+	if ok || err != nil || id == "" {
+		return p, ok, err
+	}
+	return ix.aliasHolder(ctx, id)
 }
 
 func (ix *Index) get(id string) (paper.Paper, bool, error) {

@@ -427,11 +427,11 @@ func (ix *Index) lookupIDs(ctx context.Context, ids []string) (paper.Results, er
 		if slices.Contains(ids[:i], id) {
 			continue // named again (2205.13760, its link, arxiv:2205.13760v2): one hit
 		}
-		p, ok, err := ix.get(id)
+		p, ok, err := ix.getKnownAs(ctx, id)
 		if err != nil {
 			return paper.Results{}, fault.Wrap(fault.Internal, err, "looking up %s", id)
 		}
-		if ok {
+		if ok && !slices.ContainsFunc(res.Hits, func(h paper.Hit) bool { return h.Paper.ID == p.ID }) {
 			res.Hits = append(res.Hits, paper.Hit{Paper: p, Score: 1, Title: []paper.Span{{Text: p.Title}}})
 		}
 	}

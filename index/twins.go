@@ -81,28 +81,54 @@ func (ix *Index) withAliasHolders(ctx context.Context, ids []string) ([]string, 
 	defer r.Close()
 	out := ids
 	for _, id := range ids {
-		tfr, err := r.TermFieldReader(ctx, []byte(strings.ToLower(id)), fAliases, false, false, false)
+		holders, err := aliasHolders(ctx, r, id)
 		if err != nil {
-			return nil, fmt.Errorf("looking up the paper known as %s: %w", id, err)
+			return nil, err
 		}
-		var d *bindex.TermFieldDoc
-		for {
-			if d, err = tfr.Next(d); err != nil || d == nil {
-				break
-			}
-			var holder string
-			if holder, err = r.ExternalID(d.ID); err != nil {
-				break
-			}
-			if len(out) == len(ids) {
-				out = slices.Clone(ids)
-			}
-			out = append(out, holder)
+		if len(holders) > 0 && len(out) == len(ids) {
+			out = slices.Clone(ids)
 		}
-		tfr.Close()
-		if err != nil {
-			return nil, fmt.Errorf("looking up the paper known as %s: %w", id, err)
+		out = append(out, holders...)
+	}
+	return out, nil
+}
+
+// aliasHolder is the paper that holds id as an alias (the paper a copy
+// under id was merged into), if one does.
+func (ix *Index) aliasHolder(ctx context.Context, id string) (paper.Paper, bool, error) {
+	r, err := ix.reader()
+	if err != nil {
+		return paper.Paper{}, false, err
+	}
+	holders, err := aliasHolders(ctx, r, id)
+	r.Close()
+	if err != nil || len(holders) == 0 {
+		return paper.Paper{}, false, err
+	}
+	return ix.get(holders[0])
+}
+
+// aliasHolders are the ids of the papers r holds with id as an alias.
+func aliasHolders(ctx context.Context, r bindex.IndexReader, id string) ([]string, error) {
+	tfr, err := r.TermFieldReader(ctx, []byte(strings.ToLower(id)), fAliases, false, false, false)
+	if err != nil {
+		return nil, fmt.Errorf("looking up the paper known as %s: %w", id, err)
+	}
+	defer tfr.Close()
+	var out []string
+	var d *bindex.TermFieldDoc
+	for {
+		if d, err = tfr.Next(d); err != nil || d == nil {
+			break
 		}
+		var holder string
+		if holder, err = r.ExternalID(d.ID); err != nil {
+			break
+		}
+		out = append(out, holder)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking up the paper known as %s: %w", id, err)
 	}
 	return out, nil
 }
