@@ -517,18 +517,24 @@ func (b *Bot) discussions(ctx context.Context, req *Request, hits []paper.Hit) m
 		return nil
 	}
 	for _, h := range hits {
-		for _, a := range h.Paper.Aliases {
-			ds, ok := d[a]
-			if !ok || a == h.Paper.ID {
-				continue
-			}
-			all := append(d[h.Paper.ID], ds...)
-			slices.SortStableFunc(all, func(x, y Discussion) int { return x.Started.Compare(y.Started) })
-			d[h.Paper.ID] = all
-			delete(d, a)
-		}
+		FoldAliases(d, h.Paper)
 	}
 	return d
+}
+
+// FoldAliases files the threads d (DiscussionsOf, asked for all of p's
+// ids) holds under p's aliases under p's id, oldest first.
+func FoldAliases(d map[string][]Discussion, p paper.Paper) {
+	for _, a := range p.Aliases {
+		ds, ok := d[a]
+		if !ok || a == p.ID {
+			continue
+		}
+		all := append(d[p.ID], ds...)
+		slices.SortStableFunc(all, func(x, y Discussion) int { return x.Started.Compare(y.Started) })
+		d[p.ID] = all
+		delete(d, a)
+	}
 }
 
 // HelpMessage is the help text generated from the command specs.

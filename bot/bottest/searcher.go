@@ -94,6 +94,12 @@ func (s *Searcher) Lookup(_ context.Context, id string) (paper.Paper, error) {
 			return p, nil
 		}
 	}
+	// As the index does: the paper once known by id (paper.Aliases).
+	for _, p := range s.papers {
+		if slices.Contains(p.Aliases, id) {
+			return p, nil
+		}
+	}
 	return paper.Paper{}, fault.New(fault.NotFound, "no paper %s", id)
 }
 

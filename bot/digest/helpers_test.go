@@ -58,7 +58,7 @@ func (f *fakeSearcher) Lookup(_ context.Context, id string) (paper.Paper, error)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, p := range f.papers {
-		if p.ID == id {
+		if p.ID == id || slices.Contains(p.Aliases, id) {
 			return p, nil
 		}
 	}

@@ -250,6 +250,7 @@ func (d *Service) planRecap(ctx context.Context, sub Subscription, o occurrence,
 		}
 	}
 
+	d.foldTwins(ctx, posted, replies, people, savers)
 	ids := map[string]bool{}
 	for id := range replies {
 		ids[id] = true
@@ -305,6 +306,62 @@ func (d *Service) planRecap(ctx context.Context, sub Subscription, o occurrence,
 }
 
 // recapTitle is "Weekly recap · 21–28 November".
+// foldTwins counts a paper known under several ids (a trending page's
+// paper posted under its title id, saved or discussed under its arXiv id
+// once the index merged the two: paper.Aliases) once: under the id this
+// channel posted it as, else under its id in the index. Replies add up;
+// a person who reacted or saved under both ids counts once.
+func (d *Service) foldTwins(ctx context.Context, posted map[string]*RecapPaper, replies map[string]int, people, savers map[string]map[string]bool) {
+	under := map[string]string{} // the paper's id in the index → the id it is counted under
+	rep := func(id string) string {
+		p, err := d.cfg.Searcher.Lookup(ctx, id)
+		if err != nil || len(p.Aliases) == 0 {
+			return id
+		}
+		if r, ok := under[p.ID]; ok {
+			return r
+		}
+		r := p.ID
+		for _, x := range p.IDs() {
+			if posted[x] != nil {
+				r = x
+				break
+			}
+		}
+		under[p.ID] = r
+		return r
+	}
+	seen := map[string]string{}
+	repOf := func(id string) string {
+		if r, ok := seen[id]; ok {
+			return r
+		}
+		seen[id] = rep(id)
+		return seen[id]
+	}
+	for id, n := range replies {
+		if r := repOf(id); r != id {
+			delete(replies, id)
+			replies[r] += n
+		}
+	}
+	for _, set := range []map[string]map[string]bool{people, savers} {
+		for id, users := range set {
+			r := repOf(id)
+			if r == id {
+				continue
+			}
+			delete(set, id)
+			if set[r] == nil {
+				set[r] = map[string]bool{}
+			}
+			for u := range users {
+				set[r][u] = true
+			}
+		}
+	}
+}
+
 func recapTitle(r *Recap, zone string) string {
 	from, to := inZone(r.From, zone), inZone(r.To, zone)
 	span := from.Format("2 January") + "–" + to.Format("2 January")

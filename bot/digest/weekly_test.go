@@ -13,6 +13,7 @@ import (
 	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/digest/schedule"
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/internal/clock"
 )
 
@@ -167,6 +168,45 @@ func TestWeeklyRecapCounts(t *testing.T) {
 	}
 	if want := "Discussed in #ml-papers (5 replies; last reply Wed 12 Mar 2025 10:00 UTC)"; !strings.Contains(rec.Text(), want) {
 		t.Errorf("show:\n%s\nwant %q", rec.Text(), want)
+	}
+}
+
+// A paper posted under one id and saved or reacted to under another it
+// has had (a trending page's title id, merged into its arXiv id since:
+// paper.Aliases) is one line of the recap, under the id the channel
+// posted, and a person who saved it under both ids counts once.
+func TestWeeklyRecapCountsAPaperUnderAllItsIDs(t *testing.T) {
+	clk := &fakeClock{}
+	e := weeklyEnv(t, clk)
+	ctx := t.Context()
+	fs := e.search.(*fakeSearcher)
+	tid := paper.TitleID(fs.papers[0].Title)
+	fs.mu.Lock()
+	fs.papers[0].Aliases = []string{tid}
+	fs.mu.Unlock()
+	tue := time.Date(2025, 3, 11, 10, 0, 0, 0, time.UTC)
+	for _, m := range []bot.Mark{
+		{User: "U1", PaperID: "2501.00001", Kind: bot.MarkSave, Channel: "C1"},
+		{User: "U1", PaperID: tid, Kind: bot.MarkSave, Channel: "C9"},
+		{User: "U2", PaperID: tid, Kind: bot.MarkSave, Channel: "C1"},
+		{User: "U3", PaperID: tid, Kind: bot.MarkReaction, Detail: "+1", Channel: "C1", Thread: "m2"},
+	} {
+		m.Platform, m.At = "fake", tue
+		if _, err := e.db.AddMark(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Set(time.Date(2025, 3, 14, 17, 0, 0, 0, time.UTC))
+	if err := e.d.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rs := recaps(e.plat.Calls())
+	if len(rs) != 1 {
+		t.Fatalf("%d recaps posted, want 1", len(rs))
+	}
+	want := "1. Paper 1 on diffusion | 1 person reacted · saved by 2 | Thread https://chat.example/C1/m2/thread"
+	if got := sectionLines(rs[0].Message); len(got) == 0 || got[0] != want || strings.Contains(strings.Join(got, "\n"), tid) {
+		t.Errorf("recap sections\n%s\nwant first %s, and %s nowhere", strings.Join(got, "\n"), want, tid)
 	}
 }
 

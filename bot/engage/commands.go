@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/paperbot/paperbot/bot"
@@ -74,11 +76,17 @@ func (s *Service) saveCmd(ctx context.Context, req *bot.Request, rw bot.Responde
 	if err != nil {
 		return err
 	}
-	m := bot.Mark{Platform: req.Platform, Team: req.Team, PaperID: p.ID, User: req.User, Kind: bot.MarkSave,
-		Channel: req.Channel, At: s.cfg.Clock.Now()}
-	added, err := s.cfg.Store.AddMark(ctx, m)
+	saved, err := s.savedUnder(ctx, req, p)
 	if err != nil {
 		return err
+	}
+	added := false
+	if saved == "" {
+		m := bot.Mark{Platform: req.Platform, Team: req.Team, PaperID: p.ID, User: req.User, Kind: bot.MarkSave,
+			Channel: req.Channel, At: s.cfg.Clock.Now()}
+		if added, err = s.cfg.Store.AddMark(ctx, m); err != nil {
+			return err
+		}
 	}
 	text := fmt.Sprintf("Saved “%s” (%s). `/%s saved` lists your saved papers.", bot.Literal(bot.Truncate(p.Title, 120)), p.ID, s.cfg.CommandName)
 	if !added {
@@ -87,16 +95,37 @@ func (s *Service) saveCmd(ctx context.Context, req *bot.Request, rw bot.Responde
 	return rw.Reply(ctx, bot.Message{Kind: bot.KindNotice, Text: text, Ephemeral: true})
 }
 
+// savedUnder is the id under which the requester saved p (any of its
+// ids), or "".
+func (s *Service) savedUnder(ctx context.Context, req *bot.Request, p paper.Paper) (string, error) {
+	marks, err := s.cfg.Store.SavedBy(ctx, req.Scope(), req.User)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range marks {
+		if slices.Contains(p.IDs(), m.PaperID) {
+			return m.PaperID, nil
+		}
+	}
+	return "", nil
+}
+
 func (s *Service) unsaveCmd(ctx context.Context, req *bot.Request, rw bot.Responder) error {
 	arg := strings.TrimSpace(req.Args)
 	p, err := s.paperArg(ctx, req, "unsave")
 	if err != nil && !fault.Is(err, fault.NotFound) {
 		return err
 	}
-	// A paper gone from the index can still be unsaved by its id.
-	removed, rerr := s.cfg.Store.RemoveMark(ctx, bot.Mark{Platform: req.Platform, Team: req.Team, PaperID: p.ID, User: req.User, Kind: bot.MarkSave})
-	if rerr != nil {
-		return rerr
+	// A paper gone from the index can still be unsaved by its id; a paper
+	// saved under an id it had before (a trending page's title id, merged
+	// into its arXiv id since) is unsaved under that one too.
+	removed := false
+	for _, id := range p.IDs() {
+		gone, rerr := s.cfg.Store.RemoveMark(ctx, bot.Mark{Platform: req.Platform, Team: req.Team, PaperID: id, User: req.User, Kind: bot.MarkSave})
+		if rerr != nil {
+			return rerr
+		}
+		removed = removed || gone
 	}
 	if !removed {
 		return fault.New(fault.NotFound, "%s is not in your saved papers (`/%s saved` lists them)", bot.Literal(bot.Truncate(arg, 60)), s.cfg.CommandName)
@@ -114,18 +143,19 @@ func (s *Service) savedCmd(ctx context.Context, req *bot.Request, rw bot.Respond
 			Text: fmt.Sprintf("You have no saved papers. React with :%s: on a digest post, or `/%s save <arXiv id>`.", s.cfg.SaveEmoji, s.cfg.CommandName)})
 	}
 	const most = 10
-	shown := marks[:min(len(marks), most)]
-	ids := make([]string, len(shown))
-	for i, m := range shown {
-		ids[i] = m.PaperID
+	// A paper saved under two of its ids (its title id from a trending
+	// page, then its arXiv id) is listed once, at its newest save.
+	type entry struct {
+		p  paper.Paper
+		at time.Time
 	}
-	disc, err := s.DiscussionsOf(ctx, req.Scope(), ids...)
-	if err != nil {
-		s.log.WarnContext(ctx, "looking up discussions", "err", err)
-	}
-	msg := bot.Message{Kind: bot.KindResults, Title: "Your saved papers", Ephemeral: true}
-	var titles []string
-	for _, m := range shown {
+	var shown []entry
+	var ids []string
+	total := len(marks)
+	for _, m := range marks {
+		if len(shown) == most {
+			break
+		}
 		p, err := s.cfg.Searcher.Lookup(ctx, m.PaperID)
 		if err != nil {
 			if !fault.Is(err, fault.NotFound) {
@@ -133,14 +163,29 @@ func (s *Service) savedCmd(ctx context.Context, req *bot.Request, rw bot.Respond
 			}
 			p = paper.Paper{ID: m.PaperID, Title: m.PaperID + " (no longer in the index)"}
 		}
-		sec := bot.PaperSection(p, disc[m.PaperID], false)
-		sec.Fields = append(sec.Fields, bot.Field{Name: "Saved", Value: m.At.UTC().Format("2006-01-02"), Inline: true})
-		msg.Sections = append(msg.Sections, sec)
-		titles = append(titles, p.Title)
+		if slices.ContainsFunc(shown, func(e entry) bool { return e.p.ID == p.ID }) {
+			total--
+			continue
+		}
+		shown = append(shown, entry{p, m.At})
+		ids = append(ids, p.IDs()...)
 	}
-	msg.Footer = bot.Plural(len(marks), "saved paper") + " · newest first"
-	if len(marks) > most {
-		msg.Footer = fmt.Sprintf("%d of %d saved papers · newest first", most, len(marks))
+	disc, err := s.DiscussionsOf(ctx, req.Scope(), ids...)
+	if err != nil {
+		s.log.WarnContext(ctx, "looking up discussions", "err", err)
+	}
+	msg := bot.Message{Kind: bot.KindResults, Title: "Your saved papers", Ephemeral: true}
+	var titles []string
+	for _, e := range shown {
+		bot.FoldAliases(disc, e.p)
+		sec := bot.PaperSection(e.p, disc[e.p.ID], false)
+		sec.Fields = append(sec.Fields, bot.Field{Name: "Saved", Value: e.at.UTC().Format("2006-01-02"), Inline: true})
+		msg.Sections = append(msg.Sections, sec)
+		titles = append(titles, e.p.Title)
+	}
+	msg.Footer = bot.Plural(total, "saved paper") + " · newest first"
+	if total > len(shown) {
+		msg.Footer = fmt.Sprintf("%d of %d saved papers · newest first", len(shown), total)
 	}
 	msg.Text = "Your saved papers: " + strings.Join(titles, "; ")
 	return rw.Reply(ctx, msg)

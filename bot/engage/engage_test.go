@@ -256,3 +256,57 @@ func TestDiscussionLabelWithoutAName(t *testing.T) {
 		t.Errorf("label %q", got)
 	}
 }
+
+// A trending page's paper is posted under its title id, bookmarked there,
+// and later merged into its arXiv id (the index keeps the title id as an
+// alias): saved lists it once, under its arXiv id, with its thread; save
+// of the arXiv id says it is already saved; unsave of the arXiv id
+// removes the save made under the title id.
+func TestBookmarkUnderTitleIDAfterMerge(t *testing.T) {
+	ctx := t.Context()
+	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tid := paper.TitleID("Paper A")
+	if err := db.SaveDay(ctx, digest.Day{Platform: "slack", Team: "T1", Channel: "C1", ChannelName: "ml-papers", Date: "2025-03-10", Status: digest.DayDone,
+		Papers: []digest.DayPaper{{Paper: paper.Paper{ID: tid, Title: "Paper A"}, Day: 1,
+			Post:   digest.Step{Done: t0, Message: bot.MessageRef{ID: "100.1"}},
+			Thread: digest.Step{Done: t0, Thread: bot.ThreadRef{ID: "100.1", URL: "https://slack/t/100.1"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	searcher := bottest.NewSearcher(paper.Paper{ID: "2503.00001", Title: "Paper A", Aliases: []string{tid}})
+	svc, err := engage.New(engage.Config{Store: db, Searcher: searcher, SaveEmoji: "bookmark", Clock: &tickClock{t: t0.Add(time.Hour)},
+		Poster: func(string) bot.Poster { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bot.New(bot.Config{Searcher: searcher, Discussions: svc, More: []bot.DigestService{svc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.React(ctx, slackReaction("U1", "100.1", "bookmark", false)); err != nil {
+		t.Fatal(err)
+	}
+	run := func(text string) string {
+		rw := &bottest.Recorder{}
+		if err := b.Handle(ctx, &bot.Request{Platform: "slack", Team: "T1", Channel: "C9", User: "U1", Text: text}, rw); err != nil && !fault.Is(err, fault.NotFound) {
+			t.Fatalf("%s: %v", text, err)
+		}
+		return rw.Text()
+	}
+	if got := run("save 2503.00001"); !strings.Contains(got, "already in your saved papers") {
+		t.Errorf("save of the arXiv id of a paper saved under its title id: %q", got)
+	}
+	got := run("saved")
+	if strings.Count(got, "Paper A") != 1 || strings.Contains(got, "no longer in the index") || !strings.Contains(got, "https://slack/t/100.1") || !strings.Contains(got, "1 saved paper") {
+		t.Errorf("saved: want Paper A once, with its thread:\n%s", got)
+	}
+	if got := run("unsave 2503.00001"); !strings.Contains(got, "Removed 2503.00001") {
+		t.Errorf("unsave of the arXiv id: %q", got)
+	}
+	if got := run("saved"); !strings.Contains(got, "no saved papers") {
+		t.Errorf("after unsave: %q", got)
+	}
+}
