@@ -58,6 +58,23 @@ type ThreadFinder interface {
 	FindThread(ctx context.Context, parent MessageRef, key string, since time.Time) (ref ThreadRef, found bool, err error)
 }
 
+// TeamFinder is an optional capability of a Poster, found by type
+// assertion: which workspace (Slack team id) or server (Discord guild id) a
+// channel is in. The digest asks it for the subscriptions of the
+// configuration file written without team: or guild:, so that they belong
+// to their workspace like those made from chat (/papers subscriptions
+// there lists them).
+type TeamFinder interface {
+	// ChannelTeam returns the team of a channel, or an error that says
+	// why it cannot tell (the platform did not answer, the channel is
+	// not in a server).
+	ChannelTeam(ctx context.Context, channel string) (string, error)
+	// OneTeam reports whether every channel the poster posts to is in
+	// one workspace (a Slack bot token's): a channel whose team could not
+	// be found is then in whichever workspace asks.
+	OneTeam() bool
+}
+
 // ReplyCounter is an optional capability of a Poster, found by type
 // assertion: count the replies in a remembered discussion thread.
 //

@@ -251,15 +251,32 @@ func (d *Service) Unsubscribe(ctx context.Context, platform, channel string) (Su
 }
 
 // Subscriptions lists the subscriptions of one workspace or guild (all of
-// a platform's when team is "").
+// a platform's when team is ""). A subscription stored without a team (the
+// configuration file's, when its team was not found at start-up) is
+// placed now: see placeTeam.
 func (d *Service) Subscriptions(ctx context.Context, platform, team string) ([]Subscription, error) {
 	all, err := d.cfg.Store.Subscriptions(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []Subscription
+	placed := map[string]string{} // channel → team, in this listing
+	lookup, cancel := context.WithTimeout(ctx, teamLookupTimeout)
+	defer cancel()
 	for _, s := range all {
-		if s.Platform == platform && (team == "" || s.Team == team) {
+		if s.Platform != platform {
+			continue
+		}
+		if team != "" && s.Team == "" {
+			ch := PostChannel(s.Channel)
+			t, ok := placed[ch]
+			if !ok {
+				t = d.placeTeam(lookup, s, team)
+				placed[ch] = t
+			}
+			s.Team = t
+		}
+		if team == "" || s.Team == team {
 			out = append(out, s)
 		}
 	}
@@ -415,14 +432,20 @@ func (d *Service) SyncConfig(ctx context.Context, subs []Subscription) error {
 
 // FromConfig is what the configuration file's subscription s becomes
 // when it is stored over old (had: what the store holds for its channel),
-// now: the file wins over a subscription made in chat, and a schedule
-// that did not change keeps its Since, so a restart does not lose a due
-// digest. SyncConfig stores it; paperbot digest previews it.
+// now: the file wins over a subscription made in chat, a schedule that
+// did not change keeps its Since, so a restart does not lose a due
+// digest, and an entry without team: keeps the team stored for its
+// channel. SyncConfig stores it; paperbot digest previews it.
 func FromConfig(s, old Subscription, had bool, now time.Time) Subscription {
 	s.Source = SourceConfig
 	s.Since = now
 	if had && old.SameSchedule(s) {
 		s.Since = old.Since
+	}
+	if had && s.Team == "" {
+		// The team the adapter found for the channel (ResolveTeams), or
+		// the workspace it was subscribed from in chat.
+		s.Team = old.Team
 	}
 	return s
 }
