@@ -3,6 +3,8 @@ package discord
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,6 +32,7 @@ var (
 	_ bot.PostFinder   = (*Adapter)(nil)
 	_ bot.ThreadFinder = (*Adapter)(nil)
 	_ bot.ReplyCounter = (*Adapter)(nil)
+	_ bot.TeamFinder   = (*Adapter)(nil)
 )
 
 const (
@@ -166,25 +169,43 @@ func (a *Adapter) botUserID(ctx context.Context) (string, error) {
 // guild still gets working jump URLs and "discussed in" links. It returns
 // "" (and logs) when Discord cannot say; the post goes ahead.
 func (a *Adapter) guildOf(ctx context.Context, channel string) string {
+	g, err := a.ChannelTeam(ctx, channel)
+	if err != nil && !errors.Is(err, errNoGuild) {
+		a.log.WarnContext(ctx, "discord: could not read the channel's server id; its jump links will not open", "channel", channel, "err", err)
+	}
+	return g
+}
+
+// errNoGuild is ChannelTeam's error for a channel outside any server.
+var errNoGuild = errors.New("not in a server")
+
+// ChannelTeam returns the id of the server (guild) a channel is in
+// (bot.TeamFinder), from GET /channels/{id}, asked once per channel.
+func (a *Adapter) ChannelTeam(ctx context.Context, channel string) (string, error) {
 	a.guilds.mu.Lock()
 	g, ok := a.guilds.of[channel]
 	a.guilds.mu.Unlock()
-	if ok {
-		return g
+	if !ok {
+		ch, err := a.channel(ctx, channel)
+		if err != nil {
+			return "", err
+		}
+		g = ch.GuildID
+		a.guilds.mu.Lock()
+		if a.guilds.of == nil {
+			a.guilds.of = map[string]string{}
+		}
+		a.guilds.of[channel] = g
+		a.guilds.mu.Unlock()
 	}
-	ch, err := a.channel(ctx, channel)
-	if err != nil {
-		a.log.WarnContext(ctx, "discord: could not read the channel's server id; its jump links will not open", "channel", channel, "err", err)
-		return ""
+	if g == "" {
+		return "", fmt.Errorf("discord: channel %s is %w (a direct message?)", channel, errNoGuild)
 	}
-	a.guilds.mu.Lock()
-	if a.guilds.of == nil {
-		a.guilds.of = map[string]string{}
-	}
-	a.guilds.of[channel] = ch.GuildID
-	a.guilds.mu.Unlock()
-	return ch.GuildID
+	return g, nil
 }
+
+// OneTeam is false: a Discord bot may be in many servers.
+func (a *Adapter) OneTeam() bool { return false }
 
 // channel reads a channel (or thread).
 func (a *Adapter) channel(ctx context.Context, id string) (channelInfo, error) {

@@ -141,8 +141,9 @@ type Adapter struct {
 }
 
 var (
-	_ bot.Adapter  = (*Adapter)(nil)
-	_ bot.Threader = (*Adapter)(nil)
+	_ bot.Adapter    = (*Adapter)(nil)
+	_ bot.Threader   = (*Adapter)(nil)
+	_ bot.TeamFinder = (*Adapter)(nil)
 )
 
 // New builds the adapter. It checks the options but does not connect.
@@ -281,20 +282,47 @@ func (a *Adapter) setTeam(id string) {
 // teamID returns the workspace's team id, asking auth.test when start-up
 // could not; "" (logged) when Slack does not answer: the post goes ahead.
 func (a *Adapter) teamID(ctx context.Context) string {
+	if a.opts.Workspaces != nil {
+		return ""
+	}
+	id, err := a.tokenTeam(ctx)
+	if err != nil {
+		a.log.WarnContext(ctx, "slack auth.test failed; the post is not tied to its workspace", "err", err)
+	}
+	return id
+}
+
+// tokenTeam returns the bot token's workspace (single-workspace mode),
+// asking auth.test when start-up could not.
+func (a *Adapter) tokenTeam(ctx context.Context) (string, error) {
 	a.team.mu.Lock()
 	id := a.team.id
 	a.team.mu.Unlock()
-	if id != "" || a.opts.Workspaces != nil {
-		return id
+	if id != "" {
+		return id, nil
 	}
 	res, err := a.api.AuthTestContext(ctx)
 	if err != nil {
-		a.log.WarnContext(ctx, "slack auth.test failed; the post is not tied to its workspace", "err", err)
-		return ""
+		return "", fmt.Errorf("slack auth.test: %w", err)
 	}
 	a.setTeam(res.TeamID)
-	return res.TeamID
+	return res.TeamID, nil
 }
+
+// ChannelTeam returns the workspace a channel is in (bot.TeamFinder):
+// with one bot token, its workspace (auth.test's team_id). With OAuth
+// installs a channel id does not say which workspace it is in: the
+// subscription needs its team: in the configuration file.
+func (a *Adapter) ChannelTeam(ctx context.Context, channel string) (string, error) {
+	if a.opts.Workspaces != nil {
+		return "", fmt.Errorf("slack: paperbot is installed in several workspaces (slack.oauth), and channel %s does not say which one it is in", channel)
+	}
+	return a.tokenTeam(ctx)
+}
+
+// OneTeam reports whether the adapter posts in one workspace: with a bot
+// token (not OAuth installs).
+func (a *Adapter) OneTeam() bool { return a.opts.Workspaces == nil }
 
 // dispatch runs the core for one request in the background, after the
 // platform was acknowledged. The handler's context does not end with the

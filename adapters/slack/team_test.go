@@ -1,0 +1,78 @@
+package slack
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paperbot/paperbot/bot/install"
+	"github.com/paperbot/paperbot/configs/secret"
+)
+
+// ChannelTeam (bot.TeamFinder) is the bot token's workspace, from
+// auth.test, asked once it answers; its failure is an error that says
+// so. With OAuth installs it cannot tell, and the adapter is not in one
+// workspace.
+func TestChannelTeam(t *testing.T) {
+	var calls, fail atomic.Int32
+	fail.Store(1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/auth.test" {
+			http.NotFound(w, r)
+			return
+		}
+		calls.Add(1)
+		if fail.Load() == 1 {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "user_id": "UBOT", "team": "Lab", "team_id": "T42"})
+	}))
+	defer srv.Close()
+	build := func(ws Workspaces) *Adapter {
+		a, err := New(Options{Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret),
+			APIURL: srv.URL + "/api/", HTTPClient: &http.Client{Timeout: 10 * time.Second}, Workspaces: ws})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	ctx := context.Background()
+	a := build(nil)
+	if !a.OneTeam() {
+		t.Error("a bot token's adapter is not in one workspace")
+	}
+	if team, err := a.ChannelTeam(ctx, "C1"); err == nil || !strings.Contains(err.Error(), "auth.test") {
+		t.Errorf("Slack down: %q, %v; want an error naming auth.test", team, err)
+	}
+	fail.Store(0)
+	for _, ch := range []string{"C1", "C2"} {
+		if team, err := a.ChannelTeam(ctx, ch); err != nil || team != "T42" {
+			t.Errorf("ChannelTeam(%s) = %q, %v; want T42", ch, team, err)
+		}
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("auth.test called %d times, want 2 (once failing, once answering)", n)
+	}
+
+	o := build(noWorkspaces{})
+	if o.OneTeam() {
+		t.Error("an adapter with OAuth installs is in one workspace")
+	}
+	if team, err := o.ChannelTeam(ctx, "C1"); err == nil || !strings.Contains(err.Error(), "C1") {
+		t.Errorf("OAuth installs: %q, %v; want an error naming the channel", team, err)
+	}
+}
+
+// noWorkspaces is an OAuth install list with no workspace.
+type noWorkspaces struct{}
+
+func (noWorkspaces) BotToken(context.Context, string) (string, error) {
+	return "", install.ErrNotInstalled
+}
+func (noWorkspaces) Uninstalled(context.Context, string) error { return nil }
+func (noWorkspaces) InstallURL() string                        { return "https://example.org/slack/install" }
