@@ -73,6 +73,16 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 		}
 		return d.Run(ctx)
 	})
+	a.jobs = append(a.jobs, func(ctx context.Context) error {
+		// The configuration's subscriptions written without team: belong
+		// to the workspace or server their adapter finds for the channel
+		// (/papers subscriptions there lists them). A failure is logged
+		// with the channel; the listing asks again.
+		if err := d.ResolveTeams(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("digest: finding the workspaces of the configuration's subscriptions", "err", err)
+		}
+		return nil
+	})
 	// The team's engagement: the reply counts of recent discussion
 	// threads, from the platforms that can count them (Slack, Discord).
 	// They show in discussion links, and the sources' re-score folds them
