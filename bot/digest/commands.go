@@ -144,10 +144,10 @@ func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Respon
 	lines := []string{fmt.Sprintf("Daily digest set for %s: %s, the top %d trending papers on %s not posted here before, each with its own thread.",
 		hereLabel(s), describeSchedule(s), s.Top, topic)}
 	if res.Replaced {
-		lines[0] = strings.Replace(lines[0], "Daily digest set", "Daily digest changed", 1)
+		lines[0] = strings.Replace(lines[0], "Daily digest set", "Daily digest "+changedVerb(res), 1)
 	}
 	if !res.Next.IsZero() {
-		lines = append(lines, "First one: "+inZone(res.Next, s.Zone).Format("Mon 2 Jan 15:04 MST")+".")
+		lines = append(lines, nextLabel(res)+inZone(res.Next, s.Zone).Format("Mon 2 Jan 15:04 MST")+".")
 	}
 	if a.zone != "" {
 		if loc, err := schedule.LoadZone(a.zone); err == nil {
@@ -167,6 +167,25 @@ func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Respon
 	lines = append(lines, fmt.Sprintf("%s digest preview shows what it will post; %s unsubscribe stops it.", cmd, cmd))
 	text := strings.Join(lines, " ")
 	return rw.Reply(ctx, bot.Message{Kind: bot.KindNotice, Text: text, Intro: text})
+}
+
+// changedVerb says what subscribing again did to a channel's
+// subscription: "changed", or "unchanged" when it asked for the schedule
+// the channel had.
+func changedVerb(res SubscribeResult) string {
+	if res.Unchanged {
+		return "unchanged"
+	}
+	return "changed"
+}
+
+// nextLabel introduces the next due time: the first one of a new or
+// changed schedule, the next one of an unchanged schedule.
+func nextLabel(res SubscribeResult) string {
+	if res.Unchanged {
+		return "Next one: "
+	}
+	return "First one: "
 }
 
 // defaultMaxTop bounds top when the Manager does not say (Config.MaxTop's

@@ -18,8 +18,10 @@ import (
 // SubscribeResult is what Subscribe did.
 type SubscribeResult struct {
 	Sub Subscription
-	// Replaced is set when the channel had a subscription before.
-	Replaced bool
+	// Replaced is set when the channel had a subscription before;
+	// Unchanged when that one had the same schedule (time, zone, days,
+	// top, topic): subscribing again changed nothing.
+	Replaced, Unchanged bool
 	// Matching is how many papers match the topic now.
 	Matching uint64
 	// DidYouMean is a corrected spelling of the topic, when it looks misspelt.
@@ -219,7 +221,7 @@ func (d *Service) Subscribe(ctx context.Context, s Subscription) (SubscribeResul
 	d.notify()
 	d.log.InfoContext(ctx, "digest subscription", "platform", s.Platform, "channel", s.Channel,
 		"time", s.Time, "zone", s.Zone, "days", s.Days.String(), "top", s.Top, "topic", s.Topic, "by", s.By)
-	out := SubscribeResult{Sub: s, Replaced: had, Matching: res.Total, DidYouMean: res.DidYouMean}
+	out := SubscribeResult{Sub: s, Replaced: had, Unchanged: had && old.SameSchedule(s), Matching: res.Total, DidYouMean: res.DidYouMean}
 	if res.Fuzzy {
 		out.Matching = 0
 	}

@@ -115,13 +115,13 @@ func (c commands) subscribeWeekly(ctx context.Context, req *bot.Request, rw bot.
 	s := res.Sub
 	verb := "set"
 	if res.Replaced {
-		verb = "changed"
+		verb = changedVerb(res)
 	}
 	cmd := "/" + c.command
 	lines := []string{fmt.Sprintf("Weekly recap %s for %s: %s, the papers the team here engaged with most over the past 7 days (replies, reactions, saves) and those posted that nobody opened, in one message.",
 		verb, hereLabel(s), describeWeekly(s))}
 	if !res.Next.IsZero() {
-		lines = append(lines, "First one: "+inZone(res.Next, s.Zone).Format("Mon 2 Jan 15:04 MST")+".")
+		lines = append(lines, nextLabel(res)+inZone(res.Next, s.Zone).Format("Mon 2 Jan 15:04 MST")+".")
 	}
 	if a.zone != "" {
 		if loc, err := schedule.LoadZone(a.zone); err == nil {
