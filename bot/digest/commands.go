@@ -169,6 +169,18 @@ func (c commands) subscribe(ctx context.Context, req *bot.Request, rw bot.Respon
 	return rw.Reply(ctx, bot.Message{Kind: bot.KindNotice, Text: text, Intro: text})
 }
 
+// zoneError refuses the zone v of tz; a zone written in two words ("tz
+// New York", the words after it in rest) is named as one.
+func zoneError(v string, rest []token, err error) error {
+	if len(rest) > 0 && !rest[0].quoted {
+		two := v + " " + rest[0].text
+		if z := schedule.SuggestZone(two); z != "" {
+			return fmt.Errorf("tz %q is not a known time zone (did you mean %s? a zone is written as one word)", two, z)
+		}
+	}
+	return fmt.Errorf("tz %s", err.Error())
+}
+
 // changedVerb says what subscribing again did to a channel's
 // subscription: "changed", or "unchanged" when it asked for the schedule
 // the channel had.
@@ -447,7 +459,7 @@ func parseSubscribe(s string, maxTop int) (subscribeArgs, error) {
 			}
 			loc, err := schedule.LoadZone(v)
 			if err != nil {
-				return a, fmt.Errorf("tz %s", err.Error())
+				return a, zoneError(v, toks[i+1:], err)
 			}
 			if err := set("the time zone"); err != nil {
 				return a, err

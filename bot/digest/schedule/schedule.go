@@ -185,6 +185,9 @@ func LoadZone(name string) (*time.Location, error) {
 				return loc, nil
 			}
 		}
+		if z := SuggestZone(name); z != "" {
+			return nil, fmt.Errorf("%q is not a known time zone (did you mean %s?)", name, z)
+		}
 		return nil, fmt.Errorf("%q is not a known time zone (use an IANA name like Europe/Berlin or America/New_York)", name)
 	}
 	return loc, nil
