@@ -75,6 +75,18 @@ type TeamFinder interface {
 	OneTeam() bool
 }
 
+// ChannelChecker is an optional capability of a Poster, found by type
+// assertion: whether it can post in a channel. /papers subscribe asks it
+// before a subscription is stored, so that a digest that could never post
+// (a private channel the bot was not invited to, a channel it cannot see)
+// is refused at once, with what to do, rather than failing every day.
+type ChannelChecker interface {
+	// CheckChannel returns a fault.Invalid error whose user message says
+	// what to do when the poster cannot post in the channel of team; nil
+	// when it can. Any other error means it could not tell.
+	CheckChannel(ctx context.Context, team, channel string) error
+}
+
 // ReplyCounter is an optional capability of a Poster, found by type
 // assertion: count the replies in a remembered discussion thread.
 //

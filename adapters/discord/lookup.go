@@ -29,10 +29,11 @@ import (
 // Channel and Read Message History permissions.
 
 var (
-	_ bot.PostFinder   = (*Adapter)(nil)
-	_ bot.ThreadFinder = (*Adapter)(nil)
-	_ bot.ReplyCounter = (*Adapter)(nil)
-	_ bot.TeamFinder   = (*Adapter)(nil)
+	_ bot.PostFinder     = (*Adapter)(nil)
+	_ bot.ThreadFinder   = (*Adapter)(nil)
+	_ bot.ReplyCounter   = (*Adapter)(nil)
+	_ bot.TeamFinder     = (*Adapter)(nil)
+	_ bot.ChannelChecker = (*Adapter)(nil)
 )
 
 const (
@@ -354,4 +355,16 @@ func (a *Adapter) CountReplies(ctx context.Context, d bot.Discussion) (bot.Reply
 		c.Last = snowflakeTime(id)
 	}
 	return c, nil
+}
+
+// CheckChannel tells whether the bot can post in a channel
+// (bot.ChannelChecker): Discord refuses to show a channel the bot cannot
+// see (Missing Access), where it cannot post either. The channel's server
+// is remembered for ChannelTeam.
+func (a *Adapter) CheckChannel(ctx context.Context, _, channel string) error {
+	_, err := a.ChannelTeam(ctx, channel)
+	if errors.Is(err, errNoGuild) {
+		return nil // a direct message: the bot posts there as it answers there
+	}
+	return err
 }

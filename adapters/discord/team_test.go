@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
+	"github.com/paperbot/paperbot/bot/fault"
 )
 
 // ChannelTeam (bot.TeamFinder) is the channel's guild_id, asked once per
@@ -43,5 +44,28 @@ func TestChannelTeam(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("GET /channels/222 %d times, want 2 (refused, then answered and kept)", n)
+	}
+}
+
+// CheckChannel (bot.ChannelChecker) refuses a channel Discord will not
+// show the bot (Missing Access), saying which permissions it needs, and
+// takes one it can read.
+func TestCheckChannel(t *testing.T) {
+	fake := discordtest.New(t)
+	fake.SetGuild("111")
+	a := newTestAdapter(t, fake, Options{})
+	ctx := context.Background()
+	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+		if r.Path == "/channels/333" {
+			return &discordtest.Response{Status: http.StatusForbidden, Body: map[string]any{"code": 50001, "message": "Missing Access"}}
+		}
+		return nil
+	})
+	err := a.CheckChannel(ctx, "111", "333")
+	if !fault.Is(err, fault.Invalid) || !strings.Contains(fault.UserMessage(err), "Send Messages") {
+		t.Errorf("hidden channel: %v (%q)", err, fault.UserMessage(err))
+	}
+	if err := a.CheckChannel(ctx, "111", "222"); err != nil {
+		t.Errorf("readable channel: %v", err)
 	}
 }

@@ -21,9 +21,10 @@ import (
 // and groups:history (private ones), which the app manifest asks for.
 
 var (
-	_ bot.PostFinder   = (*Adapter)(nil)
-	_ bot.ThreadFinder = (*Adapter)(nil)
-	_ bot.ReplyCounter = (*Adapter)(nil)
+	_ bot.PostFinder     = (*Adapter)(nil)
+	_ bot.ThreadFinder   = (*Adapter)(nil)
+	_ bot.ReplyCounter   = (*Adapter)(nil)
+	_ bot.ChannelChecker = (*Adapter)(nil)
 )
 
 // FindPost looks for the message posted with key (bot.PostOptions.Key) to the
@@ -122,4 +123,31 @@ func readError(channel string, err error) error {
 		return fault.Wrap(fault.Internal, err, "")
 	}
 	return fault.Wrap(fault.Transient, err, "Slack did not answer")
+}
+
+// CheckChannel tells whether the bot can post in a channel
+// (bot.ChannelChecker), from one conversations.history read of one
+// message: Slack answers channel_not_found for a private channel (or a
+// conversation) the bot is not in, where it cannot post. A public channel
+// it has not joined (not_in_channel) is fine: chat:write.public posts
+// there.
+func (a *Adapter) CheckChannel(ctx context.Context, team, channel string) error {
+	api, err := a.apiFor(ctx, team)
+	if err != nil {
+		return err
+	}
+	err = a.read(ctx, "conversations.history", func() error {
+		_, err := api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{ChannelID: channel, Limit: 1})
+		return err
+	})
+	se, _ := errors.AsType[slackgo.SlackErrorResponse](err)
+	switch {
+	case err == nil, se.Err == "not_in_channel":
+		return nil
+	case se.Err == "channel_not_found":
+		return fault.Wrap(fault.Invalid, err, "paperbot cannot post here: this is a private channel or a conversation it was not added to. Invite it first (/invite @paperbot), then subscribe again")
+	case se.Err == "is_archived":
+		return fault.Wrap(fault.Invalid, err, "this channel is archived: paperbot cannot post in it")
+	}
+	return readError(channel, err)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/install"
 	"github.com/paperbot/paperbot/configs/secret"
 )
@@ -76,3 +77,44 @@ func (noWorkspaces) BotToken(context.Context, string) (string, error) {
 }
 func (noWorkspaces) Uninstalled(context.Context, string) error { return nil }
 func (noWorkspaces) InstallURL() string                        { return "https://example.org/slack/install" }
+
+// CheckChannel (bot.ChannelChecker) refuses a private channel the bot is
+// not in (channel_not_found) with what to do, takes a public channel it
+// has not joined (chat:write.public posts there), and says nothing is
+// wrong when it cannot tell.
+func TestCheckChannel(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		switch ch := r.Form.Get("channel"); {
+		case r.URL.Path != "/api/conversations.history":
+			http.NotFound(w, r)
+		case ch == "GPRIVATE":
+			writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
+		case ch == "CPUBLIC":
+			writeJSON(w, map[string]any{"ok": false, "error": "not_in_channel"})
+		case ch == "CBROKEN":
+			http.Error(w, "down", http.StatusInternalServerError)
+		default:
+			writeJSON(w, map[string]any{"ok": true, "messages": []any{}})
+		}
+	}))
+	defer srv.Close()
+	a, err := New(Options{Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret),
+		APIURL: srv.URL + "/api/", HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	err = a.CheckChannel(ctx, "T1", "GPRIVATE")
+	if !fault.Is(err, fault.Invalid) || !strings.Contains(fault.UserMessage(err), "/invite @paperbot") {
+		t.Errorf("private channel: %v (%q)", err, fault.UserMessage(err))
+	}
+	for _, ch := range []string{"CPUBLIC", "CMEMBER"} {
+		if err := a.CheckChannel(ctx, "T1", ch); err != nil {
+			t.Errorf("%s: %v", ch, err)
+		}
+	}
+	if err := a.CheckChannel(ctx, "T1", "CBROKEN"); err == nil || fault.Is(err, fault.Invalid) {
+		t.Errorf("Slack down: %v, want an error that is not a refusal", err)
+	}
+}

@@ -206,6 +206,9 @@ func (d *Service) Subscribe(ctx context.Context, s Subscription) (SubscribeResul
 	if had && old.Source == SourceConfig {
 		return SubscribeResult{}, fault.Wrap(fault.Invalid, errSetInConfig, "the %s of %s is set in the configuration file (digest.subscriptions); change it there", whatOf(old), old.Where())
 	}
+	if err := d.checkChannel(ctx, s); err != nil {
+		return SubscribeResult{}, err
+	}
 	res, err := d.checkTopic(ctx, s.Topic)
 	if err != nil {
 		return SubscribeResult{}, err
@@ -229,6 +232,31 @@ func (d *Service) Subscribe(ctx context.Context, s Subscription) (SubscribeResul
 		out.Next = o.Due
 	}
 	return out, nil
+}
+
+// channelCheckTimeout bounds the check that the bot can post in a channel
+// being subscribed: past it, the subscription goes ahead.
+const channelCheckTimeout = 3 * time.Second
+
+// checkChannel refuses a subscription in a channel the platform's poster
+// says it cannot post in (bot.ChannelChecker). When the poster cannot
+// tell (no answer in time, another error), the subscription goes ahead.
+func (d *Service) checkChannel(ctx context.Context, s Subscription) error {
+	cc, ok := d.cfg.Poster(s.Platform).(bot.ChannelChecker)
+	if !ok {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, channelCheckTimeout)
+	defer cancel()
+	err := cc.CheckChannel(cctx, s.Team, PostChannel(s.Channel))
+	switch {
+	case err == nil:
+		return nil
+	case fault.Is(err, fault.Invalid) && fault.UserMessage(err) != "":
+		return err
+	}
+	d.log.InfoContext(ctx, "digest: could not check that the bot can post in the channel; subscribing anyway", "platform", s.Platform, "channel", PostChannel(s.Channel), "err", err)
+	return nil
 }
 
 // Unsubscribe stops a channel's digest. A day being posted stops before
