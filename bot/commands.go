@@ -461,8 +461,31 @@ func (b *Bot) trending(ctx context.Context, req *Request, rw Responder) error {
 	if req.Args != "" {
 		title += " on " + Typed(req.Args, 80)
 	}
+	if len(res.Hits) == 0 {
+		return rw.Reply(ctx, b.noTrending(title, req.Args, res))
+	}
 	disc := b.discussions(ctx, req, res.Hits)
 	return rw.Reply(ctx, ResultsMessage(title, res, disc, b.cfg.CommandName))
+}
+
+// noTrending answers a trending listing that found nothing: what makes a
+// paper trending and, for a topic, how to search all papers on it. ("Try
+// fewer words or filters" would not help: in an index without signals,
+// such as a bulk arXiv import, nothing is trending on any topic.)
+func (b *Bot) noTrending(title, topic string, res paper.Results) Message {
+	m := ResultsMessage(title, res, nil, b.cfg.CommandName)
+	const signals = "a trending paper has upvotes, stars, the team's replies or reactions, or a place on a trending listing"
+	s := "Nothing is trending now: no paper has a trending signal (" + signals + ")."
+	if topic = strings.TrimSpace(topic); topic != "" {
+		search := b.cfg.CommandName
+		if b.isCommandWord(topic) {
+			search += " search"
+		}
+		s = fmt.Sprintf("No paper on %s is trending now (%s); `/%s %s` searches all papers.", Typed(topic, 80), signals, search, Literal(Truncate(topic, 80)))
+	}
+	m.Intro = strings.TrimSpace(strings.Join(append(resultNotes(res), s), " "))
+	m.Text = title + ": nothing trending."
+	return m
 }
 
 func (b *Bot) help(ctx context.Context, req *Request, rw Responder) error {

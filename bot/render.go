@@ -31,15 +31,7 @@ func isQuoteMark(r rune) bool { return strings.ContainsRune(`"“”„«»`, r)
 // paper with its highlighted snippet, authors, date, links and discussions.
 func ResultsMessage(title string, res paper.Results, disc map[string][]Discussion, command string) Message {
 	m := Message{Kind: KindResults, Title: title, Ephemeral: true}
-	var notes []string
-	if res.DidYouMean != "" {
-		notes = append(notes, "Did you mean: "+res.DidYouMean+"?")
-	}
-	if res.Fuzzy {
-		notes = append(notes, "Showing results for the corrected spelling.")
-	}
-	notes = append(notes, res.Notes...)
-	m.Intro = strings.Join(notes, " ")
+	m.Intro = strings.Join(resultNotes(res), " ")
 	if len(res.Hits) == 0 {
 		m.Intro = strings.TrimSpace(m.Intro + " No papers found. Try fewer words or filters, or `/" + command + " help`.")
 		m.Text = title + ": no papers found."
@@ -56,6 +48,19 @@ func ResultsMessage(title string, res paper.Results, disc map[string][]Discussio
 	m.Footer += " · " + sortLabel(res.Sort)
 	m.Text = fmt.Sprintf("%s: %s", title, strings.Join(titles(res.Hits, 3), "; "))
 	return m
+}
+
+// resultNotes are what a results card says before its papers: the
+// spelling it searched, and the index's notes on the query.
+func resultNotes(res paper.Results) []string {
+	var notes []string
+	if res.DidYouMean != "" {
+		notes = append(notes, "Did you mean: "+res.DidYouMean+"?")
+	}
+	if res.Fuzzy {
+		notes = append(notes, "Showing results for the corrected spelling.")
+	}
+	return append(notes, res.Notes...)
 }
 
 func sortLabel(s paper.Sort) string {
