@@ -135,6 +135,8 @@ func SetRank(ix *Index, name string, v float64) {
 		p.prefixBonus = v
 	case "pairs":
 		p.pairBonus = v
+	case "authors":
+		p.authorBonus = v
 	case "fbMinTerms":
 		p.fbMinTerms = int(v)
 	default:

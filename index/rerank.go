@@ -17,7 +17,13 @@ import (
 //   - the title starting with the query (prefix; the last word may be half
 //     typed, and a name that opens a title, "GraphRNN", is such a prefix),
 //   - the query's word pairs standing together in the title (pf2, the
-//     share of the pairs, each weighted by its words' rarity).
+//     share of the pairs, each weighted by its words' rarity),
+//   - for a request of names alone ("Peter Hanggi", "crutchfield"), the
+//     authors being those people: every name among the paper's authors.
+//     Their names are rare in titles and abstracts, so a paper that cites
+//     or is named after one of them ("the Sato-Crutchfield equations")
+//     outscores their own papers by words alone, and a paper by another
+//     Peter that mentions a Peter in its abstract ties with Hänggi's.
 //
 // The bonus is a share of the best first-pass score, so it means the same
 // for any query, and it is computed from the titles alone (word order
@@ -29,6 +35,9 @@ type titleQuery struct {
 	stems []termInfo // English terms at their positions
 	pairs []termPair // consecutive terms, with their distance
 	total float64    // summed weight of pairs
+	// names, for a request of names alone, are the author-name terms a
+	// paper's authors must all hold for the author bonus.
+	names []termInfo
 }
 
 type termPair struct {
@@ -116,11 +125,33 @@ func (ix *Index) rerank(tq *titleQuery, hits []paper.Hit) (titleMatch bool) {
 	matched := make(map[string]bool, n)
 	for i := range hits[:n] {
 		e, p, pr := ix.titleFeatures(tq, hits[i].Paper.Title)
-		hits[i].Score += best * (rp.exactBonus*e + rp.prefixBonus*p + rp.pairBonus*pr)
-		if (e > 0 && rp.exactBonus > 0) || (p > 0 && rp.prefixBonus > 0) {
+		var a float64
+		if ix.byEveryName(tq.names, hits[i].Paper.Authors) {
+			a = 1
+		}
+		hits[i].Score += best * (rp.exactBonus*e + rp.prefixBonus*p + rp.pairBonus*pr + rp.authorBonus*a)
+		if (e > 0 && rp.exactBonus > 0) || (p > 0 && rp.prefixBonus > 0) || (a > 0 && rp.authorBonus > 0) {
 			matched[hits[i].Paper.ID] = true
 		}
 	}
 	slices.SortStableFunc(hits[:n], func(a, b paper.Hit) int { return cmp.Compare(b.Score, a.Score) })
 	return matched[hits[0].Paper.ID]
+}
+
+// byEveryName reports whether authors hold every one of the name terms
+// (none: false).
+func (ix *Index) byEveryName(names []termInfo, authors []string) bool {
+	if len(names) == 0 || len(authors) == 0 {
+		return false
+	}
+	have := map[string]bool{}
+	for _, t := range ix.names.Analyze([]byte(strings.Join(authors, " "))) {
+		have[string(t.Term)] = true
+	}
+	for _, n := range names {
+		if !have[n.term] {
+			return false
+		}
+	}
+	return true
 }

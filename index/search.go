@@ -43,7 +43,10 @@ type rankParams struct {
 	// Title bonuses (rerank.go), as shares of the best first-pass score,
 	// given to the rerankDepth best papers.
 	exactBonus, prefixBonus, pairBonus float64
-	rerankDepth                        int
+	// authorBonus is the bonus of a paper by every person a request of
+	// names alone names ("Peter Hanggi"), as a share of the best score.
+	authorBonus float64
+	rerankDepth int
 	// acronyms searches acronyms with their expansions (acronym.go).
 	acronyms bool
 	// rarePer: a word in one in rarePer papers or fewer may be a
@@ -52,7 +55,7 @@ type rankParams struct {
 }
 
 var defaultRank = rankParams{titleBoost: 0.5, fbDocs: 10, fbTerms: 30, fbMinTerms: 3, origWeight: 0.5, fbTemperature: 0.2,
-	nameWeight: 1, exactBonus: 0.5, prefixBonus: 1, pairBonus: 0.3, rerankDepth: 50, acronyms: true, rarePer: 100_000}
+	nameWeight: 1, exactBonus: 0.5, prefixBonus: 1, pairBonus: 0.3, authorBonus: 1, rerankDepth: 50, acronyms: true, rarePer: 100_000}
 
 const maxLimit = 100
 
@@ -155,13 +158,18 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 			run = &c
 		}
 	}
-	run.names = ix.nameTerms(pq.Words)
+	names, onlyNames := ix.nameTerms(pq.Words)
+	run.names = names
+	var byNames []termInfo // a request of names alone: their papers first
+	if onlyNames {
+		byNames = names
+	}
 	exclude, err := ix.withAliasHolders(ctx, q.Exclude)
 	if err != nil {
 		return paper.Results{}, err
 	}
 	a := runArgs{order: order, limit: limit, offset: offset, exclude: exclude, fast: fast}
-	res, err := ix.ranked(ctx, run, a)
+	res, err := ix.ranked(ctx, run, a, byNames)
 	if err != nil {
 		return paper.Results{}, err
 	}
@@ -170,7 +178,7 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 	// its words, all words to any), and the answer says so.
 	if len(res.Hits) == 0 && offset == 0 && !q.Strict {
 		for _, r := range relaxations(run, order) {
-			rres, err := ix.ranked(ctx, r.q, a)
+			rres, err := ix.ranked(ctx, r.q, a, nil) // no longer names alone
 			if err != nil {
 				return paper.Results{}, err
 			}
@@ -354,7 +362,9 @@ func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, st
 // ranked runs a query and, when it ranks by relevance, reorders its best
 // papers by their titles (rerank.go) and, when it describes a topic in
 // several words, runs it again expanded with pseudo-relevance feedback.
-func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs) (paper.Results, error) {
+// byNames, for a request of names alone, are its author-name terms: the
+// papers by every one of them move up (rerank.go).
+func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs, byNames []termInfo) (paper.Results, error) {
 	order, limit, offset := a.order, a.limit, a.offset
 	terms := ix.wordTerms(pq)
 	words := append([]string(nil), pq.Words...)
@@ -380,6 +390,7 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs) (paper.
 		return paper.Results{}, err
 	}
 	tq := ix.newTitleQuery(words, pq.expansion)
+	tq.names = byNames
 	titleMatch := ix.rerank(tq, first.Hits)
 	// A pasted or half-typed title asks for one known paper, not a topic:
 	// when the best match's title is the query, starts with it or holds
@@ -517,44 +528,63 @@ func (ix *Index) wordTerms(pq *parsedQuery) []termInfo {
 // names at least as often as in titles and abstracts ("notin", "Ginsparg
 // quantum", "pascal notin"): a surname asked for alone is a search for
 // that author's papers, not only for the abstracts that cite them.
-func (ix *Index) nameTerms(words []string) []termInfo {
-	var out []termInfo
+//
+// onlyNames reports whether the request is names and nothing else: each
+// of its words (initials aside) one that the index holds in author names
+// at least as often as in titles and abstracts ("Peter Hanggi", "shalizi
+// crutchfield"), so the papers those people wrote come first (rerank.go).
+func (ix *Index) nameTerms(words []string) (out []termInfo, onlyNames bool) {
 	var snap *scorch.IndexSnapshot // taken by the first word that needs it
 	defer func() {
 		if snap != nil {
 			snap.Close()
 		}
 	}()
+	onlyNames = true
+	mostly := map[string]bool{} // a name term's mostlyAName
 	for i, w := range words {
 		if strings.ContainsAny(w, "'’") {
+			onlyNames = false
 			continue
 		}
 		stems := ix.english.Analyze([]byte(w))
 		if len(stems) == 0 {
+			onlyNames = false
 			continue // a stop word
 		}
 		first, _ := utf8.DecodeRuneInString(w)
 		typed := i > 0 && unicode.IsUpper(first)
+		named, initial := false, true
 		for _, t := range ix.names.Analyze([]byte(w)) {
 			term := string(t.Term)
-			if utf8.RuneCountInString(term) < 2 || slices.ContainsFunc(out, func(o termInfo) bool { return o.term == term }) {
+			if utf8.RuneCountInString(term) < 2 {
 				continue
 			}
-			if !typed {
+			initial = false
+			if slices.ContainsFunc(out, func(o termInfo) bool { return o.term == term }) {
+				named = named || mostly[term]
+				continue
+			}
+			if !typed || onlyNames {
+				// (A word typed as a name is one without asking the
+				// index, unless the request may be names alone.)
 				if snap == nil {
 					var err error
 					if snap, err = ix.rawSnapshot(); err != nil {
-						return out
+						return out, false
 					}
 				}
-				if !mostlyAName(snap.Segments(), term, stems) {
-					continue
-				}
+				mostly[term] = mostlyAName(snap.Segments(), term, stems)
+				named = named || mostly[term]
+			}
+			if !typed && !mostly[term] {
+				continue
 			}
 			out = append(out, termInfo{term: term, pos: -100 - len(out), weight: ix.rank.nameWeight, field: fAuthors})
 		}
+		onlyNames = onlyNames && (named || initial)
 	}
-	return out
+	return out, onlyNames && len(out) > 0
 }
 
 // mostlyAName reports whether at least as many papers hold term in their
