@@ -343,12 +343,43 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 		res.Sort == paper.ByRelevance && len(hits) > 1 && hits[1].Score > 0 && hits[0].Score >= clearLead*hits[1].Score:
 		return hits[0].Paper, true, nil
 	}
+	if p, ok := titled(hits, words, res.DidYouMean); ok {
+		return p, true, nil
+	}
 	disc := b.discussions(ctx, req, hits)
 	m := ResultsMessage("Which paper did you mean by "+Typed(words, 80)+"?", res, disc, b.cfg.CommandName)
 	// The search's notes last: one ends in a colon that leads to the list
 	// ("No exact match for …; closest papers:").
 	m.Intro = strings.TrimSpace(fmt.Sprintf("Several match: `/%s %s <id>` with one of the ids below. ", b.cfg.CommandName, verb) + m.Intro)
 	return paper.Paper{}, false, rw.Reply(ctx, m)
+}
+
+// titled is the one paper among hits whose title is the words typed (or
+// their corrected spelling), whatever the case, punctuation and quotes: a
+// pasted title names its paper even when others start the same way
+// ("Dilogarithm identities" beside "Dilogarithm identities, partitions and
+// spectra in conformal field theory, I"), which scores do not tell apart.
+func titled(hits []paper.Hit, words ...string) (paper.Paper, bool) {
+	var found []paper.Paper
+	for _, h := range hits {
+		t := titleKey(h.Paper.Title)
+		if t != "" && slices.ContainsFunc(words, func(w string) bool { return titleKey(w) == t }) &&
+			!slices.ContainsFunc(found, func(p paper.Paper) bool { return p.ID == h.Paper.ID }) {
+			found = append(found, h.Paper)
+		}
+	}
+	if len(found) != 1 {
+		return paper.Paper{}, false
+	}
+	return found[0], true
+}
+
+// titleKey is a title as titled compares it: its letters and digits, lower
+// case, words separated by one space.
+func titleKey(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
 }
 
 // showID shows the paper id; note, when set, is a line above it.

@@ -250,10 +250,20 @@ func TestShowAndSimilarFindThePaperByName(t *testing.T) {
 	tranception := paper.Paper{ID: "2205.13760", Title: "Tranception: protein fitness prediction"}
 	ddpm := paper.Paper{ID: "2102.09672", Title: "Improved Denoising Diffusion Probabilistic Models"}
 	egnn := paper.Paper{ID: "2203.17003", Title: "Equivariant Diffusion for Molecule Generation in 3D"}
+	dilog := paper.Paper{ID: "hep-th/9408113", Title: "Dilogarithm identities"}
+	dilog1 := paper.Paper{ID: "hep-th/9212150", Title: "Dilogarithm identities, partitions and spectra in conformal field theory, I"}
+	lie := paper.Paper{ID: "math/9201256", Title: "Lie groups"}
+	lie2 := paper.Paper{ID: "math/9201257", Title: "Lie Groups"}
 	s := &byQuery{answers: map[string]paper.Results{
 		"tranception":         {Hits: []paper.Hit{{Paper: tranception, Score: 1.5}}, Total: 1},
 		"denoising diffusion": {Hits: []paper.Hit{{Paper: ddpm, Score: 2.41}, {Paper: egnn, Score: 1.07}}, Total: 9},
 		"diffusion":           {Hits: []paper.Hit{{Paper: egnn, Score: 1.31}, {Paper: ddpm, Score: 1.30}}, Total: 40},
+		// A pasted title, and others that start with it (arXiv sample).
+		"Dilogarithm identities.":  {Hits: []paper.Hit{{Paper: dilog, Score: 26.7}, {Paper: dilog1, Score: 21.4}}, Total: 548},
+		"“dilogarithm identities”": {Hits: []paper.Hit{{Paper: dilog1, Score: 20.1}, {Paper: dilog, Score: 17.0}}, Total: 548},
+		"dilogarithm identites":    {Hits: []paper.Hit{{Paper: dilog, Score: 26.7}, {Paper: dilog1, Score: 21.4}}, Total: 548, DidYouMean: "dilogarithm identities"},
+		// Two papers with that very title: which one is not clear.
+		"lie groups": {Hits: []paper.Hit{{Paper: lie, Score: 7.7}, {Paper: lie2, Score: 7.6}}, Total: 30},
 	}}
 	b := newBot(t, bot.Config{Searcher: s})
 	for _, tt := range []struct {
@@ -267,6 +277,10 @@ func TestShowAndSimilarFindThePaperByName(t *testing.T) {
 		{"similar tranception", "tranception", bot.KindResults, "Papers similar to “Tranception: protein fitness prediction”", tranception.ID},
 		{"show diffusion", "diffusion", bot.KindResults, "Which paper did you mean by “diffusion”?", ""},
 		{"similar diffusion", "diffusion", bot.KindResults, "Which paper did you mean by “diffusion”?", ""},
+		{"show Dilogarithm identities.", "Dilogarithm identities.", bot.KindPaper, dilog.Title, ""},
+		{"show “dilogarithm identities”", "“dilogarithm identities”", bot.KindPaper, dilog.Title, ""},
+		{"similar dilogarithm identites", "dilogarithm identites", bot.KindResults, "Papers similar to “Dilogarithm identities”", dilog.ID},
+		{"show lie groups", "lie groups", bot.KindResults, "Which paper did you mean by “lie groups”?", ""},
 	} {
 		s.queries, s.similar = nil, nil
 		m, err := ask(t, b, tt.text)
