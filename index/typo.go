@@ -9,6 +9,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
@@ -79,6 +80,14 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 			return "", "" // a surname (bengio is not begin): searched in author names (nameTerms)
 		}
 		s, sdf, ok := ix.suggest(ctx, r, lw)
+		if !ok || osaDistance(lw, s) > 1 {
+			// No spelling one edit away: two words run together
+			// ("randommatrix") are a missing space, not a word to
+			// complete or to change in two places.
+			if sp, spdf, spok := ix.splitWord(ctx, r, lw); spok {
+				s, sdf, ok = sp, spdf, true
+			}
+		}
 		switch {
 		case !ok && !known:
 			out.unknown = append(out.unknown, w)
@@ -354,6 +363,48 @@ func (ix *Index) suggest(ctx context.Context, r bindex.IndexReader, w string) (s
 		}
 	}
 	return s, df, s != ""
+}
+
+// minSplitPart is the fewest letters each of the two words that splitWord
+// makes of one may have ("non" + "linear").
+const minSplitPart = 3
+
+// splitWord finds the two words a word was typed for without the space
+// between them ("stochasticresonance", "randommatrix"): both title words,
+// standing side by side in the titles and abstracts of papers. Of several
+// ways to split it, the one most papers write wins; df is how many papers
+// write it. Stop words are no part of a split ("therapist" is not "the
+// rapist"), nor is a split that no paper writes.
+func (ix *Index) splitWord(ctx context.Context, r bindex.IndexReader, w string) (s string, df uint64, ok bool) {
+	rs := []rune(w)
+	for i := minSplitPart; i <= len(rs)-minSplitPart; i++ {
+		a, b := string(rs[:i]), string(rs[i:])
+		if !ix.isTitleWord(ctx, r, a) || !ix.isTitleWord(ctx, r, b) {
+			continue
+		}
+		ph := phraseOf(ix.english.Analyze([]byte(a+" "+b)), fText)
+		if _, isPhrase := ph.(*query.PhraseQuery); !isPhrase {
+			continue // a stop word: the phrase is one word
+		}
+		res, err := ix.bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(ph, 0, 0, false))
+		if err != nil || res.Total == 0 {
+			continue
+		}
+		if res.Total > df {
+			s, df = a+" "+b, res.Total
+		}
+	}
+	return s, df, s != ""
+}
+
+// isTitleWord reports whether some title holds w as it is spelt, and it
+// is no stop word.
+func (ix *Index) isTitleWord(ctx context.Context, r bindex.IndexReader, w string) bool {
+	if len(ix.english.Analyze([]byte(w))) == 0 {
+		return false
+	}
+	n, err := docFreq(ctx, r, fTitleRaw, w)
+	return err == nil && n > 0
 }
 
 // osaDistance is the optimal-string-alignment edit distance: insertions,
