@@ -468,16 +468,41 @@ func escape(s string) string {
 // they are so they stay clickable.
 func escapeData(s string) string { return escapePlain(s, true) }
 
+// urlEnd is where the URL that starts s[i:] ends, left as it is so that
+// it stays clickable; i when none starts there. A URL is http(s):// and a
+// host (a letter or digit first), up to a space or an angle bracket; text
+// that only starts like one ("http://@everyone", "https://**x**") is
+// escaped as any other.
+func urlEnd(s string, i int) int {
+	rest := s[i:]
+	var host string
+	switch {
+	case strings.HasPrefix(rest, "http://"):
+		host = rest[len("http://"):]
+	case strings.HasPrefix(rest, "https://"):
+		host = rest[len("https://"):]
+	default:
+		return i
+	}
+	if host == "" || !(host[0] >= 'a' && host[0] <= 'z' || host[0] >= 'A' && host[0] <= 'Z' || host[0] >= '0' && host[0] <= '9') {
+		return i
+	}
+	j := i
+	for j < len(s) && s[j] != ' ' && s[j] != '\n' && s[j] != '\t' && s[j] != '<' && s[j] != '>' {
+		j++
+	}
+	if u := s[i:j]; strings.Contains(u, "@everyone") || strings.Contains(u, "@here") {
+		return i // "https://x.org/@everyone" would show as a mention
+	}
+	return j
+}
+
 func escapePlain(s string, atStart bool) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	lineStart := atStart
 	for i := 0; i < len(s); {
-		if strings.HasPrefix(s[i:], "http://") || strings.HasPrefix(s[i:], "https://") {
-			j := i
-			for j < len(s) && s[j] != ' ' && s[j] != '\n' && s[j] != '\t' && s[j] != '<' && s[j] != '>' {
-				j++
-			}
+		if j := urlEnd(s, i); j > i {
 			b.WriteString(s[i:j])
 			i = j
 			lineStart = false

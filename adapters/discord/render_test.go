@@ -207,6 +207,11 @@ func TestEscape(t *testing.T) {
 		{"@everyone and @here", "@\u200beveryone and @\u200bhere"},
 		{`back\slash`, `back\\slash`},
 		{"||spoiler||", `\|\|spoiler\|\|`},
+		// Text that only starts like a URL is escaped as any other.
+		{"http://@everyone", "http://@\u200beveryone"},
+		{"https://**bold** and https://||x||", `https://\*\*bold\*\* and https://\|\|x\|\|`},
+		{"see https://x.org/@here/a_b", "see https://x.org/@\u200bhere/a\\_b"},
+		{"https://", "https://"},
 	}
 	for _, tt := range tests {
 		if got := escape(tt.in); got != tt.want {
