@@ -355,6 +355,7 @@ func TestWeeklySubscribeGrammar(t *testing.T) {
 		// Discord's typed options arrive before the rest ("topic").
 		{"subscribe at 7:15 tz utc weekly day wed", "", "07:15", "UTC", "wed"},
 		{"subscribe weekly on sun", "", "09:00", "UTC", "sun"},
+		{"subscribe weekly day funday", "Weekly recap not changed: day \"funday\" is not a day of the week (use one day: mon, tue, ... or its name, like friday). Usage: /papers subscribe weekly [at HH:MM] [tz Area/City] [day fri]", "", "", ""},
 		{"subscribe weekly day mon-fri", "Weekly recap not changed: day \"mon-fri\" is weekdays, not one day: a weekly schedule posts on one day of the week (like fri). Usage: /papers subscribe weekly [at HH:MM] [tz Area/City] [day fri]", "", "", ""},
 		{"subscribe weekly day daily", "not one day", "", "", ""},
 		{"subscribe weekly day funday", "day \"funday\" is not a day of the week", "", "", ""},

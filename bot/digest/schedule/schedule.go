@@ -54,6 +54,11 @@ func (w Weekdays) String() string {
 // spaces ("mon-fri", "mon,wed,fri", "tue thu", "monday"). Ranges wrap
 // ("fri-mon").
 func ParseDays(s string) (Weekdays, error) {
+	return parseDays(s, "use mon, tue, ... or a range like mon-fri")
+}
+
+// parseDays is ParseDays; use says how to write a day.
+func parseDays(s, use string) (Weekdays, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	switch s {
 	case "", "daily", "every day", "everyday", "all", "*":
@@ -68,7 +73,7 @@ func ParseDays(s string) (Weekdays, error) {
 		from, to, isRange := strings.Cut(part, "-")
 		a, ok := ParseDay(from)
 		if !ok {
-			return 0, fmt.Errorf("%q is not a day of the week (use mon, tue, ... or a range like mon-fri)", from)
+			return 0, fmt.Errorf("%q is not a day of the week (%s)", from, use)
 		}
 		if !isRange {
 			w |= 1 << a
@@ -76,7 +81,7 @@ func ParseDays(s string) (Weekdays, error) {
 		}
 		b, ok := ParseDay(to)
 		if !ok {
-			return 0, fmt.Errorf("%q is not a day of the week (use mon, tue, ... or a range like mon-fri)", to)
+			return 0, fmt.Errorf("%q is not a day of the week (%s)", to, use)
 		}
 		for d := a; ; d = (d + 1) % 7 {
 			w |= 1 << d
@@ -251,7 +256,7 @@ func zoneName(name string) (string, bool) {
 // in the grammar of ParseDays ("fri", "Friday", "days fri"), and refuses a
 // set of several days with a message that says so.
 func ParseWeekday(s string) (time.Weekday, error) {
-	w, err := ParseDays(s)
+	w, err := parseDays(s, "use one day: mon, tue, ... or its name, like friday")
 	if err != nil {
 		return 0, err
 	}
