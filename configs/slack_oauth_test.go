@@ -38,6 +38,7 @@ func TestSlackOAuthConfig(t *testing.T) {
 		{strings.Replace(oauthYAML("    encryption_key: ${KEY}\n"), "/slack/oauth/callback", "/cb", 1), "slack.oauth.redirect_url: the path is \"/cb\""},
 		{strings.Replace(oauthYAML("    encryption_key: ${KEY}\n"), `client_id: "123.456"`, `client_id: ""`, 1), "p.yaml:5:16: slack.oauth.client_id: empty"},
 		{strings.Replace(oauthYAML("    encryption_key: ${KEY}\n"), "  signing_secret", "  bot_token: ${BOT}\n  signing_secret", 1), "p.yaml:3:14: slack.bot_token: with slack.oauth"},
+		{oauthYAML("    encryption_key: ${KEY}\ndigest:\n  subscriptions:\n    - platform: slack\n      channel: C1\n"), "p.yaml:11:7: digest.subscriptions[0]: team: missing for Slack channel C1; with slack.oauth"},
 	} {
 		_, err := Parse([]byte(tc.yaml), "p.yaml", cfgEnv(env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -49,6 +50,10 @@ func TestSlackOAuthConfig(t *testing.T) {
 				t.Errorf("the error quotes a secret: %v", err)
 			}
 		}
+	}
+	// A subscription that names its workspace is placed there.
+	if _, err := Parse([]byte(oauthYAML("    encryption_key: ${KEY}\ndigest:\n  subscriptions:\n    - platform: slack\n      team: T1\n      channel: C1\n")), "p.yaml", cfgEnv(env)); err != nil {
+		t.Errorf("a subscription with its team: %v", err)
 	}
 	// Loopback http is accepted (tests on one machine).
 	y := strings.Replace(oauthYAML("    encryption_key: ${KEY}\n"), "https://bot.example.org", "http://127.0.0.1:8080", 1)

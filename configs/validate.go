@@ -46,6 +46,12 @@ func (c *Config) crossCheck() error {
 			return fmt.Errorf("digest.subscriptions[%d]: platform %s (channel %s), but the file has no %s: section, so nothing would post it; configure %s (docs/%s.md) or remove the subscription",
 				i, s.Platform, s.Channel, s.Platform, s.Platform, s.Platform)
 		}
+		if s.Platform == "slack" && s.Team == "" && c.Slack != nil && c.Slack.OAuth != nil {
+			// Each workspace that installed the app has its own token, and
+			// a channel id does not say whose it is: nothing would post it.
+			return fmt.Errorf("digest.subscriptions[%d]: team: missing for Slack channel %s; with slack.oauth the app is in several workspaces, so give the workspace's team id (T…: the \"slack workspace installed\" log line has it) or subscribe from the channel with /papers subscribe",
+				i, s.Channel)
+		}
 	}
 	return nil
 }
