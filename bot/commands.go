@@ -327,6 +327,12 @@ const clearLead = 2.0
 // false), or fails with NotFound when nothing matches.
 func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb string) (p paper.Paper, found bool, err error) {
 	words := strings.TrimSpace(req.Args)
+	if isListNumber(words) {
+		// "show 2" after a listing: results are named by their ids, not
+		// their places (a listing is not remembered between commands).
+		return paper.Paper{}, false, fault.New(fault.Invalid, "%s is a number, not a paper: `/%s %s` takes the id shown under a result (like 2205.13760), a link, or title words",
+			Typed(words, 20), b.cfg.CommandName, verb)
+	}
 	res, err := b.cfg.Searcher.Search(ctx, paper.Query{Text: words, Limit: b.cfg.PageSize})
 	if err != nil {
 		return paper.Paper{}, false, err
@@ -352,6 +358,13 @@ func (b *Bot) findByName(ctx context.Context, req *Request, rw Responder, verb s
 	// ("No exact match for …; closest papers:").
 	m.Intro = strings.TrimSpace(fmt.Sprintf("Several match: `/%s %s <id>` with one of the ids below. ", b.cfg.CommandName, verb) + m.Intro)
 	return paper.Paper{}, false, rw.Reply(ctx, m)
+}
+
+// isListNumber reports whether s is a result's place in a listing ("2",
+// "#2", "3."): one to three digits.
+func isListNumber(s string) bool {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "#"), ".")
+	return len(s) > 0 && len(s) <= 3 && strings.Trim(s, "0123456789") == ""
 }
 
 // titled is the one paper among hits whose title is the words typed (or

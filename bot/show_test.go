@@ -310,4 +310,13 @@ func TestShowAndSimilarFindThePaperByName(t *testing.T) {
 	if !fault.Is(err, fault.NotFound) || !strings.HasPrefix(m.Text, "no paper matches “nothing like it”") {
 		t.Errorf("no match: %q %v", m.Text, err)
 	}
+	// A result's place in a listing is not a paper: the reply says what
+	// to give instead of listing the papers that mention "2".
+	for _, text := range []string{"show 2", "similar #3", "show 10."} {
+		s.queries = nil
+		m, err := ask(t, b, text)
+		if !fault.Is(err, fault.Invalid) || !strings.Contains(m.Text, "is a number, not a paper") || !strings.Contains(m.Text, "the id shown under a result") || len(s.queries) != 0 {
+			t.Errorf("%q: %q %v, searched %+v", text, m.Text, err, s.queries)
+		}
+	}
 }
