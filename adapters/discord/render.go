@@ -134,6 +134,10 @@ func render(m bot.Message) []payload {
 				name := "Links"
 				if i > 0 {
 					name = "Links (cont.)"
+				} else if id := s.PaperID; id != "" && len(id) <= 64 && runes(l)+runes(id)+5 <= maxFieldValue {
+					// The id is what show, similar and save take; a link
+					// hides it in its URL.
+					l = "`" + strings.ReplaceAll(id, "`", "") + "` · " + l
 				}
 				fields = append(fields, &discordgo.MessageEmbedField{Name: name, Value: l})
 			}

@@ -190,11 +190,21 @@ func renderSection(u *unit, kind bot.Kind, s bot.Section) {
 		}
 	}
 	if len(s.Links) > 0 {
-		t := linksText(s.Links, maxContextText)
+		t := linksText(s.Links, maxContextText-runes(idText(s.PaperID)))
 		if t != "" {
+			t = idText(s.PaperID) + t
 			u.add(contextBlock(t), runes(t))
 		}
 	}
+}
+
+// idText leads a paper's links with its id ("`2205.13760` · "): the id is
+// what show, similar and save take, and a link hides it in its URL.
+func idText(id string) string {
+	if id == "" || len(id) > 64 {
+		return ""
+	}
+	return "`" + escape(id) + "` · "
 }
 
 // fieldText renders a labelled value: "*Authors*\nA, B, C".
