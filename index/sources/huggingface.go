@@ -34,29 +34,17 @@ type HuggingFace struct {
 	MaxPages int
 }
 
-// hfEnvelope is one element of the daily_papers array. Optional fields are
-// pointers so that "absent" stays distinguishable from zero.
-type hfEnvelope struct {
-	Paper       *hfPaper `json:"paper"`
-	PublishedAt string   `json:"publishedAt"`
-	Title       string   `json:"title"`
-	NumComments *int     `json:"numComments"`
-}
-
-type hfPaper struct {
-	ID      string `json:"id"`
-	Title   string `json:"title"`
-	Summary string `json:"summary"`
-	Authors []struct {
-		Name string `json:"name"`
-	} `json:"authors"`
-	PublishedAt string   `json:"publishedAt"`
-	Upvotes     *int     `json:"upvotes"`
-	GithubRepo  *string  `json:"githubRepo"`
-	GithubStars *int     `json:"githubStars"`
-	ProjectPage *string  `json:"projectPage"`
-	AISummary   *string  `json:"ai_summary"`
-	AIKeywords  []string `json:"ai_keywords"`
+// DayResult is what one day's list (or one page of it) gave.
+type DayResult struct {
+	Papers []paper.Paper
+	// Skipped are the records that could not be used (no id or title, or
+	// one of the wrong JSON type), each named by its place on its page and
+	// its id.
+	Skipped []error
+	// Warnings are the kept records with a field that was dropped (a
+	// value of the wrong type or a bad one) or converted ("12" read as
+	// 12), each named as Skipped are, with its fields.
+	Warnings []error
 }
 
 // Daily returns the papers of one day's list (the date in UTC). The list
@@ -64,9 +52,11 @@ type hfPaper struct {
 // day is read again later; merging by id keeps each paper once. Records
 // that cannot be used (no id, bad fields) are skipped and reported in the
 // returned Skipped list; a response that is not the documented JSON is an
-// error. When a page after the first fails, the papers of the pages read
-// before it are returned with the error: they are good.
-func (h *HuggingFace) Daily(ctx context.Context, day time.Time) (papers []paper.Paper, skipped []error, err error) {
+// error. A record with an optional field it cannot use is kept without it
+// (or with it converted, when that is unambiguous) and reported in
+// Warnings. When a page after the first fails, the papers of the pages
+// read before it are returned with the error: they are good.
+func (h *HuggingFace) Daily(ctx context.Context, day time.Time) (res DayResult, err error) {
 	base := strings.TrimRight(h.BaseURL, "/")
 	if base == "" {
 		base = HuggingFaceURL
@@ -89,108 +79,62 @@ func (h *HuggingFace) Daily(ctx context.Context, day time.Time) (papers []paper.
 		u := base + "/api/daily_papers?" + q.Encode()
 		resp, err := h.Client.get(ctx, u, accept("application/json"))
 		if err != nil {
-			return papers, skipped, err
+			return res, err
 		}
-		got, skip, err := ParseHuggingFace(resp.Body, date)
+		got, err := ParseHuggingFace(resp.Body, date)
 		if err != nil {
-			return papers, skipped, fault.Wrap(fault.Transient, fmt.Errorf("%s: %w", u, err), "Hugging Face sent an unreadable answer")
+			return res, fault.Wrap(fault.Transient, fmt.Errorf("%s: %w", u, err), "Hugging Face sent an unreadable answer")
 		}
-		skipped = append(skipped, skip...)
+		for _, e := range got.Skipped {
+			res.Skipped = append(res.Skipped, fmt.Errorf("page %d, %w", page+1, e))
+		}
+		for _, e := range got.Warnings {
+			res.Warnings = append(res.Warnings, fmt.Errorf("page %d, %w", page+1, e))
+		}
 		fresh := 0
-		for _, p := range got {
+		for _, p := range got.Papers {
 			if !seen[p.ID] {
 				seen[p.ID] = true
-				papers = append(papers, p)
+				res.Papers = append(res.Papers, p)
 				fresh++
 			}
 		}
 		// A short page is the last; a page of papers already seen means
 		// the API ignores paging.
-		if len(got)+len(skip) < size || fresh == 0 {
+		if len(got.Papers)+len(got.Skipped) < size || fresh == 0 {
 			break
 		}
 	}
-	return papers, skipped, nil
+	return res, nil
 }
 
 // ParseHuggingFace decodes a daily_papers response. date (YYYY-MM-DD) is
 // the list's day, used as the publication date of a paper that has none.
-// Unusable records are returned as errors in skipped, not as err.
-func ParseHuggingFace(body []byte, date string) (papers []paper.Paper, skipped []error, err error) {
+// Unusable records are returned in Skipped and kept records with a field
+// dropped or converted in Warnings, not as err; each is named "paper N
+// (ID)", N counting the page's records from 1.
+func ParseHuggingFace(body []byte, date string) (DayResult, error) {
+	var res DayResult
 	var envs []json.RawMessage
 	if err := json.Unmarshal(body, &envs); err != nil {
-		return nil, nil, fmt.Errorf("not a JSON array of papers: %w", jsonErr(err))
+		return res, fmt.Errorf("not a JSON array of papers: %w", jsonErr(err))
 	}
 	for i, raw := range envs {
-		var env hfEnvelope
-		if err := json.Unmarshal(raw, &env); err != nil {
-			skipped = append(skipped, fmt.Errorf("paper %d: %w", i, jsonErr(err)))
-			continue
+		p, warns, err := readHFRecord(raw, date)
+		where := fmt.Sprintf("paper %d", i+1)
+		if id := hfRecordID(raw); id != "" {
+			where += " (" + id + ")"
 		}
-		p, err := env.toPaper(date)
 		if err != nil {
-			skipped = append(skipped, fmt.Errorf("paper %d: %w", i, err))
+			res.Skipped = append(res.Skipped, fmt.Errorf("%s: %w", where, err))
 			continue
 		}
-		papers = append(papers, p)
-	}
-	return papers, skipped, nil
-}
-
-func (e *hfEnvelope) toPaper(date string) (paper.Paper, error) {
-	hp := e.Paper
-	if hp == nil {
-		return paper.Paper{}, errors.New(`no "paper" object`)
-	}
-	if strings.TrimSpace(hp.ID) == "" {
-		return paper.Paper{}, errors.New("paper without an id")
-	}
-	p := paper.Paper{
-		ID:       hp.ID,
-		Title:    hp.Title,
-		Abstract: hp.Summary,
-		Keywords: hp.AIKeywords,
-		Source:   SourceHuggingFace,
-	}
-	if p.Title == "" {
-		p.Title = e.Title
-	}
-	for _, a := range hp.Authors {
-		p.Authors = append(p.Authors, a.Name)
-	}
-	for _, d := range []string{hp.PublishedAt, e.PublishedAt, date} {
-		if pd, err := paper.ParseDate(d); err == nil && pd != "" {
-			p.Published = pd
-			break
+		if len(warns) > 0 {
+			res.Warnings = append(res.Warnings, fmt.Errorf("%s: kept the paper, but %w", where, warns))
 		}
+		res.Papers = append(res.Papers, p)
 	}
-	setInt := func(dst *int, v *int) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setInt(&p.Upvotes, hp.Upvotes)
-	setInt(&p.Stars, hp.GithubStars)
-	setInt(&p.Comments, e.NumComments)
-	setStr := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setStr(&p.CodeURL, hp.GithubRepo)
-	setStr(&p.ProjectURL, hp.ProjectPage)
-	p.CodeURL = repoURL(p.CodeURL)
-	p.ProjectURL = webURL(p.ProjectURL)
-	setStr(&p.AISummary, hp.AISummary)
-	// Hugging Face copies arXiv's text, LaTeX and all.
-	p.Title, p.Abstract, p.AISummary = Readable(p.Title), Readable(p.Abstract), Readable(p.AISummary)
-	for i, a := range p.Authors {
-		p.Authors[i] = Readable(a)
-	}
-	if err := p.Normalize(); err != nil {
-		return paper.Paper{}, fmt.Errorf("paper %s: %w", hp.ID, err)
-	}
-	return p, nil
+	return res, nil
 }
 
 // jsonErr makes encoding/json errors say where.

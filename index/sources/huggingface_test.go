@@ -24,13 +24,14 @@ func newHF(t *testing.T, h http.HandlerFunc) (*sources.HuggingFace, *server, *so
 
 func TestHuggingFaceNormalDay(t *testing.T) {
 	hf, srv, _ := newHF(t, serveFile(t, "huggingface/daily-normal.json", "application/json"))
-	papers, skipped, err := hf.Daily(context.Background(), time.Date(2025, 2, 4, 23, 0, 0, 0, time.UTC))
+	res, err := hf.Daily(context.Background(), time.Date(2025, 2, 4, 23, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(skipped) != 0 {
-		t.Errorf("skipped %v", skipped)
+	if len(res.Skipped) != 0 || len(res.Warnings) != 0 {
+		t.Errorf("skipped %v, warnings %v", res.Skipped, res.Warnings)
 	}
+	papers := res.Papers
 	reqs := srv.requests()
 	if len(reqs) != 1 {
 		t.Fatalf("%d requests, want 1", len(reqs))
@@ -97,9 +98,9 @@ func TestHuggingFaceNormalDay(t *testing.T) {
 
 func TestHuggingFaceEmptyDay(t *testing.T) {
 	hf, _, _ := newHF(t, serveFile(t, "huggingface/daily-empty.json", "application/json"))
-	papers, skipped, err := hf.Daily(context.Background(), t0)
-	if err != nil || len(papers) != 0 || len(skipped) != 0 {
-		t.Fatalf("empty day: %d papers, %v skipped, err %v", len(papers), skipped, err)
+	res, err := hf.Daily(context.Background(), t0)
+	if err != nil || len(res.Papers) != 0 || len(res.Skipped) != 0 {
+		t.Fatalf("empty day: %d papers, %v skipped, err %v", len(res.Papers), res.Skipped, err)
 	}
 }
 
@@ -113,17 +114,19 @@ func TestHuggingFacePartialDay(t *testing.T) {
 	))
 	ctx := context.Background()
 	day := time.Date(2025, 2, 6, 0, 0, 0, 0, time.UTC)
-	morning, skipped, err := hf.Daily(ctx, day)
-	if err != nil || len(skipped) != 0 {
-		t.Fatal(err, skipped)
+	res, err := hf.Daily(ctx, day)
+	if err != nil || len(res.Skipped) != 0 {
+		t.Fatal(err, res.Skipped)
 	}
+	morning := res.Papers
 	if len(morning) != 1 || morning[0].Upvotes != 3 || morning[0].CodeURL != "" {
 		t.Fatalf("morning: %+v", morning)
 	}
-	evening, skipped, err := hf.Daily(ctx, day)
+	res, err = hf.Daily(ctx, day)
 	if err != nil {
 		t.Fatal(err)
 	}
+	evening, skipped := res.Papers, res.Skipped
 	if len(evening) != 2 {
 		t.Fatalf("evening: %d papers, want 2", len(evening))
 	}
@@ -140,7 +143,7 @@ func TestHuggingFaceMalformed(t *testing.T) {
 	for _, name := range []string{"daily-malformed.json", "daily-not-array.json"} {
 		t.Run(name, func(t *testing.T) {
 			hf, _, _ := newHF(t, serveFile(t, "huggingface/"+name, "application/json"))
-			_, _, err := hf.Daily(context.Background(), t0)
+			_, err := hf.Daily(context.Background(), t0)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -204,10 +207,10 @@ func TestHuggingFaceRetries(t *testing.T) {
 			srv := newServer(t, clock, sequence(c.responses...))
 			cl := newClient(sources.SourceHuggingFace, clock, 0, nil)
 			hf := &sources.HuggingFace{BaseURL: srv.URL, Client: cl}
-			papers, _, err := hf.Daily(context.Background(), t0)
+			res, err := hf.Daily(context.Background(), t0)
 			if c.wantErr < 0 {
-				if err != nil || len(papers) != 3 {
-					t.Fatalf("%d papers, err %v", len(papers), err)
+				if err != nil || len(res.Papers) != 3 {
+					t.Fatalf("%d papers, err %v", len(res.Papers), err)
 				}
 			} else if err == nil || fault.KindOf(err) != c.wantErr {
 				t.Fatalf("err %v (kind %v), want kind %v", err, fault.KindOf(err), c.wantErr)
@@ -253,9 +256,9 @@ func TestHuggingFacePaging(t *testing.T) {
 		}
 	})
 	hf.PageSize = 2
-	papers, _, err := hf.Daily(context.Background(), t0)
-	if err != nil || len(papers) != 3 {
-		t.Fatalf("%d papers, err %v", len(papers), err)
+	res, err := hf.Daily(context.Background(), t0)
+	if err != nil || len(res.Papers) != 3 {
+		t.Fatalf("%d papers, err %v", len(res.Papers), err)
 	}
 	reqs := srv.requests()
 	if len(reqs) != 2 || reqs[1].Query != "date=2025-02-04&limit=2&p=1" {
@@ -298,5 +301,93 @@ func TestHuggingFaceFailedPageKeepsEarlierPages(t *testing.T) {
 	}
 	if n != 2 || len(sink.ids) != 2 {
 		t.Errorf("%d papers written (%d in the sink), want the first page's 2", n, len(sink.ids))
+	}
+}
+
+// A record whose optional field has the wrong JSON type (or a value that
+// cannot be used) keeps its paper without that field, or with it
+// converted when that is unambiguous ("12" is 12), and a warning names
+// the record and the field; a wrongly typed id, title or paper still
+// skips the record, named by its place on the page.
+func TestHuggingFaceWrongTypes(t *testing.T) {
+	hf, _, _ := newHF(t, serveFile(t, "huggingface/daily-wrong-types.json", "application/json"))
+	res, err := hf.Daily(context.Background(), time.Date(2025, 2, 6, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range res.Papers {
+		ids = append(ids, p.ID)
+	}
+	if want := []string{"2502.03001", "2502.03002", "2502.03006"}; !slices.Equal(ids, want) {
+		t.Fatalf("kept %v, want %v (skipped %v)", ids, want, res.Skipped)
+	}
+	first := res.Papers[0]
+	if first.Upvotes != 12 || first.Stars != 7 || first.Comments != 3 || first.CodeURL != "" ||
+		!slices.Equal(first.Keywords, []string{"diffusion"}) || first.Published != "2025-02-06" {
+		t.Errorf("first paper: %+v", first)
+	}
+	second := res.Papers[1]
+	if second.Upvotes != 0 || second.Stars != 0 || second.ProjectURL != "" || second.AISummary != "" || second.Keywords != nil ||
+		!slices.Equal(second.Authors, []string{"Ana Lima", "Bo Chen"}) || second.Published != "2025-02-05" ||
+		second.Title != "Authors Written as Plain Names" {
+		t.Errorf("second paper: %+v", second)
+	}
+	if good := res.Papers[2]; good.Upvotes != 9 || good.Abstract != "It is read as always." {
+		t.Errorf("good paper: %+v", good)
+	}
+
+	wantWarnings := []string{
+		`page 1, paper 1 (2502.03001): kept the paper, but ` +
+			`paper.ai_keywords: want an array, got a string (read as ["diffusion"]); ` +
+			`paper.publishedAt: want a string, got JSON number (dropped); ` +
+			`paper.upvotes: want a whole number, got the string "12" (read as 12); ` +
+			`paper.githubStars: want a whole number, got the string "7" (read as 7); ` +
+			`numComments: want a whole number, got the string "3" (read as 3); ` +
+			`paper.githubRepo: want a string, got JSON number (dropped)`,
+		`page 1, paper 2 (2502.03002): kept the paper, but ` +
+			`title: want a string, got JSON number (dropped); ` +
+			`paper.authors: want an array of objects with a name, got an array of strings (read as the names); ` +
+			`paper.ai_keywords: want a list of strings, got an array whose item 2 is JSON number (dropped); ` +
+			`paper.githubStars: want a whole number, got 2.5 (dropped); ` +
+			`paper.projectPage: want a string, got JSON bool (dropped); ` +
+			`paper.ai_summary: want a string, got JSON object (dropped); ` +
+			`paper.upvotes: must not be negative (got -4) (dropped)`,
+	}
+	wantSkipped := []string{
+		`page 1, paper 3 (2502.03003): paper.id: want a string, got JSON number`,
+		`page 1, paper 4 (2502.03004): paper.title: want a string, got JSON array`,
+		`page 1, paper 5: paper: want an object, got JSON string`,
+	}
+	for _, c := range []struct {
+		what string
+		got  []error
+		want []string
+	}{{"warnings", res.Warnings, wantWarnings}, {"skipped", res.Skipped, wantSkipped}} {
+		var got []string
+		for _, e := range c.got {
+			got = append(got, e.Error())
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s:\n%s\nwant\n%s", c.what, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
+
+// Control characters in a Hugging Face text cost the characters, not the
+// paper (in a keyword they rejected it), and a warning names the field
+// (Readable dropped them from the title and abstract without a word).
+func TestHuggingFaceControlCharacters(t *testing.T) {
+	body := `[{"paper": {"id": "2502.03007", "title": "A Bell\u0007 in the Title", "summary": "Text\u0019 with a CACM control character.", "ai_keywords": ["bell\u0001"]}}]`
+	res, err := sources.ParseHuggingFace([]byte(body), "2025-02-06")
+	if err != nil || len(res.Papers) != 1 || len(res.Skipped) != 0 {
+		t.Fatalf("%d papers, skipped %v, err %v", len(res.Papers), res.Skipped, err)
+	}
+	if p := res.Papers[0]; p.Title != "A Bell in the Title" || p.Abstract != "Text with a CACM control character." || !slices.Equal(p.Keywords, []string{"bell"}) {
+		t.Errorf("paper %+v", p)
+	}
+	want := "paper 1 (2502.03007): kept the paper, but paper.title: removed control characters (U+0007); paper.summary: removed control characters (U+0019); paper.ai_keywords: removed control characters (U+0001)"
+	if len(res.Warnings) != 1 || res.Warnings[0].Error() != want {
+		t.Errorf("warnings %v, want %s", res.Warnings, want)
 	}
 }

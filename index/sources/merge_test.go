@@ -30,7 +30,7 @@ func sourceRecords(t *testing.T) (hf, arxiv, trending paper.Paper) {
 		}
 	})
 	ctx := context.Background()
-	hfs, _, err := (&sources.HuggingFace{BaseURL: srv.URL, Client: newClient("huggingface", clock, 0, nil)}).Daily(ctx, t0)
+	hfs, err := (&sources.HuggingFace{BaseURL: srv.URL, Client: newClient("huggingface", clock, 0, nil)}).Daily(ctx, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func sourceRecords(t *testing.T) (hf, arxiv, trending paper.Paper) {
 	if len(rej) != 0 || len(ps) != 1 {
 		t.Fatal(rej)
 	}
-	return hfs[0], arxiv, ps[0]
+	return hfs.Papers[0], arxiv, ps[0]
 }
 
 // A paper seen on Hugging Face, through the arXiv API and on a trending

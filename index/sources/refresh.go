@@ -408,13 +408,17 @@ func (j *HuggingFaceJob) Run(ctx context.Context) (int, error) {
 		day := today.AddDate(0, 0, -d)
 		date := day.Format(paper.DateLayout)
 		// A page that failed keeps the papers of the pages before it.
-		papers, skipped, err := j.HF.Daily(ctx, day)
+		res, err := j.HF.Daily(ctx, day)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", date, err))
 		}
-		for _, e := range skipped {
+		for _, e := range res.Skipped {
 			log.Warn("skipped a daily paper", "source", SourceHuggingFace, "date", date, "err", e)
 		}
+		for _, e := range res.Warnings {
+			log.Warn("kept a daily paper with a field dropped or converted", "source", SourceHuggingFace, "date", date, "err", e)
+		}
+		papers := res.Papers
 		if ctx.Err() != nil {
 			break
 		}
