@@ -205,27 +205,29 @@ type ingestTally struct {
 	// were stored as numbers (1909.0599 as 1909.05990); example is one.
 	restored int
 	example  string
+	// replaced counts the fields of kept papers whose invalid UTF-8 was
+	// replaced with U+FFFD; replacedAt is the first (file:line: field).
+	replaced   int
+	replacedAt string
 }
 
-// cleanedNote is the summary's mention of cleaned fields and restored ids
-// ("" for none).
+// cleanedNote is the summary's mention of cleaned fields, fields with
+// invalid UTF-8 replaced and restored ids ("" for none).
 func (t ingestTally) cleanedNote() string {
-	var note string
-	switch t.cleaned {
+	return countNote(t.cleaned, "field cleaned of control characters", "fields cleaned of control characters", "", "") +
+		countNote(t.replaced, "field with invalid UTF-8 replaced", "fields with invalid UTF-8 replaced", " ("+t.replacedAt+")", " (the first "+t.replacedAt+")") +
+		countNote(t.restored, "id restored", "ids restored", " ("+t.example+")", " (e.g. "+t.example+")")
+}
+
+// countNote is ", 1 <one><ex1>" or ", N <many><exN>" ("" for 0).
+func countNote(n int, one, many, ex1, exN string) string {
+	switch n {
 	case 0:
+		return ""
 	case 1:
-		note = ", 1 field cleaned of control characters"
-	default:
-		note = fmt.Sprintf(", %d fields cleaned of control characters", t.cleaned)
+		return ", 1 " + one + ex1
 	}
-	switch t.restored {
-	case 0:
-	case 1:
-		note += ", 1 id restored (" + t.example + ")"
-	default:
-		note += fmt.Sprintf(", %d ids restored (e.g. %s)", t.restored, t.example)
-	}
-	return note
+	return fmt.Sprintf(", %d %s%s", n, many, exN)
 }
 
 // ingestOne reads one file ("-" is stdin) into w, counting into t. It
@@ -271,6 +273,11 @@ func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format
 			return w.Add(ctx, p)
 		},
 		Cleaned: func(*sources.RecordError) { t.cleaned++ },
+		Replaced: func(re *sources.RecordError) {
+			if t.replaced++; t.replacedAt == "" {
+				t.replacedAt = fmt.Sprintf("%s:%d: %s", re.File, re.Line, re.Field)
+			}
+		},
 		Restored: func(re *sources.RecordError) {
 			if t.restored++; t.example == "" {
 				t.example = re.Error()

@@ -48,12 +48,24 @@ func controlNotes(p *paper.Paper) []fieldNote {
 	return notes
 }
 
-// fieldNote is a change made to one field of a record: control characters
-// removed, or (restored) an id stored as a number read as the arXiv id it was.
+// fieldNote is a change made to one field of a record.
 type fieldNote struct {
 	field, msg string
-	restored   bool
+	kind       noteKind
 }
+
+// noteKind is what a fieldNote changed.
+type noteKind int
+
+const (
+	// noteControl: control characters removed (Handler.Cleaned).
+	noteControl noteKind = iota
+	// noteRestored: an id stored as a number read as the arXiv id it was
+	// (Handler.Restored).
+	noteRestored
+	// noteUTF8: invalid UTF-8 replaced with U+FFFD (Handler.Replaced).
+	noteUTF8
+)
 
 func containsRune(rs []rune, r rune) bool {
 	for _, x := range rs {

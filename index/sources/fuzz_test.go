@@ -314,7 +314,9 @@ func TestHostileSeeds(t *testing.T) {
 		{`{"title":"t","upvotes":-1}`, 0, "in.jsonl:1: upvotes: must not be negative (got -1)"},
 		{`{"title":"t","upvotes":"many"}`, 0, "in.jsonl:1: upvotes: want a whole number, got JSON string"},
 		{"{\"title\":\"ok\"}\n{\n{\"title\":\"a\\u0000b\"}\n", 2, "in.jsonl:2: not valid JSON"},
-		{"{\"title\":\"a\xffb\"}", 0, "in.jsonl:1: invalid UTF-8 at byte 11"},
+		{"{\"title\":\"a\xffb\"}", 1, ""}, // kept, the byte replaced (TestJSONLInvalidUTF8)
+		{"{\"id\":\"a\xffb\",\"title\":\"t\"}", 0, "in.jsonl:1: id: invalid UTF-8 at byte 8 of the line"},
+		{"{\"title\":\"t\"}\xff", 0, "in.jsonl:1: invalid UTF-8 at byte 13"},
 		{`{"title":"t","url":"javascript:alert(1)"}`, 0, `in.jsonl:1: url: "javascript:alert(1)" is not an http(s) URL`},
 		// (An array on the first line is a JSON document, refused whole:
 		// TestJSONDocumentRefused.)

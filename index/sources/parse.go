@@ -126,6 +126,10 @@ type Handler struct {
 	// arXiv id that lost its zeros as a number (1909.0599, read as
 	// 1909.05990: paper.RestoreNumberID; Msg says both).
 	Restored func(e *RecordError)
+	// Replaced, when set, is told of each field of a kept record whose
+	// invalid UTF-8 was replaced with U+FFFD (Msg says where the first
+	// run of bad bytes starts).
+	Replaced func(e *RecordError)
 	// Format, when set, is told the format the input is read as and how
 	// it was chosen ("its .txt name", "its content"; "" when the caller
 	// named the format).
@@ -466,16 +470,25 @@ func parseJSONL(ctx context.Context, br *bufio.Reader, name string, h Handler) e
 		if len(bytes.TrimSpace(line)) == 0 {
 			return nil
 		}
+		var fixes []fieldNote
+		var fes paper.FieldErrors
 		if !utf8.Valid(line) {
-			reject(n, "", fmt.Sprintf("invalid UTF-8 at byte %d", invalidAt(line)))
-			return nil
+			var err error
+			if line, fixes, fes, err = repairUTF8(line); err != nil {
+				reject(n, "", err.Error())
+				return nil
+			}
 		}
 		p, notes, err := decodeRecord(line)
-		var fes paper.FieldErrors
-		if err != nil && !errors.As(err, &fes) {
-			reject(n, "", err.Error())
-			return nil
+		if err != nil {
+			var more paper.FieldErrors
+			if !errors.As(err, &more) {
+				reject(n, "", err.Error())
+				return nil
+			}
+			fes, _ = addFieldErrors(fes, more)
 		}
+		notes = append(fixes, notes...)
 		if err := p.Normalize(); err != nil {
 			var ok bool
 			if fes, ok = addFieldErrors(fes, err); !ok {
@@ -511,15 +524,9 @@ func invalidAt(b []byte) int {
 // cleaned reports the notes of a kept record.
 func (h Handler) cleaned(name string, n int, notes []fieldNote) {
 	for _, c := range notes {
-		e := &RecordError{File: name, Line: n, Field: c.field, Msg: c.msg}
-		if c.restored {
-			if h.Restored != nil {
-				h.Restored(e)
-			}
-			continue
-		}
-		if h.Cleaned != nil {
-			h.Cleaned(e)
+		tell := map[noteKind]func(*RecordError){noteControl: h.Cleaned, noteRestored: h.Restored, noteUTF8: h.Replaced}[c.kind]
+		if tell != nil {
+			tell(&RecordError{File: name, Line: n, Field: c.field, Msg: c.msg})
 		}
 	}
 }
@@ -634,7 +641,7 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, error) {
 	}
 	notes := controlNotes(&p)
 	if id, ok := paper.RestoreNumberID(strings.TrimSpace(p.ID)); ok {
-		notes = append(notes, fieldNote{field: "id", restored: true,
+		notes = append(notes, fieldNote{field: "id", kind: noteRestored,
 			msg: fmt.Sprintf("%s read as %s (an arXiv id stored as a number loses zeros)", strings.TrimSpace(p.ID), id)})
 		p.ID = id
 	} else if r.ID.number && !paper.IsArxivID(p.ID) {

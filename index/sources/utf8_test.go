@@ -1,0 +1,86 @@
+package sources_test
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/paperbot/paperbot/bot/paper"
+	"github.com/paperbot/paperbot/index/sources"
+)
+
+// parseNotes parses a fixture and returns what each handler was told, as
+// the messages say it.
+func parseNotes(t *testing.T, name string) (ps []paper.Paper, rejected, replaced []string) {
+	t.Helper()
+	err := sources.Parse(context.Background(), bytes.NewReader(fixture(t, name)), name, sources.Auto, sources.Handler{
+		Paper:    func(p paper.Paper) error { ps = append(ps, p); return nil },
+		Reject:   func(e *sources.RecordError) { rejected = append(rejected, e.Error()) },
+		Replaced: func(e *sources.RecordError) { replaced = append(replaced, e.Error()) },
+		Cleaned:  func(e *sources.RecordError) { t.Errorf("cleaned %v", e) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps, rejected, replaced
+}
+
+// A JSON Lines record with invalid UTF-8 in a text field is kept, each run
+// of bad bytes replaced with U+FFFD, and the field and line are named; in
+// the id (or another field that is no text) it is rejected naming the
+// field; in a key it is rejected naming the key; in a field the record
+// does not read it costs nothing.
+func TestJSONLInvalidUTF8(t *testing.T) {
+	name := "jsonl/invalid-utf8.jsonl"
+	ps, rejected, replaced := parseNotes(t, name)
+	var ids []string
+	for _, p := range ps {
+		ids = append(ids, p.ID)
+	}
+	if want := []string{"2401.00101", "2401.00102", "2401.00105", "2401.00107"}; !slices.Equal(ids, want) {
+		t.Fatalf("kept %v, want %v (rejected %q)", ids, want, rejected)
+	}
+	if ps[0].Title != "Caf\uFFFD society of graphs" {
+		t.Errorf("title %q", ps[0].Title)
+	}
+	if ps[1].Abstract != "Latin-1 bytes \uFFFDt\uFFFD in the abstract" || ps[1].Authors[0] != "Bj\uFFFDrn Berg" {
+		t.Errorf("second record %+v", ps[1])
+	}
+	for _, c := range []struct {
+		what      string
+		got, want []string
+	}{
+		{"replaced", replaced, []string{
+			name + ":1: title: invalid UTF-8 (at byte 31 of the line) replaced with U+FFFD",
+			name + ":2: abstract: invalid UTF-8 (at byte 66 of the line) replaced with U+FFFD",
+			name + ":2: authors: invalid UTF-8 (at byte 101 of the line) replaced with U+FFFD",
+		}},
+		{"rejected", rejected, []string{
+			name + ":3: id: invalid UTF-8 at byte 13 of the line",
+			name + ":4: invalid UTF-8 at byte 23, in the key \"tit\uFFFDle\"",
+			name + ":6: upvotes: want a whole number, got JSON string",
+		}},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s:\n got %q\nwant %q", c.what, c.got, c.want)
+		}
+	}
+}
+
+// The arXiv bulk metadata (Kaggle) alike: a Latin-1 byte in an abstract
+// keeps the paper; one in update_date rejects the record naming that
+// field.
+func TestSnapshotInvalidUTF8(t *testing.T) {
+	name := "arxiv/snapshot-invalid-utf8.jsonl"
+	ps, rejected, replaced := parseNotes(t, name)
+	if len(ps) != 1 || ps[0].ID != "0704.0002" || !bytes.Contains([]byte(ps[0].Abstract), []byte("graphs \uFFFD la Lee")) {
+		t.Fatalf("kept %+v", ps)
+	}
+	if want := []string{name + ":1: abstract: invalid UTF-8 (at byte 499 of the line) replaced with U+FFFD"}; !slices.Equal(replaced, want) {
+		t.Errorf("replaced %q, want %q", replaced, want)
+	}
+	if want := []string{name + ":2: update_date: invalid UTF-8 at byte 483 of the line"}; !slices.Equal(rejected, want) {
+		t.Errorf("rejected %q, want line 2's update_date", rejected)
+	}
+}
