@@ -66,6 +66,9 @@ type atomEntry struct {
 }
 
 func decodeAtom(body []byte) (*atomFeed, error) {
+	if title, ok := htmlPage(body); ok {
+		return nil, htmlError(title, "an Atom feed")
+	}
 	var f atomFeed
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = true

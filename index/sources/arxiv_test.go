@@ -390,3 +390,14 @@ func TestArxivSpacingConcurrent(t *testing.T) {
 		t.Errorf("%d connections, want 1", srv.conns)
 	}
 }
+
+// An HTML page answered in arXiv's place (a login wall, a proxy) is said
+// to be one, with its title.
+func TestArxivFeedHTMLPage(t *testing.T) {
+	feed, _, _ := newFeed(t, serveFile(t, "login-page.html", "text/html"), false)
+	_, err := feed.Fetch(context.Background(), "cs.LG")
+	want := `an HTML page titled "Sign in - Example Corp Proxy", not an Atom feed`
+	if err == nil || !fault.Is(err, fault.Transient) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err %v, want a transient error saying %q", err, want)
+	}
+}

@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -115,8 +116,21 @@ func (h *HuggingFace) Daily(ctx context.Context, day time.Time) (res DayResult, 
 // (ID)", N counting the page's records from 1.
 func ParseHuggingFace(body []byte, date string) (DayResult, error) {
 	var res DayResult
+	body = bytes.TrimPrefix(body, []byte(bom))
+	if title, ok := htmlPage(body); ok {
+		return res, htmlError(title, "JSON")
+	}
 	var envs []json.RawMessage
-	if err := json.Unmarshal(body, &envs); err != nil {
+	err := json.Unmarshal(body, &envs)
+	var te *json.UnmarshalTypeError
+	switch {
+	case len(bytes.TrimSpace(body)) == 0:
+		return res, errors.New("an empty answer, not a JSON array of papers")
+	case err == nil && envs == nil:
+		return res, errors.New("JSON null, not an array of papers")
+	case errors.As(err, &te):
+		return res, fmt.Errorf("a JSON %s, not an array of papers: %s", te.Value, snippet(body))
+	case err != nil:
 		return res, fmt.Errorf("not a JSON array of papers: %w", jsonErr(err))
 	}
 	for i, raw := range envs {

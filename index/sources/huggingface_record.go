@@ -80,6 +80,9 @@ func hfRecordID(raw json.RawMessage) string {
 // wrong type is an error naming them; optional fields that cannot be used
 // are dropped, or converted when that is unambiguous, and named in warns.
 func readHFRecord(raw json.RawMessage, date string) (p paper.Paper, warns paper.FieldErrors, err error) {
+	if absent(raw) {
+		return p, nil, errors.New("JSON null, not a paper record")
+	}
 	var env hfEnvelope
 	if err := json.Unmarshal(raw, &env); err != nil {
 		var te *json.UnmarshalTypeError

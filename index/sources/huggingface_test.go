@@ -391,3 +391,35 @@ func TestHuggingFaceControlCharacters(t *testing.T) {
 		t.Errorf("warnings %v, want %s", res.Warnings, want)
 	}
 }
+
+// Answers that are not the documented array fail the day with what they
+// are: an HTML login page served with 200, JSON null (which read as an
+// empty day before), an error object (whose message named a Go type),
+// an empty body. A byte order mark before the array is no fault.
+func TestHuggingFaceOddAnswers(t *testing.T) {
+	for _, c := range []struct {
+		fixture, contentType, want string
+	}{
+		{"login-page.html", "text/html", `an HTML page titled "Sign in - Example Corp Proxy", not JSON: a login, proxy or error page answered in the service's place`},
+		{"huggingface/daily-null.json", "application/json", "JSON null, not an array of papers"},
+		{"huggingface/daily-not-array.json", "application/json", `a JSON object, not an array of papers: {"error": "Invalid date"}`},
+		{"", "application/json", "an empty answer, not a JSON array of papers"},
+	} {
+		t.Run(c.fixture, func(t *testing.T) {
+			h := func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Content-Type", c.contentType) }
+			if c.fixture != "" {
+				h = serveFile(t, c.fixture, c.contentType)
+			}
+			hf, _, _ := newHF(t, h)
+			res, err := hf.Daily(context.Background(), t0)
+			if err == nil || !strings.HasSuffix(err.Error(), c.want) || !fault.Is(err, fault.Transient) || len(res.Papers) != 0 {
+				t.Errorf("%d papers, err %v (kind %v); want a transient error ending %q", len(res.Papers), err, fault.KindOf(err), c.want)
+			}
+		})
+	}
+	hf, _, _ := newHF(t, serveFile(t, "huggingface/daily-bom.json", "application/json"))
+	res, err := hf.Daily(context.Background(), t0)
+	if err != nil || len(res.Papers) != 1 || res.Papers[0].ID != "2502.04001" {
+		t.Errorf("page with a byte order mark: %+v, err %v", res, err)
+	}
+}
