@@ -98,11 +98,29 @@ func (e *atomEntry) entryID() (string, bool) {
 	return "", false
 }
 
+// entryError names the entry (its place in the feed, counting from 1, and
+// its id or title) that err is about.
+func (e *atomEntry) entryError(i int, err error) error {
+	what := snippet([]byte(e.Title))
+	if id, ok := e.entryID(); ok {
+		what = id
+	} else if what != "" {
+		what = strconv.Quote(what)
+	}
+	if what == "" {
+		return fmt.Errorf("entry %d: %w", i+1, err)
+	}
+	return fmt.Errorf("entry %d (%s): %w", i+1, what, err)
+}
+
 // toPaper maps an entry to a normalised record.
 func (e *atomEntry) toPaper(authors []string, abstract string) (paper.Paper, error) {
 	id, ok := e.entryID()
 	if !ok {
-		return paper.Paper{}, fmt.Errorf("entry %q: no arXiv id", snippet([]byte(e.ID)))
+		if strings.TrimSpace(e.ID) == "" {
+			return paper.Paper{}, errors.New("no arXiv id (no <id>, and no link to an abstract page)")
+		}
+		return paper.Paper{}, fmt.Errorf("no arXiv id (<id> %q is none, and no link to an abstract page)", snippet([]byte(e.ID)))
 	}
 	p := paper.Paper{
 		ID:        id,
@@ -123,7 +141,7 @@ func (e *atomEntry) toPaper(authors []string, abstract string) (paper.Paper, err
 		}
 	}
 	if err := p.Normalize(); err != nil {
-		return paper.Paper{}, fmt.Errorf("entry %s: %w", id, err)
+		return paper.Paper{}, err
 	}
 	// An entry's updated date equal to its publication says nothing.
 	if p.Updated == p.Published {
@@ -263,7 +281,7 @@ func ParseArxivFeed(body []byte, includeCross bool) (FeedResult, error) {
 		}
 		p, err := e.toPaper(splitAuthors(e.Creator), feedAbstract(e.Summary))
 		if err != nil {
-			res.Skipped = append(res.Skipped, err)
+			res.Skipped = append(res.Skipped, e.entryError(i, err))
 			continue
 		}
 		res.Papers = append(res.Papers, p)
@@ -376,7 +394,7 @@ func ParseArxivAPI(body []byte) (papers []paper.Paper, skipped []error, err erro
 		}
 		p, err := e.toPaper(authors, e.Summary)
 		if err != nil {
-			skipped = append(skipped, err)
+			skipped = append(skipped, e.entryError(i, err))
 			continue
 		}
 		papers = append(papers, p)

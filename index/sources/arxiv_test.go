@@ -401,3 +401,28 @@ func TestArxivFeedHTMLPage(t *testing.T) {
 		t.Fatalf("err %v, want a transient error saying %q", err, want)
 	}
 }
+
+// An entry without a usable id is skipped, named by its place in the feed
+// and its title; one whose id is empty but whose link names the paper is
+// kept; the others are read as always.
+func TestArxivFeedEntriesWithoutID(t *testing.T) {
+	feed, _, _ := newFeed(t, serveFile(t, "arxiv/feed-missing-ids.xml", atomType), false)
+	res, err := feed.Fetch(context.Background(), "cs.LG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(res.Papers); !slices.Equal(got, []string{"2502.01102", "2502.01104"}) {
+		t.Errorf("papers %v", got)
+	}
+	var skipped []string
+	for _, e := range res.Skipped {
+		skipped = append(skipped, e.Error())
+	}
+	want := []string{
+		`entry 1 ("An Entry Without an Id or a Link"): no arXiv id (no <id>, and no link to an abstract page)`,
+		`entry 3 ("An Id That Is No arXiv Id"): no arXiv id (<id> "tag:example.org,2025:not-arxiv" is none, and no link to an abstract page)`,
+	}
+	if !slices.Equal(skipped, want) {
+		t.Errorf("skipped:\n got %q\nwant %q", skipped, want)
+	}
+}
