@@ -46,6 +46,8 @@ type DayResult struct {
 	// value of the wrong type or a bad one) or converted ("12" read as
 	// 12), each named as Skipped are, with its fields.
 	Warnings []error
+
+	records int // the page's records, good or not (a full page has more after it)
 }
 
 // Daily returns the papers of one day's list (the date in UTC). The list
@@ -71,7 +73,7 @@ func (h *HuggingFace) Daily(ctx context.Context, day time.Time) (res DayResult, 
 		maxPages = 10
 	}
 	date := day.UTC().Format(paper.DateLayout)
-	seen := map[string]bool{}
+	at := map[string]int{} // index in res.Papers by id
 	for page := 0; page < maxPages; page++ {
 		q := url.Values{"date": {date}, "limit": {strconv.Itoa(size)}}
 		if page > 0 {
@@ -94,15 +96,19 @@ func (h *HuggingFace) Daily(ctx context.Context, day time.Time) (res DayResult, 
 		}
 		fresh := 0
 		for _, p := range got.Papers {
-			if !seen[p.ID] {
-				seen[p.ID] = true
-				res.Papers = append(res.Papers, p)
-				fresh++
+			if j, ok := at[p.ID]; ok {
+				// Listed again (the list moved between pages, or the
+				// API ignores paging): one paper, the best of both.
+				res.Papers[j] = paper.Merge(res.Papers[j], p)
+				continue
 			}
+			at[p.ID] = len(res.Papers)
+			res.Papers = append(res.Papers, p)
+			fresh++
 		}
 		// A short page is the last; a page of papers already seen means
 		// the API ignores paging.
-		if len(got.Papers)+len(got.Skipped) < size || fresh == 0 {
+		if got.records < size || fresh == 0 {
 			break
 		}
 	}
@@ -133,19 +139,29 @@ func ParseHuggingFace(body []byte, date string) (DayResult, error) {
 	case err != nil:
 		return res, fmt.Errorf("not a JSON array of papers: %w", jsonErr(err))
 	}
+	res.records = len(envs)
+	at := map[string]int{}       // index in res.Papers by id
+	where := map[string]string{} // the record each paper was read from
 	for i, raw := range envs {
 		p, warns, err := readHFRecord(raw, date)
-		where := fmt.Sprintf("paper %d", i+1)
+		this := fmt.Sprintf("paper %d", i+1)
 		if id := hfRecordID(raw); id != "" {
-			where += " (" + id + ")"
+			this += " (" + id + ")"
 		}
 		if err != nil {
-			res.Skipped = append(res.Skipped, fmt.Errorf("%s: %w", where, err))
+			res.Skipped = append(res.Skipped, fmt.Errorf("%s: %w", this, err))
 			continue
 		}
 		if len(warns) > 0 {
-			res.Warnings = append(res.Warnings, fmt.Errorf("%s: kept the paper, but %w", where, warns))
+			res.Warnings = append(res.Warnings, fmt.Errorf("%s: kept the paper, but %w", this, warns))
 		}
+		if j, ok := at[p.ID]; ok {
+			// The same paper twice on a page: one paper, the best of both.
+			res.Papers[j] = paper.Merge(res.Papers[j], p)
+			res.Warnings = append(res.Warnings, fmt.Errorf("%s: the same paper as %s: merged into it", this, where[p.ID]))
+			continue
+		}
+		at[p.ID], where[p.ID] = len(res.Papers), this
 		res.Papers = append(res.Papers, p)
 	}
 	return res, nil

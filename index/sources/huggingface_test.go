@@ -423,3 +423,38 @@ func TestHuggingFaceOddAnswers(t *testing.T) {
 		t.Errorf("page with a byte order mark: %+v, err %v", res, err)
 	}
 }
+
+// The same paper twice on one page (2502.05555 and 2502.05555v2) is one
+// paper with the best of both, and a warning names both records; before,
+// the second was dropped without a word, its repository with it.
+func TestHuggingFaceDuplicateIDs(t *testing.T) {
+	hf, _, _ := newHF(t, serveFile(t, "huggingface/daily-duplicates.json", "application/json"))
+	res, err := hf.Daily(context.Background(), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Papers) != 2 {
+		t.Fatalf("%d papers, want 2", len(res.Papers))
+	}
+	if p := res.Papers[0]; p.ID != "2502.05555" || p.Upvotes != 44 || p.Comments != 2 || p.CodeURL != "https://github.com/meichen/ttsv" || p.Stars != 16 {
+		t.Errorf("merged paper %+v", p)
+	}
+	want := "page 1, paper 3 (2502.05555v2): the same paper as paper 1 (2502.05555): merged into it"
+	if len(res.Warnings) != 1 || res.Warnings[0].Error() != want {
+		t.Errorf("warnings %v, want %q", res.Warnings, want)
+	}
+
+	// A full page with a paper twice is still full: the next is read.
+	hf, srv, _ := newHF(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("p") == "" {
+			serveFile(t, "huggingface/daily-duplicates.json", "application/json")(w, r)
+			return
+		}
+		w.Write([]byte(`[{"paper": {"id": "2502.05700", "title": "On the Second Page"}}]`))
+	})
+	hf.PageSize = 3
+	res, err = hf.Daily(context.Background(), t0)
+	if err != nil || len(res.Papers) != 3 || len(srv.requests()) != 2 {
+		t.Errorf("%d papers in %d requests, err %v; want 3 in 2", len(res.Papers), len(srv.requests()), err)
+	}
+}
