@@ -151,7 +151,7 @@ func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) e
 	}
 	defer done()
 	// A UTF-8 byte order mark (Windows tools write one) is not content.
-	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
+	if b, _ := br.Peek(3); string(b) == bom {
 		br.Discard(3)
 	}
 	head := peekHead(br)
@@ -379,8 +379,8 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// lines yields the lines of br without their line endings, with 1-based
-// numbers. A line longer than MaxLine is reported through tooLong and
+// lines yields the lines of br without their line endings and byte order
+// marks, with 1-based numbers. A line longer than MaxLine is reported through tooLong and
 // skipped. An error from fn or tooLong stops it.
 func lines(ctx context.Context, br *bufio.Reader, fn func(n int, line []byte) error, tooLong func(n int) error) error {
 	var long []byte
@@ -408,7 +408,9 @@ func lines(ctx context.Context, br *bufio.Reader, fn func(n int, line []byte) er
 					return cerr
 				}
 			}
-			line = bytes.TrimRight(line, "\r\n")
+			// A byte order mark opens a file a Windows tool wrote;
+			// files joined with cat carry one on a later line too.
+			line = bytes.TrimPrefix(bytes.TrimRight(line, "\r\n"), []byte(bom))
 			var ferr error
 			if len(line) > MaxLine {
 				ferr = tooLong(n)

@@ -84,3 +84,22 @@ func TestSnapshotInvalidUTF8(t *testing.T) {
 		t.Errorf("rejected %q, want line 2's update_date", rejected)
 	}
 }
+
+// Files exported on Windows and joined with cat: CRLF line ends, and a
+// byte order mark at the start of each part, not only of the file (the
+// later one was rejected as "invalid character 'ï'").
+func TestJoinedWindowsExports(t *testing.T) {
+	for name, want := range map[string][]string{
+		"jsonl/joined-windows-exports.jsonl": {"From the first export", "Also the first", "From the second export, joined with cat", "Also the second"},
+		"joined-windows-exports.txt":         {"A First Title", "A Second Title, After a Joined File's Mark"},
+	} {
+		ps, rej := parseAll(t, fixture(t, name), name, sources.Auto)
+		var titles []string
+		for _, p := range ps {
+			titles = append(titles, p.Title)
+		}
+		if !slices.Equal(titles, want) || len(rej) != 0 {
+			t.Errorf("%s: titles %q, rejected %v; want %q", name, titles, rej, want)
+		}
+	}
+}
