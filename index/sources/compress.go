@@ -137,10 +137,8 @@ func Check(r io.Reader, name string, f Format) error {
 	if err != nil || f == Trending {
 		return err
 	}
-	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
-		br.Discard(3)
-	}
-	return checkDocument(peekHead(br), name, inner)
+	_, head := startText(br)
+	return checkDocument(head, name, inner)
 }
 
 // checkText refuses input whose first bytes are mostly not text: NUL and

@@ -150,11 +150,7 @@ func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) e
 		return err
 	}
 	defer done()
-	// A UTF-8 byte order mark (Windows tools write one) is not content.
-	if b, _ := br.Peek(3); string(b) == bom {
-		br.Discard(3)
-	}
-	head := peekHead(br)
+	br, head := startText(br)
 	if f != Trending {
 		if err := checkDocument(head, name, inner); err != nil {
 			return err
@@ -178,6 +174,34 @@ func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) e
 // detectWindow is how much of an input is looked at to choose its format
 // (Parse and Check look at the same bytes, so they agree).
 const detectWindow = 64 << 10
+
+// startText skips a UTF-8 byte order mark (Windows tools write one; it is
+// not content) and returns the reader to read the text from, with its
+// first bytes (peekHead). The lines of a file that end in a carriage
+// return alone (classic Mac OS: a carriage return in its first bytes, no
+// newline) are read as lines: each carriage return is a newline.
+func startText(br *bufio.Reader) (*bufio.Reader, []byte) {
+	if b, _ := br.Peek(len(bom)); string(b) == bom {
+		br.Discard(len(bom))
+	}
+	if raw, _ := br.Peek(min(detectWindow, br.Size())); bytes.IndexByte(raw, '\r') >= 0 && bytes.IndexByte(raw, '\n') < 0 {
+		br = bufio.NewReaderSize(crLines{br}, br.Size())
+	}
+	return br, peekHead(br)
+}
+
+// crLines reads the carriage returns of r as newlines.
+type crLines struct{ r io.Reader }
+
+func (c crLines) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
+}
 
 // peekHead returns the first bytes of br (up to detectWindow) without
 // reading them.

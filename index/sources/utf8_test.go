@@ -93,13 +93,33 @@ func TestJoinedWindowsExports(t *testing.T) {
 		"jsonl/joined-windows-exports.jsonl": {"From the first export", "Also the first", "From the second export, joined with cat", "Also the second"},
 		"joined-windows-exports.txt":         {"A First Title", "A Second Title, After a Joined File's Mark"},
 	} {
-		ps, rej := parseAll(t, fixture(t, name), name, sources.Auto)
-		var titles []string
-		for _, p := range ps {
-			titles = append(titles, p.Title)
-		}
-		if !slices.Equal(titles, want) || len(rej) != 0 {
-			t.Errorf("%s: titles %q, rejected %v; want %q", name, titles, rej, want)
-		}
+		wantTitles(t, name, want)
+	}
+}
+
+// A file whose lines end in a carriage return alone (classic Mac OS) is
+// read line by line; it was one line, rejected whole (JSON Lines: "invalid
+// character '{' after top-level value"; trending: a title without its
+// abstract).
+func TestClassicMacLineEnds(t *testing.T) {
+	for name, want := range map[string][]string{
+		"jsonl/classic-mac.jsonl": {"Saved on a classic Mac", "Its lines end in a carriage return alone", "A blank line before this one"},
+		"classic-mac.txt":         {"A Title From a Classic Mac", "A Second Title"},
+	} {
+		wantTitles(t, name, want)
+	}
+}
+
+// wantTitles parses a fixture and checks that it gives papers with the
+// titles want, in order, and rejects nothing.
+func wantTitles(t *testing.T, name string, want []string) {
+	t.Helper()
+	ps, rej := parseAll(t, fixture(t, name), name, sources.Auto)
+	var titles []string
+	for _, p := range ps {
+		titles = append(titles, p.Title)
+	}
+	if !slices.Equal(titles, want) || len(rej) != 0 {
+		t.Errorf("%s: titles %q, rejected %v; want %q", name, titles, rej, want)
 	}
 }
