@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -246,11 +247,41 @@ func valueKind(raw []byte) string {
 	return ""
 }
 
+// hfText are the fields whose invalid UTF-8 is replaced with U+FFFD (with
+// a warning): text worth more so than lost. In another field (the id, a
+// link, a date) it means the value is damaged.
+var hfText = map[string]bool{
+	"title": true, "paper.title": true, "paper.summary": true, "paper.authors": true,
+	"paper.ai_summary": true, "paper.ai_keywords": true,
+}
+
+// utf8 checks a field's JSON for invalid UTF-8 (which encoding/json would
+// replace without a word). In a text field each run of bad bytes is
+// replaced with U+FFFD, with a warning; another field is dropped with a
+// warning, or, required, makes the record bad (ok false).
+func (f *hfFields) utf8(field string, raw json.RawMessage, required bool) (_ json.RawMessage, ok bool) {
+	if utf8.Valid(raw) {
+		return raw, true
+	}
+	msg := "invalid UTF-8"
+	switch {
+	case hfText[field]:
+		f.warn(field, msg+" replaced with U+FFFD")
+		return bytes.ToValidUTF8(raw, []byte(string(utf8.RuneError))), true
+	case required:
+		f.bad = append(f.bad, &paper.FieldError{Field: field, Msg: msg})
+	default:
+		f.warn(field, msg+" (dropped)")
+	}
+	return nil, false
+}
+
 // str reads a string field ("" when absent). A value of another type is
 // dropped with a warning, or, for a required field, makes the record bad.
 func (f *hfFields) str(field string, raw json.RawMessage, required bool) string {
 	var s string
-	if absent(raw) || json.Unmarshal(raw, &s) == nil {
+	raw, ok := f.utf8(field, raw, required)
+	if !ok || absent(raw) || json.Unmarshal(raw, &s) == nil {
 		return s
 	}
 	msg := "want a string, got JSON " + valueKind(raw)
@@ -295,7 +326,8 @@ func (f *hfFields) count(field string, raw json.RawMessage) int {
 // with a warning; so is an array of names where objects are expected
 // (objects). Anything else is dropped with a warning.
 func (f *hfFields) list(field string, raw json.RawMessage, one func(string) []string, objects bool) []string {
-	if absent(raw) {
+	raw, ok := f.utf8(field, raw, false)
+	if !ok || absent(raw) {
 		return nil
 	}
 	l, err := stringList(raw, one)

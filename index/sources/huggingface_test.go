@@ -458,3 +458,31 @@ func TestHuggingFaceDuplicateIDs(t *testing.T) {
 		t.Errorf("%d papers in %d requests, err %v; want 3 in 2", len(res.Papers), len(srv.requests()), err)
 	}
 }
+
+// Invalid UTF-8 in a Hugging Face record was replaced by encoding/json
+// without a word: in text it is still replaced, and a warning names the
+// fields; in a link the link is dropped; in the id the record is skipped.
+func TestHuggingFaceInvalidUTF8(t *testing.T) {
+	hf, _, _ := newHF(t, serveFile(t, "huggingface/daily-invalid-utf8.json", "application/json"))
+	res, err := hf.Daily(context.Background(), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Papers) != 2 || res.Papers[0].Title != "Caf\uFFFD Networks" || res.Papers[0].CodeURL != "" || res.Papers[1].ID != "2502.06003" {
+		t.Fatalf("papers %+v", res.Papers)
+	}
+	for _, c := range []struct {
+		what string
+		got  []error
+		want string
+	}{
+		{"warnings", res.Warnings, "page 1, paper 1 (2502.06001): kept the paper, but " +
+			"paper.title: invalid UTF-8 replaced with U+FFFD; paper.summary: invalid UTF-8 replaced with U+FFFD; " +
+			"paper.authors: invalid UTF-8 replaced with U+FFFD; paper.githubRepo: invalid UTF-8 (dropped)"},
+		{"skipped", res.Skipped, "page 1, paper 2 (2502.0\uFFFD6002): paper.id: invalid UTF-8"},
+	} {
+		if len(c.got) != 1 || c.got[0].Error() != c.want {
+			t.Errorf("%s %q, want %q", c.what, c.got, c.want)
+		}
+	}
+}
