@@ -65,17 +65,20 @@ type atomEntry struct {
 	Creator      string `xml:"http://purl.org/dc/elements/1.1/ creator"`
 }
 
-func decodeAtom(body []byte) (*atomFeed, error) {
+// decodeAtom reads an Atom document; invalid UTF-8 in it is replaced
+// (repairAtom), and where is returned.
+func decodeAtom(body []byte) (*atomFeed, atomRepairs, error) {
 	if title, ok := htmlPage(body); ok {
-		return nil, htmlError(title, "an Atom feed")
+		return nil, atomRepairs{}, htmlError(title, "an Atom feed")
 	}
+	body, rep := repairAtom(body)
 	var f atomFeed
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = true
 	if err := d.Decode(&f); err != nil {
-		return nil, fmt.Errorf("not an Atom feed: %w (starts %q)", err, snippet(body))
+		return nil, rep, fmt.Errorf("not an Atom feed: %w (starts %q)", err, snippet(body))
 	}
-	return &f, nil
+	return &f, rep, nil
 }
 
 // entryID is the canonical arXiv id of an entry: the API writes
@@ -181,6 +184,8 @@ type FeedResult struct {
 	Types map[string]int
 	// Skipped lists entries that could not be read.
 	Skipped []error
+	// Warnings lists kept entries with invalid UTF-8 replaced.
+	Warnings []error
 
 	// url and validator are what Commit remembers.
 	url       string
@@ -259,10 +264,11 @@ func (f *ArxivFeed) Fetch(ctx context.Context, category string) (FeedResult, err
 // when includeCross is set; replacements are skipped.
 func ParseArxivFeed(body []byte, includeCross bool) (FeedResult, error) {
 	res := FeedResult{Types: map[string]int{}}
-	f, err := decodeAtom(body)
+	f, rep, err := decodeAtom(body)
 	if err != nil {
 		return res, err
 	}
+	var kept []int
 	if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(f.Updated)); err == nil {
 		res.Updated = t
 	}
@@ -285,7 +291,9 @@ func ParseArxivFeed(body []byte, includeCross bool) (FeedResult, error) {
 			continue
 		}
 		res.Papers = append(res.Papers, p)
+		kept = append(kept, i)
 	}
+	res.Warnings = rep.warnings(f, kept)
 	return res, nil
 }
 
@@ -358,13 +366,19 @@ func (a *ArxivAPI) FetchIDs(ctx context.Context, ids []string) ([]paper.Paper, e
 		if err != nil {
 			return nil, err
 		}
-		ps, _, err := ParseArxivAPI(resp.Body)
+		ps, skipped, warnings, err := ParseArxivAPI(resp.Body)
 		if err != nil {
 			var ae *APIError
 			if errors.As(err, &ae) {
 				return nil, fault.Wrap(fault.Invalid, err, "arXiv refused the request: %s", ae.Msg)
 			}
 			return nil, fault.Wrap(fault.Transient, fmt.Errorf("%s: %w", u, err), "arXiv sent an unreadable answer")
+		}
+		for _, e := range skipped {
+			a.Client.Log.WarnContext(ctx, "skipped an arXiv API entry", "source", SourceArxiv, "err", e)
+		}
+		for _, e := range warnings {
+			a.Client.Log.WarnContext(ctx, "kept an arXiv API entry with invalid UTF-8 replaced", "source", SourceArxiv, "err", e)
 		}
 		out = append(out, ps...)
 	}
@@ -374,16 +388,18 @@ func (a *ArxivAPI) FetchIDs(ctx context.Context, ids []string) ([]paper.Paper, e
 // ParseArxivAPI reads a query API answer. An Error entry (which arXiv
 // sends with HTTP 200) is returned as an *APIError; entries without a
 // title (ids arXiv does not know, in older API versions) are left out;
-// unreadable entries are returned in skipped.
-func ParseArxivAPI(body []byte) (papers []paper.Paper, skipped []error, err error) {
-	f, err := decodeAtom(body)
+// unreadable entries are returned in skipped, kept ones whose invalid
+// UTF-8 was replaced in warnings.
+func ParseArxivAPI(body []byte) (papers []paper.Paper, skipped, warnings []error, err error) {
+	f, rep, err := decodeAtom(body)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	var kept []int
 	for i := range f.Entries {
 		e := &f.Entries[i]
 		if isErrorEntry(e) {
-			return nil, nil, &APIError{Msg: paper.FoldSpace(e.Summary)}
+			return nil, nil, nil, &APIError{Msg: paper.FoldSpace(e.Summary)}
 		}
 		if strings.TrimSpace(e.Title) == "" {
 			continue
@@ -398,8 +414,9 @@ func ParseArxivAPI(body []byte) (papers []paper.Paper, skipped []error, err erro
 			continue
 		}
 		papers = append(papers, p)
+		kept = append(kept, i)
 	}
-	return papers, skipped, nil
+	return papers, skipped, rep.warnings(f, kept), nil
 }
 
 func isErrorEntry(e *atomEntry) bool {

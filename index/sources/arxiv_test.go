@@ -1,7 +1,9 @@
 package sources_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -424,5 +426,49 @@ func TestArxivFeedEntriesWithoutID(t *testing.T) {
 	}
 	if !slices.Equal(skipped, want) {
 		t.Errorf("skipped:\n got %q\nwant %q", skipped, want)
+	}
+}
+
+// One byte of invalid UTF-8 made encoding/xml refuse the whole feed, every
+// good entry with it, at every read that day. The bad bytes are replaced
+// with U+FFFD, and a warning names each kept entry that had some (an
+// entry not kept, a replacement, is not named) and the feed's own text.
+func TestArxivFeedInvalidUTF8(t *testing.T) {
+	feed, _, _ := newFeed(t, serveFile(t, "arxiv/feed-invalid-utf8.xml", atomType), false)
+	res, err := feed.Fetch(context.Background(), "cs.LG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(res.Papers); !slices.Equal(got, []string{"2502.01001", "2502.01002"}) {
+		t.Fatalf("papers %v", got)
+	}
+	if title := res.Papers[1].Title; title != "Sparse Autoencoders & Feature Circuits in Fran\uFFFDais" {
+		t.Errorf("title %q", title)
+	}
+	var warnings []string
+	for _, e := range res.Warnings {
+		warnings = append(warnings, e.Error())
+	}
+	want := []string{
+		"invalid UTF-8 on line 4, outside the entries, replaced with U+FFFD",
+		"entry 2 (2502.01002): invalid UTF-8 on line 27 replaced with U+FFFD (the entry is kept)",
+	}
+	if !slices.Equal(warnings, want) {
+		t.Errorf("warnings:\n got %q\nwant %q", warnings, want)
+	}
+}
+
+// The API alike: the paper is returned, and the replacement logged.
+func TestArxivAPIInvalidUTF8(t *testing.T) {
+	body := bytes.Replace(fixture(t, "arxiv/api-2401.12345.xml"), []byte("A Study"), []byte("A \xe9tude"), 1)
+	var logged bytes.Buffer
+	api, _, _ := newAPI(t, func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+	api.Client.Log = slog.New(slog.NewTextHandler(&logged, nil))
+	p, err := api.Fetch(context.Background(), "2401.12345")
+	if err != nil || !strings.Contains(p.Title, "A \uFFFDtude") {
+		t.Fatalf("%+v, err %v", p, err)
+	}
+	if want := `err="entry 1 (2401.12345): invalid UTF-8 on line 14 replaced with U+FFFD (the entry is kept)"`; !strings.Contains(logged.String(), want) {
+		t.Errorf("log %s\nlacks %s", logged.String(), want)
 	}
 }

@@ -297,6 +297,9 @@ func (j *ArxivFeedJob) Run(ctx context.Context) (int, error) {
 		for _, e := range res.Skipped {
 			log.Warn("skipped a feed entry", "source", SourceArxiv, "category", c, "err", e)
 		}
+		for _, e := range res.Warnings {
+			log.Warn("kept a feed entry with invalid UTF-8 replaced", "source", SourceArxiv, "category", c, "err", e)
+		}
 		if res.NotModified {
 			log.Debug("feed not modified", "source", SourceArxiv, "category", c)
 			continue
