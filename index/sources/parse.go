@@ -871,14 +871,19 @@ func isNameSuffix(s string) bool {
 //     first line is the first title.
 //   - The button's label is removed from the first title.
 //   - A title with no abstract after it (at the end of the file) is
-//     rejected, at the title's line; so are lines that are not valid UTF-8
-//     or longer than MaxLine, which still count as the title or abstract
-//     they stand for, keeping the pairs after them in step.
+//     rejected, at the title's line; so are lines longer than MaxLine,
+//     which still count as the title or abstract they stand for, keeping
+//     the pairs after them in step. Invalid UTF-8 is replaced with U+FFFD
+//     (Handler.Replaced, at its line) and the paper kept.
 func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler) error {
 	reject := func(n int, field, msg string) {
 		if h.Reject != nil {
 			h.Reject(&RecordError{File: name, Line: n, Field: field, Msg: msg})
 		}
+	}
+	type lineNote struct {
+		n    int
+		note fieldNote
 	}
 	var (
 		inPair    bool   // a title line was read; the next non-blank line is its abstract
@@ -886,7 +891,19 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 		title     string // the pair's title
 		titleLine int
 		rank      int // trending position of the pair
+		// replaced notes the pair's lines whose invalid UTF-8 was
+		// replaced, each at its own line.
+		replaced []lineNote
 	)
+	// valid returns line as a string, each run of invalid UTF-8 replaced
+	// with U+FFFD (noted for field at line n).
+	valid := func(n int, field string, line []byte) string {
+		if utf8.Valid(line) {
+			return string(line)
+		}
+		replaced = append(replaced, lineNote{n, replacedNote(field, invalidAt(line))})
+		return string(bytes.ToValidUTF8(line, []byte(string(utf8.RuneError))))
+	}
 	emit := func(abstract string) error {
 		p := paper.Paper{Title: title, Abstract: abstract, Rank: rank, Source: "trending"}
 		notes := controlNotes(&p)
@@ -901,6 +918,9 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 			}
 			return nil
 		}
+		for _, r := range replaced {
+			h.cleaned(name, r.n, []fieldNote{r.note})
+		}
 		h.cleaned(name, titleLine, notes)
 		return h.Paper(p)
 	}
@@ -909,21 +929,17 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 	pair := func(n int, line []byte, long bool) error {
 		tooLong := func() { reject(n, "", fmt.Sprintf("line longer than %d bytes", MaxLine)) }
 		if !inPair {
-			inPair, badPair, titleLine = true, false, n
+			inPair, badPair, titleLine, replaced = true, false, n, nil
 			rank++
-			switch {
-			case long:
+			if long {
+				// Keep the pairing: the next line is this title's abstract.
 				tooLong()
 				badPair = true
-			case !utf8.Valid(line):
-				// Keep the pairing: the next line is this title's abstract.
-				reject(n, "title", fmt.Sprintf("invalid UTF-8 at byte %d", invalidAt(line)))
-				badPair = true
-			default:
-				title = string(line)
-				if rank == 1 {
-					title = stripButton(title)
-				}
+				return nil
+			}
+			title = valid(n, "title", line)
+			if rank == 1 {
+				title = stripButton(title)
 			}
 			return nil
 		}
@@ -934,11 +950,8 @@ func parseTrending(ctx context.Context, br *bufio.Reader, name string, h Handler
 			return nil
 		case badPair:
 			return nil
-		case !utf8.Valid(line):
-			reject(n, "abstract", fmt.Sprintf("invalid UTF-8 at byte %d", invalidAt(line)))
-			return nil
 		}
-		return emit(string(line))
+		return emit(valid(n, "abstract", line))
 	}
 
 	// Until the first title, lines that may be the header are held back.

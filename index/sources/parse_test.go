@@ -307,10 +307,10 @@ func TestParseTrendingLayout(t *testing.T) {
 		{"a banner line after the first title is a title",
 			pageHeader + "T1\nA1\nGet trending papers in your email inbox!\nA2\n",
 			[]pair{{"T1", "A1", 1}, {"Get trending papers in your email inbox!", "A2", 2}}, nil},
-		{"a bad title keeps the pairs in step",
+		{"a title with invalid UTF-8 is kept, the pairs in step",
 			pageHeader + "Bad \xff title\n\nits abstract\nT2\n\nA2\nT3\n",
-			[]pair{{"T2", "A2", 2}},
-			[]string{"t.txt:3: title: invalid UTF-8 at byte 4", "t.txt:9: abstract: missing: the file ends after this title (each title line is followed by its abstract line)"}},
+			[]pair{{"Bad \uFFFD title", "its abstract", 1}, {"T2", "A2", 2}},
+			[]string{"t.txt:9: abstract: missing: the file ends after this title (each title line is followed by its abstract line)"}},
 		{"only the header", pageHeader + "\n", nil, nil},
 	} {
 		ps, rej := parseAll(t, []byte(c.in), "t.txt", sources.Trending)

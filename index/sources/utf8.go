@@ -73,8 +73,7 @@ func repairUTF8(line []byte) (fixed []byte, notes []fieldNote, fes paper.FieldEr
 		switch {
 		case field == "" || noted[field]:
 		case textKeys[field]:
-			notes = append(notes, fieldNote{field: field, kind: noteUTF8,
-				msg: fmt.Sprintf("invalid UTF-8 (at byte %d of the line) replaced with U+FFFD", bad[j])})
+			notes = append(notes, replacedNote(field, bad[j]))
 		default:
 			fes = append(fes, &paper.FieldError{Field: field, Msg: fmt.Sprintf("invalid UTF-8 at byte %d of the line", bad[j])})
 		}
@@ -118,4 +117,10 @@ func keysAt(line []byte, offsets []int) ([]string, error) {
 		return fail("")
 	}
 	return keys, nil
+}
+
+// replacedNote notes a field whose invalid UTF-8 was replaced, the first
+// run at byte at of its line.
+func replacedNote(field string, at int) fieldNote {
+	return fieldNote{field: field, kind: noteUTF8, msg: fmt.Sprintf("invalid UTF-8 (at byte %d of the line) replaced with U+FFFD", at)}
 }

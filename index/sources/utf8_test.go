@@ -123,3 +123,21 @@ func wantTitles(t *testing.T, name string, want []string) {
 		t.Errorf("%s: titles %q, rejected %v; want %q", name, titles, rej, want)
 	}
 }
+
+// The trending format alike: a title or abstract line with invalid UTF-8
+// keeps its paper (the pair was rejected), each line named.
+func TestTrendingInvalidUTF8(t *testing.T) {
+	name := "trending-invalid-utf8.txt"
+	ps, rejected, replaced := parseNotes(t, name)
+	if len(ps) != 2 || ps[0].Title != "Caf\uFFFD Networks at Scale" || ps[1].Abstract != "An abstract with Latin-1 \uFFFDt\uFFFD bytes." || len(rejected) != 0 {
+		t.Fatalf("papers %+v, rejected %q", ps, rejected)
+	}
+	want := []string{
+		name + ":3: title: invalid UTF-8 (at byte 3 of the line) replaced with U+FFFD",
+		name + ":4: abstract: invalid UTF-8 (at byte 12 of the line) replaced with U+FFFD",
+		name + ":6: abstract: invalid UTF-8 (at byte 25 of the line) replaced with U+FFFD",
+	}
+	if !slices.Equal(replaced, want) {
+		t.Errorf("replaced:\n got %q\nwant %q", replaced, want)
+	}
+}
