@@ -70,15 +70,17 @@ func (j *FilesJob) Ingest(ctx context.Context, name string) (int, error) {
 	}
 	const batch = 500
 	var (
-		papers   []paper.Paper
-		written  int
-		rejected int
+		papers     []paper.Paper
+		written    int
+		rejected   int
+		sinkFailed bool
 	)
 	flush := func() error {
 		if len(papers) == 0 {
 			return nil
 		}
 		if err := j.Sink.Upsert(ctx, papers); err != nil {
+			sinkFailed = true
 			return err
 		}
 		written += len(papers)
@@ -100,8 +102,10 @@ func (j *FilesJob) Ingest(ctx context.Context, name string) (int, error) {
 			}
 		},
 	})
-	if err == nil {
-		err = flush()
+	if !sinkFailed {
+		// After a read error too (a compressed file cut short): the
+		// papers read before it are good.
+		err = errors.Join(err, flush())
 	}
 	if rejected > 0 {
 		j.Log.Warn("records rejected", "source", "files", "file", name, "rejected", rejected)

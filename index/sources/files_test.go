@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperbot/paperbot/index"
 	"github.com/paperbot/paperbot/index/sources"
+	"github.com/paperbot/paperbot/index/sources/sourcestest"
 )
 
 // sources.files are ingested once when serve starts.
@@ -68,5 +70,24 @@ func TestFilesJobSkipsUnchangedFiles(t *testing.T) {
 	}
 	if _, err := ix.Lookup(ctx, "2502.00012"); err != nil {
 		t.Error(err)
+	}
+}
+
+// A configured file cut short (a copy interrupted) keeps every paper read
+// before the cut: the last batch was dropped with the error before. The
+// cut is the job's error; the file is read again on the next start.
+func TestFilesJobKeepsPapersBeforeACut(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "curated.jsonl.gz")
+	os.WriteFile(file, fixture(t, "jsonl/cut-short.jsonl.gz"), 0o600)
+	sink := &recordingSink{clock: sourcestest.NewClock(t0, time.Time{})}
+	var logs bytes.Buffer
+	job := (&sources.FilesJob{Files: []string{file}, Sink: sink, Log: slog.New(slog.NewTextHandler(&logs, nil))}).Job()
+	n, err := job.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "ends early (is the file truncated?)") {
+		t.Errorf("err %v, want the cut", err)
+	}
+	if n != 23 || len(sink.ids) != 23 {
+		t.Errorf("wrote %d (%d in the sink), want the 23 papers before the cut", n, len(sink.ids))
 	}
 }
