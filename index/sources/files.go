@@ -70,6 +70,7 @@ func (j *FilesJob) Ingest(ctx context.Context, name string) (int, error) {
 	}
 	const batch = 500
 	var (
+		repairs    fileRepairs
 		papers     []paper.Paper
 		written    int
 		rejected   int
@@ -101,7 +102,11 @@ func (j *FilesJob) Ingest(ctx context.Context, name string) (int, error) {
 				j.Log.Warn("rejected a record", "source", "files", "err", e)
 			}
 		},
+		Cleaned:  repairs.count(&repairs.cleaned),
+		Replaced: repairs.count(&repairs.replaced),
+		Restored: repairs.count(&repairs.restored),
 	})
+	repairs.log(j.Log, name)
 	if !sinkFailed {
 		// After a read error too (a compressed file cut short): the
 		// papers read before it are good.
@@ -119,4 +124,27 @@ func (j *FilesJob) Ingest(ctx context.Context, name string) (int, error) {
 		}
 	}
 	return written, nil
+}
+
+// fileRepairs counts the changes made to kept records of a file, and
+// keeps the first for the log.
+type fileRepairs struct {
+	cleaned, replaced, restored int
+	first                       *RecordError
+}
+
+func (r *fileRepairs) count(n *int) func(*RecordError) {
+	return func(e *RecordError) {
+		if *n++; r.first == nil {
+			r.first = e
+		}
+	}
+}
+
+// log says what was changed in the kept records of file, if anything.
+func (r *fileRepairs) log(log *slog.Logger, file string) {
+	if r.first != nil {
+		log.Warn("records kept with fields repaired", "source", "files", "file", file,
+			"cleaned_of_control_characters", r.cleaned, "invalid_utf8_replaced", r.replaced, "ids_restored", r.restored, "first", r.first)
+	}
 }

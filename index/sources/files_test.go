@@ -77,17 +77,43 @@ func TestFilesJobSkipsUnchangedFiles(t *testing.T) {
 // before the cut: the last batch was dropped with the error before. The
 // cut is the job's error; the file is read again on the next start.
 func TestFilesJobKeepsPapersBeforeACut(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "curated.jsonl.gz")
-	os.WriteFile(file, fixture(t, "jsonl/cut-short.jsonl.gz"), 0o600)
-	sink := &recordingSink{clock: sourcestest.NewClock(t0, time.Time{})}
-	var logs bytes.Buffer
-	job := (&sources.FilesJob{Files: []string{file}, Sink: sink, Log: slog.New(slog.NewTextHandler(&logs, nil))}).Job()
-	n, err := job.Run(context.Background())
+	_, sink, _, run := runFilesJob(t, "jsonl/cut-short.jsonl.gz", "curated.jsonl.gz")
+	n, err := run()
 	if err == nil || !strings.Contains(err.Error(), "ends early (is the file truncated?)") {
 		t.Errorf("err %v, want the cut", err)
 	}
 	if n != 23 || len(sink.ids) != 23 {
 		t.Errorf("wrote %d (%d in the sink), want the 23 papers before the cut", n, len(sink.ids))
 	}
+}
+
+// What was changed in the kept records of a configured file (control
+// characters removed, invalid UTF-8 replaced, ids restored) is logged,
+// with the first change; it was said nowhere.
+func TestFilesJobLogsRepairs(t *testing.T) {
+	file, _, logs, run := runFilesJob(t, "jsonl/invalid-utf8.jsonl", "curated.jsonl")
+	if n, err := run(); n != 4 || err != nil {
+		t.Fatalf("wrote %d, err %v", n, err)
+	}
+	want := `msg="records kept with fields repaired" source=files file=` + file +
+		` cleaned_of_control_characters=0 invalid_utf8_replaced=3 ids_restored=0 first="` + file +
+		`:1: title: invalid UTF-8 (at byte 31 of the line) replaced with U+FFFD"`
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("log:\n%s\nlacks\n%s", logs.String(), want)
+	}
+}
+
+// runFilesJob copies a fixture to a file named name in a temporary
+// directory and returns a run of the files job on it, with its sink and
+// log.
+func runFilesJob(t *testing.T, fixtureName, name string) (file string, sink *recordingSink, logs *bytes.Buffer, run func() (int, error)) {
+	t.Helper()
+	file = filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, fixture(t, fixtureName), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sink = &recordingSink{clock: sourcestest.NewClock(t0, time.Time{})}
+	logs = new(bytes.Buffer)
+	job := (&sources.FilesJob{Files: []string{file}, Sink: sink, Log: slog.New(slog.NewTextHandler(logs, nil))}).Job()
+	return file, sink, logs, func() (int, error) { return job.Run(context.Background()) }
 }
