@@ -135,7 +135,8 @@ func TestIngestChecksFilesFirst(t *testing.T) {
 }
 
 // A file in which nothing is found (no paper, no rejected line) is
-// reported, with the format it was read as, and the exit status is 1.
+// reported, with the format it was read as (or that it is empty: a 0-byte
+// file has no format), and the exit status is 1.
 // The summary line is the only other output (no log line).
 func TestIngestFileWithoutPapers(t *testing.T) {
 	dir := t.TempDir()
@@ -143,6 +144,8 @@ func TestIngestFileWithoutPapers(t *testing.T) {
 	// The page's header and nothing after it.
 	junk := cliWrite(t, dir, "g.txt", "Get trending papers in your email inbox!\n\n")
 	empty := cliWrite(t, dir, "empty.jsonl", "")
+	emptyGz := cliWrite(t, dir, "empty.jsonl.gz", "")
+	blank := cliWrite(t, dir, "blank.jsonl", " \n\r\n\t\n")
 	page := cliWrite(t, dir, "page", "Get trending papers in your email inbox once a day!\nGet trending papers in your email inbox!\n")
 	good := cliWrite(t, dir, "good.jsonl", `{"id":"2401.00001","title":"One"}`+"\n")
 	for _, c := range []struct {
@@ -153,15 +156,21 @@ func TestIngestFileWithoutPapers(t *testing.T) {
 		{[]string{junk}, "0 indexed, 0 rejected\n",
 			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{empty}, "0 indexed, 0 rejected\n",
-			"paperbot: " + empty + ": no papers found in it (read as JSON Lines, by its .jsonl name: one JSON object per line; for trending-page text give --format trending)\n"},
+			"paperbot: " + empty + ": no papers found in it (it is empty: 0 bytes)\n"},
 		{[]string{"--format", "trending", empty}, "0 indexed, 0 rejected\n",
-			"paperbot: " + empty + ": no papers found in it (read as trending-page text, by --format: the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
+			"paperbot: " + empty + ": no papers found in it (it is empty: 0 bytes)\n"},
+		// Not "read as trending-page text, by its content" (the name's
+		// .gz hid its .jsonl, and the content is none).
+		{[]string{emptyGz}, "0 indexed, 0 rejected\n",
+			"paperbot: " + emptyGz + ": no papers found in it (it is empty: 0 bytes)\n"},
+		{[]string{blank}, "0 indexed, 0 rejected\n",
+			"paperbot: " + blank + ": no papers found in it (read as JSON Lines, by its .jsonl name: one JSON object per line; for trending-page text give --format trending)\n"},
 		{[]string{page}, "0 indexed, 0 rejected\n",
 			"paperbot: " + page + ": no papers found in it (read as trending-page text, by its content: the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{good, junk}, "1 indexed, 0 rejected\n",
 			"paperbot: " + junk + ": no papers found in it (read as trending-page text, by its .txt name: the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
 		{[]string{"-"}, "0 indexed, 0 rejected\n",
-			"paperbot: stdin: no papers found in it (read as trending-page text, by its content: the page's header, then a title line and an abstract line per paper; for JSON Lines give --format jsonl)\n"},
+			"paperbot: stdin: no papers found in it (it is empty: 0 bytes)\n"},
 	} {
 		stdout, stderr, code := cliRun(t, nil, "", append([]string{"ingest", "--index", ix}, c.args...)...)
 		if code != 1 || stdout != c.stdout || stderr != c.stderr {

@@ -252,6 +252,8 @@ func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format
 		}
 		r = f
 	}
+	counted := &countingReader{r: r}
+	r = counted
 	var bar *progressbar.ProgressBar
 	if !quiet && isTerminal(e.stderr) {
 		bar = progressbar.NewOptions64(size,
@@ -300,9 +302,25 @@ func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if read == 0 && rejected == 0 {
+		if counted.n == 0 {
+			// Whatever its name says (empty.jsonl.gz is no gzip data).
+			readAs = "it is empty: 0 bytes"
+		}
 		fmt.Fprintf(e.stderr, "paperbot: %s: no papers found in it (%s)\n", name, readAs)
 	}
 	return nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // describeFormat says how a file in which nothing was found was read.
