@@ -3,7 +3,10 @@ package sources_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -93,6 +96,36 @@ func FuzzParseTrending(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkParse(t, data, "in.txt", sources.Trending)
+	})
+}
+
+// FuzzParseHuggingFace checks that any answer gives either an error or
+// papers that are normalised records with ids, each record of the page
+// accounted for (kept, merged into an earlier one, or skipped).
+func FuzzParseHuggingFace(f *testing.F) {
+	for _, name := range []string{"daily-normal.json", "daily-wrong-types.json", "daily-duplicates.json", "daily-invalid-utf8.json", "daily-null.json", "daily-bom.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "huggingface", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := sources.ParseHuggingFace(data, "2025-02-06")
+		if err != nil {
+			if len(res.Papers) > 0 || len(res.Skipped) > 0 {
+				t.Fatalf("error %v with %d papers", err, len(res.Papers))
+			}
+			return
+		}
+		var records []json.RawMessage
+		json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &records)
+		if len(res.Papers)+len(res.Skipped) > len(records) {
+			t.Errorf("%d papers and %d skipped of %d records", len(res.Papers), len(res.Skipped), len(records))
+		}
+		for _, p := range res.Papers {
+			checkPaper(t, p)
+		}
 	})
 }
 
