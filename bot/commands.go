@@ -179,10 +179,37 @@ func (b *Bot) search(ctx context.Context, req *Request, rw Responder) error {
 		}
 		return fault.New(fault.Invalid, "there is nothing to search for: the query is only %s. Put words after `/%s`, or a phrase between two quotes: `/%[2]s \"direct preference optimization\"` (`/%[2]s help` shows more)", what, b.cfg.CommandName)
 	}
+	if named, ok := likeRequest(req.Args); ok {
+		// "papers like tranception" asks for similar: searched, its
+		// words "papers" and "like" found papers that merely say
+		// "LLMs like LLaMA" or "likely".
+		r := *req
+		r.Args = named
+		return b.similar(ctx, &r, rw)
+	}
 	if err := b.mistypedCommand(ctx, req); err != nil {
 		return err
 	}
 	return b.searchFor(ctx, req, rw, req.Args)
+}
+
+// likePrefixes open a request for papers like one, in the words a
+// researcher types it (lower case, each ending in a space).
+var likePrefixes = []string{"papers like ", "papers similar to ", "more like "}
+
+// likeRequest returns the paper that a search phrased as a request for
+// similar papers ("papers like tranception", "more like 2205.13760")
+// names, and whether it is one.
+func likeRequest(args string) (named string, ok bool) {
+	lower := strings.ToLower(args)
+	for _, p := range likePrefixes {
+		if strings.HasPrefix(lower, p) {
+			if named = strings.TrimSpace(args[len(p):]); named != "" {
+				return named, true
+			}
+		}
+	}
+	return "", false
 }
 
 // searchFor answers with the papers matching text.
