@@ -116,6 +116,15 @@ func (h *HuggingFaceSource) Details() bool {
 	return h.On() && (h.ArxivDetails == nil || *h.ArxivDetails)
 }
 
+// FillsIndex reports whether a source adds papers to the index without
+// being asked (sources.files, Hugging Face, arXiv listing feeds): serve
+// and the chat then leave the built-in sample corpus out of a new index,
+// whose papers (an old trending listing) would otherwise be
+// searched, listed as trending and posted in digests beside the team's.
+func (s *SourcesConf) FillsIndex() bool {
+	return len(s.Files) > 0 || s.HuggingFace.On() || (s.Arxiv.On() && len(s.Arxiv.Categories) > 0)
+}
+
 // Fetch reports whether /papers show may fetch unknown papers from arXiv.
 func (a *ArxivSource) Fetch() bool { return a.On() && (a.FetchMissing == nil || *a.FetchMissing) }
 

@@ -281,7 +281,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		cfg.Log.Level = "warn"
 	}
 	log := newLogger(cfg, e.stderr)
-	ix, closeIndex, err := openIndexForPreview(ctx, e, cfg.Index, indexOptions(cfg, log))
+	ix, closeIndex, err := openIndexForPreview(ctx, e, cfg.Index, indexOptions(cfg, log), !cfg.Src.FillsIndex())
 	if err != nil {
 		return err
 	}
@@ -309,9 +309,10 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 
 // openIndexForPreview opens the index for the dry run. Without an index
 // (or with an empty one) the preview is made from what serve and the chat
-// index there when they first start, the sample corpus, in a temporary
-// index: like the state, the index is neither created nor written.
-func openIndexForPreview(ctx context.Context, e *env, dir string, opts index.Options) (*index.Index, func(), error) {
+// index there when they first start, in a temporary index: the sample
+// corpus (withSample), or nothing when the sources fill it. Like the
+// state, the index is neither created nor written.
+func openIndexForPreview(ctx context.Context, e *env, dir string, opts index.Options, withSample bool) (*index.Index, func(), error) {
 	ok, err := index.Exists(dir)
 	if err != nil {
 		return nil, nil, err
@@ -332,12 +333,16 @@ func openIndexForPreview(ctx context.Context, e *env, dir string, opts index.Opt
 	}
 	quiet := *e
 	quiet.stderr = io.Discard // not "indexing the sample corpus into" the temporary directory
-	ix, err := openIndex(ctx, &quiet, filepath.Join(tmp, "index"), opts, true)
+	ix, err := openIndex(ctx, &quiet, filepath.Join(tmp, "index"), opts, withSample)
 	if err != nil {
 		os.RemoveAll(tmp)
 		return nil, nil, err
 	}
-	fmt.Fprintf(e.stderr, "paperbot: no papers in %s yet: previewing from the sample corpus, which paperbot indexes there when it first starts\n", dir)
+	if withSample {
+		fmt.Fprintf(e.stderr, "paperbot: no papers in %s yet: previewing from the sample corpus, which paperbot indexes there when it first starts\n", dir)
+	} else {
+		fmt.Fprintf(e.stderr, "paperbot: no papers in %s yet: the configured sources fill it once serve runs; until then a digest has nothing to post\n", dir)
+	}
 	return ix, func() { ix.Close(); os.RemoveAll(tmp) }, nil
 }
 

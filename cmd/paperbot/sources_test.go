@@ -430,32 +430,55 @@ func (w *signalWriter) String() string {
 // `paperbot serve` runs the refresh: the Hugging Face job reads the daily
 // list at start-up and writes through the index; serve stops cleanly.
 func TestServeRunsRefresh(t *testing.T) {
+	cfg := hfServeConfig(t, "")
+	serveUntilLogged(t, cfg, "msg=refreshed job=huggingface source=huggingface papers=2")
+	ix := openConfiguredIndex(t, cfg)
+	p, err := ix.Lookup(context.Background(), "2502.01234")
+	if err != nil || p.Upvotes != 120 {
+		t.Errorf("paper from the refresh: %+v, %v", p, err)
+	}
+}
+
+// hfServeConfig writes a configuration for serve on a free port, with the
+// Hugging Face source on a fake (newSrcServer) and the sections in extra.
+func hfServeConfig(t *testing.T, extra string) string {
 	srv := newSrcServer(t)
-	cfg := writeSourcesConfig(t, fmt.Sprintf(`http:
+	return writeSourcesConfig(t, fmt.Sprintf(`http:
   addr: 127.0.0.1:0
 sources:
   huggingface:
     base_url: %s
     days: 1
-`, srv.URL))
-	logs := &signalWriter{want: "msg=refreshed job=huggingface source=huggingface papers=2", seen: make(chan struct{})}
-	seen := logs.seen
+`, srv.URL)+extra)
+}
+
+// serveUntilLogged runs serve on cfg until its log says want, stops it, and
+// returns the log.
+func serveUntilLogged(t *testing.T, cfg, want string) string {
+	t.Helper()
+	logs := &signalWriter{want: want, seen: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := &env{getenv: func(string) string { return "" }, stdin: blockingStdin(t), stdout: io.Discard, stderr: logs}
 	done := make(chan error, 1)
 	go func() { done <- runServe(ctx, e, []string{"--config", cfg}) }()
 	select {
-	case <-seen:
+	case <-logs.seen:
 	case err := <-done:
 		t.Fatalf("serve ended: %v\n%s", err, logs.String())
 	case <-time.After(60 * time.Second):
-		t.Fatalf("no refresh within 60s:\n%s", logs.String())
+		t.Fatalf("no %q within 60s:\n%s", want, logs.String())
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)
 	}
+	return logs.String()
+}
+
+// openConfiguredIndex opens the index cfg names, closed with the test.
+func openConfiguredIndex(t *testing.T, cfg string) *index.Index {
+	t.Helper()
 	c, err := configs.Load(cfg, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -464,9 +487,6 @@ sources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
-	p, err := ix.Lookup(context.Background(), "2502.01234")
-	if err != nil || p.Upvotes != 120 {
-		t.Errorf("paper from the refresh: %+v, %v", p, err)
-	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
 }
