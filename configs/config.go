@@ -304,6 +304,9 @@ func (c *Config) finish(env Env) error {
 	if err := checkDurations(reflect.ValueOf(c), ""); err != nil {
 		return err
 	}
+	if err := c.checkPaths(); err != nil {
+		return err
+	}
 	fromEnv := env.get("PAPERBOT_DATA_DIR")
 	switch {
 	case c.DataDir != "":

@@ -176,3 +176,29 @@ func TestOfflineSkipsCrossChecks(t *testing.T) {
 		t.Error("online: no error")
 	}
 }
+
+// A path written as a shell would expand it (~, $HOME) is refused at its
+// line: paperbot takes paths as written, and `data_dir: ~/paperbot` put
+// the state and the index in a directory named "~" without a word.
+func TestPathsAreNotExpanded(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"data_dir: ~/paperbot\n", `t.yaml:1:11: data_dir: "~/paperbot": ~ is the shell's shorthand for a home directory, and paperbot takes paths as written: write the full path`},
+		{"data_dir: $HOME/paperbot\n", `t.yaml:1:11: data_dir: "$HOME/paperbot": $HOME is not expanded in a path`},
+		{"index: /srv/${USER}/index\n", `t.yaml:1:8: index: "/srv/${USER}/index": ${USER} is not expanded in a path`},
+		{"state: ~/state.db\n", `t.yaml:1:8: state: "~/state.db": ~ is the shell's shorthand`},
+		{"sources:\n  files: [/srv/a.jsonl, ~/b.jsonl]\n", `t.yaml:2:25: sources.files[1]: "~/b.jsonl": ~ is the shell's shorthand`},
+	} {
+		_, err := Parse([]byte(tc.yaml), "t.yaml", noEnv)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q:\n got %v\nwant %s...", tc.yaml, err, tc.want)
+		}
+	}
+	// A reference that state: reads whole, and paths with a $ or ~ that
+	// no shell would expand, are as before.
+	env := func(k string) string { return map[string]string{"STATE": "/srv/state.db"}[k] }
+	for _, ok := range []string{"state: ${STATE}\n", "state: $STATE\n", "data_dir: /srv/a~b/$1\n", "sources:\n  files: [/srv/price$.jsonl]\n"} {
+		if _, err := Parse([]byte(ok), "t.yaml", env); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}
