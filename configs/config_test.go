@@ -48,7 +48,7 @@ func TestParseStrict(t *testing.T) {
 		{"scalar for a section", "bot: 3\n", "t.yaml:1:6: bot:"},
 		{"list for a section", "log:\n  - level\n", "t.yaml:2:3: log:"},
 		{"top level is a list", "- data_dir: x\n", "t.yaml:1:1:"},
-		{"duplicate key", "log:\n  level: debug\nlog:\n  level: info\n", "t.yaml:3:1: mapping key \"log\" already defined"},
+		{"duplicate key", "log:\n  level: debug\nlog:\n  level: info\n", "t.yaml:3:1: \"log\" is written twice in one section (first at line 1)"},
 		{"mapping for a secret", "slack:\n  bot_token:\n    env: SLACK_BOT_TOKEN\n", "t.yaml:3:5: slack.bot_token: want a string: ${ENV_VAR}, env:ENV_VAR, file:/path or a path"},
 		{"list for a secret", "discord:\n  token: [a, b]\n", "t.yaml:2:10: discord.token: want a string"},
 		{"syntax error", "bot:\n  page_size: [1, 2\n", "t.yaml:"},

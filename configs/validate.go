@@ -201,8 +201,14 @@ func syntaxHint(msg string) string {
 	case "found character '\t' that cannot start any token":
 		return "a tab indents this line: YAML indents with spaces only"
 	}
+	if m := duplicateKey.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s is written twice in one section (first at line %s): remove one of the two", m[1], m[2])
+	}
 	return msg
 }
+
+// duplicateKey is the parser's message for a key written twice.
+var duplicateKey = regexp.MustCompile(`^mapping key (".*") already defined at \[(\d+):\d+\]$`)
 
 // checkOneDocument refuses a file of several YAML documents: only the
 // first would be read, and what follows "---" silently ignored.

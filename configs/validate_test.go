@@ -59,7 +59,7 @@ func TestUnknownKeySuggests(t *testing.T) {
 // keys are, a key indented too far) is an error with file:line:column
 // that says what to look for, not the parser's words for it.
 func TestSyntaxErrorsSayWhereAndWhat(t *testing.T) {
-	jargon := regexp.MustCompile(`non-map value|unexpected key name|not allowed in this context|pre-defined`)
+	jargon := regexp.MustCompile(`non-map value|unexpected key name|not allowed in this context|pre-defined|mapping key|\[\d+:\d+\]`)
 	for _, tc := range []struct{ yaml, want string }{
 		{"log:\n  level: info\nbot\n", `t.yaml:3:1: not a "key: value" line: is a colon missing`},
 		{"bot:\n  command papers\n  page_size: 3\n", `t.yaml:2:3: not a "key: value" line`},
@@ -72,6 +72,7 @@ func TestSyntaxErrorsSayWhereAndWhat(t *testing.T) {
 		{"log:\n  - level: info\n", `t.yaml:2:3: log: sequence was used where mapping is expected`},
 		{"digest:\n  subscriptions:\n    - platform slack\n      channel: C1\n", `t.yaml:3:7: not a "key: value" line`},
 		{"log:\n\tlevel: info\n", `t.yaml:2:1: a tab indents this line: YAML indents with spaces only`},
+		{"slack:\n  mode: socket\n  mode: http\n", `t.yaml:3:3: "mode" is written twice in one section (first at line 2): remove one of the two`},
 	} {
 		_, err := Parse([]byte(tc.yaml), "t.yaml", noEnv)
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
