@@ -34,7 +34,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	formatName := fs.String("format", "auto", "input format: auto, jsonl or trending")
 	batch := fs.Int("batch", 2000, fmt.Sprintf("papers per index batch (1 to %d; memory grows with it)", maxBatch))
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	parts := fs.Int("parts", index.BulkParts(), "batches built this many at once, each on a core, one while the index merges segments (default half the cores; at most one a core is used)")
+	parts := fs.Int("parts", index.BulkParts(), "batches built at once, each on a core, one while the index merges segments (at most one a core; by default half the cores, at least one)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
