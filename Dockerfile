@@ -8,8 +8,17 @@
 # VERSION and REVISION are what `paperbot version` prints (the build context
 # has no .git, so go build cannot record them itself); without them it
 # prints (devel).
-#   docker run -v paperbot-data:/data -v $PWD/paperbot.yaml:/etc/paperbot/paperbot.yaml:ro \
+#   docker run --stop-timeout 30 -v paperbot-data:/data \
+#     -v $PWD/paperbot.yaml:/etc/paperbot/paperbot.yaml:ro \
 #     -e SLACK_BOT_TOKEN -e SLACK_APP_TOKEN -p 8080:8080 paperbot
+#
+# --stop-timeout 30: SIGTERM lets replies in flight finish for up to
+# http.shutdown_timeout (25s); Docker's own 10 s would cut them. The base
+# images are named by tag (Go 1.26's latest patch release, distroless
+# static); to rebuild the same image later, pin each FROM to its digest
+# (FROM golang:1.26-bookworm@sha256:...). There is no HEALTHCHECK: the
+# runtime image has no shell or HTTP client to run one; probe /healthz
+# from outside (readiness: README, Running and deploying).
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
