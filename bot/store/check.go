@@ -22,14 +22,17 @@ type CheckResult struct {
 // Check runs bbolt's consistency check on the state (every page reachable
 // exactly once, none both used and free, keys in order) and counts what
 // it holds. A damaged file gives Problems and an error wrapping
-// ErrDamaged that says what to do. It runs beside the bot's writes (in a
-// read transaction).
+// ErrDamaged that says what to do. It runs beside the bot's writes: in a
+// write transaction, rolled back, which holds them off while it reads
+// (bbolt's check reads the free list, which writes change: in a read
+// transaction it raced them and took pages being written for damage).
+// A database opened read-only has no writer to hold off.
 func (s *DB) Check(ctx context.Context) (res CheckResult, err error) {
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
 	err = recoverDamage(s.path, func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.checkTx(func(tx *bolt.Tx) error {
 			res.Bytes = tx.Size()
 			for err := range tx.Check() {
 				if len(res.Problems) < 20 {
@@ -53,6 +56,20 @@ func (s *DB) Check(ctx context.Context) (res CheckResult, err error) {
 		return res, damaged(s.path, "bbolt's consistency check failed: "+strings.Join(res.Problems, "; "))
 	}
 	return res, nil
+}
+
+// checkTx runs fn in a transaction no write runs beside: a write
+// transaction it rolls back, or a read one on a database opened read-only.
+func (s *DB) checkTx(fn func(tx *bolt.Tx) error) error {
+	if s.db.IsReadOnly() {
+		return s.db.View(fn)
+	}
+	tx, err := s.db.Begin(true)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(tx)
 }
 
 // WriteBackup writes a consistent copy of the state to w, from one read
