@@ -22,7 +22,8 @@ type Config struct {
 	// Discussions, when set, adds "discussed in" links to results.
 	Discussions Discussions
 	// Fetcher and Indexer, when both set, let `show` fetch and index a paper
-	// that is not in the index yet.
+	// that is not in the index yet: at most half of MaxConcurrent fetches
+	// at once, one per user (fetchgate.go).
 	Fetcher Fetcher
 	Indexer Indexer
 	// Digest, when set, adds the daily digest's commands: subscribe,
@@ -65,6 +66,8 @@ type Bot struct {
 	cfg    Config
 	router *Router
 	h      Handler
+	// fetches bounds the commands waiting for arXiv (fetchgate.go).
+	fetches *fetchGate
 }
 
 // New builds the core.
@@ -97,7 +100,7 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.CommandName == "" {
 		cfg.CommandName = "papers"
 	}
-	b := &Bot{cfg: cfg}
+	b := &Bot{cfg: cfg, fetches: newFetchGate(cfg.MaxConcurrent)}
 	r, err := NewRouter(b.specs())
 	if err != nil {
 		return nil, err
@@ -426,7 +429,12 @@ func titleKey(s string) string {
 func (b *Bot) showID(ctx context.Context, req *Request, rw Responder, id, note string) error {
 	p, err := b.cfg.Searcher.Lookup(ctx, id)
 	if fault.Is(err, fault.NotFound) && b.cfg.Fetcher != nil && b.cfg.Indexer != nil && paper.IsArxivID(id) {
+		release, gerr := b.fetches.take(req, id)
+		if gerr != nil {
+			return gerr
+		}
 		p, err = b.cfg.Fetcher.Fetch(ctx, id)
+		release()
 		if err == nil {
 			if ierr := b.cfg.Indexer.Upsert(ctx, []paper.Paper{p}); ierr != nil {
 				b.cfg.Logger.WarnContext(ctx, "indexing a fetched paper", "id", id, "err", ierr)
