@@ -46,6 +46,10 @@ type Config struct {
 	// command is answered "busy, try again".
 	MaxWaiting int
 	MaxWait    time.Duration
+	// MaxPerUser bounds the commands of one person in progress (running or
+	// waiting) at once (default 5); beyond it, a command is answered at
+	// once: "you have 5 commands in progress already".
+	MaxPerUser int
 	// PageSize is how many results a search shows (default 5, at most 10).
 	PageSize int
 	// CommandName is the slash command's name, for help text (default "papers").
@@ -93,6 +97,9 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = time.Minute
 	}
+	if cfg.MaxPerUser <= 0 {
+		cfg.MaxPerUser = 5
+	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 5
 	}
@@ -106,7 +113,7 @@ func New(cfg Config) (*Bot, error) {
 		return nil, err
 	}
 	b.router = r
-	b.h = Chain(r, Logging(cfg.Logger), ErrorReplies(), Recover(cfg.Logger),
+	b.h = Chain(r, Logging(cfg.Logger), ErrorReplies(), Recover(cfg.Logger), UserLimit(cfg.MaxPerUser, UserKey),
 		FairLimit(cfg.MaxConcurrent, cfg.MaxWaiting, cfg.MaxWait, TeamKey), Timeout(cfg.Timeout))
 	return b, nil
 }

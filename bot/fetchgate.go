@@ -27,7 +27,7 @@ func newFetchGate(turns int) *fetchGate {
 
 // take reserves a fetch of paper id for req's user; release gives it back.
 func (g *fetchGate) take(req *Request, id string) (release func(), err error) {
-	user := req.Platform + "\x00" + req.Team + "\x00" + req.User
+	user := UserKey(req)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	switch {
