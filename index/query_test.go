@@ -186,3 +186,26 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+// A filter, phrase or exclusion repeated is kept once: each repeat was
+// searched again ("cat:cs" 64 times over took 8.8 s at 250k papers, on a
+// loaded machine, where once takes 3 ms; "-cat:cs" 63 times 10.5 s; a
+// phrase 32 times 1.7 s and 229 MiB). Free words keep their repeats.
+func TestParseQueryRepeatsKeptOnce(t *testing.T) {
+	rep := func(s string, n int) string { return strings.TrimSpace(strings.Repeat(s+" ", n)) }
+	q := parseQuery(rep("cat:cs", 30) + " " + rep("CAT:CS", 3) + " " + rep("-cat:math", 5) + " " + rep(`"model  learning"`, 8) + ` "Model learning" ` +
+		rep(`-"a b"`, 4) + " " + rep("-survey", 4) + " " + rep("author:Notin", 3) + " author:notin " + rep("-author:Ng", 3) + " model model")
+	want := &parsedQuery{
+		Words:          []string{"model", "model"},
+		Phrases:        []string{"model  learning"},
+		ExcludePhrases: []string{"a b"},
+		ExcludeWords:   []string{"survey"},
+		Authors:        []string{"Notin"},
+		Cats:           []string{"cs"},
+		ExcludeAuthors: []string{"Ng"},
+		ExcludeCats:    []string{"math"},
+	}
+	if !reflect.DeepEqual(q, want) {
+		t.Errorf("parsed\n%+v\nwant\n%+v", q, want)
+	}
+}
