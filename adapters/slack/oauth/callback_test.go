@@ -177,3 +177,22 @@ func TestOrgInstallLogsNoEmptyTeam(t *testing.T) {
 		t.Errorf("the log does not name the enterprise:\n%s", logs)
 	}
 }
+
+// The error Slack sends the browser back with is shown when it is one of
+// Slack's error codes (snake_case); other text is not: anyone can link to
+// the callback with error=<a sentence>, and the page on the bot's own
+// address repeated it ("…an error (your workspace is compromised, call
+// …)"). Neither is the callback's outcome changed.
+func TestCallbackErrorShowsOnlyAnErrorCode(t *testing.T) {
+	rig := newCallbackRig(t, &fakeAccess{})
+	_, body, outcome := rig.back(t, nil, url.Values{"error": {"invalid_team_for_non_distributed_app"}})
+	if outcome != "refused" || !strings.Contains(body, "(invalid_team_for_non_distributed_app)") {
+		t.Errorf("a Slack error code: %s\n%s", outcome, body)
+	}
+	for _, bad := range []string{"Your workspace was compromised, call +1 555 0100", "x<script>", "réinstallez", "a_b c"} {
+		status, body, outcome := rig.back(t, nil, url.Values{"error": {bad}})
+		if status != http.StatusBadRequest || outcome != "refused" || strings.Contains(html.UnescapeString(body), bad) || !strings.Contains(body, "an error that is not one of Slack") {
+			t.Errorf("error=%q: %d %s\n%s", bad, status, outcome, body)
+		}
+	}
+}

@@ -395,8 +395,12 @@ func (s *Service) serveCallback(w http.ResponseWriter, r *http.Request) {
 			})
 			return
 		}
+		what := "an error that is not one of Slack's error codes"
+		if errorCode(e) {
+			what = "an error (" + e + ")"
+		}
 		s.failure(w, r, http.StatusBadRequest, "refused", "Slack did not install paperbot",
-			"Slack sent the browser back with an error ("+truncate(e, 64)+"), so nothing was installed.")
+			"Slack sent the browser back with "+what+", so nothing was installed.")
 		return
 	}
 	// Without a code there is nothing to install: say so, and leave the
@@ -538,16 +542,17 @@ func slackReason(err error) string {
 	return "no usable answer"
 }
 
+// errorCode reports whether s has the shape of Slack's error codes
+// (access_denied, invalid_scope): only such a code is shown on the page.
+// Anyone can link to the callback with error=<a sentence>, which the page
+// on paperbot's own address would otherwise repeat to whoever follows it.
+func errorCode(s string) bool {
+	return len(s) > 0 && len(s) <= 64 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789_.") == ""
+}
+
 func nonEmpty(s, or string) string {
 	if s == "" {
 		return or
 	}
 	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
