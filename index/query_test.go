@@ -1,6 +1,7 @@
 package index
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -207,5 +208,34 @@ func TestParseQueryRepeatsKeptOnce(t *testing.T) {
 	}
 	if !reflect.DeepEqual(q, want) {
 		t.Errorf("parsed\n%+v\nwant\n%+v", q, want)
+	}
+}
+
+// At most maxExclusions words and phrases are excluded, the first typed;
+// the others are ignored with a note. Each is searched over every paper
+// that holds it: 63 common words excluded took 2.5 s at 250k papers, 31
+// common phrases 3.3 s and 222 MiB.
+func TestParseQueryExclusionsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("model")
+	for i := range 12 {
+		if i%3 == 0 {
+			fmt.Fprintf(&b, ` -"w%d x"`, i)
+		} else {
+			fmt.Fprintf(&b, " -w%d", i)
+		}
+	}
+	q := parseQuery(b.String() + " learning")
+	if got := len(q.ExcludeWords) + len(q.ExcludePhrases); got != maxExclusions {
+		t.Errorf("%d exclusions kept (%v, %v), want %d", got, q.ExcludeWords, q.ExcludePhrases, maxExclusions)
+	}
+	if !slices.Equal(q.ExcludePhrases, []string{"w0 x", "w3 x", "w6 x"}) || q.ExcludeWords[0] != "w1" || q.ExcludeWords[len(q.ExcludeWords)-1] != "w7" {
+		t.Errorf("kept %v and %v, want the first %d typed", q.ExcludeWords, q.ExcludePhrases, maxExclusions)
+	}
+	if !slices.Equal(q.Words, []string{"model", "learning"}) {
+		t.Errorf("words %v", q.Words)
+	}
+	if len(q.Notes) != 1 || !strings.HasPrefix(q.Notes[0], "Only the first 8 exclusions") || !strings.Contains(q.Notes[0], `-w8`) || !strings.Contains(q.Notes[0], `-"w9 x"`) {
+		t.Errorf("notes %q, want one saying which exclusions were ignored", q.Notes)
 	}
 }
