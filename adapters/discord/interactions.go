@@ -96,8 +96,21 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the interactions endpoint is not enabled (discord.mode is not http)", http.StatusNotFound)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+	// Refused before the body is read: unsigned, or announcing a body
+	// over the cap. (Anyone can send these; each would cost a read of up
+	// to maxBody.)
+	if r.Header.Get("X-Signature-Ed25519") == "" || r.Header.Get("X-Signature-Timestamp") == "" {
+		a.log.InfoContext(r.Context(), "discord interaction rejected", "reason", ErrNoSignature, "remote", r.RemoteAddr)
+		a.hookRejected("no_signature")
+		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		return
+	}
+	var body []byte
+	var err error
+	if r.ContentLength <= maxBody {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok || r.ContentLength > maxBody {
 		a.hookRejected("too_large")
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return

@@ -611,6 +611,9 @@ func TestHTTPBodyCutShort(t *testing.T) {
 	f := newHTTPFixtureHooks(t, h, Hooks{Rejected: func(r string) { mu.Lock(); reasons = append(reasons, r); mu.Unlock() }})
 	for _, body := range []io.Reader{&errReader{strings.NewReader(`{"type":1`)}, strings.NewReader(strings.Repeat("x", maxBody+1))} {
 		req := httptest.NewRequest(http.MethodPost, "/discord/interactions", body)
+		req.ContentLength = -1 // unknown: the body is read to find out
+		req.Header.Set("X-Signature-Ed25519", "00")
+		req.Header.Set("X-Signature-Timestamp", "1")
 		rec := httptest.NewRecorder()
 		f.a.ServeHTTP(rec, req)
 		if rec.Code != http.StatusBadRequest && rec.Code != http.StatusRequestEntityTooLarge {
@@ -625,5 +628,51 @@ func TestHTTPBodyCutShort(t *testing.T) {
 	}
 	if n := len(h.Requests()); n != 0 {
 		t.Errorf("the core ran %d times", n)
+	}
+}
+
+// unreadBody fails the test when the handler reads it.
+type unreadBody struct{ t *testing.T }
+
+func (b unreadBody) Read([]byte) (int, error) {
+	b.t.Error("the body was read")
+	return 0, io.EOF
+}
+
+// An unsigned request, or one announcing a body over the cap, is refused
+// before its body is read (as the Slack endpoints do): anyone on the
+// internet could make the endpoint read a megabyte for each request it
+// then refused.
+func TestHTTPRefusesBeforeReading(t *testing.T) {
+	h := &recordingHandler{reply: bot.Notice("hi")}
+	var mu sync.Mutex
+	var reasons []string
+	f := newHTTPFixtureHooks(t, h, Hooks{Rejected: func(r string) { mu.Lock(); reasons = append(reasons, r); mu.Unlock() }})
+	for _, tt := range []struct {
+		name   string
+		hdr    map[string]string
+		length int64
+		want   int
+	}{
+		{"unsigned", nil, 100, http.StatusUnauthorized},
+		{"no timestamp", map[string]string{"X-Signature-Ed25519": "00"}, 100, http.StatusUnauthorized},
+		{"too large", map[string]string{"X-Signature-Ed25519": "00", "X-Signature-Timestamp": "1"}, maxBody + 1, http.StatusRequestEntityTooLarge},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/discord/interactions", unreadBody{t})
+		req.ContentLength = tt.length
+		for k, v := range tt.hdr {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		f.a.ServeHTTP(rec, req)
+		if rec.Code != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, rec.Code, tt.want)
+		}
+	}
+	f.stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"no_signature", "no_signature", "too_large"}; !slices.Equal(reasons, want) {
+		t.Errorf("rejections %v, want %v", reasons, want)
 	}
 }
