@@ -209,10 +209,18 @@ func ReadOnlyLine(specs []CommandSpec, text string) bool {
 // be echoed or searched: control characters other than white space (NUL,
 // BEL, ESC…), invalid UTF-8, and the bidirectional embeddings, overrides
 // and isolates (U+202A–U+202E, U+2066–U+2069) that make echoed text read
-// otherwise than it is.
+// otherwise than it is, and the invisible characters that pasted text
+// carries inside words (a zero-width space from a web page, a soft hyphen
+// from a PDF, a word joiner, a byte order mark, U+180E): "diff\u200busion"
+// found nothing while its echo read "diffusion". The joiners scripts spell
+// with (U+200C, U+200D) stay.
 func CleanText(s string) string {
 	bad := func(r rune) bool {
-		return unicode.IsControl(r) && !unicode.IsSpace(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == utf8.RuneError
+		switch r {
+		case 0x200B, 0x00AD, 0x2060, 0xFEFF, 0x180E, utf8.RuneError:
+			return true
+		}
+		return unicode.IsControl(r) && !unicode.IsSpace(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 	}
 	if utf8.ValidString(s) && !strings.ContainsFunc(s, bad) {
 		return s
