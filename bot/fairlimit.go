@@ -23,6 +23,12 @@ func TeamKey(req *Request) string { return req.Platform + "\x00" + req.Team }
 // longest queue takes the place of that queue's newest command, which is
 // answered "busy"; otherwise the new command is. A command waits at most
 // maxWait.
+//
+// A command's turn ends when it starts replying: the platform may take
+// its time with the message (Slack paces a channel's messages a second
+// apart, and asks to wait on a 429), and replies held every turn while the
+// bot waited. Every command replies last; one that went on working after
+// a reply would do so without a turn (bounded by UserLimit and Timeout).
 func FairLimit(n, maxWaiting int, maxWait time.Duration, key func(*Request) string) Middleware {
 	q := &fairQueue{free: n, maxWaiting: maxWaiting, queues: map[string][]*fairWaiter{}}
 	return func(next Handler) Handler {
@@ -30,11 +36,26 @@ func FairLimit(n, maxWaiting int, maxWait time.Duration, key func(*Request) stri
 			if err := q.acquire(ctx, key(req), maxWait); err != nil {
 				return fault.Wrap(fault.Transient, err, "I am answering a lot of commands right now")
 			}
-			defer q.release()
-			return next.Handle(ctx, req, rw)
+			t := &turnResponder{Responder: rw, q: q}
+			defer t.giveBack()
+			return next.Handle(ctx, req, t)
 		})
 	}
 }
+
+// turnResponder gives its command's turn back when the command replies.
+type turnResponder struct {
+	Responder
+	q    *fairQueue
+	once sync.Once
+}
+
+func (t *turnResponder) Reply(ctx context.Context, m Message) error {
+	t.giveBack()
+	return t.Responder.Reply(ctx, m)
+}
+
+func (t *turnResponder) giveBack() { t.once.Do(t.q.release) }
 
 type fairWaiter struct {
 	ready            chan struct{}

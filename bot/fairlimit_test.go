@@ -100,3 +100,75 @@ func TestFairLimitWaitExpires(t *testing.T) {
 		}
 	})
 }
+
+// blockingResponder is a platform that takes its time with a reply (Slack
+// pacing a thread to one message a second, a 429's Retry-After): Reply
+// waits until released.
+type blockingResponder struct {
+	started chan struct{}
+	release chan struct{}
+}
+
+func (r blockingResponder) Reply(context.Context, Message) error {
+	r.started <- struct{}{}
+	<-r.release
+	return nil
+}
+
+// A command waiting for the platform to take its reply does not hold a
+// turn: the turn goes to the next command meanwhile. Before, app mentions
+// in one channel (each reply paced a second after the previous) held
+// every turn while Slack's pacing went on, and every other workspace's
+// commands waited.
+func TestFairLimitTurnIsFreeWhileReplying(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var ran []string
+		h := FairLimit(1, 4, time.Minute, TeamKey)(HandlerFunc(func(ctx context.Context, req *Request, rw Responder) error {
+			mu.Lock()
+			ran = append(ran, req.Text+" start")
+			mu.Unlock()
+			err := rw.Reply(ctx, Notice(req.Text))
+			mu.Lock()
+			ran = append(ran, req.Text+" end")
+			mu.Unlock()
+			return err
+		}))
+		slow := blockingResponder{started: make(chan struct{}, 1), release: make(chan struct{})}
+		errs := make(chan error, 2)
+		go func() { errs <- h.Handle(t.Context(), &Request{Platform: "slack", Team: "TA", Text: "A"}, slow) }()
+		<-slow.started
+		go func() {
+			errs <- h.Handle(t.Context(), &Request{Platform: "slack", Team: "TB", Text: "B"}, nopResponder{})
+		}()
+		synctest.Wait()
+		mu.Lock()
+		if fmt.Sprint(ran) != "[A start B start B end]" {
+			t.Errorf("while A's reply waits: %v, want B to run", ran)
+		}
+		mu.Unlock()
+		close(slow.release)
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		if fmt.Sprint(ran) != "[A start B start B end A end]" {
+			t.Errorf("ran %v", ran)
+		}
+		// Every turn was given back: a command runs at once.
+		done := make(chan error, 1)
+		go func() {
+			done <- h.Handle(t.Context(), &Request{Platform: "slack", Team: "TC", Text: "C"}, nopResponder{})
+		}()
+		synctest.Wait()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Error(err)
+			}
+		default:
+			t.Error("a command after the others waits for a turn that was never given back")
+		}
+	})
+}
