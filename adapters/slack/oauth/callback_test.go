@@ -32,18 +32,24 @@ type callbackRig struct {
 
 func newCallbackRig(t *testing.T, access http.Handler) *callbackRig {
 	t.Helper()
+	srv := httptest.NewServer(access)
+	t.Cleanup(srv.Close)
+	return newCallbackRigAt(t, srv.URL+"/api/")
+}
+
+// newCallbackRigAt is a callbackRig whose Slack Web API is at apiURL.
+func newCallbackRigAt(t *testing.T, apiURL string) *callbackRig {
+	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	srv := httptest.NewServer(access)
-	t.Cleanup(srv.Close)
 	ring, _ := install.NewKeyring(bytes.Repeat([]byte{7}, 32))
 	rig := &callbackRig{db: db}
 	rig.s, err = oauth.New(oauth.Options{
 		ClientID: "cid", ClientSecret: secret.New("cs"), RedirectURL: "https://bot.example.org/slack/oauth/callback",
-		APIURL: srv.URL + "/api/", Keyring: ring, Store: db, Subscriptions: db, Clock: &clock{t: time.Now()},
+		APIURL: apiURL, Keyring: ring, Store: db, Subscriptions: db, Clock: &clock{t: time.Now()},
 		Logger: slog.New(slog.NewTextHandler(&rig.logs, nil)),
 		Installed: func(o string) {
 			rig.mu.Lock()
@@ -194,5 +200,31 @@ func TestCallbackErrorShowsOnlyAnErrorCode(t *testing.T) {
 		if status != http.StatusBadRequest || outcome != "refused" || strings.Contains(html.UnescapeString(body), bad) || !strings.Contains(body, "an error that is not one of Slack") {
 			t.Errorf("error=%q: %d %s\n%s", bad, status, outcome, body)
 		}
+	}
+}
+
+// When Slack cannot be reached for the code's exchange, the page says so
+// without the network error, which names the server's own network (an
+// address, its resolver, its proxy): "no answer: dial tcp 127.0.0.1:…:
+// connect: connection refused" was shown to whoever installed. The log
+// keeps it.
+func TestCallbackHidesNetworkErrors(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	addr := closed.Listener.Addr().String()
+	closed.Close()
+	rig := newCallbackRigAt(t, "http://"+addr+"/api/")
+	cookie, state := rig.start(t)
+	status, body, outcome := rig.back(t, cookie, url.Values{"state": {state}, "code": {"c1"}})
+	if status != http.StatusBadGateway || outcome != "refused" || !strings.Contains(body, "no answer from Slack") {
+		t.Errorf("Slack unreachable: %d %s\n%s", status, outcome, body)
+	}
+	host, _, _ := strings.Cut(addr, ":")
+	for _, leak := range []string{host, "dial", "connection refused"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("the page shows %q:\n%s", leak, body)
+		}
+	}
+	if logs := rig.logs.String(); !strings.Contains(logs, "connection refused") {
+		t.Errorf("the log does not say why:\n%s", logs)
 	}
 }

@@ -450,8 +450,14 @@ func (s *Service) serveCallback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		reason := slackReason(err)
 		s.log.WarnContext(ctx, "slack oauth.v2.access refused the code", "reason", reason)
+		shown := reason
+		if _, ok := errors.AsType[*url.Error](err); ok {
+			// The network error names the server's own network (its
+			// addresses, resolver, proxy): the log has it.
+			shown = "no answer from Slack"
+		}
 		s.failure(w, r, http.StatusBadGateway, "refused", "Slack refused the install",
-			"Slack did not accept the install ("+reason+"), so nothing was stored.",
+			"Slack did not accept the install ("+shown+"), so nothing was stored.",
 			"This happens when the link is used twice, took too long, or the app's redirect URL or credentials do not match this server's configuration. Start again; if it keeps failing, the person running paperbot should check slack.oauth in its configuration.")
 		return
 	}
