@@ -178,12 +178,18 @@ func (c *restClient) release(route string, b *bucket) {
 	c.mu.Unlock()
 }
 
-// wait is how long the route must wait before its next request.
-func (c *restClient) wait(b *bucket) time.Duration {
+// wait is how long the route must wait before its next request. An
+// interaction's routes do not wait for a global 429: Discord does not
+// bind interaction endpoints to the global rate limit, and a command must
+// be acknowledged within 3 s even while the bot posts a digest.
+func (c *restClient) wait(route string, b *bucket) time.Duration {
 	now := c.clock.Now()
 	var d time.Duration
 	if b.remaining == 0 && now.Before(b.reset) {
 		d = b.reset.Sub(now)
+	}
+	if interactionRoute(route) {
+		return d
 	}
 	c.mu.Lock()
 	if g := c.global.Sub(now); g > d {
@@ -191,6 +197,13 @@ func (c *restClient) wait(b *bucket) time.Duration {
 	}
 	c.mu.Unlock()
 	return d
+}
+
+// interactionRoute reports whether a route (as replier and
+// gatewayInteraction name them) is one of an interaction's: its callback,
+// or the webhook its token opens (@original, follow-ups).
+func interactionRoute(route string) bool {
+	return strings.HasPrefix(route, "POST /interactions/") || strings.Contains(route, "/interaction-")
 }
 
 func (c *restClient) update(b *bucket, h http.Header) {
@@ -263,7 +276,7 @@ func (c *restClient) send(ctx context.Context, method, path, route string, body,
 func (c *restClient) once(ctx context.Context, method, path, route string, payload []byte, out any, safe bool) (again bool, backoff time.Duration, err error) {
 	b := c.acquire(route)
 	defer func() { c.release(route, b) }()
-	if d := c.wait(b); d > 0 {
+	if d := c.wait(route, b); d > 0 {
 		if d > c.maxWait {
 			return false, 0, fault.Wrap(fault.Transient, &APIError{Method: method, Route: route, Status: http.StatusTooManyRequests, RetryAfter: d}, "Discord is rate limiting me")
 		}

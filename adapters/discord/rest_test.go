@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperbot/paperbot/adapters/discord/discordtest"
 	"github.com/paperbot/paperbot/bot"
@@ -90,5 +91,55 @@ func TestErrorTexts(t *testing.T) {
 	if err == nil || strings.Count(err.Error(), "PUT") != 1 || strings.Count(err.Error(), "could not reach Discord") != 1 ||
 		!strings.HasPrefix(err.Error(), "I could not reach Discord: PUT /applications/1/guilds/2/commands: ") {
 		t.Errorf("a cut connection: %v", err)
+	}
+}
+
+// Interaction endpoints (the callback that acknowledges within 3 s, the
+// edit of @original, follow-ups) are not bound to the bot's global rate
+// limit (Discord's rate-limit documentation): a global 429 earned by
+// posting (a digest to many channels) held them too, so commands were
+// acknowledged late ("The application did not respond") or not answered
+// while the digest went on. Other routes still wait.
+func TestGlobalRateLimitSparesInteractions(t *testing.T) {
+	fake := discordtest.New(t)
+	clock := newFakeClock()
+	a := newTestAdapter(t, fake, Options{Clock: clock, MaxRateLimitWait: time.Minute})
+	first := true
+	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+		if r.Method == "POST" && strings.HasPrefix(r.Path, "/channels/") && first {
+			first = false
+			return &discordtest.Response{Status: 429, Body: map[string]any{"retry_after": 30.0, "global": true}}
+		}
+		return nil
+	})
+	ctx := context.Background()
+	post := bot.Destination{Platform: "discord", Team: "1", Channel: "2"}
+	// The digest's post meets a global 429 and waits it out (30 s)...
+	if _, err := a.Post(ctx, post, bot.Notice("digest"), bot.PostOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sleeps := len(clock.Sleeps())
+	// ...and an interaction arriving now is acknowledged and answered at
+	// once: the global limit is still on (set 30 s ahead of the clock,
+	// which the fake's sleep moved only for the post).
+	a.rest.mu.Lock()
+	a.rest.global = clock.Now().Add(30 * time.Second)
+	a.rest.mu.Unlock()
+	if err := a.rest.do(ctx, "POST", "/interactions/301/tok/callback", "POST /interactions/301", response{Type: respDeferred}, nil); err != nil {
+		t.Fatalf("acknowledging: %v", err)
+	}
+	rw := &replier{a: a, appID: "100", token: "tok", id: "301"}
+	if err := rw.Reply(ctx, bot.Notice("answer")); err != nil {
+		t.Fatalf("answering: %v", err)
+	}
+	if s := clock.Sleeps()[sleeps:]; len(s) != 0 {
+		t.Errorf("the interaction waited %v for the global rate limit", s)
+	}
+	// A channel post still waits for it.
+	if _, err := a.Post(ctx, post, bot.Notice("next"), bot.PostOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s := clock.Sleeps()[sleeps:]; len(s) != 1 || s[0] != 30*time.Second {
+		t.Errorf("the next channel post waited %v, want 30s", s)
 	}
 }
