@@ -150,7 +150,8 @@ func TestMigrateState(t *testing.T) {
 
 	// Again, without --force: refused, the database unchanged.
 	_, errOut, code = cliRun(t, env, "", "migrate-state", "--from", path, "--to", "env:PAPERBOT_STATE_URL")
-	if code != 1 || !strings.Contains(errOut, "holds paperbot state already (4 subscriptions, 4 digest days") || !strings.Contains(errOut, "--force") {
+	if code != 1 || !strings.Contains(errOut, "holds paperbot state already (4 subscriptions, 4 digest days") || !strings.Contains(errOut, "--force") ||
+		strings.Count(errOut, "holds") != 1 {
 		t.Errorf("second run: exit %d, stderr %q", code, errOut)
 	}
 	if strings.Contains(errOut, "pw-never-printed") {

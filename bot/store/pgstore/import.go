@@ -22,6 +22,16 @@ import (
 // already, when not told to replace it.
 var ErrNotEmpty = errors.New("the database holds paperbot state already")
 
+// notEmpty is ErrNotEmpty for one database: what it holds, said once (the
+// message that wraps it begins with the same words).
+type notEmpty struct{ where, held string }
+
+func (e notEmpty) Error() string {
+	return fmt.Sprintf("%s holds paperbot state already (%s)", e.where, e.held)
+}
+
+func (notEmpty) Is(target error) bool { return target == ErrNotEmpty }
+
 // ErrInUse is returned by Import while a replica holds a lease on the
 // database.
 var ErrInUse = errors.New("paperbot replicas are running on the database")
@@ -63,7 +73,7 @@ func (s *Store) Import(ctx context.Context, snap *store.Snapshot, opts ImportOpt
 			return err
 		}
 		if held := describe(before); held != "" && !opts.Replace {
-			return fault.Wrap(fault.Invalid, fmt.Errorf("state %s holds %s: %w", s.where, held, ErrNotEmpty),
+			return fault.Wrap(fault.Invalid, notEmpty{s.where, held},
 				"%s holds paperbot state already (%s): migrate into an empty database, or add --force to replace it", s.where, held)
 		}
 		if opts.Replace {
