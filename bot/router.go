@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paperbot/paperbot/bot/fault"
+	"github.com/paperbot/paperbot/bot/paper"
 )
 
 // OptionType is the type of a command option (for platforms with typed
@@ -216,11 +217,7 @@ func ReadOnlyLine(specs []CommandSpec, text string) bool {
 // with (U+200C, U+200D) stay.
 func CleanText(s string) string {
 	bad := func(r rune) bool {
-		switch r {
-		case 0x200B, 0x00AD, 0x2060, 0xFEFF, 0x180E, utf8.RuneError:
-			return true
-		}
-		return unicode.IsControl(r) && !unicode.IsSpace(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
+		return r == utf8.RuneError || paper.Invisible(r) || unicode.IsControl(r) && !unicode.IsSpace(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 	}
 	if utf8.ValidString(s) && !strings.ContainsFunc(s, bad) {
 		return s

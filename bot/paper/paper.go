@@ -342,7 +342,29 @@ func composed(s string) string {
 	if asciiOnly(s) {
 		return s
 	}
+	if strings.ContainsFunc(s, Invisible) {
+		s = strings.Map(func(r rune) rune {
+			if Invisible(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
 	return norm.NFC.String(s)
+}
+
+// Invisible reports whether r is a character that text copied from a web
+// page or a PDF carries inside words without showing it: a zero-width
+// space, a soft hyphen, a word joiner, a byte order mark, U+180E. A title
+// or query holding one is not the word it shows ("diff\u00adusion" is two
+// words to the analyser), so papers and queries drop them. The joiners
+// that scripts spell with (U+200C, U+200D) are not among them.
+func Invisible(r rune) bool {
+	switch r {
+	case 0x200B, 0x00AD, 0x2060, 0xFEFF, 0x180E:
+		return true
+	}
+	return false
 }
 
 func asciiOnly(s string) bool {
