@@ -133,12 +133,22 @@ func (a *Adapter) event(ctx context.Context, h bot.Handler, env eventEnvelope, a
 		a.log.WarnContext(ctx, "could not check an event against the ones handled; refusing it for Slack to retry", "event_id", env.EventID, "err", err)
 		return false
 	} else if seen {
-		if a.opts.Hooks.DuplicateEvent != nil {
-			a.opts.Hooks.DuplicateEvent()
-		}
-		a.log.DebugContext(ctx, "dropping a repeated event", "event_id", env.EventID)
+		a.duplicateEvent(ctx, env.EventID)
 		return true
 	}
+	return a.handleEvent(ctx, h, env, ack)
+}
+
+// duplicateEvent counts and logs an event dropped as a repeat.
+func (a *Adapter) duplicateEvent(ctx context.Context, id string) {
+	if a.opts.Hooks.DuplicateEvent != nil {
+		a.opts.Hooks.DuplicateEvent()
+	}
+	a.log.DebugContext(ctx, "dropping a repeated event", "event_id", id)
+}
+
+// handleEvent is event after its event_id was checked.
+func (a *Adapter) handleEvent(ctx context.Context, h bot.Handler, env eventEnvelope, ack <-chan struct{}) (accepted bool) {
 	if handled, accepted := a.lifecycle(ctx, env, ack); handled {
 		if !accepted && env.EventID != "" {
 			a.events.Forget(ctx, env.EventID)

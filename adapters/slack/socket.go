@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -42,6 +43,10 @@ func (a *Adapter) runSocket(ctx context.Context, h bot.Handler) error {
 		}
 	}
 }
+
+// socketSeenTimeout bounds the check of an event_id made before its
+// envelope is acknowledged (Slack waits 3 s for the ack).
+const socketSeenTimeout = 1500 * time.Millisecond
 
 // socketEvent acknowledges an envelope first, then hands it to the inbound
 // path shared with HTTP mode.
@@ -98,15 +103,37 @@ func (a *Adapter) socketEvent(ctx context.Context, sm acker, h bot.Handler, evt 
 		}
 		a.interaction(ctx, h, cb, nil)
 	case socketmode.EventTypeEventsAPI:
-		if !ack() {
+		if evt.Request == nil {
 			return
 		}
 		var env eventEnvelope
 		if err := json.Unmarshal(evt.Request.Payload, &env); err != nil {
+			ack()
 			a.log.WarnContext(ctx, "unreadable slack event", "err", err)
 			return
 		}
-		a.event(ctx, h, env, nil)
+		if env.Type != "event_callback" || env.EventID == "" {
+			ack()
+			a.event(ctx, h, env, nil)
+			return
+		}
+		// The event_id is checked before the ack: an envelope is not
+		// acknowledged when the check fails or is slow (a shared store
+		// out of reach), and Slack sends it again; acknowledged first, it
+		// was lost. The check is bounded, for the envelopes behind it.
+		cctx, cancel := context.WithTimeout(ctx, socketSeenTimeout)
+		seen, err := a.events.Seen(cctx, env.EventID)
+		cancel()
+		if err != nil {
+			a.log.WarnContext(ctx, "could not check an event against the ones handled; not acknowledging it, for Slack to send it again", "event_id", env.EventID, "err", err)
+			return
+		}
+		ack()
+		if seen {
+			a.duplicateEvent(ctx, env.EventID)
+			return
+		}
+		a.handleEvent(ctx, h, env, nil)
 	case socketmode.EventTypeErrorBadMessage:
 		// slack-go could not parse the envelope (an event type it does not
 		// know): acknowledge it anyway so Slack does not send it again.

@@ -223,3 +223,83 @@ func TestRunRefusedTokens(t *testing.T) {
 		})
 	}
 }
+
+// flakySeen is a shared event_id store whose first check fails (the
+// replicas' PostgreSQL out of reach for a moment).
+type flakySeen struct {
+	mu    sync.Mutex
+	calls int
+	seen  map[string]bool
+}
+
+func (f *flakySeen) SeenWithin(_ context.Context, key string, _ time.Duration) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.calls++; f.calls == 1 {
+		return false, context.DeadlineExceeded
+	}
+	was := f.seen[key]
+	f.seen[key] = true
+	return was, nil
+}
+
+func (f *flakySeen) ForgetSeen(_ context.Context, key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.seen, key)
+	return nil
+}
+
+// An event whose event_id cannot be checked is not acknowledged, so that
+// Slack sends it again; acknowledged first (as before), it was lost.
+func TestSocketModeEventUncheckedIsNotAcknowledged(t *testing.T) {
+	s := newSocketServer(t)
+	a, err := New(Options{
+		BotToken: secret.New("xoxb-test"),
+		AppToken: secret.New("xapp-test"),
+		APIURL:   s.srv.GetAPIURL(),
+		Seen:     &flakySeen{seen: map[string]bool{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := make(chan bot.Request, 4)
+	h := bot.HandlerFunc(func(_ context.Context, req *bot.Request, _ bot.Responder) error {
+		reqs <- *req
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runErr := make(chan error, 1)
+	go func() { runErr <- a.Run(ctx, h) }()
+	event := func(envelope, id string, retry int) map[string]any {
+		return map[string]any{
+			"envelope_id": envelope, "type": "events_api", "retry_attempt": retry,
+			"payload": map[string]any{
+				"team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event_id": id, "event_time": 1,
+				"event": map[string]any{"type": "app_mention", "user": "U1", "text": "<@UBOT> trending", "ts": "1700000200.000100", "channel": "C7", "event_ts": "1700000200.000100"},
+			},
+		}
+	}
+	s.send <- event("env-a", "Ev42", 0) // the check fails: no ack
+	s.send <- event("env-b", "Ev42", 1) // Slack's retry: acknowledged, handled
+	s.send <- event("env-c", "Ev42", 2) // a retry after that: acknowledged, dropped
+	// Envelopes are handled in order: env-a's ack would come first.
+	for _, want := range []string{"env-b", "env-c"} {
+		if got := s.nextAck(t)["envelope_id"]; got != want {
+			t.Errorf("ack of %v, want %s (env-a unacknowledged)", got, want)
+		}
+	}
+	cancel()
+	if err := <-runErr; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+	close(reqs)
+	n := 0
+	for range reqs {
+		n++
+	}
+	if n != 1 {
+		t.Errorf("the core saw the mention %d times, want once", n)
+	}
+}
