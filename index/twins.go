@@ -46,7 +46,7 @@ func (w *Writer) twin(p *paper.Paper, b *bleve.Batch) error {
 		b.Delete(tid) // an earlier ingest may have written it
 		return nil
 	}
-	if w.seen != nil && w.titleOnly == 0 {
+	if w.fresh && w.titleOnly == 0 {
 		return nil // a fresh index holds no title-only paper
 	}
 	tid := paper.TitleID(p.Title)

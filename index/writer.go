@@ -48,7 +48,14 @@ type Writer struct {
 	opts    WriterOptions
 	pending map[string]paper.Paper
 	order   []string
-	seen    map[string]struct{} // ids flushed in this run (fresh index only)
+	// seen holds the ids flushed in this run (as they came and as
+	// written). On a fresh index, only those need looking up to merge.
+	seen  *idSet
+	fresh bool
+	// repeats counts the papers added again in this run (merged into
+	// the first); repeated is the first of them.
+	repeats  int
+	repeated string
 	// titleOnly counts the papers known by their title only (twins.go)
 	// written in this run.
 	titleOnly int
@@ -164,11 +171,8 @@ func (ix *Index) NewWriter(opts WriterOptions) *Writer {
 		}
 		ix.wmu.Unlock()
 	}
-	w := &Writer{ix: ix, opts: opts, pending: make(map[string]paper.Paper, opts.BatchSize), merging: ix.merging}
-	if opts.FreshIndex {
-		w.seen = map[string]struct{}{}
-	}
-	return w
+	return &Writer{ix: ix, opts: opts, pending: make(map[string]paper.Paper, opts.BatchSize),
+		seen: newIDSet(), fresh: opts.FreshIndex, merging: ix.merging}
 }
 
 // Add queues a normalised paper, flushing a batch when it is full (see
@@ -179,7 +183,11 @@ func (w *Writer) Add(ctx context.Context, p paper.Paper) error {
 	}
 	if prev, ok := w.pending[p.ID]; ok {
 		w.pending[p.ID] = paper.Merge(prev, p)
+		w.repeat(p.ID)
 		return nil
+	}
+	if w.seen.has(p.ID) {
+		w.repeat(p.ID) // merged with the stored one when flushed
 	}
 	w.pending[p.ID] = p
 	w.order = append(w.order, p.ID)
@@ -188,6 +196,19 @@ func (w *Writer) Add(ctx context.Context, p paper.Paper) error {
 	}
 	return nil
 }
+
+// repeat counts a paper added again in this run.
+func (w *Writer) repeat(id string) {
+	if w.repeats++; w.repeated == "" {
+		w.repeated = id
+	}
+}
+
+// Repeats is the number of papers added more than once in this run (each
+// time after the first counts; the records were merged into one), and
+// the first such paper's id: a file that holds 2401.01234 and
+// arXiv:2401.01234v2 indexes one paper, with one repeat.
+func (w *Writer) Repeats() (int, string) { return w.repeats, w.repeated }
 
 // Written is the number of papers written so far.
 func (w *Writer) Written() int { return w.written }
@@ -304,8 +325,7 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 	ps := make([]paper.Paper, len(w.order))
 	for i, id := range w.order {
 		p := w.pending[id]
-		_, again := w.seen[id]
-		if w.seen == nil || again {
+		if !w.fresh || w.seen.has(id) {
 			ix.awaitWrite(id) // a batch in flight may hold it
 			old, ok, err := ix.get(id)
 			if err != nil {
@@ -333,6 +353,7 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 		if err := w.twin(&p, bs[0]); err != nil {
 			return nil, nil, err
 		}
+		w.seen.add(id) // as it came: a title id merged into its twin
 		w.order[i] = p.ID
 		p.Trending = paper.TrendingScore(p, now)
 		ps[i] = p
@@ -352,9 +373,7 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 		if err := bs[i/per].IndexAdvanced(doc); err != nil {
 			return nil, nil, fmt.Errorf("paper %s: %w", id, err)
 		}
-		if w.seen != nil {
-			w.seen[id] = struct{}{}
-		}
+		w.seen.add(id)
 	}
 	return bs, slices.Clone(w.order), nil
 }

@@ -274,3 +274,28 @@ func TestIngestRestoresNumberIDs(t *testing.T) {
 		t.Errorf("the restored paper by its link: %+v", hits)
 	}
 }
+
+// A paper on two lines (2401.01234 and arXiv:2401.01234v2) is one paper
+// indexed: the summary counts papers and says how many records repeated
+// one, in the same batch, in a later one or in another file of the run.
+func TestIngestCountsRepeatsOnce(t *testing.T) {
+	dir := t.TempDir()
+	ix := filepath.Join(dir, "index")
+	in := cliWrite(t, dir, "dup.jsonl", `{"id":"2401.01234","title":"A paper"}`+"\n"+
+		`{"id":"arXiv:2401.01234v2","title":"A paper","abstract":"Its abstract."}`+"\n"+
+		`{"id":"2401.00002","title":"Another"}`+"\n")
+	stdout, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, in)
+	if want := "2 indexed, 0 rejected, 1 repeated record merged (2401.01234)\n"; code != 0 || stdout != want {
+		t.Errorf("exit %d, stdout %q, want %q; stderr %q", code, stdout, want, stderr)
+	}
+	// One paper a batch: the repeat is in a batch already written; the
+	// second file repeats both.
+	more := cliWrite(t, dir, "more.jsonl", `{"id":"2401.00002","title":"Another"}`+"\n"+`{"id":"2401.00003","title":"A third"}`+"\n")
+	stdout, stderr, code = cliRun(t, nil, "", "ingest", "--index", ix, "--batch", "1", in, more)
+	if want := "3 indexed, 0 rejected, 2 repeated records merged (e.g. 2401.01234)\n"; code != 0 || stdout != want {
+		t.Errorf("exit %d, stdout %q, want %q; stderr %q", code, stdout, want, stderr)
+	}
+	if n := cliCount(t, ix); n != 3 {
+		t.Errorf("%d papers in the index, want 3", n)
+	}
+}

@@ -134,9 +134,12 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "... and %d more rejected lines\n", rejected-maxReportedRejects)
 	}
 	total, _ := ix.Count()
-	fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s\n", read, rejected, tally.cleanedNote())
+	// A paper read twice (2401.01234 and arXiv:2401.01234v2) is one paper.
+	repeats, repeated := w.Repeats()
+	tally.repeats, tally.repeated = repeats, repeated
+	fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s\n", read-repeats, rejected, tally.cleanedNote())
 	// The summary line says it; the details are for debugging.
-	log.Debug("ingest finished", "indexed", read, "rejected", rejected, "papers_in_index", total,
+	log.Debug("ingest finished", "indexed", read-repeats, "repeats", repeats, "rejected", rejected, "papers_in_index", total,
 		"index", cfg.Index, "duration", time.Since(start).Round(time.Millisecond))
 	if rejected > 0 || empty > 0 {
 		return exitError{1}
@@ -209,14 +212,19 @@ type ingestTally struct {
 	// replaced with U+FFFD; replacedAt is the first (file:line: field).
 	replaced   int
 	replacedAt string
+	// repeats counts the records of a paper read before in this run,
+	// merged into it (index.Writer.Repeats); repeated is the first's id.
+	repeats  int
+	repeated string
 }
 
 // cleanedNote is the summary's mention of cleaned fields, fields with
-// invalid UTF-8 replaced and restored ids ("" for none).
+// invalid UTF-8 replaced, restored ids and repeated papers ("" for none).
 func (t ingestTally) cleanedNote() string {
 	return countNote(t.cleaned, "field cleaned of control characters", "fields cleaned of control characters", "", "") +
 		countNote(t.replaced, "field with invalid UTF-8 replaced", "fields with invalid UTF-8 replaced", " ("+t.replacedAt+")", " (the first "+t.replacedAt+")") +
-		countNote(t.restored, "id restored", "ids restored", " ("+t.example+")", " (e.g. "+t.example+")")
+		countNote(t.restored, "id restored", "ids restored", " ("+t.example+")", " (e.g. "+t.example+")") +
+		countNote(t.repeats, "repeated record merged", "repeated records merged", " ("+t.repeated+")", " (e.g. "+t.repeated+")")
 }
 
 // countNote is ", 1 <one><ex1>" or ", N <many><exN>" ("" for 0).
