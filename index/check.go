@@ -282,12 +282,58 @@ func openRecovered[T any](dir string, open func() (T, error)) (v T, err error) {
 // directory, what was wrong, and what to do. serve's handlers recovered
 // such a panic as an internal error with a stack trace in the log, and
 // paperbot search, which has no handler around it, crashed.
+//
+// Some damage is no panic but an error zapx returns (zapDamage); it is
+// reported the same way, where it said only "error loading roaring
+// bitmap: ..." without the index or what to do.
 func readGuarded[T any](ix *Index, read func() (T, error)) (T, error) {
 	v, err := openRecovered(ix.dir, read)
-	if de := (*damagedError)(nil); errors.As(err, &de) {
-		err = &damagedError{dir: ix.dir, problems: de.problems, read: true}
+	return v, ix.damageOf(err)
+}
+
+// zapDamage are the errors zapx (v17) returns when the bytes of a segment
+// it reads are damaged inside: a posting list's bitmap, chunks,
+// locations, doc values, a term dictionary (it formats the cause with %v,
+// so they are told by their text). A posting list whose bitmap is
+// damaged gives "error loading roaring bitmap: error in
+// roaringArray.readFrom: did not find expected serialCookie in header".
+var zapDamage = []string{
+	"error loading roaring bitmap",
+	"failed to get chunk size",
+	"error loading chunk",
+	"error optimized currChunkNext",
+	"error reading frequency",
+	"error reading norm",
+	"error reading freqHasLocs",
+	"error reading location",
+	"error reading array position",
+	"tried to load freq chunk",
+	"error processing chunk",
+	"vellum err",
+	"vellum reader err",
+	"loadFieldDocValueReader",
+	"loadDvReaders",
+	"corrupted chunk offset",
+	"failed to read the chunk",
+}
+
+// damageOf is err as Open reports damage (ErrDamaged, naming the index,
+// what was wrong and paperbot check) when it is damage a read ran into:
+// a panic recovered as such, or one of zapDamage; else err itself.
+func (ix *Index) damageOf(err error) error {
+	if err == nil {
+		return nil
 	}
-	return v, err
+	if de := (*damagedError)(nil); errors.As(err, &de) {
+		return &damagedError{dir: ix.dir, problems: de.problems, read: true}
+	}
+	msg := err.Error()
+	for _, m := range zapDamage {
+		if strings.Contains(msg, m) {
+			return &damagedError{dir: ix.dir, problems: []string{fmt.Sprintf("reading a segment failed (%s)", msg)}, read: true}
+		}
+	}
+	return err
 }
 
 // CheckResult is what Check found.

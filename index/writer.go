@@ -238,8 +238,10 @@ func (w *Writer) flush() error {
 	}
 	bs, ids, err := w.assemble()
 	if err != nil {
-		w.err = err
-		return err
+		// Merging reads the papers stored: damage it runs into is
+		// reported as a search's is.
+		w.err = w.ix.damageOf(err)
+		return w.err
 	}
 	for len(w.inflight) >= maxInflight {
 		if err := w.waitOldest(); err != nil {

@@ -108,6 +108,11 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	writeErr := w.Close()
 	read, rejected := tally.read, tally.rejected
 	switch {
+	case errors.Is(writeErr, index.ErrDamaged):
+		// Merging read a damaged segment: the error says what to do,
+		// and space is not the problem.
+		fmt.Fprintf(e.stdout, "%d indexed, %d rejected%s (stopped early)\n", w.Persisted(), rejected, tally.cleanedNote())
+		return writeErr
 	case writeErr != nil:
 		// A full disk: what was persisted before it is in the index, which
 		// opens as it was then. Opened again, it says how much that is
