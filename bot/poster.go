@@ -87,6 +87,19 @@ type ChannelChecker interface {
 	CheckChannel(ctx context.Context, team, channel string) error
 }
 
+// TeamChecker is an optional capability of a Poster, found by type
+// assertion: whether it can post in a workspace at all. A Slack workspace
+// that uninstalled the app (or revoked its bot token) has no token left
+// to post with: the subscriptions of the configuration file there stay
+// (they are the operator's), and the digest skips their days, without
+// trying to post, until the workspace installs the app again.
+type TeamChecker interface {
+	// CheckTeam returns a fault.NotFound error whose user message says
+	// why when the poster cannot post in team; nil when it can. Any
+	// other error means it could not tell.
+	CheckTeam(ctx context.Context, team string) error
+}
+
 // ReplyCounter is an optional capability of a Poster, found by type
 // assertion: count the replies in a remembered discussion thread.
 //

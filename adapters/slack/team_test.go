@@ -118,3 +118,23 @@ func TestCheckChannel(t *testing.T) {
 		t.Errorf("Slack down: %v, want an error that is not a refusal", err)
 	}
 }
+
+// CheckTeam (bot.TeamChecker): a workspace without an installation
+// (uninstalled) is fault.NotFound, saying so; in single-workspace mode
+// every team can be posted in (the configured token).
+func TestCheckTeam(t *testing.T) {
+	build := func(ws Workspaces) *Adapter {
+		a, err := New(Options{Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret), Workspaces: ws})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	err := build(noWorkspaces{}).CheckTeam(t.Context(), "T1")
+	if !fault.Is(err, fault.NotFound) || !strings.Contains(fault.UserMessage(err), "not installed in this Slack workspace (T1)") {
+		t.Errorf("uninstalled workspace: %v (%q)", err, fault.UserMessage(err))
+	}
+	if err := build(nil).CheckTeam(t.Context(), "T1"); err != nil {
+		t.Errorf("single workspace: %v", err)
+	}
+}

@@ -20,6 +20,8 @@ import (
 // Workspaces (single-workspace mode) the configured bot token is used for
 // everything, as before.
 
+var _ bot.TeamChecker = (*Adapter)(nil)
+
 // Workspaces gives each workspace's bot token (adapters/slack/oauth.Service).
 type Workspaces interface {
 	// BotToken returns the workspace's token: an error wrapping
@@ -48,6 +50,20 @@ func (a *Adapter) apiFor(ctx context.Context, team string) (webAPI, error) {
 		return nil, workspaceError(team, err)
 	}
 	return slackgo.New(tok, a.sopts...), nil
+}
+
+// CheckTeam reports whether the adapter can post in the workspace
+// (bot.TeamChecker): in distributed mode, a fault.NotFound error for one
+// without an installation (uninstalled, or its bot token revoked), whose
+// configured subscriptions the digest then skips without posting.
+func (a *Adapter) CheckTeam(ctx context.Context, team string) error {
+	if a.opts.Workspaces == nil || team == "" {
+		return nil
+	}
+	if _, err := a.opts.Workspaces.BotToken(ctx, team); err != nil {
+		return workspaceError(team, err)
+	}
+	return nil
 }
 
 // workspaceError gives a failed token look-up its kind and wording.

@@ -278,6 +278,8 @@ func (d *Service) runDue(ctx context.Context, sub Subscription, o occurrence) er
 			skip = fmt.Sprintf("missed: it was due at %s, more than the grace window (%s) ago", o.Due.Format(time.RFC3339), d.cfg.Grace)
 		case d.cfg.Poster(sub.Platform) == nil:
 			skip = fmt.Sprintf("platform %q is not running", sub.Platform)
+		default:
+			skip = d.teamGone(ctx, sub.Platform, sub.Team)
 		}
 		if skip != "" {
 			day = Day{
@@ -366,6 +368,8 @@ func (d *Service) resume(ctx context.Context, day Day) error {
 		stop = "the channel unsubscribed"
 	case now.Sub(day.Due) > d.cfg.Grace:
 		stop = fmt.Sprintf("too late: more than the grace window (%s) after the due time", d.cfg.Grace)
+	default:
+		stop = d.teamGone(ctx, day.Platform, day.Team)
 	}
 	dest := bot.Destination{Platform: day.Platform, Team: day.Team, Channel: PostChannel(day.Channel)}
 	r := &run{d: d, day: &day, poster: poster, log: log}
@@ -418,6 +422,20 @@ func (d *Service) resume(ctx context.Context, day Day) error {
 	}
 	log.InfoContext(ctx, "digest posted", "papers", posted, "threads", threads, "not_posted", lost)
 	return nil
+}
+
+// teamGone says why the platform's poster cannot post in team at all (a
+// Slack workspace that uninstalled the app: bot.TeamChecker), or "" when
+// it can or cannot tell. No post is tried there: the day is skipped.
+func (d *Service) teamGone(ctx context.Context, platform, team string) string {
+	tc, ok := d.cfg.Poster(platform).(bot.TeamChecker)
+	if !ok || team == "" {
+		return ""
+	}
+	if err := tc.CheckTeam(ctx, team); fault.Is(err, fault.NotFound) {
+		return fmt.Sprintf("%s (the subscription stays: it posts again once the workspace installs the app again)", fault.UserMessage(err))
+	}
+	return ""
 }
 
 // run is one pass over an open day.

@@ -147,7 +147,10 @@ func TestTokenRotation(t *testing.T) {
 }
 
 // Uninstalling forgets the workspace's installation and its channels'
-// subscriptions, and nothing of another workspace.
+// subscriptions made from chat, and nothing of another workspace. The
+// configuration file's subscription there stays (the operator's; the
+// digest skips it until the workspace installs the app again): it was
+// deleted, and back at the next start.
 func TestUninstalled(t *testing.T) {
 	c := &clock{t: time.Now()}
 	s, db, ring := newService(t, c, &fakeAccess{}, nil, "")
@@ -158,6 +161,7 @@ func TestUninstalled(t *testing.T) {
 		db.PutSubscription(ctx, digest.Subscription{Platform: "slack", Team: team, Channel: "C" + team, Time: "09:00", Zone: "UTC", Top: 3})
 	}
 	db.PutSubscription(ctx, digest.Subscription{Platform: "discord", Team: "T1", Channel: "D1", Time: "09:00", Zone: "UTC", Top: 3})
+	db.PutSubscription(ctx, digest.Subscription{Platform: "slack", Team: "T1", Channel: "CCONFIG", Time: "09:00", Zone: "UTC", Top: 3, Source: digest.SourceConfig})
 	if err := s.Uninstalled(ctx, "T1"); err != nil {
 		t.Fatal(err)
 	}
@@ -166,8 +170,8 @@ func TestUninstalled(t *testing.T) {
 	for _, sub := range subs {
 		left = append(left, sub.Channel)
 	}
-	if slices.Sort(left); strings.Join(left, ",") != "CT2,D1" {
-		t.Errorf("subscriptions left: %v, want CT2 and the Discord one", left)
+	if slices.Sort(left); strings.Join(left, ",") != "CCONFIG,CT2,D1" {
+		t.Errorf("subscriptions left: %v, want the configuration's, CT2 and the Discord one", left)
 	}
 	if _, err := s.BotToken(ctx, "T1"); !errors.Is(err, install.ErrNotInstalled) {
 		t.Errorf("T1 after uninstall: %v", err)

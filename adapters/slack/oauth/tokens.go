@@ -9,6 +9,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/fault"
 	"github.com/paperbot/paperbot/bot/install"
 )
@@ -94,13 +95,18 @@ func (s *Service) refresh(ctx context.Context, team string) (string, error) {
 }
 
 // Uninstalled forgets a workspace that uninstalled the app or revoked its
-// token: its installation and its channels' digest subscriptions.
+// token: its installation (so that nothing is posted there with the
+// token) and the digest subscriptions its channels made from chat. The
+// subscriptions of the configuration file there are the operator's: they
+// stay, and the digest skips their days (bot.TeamChecker) until the
+// workspace installs the app again. Deleted, they came back at the next
+// start, and then failed every day.
 func (s *Service) Uninstalled(ctx context.Context, team string) error {
 	found, err := s.opts.Store.DeleteInstallation(ctx, platform, team)
 	if err != nil {
 		return err
 	}
-	n := 0
+	n, kept := 0, 0
 	if s.opts.Subscriptions != nil {
 		subs, err := s.opts.Subscriptions.Subscriptions(ctx)
 		if err != nil {
@@ -110,13 +116,17 @@ func (s *Service) Uninstalled(ctx context.Context, team string) error {
 			if sub.Platform != platform || sub.Team != team {
 				continue
 			}
+			if sub.Source == digest.SourceConfig {
+				kept++
+				continue
+			}
 			if _, err := s.opts.Subscriptions.DeleteSubscription(ctx, sub.Platform, sub.Channel); err != nil {
 				return err
 			}
 			n++
 		}
 	}
-	s.log.InfoContext(ctx, "slack workspace uninstalled", "team", team, "had_installation", found, "subscriptions_deleted", n)
+	s.log.InfoContext(ctx, "slack workspace uninstalled", "team", team, "had_installation", found, "subscriptions_deleted", n, "config_subscriptions_kept", kept)
 	return nil
 }
 
