@@ -260,6 +260,10 @@ func parse(data []byte, name string, env Env, offline bool) (*Config, error) {
 		}
 		return nil, fmt.Errorf("%s%s: %w", name, positionOf(file, err), err)
 	}
+	for i := range c.Dig.Subscriptions {
+		key := fmt.Sprintf("digest.subscriptions[%d]", i)
+		c.Dig.Subscriptions[i].At = fmt.Sprintf("%s%s: %s", name, positionOf(file, errors.New(key+": ")), key)
+	}
 	secrets := map[string]secret.Secret{}
 	if c.Slack != nil {
 		secrets["slack.bot_token"], secrets["slack.app_token"], secrets["slack.signing_secret"] = c.Slack.BotToken, c.Slack.AppToken, c.Slack.SigningSecret

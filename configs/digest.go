@@ -67,6 +67,9 @@ type Subscription struct {
 	// in chat's grammar (fri, Friday); only for kind: weekly. Kept as the
 	// three-letter name.
 	Day string `yaml:"day"`
+	// At is where the file writes it ("paperbot.yaml:14:5:
+	// digest.subscriptions[1]"), for the messages about it at run time.
+	At string `yaml:"-"`
 }
 
 // Weekly reports whether the entry is a weekly recap.

@@ -59,6 +59,11 @@ type Config struct {
 	// done, empty or skipped (for metrics). Channels post in parallel, so
 	// it is called concurrently.
 	Finished func(day Day)
+	// ConfigLine, when set, says where the configuration file writes a
+	// subscription of it ("paperbot.yaml:14:5: digest.subscriptions[1]",
+	// by its platform and stored channel), for the warnings about it; ""
+	// when the file does not.
+	ConfigLine func(platform, channel string) string
 }
 
 // Service is the daily trending digest: it plans each subscribed channel's

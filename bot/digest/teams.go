@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/paperbot/paperbot/bot"
@@ -46,8 +47,12 @@ func (d *Service) ResolveTeams(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			d.log.WarnContext(ctx, "digest subscription without team: its channel's workspace or server could not be found; /"+d.cfg.CommandName+" subscriptions lists it only where the team is known (give it team: or guild: in the configuration file)",
-				"platform", s.Platform, "channel", PostChannel(s.Channel), "source", s.Source, "err", err)
+			if d.oneTeam(s.Platform) {
+				// Listed wherever it is asked (placeTeam).
+				d.log.WarnContext(ctx, "digest subscription without team: its channel's workspace could not be found", "platform", s.Platform, "channel", PostChannel(s.Channel), "source", s.Source, "err", err)
+				continue
+			}
+			d.log.ErrorContext(ctx, d.unplaced(s, err), "platform", s.Platform, "channel", PostChannel(s.Channel), "source", s.Source)
 			continue
 		}
 		stored, err := d.storeTeam(ctx, s, team)
@@ -60,6 +65,27 @@ func (d *Service) ResolveTeams(ctx context.Context) error {
 		d.notify()
 	}
 	return nil
+}
+
+// unplaced is the operator's message about a subscription whose channel's
+// workspace or server could not be found (err): where the configuration
+// file has it, what it means (a Discord bot removed from the server: its
+// digest cannot post, and no server's /papers subscriptions lists it)
+// and what to do.
+func (d *Service) unplaced(s Subscription, err error) string {
+	at := ""
+	if d.cfg.ConfigLine != nil && s.Source == SourceConfig {
+		at = d.cfg.ConfigLine(s.Platform, s.Channel)
+	}
+	if at == "" {
+		at = "digest subscription"
+	}
+	team, key := "workspace", "team:"
+	if s.Platform == "discord" {
+		team, key = "server", "guild:"
+	}
+	return fmt.Sprintf("%s: %s channel %s: its %s could not be found (%v); no %s's /%s subscriptions lists it, and if the bot was removed from the %s or the channel deleted, its digest cannot be posted. Add the bot to the %s again, give the subscription its %s, or remove it",
+		at, s.Platform, PostChannel(s.Channel), team, err, team, d.cfg.CommandName, team, team, key)
 }
 
 // teamOf asks the platform's adapter for the team of a subscription's
@@ -121,7 +147,6 @@ func (d *Service) placeTeam(ctx context.Context, s Subscription, team string) st
 	case d.oneTeam(s.Platform):
 		return team
 	}
-	d.log.WarnContext(ctx, "digest subscription without team not listed: its channel's workspace or server could not be found (give it team: or guild: in the configuration file)",
-		"platform", s.Platform, "channel", PostChannel(s.Channel), "asked_by_team", team, "err", err)
+	d.log.WarnContext(ctx, "not listed: "+d.unplaced(s, err), "platform", s.Platform, "channel", PostChannel(s.Channel), "asked_by_team", team)
 	return ""
 }

@@ -181,7 +181,21 @@ func newDigest(cfg *configs.Config, db digest.Store, search bot.Searcher, poster
 		MaxTop:      configs.MaxTop,
 		CommandName: cfg.Bot.Command,
 		Finished:    finished,
+		ConfigLine:  configLine(cfg),
 	})
+}
+
+// configLine finds where the configuration file writes a subscription of
+// it, by its platform and stored channel (digest.Config.ConfigLine).
+func configLine(cfg *configs.Config) func(platform, channel string) string {
+	return func(platform, channel string) string {
+		for i, s := range configSubscriptions(cfg) {
+			if s.Platform == platform && s.Channel == channel {
+				return cfg.Dig.Subscriptions[i].At
+			}
+		}
+		return ""
+	}
 }
 
 // digestMetrics makes the digest's metrics (registered by serve) and

@@ -302,3 +302,34 @@ func TestRegisterCommands(t *testing.T) {
 		t.Errorf("--global with --guild: exit %d, want 2", code)
 	}
 }
+
+// A Discord subscription of the configuration file without guild: whose
+// server cannot be found (the bot was removed from it: GET /channels/{id}
+// answers 403 Missing Access) is reported at start-up as a configuration
+// problem, naming the file, its line and what to do; it was a warning
+// without either, and no server's /papers subscriptions lists it.
+func TestServeReportsAConfiguredChannelWithoutServer(t *testing.T) {
+	fake := discordtest.New(t)
+	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+		if r.Method == http.MethodGet && r.Path == "/channels/999" {
+			return &discordtest.Response{Status: http.StatusForbidden, Body: map[string]any{"message": "Missing Access", "code": 50001}}
+		}
+		return nil
+	})
+	cfgPath, getenv := writeDiscordConfig(t, fake.URL, "  mode: http\ndigest:\n  subscriptions:\n    - platform: discord\n      channel: \"999\"\n")
+	var logs discordLog
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, done := startDiscordServe(t, ctx, cfgPath, getenv, &logs)
+	want := cfgPath + ":13:7: digest.subscriptions[0]: discord channel 999: its server could not be found"
+	waitFor(t, "the report", func() bool { return strings.Contains(logs.String(), want) })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	for _, w := range []string{"level=ERROR", "Missing Access", "Add the bot to the server again, give the subscription its guild:, or remove it"} {
+		if !strings.Contains(logs.String(), w) {
+			t.Errorf("the log does not say %q:\n%s", w, logs.String())
+		}
+	}
+}
