@@ -1,7 +1,6 @@
 package index
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -456,14 +455,7 @@ func (ix *Index) sampleDoc(s *scorch.SegmentSnapshot, local uint32) error {
 	if err != nil {
 		return fmt.Errorf("document %d: reading its id: %v", local, err)
 	}
-	var raw []byte
-	err = s.VisitDocument(uint64(local), func(field string, _ byte, value []byte, _ []uint64) bool {
-		if field == fSource {
-			raw = bytes.Clone(value)
-			return false
-		}
-		return true
-	})
+	raw, err := segmentRecord(s, local)
 	if err != nil {
 		return fmt.Errorf("document %d (%q): reading its record: %v", local, id, err)
 	}

@@ -213,6 +213,14 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 		bi.Close()
 		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
+	// Not a reason to refuse the index: the papers are read as before,
+	// and the next start tries again.
+	var former int
+	if err := recovered(dir, func() (err error) { former, err = ix.indexFormerAliases(); return err }); err != nil {
+		opts.Logger.Warn("index: indexing the title ids restored from records written before mapping 12 failed; lookups by them miss their papers until they are written again", "dir", dir, "err", ix.damageOf(err))
+	} else if former > 0 {
+		opts.Logger.Info("index: title ids restored from records written before mapping 12 indexed (lookups by them find their papers)", "dir", dir, "papers", former)
+	}
 	if opts.Bulk {
 		ix.trimWhileBulk()
 	}

@@ -185,10 +185,14 @@ var encodeBuf = sync.Pool{New: func() any { return new([]byte) }}
 
 // encode returns the stored record of a paper.
 func (r *records) encode(p *paper.Paper) ([]byte, error) {
-	raw := appendRecord(make([]byte, 0, recordSize(p)), p)
+	return r.compress(appendRecord(make([]byte, 0, recordSize(p)), p)), nil
+}
+
+// compress compresses a record's binary form as it is stored.
+func (r *records) compress(raw []byte) []byte {
 	c := r.cur.Load()
 	if c.s2 == nil {
-		return c.enc.EncodeAll(raw, make([]byte, 0, len(raw)/2)), nil
+		return c.enc.EncodeAll(raw, make([]byte, 0, len(raw)/2))
 	}
 	buf := encodeBuf.Get().(*[]byte)
 	defer encodeBuf.Put(buf)
@@ -196,44 +200,50 @@ func (r *records) encode(p *paper.Paper) ([]byte, error) {
 		*buf = make([]byte, n)
 	}
 	enc := c.s2.EncodeBetter((*buf)[:cap(*buf)], raw)
-	return append(append(make([]byte, 0, 1+len(enc)), s2Tag), enc...), nil
+	return append(append(make([]byte, 0, 1+len(enc)), s2Tag), enc...)
 }
 
 // decode reads a stored record: zstd-compressed JSON, or plain JSON from
 // an index written before records were compressed.
 func (r *records) decode(raw []byte) (paper.Paper, error) {
-	var p paper.Paper
+	p, _, err := r.decodeAged(raw)
+	return p, err
+}
+
+// decodeAged is decode, also reporting whether the record was written
+// before aliases were (mapping 11 and older: formerTitleID gives it any).
+func (r *records) decodeAged(raw []byte) (p paper.Paper, older bool, err error) {
 	switch {
 	case len(raw) > 0 && raw[0] == s2Tag:
 		c := r.cur.Load()
 		if c.s2 == nil {
-			return p, fmt.Errorf("the stored record (%d bytes) was compressed with a dictionary the index does not have", len(raw))
+			return p, false, fmt.Errorf("the stored record (%d bytes) was compressed with a dictionary the index does not have", len(raw))
 		}
 		plain, err := c.s2.Decode(nil, raw[1:])
 		if err != nil {
-			return p, fmt.Errorf("decompressing the stored record (%d bytes): %w", len(raw), err)
+			return p, false, fmt.Errorf("decompressing the stored record (%d bytes): %w", len(raw), err)
 		}
 		raw = plain
 	case len(raw) > 0 && raw[0] != '{' && raw[0] != recordMagic:
 		plain, err := r.cur.Load().dec.DecodeAll(raw, nil)
 		if err != nil {
-			return p, fmt.Errorf("decompressing the stored record (%d bytes): %w", len(raw), err)
+			return p, false, fmt.Errorf("decompressing the stored record (%d bytes): %w", len(raw), err)
 		}
 		raw = plain
 	}
 	if len(raw) > 0 && raw[0] == recordMagic {
 		older, err := decodeRecordBinary(raw, &p)
 		if err != nil {
-			return paper.Paper{}, fmt.Errorf("decoding the stored record: %w", err)
+			return paper.Paper{}, false, fmt.Errorf("decoding the stored record: %w", err)
 		}
 		if older {
 			formerTitleID(&p)
 		}
-		return p, nil
+		return p, older, nil
 	}
 	if err := json.Unmarshal(raw, &p); err != nil {
-		return p, fmt.Errorf("decoding the stored record: %w", err)
+		return p, false, fmt.Errorf("decoding the stored record: %w", err)
 	}
 	formerTitleID(&p) // a record of mapping 9 or 10
-	return p, nil
+	return p, true, nil
 }
