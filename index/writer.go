@@ -236,7 +236,7 @@ func (w *Writer) flush() error {
 	if len(w.order) == 0 {
 		return nil
 	}
-	bs, ids, err := w.assemble()
+	bs, ids, news, err := w.assemble()
 	if err != nil {
 		// Merging reads the papers stored: damage it runs into is
 		// reported as a search's is.
@@ -254,10 +254,10 @@ func (w *Writer) flush() error {
 		}
 	}
 	w.batches += len(bs)
-	for _, b := range bs {
+	for i, b := range bs {
 		persisted := make(chan error, 1)
 		b.SetPersistedCallback(func(err error) { persisted <- err })
-		w.unpersisted = append(w.unpersisted, flight{done: persisted, n: b.Size()})
+		w.unpersisted = append(w.unpersisted, flight{done: persisted, n: news[i]})
 	}
 	w.inflight = append(w.inflight, flight{done: w.ix.writeInBackground(bs, ids), n: len(ids)})
 	// The segments scorch persists and merges meanwhile are mapped and
@@ -311,7 +311,9 @@ func (w *Writer) countPersisted() {
 
 // assemble merges the queued papers with what the index holds and builds
 // their documents, as WriterOptions.Parts batches of about equal size.
-func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
+// news counts, for each batch, its papers not written before in this run
+// (Persisted counts papers, not records).
+func (w *Writer) assemble() (bs []*bleve.Batch, ids []string, news []int, err error) {
 	ix := w.ix
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
@@ -320,18 +322,20 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 	if want > 1 && w.merging() {
 		want = 1 // the merge has a core
 	}
-	bs := make([]*bleve.Batch, parts(len(w.order), want))
+	bs = make([]*bleve.Batch, parts(len(w.order), want))
+	news = make([]int, len(bs))
 	for i := range bs {
 		bs[i] = ix.bi.NewBatch()
 	}
 	ps := make([]paper.Paper, len(w.order))
+	per := (len(ps) + len(bs) - 1) / len(bs)
 	for i, id := range w.order {
 		p := w.pending[id]
 		if !w.fresh || w.seen.has(id) {
 			ix.awaitWrite(id) // a batch in flight may hold it
 			old, ok, err := ix.get(id)
 			if err != nil {
-				return nil, nil, fmt.Errorf("reading %s to merge it: %w", id, err)
+				return nil, nil, nil, fmt.Errorf("reading %s to merge it: %w", id, err)
 			}
 			if ok {
 				p = paper.Merge(old, p)
@@ -342,7 +346,7 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 			if legacy := paper.NumberForm(id); legacy != "" {
 				old, ok, err := ix.get(legacy)
 				if err != nil {
-					return nil, nil, fmt.Errorf("reading %s to merge it into %s: %w", legacy, id, err)
+					return nil, nil, nil, fmt.Errorf("reading %s to merge it into %s: %w", legacy, id, err)
 				}
 				if ok {
 					old.ID = id
@@ -353,7 +357,10 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 			}
 		}
 		if err := w.twin(&p, bs[0]); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		if !w.seen.has(p.ID) {
+			news[i/per]++ // the batch it is written in (below)
 		}
 		w.seen.add(id) // as it came: a title id merged into its twin
 		w.order[i] = p.ID
@@ -362,22 +369,21 @@ func (w *Writer) assemble() ([]*bleve.Batch, []string, error) {
 	}
 	if len(ps) >= dictMinRecords && !ix.rec.hasDict() {
 		if err := ix.trainRecordDict(ps); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	per := (len(ps) + len(bs) - 1) / len(bs)
 	for i := range ps {
 		id := w.order[i]
 		doc, err := ix.document(&ps[i])
 		if err != nil {
-			return nil, nil, fmt.Errorf("paper %s: %w", id, err)
+			return nil, nil, nil, fmt.Errorf("paper %s: %w", id, err)
 		}
 		if err := bs[i/per].IndexAdvanced(doc); err != nil {
-			return nil, nil, fmt.Errorf("paper %s: %w", id, err)
+			return nil, nil, nil, fmt.Errorf("paper %s: %w", id, err)
 		}
 		w.seen.add(id)
 	}
-	return bs, slices.Clone(w.order), nil
+	return bs, slices.Clone(w.order), news, nil
 }
 
 // trainRecordDict trains the index's record dictionary on a batch of

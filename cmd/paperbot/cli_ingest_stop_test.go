@@ -65,6 +65,9 @@ type endlessPapers struct {
 	cancelAfter int
 	cancel      func()
 	buf         bytes.Buffer
+	// ids, when above 0, is how many papers there are: line n holds
+	// paper n mod ids again.
+	ids int
 }
 
 func (e *endlessPapers) Read(p []byte) (int, error) {
@@ -73,7 +76,11 @@ func (e *endlessPapers) Read(p []byte) (int, error) {
 		for abs.Len() < e.size {
 			fmt.Fprintf(&abs, "w%x ", e.r.Uint32())
 		}
-		fmt.Fprintf(&e.buf, `{"id":"2401.%05d","title":"Paper %d","abstract":%q}`+"\n", e.n, e.n, abs.String())
+		id := e.n
+		if e.ids > 0 {
+			id %= e.ids
+		}
+		fmt.Fprintf(&e.buf, `{"id":"2401.%05d","title":"Paper %d","abstract":%q}`+"\n", id, id, abs.String())
 		e.n++
 		if e.n == e.cancelAfter && e.cancel != nil {
 			e.cancel()
@@ -121,6 +128,25 @@ func TestIngestInterrupted(t *testing.T) {
 	}
 	if got := cliCount(t, ix); int(got) != n {
 		t.Errorf("%d papers in the index, the summary says %d", got, n)
+	}
+}
+
+// An interrupted ingest of papers read again in later batches counts
+// papers, not records: the summary says what the index holds (it counted
+// each batch's papers, a paper once per batch that held it).
+func TestIngestInterruptedCountsPapers(t *testing.T) {
+	ix := filepath.Join(t.TempDir(), "ix")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	in := &endlessPapers{r: rand.New(rand.NewPCG(1, 1)), size: 100, cancelAfter: 3000, cancel: cancel, ids: 300}
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"ingest", "--index", ix, "--batch", "200", "-"}, cliEnv(nil), in, &out, &errOut)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	n := summaryCount(t, out.String(), "interrupted")
+	if got := cliCount(t, ix); int(got) != n || n != 300 {
+		t.Errorf("%d papers in the index, the summary says %d; want 300", got, n)
 	}
 }
 
