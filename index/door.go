@@ -67,6 +67,7 @@ const (
 	featExpansion                          // expansion
 	featNames                              // names
 	featScaled                             // scaled
+	featForms                              // forms
 	// Features no evaluator reads: the order (decided before run and
 	// passed in runArgs), ids (looked up before run when alone; beside
 	// words, no evaluator searches them), the notes, how a correction was
@@ -105,6 +106,7 @@ func (q *parsedQuery) features() feature {
 	set(featExpansion, len(q.expansion) > 0)
 	set(featNames, len(q.names) > 0)
 	set(featScaled, len(q.scaled) > 0)
+	set(featForms, len(q.forms) > 0)
 	set(featSort, q.Sort != paper.ByRelevance || q.SortSet)
 	set(featIDs, len(q.IDs) > 0)
 	set(featNotes, len(q.Notes) > 0)
@@ -123,7 +125,7 @@ func (q *parsedQuery) shape(order paper.Sort) queryShape {
 	case order == paper.ByRelevance && f&(featWords|featWeighted) != 0 &&
 		// anyWords loosens a sorted listing's words; ranked by
 		// relevance any word matches anyway.
-		only(featWords|featWeighted|featExpansion|featNames|featScaled|featAnyWords|featCats|featAuthors):
+		only(featWords|featWeighted|featExpansion|featNames|featScaled|featForms|featAnyWords|featCats|featAuthors):
 		return shapeWords
 	case order == paper.ByRelevance && len(q.Phrases) == 1 && only(featPhrases):
 		return shapePhrase

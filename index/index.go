@@ -100,6 +100,8 @@ type Index struct {
 	advise advisor
 	// vocab holds the titles' words for spelling corrections (vocab.go).
 	vocab vocab
+	// forms keeps the other forms found of query words (forms.go).
+	forms formsCache
 	// bg counts the goroutines above that Close waits for (background.go);
 	// stopTrim ends a bulk ingest's looks at its mapped pages (advise.go).
 	bg       background

@@ -75,6 +75,9 @@ type parsedQuery struct {
 	// expansion holds the expansions of acronyms (acronym.go): searched,
 	// but not part of what the title is compared with.
 	expansion []string
+	// forms are the other forms of the free words the papers use
+	// (forms.go): searched beside them, weighted below them.
+	forms []termInfo
 	// names are the words typed as names, searched in author names too.
 	names []termInfo
 	// scaled weights analysed terms (a misspelling searched beside its

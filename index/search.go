@@ -158,6 +158,14 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 			run = &c
 		}
 	}
+	// The words' other forms (forms.go), when ranked by relevance.
+	if order == paper.ByRelevance {
+		if forms := ix.otherForms(ctx, run.Words); len(forms) > 0 {
+			c := *run
+			c.forms = forms
+			run = &c
+		}
+	}
 	names, onlyNames := ix.nameTerms(pq.Words)
 	run.names = names
 	var byNames []termInfo // a request of names alone: their papers first
@@ -314,7 +322,7 @@ func relaxations(pq *parsedQuery, order paper.Sort) []relaxation {
 		var out []relaxation
 		if len(pq.Words) > 0 {
 			pr := loose()
-			pr.Words, pr.titleWords, pr.expansion, pr.names, pr.weighted, pr.anyWords = nil, nil, nil, nil, nil, false
+			pr.Words, pr.titleWords, pr.expansion, pr.forms, pr.names, pr.weighted, pr.anyWords = nil, nil, nil, nil, nil, nil, false
 			words := strings.Join(pq.Words, ", ")
 			switch {
 			case len(pq.Words) == 1:
@@ -403,7 +411,9 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs, byNames
 	}
 	var exp []termInfo
 	if feedback && !titleMatch && (len(first.Hits) == 0 || !ix.titleHolds(first.Hits[0].Paper.Title, holds)) {
-		exp = ix.expand(ctx, terms, first.Hits)
+		// (The words' other forms are weighed with them, but do not
+		// make a query long enough for feedback.)
+		exp = ix.expand(ctx, withForms(terms, pq.forms), first.Hits)
 	}
 	if exp != nil {
 		epq := *pq
@@ -495,13 +505,13 @@ func (ix *Index) queryTerms(s string) []termInfo {
 	return out
 }
 
-// rankTerms are the terms a query ranks by: its words' (or their expansion
-// by feedback) in titles and abstracts, and the names it mentions in
-// author names.
+// rankTerms are the terms a query ranks by: its words' and their other
+// forms (or their expansion by feedback) in titles and abstracts, and the
+// names it mentions in author names.
 func (ix *Index) rankTerms(pq *parsedQuery) []termInfo {
 	terms := pq.weighted
 	if terms == nil {
-		terms = ix.wordTerms(pq)
+		terms = withForms(ix.wordTerms(pq), pq.forms)
 	}
 	if len(pq.names) == 0 || len(terms) == 0 {
 		return terms

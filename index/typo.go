@@ -9,7 +9,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
@@ -58,6 +57,16 @@ const rareDF = 5
 // a server's resident memory from 20 to 380 MiB, for one query.
 const maxSpeltWord = 40
 
+// rareDF is the most papers of r a word may be in and still be taken for
+// a misspelling: rareDF, or one in rank.rarePer when that is more.
+func (ix *Index) rareDF(r bindex.IndexReader) uint64 {
+	rare := uint64(rareDF)
+	if n, err := r.DocCount(); err == nil && ix.rank.rarePer > 0 {
+		rare = max(rare, n/ix.rank.rarePer)
+	}
+	return rare
+}
+
 // correct returns the query with its misspelt words corrected.
 func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 	out := correction{q: pq}
@@ -69,15 +78,12 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		return out
 	}
 	defer r.Close()
-	rare := uint64(rareDF)
-	if n, err := r.DocCount(); err == nil && ix.rank.rarePer > 0 {
-		rare = max(rare, n/ix.rank.rarePer)
-	}
+	rare := ix.rareDF(r)
 	changed := false
 	scaled := map[string]float64{}
 	fix := func(w string) (replace string, extra string) {
 		lw := strings.ToLower(strings.Trim(w, ".,;:!?()[]{}'\""))
-		if utf8.RuneCountInString(lw) < 4 || strings.IndexFunc(lw, func(r rune) bool { return !unicode.IsLetter(r) }) >= 0 || capsInside(w) {
+		if utf8.RuneCountInString(lw) < 4 || !allLetters(lw) || capsInside(w) {
 			return "", "" // short words, numbers, symbols and names are not spelling mistakes we can fix
 		}
 		df, known := ix.frequency(ctx, r, lw)
@@ -396,16 +402,8 @@ func (ix *Index) splitWord(ctx context.Context, r bindex.IndexReader, w string) 
 		if !ix.isTitleWord(ctx, r, a) || !ix.isTitleWord(ctx, r, b) {
 			continue
 		}
-		ph := phraseOf(ix.english.Analyze([]byte(a+" "+b)), fText)
-		if _, isPhrase := ph.(*query.PhraseQuery); !isPhrase {
-			continue // a stop word: the phrase is one word
-		}
-		res, err := ix.bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(ph, 0, 0, false))
-		if err != nil || res.Total == 0 {
-			continue
-		}
-		if res.Total > df {
-			s, df = a+" "+b, res.Total
+		if n := ix.sideBySide(ctx, a, b); n > df {
+			s, df = a+" "+b, n
 		}
 	}
 	return s, df, s != ""
