@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -154,12 +155,7 @@ func expansionsIn(text, acr string) []string {
 	var out []string
 	lower := strings.ToLower(text)
 	needle := "(" + strings.ToLower(acr)
-	letters := []rune(strings.ToLower(strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) {
-			return r
-		}
-		return -1
-	}, acr)))
+	letters := acronymLetters(acr)
 	if len(letters) < 2 {
 		return nil
 	}
@@ -178,6 +174,16 @@ func expansionsIn(text, acr string) []string {
 			out = append(out, e)
 		}
 	}
+}
+
+// acronymLetters are an acronym's letters, lower-cased.
+func acronymLetters(acr string) []rune {
+	return []rune(strings.ToLower(strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) {
+			return r
+		}
+		return -1
+	}, acr)))
 }
 
 // smallWords may stand in an expansion without a letter of their own.
@@ -228,4 +234,151 @@ func spell(before []string, letters []rune) string {
 		words = append(words, strings.ToLower(strings.Trim(w, ",.;:\"'“”()[]")))
 	}
 	return strings.Join(words, " ")
+}
+
+// The other way round: words typed in full ("quantum chromodynamics")
+// miss the papers that only write their acronym (QCD). The query's best
+// matches are read for the acronym they give those words, "quantum
+// chromodynamics (QCD)"; one that at least minAcronymPapers of them give
+// is searched beside the words as another form of them (forms.go), and
+// the best matches are found again.
+
+// minAcronymPapers is the fewest papers that must give words an acronym:
+// one paper's own shorthand is not the field's.
+const minAcronymPapers = 2
+
+// acronymsOf are the acronyms the hits give consecutive words of the
+// query (two or more), as forms to search beside them, with a note for
+// each.
+func (ix *Index) acronymsOf(ctx context.Context, pq *parsedQuery, hits []paper.Hit) (forms []termInfo, notes []string) {
+	if len(pq.Words) < 2 {
+		return nil, nil
+	}
+	var typed []string // the query's terms, in order
+	for _, t := range ix.english.Analyze([]byte(strings.Join(pq.Words, " "))) {
+		typed = append(typed, string(t.Term))
+	}
+	for _, w := range pq.Words {
+		if isAcronym(w) {
+			return nil, nil // acronyms typed are expanded (expandAcronyms)
+		}
+	}
+	votes := map[string]int{}
+	long := map[string]string{}
+	for _, h := range hits[:min(len(hits), acronymDocs)] {
+		seen := map[string]bool{}
+		for _, text := range []string{h.Paper.Title, h.Paper.Abstract} {
+			for _, d := range definitions(text) {
+				l := ix.typedRun(d.long, typed)
+				if l == "" || seen[d.acr] {
+					continue
+				}
+				seen[d.acr] = true
+				votes[d.acr]++
+				long[d.acr] = l
+			}
+		}
+	}
+	acrs := make([]string, 0, len(votes))
+	for a, n := range votes {
+		if n >= minAcronymPapers {
+			acrs = append(acrs, a)
+		}
+	}
+	sort.Strings(acrs)
+	if len(acrs) == 0 {
+		return nil, nil
+	}
+	r, err := ix.reader()
+	if err != nil {
+		return nil, nil
+	}
+	defer r.Close()
+	fr := &formReader{ix: ix, ctx: ctx, r: r}
+	for _, a := range acrs {
+		forms = withForms(forms, fr.weighed(long[a], a, 1))
+		notes = append(notes, long[a]+" was also searched as "+a+".")
+	}
+	return forms, notes
+}
+
+// A definition is an acronym a text gives words: "long words (LW)".
+type definition struct{ acr, long string }
+
+// definitions finds "long form (ACR)" in a text: an acronym in
+// parentheses (a plural "s" after it allowed), and the fewest words
+// before it that spell it (Schwartz and Hearst's rule: its letters in
+// order, the first starting the first word).
+func definitions(text string) []definition {
+	var out []definition
+	for from := 0; ; {
+		i := strings.IndexByte(text[from:], '(')
+		if i < 0 {
+			return out
+		}
+		at := from + i
+		from = at + 1
+		end := strings.IndexAny(text[from:], ")")
+		if end < 0 {
+			return out
+		}
+		acr := strings.TrimSuffix(text[from:from+end], "s")
+		if !isAcronym(acr) {
+			continue
+		}
+		before := strings.Fields(text[:at])
+		if l := spelt(before, acr); l != "" {
+			out = append(out, definition{acr: acr, long: l})
+		}
+	}
+}
+
+// spelt is the fewest words at the end of before whose letters hold the
+// acronym's letters in order, the first the first word's initial ("" when
+// none, in as many words as the acronym has letters).
+func spelt(before []string, acr string) string {
+	letters := acronymLetters(acr)
+	if len(letters) < 2 {
+		return ""
+	}
+	for n := 1; n <= min(len(before), len(letters)); n++ {
+		words := before[len(before)-n:]
+		first, _ := utf8.DecodeRuneInString(strings.TrimLeft(strings.ToLower(words[0]), "\"'“([-"))
+		if first != letters[0] {
+			continue
+		}
+		if holdsInOrder(strings.ToLower(strings.Join(words, " ")), letters) {
+			return strings.Trim(strings.Join(words, " "), ",.;:\"'“”()[]")
+		}
+	}
+	return ""
+}
+
+// holdsInOrder reports whether s holds letters in their order.
+func holdsInOrder(s string, letters []rune) bool {
+	i := 0
+	for _, r := range s {
+		if i < len(letters) && r == letters[i] {
+			i++
+		}
+	}
+	return i == len(letters)
+}
+
+// typedRun is long, lower-cased, when its words are two or more
+// consecutive words of the query (its terms a run of typed), else "".
+func (ix *Index) typedRun(long string, typed []string) string {
+	var terms []string
+	for _, t := range ix.english.Analyze([]byte(long)) {
+		terms = append(terms, string(t.Term))
+	}
+	if len(terms) < 2 {
+		return ""
+	}
+	for i := 0; i+len(terms) <= len(typed); i++ {
+		if slices.Equal(typed[i:i+len(terms)], terms) {
+			return strings.ToLower(long)
+		}
+	}
+	return ""
 }

@@ -106,3 +106,54 @@ func TestSortedListingIgnoresOtherForms(t *testing.T) {
 		t.Error("sort:recent wave function lists nothing")
 	}
 }
+
+// Words typed in full also find the papers that only write the acronym
+// their field gives them, below those that write the words, and the
+// answer says so; an acronym one paper alone gives the words is not
+// searched.
+func TestSearchFindsTheAcronymOfWordsTyped(t *testing.T) {
+	var papers []paper.Paper
+	add := func(id, title, abstract string) {
+		papers = append(papers, paper.Paper{ID: id, Title: title, Abstract: abstract})
+	}
+	add("def-1", "Quantum chromodynamics on the lattice", "Lattice quantum chromodynamics (QCD) at finite density.")
+	add("def-2", "Confinement in quantum chromodynamics", "We study quantum chromodynamics (QCD) and confinement.")
+	add("full", "Quantum chromodynamics at high energy", "Perturbative quantum chromodynamics of jets.")
+	add("qcd-only", "Lattice QCD thermodynamics", "The QCD equation of state from the lattice.")
+	add("once", "Graph neural networks", "Graph neural networks (GNNX) for molecules, and graph neural networks elsewhere.")
+	add("gnnx-only", "GNNX benchmarks", "GNNX on molecules.")
+	for i := range 5 {
+		add(fmt.Sprintf("quantum-%d", i), fmt.Sprintf("Quantum walks %d", i), "Quantum walks on graphs and networks.")
+	}
+	ix := withPapers(t, papers)
+	for name, search := range map[string]func(context.Context, *index.Index, paper.Query) (paper.Results, error){
+		"fast": index.SearchFast, "bleve": index.SearchBleve,
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, err := search(context.Background(), ix, paper.Query{Text: "quantum chromodynamics", Limit: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ids(res)
+			at := slices.Index(got, "qcd-only")
+			if at < 0 {
+				t.Fatalf("quantum chromodynamics did not find the paper writing QCD: %v (notes %q)", got, res.Notes)
+			}
+			for _, id := range []string{"def-1", "def-2", "full"} {
+				if i := slices.Index(got, id); i < 0 || i > at {
+					t.Errorf("quantum chromodynamics ranks qcd-only above %s, which writes the words: %v", id, got)
+				}
+			}
+			if !slices.Contains(res.Notes, "quantum chromodynamics was also searched as QCD.") {
+				t.Errorf("notes %q, want one saying QCD was searched", res.Notes)
+			}
+			res, err = search(context.Background(), ix, paper.Query{Text: "graph neural networks", Limit: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(ids(res), "gnnx-only") {
+				t.Errorf("graph neural networks found gnnx-only, by an acronym one paper gives them: %v (notes %q)", ids(res), res.Notes)
+			}
+		})
+	}
+}

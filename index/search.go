@@ -397,6 +397,20 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs, byNames
 	if err != nil {
 		return paper.Results{}, err
 	}
+	// The acronyms the best papers give the query's words are searched
+	// beside them (acronym.go): the papers found again.
+	var notes []string
+	if order == paper.ByRelevance && ix.rank.acronyms {
+		var forms []termInfo
+		if forms, notes = ix.acronymsOf(ctx, pq, first.Hits); len(forms) > 0 {
+			c := *pq
+			c.forms = withForms(pq.forms, forms)
+			pq = &c
+			if first, err = ix.run(ctx, pq, top); err != nil {
+				return paper.Results{}, err
+			}
+		}
+	}
 	tq := ix.newTitleQuery(words, pq.expansion)
 	tq.names = byNames
 	titleMatch := ix.rerank(tq, first.Hits)
@@ -425,6 +439,7 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs, byNames
 		ix.rerank(tq, first.Hits)
 	}
 	first.Hits = first.Hits[min(offset, len(first.Hits)):min(offset+limit, len(first.Hits))]
+	first.Notes = append(first.Notes, notes...)
 	return first, nil
 }
 

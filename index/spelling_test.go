@@ -1,6 +1,9 @@
 package index
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestAmericanize(t *testing.T) {
 	same := func(a, b string) {
@@ -52,6 +55,24 @@ func TestAcronymExpansions(t *testing.T) {
 	for w, want := range map[string]bool{"MAML": true, "OQEC": true, "srsLTE": true, "Maml": false, "the": false, "XNOR-Net": false, "A": false} {
 		if isAcronym(w) != want {
 			t.Errorf("isAcronym(%q) = %v", w, !want)
+		}
+	}
+}
+
+func TestAcronymDefinitions(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want []definition
+	}{
+		{"Lattice quantum chromodynamics (QCD) at finite density.", []definition{{"QCD", "quantum chromodynamics"}}},
+		{"We build on Model-Agnostic Meta-Learning (MAML) and (see Fig. 2) more.", []definition{{"MAML", "Model-Agnostic Meta-Learning"}}},
+		{"Generative adversarial networks (GANs) and the large hadron collider (LHC).", []definition{{"GAN", "Generative adversarial networks"}, {"LHC", "large hadron collider"}}},
+		{"in this work (QCD) we", nil},
+		{"(QCD) first", nil},
+		{"an open (QCD", nil},
+	} {
+		if got := definitions(tt.text); !slices.Equal(got, tt.want) {
+			t.Errorf("definitions(%q) = %q, want %q", tt.text, got, tt.want)
 		}
 	}
 }
