@@ -254,14 +254,20 @@ func (ix *Index) acronymsOf(ctx context.Context, pq *parsedQuery, hits []paper.H
 	if len(pq.Words) < 2 {
 		return nil, nil
 	}
-	var typed []string // the query's terms, in order
-	for _, t := range ix.english.Analyze([]byte(strings.Join(pq.Words, " "))) {
-		typed = append(typed, string(t.Term))
-	}
 	for _, w := range pq.Words {
 		if isAcronym(w) {
 			return nil, nil // acronyms typed are expanded (expandAcronyms)
 		}
+	}
+	var typed []string // the query's terms, in order
+	for _, t := range ix.english.Analyze([]byte(strings.Join(pq.Words, " "))) {
+		typed = append(typed, string(t.Term))
+	}
+	// The initials of the query's words: a definition whose long form
+	// starts with none of them is not of its words (and is not analysed).
+	initials := map[rune]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(strings.Join(pq.Words, " ")), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		initials[initial(w)] = true
 	}
 	votes := map[string]int{}
 	long := map[string]string{}
@@ -269,8 +275,11 @@ func (ix *Index) acronymsOf(ctx context.Context, pq *parsedQuery, hits []paper.H
 		seen := map[string]bool{}
 		for _, text := range []string{h.Paper.Title, h.Paper.Abstract} {
 			for _, d := range definitions(text) {
+				if seen[d.acr] || !initials[unicode.ToLower(initial(d.acr))] {
+					continue
+				}
 				l := ix.typedRun(d.long, typed)
-				if l == "" || seen[d.acr] {
+				if l == "" {
 					continue
 				}
 				seen[d.acr] = true
@@ -326,11 +335,26 @@ func definitions(text string) []definition {
 		if !isAcronym(acr) {
 			continue
 		}
-		before := strings.Fields(text[:at])
-		if l := spelt(before, acr); l != "" {
+		if l := spelt(lastWords(text[:at], len(acr)), acr); l != "" {
 			out = append(out, definition{acr: acr, long: l})
 		}
 	}
+}
+
+// lastWords are the last n words of text (fewer when it has fewer).
+func lastWords(text string, n int) []string {
+	var out []string
+	for len(out) < n {
+		text = strings.TrimRightFunc(text, unicode.IsSpace)
+		if text == "" {
+			break
+		}
+		start := strings.LastIndexFunc(text, unicode.IsSpace) + 1
+		out = append(out, text[start:])
+		text = text[:start]
+	}
+	slices.Reverse(out)
+	return out
 }
 
 // spelt is the fewest words at the end of before whose letters hold the
