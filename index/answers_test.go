@@ -224,3 +224,30 @@ func TestCorrectionPrefersTheCommonerSpelling(t *testing.T) {
 		t.Errorf("%v, want a graph neural network paper first", ids(res))
 	}
 }
+
+// A request of a person and a topic asks for that person's papers on it.
+// Searched as words, an acronym's expansion (three words, each spelt out
+// by every paper on the topic) outweighed the name: on the arXiv sample
+// "Gallavotti KAM" put papers on the Kolmogorov-Arnold-Moser theorem by
+// others above Gallavotti's papers on KAM (his 4th, 10th and 15th).
+func TestAcronymExpansionDoesNotOutweighTheName(t *testing.T) {
+	papers := []paper.Paper{
+		{ID: "gallavotti-kam", Title: "Lindstedt series and the KAM theorem", Abstract: "The KAM theorem from a combinatorial viewpoint.", Authors: []string{"Giovanni Gallavotti"}},
+		{ID: "others-kam", Title: "Kolmogorov-Arnold-Moser analysis of stability in Hamiltonian flows", Abstract: "We study invariant tori with Kolmogorov-Arnold-Moser (KAM) theory and renormalization.", Authors: []string{"C. Chandre", "H. R. Jauslin"}},
+	}
+	for i := range 4 {
+		papers = append(papers,
+			paper.Paper{ID: fmt.Sprintf("gallavotti-%d", i), Title: fmt.Sprintf("Fluctuation theorem %d", i), Abstract: "Entropy production in stationary states.", Authors: []string{"Giovanni Gallavotti"}},
+			paper.Paper{ID: fmt.Sprintf("kam-%d", i), Title: fmt.Sprintf("Breakup of invariant tori %d", i), Abstract: "The Kolmogorov-Arnold-Moser (KAM) theorem and the breakup of invariant tori in Hamiltonian systems.", Authors: []string{"A. Celletti"}},
+		)
+	}
+	// Names and KAM are rare, as on arXiv.
+	for i := range 150 {
+		papers = append(papers, paper.Paper{ID: fmt.Sprintf("filler-%d", i), Title: fmt.Sprintf("Quantum dots %d", i), Abstract: "Spectra of quantum dots in magnetic fields."})
+	}
+	ix := withPapers(t, papers)
+	res := search(t, ix, "Gallavotti KAM")
+	if got := ids(res); len(got) == 0 || got[0] != "gallavotti-kam" {
+		t.Errorf("Gallavotti KAM: %v, want gallavotti-kam first (notes %q)", got, res.Notes)
+	}
+}

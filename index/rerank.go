@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -24,6 +25,12 @@ import (
 //     or is named after one of them ("the Sato-Crutchfield equations")
 //     outscores their own papers by words alone, and a paper by another
 //     Peter that mentions a Peter in its abstract ties with Hänggi's.
+//     The same for a request of people and a topic ("Gallavotti KAM"):
+//     their papers that hold every other word of it (an acronym held as
+//     such or spelt out). A person's name is one word of the request
+//     however many papers spell out its topic, and by words alone the
+//     papers of anyone on the Kolmogorov-Arnold-Moser theorem came
+//     before Gallavotti's on KAM.
 //
 // The bonus is a share of the best first-pass score, so it means the same
 // for any query, and it is computed from the titles alone (word order
@@ -35,9 +42,96 @@ type titleQuery struct {
 	stems []termInfo // English terms at their positions
 	pairs []termPair // consecutive terms, with their distance
 	total float64    // summed weight of pairs
-	// names, for a request of names alone, are the author-name terms a
-	// paper's authors must all hold for the author bonus.
-	names []termInfo
+	// names, for a request of names alone or of people and a topic, are
+	// the author-name terms a paper's authors must all hold for the
+	// author bonus; topic the English terms of the request's other words,
+	// which its title and abstract must hold too (a term is held when
+	// it is, or, for a word typed as an acronym (acronyms), when every
+	// term of the acronyms' expansions, alt, is).
+	names      []termInfo
+	topic, alt []termInfo
+	acronyms   map[string]bool
+}
+
+// authorsAsked are the people a request names, when it is names alone
+// or people and a topic, and the topic's terms.
+type authorsAsked struct {
+	names, topic []termInfo
+	acronyms     map[string]bool // the topic's terms typed as acronyms
+}
+
+// askedAuthors reads the people a request names (names, onlyNames:
+// nameTerms) and the rest of its words: names alone are the request; else
+// the words held more often in author names than in titles and abstracts
+// are the people, and the other words the topic. A word typed in capitals
+// that is no one's name ("KAM", "Time Sharing System") is topic; a request
+// with no such person, or no topic, names no one.
+func (ix *Index) askedAuthors(words []string, names []termInfo, onlyNames bool) authorsAsked {
+	if onlyNames {
+		return authorsAsked{names: names}
+	}
+	if len(names) == 0 {
+		return authorsAsked{}
+	}
+	snap, err := ix.rawSnapshot()
+	if err != nil {
+		return authorsAsked{}
+	}
+	defer snap.Close()
+	var ask authorsAsked
+	var rest []string
+	for _, w := range words {
+		stems := ix.english.Analyze([]byte(w))
+		person := len(stems) > 0
+		for _, t := range ix.names.Analyze([]byte(w)) {
+			term := string(t.Term)
+			if utf8.RuneCountInString(term) < 2 || !mostlyAName(snap.Segments(), term, stems) {
+				person = false
+				continue
+			}
+			if !slices.ContainsFunc(ask.names, func(n termInfo) bool { return n.term == term }) {
+				ask.names = append(ask.names, termInfo{term: term, field: fAuthors})
+			}
+		}
+		if !person {
+			rest = append(rest, w)
+			if isAcronym(w) {
+				for _, t := range stems {
+					if ask.acronyms == nil {
+						ask.acronyms = map[string]bool{}
+					}
+					ask.acronyms[string(t.Term)] = true
+				}
+			}
+		}
+	}
+	ask.topic = ix.queryTerms(strings.Join(rest, " "))
+	if len(ask.names) == 0 || len(ask.topic) == 0 {
+		return authorsAsked{}
+	}
+	return ask
+}
+
+// holdsTopic reports whether a paper's title and abstract hold every term
+// of the topic (none: true), an acronym's expansion standing for it.
+func (ix *Index) holdsTopic(tq *titleQuery, p paper.Paper) bool {
+	if len(tq.topic) == 0 {
+		return true
+	}
+	have := map[string]bool{}
+	for _, t := range ix.english.Analyze([]byte(p.Title + "\n" + p.Abstract)) {
+		have[string(t.Term)] = true
+	}
+	spelt := len(tq.alt) > 0
+	for _, t := range tq.alt {
+		spelt = spelt && have[t.term]
+	}
+	for _, t := range tq.topic {
+		if !have[t.term] && !(spelt && tq.acronyms[t.term]) {
+			return false
+		}
+	}
+	return true
 }
 
 type termPair struct {
@@ -126,7 +220,7 @@ func (ix *Index) rerank(tq *titleQuery, hits []paper.Hit) (titleMatch bool) {
 	for i := range hits[:n] {
 		e, p, pr := ix.titleFeatures(tq, hits[i].Paper.Title)
 		var a float64
-		if ix.byEveryName(tq.names, hits[i].Paper.Authors) {
+		if ix.byEveryName(tq.names, hits[i].Paper.Authors) && ix.holdsTopic(tq, hits[i].Paper) {
 			a = 1
 		}
 		hits[i].Score += best * (rp.exactBonus*e + rp.prefixBonus*p + rp.pairBonus*pr + rp.authorBonus*a)

@@ -168,10 +168,9 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 	}
 	names, onlyNames := ix.nameTerms(pq.Words)
 	run.names = names
-	var byNames []termInfo // a request of names alone: their papers first
-	if onlyNames {
-		byNames = names
-	}
+	// A request of names alone, or of people and a topic: their papers
+	// (on the topic) first.
+	byNames := ix.askedAuthors(pq.Words, names, onlyNames)
 	exclude, err := ix.withAliasHolders(ctx, q.Exclude)
 	if err != nil {
 		return paper.Results{}, err
@@ -186,7 +185,7 @@ func (ix *Index) search(ctx context.Context, q paper.Query, fast bool) (paper.Re
 	// its words, all words to any), and the answer says so.
 	if len(res.Hits) == 0 && offset == 0 && !q.Strict {
 		for _, r := range relaxations(run, order) {
-			rres, err := ix.ranked(ctx, r.q, a, nil) // no longer names alone
+			rres, err := ix.ranked(ctx, r.q, a, authorsAsked{}) // no longer names alone
 			if err != nil {
 				return paper.Results{}, err
 			}
@@ -370,9 +369,9 @@ func (ix *Index) finish(res paper.Results, pq *parsedQuery, order paper.Sort, st
 // ranked runs a query and, when it ranks by relevance, reorders its best
 // papers by their titles (rerank.go) and, when it describes a topic in
 // several words, runs it again expanded with pseudo-relevance feedback.
-// byNames, for a request of names alone, are its author-name terms: the
-// papers by every one of them move up (rerank.go).
-func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs, byNames []termInfo) (paper.Results, error) {
+// byNames, for a request of names alone or of people and a topic, are
+// the people: their papers (holding the topic) move up (rerank.go).
+func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs, byNames authorsAsked) (paper.Results, error) {
 	order, limit, offset := a.order, a.limit, a.offset
 	terms := ix.wordTerms(pq)
 	words := append([]string(nil), pq.Words...)
@@ -412,7 +411,10 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs, byNames
 		}
 	}
 	tq := ix.newTitleQuery(words, pq.expansion)
-	tq.names = byNames
+	tq.names, tq.topic, tq.acronyms = byNames.names, byNames.topic, byNames.acronyms
+	if len(tq.topic) > 0 {
+		tq.alt = ix.queryTerms(strings.Join(pq.expansion, " "))
+	}
 	titleMatch := ix.rerank(tq, first.Hits)
 	// A pasted or half-typed title asks for one known paper, not a topic:
 	// when the best match's title is the query, starts with it or holds
