@@ -1,7 +1,9 @@
 package index_test
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -249,5 +251,41 @@ func TestAcronymExpansionDoesNotOutweighTheName(t *testing.T) {
 	res := search(t, ix, "Gallavotti KAM")
 	if got := ids(res); len(got) == 0 || got[0] != "gallavotti-kam" {
 		t.Errorf("Gallavotti KAM: %v, want gallavotti-kam first (notes %q)", got, res.Notes)
+	}
+}
+
+// A paper whose abstract holds the query's words side by side is about
+// them: on the arXiv sample "quantum error correction" ranked a dozen
+// papers titled "... error correction" (of DNA, of images, of spreadsheets,
+// with "quantum" nowhere) above quantum papers whose abstracts hold the
+// phrase; their titles held two of its words.
+func TestPhraseInAbstractRanksAboveTwoWordsInTitle(t *testing.T) {
+	papers := []paper.Paper{
+		{ID: "qubits", Title: "Superconducting qubits: current state of play", Abstract: "Superconducting qubits are a leading platform for quantum computing. We review gates, readout and coherence, and the progress toward quantum error correction in circuits of many qubits, with an outlook on the devices of the next decade."},
+	}
+	for i := range 10 {
+		papers = append(papers, paper.Paper{ID: fmt.Sprintf("qec-%d", i), Title: fmt.Sprintf("Quantum error correction with stabilizer codes %d", i), Abstract: "Stabilizer codes protect the quantum information of qubits from decoherence."})
+	}
+	for i := range 6 {
+		papers = append(papers, paper.Paper{ID: fmt.Sprintf("ec-%d", i), Title: fmt.Sprintf("Error correction for storage %d", i), Abstract: "Codes that correct the errors of stored data."})
+	}
+	for i := range 60 {
+		papers = append(papers, paper.Paper{ID: fmt.Sprintf("graphs-%d", i), Title: fmt.Sprintf("Colourings of graphs %d", i), Abstract: "Colourings of sparse graphs and their chromatic numbers."})
+	}
+	ix := withPapers(t, papers)
+	res, err := ix.Search(context.Background(), paper.Query{Text: "quantum error correction", Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ids(res)
+	q := slices.Index(got, "qubits")
+	if q < 0 {
+		t.Fatalf("quantum error correction: %v, want the qubits review among them", got)
+	}
+	for _, id := range got[:q] {
+		if strings.HasPrefix(id, "ec-") {
+			t.Errorf("quantum error correction: %v, want qubits (the phrase in its abstract) above the papers titled error correction", got)
+			break
+		}
 	}
 }

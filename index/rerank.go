@@ -2,9 +2,13 @@ package index
 
 import (
 	"cmp"
+	"context"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -18,7 +22,13 @@ import (
 //   - the title starting with the query (prefix; the last word may be half
 //     typed, and a name that opens a title, "GraphRNN", is such a prefix),
 //   - the query's word pairs standing together in the title (pf2, the
-//     share of the pairs, each weighted by its words' rarity),
+//     share of the pairs), or all of its words side by side in the
+//     abstract (pf on the abstract: a share of 1; read from the index's
+//     positions, phraseHolders). A paper whose abstract
+//     holds "quantum error correction" is about it as much as one whose
+//     title holds two of its words; by words alone, the papers titled
+//     "... error correction" (with "quantum" nowhere) outranked the
+//     quantum papers that say it in their abstracts,
 //   - for a request of names alone ("Peter Hanggi", "crutchfield"), the
 //     authors being those people: every name among the paper's authors.
 //     Their names are rare in titles and abstracts, so a paper that cites
@@ -42,6 +52,10 @@ type titleQuery struct {
 	stems []termInfo // English terms at their positions
 	pairs []termPair // consecutive terms, with their distance
 	total float64    // summed weight of pairs
+	typed int        // stems[:typed] are the query's own, the rest its acronyms' expansions
+	// phrased are the papers that hold the query's own terms as a
+	// phrase, among those read (readPhrases).
+	phrased, read map[string]bool
 	// names, for a request of names alone or of people and a topic, are
 	// the author-name terms a paper's authors must all hold for the
 	// author bonus; topic the English terms of the request's other words,
@@ -148,6 +162,7 @@ func (ix *Index) newTitleQuery(words, extra []string) *titleQuery {
 	for _, t := range ix.plain.Analyze([]byte(text)) {
 		tq.plain = append(tq.plain, string(t.Term))
 	}
+	tq.typed = len(ix.english.Analyze([]byte(text)))
 	if len(extra) > 0 {
 		text += " " + strings.Join(extra, " ")
 	}
@@ -206,10 +221,82 @@ func (ix *Index) titleFeatures(tq *titleQuery, title string) (exact, prefix, pai
 	return exact, prefix, pairs
 }
 
+// readPhrases notes in tq which of the hits not read before hold the
+// query as a phrase (phraseHolders): the second pass of feedback reranks
+// many of the first's papers again.
+func (ix *Index) readPhrases(ctx context.Context, tq *titleQuery, hits []paper.Hit) {
+	if tq.typed < 2 {
+		return
+	}
+	if tq.read == nil {
+		tq.read, tq.phrased = map[string]bool{}, map[string]bool{}
+	}
+	var ids []string
+	for _, h := range hits {
+		if !tq.read[h.Paper.ID] {
+			tq.read[h.Paper.ID] = true
+			ids = append(ids, h.Paper.ID)
+		}
+	}
+	maps.Copy(tq.phrased, ix.phraseHolders(ctx, tq, ids))
+}
+
+// phraseHolders are those of ids whose title and abstract hold the
+// query's own terms (two or more) side by side, in order, at the query's
+// gaps: a phrase search of the index (phrase.go) within those papers,
+// which reads the positions of their words and analyses no text. None
+// when the index cannot be read so.
+func (ix *Index) phraseHolders(ctx context.Context, tq *titleQuery, ids []string) map[string]bool {
+	terms := tq.stems[:tq.typed]
+	if len(terms) < 2 || len(ids) == 0 {
+		return nil
+	}
+	snap, ok := ix.snapshot()
+	if !ok {
+		return nil
+	}
+	defer snap.Close()
+	phrase := make([]phraseTerm, len(terms))
+	for i, t := range terms {
+		phrase[i] = phraseTerm{stats: &clauseStats{wordClause: wordClause{field: fText, term: []byte(t.term)}}, offset: uint64(t.pos - terms[0].pos)}
+	}
+	out := map[string]bool{}
+	for _, s := range snap.Segments() {
+		if !holdsEvery(s, phrase) {
+			continue // (cheaper than looking the papers up in it)
+		}
+		within, err := s.DocNumbers(ids)
+		if err != nil || within.IsEmpty() {
+			continue
+		}
+		_ = eachPhraseMatch(ctx, s, phrase, nil, within, false, func(d uint64, _ float64) {
+			if id, err := s.DocID(d); err == nil {
+				out[string(id)] = true
+			}
+		})
+	}
+	return out
+}
+
+// holdsEvery reports whether some paper of the segment holds each of the
+// phrase's terms.
+func holdsEvery(s *scorch.SegmentSnapshot, phrase []phraseTerm) bool {
+	for _, t := range phrase {
+		d, err := s.Segment().Dictionary(t.stats.field)
+		if err != nil {
+			return false
+		}
+		if ok, err := d.Contains(t.stats.term); err != nil || !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // rerank reorders the first rank.rerankDepth hits by their titles' features. It
 // reports whether the best paper's title is the query or starts with it:
 // a lookup of one known paper, which feedback would only lead astray.
-func (ix *Index) rerank(tq *titleQuery, hits []paper.Hit) (titleMatch bool) {
+func (ix *Index) rerank(ctx context.Context, tq *titleQuery, hits []paper.Hit) (titleMatch bool) {
 	rp := ix.rank
 	if len(hits) == 0 || rp.exactBonus+rp.prefixBonus+rp.pairBonus == 0 || len(tq.plain) == 0 {
 		return false
@@ -217,8 +304,14 @@ func (ix *Index) rerank(tq *titleQuery, hits []paper.Hit) (titleMatch bool) {
 	n := min(len(hits), rp.rerankDepth)
 	best := hits[0].Score
 	matched := make(map[string]bool, n)
+	if rp.pairBonus > 0 {
+		ix.readPhrases(ctx, tq, hits[:n])
+	}
 	for i := range hits[:n] {
 		e, p, pr := ix.titleFeatures(tq, hits[i].Paper.Title)
+		if pr < 1 && tq.phrased[hits[i].Paper.ID] {
+			pr = 1 // the query as a phrase in the abstract
+		}
 		var a float64
 		if ix.byEveryName(tq.names, hits[i].Paper.Authors) && ix.holdsTopic(tq, hits[i].Paper) {
 			a = 1

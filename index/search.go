@@ -415,7 +415,7 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs, byNames
 	if len(tq.topic) > 0 {
 		tq.alt = ix.queryTerms(strings.Join(pq.expansion, " "))
 	}
-	titleMatch := ix.rerank(tq, first.Hits)
+	titleMatch := ix.rerank(ctx, tq, first.Hits)
 	// A pasted or half-typed title asks for one known paper, not a topic:
 	// when the best match's title is the query, starts with it or holds
 	// every query term, the first pass is the answer.
@@ -438,7 +438,7 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs, byNames
 		if first, err = ix.run(ctx, &epq, top); err != nil {
 			return paper.Results{}, err
 		}
-		ix.rerank(tq, first.Hits)
+		ix.rerank(ctx, tq, first.Hits)
 	}
 	first.Hits = first.Hits[min(offset, len(first.Hits)):min(offset+limit, len(first.Hits))]
 	first.Notes = append(first.Notes, notes...)
