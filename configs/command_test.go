@@ -49,3 +49,27 @@ func TestDiscordPublicKeyReference(t *testing.T) {
 		}
 	}
 }
+
+// A public key that is not 64 hex digits is told what it has: its length
+// (63 digits, one lost in the copy), or the first character that is no
+// hex digit, not only "must be 64 hex digits".
+func TestDiscordPublicKeySaysWhatItGot(t *testing.T) {
+	env := cfgEnv(map[string]string{"DISCORD_BOT_TOKEN": "d"})
+	for key, want := range map[string]string{
+		strings.Repeat("ab", 31) + "a":           "t.yaml:4:15: discord.public_key: it has 63 hex digits; want 64 hex digits",
+		strings.Repeat("ab", 33):                 "discord.public_key: it has 66 hex digits; want 64",
+		strings.Repeat("ab", 16) + " " + "cd":    `discord.public_key: ' ' at character 33 is not a hex digit; want 64`,
+		"é" + strings.Repeat("ab", 31) + "a":     `discord.public_key: 'é' at character 1 is not a hex digit`,
+		strings.Repeat("ab", 20) + "g" + "abcde": `'g' at character 41 is not a hex digit`,
+	} {
+		y := "discord:\n  mode: http\n  token: ${DISCORD_BOT_TOKEN}\n  public_key: \"" + key + "\"\n"
+		_, err := Parse([]byte(y), "t.yaml", env)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("public_key %q: error %v, want %q", key, err, want)
+		}
+	}
+	y := "discord:\n  mode: http\n  token: ${DISCORD_BOT_TOKEN}\n  public_key: " + strings.Repeat("aB", 32) + "\n"
+	if _, err := Parse([]byte(y), "t.yaml", env); err != nil {
+		t.Errorf("64 hex digits: %v", err)
+	}
+}

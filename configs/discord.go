@@ -1,11 +1,11 @@
 package configs
 
 import (
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paperbot/paperbot/configs/secret"
 )
@@ -67,8 +67,8 @@ func (d *Discord) finish(env Env) error {
 		if ref := d.PublicKey; strings.HasPrefix(ref, "$") || strings.HasPrefix(ref, "env:") || strings.HasPrefix(ref, "file:") {
 			return fmt.Errorf("discord.public_key: the public key is not a secret, and is not read from the environment or a file: write its 64 hex digits here (General Information → Public Key in the Developer Portal)")
 		}
-		if b, err := hex.DecodeString(d.PublicKey); err != nil || len(b) != 32 {
-			return fmt.Errorf("discord.public_key: must be 64 hex digits (General Information → Public Key in the Developer Portal)")
+		if err := checkPublicKey(d.PublicKey); err != nil {
+			return fmt.Errorf("discord.public_key: %v; want 64 hex digits (General Information → Public Key in the Developer Portal)", err)
 		}
 	}
 	for _, f := range []struct{ name, v string }{{"discord.application_id", d.ApplicationID}, {"discord.guild_id", d.GuildID}} {
@@ -109,4 +109,19 @@ func isSnowflake(s string) bool {
 		}
 	}
 	return true
+}
+
+// checkPublicKey says what is wrong with a public key that is not 64 hex
+// digits: the first character that is no hex digit, or how many digits
+// it has.
+func checkPublicKey(k string) error {
+	for i, r := range k {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return fmt.Errorf("%q at character %d is not a hex digit", r, utf8.RuneCountInString(k[:i])+1)
+		}
+	}
+	if n := len(k); n != 64 {
+		return fmt.Errorf("it has %d hex digits", n)
+	}
+	return nil
 }
