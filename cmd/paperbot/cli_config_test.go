@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -73,6 +74,21 @@ func TestConfigCheckPrintsEffective(t *testing.T) {
 		want := "{" + filepath.Join(dir, "data", "index") + " [redacted] {7 papers} {:8080 10s} {socket [redacted] [unset]}}"
 		if s := fmt.Sprintf("%v", got); s != want {
 			t.Errorf("paperbot %q: effective\n%s\nwant\n%s", args, s, want)
+		}
+		// Each mark standing for a value ([redacted], [unset]) is
+		// explained in the header's comment lines.
+		var header, body strings.Builder
+		for line := range strings.SplitSeq(stdout, "\n") {
+			if strings.HasPrefix(line, "#") {
+				header.WriteString(line + "\n")
+			} else {
+				body.WriteString(line + "\n")
+			}
+		}
+		for _, mark := range regexp.MustCompile(`\[[a-z]+\]`).FindAllString(body.String(), -1) {
+			if !strings.Contains(header.String(), mark) {
+				t.Errorf("paperbot %q prints %s, which its header does not explain:\n%s", args, mark, header.String())
+			}
 		}
 	}
 }

@@ -61,7 +61,7 @@ func runConfigCheck(_ context.Context, e *env, args []string) error {
 		from = cfg.Path
 	}
 	fmt.Fprintf(e.stdout, "# %s: OK (data_dir from %s)\n", from, cfg.DataDirFrom)
-	fmt.Fprintln(e.stdout, "# As it runs, every default written out: secrets [redacted]; \"\" an optional setting left unset, null a section left out (off).")
+	fmt.Fprintln(e.stdout, "# As it runs, every default written out: secrets [redacted], [unset] one left out; \"\" an optional setting left unset, null a section left out (off).")
 	_, err = e.stdout.Write(out)
 	return err
 }
