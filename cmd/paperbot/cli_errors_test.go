@@ -248,10 +248,28 @@ func TestHelpAndFlagErrors(t *testing.T) {
 	}
 
 	// Every --flag in a command's usage line is one of its flags, and
-	// eval's names --collection (as README.md runs it).
+	// eval's names --collection (as README.md runs it). A usage line
+	// that names paperbot's own flag (version: "also: paperbot
+	// --version") writes it as README.md does, with two dashes, and
+	// paperbot takes it.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
 	flagLine := regexp.MustCompile(`(?m)^  -([a-z-]+)`)
 	usageFlag := regexp.MustCompile(`--([a-z-]+)`)
+	ownFlag := regexp.MustCompile(`paperbot (-+[a-z-]+)`)
 	for _, c := range commands() {
+		usage := c.usage
+		for _, m := range ownFlag.FindAllStringSubmatch(usage, -1) {
+			if !strings.HasPrefix(m[1], "--") || !strings.Contains(string(readme), "`"+m[0]+"`") {
+				t.Errorf("paperbot help shows `%s` (%s), which README.md does not write so", m[0], c.name)
+			}
+			if _, stderr, code := cliRun(t, env, "", m[1]); code != 0 {
+				t.Errorf("paperbot help shows `%s` (%s): exit %d, %s", m[0], c.name, code, stderr)
+			}
+			usage = strings.Replace(usage, m[0], "", 1)
+		}
 		// Help asked for is the output, on stdout as paperbot --help's;
 		// a command without flags has no "Flags:" heading.
 		stdout, stderr, code := cliRun(t, env, "", c.name, "-h")
@@ -265,7 +283,7 @@ func TestHelpAndFlagErrors(t *testing.T) {
 		for _, m := range flagLine.FindAllStringSubmatch(stdout, -1) {
 			defined = append(defined, m[1])
 		}
-		for _, m := range usageFlag.FindAllStringSubmatch(c.usage, -1) {
+		for _, m := range usageFlag.FindAllStringSubmatch(usage, -1) {
 			if !slices.Contains(defined, m[1]) {
 				t.Errorf("paperbot help shows %s --%s, which it does not accept (flags: %v)", c.name, m[1], defined)
 			}

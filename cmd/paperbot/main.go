@@ -89,7 +89,7 @@ func commands() []command {
 		{"migrate-state", "migrate-state --from FILE --to postgres://... [--force]\n\tcopy a bbolt state file (stopped) into a PostgreSQL database (--to takes ${ENV_VAR} as state: does); refuses a database that holds state unless --force", runMigrateState},
 		{"eval", "eval [--datasets DIR | --collection DIR] [--cache DIR] [--per-query FILE] | --queries Q.jsonl --qrels R.tsv (--docs D.jsonl | --index DIR)\n\tmeasure search quality (nDCG@10, MAP@100, MRR, queries with no results) on every test collection under ../shared/datasets, or one", runEval},
 		{"config", "config check [FILE]\n\tload and validate the configuration (FILE, or the one paperbot would find) and print it as it runs: defaults filled in, secrets [redacted]; exit 1 on error", runConfig},
-		{"version", "version\n\tprint the version, the commit it was built from and the Go toolchain (also: paperbot -version)", func(_ context.Context, e *env, args []string) error { return runVersion(e, args) }},
+		{"version", "version\n\tprint the version, the commit it was built from and the Go toolchain (also: paperbot --version)", func(_ context.Context, e *env, args []string) error { return runVersion(e, args) }},
 	}
 }
 
