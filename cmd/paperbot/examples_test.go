@@ -59,3 +59,34 @@ func TestSearchJSONCategories(t *testing.T) {
 		t.Errorf("categories %s in %s", got, stdout)
 	}
 }
+
+// search --json leaves a score out when the query has none to give, as
+// it does other empty fields: a query of filters alone (cat:cs.LG) ranks
+// by date, and printed "score":0 for every hit. A query of words keeps
+// its scores.
+func TestSearchJSONLeavesNoScoreOut(t *testing.T) {
+	dir := t.TempDir()
+	ix := filepath.Join(dir, "index")
+	file := cliWrite(t, dir, "p.jsonl", `{"id":"2401.00001","title":"Glaciers","abstract":"Ice sheets.","categories":["cs.LG"],"published":"2024-01-02"}`+"\n"+
+		`{"id":"2401.00002","title":"Sea ice","abstract":"Glaciers and sea ice.","categories":["cs.LG"],"published":"2024-01-03"}`+"\n")
+	if _, stderr, code := cliRun(t, nil, "", "ingest", "--index", ix, file); code != 0 {
+		t.Fatalf("ingest: %s", stderr)
+	}
+	for q, scored := range map[string]bool{"cat:cs.LG": false, "glaciers": true} {
+		stdout, stderr, code := cliRun(t, nil, "", "search", "--index", ix, "--json", q)
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		if code != 0 || len(lines) != 2 {
+			t.Fatalf("search %s: exit %d %q %s", q, code, stdout, stderr)
+		}
+		for _, line := range lines {
+			var hit map[string]any
+			if err := json.Unmarshal([]byte(line), &hit); err != nil {
+				t.Fatalf("search %s: %v in %s", q, err, line)
+			}
+			score, ok := hit["score"].(float64)
+			if ok != scored || ok && score <= 0 {
+				t.Errorf("search %s: score %v (%v), want one: %v\n%s", q, hit["score"], ok, scored, line)
+			}
+		}
+	}
+}

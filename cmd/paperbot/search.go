@@ -12,12 +12,14 @@ import (
 	"github.com/paperbot/paperbot/index"
 )
 
-// searchHit is one line of `paperbot search --json`.
+// searchHit is one line of `paperbot search --json`. Empty fields are
+// left out, the score too: a query of filters alone (cat:cs.LG, a date
+// range) has none to give, its papers in date order.
 type searchHit struct {
 	Rank       int      `json:"rank"`
 	ID         string   `json:"id"`
 	Title      string   `json:"title"`
-	Score      float64  `json:"score"`
+	Score      float64  `json:"score,omitempty"`
 	Authors    []string `json:"authors,omitempty"`
 	Categories []string `json:"categories,omitempty"`
 	Published  string   `json:"published,omitempty"`
