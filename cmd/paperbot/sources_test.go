@@ -457,13 +457,14 @@ sources:
 func serveUntilLogged(t *testing.T, cfg, want string) string {
 	t.Helper()
 	logs := &signalWriter{want: want, seen: make(chan struct{})}
+	seen := logs.seen // Write sets the field to nil under its lock
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := &env{getenv: func(string) string { return "" }, stdin: blockingStdin(t), stdout: io.Discard, stderr: logs}
 	done := make(chan error, 1)
 	go func() { done <- runServe(ctx, e, []string{"--config", cfg}) }()
 	select {
-	case <-logs.seen:
+	case <-seen:
 	case err := <-done:
 		t.Fatalf("serve ended: %v\n%s", err, logs.String())
 	case <-time.After(60 * time.Second):
