@@ -48,7 +48,7 @@ type app struct {
 }
 
 // newApp opens the index (indexing the sample corpus when it is empty and
-// no source fills it) and builds the core.
+// sampleWanted) and builds the core.
 func newApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger) (*app, error) {
 	return buildApp(ctx, e, cfg, log, nil)
 }
@@ -57,7 +57,7 @@ func newApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger) 
 // (nil: every configured one).
 func buildApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger, only []string) (*app, error) {
 	a := &app{cfg: cfg, log: log, only: only}
-	ix, err := openIndex(ctx, e, cfg.Index, indexOptions(cfg, log), !cfg.Src.FillsIndex())
+	ix, err := openIndex(ctx, e, cfg.Index, indexOptions(cfg, log), sampleWanted(cfg))
 	if err != nil {
 		return nil, err
 	}

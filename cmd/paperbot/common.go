@@ -80,6 +80,18 @@ func indexOptions(cfg *configs.Config, log *slog.Logger) index.Options {
 	return index.Options{Logger: log, DisableFastPath: !cfg.Search.FastPathOn(), MappedBudget: cfg.Search.MappedBudget()}
 }
 
+// sampleWanted reports whether an empty index gets the built-in sample
+// corpus (the console demo). Not when the configuration's sources fill the
+// index: the sample's papers, an old trending listing, would be searched,
+// listed by /papers trending and posted in digests beside theirs. Nor with
+// the state in PostgreSQL: serve's index is then a replica's, which holds
+// the papers table's papers (the sources' of whichever replica holds the
+// refresh lease, whatever this one's configuration lists), and the sample
+// would mix into them, on this replica only.
+func sampleWanted(cfg *configs.Config) bool {
+	return !cfg.Src.FillsIndex() && !cfg.StateIsPostgres()
+}
+
 // openIndex opens (or creates) the index with opts (indexOptions), showing
 // the progress of a rebuild; when it is empty and sample is set, the
 // embedded sample corpus is indexed first.

@@ -295,7 +295,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		cfg.Log.Level = "warn"
 	}
 	log := newLogger(cfg, e.stderr)
-	ix, closeIndex, err := openIndexForPreview(ctx, e, cfg.Index, indexOptions(cfg, log), !cfg.Src.FillsIndex())
+	ix, closeIndex, err := openIndexForPreview(ctx, e, cfg, indexOptions(cfg, log))
 	if err != nil {
 		return err
 	}
@@ -321,12 +321,13 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// openIndexForPreview opens the index for the dry run. Without an index
+// openIndexForPreview opens cfg's index for the dry run. Without an index
 // (or with an empty one) the preview is made from what serve and the chat
 // index there when they first start, in a temporary index: the sample
-// corpus (withSample), or nothing when the sources fill it. Like the
-// state, the index is neither created nor written.
-func openIndexForPreview(ctx context.Context, e *env, dir string, opts index.Options, withSample bool) (*index.Index, func(), error) {
+// corpus (sampleWanted), or nothing when the sources or the papers table
+// fill it. Like the state, the index is neither created nor written.
+func openIndexForPreview(ctx context.Context, e *env, cfg *configs.Config, opts index.Options) (*index.Index, func(), error) {
+	dir, withSample := cfg.Index, sampleWanted(cfg)
 	ok, err := index.Exists(dir)
 	if err != nil {
 		return nil, nil, err
@@ -352,9 +353,12 @@ func openIndexForPreview(ctx context.Context, e *env, dir string, opts index.Opt
 		os.RemoveAll(tmp)
 		return nil, nil, err
 	}
-	if withSample {
+	switch {
+	case withSample:
 		fmt.Fprintf(e.stderr, "paperbot: no papers in %s yet: previewing from the sample corpus, which paperbot indexes there when it first starts\n", dir)
-	} else {
+	case cfg.StateIsPostgres():
+		fmt.Fprintf(e.stderr, "paperbot: no papers in %s yet: serve fills it from the papers table in PostgreSQL, which the sources' refresh writes; until then a digest has nothing to post\n", dir)
+	default:
 		fmt.Fprintf(e.stderr, "paperbot: no papers in %s yet: the configured sources fill it once serve runs; until then a digest has nothing to post\n", dir)
 	}
 	return ix, func() { ix.Close(); os.RemoveAll(tmp) }, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/paperbot/paperbot/bot/store"
 	"github.com/paperbot/paperbot/bot/store/pgstore"
 	"github.com/paperbot/paperbot/bot/store/pgstore/pgtest"
+	"github.com/paperbot/paperbot/configs/sample"
 )
 
 // With state: ${PAPERBOT_STATE_URL} the commands keep their state in
@@ -40,6 +41,15 @@ func TestStateInPostgres(t *testing.T) {
 		Platform: "fake", Channel: "F1", ChannelName: "fake-papers", Time: due.Format("15:04"), Zone: "UTC",
 		Top: 2, Source: digest.SourceChat, Since: due.Add(-48 * time.Hour),
 	}); err != nil {
+		t.Fatal(err)
+	}
+	// The papers, in the table that a replica's index follows (as another
+	// replica's refresh writes them): a replica indexes no sample corpus.
+	papers, err := sample.Papers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Fenced(mustLease(t, pg)).UpsertPapers(ctx, papers); err != nil {
 		t.Fatal(err)
 	}
 
