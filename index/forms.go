@@ -142,7 +142,7 @@ func (c *formsCache) put(segs []uint64, key string, f []termInfo) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !slices.Equal(c.segs, segs) || len(c.m) >= maxCachedForms {
+	if c.m == nil || !slices.Equal(c.segs, segs) || len(c.m) >= maxCachedForms {
 		c.segs, c.m = segs, map[string][]termInfo{}
 	}
 	c.m[key] = f
