@@ -406,3 +406,9 @@ func (ix *Index) typedRun(long string, typed []string) string {
 	}
 	return ""
 }
+
+// initial is w's first letter.
+func initial(w string) rune {
+	r, _ := utf8.DecodeRuneInString(w)
+	return r
+}

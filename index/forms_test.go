@@ -157,32 +157,3 @@ func TestSearchFindsTheAcronymOfWordsTyped(t *testing.T) {
 		})
 	}
 }
-
-// A surname typed for another one letter away, which the query's other
-// words go with, is read as that one and "Did you mean" says so; a name
-// the other words go with, or alone, is left as typed.
-func TestSearchReadsASurnameTypedForAnother(t *testing.T) {
-	var papers []paper.Paper
-	for i := range 8 {
-		papers = append(papers, paper.Paper{ID: fmt.Sprintf("knots-%d", i), Title: fmt.Sprintf("Vassiliev invariants of knots %d", i), Abstract: "Finite type Vassiliev invariants.", Authors: []string{"A. Knotter"}})
-	}
-	papers = append(papers,
-		paper.Paper{ID: "spin", Title: "Higher spin gravity", Abstract: "Vasiliev equations for higher spins.", Authors: []string{"M. A. Vasiliev"}},
-		paper.Paper{ID: "spin2", Title: "Higher spin algebras", Abstract: "Algebras of higher spins.", Authors: []string{"M. A. Vasiliev"}},
-	)
-	ix := withPapers(t, papers)
-	for _, tt := range []struct{ query, first, didYouMean string }{
-		{"Vasiliev invariants", "knots-", "vassiliev invariants"},
-		{"vasiliev invariants", "knots-", "vassiliev invariants"},
-		{"Vasiliev higher spin", "spin", ""},
-		{"Vasiliev", "spin", ""},
-	} {
-		res := search(t, ix, tt.query)
-		if len(res.Hits) == 0 || !hasPrefix(res.Hits[0].Paper.ID, tt.first) {
-			t.Errorf("%q: %v, want %s… first", tt.query, ids(res), tt.first)
-		}
-		if res.DidYouMean != tt.didYouMean {
-			t.Errorf("%q: did you mean %q, want %q", tt.query, res.DidYouMean, tt.didYouMean)
-		}
-	}
-}

@@ -93,28 +93,11 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 			}
 			return "", ""
 		}
-		// Both the word and s are searched, each weighted by its share.
-		both := func(s string, share float64) (string, string) {
-			for _, t := range ix.english.Analyze([]byte(lw)) {
-				scaled[string(t.Term)] = share
-			}
-			for _, t := range ix.english.Analyze([]byte(s)) {
-				scaled[string(t.Term)] = 1 - share
-			}
-			return "", s
-		}
-		if known && df > 0 && (df <= rare || unicode.IsUpper(initial(w))) && ix.heldAsName(ctx, r, lw) {
-			// A surname (bengio is not begin): searched in author names
-			// (nameTerms), unless the query's other words are about
-			// another name (surnames.go). (A word many papers hold is a
-			// name only typed as one.)
-			if s, share, ok := ix.nameMisspelt(ctx, r, lw, others(pq.Words, w), rare); ok {
-				return both(s, share)
-			}
-			return "", ""
-		}
 		if known && (df == 0 || df > rare || ix.inContext(ctx, pq.Words)) {
 			return "", "" // a stop word, a word too common to be a mistake, or one used as meant
+		}
+		if known && ix.heldAsName(ctx, r, lw) {
+			return "", "" // a surname (bengio is not begin): searched in author names (nameTerms)
 		}
 		s, sdf, ok := ix.suggest(ctx, r, lw)
 		if !ok || osaDistance(lw, s) > 1 {
@@ -136,7 +119,14 @@ func (ix *Index) correct(ctx context.Context, pq *parsedQuery) correction {
 		case sdf >= rareRatio*df && utf8.RuneCountInString(lw) >= 5:
 			// (A word of four letters has too many real neighbours for
 			// rarity alone to call it a mistake: maml is not mail.)
-			return both(s, float64(df)/float64(df+sdf))
+			share := float64(df) / float64(df+sdf)
+			for _, t := range ix.english.Analyze([]byte(lw)) {
+				scaled[string(t.Term)] = share
+			}
+			for _, t := range ix.english.Analyze([]byte(s)) {
+				scaled[string(t.Term)] = 1 - share
+			}
+			return "", s
 		}
 		return "", ""
 	}
