@@ -295,6 +295,9 @@ func (d *Service) runDue(ctx context.Context, sub Subscription, o occurrence) er
 			log.WarnContext(ctx, "digest skipped", "reason", skip)
 			return d.save(ctx, &day)
 		}
+		if err := d.indexHoldsPapers(sub, o); err != nil {
+			return err
+		}
 		day, err = d.plan(ctx, sub, o, now)
 		if err != nil {
 			return err
@@ -319,6 +322,33 @@ func (d *Service) runDue(ctx context.Context, sub Subscription, o occurrence) er
 		return nil
 	}
 	return d.resume(ctx, day)
+}
+
+// paperCounter is a Searcher that can tell how many papers it holds (the
+// index does).
+type paperCounter interface {
+	Count() (uint64, error)
+}
+
+// indexHoldsPapers fails while the index holds no paper at all (serve
+// started on a new or rebuilt index that its sources are still filling):
+// a plan made then would record the day as having nothing new, and the
+// papers arriving a moment later would miss it. The scheduler tries again
+// (1, 2, 4 ... minutes) until the grace window ends. A weekly recap reads
+// the ledger, not the index.
+func (d *Service) indexHoldsPapers(sub Subscription, o occurrence) error {
+	c, ok := d.cfg.Searcher.(paperCounter)
+	if !ok || sub.IsWeekly() {
+		return nil
+	}
+	n, err := c.Count()
+	if err != nil {
+		return fmt.Errorf("the digest of %s on %s: counting the index's papers: %w", sub.Where(), o.Date, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("the digest of %s on %s waits: the index holds no papers yet (its sources have not filled it); it is tried again until %s after the due time", sub.Where(), o.Date, d.cfg.Grace)
+	}
+	return nil
 }
 
 // save writes the day durably. It is not cut short by ctx: a step that
