@@ -316,6 +316,21 @@ func checkExactlyOnce(t *testing.T, calls []bottest.Call, want []string) {
 	}
 }
 
+// checkDayPostedOnce asserts that a channel's day is done, every planned
+// paper posted and threaded exactly once.
+func checkDayPostedOnce(t *testing.T, e *env, channel, date string) {
+	t.Helper()
+	d := e.day(channel, date)
+	var want []string
+	for _, p := range d.Papers {
+		want = append(want, p.Paper.ID)
+	}
+	checkExactlyOnce(t, e.plat.Calls(), want)
+	if d.Status != digest.DayDone {
+		t.Errorf("day is %s, want done", d.Status)
+	}
+}
+
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func mustZone(t *testing.T, name string) *time.Location {

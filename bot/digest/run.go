@@ -43,6 +43,11 @@ type Config struct {
 	MaxTop int
 	// StepTimeout bounds one platform call, pacing included (default 2m).
 	StepTimeout time.Duration
+	// StopTimeout bounds how long a platform call in flight when Run's
+	// context ends (a shutdown) may go on (default StepTimeout). Cut then,
+	// its outcome is unknown: it stays claimed, and the next start looks
+	// for it before posting.
+	StopTimeout time.Duration
 	// MaxAttempts is how often one step is tried before it is given up
 	// and logged (default 5).
 	MaxAttempts int
@@ -131,6 +136,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.StepTimeout <= 0 {
 		cfg.StepTimeout = 2 * time.Minute
+	}
+	if cfg.StopTimeout <= 0 || cfg.StopTimeout > cfg.StepTimeout {
+		cfg.StopTimeout = cfg.StepTimeout
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
@@ -487,17 +495,26 @@ func refused(err error) bool {
 	return fault.Is(err, fault.Invalid) || fault.Is(err, fault.NotFound)
 }
 
-// stepContext is the context of one platform call: not cancelled by
-// shutdown (an in-flight post finishes and is recorded), but bounded; and
-// cut at once when ctx ends because the lease the digest runs under was
-// lost or its deadline passed (bot.RunLeased): another replica may take
-// the day over, and finds by lookup whatever the cut call did.
+// stepContext is the context of one platform call: not cancelled at once
+// by shutdown (an in-flight post finishes and is recorded), but bounded by
+// StepTimeout, and by StopTimeout once ctx ends (a platform that does not
+// answer must not hold the stop past the supervisor's patience, which
+// would kill the process mid-step); and cut at once when ctx ends
+// because the lease the digest runs under was lost or its deadline passed
+// (bot.RunLeased): another replica may take the day over, and finds by
+// lookup whatever the cut call did.
 func (r *run) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.d.cfg.StepTimeout)
 	stop := context.AfterFunc(ctx, func() {
 		if c := context.Cause(ctx); errors.Is(c, bot.ErrLeaseDeadline) || errors.Is(c, bot.ErrLeaseLost) {
 			cancel()
+			return
 		}
+		go func() {
+			if r.d.cfg.Clock.Sleep(sctx, r.d.cfg.StopTimeout) == nil {
+				cancel()
+			}
+		}()
 	})
 	return sctx, func() { stop(); cancel() }
 }

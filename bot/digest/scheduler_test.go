@@ -311,15 +311,7 @@ func TestSchedulerShutdownMidDigestResumes(t *testing.T) {
 		}
 		e.restart()
 		runScheduler(t, e.d, start.Add(2*time.Hour))
-		d := e.day("C1", "2025-05-05")
-		var want []string
-		for _, p := range d.Papers {
-			want = append(want, p.Paper.ID)
-		}
-		checkExactlyOnce(t, e.plat.Calls(), want)
-		if d.Status != digest.DayDone {
-			t.Errorf("day is %s, want done", d.Status)
-		}
+		checkDayPostedOnce(t, e, "C1", "2025-05-05")
 	})
 }
 

@@ -182,6 +182,11 @@ func newDigest(cfg *configs.Config, db digest.Store, search bot.Searcher, poster
 		CommandName: cfg.Bot.Command,
 		Finished:    finished,
 		ConfigLine:  configLine(cfg),
+		// A post in flight at a stop gets half the shutdown timeout: the
+		// Slack adapter's history check of a cut post takes up to 10 s
+		// more, and the process must be gone before its supervisor kills
+		// it (Docker's --stop-timeout 30, the README's, for the default 25s).
+		StopTimeout: cfg.HTTP.ShutdownTimeout / 2,
 	})
 }
 
