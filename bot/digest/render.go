@@ -107,7 +107,7 @@ func PreviewMessage(pv Preview) bot.Message {
 	m := bot.Message{Kind: bot.KindResults, Ephemeral: true}
 	m.Title = "Next digest for " + channelLabel(pv.Sub) + " · " + when
 	if pv.Resuming {
-		m.Title = "Service of " + channelLabel(pv.Sub) + " being posted · " + when
+		m.Title = "Digest of " + channelLabel(pv.Sub) + " being posted · " + when
 	}
 	var ids []string
 	for i, p := range day.Papers {
