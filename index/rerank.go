@@ -56,6 +56,9 @@ type titleQuery struct {
 	// phrased are the papers that hold the query's own terms as a
 	// phrase, among those read (readPhrases).
 	phrased, read map[string]bool
+	// required: the query is one quoted phrase and nothing else, which
+	// every paper found holds; none need reading.
+	required bool
 	// names, for a request of names alone or of people and a topic, are
 	// the author-name terms a paper's authors must all hold for the
 	// author bonus; topic the English terms of the request's other words,
@@ -235,6 +238,10 @@ func (ix *Index) readPhrases(ctx context.Context, tq *titleQuery, hits []paper.H
 	for _, h := range hits {
 		if !tq.read[h.Paper.ID] {
 			tq.read[h.Paper.ID] = true
+			if tq.required {
+				tq.phrased[h.Paper.ID] = true
+				continue
+			}
 			ids = append(ids, h.Paper.ID)
 		}
 	}

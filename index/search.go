@@ -411,6 +411,7 @@ func (ix *Index) ranked(ctx context.Context, pq *parsedQuery, a runArgs, byNames
 		}
 	}
 	tq := ix.newTitleQuery(words, pq.expansion)
+	tq.required = len(pq.Words) == 0 && pq.titleWords == nil && len(pq.Phrases) == 1
 	tq.names, tq.topic, tq.acronyms = byNames.names, byNames.topic, byNames.acronyms
 	if len(tq.topic) > 0 {
 		tq.alt = ix.queryTerms(strings.Join(pq.expansion, " "))
