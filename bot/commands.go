@@ -204,10 +204,8 @@ func (b *Bot) search(ctx context.Context, req *Request, rw Responder) error {
 }
 
 // likePrefixes open a request for papers like one, in the words a
-// researcher types it (lower case, each ending in a space): after the
-// command's name, "/papers like tranception" (as the console reads
-// "papers like tranception"), or with the word papers typed again.
-var likePrefixes = []string{"papers like ", "papers similar to ", "more like ", "similar to ", "like "}
+// researcher types it (lower case, each ending in a space).
+var likePrefixes = []string{"papers like ", "papers similar to ", "more like "}
 
 // likeRequest returns the paper that a search phrased as a request for
 // similar papers ("papers like tranception", "more like 2205.13760")
