@@ -89,6 +89,20 @@ func (ix *Index) document(p *paper.Paper) (*document.Document, error) {
 	return buildDocument(&ix.analyzers, MappingOptions{}, p)
 }
 
+// documents builds the documents of papers (their records compressed:
+// some 20 µs a paper) on all cores.
+func (ix *Index) documents(ps []paper.Paper) ([]*document.Document, error) {
+	docs := make([]*document.Document, len(ps))
+	errs := make([]error, len(ps))
+	onCores(len(ps), func(i int) { docs[i], errs[i] = ix.document(&ps[i]) })
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("paper %s: %w", ps[i].ID, err)
+		}
+	}
+	return docs, nil
+}
+
 func buildDocument(an *analyzers, o MappingOptions, p *paper.Paper) (*document.Document, error) {
 	doc := document.NewDocument(p.ID)
 	add := func(name, value string, opts bindex.FieldIndexingOptions, a analysis.Analyzer) {

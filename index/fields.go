@@ -18,6 +18,8 @@ type textField struct {
 	an     analysis.Analyzer
 	length int
 	freqs  bindex.TokenFrequencies
+	// analysed is set once Analyze has run.
+	analysed bool
 }
 
 var _ document.Field = (*textField)(nil)
@@ -33,8 +35,13 @@ func (f *textField) AnalyzedLength() int                               { return 
 func (f *textField) AnalyzedTokenFrequencies() bindex.TokenFrequencies { return f.freqs }
 
 // Analyze analyses the value (the index never stores these fields, so the
-// tokens may share its bytes).
+// tokens may share its bytes), once: a writer analyses its batch's text
+// fields before Bleve does (analyseText).
 func (f *textField) Analyze() {
+	if f.analysed {
+		return
+	}
+	f.analysed = true
 	toks := f.an.Analyze(f.value)
 	f.length = len(toks)
 	f.freqs = tokenFrequencies(toks, f.opts)
@@ -86,4 +93,19 @@ func tokenFrequencies(toks analysis.TokenStream, opts bindex.FieldIndexingOption
 		tf.Locations = append(tf.Locations, &locs[i])
 	}
 	return freqs
+}
+
+// analyseText analyses the text fields of documents on all cores. Bleve
+// analyses a batch's documents too (its workers call each field's
+// Analyze, which then has nothing left to do), but only once the batch is
+// written, which says nothing of when the analysis ends: a Writer wants
+// to know (maxInflight).
+func analyseText(docs []*document.Document) {
+	onCores(len(docs), func(i int) {
+		docs[i].VisitFields(func(f bindex.Field) {
+			if t, ok := f.(*textField); ok {
+				t.Analyze()
+			}
+		})
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/paperbot/paperbot/bot/paper"
@@ -40,9 +41,8 @@ type WriterOptions struct {
 // Writer adds papers to the index in batches. A paper already in the index
 // (or earlier in the same run) is merged with the stored record by
 // canonical id, never duplicated. While one batch is written to the index
-// in the background, the next is read and assembled (two batches in
-// flight). A Writer is not safe for concurrent use; several writers may
-// run at once.
+// in the background, the next is read and assembled (see maxInflight). A
+// Writer is not safe for concurrent use; several writers may run at once.
 type Writer struct {
 	ix      *Index
 	opts    WriterOptions
@@ -65,8 +65,9 @@ type Writer struct {
 	batches int
 	err     error
 	// inflight are the batches being written in the background, oldest
-	// first.
+	// first; last is the newest of them.
 	inflight []flight
+	last     *write
 	// unpersisted are the batches written but not yet known to be on disk,
 	// oldest first (in Bulk mode a batch returns before that; Close waits
 	// for them all). durable counts the papers of those that are.
@@ -75,12 +76,20 @@ type Writer struct {
 	merging     func() bool // Index.merging (tests replace it)
 }
 
-// maxInflight is how many batches are written at once. Bleve analyses a
-// batch's papers on all cores, then builds its segment on the goroutine
-// that writes it, while the next batch is read and assembled here. Two
-// writes at once once gave more papers/s, but they hold two batches'
-// analyses (the largest part of the heap, about 25 kB a paper): under
-// the memory limit of a bulk ingest, one write at a time was faster
+// maxInflight is how many batches are handed to the background at once:
+// one being analysed or written, and the next, assembled, waiting for it.
+// A batch's text fields are analysed on all cores (analyseText), then
+// Bleve builds its segment on the one goroutine that writes it; the
+// writer hands over the next batch once the one before is analysed, so
+// that it reads and assembles the batch after while the segment is built
+// (on the core the build leaves) rather than while a batch is analysed
+// (when the analysis wants both). The 1M arXiv corpus: 171.6 s against
+// 177.1 s, at the same CPU time (docs/benchmarks.md, thirteenth round).
+//
+// Only one batch's analyses are held at a time. Two writes at once once
+// gave more papers/s, but they hold two batches' analyses (the largest
+// part of the heap, about 25 kB a paper): under the memory limit of a
+// bulk ingest, one write at a time was faster
 // (60k arXiv papers: 19.7 s of CPU against 28.3 s, 64 s against 71 s
 // wall on a loaded 2-core machine) and the 250k import's peak RSS fell
 // from 1.15 GiB to 454 MiB (with `ingest`'s memory limit) at the same CPU
@@ -90,7 +99,10 @@ type Writer struct {
 // BulkMemoryLimit, load 10-13 on 2 cores): two writes at once took 1.48×
 // the CPU time (1,574 against 2,330 papers per CPU-second) and 569 MiB
 // peak RSS against 442 MiB. One stays.
-const maxInflight = 1
+const maxInflight = 2
+
+// analysedHeld is how many batches' analyses are held at once.
+const analysedHeld = 1
 
 // BulkParts is the WriterOptions.Parts of a bulk ingest (`paperbot ingest`,
 // cmd/bench): half the cores, at least one. Scorch persists and merges
@@ -138,7 +150,7 @@ func parts(n, want int) int {
 // for each paper of the batches being analysed and built, and of the one
 // being read and assembled). `paperbot ingest` and cmd/bench set it.
 func BulkMemoryLimit(batchSize int) int64 {
-	return 96<<20 + int64(maxInflight+1)*int64(batchSize)*60<<10
+	return 96<<20 + int64(analysedHeld+1)*int64(batchSize)*60<<10
 }
 
 // maxUnpersisted bounds the batches written but not yet on disk. In Bulk
@@ -236,12 +248,15 @@ func (w *Writer) flush() error {
 	if len(w.order) == 0 {
 		return nil
 	}
-	bs, ids, news, err := w.assemble()
+	bs, ids, docs, news, err := w.assemble()
 	if err != nil {
 		// Merging reads the papers stored: damage it runs into is
 		// reported as a search's is.
 		w.err = w.ix.damageOf(err)
 		return w.err
+	}
+	if w.last != nil {
+		<-w.last.analysed // see maxInflight
 	}
 	for len(w.inflight) >= maxInflight {
 		if err := w.waitOldest(); err != nil {
@@ -259,7 +274,8 @@ func (w *Writer) flush() error {
 		b.SetPersistedCallback(func(err error) { persisted <- err })
 		w.unpersisted = append(w.unpersisted, flight{done: persisted, n: news[i]})
 	}
-	w.inflight = append(w.inflight, flight{done: w.ix.writeInBackground(bs, ids), n: len(ids)})
+	w.last = w.ix.writeInBackground(bs, ids, docs, w.last)
+	w.inflight = append(w.inflight, flight{done: w.last.done, n: len(ids)})
 	// The segments scorch persists and merges meanwhile are mapped and
 	// read whole: past the index's budget (BulkMappedBudget for a bulk
 	// ingest), their pages go back (advise.go).
@@ -311,9 +327,10 @@ func (w *Writer) countPersisted() {
 
 // assemble merges the queued papers with what the index holds and builds
 // their documents, as WriterOptions.Parts batches of about equal size.
-// news counts, for each batch, its papers not written before in this run
-// (Persisted counts papers, not records).
-func (w *Writer) assemble() (bs []*bleve.Batch, ids []string, news []int, err error) {
+// docs are the documents of all the batches. news counts, for each batch,
+// its papers not written before in this run (Persisted counts papers, not
+// records).
+func (w *Writer) assemble() (bs []*bleve.Batch, ids []string, docs []*document.Document, news []int, err error) {
 	ix := w.ix
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
@@ -335,7 +352,7 @@ func (w *Writer) assemble() (bs []*bleve.Batch, ids []string, news []int, err er
 			ix.awaitWrite(id) // a batch in flight may hold it
 			old, ok, err := ix.get(id)
 			if err != nil {
-				return nil, nil, nil, fmt.Errorf("reading %s to merge it: %w", id, err)
+				return nil, nil, nil, nil, fmt.Errorf("reading %s to merge it: %w", id, err)
 			}
 			if ok {
 				p = paper.Merge(old, p)
@@ -346,7 +363,7 @@ func (w *Writer) assemble() (bs []*bleve.Batch, ids []string, news []int, err er
 			if legacy := paper.NumberForm(id); legacy != "" {
 				old, ok, err := ix.get(legacy)
 				if err != nil {
-					return nil, nil, nil, fmt.Errorf("reading %s to merge it into %s: %w", legacy, id, err)
+					return nil, nil, nil, nil, fmt.Errorf("reading %s to merge it into %s: %w", legacy, id, err)
 				}
 				if ok {
 					old.ID = id
@@ -357,7 +374,7 @@ func (w *Writer) assemble() (bs []*bleve.Batch, ids []string, news []int, err er
 			}
 		}
 		if err := w.twin(&p, bs[0]); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		if !w.seen.has(p.ID) {
 			news[i/per]++ // the batch it is written in (below)
@@ -369,21 +386,20 @@ func (w *Writer) assemble() (bs []*bleve.Batch, ids []string, news []int, err er
 	}
 	if len(ps) >= dictMinRecords && !ix.rec.hasDict() {
 		if err := ix.trainRecordDict(ps); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 	}
-	for i := range ps {
-		id := w.order[i]
-		doc, err := ix.document(&ps[i])
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("paper %s: %w", id, err)
-		}
+	docs, err = ix.documents(ps)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	for i, doc := range docs {
 		if err := bs[i/per].IndexAdvanced(doc); err != nil {
-			return nil, nil, nil, fmt.Errorf("paper %s: %w", id, err)
+			return nil, nil, nil, nil, fmt.Errorf("paper %s: %w", w.order[i], err)
 		}
-		w.seen.add(id)
+		w.seen.add(w.order[i])
 	}
-	return bs, slices.Clone(w.order), news, nil
+	return bs, slices.Clone(w.order), docs, news, nil
 }
 
 // trainRecordDict trains the index's record dictionary on a batch of
@@ -452,42 +468,66 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// writeInBackground writes the parts of a batch, each on its own goroutine
-// (scorch takes concurrent batches), and delivers the outcome once all are
+// write is a batch handed to the background (writeInBackground).
+type write struct {
+	analysed chan struct{} // closed once its text fields are analysed
+	written  chan struct{} // closed once it is written, or failed
+	failed   bool          // set before written is closed
+	done     chan error    // its outcome
+}
+
+// writeInBackground writes a batch once the one handed over before it
+// (after; nil for none) is written: it analyses the batch's text fields
+// on all cores, then writes its parts, each on its own goroutine (scorch
+// takes concurrent batches), and delivers the outcome once all are
 // written. Until then, its ids are marked as in flight, so that any writer
 // merging one of them waits for it (awaitWrite). The parts hold distinct
-// papers, so the order in which they land does not matter.
-func (ix *Index) writeInBackground(bs []*bleve.Batch, ids []string) chan error {
-	done := make(chan struct{})
+// papers, so the order in which they land does not matter. When the batch
+// before failed, this one is not written: a writer stops at its first
+// failed batch.
+func (ix *Index) writeInBackground(bs []*bleve.Batch, ids []string, docs []*document.Document, after *write) *write {
+	wr := &write{analysed: make(chan struct{}), written: make(chan struct{}), done: make(chan error, 1)}
 	ix.writingMu.Lock()
 	if ix.writing == nil {
 		ix.writing = map[string]chan struct{}{}
 	}
 	for _, id := range ids {
-		ix.writing[id] = done
+		ix.writing[id] = wr.written
 	}
 	ix.writingMu.Unlock()
-	out := make(chan error, 1)
 	go func() {
-		errs := make(chan error, len(bs))
-		for _, b := range bs[1:] {
-			go func() { errs <- ix.bi.Batch(b) }()
+		var err error
+		if after != nil {
+			if <-after.written; after.failed {
+				err = fmt.Errorf("not written: the batch before it failed")
+			}
 		}
-		err := ix.bi.Batch(bs[0])
-		for range bs[1:] {
-			err = errors.Join(err, <-errs)
+		if err == nil {
+			analyseText(docs)
+		}
+		close(wr.analysed)
+		if err == nil {
+			errs := make(chan error, len(bs))
+			for _, b := range bs[1:] {
+				go func() { errs <- ix.bi.Batch(b) }()
+			}
+			err = ix.bi.Batch(bs[0])
+			for range bs[1:] {
+				err = errors.Join(err, <-errs)
+			}
 		}
 		ix.writingMu.Lock()
 		for _, id := range ids {
-			if ix.writing[id] == done {
+			if ix.writing[id] == wr.written {
 				delete(ix.writing, id)
 			}
 		}
 		ix.writingMu.Unlock()
-		close(done)
-		out <- err
+		wr.failed = err != nil
+		close(wr.written)
+		wr.done <- err
 	}()
-	return out
+	return wr
 }
 
 // awaitWrite waits until a batch in flight that holds id is written.
