@@ -240,6 +240,8 @@ func TestHelpAndFlagErrors(t *testing.T) {
 	}{
 		{[]string{"--bogus"}, "paperbot: flag provided but not defined: -bogus\nRun \"paperbot help\" for the commands and their flags.\n"},
 		{[]string{"search", "--bogus", "x"}, "paperbot search: flag provided but not defined: -bogus\nRun \"paperbot search -h\" for its flags.\n"},
+		{[]string{"search", "-cat:hep-th cat:hep-ph"}, "paperbot search: flag provided but not defined: -cat:hep-th cat:hep-ph\nA query that starts with a dash goes after --: paperbot search -- \"-cat:hep-th cat:hep-ph\"\n"},
+		{[]string{"search", "-survey", "graphene"}, "paperbot search: flag provided but not defined: -survey\nRun \"paperbot search -h\" for its flags.\n"},
 	} {
 		stdout, stderr, code := cliRun(t, env, "", c.args...)
 		if code != 2 || stdout != "" || stderr != c.want {

@@ -252,6 +252,11 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if fs.Name() == "paperbot" {
 		hint = `Run "paperbot help" for the commands and their flags.`
 	}
+	// A query's exclusion (-cat:hep-th, "-survey reviews") first on the
+	// line reads as a flag: no flag has a colon or a space in its name.
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok && strings.ContainsAny(name, ": ") {
+		hint = fmt.Sprintf("A query that starts with a dash goes after --: %s -- %q", fs.Name(), "-"+name)
+	}
 	return usageError{err.Error() + "\n" + hint}
 }
 
