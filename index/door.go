@@ -33,8 +33,9 @@ const (
 	// shapePhrase: one quoted phrase ranked by relevance, nothing else.
 	shapePhrase
 	// shapeListing: a listing sorted by date or trending score, without
-	// words: one exact category (cs.CL) or one author, or what is
-	// trending; categories and trending listings may have a date range.
+	// words: one exact category (cs.CL) or one author, what is trending,
+	// or a date range alone; categories and trending listings may have a
+	// date range too.
 	shapeListing
 	// shapeNarrowed: words (or filters) with one or more quoted phrases,
 	// ranked by relevance. The phrases' papers are found first
@@ -143,6 +144,9 @@ func (q *parsedQuery) shape(order paper.Sort) queryShape {
 				return shapeListing
 			}
 		case q.trendingOnly:
+			return shapeListing
+		case f&featDates != 0:
+			// Dates alone (since:2015): every paper of the range.
 			return shapeListing
 		}
 	}

@@ -194,6 +194,12 @@ func TestListingsMatchBleve(t *testing.T) {
 		{Text: "", Sort: paper.ByTrending, Limit: 10},
 		{Text: "", Sort: paper.ByTrending, Limit: 30, Offset: 7},
 		{Text: "since:2024-03", Sort: paper.ByTrending, Limit: 10},
+		// A date range alone: every paper of the range.
+		{Text: "since:2024-02", Limit: 10},
+		{Text: "before:2024-02-03", Limit: 10, Offset: 3},
+		{Text: "year:2024", Limit: 100},
+		{Text: "since:2024-02", Sort: paper.ByRecent, Limit: 10, Exclude: []string{"2401.00005"}},
+		{Text: "since:2030", Limit: 10}, // no paper
 		{Text: "cat:cs.LG sort:recent", Limit: 10},
 		{Text: "author:Singh", Limit: 10},
 		{Text: "author:singh", Limit: 20, Offset: 15},
@@ -215,13 +221,29 @@ func TestListingsMatchBleve(t *testing.T) {
 		t.Run(q.Text, func(t *testing.T) {
 			sameAnswer(t, ix, q, &p)
 			res, _ := ix.Search(context.Background(), q)
-			none := q.Text == "cat:nosuch.XX" || q.Text == `author:"Li Li"` || q.Text == `author:"Singh Ada"` || q.Text == `author:"Singh Li"`
+			none := q.Text == "cat:nosuch.XX" || q.Text == "since:2030" || q.Text == `author:"Li Li"` || q.Text == `author:"Singh Ada"` || q.Text == `author:"Singh Li"`
 			if none != (len(res.Hits) == 0) {
 				t.Errorf("%d hits, want none: %v", len(res.Hits), none)
 			}
 		})
 	}
 	p.require(t, fastShare)
+}
+
+// A date range alone (since:2015: most of a large index) is a listing of
+// the range's newest papers, read from the columns: on Bleve's searchers
+// it took 684 ms on 1M papers, from the columns 54 ms.
+func TestDatesAloneAreAListing(t *testing.T) {
+	ix := listingIndex(t)
+	var p paths
+	for _, q := range []paper.Query{
+		{Text: "since:2024-02", Limit: 10},
+		{Text: "before:2024-02-03", Limit: 10, Offset: 3},
+		{Text: "year:2024 sort:recent", Limit: 20},
+	} {
+		sameAnswer(t, ix, q, &p)
+	}
+	p.require(t, 1)
 }
 
 // A large category's newest papers, many of one day: the paper ids
