@@ -34,8 +34,8 @@ const (
 	shapePhrase
 	// shapeListing: a listing sorted by date or trending score, without
 	// words: one exact category (cs.CL) or one author, what is trending,
-	// or a date range alone; categories and trending listings may have a
-	// date range too.
+	// a date range alone, or every paper; categories and trending listings
+	// may have a date range too, and any listing excluded categories.
 	shapeListing
 	// shapeNarrowed: words (or filters) with one or more quoted phrases,
 	// ranked by relevance. The phrases' papers are found first
@@ -133,7 +133,7 @@ func (q *parsedQuery) shape(order paper.Sort) queryShape {
 	case order == paper.ByRelevance && len(q.Phrases) > 0:
 		// Every other feature is Bleve's to honour: it runs the query.
 		return shapeNarrowed
-	case (order == paper.ByRecent || order == paper.ByTrending) && only(featCats|featAuthors|featDates|featTrendingOnly):
+	case (order == paper.ByRecent || order == paper.ByTrending) && only(featCats|featAuthors|featDates|featTrendingOnly|featExcludeCats):
 		switch {
 		case len(q.Cats)+len(q.Authors) > 1:
 		case len(q.Cats) == 1:
@@ -145,8 +145,9 @@ func (q *parsedQuery) shape(order paper.Sort) queryShape {
 			}
 		case q.trendingOnly:
 			return shapeListing
-		case f&featDates != 0:
-			// Dates alone (since:2015): every paper of the range.
+		default:
+			// Dates alone (since:2015), or nothing but an order
+			// (sort:trending): every paper, or every paper of the range.
 			return shapeListing
 		}
 	}

@@ -88,7 +88,11 @@ func TestQueryShapes(t *testing.T) {
 		{"cat:cs.CL", paper.ByRecent, shapeListing},
 		{"cat:cs.CL since:2024-06", paper.ByRecent, shapeListing},
 		{"author:Singh", paper.ByRecent, shapeListing},
-		{"", paper.ByTrending, shapeOther}, // not a trending listing: see below
+		{"", paper.ByTrending, shapeListing}, // every paper (not only the trending ones: see below)
+		{"since:2024", paper.ByRecent, shapeListing},
+		{"cat:cs -cat:cs.LG", paper.ByRecent, shapeListing},
+		{"author:Singh -cat:math", paper.ByRecent, shapeListing},
+		{"cat:cs -author:Singh", paper.ByRecent, shapeOther},
 		// Everything else is Bleve's.
 		{"diffusion -survey", paper.ByRelevance, shapeOther},
 		{`diffusion -"large language"`, paper.ByRelevance, shapeOther},

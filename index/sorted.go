@@ -286,6 +286,13 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		if del := s.Deleted(); del != nil {
 			docs.AndNot(del)
 		}
+		if len(pq.ExcludeCats) > 0 {
+			out, ok, err := catDocs(s, pq.ExcludeCats)
+			if !ok || err != nil {
+				return paper.Results{}, ok, err
+			}
+			docs.AndNot(out)
+		}
 		if len(exclude) > 0 {
 			bm, err := s.DocNumbers(exclude)
 			if err != nil {
@@ -337,6 +344,12 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		}
 		matched[si] = segDocs{cols, docs, adocs, ascores}
 	}
+	// A listing of every paper (nothing but an order) is Bleve's match-all
+	// query, which scores each paper 1; the filters score nothing.
+	var base float64
+	if len(pq.Cats)+len(pq.Authors) == 0 && pq.From.IsZero() && pq.To.IsZero() && !pq.trendingOnly {
+		base = 1
+	}
 	// each calls fn with every match of a segment and its score.
 	each := func(m segDocs, fn func(d uint32, score float64)) {
 		if m.adocs != nil {
@@ -347,7 +360,7 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		}
 		it := m.docs.Iterator()
 		for it.HasNext() {
-			fn(it.Next(), 0)
+			fn(it.Next(), base)
 		}
 	}
 	keys := func(m segDocs, d uint32, score float64) (float64, float64) {
@@ -410,11 +423,11 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 				if !m.docs.Contains(d) {
 					continue
 				}
-				k1, k2 := keys(m, d, 0)
+				k1, k2 := keys(m, d, base)
 				if found >= k && k1 < last {
 					return
 				}
-				fn(d, 0, k1, k2)
+				fn(d, base, k1, k2)
 				found, last = found+1, k1
 			}
 			return
