@@ -398,13 +398,27 @@ var fieldOps = map[string]fieldOp{
 }
 
 // exclude reads a negated filter: -author: and -cat: leave out that
-// author's papers or that category's; the others cannot be negated.
+// author's papers or that category's, -since: is before: and -before: is
+// since:; the others cannot be negated.
 func (q *parsedQuery) exclude(field, v string) {
 	switch field {
 	case "author", "authors", "au", "by":
 		q.ExcludeAuthors = append(q.ExcludeAuthors, v)
 	case "cat", "category":
 		q.ExcludeCats = append(q.ExcludeCats, strings.ToLower(v))
+	case "since", "after", "before", "until":
+		// Leaving out what is since a date keeps what is before it, and
+		// the other way round (papers without a date match neither).
+		if _, _, ok := partialDate(v); !ok {
+			q.note("-%s:%s: %s is not a date (like 2024 or 2024-06-15); it was ignored.", field, v, v)
+			return
+		}
+		as, set := "before", setBefore
+		if field == "before" || field == "until" {
+			as, set = "since", setSince
+		}
+		set(q, as, v)
+		q.note("-%s:%s was read as %s:%s.", field, v, as, v)
 	default:
 		q.note("-%s:%s: only author: and cat: can be excluded with a minus; it was ignored.", field, v)
 	}

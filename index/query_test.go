@@ -55,6 +55,26 @@ func TestParseQuery(t *testing.T) {
 	if got := parseQuery("protein -year:2022").Notes; !slices.Equal(got, []string{"-year:2022: only author: and cat: can be excluded with a minus; it was ignored."}) {
 		t.Errorf("notes of a negated year: %q", got)
 	}
+	// Leaving out a date range's papers keeps the other side of it.
+	for in, want := range map[string]string{
+		"protein -since:2020":     "open 2020-01-01 -since:2020 was read as before:2020.",
+		"protein -after:2020-06":  "open 2020-06-01 -after:2020-06 was read as before:2020-06.",
+		"protein -before:2019-03": "2019-03-01 open -before:2019-03 was read as since:2019-03.",
+		"protein -until:2019":     "2019-01-01 open -until:2019 was read as since:2019.",
+		"protein -since:soon":     "open open -since:soon: soon is not a date (like 2024 or 2024-06-15); it was ignored.",
+	} {
+		q := parseQuery(in)
+		from, to := "open", "open"
+		if !q.From.IsZero() {
+			from = q.From.Format(time.DateOnly)
+		}
+		if !q.To.IsZero() {
+			to = q.To.Format(time.DateOnly)
+		}
+		if got := from + " " + to + " " + strings.Join(q.Notes, " | "); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
 	for _, tt := range tests {
 		got := parseQuery(tt.in)
 		got.Notes = nil
