@@ -314,6 +314,18 @@ const (
 // its words "searched as words" here).
 func (q *parsedQuery) nothingToSearch() string {
 	msg := "there is nothing to search for in that query"
+	if !q.hasText() && len(q.ExcludeAuthors)+len(q.ExcludeCats) > 0 {
+		// -cat:hep-th alone: only papers to leave out.
+		out := "-cat:" + strings.Join(q.ExcludeCats, " -cat:")
+		if len(q.ExcludeCats) == 0 {
+			out = "-author:" + strings.Join(q.ExcludeAuthors, " -author:")
+		}
+		msg += fmt.Sprintf(": it only says which papers to leave out. Add words or a filter to search among the others (like `diffusion %s`)", out)
+		if len(q.Notes) == 0 {
+			return msg
+		}
+		return msg + ". " + strings.Join(q.Notes, " ")
+	}
 	var notes []string
 	noise := len(q.Words) > 0 || len(q.Phrases) > 0
 	for _, n := range q.Notes {

@@ -463,3 +463,20 @@ func TestNegatedFilters(t *testing.T) {
 		}
 	}
 }
+
+// A query that only leaves papers out says so, and how to search among
+// the others.
+func TestOnlyExclusionsSaySo(t *testing.T) {
+	ix := sampleIndex(t)
+	for q, want := range map[string]string{
+		"-cat:hep-th":            "it only says which papers to leave out. Add words or a filter to search among the others (like `diffusion -cat:hep-th`)",
+		"-author:Singh -cat:cs":  "(like `diffusion -cat:cs`)",
+		"-author:Singh":          "(like `diffusion -author:Singh`)",
+		"-cat:hep-th -year:2020": "-year:2020: only author: and cat: can be excluded with a minus; it was ignored.",
+	} {
+		_, err := ix.Search(context.Background(), paper.Query{Text: q})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want it to say %q", q, err, want)
+		}
+	}
+}
