@@ -129,7 +129,8 @@ func Sniff(r io.Reader) error {
 // Check reads the first bytes of r (named name) and returns the error
 // Parse would return for them read as f: binary data (wrapping ErrBinary),
 // a damaged compressed stream, or, unless f is Trending, a JSON document
-// (wrapping ErrJSONDocument). Callers check files with it before they
+// (wrapping ErrJSONDocument) or, when f is Auto, text of another format
+// (wrapping ErrOtherFormat). Callers check files with it before they
 // change anything.
 func Check(r io.Reader, name string, f Format) error {
 	br, inner, done, err := decompress(bufio.NewReaderSize(r, detectWindow), name)
@@ -138,7 +139,15 @@ func Check(r io.Reader, name string, f Format) error {
 		return err
 	}
 	_, head := startText(br)
-	return checkDocument(head, name, inner)
+	if err := checkDocument(head, name, inner); err != nil {
+		return err
+	}
+	if f == Auto {
+		if detected, _ := detect(head, inner); detected == Trending {
+			return checkOtherFormat(head, inner)
+		}
+	}
+	return nil
 }
 
 // checkText refuses input whose first bytes are mostly not text: NUL and

@@ -134,3 +134,49 @@ func TestJSONDocumentRefused(t *testing.T) {
 		}
 	}
 }
+
+// Text in a format paperbot does not read (CSV, XML, HTML, BibTeX...) is
+// refused whole, by its content or its name, before anything is read: read
+// as trending-page text, a CSV file's header became a paper's title and
+// its first row the abstract. --format trending still reads it, and
+// trending text that merely mentions such things is trending text.
+func TestOtherFormatsRefused(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		f        sources.Format
+		want     string // in the error; "" for none
+	}{
+		{"papers.csv", "id,title\n2401.00001,Hello\n", sources.Auto, "CSV (its .csv name), not JSON Lines or trending-page text"},
+		{"papers.tsv.gz", "", sources.Auto, ""}, // (written gzipped below)
+		{"feed.xml", "<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n", sources.Auto, "an Atom feed (an arXiv API answer?) (its content)"},
+		{"query", "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry>\n", sources.Auto, "an Atom feed"},
+		{"page.txt", "<!DOCTYPE html>\n<html><body>Trending</body></html>\n", sources.Auto, "HTML (its content)"},
+		{"refs", "@article{smith2020,\n  title = {Heat},\n}\n", sources.Auto, "BibTeX (its content)"},
+		{"data.xml", "<papers><paper>x</paper></papers>\n", sources.Auto, "XML (its .xml name)"},
+		{"papers.csv", "id,title\n2401.00001,Hello\n", sources.Trending, ""},
+		{"trending.txt", "Heat conduction in <i>thin</i> films\nWe measure @article{x} heat.\n", sources.Auto, ""},
+		{"trending", "Attention Is All You Need\nThe dominant sequence transduction models.\n", sources.Auto, ""},
+	} {
+		in := []byte(c.in)
+		if c.name == "papers.tsv.gz" {
+			in = compressWith(t, "gzip", "id\ttitle\n2401.00001\tHello\n")
+			c.want = "tab-separated values (its .tsv name)"
+		}
+		ps, _, _, _, err := parseFormat(in, c.name, c.f)
+		cerr := sources.Check(bytes.NewReader(in), c.name, c.f)
+		if c.want == "" {
+			if err != nil || cerr != nil {
+				t.Errorf("%s: Parse %v, Check %v; want it read", c.name, err, cerr)
+			}
+			continue
+		}
+		for what, err := range map[string]error{"Parse": err, "Check": cerr} {
+			if !errors.Is(err, sources.ErrOtherFormat) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "--format trending") {
+				t.Errorf("%s: %s: %v; want ErrOtherFormat saying %q", c.name, what, err, c.want)
+			}
+		}
+		if len(ps) != 0 {
+			t.Errorf("%s: %d papers read", c.name, len(ps))
+		}
+	}
+}

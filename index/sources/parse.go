@@ -141,7 +141,8 @@ type Handler struct {
 // h.Paper stops it. Input compressed with gzip, xz or zstd is decompressed,
 // whatever its name; other binary input is refused (an error wrapping
 // ErrBinary) before anything is read from it, and so is a JSON document
-// (ErrJSONDocument) unless f is Trending.
+// (ErrJSONDocument) unless f is Trending, and text of another format
+// (ErrOtherFormat: CSV, XML, HTML...) when f is Auto.
 func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) error {
 	// Errors name the file as given (bad.jsonl.xz); the format is told by
 	// the name without the compression's suffix (bad.jsonl).
@@ -158,7 +159,11 @@ func Parse(ctx context.Context, r io.Reader, name string, f Format, h Handler) e
 	}
 	how := ""
 	if f == Auto {
-		f, how = detect(head, inner)
+		if f, how = detect(head, inner); f == Trending {
+			if err := checkOtherFormat(head, inner); err != nil {
+				return err
+			}
+		}
 	}
 	if h.Format != nil {
 		h.Format(f, how)
