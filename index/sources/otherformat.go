@@ -64,5 +64,9 @@ func checkOtherFormat(head []byte, name string) error {
 	if what == "" {
 		return nil
 	}
-	return fmt.Errorf("%s (%s), %w: paperbot reads JSON Lines (one paper object per line, like {\"id\": \"2401.00001\", \"title\": \"...\", \"abstract\": \"...\"}), the arXiv metadata snapshot and the trending-page text. Nothing was read from it. Convert it to JSON Lines, or give --format trending to read it as trending-page text anyway", what, how, ErrOtherFormat)
+	anyway := "give --format trending"
+	if how != "its content" {
+		anyway += " (or name it .txt)"
+	}
+	return fmt.Errorf("%s (%s), %w: paperbot reads JSON Lines (one paper object per line, like {\"id\": \"2401.00001\", \"title\": \"...\", \"abstract\": \"...\"}), the arXiv metadata snapshot and the trending-page text. Nothing was read from it. Convert it to JSON Lines, or, if it is trending-page text after all, %s", what, how, ErrOtherFormat, anyway)
 }
