@@ -217,6 +217,10 @@ type ingestTally struct {
 	// replaced with U+FFFD; replacedAt is the first (file:line: field).
 	replaced   int
 	replacedAt string
+	// adjusted counts the fields of kept papers dropped or converted (a
+	// Hugging Face API record's); adjustedAt is the first.
+	adjusted   int
+	adjustedAt string
 	// repeats counts the records of a paper read before in this run,
 	// merged into it (index.Writer.Repeats); repeated is the first's id.
 	repeats  int
@@ -229,6 +233,7 @@ func (t ingestTally) cleanedNote() string {
 	return countNote(t.cleaned, "field cleaned of control characters", "fields cleaned of control characters", "", "") +
 		countNote(t.replaced, "field with invalid UTF-8 replaced", "fields with invalid UTF-8 replaced", " ("+t.replacedAt+")", " (the first "+t.replacedAt+")") +
 		countNote(t.restored, "id restored", "ids restored", " ("+t.example+")", " (e.g. "+t.example+")") +
+		countNote(t.adjusted, "field dropped or converted", "fields dropped or converted", " ("+t.adjustedAt+")", " (the first "+t.adjustedAt+")") +
 		countNote(t.repeats, "repeated record merged", "repeated records merged", " ("+t.repeated+")", " (e.g. "+t.repeated+")")
 }
 
@@ -296,6 +301,11 @@ func ingestOne(ctx context.Context, e *env, w *index.Writer, name string, format
 		Restored: func(re *sources.RecordError) {
 			if t.restored++; t.example == "" {
 				t.example = re.Error()
+			}
+		},
+		Adjusted: func(re *sources.RecordError) {
+			if t.adjusted++; t.adjustedAt == "" {
+				t.adjustedAt = re.Error()
 			}
 		},
 		Reject: func(re *sources.RecordError) {

@@ -65,6 +65,9 @@ const (
 	noteRestored
 	// noteUTF8: invalid UTF-8 replaced with U+FFFD (Handler.Replaced).
 	noteUTF8
+	// noteAdjusted: a field dropped or converted, the paper kept
+	// (Handler.Adjusted).
+	noteAdjusted
 )
 
 func containsRune(rs []rune, r rune) bool {

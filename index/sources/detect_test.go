@@ -180,3 +180,45 @@ func TestOtherFormatsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A saved answer of Hugging Face's daily papers API, one record a line (as
+// the JSON document refusal says: jq -c '.[]'), is read as the API reader
+// reads it: the paper under "paper", its id, abstract, authors and
+// upvotes. It was read as a paper known by its title alone. A field the
+// API reader drops keeps the paper and is told.
+func TestHuggingFaceRecordsInJSONLines(t *testing.T) {
+	in := `{"paper":{"id":"2412.01234","authors":[{"_id":"a1","name":"Alice Smith","hidden":false},{"name":"Bob Jones"}],"publishedAt":"2024-12-02T10:00:00.000Z","title":"Scaling Test-Time Compute","summary":"We study test-time compute.","upvotes":42},"publishedAt":"2024-12-02T10:00:00.000Z","title":"Scaling Test-Time Compute","numComments":3}
+{"paper":{"id":"2412.09999","title":"Tiny","upvotes":"many"}}
+{"id":"2401.00001","title":"A \"paper\" about papers","abstract":"The word \"paper\" in quotes."}
+{"paper":{"title":"No id"}}
+`
+	var ps []paper.Paper
+	var rej, adj []string
+	err := sources.Parse(context.Background(), strings.NewReader(in), "hf.jsonl", sources.Auto, sources.Handler{
+		Paper:    func(p paper.Paper) error { ps = append(ps, p); return nil },
+		Reject:   func(e *sources.RecordError) { rej = append(rej, e.Error()) },
+		Adjusted: func(e *sources.RecordError) { adj = append(adj, e.Error()) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 3 {
+		t.Fatalf("%d papers (%v), want 3", len(ps), ps)
+	}
+	p := ps[0]
+	if p.ID != "2412.01234" || p.Abstract != "We study test-time compute." || len(p.Authors) != 2 || p.Authors[1] != "Bob Jones" || p.Upvotes != 42 || p.Comments != 3 || p.Published != "2024-12-02" {
+		t.Errorf("the Hugging Face record: %+v", p)
+	}
+	if ps[1].ID != "2412.09999" || ps[1].Upvotes != 0 {
+		t.Errorf("the record with bad upvotes: %+v", ps[1])
+	}
+	if ps[2].ID != "2401.00001" || ps[2].Title != `A "paper" about papers` {
+		t.Errorf("a record that mentions \"paper\": %+v", ps[2])
+	}
+	if len(adj) != 1 || !strings.Contains(adj[0], "hf.jsonl:2: paper.upvotes") {
+		t.Errorf("adjusted: %q, want hf.jsonl:2's paper.upvotes", adj)
+	}
+	if len(rej) != 1 || !strings.Contains(rej[0], "hf.jsonl:4") || !strings.Contains(rej[0], "without an id") {
+		t.Errorf("rejected: %q, want line 4 (no id)", rej)
+	}
+}

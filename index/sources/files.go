@@ -105,6 +105,7 @@ func (j *FilesJob) Ingest(ctx context.Context, name string) (int, error) {
 		Cleaned:  repairs.count(&repairs.cleaned),
 		Replaced: repairs.count(&repairs.replaced),
 		Restored: repairs.count(&repairs.restored),
+		Adjusted: repairs.count(&repairs.adjusted),
 	})
 	repairs.log(j.Log, name)
 	if !sinkFailed {
@@ -129,8 +130,8 @@ func (j *FilesJob) Ingest(ctx context.Context, name string) (int, error) {
 // fileRepairs counts the changes made to kept records of a file, and
 // keeps the first for the log.
 type fileRepairs struct {
-	cleaned, replaced, restored int
-	first                       *RecordError
+	cleaned, replaced, restored, adjusted int
+	first                                 *RecordError
 }
 
 func (r *fileRepairs) count(n *int) func(*RecordError) {
@@ -145,6 +146,6 @@ func (r *fileRepairs) count(n *int) func(*RecordError) {
 func (r *fileRepairs) log(log *slog.Logger, file string) {
 	if r.first != nil {
 		log.Warn("records kept with fields repaired", "source", "files", "file", file,
-			"cleaned_of_control_characters", r.cleaned, "invalid_utf8_replaced", r.replaced, "ids_restored", r.restored, "first", r.first)
+			"cleaned_of_control_characters", r.cleaned, "invalid_utf8_replaced", r.replaced, "ids_restored", r.restored, "dropped_or_converted", r.adjusted, "first", r.first)
 	}
 }

@@ -130,6 +130,11 @@ type Handler struct {
 	// invalid UTF-8 was replaced with U+FFFD (Msg says where the first
 	// run of bad bytes starts).
 	Replaced func(e *RecordError)
+	// Adjusted, when set, is told of each field of a kept record that
+	// was dropped or converted (a Hugging Face API record's upvotes "12"
+	// read as 12, its bad link dropped: Msg says which), as the API
+	// reader keeps such papers.
+	Adjusted func(e *RecordError)
 	// Format, when set, is told the format the input is read as and how
 	// it was chosen ("its .txt name", "its content"; "" when the caller
 	// named the format).
@@ -459,6 +464,23 @@ func lines(ctx context.Context, br *bufio.Reader, fn func(n int, line []byte) er
 	}
 }
 
+// hfEnvelopeLine reports whether a line is a record of Hugging Face's
+// daily papers API: its paper is an object under "paper" (a key no other
+// record has; in a string the quotes would be escaped).
+func hfEnvelopeLine(line []byte) bool {
+	if !bytes.Contains(line, []byte(`"paper"`)) {
+		return false
+	}
+	var env struct {
+		Paper json.RawMessage `json:"paper"`
+	}
+	if json.Unmarshal(line, &env) != nil {
+		return false
+	}
+	v := bytes.TrimSpace(env.Paper)
+	return len(v) > 0 && v[0] == '{'
+}
+
 // record is the union of the canonical format and the arXiv metadata
 // snapshot. Fields whose type differs between the two are decoded by hand.
 type record struct {
@@ -555,7 +577,7 @@ func invalidAt(b []byte) int {
 // cleaned reports the notes of a kept record.
 func (h Handler) cleaned(name string, n int, notes []fieldNote) {
 	for _, c := range notes {
-		tell := map[noteKind]func(*RecordError){noteControl: h.Cleaned, noteRestored: h.Restored, noteUTF8: h.Replaced}[c.kind]
+		tell := map[noteKind]func(*RecordError){noteControl: h.Cleaned, noteRestored: h.Restored, noteUTF8: h.Replaced, noteAdjusted: h.Adjusted}[c.kind]
 		if tell != nil {
 			tell(&RecordError{File: name, Line: n, Field: c.field, Msg: c.msg})
 		}
@@ -577,6 +599,18 @@ func decodeRecord(line []byte) (paper.Paper, []fieldNote, error) {
 	if string(bytes.TrimSpace(line)) == "null" {
 		// encoding/json reads null as an empty record: say what it is.
 		return paper.Paper{}, nil, errors.New("a paper record is a JSON object, this line is JSON null")
+	}
+	if hfEnvelopeLine(line) {
+		// A record of Hugging Face's daily papers API (a saved answer,
+		// one record a line: jq -c '.[]'), read as the API's are: a
+		// field the API reader drops or converts keeps the paper, and is
+		// told (Handler.Adjusted).
+		p, warns, err := readHFRecord(line, "")
+		var notes []fieldNote
+		for _, w := range warns {
+			notes = append(notes, fieldNote{field: w.Field, msg: w.Msg, kind: noteAdjusted})
+		}
+		return p, notes, err
 	}
 	if err := json.Unmarshal(line, &r); err != nil {
 		var te *json.UnmarshalTypeError
