@@ -96,7 +96,7 @@ func TestFilesJobLogsRepairs(t *testing.T) {
 		t.Fatalf("wrote %d, err %v", n, err)
 	}
 	want := `msg="records kept with fields repaired" source=files file=` + file +
-		` cleaned_of_control_characters=0 invalid_utf8_replaced=3 ids_restored=0 first="` + file +
+		` cleaned_of_control_characters=0 invalid_utf8_replaced=3 ids_restored=0 dropped_or_converted=0 first="` + file +
 		`:1: title: invalid UTF-8 (at byte 31 of the line) replaced with U+FFFD"`
 	if !strings.Contains(logs.String(), want) {
 		t.Errorf("log:\n%s\nlacks\n%s", logs.String(), want)
