@@ -169,6 +169,28 @@ func (t tableIndex) Upsert(ctx context.Context, papers []paper.Paper) error {
 	return t.table.UpsertPapers(ctx, papers)
 }
 
+// shownIndex is where `show` puts a paper it fetched from arXiv on a
+// replica: the papers table, as the refresh writes it (tableIndex), so
+// that every replica's index gets it by following the table, and this
+// replica's index at once, so that the next lookup here does not wait
+// for its follower. The write is not fenced: no lease is needed to add
+// a paper someone asked for, and the table merges it with whatever the
+// refresh writes.
+type shownIndex struct{ tableIndex }
+
+// Upsert writes papers to the table and to the local index; a failure
+// of either says which (the core logs it with the paper's id).
+func (s shownIndex) Upsert(ctx context.Context, papers []paper.Paper) error {
+	var errs []error
+	if err := s.tableIndex.Upsert(ctx, papers); err != nil {
+		errs = append(errs, fmt.Errorf("writing to the papers table (the other replicas will not have it): %w", err))
+	}
+	if err := s.Index.Upsert(ctx, papers); err != nil {
+		errs = append(errs, fmt.Errorf("writing to this replica's index: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
 // leasedGateway is the Discord adapter of a replica: it posts (REST) on
 // every replica, and holds the gateway connection only while it holds the
 // "discord-gateway" lease, with a fresh adapter for each tenure (a

@@ -40,6 +40,9 @@ func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
 	count, collectors := jobCounters()
 	a.collectors = append(a.collectors, collectors...)
 	if rs := a.replicas; rs != nil {
+		// A paper `show` fetches goes to the papers table too, for the
+		// other replicas.
+		bc.Indexer = shownIndex{tableIndex{table: rs.db, Index: a.ix}}
 		// The replica holding the refresh lease fetches and writes to the
 		// papers table; every replica's index follows the table.
 		a.jobs = append(a.jobs, rs.follow(a.ix), func(ctx context.Context) error {

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/store/pgstore"
+	"github.com/paperbot/paperbot/bot/store/pgstore/pgtest"
+)
+
+// `/papers show` of a paper the index lacks, asked on a replica, fetches
+// it from arXiv and writes it to the papers table, which every replica's
+// index follows (not only to the replica's own index, where the others
+// would never see it); the replica that was asked has it in its index at
+// once, without waiting for its follower.
+func TestReplicaShowWritesFetchedPaperToTheTable(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := t.Context()
+	srv := newSrcServer(t)
+	path := writeSourcesConfig(t, fmt.Sprintf("state: %s\nsources:\n  arxiv:\n    api_url: %s/api/query\n", url, srv.URL))
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	cfg, err := loadConfig(path, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	a, err := newApp(ctx, e, cfg, newLogger(cfg, &logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if a.replicas == nil {
+		t.Fatal("serve with the state in PostgreSQL has no replica set")
+	}
+
+	rec := &bottest.Recorder{}
+	if err := a.bot.Handle(ctx, &bot.Request{Platform: "console", Channel: "console", Text: "show 2401.12345"}, rec); err != nil {
+		t.Fatalf("show: %v (%s)", err, rec.Text())
+	}
+	if !strings.Contains(rec.Text(), "Length Generalisation of Sparse Parities") {
+		t.Fatalf("show answered %q", rec.Text())
+	}
+
+	db, err := pgstore.Open(ctx, url, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	changes, err := db.PaperChanges(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 1 || changes[0].Paper.ID != "2401.12345" {
+		t.Errorf("the papers table holds %+v, want the fetched 2401.12345 (the other replicas follow it)\nlogs:\n%s", changes, logs.String())
+	}
+	if _, err := a.ix.Lookup(ctx, "2401.12345"); err != nil {
+		t.Errorf("the replica that fetched the paper does not have it in its index: %v", err)
+	}
+}
