@@ -21,21 +21,8 @@ func TestReplicaShowWritesFetchedPaperToTheTable(t *testing.T) {
 	url := pgtest.URL(t)
 	ctx := t.Context()
 	srv := newSrcServer(t)
-	path := writeSourcesConfig(t, fmt.Sprintf("state: %s\nsources:\n  arxiv:\n    api_url: %s/api/query\n", url, srv.URL))
-	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
-	cfg, err := loadConfig(path, e)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var logs bytes.Buffer
-	a, err := newApp(ctx, e, cfg, newLogger(cfg, &logs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	if a.replicas == nil {
-		t.Fatal("serve with the state in PostgreSQL has no replica set")
-	}
+	a := newReplicaApp(t, fmt.Sprintf("state: %s\nsources:\n  arxiv:\n    api_url: %s/api/query\n", url, srv.URL), &logs)
 
 	rec := &bottest.Recorder{}
 	if err := a.bot.Handle(ctx, &bot.Request{Platform: "console", Channel: "console", Text: "show 2401.12345"}, rec); err != nil {

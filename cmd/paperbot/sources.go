@@ -45,20 +45,8 @@ func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
 		bc.Indexer = shownIndex{tableIndex{table: rs.db, Index: a.ix}}
 		// The replica holding the refresh lease fetches and writes to the
 		// papers table; every replica's index follows the table.
-		a.jobs = append(a.jobs, rs.follow(a.ix), func(ctx context.Context) error {
-			return rs.leased(ctx, "refresh", func(ctx context.Context, l bot.Lease) error {
-				fenced := rs.db.Fenced(l)
-				d := deps
-				d.index, d.cursors = tableIndex{table: fenced, Index: a.ix}, fenced
-				s, err := newSources(d)
-				if err != nil {
-					return err
-				}
-				count(s.jobs)
-				r := &sources.Refresher{Jobs: s.jobs, Clock: clock.System{}, Log: a.log, Cursors: fenced}
-				return r.Run(ctx)
-			})
-		})
+		a.jobs = append(a.jobs, rs.follow(a.ix))
+		a.jobs = append(a.jobs, rs.refresh(a.ix, deps, s.jobs, count)...)
 		return nil
 	}
 	if len(s.jobs) > 0 {

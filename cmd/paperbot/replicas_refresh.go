@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"slices"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/index"
+	"github.com/paperbot/paperbot/index/sources"
+	"github.com/paperbot/paperbot/internal/clock"
+)
+
+// refreshLeases are the leases a replica's refresh jobs run under: the
+// sources that fetch papers (files, Hugging Face, arXiv feeds) under
+// "refresh", the re-scoring of recent papers (which reads the shared
+// state and the index every replica has) under "rescore".
+var refreshLeases = []struct {
+	name string
+	runs func(j sources.Job) bool
+}{
+	{"refresh", func(j sources.Job) bool { return j.Name != "rescore" }},
+	{"rescore", func(j sources.Job) bool { return j.Name == "rescore" }},
+}
+
+// refresh returns the jobs that run this replica's configured refresh
+// jobs (configured), each lease's share under it, writing papers to the
+// papers table and cursors through the lease's fenced view. A replica asks
+// only for the leases it has jobs for: one without sources never holds
+// "refresh", which a replica that has sources then runs (a replica without
+// sources holding it would run none, and keep every other replica's
+// sources from running).
+func (r *replicaSet) refresh(ix *index.Index, deps sourceDeps, configured []sources.Job, count func([]sources.Job)) []func(ctx context.Context) error {
+	var jobs []func(ctx context.Context) error
+	for _, lease := range refreshLeases {
+		if !slices.ContainsFunc(configured, lease.runs) {
+			continue
+		}
+		jobs = append(jobs, func(ctx context.Context) error {
+			return r.leased(ctx, lease.name, func(ctx context.Context, l bot.Lease) error {
+				fenced := r.db.Fenced(l)
+				d := deps
+				d.index, d.cursors = tableIndex{table: fenced, Index: ix}, fenced
+				s, err := newSources(d)
+				if err != nil {
+					return err
+				}
+				mine := slices.DeleteFunc(s.jobs, func(j sources.Job) bool { return !lease.runs(j) })
+				count(mine)
+				rf := &sources.Refresher{Jobs: mine, Clock: clock.System{}, Log: r.log, Cursors: fenced}
+				return rf.Run(ctx)
+			})
+		})
+	}
+	return jobs
+}

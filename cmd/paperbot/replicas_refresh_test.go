@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paperbot/paperbot/bot"
+	"github.com/paperbot/paperbot/bot/store/pgstore"
+	"github.com/paperbot/paperbot/bot/store/pgstore/pgtest"
+)
+
+// replicaApp is one replica built from config (its state in PostgreSQL)
+// running its jobs until the test ends; tenures receives the name of
+// each lease it takes.
+type replicaApp struct {
+	*app
+	logs    *slackLogBuffer // a log sink the test reads while the replica writes
+	tenures chan string
+}
+
+// newReplicaApp builds a replica from config (its state in PostgreSQL),
+// without running its jobs, logging to logs; it is closed when the test
+// ends.
+func newReplicaApp(t *testing.T, config string, logs io.Writer) *app {
+	t.Helper()
+	path := writeSourcesConfig(t, config)
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	cfg, err := loadConfig(path, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(t.Context(), e, cfg, newLogger(cfg, logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if a.replicas == nil {
+		t.Fatal("serve with the state in PostgreSQL has no replica set")
+	}
+	return a
+}
+
+// startReplicaApp is newReplicaApp running the replica's jobs until the
+// test ends.
+func startReplicaApp(t *testing.T, config string) *replicaApp {
+	t.Helper()
+	r := &replicaApp{logs: &slackLogBuffer{}, tenures: make(chan string, 16)}
+	a := newReplicaApp(t, config, r.logs)
+	r.app = a
+	a.replicas.onTenure = func(_ context.Context, name string, _ bot.Lease) {
+		select {
+		case r.tenures <- name:
+		default:
+		}
+	}
+	ctx, stop := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	for _, job := range a.jobs {
+		wg.Go(func() { job(ctx) })
+	}
+	t.Cleanup(func() {
+		stop()
+		wg.Wait()
+		if t.Failed() {
+			t.Logf("replica %s logs:\n%s", a.replicas.holder, r.logs.String())
+		}
+	})
+	return r
+}
+
+// A replica without sources to refresh never takes the refresh lease (it
+// re-scores, under a lease of its own): started first, it used to take
+// the lease and hold it, re-scoring only, so that the sources of the
+// replica that has them never ran.
+func TestReplicaWithoutSourcesLeavesTheRefresh(t *testing.T) {
+	url := pgtest.URL(t)
+	base := "state: " + url + "\nreplicas:\n  lease_ttl: 1s\n"
+	bare := startReplicaApp(t, base)
+	// It takes the lease it re-scores under, with nobody else about.
+	for name := ""; name != "rescore" && name != "refresh"; {
+		select {
+		case name = <-bare.tenures:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the replica without sources did not start re-scoring within 30s")
+		}
+		if name == "refresh" {
+			t.Errorf("the replica without sources took the refresh lease")
+		}
+	}
+
+	file := filepath.Join(t.TempDir(), "papers.jsonl")
+	if err := os.WriteFile(file, []byte(`{"id":"2403.00042","title":"Narwhal tusk sensing","abstract":"Tusks sense salinity.","published":"2024-03-01"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startReplicaApp(t, base+"sources:\n  files: ["+file+"]\n")
+	db, err := pgstore.Open(t.Context(), url, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	until(t, 20*time.Second, "the file's paper in the papers table (the refresh of the replica with sources)", func() bool {
+		changes, err := db.PaperChanges(t.Context(), 0, 10)
+		return err == nil && len(changes) == 1 && changes[0].Paper.ID == "2403.00042"
+	})
+	for len(bare.tenures) > 0 {
+		if name := <-bare.tenures; name == "refresh" {
+			t.Errorf("the replica without sources took the refresh lease")
+		}
+	}
+}
