@@ -28,15 +28,29 @@ var refreshLeases = []struct {
 // only for the leases it has jobs for: one without sources never holds
 // "refresh", which a replica that has sources then runs (a replica without
 // sources holding it would run none, and keep every other replica's
-// sources from running).
+// sources from running). A replica that starts, or takes the refresh
+// lease, with other sources than the last replica with sources recorded
+// logs a warning naming both (compareSources).
 func (r *replicaSet) refresh(ix *index.Index, deps sourceDeps, configured []sources.Job, count func([]sources.Job)) []func(ctx context.Context) error {
 	var jobs []func(ctx context.Context) error
+	mine := fetchingSources(deps.cfg)
 	for _, lease := range refreshLeases {
 		if !slices.ContainsFunc(configured, lease.runs) {
 			continue
 		}
+		fetches := lease.name == "refresh"
+		if fetches {
+			// Replicas with different sources say so.
+			jobs = append(jobs, func(ctx context.Context) error {
+				r.compareSources(ctx, mine, "starting")
+				return nil
+			})
+		}
 		jobs = append(jobs, func(ctx context.Context) error {
 			return r.leased(ctx, lease.name, func(ctx context.Context, l bot.Lease) error {
+				if fetches {
+					r.compareSources(ctx, mine, "taking the refresh lease")
+				}
 				fenced := r.db.Fenced(l)
 				d := deps
 				d.index, d.cursors = tableIndex{table: fenced, Index: ix}, fenced
@@ -44,9 +58,9 @@ func (r *replicaSet) refresh(ix *index.Index, deps sourceDeps, configured []sour
 				if err != nil {
 					return err
 				}
-				mine := slices.DeleteFunc(s.jobs, func(j sources.Job) bool { return !lease.runs(j) })
-				count(mine)
-				rf := &sources.Refresher{Jobs: mine, Clock: clock.System{}, Log: r.log, Cursors: fenced}
+				run := slices.DeleteFunc(s.jobs, func(j sources.Job) bool { return !lease.runs(j) })
+				count(run)
+				rf := &sources.Refresher{Jobs: run, Clock: clock.System{}, Log: r.log, Cursors: fenced}
 				return rf.Run(ctx)
 			})
 		})

@@ -14,6 +14,7 @@ import (
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/store/pgstore"
 	"github.com/paperbot/paperbot/bot/store/pgstore/pgtest"
+	"github.com/paperbot/paperbot/configs"
 )
 
 // replicaApp is one replica built from config (its state in PostgreSQL)
@@ -113,5 +114,83 @@ func TestReplicaWithoutSourcesLeavesTheRefresh(t *testing.T) {
 		if name := <-bare.tenures; name == "refresh" {
 			t.Errorf("the replica without sources took the refresh lease")
 		}
+	}
+}
+
+// Replicas whose sources differ say so: only the refresh lease holder's
+// sources run, so a replica that starts with sources other than those
+// the last replica with sources recorded logs a warning naming both
+// replicas and both sources; one that starts with the same sources
+// does not.
+func TestReplicasWithDifferentSourcesWarn(t *testing.T) {
+	url := pgtest.URL(t)
+	dir := t.TempDir()
+	files := map[string]string{}
+	for _, name := range []string{"narwhals", "belugas"} {
+		files[name] = filepath.Join(dir, name+".jsonl")
+		if err := os.WriteFile(files[name], []byte(`{"id":"2403.00042","title":"Narwhal tusk sensing"}`+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := "state: " + url + "\nreplicas:\n  lease_ttl: 5s\nsources:\n  rescore:\n    disabled: true\n"
+	db, err := pgstore.Open(t.Context(), url, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recorded := func(r *replicaApp) func() bool {
+		return func() bool {
+			v, ok, err := db.Cursor(t.Context(), sourcesRecord)
+			return err == nil && ok && strings.Contains(string(v), r.replicas.holder)
+		}
+	}
+	const warning = "replicas have different sources"
+
+	first := startReplicaApp(t, base+"  files: ["+files["narwhals"]+"]\n")
+	until(t, 20*time.Second, "the first replica's sources recorded", recorded(first))
+	same := startReplicaApp(t, base+"  files: ["+files["narwhals"]+"]\n")
+	until(t, 20*time.Second, "the second replica's sources recorded", recorded(same))
+	other := startReplicaApp(t, base+"  files: ["+files["belugas"]+"]\n")
+	until(t, 20*time.Second, "the third replica's warning", func() bool { return strings.Contains(other.logs.String(), warning) })
+
+	var line string
+	for l := range strings.Lines(other.logs.String()) {
+		if strings.Contains(l, warning) {
+			line = l
+		}
+	}
+	for _, want := range []string{other.replicas.holder, same.replicas.holder, files["narwhals"], files["belugas"]} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the warning does not name %s:\n%s", want, line)
+		}
+	}
+	for _, r := range []*replicaApp{first, same} {
+		if strings.Contains(r.logs.String(), warning) {
+			t.Errorf("replica %s, whose sources are the first one's, warned:\n%s", r.replicas.holder, r.logs.String())
+		}
+	}
+}
+
+// The sources compared between replicas are those that fetch papers,
+// the same whatever their order; none is "".
+func TestFetchingSources(t *testing.T) {
+	describe := func(yaml string) string {
+		t.Helper()
+		cfg, err := configs.Parse([]byte(yaml), "paperbot.yaml", func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fetchingSources(&cfg.Src)
+	}
+	if d := describe("sources:\n  arxiv:\n    fetch_missing: true\n  rescore:\n    every: 2h\n"); d != "" {
+		t.Errorf("the arXiv API and re-scoring alone are described as %q, want nothing to refresh", d)
+	}
+	a := describe("sources:\n  arxiv:\n    categories: [cs.LG, cs.CL]\n  huggingface: {}\n")
+	b := describe("sources:\n  huggingface: {}\n  arxiv:\n    categories: [cs.CL, cs.LG]\n")
+	if a != b || !strings.Contains(a, "cs.CL,cs.LG") || !strings.Contains(a, "huggingface") {
+		t.Errorf("the same sources in another order: %q and %q", a, b)
+	}
+	if c := describe("sources:\n  arxiv:\n    categories: [cs.CL]\n"); c == a {
+		t.Errorf("other sources are described the same: %q", c)
 	}
 }
