@@ -170,23 +170,29 @@ func (t tableIndex) Upsert(ctx context.Context, papers []paper.Paper) error {
 }
 
 // shownIndex is where `show` puts a paper it fetched from arXiv on a
-// replica: the papers table, as the refresh writes it (tableIndex), so
-// that every replica's index gets it by following the table, and this
-// replica's index at once, so that the next lookup here does not wait
-// for its follower. The write is not fenced: no lease is needed to add
-// a paper someone asked for, and the table merges it with whatever the
-// refresh writes.
+// replica: this replica's index at once, so that the next lookup here
+// does not wait for its follower, and the papers table, as the refresh
+// writes it (tableIndex), so that every replica's index gets it by
+// following the table. The table's write is not fenced (no lease is
+// needed to add a paper someone asked for, and the table merges it with
+// whatever the refresh writes) and is given shownTableTimeout at most:
+// a database that does not answer must leave the command time to reply.
 type shownIndex struct{ tableIndex }
 
-// Upsert writes papers to the table and to the local index; a failure
+// shownTableTimeout bounds shownIndex's write to the papers table.
+const shownTableTimeout = 3 * time.Second
+
+// Upsert writes papers to the local index and to the table; a failure
 // of either says which (the core logs it with the paper's id).
 func (s shownIndex) Upsert(ctx context.Context, papers []paper.Paper) error {
 	var errs []error
-	if err := s.tableIndex.Upsert(ctx, papers); err != nil {
-		errs = append(errs, fmt.Errorf("writing to the papers table (the other replicas will not have it): %w", err))
-	}
 	if err := s.Index.Upsert(ctx, papers); err != nil {
 		errs = append(errs, fmt.Errorf("writing to this replica's index: %w", err))
+	}
+	tctx, cancel := context.WithTimeout(ctx, shownTableTimeout)
+	defer cancel()
+	if err := s.tableIndex.Upsert(tctx, papers); err != nil {
+		errs = append(errs, fmt.Errorf("writing to the papers table (the other replicas will not have it): %w", err))
 	}
 	return errors.Join(errs...)
 }

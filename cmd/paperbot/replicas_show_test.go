@@ -2,14 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperbot/paperbot/bot"
 	"github.com/paperbot/paperbot/bot/bottest"
+	"github.com/paperbot/paperbot/bot/paper"
 	"github.com/paperbot/paperbot/bot/store/pgstore"
 	"github.com/paperbot/paperbot/bot/store/pgstore/pgtest"
+	"github.com/paperbot/paperbot/index"
 )
 
 // `/papers show` of a paper the index lacks, asked on a replica, fetches
@@ -46,5 +52,41 @@ func TestReplicaShowWritesFetchedPaperToTheTable(t *testing.T) {
 	}
 	if _, err := a.ix.Lookup(ctx, "2401.12345"); err != nil {
 		t.Errorf("the replica that fetched the paper does not have it in its index: %v", err)
+	}
+}
+
+// deadlineTable is a papers table that cannot be reached: it records its
+// context's deadline and fails.
+type deadlineTable struct{ deadline time.Time }
+
+func (d *deadlineTable) UpsertPapers(ctx context.Context, _ []paper.Paper) error {
+	d.deadline, _ = ctx.Deadline()
+	return errors.New("connection refused")
+}
+
+// A replica that cannot reach the database still has the paper `show`
+// fetched in its index, and the table's write does not take the
+// command's whole time (a database that does not answer would otherwise
+// leave none for the reply); the error says the other replicas will not
+// have it.
+func TestShownPaperIndexedWithoutTheTable(t *testing.T) {
+	ix, err := index.Open(filepath.Join(t.TempDir(), "index"), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	table := &deadlineTable{}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	err = shownIndex{tableIndex{table: table, Index: ix}}.Upsert(ctx, []paper.Paper{{ID: "2401.12345", Title: "Sparse parities"}})
+	if err == nil || !strings.Contains(err.Error(), "the other replicas will not have it") {
+		t.Errorf("error %v, want one that says the other replicas will not have the paper", err)
+	}
+	if _, err := ix.Lookup(ctx, "2401.12345"); err != nil {
+		t.Errorf("the paper is not in the replica's own index: %v", err)
+	}
+	if table.deadline.IsZero() || table.deadline.Sub(start) > 5*time.Second {
+		t.Errorf("the table's write had until %v after the start of a 20s command, want at most 5s", table.deadline.Sub(start))
 	}
 }
