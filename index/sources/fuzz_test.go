@@ -53,6 +53,11 @@ var hostileJSONL = []string{
 	`{"title":"t","abstract":"` + strings.Repeat("long abstract ", 2000) + `"}`,
 	`{"title":"t","authors":[` + strings.Repeat(`"a",`, 3000) + `"b"]}`,
 	"\x1f\x8b\x08\x00\x00\x00\x00\x00", // a gzip header and nothing else
+	// Records of Hugging Face's daily papers API, one a line.
+	`{"paper":{"id":"2412.01234","title":"T","summary":"S","authors":[{"name":"A B"}],"upvotes":"12","publishedAt":"2024-12-02T10:00:00.000Z"},"numComments":3}`,
+	`{"paper":{}}`, `{"paper":{"id":5,"title":"t"}}`, `{"paper":null,"title":"x"}`, `{"paper":[1],"title":"x"}`,
+	`{"paper":{"id":"x y","title":"t","githubRepo":"javascript:x","projectPage":"ftp://x"}}`,
+	`{"paper":{"id":"2412.01234","title":"a\u0000b","authors":"A; B","ai_keywords":"k"},"title":"outer"}`,
 }
 
 // pageHeader is the trending page's header, as the real page has it.
@@ -318,6 +323,14 @@ func isBadRune(r rune) bool {
 func splitLines(data []byte) [][]byte {
 	if len(data) == 0 {
 		return nil
+	}
+	// As the parser reads them: the lines of a file whose first 64 kB
+	// (after a byte order mark) hold a carriage return and no newline end
+	// in carriage returns (classic Mac OS).
+	head := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	head = head[:min(len(head), 64<<10)]
+	if bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {
+		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
 	}
 	lines := bytes.Split(data, []byte("\n"))
 	if len(lines[len(lines)-1]) == 0 {
