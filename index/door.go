@@ -35,7 +35,8 @@ const (
 	// shapeListing: a listing sorted by date or trending score, without
 	// words: one exact category (cs.CL) or one author, what is trending,
 	// a date range alone, or every paper; categories and trending listings
-	// may have a date range too, and any listing excluded categories.
+	// may have a date range too, and any listing excluded categories and
+	// authors.
 	shapeListing
 	// shapeNarrowed: words (or filters) with one or more quoted phrases,
 	// ranked by relevance. The phrases' papers are found first
@@ -133,7 +134,7 @@ func (q *parsedQuery) shape(order paper.Sort) queryShape {
 	case order == paper.ByRelevance && len(q.Phrases) > 0:
 		// Every other feature is Bleve's to honour: it runs the query.
 		return shapeNarrowed
-	case (order == paper.ByRecent || order == paper.ByTrending) && only(featCats|featAuthors|featDates|featTrendingOnly|featExcludeCats):
+	case (order == paper.ByRecent || order == paper.ByTrending) && only(featCats|featAuthors|featDates|featTrendingOnly|featExcludeCats|featExcludeAuthors):
 		switch {
 		case len(q.Cats)+len(q.Authors) > 1:
 		case len(q.Cats) == 1:

@@ -92,7 +92,8 @@ func TestQueryShapes(t *testing.T) {
 		{"since:2024", paper.ByRecent, shapeListing},
 		{"cat:cs -cat:cs.LG", paper.ByRecent, shapeListing},
 		{"author:Singh -cat:math", paper.ByRecent, shapeListing},
-		{"cat:cs -author:Singh", paper.ByRecent, shapeOther},
+		{"cat:cs -author:Singh", paper.ByRecent, shapeListing},
+		{`since:2024 -author:"Ada Singh"`, paper.ByRecent, shapeListing},
 		// Everything else is Bleve's.
 		{"diffusion -survey", paper.ByRelevance, shapeOther},
 		{`diffusion -"large language"`, paper.ByRelevance, shapeOther},

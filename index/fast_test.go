@@ -234,7 +234,8 @@ func TestListingsMatchBleve(t *testing.T) {
 // the range's newest papers, read from the columns: on Bleve's searchers
 // it took 684 ms on 1M papers, from the columns 54 ms. So are an order
 // alone (sort:trending: 625 ms on Bleve's) and listings that leave
-// categories out (cat:cs -cat:cs.LG: 329 ms).
+// categories out (cat:cs -cat:cs.LG: 329 ms) or authors (cat:math
+// -author:smith: 409 ms).
 func TestDatesAloneAreAListing(t *testing.T) {
 	ix := listingIndex(t)
 	var p paths
@@ -254,10 +255,23 @@ func TestDatesAloneAreAListing(t *testing.T) {
 		{Text: "cat:cs -cat:cs", Limit: 10}, // nothing left
 		{Text: "sort:recent -cat:cs", Limit: 10},
 		{Text: "sort:trending since:2024-02", Limit: 10},
+		// Authors left out.
+		{Text: "cat:cs -author:Singh", Limit: 10},
+		{Text: `cat:cs -author:"Ada Singh"`, Limit: 10},
+		{Text: `since:2024-02 -author:Muller -author:"Li Wei"`, Limit: 10},
+		{Text: "sort:recent -author:singh", Limit: 10, Offset: 4},
+		{Text: "author:Singh -author:Singh", Limit: 10}, // nothing left
+		{Text: `author:Singh -author:"Bo Singh"`, Sort: paper.ByTrending, Limit: 10},
 	} {
 		sameAnswer(t, ix, q, &p)
 	}
 	p.require(t, 1)
+	// The exclusions leave papers out: all of Singh's, fewer of Ada
+	// Singh's.
+	all, singh, ada := search(t, ix, "cat:cs").Total, search(t, ix, "cat:cs -author:Singh").Total, search(t, ix, `cat:cs -author:"Ada Singh"`).Total
+	if !(singh < ada && ada < all) {
+		t.Errorf("cat:cs: %d papers, without Singh's %d, without Ada Singh's %d", all, singh, ada)
+	}
 }
 
 // A large category's newest papers, many of one day: the paper ids

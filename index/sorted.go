@@ -228,6 +228,21 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			author = append(author, phraseTerm{stats: stats[i], offset: uint64(t.Position - toks[0].Position)})
 		}
 	}
+	// The names left out (-author:), each its words' terms of the
+	// authors field, in a phrase when several. A name with no letters is
+	// Bleve's to note.
+	var excluded [][]phraseTerm
+	for _, name := range pq.ExcludeAuthors {
+		toks := ix.names.Analyze([]byte(name))
+		if len(toks) == 0 {
+			return paper.Results{}, false, nil
+		}
+		terms := make([]phraseTerm, len(toks))
+		for i, t := range toks {
+			terms[i] = phraseTerm{stats: &clauseStats{wordClause: wordClause{field: fAuthors, term: t.Term}}, offset: uint64(t.Position - toks[0].Position)}
+		}
+		excluded = append(excluded, terms)
+	}
 	type segDocs struct {
 		cols *columns
 		docs *roaring.Bitmap
@@ -290,6 +305,13 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			out, ok, err := catDocs(s, pq.ExcludeCats)
 			if !ok || err != nil {
 				return paper.Results{}, ok, err
+			}
+			docs.AndNot(out)
+		}
+		for _, name := range excluded {
+			out, ok, err := nameDocs(ctx, s, name, docs)
+			if !ok || err != nil {
+				return paper.Results{}, ok, searchErr(err)
 			}
 			docs.AndNot(out)
 		}
@@ -609,6 +631,21 @@ func authorDocs(s *scorch.SegmentSnapshot, author *clauseStats) ([]uint32, []flo
 		}
 	}
 	return adocs, ascores, nil
+}
+
+// nameDocs are the papers of a segment among within whose authors hold a
+// name: its one term, or its terms as a phrase (as Bleve's clause for
+// -author: matches them).
+func nameDocs(ctx context.Context, s *scorch.SegmentSnapshot, name []phraseTerm, within *roaring.Bitmap) (*roaring.Bitmap, bool, error) {
+	if len(name) == 1 {
+		return termDocs(s, fAuthors, string(name[0].stats.term))
+	}
+	out := roaring.New()
+	err := eachPhraseMatch(ctx, s, name, nil, within, false, func(d uint64, _ float64) { out.Add(uint32(d)) })
+	if errors.Is(err, errFallback) {
+		return nil, false, nil
+	}
+	return out, err == nil, err
 }
 
 // termDocs is the segment's papers (deleted ones included) holding a term
