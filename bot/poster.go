@@ -90,9 +90,11 @@ type ChannelChecker interface {
 // TeamChecker is an optional capability of a Poster, found by type
 // assertion: whether it can post in a workspace at all. A Slack workspace
 // that uninstalled the app (or revoked its bot token) has no token left
-// to post with: the subscriptions of the configuration file there stay
-// (they are the operator's), and the digest skips their days, without
-// trying to post, until the workspace installs the app again.
+// to post with, and a Discord server that removed the bot refuses its
+// every post: the subscriptions there stay (those of the configuration
+// file are the operator's), and the digest skips their days, without
+// trying to post, until the workspace installs the app again or the
+// server adds the bot back.
 type TeamChecker interface {
 	// CheckTeam returns a fault.NotFound error whose user message says
 	// why when the poster cannot post in team; nil when it can. Any

@@ -440,3 +440,55 @@ func TestFakeForgetsNonces(t *testing.T) {
 		t.Errorf("%d messages, want 2", n)
 	}
 }
+
+// A subscription in a server that removed the bot: its day is skipped,
+// with the reason, and nothing is posted or tried (each post was refused,
+// and tried again, five times a day); once the bot is added back, the next
+// day posts.
+func TestDigestSkipsAServerThatRemovedTheBot(t *testing.T) {
+	due := time.Unix(1700000000, 0).UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9 * time.Hour)
+	fake := discordtest.New(t)
+	clock := &fakeClock{now: due.Add(-time.Hour)}
+	e := newDigestEnv(t, fake, clock)
+	sub := digest.Subscription{Platform: "discord", Team: "111", Channel: "222", ChannelName: "ml-papers",
+		Time: "09:00", Zone: "UTC", Top: 2, Source: digest.SourceConfig, Since: clock.Now()}
+	if err := e.st.PutSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	fake.RemoveFromGuild("111")
+	clock.Sleep(t.Context(), time.Hour)
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	days, err := e.st.Days(t.Context(), "discord", "222")
+	if err != nil || len(days) != 1 || days[0].Status != digest.DaySkipped || !strings.Contains(days[0].Note, "no longer in the Discord server 111") {
+		t.Fatalf("removed: days %+v: %v", days, err)
+	}
+	for _, r := range fake.Requests() {
+		if r.Method == "POST" {
+			t.Errorf("removed: %s %s tried", r.Method, r.Path)
+		}
+	}
+	if subs, err := e.st.Subscriptions(t.Context()); err != nil || len(subs) != 1 {
+		t.Errorf("the subscription: %+v, %v; want it kept", subs, err)
+	}
+
+	fake.AddToGuild("111")
+	clock.Sleep(t.Context(), 24*time.Hour)
+	if err := e.d.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	days, err = e.st.Days(t.Context(), "discord", "222")
+	if err != nil || len(days) != 2 {
+		t.Fatalf("added back: days %+v: %v", days, err)
+	}
+	posted := 0
+	for _, d := range days {
+		if d.Status == digest.DayDone && len(d.Papers) == 2 && d.Papers[1].Post.IsDone() {
+			posted++
+		}
+	}
+	if posted != 1 || len(fake.Threads()) != 2 {
+		t.Errorf("added back: %d days posted, %d threads; want the new day's 2 papers", posted, len(fake.Threads()))
+	}
+}

@@ -69,3 +69,47 @@ func TestCheckChannel(t *testing.T) {
 		t.Errorf("readable channel: %v", err)
 	}
 }
+
+// CheckTeam (bot.TeamChecker) says when the bot is no longer in a server
+// (Discord refuses to show it: 403 Missing Access, or 404 Unknown Guild
+// for a deleted one), so that the digest skips its subscriptions' days
+// instead of trying every post five times; when Discord cannot be asked,
+// it cannot tell, and the posts are tried.
+func TestCheckTeam(t *testing.T) {
+	fake := discordtest.New(t)
+	a := newTestAdapter(t, fake, Options{})
+	ctx := context.Background()
+	if err := a.CheckTeam(ctx, "111"); err != nil {
+		t.Fatalf("a server the bot is in: %v", err)
+	}
+	if err := a.CheckTeam(ctx, ""); err != nil {
+		t.Fatalf("no server (a direct message): %v", err)
+	}
+	fake.RemoveFromGuild("111")
+	err := a.CheckTeam(ctx, "111")
+	if !fault.Is(err, fault.NotFound) || !strings.Contains(fault.UserMessage(err), "no longer in the Discord server 111") {
+		t.Fatalf("removed from the server: %v (%q), want fault.NotFound saying so", err, fault.UserMessage(err))
+	}
+	if err := a.CheckTeam(ctx, "333"); err != nil {
+		t.Fatalf("another server: %v", err)
+	}
+	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+		if r.Path == "/guilds/444" {
+			return &discordtest.Response{Status: http.StatusNotFound, Body: map[string]any{"code": 10004, "message": "Unknown Guild"}}
+		}
+		if r.Path == "/guilds/555" {
+			return &discordtest.Response{Status: http.StatusBadRequest, Body: map[string]any{"code": 50035, "message": "Invalid Form Body"}}
+		}
+		return nil
+	})
+	if err := a.CheckTeam(ctx, "444"); !fault.Is(err, fault.NotFound) {
+		t.Fatalf("a deleted server: %v, want fault.NotFound", err)
+	}
+	if err := a.CheckTeam(ctx, "555"); err != nil {
+		t.Fatalf("an answer that says nothing of the server: %v, want nil (post as usual)", err)
+	}
+	fake.AddToGuild("111")
+	if err := a.CheckTeam(ctx, "111"); err != nil {
+		t.Fatalf("added back: %v", err)
+	}
+}

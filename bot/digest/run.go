@@ -468,15 +468,20 @@ func (d *Service) resume(ctx context.Context, day Day) error {
 }
 
 // teamGone says why the platform's poster cannot post in team at all (a
-// Slack workspace that uninstalled the app: bot.TeamChecker), or "" when
-// it can or cannot tell. No post is tried there: the day is skipped.
+// Slack workspace that uninstalled the app, a Discord server that removed
+// the bot: bot.TeamChecker), or "" when it can or cannot tell. No post is
+// tried there: the day is skipped.
 func (d *Service) teamGone(ctx context.Context, platform, team string) string {
 	tc, ok := d.cfg.Poster(platform).(bot.TeamChecker)
 	if !ok || team == "" {
 		return ""
 	}
 	if err := tc.CheckTeam(ctx, team); fault.Is(err, fault.NotFound) {
-		return fmt.Sprintf("%s (the subscription stays: it posts again once the workspace installs the app again)", fault.UserMessage(err))
+		back := map[string]string{"slack": "the workspace installs the app again", "discord": "the bot is added back to the server"}[platform]
+		if back == "" {
+			back = "paperbot can post there again"
+		}
+		return fmt.Sprintf("%s; the subscription stays, and posts again once %s", fault.UserMessage(err), back)
 	}
 	return ""
 }

@@ -108,6 +108,40 @@ type Server struct {
 	gwOpen, gwMost, gwTotal int
 
 	guild string // the guild_id of channels (SetGuild)
+	// removed are the servers the bot was removed from (RemoveFromGuild).
+	removed map[string]bool
+}
+
+// RemoveFromGuild makes GET /guilds/{guild} answer as Discord does for a
+// server the bot is no longer in: 403 Missing Access.
+func (s *Server) RemoveFromGuild(guild string) {
+	s.mu.Lock()
+	if s.removed == nil {
+		s.removed = map[string]bool{}
+	}
+	s.removed[guild] = true
+	s.mu.Unlock()
+}
+
+// AddToGuild adds the bot back to a server RemoveFromGuild removed it from.
+func (s *Server) AddToGuild(guild string) {
+	s.mu.Lock()
+	delete(s.removed, guild)
+	s.mu.Unlock()
+}
+
+// getGuild answers GET /guilds/{g}: the server, unless the bot was removed
+// from it.
+func (s *Server) getGuild(w http.ResponseWriter, r *http.Request) {
+	g := r.PathValue("g")
+	s.mu.Lock()
+	gone := s.removed[g]
+	s.mu.Unlock()
+	if gone {
+		writeJSON(w, http.StatusForbidden, map[string]any{"code": 50001, "message": "Missing Access"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": g, "name": "papers lab"})
 }
 
 // SetGuild makes the channels the fake reads out belong to guild.
@@ -151,6 +185,7 @@ func New(t testing.TB) *Server {
 		writeJSON(w, http.StatusOK, map[string]any{"id": BotUserID, "username": "paperbot", "bot": true})
 	})
 	mux.HandleFunc("GET /channels/{c}", s.getChannel)
+	mux.HandleFunc("GET /guilds/{g}", s.getGuild)
 	mux.HandleFunc("GET /channels/{c}/messages", s.listMessages)
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
