@@ -253,11 +253,8 @@ func (a *Adapter) checkAuth(ctx context.Context) error {
 	defer cancel()
 	res, err := a.api.AuthTestContext(actx)
 	if err != nil {
-		if se, ok := errors.AsType[slackgo.SlackErrorResponse](err); ok {
-			switch se.Err {
-			case "invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired":
-				return fmt.Errorf("slack: the bot token was refused (%s): check slack.bot_token", se.Err)
-			}
+		if se, ok := errors.AsType[slackgo.SlackErrorResponse](err); ok && tokenRefused(se.Err) {
+			return fmt.Errorf("slack: the bot token was refused (%s): check slack.bot_token", se.Err)
 		}
 		if ctx.Err() != nil {
 			return nil

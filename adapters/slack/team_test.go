@@ -138,3 +138,46 @@ func TestCheckTeam(t *testing.T) {
 		t.Errorf("single workspace: %v", err)
 	}
 }
+
+// With one bot token, a workspace that uninstalled the app (or revoked the
+// token) is told by auth.test refusing the token: CheckTeam then says so
+// (bot.TeamChecker), and the digest skips the day instead of trying every
+// post five times. A token that works, or Slack not answering, posts as
+// usual.
+func TestCheckTeamWithOneToken(t *testing.T) {
+	var answer atomic.Value
+	answer.Store("ok")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch a := answer.Load().(string); a {
+		case "ok":
+			writeJSON(w, map[string]any{"ok": true, "user_id": "UBOT", "team": "Lab", "team_id": "T42"})
+		case "down":
+			http.Error(w, "down", http.StatusServiceUnavailable)
+		default:
+			writeJSON(w, map[string]any{"ok": false, "error": a})
+		}
+	}))
+	defer srv.Close()
+	a, err := New(Options{Mode: ModeHTTP, BotToken: secret.New("xoxb-test"), SigningSecret: secret.New(testSecret),
+		APIURL: srv.URL + "/api/", HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := a.CheckTeam(ctx, "T42"); err != nil {
+		t.Fatalf("a working token: %v", err)
+	}
+	for _, code := range []string{"account_inactive", "token_revoked", "invalid_auth"} {
+		answer.Store(code)
+		err := a.CheckTeam(ctx, "T42")
+		if !fault.Is(err, fault.NotFound) || !strings.Contains(fault.UserMessage(err), "refuses the configured slack.bot_token ("+code) {
+			t.Errorf("%s: %v (%q), want fault.NotFound saying the token is refused", code, err, fault.UserMessage(err))
+		}
+	}
+	for _, code := range []string{"down", "ratelimited"} {
+		answer.Store(code)
+		if err := a.CheckTeam(ctx, "T42"); err != nil {
+			t.Errorf("%s: %v, want nil (cannot tell: post as usual)", code, err)
+		}
+	}
+}

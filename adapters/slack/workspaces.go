@@ -55,10 +55,14 @@ func (a *Adapter) apiFor(ctx context.Context, team string) (webAPI, error) {
 // CheckTeam reports whether the adapter can post in the workspace
 // (bot.TeamChecker): in distributed mode, a fault.NotFound error for one
 // without an installation (uninstalled, or its bot token revoked), whose
-// configured subscriptions the digest then skips without posting.
+// configured subscriptions the digest then skips without posting; with
+// one bot token, the same when Slack refuses the token (checkToken).
 func (a *Adapter) CheckTeam(ctx context.Context, team string) error {
-	if a.opts.Workspaces == nil || team == "" {
+	if team == "" {
 		return nil
+	}
+	if a.opts.Workspaces == nil {
+		return a.checkToken(ctx)
 	}
 	if _, err := a.opts.Workspaces.BotToken(ctx, team); err != nil {
 		return workspaceError(team, err)
@@ -142,4 +146,30 @@ func (a *Adapter) lifecycle(ctx context.Context, env eventEnvelope, ack <-chan s
 			a.log.ErrorContext(ctx, "slack: forgetting an uninstalled workspace failed", "team", team, "event", ev.Type, "err", err)
 		}
 	})
+}
+
+// checkToken asks auth.test whether the configured bot token still works
+// (single-workspace mode): a fault.NotFound error when Slack refuses it
+// (the app was uninstalled, the token revoked), so that the digest skips
+// its days instead of trying every post five times; nil when it works or
+// Slack cannot be asked.
+func (a *Adapter) checkToken(ctx context.Context) error {
+	_, err := a.api.AuthTestContext(ctx)
+	if se, ok := errors.AsType[slackgo.SlackErrorResponse](err); ok && tokenRefused(se.Err) {
+		return fault.Wrap(fault.NotFound, err, "Slack refuses the configured slack.bot_token (%s: the app was uninstalled from the workspace, or its token revoked); install the app again and put its new bot token in the configuration", se.Err)
+	}
+	if err != nil {
+		a.log.WarnContext(ctx, "slack auth.test failed; cannot tell whether the bot token still works, posting as usual", "err", err)
+	}
+	return nil
+}
+
+// tokenRefused reports whether a Slack error says the token itself is
+// refused.
+func tokenRefused(code string) bool {
+	switch code {
+	case "invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired":
+		return true
+	}
+	return false
 }
