@@ -48,20 +48,36 @@ type Refresher struct {
 	// when it is due after that run, not at once; a job whose last run
 	// did not finish runs at once.
 	Cursors Cursors
+	// Progress, when set, keeps durably which jobs' runs have not
+	// completed (UnfinishedCursor): each run is recorded before it writes
+	// anything and forgotten once it ends, so a run cut short (the
+	// process killed or stopped while it wrote) is still there at the next
+	// start. That job then runs at once, and its record stays until a run
+	// of it completes.
+	Progress Cursors
+	// Owner and Token identify this refresher in the runs it records (the
+	// process; on replicas, the refresh lease's holder and fencing
+	// token), so that a reader tells a run under way from one cut short.
+	Owner string
+	Token int64
+	// Ended, when set, is called after each run ended and Progress was
+	// updated (serve wakes the digest scheduler, which may be waiting).
+	Ended func()
 }
 
 // Run runs the jobs until ctx is done; it returns nil then.
 func (r *Refresher) Run(ctx context.Context) error {
+	log := r.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	progress := r.loadProgress(ctx, log)
 	if len(r.Jobs) == 0 {
 		return nil
 	}
 	clk := r.Clock
 	if clk == nil {
 		clk = clock.System{}
-	}
-	log := r.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
 	}
 	now := clk.Now()
 	due := make([]time.Time, len(r.Jobs)) // zero: never again
@@ -73,6 +89,11 @@ func (r *Refresher) Run(ctx context.Context) error {
 			}
 		} else {
 			due[i] = next(j, now)
+		}
+		if progress.cut[j.Name] {
+			due[i] = now
+			log.Warn("a run of the job was cut short (the process stopped while it wrote) and none has completed since; running it now",
+				"job", j.Name, "source", j.Source, "since", progress.since(j.Name))
 		}
 		log.Info("refresh scheduled", "job", j.Name, "source", j.Source, "next", due[i])
 	}
@@ -92,9 +113,14 @@ func (r *Refresher) Run(ctx context.Context) error {
 		}
 		j := r.Jobs[i]
 		start := clk.Now()
+		progress.begin(ctx, j, start)
 		n, err := runJob(ctx, j)
 		if ctx.Err() != nil {
-			return nil
+			return nil // the run stays recorded as unfinished
+		}
+		progress.end(ctx, j, err)
+		if r.Ended != nil {
+			r.Ended()
 		}
 		due[i] = next(j, clk.Now())
 		if err != nil {
