@@ -69,6 +69,11 @@ type Config struct {
 	// by its platform and stored channel), for the warnings about it; ""
 	// when the file does not.
 	ConfigLine func(platform, channel string) string
+	// Refreshing, when set, lists the source refreshes of the index that
+	// were cut short (the process killed or stopped while they wrote) and
+	// have not completed since: a new day waits for them, at most
+	// RefreshWait (refreshwait.go). A refresh under way is not listed.
+	Refreshing func(ctx context.Context) ([]Refresh, error)
 }
 
 // Service is the daily trending digest: it plans each subscribed channel's
@@ -87,6 +92,9 @@ type Service struct {
 
 	mu    sync.Mutex
 	zones map[string]*time.Location
+
+	// refreshes is what the scheduler knows of the refreshes it waits for.
+	refreshes refreshGate
 }
 
 var _ bot.DigestService = (*Service)(nil)
@@ -277,7 +285,7 @@ func (d *Service) plan(ctx context.Context, sub Subscription, o occurrence, now 
 // runDue runs a subscription's occurrence: it plans the day (or records
 // it as skipped or empty) unless the ledger has it already, then posts
 // what remains.
-func (d *Service) runDue(ctx context.Context, sub Subscription, o occurrence) error {
+func (d *Service) runDue(ctx context.Context, sub Subscription, o occurrence, refreshing []Refresh) error {
 	day, ok, err := d.cfg.Store.Day(ctx, sub.Platform, sub.Channel, o.Date)
 	if err != nil {
 		return err
@@ -302,6 +310,9 @@ func (d *Service) runDue(ctx context.Context, sub Subscription, o occurrence) er
 			}
 			log.WarnContext(ctx, "digest skipped", "reason", skip)
 			return d.save(ctx, &day)
+		}
+		if err := d.awaitRefresh(ctx, sub, o, refreshing, now); err != nil {
+			return err
 		}
 		if err := d.indexHoldsPapers(sub, o); err != nil {
 			return err

@@ -42,6 +42,8 @@ type schedState struct {
 type retryState struct {
 	n  int
 	at time.Time
+	// refresh: the run waits for a source refresh (not a failure).
+	refresh bool
 }
 
 func newSchedState() *schedState {
@@ -85,6 +87,9 @@ func (d *Service) pass(ctx context.Context, st *schedState, now time.Time) ([]jo
 		d.log.ErrorContext(ctx, "digest scheduler: reading subscriptions", "err", err)
 		return jobs, now.Add(time.Minute)
 	}
+	// The unfinished refreshes, read once a pass, when a run may plan.
+	var refreshing []Refresh
+	read := false
 	for _, s := range subs {
 		key := channelKey(s.Platform, s.Channel)
 		loc, err := d.zone(s.Zone)
@@ -97,7 +102,11 @@ func (d *Service) pass(ctx context.Context, st *schedState, now time.Time) ([]jo
 		}
 		if o, ok := latest(s, loc, now); ok && o.Due.After(s.Since) && st.handled[key] < o.Date && ready(key) {
 			st.inflight[key] = true
-			jobs = append(jobs, job{key: key, platform: s.Platform, channel: s.Channel, date: o.Date, run: func(ctx context.Context) error { return d.runDue(ctx, s, o) }})
+			if !read {
+				refreshing, read = d.unfinishedRefreshes(ctx), true
+			}
+			rs := refreshing
+			jobs = append(jobs, job{key: key, platform: s.Platform, channel: s.Channel, date: o.Date, run: func(ctx context.Context) error { return d.runDue(ctx, s, o, rs) }})
 		}
 		if o, ok := next(s, loc, now); ok && o.Due.Before(wake) {
 			wake = o.Due
@@ -118,6 +127,12 @@ func (d *Service) done(st *schedState, r jobResult, now time.Time) {
 		return
 	}
 	rs := st.retry[r.key]
+	if w := (*refreshWaitError)(nil); errors.As(r.err, &w) {
+		rs.at, rs.refresh = w.until, true
+		st.retry[r.key] = rs
+		return
+	}
+	rs.refresh = false
 	rs.n++
 	wait := min(time.Minute<<min(rs.n-1, 5), 30*time.Minute)
 	rs.at = now.Add(wait)
@@ -205,6 +220,13 @@ func (d *Service) Run(ctx context.Context) error {
 			}
 		case <-d.changed:
 			needPass = true
+			// A refresh that ended may be what the waiting runs wait for.
+			for key, rs := range st.retry {
+				if rs.refresh {
+					rs.at, rs.refresh = now, false
+					st.retry[key] = rs
+				}
+			}
 		case <-timer.C:
 		}
 		timer.Stop()
