@@ -40,6 +40,9 @@ type app struct {
 	only []string
 	// httpAddr is the address the HTTP server listens on (serve only).
 	httpAddr string
+	// holder names this process in the refresh runs it records (a run
+	// of another holder, found at start, was cut short).
+	holder string
 
 	closers []func() error
 	// collectors are the metrics of the digest and the sources, which
@@ -56,7 +59,7 @@ func newApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger) 
 // buildApp is newApp for a process that posts to the only platforms
 // (nil: every configured one).
 func buildApp(ctx context.Context, e *env, cfg *configs.Config, log *slog.Logger, only []string) (*app, error) {
-	a := &app{cfg: cfg, log: log, only: only}
+	a := &app{cfg: cfg, log: log, only: only, holder: holderName()}
 	ix, err := openIndex(ctx, e, cfg.Index, indexOptions(cfg, log), sampleWanted(cfg))
 	if err != nil {
 		return nil, err

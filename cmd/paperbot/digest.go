@@ -19,6 +19,7 @@ import (
 	"github.com/paperbot/paperbot/bot/store/pgstore"
 	"github.com/paperbot/paperbot/configs"
 	"github.com/paperbot/paperbot/index"
+	"github.com/paperbot/paperbot/index/sources"
 	"github.com/paperbot/paperbot/internal/clock"
 )
 
@@ -36,7 +37,7 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 		a.replicas = newReplicaSet(a.cfg, pg, a.log)
 	}
 	finished := digestMetrics(a)
-	d, err := newDigest(a.cfg, db, bc.Searcher, a.posterFor, a.log, finished)
+	d, err := newDigest(a.cfg, db, bc.Searcher, a.posterFor, a.log, finished, a.holder)
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func setupDigest(ctx context.Context, a *app, bc *bot.Config) error {
 		// other platforms' alone (neither posted nor recorded as skipped:
 		// serve does that when it runs).
 		ds = platformView{stateStore: db, platforms: a.only}
-		if d, err = newDigest(a.cfg, ds, bc.Searcher, a.posterFor, a.log, finished); err != nil {
+		if d, err = newDigest(a.cfg, ds, bc.Searcher, a.posterFor, a.log, finished, a.holder); err != nil {
 			return err
 		}
 	}
@@ -157,8 +158,9 @@ func configName(cfg *configs.Config) string {
 	return cfg.Path
 }
 
-// newDigest builds the digest from the configuration.
-func newDigest(cfg *configs.Config, db digest.Store, search bot.Searcher, poster func(string) bot.Poster, log *slog.Logger, finished func(digest.Day)) (*digest.Service, error) {
+// newDigest builds the digest from the configuration. owner is this
+// process's name in the refresh runs it records (app.holder).
+func newDigest(cfg *configs.Config, db digest.Store, search bot.Searcher, poster func(string) bot.Poster, log *slog.Logger, finished func(digest.Day), owner string) (*digest.Service, error) {
 	// The weekly recap reads the team's marks and the discussions from the
 	// state store (under the console chat's view of it too).
 	var eng digest.Engagement
@@ -187,7 +189,48 @@ func newDigest(cfg *configs.Config, db digest.Store, search bot.Searcher, poster
 		// more, and the process must be gone before its supervisor kills
 		// it (Docker's --stop-timeout 30, the README's, for the default 25s).
 		StopTimeout: cfg.HTTP.ShutdownTimeout / 2,
+		// The refresh (sources.go) records its runs under way in the
+		// state: a new day waits for one a kill or a stop cut short.
+		Refreshing: cutRefreshes(db, owner),
 	})
+}
+
+// cutRefreshes reads from the state the refresh runs cut short and not
+// completed since (sources.Refresher.Progress), for the digest: on
+// PostgreSQL, those whose refresh lease is no longer held with their token
+// (the replica that ran them died or stopped); in a state file, those of
+// another process than owner. nil when the state keeps no source cursors.
+func cutRefreshes(db digest.Store, owner string) func(ctx context.Context) ([]digest.Refresh, error) {
+	if v, ok := db.(platformView); ok {
+		db = v.stateStore
+	}
+	c, ok := db.(sources.Cursors)
+	if !ok {
+		return nil
+	}
+	live := func(_ context.Context, u sources.Unfinished) (bool, error) { return u.Owner == owner, nil }
+	if pg, ok := db.(interface {
+		LeaseHeld(ctx context.Context, l bot.Lease) (bool, error)
+	}); ok {
+		live = func(ctx context.Context, u sources.Unfinished) (bool, error) {
+			return pg.LeaseHeld(ctx, bot.Lease{Name: "refresh", Holder: u.Owner, Token: u.Token})
+		}
+	}
+	return func(ctx context.Context) ([]digest.Refresh, error) {
+		us, err := sources.UnfinishedRuns(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		var rs []digest.Refresh
+		for _, u := range us {
+			if running, err := live(ctx, u); err != nil {
+				return nil, err
+			} else if !running {
+				rs = append(rs, digest.Refresh{Job: u.Job, Since: u.Since})
+			}
+		}
+		return rs, nil
+	}
 }
 
 // configLine finds where the configuration file writes a subscription of
@@ -310,7 +353,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeDB()
-	d, err := newDigest(cfg, db, ix, nil, log, nil)
+	d, err := newDigest(cfg, db, ix, nil, log, nil, "")
 	if err != nil {
 		return err
 	}

@@ -144,18 +144,10 @@ func TestSetupDigestWiring(t *testing.T) {
 	cfg, dataDir := writeDigestConfig(t, digestConfig)
 	// A chat subscription from an earlier run, due a few minutes ago.
 	due := time.Now().UTC().Add(-5 * time.Minute)
-	db, err := store.Open(filepath.Join(dataDir, "state.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.PutSubscription(t.Context(), digest.Subscription{
+	putSubscription(t, dataDir, digest.Subscription{
 		Platform: "fake", Channel: "F1", ChannelName: "fake-papers", Time: due.Format("15:04"), Zone: "UTC",
 		Top: 2, Source: digest.SourceChat, Since: due.Add(-48 * time.Hour),
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	c, err := loadConfig(cfg, &env{getenv: func(string) string { return "" }})
 	if err != nil {
@@ -197,6 +189,21 @@ func TestSetupDigestWiring(t *testing.T) {
 	}
 	if strings.Contains(rec.Text(), "Discussed in") {
 		t.Errorf("console show %s:\n%s", id, rec.Text())
+	}
+}
+
+// putSubscription stores a subscription in the state file of dataDir, as
+// /papers subscribe in an earlier run did.
+func putSubscription(t *testing.T, dataDir string, s digest.Subscription) {
+	t.Helper()
+	db, err := store.Open(filepath.Join(dataDir, "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.PutSubscription(t.Context(), s)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -240,7 +240,7 @@ func (r *replicaSet) digest(ctx context.Context, cfg *configs.Config, search bot
 		}
 	}
 	return r.leased(ctx, "digest", func(ctx context.Context, l bot.Lease) error {
-		d, err := newDigest(cfg, r.db.Fenced(l), search, poster, log, finished)
+		d, err := newDigest(cfg, r.db.Fenced(l), search, poster, log, finished, r.holder)
 		if err != nil {
 			return err
 		}

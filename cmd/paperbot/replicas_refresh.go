@@ -61,6 +61,16 @@ func (r *replicaSet) refresh(ix *index.Index, deps sourceDeps, configured []sour
 				run := slices.DeleteFunc(s.jobs, func(j sources.Job) bool { return !lease.runs(j) })
 				count(run)
 				rf := &sources.Refresher{Jobs: run, Clock: clock.System{}, Log: r.log, Cursors: fenced}
+				if fetches {
+					// The runs under way are recorded in the database: the
+					// digest's lease holder takes one whose lease is no
+					// longer held as cut short, and waits for the
+					// refresh to complete it (its scheduler looks again
+					// while it waits). Only the fetching jobs' runs: the
+					// re-score writes no papers, and the record has one
+					// writer.
+					rf.Progress, rf.Owner, rf.Token = fenced, l.Holder, l.Token
+				}
 				return rf.Run(ctx)
 			})
 		})

@@ -37,27 +37,54 @@ func (h signalHandler) Enabled(context.Context, slog.Level) bool { return true }
 func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
 func (h signalHandler) WithGroup(string) slog.Handler            { return h }
 
-// A channel subscribed through another replica is posted by the scheduler
-// of the replica holding the digest lease at once: the change is announced
-// through the database and wakes that scheduler, which otherwise would
-// find it on its next pass only (up to 15 minutes later: it sleeps until
-// the next due time it knows of, and it knew of none).
-func TestReplicaSchedulerSeesSubscriptionsFromAnotherReplica(t *testing.T) {
+// replicaStores opens n connections to the test database (closed with the
+// test) and parses a configuration with a grace window of an hour.
+func replicaStores(t *testing.T, n int) (*configs.Config, []*pgstore.Store) {
+	t.Helper()
 	url := pgtest.URL(t)
-	ctx := t.Context()
 	cfg, err := configs.Parse([]byte("digest:\n  grace: 1h\n"), "paperbot.yaml", func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	var dbs []*pgstore.Store
-	for range 2 {
-		db, err := pgstore.Open(ctx, url, pgstore.Options{})
+	for range n {
+		db, err := pgstore.Open(t.Context(), url, pgstore.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
 		dbs = append(dbs, db)
 	}
+	return cfg, dbs
+}
+
+// runReplicaDigest runs r's digest job (under the digest lease), posting
+// to plat, until the test ends; each finished day is sent on the channel
+// it returns.
+func runReplicaDigest(t *testing.T, r *replicaSet, cfg *configs.Config, search bot.Searcher, plat *bottest.Platform) <-chan digest.Day {
+	finished := make(chan digest.Day, 4)
+	ctx, stop := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- r.digest(ctx, cfg, search, func(string) bot.Poster { return plat }, r.log, func(d digest.Day) { finished <- d })
+	}()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("digest: %v", err)
+		}
+	})
+	return finished
+}
+
+// A channel subscribed through another replica is posted by the scheduler
+// of the replica holding the digest lease at once: the change is announced
+// through the database and wakes that scheduler, which otherwise would
+// find it on its next pass only (up to 15 minutes later: it sleeps until
+// the next due time it knows of, and it knew of none).
+func TestReplicaSchedulerSeesSubscriptionsFromAnotherReplica(t *testing.T) {
+	ctx := t.Context()
+	cfg, dbs := replicaStores(t, 2)
 	holder, other := dbs[0], dbs[1]
 	// Each pass of the scheduler logs that a subscription with a bad time
 	// zone is not scheduled, after it read the subscriptions: the test
@@ -73,18 +100,7 @@ func TestReplicaSchedulerSeesSubscriptionsFromAnotherReplica(t *testing.T) {
 	search := bottest.NewSearcher(paper.Paper{ID: "2605.00001", Title: "Announced across replicas", Abstract: "A paper.", Authors: []string{"Ada"},
 		Published: today, Upvotes: 50})
 	plat := &bottest.Platform{Name: "slack"}
-	finished := make(chan digest.Day, 4)
-	dctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		done <- r.digest(dctx, cfg, search, func(string) bot.Poster { return plat }, log, func(d digest.Day) { finished <- d })
-	}()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("digest: %v", err)
-		}
-	}()
+	finished := runReplicaDigest(t, r, cfg, search, plat)
 	// The scheduler's first pass has read the subscriptions and found none
 	// to schedule: it sleeps until its next look, 15 minutes away.
 	select {

@@ -49,9 +49,21 @@ func setupSources(ctx context.Context, a *app, bc *bot.Config) error {
 		a.jobs = append(a.jobs, rs.refresh(a.ix, deps, s.jobs, count)...)
 		return nil
 	}
-	if len(s.jobs) > 0 {
-		count(s.jobs)
-		r := &sources.Refresher{Jobs: s.jobs, Clock: clock.System{}, Log: a.log}
+	count(s.jobs)
+	r := &sources.Refresher{Jobs: s.jobs, Clock: clock.System{}, Log: a.log}
+	if c, ok := a.state.(sources.Cursors); ok && !a.cfg.StateIsPostgres() {
+		// Runs under way are recorded in the state file, so that at the
+		// next start the digest waits for one a kill or a stop cut
+		// short; a run's end wakes the scheduler. Without jobs, the
+		// refresher only forgets the runs of sources no longer
+		// configured. (A chat on the replicas' database refreshes its
+		// own index: the record there is the refresh lease holder's.)
+		r.Progress, r.Owner = c, a.holder
+		if d, ok := bc.Digest.(interface{ Wake() }); ok {
+			r.Ended = d.Wake
+		}
+	}
+	if len(s.jobs) > 0 || r.Progress != nil {
 		a.jobs = append(a.jobs, r.Run)
 	}
 	return nil

@@ -73,6 +73,23 @@ WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > clock_timestamp(
 	return l, nil
 }
 
+// LeaseHeld reports whether l is held now, unexpired, by its holder with
+// its token (on the database's clock): whether work done under it may
+// still be under way.
+func (s *Store) LeaseHeld(ctx context.Context, l bot.Lease) (bool, error) {
+	var held bool
+	err := s.do(ctx, "reading lease "+l.Name, func() error {
+		err := s.pool.QueryRow(ctx, `SELECT holder = $2 AND token = $3 AND expires_at > clock_timestamp() FROM leases WHERE name = $1`,
+			l.Name, l.Holder, l.Token).Scan(&held)
+		if errors.Is(err, pgx.ErrNoRows) {
+			held = false
+			return nil
+		}
+		return err
+	})
+	return held, err
+}
+
 // ReleaseLease ends a lease at once; its token is kept for the next holder
 // to exceed.
 func (s *Store) ReleaseLease(ctx context.Context, l bot.Lease) error {
