@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,11 +33,7 @@ func TestReplicasEndToEndDiscord(t *testing.T) {
 		t.Skip("three serve processes and two platforms' digests: not in -short")
 	}
 	dbURL := pgtest.URL(t)
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "paperbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, bin := buildPaperbot(t)
 	ctx := t.Context()
 
 	const channels, top = 30, 2 // per platform

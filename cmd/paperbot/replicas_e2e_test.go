@@ -140,6 +140,18 @@ func startE2EProc(t *testing.T, bin, name, dir, config string, env []string) *e2
 	return p
 }
 
+// buildPaperbot builds paperbot into a new temporary directory; it
+// returns the directory and the binary's path.
+func buildPaperbot(t *testing.T) (dir, bin string) {
+	t.Helper()
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "paperbot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir, bin
+}
+
 // leaseHolder is the pid holding a lease unexpired (0 when none does).
 func leaseHolder(t *testing.T, conn *pgx.Conn, name string) int {
 	t.Helper()
@@ -183,11 +195,7 @@ func TestReplicasEndToEnd(t *testing.T) {
 	}
 	dbURL := pgtest.URL(t)
 	began := time.Now()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "paperbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, bin := buildPaperbot(t)
 	built := time.Now()
 	ctx := t.Context()
 
