@@ -322,10 +322,10 @@ func checkDigestDay(t *testing.T, db *store.DB, fake *discordtest.Server, channe
 	}
 }
 
-// After the digest, people write in a paper's thread: the reply refresh,
-// through this adapter, counts them (message_count, less paperbot's first
-// message) into the discussion that /papers show links to.
-func TestDigestThreadRepliesCounted(t *testing.T) {
+// subscribedDigestEnv is a digest env whose channel 222 (in server 111)
+// has a daily digest of 2 papers at 09:00 UTC, due in an hour.
+func subscribedDigestEnv(t *testing.T) (*discordtest.Server, *fakeClock, *digestEnv) {
+	t.Helper()
 	due := time.Unix(1700000000, 0).UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9 * time.Hour)
 	fake := discordtest.New(t)
 	clock := &fakeClock{now: due.Add(-time.Hour)}
@@ -335,6 +335,14 @@ func TestDigestThreadRepliesCounted(t *testing.T) {
 	if err := e.st.PutSubscription(t.Context(), sub); err != nil {
 		t.Fatal(err)
 	}
+	return fake, clock, e
+}
+
+// After the digest, people write in a paper's thread: the reply refresh,
+// through this adapter, counts them (message_count, less paperbot's first
+// message) into the discussion that /papers show links to.
+func TestDigestThreadRepliesCounted(t *testing.T) {
+	fake, clock, e := subscribedDigestEnv(t)
 	clock.Sleep(t.Context(), time.Hour)
 	if err := e.d.RunDue(t.Context()); err != nil {
 		t.Fatal(err)
@@ -446,15 +454,7 @@ func TestFakeForgetsNonces(t *testing.T) {
 // and tried again, five times a day); once the bot is added back, the next
 // day posts.
 func TestDigestSkipsAServerThatRemovedTheBot(t *testing.T) {
-	due := time.Unix(1700000000, 0).UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Add(9 * time.Hour)
-	fake := discordtest.New(t)
-	clock := &fakeClock{now: due.Add(-time.Hour)}
-	e := newDigestEnv(t, fake, clock)
-	sub := digest.Subscription{Platform: "discord", Team: "111", Channel: "222", ChannelName: "ml-papers",
-		Time: "09:00", Zone: "UTC", Top: 2, Source: digest.SourceConfig, Since: clock.Now()}
-	if err := e.st.PutSubscription(t.Context(), sub); err != nil {
-		t.Fatal(err)
-	}
+	fake, clock, e := subscribedDigestEnv(t)
 	fake.RemoveFromGuild("111")
 	clock.Sleep(t.Context(), time.Hour)
 	if err := e.d.RunDue(t.Context()); err != nil {
