@@ -492,3 +492,83 @@ func TestDigestSkipsAServerThatRemovedTheBot(t *testing.T) {
 		t.Errorf("added back: %d days posted, %d threads; want the new day's 2 papers", posted, len(fake.Threads()))
 	}
 }
+
+// runDay runs the digest every 10 minutes for 8 hours (past every retry's
+// backoff) and returns the POSTs Discord saw and the day.
+func runDay(t *testing.T, fake *discordtest.Server, clock *fakeClock, e *digestEnv) (posts int, day digest.Day) {
+	t.Helper()
+	clock.Sleep(t.Context(), time.Hour)
+	for range 48 {
+		e.d.RunDue(t.Context()) // the refusals are its errors
+		clock.Sleep(t.Context(), 10*time.Minute)
+	}
+	for _, r := range fake.Requests() {
+		if r.Method == "POST" {
+			posts++
+		}
+	}
+	days, err := e.st.Days(t.Context(), "discord", "222")
+	if err != nil || len(days) != 1 {
+		t.Fatalf("days %+v: %v", days, err)
+	}
+	return posts, days[0]
+}
+
+// A channel Discord refuses (deleted: 404 Unknown Channel) refuses the
+// day's first message as many times as a step is tried; the day's papers
+// are then not tried at all, with the reason. They were tried as many
+// times each: 15 refused posts and 3 errors logged a day, every day.
+func TestDigestStopsADayTheChannelRefuses(t *testing.T) {
+	fake, clock, e := subscribedDigestEnv(t)
+	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+		if r.Method == "POST" {
+			return &discordtest.Response{Status: http.StatusNotFound, Body: map[string]any{"code": 10003, "message": "Unknown Channel"}}
+		}
+		return nil
+	})
+	posts, day := runDay(t, fake, clock, e)
+	if posts != day.Header.Attempts || posts < 2 {
+		t.Errorf("%d posts tried, want the header's %d attempts alone", posts, day.Header.Attempts)
+	}
+	for _, p := range day.Papers {
+		if p.Post.Attempts != 0 || !strings.Contains(p.Post.Skipped, "the channel refused the day's first message") || !strings.Contains(p.Post.Skipped, "Unknown Channel") {
+			t.Errorf("%s: %d attempts, skipped %q; want none, with the reason", p.Paper.ID, p.Post.Attempts, p.Post.Skipped)
+		}
+	}
+	if day.Status != digest.DayDone {
+		t.Errorf("day %s, want done", day.Status)
+	}
+}
+
+// A header given up on errors that were not refusals (Discord answering
+// 500 for a while) does not stop the papers: once Discord answers, they
+// are posted.
+func TestDigestPapersAfterAHeaderLostToOutages(t *testing.T) {
+	fake, clock, e := subscribedDigestEnv(t)
+	header := true
+	fake.Intercept(func(r discordtest.Request) *discordtest.Response {
+		if r.Method == "POST" && header {
+			return &discordtest.Response{Status: http.StatusInternalServerError, Body: map[string]any{"message": "oops"}}
+		}
+		return nil
+	})
+	// The header's steps take the 500s; once it is given up Discord is
+	// back (the fake answers again after the first run that gives it up).
+	clock.Sleep(t.Context(), time.Hour)
+	for range 48 {
+		e.d.RunDue(t.Context())
+		if days, _ := e.st.Days(t.Context(), "discord", "222"); len(days) == 1 && days[0].Header.Skipped != "" {
+			header = false
+		}
+		clock.Sleep(t.Context(), 10*time.Minute)
+	}
+	days, err := e.st.Days(t.Context(), "discord", "222")
+	if err != nil || len(days) != 1 {
+		t.Fatalf("days %+v: %v", days, err)
+	}
+	for _, p := range days[0].Papers {
+		if !p.Post.IsDone() {
+			t.Errorf("%s: %+v, want it posted after the outage", p.Paper.ID, p.Post)
+		}
+	}
+}

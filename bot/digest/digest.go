@@ -167,6 +167,10 @@ type Step struct {
 	Skipped string `json:"skipped,omitempty"`
 	// Err is the last error, for the record.
 	Err string `json:"err,omitempty"`
+	// Refused is set when the last attempt was refused by the platform
+	// (a channel it does not know or may not post in: refused), not
+	// lost on the way.
+	Refused bool `json:"refused,omitempty"`
 }
 
 // IsDone reports whether the step was confirmed.

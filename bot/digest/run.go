@@ -436,6 +436,9 @@ func (d *Service) resume(ctx context.Context, day Day) error {
 	if err := r.post(ctx, &day.Header, dest, d.headerMessage(day), headerStop); err != nil {
 		return err
 	}
+	if stop == "" {
+		stop = channelRefused(day)
+	}
 	for i := range day.Papers {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -495,6 +498,20 @@ func (d *Service) teamGone(ctx context.Context, platform, team string) string {
 		return fmt.Sprintf("%s; the subscription stays, and posts again once %s", fault.UserMessage(err), back)
 	}
 	return ""
+}
+
+// channelRefused says why the day's papers are not posted when the
+// platform refused its first message until the step was given up (a
+// deleted channel, a permission taken away: every message of the day
+// would be refused too, each tried MaxAttempts times), and nothing of the
+// day may be out; "" otherwise. A header given up on errors that were not
+// refusals (the platform down for a while) does not stop the papers.
+func channelRefused(day Day) string {
+	h := day.Header
+	if h.IsDone() || h.Skipped == "" || !h.Refused || slices.ContainsFunc(day.Papers, func(p DayPaper) bool { return p.Post.MaybeDone() }) {
+		return ""
+	}
+	return fmt.Sprintf("the channel refused the day's first message %d times (%s)", h.Attempts, h.Err)
 }
 
 // run is one pass over an open day.
@@ -604,9 +621,9 @@ func (r *run) post(ctx context.Context, s *Step, to bot.Destination, m bot.Messa
 		err = nil
 	case refused(err):
 		s.Claimed = time.Time{}
-		s.Err = err.Error()
+		s.Err, s.Refused = err.Error(), true
 	default:
-		s.Err = err.Error() // stays claimed: the outcome is unknown
+		s.Err, s.Refused = err.Error(), false // stays claimed: the outcome is unknown
 	}
 	if serr := r.d.save(ctx, r.day); serr != nil {
 		return errors.Join(err, serr)
