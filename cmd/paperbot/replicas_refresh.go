@@ -11,16 +11,25 @@ import (
 )
 
 // refreshLeases are the leases a replica's refresh jobs run under: the
-// sources that fetch papers (files, Hugging Face, arXiv feeds) under
-// "refresh", the re-scoring of recent papers (which reads the shared
-// state and the index every replica has) under "rescore".
+// sources that fetch papers on a schedule (Hugging Face, arXiv feeds)
+// under "refresh", the re-scoring of recent papers (which reads the shared
+// state and the index every replica has) under "rescore". The files of
+// sources.files are a replica's own: every replica that lists files reads
+// them once at start, outside any lease (name ""), into the papers table,
+// where a paper written twice is merged. Under "refresh" a replica with
+// files alone kept the lease after its one read, and another replica's
+// Hugging Face or arXiv sources never ran.
 var refreshLeases = []struct {
 	name string
 	runs func(j sources.Job) bool
 }{
-	{"refresh", func(j sources.Job) bool { return j.Name != "rescore" }},
+	{"", func(j sources.Job) bool { return j.Name == filesJob }},
+	{"refresh", func(j sources.Job) bool { return j.Name != "rescore" && j.Name != filesJob }},
 	{"rescore", func(j sources.Job) bool { return j.Name == "rescore" }},
 }
+
+// filesJob is the name of the job that reads sources.files.
+const filesJob = "files"
 
 // refresh returns the jobs that run this replica's configured refresh
 // jobs (configured), each lease's share under it, writing papers to the
@@ -45,6 +54,21 @@ func (r *replicaSet) refresh(ix *index.Index, deps sourceDeps, configured []sour
 				r.compareSources(ctx, mine, "starting")
 				return nil
 			})
+		}
+		if lease.name == "" {
+			jobs = append(jobs, func(ctx context.Context) error {
+				d := deps
+				d.index, d.cursors = tableIndex{table: r.db, Index: ix}, r.db
+				s, err := newSources(d)
+				if err != nil {
+					return err
+				}
+				run := slices.DeleteFunc(s.jobs, func(j sources.Job) bool { return !lease.runs(j) })
+				count(run)
+				rf := &sources.Refresher{Jobs: run, Clock: clock.System{}, Log: r.log, Cursors: r.db}
+				return rf.Run(ctx)
+			})
+			continue
 		}
 		jobs = append(jobs, func(ctx context.Context) error {
 			return r.leased(ctx, lease.name, func(ctx context.Context, l bot.Lease) error {

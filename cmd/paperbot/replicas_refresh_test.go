@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -117,20 +118,17 @@ func TestReplicaWithoutSourcesLeavesTheRefresh(t *testing.T) {
 	}
 }
 
-// Replicas whose sources differ say so: only the refresh lease holder's
-// sources run, so a replica that starts with sources other than those
-// the last replica with sources recorded logs a warning naming both
-// replicas and both sources; one that starts with the same sources
-// does not.
+// Replicas whose fetching sources differ say so: only the refresh lease
+// holder's sources run, so a replica that starts with sources other than
+// those the last replica with sources recorded logs a warning naming both
+// replicas and both sources; one that starts with the same sources does
+// not.
 func TestReplicasWithDifferentSourcesWarn(t *testing.T) {
 	url := pgtest.URL(t)
-	dir := t.TempDir()
-	files := map[string]string{}
-	for _, name := range []string{"narwhals", "belugas"} {
-		files[name] = filepath.Join(dir, name+".jsonl")
-		if err := os.WriteFile(files[name], []byte(`{"id":"2403.00042","title":"Narwhal tusk sensing"}`+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+	// Hugging Face at an address nothing answers (the refresh fails,
+	// the sources are recorded all the same), fetching 1 or 3 days.
+	hf := func(days int) string {
+		return fmt.Sprintf("  huggingface:\n    base_url: http://127.0.0.1:1\n    days: %d\n    arxiv_details: false\n", days)
 	}
 	base := "state: " + url + "\nreplicas:\n  lease_ttl: 5s\nsources:\n  rescore:\n    disabled: true\n"
 	db, err := pgstore.Open(t.Context(), url, pgstore.Options{})
@@ -146,11 +144,11 @@ func TestReplicasWithDifferentSourcesWarn(t *testing.T) {
 	}
 	const warning = "replicas have different sources"
 
-	first := startReplicaApp(t, base+"  files: ["+files["narwhals"]+"]\n")
+	first := startReplicaApp(t, base+hf(1))
 	until(t, 20*time.Second, "the first replica's sources recorded", recorded(first))
-	same := startReplicaApp(t, base+"  files: ["+files["narwhals"]+"]\n")
+	same := startReplicaApp(t, base+hf(1))
 	until(t, 20*time.Second, "the second replica's sources recorded", recorded(same))
-	other := startReplicaApp(t, base+"  files: ["+files["belugas"]+"]\n")
+	other := startReplicaApp(t, base+hf(3))
 	until(t, 20*time.Second, "the third replica's warning", func() bool { return strings.Contains(other.logs.String(), warning) })
 
 	var line string
@@ -159,7 +157,7 @@ func TestReplicasWithDifferentSourcesWarn(t *testing.T) {
 			line = l
 		}
 	}
-	for _, want := range []string{other.replicas.holder, same.replicas.holder, files["narwhals"], files["belugas"]} {
+	for _, want := range []string{other.replicas.holder, same.replicas.holder, "huggingface 1 days", "huggingface 3 days"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("the warning does not name %s:\n%s", want, line)
 		}
@@ -167,6 +165,44 @@ func TestReplicasWithDifferentSourcesWarn(t *testing.T) {
 	for _, r := range []*replicaApp{first, same} {
 		if strings.Contains(r.logs.String(), warning) {
 			t.Errorf("replica %s, whose sources are the first one's, warned:\n%s", r.replicas.holder, r.logs.String())
+		}
+	}
+}
+
+// The files of sources.files are a replica's own: it reads them once at
+// start into the papers table, outside any lease, and never takes the
+// refresh lease for them. A replica with files alone used to take it and
+// keep it after its one read, so that another replica's Hugging Face
+// source never ran.
+func TestReplicaWithFilesLeavesTheRefresh(t *testing.T) {
+	url := pgtest.URL(t)
+	file := filepath.Join(t.TempDir(), "papers.jsonl")
+	if err := os.WriteFile(file, []byte(`{"id":"2403.00042","title":"Narwhal tusk sensing","abstract":"Tusks sense salinity.","published":"2024-03-01"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := "state: " + url + "\nreplicas:\n  lease_ttl: 1s\nsources:\n  rescore:\n    disabled: true\n"
+	files := startReplicaApp(t, base+"  files: ["+file+"]\n")
+	db, err := pgstore.Open(t.Context(), url, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	until(t, 20*time.Second, "the file's paper in the papers table", func() bool {
+		changes, err := db.PaperChanges(t.Context(), 0, 10)
+		return err == nil && len(changes) == 1 && changes[0].Paper.ID == "2403.00042"
+	})
+	hf := startReplicaApp(t, base+"  huggingface:\n    base_url: http://127.0.0.1:1\n    arxiv_details: false\n")
+	select {
+	case name := <-hf.tenures:
+		if name != "refresh" {
+			t.Errorf("the Hugging Face replica took %q, want refresh", name)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the Hugging Face replica did not take the refresh lease within 20s")
+	}
+	for len(files.tenures) > 0 {
+		if name := <-files.tenures; name == "refresh" {
+			t.Errorf("the replica with files alone took the refresh lease")
 		}
 	}
 }
@@ -181,6 +217,9 @@ func TestFetchingSources(t *testing.T) {
 			t.Fatal(err)
 		}
 		return fetchingSources(&cfg.Src)
+	}
+	if d := describe("sources:\n  files: [a.jsonl]\n"); d != "" {
+		t.Errorf("files alone (every replica reads its own) are described as %q, want nothing to refresh", d)
 	}
 	if d := describe("sources:\n  arxiv:\n    fetch_missing: true\n  rescore:\n    every: 2h\n"); d != "" {
 		t.Errorf("the arXiv API and re-scoring alone are described as %q, want nothing to refresh", d)

@@ -27,9 +27,6 @@ type sourcesSeen struct {
 // order in the configuration; "" when there are none.
 func fetchingSources(s *configs.SourcesConf) string {
 	var parts []string
-	if len(s.Files) > 0 {
-		parts = append(parts, "files "+strings.Join(slices.Sorted(slices.Values(s.Files)), ","))
-	}
 	if h := s.HuggingFace; h.On() {
 		parts = append(parts, fmt.Sprintf("huggingface %d days every %v (arXiv details %v)", h.Days, h.Every, h.Details()))
 	}
