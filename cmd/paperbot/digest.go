@@ -366,7 +366,28 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprint(e.stdout, digest.PreviewMessage(pv).PlainText(""))
+	noteCutRefreshes(ctx, e, db)
 	return nil
+}
+
+// noteCutRefreshes says, after a dry run, which source refreshes a kill
+// or a stop cut short (and none completed since): serve's digest waits
+// for them, and the preview came from the index as they left it. The dry
+// run is no refresher: in a state file every run recorded is another
+// process's (serve, stopped: the file is locked while it runs).
+func noteCutRefreshes(ctx context.Context, e *env, db digest.Store) {
+	cut := cutRefreshes(db, "")
+	if cut == nil {
+		return
+	}
+	rs, err := cut(ctx)
+	if err != nil || len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		fmt.Fprintf(e.stderr, "paperbot: the source refresh %q was cut short at %s and has not completed since: the index may lack some of its papers, and serve's digest waits for it (at most %s) before it plans a day\n",
+			r.Job, r.Since.Format(time.RFC3339), digest.RefreshWait)
+	}
 }
 
 // openIndexForPreview opens cfg's index for the dry run. Without an index

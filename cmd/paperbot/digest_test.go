@@ -18,6 +18,7 @@ import (
 	"github.com/paperbot/paperbot/bot/bottest"
 	"github.com/paperbot/paperbot/bot/digest"
 	"github.com/paperbot/paperbot/bot/store"
+	"github.com/paperbot/paperbot/index/sources"
 )
 
 // writeDigestConfig writes a configuration with its own data directory.
@@ -344,5 +345,32 @@ func TestDigestDryRunState(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "state.db")); err == nil {
 		t.Error("the dry run created the data directory's state")
+	}
+}
+
+// A dry run after serve was stopped in the middle of a source refresh says
+// so: the preview comes from the index the refresh left, and serve's
+// digest waits for the refresh before it plans a day. It said nothing.
+func TestDigestDryRunNamesACutRefresh(t *testing.T) {
+	cfg, dataDir := writeDigestConfig(t, digestConfig)
+	if _, errOut, code := runCmd(t, "", "digest", "--dry-run", "--channel", "console:console", "--config", cfg); code != 0 || strings.Contains(errOut, "cut short") {
+		t.Fatalf("before: exit %d, %s", code, errOut)
+	}
+	db, err := store.Open(filepath.Join(dataDir, "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Date(2026, 12, 4, 6, 0, 0, 0, time.UTC)
+	err = db.PutCursor(t.Context(), sources.UnfinishedCursor, []byte(`[{"job":"huggingface","since":"`+since.Format(time.RFC3339)+`","owner":"vm/1/serve"}]`))
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCmd(t, "", "digest", "--dry-run", "--channel", "console:console", "--config", cfg)
+	if code != 0 || len(previewIDs(out)) != 3 {
+		t.Fatalf("exit %d, %d papers\n%s", code, len(previewIDs(out)), errOut)
+	}
+	if want := `the source refresh "huggingface" was cut short at 2026-12-04T06:00:00Z`; !strings.Contains(errOut, want) || !strings.Contains(errOut, "waits for it (at most 30m0s)") {
+		t.Errorf("stderr:\n%s\nwant it to say %q", errOut, want)
 	}
 }
