@@ -23,6 +23,9 @@
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# zap, the segment format, is built from the copy in third_party (go.mod's
+# replace; third_party/zapx/README.paperbot.md says why and what changed).
+COPY third_party/ third_party/
 RUN go mod download
 COPY . .
 ARG VERSION=""

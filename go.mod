@@ -73,3 +73,5 @@ require (
 )
 
 tool honnef.co/go/tools/cmd/staticcheck
+
+replace github.com/blevesearch/zapx/v17 => ./third_party/zapx/v17

@@ -53,3 +53,5 @@ require (
 
 // The bench measures the paperbot of this checkout, never a published one.
 replace github.com/paperbot/paperbot => ../..
+
+replace github.com/blevesearch/zapx/v17 => ../../third_party/zapx/v17
