@@ -43,6 +43,46 @@ import (
 // the default id to use for file callbacks that indicates a no op
 const DefaultFileCallbackId = ""
 
+// KeepsFormat, when set, names the file callbacks (by the id their
+// WriterHook returns) that only re-encode blocks: what the ReaderHook
+// gives back is byte for byte what zap handed the WriterHook. A merge
+// may then copy a posting's frequency, norm and location bytes as read
+// rather than decode and encode them: they are read through the source
+// segment's reader callback, and the chunks they are copied into go
+// through the writer's callback. (paperbot: third_party/zapx/README.paperbot.md.)
+var KeepsFormat func(id string) bool
+
+// copiesPostings reports whether a merge of segments into w may copy
+// postings' bytes: every callback involved is none or keeps zap's format.
+func copiesPostings(segments []*SegmentBase, w *FileWriter) bool {
+	keeps := func(id string) bool {
+		return id == DefaultFileCallbackId || (KeepsFormat != nil && KeepsFormat(id))
+	}
+	for _, segment := range segments {
+		if !keeps(segment.fileReader.id) {
+			return false
+		}
+	}
+	return keeps(w.id)
+}
+
+// copiesStoredDocs reports whether a merge of segments into w may copy
+// their stored documents' bytes as they are in the files: the blocks
+// were written by the callback w writes with, or all with none.
+// (paperbot: a callback that keeps zap's format may still write a block
+// differently from no callback at all, so the ids must be the same.)
+func copiesStoredDocs(segments []*SegmentBase, w *FileWriter) bool {
+	if w.id != DefaultFileCallbackId && (KeepsFormat == nil || !KeepsFormat(w.id)) {
+		return false
+	}
+	for _, segment := range segments {
+		if segment.fileReader.id != w.id {
+			return false
+		}
+	}
+	return true
+}
+
 // isLittleEndian reports whether the running architecture stores multi-byte
 // integers least-significant-byte first. WriteUint64Array always writes
 // little-endian on disk, so on a little-endian host ReadUint64Array can

@@ -486,16 +486,8 @@ func mergeStoredAndRemap(segments []*SegmentBase, drops []*roaring.Bitmap,
 	// copying data directly is safe only if there are no
 	// file callbacks that might modify the data in all
 	// of the involved segments and the current writer
-	copyFlag := true
-	for _, segment := range segments {
-		if segment.fileReader.id != "" {
-			copyFlag = false
-			break
-		}
-	}
-	if w.id != "" {
-		copyFlag = false
-	}
+	// (paperbot: or the same callback, keeping zap's format, copiesStoredDocs)
+	copyFlag := copiesStoredDocs(segments, w)
 
 	var posBuf []uint64
 

@@ -96,16 +96,8 @@ func mergeAndPersistInvertedSection(segments []*SegmentBase, dropsIn []*roaring.
 	// copying data directly is safe only if there are no
 	// file callbacks that might modify the data in all
 	// of the involved segments and the current writer
-	copyFlag := true
-	for _, segment := range segments {
-		if segment.fileReader.id != "" {
-			copyFlag = false
-			break
-		}
-	}
-	if w.id != "" {
-		copyFlag = false
-	}
+	// (paperbot: or callbacks that keep zap's format, copiesPostings)
+	copyFlag := copiesPostings(segments, w)
 
 	// these int coders are initialized with chunk size 1024
 	// however this will be reset to the correct chunk size
