@@ -458,11 +458,16 @@ func (io *invertedIndexOpaque) writeDicts(w *FileWriter) error {
 
 	buf := io.grabBuf(binary.MaxVarintLen64)
 
-	// these int coders are initialized with chunk size 1024
-	// however this will be reset to the correct chunk size
-	// while processing each individual field-term section
-	tfEncoder := newChunkedIntCoder(1024, uint64(len(io.results)-1))
-	locEncoder := newChunkedIntCoder(1024, uint64(len(io.results)-1))
+	// (paperbot: every term's postings are encoded first, on all cores,
+	// then written in the order of the terms: postings.go)
+	var data [][]byte
+	if referencePostings == nil {
+		err = io.encodePostings(w)
+		if err != nil {
+			return err
+		}
+		data = io.encoderData()
+	}
 
 	var docTermMap [][]byte
 
@@ -488,89 +493,22 @@ func (io *invertedIndexOpaque) writeDicts(w *FileWriter) error {
 		for _, term := range terms { // terms are already sorted
 			pid := dict[term] - 1
 
-			postingsBS := io.Postings[pid]
-
-			freqNorms := io.FreqNorms[pid]
-			freqNormOffset := 0
-
-			locs := io.Locs[pid]
-			locOffset := 0
-
-			var cardinality uint64
-			if postingsBS != nil {
-				cardinality = postingsBS.GetCardinality()
+			var postingsOffset uint64
+			if referencePostings != nil {
+				postingsOffset, err = referencePostings(io, int(pid), w)
+			} else {
+				postingsOffset, err = writePiece(io.pieces[pid], data, w)
 			}
-			chunkSize, err := getChunkSize(io.chunkMode, cardinality, uint64(len(io.results)))
 			if err != nil {
 				return err
 			}
-			tfEncoder.SetChunkSize(chunkSize, uint64(len(io.results)-1))
-			locEncoder.SetChunkSize(chunkSize, uint64(len(io.results)-1))
 
-			postingsItr := postingsBS.Iterator()
-			for postingsItr.HasNext() {
-				docNum := uint64(postingsItr.Next())
-
-				freqNorm := freqNorms[freqNormOffset]
-
-				// check if freq/norm is enabled
-				if freqNorm.freq > 0 {
-					err = tfEncoder.Add(docNum,
-						encodeFreqHasLocs(freqNorm.freq, freqNorm.numLocs > 0),
-						uint64(math.Float32bits(freqNorm.norm)))
-				} else {
-					// if disabled, then skip the norm part
-					err = tfEncoder.Add(docNum,
-						encodeFreqHasLocs(freqNorm.freq, freqNorm.numLocs > 0))
+			if io.IncludeDocValues[fieldID] {
+				for _, docNum := range io.Docs[pid] {
+					docTermMap[docNum] = append(
+						append(docTermMap[docNum], term...),
+						index.DocValueTermSeparator)
 				}
-				if err != nil {
-					return err
-				}
-
-				if freqNorm.numLocs > 0 {
-					numBytesLocs := 0
-					for _, loc := range locs[locOffset : locOffset+freqNorm.numLocs] {
-						numBytesLocs += totalUvarintBytes(
-							uint64(loc.fieldID), loc.pos, loc.start, loc.end,
-							uint64(len(loc.arrayposs)), loc.arrayposs)
-					}
-
-					err = locEncoder.Add(docNum, uint64(numBytesLocs))
-					if err != nil {
-						return err
-					}
-					for _, loc := range locs[locOffset : locOffset+freqNorm.numLocs] {
-						err = locEncoder.Add(docNum,
-							uint64(loc.fieldID), loc.pos, loc.start, loc.end,
-							uint64(len(loc.arrayposs)))
-						if err != nil {
-							return err
-						}
-
-						err = locEncoder.Add(docNum, loc.arrayposs...)
-						if err != nil {
-							return err
-						}
-					}
-					locOffset += freqNorm.numLocs
-				}
-
-				freqNormOffset++
-
-				docTermMap[docNum] = append(
-					append(docTermMap[docNum], term...),
-					index.DocValueTermSeparator)
-			}
-
-			tfEncoder.Close()
-			locEncoder.Close()
-			io.incrementBytesWritten(locEncoder.getBytesWritten())
-			io.incrementBytesWritten(tfEncoder.getBytesWritten())
-
-			postingsOffset, err :=
-				writePostings(postingsBS, tfEncoder, locEncoder, nil, w, buf)
-			if err != nil {
-				return err
 			}
 
 			if postingsOffset > uint64(0) {
@@ -579,9 +517,6 @@ func (io *invertedIndexOpaque) writeDicts(w *FileWriter) error {
 					return err
 				}
 			}
-
-			tfEncoder.Reset()
-			locEncoder.Reset()
 		}
 
 		err = io.builder.Close()
@@ -705,8 +640,9 @@ func (io *invertedIndexOpaque) process(field index.Field, fieldID uint16, docNum
 
 			for term, tf := range tfs {
 				pid := dict[term] - 1
-				bs := io.Postings[pid]
-				bs.Add(uint32(docNum))
+				// (paperbot: the documents in order, a bitmap only when
+				// written: postings.go)
+				io.Docs[pid] = append(io.Docs[pid], docNum)
 
 				io.FreqNorms[pid] = append(io.FreqNorms[pid],
 					interimFreqNorm{
@@ -866,17 +802,20 @@ func (i *invertedIndexOpaque) realloc() {
 
 	numPostingsLists := pidNext
 
-	if cap(i.Postings) >= numPostingsLists {
-		i.Postings = i.Postings[:numPostingsLists]
+	if cap(i.Docs) >= numPostingsLists {
+		i.Docs = i.Docs[:numPostingsLists]
 	} else {
-		postings := make([]*roaring.Bitmap, numPostingsLists)
-		copy(postings, i.Postings[:cap(i.Postings)])
-		for i := 0; i < numPostingsLists; i++ {
-			if postings[i] == nil {
-				postings[i] = roaring.New()
-			}
-		}
-		i.Postings = postings
+		i.Docs = make([][]uint32, numPostingsLists)
+	}
+	if cap(i.docsBacking) >= totTFs {
+		i.docsBacking = i.docsBacking[:totTFs]
+	} else {
+		i.docsBacking = make([]uint32, totTFs)
+	}
+	docsBacking := i.docsBacking
+	for pid, numTerms := range i.numTermsPerPostingsList {
+		i.Docs[pid] = docsBacking[0:0:numTerms]
+		docsBacking = docsBacking[numTerms:]
 	}
 
 	if cap(i.FreqNorms) >= numPostingsLists {
@@ -1005,8 +944,14 @@ type invertedIndexOpaque struct {
 	//  field id -> bool
 	IncludeDocValues []bool
 
-	// postings id -> bitmap of docNums
-	Postings []*roaring.Bitmap
+	// postings id -> docNums, ascending (paperbot: upstream kept a
+	// bitmap, added to document by document)
+	Docs        [][]uint32
+	docsBacking []uint32
+
+	// the terms' postings encoded on all cores (postings.go)
+	pieces   []postingsPiece
+	encoders []*postingsEncoder
 
 	// postings id -> freq/norm's, one for each docNum in postings
 	FreqNorms        [][]interimFreqNorm
@@ -1059,10 +1004,9 @@ func (io *invertedIndexOpaque) Reset() (err error) {
 		io.IncludeDocValues[i] = false
 	}
 	io.IncludeDocValues = io.IncludeDocValues[:0]
-	for _, idn := range io.Postings {
-		idn.Clear()
-	}
-	io.Postings = io.Postings[:0]
+	io.Docs = io.Docs[:0]
+	io.docsBacking = io.docsBacking[:0]
+	io.pieces = io.pieces[:0]
 	io.FreqNorms = io.FreqNorms[:0]
 	for i := range io.freqNormsBacking {
 		io.freqNormsBacking[i] = interimFreqNorm{}

@@ -1,0 +1,182 @@
+//  Copyright (c) 2026 paperbot's authors. Tests of changes to zap v17.2.5
+//  (Couchbase, Inc.): third_party/zapx/README.paperbot.md.
+//
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//	http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package zap
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// upstreamPostings is v17.2.5's writeDicts loop body for one term, as it
+// was (the bitmap added to document by document, as its process did).
+func upstreamPostings(io *invertedIndexOpaque, pid int, w *FileWriter) (uint64, error) {
+	tfEncoder := newChunkedIntCoder(1024, uint64(len(io.results)-1))
+	locEncoder := newChunkedIntCoder(1024, uint64(len(io.results)-1))
+	buf := make([]byte, 10)
+
+	postingsBS := roaring.New()
+	for _, d := range io.Docs[pid] {
+		postingsBS.Add(d)
+	}
+
+	freqNorms := io.FreqNorms[pid]
+	freqNormOffset := 0
+
+	locs := io.Locs[pid]
+	locOffset := 0
+
+	var cardinality uint64
+	if postingsBS != nil {
+		cardinality = postingsBS.GetCardinality()
+	}
+	chunkSize, err := getChunkSize(io.chunkMode, cardinality, uint64(len(io.results)))
+	if err != nil {
+		return 0, err
+	}
+	tfEncoder.SetChunkSize(chunkSize, uint64(len(io.results)-1))
+	locEncoder.SetChunkSize(chunkSize, uint64(len(io.results)-1))
+
+	postingsItr := postingsBS.Iterator()
+	for postingsItr.HasNext() {
+		docNum := uint64(postingsItr.Next())
+
+		freqNorm := freqNorms[freqNormOffset]
+
+		// check if freq/norm is enabled
+		if freqNorm.freq > 0 {
+			err = tfEncoder.Add(docNum,
+				encodeFreqHasLocs(freqNorm.freq, freqNorm.numLocs > 0),
+				uint64(math.Float32bits(freqNorm.norm)))
+		} else {
+			// if disabled, then skip the norm part
+			err = tfEncoder.Add(docNum,
+				encodeFreqHasLocs(freqNorm.freq, freqNorm.numLocs > 0))
+		}
+		if err != nil {
+			return 0, err
+		}
+
+		if freqNorm.numLocs > 0 {
+			numBytesLocs := 0
+			for _, loc := range locs[locOffset : locOffset+freqNorm.numLocs] {
+				numBytesLocs += totalUvarintBytes(
+					uint64(loc.fieldID), loc.pos, loc.start, loc.end,
+					uint64(len(loc.arrayposs)), loc.arrayposs)
+			}
+
+			err = locEncoder.Add(docNum, uint64(numBytesLocs))
+			if err != nil {
+				return 0, err
+			}
+			for _, loc := range locs[locOffset : locOffset+freqNorm.numLocs] {
+				err = locEncoder.Add(docNum,
+					uint64(loc.fieldID), loc.pos, loc.start, loc.end,
+					uint64(len(loc.arrayposs)))
+				if err != nil {
+					return 0, err
+				}
+
+				err = locEncoder.Add(docNum, loc.arrayposs...)
+				if err != nil {
+					return 0, err
+				}
+			}
+			locOffset += freqNorm.numLocs
+		}
+
+		freqNormOffset++
+	}
+
+	tfEncoder.Close()
+	locEncoder.Close()
+
+	return writePostings(postingsBS, tfEncoder, locEncoder, nil, w, buf)
+}
+
+// manyDocs are n documents of words drawn with Zipf's law (some in most
+// documents, bitmaps of more than 4,096 of them, chunks of 1,024; most
+// in a few), in fields with and without locations, array positions,
+// doc values and stored values, and a composite field.
+func manyDocs(n int) []index.Document {
+	rng := rand.New(rand.NewPCG(7, 11))
+	zipf := rand.NewZipf(rng, 1.1, 2, 20000)
+	words := func(k int) string {
+		w := make([]string, k)
+		for i := range w {
+			w[i] = fmt.Sprintf("w%d", zipf.Uint64())
+		}
+		return strings.Join(w, " ")
+	}
+	docs := make([]index.Document, n)
+	for i := range docs {
+		var arrays []uint64
+		if i%7 == 0 {
+			arrays = []uint64{uint64(i % 3), 1}
+		}
+		fields := []*stubField{
+			newStubFieldSplitString("_id", nil, fmt.Sprintf("doc-%05d", i), true, false, false),
+			newStubFieldSplitString("body", nil, words(20+rng.IntN(80)), false, false, true),
+			newStubFieldSplitString("title", arrays, words(3+rng.IntN(8)), true, false, true),
+			newStubFieldSplitString("tags", nil, words(1+rng.IntN(3)), false, true, false),
+		}
+		docs[i] = newStubDocument(fmt.Sprintf("doc-%05d", i), fields, "_all")
+	}
+	return docs
+}
+
+// TestPostingsEncodedOnAllCores: a segment whose postings were encoded on
+// several goroutines, then written (postings.go), is byte for byte the
+// segment upstream's loop writes.
+func TestPostingsEncodedOnAllCores(t *testing.T) {
+	docs := manyDocs(6000)
+	// build returns the segment's bytes up to its fields section, which
+	// lists each field's sections in the order of a map.
+	build := func() []byte {
+		s, _, err := (&ZapPlugin{}).newWithChunkMode(docs, DefaultChunkMode, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb := s.(*SegmentBase)
+		index := sb.mem[sb.sectionsIndexOffset:]
+		_, n := binary.Uvarint(index) // the number of fields, then where each starts
+		return sb.mem[:binary.BigEndian.Uint64(index[n:])]
+	}
+	defer func(w int) { postingsWorkers = w }(postingsWorkers)
+	referencePostings = upstreamPostings
+	want := build()
+	referencePostings = nil
+	if len(want) < 1<<20 {
+		t.Fatalf("the segment is %d bytes: too few postings to test", len(want))
+	}
+	for _, workers := range []int{1, 2, 5} {
+		postingsWorkers = workers
+		if got := build(); !bytes.Equal(got, want) {
+			i := 0
+			for i < min(len(got), len(want)) && got[i] == want[i] {
+				i++
+			}
+			t.Fatalf("%d workers: %d bytes, upstream's loop %d; not the same from byte %d", workers, len(got), len(want), i)
+		}
+	}
+}
