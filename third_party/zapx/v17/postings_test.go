@@ -140,43 +140,60 @@ func manyDocs(n int) []index.Document {
 			newStubFieldSplitString("title", arrays, words(3+rng.IntN(8)), true, false, true),
 			newStubFieldSplitString("tags", nil, words(1+rng.IntN(3)), false, true, false),
 		}
+		if i%5 == 0 { // a field of two instances, merged
+			fields = append(fields, newStubFieldSplitString("tags", nil, words(2), false, true, false))
+		}
 		docs[i] = newStubDocument(fmt.Sprintf("doc-%05d", i), fields, "_all")
 	}
 	return docs
+}
+
+// segmentBytes builds docs into a segment and returns its bytes up to its
+// fields section, which lists each field's sections in the order of a map.
+func segmentBytes(t *testing.T, docs []index.Document) []byte {
+	t.Helper()
+	s, _, err := (&ZapPlugin{}).newWithChunkMode(docs, DefaultChunkMode, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := s.(*SegmentBase)
+	index := sb.mem[sb.sectionsIndexOffset:]
+	_, n := binary.Uvarint(index) // the number of fields, then where each starts
+	return sb.mem[:binary.BigEndian.Uint64(index[n:])]
+}
+
+// sameBytes fails unless got is want.
+func sameBytes(t *testing.T, what string, got, want []byte) {
+	t.Helper()
+	if !bytes.Equal(got, want) {
+		i := 0
+		for i < min(len(got), len(want)) && got[i] == want[i] {
+			i++
+		}
+		t.Fatalf("%s: %d bytes, upstream's %d; not the same from byte %d", what, len(got), len(want), i)
+	}
+}
+
+// upstreamSegment is the segment upstream's code builds of docs.
+func upstreamSegment(t *testing.T, docs []index.Document) []byte {
+	t.Helper()
+	referencePostings = upstreamPostings
+	defer func() { referencePostings = nil }()
+	want := segmentBytes(t, docs)
+	if len(want) < 1<<20 {
+		t.Fatalf("the segment is %d bytes: too few postings to test", len(want))
+	}
+	return want
 }
 
 // TestPostingsEncodedOnAllCores: a segment whose postings were encoded on
 // several goroutines, then written (postings.go), is byte for byte the
 // segment upstream's loop writes.
 func TestPostingsEncodedOnAllCores(t *testing.T) {
-	docs := manyDocs(6000)
-	// build returns the segment's bytes up to its fields section, which
-	// lists each field's sections in the order of a map.
-	build := func() []byte {
-		s, _, err := (&ZapPlugin{}).newWithChunkMode(docs, DefaultChunkMode, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sb := s.(*SegmentBase)
-		index := sb.mem[sb.sectionsIndexOffset:]
-		_, n := binary.Uvarint(index) // the number of fields, then where each starts
-		return sb.mem[:binary.BigEndian.Uint64(index[n:])]
-	}
+	want := upstreamSegment(t, manyDocs(6000))
 	defer func(w int) { postingsWorkers = w }(postingsWorkers)
-	referencePostings = upstreamPostings
-	want := build()
-	referencePostings = nil
-	if len(want) < 1<<20 {
-		t.Fatalf("the segment is %d bytes: too few postings to test", len(want))
-	}
 	for _, workers := range []int{1, 2, 5} {
 		postingsWorkers = workers
-		if got := build(); !bytes.Equal(got, want) {
-			i := 0
-			for i < min(len(got), len(want)) && got[i] == want[i] {
-				i++
-			}
-			t.Fatalf("%d workers: %d bytes, upstream's loop %d; not the same from byte %d", workers, len(got), len(want), i)
-		}
+		sameBytes(t, fmt.Sprintf("%d workers", workers), segmentBytes(t, manyDocs(6000)), want)
 	}
 }
