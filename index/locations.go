@@ -191,21 +191,31 @@ func compactLocations(data []byte) ([]byte, bool) {
 		rest = r[n:]
 		ps := pos[:0]
 		for len(locs) > 0 {
-			var f, p, start, end, arrays uint64
-			if f, locs, ok = strictUvarint(locs); !ok {
-				return nil, false
-			}
-			if p, locs, ok = strictUvarint(locs); !ok {
-				return nil, false
-			}
-			if start, locs, ok = strictUvarint(locs); !ok || start != 0 {
-				return nil, false
-			}
-			if end, locs, ok = strictUvarint(locs); !ok || end != 0 {
-				return nil, false
-			}
-			if arrays, locs, ok = strictUvarint(locs); !ok || arrays != 0 {
-				return nil, false
+			var f, p uint64
+			if k := shortLocation(locs); k > 0 {
+				// the usual location, read without strictUvarint's calls
+				f, p = uint64(locs[0]), uint64(locs[1])
+				if k == 6 {
+					p = p&0x7f | uint64(locs[2])<<7
+				}
+				locs = locs[k:]
+			} else {
+				var start, end, arrays uint64
+				if f, locs, ok = strictUvarint(locs); !ok {
+					return nil, false
+				}
+				if p, locs, ok = strictUvarint(locs); !ok {
+					return nil, false
+				}
+				if start, locs, ok = strictUvarint(locs); !ok || start != 0 {
+					return nil, false
+				}
+				if end, locs, ok = strictUvarint(locs); !ok || end != 0 {
+					return nil, false
+				}
+				if arrays, locs, ok = strictUvarint(locs); !ok || arrays != 0 {
+					return nil, false
+				}
 			}
 			if first {
 				field, first = f, false
@@ -234,6 +244,27 @@ func compactLocations(data []byte) ([]byte, bool) {
 		}
 	}
 	return append(out, tagCompact, locMagic[0], locMagic[1], locMagic[2]), true
+}
+
+// shortLocation is the length of the location at the start of b when it
+// is the usual one, a field of one byte and a position of one or two
+// (the shortest encodings) with zero offsets and no array positions: 5
+// or 6 bytes; 0 otherwise.
+func shortLocation(b []byte) int {
+	if len(b) < 5 || b[0] >= 0x80 {
+		return 0
+	}
+	k := 2
+	if b[1] >= 0x80 {
+		if len(b) < 6 || b[2] == 0 || b[2] >= 0x80 {
+			return 0
+		}
+		k = 3
+	}
+	if b[k] != 0 || b[k+1] != 0 || b[k+2] != 0 {
+		return 0
+	}
+	return k + 3
 }
 
 // expandLocations is the inverse of compactLocations (without the trailer).

@@ -293,7 +293,7 @@ func computeNewDocCount(segments []*SegmentBase, drops []*roaring.Bitmap) (uint6
 }
 
 func mergeTermFreqNormLocsByCopying(term []byte, postItr *PostingsIterator,
-	newDocNums []uint64, newRoaring *roaring.Bitmap,
+	newDocNums []uint64, newDocs *[]uint32,
 	tfEncoder *chunkedIntCoder, locEncoder *chunkedIntCoder) (
 	lastDocNum uint64, lastFreq uint64, lastNorm uint64, err error) {
 	nextDocNum, nextFreq, nextNorm, nextFreqNormBytes, nextLocBytes, err :=
@@ -304,7 +304,8 @@ func mergeTermFreqNormLocsByCopying(term []byte, postItr *PostingsIterator,
 			return 0, 0, 0, fmt.Errorf("see hit with dropped doc num")
 		}
 
-		newRoaring.Add(uint32(hitNewDocNum))
+		// (paperbot: added to the bitmap all at once, by the caller)
+		*newDocs = append(*newDocs, uint32(hitNewDocNum))
 
 		err = tfEncoder.AddBytes(hitNewDocNum, nextFreqNormBytes)
 		if err != nil {
@@ -330,7 +331,7 @@ func mergeTermFreqNormLocsByCopying(term []byte, postItr *PostingsIterator,
 }
 
 func mergeTermFreqNormLocs(fieldsMap map[string]uint16, term []byte, postItr *PostingsIterator,
-	newDocNums []uint64, newRoaring *roaring.Bitmap,
+	newDocNums []uint64, newDocs *[]uint32,
 	tfEncoder *chunkedIntCoder, locEncoder *chunkedIntCoder, bufLoc []uint64) (
 	lastDocNum uint64, lastFreq uint64, lastNorm uint64, bufLocOut []uint64, err error) {
 	next, err := postItr.Next()
@@ -340,7 +341,8 @@ func mergeTermFreqNormLocs(fieldsMap map[string]uint16, term []byte, postItr *Po
 			return 0, 0, 0, nil, fmt.Errorf("see hit with dropped docNum")
 		}
 
-		newRoaring.Add(uint32(hitNewDocNum))
+		// (paperbot: added to the bitmap all at once, by the caller)
+		*newDocs = append(*newDocs, uint32(hitNewDocNum))
 
 		nextFreq := next.Frequency()
 		var nextNorm uint64

@@ -112,6 +112,7 @@ func mergeAndPersistInvertedSection(segments []*SegmentBase, dropsIn []*roaring.
 	}
 
 	newRoaring := roaring.NewBitmap()
+	var newDocs []uint32 // a term's documents, before they go to newRoaring
 	newDocNums := make([][]uint64, 0, len(segments))
 	drops := make([]*roaring.Bitmap, 0, len(segments))
 	dicts := make([]*Dictionary, 0, len(segments))
@@ -178,6 +179,8 @@ func mergeAndPersistInvertedSection(segments []*SegmentBase, dropsIn []*roaring.
 		}
 
 		finishTerm := func(term []byte) error {
+			newRoaring.AddMany(newDocs)
+			newDocs = newDocs[:0]
 			tfEncoder.Close()
 			locEncoder.Close()
 
@@ -258,11 +261,11 @@ func mergeAndPersistInvertedSection(segments []*SegmentBase, dropsIn []*roaring.
 			if fieldsSame && copyFlag {
 				// can optimize by copying freq/norm/loc bytes directly
 				lastDocNum, lastFreq, lastNorm, err = mergeTermFreqNormLocsByCopying(
-					term, postItr, newDocNums[itrI], newRoaring,
+					term, postItr, newDocNums[itrI], &newDocs,
 					tfEncoder, locEncoder)
 			} else {
 				lastDocNum, lastFreq, lastNorm, bufLoc, err = mergeTermFreqNormLocs(
-					fieldsMap, term, postItr, newDocNums[itrI], newRoaring,
+					fieldsMap, term, postItr, newDocNums[itrI], &newDocs,
 					tfEncoder, locEncoder, bufLoc)
 			}
 			if err != nil {
