@@ -186,12 +186,20 @@ type interimFreqNorm struct {
 	numLocs int
 }
 
+// interimLoc is a location: its field and position, and where in the
+// opaque's locExt the rest of it is (paperbot: upstream kept its offsets
+// and array positions here, 56 bytes a location where a third of a bulk
+// ingest's segment building went to writing them; most have none).
 type interimLoc struct {
-	fieldID   uint16
-	pos       uint64
-	start     uint64
-	end       uint64
-	arrayposs []uint64
+	pos     uint64
+	ext     int32 // -1: zero offsets, no array positions
+	fieldID uint16
+}
+
+// interimLocExt is what a location has besides its field and position.
+type interimLocExt struct {
+	start, end uint64
+	arrayposs  []uint64
 }
 
 func (s *interim) convert() (uint64, uint64, error) {

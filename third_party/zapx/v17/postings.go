@@ -102,9 +102,14 @@ func (io *invertedIndexOpaque) encodeTerm(e *postingsEncoder, pid int) (postings
 		if freqNorm.numLocs > 0 {
 			numBytesLocs := 0
 			for _, loc := range locs[locOffset : locOffset+freqNorm.numLocs] {
+				if loc.ext < 0 {
+					numBytesLocs += numUvarintBytes(uint64(loc.fieldID)) + numUvarintBytes(loc.pos) + 3
+					continue
+				}
+				x := &io.locExt[loc.ext]
 				numBytesLocs += totalUvarintBytes(
-					uint64(loc.fieldID), loc.pos, loc.start, loc.end,
-					uint64(len(loc.arrayposs)), loc.arrayposs)
+					uint64(loc.fieldID), loc.pos, x.start, x.end,
+					uint64(len(x.arrayposs)), x.arrayposs)
 			}
 
 			err = e.loc.Add(docNum, uint64(numBytesLocs))
@@ -112,14 +117,18 @@ func (io *invertedIndexOpaque) encodeTerm(e *postingsEncoder, pid int) (postings
 				return postingsPiece{}, err
 			}
 			for _, loc := range locs[locOffset : locOffset+freqNorm.numLocs] {
+				var x interimLocExt
+				if loc.ext >= 0 {
+					x = io.locExt[loc.ext]
+				}
 				err = e.loc.Add(docNum,
-					uint64(loc.fieldID), loc.pos, loc.start, loc.end,
-					uint64(len(loc.arrayposs)))
+					uint64(loc.fieldID), loc.pos, x.start, x.end,
+					uint64(len(x.arrayposs)))
 				if err != nil {
 					return postingsPiece{}, err
 				}
 
-				err = e.loc.Add(docNum, loc.arrayposs...)
+				err = e.loc.Add(docNum, x.arrayposs...)
 				if err != nil {
 					return postingsPiece{}, err
 				}

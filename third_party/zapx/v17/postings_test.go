@@ -17,15 +17,18 @@ package zap
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // upstreamPostings is v17.2.5's writeDicts loop body for one term, as it
@@ -80,9 +83,10 @@ func upstreamPostings(io *invertedIndexOpaque, pid int, w *FileWriter) (uint64, 
 		if freqNorm.numLocs > 0 {
 			numBytesLocs := 0
 			for _, loc := range locs[locOffset : locOffset+freqNorm.numLocs] {
+				x := io.locRest(loc)
 				numBytesLocs += totalUvarintBytes(
-					uint64(loc.fieldID), loc.pos, loc.start, loc.end,
-					uint64(len(loc.arrayposs)), loc.arrayposs)
+					uint64(loc.fieldID), loc.pos, x.start, x.end,
+					uint64(len(x.arrayposs)), x.arrayposs)
 			}
 
 			err = locEncoder.Add(docNum, uint64(numBytesLocs))
@@ -90,14 +94,15 @@ func upstreamPostings(io *invertedIndexOpaque, pid int, w *FileWriter) (uint64, 
 				return 0, err
 			}
 			for _, loc := range locs[locOffset : locOffset+freqNorm.numLocs] {
+				x := io.locRest(loc)
 				err = locEncoder.Add(docNum,
-					uint64(loc.fieldID), loc.pos, loc.start, loc.end,
-					uint64(len(loc.arrayposs)))
+					uint64(loc.fieldID), loc.pos, x.start, x.end,
+					uint64(len(x.arrayposs)))
 				if err != nil {
 					return 0, err
 				}
 
-				err = locEncoder.Add(docNum, loc.arrayposs...)
+				err = locEncoder.Add(docNum, x.arrayposs...)
 				if err != nil {
 					return 0, err
 				}
@@ -114,10 +119,18 @@ func upstreamPostings(io *invertedIndexOpaque, pid int, w *FileWriter) (uint64, 
 	return writePostings(postingsBS, tfEncoder, locEncoder, nil, w, buf)
 }
 
+// locRest is the offsets and array positions of a location.
+func (io *invertedIndexOpaque) locRest(l interimLoc) interimLocExt {
+	if l.ext < 0 {
+		return interimLocExt{}
+	}
+	return io.locExt[l.ext]
+}
+
 // manyDocs are n documents of words drawn with Zipf's law (some in most
 // documents, bitmaps of more than 4,096 of them, chunks of 1,024; most
-// in a few), in fields with and without locations, array positions,
-// doc values and stored values, and a composite field.
+// in a few), in fields with and without locations, offsets, array
+// positions, doc values and stored values, and a composite field.
 func manyDocs(n int) []index.Document {
 	rng := rand.New(rand.NewPCG(7, 11))
 	zipf := rand.NewZipf(rng, 1.1, 2, 20000)
@@ -140,6 +153,13 @@ func manyDocs(n int) []index.Document {
 			newStubFieldSplitString("title", arrays, words(3+rng.IntN(8)), true, false, true),
 			newStubFieldSplitString("tags", nil, words(1+rng.IntN(3)), false, true, false),
 		}
+		positions := newStubFieldSplitString("text", nil, words(30+rng.IntN(120)), false, false, true)
+		for _, tf := range positions.analyzedFreqs { // positions alone, as paperbot's
+			for _, l := range tf.Locations {
+				l.Start, l.End = 0, 0
+			}
+		}
+		fields = append(fields, positions)
 		if i%5 == 0 { // a field of two instances, merged
 			fields = append(fields, newStubFieldSplitString("tags", nil, words(2), false, true, false))
 		}
@@ -184,6 +204,73 @@ func upstreamSegment(t *testing.T, docs []index.Document) []byte {
 		t.Fatalf("the segment is %d bytes: too few postings to test", len(want))
 	}
 	return want
+}
+
+// upstreamBuilt is the length and SHA-256 of what segmentBytes returns
+// for manyDocs(6000) built by zap v17.2.5 as published (this copy's first
+// commit, 7c0a9bc): `git worktree add /tmp/up 7c0a9bc`, then in its
+// third_party/zapx/v17 a test that copies manyDocs and segmentBytes and
+// logs them. manyDocs changes: compute them again that way.
+const (
+	upstreamBuiltLen    = 20256911
+	upstreamBuiltSHA256 = "487daeeccf2c5ee3d8b323c3bd9d110649d164542e444a48e205dc281e6f6ec0"
+)
+
+// TestBuiltAsUpstream: a segment built in memory by this copy (its
+// postings gathered, its locations kept, encoded and written: postings.go,
+// new.go) is byte for byte the one zap v17.2.5 builds.
+func TestBuiltAsUpstream(t *testing.T) {
+	b := segmentBytes(t, manyDocs(6000))
+	if got := fmt.Sprintf("%x", sha256.Sum256(b)); len(b) != upstreamBuiltLen || got != upstreamBuiltSHA256 {
+		t.Fatalf("built %d bytes, SHA-256 %s; zap v17.2.5 built %d, %s", len(b), got, upstreamBuiltLen, upstreamBuiltSHA256)
+	}
+}
+
+// mergedBytes merges three segments of manyDocs(6000), 2,000 documents
+// each, the first with its document 7 deleted, and returns the merged
+// file up to its fields section.
+func mergedBytes(t *testing.T) []byte {
+	t.Helper()
+	docs := manyDocs(6000)
+	dir := t.TempDir()
+	var segs []segment.Segment
+	for i := range 3 {
+		s, _, err := (&ZapPlugin{}).newWithChunkMode(docs[i*2000:(i+1)*2000], DefaultChunkMode, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		segs = append(segs, s)
+	}
+	out := filepath.Join(dir, "merged.zap")
+	if _, _, err := (&ZapPlugin{}).Merge(segs, []*roaring.Bitmap{roaring.BitmapOf(7), nil, nil}, out, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := (&ZapPlugin{}).Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	sb := &m.(*Segment).SegmentBase
+	index := sb.mem[sb.sectionsIndexOffset:]
+	_, n := binary.Uvarint(index)
+	return bytes.Clone(sb.mem[:binary.BigEndian.Uint64(index[n:])])
+}
+
+// upstreamMerged is the length and SHA-256 of what mergedBytes returns
+// with zap v17.2.5 as published, computed as upstreamBuilt is.
+const (
+	upstreamMergedLen    = 20254582
+	upstreamMergedSHA256 = "fccde8af86cfdb17a38b50ab8e53fad07c6e871d0266acd785f387d697bb3aa2"
+)
+
+// TestMergedAsUpstream: segments built and merged by this copy (no file
+// callback: a merge decodes and encodes postings, as upstream's) are byte
+// for byte what zap v17.2.5 writes.
+func TestMergedAsUpstream(t *testing.T) {
+	b := mergedBytes(t)
+	if got := fmt.Sprintf("%x", sha256.Sum256(b)); len(b) != upstreamMergedLen || got != upstreamMergedSHA256 {
+		t.Fatalf("merged %d bytes, SHA-256 %s; zap v17.2.5 merged %d, %s", len(b), got, upstreamMergedLen, upstreamMergedSHA256)
+	}
 }
 
 // TestPostingsEncodedOnAllCores: a segment whose postings were encoded on

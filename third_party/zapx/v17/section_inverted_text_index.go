@@ -662,17 +662,20 @@ func (io *invertedIndexOpaque) process(field index.Field, fieldID uint16, docNum
 						if loc.Field != "" {
 							locf = uint16(io.getOrDefineField(loc.Field))
 						}
-						var arrayposs []uint64
-						if len(loc.ArrayPositions) > 0 {
-							arrayposs = loc.ArrayPositions
+						l := interimLoc{fieldID: locf, pos: uint64(loc.Position), ext: -1}
+						if loc.Start != 0 || loc.End != 0 || len(loc.ArrayPositions) > 0 {
+							l.ext = int32(len(io.locExt))
+							var arrayposs []uint64
+							if len(loc.ArrayPositions) > 0 {
+								arrayposs = loc.ArrayPositions
+							}
+							io.locExt = append(io.locExt, interimLocExt{
+								start:     uint64(loc.Start),
+								end:       uint64(loc.End),
+								arrayposs: arrayposs,
+							})
 						}
-						locs = append(locs, interimLoc{
-							fieldID:   locf,
-							pos:       uint64(loc.Position),
-							start:     uint64(loc.Start),
-							end:       uint64(loc.End),
-							arrayposs: arrayposs,
-						})
+						locs = append(locs, l)
 					}
 
 					io.Locs[pid] = locs
@@ -963,6 +966,7 @@ type invertedIndexOpaque struct {
 	// postings id -> locs, one for each freq
 	Locs        [][]interimLoc
 	locsBacking []interimLoc
+	locExt      []interimLocExt // (paperbot) interimLoc.ext
 
 	numTermsPerPostingsList []int // key is postings list id
 	numLocsPerPostingsList  []int // key is postings list id
@@ -1016,10 +1020,9 @@ func (io *invertedIndexOpaque) Reset() (err error) {
 	}
 	io.freqNormsBacking = io.freqNormsBacking[:0]
 	io.Locs = io.Locs[:0]
-	for i := range io.locsBacking {
-		io.locsBacking[i] = interimLoc{}
-	}
-	io.locsBacking = io.locsBacking[:0]
+	io.locsBacking = io.locsBacking[:0] // (no pointers: nothing to clear)
+	clear(io.locExt)
+	io.locExt = io.locExt[:0]
 	io.numTermsPerPostingsList = io.numTermsPerPostingsList[:0]
 	io.numLocsPerPostingsList = io.numLocsPerPostingsList[:0]
 	io.builderBuf.Reset()
