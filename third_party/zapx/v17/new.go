@@ -306,14 +306,20 @@ func (s *interim) getOrDefineField(fieldName string) int {
 }
 
 func (s *interim) processDocuments() {
+	// (paperbot: the inverted index's postings gathered on several
+	// goroutines, bulk.go; the other sections' as before)
+	bulk := false
+	if io, ok := s.opaque[SectionInvertedTextIndex].(*invertedIndexOpaque); ok {
+		bulk = io.processAll()
+	}
 	for docNum, result := range s.results {
-		s.processDocument(uint32(docNum), result)
+		s.processDocument(uint32(docNum), result, bulk)
 	}
 	atomic.AddUint64(&s.stats.TotNewDocsProcessed, uint64(len(s.results)))
 }
 
 func (s *interim) processDocument(docNum uint32,
-	result index.Document) {
+	result index.Document, bulk bool) {
 	// this callback is essentially going to be invoked on each field,
 	// as part of which preprocessing, cumulation etc. of the doc's data
 	// will take place.
@@ -323,7 +329,10 @@ func (s *interim) processDocument(docNum uint32,
 		fieldID := uint16(s.getOrDefineField(field.Name()))
 
 		// section specific processing of the field
-		for _, section := range segmentSections {
+		for key, section := range segmentSections {
+			if bulk && key == SectionInvertedTextIndex {
+				continue
+			}
 			section.Process(s.opaque, docNum, field, fieldID)
 		}
 	}
@@ -341,7 +350,10 @@ func (s *interim) processDocument(docNum uint32,
 	// put that totalling/accumulation into effect. However, for certain section
 	// types this particular step need not be valid, in which case it would be a
 	// no-op in the implmentation of the section's process API.
-	for _, section := range segmentSections {
+	for key, section := range segmentSections {
+		if bulk && key == SectionInvertedTextIndex {
+			continue
+		}
 		section.Process(s.opaque, docNum, nil, math.MaxUint16)
 	}
 

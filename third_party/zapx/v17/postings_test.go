@@ -217,12 +217,28 @@ const (
 )
 
 // TestBuiltAsUpstream: a segment built in memory by this copy (its
-// postings gathered, its locations kept, encoded and written: postings.go,
-// new.go) is byte for byte the one zap v17.2.5 builds.
+// postings gathered on several goroutines or one, its locations kept,
+// encoded and written: bulk.go, postings.go) is byte for byte the one
+// zap v17.2.5 builds; and gathering them leaves the documents as they
+// were (upstream's process merges a field's instances into the first
+// one's map: built again its way, they give the same segment).
 func TestBuiltAsUpstream(t *testing.T) {
-	b := segmentBytes(t, manyDocs(6000))
-	if got := fmt.Sprintf("%x", sha256.Sum256(b)); len(b) != upstreamBuiltLen || got != upstreamBuiltSHA256 {
-		t.Fatalf("built %d bytes, SHA-256 %s; zap v17.2.5 built %d, %s", len(b), got, upstreamBuiltLen, upstreamBuiltSHA256)
+	defer func(w int) { processWorkers = w }(processWorkers)
+	check := func(what string, b []byte) {
+		t.Helper()
+		if got := fmt.Sprintf("%x", sha256.Sum256(b)); len(b) != upstreamBuiltLen || got != upstreamBuiltSHA256 {
+			t.Fatalf("%s: built %d bytes, SHA-256 %s; zap v17.2.5 built %d, %s", what, len(b), got, upstreamBuiltLen, upstreamBuiltSHA256)
+		}
+	}
+	for _, workers := range []int{1, 2, 3, 8} {
+		processWorkers = workers
+		docs := manyDocs(6000)
+		check(fmt.Sprintf("%d workers", workers), segmentBytes(t, docs))
+		if workers == 1 {
+			continue // upstream's way changes the documents
+		}
+		processWorkers = 1
+		check(fmt.Sprintf("upstream's way after %d workers", workers), segmentBytes(t, docs))
 	}
 }
 

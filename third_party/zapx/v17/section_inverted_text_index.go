@@ -495,6 +495,9 @@ func (io *invertedIndexOpaque) writeDicts(w *FileWriter) error {
 
 		for _, term := range terms { // terms are already sorted
 			pid := dict[term] - 1
+			if io.bulk {
+				pid += io.fieldBase[fieldID] // (paperbot: bulk.go)
+			}
 
 			var postingsOffset uint64
 			if referencePostings != nil {
@@ -968,6 +971,12 @@ type invertedIndexOpaque struct {
 	locsBacking []interimLoc
 	locExt      []interimLocExt // (paperbot) interimLoc.ext
 
+	// (paperbot) with bulk set, processAll gathered the postings: a
+	// field's postings list ids are fieldBase[field] + its dictionary's
+	docFields [][]docField
+	fieldBase []uint64
+	bulk      bool
+
 	numTermsPerPostingsList []int // key is postings list id
 	numLocsPerPostingsList  []int // key is postings list id
 
@@ -1023,6 +1032,8 @@ func (io *invertedIndexOpaque) Reset() (err error) {
 	io.locsBacking = io.locsBacking[:0] // (no pointers: nothing to clear)
 	clear(io.locExt)
 	io.locExt = io.locExt[:0]
+	io.fieldBase = io.fieldBase[:0]
+	io.bulk = false
 	io.numTermsPerPostingsList = io.numTermsPerPostingsList[:0]
 	io.numLocsPerPostingsList = io.numLocsPerPostingsList[:0]
 	io.builderBuf.Reset()
