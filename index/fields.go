@@ -1,6 +1,9 @@
 package index
 
 import (
+	"sync"
+	"unsafe"
+
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/document"
 	bindex "github.com/blevesearch/bleve_index_api"
@@ -17,22 +20,36 @@ type textField struct {
 	value  []byte
 	an     analysis.Analyzer
 	length int
-	freqs  bindex.TokenFrequencies
+	terms  []bindex.TokenFreq
+	freqs  bindex.TokenFrequencies // built from terms when asked for
 	// analysed is set once Analyze has run.
 	analysed bool
 }
 
 var _ document.Field = (*textField)(nil)
 
-func (f *textField) Name() string                                      { return f.name }
-func (f *textField) ArrayPositions() []uint64                          { return nil }
-func (f *textField) Options() bindex.FieldIndexingOptions              { return f.opts }
-func (f *textField) Value() []byte                                     { return f.value }
-func (f *textField) NumPlainTextBytes() uint64                         { return uint64(len(f.value)) }
-func (f *textField) Size() int                                         { return 96 + len(f.name) + len(f.value) }
-func (f *textField) EncodedFieldType() byte                            { return 't' }
-func (f *textField) AnalyzedLength() int                               { return f.length }
-func (f *textField) AnalyzedTokenFrequencies() bindex.TokenFrequencies { return f.freqs }
+func (f *textField) Name() string                         { return f.name }
+func (f *textField) ArrayPositions() []uint64             { return nil }
+func (f *textField) Options() bindex.FieldIndexingOptions { return f.opts }
+func (f *textField) Value() []byte                        { return f.value }
+func (f *textField) NumPlainTextBytes() uint64            { return uint64(len(f.value)) }
+func (f *textField) Size() int                            { return 96 + len(f.name) + len(f.value) }
+func (f *textField) EncodedFieldType() byte               { return 't' }
+func (f *textField) AnalyzedLength() int                  { return f.length }
+
+// AnalyzedTerms is the field's terms, each once (zap.TermsLister): the
+// copy of zap in third_party gathers postings from them without the map
+// AnalyzedTokenFrequencies builds.
+func (f *textField) AnalyzedTerms() []bindex.TokenFreq { return f.terms }
+
+// AnalyzedTokenFrequencies is the field's terms keyed by term, built the
+// first time it is asked for (zap's upstream way, Bleve's composites).
+func (f *textField) AnalyzedTokenFrequencies() bindex.TokenFrequencies {
+	if f.freqs == nil {
+		f.freqs = termMap(f.terms)
+	}
+	return f.freqs
+}
 
 // Analyze analyses the value (the index never stores these fields, so the
 // tokens may share its bytes), once: a writer analyses its batch's text
@@ -44,29 +61,51 @@ func (f *textField) Analyze() {
 	f.analysed = true
 	toks := f.an.Analyze(f.value)
 	f.length = len(toks)
-	f.freqs = tokenFrequencies(toks, f.opts)
+	f.terms = analysedTerms(toks, f.opts)
 }
 
 // tokenFrequencies is analysis.TokenFrequency (without array positions):
 // each distinct term's frequency and, with term vectors, its locations.
 func tokenFrequencies(toks analysis.TokenStream, opts bindex.FieldIndexingOptions) bindex.TokenFrequencies {
-	freqs := make(bindex.TokenFrequencies, len(toks))
+	return termMap(analysedTerms(toks, opts))
+}
+
+// termMap is the frequencies of terms, keyed by term.
+func termMap(terms []bindex.TokenFreq) bindex.TokenFrequencies {
+	freqs := make(bindex.TokenFrequencies, len(terms))
+	for i := range terms {
+		freqs[string(terms[i].Term)] = &terms[i]
+	}
+	return freqs
+}
+
+// seenTerms is scratch space for analysedTerms: a term's number, keyed by
+// the bytes of its first token (cleared before it is put back).
+var seenTerms = sync.Pool{New: func() any { return map[string]int32{} }}
+
+// analysedTerms is each distinct term of toks, in order of first sight,
+// with its frequency and, with term vectors, its locations: the values of
+// tokenFrequencies, without the map (zap's copy in third_party reads
+// them as a slice: textField.AnalyzedTerms).
+func analysedTerms(toks analysis.TokenStream, opts bindex.FieldIndexingOptions) []bindex.TokenFreq {
+	seen := seenTerms.Get().(map[string]int32)
+	defer func() {
+		clear(seen)
+		seenTerms.Put(seen)
+	}()
 	terms := make([]bindex.TokenFreq, 0, len(toks))
 	counts := make([]int32, 0, len(toks))
 	which := make([]int32, len(toks)) // each token's term
 	for i, t := range toks {
-		tf, ok := freqs[string(t.Term)]
+		// the key shares the token's bytes: it lives no longer than seen
+		key := unsafe.String(unsafe.SliceData(t.Term), len(t.Term))
+		n, ok := seen[key]
 		if !ok {
-			// terms never grows past its capacity: tf points into it.
-			// Until the counts are known, a term's frequency holds its
-			// number.
+			n = int32(len(terms))
 			terms = append(terms, bindex.TokenFreq{Term: t.Term})
 			counts = append(counts, 0)
-			tf = &terms[len(terms)-1]
-			tf.SetFrequency(len(terms) - 1)
-			freqs[string(t.Term)] = tf
+			seen[key] = n
 		}
-		n := int32(tf.Frequency())
 		counts[n]++
 		which[i] = n
 	}
@@ -78,7 +117,7 @@ func tokenFrequencies(toks analysis.TokenStream, opts bindex.FieldIndexingOption
 		}
 	}
 	if !opts.IncludeTermVectors() {
-		return freqs
+		return terms
 	}
 	locs := make([]bindex.TokenLocation, len(toks))
 	ptrs := make([]*bindex.TokenLocation, len(toks))
@@ -92,7 +131,7 @@ func tokenFrequencies(toks analysis.TokenStream, opts bindex.FieldIndexingOption
 		tf := &terms[which[i]]
 		tf.Locations = append(tf.Locations, &locs[i])
 	}
-	return freqs
+	return terms
 }
 
 // analyseText analyses the text fields of documents on all cores. Bleve

@@ -20,7 +20,9 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
+	"unsafe"
 
 	index "github.com/blevesearch/bleve_index_api"
 )
@@ -43,8 +45,31 @@ var processWorkers = 0
 type docField struct {
 	fieldID uint16
 	length  int
+	terms   []index.TokenFreq // the terms of a TermsLister, or
 	tfs     index.TokenFrequencies
 	merged  bool // tfs is a map of its own (from more than one instance)
+}
+
+// TermsLister is a field that lists its analysed terms without a map
+// (paperbot's text fields): the values of AnalyzedTokenFrequencies, each
+// once. processAll reads them as they are.
+type TermsLister interface {
+	AnalyzedTerms() []index.TokenFreq
+}
+
+// eachTerm calls fn with each term of f: key is the term (sharing the
+// bytes of its TokenFreq unless owned; clone it to keep it).
+func (f *docField) eachTerm(fn func(key string, tf *index.TokenFreq, owned bool)) {
+	if f.tfs == nil {
+		for i := range f.terms {
+			tf := &f.terms[i]
+			fn(unsafe.String(unsafe.SliceData(tf.Term), len(tf.Term)), tf, false)
+		}
+		return
+	}
+	for term, tf := range f.tfs {
+		fn(term, tf, true)
+	}
 }
 
 // fieldGroup is what a goroutine gathers: some fields' postings lists,
@@ -103,25 +128,33 @@ func (io *invertedIndexOpaque) processAll() bool {
 				if field.Options().IncludeDocValues() {
 					in.dv[fid] = true
 				}
-				tfs := field.AnalyzedTokenFrequencies()
-				in.weight[fid] += len(tfs)
 				i := slices.IndexFunc(fs, func(f docField) bool { return f.fieldID == fid })
 				if i < 0 {
-					fs = append(fs, docField{fieldID: fid, length: field.AnalyzedLength(), tfs: tfs})
+					f := docField{fieldID: fid, length: field.AnalyzedLength()}
+					if tl, ok := field.(TermsLister); ok {
+						f.terms = tl.AnalyzedTerms()
+						in.weight[fid] += len(f.terms)
+					} else {
+						f.tfs = field.AnalyzedTokenFrequencies()
+						in.weight[fid] += len(f.tfs)
+					}
+					fs = append(fs, f)
 					return
 				}
 				f := &fs[i]
+				tfs := field.AnalyzedTokenFrequencies()
+				in.weight[fid] += len(tfs)
 				f.length += field.AnalyzedLength()
 				if !f.merged {
 					// upstream merges into the first instance's map; a
 					// copy leaves the document as it was
-					own := make(index.TokenFrequencies, len(f.tfs)+len(tfs))
-					for k, tf := range f.tfs {
+					own := make(index.TokenFrequencies, len(f.tfs)+len(f.terms)+len(tfs))
+					f.eachTerm(func(key string, tf *index.TokenFreq, owned bool) {
 						c := &index.TokenFreq{Term: tf.Term, Locations: slices.Clone(tf.Locations)}
 						c.SetFrequency(tf.Frequency())
-						own[k] = c
-					}
-					f.tfs, f.merged = own, true
+						own[strings.Clone(key)] = c
+					})
+					f.tfs, f.terms, f.merged = own, nil, true
 				}
 				f.tfs.MergeAll(field.Name(), tfs)
 			}
@@ -173,9 +206,12 @@ func (io *invertedIndexOpaque) processAll() bool {
 					continue
 				}
 				dict := io.Dicts[f.fieldID]
-				for term, tf := range f.tfs {
+				f.eachTerm(func(term string, tf *index.TokenFreq, owned bool) {
 					id, ok := dict[term]
 					if !ok {
+						if !owned {
+							term = strings.Clone(term)
+						}
 						gr.terms = append(gr.terms, 0)
 						gr.locs = append(gr.locs, 0)
 						id = uint64(len(gr.terms))
@@ -184,7 +220,7 @@ func (io *invertedIndexOpaque) processAll() bool {
 					}
 					gr.terms[id-1]++
 					gr.locs[id-1] += len(tf.Locations)
-				}
+				})
 			}
 		}
 		for _, f := range gr.fields {
@@ -235,7 +271,7 @@ func (io *invertedIndexOpaque) processAll() bool {
 				dict := io.Dicts[f.fieldID]
 				base := gr.base - 1
 				norm := math.Float32frombits(uint32(f.length))
-				for term, tf := range f.tfs {
+				f.eachTerm(func(term string, tf *index.TokenFreq, _ bool) {
 					pid := base + int(dict[term])
 					io.Docs[pid] = append(io.Docs[pid], docNum)
 					io.FreqNorms[pid] = append(io.FreqNorms[pid],
@@ -245,7 +281,7 @@ func (io *invertedIndexOpaque) processAll() bool {
 							numLocs: len(tf.Locations),
 						})
 					if len(tf.Locations) == 0 {
-						continue
+						return
 					}
 					locs := io.Locs[pid]
 					for _, loc := range tf.Locations {
@@ -275,7 +311,7 @@ func (io *invertedIndexOpaque) processAll() bool {
 						locs = append(locs, l)
 					}
 					io.Locs[pid] = locs
-				}
+				})
 			}
 		}
 	})

@@ -23,6 +23,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -127,10 +128,34 @@ func (io *invertedIndexOpaque) locRest(l interimLoc) interimLocExt {
 	return io.locExt[l.ext]
 }
 
+// listerField is a stubField that lists its terms (TermsLister), as
+// paperbot's text fields do.
+type listerField struct {
+	*stubField
+	terms []index.TokenFreq
+}
+
+func (f listerField) AnalyzedTerms() []index.TokenFreq { return f.terms }
+
+// lister makes f a listerField with the same terms.
+func lister(f *stubField) listerField {
+	keys := make([]string, 0, len(f.analyzedFreqs))
+	for k := range f.analyzedFreqs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	l := listerField{stubField: f}
+	for _, k := range keys {
+		l.terms = append(l.terms, *f.analyzedFreqs[k])
+	}
+	return l
+}
+
 // manyDocs are n documents of words drawn with Zipf's law (some in most
 // documents, bitmaps of more than 4,096 of them, chunks of 1,024; most
 // in a few), in fields with and without locations, offsets, array
-// positions, doc values and stored values, and a composite field.
+// positions, doc values and stored values, some listing their terms
+// (TermsLister), and a composite field.
 func manyDocs(n int) []index.Document {
 	rng := rand.New(rand.NewPCG(7, 11))
 	zipf := rand.NewZipf(rng, 1.1, 2, 20000)
@@ -163,9 +188,31 @@ func manyDocs(n int) []index.Document {
 		if i%5 == 0 { // a field of two instances, merged
 			fields = append(fields, newStubFieldSplitString("tags", nil, words(2), false, true, false))
 		}
-		docs[i] = newStubDocument(fmt.Sprintf("doc-%05d", i), fields, "_all")
+		doc := listerDoc{newStubDocument(fmt.Sprintf("doc-%05d", i), fields, "_all"), map[*stubField]listerField{}}
+		for _, f := range fields {
+			if f.name == "text" || f.name == "tags" && i%2 == 0 {
+				doc.listers[f] = lister(f)
+			}
+		}
+		docs[i] = doc
 	}
 	return docs
+}
+
+// listerDoc is a stubDocument some of whose fields list their terms.
+type listerDoc struct {
+	*stubDocument
+	listers map[*stubField]listerField
+}
+
+func (d listerDoc) VisitFields(visitor index.FieldVisitor) {
+	for _, f := range d.fields {
+		if l, ok := d.listers[f]; ok {
+			visitor(l)
+		} else {
+			visitor(f)
+		}
+	}
 }
 
 // segmentBytes builds docs into a segment and returns its bytes up to its
