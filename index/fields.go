@@ -20,8 +20,7 @@ type textField struct {
 	value  []byte
 	an     analysis.Analyzer
 	length int
-	terms  []bindex.TokenFreq
-	freqs  bindex.TokenFrequencies // built from terms when asked for
+	listedTerms
 	// analysed is set once Analyze has run.
 	analysed bool
 }
@@ -37,18 +36,22 @@ func (f *textField) Size() int                            { return 96 + len(f.na
 func (f *textField) EncodedFieldType() byte               { return 't' }
 func (f *textField) AnalyzedLength() int                  { return f.length }
 
-// AnalyzedTerms is the field's terms, each once (zap.TermsLister): the
-// copy of zap in third_party gathers postings from them without the map
-// AnalyzedTokenFrequencies builds.
-func (f *textField) AnalyzedTerms() []bindex.TokenFreq { return f.terms }
-
-// AnalyzedTokenFrequencies is the field's terms keyed by term, built the
+// listedTerms is a field's analysed terms, each once. The copy of zap in
+// third_party gathers postings from them as they are (zap.TermsLister);
+// the map Bleve's interface wants (AnalyzedTokenFrequencies) is built the
 // first time it is asked for (zap's upstream way, Bleve's composites).
-func (f *textField) AnalyzedTokenFrequencies() bindex.TokenFrequencies {
-	if f.freqs == nil {
-		f.freqs = termMap(f.terms)
+type listedTerms struct {
+	list   []bindex.TokenFreq
+	byTerm bindex.TokenFrequencies
+}
+
+func (l *listedTerms) AnalyzedTerms() []bindex.TokenFreq { return l.list }
+
+func (l *listedTerms) AnalyzedTokenFrequencies() bindex.TokenFrequencies {
+	if l.byTerm == nil {
+		l.byTerm = termMap(l.list)
 	}
-	return f.freqs
+	return l.byTerm
 }
 
 // Analyze analyses the value (the index never stores these fields, so the
@@ -61,7 +64,7 @@ func (f *textField) Analyze() {
 	f.analysed = true
 	toks := f.an.Analyze(f.value)
 	f.length = len(toks)
-	f.terms = analysedTerms(toks, f.opts)
+	f.listedTerms = listedTerms{list: analysedTerms(toks, f.opts)}
 }
 
 // tokenFrequencies is analysis.TokenFrequency (without array positions):

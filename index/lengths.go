@@ -38,21 +38,20 @@ var lengthFields = [...]struct {
 // in order), by Bleve's analysis workers, and reads their lengths rather
 // than analysing their text again.
 type lengthsField struct {
-	src   [len(lengthFields)]*textField
-	freqs bindex.TokenFrequencies
+	src [len(lengthFields)]*textField
+	listedTerms
 }
 
 var _ document.Field = (*lengthsField)(nil)
 
-func (f *lengthsField) Name() string                                      { return fLengths }
-func (f *lengthsField) ArrayPositions() []uint64                          { return nil }
-func (f *lengthsField) Options() bindex.FieldIndexingOptions              { return optKeyword }
-func (f *lengthsField) Value() []byte                                     { return nil }
-func (f *lengthsField) NumPlainTextBytes() uint64                         { return 0 }
-func (f *lengthsField) Size() int                                         { return 64 }
-func (f *lengthsField) EncodedFieldType() byte                            { return 't' }
-func (f *lengthsField) AnalyzedLength() int                               { return len(f.freqs) }
-func (f *lengthsField) AnalyzedTokenFrequencies() bindex.TokenFrequencies { return f.freqs }
+func (f *lengthsField) Name() string                         { return fLengths }
+func (f *lengthsField) ArrayPositions() []uint64             { return nil }
+func (f *lengthsField) Options() bindex.FieldIndexingOptions { return optKeyword }
+func (f *lengthsField) Value() []byte                        { return nil }
+func (f *lengthsField) NumPlainTextBytes() uint64            { return 0 }
+func (f *lengthsField) Size() int                            { return 64 }
+func (f *lengthsField) EncodedFieldType() byte               { return 't' }
+func (f *lengthsField) AnalyzedLength() int                  { return len(f.list) }
 
 func (f *lengthsField) Analyze() {
 	toks := make(analysis.TokenStream, 0, len(f.src))
@@ -68,7 +67,7 @@ func (f *lengthsField) Analyze() {
 		term := strconv.AppendInt([]byte{lengthFields[i].prefix}, int64(n), 10)
 		toks = append(toks, &analysis.Token{Term: term, Start: 0, End: len(term), Position: len(toks) + 1, Type: analysis.AlphaNumeric})
 	}
-	f.freqs = tokenFrequencies(toks, optKeyword)
+	f.listedTerms = listedTerms{list: analysedTerms(toks, optKeyword)}
 }
 
 // addLengths adds the lengths field to a document built by document():

@@ -64,27 +64,26 @@ type termsField struct {
 	name  string
 	opts  bindex.FieldIndexingOptions
 	terms [][]byte
-	freqs bindex.TokenFrequencies
+	listedTerms
 }
 
 var _ document.Field = (*termsField)(nil)
 
-func (f *termsField) Name() string                                      { return f.name }
-func (f *termsField) ArrayPositions() []uint64                          { return nil }
-func (f *termsField) Options() bindex.FieldIndexingOptions              { return f.opts }
-func (f *termsField) Value() []byte                                     { return nil }
-func (f *termsField) NumPlainTextBytes() uint64                         { return 0 }
-func (f *termsField) Size() int                                         { return 64 + 16*len(f.terms) }
-func (f *termsField) EncodedFieldType() byte                            { return 't' }
-func (f *termsField) AnalyzedLength() int                               { return len(f.terms) }
-func (f *termsField) AnalyzedTokenFrequencies() bindex.TokenFrequencies { return f.freqs }
+func (f *termsField) Name() string                         { return f.name }
+func (f *termsField) ArrayPositions() []uint64             { return nil }
+func (f *termsField) Options() bindex.FieldIndexingOptions { return f.opts }
+func (f *termsField) Value() []byte                        { return nil }
+func (f *termsField) NumPlainTextBytes() uint64            { return 0 }
+func (f *termsField) Size() int                            { return 64 + 16*len(f.terms) }
+func (f *termsField) EncodedFieldType() byte               { return 't' }
+func (f *termsField) AnalyzedLength() int                  { return len(f.terms) }
 
 func (f *termsField) Analyze() {
 	toks := make(analysis.TokenStream, len(f.terms))
 	for i, t := range f.terms {
 		toks[i] = &analysis.Token{Term: t, End: len(t), Position: i + 1, Type: analysis.Numeric}
 	}
-	f.freqs = tokenFrequencies(toks, f.opts)
+	f.listedTerms = listedTerms{list: analysedTerms(toks, f.opts)}
 }
 
 // Indexing options of the sort and filter fields.
