@@ -30,13 +30,18 @@ import (
 
 // columns are one segment's sort values by local document number.
 type columns struct {
-	published []int64 // Unix nanoseconds (of the day's start); hasDate says whether set
-	hasDate   *roaring.Bitmap
+	published []int64         // Unix nanoseconds (of the day's start), noDate when none
+	hasDate   *roaring.Bitmap // the documents with a date
 	trending  []float64
 	// newest is every document, the newest first, those without a date
 	// last: the newest matches of a large category are its first few.
 	newest []uint32
 }
+
+// noDate is a column's published value for a document without a date: a
+// listing reads it beside the date, not in hasDate (a lookup in a bitmap
+// for each of an author's papers).
+const noDate = math.MinInt64
 
 // columnCache holds columns by scorch segment id.
 type columnCache struct {
@@ -95,6 +100,9 @@ func readColumns(seg segment.Segment) (*columns, error) {
 	}
 	n := seg.Count()
 	c := &columns{published: make([]int64, n), trending: make([]float64, n), hasDate: roaring.New()}
+	for d := range c.published {
+		c.published[d] = noDate
+	}
 	fields := []string{fPublished, fTrending}
 	var state segment.DocVisitState
 	var err error
@@ -253,6 +261,9 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 	}
 	matched := make([]segDocs, len(segs))
 	var total uint64
+	// Whether anything leaves papers out of the ones matched.
+	filtered := len(pq.ExcludeCats) > 0 || len(excluded) > 0 || len(exclude) > 0 || pq.trendingOnly || from != math.MinInt64 || to != math.MaxInt64
+	var none roaring.Bitmap
 	for si, s := range segs {
 		if err := ctx.Err(); err != nil {
 			return paper.Results{}, true, searchErr(err)
@@ -272,6 +283,13 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			adocs, ascores, err = authorDocs(s, author[0].stats)
 			if err != nil {
 				return paper.Results{}, true, searchErr(err)
+			}
+			if !filtered {
+				// The author's papers as they are (the deleted left out
+				// already): no bitmap of them to build.
+				total += uint64(len(adocs))
+				matched[si] = segDocs{cols, &none, adocs, ascores}
+				continue
 			}
 			docs.AddMany(adocs)
 		case len(author) > 1:
@@ -341,7 +359,7 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 			for it.HasNext() {
 				d := it.Next()
 				if from != math.MinInt64 || to != math.MaxInt64 {
-					if pub := cols.published[d]; !cols.hasDate.Contains(d) || pub < from || pub >= to {
+					if pub := cols.published[d]; pub == noDate || pub < from || pub >= to {
 						continue
 					}
 				}
@@ -391,8 +409,8 @@ func (lp listingPath) answer(ctx context.Context, pq *parsedQuery, a runArgs) (r
 		// float64 keeps Unix nanoseconds to within a microsecond: dates
 		// are whole days.)
 		p := math.Inf(-1)
-		if cols.hasDate.Contains(d) {
-			p = float64(cols.published[d])
+		if pub := cols.published[d]; pub != noDate {
+			p = float64(pub)
 		}
 		if order == paper.ByTrending {
 			return cols.trending[d], p
