@@ -388,6 +388,9 @@ func migrate(old bleve.Index, dir, version string, opts Options) (bleve.Index, e
 	if err == nil {
 		err = w.Close()
 	}
+	if err == nil {
+		err = fresh.Settle(context.Background())
+	}
 	nb.Close()
 	if err != nil {
 		os.RemoveAll(tmp)

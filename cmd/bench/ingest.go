@@ -192,6 +192,9 @@ func ingestPaperbot(ctx context.Context, corpus, dir string, limit int, budget i
 	if err == nil {
 		err = w.Close()
 	}
+	if err == nil { // as paperbot ingest does: its merges are part of the ingest
+		err = ix.Settle(ctx)
+	}
 	if cerr := ix.Close(); err == nil {
 		err = cerr
 	}

@@ -138,6 +138,12 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if rejected > maxReportedRejects {
 		fmt.Fprintf(e.stderr, "... and %d more rejected lines\n", rejected-maxReportedRejects)
 	}
+	// The merges the last batches called for are part of the ingest, not
+	// work for the next serve. Interrupted here, the papers are all in
+	// the index already; the next open finishes the merges.
+	if err := ix.Settle(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("waiting for the index's merges", "err", err)
+	}
 	total, _ := ix.Count()
 	// A paper read twice (2401.01234 and arXiv:2401.01234v2) is one paper.
 	repeats, repeated := w.Repeats()
