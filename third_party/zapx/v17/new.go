@@ -61,7 +61,11 @@ func (z *ZapPlugin) newWithChunkMode(results []index.Document,
 
 	s.stats = zapStats
 	var br bytes.Buffer
-	if s.lastNumDocs > 0 {
+	if per := lastBytesPerDoc.Load(); per > 0 && len(results) > 0 {
+		// paperbot: the size of the segment built last, per document, kept
+		// outside the interim (the pool loses it at every collection).
+		br.Grow(int(per) * (len(results) + NewSegmentBufferNumResultsBump))
+	} else if s.lastNumDocs > 0 {
 		// use previous results to initialize the buf with an estimate
 		// size, but note that the interim instance comes from a
 		// global interimPool, so multiple scorch instances indexing
@@ -92,6 +96,9 @@ func (z *ZapPlugin) newWithChunkMode(results []index.Document,
 	// get the bytes written before the interim's reset() call
 	// write it to the newly formed segment base.
 	totalBytesWritten := s.getBytesWritten()
+	if err == nil && len(results) > 0 {
+		lastBytesPerDoc.Store(int64(len(br.Bytes()) / len(results)))
+	}
 	if err == nil && s.reset() == nil {
 		s.lastNumDocs = len(results)
 		s.lastOutSize = len(br.Bytes())
@@ -101,6 +108,8 @@ func (z *ZapPlugin) newWithChunkMode(results []index.Document,
 
 	return sb, uint64(len(br.Bytes())), err
 }
+
+var lastBytesPerDoc atomic.Int64
 
 var interimPool = sync.Pool{New: func() interface{} { return &interim{} }}
 
