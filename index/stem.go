@@ -2,8 +2,9 @@ package index
 
 import (
 	"bytes"
-	"hash/maphash"
+	"maps"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 )
@@ -41,39 +42,31 @@ func (f stemFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	return in
 }
 
-// stemShards spreads the cache over locks; stemCacheWords bounds it (about
-// 3 MB of words when full; past it, new words are stemmed each time). On
-// 150,000 arXiv papers a cache of 2^15 words stemmed as fast as one of 2^17.
-const (
-	stemShards     = 16
-	stemCacheWords = 1 << 15
-)
+// stemCacheWords bounds the cache (about 3 MB of words when full; past
+// it, new words are stemmed each time). On 150,000 arXiv papers a cache of
+// 2^15 words stemmed as fast as one of 2^17.
+const stemCacheWords = 1 << 15
 
+// stemCache is read without a lock: the analysis workers on every core
+// look up nearly every token in it, and a read lock is a write to memory
+// all of them share. Words stemmed since the map was last published wait
+// in pending, under a mutex, until there are enough of them (a sixteenth of
+// the map, at least 16) to publish a new map with them; until then they are
+// stemmed again when they come back.
 type stemCache struct {
-	seed   maphash.Seed
-	shards [stemShards]struct {
-		mu    sync.RWMutex
-		words map[string][]byte
-	}
+	words   atomic.Pointer[map[string][]byte]
+	mu      sync.Mutex
+	pending map[string][]byte
 }
 
 func newStemCache() *stemCache {
-	c := &stemCache{seed: maphash.MakeSeed()}
-	for i := range c.shards {
-		c.shards[i].words = map[string][]byte{}
-	}
+	c := &stemCache{pending: map[string][]byte{}}
+	c.words.Store(&map[string][]byte{})
 	return c
 }
 
-func (c *stemCache) shard(word []byte) int {
-	return int(maphash.Bytes(c.seed, word) % stemShards)
-}
-
 func (c *stemCache) get(word []byte) ([]byte, bool) {
-	s := &c.shards[c.shard(word)]
-	s.mu.RLock()
-	term, ok := s.words[string(word)]
-	s.mu.RUnlock()
+	term, ok := (*c.words.Load())[string(word)]
 	return term, ok
 }
 
@@ -84,11 +77,29 @@ func (c *stemCache) get(word []byte) ([]byte, bool) {
 func (c *stemCache) put(word string, term []byte) []byte {
 	term = bytes.Clone(term)
 	term = term[:len(term):len(term)]
-	s := &c.shards[c.shard([]byte(word))]
-	s.mu.Lock()
-	if len(s.words) < stemCacheWords/stemShards {
-		s.words[word] = term
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	words := *c.words.Load()
+	if len(words)+len(c.pending) >= stemCacheWords {
+		return term
 	}
-	s.mu.Unlock()
+	if t, ok := c.pending[word]; ok {
+		return t
+	}
+	c.pending[word] = term
+	if len(c.pending) >= max(16, len(words)/16) {
+		m := make(map[string][]byte, len(words)+len(c.pending))
+		maps.Copy(m, words)
+		maps.Copy(m, c.pending)
+		c.words.Store(&m)
+		clear(c.pending)
+	}
 	return term
+}
+
+// size is how many words the cache holds, published or pending.
+func (c *stemCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(*c.words.Load()) + len(c.pending)
 }
