@@ -22,13 +22,9 @@ const settlePoll = 25 * time.Millisecond
 // error when ctx ends first; the index is consistent either way, and a
 // later open finishes the merges.
 func (ix *Index) Settle(ctx context.Context) error {
-	adv, err := ix.bi.Advanced()
+	s, err := ix.scorchIndex()
 	if err != nil {
 		return err
-	}
-	s, ok := adv.(*scorch.Scorch)
-	if !ok {
-		return errNotScorch
 	}
 	st, ok := s.Stats().(*scorch.Stats)
 	if !ok {
@@ -51,4 +47,17 @@ func (ix *Index) Settle(ctx context.Context) error {
 func settled(st *scorch.Stats) bool {
 	root := atomic.LoadUint64(&st.CurRootEpoch)
 	return atomic.LoadUint64(&st.LastMergedEpoch) == root && atomic.LoadUint64(&st.LastPersistedEpoch) == root
+}
+
+// scorchIndex is the scorch index under Bleve's.
+func (ix *Index) scorchIndex() (*scorch.Scorch, error) {
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil, errNotScorch
+	}
+	return s, nil
 }

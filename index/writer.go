@@ -9,7 +9,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/document"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/paperbot/paperbot/bot/paper"
 )
@@ -118,12 +117,8 @@ func BulkParts() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // merging reports whether scorch is merging segments on disk.
 func (ix *Index) merging() bool {
-	adv, err := ix.bi.Advanced()
+	s, err := ix.scorchIndex()
 	if err != nil {
-		return false
-	}
-	s, ok := adv.(*scorch.Scorch)
-	if !ok {
 		return false
 	}
 	st := s.StatsMap()
