@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 )
@@ -40,5 +41,21 @@ func TestSettleLeavesNoMergePending(t *testing.T) {
 	}
 	if c, err := ix.Count(); err != nil || c != n {
 		t.Errorf("count %d (%v), want %d", c, err, n)
+	}
+}
+
+// An index nothing was written to is settled at once (an ingest of a file
+// without papers waited for ever on scorch's epochs).
+func TestSettleEmptyIndex(t *testing.T) {
+	ix, err := Open(t.TempDir(), Options{Bulk: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	writeN(t, ix.NewWriter(WriterOptions{}), 0, "Nothing")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := ix.Settle(ctx); err != nil {
+		t.Fatalf("Settle on an empty index: %v", err)
 	}
 }
