@@ -103,7 +103,7 @@ func TestDefaults(t *testing.T) {
 			c.Log != (LogConfig{Level: "info", Format: "text"}) || c.HTTP != want ||
 			c.Bot != (BotConfig{"papers", 5, 20 * time.Second}) || c.Path != "paperbot.yaml" ||
 			c.Src.Retries != 3 || c.Replicas != (Replicas{15 * time.Second, 30 * time.Second}) ||
-			c.Search.FastPath == nil || !*c.Search.FastPath || c.Search.MappedMemoryMiB == nil || *c.Search.MappedMemoryMiB != 384 {
+			c.Search.FastPath == nil || !*c.Search.FastPath || c.Search.MemoryMiB == nil || *c.Search.MemoryMiB != 768 || c.Search.MappedMemoryMiB == nil || *c.Search.MappedMemoryMiB != 0 {
 			t.Errorf("%q: defaults %+v", y, c)
 		}
 		if c.Slack != nil || c.Disc != nil || len(c.Platforms()) != 0 {
@@ -595,24 +595,32 @@ func TestSearchFastPath(t *testing.T) {
 	}
 }
 
-// search.mapped_memory_mib: the index's default (384) when left out, no
-// budget at 0, MiB otherwise; a negative number is an error naming the key.
-func TestSearchMappedMemory(t *testing.T) {
-	if got := (SearchConfig{}).MappedBudget(); got != 0 {
+// search.memory_mib: the index's default (768) when left out, no budget at
+// 0, MiB otherwise; search.mapped_memory_mib: none (0) when left out; a
+// negative number is an error naming the key.
+func TestSearchMemoryBudgets(t *testing.T) {
+	if got := (SearchConfig{}).ResidentBudget(); got != 0 {
 		t.Errorf("a SearchConfig not loaded: budget %d, want 0 (the index's default)", got)
 	}
-	for yaml, want := range map[string]int64{"": 384 << 20, "search:\n  mapped_memory_mib: 0\n": -1, "search:\n  mapped_memory_mib: 512\n": 512 << 20} {
+	for yaml, want := range map[string][2]int64{
+		"":                                    {768 << 20, -1},
+		"search:\n  memory_mib: 0\n":          {-1, -1},
+		"search:\n  memory_mib: 900\n":        {900 << 20, -1},
+		"search:\n  mapped_memory_mib: 512\n": {768 << 20, 512 << 20},
+	} {
 		c, err := Parse([]byte(yaml), "test.yaml", cfgEnv(nil))
 		if err != nil {
 			t.Fatalf("%q: %v", yaml, err)
 		}
-		if got := c.Search.MappedBudget(); got != want {
-			t.Errorf("%q: budget %d, want %d", yaml, got, want)
+		if got := [2]int64{c.Search.ResidentBudget(), c.Search.MappedBudget()}; got != want {
+			t.Errorf("%q: budgets (resident, mapped) %d, want %d", yaml, got, want)
 		}
 	}
-	_, err := Parse([]byte("bot:\n  page_size: 5\nsearch:\n  mapped_memory_mib: -5\n"), "test.yaml", cfgEnv(nil))
-	if err == nil || !strings.Contains(err.Error(), "test.yaml:4:") || !strings.Contains(err.Error(), "mapped_memory_mib") {
-		t.Errorf("mapped_memory_mib: -5: %v, want an error naming the key and its line", err)
+	for _, key := range []string{"memory_mib", "mapped_memory_mib"} {
+		_, err := Parse([]byte("bot:\n  page_size: 5\nsearch:\n  "+key+": -5\n"), "test.yaml", cfgEnv(nil))
+		if err == nil || !strings.Contains(err.Error(), "test.yaml:4:") || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: -5: %v, want an error naming the key and its line", key, err)
+		}
 	}
 }
 

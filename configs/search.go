@@ -10,11 +10,14 @@ type SearchConfig struct {
 	// and faster (default true). false sends every query to Bleve's
 	// searchers: a switch for when the fast path is suspected of a fault.
 	FastPath *bool `yaml:"fast_path"`
-	// MappedMemoryMiB is how much of the index's mapped pages (pages of
-	// its files that searches touched) the process keeps resident before
-	// it gives them back to the kernel's page cache (default 384; 0: no
-	// budget). Given back, a page comes back on its next touch from the
-	// page cache, a minor fault.
+	// MemoryMiB is the server's resident memory (its own and the index
+	// pages searches touched, which stay mapped) above which the index
+	// gives those pages back to the kernel's page cache (default 768;
+	// 0: no budget). Given back, a page comes back on its next touch
+	// from the page cache, a minor fault.
+	MemoryMiB *int `yaml:"memory_mib"`
+	// MappedMemoryMiB is a budget for the index's mapped pages alone:
+	// past it they go back too (default 0: none but memory_mib's).
 	MappedMemoryMiB *int `yaml:"mapped_memory_mib"`
 }
 
@@ -22,36 +25,52 @@ type SearchConfig struct {
 func (s SearchConfig) FastPathOn() bool { return s.FastPath == nil || *s.FastPath }
 
 // MappedBudget is the index's budget for mapped index pages in bytes, as
-// index.Options.MappedBudget reads it: below 0 for no budget
-// (mapped_memory_mib: 0); 0, the index's default, only for a
-// SearchConfig that Load did not fill in.
-func (s SearchConfig) MappedBudget() int64 {
+// index.Options.MappedBudget reads it: below 0 for none
+// (mapped_memory_mib: 0, the default).
+func (s SearchConfig) MappedBudget() int64 { return budgetBytes(s.MappedMemoryMiB) }
+
+// ResidentBudget is the server's resident memory budget in bytes, as
+// index.Options.ResidentBudget reads it: below 0 for none (memory_mib:
+// 0); 0, the index's default, only for a SearchConfig that Load did not
+// fill in.
+func (s SearchConfig) ResidentBudget() int64 { return budgetBytes(s.MemoryMiB) }
+
+func budgetBytes(mib *int) int64 {
 	switch {
-	case s.MappedMemoryMiB == nil:
+	case mib == nil:
 		return 0
-	case *s.MappedMemoryMiB == 0:
+	case *mib == 0:
 		return -1
 	}
-	return int64(*s.MappedMemoryMiB) << 20
+	return int64(*mib) << 20
 }
 
-// DefaultMappedMemoryMiB is search.mapped_memory_mib's default: the
-// index's own default budget (index.DefaultMappedBudget), in MiB.
-const DefaultMappedMemoryMiB = 384
+// DefaultMemoryMiB is search.memory_mib's default: the index's own
+// default budget (index.DefaultResidentBudget), in MiB.
+const DefaultMemoryMiB = 768
 
 // finish checks the section and fills in its defaults, so that `config
-// check` prints what runs (fast_path: true, mapped_memory_mib: 384), not
-// null.
+// check` prints what runs (fast_path: true, memory_mib: 768,
+// mapped_memory_mib: 0), not null.
 func (s *SearchConfig) finish() error {
-	if m := s.MappedMemoryMiB; m != nil && (*m < 0 || *m > 1<<20) {
-		return fmt.Errorf("search.mapped_memory_mib: %d is not a number of MiB from 0 (no budget) to 1048576", *m)
+	for _, b := range []struct {
+		key string
+		mib *int
+	}{{"memory_mib", s.MemoryMiB}, {"mapped_memory_mib", s.MappedMemoryMiB}} {
+		if m := b.mib; m != nil && (*m < 0 || *m > 1<<20) {
+			return fmt.Errorf("search.%s: %d is not a number of MiB from 0 (no budget) to 1048576", b.key, *m)
+		}
 	}
 	if s.FastPath == nil {
 		on := true
 		s.FastPath = &on
 	}
+	if s.MemoryMiB == nil {
+		m := DefaultMemoryMiB
+		s.MemoryMiB = &m
+	}
 	if s.MappedMemoryMiB == nil {
-		m := DefaultMappedMemoryMiB
+		m := 0
 		s.MappedMemoryMiB = &m
 	}
 	return nil

@@ -28,21 +28,31 @@ type advisor struct {
 	// failed stops further attempts after an error (logged once).
 	failed bool
 
-	// The mapped pages' budget (trimMapped): budget bytes of file-backed
-	// resident memory (0: no budget), checked every every-th reader.
-	budget, every uint64
-	reads         atomic.Uint64
-	quietUntil    atomic.Uint64 // no look before this many readers
-	releasing     atomic.Bool
-	released      atomic.Int64 // how many times pages were given back
-	releaseFailed atomic.Bool
+	// The budgets (trimMapped), checked every every-th reader: budget
+	// bytes of file-backed resident memory, resident bytes of the whole
+	// process's resident memory (0: none). Past either, the index's
+	// mapped pages go back.
+	budget, resident, every uint64
+	reads                   atomic.Uint64
+	quietUntil              atomic.Uint64 // no look before this many readers
+	releasing               atomic.Bool
+	released                atomic.Int64 // how many times pages were given back
+	releaseFailed           atomic.Bool
 }
 
-// DefaultMappedBudget is Options.MappedBudget's default: the file-backed
-// resident memory (mostly mapped index pages) above which the index gives
-// its pages back. With the index's own memory (the listing columns, the
-// Go heap) it keeps a server on the whole of arXiv under 1 GiB.
-const DefaultMappedBudget = 384 << 20
+// DefaultResidentBudget is Options.ResidentBudget's default: the process's
+// resident memory (its own and the index pages it has mapped) above which
+// a server's index gives its mapped pages back. With the index's own
+// memory (the listing columns, the Go heap) it keeps a server on the whole
+// of arXiv under 1 GiB. It replaced a budget of 384 MiB of mapped pages
+// alone, which was smaller than the pages the benchmark's queries read
+// again on 1M papers (about 450 MiB): that server gave all its pages back
+// every 250 searches or so and faulted them in again, 140,000 minor
+// faults more over the mix, 35 % more CPU time and a p99 twice as long
+// on one-word queries (docs/benchmarks.md). Counting the whole process,
+// a smaller index keeps what it reads, and a larger one gives its pages
+// back only when the server as a whole needs the room.
+const DefaultResidentBudget = 768 << 20
 
 // BulkMappedBudget is Options.MappedBudget's default for a bulk ingest. Its
 // mapped pages are segments just written, read again only when scorch
@@ -58,8 +68,8 @@ const BulkMappedBudget = 32 << 20
 // commands a second took the resident set past the budget by 570 MiB).
 const trimEvery = 1
 
-// trimMapped gives back the index's mapped pages when the process's
-// file-backed resident memory is over the budget. A search reads an index
+// trimMapped gives back the index's mapped pages when the process is over
+// a budget (overBudget). A search reads an index
 // at random; the pages it touched stay mapped, so on an index larger than
 // memory the resident set grows toward the index's size though the kernel
 // can drop those pages at any time (they are clean page cache). Released,
@@ -72,10 +82,10 @@ const trimEvery = 1
 func (ix *Index) trimMapped() {
 	a := &ix.advise
 	n := a.reads.Add(1)
-	if a.budget == 0 || a.dir == "" || n%a.every != 0 || n < a.quietUntil.Load() {
+	if !a.budgeted() || n%a.every != 0 || n < a.quietUntil.Load() {
 		return
 	}
-	if rss, err := mappedFileRSS(); err != nil || rss <= a.budget {
+	if !a.overBudget() {
 		return
 	}
 	if !a.releasing.CompareAndSwap(false, true) {
@@ -96,16 +106,32 @@ func (ix *Index) trimMapped() {
 	}()
 }
 
-// releaseOverBudget gives back the index's mapped pages if the process's
-// file-backed resident memory is over the budget, and waits until they
-// are (a bulk writer's call, between two batches).
+// budgeted reports whether the index holds to a budget at all.
+func (a *advisor) budgeted() bool {
+	return (a.budget > 0 || a.resident > 0) && a.dir != ""
+}
+
+// overBudget reports whether the process is over one of the budgets: its
+// file-backed resident memory over budget, or its whole resident memory
+// over resident. Where that cannot be read, it is not.
+func (a *advisor) overBudget() bool {
+	total, file, err := residentMemory()
+	if err != nil {
+		return false
+	}
+	return (a.budget > 0 && file > a.budget) || (a.resident > 0 && total > a.resident)
+}
+
+// releaseOverBudget gives back the index's mapped pages if the process is
+// over a budget, and waits until they are (a bulk writer's call, between
+// two batches).
 func (ix *Index) releaseOverBudget() {
 	a := &ix.advise
-	if a.budget == 0 || a.dir == "" || !a.releasing.CompareAndSwap(false, true) {
+	if !a.budgeted() || !a.releasing.CompareAndSwap(false, true) {
 		return
 	}
 	defer a.releasing.Store(false)
-	if rss, err := mappedFileRSS(); err == nil && rss > a.budget {
+	if a.overBudget() {
 		ix.releaseNow()
 	}
 }
@@ -126,7 +152,7 @@ var newTrimTicker = func(d time.Duration) (<-chan time.Time, func()) {
 // trimWhileBulk gives back the mapped pages over the budget at every tick
 // until Close.
 func (ix *Index) trimWhileBulk() {
-	if ix.advise.budget == 0 || ix.advise.dir == "" || !ix.bg.start() {
+	if !ix.advise.budgeted() || !ix.bg.start() {
 		return
 	}
 	ticks, stop := newTrimTicker(bulkTrimEvery)
@@ -160,8 +186,7 @@ func (ix *Index) releaseNow() (stillOver bool) {
 		return false
 	}
 	a.released.Add(1)
-	rss, err := mappedFileRSS()
-	return err == nil && rss > a.budget
+	return a.overBudget()
 }
 
 // withSegmentFiles calls f with the base names of the segment files of the

@@ -33,24 +33,27 @@ func releaseMapped(dir string, files map[string]bool) error {
 	return adviseMappings(dir, files, syscall.MADV_DONTNEED)
 }
 
-// mappedFileRSS is the process's resident memory backed by files (the
-// index's mapped pages, the program's text; shared memory too, which
-// paperbot has none of), in bytes: /proc/self/statm's third field, a small
-// file read on every search.
-func mappedFileRSS() (uint64, error) {
+// residentMemory is the process's resident memory, in bytes: all of it,
+// and the part backed by files (the index's mapped pages, the program's
+// text; shared memory too, which paperbot has none of):
+// /proc/self/statm's second and third fields, a small file read on every
+// search.
+func residentMemory() (total, file uint64, err error) {
 	statm, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	f := strings.Fields(string(statm))
 	if len(f) < 3 {
-		return 0, fmt.Errorf("/proc/self/statm: unreadable %q", statm)
+		return 0, 0, fmt.Errorf("/proc/self/statm: unreadable %q", statm)
 	}
-	pages, err := strconv.ParseUint(f[2], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("/proc/self/statm: unreadable %q", statm)
+	resident, err1 := strconv.ParseUint(f[1], 10, 64)
+	shared, err2 := strconv.ParseUint(f[2], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("/proc/self/statm: unreadable %q", statm)
 	}
-	return pages * uint64(os.Getpagesize()), nil
+	page := uint64(os.Getpagesize())
+	return resident * page, shared * page, nil
 }
 
 // adviseMappings gives advice to every mapping of a segment file under dir

@@ -39,12 +39,13 @@ func sampleOnDisk(t *testing.T) string {
 	return dir
 }
 
-// openSampleOnDisk opens the sample's index from disk with a mapped-page
-// budget; it is closed when the test ends.
-func openSampleOnDisk(t *testing.T, budget int64) (string, *index.Index) {
+// openSampleOnDisk opens the sample's index from disk with no memory
+// budget (its pages go back only when a test says); it is closed when the
+// test ends.
+func openSampleOnDisk(t *testing.T) (string, *index.Index) {
 	t.Helper()
 	dir := sampleOnDisk(t)
-	ix, err := open(dir, index.Options{MappedBudget: budget})
+	ix, err := open(dir, index.Options{MappedBudget: -1, ResidentBudget: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func answers(t *testing.T, ix *index.Index) []paper.Results {
 // back, the same bytes, when a search touches them again; without a
 // budget nothing is given back on its own.
 func TestMappedPagesGivenBack(t *testing.T) {
-	dir, ix := openSampleOnDisk(t, -1)
+	dir, ix := openSampleOnDisk(t)
 	before := answers(t, ix)
 	for range 20 {
 		answers(t, ix)
@@ -130,48 +131,76 @@ func TestMappedPagesGivenBack(t *testing.T) {
 	}
 }
 
-// Over its budget, the index gives its pages back by itself.
-func TestMappedBudget(t *testing.T) {
-	_, ix := openSampleOnDisk(t, 1)
-	before := answers(t, ix)
+// Over either budget, the index gives its pages back by itself.
+func TestBudgets(t *testing.T) {
+	for name, opts := range map[string]index.Options{
+		"mapped":   {MappedBudget: 1, ResidentBudget: -1},
+		"resident": {MappedBudget: -1, ResidentBudget: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ix, err := open(sampleOnDisk(t), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ix.Close()
+			before := answers(t, ix)
+			for range 20 {
+				answers(t, ix)
+				index.WaitReleases(ix)
+			}
+			switch n := index.Released(ix); {
+			case n == 0:
+				t.Error("over its budget (1 byte), the index never gave its pages back")
+			case n > 5:
+				// Still over the budget after each release (the program's
+				// own pages), it should look again only a few hundred
+				// readers later.
+				t.Errorf("the index gave its pages back %d times in about a hundred searches", n)
+			}
+			if again := answers(t, ix); !reflect.DeepEqual(again, before) {
+				t.Errorf("answers changed after the pages were given back")
+			}
+		})
+	}
+	// Under both, it keeps them.
+	ix, err := open(sampleOnDisk(t), index.Options{MappedBudget: 1 << 40, ResidentBudget: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
 	for range 20 {
 		answers(t, ix)
 		index.WaitReleases(ix)
 	}
-	switch n := index.Released(ix); {
-	case n == 0:
-		t.Error("over its budget (1 byte), the index never gave its pages back")
-	case n > 5:
-		// Still over the budget after each release (the program's own
-		// pages), it should look again only a few hundred readers later.
-		t.Errorf("the index gave its pages back %d times in about a hundred searches", n)
-	}
-	if again := answers(t, ix); !reflect.DeepEqual(again, before) {
-		t.Errorf("answers changed after the pages were given back")
+	if n := index.Released(ix); n != 0 {
+		t.Errorf("under its budgets, the index gave its pages back %d times", n)
 	}
 }
 
-// The budget an index holds to: a server's default, a bulk ingest's
-// smaller one (its pages are segments read again only to merge them), or
-// the one it is given; none when given one below zero.
-func TestMappedBudgetDefaults(t *testing.T) {
+// The budgets an index holds to: a server's whole resident memory by
+// default, a bulk ingest's mapped pages (they are segments read again only
+// to merge them), or the ones it is given; none when given one below zero.
+func TestBudgetDefaults(t *testing.T) {
 	for _, tt := range []struct {
-		opts index.Options
-		want uint64
+		opts             index.Options
+		mapped, resident uint64
 	}{
-		{index.Options{}, index.DefaultMappedBudget},
-		{index.Options{Bulk: true}, index.BulkMappedBudget},
-		{index.Options{Bulk: true, MappedBudget: 5 << 20}, 5 << 20},
-		{index.Options{MappedBudget: 5 << 20}, 5 << 20},
-		{index.Options{Bulk: true, MappedBudget: -1}, 0},
-		{index.Options{MappedBudget: -1}, 0},
+		{index.Options{}, 0, index.DefaultResidentBudget},
+		{index.Options{Bulk: true}, index.BulkMappedBudget, 0},
+		{index.Options{Bulk: true, MappedBudget: 5 << 20}, 5 << 20, 0},
+		{index.Options{MappedBudget: 5 << 20}, 5 << 20, index.DefaultResidentBudget},
+		{index.Options{ResidentBudget: 6 << 20}, 0, 6 << 20},
+		{index.Options{Bulk: true, ResidentBudget: 6 << 20}, index.BulkMappedBudget, 6 << 20},
+		{index.Options{Bulk: true, MappedBudget: -1}, 0, 0},
+		{index.Options{MappedBudget: -1, ResidentBudget: -1}, 0, 0},
 	} {
 		ix, err := open(filepath.Join(t.TempDir(), "ix"), tt.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := index.MappedBudgetOf(ix); got != tt.want {
-			t.Errorf("Bulk %v, MappedBudget %d: budget %d, want %d", tt.opts.Bulk, tt.opts.MappedBudget, got, tt.want)
+		if mapped, resident := index.BudgetsOf(ix); mapped != tt.mapped || resident != tt.resident {
+			t.Errorf("Bulk %v, MappedBudget %d, ResidentBudget %d: budgets %d and %d, want %d and %d",
+				tt.opts.Bulk, tt.opts.MappedBudget, tt.opts.ResidentBudget, mapped, resident, tt.mapped, tt.resident)
 		}
 		ix.Close()
 	}
@@ -213,7 +242,7 @@ func TestBulkWriterGivesPagesBack(t *testing.T) {
 // not one of them (a segment merged away and unmapped meanwhile, whose
 // address range may be anybody's memory by then) is left alone.
 func TestReleaseOnlyHeldSegments(t *testing.T) {
-	dir, ix := openSampleOnDisk(t, -1)
+	dir, ix := openSampleOnDisk(t)
 	answers(t, ix)
 	path := filepath.Join(dir, "store", "ffffffffffff.zap")
 	const size = 1 << 20

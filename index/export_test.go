@@ -189,8 +189,9 @@ func WaitReleases(ix *Index) { ix.bg.running.Wait() }
 // Released is how many times the index gave its mapped pages back.
 func Released(ix *Index) int64 { return ix.advise.released.Load() }
 
-// MappedBudgetOf is the budget of mapped pages the index holds to (0: none).
-func MappedBudgetOf(ix *Index) uint64 { return ix.advise.budget }
+// BudgetsOf are the budgets the index holds to, of mapped pages and of the
+// process's resident memory (0: none).
+func BudgetsOf(ix *Index) (mapped, resident uint64) { return ix.advise.budget, ix.advise.resident }
 
 // SetRarePer sets how rare (one paper in n) a word may be and still be
 // taken for a misspelling: a small index can then have as many papers

@@ -59,11 +59,15 @@ type Options struct {
 	DisableFastPath bool
 	// MappedBudget is the file-backed resident memory (the mapped index
 	// pages searches touched) above which the index gives those pages
-	// back to the kernel's page cache (advise.go): 0 for
-	// DefaultMappedBudget (BulkMappedBudget when Bulk), below 0 for no
-	// budget. A
-	// Writer holds to it too: it looks after every batch.
+	// back to the kernel's page cache (advise.go): 0 for none
+	// (BulkMappedBudget when Bulk), below 0 for none. A Writer holds to
+	// it too: it looks after every batch.
 	MappedBudget int64
+	// ResidentBudget is the process's whole resident memory above which
+	// the index gives its mapped pages back: 0 for DefaultResidentBudget
+	// (none when Bulk: a bulk ingest holds to MappedBudget), below 0 for
+	// none.
+	ResidentBudget int64
 }
 
 // ErrNewerMapping is returned (wrapped) by Open for an index written by a
@@ -203,10 +207,14 @@ func Open(dir string, opts Options) (_ *Index, err error) {
 	switch {
 	case opts.MappedBudget == 0 && opts.Bulk:
 		ix.advise.budget = BulkMappedBudget
-	case opts.MappedBudget == 0:
-		ix.advise.budget = DefaultMappedBudget
 	case opts.MappedBudget > 0:
 		ix.advise.budget = uint64(opts.MappedBudget)
+	}
+	switch {
+	case opts.ResidentBudget == 0 && !opts.Bulk:
+		ix.advise.resident = DefaultResidentBudget
+	case opts.ResidentBudget > 0:
+		ix.advise.resident = uint64(opts.ResidentBudget)
 	}
 	if ix.analyzers, err = analyzersOf(bi.Mapping()); err == nil {
 		err = ix.rec.loadDict(bi)

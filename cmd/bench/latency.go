@@ -225,7 +225,8 @@ func childQuery(ctx context.Context, args []string, stdout io.Writer) error {
 	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of the timed passes here")
 	memprof := fs.String("memprofile", "", "write a heap profile here at the end")
 	freeWords := fs.Bool("free-words-only", false, "measure only the queries made of free words (for the query experiments)")
-	budget := fs.Int64("mapped-budget", 0, "paperbot: give mapped index pages back past this many MiB of them (index.Options.MappedBudget; 0: paperbot serve's default, index.DefaultMappedBudget; -1: none)")
+	budget := fs.Int64("mapped-budget", 0, "paperbot: give mapped index pages back past this many MiB of them (index.Options.MappedBudget; 0 or -1: none, paperbot serve's default)")
+	resident := fs.Int64("memory-budget", 0, "paperbot: give mapped index pages back past this many MiB of resident memory (index.Options.ResidentBudget; 0: paperbot serve's default, index.DefaultResidentBudget; -1: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -245,7 +246,7 @@ func childQuery(ctx context.Context, args []string, stdout io.Writer) error {
 	var h *handlerPath
 	switch *engine {
 	case enginePaperbot:
-		ix, err := index.Open(*ixPath, index.Options{NoRebuild: true, MappedBudget: *budget << 20})
+		ix, err := index.Open(*ixPath, index.Options{NoRebuild: true, MappedBudget: *budget << 20, ResidentBudget: *resident << 20})
 		if err != nil {
 			return err
 		}

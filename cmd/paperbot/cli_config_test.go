@@ -225,7 +225,7 @@ func TestConfigCheckMissingSourceFile(t *testing.T) {
 
 // config check prints the values that run, defaults written out: none is
 // null (a section left out) or 0 for a default that the program fills in
-// later (fast_path, mapped_memory_mib, bot.page_size, bot.timeout,
+// later (fast_path, memory_mib, bot.page_size, bot.timeout,
 // retries, user_agent, lease_ttl, follow_poll, a source's enabled). Its
 // output, loaded again, prints the same: nothing in it is read as
 // something else (an explicit 0s would be refused).
@@ -251,7 +251,7 @@ func TestConfigCheckPrintsEveryDefault(t *testing.T) {
 		"    arxiv_details: true\n",
 		"  arxiv:\n    enabled: true\n",
 		"    fetch_missing: true\n",
-		fmt.Sprintf("search:\n  fast_path: true\n  mapped_memory_mib: %d\n", index.DefaultMappedBudget>>20),
+		fmt.Sprintf("search:\n  fast_path: true\n  memory_mib: %d\n  mapped_memory_mib: 0\n", index.DefaultResidentBudget>>20),
 		"replicas:\n  lease_ttl: 15s\n  follow_poll: 30s\n",
 	} {
 		if !strings.Contains(body, want) {
@@ -273,14 +273,14 @@ func TestConfigCheckPrintsEveryDefault(t *testing.T) {
 		t.Errorf("%s loaded again: exit %d, %s\n%s\nwant\n%s", header, code, stderr2, body2, body)
 	}
 
-	// mapped_memory_mib: 0 is no budget, and prints as written; the
-	// header no longer says that 0 is the default.
-	if err := os.WriteFile(cfg, []byte("search:\n  mapped_memory_mib: 0\n"), 0o600); err != nil {
+	// memory_mib: 0 is no budget, and prints as written; the header no
+	// longer says that 0 is the default.
+	if err := os.WriteFile(cfg, []byte("search:\n  memory_mib: 0\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	stdout, _, _ = cliRun(t, nil, "", "config", "check", cfg)
-	if !strings.Contains(stdout, "search:\n  fast_path: true\n  mapped_memory_mib: 0\n") {
-		t.Errorf("mapped_memory_mib: 0:\n%s", stdout)
+	if !strings.Contains(stdout, "search:\n  fast_path: true\n  memory_mib: 0\n  mapped_memory_mib: 0\n") {
+		t.Errorf("memory_mib: 0:\n%s", stdout)
 	}
 }
 

@@ -75,9 +75,13 @@ func durationsInMilliseconds(_ []string, a slog.Attr) slog.Attr {
 }
 
 // indexOptions are the options of an index that answers queries, as the
-// configuration asks (search.fast_path, search.mapped_memory_mib).
+// configuration asks (search.fast_path, search.memory_mib,
+// search.mapped_memory_mib).
 func indexOptions(cfg *configs.Config, log *slog.Logger) index.Options {
-	return index.Options{Logger: log, DisableFastPath: !cfg.Search.FastPathOn(), MappedBudget: cfg.Search.MappedBudget()}
+	return index.Options{
+		Logger: log, DisableFastPath: !cfg.Search.FastPathOn(),
+		ResidentBudget: cfg.Search.ResidentBudget(), MappedBudget: cfg.Search.MappedBudget(),
+	}
 }
 
 // sampleWanted reports whether an empty index gets the built-in sample
