@@ -312,7 +312,7 @@ func isLetterStart(s string) bool {
 
 // repair undoes mojibake and removes control characters (see Readable).
 func repair(s string) string {
-	if !strings.ContainsFunc(s, isBadControl) {
+	if !hasBadControl(s) {
 		return s
 	}
 	// C1 controls (U+0080-U+009F) never occur in real text; next to other
@@ -345,6 +345,27 @@ func repair(s string) string {
 // isBadControl reports control characters other than white space.
 func isBadControl(r rune) bool {
 	return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
+}
+
+// hasBadControl reports whether s holds a character isBadControl
+// reports, with a byte scan as hasControl's (here vertical tab, form feed
+// and U+0085 count).
+func hasBadControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b < 0x20:
+			if b != '\t' && b != '\n' && b != '\r' {
+				return true
+			}
+		case b == 0x7f:
+			return true
+		case b == 0xc2:
+			if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // fixMojibake re-reads runs of Latin-1 characters (U+0080-U+00FF) as the
