@@ -1,10 +1,15 @@
 package index
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+
+	"github.com/paperbot/paperbot/configs/sample"
 )
 
 func words(ts []string) string { return strings.Join(ts, "|") }
@@ -63,4 +68,118 @@ func BenchmarkTokenizers(b *testing.B) {
 			unicode.NewUnicodeTokenizer().Tokenize(text)
 		}
 	})
+}
+
+// The ASCII fast paths give the tokens every character decoded gave: on
+// the sample's papers, on text mixing ASCII with accents, joiners, CJK,
+// C1 controls and invalid bytes, and on random bytes.
+func TestWordTokenizerAsDecodingEveryCharacter(t *testing.T) {
+	papers, err := sample.Papers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, p := range papers {
+		texts = append(texts, p.Title, p.Abstract, strings.Join(p.Authors, ", "))
+	}
+	texts = append(texts, "don't O'Neil’s x86_64 3.5 1,000 v1.2 a.b 1.a Schrödinger naïve 大規模 e\u0301 \xc2\x85 \xff\xfe ab\x80cd 'q' _x x_ 9'9 a'9")
+	pieces := []string{"a", "Z", "9", "'", "’", ".", ",", "_", " ", "-", "é", "\u0301", "大", "ア", "\xff", "\x80", "٣", "$", "\n"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 50_000 {
+		var b strings.Builder
+		for range rng.IntN(10) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	for range 20_000 {
+		b := make([]byte, rng.IntN(16))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		texts = append(texts, string(b))
+	}
+	for _, s := range texts {
+		got, want := (wordTokenizer{}).Tokenize([]byte(s)), referenceTokenize([]byte(s))
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d tokens, want %d", s, len(got), len(want))
+		}
+		for i := range got {
+			if g, w := got[i], want[i]; string(g.Term) != string(w.Term) || g.Start != w.Start || g.End != w.End || g.Position != w.Position || g.Type != w.Type {
+				t.Fatalf("%q: token %d %+v, want %+v", s, i, *g, *w)
+			}
+		}
+	}
+}
+
+// referenceTokenize is wordTokenizer.Tokenize as it was before its ASCII
+// fast paths, decoding every character.
+func referenceTokenize(input []byte) analysis.TokenStream {
+	est := len(input)/6 + 1
+	out := make(analysis.TokenStream, 0, est)
+	// The tokens are allocated together, a slab at a time, not one by one
+	// (a text field's tokens live and die together): an eighth of an
+	// ingest's allocations were single tokens.
+	slab := make([]analysis.Token, 0, est)
+	add := func(t analysis.Token) {
+		if len(slab) == cap(slab) {
+			slab = make([]analysis.Token, 0, est/2+8)
+		}
+		slab = append(slab, t)
+		out = append(out, &slab[len(slab)-1])
+	}
+	pos := 1
+	emit := func(start, end int, numeric bool) {
+		typ := analysis.AlphaNumeric
+		if numeric {
+			typ = analysis.Numeric
+		}
+		add(analysis.Token{Term: input[start:end:end], Start: start, End: end, Position: pos, Type: typ})
+		pos++
+	}
+	i := 0
+	for i < len(input) {
+		r, size := utf8.DecodeRune(input[i:])
+		if !isWordChar(r) {
+			i += size
+			continue
+		}
+		if isIdeograph(r) {
+			add(analysis.Token{Term: input[i : i+size : i+size], Start: i, End: i + size, Position: pos, Type: analysis.Ideographic})
+			pos++
+			i += size
+			continue
+		}
+		start, numeric := i, true
+		prev := rune(0)
+		for i < len(input) {
+			r, size = utf8.DecodeRune(input[i:])
+			if isWordChar(r) && !isIdeograph(r) {
+				numeric = numeric && isDigit(r)
+				prev = r
+				i += size
+				continue
+			}
+			// A joiner counts only between two word characters of the right kind.
+			if i+size < len(input) {
+				next, _ := utf8.DecodeRune(input[i+size:])
+				join := false
+				switch r {
+				case '\'', '’':
+					join = !isDigit(prev) && isWordChar(next) && !isDigit(next)
+				case '_':
+					join = isWordChar(next)
+				case '.', ',':
+					join = isDigit(prev) && isDigit(next)
+				}
+				if join && !isIdeograph(next) {
+					i += size
+					continue
+				}
+			}
+			break
+		}
+		emit(start, i, numeric)
+	}
+	return out
 }
